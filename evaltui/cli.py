@@ -1,0 +1,244 @@
+"""The `evaltui` command line. Heavy modules are imported inside each command so
+`evaltui --help` starts fast."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from evaltui.store.db import StoreError
+
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+
+
+class UserError(click.ClickException):
+    """One line on stderr, no traceback."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the errors a user can cause into one-line messages."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from evaltui.ingest import IngestError
+        from evaltui.store.filters import FilterError
+
+        try:
+            return fn(*args, **kwargs)
+        except FilterError as exc:
+            raise UserError(f"{exc}\n  {exc.pointer().replace(chr(10), chr(10) + '  ')}") from None
+        except (StoreError, IngestError) as exc:
+            raise UserError(str(exc)) from None
+        except OSError as exc:
+            raise UserError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+
+    return wrapper
+
+
+def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`--db PATH` on every command (it may also be given before the command)."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is not None:
+            ctx.ensure_object(dict)["db"] = value
+        return value
+
+    return click.option(
+        "--db", "db", metavar="PATH", default=None, expose_value=False, callback=remember, is_eager=True,
+        help="Database file (default: $EVALTUI_DB or ./evaltui.duckdb).",
+    )(fn)
+
+
+def open_store(read_only: bool = False):
+    from evaltui.store import Store
+
+    ctx = click.get_current_context()
+    path = (ctx.find_root().obj or {}).get("db")
+    return Store(path, read_only=read_only)
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(package_name="evaltui")
+@db_option
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """evaltui: find a problem in production logs, make it a dataset, evaluate a fix."""
+    ctx.ensure_object(dict)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+# -- ingest --------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", default="auto", show_default=True,
+    type=click.Choice(["auto", "evaltui", "openai", "braintrust", "langfuse", "otel", "csv"]),
+    help="Input format; auto detects it from the file's start.",
+)
+@click.option("--follow", is_flag=True, help="Keep reading lines appended to the file until interrupted.")
+@db_option
+@user_errors
+def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
+    """Load log files into the database. Bad lines are reported as FILE:LINE: reason."""
+    from evaltui.ingest import IngestError, ingest_file
+
+    if follow and len(files) != 1:
+        raise UserError("--follow takes exactly one file")
+    with open_store() as store:
+        if follow:
+            _follow(store, files[0], fmt)
+            return
+        kept = skipped = added = 0
+        for path in files:
+            try:
+                with _progress_bar(path) as progress:
+                    report = ingest_file(store, path, fmt, progress=progress)
+            except IngestError as exc:
+                click.echo(f"error: {exc}", err=True)
+                skipped += 1
+                continue
+            for bad in report.bad:
+                click.echo(str(bad), err=True)
+            kept, skipped, added = kept + report.kept, skipped + report.skipped, added + report.added
+            click.echo(
+                f"{report.path} ({report.format}): kept {report.kept}, skipped {report.skipped}, "
+                f"new spans {report.added}, new scores {report.scores_added}"
+            )
+        if len(files) > 1:
+            click.echo(f"total: kept {kept}, skipped {skipped}, new spans {added}")
+        if skipped:
+            raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+def _follow(store: Any, path: Path, fmt: str) -> None:
+    import threading
+
+    from evaltui.ingest import follow_file
+
+    stop = threading.Event()
+
+    def show(report: Any) -> None:
+        for bad in report.bad:
+            click.echo(str(bad), err=True)
+        click.echo(f"{report.path}: +{report.added} spans, skipped {report.skipped}", err=True)
+
+    click.echo(f"following {path} (Ctrl-C to stop)", err=True)
+    try:
+        follow_file(store, path, fmt, stop=stop, on_report=show)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+class _progress_bar:
+    """A progress bar on a terminal for files over a few MB; nothing otherwise."""
+
+    def __init__(self, path: Path) -> None:
+        self.enabled = sys.stderr.isatty() and path.exists() and path.stat().st_size > 8_000_000
+        self.path = path
+        self.bar: Any = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[n]}"),
+                            TimeElapsedColumn(), transient=True)
+        self.bar.start()
+        task = self.bar.add_task(str(self.path), total=1.0, n="")
+
+        def update(_path: str, records: int, fraction: float | None) -> None:
+            fields = {"n": f"{records:,} spans" if records else ""}
+            if fraction is not None:
+                self.bar.update(task, completed=fraction, **fields)
+            else:
+                self.bar.update(task, **fields)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# -- logs and stats ------------------------------------------------------------
+
+
+@main.command()
+@click.option("--where", "where", default="", metavar="FILTER", help='Filter, e.g. \'topic = "billing" and scores.brand_alignment <= 0.5\'.')
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--all-spans", is_flag=True, help="List every span, not only root conversations.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per span.")
+@db_option
+@user_errors
+def logs(where: str, limit: int, all_spans: bool, as_json: bool) -> None:
+    """List matching spans, newest first."""
+    from evaltui.store import logs as log_queries
+
+    with open_store(read_only=True) as store:
+        page = log_queries.query_page(store, where, limit=limit, roots_only=not all_spans)
+        rows = page.to_pylist()
+        if as_json:
+            from evaltui.output import span_json
+
+            for row in rows:
+                click.echo(span_json(row))
+            return
+        total = log_queries.count(store, where, roots_only=not all_spans)
+    from evaltui.output import print_spans_table
+
+    print_spans_table(rows, total)
+
+
+@main.command()
+@click.option("--where", "where", default="", metavar="FILTER", help="Only conversations matching this filter.")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@db_option
+@user_errors
+def stats(where: str, as_json: bool) -> None:
+    """Per topic: conversations and the mean of each score."""
+    from evaltui.store import logs as log_queries
+
+    with open_store(read_only=True) as store:
+        keys, rows = log_queries.topic_stats(store, where)
+    if as_json:
+        import orjson
+
+        click.echo(orjson.dumps({"scorers": keys, "topics": rows}).decode())
+        return
+    from evaltui.output import print_stats_table
+
+    print_stats_table(keys, rows)
+
+
+# -- demo ----------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--fresh/--reuse", default=True, show_default=True, help="Start from an empty demo database.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
+@db_option
+@user_errors
+def demo(fresh: bool, as_json: bool) -> None:
+    """Build the demo database from sample_logs/ and show where it hurts.
+
+    Uses --db if given, else evaltui-demo.duckdb, so your own database is never touched.
+    """
+    from evaltui.demo.run import run_demo
+
+    ctx = click.get_current_context()
+    db = (ctx.find_root().obj or {}).get("db") or "evaltui-demo.duckdb"
+    run_demo(Path(db), fresh=fresh, as_json=as_json, echo=lambda m: click.echo(m, err=True))

@@ -1,0 +1,248 @@
+"""Log ingestion: format detection, importers, batching into the store.
+
+>>> from evaltui.store import Store
+>>> from evaltui.ingest import ingest_file
+>>> report = ingest_file(Store("evaltui.duckdb"), "logs.jsonl")   # doctest: +SKIP
+>>> report.kept, report.skipped, [str(b) for b in report.bad]     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Callable, Iterable
+
+from evaltui.ingest.records import BadRecord, SpanRow
+from evaltui.ingest.writer import BatchBuilder
+from evaltui.store import Store
+from evaltui.store.spans import create_stage, merge_stage, stage_arrow
+
+# Detection order matters: the most specific signatures first.
+FORMATS: dict[str, str] = {
+    "evaltui": "evaltui.ingest.evaltui_jsonl",
+    "otel": "evaltui.ingest.otel",
+    "langfuse": "evaltui.ingest.langfuse",
+    "braintrust": "evaltui.ingest.braintrust",
+    "openai": "evaltui.ingest.openai_chat",
+    "csv": "evaltui.ingest.csv_rows",
+}
+BATCH_SIZE = 50_000
+_SNIFF_BYTES = 64 * 1024
+
+# (path, records read so far, fraction of the file done when known)
+Progress = Callable[[str, int, "float | None"], None]
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested at all (missing, unreadable, unknown format)."""
+
+
+@dataclass
+class IngestReport:
+    path: str
+    format: str
+    kept: int = 0  # good records read (spans)
+    added: int = 0  # new spans stored (kept minus those already present)
+    scores_added: int = 0
+    bad: list[BadRecord] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.bad)
+
+
+def importer(fmt: str) -> ModuleType:
+    try:
+        return importlib.import_module(FORMATS[fmt])
+    except KeyError:
+        raise IngestError(f"unknown format {fmt!r}; choose one of: auto, {', '.join(FORMATS)}") from None
+
+
+def detect_format(path: Path) -> str:
+    """Name the format of ``path`` from its first 64 KiB, or raise IngestError."""
+    head = _head(path)
+    if not head.strip():
+        return "evaltui"  # an empty file: any line format reads it as nothing
+    for fmt in FORMATS:
+        if importer(fmt).sniff(head, path):
+            return fmt
+    raise IngestError(f"{path}: cannot tell the format; pass --format ({', '.join(FORMATS)})")
+
+
+def _head(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return fh.read(_SNIFF_BYTES).decode("utf-8", errors="replace")
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise IngestError(f"{path}: no such file")
+    if path.is_dir():
+        raise IngestError(f"{path}: is a folder, not a file")
+    if not os.access(path, os.R_OK):
+        raise IngestError(f"{path}: not readable")
+
+
+def ingest_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    fmt: str = "auto",
+    progress: Progress | None = None,
+    *,
+    line_offset: int = 0,
+    display_path: str | None = None,
+) -> IngestReport:
+    """Ingest one file; good records are kept, bad ones reported with their line."""
+    path = Path(path)
+    _check_readable(path)
+    if fmt == "auto":
+        fmt = detect_format(path)
+    module = importer(fmt)
+    shown = display_path or str(path)
+    report = IngestReport(path=shown, format=fmt)
+    con = store.con
+    create_stage(con)
+    fast = getattr(module, "stage_fast", None)
+    if fast is not None and line_offset == 0:
+        with _poll_progress(con, shown, progress):
+            done = fast(con, path)
+        if done:
+            report.kept = con.execute("SELECT count(*) FROM _stage_spans").fetchall()[0][0]
+            _merge(store, report, f"{fmt}:{path.name}")
+            return report
+    _ingest_rows(store, module.read(path), report, f"{fmt}:{path.name}", progress, line_offset)
+    return report
+
+
+def _ingest_rows(
+    store: Store,
+    rows: Iterable[SpanRow | BadRecord],
+    report: IngestReport,
+    source: str,
+    progress: Progress | None,
+    line_offset: int,
+) -> None:
+    builder = BatchBuilder()
+    con = store.con
+    for item in rows:
+        if isinstance(item, BadRecord):
+            report.bad.append(BadRecord(report.path, item.line + line_offset, item.reason))
+            continue
+        try:
+            builder.add(item)
+        except (ValueError, TypeError) as exc:  # a value the Arrow batch cannot hold
+            report.bad.append(BadRecord(report.path, 0, f"span {item.id}: {exc}"))
+            continue
+        report.kept += 1
+        if builder.count >= BATCH_SIZE:
+            stage_arrow(con, *builder.take())
+            _merge(store, report, source)
+            create_stage(con)
+            if progress:
+                progress(report.path, report.kept, None)
+    if builder.count:
+        stage_arrow(con, *builder.take())
+        _merge(store, report, source)
+    if progress:
+        progress(report.path, report.kept, 1.0)
+
+
+def _merge(store: Store, report: IngestReport, source: str) -> None:
+    result = merge_stage(store.con, source)
+    report.added += result.spans_added
+    report.scores_added += result.scores_added
+    create_stage(store.con)
+
+
+class _poll_progress:
+    """Report DuckDB's own progress on a long read_json from a side thread."""
+
+    def __init__(self, con, path: str, progress: Progress | None) -> None:
+        self.con, self.path, self.progress = con, path, progress
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> None:
+        if self.progress is None:
+            return
+        def run() -> None:
+            while not self.stop.wait(0.2):
+                try:
+                    pct = self.con.query_progress()
+                except Exception:  # progress is best-effort
+                    return
+                if pct and pct > 0:
+                    self.progress(self.path, 0, min(pct, 100.0) / 100)
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+        if self.progress is not None:
+            self.progress(self.path, 0, 1.0)
+
+
+def follow_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    fmt: str = "auto",
+    *,
+    stop: threading.Event,
+    poll_seconds: float = 0.5,
+    on_report: Callable[[IngestReport], None] | None = None,
+) -> list[IngestReport]:
+    """Ingest ``path`` and keep ingesting lines appended to it until ``stop`` is set.
+
+    Only whole lines are read, so a writer caught mid-line is picked up next poll.
+    JSON-array formats cannot be followed; CSV keeps its header for later chunks.
+    """
+    path = Path(path)
+    _check_readable(path)
+    if fmt == "auto":
+        fmt = detect_format(path)
+    module = importer(fmt)
+    header = b""
+    offset, lineno = 0, 0
+    reports = []
+    while True:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            chunk = fh.read()
+        end = chunk.rfind(b"\n") + 1
+        if end:
+            chunk = chunk[:end]
+            if fmt == "csv" and offset == 0:
+                header = chunk.split(b"\n", 1)[0] + b"\n"
+            body = chunk if (fmt != "csv" or offset == 0) else header + chunk
+            shift = lineno if (fmt != "csv" or offset == 0) else lineno - 1
+            report = _ingest_chunk(store, module, fmt, body, shift, str(path))
+            reports.append(report)
+            if on_report:
+                on_report(report)
+            offset += end
+            lineno += chunk.count(b"\n")
+        if stop.wait(poll_seconds):
+            return reports
+
+
+def _ingest_chunk(store: Store, module: ModuleType, fmt: str, body: bytes, shift: int, shown: str) -> IngestReport:
+    suffix = ".csv" if fmt == "csv" else ".jsonl"
+    with tempfile.NamedTemporaryFile("wb", suffix=suffix, delete=False) as tmp:
+        tmp.write(body)
+    try:
+        report = IngestReport(path=shown, format=fmt)
+        create_stage(store.con)
+        _ingest_rows(store, module.read(Path(tmp.name)), report, f"{fmt}:{Path(shown).name}", None, shift)
+        return report
+    finally:
+        os.unlink(tmp.name)
+
+
+__all__ = ["FORMATS", "IngestError", "IngestReport", "detect_format", "follow_file", "ingest_file"]

@@ -1,0 +1,200 @@
+"""evaltui's own span JSONL: one span per line, scores inline. See README "Span format".
+
+A well-formed file is loaded by DuckDB's ``read_json`` straight into the staging
+tables (the fast path). If DuckDB rejects the file, or it holds records that need
+a line-numbered report, it is read again line by line in Python (``read``), which
+keeps every good line and reports each bad one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import orjson
+
+from evaltui.ingest.records import (
+    BadRecord,
+    RecordError,
+    ScoreRow,
+    SpanRow,
+    coerce_score,
+    parse_ts,
+)
+
+FORMAT = "evaltui"
+
+_COLUMNS = {
+    "id": "VARCHAR",
+    "root_id": "VARCHAR",
+    "parent_id": "VARCHAR",
+    "name": "VARCHAR",
+    "span_type": "VARCHAR",
+    "ts": "TIMESTAMPTZ",
+    "input": "JSON",
+    "output": "JSON",
+    "expected": "JSON",
+    "error": "VARCHAR",
+    "metadata": "JSON",
+    "tags": "VARCHAR[]",
+    "metrics": "JSON",
+    "scores": "JSON",
+}
+_SCORE_STRUCT = (
+    '[{"name": "VARCHAR", "score": "DOUBLE", "label": "VARCHAR", "rationale": "VARCHAR", '
+    '"source": "VARCHAR", "scorer_version": "VARCHAR", "created": "TIMESTAMPTZ", "metadata": "JSON"}]'
+)
+
+
+def sniff(head: str, path: Path) -> bool:
+    first = next((ln for ln in head.splitlines() if ln.strip()), "")
+    if not first.lstrip().startswith("{"):
+        return False
+    try:
+        obj = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return '"root_id"' in first and '"span_type"' in first
+    return isinstance(obj, dict) and "id" in obj and ("root_id" in obj or "span_type" in obj)
+
+
+def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """Load a well-formed file straight into the staging tables; False if it needs ``read``."""
+    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _raw AS
+            SELECT * FROM read_json(?, format = 'newline_delimited', columns = {columns},
+                                    maximum_object_size = 134217728)
+            """,
+            [str(path)],
+        )
+    except duckdb.Error:
+        return False
+    try:
+        # Records that need a line-numbered report go the slow way.
+        bad = con.execute(
+            f"""
+            SELECT count(*) FROM (SELECT id, parent_id, root_id, scores, metadata, metrics FROM _raw)
+            WHERE id IS NULL OR (parent_id IS NOT NULL AND root_id IS NULL)
+               OR (metadata IS NOT NULL AND json_type(metadata) <> 'OBJECT')
+               OR (metrics IS NOT NULL AND json_type(metrics) <> 'OBJECT')
+               OR (scores IS NOT NULL AND (json_type(scores) <> 'ARRAY' OR EXISTS (
+                    SELECT 1 FROM (SELECT unnest(from_json(scores, '{_SCORE_STRUCT}')) AS sc)
+                    WHERE sc.name IS NULL OR (sc.score IS NOT NULL AND NOT (sc.score BETWEEN 0 AND 1)))))
+            """
+        ).fetchall()[0][0]
+        if bad:
+            return False
+        con.execute(
+            """
+            INSERT INTO _stage_spans BY NAME
+            SELECT id, coalesce(root_id, id) AS root_id, parent_id, coalesce(name, 'span') AS name,
+                   coalesce(span_type, 'span') AS span_type,
+                   timezone('UTC', ts) AS ts, input, output, expected, error, metadata, tags, metrics
+            FROM _raw
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO _stage_scores BY NAME
+            SELECT target_id, root_id, sc.name AS scorer, coalesce(sc.scorer_version, '') AS scorer_version,
+                   sc.score, sc.label, sc.rationale, coalesce(sc.source, 'online') AS source,
+                   coalesce(timezone('UTC', sc.created), ts) AS created, sc.metadata
+            FROM (
+                SELECT id AS target_id, coalesce(root_id, id) AS root_id, timezone('UTC', ts) AS ts,
+                       unnest(from_json(scores, '{_SCORE_STRUCT}')) AS sc
+                FROM _raw WHERE scores IS NOT NULL
+            )
+            """
+        )
+    except duckdb.Error:
+        con.execute("DELETE FROM _stage_spans")
+        con.execute("DELETE FROM _stage_scores")
+        return False
+    finally:
+        con.execute("DROP TABLE IF EXISTS _raw")
+    return True
+
+
+def read(path: Path) -> Iterator[SpanRow | BadRecord]:
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield parse_line(raw)
+            except orjson.JSONDecodeError as exc:
+                yield BadRecord(str(path), lineno, f"invalid JSON: {exc}")
+            except RecordError as exc:
+                yield BadRecord(str(path), lineno, str(exc))
+
+
+def _opt_str(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise RecordError(f'"{key}" must be a string')
+
+
+def _opt_dict(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RecordError(f'"{key}" must be an object')
+    return value
+
+
+def parse_line(raw: bytes | str) -> SpanRow:
+    obj = orjson.loads(raw)
+    if not isinstance(obj, dict):
+        raise RecordError("a span must be a JSON object")
+    span_id = _opt_str(obj, "id")
+    if not span_id:
+        raise RecordError('missing "id"')
+    parent_id = _opt_str(obj, "parent_id")
+    root_id = _opt_str(obj, "root_id") or (None if parent_id else span_id)
+    if root_id is None:
+        raise RecordError('a child span needs "root_id"')
+    tags = obj.get("tags") or []
+    if not isinstance(tags, list):
+        raise RecordError('"tags" must be a list')
+    scores_in = obj.get("scores") or []
+    if not isinstance(scores_in, list):
+        raise RecordError('"scores" must be a list')
+    scores = []
+    for sc in scores_in:
+        if not isinstance(sc, dict) or not isinstance(sc.get("name"), str):
+            raise RecordError('each score needs a "name"')
+        scores.append(
+            ScoreRow(
+                name=sc["name"],
+                score=coerce_score(sc.get("score")),
+                label=_opt_str(sc, "label"),
+                rationale=_opt_str(sc, "rationale"),
+                source=_opt_str(sc, "source") or "online",
+                scorer_version=_opt_str(sc, "scorer_version") or "",
+                created=parse_ts(sc.get("created")),
+                metadata=sc.get("metadata"),
+            )
+        )
+    return SpanRow(
+        id=span_id,
+        root_id=root_id,
+        parent_id=parent_id,
+        name=_opt_str(obj, "name") or "span",
+        span_type=_opt_str(obj, "span_type") or "span",
+        ts=parse_ts(obj.get("ts")),
+        input=obj.get("input"),
+        output=obj.get("output"),
+        expected=obj.get("expected"),
+        error=_opt_str(obj, "error"),
+        metadata=_opt_dict(obj, "metadata"),
+        tags=[str(t) for t in tags],
+        metrics=_opt_dict(obj, "metrics"),
+        scores=scores,
+    )

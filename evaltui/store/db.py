@@ -1,0 +1,132 @@
+"""Opening the DuckDB file: locking, schema versions and migrations."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import duckdb
+
+from evaltui.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+DEFAULT_DB = "evaltui.duckdb"
+
+
+class StoreError(Exception):
+    """A problem with the database file a user can act on; its message is one line."""
+
+
+def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """``--db PATH`` wins, then ``EVALTUI_DB``, then ``./evaltui.duckdb``."""
+    if path:
+        return Path(path)
+    return Path(os.environ.get("EVALTUI_DB") or DEFAULT_DB)
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+class Store:
+    """One evaltui database: a DuckDB file at a known schema version.
+
+    Open it with ``Store(path)``; use it as a context manager or call ``close()``.
+    Another process holding the file is waited for up to ``lock_timeout`` seconds,
+    so short CLI commands can take turns on one file.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        read_only: bool = False,
+        lock_timeout: float = 10.0,
+    ) -> None:
+        self.path = resolve_db_path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise StoreError(f"no database at {self.path}: run `evaltui ingest` or `evaltui demo` first")
+        if self.path.parent and not self.path.parent.exists():
+            raise StoreError(f"cannot create {self.path}: folder {self.path.parent} does not exist")
+        self.con = self._connect(lock_timeout)
+        try:
+            self._migrate()
+        except BaseException:
+            self.con.close()
+            raise
+
+    def _connect(self, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + lock_timeout
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=self.read_only)
+            except duckdb.IOException as exc:
+                if _is_lock_error(exc) and time.monotonic() < deadline:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
+                    continue
+                if _is_lock_error(exc):
+                    raise StoreError(f"{self.path} is in use by another process; try again when it finishes") from None
+                raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
+
+    # -- schema -------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        row = self.con.execute(
+            "SELECT value FROM evaltui_meta WHERE key = 'schema_version'"
+        ).fetchall()
+        return int(row[0][0]) if row else 0
+
+    def _migrate(self) -> None:
+        tables = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "evaltui_meta" not in tables:
+            if tables:
+                raise StoreError(f"{self.path} is a DuckDB file but not an evaltui database")
+            if self.read_only:
+                raise StoreError(f"{self.path} is empty: run `evaltui ingest` first")
+            self.con.execute("CREATE TABLE evaltui_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            self.con.execute("INSERT INTO evaltui_meta VALUES ('schema_version', '0')")
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer evaltui (schema {current}; this one knows up to "
+                f"{SCHEMA_VERSION}): upgrade evaltui to open it"
+            )
+        if current == SCHEMA_VERSION:
+            return
+        if self.read_only:
+            raise StoreError(f"{self.path} needs a schema upgrade: open it once without read-only")
+        migrate(self.con, current, SCHEMA_VERSION)
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def migrate(con: duckdb.DuckDBPyConnection, current: int, target: int) -> None:
+    """Apply migrations current+1..target, each in its own transaction."""
+    for version in range(current + 1, target + 1):
+        _, statements = MIGRATIONS[version - 1]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for sql in statements:
+                con.execute(sql)
+            con.execute(
+                "UPDATE evaltui_meta SET value = ? WHERE key = 'schema_version'", [str(version)]
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise

@@ -1,0 +1,65 @@
+"""Scores in long format, and the per-span roll-up that filters and stats read."""
+
+from __future__ import annotations
+
+import duckdb
+
+# A score's identity: the same score logged twice (a re-ingest) is stored once.
+SCORE_ID_SQL = (
+    "md5(concat_ws(chr(31), s.target_id, s.scorer, coalesce(s.scorer_version, ''), "
+    "coalesce(s.source, 'online'), coalesce(CAST(s.created AS VARCHAR), '')))"
+)
+
+# Must agree with evaltui.ingest.records.scorer_key.
+SCORER_KEY_SQL = (
+    "coalesce(nullif(trim(regexp_replace(lower(trim({col})), '[^0-9a-z]+', '_', 'g'), '_'), ''), '_')"
+)
+
+
+def refresh_rollup(con: duckdb.DuckDBPyConnection, roots_query: str | None = None) -> None:
+    """Recompute ``score_rollup`` for the traces ``roots_query`` selects (all when None).
+
+    Per (span, scorer): the span's latest machine score (human labels are ground
+    truth for calibration, not production scores). A root span without its own score
+    for a scorer gets the mean of that scorer over its trace.
+    """
+    where = "" if roots_query is None else f"AND root_id IN ({roots_query})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _roots AS SELECT DISTINCT root_id FROM scores WHERE true {where}")
+    if roots_query is None:
+        con.execute("DELETE FROM score_rollup")
+    else:
+        con.execute("DELETE FROM score_rollup WHERE root_id IN (SELECT root_id FROM _roots)")
+    con.execute(
+        """
+        INSERT INTO score_rollup
+        WITH own AS (
+            SELECT target_id AS span_id, root_id, scorer_key,
+                   arg_max(score, (created, id)) AS score,
+                   arg_max(label, (created, id)) AS label
+            FROM scores
+            WHERE source <> 'human' AND root_id IN (SELECT root_id FROM _roots)
+            GROUP BY target_id, root_id, scorer_key
+        ),
+        trace_means AS (
+            SELECT root_id AS span_id, root_id, scorer_key, avg(score) AS score, NULL AS label
+            FROM own WHERE span_id <> root_id
+            GROUP BY root_id, scorer_key
+        )
+        SELECT * FROM own
+        UNION ALL
+        SELECT * FROM trace_means m
+        WHERE NOT EXISTS (
+            SELECT 1 FROM own o WHERE o.span_id = m.span_id AND o.scorer_key = m.scorer_key
+        )
+        """
+    )
+    con.execute("DROP TABLE IF EXISTS _roots")
+
+
+def scorer_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(key, display name) of every machine scorer, in a stable order."""
+    rows = con.execute(
+        "SELECT scorer_key, min(scorer) FROM scores WHERE source <> 'human' "
+        "GROUP BY scorer_key ORDER BY scorer_key"
+    ).fetchall()
+    return [(k, n) for k, n in rows]

@@ -1,0 +1,170 @@
+"""Writing spans and the scores logged on them.
+
+Every importer fills two staging tables, ``_stage_spans`` and ``_stage_scores``
+(from Arrow, or straight from ``read_json`` for evaltui's own format); ``merge_stage``
+then moves what is new into ``spans`` and ``scores`` in one transaction. Ids are
+stable, so a re-ingested file adds nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from evaltui.store.scores import SCORE_ID_SQL, SCORER_KEY_SQL, refresh_rollup
+
+STAGE_SPANS_COLUMNS = (
+    "id VARCHAR, root_id VARCHAR, parent_id VARCHAR, name VARCHAR, span_type VARCHAR, "
+    "ts TIMESTAMP, input JSON, output JSON, expected JSON, error VARCHAR, metadata JSON, "
+    "tags VARCHAR[], metrics JSON"
+)
+STAGE_SCORES_COLUMNS = (
+    "target_id VARCHAR, root_id VARCHAR, scorer VARCHAR, scorer_version VARCHAR, score DOUBLE, "
+    "label VARCHAR, rationale VARCHAR, source VARCHAR, created TIMESTAMP, metadata JSON"
+)
+
+SPANS_ARROW_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("root_id", pa.string()),
+        ("parent_id", pa.string()),
+        ("name", pa.string()),
+        ("span_type", pa.string()),
+        ("ts", pa.timestamp("us")),
+        ("input", pa.string()),
+        ("output", pa.string()),
+        ("expected", pa.string()),
+        ("error", pa.string()),
+        ("metadata", pa.string()),
+        ("tags", pa.list_(pa.string())),
+        ("metrics", pa.string()),
+    ]
+)
+SCORES_ARROW_SCHEMA = pa.schema(
+    [
+        ("target_id", pa.string()),
+        ("root_id", pa.string()),
+        ("scorer", pa.string()),
+        ("scorer_version", pa.string()),
+        ("score", pa.float64()),
+        ("label", pa.string()),
+        ("rationale", pa.string()),
+        ("source", pa.string()),
+        ("created", pa.timestamp("us")),
+        ("metadata", pa.string()),
+    ]
+)
+
+
+@dataclass
+class MergeResult:
+    spans_added: int
+    spans_already_present: int
+    scores_added: int
+
+
+def create_stage(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage_spans ({STAGE_SPANS_COLUMNS})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage_scores ({STAGE_SCORES_COLUMNS})")
+
+
+def stage_arrow(con: duckdb.DuckDBPyConnection, spans: pa.Table, scores: pa.Table) -> None:
+    """Append Arrow batches (SPANS_ARROW_SCHEMA / SCORES_ARROW_SCHEMA) to the stage."""
+    con.register("_arrow_spans", spans)
+    con.register("_arrow_scores", scores)
+    try:
+        con.execute("INSERT INTO _stage_spans BY NAME SELECT * FROM _arrow_spans")
+        con.execute("INSERT INTO _stage_scores BY NAME SELECT * FROM _arrow_scores")
+    finally:
+        con.unregister("_arrow_spans")
+        con.unregister("_arrow_scores")
+
+
+def merge_stage(con: duckdb.DuckDBPyConnection, source: str) -> MergeResult:
+    """Move new staged spans and scores into the store, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        staged = con.execute("SELECT count(*) FROM _stage_spans").fetchall()[0][0]
+        # New spans only: first occurrence of each id, and not already stored.
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _new_spans AS
+            SELECT DISTINCT ON (s.id) s.*
+            FROM _stage_spans s
+            WHERE NOT EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)
+            """
+        )
+        # A span is filed under its own topic tag, else its root's.
+        con.execute(
+            """
+            INSERT INTO spans BY NAME
+            WITH root_topics AS (
+                SELECT id, json_extract_string(metadata, '$.topic') AS topic
+                FROM _new_spans WHERE parent_id IS NULL
+                UNION ALL
+                SELECT id, topic FROM spans
+                WHERE parent_id IS NULL AND id IN (SELECT DISTINCT root_id FROM _new_spans)
+            )
+            SELECT n.id, n.root_id, n.parent_id, n.name, n.span_type,
+                   coalesce(n.ts, now()::TIMESTAMP) AS ts,
+                   n.input, n.output, n.expected, n.error,
+                   coalesce(n.metadata, '{}') AS metadata, coalesce(n.tags, []) AS tags,
+                   coalesce(n.metrics, '{}') AS metrics,
+                   coalesce(json_extract_string(n.metadata, '$.topic'), r.topic) AS topic,
+                   ? AS source, now()::TIMESTAMP AS ingested_at
+            FROM _new_spans n LEFT JOIN root_topics r ON r.id = n.root_id
+            """,
+            [source],
+        )
+        added = con.execute("SELECT count(*) FROM _new_spans").fetchall()[0][0]
+        # Children stored before their root arrived take the root's topic now.
+        con.execute(
+            """
+            UPDATE spans SET topic = json_extract_string(r.metadata, '$.topic')
+            FROM _new_spans r
+            WHERE r.parent_id IS NULL AND spans.root_id = r.id AND spans.id <> r.id
+              AND spans.topic IS NULL AND json_extract_string(r.metadata, '$.topic') IS NOT NULL
+              AND spans.id NOT IN (SELECT id FROM _new_spans)
+            """
+        )
+        scores_added = _merge_scores(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS _new_spans")
+    return MergeResult(added, staged - added, scores_added)
+
+
+def _merge_scores(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _new_scores AS
+        WITH staged AS (
+            SELECT {SCORE_ID_SQL} AS id, s.*,
+                   coalesce(s.root_id, sp.root_id) AS trace_id
+            FROM _stage_scores s LEFT JOIN spans sp ON sp.id = s.target_id
+        )
+        SELECT DISTINCT ON (st.id) st.* FROM staged st
+        WHERE NOT EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO scores BY NAME
+        SELECT id, target_id, trace_id AS root_id, scorer,
+               {SCORER_KEY_SQL.format(col="scorer")} AS scorer_key,
+               coalesce(scorer_version, '') AS scorer_version, score, label, rationale,
+               coalesce(source, 'online') AS source, coalesce(created, now()::TIMESTAMP) AS created,
+               metadata
+        FROM _new_scores
+        """
+    )
+    added = con.execute("SELECT count(*) FROM _new_scores").fetchall()[0][0]
+    if added:
+        refresh_rollup(con, "SELECT DISTINCT trace_id FROM _new_scores WHERE trace_id IS NOT NULL")
+    con.execute("DROP TABLE IF EXISTS _new_scores")
+    return added

@@ -1,0 +1,35 @@
+"""Small builders for span JSONL used across tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def span(id: str, root_id: str | None = None, parent_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    obj: dict[str, Any] = {"id": id, "root_id": root_id or id, "parent_id": parent_id}
+    obj.setdefault("span_type", "conversation" if parent_id is None else "turn")
+    obj.update(fields)
+    return obj
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any] | str]) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(row if isinstance(row, str) else json.dumps(row, ensure_ascii=False))
+            fh.write("\n")
+    return path
+
+
+def conversation(i: int, topic: str, ba: float, cq: float | None = None, day: int = 1, text: str = "hello") -> list[dict[str, Any]]:
+    """A root conversation with one turn; Brand Alignment on the turn, Conversation Quality on the root."""
+    cid = f"c{i}"
+    ts = f"2026-11-{day:02d}T10:{i % 60:02d}:00Z"
+    root_scores = [] if cq is None else [{"name": "Conversation Quality", "score": cq, "label": "Y" if cq else "N"}]
+    return [
+        span(cid, name="conversation", ts=ts, input=[{"role": "user", "content": text}], output="ok",
+             metadata={"topic": topic, "total_turns": 1}, scores=root_scores),
+        span(f"{cid}-t1", cid, cid, name="turn", ts=ts, input=text, output="ok", metadata={"turn_index": 1},
+             scores=[{"name": "Brand Alignment", "score": ba, "label": {1.0: "A", 0.5: "B", 0.0: "C"}.get(ba)}]),
+    ]

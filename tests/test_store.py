@@ -1,0 +1,149 @@
+"""The database file: schema versions, migrations, refusal of newer files, round trips."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from evaltui.ingest import ingest_file
+from evaltui.store import SCHEMA_VERSION, Store, StoreError
+from evaltui.store import logs
+from evaltui.store.db import migrate
+from tests.helpers import conversation, span, write_jsonl
+
+
+def test_new_file_is_at_current_schema(db_path):
+    with Store(db_path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        tables = {r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert {"spans", "scores", "score_rollup", "evaltui_meta"} <= tables
+
+
+def test_older_file_is_migrated_and_keeps_its_rows(db_path):
+    # A file as the first release wrote it: schema 1, with a span in it.
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE evaltui_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO evaltui_meta VALUES ('schema_version', '0')")
+    migrate(con, 0, 1)
+    con.execute(
+        "INSERT INTO spans (id, root_id, name, span_type, ts, metadata) "
+        "VALUES ('old', 'old', 'conversation', 'conversation', TIMESTAMP '2026-01-01', '{\"topic\": \"billing\"}')"
+    )
+    con.close()
+    with Store(db_path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.con.execute("SELECT id FROM spans").fetchall() == [("old",)]
+        columns = {r[0] for r in store.con.execute("DESCRIBE spans").fetchall()}
+        assert "topic" in columns
+
+
+def test_newer_file_is_refused_with_one_line(db_path):
+    with Store(db_path) as store:
+        store.con.execute("UPDATE evaltui_meta SET value = '999' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError) as info:
+        Store(db_path)
+    message = str(info.value)
+    assert "newer evaltui" in message and "999" in message and "\n" not in message
+
+
+def test_foreign_duckdb_file_is_refused(db_path):
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE something_else (x INT)")
+    con.close()
+    with pytest.raises(StoreError, match="not an evaltui database"):
+        Store(db_path)
+
+
+def test_not_a_database_file(tmp_path):
+    bogus = tmp_path / "notes.duckdb"
+    bogus.write_text("this is not a database\n" * 100)
+    with pytest.raises(StoreError, match="cannot open"):
+        Store(bogus)
+
+
+def test_read_only_needs_an_existing_file(tmp_path):
+    with pytest.raises(StoreError, match="no database"):
+        Store(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_env_var_and_default_path(tmp_path, monkeypatch):
+    from evaltui.store import resolve_db_path
+
+    monkeypatch.setenv("EVALTUI_DB", str(tmp_path / "env.duckdb"))
+    assert resolve_db_path(None) == tmp_path / "env.duckdb"
+    assert resolve_db_path(tmp_path / "flag.duckdb") == tmp_path / "flag.duckdb"
+    monkeypatch.delenv("EVALTUI_DB")
+    assert str(resolve_db_path(None)) == "evaltui.duckdb"
+
+
+def test_round_trip_keeps_trace_tree_scores_and_rollup(store, tmp_path):
+    rows = conversation(1, "billing", 0.5, cq=1.0) + [
+        span("c1-llm", "c1", "c1-t1", name="chat gpt-4o", span_type="llm", ts="2026-11-01T10:01:00Z",
+             input=[{"role": "user", "content": "hello"}], output={"role": "assistant", "content": "ok"},
+             metrics={"prompt_tokens": 12, "completion_tokens": 3, "latency_s": 0.4}),
+    ]
+    f = write_jsonl(tmp_path / "a.jsonl", rows)
+    report = ingest_file(store, f)
+    assert (report.kept, report.added, report.skipped) == (3, 3, 0)
+    tree = store.con.execute("SELECT id, root_id, parent_id, topic FROM spans ORDER BY id").fetchall()
+    assert tree == [("c1", "c1", None, "billing"), ("c1-llm", "c1", "c1-t1", "billing"), ("c1-t1", "c1", "c1", "billing")]
+    scores = store.con.execute("SELECT target_id, scorer, scorer_key, score, label, source FROM scores ORDER BY target_id").fetchall()
+    assert scores == [
+        ("c1", "Conversation Quality", "conversation_quality", 1.0, "Y", "online"),
+        ("c1-t1", "Brand Alignment", "brand_alignment", 0.5, "B", "online"),
+    ]
+    # The root has no Brand Alignment of its own: it takes its trace's mean.
+    page = logs.query_page(store).to_pylist()
+    assert dict(page[0]["scores"]) == {"brand_alignment": 0.5, "conversation_quality": 1.0}
+    (metrics,) = store.con.execute("SELECT metrics->>'prompt_tokens' FROM spans WHERE id = 'c1-llm'").fetchone()
+    assert metrics == "12"
+
+
+def test_human_labels_do_not_change_production_scores(store, tmp_path):
+    rows = conversation(1, "billing", 0.0)
+    rows[1]["scores"].append({"name": "Brand Alignment", "score": 1.0, "label": "A", "source": "human", "scorer_version": "human"})
+    ingest_file(store, write_jsonl(tmp_path / "a.jsonl", rows))
+    assert logs.count(store, "scores.brand_alignment = 0") == 1
+    assert store.con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchone()[0] == 1
+
+
+def test_reingest_adds_nothing_twice(store, tmp_path):
+    f = write_jsonl(tmp_path / "a.jsonl", conversation(1, "billing", 1.0, cq=1.0) + conversation(2, "refunds", 0.0))
+    first = ingest_file(store, f)
+    second = ingest_file(store, f)
+    assert (first.added, second.added, second.scores_added) == (4, 0, 0)
+    assert store.con.execute("SELECT count(*) FROM spans").fetchone()[0] == 4
+    assert store.con.execute("SELECT count(*) FROM scores").fetchone()[0] == 3
+    assert store.con.execute("SELECT count(*) FROM score_rollup").fetchone()[0] == 5
+
+
+def test_duplicate_ids_within_one_file_are_stored_once(store, tmp_path):
+    rows = conversation(1, "billing", 1.0)
+    f = write_jsonl(tmp_path / "a.jsonl", rows + rows)
+    report = ingest_file(store, f)
+    assert report.added == 2
+    assert store.con.execute("SELECT count(*) FROM spans").fetchone()[0] == 2
+
+
+def test_child_ingested_before_its_root_takes_the_root_topic(store, tmp_path):
+    root, turn = conversation(1, "billing", 1.0)
+    ingest_file(store, write_jsonl(tmp_path / "children.jsonl", [turn]))
+    assert store.con.execute("SELECT topic FROM spans WHERE id = 'c1-t1'").fetchone() == (None,)
+    ingest_file(store, write_jsonl(tmp_path / "roots.jsonl", [root]))
+    assert store.con.execute("SELECT topic FROM spans WHERE id = 'c1-t1'").fetchone() == ("billing",)
+    assert logs.count(store, "scores.brand_alignment = 1") == 1
+
+
+def test_keyset_pages_cover_everything_once(store, tmp_path):
+    rows = [r for i in range(1, 58) for r in conversation(i, "billing", 1.0, day=1 + i % 20)]
+    ingest_file(store, write_jsonl(tmp_path / "a.jsonl", rows))
+    seen, cursor = [], None
+    while True:
+        page = logs.query_page(store, limit=10, after=cursor)
+        if page.num_rows == 0:
+            break
+        seen += page.column("id").to_pylist()
+        cursor = logs.next_cursor(page)
+    assert len(seen) == 57 and len(set(seen)) == 57
+    ts = [r[0] for r in store.con.execute("SELECT ts FROM spans WHERE parent_id IS NULL ORDER BY ts DESC, id DESC").fetchall()]
+    assert len(ts) == 57
