@@ -1,0 +1,111 @@
+"""The `evaltui` command as a user runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import EVALTUI
+from tests.helpers import conversation, write_jsonl
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*EVALTUI, *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.fixture
+def logfile(tmp_path):
+    rows = (
+        conversation(1, "account_and_login", 0.0, cq=0.0, text="locked out of my account")
+        + conversation(2, "billing_and_payments", 1.0, cq=1.0, text="refund to my card")
+        + conversation(3, "account_and_login", 0.5, cq=1.0, text="password reset link")
+    )
+    return write_jsonl(tmp_path / "logs.jsonl", rows)
+
+
+def test_ingest_then_logs_json_and_stats(tmp_path, logfile):
+    db = str(tmp_path / "x.duckdb")
+    out = run("ingest", str(logfile), "--db", db)
+    assert out.returncode == 0, out.stderr
+    assert "kept 6, skipped 0, new spans 6, new scores 6" in out.stdout
+
+    out = run("--db", db, "logs", "--json", "--where", 'topic = account_and_login and scores.brand_alignment <= 0.5')
+    assert out.returncode == 0, out.stderr
+    spans = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [s["id"] for s in spans] == ["c3", "c1"]
+    first = spans[0]
+    assert set(first) >= {"id", "root_id", "name", "ts", "topic", "input", "output", "metadata", "scores"}
+    assert first["scores"] == {"brand_alignment": 0.5, "conversation_quality": 1.0}
+    assert first["input"] == [{"role": "user", "content": "password reset link"}]
+
+    out = run("stats", "--json", "--db", db)
+    stats = json.loads(out.stdout)
+    by_topic = {t["topic"]: t for t in stats["topics"]}
+    assert by_topic["account_and_login"]["conversations"] == 2
+    assert by_topic["account_and_login"]["brand_alignment"] == pytest.approx(0.25)
+    assert by_topic["billing_and_payments"]["conversation_quality"] == 1.0
+
+    out = run("logs", "--db", db, "--where", "scores.conversation_quality = 1")
+    assert out.returncode == 0
+    assert "password reset link" in out.stdout and "2 of 2 matching" in out.stdout
+
+
+def test_env_var_selects_the_database(tmp_path, logfile):
+    import os
+
+    env = {**os.environ, "EVALTUI_DB": str(tmp_path / "env.duckdb")}
+    assert run("ingest", str(logfile), env=env).returncode == 0
+    assert (tmp_path / "env.duckdb").exists()
+
+
+def test_bad_lines_exit_nonzero_with_counts(tmp_path, logfile):
+    lines = logfile.read_text().splitlines()
+    lines.insert(1, "{oops")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join(lines) + "\n")
+    out = run("ingest", str(broken), "--db", str(tmp_path / "x.duckdb"))
+    assert out.returncode == 1
+    assert f"{broken}:2: invalid JSON" in out.stderr
+    assert "kept 6, skipped 1" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["logs", "--where", "scores.brand_alignment <= 'high'"], "error: bad filter at column 27: expected a number"),
+        (["logs", "--where", "colour = red"], "error: bad filter at column 1: unknown field 'colour'"),
+        (["ingest", "does/not/exist.jsonl"], "error: does/not/exist.jsonl: no such file"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(tmp_path, logfile, args, message):
+    db = str(tmp_path / "x.duckdb")
+    assert run("ingest", str(logfile), "--db", db).returncode == 0
+    out = run(*args, "--db", db)
+    assert out.returncode != 0
+    assert out.stderr.splitlines()[0].startswith(message), out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_database_and_newer_schema(tmp_path, logfile):
+    out = run("logs", "--db", str(tmp_path / "none.duckdb"))
+    assert out.returncode == 2 and out.stderr.startswith("error: no database at")
+    db = tmp_path / "x.duckdb"
+    assert run("ingest", str(logfile), "--db", str(db)).returncode == 0
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE evaltui_meta SET value = '42' WHERE key = 'schema_version'")
+    con.close()
+    out = run("stats", "--db", str(db))
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "newer evaltui" in out.stderr
+
+
+def test_unknown_format_is_a_one_line_error(tmp_path):
+    odd = tmp_path / "notes.txt"
+    odd.write_text("just some prose\nwith no structure\n")
+    out = run("ingest", str(odd), "--db", str(tmp_path / "x.duckdb"))
+    assert out.returncode == 1
+    assert "cannot tell the format" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,117 @@
+"""evaltui's own span JSONL: the fast path and the line-by-line path agree; bad lines are
+reported with their numbers while every good line is kept."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from evaltui.ingest import detect_format, follow_file, ingest_file
+from evaltui.store import logs
+from tests.helpers import conversation, span, write_jsonl
+
+
+def test_fast_path_and_line_path_store_the_same_rows(tmp_path):
+    from evaltui.ingest import evaltui_jsonl
+    from evaltui.store import Store
+
+    rows = conversation(1, "billing", 0.5, cq=1.0) + conversation(2, "refunds", 1.0, text="ünïcødé ✓")
+    f = write_jsonl(tmp_path / "a.jsonl", rows)
+    with Store(tmp_path / "fast.duckdb") as fast:
+        ingest_file(fast, f)
+        fast_rows = fast.con.execute("SELECT * EXCLUDE (ingested_at) FROM spans ORDER BY id").fetchall()
+        fast_scores = fast.con.execute("SELECT * EXCLUDE (id) FROM scores ORDER BY target_id, scorer").fetchall()
+    with Store(tmp_path / "slow.duckdb") as slow:
+        # Forcing the Python path: hide stage_fast for this one call.
+        saved = evaltui_jsonl.stage_fast
+        del evaltui_jsonl.stage_fast
+        try:
+            ingest_file(slow, f)
+        finally:
+            evaltui_jsonl.stage_fast = saved
+        slow_rows = slow.con.execute("SELECT * EXCLUDE (ingested_at) FROM spans ORDER BY id").fetchall()
+        slow_scores = slow.con.execute("SELECT * EXCLUDE (id) FROM scores ORDER BY target_id, scorer").fetchall()
+    assert fast_rows == slow_rows
+    assert fast_scores == slow_scores
+
+
+def test_bad_lines_are_reported_and_good_lines_kept(store, tmp_path):
+    good = conversation(1, "billing", 1.0) + conversation(2, "refunds", 0.0)
+    lines = [
+        good[0],                                              # 1
+        '{"id": "broken", "root_id": ',                       # 2 invalid JSON
+        good[1],                                              # 3
+        "[1, 2, 3]",                                          # 4 not an object
+        span("noscore", scores=[{"name": "X", "score": 7}]),  # 5 score out of range
+        "",                                                   # 6 blank: ignored
+        span("badts", ts="last tuesday"),                     # 7 bad timestamp
+        good[2],                                              # 8
+        {"root_id": "r", "parent_id": "r"},                   # 9 no id
+        {"id": "orphan", "parent_id": "p"},                   # 10 child without root_id
+        span("meta", metadata=["not", "an", "object"]),       # 11 metadata must be an object
+        good[3],                                              # 12
+    ]
+    f = write_jsonl(tmp_path / "mixed.jsonl", lines)
+    with open(f, "a") as fh:
+        fh.write('{"id": "truncated", "root_id": "trunc')      # 13 truncated last line
+    report = ingest_file(store, f)
+    assert report.kept == 4 and report.added == 4
+    assert [(b.line, b.reason.split(":")[0]) for b in report.bad] == [
+        (2, "invalid JSON"),
+        (4, "a span must be a JSON object"),
+        (5, "score 7 is not in 0..1"),
+        (7, "not an ISO-8601 timestamp"),
+        (9, 'missing "id"'),
+        (10, 'a child span needs "root_id"'),
+        (11, '"metadata" must be an object'),
+        (13, "invalid JSON"),
+    ]
+    assert all(str(b).startswith(f"{f}:{b.line}: ") for b in report.bad)
+    assert logs.count(store) == 2 and logs.count(store, roots_only=False) == 4
+
+
+def test_empty_file_adds_nothing(store, tmp_path):
+    f = tmp_path / "empty.jsonl"
+    f.write_text("")
+    report = ingest_file(store, f)
+    assert (report.kept, report.skipped) == (0, 0)
+
+
+def test_detects_own_format(tmp_path):
+    f = write_jsonl(tmp_path / "a.jsonl", conversation(1, "billing", 1.0))
+    assert detect_format(f) == "evaltui"
+
+
+def test_follow_picks_up_appended_lines(store, tmp_path):
+    f = write_jsonl(tmp_path / "live.jsonl", conversation(1, "billing", 1.0))
+    stop = threading.Event()
+    seen = []
+    worker = threading.Thread(
+        target=follow_file, args=(store, f), kwargs={"stop": stop, "poll_seconds": 0.05, "on_report": seen.append}
+    )
+    worker.start()
+    try:
+        _wait(lambda: sum(r.added for r in seen) == 2)
+        extra = conversation(2, "refunds", 0.0)
+        with open(f, "a") as fh:
+            import json
+
+            fh.write(json.dumps(extra[0]) + "\n")
+            fh.write("not json\n")
+            fh.write(json.dumps(extra[1])[:20])  # a writer caught mid-line
+        _wait(lambda: sum(r.added for r in seen) == 3)
+        with open(f, "a") as fh:
+            fh.write(json.dumps(extra[1])[20:] + "\n")
+        _wait(lambda: sum(r.added for r in seen) == 4)
+    finally:
+        stop.set()
+        worker.join(5)
+    bad = [b for r in seen for b in r.bad]
+    assert [(b.line, b.reason.split(":")[0]) for b in bad] == [(4, "invalid JSON")]
+
+
+def _wait(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
