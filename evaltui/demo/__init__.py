@@ -1,0 +1,1 @@
+"""The demo: a seeded sample-log generator (``generate``) and the offline sample support bot."""
