@@ -1,0 +1,376 @@
+"""OpenTelemetry traces as OTLP JSON, read with the GenAI semantic conventions.
+
+One export document per file, or one per line. Messages come from the
+``gen_ai.input.messages``/``gen_ai.output.messages`` attributes, the older indexed
+``gen_ai.prompt.N.*``/``gen_ai.completion.N.*`` attributes, or ``gen_ai.*.message`` /
+``gen_ai.choice`` events. ``gen_ai.evaluation.result`` events become scores.
+
+Exporters batch by time, so a trace's root may come after its children: spans are held
+until the file is read, then each gets its trace's root span id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import pathlib
+import re
+from typing import Any, Iterator
+
+from evaltui.ingest.jsonlines import (
+    JsonError,
+    JsonItem,
+    content_text,
+    error_text,
+    is_chat,
+    iter_json_items,
+    read_text,
+    reply_text,
+    require_object,
+    type_name,
+)
+from evaltui.ingest.records import BadRecord, RecordError, ScoreRow, SpanRow, coerce_score, parse_ts
+
+FORMAT = "otel"
+
+_RESOURCE_KEYS = ("service.name", "service.version", "deployment.environment", "deployment.environment.name")
+_OPERATION_TYPES = {
+    "chat": "llm",
+    "text_completion": "llm",
+    "generate_content": "llm",
+    "embeddings": "llm",
+    "execute_tool": "tool",
+    "invoke_agent": "task",
+    "create_agent": "task",
+}
+_OPENINFERENCE_TYPES = {"LLM": "llm", "EMBEDDING": "llm", "TOOL": "tool", "CHAIN": "task", "AGENT": "task"}
+_MESSAGE_EVENTS = {
+    "gen_ai.system.message": "system",
+    "gen_ai.user.message": "user",
+    "gen_ai.assistant.message": "assistant",
+    "gen_ai.tool.message": "tool",
+}
+_INDEXED = re.compile(r"^gen_ai\.(prompt|completion)\.(\d+)\.(role|content)$")
+_TOKENS = {
+    "gen_ai.usage.input_tokens": "prompt_tokens",
+    "gen_ai.usage.prompt_tokens": "prompt_tokens",
+    "gen_ai.usage.output_tokens": "completion_tokens",
+    "gen_ai.usage.completion_tokens": "completion_tokens",
+}
+_NULL_ID = re.compile(r"^0*$")
+
+
+def sniff(head: str, path: pathlib.Path) -> bool:
+    """An OTLP JSON export: a ``resourceSpans`` document."""
+    return bool(re.search(r'(?<!\\)"(resourceSpans|resource_spans)"\s*:', head[:65536]))
+
+
+def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
+    # (span, trace id, is root) in file order, or a BadRecord
+    pending: list[tuple[SpanRow, str, bool] | BadRecord] = []
+    roots: dict[str, str] = {}
+    for item in iter_json_items(read_text(path), unwrap=()):
+        if isinstance(item, JsonError):
+            pending.append(BadRecord(str(path), item.line, item.reason))
+            continue
+        for entry in _document(item, str(path)):
+            if isinstance(entry, tuple):
+                span, trace_id, is_root = entry
+                if is_root:
+                    roots.setdefault(trace_id, span.id)
+            pending.append(entry)
+    for entry in pending:
+        if isinstance(entry, BadRecord):
+            yield entry
+            continue
+        span, trace_id, is_root = entry
+        span.root_id = span.id if is_root else roots.get(trace_id, trace_id)
+        yield span
+
+
+def _document(item: JsonItem, path: str) -> Iterator[tuple[SpanRow, str, bool] | BadRecord]:
+    try:
+        doc = require_object(item.value)
+        resource_spans = doc.get("resourceSpans", doc.get("resource_spans"))
+        if not isinstance(resource_spans, list):
+            raise RecordError('missing "resourceSpans"' if resource_spans is None else '"resourceSpans" must be an array')
+    except RecordError as exc:
+        yield BadRecord(path, item.line, str(exc))
+        return
+    for i, rs in enumerate(resource_spans):
+        if not isinstance(rs, dict):
+            yield BadRecord(path, item.line_of("resourceSpans", i), "resourceSpans entry is not an object")
+            continue
+        resource = rs.get("resource") if isinstance(rs.get("resource"), dict) else {}
+        try:
+            res_attrs = _attributes(resource.get("attributes"))
+        except RecordError:
+            res_attrs = {}
+        common = {k: res_attrs[k] for k in _RESOURCE_KEYS if k in res_attrs}
+        scope_spans = rs.get("scopeSpans", rs.get("instrumentationLibrarySpans")) or []
+        if not isinstance(scope_spans, list):
+            yield BadRecord(path, item.line_of("resourceSpans", i), '"scopeSpans" must be an array')
+            continue
+        for j, ss in enumerate(scope_spans):
+            spans = ss.get("spans") if isinstance(ss, dict) else None
+            if not isinstance(spans, list):
+                yield BadRecord(path, item.line_of("resourceSpans", i, "scopeSpans", j), 'missing "spans"')
+                continue
+            for k, raw in enumerate(spans):
+                problems: list[str] = []
+                try:
+                    entry = _span(raw, common, problems)
+                except RecordError as exc:
+                    problems, entry = [str(exc)], None
+                except Exception as exc:  # never let one odd record stop the import
+                    problems, entry = [f"unreadable span: {type(exc).__name__}: {exc}"], None
+                if entry is not None:
+                    yield entry
+                if problems:
+                    line = item.line_of("resourceSpans", i, "scopeSpans", j, "spans", k)
+                    for reason in problems:
+                        yield BadRecord(path, line, reason)
+
+
+def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> tuple[SpanRow, str, bool]:
+    sp = require_object(raw)
+    trace_id = _hex_id(sp.get("traceId"), "traceId", 16)
+    span_id = _hex_id(sp.get("spanId"), "spanId", 8)
+    parent = sp.get("parentSpanId")
+    parent_id = None if parent in (None, "") or (isinstance(parent, str) and _NULL_ID.match(parent)) else _hex_id(parent, "parentSpanId", 8)
+    start = parse_ts(sp.get("startTimeUnixNano"))
+    end = parse_ts(sp.get("endTimeUnixNano"))
+    attrs = _attributes(sp.get("attributes"))
+    events = sp.get("events") or []
+    if not isinstance(events, list):
+        raise RecordError('"events" must be an array')
+
+    metrics: dict[str, Any] = {}
+    if start is not None and end is not None:
+        metrics["latency_s"] = (end - start).total_seconds()
+    for key, metric in _TOKENS.items():
+        value = attrs.pop(key, None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            metrics[metric] = value
+    if "prompt_tokens" in metrics and "completion_tokens" in metrics:
+        metrics["tokens"] = metrics["prompt_tokens"] + metrics["completion_tokens"]
+
+    input_msgs, output_msgs = _attribute_messages(attrs)
+    scores: list[ScoreRow] = []
+    error = None
+    for ev in events:
+        if not isinstance(ev, dict):
+            continue
+        name = ev.get("name")
+        ev_attrs = _attributes(ev.get("attributes"))
+        if name in _MESSAGE_EVENTS:
+            msg = _event_message(ev_attrs, ev.get("body"), _MESSAGE_EVENTS[name])
+            input_msgs.append(msg)  # assistant messages here are history; the reply is gen_ai.choice
+        elif name == "gen_ai.choice":
+            output_msgs.append(_event_message(ev_attrs, ev.get("body"), "assistant"))
+        elif name == "gen_ai.evaluation.result":
+            try:
+                scores.append(_evaluation(ev_attrs))
+            except RecordError as exc:
+                label = ev_attrs.get("gen_ai.evaluation.name")
+                problems.append(f'score "{label}": {exc}' if isinstance(label, str) else f"score: {exc}")
+        elif name == "exception" and error is None:
+            error = error_text(ev_attrs.get("exception.message")) or error_text(ev_attrs.get("exception.type"))
+
+    status = sp.get("status") if isinstance(sp.get("status"), dict) else {}
+    if status.get("code") in (2, "STATUS_CODE_ERROR", "ERROR"):
+        error = error_text(status.get("message")) or error or "error"
+
+    op = attrs.get("gen_ai.operation.name")
+    if isinstance(op, str) and op in _OPERATION_TYPES:
+        span_type = _OPERATION_TYPES[op]
+    elif isinstance(attrs.get("openinference.span.kind"), str):
+        span_type = _OPENINFERENCE_TYPES.get(attrs["openinference.span.kind"].upper(), "span")
+    elif "gen_ai.tool.name" in attrs:
+        span_type = "tool"
+    elif any(k in attrs for k in ("gen_ai.system", "gen_ai.provider.name", "gen_ai.request.model")) or input_msgs:
+        span_type = "llm"
+    else:
+        span_type = "span"
+
+    input_: Any = input_msgs or None
+    output: Any = None
+    if output_msgs:
+        output = reply_text(output_msgs) if len(output_msgs) == 1 else output_msgs
+    if input_ is None and "input.value" in attrs:
+        input_ = _maybe_json(attrs.pop("input.value"))
+    if output is None and "output.value" in attrs:
+        output = _maybe_json(attrs.pop("output.value"))
+    if span_type == "tool":
+        input_ = input_ if input_ is not None else _maybe_json(attrs.get("gen_ai.tool.call.arguments"))
+        output = output if output is not None else _maybe_json(attrs.get("gen_ai.tool.call.result"))
+    if parent_id is None and is_chat(input_) and any(m.get("role") == "user" for m in input_):
+        span_type = "conversation"
+
+    metadata = dict(common)
+    metadata.update(attrs)
+    model = attrs.get("gen_ai.response.model") or attrs.get("gen_ai.request.model")
+    if model:
+        metadata["model"] = model
+    name = sp.get("name") if isinstance(sp.get("name"), str) and sp.get("name") else span_type
+    span = SpanRow(
+        id=span_id,
+        root_id=trace_id,  # replaced by the trace's root span id once the file is read
+        parent_id=parent_id,
+        name=name,
+        span_type=span_type,
+        ts=start,
+        input=input_,
+        output=output,
+        error=error,
+        metadata=metadata,
+        metrics=metrics,
+        scores=scores,
+    )
+    return span, trace_id, parent_id is None
+
+
+def _hex_id(value: Any, key: str, size: int) -> str:
+    """OTLP JSON ids are hex; protobuf-JSON exporters write base64 — accept both."""
+    if value is None or value == "":
+        raise RecordError(f'missing "{key}"')
+    if not isinstance(value, str):
+        raise RecordError(f'"{key}" must be a string, got {type_name(value)}')
+    if len(value) == 2 * size and re.fullmatch(r"[0-9a-fA-F]+", value):
+        return value.lower()
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) == size:
+        return raw.hex()
+    raise RecordError(f'"{key}" is not a {2 * size}-digit hex id: {value!r}')
+
+
+def _any_value(v: Any) -> Any:
+    if not isinstance(v, dict):
+        return v
+    if "stringValue" in v:
+        return v["stringValue"]
+    if "intValue" in v:
+        try:
+            return int(v["intValue"])
+        except (TypeError, ValueError):
+            return v["intValue"]
+    if "doubleValue" in v:
+        try:
+            return float(v["doubleValue"])
+        except (TypeError, ValueError):
+            return v["doubleValue"]
+    if "boolValue" in v:
+        return v["boolValue"]
+    if "arrayValue" in v:
+        values = (v["arrayValue"] or {}).get("values") or []
+        return [_any_value(x) for x in values]
+    if "kvlistValue" in v:
+        values = (v["kvlistValue"] or {}).get("values") or []
+        return {kv.get("key"): _any_value(kv.get("value")) for kv in values if isinstance(kv, dict)}
+    if "bytesValue" in v:
+        return v["bytesValue"]
+    return None
+
+
+def _attributes(raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if isinstance(raw, dict):  # some exporters write a plain mapping
+        return dict(raw)
+    if not isinstance(raw, list):
+        raise RecordError(f'"attributes" must be an array, got {type_name(raw)}')
+    out = {}
+    for kv in raw:
+        if isinstance(kv, dict) and isinstance(kv.get("key"), str):
+            out[kv["key"]] = _any_value(kv.get("value"))
+    return out
+
+
+def _maybe_json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _semconv_messages(value: Any) -> list[dict[str, Any]]:
+    """Messages in the current semconv shape (``parts``) or the chat shape, as chat messages."""
+    value = _maybe_json(value)
+    if not isinstance(value, list):
+        raise RecordError("gen_ai messages attribute is not a JSON list of messages")
+    out = []
+    for m in value:
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+            raise RecordError("gen_ai messages attribute has a message without a role")
+        if "parts" in m:
+            parts = m["parts"] if isinstance(m["parts"], list) else []
+            texts = [p.get("content") for p in parts if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("content"), str)]
+            calls = [p for p in parts if isinstance(p, dict) and p.get("type") == "tool_call"]
+            msg: dict[str, Any] = {"role": m["role"], "content": "\n".join(texts) if texts else None}
+            if calls:
+                msg["tool_calls"] = calls
+        else:
+            msg = {"role": m["role"], "content": content_text(m.get("content"))}
+            if m.get("tool_calls"):
+                msg["tool_calls"] = m["tool_calls"]
+        out.append(msg)
+    return out
+
+
+def _attribute_messages(attrs: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Pop the message attributes (current or indexed convention) off ``attrs``."""
+    input_msgs: list[dict[str, Any]] = []
+    output_msgs: list[dict[str, Any]] = []
+    if "gen_ai.system_instructions" in attrs:
+        sys = _maybe_json(attrs.pop("gen_ai.system_instructions"))
+        text = content_text(sys) if isinstance(sys, list) else sys
+        input_msgs.append({"role": "system", "content": text})
+    if "gen_ai.input.messages" in attrs:
+        input_msgs.extend(_semconv_messages(attrs.pop("gen_ai.input.messages")))
+    if "gen_ai.output.messages" in attrs:
+        output_msgs.extend(_semconv_messages(attrs.pop("gen_ai.output.messages")))
+    indexed: dict[tuple[str, int], dict[str, Any]] = {}
+    for key in [k for k in attrs if k.startswith("gen_ai.")]:
+        m = _INDEXED.match(key)
+        if m:
+            indexed.setdefault((m.group(1), int(m.group(2))), {})[m.group(3)] = attrs.pop(key)
+    for (kind, _), msg in sorted(indexed.items()):
+        role = msg.get("role") if isinstance(msg.get("role"), str) else ("user" if kind == "prompt" else "assistant")
+        (input_msgs if kind == "prompt" else output_msgs).append({"role": role, "content": msg.get("content")})
+    return input_msgs, output_msgs
+
+
+def _event_message(attrs: dict[str, Any], body: Any, role: str) -> dict[str, Any]:
+    msg = _maybe_json(attrs.get("message"))
+    if isinstance(body, dict) and "kvlistValue" in body:
+        body = _any_value(body)
+    if not isinstance(msg, dict) and isinstance(body, dict):
+        msg = body.get("message") if isinstance(body.get("message"), dict) else body
+    if isinstance(msg, dict):
+        out: dict[str, Any] = {"role": msg.get("role") if isinstance(msg.get("role"), str) else role, "content": content_text(msg.get("content"))}
+        if msg.get("tool_calls"):
+            out["tool_calls"] = _maybe_json(msg["tool_calls"])
+        return out
+    content = attrs.get("content", attrs.get("gen_ai.event.content"))
+    return {"role": attrs.get("role") if isinstance(attrs.get("role"), str) else role, "content": content_text(_maybe_json(content))}
+
+
+def _evaluation(attrs: dict[str, Any]) -> ScoreRow:
+    name = attrs.get("gen_ai.evaluation.name")
+    if not isinstance(name, str) or not name:
+        raise RecordError('missing "gen_ai.evaluation.name"')
+    label = attrs.get("gen_ai.evaluation.score.label")
+    explanation = attrs.get("gen_ai.evaluation.explanation")
+    return ScoreRow(
+        name=name,
+        score=coerce_score(attrs.get("gen_ai.evaluation.score.value")),
+        label=str(label) if label is not None else None,
+        rationale=explanation if isinstance(explanation, str) else None,
+        source="online",
+    )
