@@ -1,0 +1,131 @@
+"""The scorer protocol, shared by online scoring, re-scoring and the Eval runner.
+
+A scorer is any callable that takes some of ``input, output, expected, metadata``
+(by name; it is passed only the ones it declares, or all of them if it takes
+``**kwargs``) and returns a float, a bool, None (no score), a ``Score``, anything with
+``.name``/``.score`` attributes (autoevals' ``Score``), a dict with a ``score`` key, or a
+list of those. Sync or async: a coroutine function is awaited, an object with
+``eval_async`` (autoevals) uses it, and a plain sync callable runs in a thread so it
+cannot stall the event loop. This is the shape autoevals and Braintrust use, so their
+scorers work unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+ARGUMENTS = ("input", "output", "expected", "metadata")
+
+
+@dataclass
+class Score:
+    """One score: 0..1 (or None), the choice label, the judge's rationale."""
+
+    name: str
+    score: float | None
+    label: str | None = None
+    rationale: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class ScorerError(Exception):
+    """A scorer failed or returned something that is not a score; marks only that scorer."""
+
+
+def scorer_name(scorer: Any) -> str:
+    name = getattr(scorer, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    name = getattr(scorer, "__name__", None)
+    if isinstance(name, str) and name and name != "<lambda>":
+        return name
+    return type(scorer).__name__ if not inspect.isfunction(scorer) else "scorer"
+
+
+def _accepted_kwargs(fn: Callable[..., Any], values: dict[str, Any]) -> dict[str, Any]:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return dict(values)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return dict(values)
+    return {k: v for k, v in values.items() if k in params}
+
+
+def _to_scores(result: Any, default_name: str) -> list[Score]:
+    if result is None:
+        return []
+    if isinstance(result, (list, tuple)):
+        return [s for item in result for s in _to_scores(item, default_name)]
+    if isinstance(result, Score):
+        return [_checked(result)]
+    if isinstance(result, bool):
+        return [Score(default_name, 1.0 if result else 0.0)]
+    if isinstance(result, (int, float)):
+        return [_checked(Score(default_name, float(result)))]
+    if isinstance(result, dict) and "score" in result:
+        meta = dict(result.get("metadata") or {})
+        return [_checked(Score(
+            str(result.get("name") or default_name), _as_float(result["score"]),
+            label=result.get("label") or meta.get("choice"),
+            rationale=result.get("rationale") or meta.get("rationale"),
+            metadata=meta,
+        ))]
+    if hasattr(result, "score"):  # autoevals.Score and look-alikes
+        error = getattr(result, "error", None)
+        if error:
+            raise ScorerError(str(error))
+        meta = dict(getattr(result, "metadata", None) or {})
+        return [_checked(Score(
+            str(getattr(result, "name", None) or default_name), _as_float(result.score),
+            label=meta.get("choice"), rationale=meta.get("rationale"), metadata=meta,
+        ))]
+    raise ScorerError(f"scorer returned {type(result).__name__}, not a score")
+
+
+def _as_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    raise ScorerError(f"score {value!r} is not a number")
+
+
+def _checked(score: Score) -> Score:
+    if score.score is not None and (math.isnan(score.score) or not 0.0 <= score.score <= 1.0):
+        raise ScorerError(f"score {score.score!r} from {score.name} is not in 0..1")
+    return score
+
+
+async def run_scorer(
+    scorer: Any,
+    *,
+    input: Any = None,
+    output: Any = None,
+    expected: Any = None,
+    metadata: dict[str, Any] | None = None,
+) -> list[Score]:
+    """Call ``scorer`` per the protocol; raises ScorerError (with the reason) on failure."""
+    values = {"input": input, "output": output, "expected": expected, "metadata": metadata or {}}
+    name = scorer_name(scorer)
+    try:
+        eval_async = getattr(scorer, "eval_async", None)
+        if eval_async is not None and callable(eval_async):
+            result = await eval_async(**_accepted_kwargs(eval_async, values))
+        elif inspect.iscoroutinefunction(scorer) or inspect.iscoroutinefunction(getattr(scorer, "__call__", None)):
+            result = await scorer(**_accepted_kwargs(scorer, values))
+        else:
+            result = await asyncio.to_thread(scorer, **_accepted_kwargs(scorer, values))
+            if inspect.isawaitable(result):
+                result = await result
+    except ScorerError:
+        raise
+    except Exception as exc:  # a scorer's own failure marks that scorer only
+        raise ScorerError(f"{name}: {type(exc).__name__}: {exc}") from exc
+    return _to_scores(result, name)
