@@ -93,9 +93,6 @@ def ingest_file(
     path: str | os.PathLike[str],
     fmt: str = "auto",
     progress: Progress | None = None,
-    *,
-    line_offset: int = 0,
-    display_path: str | None = None,
 ) -> IngestReport:
     """Ingest one file; good records are kept, bad ones reported with their line."""
     path = Path(path)
@@ -103,19 +100,19 @@ def ingest_file(
     if fmt == "auto":
         fmt = detect_format(path)
     module = importer(fmt)
-    shown = display_path or str(path)
+    shown = str(path)
     report = IngestReport(path=shown, format=fmt)
     con = store.con
     create_stage(con)
     fast = getattr(module, "stage_fast", None)
-    if fast is not None and line_offset == 0:
+    if fast is not None:
         with _poll_progress(con, shown, progress):
             done = fast(con, path)
         if done:
             report.kept = con.execute("SELECT count(*) FROM _stage_spans").fetchall()[0][0]
             _merge(store, report, f"{fmt}:{path.name}")
             return report
-    _ingest_rows(store, module.read(path), report, f"{fmt}:{path.name}", progress, line_offset)
+    _ingest_rows(store, module.read(path), report, f"{fmt}:{path.name}", progress)
     return report
 
 
@@ -125,13 +122,12 @@ def _ingest_rows(
     report: IngestReport,
     source: str,
     progress: Progress | None,
-    line_offset: int,
 ) -> None:
     builder = BatchBuilder()
     con = store.con
     for item in rows:
         if isinstance(item, BadRecord):
-            report.bad.append(BadRecord(report.path, item.line + line_offset, item.reason))
+            report.bad.append(BadRecord(report.path, item.line, item.reason))
             continue
         try:
             builder.add(item)
@@ -208,6 +204,8 @@ def follow_file(
     if fmt == "auto":
         fmt = detect_format(path)
     module = importer(fmt)
+    if fmt != "csv" and not _one_record_per_line(path):
+        raise IngestError(f"{path}: --follow needs one JSON record per line; this file is one JSON document")
     header = b""
     offset, lineno = 0, 0
     reports = []
@@ -220,9 +218,7 @@ def follow_file(
             chunk = chunk[:end]
             if fmt == "csv" and offset == 0:
                 header = chunk.split(b"\n", 1)[0] + b"\n"
-            body = chunk if (fmt != "csv" or offset == 0) else header + chunk
-            shift = lineno if (fmt != "csv" or offset == 0) else lineno - 1
-            report = _ingest_chunk(store, module, fmt, body, shift, str(path))
+            report = _ingest_chunk(store, module, fmt, _in_place(chunk, lineno, header), str(path))
             reports.append(report)
             if on_report:
                 on_report(report)
@@ -232,14 +228,29 @@ def follow_file(
             return reports
 
 
-def _ingest_chunk(store: Store, module: ModuleType, fmt: str, body: bytes, shift: int, shown: str) -> IngestReport:
+def _one_record_per_line(path: Path) -> bool:
+    first = next((ln.strip() for ln in _head(path).splitlines() if ln.strip()), "")
+    return not first or (first.startswith("{") and first.endswith("}"))
+
+
+def _in_place(chunk: bytes, lines_before: int, header: bytes) -> bytes:
+    """The new lines, preceded by blank lines (and the CSV header) so that every
+    record keeps the line number, and so the id, it has in the whole file."""
+    if not lines_before:
+        return chunk
+    if header:
+        return header + b"\n" * (lines_before - 1) + chunk
+    return b"\n" * lines_before + chunk
+
+
+def _ingest_chunk(store: Store, module: ModuleType, fmt: str, body: bytes, shown: str) -> IngestReport:
     suffix = ".csv" if fmt == "csv" else ".jsonl"
     with tempfile.NamedTemporaryFile("wb", suffix=suffix, delete=False) as tmp:
         tmp.write(body)
     try:
         report = IngestReport(path=shown, format=fmt)
         create_stage(store.con)
-        _ingest_rows(store, module.read(Path(tmp.name)), report, f"{fmt}:{Path(shown).name}", None, shift)
+        _ingest_rows(store, module.read(Path(tmp.name)), report, f"{fmt}:{Path(shown).name}", None)
         return report
     finally:
         os.unlink(tmp.name)

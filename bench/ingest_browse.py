@@ -1,0 +1,179 @@
+"""Ingest and browse a million spans: evaltui's path next to bare DuckDB, in one run.
+
+    .venv/bin/python bench/ingest_browse.py [--spans 1000000] [--repeat 30]
+
+Prints a table, then its figures as one JSON object on the last line.
+- ingestion: `evaltui ingest` of a span JSONL file (staging, dedupe against the store,
+  topic tags, scores, roll-up) next to DuckDB's bare `read_json` of the same file into a table;
+- database size after ingestion;
+- the `logs --where` query path (compile the filter, run it, fetch the page as Arrow with
+  each span's scores) for the first page and for page 1,000 (keyset paging), p50/p95, next
+  to hand-written SQL for the same page on the same connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from evaltui.demo.generate import iter_spans, write_jsonl  # noqa: E402
+from evaltui.ingest import ingest_file  # noqa: E402
+from evaltui.store import Store  # noqa: E402
+from evaltui.store import logs  # noqa: E402
+
+WHERE_FIRST = 'topic = "account_and_login" and scores.brand_alignment <= 0.5 and metadata.total_turns = 1'
+WHERE_DEEP = "scores.conversation_quality = 1"
+PAGE = 50
+
+BARE_FIRST = """
+    SELECT s.* FROM spans s
+    JOIN score_rollup r ON r.span_id = s.id AND r.scorer_key = 'brand_alignment'
+    WHERE s.parent_id IS NULL AND s.topic = 'account_and_login' AND r.score <= 0.5
+      AND TRY_CAST(json_extract_string(s.metadata, '$.total_turns') AS DOUBLE) = 1
+    ORDER BY s.ts DESC, s.id DESC LIMIT 50
+"""
+BARE_DEEP = """
+    SELECT s.* FROM spans s
+    JOIN score_rollup r ON r.span_id = s.id AND r.scorer_key = 'conversation_quality'
+    WHERE s.parent_id IS NULL AND r.score = 1 AND (s.ts < ? OR (s.ts = ? AND s.id < ?))
+    ORDER BY s.ts DESC, s.id DESC LIMIT 50
+"""
+
+
+def make_file(path: Path, n_spans: int) -> float:
+    t0 = time.perf_counter()
+    # ~2.9 spans per conversation; take exactly n_spans lines.
+    spans = itertools.islice(iter_spans(seed=11, n_conversations=n_spans // 2), n_spans)
+    write_jsonl(path, spans)
+    return time.perf_counter() - t0
+
+
+def timed(fn, repeat: int) -> list[float]:
+    fn()  # warm
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--spans", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--workdir", default=None, help="Keep the generated file and databases here.")
+    args = ap.parse_args()
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="evaltui-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    src = work / f"spans_{args.spans}.jsonl"
+    gen_s = make_file(src, args.spans) if not src.exists() else 0.0
+    n_lines = sum(1 for _ in open(src, "rb"))
+    file_mb = src.stat().st_size / 1e6
+
+    # Bare DuckDB: read_json of the same file into a table.
+    bare_db = work / "bare.duckdb"
+    bare_db.unlink(missing_ok=True)
+    con = duckdb.connect(str(bare_db))
+    t0 = time.perf_counter()
+    con.execute("CREATE TABLE raw AS SELECT * FROM read_json(?, format = 'newline_delimited')", [str(src)])
+    bare_s = time.perf_counter() - t0
+    con.close()
+    bare_db.unlink(missing_ok=True)
+
+    # evaltui ingest.
+    db = work / "evaltui.duckdb"
+    db.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    with Store(db) as store:
+        report = ingest_file(store, src)
+        store.con.execute("CHECKPOINT")
+    ingest_s = time.perf_counter() - t0
+    assert report.added == n_lines and not report.bad, report
+    db_mb = db.stat().st_size / 1e6
+
+    with Store(db, read_only=True) as store:
+        con = store.con
+        matches_first = logs.count(store, WHERE_FIRST)
+        matches_deep = logs.count(store, WHERE_DEEP)
+        deep_page = 1000 if matches_deep >= 1000 * PAGE else max(1, matches_deep // PAGE)
+        # Where page `deep_page` starts: the last row of the page before it.
+        before = logs.query_page(store, WHERE_DEEP, limit=(deep_page - 1) * PAGE)
+        cursor = logs.next_cursor(before)
+
+        ours_first = timed(lambda: logs.query_page(store, WHERE_FIRST, limit=PAGE), args.repeat)
+        bare_first = timed(lambda: con.sql(BARE_FIRST).to_arrow_table(), args.repeat)
+        ours_deep = timed(lambda: logs.query_page(store, WHERE_DEEP, limit=PAGE, after=cursor), args.repeat)
+        bare_deep = timed(
+            lambda: con.sql(BARE_DEEP, params=[cursor.ts, cursor.ts, cursor.id]).to_arrow_table(), args.repeat
+        )
+        # Same rows both ways.
+        assert logs.query_page(store, WHERE_FIRST, limit=PAGE).column("id").to_pylist() == \
+            con.sql(BARE_FIRST).to_arrow_table().column("id").to_pylist()
+        assert logs.query_page(store, WHERE_DEEP, limit=PAGE, after=cursor).column("id").to_pylist() == \
+            con.sql(BARE_DEEP, params=[cursor.ts, cursor.ts, cursor.id]).to_arrow_table().column("id").to_pylist()
+
+    figures = {
+        "spans": n_lines,
+        "file_mb": round(file_mb, 1),
+        "generate_s": round(gen_s, 2),
+        "bare_read_json_s": round(bare_s, 3),
+        "ingest_s": round(ingest_s, 3),
+        "ingest_spans_per_s": round(n_lines / ingest_s),
+        "bare_read_json_spans_per_s": round(n_lines / bare_s),
+        "ingest_vs_read_json": round(ingest_s / bare_s, 2),
+        "db_mb": round(db_mb, 1),
+        "first_page_matches": matches_first,
+        "first_page_p50_ms": round(statistics.median(ours_first) * 1e3, 2),
+        "first_page_p95_ms": round(pct(ours_first, 0.95) * 1e3, 2),
+        "first_page_bare_p50_ms": round(statistics.median(bare_first) * 1e3, 2),
+        "first_page_bare_p95_ms": round(pct(bare_first, 0.95) * 1e3, 2),
+        "first_page_ratio_p50": round(statistics.median(ours_first) / statistics.median(bare_first), 2),
+        "deep_page": deep_page,
+        "deep_page_matches": matches_deep,
+        "deep_page_p50_ms": round(statistics.median(ours_deep) * 1e3, 2),
+        "deep_page_p95_ms": round(pct(ours_deep, 0.95) * 1e3, 2),
+        "deep_page_bare_p50_ms": round(statistics.median(bare_deep) * 1e3, 2),
+        "deep_page_bare_p95_ms": round(pct(bare_deep, 0.95) * 1e3, 2),
+        "deep_page_ratio_p50": round(statistics.median(ours_deep) / statistics.median(bare_deep), 2),
+        "cores": os.cpu_count(),
+        "duckdb": duckdb.__version__,
+    }
+    rows = [
+        ("spans in file", f"{n_lines:,}", f"{file_mb:.0f} MB JSONL", ""),
+        ("ingest", f"{figures['ingest_spans_per_s']:,} spans/s", f"{ingest_s:.2f} s",
+         f"read_json {bare_s:.2f} s -> {figures['ingest_vs_read_json']}x"),
+        ("database size", f"{db_mb:.0f} MB", "", ""),
+        (f"first page ({matches_first:,} match)", f"p50 {figures['first_page_p50_ms']} ms",
+         f"p95 {figures['first_page_p95_ms']} ms",
+         f"bare p50 {figures['first_page_bare_p50_ms']} ms -> {figures['first_page_ratio_p50']}x"),
+        (f"page {deep_page:,} (keyset, {matches_deep:,} match)", f"p50 {figures['deep_page_p50_ms']} ms",
+         f"p95 {figures['deep_page_p95_ms']} ms",
+         f"bare p50 {figures['deep_page_bare_p50_ms']} ms -> {figures['deep_page_ratio_p50']}x"),
+    ]
+    width = [max(len(r[i]) for r in rows) for i in range(4)]
+    print(f"filter (first page): {WHERE_FIRST}\nfilter (deep page):  {WHERE_DEEP}\n")
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, width)))
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
