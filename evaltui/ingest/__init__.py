@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 from evaltui.ingest.records import BadRecord, SpanRow
 from evaltui.ingest.writer import BatchBuilder
 from evaltui.store import Store
-from evaltui.store.spans import create_stage, merge_stage, stage_arrow
+from evaltui.store.spans import create_stage, drop_stage, merge_stage, stage_arrow
 
 # Detection order matters: the most specific signatures first.
 FORMATS: dict[str, str] = {
@@ -103,7 +103,6 @@ def ingest_file(
     shown = str(path)
     report = IngestReport(path=shown, format=fmt)
     con = store.con
-    create_stage(con)
     fast = getattr(module, "stage_fast", None)
     if fast is not None:
         with _poll_progress(con, shown, progress):
@@ -111,7 +110,9 @@ def ingest_file(
         if done:
             report.kept = con.execute("SELECT count(*) FROM _stage_spans").fetchall()[0][0]
             _merge(store, report, f"{fmt}:{path.name}")
+            drop_stage(con)
             return report
+    create_stage(con)
     _ingest_rows(store, module.read(path), report, f"{fmt}:{path.name}", progress)
     return report
 
@@ -144,6 +145,7 @@ def _ingest_rows(
     if builder.count:
         stage_arrow(con, *builder.take())
         _merge(store, report, source)
+    drop_stage(con)
     if progress:
         progress(report.path, report.kept, 1.0)
 
@@ -152,7 +154,6 @@ def _merge(store: Store, report: IngestReport, source: str) -> None:
     result = merge_stage(store.con, source)
     report.added += result.spans_added
     report.scores_added += result.scores_added
-    create_stage(store.con)
 
 
 class _poll_progress:

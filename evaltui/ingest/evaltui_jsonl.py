@@ -59,37 +59,27 @@ def sniff(head: str, path: Path) -> bool:
 
 
 def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
-    """Load a well-formed file straight into the staging tables; False if it needs ``read``."""
+    """Stage a well-formed file straight from DuckDB's ``read_json``; False if it needs ``read``.
+
+    The stage is a pair of views over one raw read, so the file is parsed once and
+    its rows are copied once more, into the store.
+    """
+    from evaltui.store.spans import drop_stage
+
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
+    drop_stage(con)
     try:
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE _raw AS
+            CREATE TEMP TABLE _raw AS
             SELECT * FROM read_json(?, format = 'newline_delimited', columns = {columns},
                                     maximum_object_size = 134217728)
             """,
             [str(path)],
         )
-    except duckdb.Error:
-        return False
-    try:
-        # Records that need a line-numbered report go the slow way.
-        bad = con.execute(
-            f"""
-            SELECT count(*) FROM (SELECT id, parent_id, root_id, scores, metadata, metrics FROM _raw)
-            WHERE id IS NULL OR (parent_id IS NOT NULL AND root_id IS NULL)
-               OR (metadata IS NOT NULL AND json_type(metadata) <> 'OBJECT')
-               OR (metrics IS NOT NULL AND json_type(metrics) <> 'OBJECT')
-               OR (scores IS NOT NULL AND (json_type(scores) <> 'ARRAY' OR EXISTS (
-                    SELECT 1 FROM (SELECT unnest(from_json(scores, '{_SCORE_STRUCT}')) AS sc)
-                    WHERE sc.name IS NULL OR (sc.score IS NOT NULL AND NOT (sc.score BETWEEN 0 AND 1)))))
-            """
-        ).fetchall()[0][0]
-        if bad:
-            return False
         con.execute(
             """
-            INSERT INTO _stage_spans BY NAME
+            CREATE TEMP VIEW _stage_spans AS
             SELECT id, coalesce(root_id, id) AS root_id, parent_id, coalesce(name, 'span') AS name,
                    coalesce(span_type, 'span') AS span_type,
                    timezone('UTC', ts) AS ts, input, output, expected, error, metadata, tags, metrics
@@ -98,7 +88,7 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
         )
         con.execute(
             f"""
-            INSERT INTO _stage_scores BY NAME
+            CREATE TEMP TABLE _stage_scores AS
             SELECT target_id, root_id, sc.name AS scorer, coalesce(sc.scorer_version, '') AS scorer_version,
                    sc.score, sc.label, sc.rationale, coalesce(sc.source, 'online') AS source,
                    coalesce(timezone('UTC', sc.created), ts) AS created, sc.metadata
@@ -109,12 +99,25 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
             )
             """
         )
+        # Records that need a line-numbered report go the slow way.
+        bad_spans = con.execute(
+            """
+            SELECT count(*) FROM _raw
+            WHERE id IS NULL OR (parent_id IS NOT NULL AND root_id IS NULL)
+               OR (metadata IS NOT NULL AND json_type(metadata) <> 'OBJECT')
+               OR (metrics IS NOT NULL AND json_type(metrics) <> 'OBJECT')
+               OR (scores IS NOT NULL AND json_type(scores) <> 'ARRAY')
+            """
+        ).fetchall()[0][0]
+        bad_scores = con.execute(
+            "SELECT count(*) FROM _stage_scores WHERE scorer IS NULL OR NOT (score BETWEEN 0 AND 1)"
+        ).fetchall()[0][0]
     except duckdb.Error:
-        con.execute("DELETE FROM _stage_spans")
-        con.execute("DELETE FROM _stage_scores")
+        drop_stage(con)
         return False
-    finally:
-        con.execute("DROP TABLE IF EXISTS _raw")
+    if bad_spans or bad_scores:
+        drop_stage(con)
+        return False
     return True
 
 

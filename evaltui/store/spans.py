@@ -66,8 +66,28 @@ class MergeResult:
 
 
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage_spans ({STAGE_SPANS_COLUMNS})")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage_scores ({STAGE_SCORES_COLUMNS})")
+    drop_stage(con)
+    con.execute(f"CREATE TEMP TABLE _stage_spans ({STAGE_SPANS_COLUMNS})")
+    con.execute(f"CREATE TEMP TABLE _stage_scores ({STAGE_SCORES_COLUMNS})")
+
+
+def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the stage, whether it is tables (Arrow batches) or views over a raw read."""
+    drop_temp(con, "_stage_spans", "_stage_scores", "_raw")
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop temp tables or views by name, whichever each is, if it exists."""
+    kinds = dict(
+        con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_catalog = 'temp' AND list_contains(?, table_name)",
+            [list(names)],
+        ).fetchall()
+    )
+    for name in names:
+        if name in kinds:
+            con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} {name}")
 
 
 def stage_arrow(con: duckdb.DuckDBPyConnection, spans: pa.Table, scores: pa.Table) -> None:
@@ -86,16 +106,24 @@ def merge_stage(con: duckdb.DuckDBPyConnection, source: str) -> MergeResult:
     """Move new staged spans and scores into the store, in one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
-        staged = con.execute("SELECT count(*) FROM _stage_spans").fetchall()[0][0]
-        # New spans only: first occurrence of each id, and not already stored.
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _new_spans AS
-            SELECT DISTINCT ON (s.id) s.*
-            FROM _stage_spans s
-            WHERE NOT EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)
-            """
-        )
+        staged, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM _stage_spans").fetchall()[0]
+        present = con.execute(
+            "SELECT count(*) FROM _stage_spans s WHERE EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)"
+        ).fetchall()[0][0]
+        drop_temp(con, "_new_spans")
+        if staged == distinct and not present:
+            # The common case, a new file: everything staged is new, no copy needed.
+            con.execute("CREATE TEMP VIEW _new_spans AS SELECT * FROM _stage_spans")
+        else:
+            # First occurrence of each id, and not already stored.
+            con.execute(
+                """
+                CREATE TEMP TABLE _new_spans AS
+                SELECT DISTINCT ON (s.id) s.*
+                FROM _stage_spans s
+                WHERE NOT EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)
+                """
+            )
         # A span is filed under its own topic tag, else its root's.
         con.execute(
             """
@@ -135,7 +163,7 @@ def merge_stage(con: duckdb.DuckDBPyConnection, source: str) -> MergeResult:
         con.execute("ROLLBACK")
         raise
     finally:
-        con.execute("DROP TABLE IF EXISTS _new_spans")
+        drop_temp(con, "_new_spans")
     return MergeResult(added, staged - added, scores_added)
 
 
