@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import click
 
-from evaltui.store.db import StoreError
+from evaltui.errors import StoreError
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2

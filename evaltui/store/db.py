@@ -8,13 +8,10 @@ from pathlib import Path
 
 import duckdb
 
+from evaltui.errors import StoreError
 from evaltui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_DB = "evaltui.duckdb"
-
-
-class StoreError(Exception):
-    """A problem with the database file a user can act on; its message is one line."""
 
 
 def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
