@@ -145,9 +145,17 @@ def _looks_like_jsonl(text: str) -> bool:
         return False
     if _complete_json_line(lines[0]):
         return True
-    # First line broken: still JSONL if other unindented lines are whole records.
-    whole = sum(1 for ln in lines[1:20] if ln[:1] in "{[" and _complete_json_line(ln))
-    return whole >= 2 or (whole >= 1 and len(lines) <= 3)
+    # First line broken: still JSONL if any other unindented line is a whole record
+    # (a pretty-printed document has none: its records are indented).
+    return any(ln.startswith('{"') and _complete_json_line(ln) for ln in lines[1:200])
+
+
+def _is_one_document(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def iter_json_items(text: str, *, unwrap: tuple[str, ...] = ("data",)) -> Iterator[JsonItem | JsonError]:
@@ -158,7 +166,7 @@ def iter_json_items(text: str, *, unwrap: tuple[str, ...] = ("data",)) -> Iterat
     if start >= len(text):
         return
     src = _Source(text)
-    if text[start] == "[" or not _looks_like_jsonl(text):
+    if (text[start] == "[" and _is_one_document(text)) or not _looks_like_jsonl(text):
         yield from _iter_document(src, start, unwrap)
         return
     for n, line in enumerate(physical_lines(text), start=1):
