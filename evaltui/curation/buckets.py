@@ -1,0 +1,56 @@
+"""Buckets from per-scorer thresholds (pure functions, and the same rule as SQL).
+
+Per scorer, with threshold ``t`` (``Settings.threshold(key)``, default 0.5) and margin
+``m`` (``Settings.borderline_margin``, default 0.25)::
+
+    failing     score <  t - m
+    borderline  t - m <= score < t + m      (or grades that flip across trials)
+    passing     score >= t + m
+
+A case takes its worst bucket over its scorers; a case without scores is ``unscored``.
+With the defaults an A/B/C judge (1 / 0.5 / 0) gives passing / borderline / failing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+BUCKETS = ("failing", "borderline", "passing", "unscored")
+_RANK = {"passing": 0, "borderline": 1, "failing": 2}
+
+
+def classify(score: float, threshold: float, margin: float) -> str:
+    if score < threshold - margin:
+        return "failing"
+    if score < threshold + margin:
+        return "borderline"
+    return "passing"
+
+
+def flips(scores: Sequence[float], threshold: float) -> bool:
+    """Whether repeated grades of one case fall on both sides of the threshold."""
+    return len({s >= threshold for s in scores}) > 1
+
+
+def bucket_of(scores: Mapping[str, float | Sequence[float] | None], settings: Any = None) -> str:
+    """The bucket of one case from its scores (one value, or one per trial, per scorer)."""
+    if settings is None:
+        from evaltui.config import settings as fresh
+
+        settings = fresh()
+    worst = -1
+    for key, value in scores.items():
+        values = [v for v in ([value] if isinstance(value, (int, float)) or value is None else value) if v is not None]
+        if not values:
+            continue
+        t = settings.threshold(key)
+        grade = _RANK[classify(sum(values) / len(values), t, settings.borderline_margin)]
+        if flips(values, t):
+            grade = max(grade, _RANK["borderline"])
+        worst = max(worst, grade)
+    return "unscored" if worst < 0 else ("passing", "borderline", "failing")[worst]
+
+
+def grade_sql(score: str, threshold: str, margin: str) -> str:
+    """SQL for ``classify`` as a rank (0 passing, 1 borderline, 2 failing)."""
+    return f"CASE WHEN {score} < {threshold} - {margin} THEN 2 WHEN {score} < {threshold} + {margin} THEN 1 ELSE 0 END"

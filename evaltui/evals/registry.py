@@ -1,0 +1,51 @@
+"""Where ``Eval`` calls go: run now, or (under ``evaltui eval FILE.py``) collected first.
+
+``evaltui eval`` imports the file with collection on, as ``braintrust eval`` does, so
+it can list, filter and then run every ``Eval`` in it.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+_collecting: list[Any] | None = None
+_db: str | os.PathLike[str] | None = None
+_run_options: dict[str, Any] = {}
+
+
+def collecting() -> list[Any] | None:
+    return _collecting
+
+
+@contextmanager
+def collect() -> Iterator[list[Any]]:
+    global _collecting
+    previous, _collecting = _collecting, []
+    try:
+        yield _collecting
+    finally:
+        _collecting = previous
+
+
+def default_db() -> str | os.PathLike[str] | None:
+    """The database ``Eval``/``init_dataset`` use without ``db=``: the CLI's --db, else
+    $EVALTUI_DB, else ./evaltui.duckdb (resolved by the store)."""
+    return _db
+
+
+@contextmanager
+def using(db: str | os.PathLike[str] | None, **options: Any) -> Iterator[None]:
+    """Within this block, ``Eval`` defaults to ``db`` and ``options`` (quiet, progress...)."""
+    global _db, _run_options
+    previous = _db, _run_options
+    _db, _run_options = db, {**_run_options, **options}
+    try:
+        yield
+    finally:
+        _db, _run_options = previous
+
+
+def run_options() -> dict[str, Any]:
+    return dict(_run_options)

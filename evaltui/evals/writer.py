@@ -1,0 +1,64 @@
+"""One writer thread per run: finished cases go to the database the moment they finish.
+
+Async workers hand results to a queue and go on with the next case; the writer takes
+whatever has queued up and commits it in one transaction (group commit). Under light
+load that is one commit per case; under heavy load a commit carries a few, so the
+event loop never waits on disk and a SIGKILL loses at most the cases in flight or
+in the one commit being written.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any
+
+from evaltui.store import experiments as exp_store
+from evaltui.store.db import Store
+
+_STOP = object()
+
+
+class ResultWriter:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.written = 0
+        self.error: BaseException | None = None
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="evaltui-result-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, result: dict[str, Any], scores: list[dict[str, Any]]) -> None:
+        if self.error is not None:
+            raise RuntimeError(f"cannot store results: {self.error}") from self.error
+        self._queue.put((result, scores))
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            batch = []
+            while True:
+                if item is _STOP:
+                    stop = True
+                else:
+                    batch.append(item)
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if not batch or self.error is not None:
+                continue
+            try:
+                self.written += exp_store.write_results(
+                    self.store, [r for r, _ in batch], [s for _, scores in batch for s in scores]
+                )
+            except BaseException as exc:  # surfaced to the run by put() and close()
+                self.error = exc
+
+    def close(self) -> None:
+        """Write everything queued, then stop; raises if a write failed."""
+        self._queue.put(_STOP)
+        self._thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"cannot store results: {self.error}") from self.error

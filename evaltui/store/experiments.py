@@ -1,0 +1,250 @@
+"""Experiments and their results: one row per (experiment, case, trial), scores in long format.
+
+A result's id is a hash of (experiment, case, trial) and the table's primary key, so
+writing a result twice is impossible: a resumed run can only fill the gaps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any, Iterable
+
+import orjson
+import pyarrow as pa
+
+from evaltui.store.db import Store, StoreError
+
+RESULTS_ARROW_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("experiment_id", pa.string()),
+        ("case_id", pa.string()),
+        ("record_id", pa.string()),
+        ("trial", pa.int32()),
+        ("input", pa.string()),
+        ("expected", pa.string()),
+        ("output", pa.string()),
+        ("metadata", pa.string()),
+        ("tags", pa.list_(pa.string())),
+        ("bucket", pa.string()),
+        ("error", pa.string()),
+        ("duration_s", pa.float64()),
+        ("metrics", pa.string()),
+        ("created", pa.timestamp("us")),
+    ]
+)
+SCORES_ARROW_SCHEMA = pa.schema(
+    [
+        ("result_id", pa.string()),
+        ("experiment_id", pa.string()),
+        ("scorer", pa.string()),
+        ("scorer_key", pa.string()),
+        ("score", pa.float64()),
+        ("label", pa.string()),
+        ("rationale", pa.string()),
+        ("error", pa.string()),
+        ("metadata", pa.string()),
+    ]
+)
+EXPERIMENT_COLUMNS = (
+    "id, project, name, dataset_id, dataset_version, base_experiment_id, status, trial_count, "
+    "task, metadata, created, finished"
+)
+
+
+def result_id(experiment_id: str, case_id: str, trial: int) -> str:
+    return hashlib.md5(f"{experiment_id}\x1f{case_id}\x1f{trial}".encode()).hexdigest()
+
+
+def _row(con, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    cur = con.execute(sql, params)
+    rows = cur.fetchall()
+    if not rows:
+        return None
+    names = [d[0] for d in cur.description]
+    return dict(zip(names, rows[0]))
+
+
+def _rows(con, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    rows = cur.fetchall()
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in rows]
+
+
+def find_experiment(store: Store, name: str) -> dict[str, Any] | None:
+    return _row(store.con, f"SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE name = ?", [name])
+
+
+def get_experiment(store: Store, experiment_id: str) -> dict[str, Any] | None:
+    return _row(store.con, f"SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE id = ?", [experiment_id])
+
+
+def require_experiment(store: Store, name: str) -> dict[str, Any]:
+    exp = find_experiment(store, name)
+    if exp is None:
+        known = [r[0] for r in store.con.execute("SELECT name FROM experiments ORDER BY created DESC LIMIT 8").fetchall()]
+        hint = f" (recent: {', '.join(known)})" if known else " (none yet: run `evaltui eval FILE.py`)"
+        raise StoreError(f"no experiment named {name!r}{hint}")
+    return exp
+
+
+def free_name(store: Store, name: str) -> str:
+    """``name`` if unused, else the first free ``name-2``, ``name-3``, ..."""
+    taken = {r[0] for r in store.con.execute(
+        "SELECT name FROM experiments WHERE name = ? OR starts_with(name, ?)", [name, name + "-"]).fetchall()}
+    if name not in taken:
+        return name
+    k = 2
+    while f"{name}-{k}" in taken:
+        k += 1
+    return f"{name}-{k}"
+
+
+def create_experiment(
+    store: Store, *, project: str | None, name: str, dataset_id: str | None, dataset_version: int | None,
+    base_experiment_id: str | None, trial_count: int, task: dict[str, Any], metadata: dict[str, Any],
+) -> dict[str, Any]:
+    store.con.execute(
+        "INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, now()::TIMESTAMP, NULL)",
+        [uuid.uuid4().hex, project, name, dataset_id, dataset_version, base_experiment_id, trial_count,
+         orjson.dumps(task, default=str).decode(), orjson.dumps(metadata, default=str).decode()],
+    )
+    exp = find_experiment(store, name)
+    assert exp is not None
+    return exp
+
+
+def set_status(store: Store, experiment_id: str, status: str, *, trial_count: int | None = None) -> None:
+    finished = "now()::TIMESTAMP" if status == "finished" else "NULL"
+    store.con.execute(
+        f"UPDATE experiments SET status = ?, finished = {finished}, trial_count = greatest(trial_count, coalesce(?, 0)) "
+        "WHERE id = ?",
+        [status, trial_count, experiment_id],
+    ).fetchall()
+
+
+def previous_experiment(store: Store, project: str | None, before_id: str) -> dict[str, Any] | None:
+    """The most recent finished experiment of the project created before ``before_id``."""
+    return _row(
+        store.con,
+        f"""
+        SELECT {EXPERIMENT_COLUMNS} FROM experiments
+        WHERE project IS NOT DISTINCT FROM ? AND id <> ? AND status = 'finished'
+          AND created <= (SELECT created FROM experiments WHERE id = ?)
+        ORDER BY created DESC LIMIT 1
+        """,
+        [project, before_id, before_id],
+    )
+
+
+def result_keys(store: Store, experiment_id: str) -> set[tuple[str, int]]:
+    rows = store.con.execute(
+        "SELECT case_id, trial FROM experiment_results WHERE experiment_id = ?", [experiment_id]
+    ).fetchall()
+    return {(c, t) for c, t in rows}
+
+
+def write_results(store: Store, results: list[dict[str, Any]], scores: list[dict[str, Any]]) -> int:
+    """Write finished results and their scores in one transaction; returns how many were new."""
+    con = store.con
+    res = pa.Table.from_pylist(results, schema=RESULTS_ARROW_SCHEMA)
+    sco = pa.Table.from_pylist(scores, schema=SCORES_ARROW_SCHEMA)
+    con.register("_results_arrow", res)
+    con.register("_scores_arrow", sco)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _new_results AS SELECT DISTINCT ON (a.id) a.* FROM _results_arrow a "
+            "WHERE NOT EXISTS (SELECT 1 FROM experiment_results r WHERE r.id = a.id)"
+        )
+        con.execute(
+            "INSERT INTO experiment_results BY NAME SELECT id, experiment_id, case_id, record_id, trial, "
+            "input::JSON AS input, expected::JSON AS expected, output::JSON AS output, metadata::JSON AS metadata, "
+            "tags, bucket, error, duration_s, metrics::JSON AS metrics, created FROM _new_results"
+        )
+        con.execute(
+            "INSERT INTO result_scores BY NAME SELECT s.result_id, s.experiment_id, s.scorer, s.scorer_key, s.score, "
+            "s.label, s.rationale, s.error, s.metadata::JSON AS metadata FROM _scores_arrow s "
+            "WHERE s.result_id IN (SELECT id FROM _new_results)"
+        )
+        added = con.execute("SELECT count(*) FROM _new_results").fetchall()[0][0]
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_results_arrow")
+        con.unregister("_scores_arrow")
+        con.execute("DROP TABLE IF EXISTS _new_results")
+    return added
+
+
+def list_experiments(store: Store) -> list[dict[str, Any]]:
+    """Every experiment, newest first, with its result count, errors and mean per score."""
+    rows = _rows(
+        store.con,
+        """
+        SELECT e.id, e.project, e.name, e.status, e.created, e.finished, e.trial_count,
+               d.name AS dataset, e.dataset_version, b.name AS base_experiment,
+               (SELECT count(*) FROM experiment_results r WHERE r.experiment_id = e.id) AS results,
+               (SELECT count(*) FROM experiment_results r WHERE r.experiment_id = e.id AND r.error IS NOT NULL) AS errors
+        FROM experiments e
+        LEFT JOIN datasets d ON d.id = e.dataset_id
+        LEFT JOIN experiments b ON b.id = e.base_experiment_id
+        ORDER BY e.created DESC, e.name
+        """,
+    )
+    means = _rows(
+        store.con,
+        "SELECT experiment_id, scorer, avg(score) AS mean FROM result_scores WHERE score IS NOT NULL "
+        "GROUP BY experiment_id, scorer ORDER BY scorer",
+    )
+    by_exp: dict[str, dict[str, float]] = {}
+    for m in means:
+        by_exp.setdefault(m["experiment_id"], {})[m["scorer"]] = m["mean"]
+    for r in rows:
+        r["scores"] = by_exp.get(r["id"], {})
+    return rows
+
+
+def load_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
+    """Every result of an experiment with its scores: ``scores[name] = {score, label, rationale, error}``."""
+    results = _rows(
+        store.con,
+        "SELECT id, case_id, record_id, trial, input, expected, output, metadata, tags, bucket, error, "
+        "duration_s, metrics, created FROM experiment_results WHERE experiment_id = ? "
+        "ORDER BY created, case_id, trial",
+        [experiment_id],
+    )
+    scores = _rows(
+        store.con,
+        "SELECT result_id, scorer, score, label, rationale, error FROM result_scores WHERE experiment_id = ?",
+        [experiment_id],
+    )
+    by_result: dict[str, dict[str, Any]] = {}
+    for s in scores:
+        by_result.setdefault(s.pop("result_id"), {})[s.pop("scorer")] = s
+    for r in results:
+        for col in ("input", "expected", "output", "metadata", "metrics"):
+            r[col] = None if r[col] is None else orjson.loads(r[col])
+        r["scores"] = by_result.get(r["id"], {})
+    return results
+
+
+def delete_experiment(store: Store, experiment_id: str) -> None:
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for sql in ("DELETE FROM result_scores WHERE experiment_id = ?", "DELETE FROM experiment_results WHERE experiment_id = ?",
+                    "DELETE FROM experiments WHERE id = ?"):
+            con.execute(sql, [experiment_id]).fetchall()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def names(rows: Iterable[dict[str, Any]]) -> list[str]:
+    return [r["name"] for r in rows]
