@@ -310,7 +310,7 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
         except TypeError:
             output_json = dumps(repr(output))
         metadata = hooks.metadata
-        writer.put(
+        committed = writer.put(
             {"id": rid, "experiment_id": experiment["id"], "case_id": case.case_id, "record_id": case.record_id,
              "trial": trial, "input": dumps(case.input),
              "expected": None if hooks.expected is None else dumps(hooks.expected),
@@ -319,6 +319,9 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
              "created": datetime.now(timezone.utc).replace(tzinfo=None)},
             score_rows,
         )
+        # A worker takes its next case only once this one is durable, so a crash
+        # loses at most the cases in flight.
+        await asyncio.wrap_future(committed)
         results.append(EvalResult(case.input, output, {r["scorer"]: r["score"] for r in score_rows}, hooks.expected,
                                   metadata, list(hooks.tags), error, trial, case.case_id))
         progress.advance()

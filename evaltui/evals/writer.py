@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from concurrent.futures import Future
 from typing import Any
 
 from evaltui.store import experiments as exp_store
@@ -28,10 +29,13 @@ class ResultWriter:
         self._thread = threading.Thread(target=self._run, name="evaltui-result-writer", daemon=True)
         self._thread.start()
 
-    def put(self, result: dict[str, Any], scores: list[dict[str, Any]]) -> None:
+    def put(self, result: dict[str, Any], scores: list[dict[str, Any]]) -> Future[None]:
+        """Queue a finished case; the future resolves once it is committed."""
         if self.error is not None:
             raise RuntimeError(f"cannot store results: {self.error}") from self.error
-        self._queue.put((result, scores))
+        done: Future[None] = Future()
+        self._queue.put((result, scores, done))
+        return done
 
     def _run(self) -> None:
         stop = False
@@ -47,14 +51,20 @@ class ResultWriter:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            if not batch or self.error is not None:
+            if not batch:
                 continue
-            try:
-                self.written += exp_store.write_results(
-                    self.store, [r for r, _ in batch], [s for _, scores in batch for s in scores]
-                )
-            except BaseException as exc:  # surfaced to the run by put() and close()
-                self.error = exc
+            if self.error is None:
+                try:
+                    self.written += exp_store.write_results(
+                        self.store, [r for r, _, _ in batch], [s for _, scores, _ in batch for s in scores]
+                    )
+                except BaseException as exc:  # surfaced to the run by put(), the futures and close()
+                    self.error = exc
+            for _, _, done in batch:
+                if self.error is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(RuntimeError(f"cannot store results: {self.error}"))
 
     def close(self) -> None:
         """Write everything queued, then stop; raises if a write failed."""
