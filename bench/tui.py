@@ -1,0 +1,230 @@
+"""The TUI on a 1,000,000-span database: start-up, filtering, paging, memory.
+
+    .venv/bin/python bench/tui.py [--db PATH] [--spans 1000000] [--repeat 5]
+
+Builds the database once (cached at --db) when it does not exist. Each figure is
+measured in a fresh child process, so start-up includes interpreter and imports:
+- start to first frame with data: process start until the topic map (or the log
+  browser) has painted rows from the database, next to an empty Textual app in the
+  same run (goal: <= 2.5x);
+- applying a filter in the log browser (typed filter -> rows on screen) and paging
+  (next keyset page, and a jump to the last page);
+- peak RSS of the app process through that journey (goal: <= 400 MB).
+Prints a table, then the figures as one JSON object on the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FILTER = 'topic = "account_and_login" and scores.brand_alignment < 0.5'
+
+
+def build(db: Path, n_spans: int) -> None:
+    from evaltui.demo.generate import iter_spans, write_jsonl
+    from evaltui.ingest import ingest_file
+    from evaltui.store import Store
+
+    jsonl = db.with_suffix(".jsonl")
+    print(f"building {db} ({n_spans:,} spans)...", file=sys.stderr)
+    write_jsonl(jsonl, itertools.islice(iter_spans(seed=11, n_conversations=n_spans // 2), n_spans))
+    with Store(db) as store:
+        ingest_file(store, jsonl)
+    jsonl.unlink()
+
+
+# -- children: each prints one JSON object -------------------------------------------
+
+
+def child_empty(t0: float) -> None:
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Empty(App):
+        def compose(self):
+            yield Static("hello")
+
+        def on_mount(self) -> None:
+            self.call_after_refresh(self.done)
+
+        def done(self) -> None:
+            self.exit(time.time() - t0)
+
+    print(json.dumps({"first_frame_s": Empty().run(headless=True, size=(120, 40))}))
+
+
+def child_app(t0: float, db: str, pane: str) -> None:
+    from evaltui.config import Settings
+    from evaltui.tui.app import EvalApp
+    from evaltui.tui.screens.logs import LogsScreen
+    from evaltui.tui.screens.topics import TopicsScreen
+
+    class Timed(EvalApp):
+        DEFAULT_MODE = pane
+        _done = False
+
+        def on_mount(self) -> None:
+            self.set_interval(0.005, self.check)
+
+        def check(self) -> None:
+            screen = self.screen
+            try:
+                ready = (isinstance(screen, TopicsScreen) and screen.query_one("TopicTable").row_count > 0) or (
+                    isinstance(screen, LogsScreen) and screen.query_one("SpanTable").row_count > 0
+                )
+            except Exception:  # not composed yet
+                return
+            if ready and not self._done:
+                self._done = True
+                self.call_after_refresh(lambda: self.exit(time.time() - t0))
+
+    app = Timed(db, settings=Settings(theme="evaltui-dark", keymap={}), poll_seconds=0)
+    print(json.dumps({"first_frame_s": app.run(headless=True, size=(120, 40))}))
+
+
+def child_journey(db: str, repeat: int) -> None:
+    import asyncio
+
+    from evaltui.config import Settings
+    from evaltui.tui.app import EvalApp
+    from evaltui.tui.widgets.filter_bar import FilterBar
+    from evaltui.tui.widgets.span_table import SpanTable
+
+    async def until(pilot, check, timeout=120.0):
+        start = time.perf_counter()
+        while not check():
+            if time.perf_counter() - start > timeout:
+                raise TimeoutError
+            await pilot.pause(0.002)
+
+    async def run() -> dict:
+        app = EvalApp(db, settings=Settings(theme="evaltui-dark", keymap={}), poll_seconds=0)
+        out: dict[str, list[float]] = {"filter_s": [], "next_page_s": [], "last_page_s": [], "clear_filter_s": []}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("2")
+            await until(pilot, lambda: app.screen.query_one(SpanTable).row_count > 0 and app.screen.total is not None)
+            screen = app.screen
+            for _ in range(repeat):
+                t = time.perf_counter()
+                screen.query_one(FilterBar).set_value(FILTER)
+                await until(pilot, lambda: screen.view.where == FILTER and screen.page is not None)
+                out["filter_s"].append(time.perf_counter() - t)
+                await until(pilot, lambda: screen.total is not None)
+                table = screen.query_one(SpanTable)
+                table.focus()
+                table.move_cursor(row=table.row_count - 1)
+                first = screen.page.rows[0].id
+                t = time.perf_counter()
+                await pilot.press("down")
+                await until(pilot, lambda: screen.page.rows[0].id != first)
+                out["next_page_s"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                await pilot.press("end")
+                await until(pilot, lambda: not screen.page.more_after)
+                out["last_page_s"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                screen.query_one(FilterBar).set_value("")
+                await until(pilot, lambda: screen.view.where == "" and screen.page is not None and screen.page.more_after)
+                out["clear_filter_s"].append(time.perf_counter() - t)
+            total = screen.total
+        figures = {k: statistics.median(v) for k, v in out.items()}
+        figures["unfiltered_total"] = total
+        return figures
+
+    figures = asyncio.run(run())
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))
+
+
+def spawn(*args: str) -> dict:
+    t0 = time.time()
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args, "--t0", repr(t0)],
+        capture_output=True, text=True, cwd=ROOT, timeout=900,
+    )
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "evaltui-bench-1m.duckdb"))
+    parser.add_argument("--spans", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--child", nargs="*")
+    parser.add_argument("--t0", type=float, default=0.0)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        if kind == "empty":
+            child_empty(args.t0)
+        elif kind == "app":
+            child_app(args.t0, rest[0], rest[1])
+        else:
+            child_journey(rest[0], int(rest[1]))
+        return
+
+    db = Path(args.db)
+    if not db.exists():
+        build(db, args.spans)
+    from evaltui.store import Store
+
+    with Store(db) as store:  # migrate once, as `evaltui tui` does, and count
+        spans = store.con.execute("SELECT count(*) FROM spans").fetchall()[0][0]
+
+    empty = [spawn("empty")["first_frame_s"] for _ in range(args.repeat)]
+    topics = [spawn("app", str(db), "topics")["first_frame_s"] for _ in range(args.repeat)]
+    logs = [spawn("app", str(db), "logs")["first_frame_s"] for _ in range(args.repeat)]
+    journey = spawn("journey", str(db), str(args.repeat))
+
+    med = statistics.median
+    figures = {
+        "spans": spans,
+        "empty_textual_first_frame_s": round(med(empty), 3),
+        "topics_first_data_frame_s": round(med(topics), 3),
+        "logs_first_data_frame_s": round(med(logs), 3),
+        "topics_vs_empty": round(med(topics) / med(empty), 2),
+        "logs_vs_empty": round(med(logs) / med(empty), 2),
+        "filter_apply_s": round(journey["filter_s"], 3),
+        "next_page_s": round(journey["next_page_s"], 3),
+        "last_page_s": round(journey["last_page_s"], 3),
+        "clear_filter_s": round(journey["clear_filter_s"], 3),
+        "peak_rss_mb": round(journey["peak_rss_mb"], 1),
+        "repeat": args.repeat,
+    }
+    rows = [
+        ("spans in the database", f"{spans:,}", ""),
+        ("empty Textual app: start -> first frame", f"{figures['empty_textual_first_frame_s']:.3f} s", "baseline"),
+        ("evaltui topics: start -> first frame with data", f"{figures['topics_first_data_frame_s']:.3f} s",
+         f"{figures['topics_vs_empty']}x (goal <= 2.5x)"),
+        ("evaltui logs: start -> first frame with data", f"{figures['logs_first_data_frame_s']:.3f} s",
+         f"{figures['logs_vs_empty']}x"),
+        ("apply a filter (typed -> rows shown)", f"{figures['filter_apply_s']:.3f} s", FILTER),
+        ("page down past the window (next keyset page)", f"{figures['next_page_s']:.3f} s", "filtered"),
+        ("jump to the last page", f"{figures['last_page_s']:.3f} s", "filtered"),
+        ("clear the filter (all spans, first page)", f"{figures['clear_filter_s']:.3f} s", ""),
+        ("peak RSS of the app through the journey", f"{figures['peak_rss_mb']:.0f} MB", "goal <= 400 MB"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'figure'.ljust(width)}  {'value':>10}  note")
+    for name, value, note in rows:
+        print(f"{name.ljust(width)}  {value:>10}  {note}")
+    print(f"(medians of {args.repeat} runs; each start in a fresh process)")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""The terminal app: one client of the core (the CLI and the Python API are others).
+
+Import ``evaltui.tui.app`` only when running the app: Textual loads here, DuckDB and
+Arrow load in the first worker, after the first frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def run(db_path: str | Path, settings: Any = None) -> None:
+    """Open the app on ``db_path`` (a file that exists) until the user quits."""
+    from evaltui.tui.app import EvalApp
+
+    EvalApp(db_path, settings=settings).run()

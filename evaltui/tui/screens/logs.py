@@ -1,0 +1,263 @@
+"""The log browser pane: a filter bar over a keyset-paged table of conversations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from evaltui.tui.render import plural
+from evaltui.tui.screens.base import DataScreen
+from evaltui.tui.widgets.filter_bar import FilterBar
+from evaltui.tui.widgets.span_table import SpanTable
+
+if TYPE_CHECKING:
+    from evaltui.store.browse import SpanPage, SpanRow
+
+PAGE_SIZE = 100
+
+
+@dataclass
+class View:
+    """What the table shows: the filter and order; the window's offset in the result."""
+
+    where: str = ""
+    sort: str = "ts"
+    descending: bool = True
+    offset: int = 0
+
+
+class LogsScreen(DataScreen):
+    DEFAULT_CSS = """
+    LogsScreen #span-table { height: 1fr; }
+    LogsScreen #logs-status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", key_display="/", id="logs.filter"),
+        Binding("escape", "back", "Back", id="logs.back"),
+    ]
+
+    @dataclass
+    class PageLoaded(Message):
+        page: Any  # SpanPage
+        view: View
+        where: str  # first | next | prev | last
+        scorers: list[str]
+        select: int
+
+    @dataclass
+    class CountLoaded(Message):
+        where: str
+        total: int
+
+    @dataclass
+    class WordsLoaded(Message):
+        words: list[str]
+
+    @dataclass
+    class FilterFailed(Message):
+        message: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = View()
+        self.total: int | None = None
+        self.scorers: list[str] | None = None
+        self.page: SpanPage | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield FilterBar(id="filter-bar")
+        yield SpanTable(id="span-table")
+        yield Static("loading…", id="logs-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(SpanTable).focus()
+        self.load_words(self.app.db_path)
+        self.reload()
+
+    # -- asking for data ---------------------------------------------------------
+
+    def reload(self) -> None:
+        """Back to the first page of the current view (new rows show at the top)."""
+        self.scorers = None
+        self.request("first")
+
+    def restyle(self) -> None:
+        table = self.query_one(SpanTable)
+        if table.page is not None:
+            table.show_page(table.page, scorers=table.scorers, thresholds=table.thresholds,
+                            sort=table.sort, descending=table.descending, select=table.cursor_row)
+
+    def set_filter(self, text: str) -> None:
+        self.query_one(FilterBar).set_value(text)
+
+    def request(self, where: str, select: int = 0, view: View | None = None) -> None:
+        """Load the window ``where`` (first | next | prev | last) of ``view``."""
+        view = view or self.view
+        rows = self.page.rows if self.page and view is self.view else []
+        after, backward = None, where in ("prev", "last")
+        if where == "next" and rows:
+            after = rows[-1].cursor
+        elif where == "prev" and rows:
+            after = rows[0].cursor
+        elif where in ("next", "prev"):
+            where, backward = "first", False
+        target = View(view.where, view.sort, view.descending, view.offset)
+        self.load_page(self.app.db_path, target, where, after, backward, select, self.scorers)
+
+    @work(thread=True, exclusive=True, group="page", exit_on_error=False)
+    def load_page(
+        self, path: Any, view: View, where: str, after: Any, backward: bool, select: int, scorers: list[str] | None
+    ) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import fetch_page, reading
+        from evaltui.store.browse import scorers as scorer_keys
+        from evaltui.store.filters import FilterError
+
+        worker = get_current_worker()
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                if scorers is None:
+                    scorers = scorer_keys(store)
+                page = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
+                                  after=after, backward=backward, limit=PAGE_SIZE)
+        except FilterError as exc:
+            self.post_message(self.FilterFailed(str(exc)))
+            return
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.PageLoaded(page, view, where, scorers, select))
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def load_count(self, path: Any, where: str) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import reading, total
+        from evaltui.store.filters import FilterError
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                n = total(store, where)
+        except (StoreError, FilterError):
+            return  # the page worker reports the problem
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.CountLoaded(where, n))
+
+    @work(thread=True, exclusive=True, group="words", exit_on_error=False)
+    def load_words(self, path: Any) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import completion_words, reading, topic_names
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                words = completion_words(store)
+                words += [f'"{t}"' for t in topic_names(store)]
+        except StoreError:
+            return
+        self.post_message(self.WordsLoaded(words))
+
+    # -- results -------------------------------------------------------------------
+
+    @on(PageLoaded)
+    def _page_loaded(self, event: PageLoaded) -> None:
+        page: SpanPage = event.page
+        view = event.view
+        count_changed = view.where != self.view.where or self.total is None
+        if event.where == "first" or not page.more_before:
+            view.offset = 0
+        elif event.where == "next":
+            view.offset += len(self.page.rows) if self.page else 0
+        elif event.where == "prev":
+            view.offset = max(0, view.offset - len(page.rows))
+        else:  # last: known once the count is
+            view.offset = max(0, self.total - len(page.rows)) if self.total is not None and not count_changed else 0
+        self.view, self.page, self.scorers = view, page, event.scorers
+        self.app.known_scorers = event.scorers  # type: ignore[attr-defined]
+        select = event.select if event.select >= 0 else len(page.rows) - 1
+        self.query_one(SpanTable).show_page(
+            page, scorers=event.scorers, thresholds={k: self.app.settings.threshold(k) for k in event.scorers},
+            sort=view.sort, descending=view.descending, select=select,
+        )
+        self.query_one(FilterBar).clear_error()
+        if count_changed or event.where == "first":
+            self.load_count(self.app.db_path, view.where)
+        self._show_status()
+
+    @on(CountLoaded)
+    def _count_loaded(self, event: CountLoaded) -> None:
+        if event.where == self.view.where:
+            self.total = event.total
+            if self.page and not self.page.more_after and self.page.rows:
+                self.view.offset = max(0, event.total - len(self.page.rows))
+            self._show_status()
+
+    @on(WordsLoaded)
+    def _words_loaded(self, event: WordsLoaded) -> None:
+        self.query_one(FilterBar).set_words(event.words)
+
+    @on(FilterFailed)
+    def _filter_failed(self, event: FilterFailed) -> None:
+        self.query_one(FilterBar).show_error(event.message)
+
+    def _show_status(self) -> None:
+        rows = self.page.rows if self.page else []
+        total = "…" if self.total is None else f"{self.total:,}"
+        if rows:
+            where = f"rows {self.view.offset + 1:,}–{self.view.offset + len(rows):,} of {total}"
+        else:
+            where = "no conversations match" if self.total == 0 or self.total is None else f"0 of {total}"
+        order = f"sorted by {self.view.sort} {'▼' if self.view.descending else '▲'}"
+        self.query_one("#logs-status", Static).update(f"{where} · {order} · {self.view.where or 'no filter'}")
+
+    # -- what the widgets ask for ----------------------------------------------------
+
+    @on(FilterBar.Applied)
+    def _filter_applied(self, event: FilterBar.Applied) -> None:
+        self.total = None
+        self.request("first", view=View(event.text, self.view.sort, self.view.descending))
+        if event.submitted:
+            self.query_one(SpanTable).focus()
+
+    @on(SpanTable.PageWanted)
+    def _page_wanted(self, event: SpanTable.PageWanted) -> None:
+        select = {"next": 0, "first": 0, "prev": -1, "last": -1}[event.where]
+        self.request(event.where, select=select)
+
+    @on(SpanTable.SortWanted)
+    def _sort_wanted(self, event: SpanTable.SortWanted) -> None:
+        self.request("first", view=View(self.view.where, event.column, event.descending))
+
+    @on(SpanTable.Opened)
+    def _opened(self, event: SpanTable.Opened) -> None:
+        from evaltui.tui.screens.trace import TraceScreen
+
+        position = self.view.offset + event.index
+        self.app.push_screen(
+            TraceScreen(event.row, self.view.where, self.view.sort, self.view.descending, position, self.total),
+            self._back_from_trace,
+        )
+
+    def _back_from_trace(self, row: SpanRow | None) -> None:
+        if row is None or not self.page:
+            return
+        table = self.query_one(SpanTable)
+        for i, r in enumerate(self.page.rows):
+            if r.id == row.id:
+                table.move_cursor(row=i)
+                return
+
+    def action_focus_filter(self) -> None:
+        self.query_one(FilterBar).input.focus()
+
+    def action_back(self) -> None:
+        self.app.action_back()

@@ -1,0 +1,199 @@
+"""The log browser's table: one window of spans fetched by keyset paging.
+
+The table holds a single page (a few dozen rows); stepping past either end asks
+for the neighbouring page (``PageWanted``) instead of loading more rows, so a
+million spans cost what one page costs. DataTable renders only visible lines.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.events import Resize
+from textual.message import Message
+from textual.widgets import DataTable
+
+from evaltui.tui.render import score_text, short_time
+
+if TYPE_CHECKING:  # the store is imported by the workers, after the first frame
+    from evaltui.store.browse import SpanPage, SpanRow
+
+# Sorting by these starts in this direction; scores start worst first.
+DEFAULT_DESCENDING = {"ts": True, "topic": False, "input": False}
+
+
+class SpanTable(DataTable):
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="logs.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="logs.up"),
+        Binding("pagedown,space", "page_down", "Page down", show=False, id="logs.page_down"),
+        Binding("pageup,b", "page_up", "Page up", show=False, id="logs.page_up"),
+        Binding("home,g", "first", "First", show=False, id="logs.first"),
+        Binding("end,G", "last", "Last", show=False, id="logs.last"),
+        Binding("enter", "open", "Open trace", id="logs.open"),
+        Binding("s", "next_sort", "Sort", id="logs.sort"),
+        Binding("S", "reverse_sort", "Reverse", id="logs.reverse"),
+    ]
+
+    @dataclass
+    class PageWanted(Message):
+        where: str  # next | prev | first | last
+
+    @dataclass
+    class Opened(Message):
+        row: SpanRow
+        index: int
+
+    @dataclass
+    class SortWanted(Message):
+        column: str
+        descending: bool
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.page: SpanPage | None = None
+        self.scorers: list[str] = []
+        self.thresholds: dict[str, float] = {}
+        self.sort = "ts"
+        self.descending = True
+
+    # -- showing a page ------------------------------------------------------
+
+    @property
+    def _rows(self) -> list[SpanRow]:
+        return self.page.rows if self.page else []
+
+    @property
+    def _more_before(self) -> bool:
+        return bool(self.page and self.page.more_before)
+
+    @property
+    def _more_after(self) -> bool:
+        return bool(self.page and self.page.more_after)
+
+    def columns_keys(self) -> list[str]:
+        return ["ts", "topic", "input", *[f"scores.{k}" for k in self.scorers]]
+
+    def show_page(
+        self,
+        page: SpanPage,
+        *,
+        scorers: list[str],
+        thresholds: dict[str, float],
+        sort: str,
+        descending: bool,
+        select: int = 0,
+    ) -> None:
+        self.page, self.scorers, self.thresholds = page, scorers, thresholds
+        self.sort, self.descending = sort, descending
+        self._render_rows(select)
+
+    def _label(self, key: str, title: str) -> Text:
+        if key == self.sort:
+            return Text(f"{title} {'▼' if self.descending else '▲'}", style="bold")
+        return Text(title)
+
+    def _render_rows(self, select: int) -> None:
+        width = self.size.width or 80
+        score_w = 6
+        fixed = 11 + 18 + len(self.scorers) * score_w + 2 * (3 + len(self.scorers)) + 1
+        input_w = max(12, width - fixed)
+        self.clear(columns=True)
+        self.add_column(self._label("ts", "time"), key="ts", width=11)
+        self.add_column(self._label("topic", "topic"), key="topic", width=18)
+        self.add_column(self._label("input", "input"), key="input", width=input_w)
+        for k in self.scorers:
+            self.add_column(self._label(f"scores.{k}", k[:score_w]), key=f"scores.{k}", width=score_w)
+        bad = f"bold {self.app.current_theme.error or 'red'}"
+        for row in self._rows:
+            cells: list[object] = [short_time(row.ts), (row.topic or "")[:18], row.preview[:input_w]]
+            for k in self.scorers:
+                value = row.scores.get(k)
+                failing = value is not None and value < self.thresholds.get(k, 0.5)
+                cells.append(Text(score_text(value), style=bad if failing else "", justify="right"))
+            self.add_row(*cells, key=row.id)
+        if self._rows:
+            self.move_cursor(row=max(0, min(select, len(self._rows) - 1)), animate=False)
+
+    def on_resize(self, event: Resize) -> None:
+        if self._rows:
+            self._render_rows(self.cursor_row)
+
+    @property
+    def current(self) -> SpanRow | None:
+        if not self._rows or self.cursor_row < 0:
+            return None
+        return self._rows[min(self.cursor_row, len(self._rows) - 1)]
+
+    # -- moving --------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        if self.cursor_row >= self.row_count - 1 and self._more_after:
+            self.post_message(self.PageWanted("next"))
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0 and self._more_before:
+            self.post_message(self.PageWanted("prev"))
+        else:
+            super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        if self.cursor_row >= self.row_count - 1 and self._more_after:
+            self.post_message(self.PageWanted("next"))
+        else:
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if self.cursor_row <= 0 and self._more_before:
+            self.post_message(self.PageWanted("prev"))
+        else:
+            super().action_page_up()
+
+    def action_first(self) -> None:
+        if self._more_before:
+            self.post_message(self.PageWanted("first"))
+        elif self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        if self._more_after:
+            self.post_message(self.PageWanted("last"))
+        elif self.row_count:
+            self.move_cursor(row=self.row_count - 1)
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Opened(row, self.cursor_row))
+
+    # -- sorting -------------------------------------------------------------
+
+    def _default_descending(self, column: str) -> bool:
+        return DEFAULT_DESCENDING.get(column, False)
+
+    def action_next_sort(self) -> None:
+        keys = self.columns_keys()
+        nxt = keys[(keys.index(self.sort) + 1) % len(keys)] if self.sort in keys else keys[0]
+        self.post_message(self.SortWanted(nxt, self._default_descending(nxt)))
+
+    def action_reverse_sort(self) -> None:
+        self.post_message(self.SortWanted(self.sort, not self.descending))
+
+    @on(DataTable.HeaderSelected)
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        column = str(event.column_key.value)
+        descending = not self.descending if column == self.sort else self._default_descending(column)
+        self.post_message(self.SortWanted(column, descending))
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        # Enter is bound to `open`; a mouse click on a row selects it, a second opens it.
+        event.stop()
