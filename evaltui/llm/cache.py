@@ -1,0 +1,123 @@
+"""The response cache: request hash -> model reply, in the DuckDB file.
+
+The key is a hash of (model, messages, parameters), so an unchanged re-run of a judge
+or an eval task makes no calls. The API key, base URL and headers are never part of the
+stored request. Writes are buffered and flushed in Arrow batches, not row by row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+_ARROW = pa.schema([
+    ("key", pa.string()), ("model", pa.string()), ("request", pa.string()), ("response", pa.string()),
+    ("prompt_tokens", pa.int32()), ("completion_tokens", pa.int32()), ("created", pa.timestamp("us")),
+])
+
+
+def request_key(model: str, messages: Any, params: dict[str, Any]) -> str:
+    """sha256 over the canonical JSON of (model, messages, parameters)."""
+    canonical = orjson.dumps(
+        {"model": model, "messages": messages, "params": params},
+        option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+class LLMCache:
+    """Cached replies in the store's ``llm_cache`` table.
+
+    ``get`` looks in the unflushed buffer, then the table; ``put`` buffers, and the
+    buffer is written every ``flush_every`` replies and on ``flush()``.
+    """
+
+    def __init__(self, con: Any, *, flush_every: int = 64) -> None:
+        self.con = con
+        self.flush_every = flush_every
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._prefetched: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def prefetch(self, keys: list[str]) -> int:
+        """Load the replies of a batch of requests in one query, so the calls that follow
+        are answered from memory; replaces the previous batch. Returns the hits."""
+        found = self.get_many(keys)
+        with self._lock:
+            self._prefetched = found
+        return len(found)
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            hit = self._prefetched.get(key)
+            if hit is not None:
+                return hit
+            row = self._pending.get(key)
+            if row is not None:
+                return row["response"]
+            found = self.con.execute("SELECT response FROM llm_cache WHERE key = ?", [key]).fetchall()
+        return found[0][0] if found else None
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        """Replies for many keys in one query (callers that know their requests up front)."""
+        if not keys:
+            return {}
+        with self._lock:
+            out = {k: self._pending[k]["response"] for k in keys if k in self._pending}
+            rest = [k for k in keys if k not in out]
+            if rest:
+                table = pa.table({"key": pa.array(rest, pa.string())})
+                self.con.register("_cache_keys", table)
+                try:
+                    rows = self.con.execute(
+                        "SELECT c.key, c.response FROM llm_cache c JOIN _cache_keys k ON k.key = c.key"
+                    ).fetchall()
+                finally:
+                    self.con.unregister("_cache_keys")
+                out.update(dict(rows))
+        return out
+
+    def put(self, key: str, model: str, request: dict[str, Any], response: str,
+            prompt_tokens: int | None, completion_tokens: int | None) -> None:
+        with self._lock:
+            self._pending[key] = {
+                "key": key, "model": model, "request": orjson.dumps(request).decode(), "response": response,
+                "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                "created": datetime.now(timezone.utc).replace(tzinfo=None),
+            }
+            full = len(self._pending) >= self.flush_every
+        if full:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write buffered replies; returns how many were new."""
+        with self._lock:
+            if not self._pending:
+                return 0
+            rows = list(self._pending.values())
+            self._pending.clear()
+            table = pa.Table.from_pylist(rows, schema=_ARROW)
+            self.con.register("_cache_rows", table)
+            try:
+                before = self.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0]
+                self.con.execute(
+                    "INSERT OR IGNORE INTO llm_cache BY NAME SELECT DISTINCT ON (key) * FROM _cache_rows"
+                )
+                after = self.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0]
+            finally:
+                self.con.unregister("_cache_rows")
+        return after - before
+
+    def clear(self, model: str | None = None) -> int:
+        """Forget cached replies (of one model, or all); returns how many."""
+        self.flush()
+        self._prefetched = {}
+        where, params = ("WHERE model = ?", [model]) if model else ("", [])
+        n = self.con.execute(f"SELECT count(*) FROM llm_cache {where}", params).fetchall()[0][0]
+        self.con.execute(f"DELETE FROM llm_cache {where}", params).fetchall()
+        return n

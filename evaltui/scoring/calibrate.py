@@ -1,0 +1,54 @@
+"""Calibrating a scorer in the store: its scores against the human labels of its rubric."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from evaltui.ingest.records import scorer_key
+from evaltui.scoring import calibration
+from evaltui.scoring.errors import ScorerSetupError
+from evaltui.scoring.labels import scale_for
+from evaltui.store.scoring import calibration_pairs, scorer_versions
+
+
+def labels_key(con: Any, key: str) -> str:
+    """Whose human labels a scorer is compared with: the rubric it grades by (the offline
+    judge ``brand_alignment_offline`` is compared with ``brand_alignment`` labels)."""
+    rows = con.execute(
+        "SELECT json_extract_string(metadata, '$.rubric') FROM scores "
+        "WHERE scorer_key = ? AND source <> 'human' AND json_extract_string(metadata, '$.rubric') IS NOT NULL LIMIT 1",
+        [key]).fetchall()
+    return rows[0][0] if rows else key
+
+
+def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against: str | None = None) -> dict[str, Any]:
+    """Agreement of ``scorer`` with human labels.
+
+    One version (default: the newest): ``{"scorer", "version", "labels_of", "labels",
+    "weighted", "overall": {n, accuracy, kappa, confusion}, "by_topic": {TOPIC: {...}}}``.
+    Two versions: ``{"scorer", "labels_of", "versions": [A, B], "a": report, "b": report,
+    "n", "fixed", "broken"}`` on the labelled targets both versions scored.
+    """
+    con = store.con
+    key = scorer_key(scorer)
+    known = scorer_versions(con, key)
+    if not known:
+        raise ScorerSetupError(f"no scores from {scorer!r} yet: run `evaltui score --scorer {scorer}` first")
+    names = [v for v, _, _ in known]
+    for v in versions:
+        if v not in names:
+            raise ScorerSetupError(f"{scorer} has no version {v!r}; versions: {', '.join(names)}")
+    if len(versions) > 2:
+        raise ScorerSetupError("compare at most two versions at a time")
+    label_key = scorer_key(against) if against else labels_key(con, key)
+    scale = scale_for(con, label_key)
+    chosen = list(versions) or [names[0]]
+    pair_sets = [calibration_pairs(con, key, v, label_key) for v in chosen]
+    if not any(pair_sets):
+        raise ScorerSetupError(
+            f"no human labels of {label_key} on spans {scorer} scored: add some with `evaltui label SPAN {label_key} VALUE`")
+    if len(chosen) == 1:
+        out = calibration.report(pair_sets[0], scale)
+        return {"scorer": key, "version": chosen[0], "labels_of": label_key, **out}
+    out = calibration.compare(pair_sets[0], pair_sets[1], scale)
+    return {"scorer": key, "labels_of": label_key, "versions": chosen, **out}

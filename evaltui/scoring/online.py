@@ -1,0 +1,218 @@
+"""Online scoring and re-scoring of stored spans.
+
+``score_spans`` runs one scorer over the spans in scope that match a filter, in a
+deterministic sample, that this scorer version has not scored yet: a second run does
+nothing, an interrupted run resumes where it stopped (every batch is written as it
+finishes), and a new scorer version (an edited rubric, another judge model, a retrained
+offline judge) scores everything again while earlier scores stay under their version.
+Nothing re-runs the task that produced the output: only the stored outputs are graded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from evaltui.scoring.protocol import ScorerError, run_scorer
+from evaltui.scoring.registry import ScorerSpec, resolve
+from evaltui.store.scoring import PendingQuery, Rule, ScoreWrite, get_rule, write_scores
+
+# (scored so far, total to score, errors so far)
+Progress = Callable[[int, int, int], None]
+
+
+@dataclass
+class ScoringReport:
+    """What one scoring pass did."""
+
+    scorer: str
+    version: str
+    scope: str
+    pending: int = 0
+    scored: int = 0
+    skipped: int = 0  # the scorer returned no score (e.g. nothing expected to compare with)
+    errors: int = 0
+    error_samples: list[tuple[str, str]] = field(default_factory=list)  # (span id, reason), first few
+    seconds: float = 0.0
+    usage: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        text = (f"{self.scorer} ({self.version}, {self.scope}): scored {self.scored} of {self.pending} pending"
+                f" in {self.seconds:.1f}s")
+        if self.skipped:
+            text += f", {self.skipped} without a score"
+        if self.errors:
+            text += f", {self.errors} errors (first: {self.error_samples[0][0]}: {self.error_samples[0][1]})"
+        if self.usage.get("calls") or self.usage.get("cache_hits"):
+            u = self.usage
+            text += (f"; model calls {u['calls']}, cached {u['cache_hits']}, retries {u['retries']}, "
+                     f"tokens {u['prompt_tokens']}+{u['completion_tokens']}")
+        return text
+
+
+async def score_pending(store: Any, spec: ScorerSpec, *, where: str | None = None, sample: float = 1.0,
+                        scope: str = "auto", concurrency: int = 16, batch_size: int = 200,
+                        progress: Progress | None = None, stop: threading.Event | None = None,
+                        skip_ids: set[str] | None = None) -> ScoringReport:
+    """Score what ``spec`` has not scored yet; see the module docstring."""
+    scope = spec.scope if scope in ("auto", "", None) else scope
+    query = PendingQuery(where, scope, spec.key, spec.version, sample)
+    report = ScoringReport(spec.name, spec.version, scope)
+    started = time.perf_counter()
+    report.pending = query.count(store.con)
+    skip_ids = skip_ids if skip_ids is not None else set()
+    after = None
+    limit = asyncio.Semaphore(concurrency)
+    if progress:
+        progress(0, report.pending, 0)
+    while not (stop and stop.is_set()):
+        page = query.page(store.con, after, batch_size)
+        if not page:
+            break
+        after = (page[-1]["ts"], page[-1]["id"])
+        page = [p for p in page if p["id"] not in skip_ids]
+        results = await _score_page(spec, page, limit)
+        writes: list[ScoreWrite] = []
+        for span, outcome in zip(page, results):
+            if isinstance(outcome, ScorerError):
+                report.errors += 1
+                skip_ids.add(span["id"])
+                if len(report.error_samples) < 5:
+                    report.error_samples.append((span["id"], str(outcome)))
+                continue
+            if not outcome:
+                report.skipped += 1
+                skip_ids.add(span["id"])
+                continue
+            if len(outcome) == 1:
+                outcome[0].name = spec.name  # stored under the name the pending check looks for
+            for score in outcome:
+                writes.append(ScoreWrite(
+                    target_id=span["id"], root_id=span["root_id"], scorer=score.name, scorer_version=spec.version,
+                    score=score.score, label=score.label, rationale=score.rationale, source="online",
+                    metadata={**(score.metadata or {}), "scorer_spec": spec.spec},
+                ))
+            report.scored += 1
+        write_scores(store.con, writes)
+        if spec.client is not None:
+            spec.client.flush()
+        if progress:
+            progress(report.scored + report.skipped, report.pending, report.errors)
+    report.seconds = time.perf_counter() - started
+    if spec.client is not None:
+        spec.client.flush()
+        report.usage = spec.client.usage.as_dict()
+    return report
+
+
+async def _score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: asyncio.Semaphore) -> list[Any]:
+    batch = getattr(spec.fn, "score_batch", None)
+    if batch is not None:  # one embedding pass for the whole page (the offline judge)
+        try:
+            scores = await asyncio.to_thread(batch, page)
+            return [[s] for s in scores]
+        except Exception as exc:  # the whole page failed: mark each span
+            err = exc if isinstance(exc, ScorerError) else ScorerError(f"{spec.name}: {type(exc).__name__}: {exc}")
+            return [err for _ in page]
+
+    prefetch = getattr(spec.fn, "prefetch", None)
+    if prefetch is not None:  # one cache query for the page, not one per span
+        prefetch(page)
+
+    async def one(span: dict[str, Any]) -> Any:
+        async with limit:
+            try:
+                return await run_scorer(spec.fn, input=span["input"], output=span["output"],
+                                        expected=span["expected"], metadata=span["metadata"])
+            except ScorerError as exc:
+                return exc
+
+    return await asyncio.gather(*(one(span) for span in page))
+
+
+def score_spans(store: Any, scorer: str | ScorerSpec, *, where: str | None = None, sample: float = 1.0,
+                scope: str = "auto", concurrency: int | None = None, use_cache: bool | None = None,
+                progress: Progress | None = None) -> ScoringReport:
+    """Score stored spans with one scorer (by name, see ``registry``), from sync code.
+
+    >>> score_spans(store, "brand_alignment_offline", where='topic = "account_and_login"')  # doctest: +SKIP
+    """
+    from evaltui.config import get_settings
+
+    workers = concurrency or get_settings().llm_concurrency
+    spec = scorer if isinstance(scorer, ScorerSpec) else resolve(scorer, store=store, concurrency=workers,
+                                                                 use_cache=use_cache)
+
+    async def run() -> ScoringReport:
+        try:
+            return await score_pending(store, spec, where=where, sample=sample, scope=scope,
+                                       concurrency=workers, progress=progress)
+        finally:
+            await spec.aclose()
+
+    return asyncio.run(run())
+
+
+def rule_specs(store: Any, rule: Rule, *, concurrency: int | None = None,
+               use_cache: bool | None = None) -> list[ScorerSpec]:
+    return [resolve(name, store=store, concurrency=concurrency, use_cache=use_cache) for name in rule.scorers]
+
+
+def run_rule(store: Any, name: str, *, concurrency: int | None = None, use_cache: bool | None = None,
+             progress: Progress | None = None) -> list[ScoringReport]:
+    """Run a stored scoring rule: each of its scorers over its filter, scope and sample."""
+    rule = get_rule(store.con, name)
+    return [score_spans(store, spec, where=rule.filter, sample=rule.sample_rate, scope=rule.scope,
+                        concurrency=concurrency, progress=progress)
+            for spec in rule_specs(store, rule, concurrency=concurrency, use_cache=use_cache)]
+
+
+def follow(open_store: Callable[[], Any], jobs: list[tuple[ScorerSpec, dict[str, Any]]], *,
+           stop: threading.Event, poll_seconds: float = 1.0, concurrency: int = 16,
+           on_report: Callable[[ScoringReport], None] | None = None,
+           on_wait: Callable[[str], None] | None = None) -> None:
+    """Keep scoring newly ingested spans until ``stop`` is set.
+
+    The database is opened for each pass and closed in between, so other evaltui
+    commands (an ingest) can take turns on the file. ``jobs`` pairs each scorer with
+    its ``where``/``sample``/``scope``. Spans that failed are not retried in this process.
+    """
+    from evaltui.store import StoreError
+
+    skip: dict[str, set[str]] = {spec.spec: set() for spec, _ in jobs}
+
+    async def one_pass(store: Any) -> None:
+        for spec, options in jobs:
+            spec.bind(store)
+            report = await score_pending(store, spec, concurrency=concurrency, stop=stop,
+                                         skip_ids=skip[spec.spec], **options)
+            if on_report and (report.scored or report.errors):
+                on_report(report)
+
+    async def loop() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    store = open_store()
+                except StoreError as exc:
+                    if on_wait:
+                        on_wait(str(exc))
+                else:
+                    try:
+                        await one_pass(store)
+                    finally:
+                        for spec, _ in jobs:
+                            if spec.client is not None:
+                                spec.client.flush()
+                        store.close()
+                await asyncio.to_thread(stop.wait, poll_seconds)
+        finally:
+            for spec, _ in jobs:
+                if spec.client is not None:
+                    spec.client.cache = None  # its store is closed; nothing left to flush
+                await spec.aclose()
+
+    asyncio.run(loop())

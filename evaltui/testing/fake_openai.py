@@ -1,0 +1,339 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1, for tests, benchmarks and demos.
+
+It speaks ``/v1/chat/completions`` (plain replies and tool calls), ``/v1/embeddings`` and
+``/v1/models`` over real HTTP, so the official ``openai`` client talks to it exactly as it
+talks to OpenAI or vLLM. Replies are scripted; fault modes reproduce what real endpoints do
+on a bad day::
+
+    with FakeOpenAI(latency=0.2) as server:
+        server.enqueue(Fault("rate_limit", retry_after=1), Fault("server_error"))
+        server.enqueue(Reply(choice="B", reasons="too procedural"))
+        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-test")
+
+Queued items are used in order, one per chat request; when the queue is empty the
+``responder`` answers (default: a forced tool call picks a choice from its enum by a hash
+of the prompt, so answers are deterministic). By hand::
+
+    python -m evaltui.testing.fake_openai --port 8000 --latency 0.2
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+FAULTS = ("rate_limit", "server_error", "slow", "malformed", "no_tool_call", "bad_tool_args", "bad_choice", "drop")
+
+
+@dataclass
+class Reply:
+    """A scripted answer. For a request with tools: a tool call choosing ``choice``
+    (with ``reasons``); otherwise ``content`` as the assistant message."""
+
+    content: str | None = None
+    choice: str | None = None
+    reasons: str = "scripted reply"
+    prompt_tokens: int = 50
+    completion_tokens: int = 10
+
+
+@dataclass
+class Fault:
+    """One failing reply. ``kind`` is one of FAULTS:
+
+    rate_limit (429 with Retry-After), server_error (500), slow (sleeps ``delay`` seconds
+    before replying normally: past the client's timeout), malformed (200 with a body that
+    is not JSON), no_tool_call (a text reply when a tool call was forced; ``content`` is
+    the text), bad_tool_args (tool arguments that are not JSON), bad_choice (a choice
+    outside the enum), drop (closes the connection without a reply).
+    """
+
+    kind: str
+    retry_after: float | None = 1
+    delay: float = 5.0
+    content: str = "I think the answer is probably fine."
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULTS:
+            raise ValueError(f"unknown fault {self.kind!r}; one of {', '.join(FAULTS)}")
+
+
+Responder = Callable[[dict[str, Any]], "Reply | Fault"]
+
+
+def default_responder(request: dict[str, Any]) -> Reply:
+    """Deterministic: a forced tool call picks an enum value by a hash of the prompt."""
+    text = json.dumps(request.get("messages"), sort_keys=True)
+    digest = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+    choices = _tool_enum(request)
+    if choices:
+        return Reply(choice=choices[digest % len(choices)], reasons=f"fake judge (prompt hash {digest % 1000})")
+    return Reply(content=f"fake reply {digest % 1000}")
+
+
+def _tool_enum(request: dict[str, Any]) -> list[str]:
+    for tool in request.get("tools") or []:
+        props = (tool.get("function") or {}).get("parameters", {}).get("properties", {})
+        for prop in props.values():
+            if isinstance(prop, dict) and prop.get("enum"):
+                return [str(v) for v in prop["enum"]]
+    return []
+
+
+def _embedding(text: str, dim: int = 16) -> list[float]:
+    raw = hashlib.sha256(text.encode()).digest()
+    vec = [(b - 127.5) / 127.5 for b in raw[:dim]]
+    norm = sum(v * v for v in vec) ** 0.5 or 1.0
+    return [v / norm for v in vec]
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]  # names in lower case
+    body: dict[str, Any] | None
+
+
+@dataclass
+class _State:
+    latency: float
+    responder: Responder
+    queue: deque = field(default_factory=deque)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    counter: int = 0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints do
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+    server_version = "evaltui-fake-openai/1"
+    state: _State  # set on the subclass per server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
+              content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(obj).encode(), headers)
+
+    def _error(self, status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> None:
+        self._json(status, {"error": {"message": message, "type": kind, "code": None}}, headers)
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/models"):
+            self._json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "evaltui"}]})
+        else:
+            self._error(404, f"no route {self.path}", "not_found")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            self._error(400, "request body is not JSON", "invalid_request_error")
+            return
+        state = self.state
+        with state.lock:
+            state.requests.append(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            state.counter += 1
+        if self.path.rstrip("/").endswith("/chat/completions"):
+            self._chat(body)
+        elif self.path.rstrip("/").endswith("/embeddings"):
+            self._embeddings(body)
+        else:
+            self._error(404, f"no route {self.path}", "not_found")
+
+    def _embeddings(self, body: dict[str, Any]) -> None:
+        texts = body.get("input")
+        texts = [texts] if isinstance(texts, str) else list(texts or [])
+        if self.state.latency:
+            time.sleep(self.state.latency)
+        self._json(200, {
+            "object": "list", "model": body.get("model", "fake-embedding"),
+            "data": [{"object": "embedding", "index": i, "embedding": _embedding(str(t))} for i, t in enumerate(texts)],
+            "usage": {"prompt_tokens": sum(len(str(t).split()) for t in texts), "total_tokens": sum(len(str(t).split()) for t in texts)},
+        })
+
+    def _chat(self, body: dict[str, Any]) -> None:
+        state = self.state
+        with state.lock:
+            item = state.queue.popleft() if state.queue else None
+        if item is None:
+            item = state.responder(body)
+        if state.latency:
+            time.sleep(state.latency)
+        if isinstance(item, Fault):
+            if self._fault(item, body):
+                return
+            item = default_responder(body)
+        self._json(200, _completion(body, item, state.counter))
+
+    def _fault(self, fault: Fault, body: dict[str, Any]) -> bool:
+        """Send the fault; False when the request should then be answered normally (slow)."""
+        kind = fault.kind
+        if kind == "rate_limit":
+            headers = {} if fault.retry_after is None else {"Retry-After": _fmt_seconds(fault.retry_after)}
+            self._error(429, "Rate limit reached for requests", "rate_limit_error", headers)
+        elif kind == "server_error":
+            self._error(500, "The server had an error while processing your request", "server_error")
+        elif kind == "slow":
+            time.sleep(fault.delay)
+            return False
+        elif kind == "malformed":
+            self._send(200, b'{"id": "chatcmpl-broken", "choices": [{"message": {"content": "oops', content_type="application/json")
+        elif kind == "drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(2)
+            except OSError:
+                pass
+        elif kind == "no_tool_call":
+            self._json(200, _completion(body, Reply(content=fault.content), self.state.counter, force_text=True))
+        elif kind == "bad_tool_args":
+            self._json(200, _completion(body, Reply(), self.state.counter, raw_args='{"choice": "A", "reasons": '))
+        elif kind == "bad_choice":
+            self._json(200, _completion(body, Reply(choice="Z", reasons="picked outside the enum"), self.state.counter))
+        return True
+
+
+def _fmt_seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _completion(body: dict[str, Any], reply: Reply, n: int, *, force_text: bool = False,
+                raw_args: str | None = None) -> dict[str, Any]:
+    tools = body.get("tools") or []
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    finish = "stop"
+    if tools and not force_text and reply.content is None:
+        fn = tools[0].get("function", {}).get("name", "select_choice")
+        enum = _tool_enum(body)
+        choice = reply.choice if reply.choice is not None else (enum[0] if enum else "A")
+        args = raw_args if raw_args is not None else json.dumps({"reasons": reply.reasons, "choice": choice})
+        message["tool_calls"] = [{"id": f"call_{n}", "type": "function", "function": {"name": fn, "arguments": args}}]
+        finish = "tool_calls"
+    else:
+        message["content"] = reply.content if reply.content is not None else (
+            json.dumps({"reasons": reply.reasons, "choice": reply.choice}) if reply.choice else "ok")
+    return {
+        "id": f"chatcmpl-{n}", "object": "chat.completion", "created": int(time.time()),
+        "model": body.get("model", "fake-model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
+                  "total_tokens": reply.prompt_tokens + reply.completion_tokens},
+    }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return  # a client that hung up mid-reply (timeouts) is expected here
+
+
+class FakeOpenAI:
+    """The loopback server. Use as a context manager, or ``start()`` / ``stop()``."""
+
+    def __init__(self, *, port: int = 0, latency: float = 0.0, responder: Responder | None = None) -> None:
+        self._state = _State(latency=latency, responder=responder or default_responder)
+        handler = type("Handler", (_Handler,), {"state": self._state})
+        self._server = _Server(("127.0.0.1", port), handler)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, in order (chat and embeddings)."""
+        with self._state.lock:
+            return list(self._state.requests)
+
+    @property
+    def chat_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")]
+
+    @property
+    def latency(self) -> float:
+        return self._state.latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        self._state.latency = value
+
+    def set_responder(self, responder: Responder | None) -> None:
+        self._state.responder = responder or default_responder
+
+    def enqueue(self, *items: Reply | Fault) -> None:
+        """Answer the next chat requests with these, in order."""
+        with self._state.lock:
+            self._state.queue.extend(items)
+
+    def reset(self) -> None:
+        with self._state.lock:
+            self._state.queue.clear()
+            self._state.requests.clear()
+
+    def start(self) -> "FakeOpenAI":
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def __enter__(self) -> "FakeOpenAI":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A loopback OpenAI-compatible server with scripted replies.")
+    parser.add_argument("--port", type=int, default=0, help="Port on 127.0.0.1 (0 picks a free one).")
+    parser.add_argument("--latency", type=float, default=0.0, help="Seconds to wait before every reply.")
+    parser.add_argument("--fault", action="append", default=[], choices=FAULTS,
+                        help="Answer the first requests with these faults, in order (repeatable).")
+    args = parser.parse_args(argv)
+    server = FakeOpenAI(port=args.port, latency=args.latency)
+    server.enqueue(*(Fault(kind) for kind in args.fault))
+    server.start()
+    print(f"fake OpenAI-compatible server at {server.base_url} (Ctrl-C to stop)", flush=True)
+    print(f"  OPENAI_BASE_URL={server.base_url} OPENAI_API_KEY=sk-fake", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

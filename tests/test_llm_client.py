@@ -1,0 +1,162 @@
+"""The LLM layer against the real loopback server: retries, Retry-After, timeouts,
+dropped connections, malformed replies, the response cache, tokens and the key."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from evaltui.llm import LLMCache, LLMClient, LLMError, redact, request_key
+from evaltui.testing import FakeOpenAI, Fault, Reply
+
+MESSAGES = [{"role": "user", "content": "hello"}]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FakeOpenAI() as s:
+        yield s
+
+
+@pytest.fixture
+def fake(server):
+    server.reset()
+    server.latency = 0.0
+    yield server
+    server.reset()
+
+
+def client(fake, **kw) -> LLMClient:
+    kw.setdefault("backoff_base", 0.01)
+    kw.setdefault("timeout", 2.0)
+    return LLMClient(base_url=fake.base_url, api_key="sk-test-key", **kw)
+
+
+async def test_plain_reply_with_tokens_and_auth_header(fake):
+    fake.enqueue(Reply(content="hi there", prompt_tokens=7, completion_tokens=3))
+    c = client(fake)
+    result = await c.chat(MESSAGES, model="m1")
+    await c.aclose()
+    assert result.message.content == "hi there" and not result.cached
+    assert (result.prompt_tokens, result.completion_tokens) == (7, 3)
+    assert c.usage.as_dict() == {"calls": 1, "cache_hits": 0, "retries": 0, "errors": 0,
+                                 "prompt_tokens": 7, "completion_tokens": 3}
+    (req,) = fake.chat_requests
+    assert req.headers["authorization"] == "Bearer sk-test-key"
+    assert req.body["model"] == "m1" and req.body["messages"] == MESSAGES
+
+
+async def test_429_honours_retry_after(fake):
+    fake.enqueue(Fault("rate_limit", retry_after=1), Reply(content="ok"))
+    c = client(fake)
+    started = time.perf_counter()
+    result = await c.chat(MESSAGES)
+    elapsed = time.perf_counter() - started
+    await c.aclose()
+    assert result.message.content == "ok" and result.attempts == 2
+    assert elapsed >= 1.0, "the client must wait as long as Retry-After says"
+    assert elapsed < 1.8
+    assert c.usage.retries == 1 and len(fake.chat_requests) == 2
+
+
+@pytest.mark.parametrize("kind", ["server_error", "drop", "slow"])
+async def test_transient_faults_are_retried(fake, kind):
+    fake.enqueue(Fault(kind, delay=1.0), Fault(kind, delay=1.0), Reply(content="recovered"))
+    c = client(fake, timeout=0.3, max_retries=3)
+    result = await c.chat(MESSAGES)
+    await c.aclose()
+    assert result.message.content == "recovered" and result.attempts == 3
+    assert c.usage.retries == 2
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("rate_limit", "rate_limit"), ("server_error", "server_error"), ("slow", "timeout"), ("drop", "connection"),
+])
+async def test_retries_give_up_with_a_one_line_error(fake, kind, expected):
+    fake.enqueue(*[Fault(kind, retry_after=0, delay=1.0)] * 3)
+    c = client(fake, timeout=0.3, max_retries=2)
+    with pytest.raises(LLMError) as err:
+        await c.chat(MESSAGES)
+    await c.aclose()
+    assert err.value.kind == expected
+    assert "\n" not in str(err.value)
+    assert len(fake.chat_requests) == 3  # 1 + 2 retries
+
+
+async def test_malformed_json_is_an_error_not_a_crash(fake):
+    fake.enqueue(Fault("malformed"))
+    c = client(fake, max_retries=2)
+    with pytest.raises(LLMError) as err:
+        await c.chat(MESSAGES)
+    await c.aclose()
+    assert err.value.kind == "malformed" and "not valid JSON" in str(err.value)
+
+
+def test_backoff_grows_with_jitter():
+    c = LLMClient(backoff_base=1.0, backoff_max=8.0)
+    delays = [[c._retry_delay(a, Exception()) for _ in range(50)] for a in range(5)]
+    for attempt, ds in enumerate(delays):
+        step = min(8.0, 2 ** attempt)
+        assert all(step / 2 <= d <= step for d in ds)
+        assert len(set(ds)) > 1  # jittered
+
+
+async def test_concurrency_limit(fake):
+    fake.latency = 0.2
+    c = client(fake, concurrency=2)
+    started = time.perf_counter()
+    await asyncio.gather(*(c.chat([{"role": "user", "content": str(i)}]) for i in range(4)))
+    elapsed = time.perf_counter() - started
+    await c.aclose()
+    assert elapsed >= 0.4  # 4 calls, 2 at a time, 0.2 s each
+
+
+async def test_cache_hits_make_no_calls_and_survive_reopening(fake, db_path):
+    from evaltui.store import Store
+
+    with Store(db_path) as store:
+        c = client(fake, cache=LLMCache(store.con))
+        first = await c.chat(MESSAGES, temperature=0)
+        again = await c.chat(MESSAGES, temperature=0)
+        other = await c.chat(MESSAGES, temperature=0.5)  # other parameters: another request
+        await c.aclose()
+        assert (first.cached, again.cached, other.cached) == (False, True, False)
+        assert again.message.content == first.message.content
+        assert len(fake.chat_requests) == 2 and c.usage.cache_hits == 1
+    with Store(db_path) as store:
+        c = client(fake, cache=LLMCache(store.con))
+        third = await c.chat(MESSAGES, temperature=0)
+        assert third.cached and len(fake.chat_requests) == 2
+        bypass = await c.chat(MESSAGES, temperature=0, use_cache=False)
+        assert not bypass.cached and len(fake.chat_requests) == 3
+        await c.aclose()
+        stored = store.con.execute("SELECT count(*), min(request) FROM llm_cache").fetchall()[0]
+        assert stored[0] == 2 and "sk-test-key" not in stored[1]
+
+
+def test_request_key_is_canonical():
+    assert request_key("m", MESSAGES, {"a": 1, "b": 2}) == request_key("m", MESSAGES, {"b": 2, "a": 1})
+    assert request_key("m", MESSAGES, {}) != request_key("m2", MESSAGES, {})
+
+
+async def test_embeddings_endpoint(fake):
+    c = client(fake)
+    vectors = await c.embed(["a", "b", "a"])
+    await c.aclose()
+    assert len(vectors) == 3 and vectors[0] == vectors[2] != vectors[1]
+
+
+def test_redact_removes_the_key_and_key_lookalikes():
+    text = "Incorrect API key provided: sk-abc123XYZ and my-secret-token"
+    out = redact(text, "my-secret-token")
+    assert "sk-abc123XYZ" not in out and "my-secret-token" not in out
+
+
+def test_not_configured_says_what_to_do():
+    from evaltui.config import settings
+
+    with pytest.raises(LLMError) as err:
+        LLMClient.from_settings(settings(openai_base_url=None, openai_api_key=None))
+    assert err.value.kind == "not_configured" and "OPENAI_BASE_URL" in str(err.value)
