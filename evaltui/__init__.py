@@ -5,3 +5,27 @@ the TUI is one client of it, the CLI another, this Python API a third.
 """
 
 __version__ = "0.1.0"
+
+# The public Python API, imported on first use so `import evaltui` stays light.
+_LAZY = {
+    "Eval": ("evaltui.evals.runner", "Eval"),
+    "EvalAsync": ("evaltui.evals.runner", "EvalAsync"),
+    "EvalHooks": ("evaltui.evals.hooks", "EvalHooks"),
+    "Score": ("evaltui.scoring.protocol", "Score"),
+    "init_dataset": ("evaltui.curation.dataset", "init_dataset"),
+    "Dataset": ("evaltui.curation.dataset", "Dataset"),
+    "compare_experiments": ("evaltui.evals.compare", "compare_experiments"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evaltui' has no attribute {name!r}")

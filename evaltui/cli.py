@@ -75,7 +75,28 @@ def main(ctx: click.Context) -> None:
     """evaltui: find a problem in production logs, make it a dataset, evaluate a fix."""
     ctx.ensure_object(dict)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(tui)
+        else:  # piped or scripted: the app needs a terminal, so say what there is
+            click.echo(ctx.get_help())
+
+
+@main.command()
+@db_option
+@user_errors
+def tui() -> None:
+    """Open the terminal app (also what `evaltui` alone does)."""
+    from evaltui.store import Store, resolve_db_path
+
+    path = resolve_db_path((click.get_current_context().find_root().obj or {}).get("db"))
+    if not path.exists():
+        raise UserError(f"no database at {path}: run `evaltui demo` or `evaltui ingest FILE` first, or pass --db")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError("the terminal app needs a terminal; use `evaltui logs` or `evaltui stats` in scripts")
+    Store(path).close()  # bring an older file up to date once; the app then only reads
+    from evaltui.tui import run
+
+    run(path)
 
 
 # -- ingest --------------------------------------------------------------------
@@ -119,6 +140,10 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
             )
         if len(files) > 1:
             click.echo(f"total: kept {kept}, skipped {skipped}, new spans {added}")
+        if added:  # new conversations join the topic map, if there is one (a cheap no-op otherwise)
+            from evaltui.cli_topics import assign_after_ingest
+
+            assign_after_ingest(store)
         if skipped:
             raise click.exceptions.Exit(EXIT_BAD_INPUT)
 
@@ -242,3 +267,16 @@ def demo(fresh: bool, as_json: bool) -> None:
     ctx = click.get_current_context()
     db = (ctx.find_root().obj or {}).get("db") or "evaltui-demo.duckdb"
     run_demo(Path(db), fresh=fresh, as_json=as_json, echo=lambda m: click.echo(m, err=True))
+
+
+from evaltui.cli_evals import register as _register_evals  # noqa: E402
+
+_register_evals(main)
+
+from evaltui.cli_scoring import register as _register_scoring  # noqa: E402
+
+_register_scoring(main)
+
+from evaltui.cli_topics import register as _register_topics  # noqa: E402
+
+_register_topics(main)

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(default=16, ge=1, description="Model calls in flight at once.")
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one model call.")
     llm_max_retries: int = Field(default=6, ge=0, description="Retries on 429, 5xx, timeouts.")
+    llm_backoff_s: float = Field(
+        default=0.5, gt=0, description="First wait before a retry (doubles each time, with jitter); "
+        "a 429's Retry-After wins over it.")
     llm_cache: bool = Field(default=True, description="Reuse stored replies for identical requests.")
 
     # -- buckets --
@@ -61,6 +64,10 @@ class Settings(BaseSettings):
     # -- TUI --
     theme: str = Field(default="evaltui-dark", description="Colour theme (a file in themes/ or your own).")
     keymap: dict[str, str] = Field(default_factory=dict, description="Binding id -> key(s), to remap keys.")
+    themes_dir: str | None = Field(
+        default=None,
+        description="A folder of your own theme files (*.toml); ~/.config/evaltui/themes is read too.",
+    )
 
     @property
     def llm_configured(self) -> bool:

@@ -14,16 +14,49 @@ import duckdb
 import pyarrow as pa
 
 from evaltui.store.db import Store, StoreError
+from evaltui.ingest.records import scorer_key
 from evaltui.store.filters import CompiledFilter, FilterError, compile_filter
 from evaltui.store.scores import scorer_keys
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page ended: the (ts, id) of its last row, newest first."""
+    """Where a page ended: the (ts, id) of its last row, newest first.
 
-    ts: datetime
+    For another sort (``query_page(sort=...)``) ``value`` holds the last row's sort
+    value, so the next page starts after (value, id) whatever the column.
+    """
+
+    ts: datetime | None
     id: str
+    value: Any = None
+
+
+# Columns a page can be sorted by (filter-language names), besides scores.NAME.
+SORT_COLUMNS = {
+    "ts": "s.ts",
+    "time": "s.ts",
+    "topic": "s.topic",
+    "id": "s.id",
+    "name": "s.name",
+    # The preview a person reads: the last message of a chat history, else the text.
+    "input": "coalesce(json_extract_string(s.input, '$[#-1].content'), s.input ->> '$')",
+    "output": "(s.output ->> '$')",
+}
+
+
+def _sort_expr(sort: str) -> tuple[str, str, list[Any]]:
+    """(expression, extra join, join params) for a sort column name."""
+    head, _, rest = sort.partition(".")
+    if head.lower() in ("scores", "score") and rest:
+        return (
+            "srt.score",
+            "LEFT JOIN score_rollup srt ON srt.span_id = s.id AND srt.scorer_key = ?",
+            [scorer_key(rest.strip('"'))],
+        )
+    if sort.lower() in SORT_COLUMNS:
+        return SORT_COLUMNS[sort.lower()], "", []
+    raise FilterError(f"cannot sort by {sort!r}; sort by ts, topic, input, output, id, name or scores.NAME", 0, sort)
 
 
 PAGE_COLUMNS = (
@@ -36,21 +69,64 @@ def _scope(roots_only: bool) -> str:
     return "s.parent_id IS NULL" if roots_only else "true"
 
 
-def page_sql(compiled: CompiledFilter, *, roots_only: bool, after: Cursor | None, limit: int) -> tuple[str, list[Any]]:
-    """The SQL of one page of matching spans with their score roll-up."""
-    params: list[Any] = [*compiled.join_params, *compiled.params]
+def page_sql(
+    compiled: CompiledFilter,
+    *,
+    roots_only: bool,
+    after: Cursor | None,
+    limit: int,
+    sort: str = "ts",
+    descending: bool = True,
+    backward: bool = False,
+) -> tuple[str, list[Any]]:
+    """The SQL of one page of matching spans with their score roll-up.
+
+    Rows are ordered by (sort value missing, sort value, id): keyset paging stays exact
+    for any column, ties and missing values included. Other sorts than ``ts`` add a
+    ``sort_value`` column that ``next_cursor`` reads.
+    """
+    key, sort_join, sort_params = _sort_expr(sort)
+    params: list[Any] = [*compiled.join_params, *sort_params, *compiled.params]
+    flip = {"DESC": "ASC", "ASC": "DESC"}
+    direction = "DESC" if descending else "ASC"
+    # Reading backward (the page before a cursor, or the last page) walks the exact
+    # reverse order and the outer query turns the rows back round.
+    inner_dir = flip[direction] if backward else direction
+    inner_nulls = "DESC" if backward else "ASC"
+    op = "<" if inner_dir == "DESC" else ">"
     keyset = ""
     if after is not None:
-        keyset = "AND (s.ts < ? OR (s.ts = ? AND s.id < ?))"
-        params += [after.ts, after.ts, after.id]
+        value = after.ts if key == "s.ts" else after.value
+        if value is None and not backward:
+            keyset = f"AND ({key} IS NULL AND s.id {op} ?)"
+            params += [after.id]
+        elif value is None:
+            keyset = f"AND ({key} IS NOT NULL OR s.id {op} ?)"
+            params += [after.id]
+        elif not backward:
+            keyset = f"AND ({key} IS NULL OR {key} {op} ? OR ({key} = ? AND s.id {op} ?))"
+            params += [value, value, after.id]
+        else:
+            keyset = f"AND ({key} IS NOT NULL AND ({key} {op} ? OR ({key} = ? AND s.id {op} ?)))"
+            params += [value, value, after.id]
     params.append(limit)
+    extra = "" if key == "s.ts" else f", {key} AS sort_value"
+    inner_order = f"({key} IS NULL) {inner_nulls}, {key} {inner_dir}, s.id {inner_dir}"
+    k = "page.ts" if key == "s.ts" else "page.sort_value"
+    outer_order = f"({k} IS NULL), {k} {direction}, page.id {direction}"
+    # Late materialisation: order and cut the narrow (rowid, sort key) first, then read
+    # the wide JSON columns of those rows only (~10x faster on a million spans).
     sql = f"""
-        WITH page AS (
-            SELECT {PAGE_COLUMNS}
-            FROM {compiled.from_sql}
+        WITH keys AS (
+            SELECT s.rowid AS _rid{extra}
+            FROM {compiled.from_sql} {sort_join}
             WHERE {_scope(roots_only)} AND ({compiled.where}) {keyset}
-            ORDER BY s.ts DESC, s.id DESC
+            ORDER BY {inner_order}
             LIMIT ?
+        ),
+        page AS (
+            SELECT {PAGE_COLUMNS}{', keys.sort_value' if extra else ''}
+            FROM keys JOIN spans s ON s.rowid = keys._rid
         ),
         page_scores AS (
             SELECT r.span_id, map_from_entries(list((r.scorer_key, r.score) ORDER BY r.scorer_key)) AS scores
@@ -59,7 +135,7 @@ def page_sql(compiled: CompiledFilter, *, roots_only: bool, after: Cursor | None
         )
         SELECT page.*, coalesce(ps.scores, MAP {{}}) AS scores
         FROM page LEFT JOIN page_scores ps ON ps.span_id = page.id
-        ORDER BY page.ts DESC, page.id DESC
+        ORDER BY {outer_order}
     """
     return sql, params
 
@@ -71,18 +147,31 @@ def query_page(
     limit: int = 50,
     after: Cursor | None = None,
     roots_only: bool = True,
+    sort: str = "ts",
+    descending: bool = True,
+    backward: bool = False,
 ) -> pa.Table:
-    """One page of spans matching ``where``, newest first; pass the last row's Cursor for the next."""
+    """One page of spans matching ``where``, newest first; pass the last row's Cursor for the next.
+
+    ``sort`` names a column (``ts``, ``topic``, ``input``, ``output``, ``id``, ``name``,
+    ``scores.NAME``); spans without a value come last in either direction.
+    ``backward=True`` returns the ``limit`` rows *before* ``after`` (the last page when
+    ``after`` is None), still in display order.
+    """
     compiled = compile_filter(where)
-    sql, params = page_sql(compiled, roots_only=roots_only, after=after, limit=limit)
+    sql, params = page_sql(
+        compiled, roots_only=roots_only, after=after, limit=limit, sort=sort, descending=descending,
+        backward=backward,
+    )
     return _run(store.con, sql, params, where, arrow=True)
 
 
-def next_cursor(page: pa.Table) -> Cursor | None:
+def next_cursor(page: pa.Table, row: int | None = None) -> Cursor | None:
+    """The cursor after ``row`` of ``page`` (its last row by default)."""
     if page.num_rows == 0:
         return None
-    last = page.slice(page.num_rows - 1).to_pylist()[0]
-    return Cursor(last["ts"], last["id"])
+    last = page.slice(page.num_rows - 1 if row is None else row, 1).to_pylist()[0]
+    return Cursor(last["ts"], last["id"], last.get("sort_value"))
 
 
 def count(store: Store, where: str | None = None, *, roots_only: bool = True) -> int:

@@ -68,6 +68,184 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             """,
         ],
     ),
+    (
+        "datasets and experiments",
+        [
+            """
+            CREATE TABLE datasets (
+                id          VARCHAR PRIMARY KEY,
+                project     VARCHAR,
+                name        VARCHAR NOT NULL UNIQUE,
+                description VARCHAR,
+                created     TIMESTAMP
+            )
+            """,
+            """
+            CREATE TABLE dataset_versions (
+                dataset_id VARCHAR NOT NULL,
+                version    INTEGER NOT NULL,   -- 1, 2, ...: every add/remove makes the next one
+                created    TIMESTAMP,
+                note       VARCHAR,            -- what made this version (the filter, the file...)
+                added      INTEGER,
+                removed    INTEGER,
+                PRIMARY KEY (dataset_id, version)
+            )
+            """,
+            # A record row is visible in versions [added_version, removed_version): older
+            # versions stay readable without copying records.
+            """
+            CREATE TABLE dataset_records (
+                dataset_id      VARCHAR NOT NULL,
+                record_id       VARCHAR NOT NULL,
+                added_version   INTEGER NOT NULL,
+                removed_version INTEGER,
+                input           JSON,
+                expected        JSON,
+                metadata        JSON,
+                tags            VARCHAR[],
+                bucket          VARCHAR,       -- failing | borderline | passing | unscored
+                origin_span_id  VARCHAR,       -- the log span it came from
+                created         TIMESTAMP
+            )
+            """,
+            """
+            CREATE TABLE experiments (
+                id                 VARCHAR PRIMARY KEY,
+                project            VARCHAR,
+                name               VARCHAR NOT NULL UNIQUE,
+                dataset_id         VARCHAR,
+                dataset_version    INTEGER,      -- the version it ran on
+                base_experiment_id VARCHAR,
+                status             VARCHAR,      -- running | finished (running + no process = interrupted)
+                trial_count        INTEGER,
+                task               JSON,         -- code reference, prompt hash, model, params
+                metadata           JSON,
+                created            TIMESTAMP,
+                finished           TIMESTAMP
+            )
+            """,
+            # One row per (experiment, case, trial): the primary key makes a duplicate
+            # impossible, so a resumed run can only fill the gaps.
+            """
+            CREATE TABLE experiment_results (
+                id            VARCHAR PRIMARY KEY,  -- md5(experiment, case, trial)
+                experiment_id VARCHAR NOT NULL,
+                case_id       VARCHAR NOT NULL,     -- the record id, else a hash of the input
+                record_id     VARCHAR,
+                trial         INTEGER NOT NULL,
+                input         JSON,
+                expected      JSON,
+                output        JSON,
+                metadata      JSON,
+                tags          VARCHAR[],
+                bucket        VARCHAR,
+                error         VARCHAR,              -- the task's traceback when it failed
+                duration_s    DOUBLE,
+                metrics       JSON,                 -- tokens, cost... as the task reported them
+                created       TIMESTAMP
+            )
+            """,
+            # Eval scores in long format, one row per (result, scorer); a failed scorer
+            # keeps its error here and no score.
+            """
+            CREATE TABLE result_scores (
+                result_id     VARCHAR NOT NULL,
+                experiment_id VARCHAR NOT NULL,
+                scorer        VARCHAR NOT NULL,
+                scorer_key    VARCHAR NOT NULL,
+                score         DOUBLE,
+                label         VARCHAR,
+                rationale     VARCHAR,
+                error         VARCHAR,
+                metadata      JSON
+            )
+            """,
+        ],
+    ),
+    (
+        "llm cache and scoring rules",
+        [
+            # Model replies by request hash, so an unchanged re-run makes no calls.
+            # The request is model + messages + parameters: never the API key.
+            """
+            CREATE TABLE llm_cache (
+                key               VARCHAR PRIMARY KEY,  -- sha256 of (model, messages, parameters)
+                model             VARCHAR,
+                request           JSON,
+                response          JSON,
+                prompt_tokens     INTEGER,
+                completion_tokens INTEGER,
+                created           TIMESTAMP
+            )
+            """,
+            # Online scoring rules: which scorers run on which spans, how often.
+            """
+            CREATE TABLE scoring_rules (
+                name        VARCHAR PRIMARY KEY,
+                scorers     VARCHAR[] NOT NULL,
+                filter      VARCHAR,            -- the filter language; NULL = every span in scope
+                sample_rate DOUBLE NOT NULL DEFAULT 1.0,
+                scope       VARCHAR NOT NULL DEFAULT 'auto',  -- auto | conversation | turn | all | a span name
+                created     TIMESTAMP,
+                updated     TIMESTAMP
+            )
+            """,
+        ],
+    ),
+    (
+        "embeddings and topic maps",
+        [
+            # Sentence embeddings by (md5 of the text, model): a text is embedded once.
+            """
+            CREATE TABLE embeddings (
+                text_hash VARCHAR NOT NULL,   -- md5 of the UTF-8 text
+                model     VARCHAR NOT NULL,
+                vector    FLOAT[] NOT NULL,   -- L2-normalised
+                created   TIMESTAMP
+            )
+            """,
+            # A topic map: how it was built. One map is active: it files spans.topic.
+            """
+            CREATE TABLE topic_maps (
+                id         INTEGER PRIMARY KEY,
+                facet      VARCHAR NOT NULL,   -- the text embedded: first_message | transcript | summary
+                model      VARCHAR NOT NULL,
+                params     JSON,               -- min_cluster_size, seed, threshold, sample size...
+                active     BOOLEAN NOT NULL DEFAULT false,
+                n_spans    INTEGER,
+                n_topics   INTEGER,
+                created    TIMESTAMP
+            )
+            """,
+            # key is the stable identity (what `topic = ...` matches); it survives rebuilds
+            # when a new cluster matches an old one.
+            """
+            CREATE TABLE topics (
+                map_id    INTEGER NOT NULL,
+                topic_id  INTEGER NOT NULL,   -- 0..k-1 within the map
+                key       VARCHAR NOT NULL,
+                label     VARCHAR,            -- c-TF-IDF keywords: "password reset · locked out · login"
+                name      VARCHAR,            -- an LLM-written name when an endpoint is configured
+                keywords  VARCHAR[],
+                size      INTEGER,            -- conversations in the topic when built
+                radius    DOUBLE,             -- assignment threshold: cosine distance to the centroid
+                centroid  FLOAT[],
+                PRIMARY KEY (map_id, topic_id)
+            )
+            """,
+            # Each root span's place in a map: topic_id NULL = unassigned (an outlier).
+            """
+            CREATE TABLE span_topics (
+                map_id    INTEGER NOT NULL,
+                span_id   VARCHAR NOT NULL,
+                topic_id  INTEGER,
+                distance  DOUBLE,             -- cosine distance to the topic's centroid
+                method    VARCHAR,            -- cluster | centroid | cheap | no_text
+                assigned  TIMESTAMP
+            )
+            """,
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

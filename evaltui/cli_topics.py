@@ -1,0 +1,203 @@
+"""`evaltui topics build|assign|list|show`. Only click is imported at module level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from evaltui.cli import UserError, db_option, open_store, user_errors
+
+
+def _json(obj: Any) -> str:
+    import orjson
+
+    return orjson.dumps(obj, default=str, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def _topic_errors(fn: Any) -> Any:
+    """Errors of the topic pipeline a user can act on, as one line."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from evaltui.topics.embed import EmbeddingError
+        from evaltui.topics.text import FacetError
+
+        try:
+            return fn(*args, **kwargs)
+        except (EmbeddingError, FacetError) as exc:
+            raise UserError(str(exc)) from None
+
+    return wrapper
+
+
+class _StageProgress:
+    """Stage lines on stderr, and a progress bar while embedding on a terminal."""
+
+    def __init__(self) -> None:
+        import sys
+
+        self.tty = sys.stderr.isatty()
+        self.stage = ""
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            if stage == "embed" and total:
+                click.echo(f"embedding {total:,} texts (cached ones are skipped) ...", err=True)
+                if self.tty:
+                    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+                    self.bar = Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+                    self.bar.start()
+                    self.task = self.bar.add_task("embed", total=total)
+            elif stage != "embed":
+                click.echo(f"{stage} ...", err=True)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+@click.group()
+def topics() -> None:
+    """Topic maps: cluster conversations, name the clusters, find where it hurts."""
+
+
+@topics.command()
+@click.option("--text", "facet", default="first_message", show_default=True,
+              type=click.Choice(["first_message", "transcript", "summary"]),
+              help="What to embed per conversation (summary needs a model endpoint).")
+@click.option("--min-cluster-size", type=click.IntRange(min=2), default=None,
+              help="Smallest topic (default: 1% of the texts, 10..500).")
+@click.option("--max-topics", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Merge the smallest topics until at most this many remain.")
+@click.option("--sample-size", type=click.IntRange(min=100), default=20_000, show_default=True,
+              help="Distinct texts clustered; the rest join by nearest centroid (or the cheap path).")
+@click.option("--threshold", type=click.FloatRange(0, 2), default=None,
+              help="Fixed cosine distance beyond which a span stays unassigned (default: per-topic radius).")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--no-llm", is_flag=True, help="Keep the keyword labels even when a model endpoint is configured.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
+@db_option
+@user_errors
+@_topic_errors
+def build(facet: str, min_cluster_size: int | None, max_topics: int, sample_size: int, threshold: float | None,
+          seed: int, no_llm: bool, as_json: bool) -> None:
+    """Cluster the conversations into a new topic map and file every span under it."""
+    from dataclasses import asdict
+
+    from evaltui.topics.build import BuildOptions, build_map
+    from evaltui.topics.cluster import ClusterParams
+
+    options = BuildOptions(
+        facet=facet, sample_size=sample_size, threshold=threshold, name_with_llm=not no_llm,
+        cluster=ClusterParams(min_cluster_size=min_cluster_size, max_topics=max_topics, seed=seed),
+    )
+    progress = _StageProgress()
+    with open_store() as store:
+        try:
+            result = build_map(store, options, progress)
+        finally:
+            progress.close()
+    if as_json:
+        click.echo(_json(asdict(result)))
+        return
+    kept = f", {len(result.kept_keys)} kept their key from the previous map" if result.kept_keys else ""
+    cheap = (f"; {result.cheap_assigned:,} assigned by the cheap path "
+             f"(agreement with MiniLM {result.cheap_agreement:.1%})" if result.cheap_assigned else "")
+    click.echo(
+        f"map {result.map_id}: {result.topics} topics over {result.conversations:,} conversations, "
+        f"{result.unassigned_share:.1%} unassigned{kept}{cheap} "
+        f"({sum(result.timings.values()):.1f}s)"
+    )
+    click.echo("see them with `evaltui topics list`; filter with `evaltui logs --where 'topic = KEY'`", err=True)
+
+
+@topics.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
+@db_option
+@user_errors
+@_topic_errors
+def assign(as_json: bool) -> None:
+    """Place conversations not yet in the active map by nearest centroid (no re-clustering)."""
+    from dataclasses import asdict
+
+    from evaltui.topics.assign import assign_new_spans
+
+    with open_store() as store:
+        result = assign_new_spans(store)
+    if result is None:
+        raise UserError("no topic map yet: run `evaltui topics build` first")
+    if as_json:
+        click.echo(_json(asdict(result)))
+        return
+    click.echo(f"map {result.map_id}: {result.conversations:,} new conversations, "
+               f"{result.assigned:,} assigned, {result.unassigned:,} unassigned ({result.seconds:.1f}s)")
+
+
+@topics.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print the topics and the ranking as JSON.")
+@db_option
+@user_errors
+def list_topics(as_json: bool) -> None:
+    """Per topic: conversations, mean and failing share of each score; then where it hurts."""
+    from evaltui.topics.stats import topic_table
+
+    with open_store(read_only=True) as store:
+        table = topic_table(store)
+    if as_json:
+        click.echo(_json(table))
+        return
+    from evaltui.topics.output import print_topic_table
+
+    print_topic_table(table)
+
+
+@topics.command()
+@click.argument("topic")
+@click.option("--json", "as_json", is_flag=True, help="Print the topic as JSON.")
+@db_option
+@user_errors
+def show(topic: str, as_json: bool) -> None:
+    """One topic: label, keywords, scores, daily trend and the conversations closest to its centre."""
+    from evaltui.topics.stats import topic_detail
+
+    with open_store(read_only=True) as store:
+        detail = topic_detail(store, topic)
+    if detail is None:
+        raise UserError(f"no topic {topic!r}: see `evaltui topics list` for the keys")
+    if as_json:
+        click.echo(_json(detail))
+        return
+    from evaltui.topics.output import print_topic_detail
+
+    print_topic_detail(detail)
+
+
+def register(main: click.Group) -> None:
+    """Add `evaltui topics` to the main command."""
+    main.add_command(topics)
+
+
+def assign_after_ingest(store: Any) -> None:
+    """After `evaltui ingest`: place new conversations in the active map, if any.
+    Without a map this is one small query; torch is only loaded when there is work."""
+    from evaltui.topics.assign import assign_new_spans
+    from evaltui.topics.embed import EmbeddingError
+
+    try:
+        result = assign_new_spans(store)
+    except EmbeddingError as exc:
+        click.echo(f"warning: new conversations not assigned to topics: {exc}", err=True)
+        return
+    if result is not None and result.conversations:
+        click.echo(f"topics: {result.assigned:,} of {result.conversations:,} new conversations assigned "
+                   f"to map {result.map_id}", err=True)

