@@ -36,19 +36,25 @@ WHERE_FIRST = 'topic = "account_and_login" and scores.brand_alignment <= 0.5 and
 WHERE_DEEP = "scores.conversation_quality = 1"
 PAGE = 50
 
-BARE_FIRST = """
-    SELECT s.* FROM spans s
-    JOIN score_rollup r ON r.span_id = s.id AND r.scorer_key = 'brand_alignment'
-    WHERE s.parent_id IS NULL AND s.topic = 'account_and_login' AND r.score <= 0.5
-      AND TRY_CAST(json_extract_string(s.metadata, '$.total_turns') AS DOUBLE) = 1
-    ORDER BY s.ts DESC, s.id DESC LIMIT 50
+# Hand-written SQL for the same pages: the matching rows with each row's scores, as a
+# person would write it against the same tables.
+_BARE_PAGE = """
+    WITH page AS (
+        SELECT s.* FROM spans s
+        JOIN score_rollup r ON r.span_id = s.id AND r.scorer_key = '{key}'
+        WHERE s.parent_id IS NULL AND {where}
+        ORDER BY s.ts DESC, s.id DESC LIMIT 50
+    )
+    SELECT page.*, map_from_entries(list((r.scorer_key, r.score))) AS scores
+    FROM page LEFT JOIN score_rollup r ON r.span_id = page.id
+    GROUP BY ALL ORDER BY page.ts DESC, page.id DESC
 """
-BARE_DEEP = """
-    SELECT s.* FROM spans s
-    JOIN score_rollup r ON r.span_id = s.id AND r.scorer_key = 'conversation_quality'
-    WHERE s.parent_id IS NULL AND r.score = 1 AND (s.ts < ? OR (s.ts = ? AND s.id < ?))
-    ORDER BY s.ts DESC, s.id DESC LIMIT 50
-"""
+BARE_FIRST = _BARE_PAGE.format(
+    key="brand_alignment",
+    where="s.topic = 'account_and_login' AND r.score <= 0.5 "
+    "AND TRY_CAST(json_extract_string(s.metadata, '$.total_turns') AS DOUBLE) = 1",
+)
+BARE_DEEP = _BARE_PAGE.format(key="conversation_quality", where="r.score = 1 AND (s.ts < ? OR (s.ts = ? AND s.id < ?))")
 
 
 def make_file(path: Path, n_spans: int) -> float:
