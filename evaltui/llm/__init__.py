@@ -2,6 +2,6 @@
 the store, token counts. Works with OpenAI, vLLM, Ollama, llama.cpp..."""
 
 from evaltui.llm.cache import LLMCache, request_key
-from evaltui.llm.client import ChatResult, LLMClient, LLMError, Usage, redact
+from evaltui.llm.client import ChatResult, LLMClient, LLMError, Usage, redact, redact_configured
 
-__all__ = ["ChatResult", "LLMCache", "LLMClient", "LLMError", "Usage", "redact", "request_key"]
+__all__ = ["ChatResult", "LLMCache", "LLMClient", "LLMError", "Usage", "redact", "redact_configured", "request_key"]

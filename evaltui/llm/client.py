@@ -77,6 +77,26 @@ def redact(text: str, secret: str | None) -> str:
     return _KEYLIKE.sub("sk-***", text)
 
 
+def redact_configured(text: str) -> str:
+    """``redact`` with every API key evaltui knows of (its settings and $OPENAI_API_KEY):
+    for text from user code (a task's traceback, a scorer's exception), which may carry
+    the key in an endpoint's error message before it is stored or printed."""
+    import os
+
+    secrets = {os.environ.get("OPENAI_API_KEY"), os.environ.get("EVALTUI_OPENAI_API_KEY")}
+    try:
+        from evaltui.config import get_settings
+
+        key = get_settings().openai_api_key
+        secrets.add(key.get_secret_value() if key else None)
+    except Exception:  # settings that do not load: the environment is what we have
+        pass
+    for secret in secrets:
+        if secret and len(secret) >= 8:  # a placeholder such as "x" must not blank out text
+            text = redact(text, secret)
+    return _KEYLIKE.sub("sk-***", text)
+
+
 @dataclass
 class LLMClient:
     """Chat completions and embeddings against one OpenAI-compatible endpoint.
@@ -116,6 +136,7 @@ class LLMClient:
         kwargs: dict[str, Any] = dict(
             base_url=s.openai_base_url, api_key=key, model=model or s.judge_model,
             concurrency=s.llm_concurrency, timeout=s.llm_timeout_s, max_retries=s.llm_max_retries,
+            backoff_base=getattr(s, "llm_backoff_s", cls.backoff_base),
             cache=LLMCache(store.con) if store is not None else None,
             use_cache=s.llm_cache if use_cache is None else use_cache,
         )

@@ -12,9 +12,16 @@ on a bad day::
 
 Queued items are used in order, one per chat request; when the queue is empty the
 ``responder`` answers (default: a forced tool call picks a choice from its enum by a hash
-of the prompt, so answers are deterministic). By hand::
+of the prompt, so answers are deterministic). ``FaultMix`` is a responder that fails a
+share of requests with a mix of faults, as a flaky endpoint does::
+
+    with FakeOpenAI(responder=FaultMix(rate=0.2, retry_after=0.3, delay=2)) as server:
+        ...  # 20% of chat requests fail; server.fault_counts() says which faults went out
+
+By hand::
 
     python -m evaltui.testing.fake_openai --port 8000 --latency 0.2
+    python -m evaltui.testing.fake_openai --port 8000 --fault-rate 0.2   # random mixed faults
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
-FAULTS = ("rate_limit", "server_error", "slow", "malformed", "no_tool_call", "bad_tool_args", "bad_choice", "drop")
+FAULTS = ("rate_limit", "server_error", "slow", "malformed", "no_tool_call", "bad_tool_args", "bad_choice", "drop",
+          "auth_error")
 
 
 @dataclass
@@ -52,7 +60,8 @@ class Fault:
     before replying normally: past the client's timeout), malformed (200 with a body that
     is not JSON), no_tool_call (a text reply when a tool call was forced; ``content`` is
     the text), bad_tool_args (tool arguments that are not JSON), bad_choice (a choice
-    outside the enum), drop (closes the connection without a reply).
+    outside the enum), drop (closes the connection without a reply), auth_error (401 whose
+    message repeats the API key it was sent, as some proxies do: a secret-leak trap).
     """
 
     kind: str
@@ -99,6 +108,48 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]  # names in lower case
     body: dict[str, Any] | None
+    at: float = 0.0  # time.monotonic() when it arrived
+    fault: str | None = None  # the fault it was answered with, if any
+    retry_after: float | None = None  # the Retry-After sent with a 429
+
+
+MIXED_FAULTS = ("rate_limit", "server_error", "slow", "malformed", "no_tool_call")
+
+
+class FaultMix:
+    """A responder that answers a share ``rate`` of chat requests with a fault, picked
+    from ``kinds`` (default: 429 with Retry-After, 500, a timeout, malformed JSON, a
+    missing tool call); the others go to ``then`` (default: ``default_responder``).
+
+    Which requests fail is decided by a hash of (seed, request body, how many times this
+    body was seen), not by arrival order, so a run with the same requests gets the same
+    faults however its threads interleave; a retry of a failed request is a new draw.
+    """
+
+    def __init__(self, rate: float = 0.2, *, kinds: tuple[str, ...] = MIXED_FAULTS, seed: int = 0,
+                 retry_after: float | None = 1, delay: float = 5.0, then: "Responder | None" = None) -> None:
+        unknown = [k for k in kinds if k not in FAULTS]
+        if unknown or not kinds:
+            raise ValueError(f"unknown faults {unknown}; choose from {', '.join(FAULTS)}")
+        if not 0 <= rate <= 1:
+            raise ValueError("rate must be between 0 and 1")
+        self.rate, self.kinds, self.seed = rate, tuple(kinds), seed
+        self.retry_after, self.delay = retry_after, delay
+        self.then = then or default_responder
+        self._seen: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, request: dict[str, Any]) -> "Reply | Fault":
+        body = json.dumps(request, sort_keys=True, default=str)
+        with self._lock:
+            nth = self._seen.get(body, 0)
+            self._seen[body] = nth + 1
+        digest = hashlib.sha256(f"{self.seed}|{nth}|{body}".encode()).digest()
+        draw = int.from_bytes(digest[:8], "big") / 2**64
+        if draw < self.rate:
+            kind = self.kinds[digest[8] % len(self.kinds)]
+            return Fault(kind, retry_after=self.retry_after, delay=self.delay)
+        return self.then(request)
 
 
 @dataclass
@@ -151,8 +202,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "request body is not JSON", "invalid_request_error")
             return
         state = self.state
+        record = RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
+        self._record = record
         with state.lock:
-            state.requests.append(RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            state.requests.append(record)
             state.counter += 1
         if self.path.rstrip("/").endswith("/chat/completions"):
             self._chat(body)
@@ -181,6 +234,9 @@ class _Handler(BaseHTTPRequestHandler):
         if state.latency:
             time.sleep(state.latency)
         if isinstance(item, Fault):
+            self._record.fault = item.kind
+            if item.kind == "rate_limit":
+                self._record.retry_after = item.retry_after
             if self._fault(item, body):
                 return
             item = default_responder(body)
@@ -192,6 +248,9 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "rate_limit":
             headers = {} if fault.retry_after is None else {"Retry-After": _fmt_seconds(fault.retry_after)}
             self._error(429, "Rate limit reached for requests", "rate_limit_error", headers)
+        elif kind == "auth_error":
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            self._error(401, f"Incorrect API key provided: {key}.", "invalid_request_error")
         elif kind == "server_error":
             self._error(500, "The server had an error while processing your request", "server_error")
         elif kind == "slow":
@@ -285,6 +344,26 @@ class FakeOpenAI:
     def latency(self, value: float) -> None:
         self._state.latency = value
 
+    def fault_counts(self) -> dict[str, int]:
+        """How many chat requests were answered with each fault (queued or from FaultMix)."""
+        counts: dict[str, int] = {}
+        for r in self.chat_requests:
+            if r.fault:
+                counts[r.fault] = counts.get(r.fault, 0) + 1
+        return counts
+
+    def retry_after_waits(self) -> list[tuple[float, float | None]]:
+        """For each 429 sent with Retry-After: (the seconds asked for, the seconds until the
+        same request came again, or None if it never did). Measures whether clients wait."""
+        chats = self.chat_requests
+        out: list[tuple[float, float | None]] = []
+        for i, r in enumerate(chats):
+            if r.fault != "rate_limit" or r.retry_after is None:
+                continue
+            again = next((later.at - r.at for later in chats[i + 1:] if later.body == r.body), None)
+            out.append((r.retry_after, again))
+        return out
+
     def set_responder(self, responder: Responder | None) -> None:
         self._state.responder = responder or default_responder
 
@@ -322,8 +401,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="Seconds to wait before every reply.")
     parser.add_argument("--fault", action="append", default=[], choices=FAULTS,
                         help="Answer the first requests with these faults, in order (repeatable).")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="Then fail this share of requests with random mixed faults (FaultMix).")
+    parser.add_argument("--seed", type=int, default=0, help="Seed of --fault-rate.")
     args = parser.parse_args(argv)
-    server = FakeOpenAI(port=args.port, latency=args.latency)
+    responder = FaultMix(args.fault_rate, seed=args.seed) if args.fault_rate else None
+    server = FakeOpenAI(port=args.port, latency=args.latency, responder=responder)
     server.enqueue(*(Fault(kind) for kind in args.fault))
     server.start()
     print(f"fake OpenAI-compatible server at {server.base_url} (Ctrl-C to stop)", flush=True)
