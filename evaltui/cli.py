@@ -254,19 +254,50 @@ def stats(where: str, as_json: bool) -> None:
 
 @main.command()
 @click.option("--fresh/--reuse", default=True, show_default=True, help="Start from an empty demo database.")
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
+@click.option("--no-tui", is_flag=True, help="Print each step's outcome instead of opening the app at the end.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object (implies --no-tui).")
 @db_option
 @user_errors
-def demo(fresh: bool, as_json: bool) -> None:
-    """Build the demo database from sample_logs/ and show where it hurts.
+def demo(fresh: bool, no_tui: bool, as_json: bool) -> None:
+    """Run the eval improvement loop on the sample logs, offline, then open the app on it.
 
-    Uses --db if given, else evaltui-demo.duckdb, so your own database is never touched.
+    Ingest, topic map, worst topic, dataset, baseline and fix, calibration of the judge,
+    re-scoring, and the next week of logs. Uses --db if given, else evaltui-demo.duckdb,
+    so your own database is never touched.
     """
+    import sys
+
     from evaltui.demo.run import run_demo
 
     ctx = click.get_current_context()
     db = (ctx.find_root().obj or {}).get("db") or "evaltui-demo.duckdb"
-    run_demo(Path(db), fresh=fresh, as_json=as_json, echo=lambda m: click.echo(m, err=True))
+    tui = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
+    run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui,
+             echo=lambda m: click.echo(m, err=True))
+
+
+@main.command()
+@click.argument("experiments", nargs=-1, required=True)
+@click.option("--scorer", "scorer", required=True, metavar="NAME",
+              help="The judge to grade with, e.g. brand_alignment_offline (see `evaltui score --help`).")
+@db_option
+@user_errors
+def rescore(experiments: tuple[str, ...], scorer: str) -> None:
+    """Grade the stored outputs of EXPERIMENTS again with another scorer (no task re-run).
+
+    The new grades sit next to the run's under the scorer's name and version, so
+    `evaltui diff` compares both; a second run with the same scorer version does nothing.
+    """
+    from evaltui.evals.rescore import rescore_experiment
+    from evaltui.scoring import ScorerSetupError, resolve
+
+    with open_store() as store:
+        try:
+            spec = resolve(scorer, store=store)
+        except ScorerSetupError as exc:
+            raise UserError(str(exc)) from None
+        for name in experiments:
+            click.echo(rescore_experiment(store, name, spec).summary())
 
 
 from evaltui.cli_evals import register as _register_evals  # noqa: E402

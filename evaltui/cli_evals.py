@@ -88,8 +88,10 @@ def eval_command(file: Path, pattern: str | None, list_only: bool, jsonl: bool) 
         except Exception as exc:
             import traceback
 
-            traceback.print_exc()
-            raise UserError(f"{file} failed to load: {type(exc).__name__}: {exc}") from None
+            from evaltui.llm.client import redact_configured
+
+            click.echo(redact_configured(traceback.format_exc()).rstrip(), err=True)
+            raise UserError(redact_configured(f"{file} failed to load: {type(exc).__name__}: {exc}")) from None
     if not evaluators:
         raise UserError(f"{file} defines no Eval(...)")
     chosen = [e for e in evaluators if regex is None or regex.search(e.name) or regex.search(e.experiment_name or "")]

@@ -262,3 +262,20 @@ def test_iter_spans_is_lazy_and_scales():
     head = list(itertools.islice(gen, 2000))
     assert len(head) == 2000
     assert head[0]["id"] == "conv-000001" and head[0]["parent_id"] is None
+
+
+AFTER_FIX = ROOT / "sample_logs" / "after_fix" / "support_bot_after_fix.jsonl"
+
+
+def test_after_fix_batch_is_reproducible_and_separate(tmp_path):
+    """The second batch regenerates byte for byte, lives where the first ingest does not
+    look, and has better account replies under the fixed prompt."""
+    from evaltui.demo.generate import FIX_SYSTEM_PROMPT
+
+    summary = generate(tmp_path, seed=8, n_conversations=480, after_fix=True)
+    assert _sha(Path(summary["path"])) == _sha(AFTER_FIX)
+    assert not list((ROOT / "sample_logs").glob("after_fix*.jsonl"))
+    first = json.loads(AFTER_FIX.read_text().splitlines()[0])
+    assert first["id"].startswith("conv-b2-") and first["input"][0]["content"] == FIX_SYSTEM_PROMPT
+    assert first["ts"] >= "2026-11-26"
+    assert summary["mean_brand_alignment"]["account_and_login"] > 0.5

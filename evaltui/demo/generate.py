@@ -31,7 +31,10 @@ from itertools import accumulate
 from typing import Any
 
 __all__ = [
+    "ACCOUNT_POLICIES",
+    "AFTER_FIX_START",
     "BASELINE_SYSTEM_PROMPT",
+    "FIX_SYSTEM_PROMPT",
     "BRAND",
     "DEFAULT_START",
     "TOPICS",
@@ -62,6 +65,30 @@ BASELINE_SYSTEM_PROMPT = (
     "credits, refunds, delivery dates or exceptions you cannot see in the tools; if "
     "something needs a human, say so and open a ticket."
 )
+
+# The fix the demo tests: the baseline prompt plus account and login policies, written as
+# the steps the assistant should walk a customer through.
+ACCOUNT_POLICIES = (
+    "Account and login policies:\n"
+    "- Password reset: request a reset link at junipelane.com/reset with the email on your account; "
+    "the email comes from accounts@junipelane.com within 10 minutes, so check spam/junk and Promotions "
+    "too; open the newest link within 30 minutes and choose a new password\n"
+    "- Locked account: wait 15 minutes after the last sign-in attempt (each new attempt restarts the "
+    "lock); then use 'Forgot password' to get a reset link; set a new password and sign in\n"
+    "- Two-factor code not arriving: wait 60 seconds, then tap 'Resend code' once; tap 'Try another "
+    "way' to get the code by email and check spam/junk; enter the 6-digit code within 10 minutes; "
+    "update a new phone number under Account > Security\n"
+    "- Changing the login email: go to Account > Profile and click 'Change email'; confirm with your "
+    "current password; open the confirmation link sent to the new address within 30 minutes (your "
+    "order history stays)\n"
+    "- Closing an account: open Account > Privacy and choose 'Delete account'; confirm from the email "
+    "we send; your personal data is deleted within 30 days and marketing emails stop right away\n"
+    "- Sign-in fallback: if you still can't get in, reply with your order number and the last 4 "
+    "digits of your card so we can verify your identity and send a one-time sign-in link\n"
+    "When a customer has an account or login problem, answer with these numbered steps, ending "
+    "with the sign-in fallback."
+)
+FIX_SYSTEM_PROMPT = BASELINE_SYSTEM_PROMPT + "\n" + ACCOUNT_POLICIES
 
 TOPICS = (
     "shipping_and_delivery",
@@ -103,6 +130,15 @@ _QUALITY_MIX = {
 _TONE_QUALITY_SHIFT = {"angry": 0.09, "panicked": 0.07, "sarcastic": 0.03}
 # Share of good account_and_login replies that are numbered recovery steps.
 _RECOVERY_SHARE = 0.8
+
+# "After the fix" (the second batch of logs): the prompt with account policies is live
+# from 2026-11-26; account replies are mostly good, and most good ones are recovery steps.
+AFTER_FIX_START = datetime(2026, 11, 26, tzinfo=timezone.utc)
+AFTER_FIX_DIR = "after_fix"
+AFTER_FIX_FILE = "support_bot_after_fix.jsonl"
+_AFTER_FIX_PROMPT_VERSION = "support-v3.3"
+_AFTER_FIX_ACCOUNT_MIX = (0.86, 0.08, 0.06)
+_AFTER_FIX_RECOVERY_SHARE = 0.9
 
 _MODELS = ("gpt-4o-mini-2024-07-18", "gpt-4.1-mini-2025-04-14")
 _MODEL_SWITCH_DAY = 16  # 2026-11-12: production moved to the second model
@@ -1477,8 +1513,14 @@ def iter_spans(
     n_conversations: int = 2400,
     start: datetime = DEFAULT_START,
     days: int = 30,
+    after_fix: bool = False,
+    id_prefix: str = "conv",
 ) -> Iterator[dict[str, Any]]:
-    """Yield span dicts in file order: each conversation root followed by its turns."""
+    """Yield span dicts in file order: each conversation root followed by its turns.
+
+    ``after_fix`` writes production under the fixed prompt (``FIX_SYSTEM_PROMPT``): account
+    and login replies are mostly good recovery steps; everything else is unchanged.
+    """
     if start.tzinfo is None:
         start = start.replace(tzinfo=timezone.utc)
     start = start.astimezone(timezone.utc)
@@ -1494,6 +1536,10 @@ def iter_spans(
     counts = _day_counts(rng, n_conversations, days, start.weekday())
 
     hour_cum = C.hour_cum
+    system_msg = {"role": "system", "content": FIX_SYSTEM_PROMPT} if after_fix else C.system_msg
+    system_tokens = len(system_msg["content"]) // 4
+    prompt_version = _AFTER_FIX_PROMPT_VERSION if after_fix else _PROMPT_VERSION
+    recovery_share = _AFTER_FIX_RECOVERY_SHARE if after_fix else _RECOVERY_SHARE
     conv_no = 0
     for day, count in enumerate(counts):
         # Times of day for this day's conversations: hour by weight, then uniform within it.
@@ -1501,13 +1547,13 @@ def iter_spans(
             bisect(hour_cum, rand()) * 3_600_000 + randrange(3_600_000) for _ in range(count)
         )
         day_ms = day * 86_400_000
-        model = _MODELS[0] if day < _MODEL_SWITCH_DAY else _MODELS[1]
+        model = _MODELS[0] if day < _MODEL_SWITCH_DAY and not after_fix else _MODELS[1]
         price_in, price_out = _PRICING[model]
         lat_base, lat_tok = _LATENCY[model]
         topic_cum = C.incident_topic_cum if day in _INCIDENT_DAYS else C.topic_cum
         for tod in times:
             conv_no += 1
-            cid = f"conv-{conv_no:0{width}d}"
+            cid = f"{id_prefix}-{conv_no:0{width}d}"
             ts = day_ms + tod
             topic = TOPICS[bisect(topic_cum, rand())]
             tone = TONES[bisect(C.tone_cum, rand())]
@@ -1537,6 +1583,10 @@ def iter_spans(
             total_turns = 1 if r < 0.5 else 2 + min(3, int((r - 0.5) * 8.0))
             q_good, q_med = C.quality[(topic, tone)]
             is_account = topic == "account_and_login"
+            if after_fix and is_account:
+                g, m, _b = _AFTER_FIX_ACCOUNT_MIX
+                shift = _TONE_QUALITY_SHIFT.get(tone, 0.0) / 2
+                q_good, q_med = g - shift, g - shift + m
             p_human = _HUMAN_P_ACCOUNT if is_account else _HUMAN_P_OTHER
 
             # ---- first customer message
@@ -1552,7 +1602,7 @@ def iter_spans(
             if channel == "email":
                 user_text = f"{user_text}\n\n{first}"
 
-            messages: list[dict[str, str]] = [C.system_msg]
+            messages: list[dict[str, str]] = [system_msg]
             turns: list[dict[str, Any]] = []
             t_ms = ts
             prompt_chars = 0
@@ -1589,7 +1639,7 @@ def iter_spans(
                     if rq < q_good:
                         quality = "good"
                         kind = "good"
-                        if is_account and rand() < _RECOVERY_SHARE:
+                        if is_account and rand() < recovery_share:
                             recovery = True
                             kind = "recovery"
                             body = spec["steps"][randrange(2)] if k == 1 else _FOLLOWUP_STEPS[(fu_start + k) % 3]
@@ -1620,7 +1670,7 @@ def iter_spans(
                 # ---- metrics
                 t_ms += (1_000 + randrange(19_000)) if k == 1 else (15_000 + randrange(150_000))
                 prompt_chars += len(user_text)
-                pt = C.system_tokens + prompt_chars // 4 + 12 * k
+                pt = system_tokens + prompt_chars // 4 + 12 * k
                 ct = len(reply) // 4 + 3
                 prompt_chars += len(reply)
                 lat = round(lat_base + lat_tok * ct + rand() * 0.9, 3)
@@ -1725,7 +1775,7 @@ def iter_spans(
                     "total_turns": total_turns,
                     "channel": channel,
                     "model": model,
-                    "prompt_version": _PROMPT_VERSION,
+                    "prompt_version": prompt_version,
                     "user_id": f"u-{user_no:06d}",
                     "resolved": resolved,
                 },
@@ -1827,18 +1877,34 @@ def summarize(spans: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+AFTER_FIX_DEFAULTS = {"seed": 8, "n_conversations": 480, "days": 7}
+
+
 def generate(
     out_dir: str | os.PathLike[str],
     seed: int = 7,
     n_conversations: int = 2400,
+    *,
+    after_fix: bool = False,
+    days: int | None = None,
 ) -> dict[str, Any]:
-    """Write ``out_dir/support_bot.jsonl`` and return a summary of what was written."""
+    """Write ``out_dir/support_bot.jsonl`` and return a summary of what was written.
+
+    ``after_fix``: the second batch instead, ``out_dir/support_bot_after_fix.jsonl``: a week
+    of production from 2026-11-26 under the fixed prompt (ids ``conv-b2-...``).
+    """
     os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, OUTPUT_FILE)
+    path = os.path.join(out_dir, AFTER_FIX_FILE if after_fix else OUTPUT_FILE)
     collected: list[dict[str, Any]] = []
+    options: dict[str, Any] = {"seed": seed, "n_conversations": n_conversations}
+    if after_fix:
+        options.update(start=AFTER_FIX_START, days=days or AFTER_FIX_DEFAULTS["days"], after_fix=True,
+                       id_prefix="conv-b2")
+    elif days:
+        options["days"] = days
 
     def tee() -> Iterator[dict[str, Any]]:
-        for span in iter_spans(seed=seed, n_conversations=n_conversations):
+        for span in iter_spans(**options):
             collected.append(span)
             yield span
 
@@ -1855,11 +1921,20 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m evaltui.demo.generate",
         description="Write seeded, reproducible sample support-bot logs (span JSONL).",
     )
-    parser.add_argument("out_dir", nargs="?", default="sample_logs")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--conversations", type=int, default=2400)
+    parser.add_argument("out_dir", nargs="?", default=None,
+                        help="default: sample_logs (sample_logs/after_fix with --after-fix)")
+    parser.add_argument("--seed", type=int, default=None, help="default: 7 (8 with --after-fix)")
+    parser.add_argument("--conversations", type=int, default=None, help="default: 2400 (480 with --after-fix)")
+    parser.add_argument("--after-fix", action="store_true",
+                        help="write the second batch: a week of production under the fixed prompt")
     args = parser.parse_args(argv)
-    summary = generate(args.out_dir, seed=args.seed, n_conversations=args.conversations)
+    if args.after_fix:
+        summary = generate(args.out_dir or os.path.join("sample_logs", AFTER_FIX_DIR),
+                           seed=AFTER_FIX_DEFAULTS["seed"] if args.seed is None else args.seed,
+                           n_conversations=args.conversations or AFTER_FIX_DEFAULTS["n_conversations"], after_fix=True)
+    else:
+        summary = generate(args.out_dir or "sample_logs", seed=7 if args.seed is None else args.seed,
+                           n_conversations=args.conversations or 2400)
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     return 0
 

@@ -1,12 +1,20 @@
-"""`evaltui demo`: build the demo database from the sample logs and say where it hurts.
+"""`evaltui demo`: the eval improvement loop end to end, offline, on a fresh database.
 
-The later steps of the loop (topic map, dataset, baseline and fix, calibration) join
-this script as they land; each step prints what it did.
+1. ingest the sample logs, 2. build the topic map and find where it hurts, 3. build a
+dataset from the worst topic (failing, borderline and passing cases), 4. run the baseline
+and 5. the fix (examples/account_issues_*.py), compare them with the production judge,
+6. calibrate that judge against the human labels, re-score both experiments' stored
+outputs with the calibrated judge, 7. ingest the next week of logs (after the fix), score
+them online, file them under the topic map, watch the trend, and add the new failures to
+version 2 of the dataset. Each step says what it did.
 """
 
 from __future__ import annotations
 
+import runpy
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -14,73 +22,335 @@ import orjson
 
 from evaltui.ingest import ingest_file
 from evaltui.store import Store
-from evaltui.store import logs as log_queries
 
-REPO_SAMPLE_LOGS = Path(__file__).resolve().parents[2] / "sample_logs"
+REPO = Path(__file__).resolve().parents[2]
+REPO_SAMPLE_LOGS = REPO / "sample_logs"
+EXAMPLES = REPO / "examples"
+DATASET = "account-issues"
+PROJECT = "support-bot"
+BASELINE, FIX = "account-baseline", "account-fix"
+PRODUCTION = "Brand Alignment"
+CALIBRATED = "Brand Alignment Offline"
+# The dataset: single-turn conversations of the worst topic, by the logged judges' grades.
+QUOTAS = {"failing": 24, "borderline": 12, "passing": 12}
+NEW_FAILURES = 12  # version 2 takes at most this many failing cases from the new logs
 
 
-def sample_log_files() -> list[Path]:
-    """The committed sample logs; regenerated into a temp folder when evaltui runs
-    from an installed wheel that does not carry them."""
-    files = sorted(REPO_SAMPLE_LOGS.glob("*.jsonl")) if REPO_SAMPLE_LOGS.is_dir() else []
-    if files:
-        return files
+def sample_log_files(conversations: int | None = None) -> tuple[list[Path], list[Path]]:
+    """(first batch, after-the-fix batch): the committed sample logs, or generated ones
+    (when evaltui runs from a wheel without them, or a reduced sample is asked for)."""
+    from evaltui.demo.generate import AFTER_FIX_DIR
+
+    if conversations is None and REPO_SAMPLE_LOGS.is_dir():
+        first = sorted(REPO_SAMPLE_LOGS.glob("*.jsonl"))
+        after = sorted((REPO_SAMPLE_LOGS / AFTER_FIX_DIR).glob("*.jsonl"))
+        if first and after:
+            return first, after
     from evaltui.demo.generate import generate
 
     out = Path(tempfile.mkdtemp(prefix="evaltui-sample-logs-"))
-    generate(out)
-    return sorted(out.glob("*.jsonl"))
+    n = conversations or 2400
+    generate(out, n_conversations=n)
+    generate(out / AFTER_FIX_DIR, seed=8, n_conversations=max(60, n // 2), after_fix=True)
+    return sorted(out.glob("*.jsonl")), sorted((out / AFTER_FIX_DIR).glob("*.jsonl"))
 
 
-def run_demo(db: Path, *, fresh: bool, as_json: bool, echo: Callable[[str], None]) -> dict[str, Any]:
+class Steps:
+    """Prints what the demo is doing (stderr) and keeps the outcome of each step."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self.echo = echo
+        self.started = time.perf_counter()
+        self.lines: list[str] = []
+
+    def doing(self, text: str) -> None:
+        self.echo(f"[{time.perf_counter() - self.started:5.1f}s] {text} ...")
+
+    def done(self, text: str) -> None:
+        self.lines.append(text)
+        self.echo(f"        {text}")
+
+
+def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool = False,
+             echo: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+             conversations: int | None = None, quiet: bool = False) -> dict[str, Any]:
+    """Run the whole loop on ``db`` and return the outcome (the ``--json`` object).
+
+    ``conversations`` runs on a reduced, freshly generated sample (the tests use it).
+    """
     if fresh:
         for stale in (db, db.with_name(db.name + ".wal")):
             stale.unlink(missing_ok=True)
+    steps = Steps(echo)
+    first, after = sample_log_files(conversations)
     with Store(db) as store:
-        files = sample_log_files()
-        for path in files:
-            echo(f"ingesting {path.name} ...")
-            report = ingest_file(store, path)
-            echo(f"  kept {report.kept:,} spans ({report.added:,} new), {report.scores_added:,} scores, skipped {report.skipped}")
-        summary = summarize(store)
-    summary["db"] = str(db)
+        _ingest(store, first, steps)
+        worst = _topic_map(store, steps)
+        dataset = _dataset(store, worst["key"], steps)
+    baseline, fix = _experiments(db, steps)
+    with Store(db) as store:
+        diff = _diff(store, PRODUCTION, steps, "production judge")
+        calibration, judge = _calibrate(store, worst["key"], steps)
+        rescored = _rescore(store, judge, steps)
+        next_iteration = _next_iteration(store, after, worst["key"], judge, steps)
+    out = {
+        "worst_topic": worst["key"],
+        "worst_topic_tag": worst["tag"],
+        "dataset": dataset,
+        "baseline": baseline,
+        "fix": fix,
+        "diff": diff,
+        "calibration": calibration,
+        "rescored_diff": rescored,
+        "next_iteration": next_iteration,
+        "db": str(db),
+        "seconds": round(time.perf_counter() - steps.started, 1),
+    }
     if as_json:
-        print(orjson.dumps(summary).decode())
-    else:
-        print_summary(summary)
-    return summary
+        print(orjson.dumps(out).decode())
+    elif not quiet:
+        print_outcome(out, steps)
+    if tui:
+        from evaltui.tui import run
+
+        run(db)
+    return out
 
 
-def summarize(store: Store) -> dict[str, Any]:
-    con = store.con
-    spans, conversations = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE parent_id IS NULL) FROM spans"
-    ).fetchall()[0]
-    labels = con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchall()[0][0]
-    keys, topics = log_queries.topic_stats(store)
-    primary = "brand_alignment" if "brand_alignment" in keys else (keys[0] if keys else None)
-    worst = None
-    if primary:
-        scored = [t for t in topics if t.get(primary) is not None]
-        worst = min(scored, key=lambda t: t[primary])["topic"] if scored else None
+# -- 1. ingest -----------------------------------------------------------------------
+
+
+def _ingest(store: Store, files: list[Path], steps: Steps) -> None:
+    for path in files:
+        steps.doing(f"ingesting {path.name}")
+        report = ingest_file(store, path)
+        labels = store.con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchall()[0][0]
+        steps.done(f"ingested {report.kept:,} spans, {report.scores_added:,} scores from the production judge "
+                   f"(judge-v1) and {labels} human labels")
+
+
+# -- 2. topics ------------------------------------------------------------------------
+
+
+def _topic_map(store: Store, steps: Steps) -> dict[str, Any]:
+    from evaltui.topics import build_map
+    from evaltui.topics.build import BuildOptions
+    from evaltui.topics.stats import topic_table
+
+    steps.doing("building the topic map (MiniLM embeddings of each conversation's first message, then HDBSCAN)")
+    result = build_map(store, BuildOptions(name_with_llm=False))
+    steps.done(f"{result.topics} topics over {result.conversations:,} conversations, "
+               f"{result.unassigned_share:.0%} unassigned")
+    table = topic_table(store)
+    hurts = [h for h in table["where_it_hurts"] if h["scorer"] == "brand_alignment"] or table["where_it_hurts"]
+    if not hurts:
+        raise RuntimeError("no topic scores below the average: nothing to fix")
+    key = hurts[0]["topic"]
+    tag = dominant_tag(store, key)
+    steps.done(f"where it hurts: topic {key} (mostly {tag}): {hurts[0]['conversations']} conversations, "
+               f"Brand Alignment {hurts[0]['mean']:.2f} against {hurts[0]['overall_mean']:.2f} overall")
+    return {"key": key, "tag": tag, "mean": hurts[0]["mean"], "overall": hurts[0]["overall_mean"]}
+
+
+def dominant_tag(store: Store, topic: str) -> str | None:
+    """The most common ``metadata.topic`` tag among a topic's conversations."""
+    rows = store.con.execute(
+        "SELECT json_extract_string(metadata, '$.topic') AS tag, count(*) AS n FROM spans "
+        "WHERE parent_id IS NULL AND topic = ? GROUP BY tag ORDER BY n DESC, tag LIMIT 1", [topic]).fetchall()
+    return rows[0][0] if rows else None
+
+
+# -- 3. dataset -----------------------------------------------------------------------
+
+
+def dataset_filter(topic: str) -> str:
+    return f'topic = "{topic}" and metadata.total_turns = 1'
+
+
+def _dataset(store: Store, topic: str, steps: Steps) -> dict[str, Any]:
+    from evaltui.curation.dataset import create_from_logs
+
+    where = dataset_filter(topic)
+    steps.doing(f"building dataset {DATASET} from '{where}'")
+    _, suggestion, version = create_from_logs(store, DATASET, where, project=PROJECT, seed=0,
+                                              scorers=["brand_alignment", "conversation_quality"], **QUOTAS)
+    taken = {b: suggestion.taken.get(b, 0) for b in QUOTAS}
+    steps.done(f"{DATASET} v{version}: {taken['failing']} failing (low Conversation Quality or Brand Alignment), "
+               f"{taken['borderline']} borderline, {taken['passing']} passing")
+    return {"name": DATASET, "version": version, **taken}
+
+
+# -- 4-5. baseline and fix ----------------------------------------------------------------
+
+
+def _experiments(db: Path, steps: Steps) -> tuple[dict[str, float], dict[str, float]]:
+    from evaltui.evals import registry
+    from evaltui.evals.runner import run_evaluator
+    from evaltui.store import experiments as exp_store
+
+    means: list[dict[str, float]] = []
+    for name, file in ((BASELINE, "account_issues_baseline.py"), (FIX, "account_issues_fix.py")):
+        steps.doing(f"running {name}" + (f" (examples/{file})" if (EXAMPLES / file).exists() else ""))
+        with registry.collect() as evaluators, registry.using(str(db), quiet=True):
+            if (EXAMPLES / file).exists():
+                runpy.run_path(str(EXAMPLES / file), run_name="__evaltui_eval__")
+            else:  # an installed wheel without examples/: the same evals, inline
+                _inline_eval(name)
+        import asyncio
+
+        with registry.using(str(db), quiet=True):
+            for ev in evaluators:
+                result = asyncio.run(run_evaluator(ev))
+        with Store(db) as store:
+            exp = exp_store.find_experiment(store, result.summary.experiment_name)
+            rows = [r for r in exp_store.list_experiments(store) if r["id"] == exp["id"]]
+        scores = {k: round(v, 4) for k, v in rows[0]["scores"].items()}
+        means.append(scores)
+        steps.done(f"{exp['name']}: {rows[0]['results']} cases, " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+    return means[0], means[1]
+
+
+def _inline_eval(name: str) -> None:
+    from evaltui import Eval, init_dataset
+    from evaltui.demo.bot import SupportBot
+    from evaltui.demo.generate import BASELINE_SYSTEM_PROMPT, FIX_SYSTEM_PROMPT
+    from evaltui.demo.judges import production_judge
+
+    prompt = BASELINE_SYSTEM_PROMPT if name == BASELINE else FIX_SYSTEM_PROMPT
+    Eval(PROJECT, data=init_dataset(PROJECT, DATASET), task=SupportBot(prompt), scores=[production_judge(dataset=DATASET)],
+         experiment_name=name, base_experiment_name=BASELINE if name == FIX else None, max_concurrency=4)
+
+
+def summarize_diff(comparison: Any, score: str) -> dict[str, Any]:
+    """One score of a comparison: overall and per bucket (baseline, fix, delta, counts)."""
+    def part(d: Any) -> dict[str, Any]:
+        r = lambda v: None if v is None else round(v, 4)  # noqa: E731
+        return {"n": d.n, "baseline": r(d.base_mean), "fix": r(d.candidate_mean), "delta": r(d.delta),
+                "improvements": d.improvements, "regressions": d.regressions, "p_value": r(d.p_value)}
+
+    overall = comparison.scores.get(score)
     return {
-        "spans": spans,
-        "conversations": conversations,
-        "human_labels": labels,
-        "scorers": keys,
-        "topics": topics,
-        "worst_topic": worst,
+        "score": score,
+        **(part(overall) if overall else {}),
+        "by_bucket": {b: part(s[score]) for b, s in sorted(comparison.buckets.items()) if score in s},
     }
 
 
-def print_summary(summary: dict[str, Any]) -> None:
-    from evaltui.output import print_stats_table
+def _diff(store: Store, score: str, steps: Steps, who: str) -> dict[str, Any]:
+    from evaltui.evals.compare import compare_experiments
 
-    print(
-        f"{summary['db']}: {summary['conversations']:,} conversations, {summary['spans']:,} spans, "
-        f"{summary['human_labels']} human labels"
-    )
-    print_stats_table(summary["scorers"], summary["topics"])
-    if summary["worst_topic"]:
-        print(f"where it hurts: {summary['worst_topic']} has the lowest Brand Alignment")
-        print(f"next: evaltui logs --db {summary['db']} --where 'topic = \"{summary['worst_topic']}\" and scores.brand_alignment <= 0.5'")
+    steps.doing(f"comparing {BASELINE} and {FIX} case by case ({who})")
+    out = summarize_diff(compare_experiments(store, BASELINE, FIX), score)
+    steps.done(_diff_line(out))
+    return out
+
+
+def _diff_line(d: dict[str, Any]) -> str:
+    if "delta" not in d:
+        return f"{d['score']}: no cases scored on both sides"
+    buckets = ", ".join(f"{b} {v['baseline']:.2f} -> {v['fix']:.2f}" for b, v in d["by_bucket"].items())
+    return (f"{d['score']}: {d['baseline']:.3f} -> {d['fix']:.3f} (delta {d['delta']:+.3f}, "
+            f"{d['improvements']} better, {d['regressions']} worse); {buckets}")
+
+
+# -- 6. calibration and re-scoring ------------------------------------------------------
+
+
+def _kappa(report: dict[str, Any], topic: str) -> dict[str, Any]:
+    part = report.get("by_topic", {}).get(topic) or {}
+    return {"n": part.get("n", 0), "kappa": None if part.get("kappa") is None else round(part["kappa"], 4),
+            "accuracy": None if part.get("accuracy") is None else round(part["accuracy"], 4)}
+
+
+def _calibrate(store: Store, topic: str, steps: Steps) -> tuple[dict[str, Any], Any]:
+    from evaltui.demo.judges import calibrated_judge
+    from evaltui.scoring.calibrate import calibrate
+    from evaltui.scoring.online import score_spans
+
+    steps.doing(f"calibrating the production judge (judge-v1) against the human labels in {topic}")
+    before = _kappa(calibrate(store, "brand_alignment", versions=["judge-v1"]), topic)
+    steps.done(f"judge-v1 vs people on {before['n']} labelled turns: kappa {before['kappa']:.2f} "
+               f"(accuracy {before['accuracy']:.0%}): it grades the step-by-step recovery replies down")
+    steps.doing("training the offline judge on the human labels and scoring the topic's turns with it")
+    spec = calibrated_judge(store)
+    report = score_spans(store, spec, where=f'topic = "{topic}"', scope="turn")
+    after = _kappa(calibrate(store, spec.key), topic)
+    steps.done(f"{spec.name} ({spec.version}) scored {report.scored} turns; vs people on {after['n']} labelled turns "
+               f"(held out): kappa {after['kappa']:.2f} (accuracy {after['accuracy']:.0%})")
+    return {"topic": topic, "kappa_before": before["kappa"], "kappa_after": after["kappa"],
+            "before": {"scorer": "brand_alignment", "version": "judge-v1", **before},
+            "after": {"scorer": spec.key, "version": spec.version, **after}}, spec
+
+
+def _rescore(store: Store, spec: Any, steps: Steps) -> dict[str, Any]:
+    from evaltui.evals.rescore import rescore_experiment
+
+    steps.doing("re-scoring both experiments' stored outputs with the calibrated judge (no task re-run)")
+    for name in (BASELINE, FIX):
+        steps.done(rescore_experiment(store, name, spec).summary())
+    return _diff(store, spec.name, steps, "calibrated judge")
+
+
+# -- 7. the next iteration ----------------------------------------------------------------
+
+
+def _next_iteration(store: Store, files: list[Path], topic: str, spec: Any, steps: Steps) -> dict[str, Any]:
+    """The calibrated judge (``spec``, the version calibration measured) now runs online."""
+    from evaltui.curation.dataset import create_from_logs
+    from evaltui.demo.generate import AFTER_FIX_START
+    from evaltui.scoring.online import score_spans
+    from evaltui.topics import assign_new_spans
+
+    since = AFTER_FIX_START.strftime("%Y-%m-%d")
+    _ingest(store, files, steps)
+    steps.doing("filing the new conversations under the topic map")
+    assigned = assign_new_spans(store)
+    steps.done(f"{assigned.assigned} of {assigned.conversations} new conversations filed under a topic"
+               if assigned is not None else "no active topic map")
+    steps.doing("scoring the new logs online with the calibrated judge")
+    report = score_spans(store, spec, where=f'topic = "{topic}" and ts >= "{since}"', scope="turn")
+    steps.done(report.summary())
+    trend = _trend(store, topic, since)
+    steps.done(f"trend in {topic}: {spec.name} {trend['before']:.2f} before the fix -> {trend['after']:.2f} after; "
+               f"judge-v1 {trend['before_judge_v1']:.2f} -> {trend['after_judge_v1']:.2f}")
+    where = f'{dataset_filter(topic)} and ts >= "{since}"'
+    steps.doing(f"adding the new failures ('{where}') to {DATASET}")
+    _, suggestion, version = create_from_logs(store, DATASET, where, failing=NEW_FAILURES, borderline=0, passing=0,
+                                              scorers=[spec.key], seed=0, add=True)
+    added = suggestion.taken.get("failing", 0)
+    steps.done(f"{DATASET} v{version}: {added} new failing cases" if version else f"{DATASET}: no new failures")
+    return {"ingested": [p.name for p in files], "scored": report.scored, "trend": trend,
+            "dataset_version": version, "new_failing": added}
+
+
+def _trend(store: Store, topic: str, since: str) -> dict[str, Any]:
+    rows = store.con.execute(
+        """
+        SELECT s.ts >= CAST(? AS TIMESTAMP) AS after,
+               avg(r.score) FILTER (WHERE r.scorer_key = 'brand_alignment_offline'),
+               avg(r.score) FILTER (WHERE r.scorer_key = 'brand_alignment'), count(DISTINCT s.id)
+        FROM spans s JOIN score_rollup r ON r.span_id = s.id
+        WHERE s.parent_id IS NULL AND s.topic = ? GROUP BY after
+        """, [since, topic]).fetchall()
+    by = {bool(a): (c, j, n) for a, c, j, n in rows}
+    r = lambda v: None if v is None else round(v, 4)  # noqa: E731
+    b, a = by.get(False, (None, None, 0)), by.get(True, (None, None, 0))
+    return {"since": since, "before": r(b[0]), "after": r(a[0]), "before_judge_v1": r(b[1]),
+            "after_judge_v1": r(a[1]), "conversations_before": b[2], "conversations_after": a[2]}
+
+
+# -- printing ---------------------------------------------------------------------------
+
+
+def print_outcome(out: dict[str, Any], steps: Steps) -> None:
+    db = out["db"]
+    print(f"evaltui demo: the eval improvement loop on {db} ({out['seconds']:.0f}s)")
+    for i, line in enumerate(steps.lines, 1):
+        print(f"  {line}")
+    c = out["calibration"]
+    print()
+    print(f"the story: the production judge sees {out['diff'].get('delta', 0):+.3f} from the fix; it disagrees with "
+          f"people on {out['worst_topic_tag'] or out['worst_topic']} (kappa {c['kappa_before']:.2f}); the judge "
+          f"calibrated on human labels (kappa {c['kappa_after']:.2f}) sees {out['rescored_diff'].get('delta', 0):+.3f}.")
+    print(f"next: evaltui --db {db}   (topics, experiments, diff and calibration panes)")
+    print(f"      evaltui diff {BASELINE} {FIX} --db {db}")

