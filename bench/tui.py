@@ -10,6 +10,8 @@ measured in a fresh child process, so start-up includes interpreter and imports:
 - applying a filter in the log browser (typed filter -> rows on screen) and paging
   (next keyset page, and a jump to the last page);
 - peak RSS of the app process through that journey (goal: <= 400 MB).
+- a diff of two experiments of 10,000 cases each (``--diff-cases``): pressing 5 to
+  the first frame of the diff with its header and rows, and stepping 100 cases with n.
 Prints a table, then the figures as one JSON object on the last line.
 """
 
@@ -148,6 +150,77 @@ def child_journey(db: str, repeat: int) -> None:
     print(json.dumps(figures))
 
 
+def build_diff(db: Path, cases: int) -> None:
+    """Two experiments of ``cases`` results each (one score, Y/N with a rationale)."""
+    import random
+    from datetime import datetime
+
+    from evaltui.store import Store
+    from evaltui.store import experiments as exp_store
+
+    rng = random.Random(3)
+    with Store(db) as store:
+        for name, p in (("diff-base", 0.5), ("diff-candidate", 0.55)):
+            exp = exp_store.create_experiment(store, project="bench", name=name, dataset_id=None, dataset_version=None,
+                                              base_experiment_id=None, trial_count=1, task={}, metadata={})
+            results, scores = [], []
+            for i in range(cases):
+                rid = exp_store.result_id(exp["id"], f"r{i:05d}", 0)
+                ok = rng.random() < p
+                results.append({"id": rid, "experiment_id": exp["id"], "case_id": f"r{i:05d}", "record_id": f"r{i:05d}",
+                                "trial": 0, "input": json.dumps(f"question {i} about an order"), "expected": None,
+                                "output": json.dumps(f"{'Sorry, ' if ok else ''}here is the answer to question {i}."),
+                                "metadata": "{}", "tags": [], "bucket": ["failing", "borderline", "passing"][i % 3],
+                                "error": None, "duration_s": 0.1, "metrics": "{}", "created": datetime(2026, 11, 1)})
+                scores.append({"result_id": rid, "experiment_id": exp["id"], "scorer": "Apologises",
+                               "scorer_key": "apologises", "score": 1.0 if ok else 0.0, "label": "Y" if ok else "N",
+                               "rationale": "says sorry" if ok else "no apology", "error": None, "metadata": "{}"})
+            exp_store.write_results(store, results, scores)
+            exp_store.set_status(store, exp["id"], "finished")
+
+
+def child_diff(db: str, repeat: int) -> None:
+    import asyncio
+
+    from evaltui.config import Settings
+    from evaltui.tui.app import EvalApp
+    from evaltui.tui.screens.diff import DiffScreen
+    from evaltui.tui.widgets.case_list import CaseList
+
+    async def until(pilot, check, timeout=120.0):
+        start = time.perf_counter()
+        while not check():
+            if time.perf_counter() - start > timeout:
+                raise TimeoutError
+            await pilot.pause(0.002)
+
+    async def run() -> dict:
+        out: dict[str, list[float]] = {"diff_first_frame_s": [], "step_100_s": [], "cases": [], "noop_100_s": []}
+        for _ in range(repeat):
+            app = EvalApp(db, settings=Settings(theme="evaltui-dark", keymap={}), poll_seconds=0, resume_runs=False)
+            async with app.run_test(size=(120, 40)) as pilot:
+                t = time.perf_counter()
+                app.open_diff("diff-base", "diff-candidate")
+                await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.data is not None
+                            and app.screen.query_one(CaseList).rows)
+                await pilot.pause(0)  # the frame with the rows
+                out["diff_first_frame_s"].append(time.perf_counter() - t)
+                out["cases"].append(len(app.screen.query_one(CaseList).rows))
+                cases = app.screen.query_one(CaseList)
+                t = time.perf_counter()
+                for _ in range(100):
+                    await pilot.press("n")
+                await until(pilot, lambda: cases.cursor == 100)
+                out["step_100_s"].append(time.perf_counter() - t)
+                t = time.perf_counter()
+                for _ in range(100):  # Pilot's own cost of a key press (a key bound to nothing)
+                    await pilot.press("z")
+                out["noop_100_s"].append(time.perf_counter() - t)
+        return {k: statistics.median(v) for k, v in out.items()}
+
+    print(json.dumps(asyncio.run(run())))
+
+
 def spawn(*args: str) -> dict:
     t0 = time.time()
     out = subprocess.run(
@@ -164,6 +237,8 @@ def main() -> None:
     parser.add_argument("--db", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "evaltui-bench-1m.duckdb"))
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--diff-cases", type=int, default=10_000)
+    parser.add_argument("--diff-only", action="store_true", help="Only the diff figures (small database).")
     parser.add_argument("--child", nargs="*")
     parser.add_argument("--t0", type=float, default=0.0)
     args = parser.parse_args()
@@ -173,8 +248,32 @@ def main() -> None:
             child_empty(args.t0)
         elif kind == "app":
             child_app(args.t0, rest[0], rest[1])
+        elif kind == "diff":
+            child_diff(rest[0], int(rest[1]))
         else:
             child_journey(rest[0], int(rest[1]))
+        return
+
+    diff_db = Path(args.db).with_name(f"evaltui-bench-diff-{args.diff_cases}.duckdb")
+    if not diff_db.exists():
+        print(f"building {diff_db} (2 x {args.diff_cases:,} results)...", file=sys.stderr)
+        build_diff(diff_db, args.diff_cases)
+    from evaltui.store import Store
+
+    Store(diff_db).close()  # migrate once, as `evaltui tui` does
+    diff = spawn("diff", str(diff_db), str(args.repeat))
+    diff_rows = [
+        ("diff: cases per experiment", f"{int(diff['cases']):,}", ""),
+        ("diff: open (5) -> header and rows shown", f"{diff['diff_first_frame_s']:.3f} s", "compare + bootstrap CI in a worker"),
+        ("diff: step 100 cases with n", f"{diff['step_100_s']:.3f} s", f"{diff['step_100_s'] * 10:.1f} ms per case"),
+        ("  same 100 presses of an unbound key", f"{diff['noop_100_s']:.3f} s", "Pilot's own cost per press"),
+    ]
+    if args.diff_only:
+        for name, value, note in diff_rows:
+            print(f"{name.ljust(44)}  {value:>10}  {note}")
+        print(json.dumps({"diff_cases": int(diff["cases"]), "diff_first_frame_s": round(diff["diff_first_frame_s"], 3),
+                          "diff_step_100_s": round(diff["step_100_s"], 3),
+                          "noop_100_presses_s": round(diff["noop_100_s"], 3), "repeat": args.repeat}))
         return
 
     db = Path(args.db)
@@ -203,6 +302,9 @@ def main() -> None:
         "last_page_s": round(journey["last_page_s"], 3),
         "clear_filter_s": round(journey["clear_filter_s"], 3),
         "peak_rss_mb": round(journey["peak_rss_mb"], 1),
+        "diff_cases": int(diff["cases"]),
+        "diff_first_frame_s": round(diff["diff_first_frame_s"], 3),
+        "diff_step_100_s": round(diff["step_100_s"], 3),
         "repeat": args.repeat,
     }
     rows = [
@@ -217,6 +319,7 @@ def main() -> None:
         ("jump to the last page", f"{figures['last_page_s']:.3f} s", "filtered"),
         ("clear the filter (all spans, first page)", f"{figures['clear_filter_s']:.3f} s", ""),
         ("peak RSS of the app through the journey", f"{figures['peak_rss_mb']:.0f} MB", "goal <= 400 MB"),
+        *diff_rows,
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'figure'.ljust(width)}  {'value':>10}  note")

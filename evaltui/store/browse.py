@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from evaltui.output import preview
-from evaltui.store.db import Store
+from evaltui.store.db import Store, StoreError
+from evaltui.store.experiments import CURRENT_SCORES_SQL
 from evaltui.store.filters import compile_filter, field_names
 from evaltui.store.logs import Cursor, _run, count, next_cursor, query_page
 from evaltui.store.scores import scorer_keys
@@ -32,12 +33,51 @@ def reading(path: str | os.PathLike[str], lock_timeout: float = 5.0, memory_limi
 
     ``memory_limit`` caps DuckDB's buffers so a browser stays small next to the writers.
     """
-    store = Store(path, read_only=True, lock_timeout=lock_timeout)
+    try:
+        store = Store(path, read_only=True, lock_timeout=lock_timeout)
+    except StoreError as exc:
+        # An eval run (or a save) in this process holds the file read-write: DuckDB lets
+        # this process in only with the same configuration, and shares the instance.
+        if "different configuration" not in str(exc):
+            raise
+        yield from _shared(path, lock_timeout)
+        return
     try:
         store.con.execute(f"SET memory_limit = '{memory_limit}'").fetchall()
     except Exception:
         store.close()
         raise
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _shared(path: str | os.PathLike[str], lock_timeout: float) -> Iterator[Store]:
+    store = Store(path, lock_timeout=lock_timeout)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def writing(path: str | os.PathLike[str], lock_timeout: float = 5.0) -> Iterator[Store]:
+    """A read-write Store for one short write (a save, a label); waits for other writers.
+
+    Opening read-write while this process has the file open read-only fails at once in
+    DuckDB, so that case is retried until ``lock_timeout``."""
+    import time
+
+    deadline = time.monotonic() + lock_timeout
+    while True:
+        try:
+            store = Store(path, lock_timeout=lock_timeout)
+            break
+        except StoreError as exc:
+            if "different configuration" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
     try:
         yield store
     finally:
@@ -385,8 +425,157 @@ def topic_names(store: Store, limit: int = 500) -> list[str]:
     return [t for (t,) in rows]
 
 
+# -- experiments and diffs -------------------------------------------------------------
+
+
+def experiments(store: Store) -> list[dict[str, Any]]:
+    """Every experiment, newest first: dataset (version), task, status, results, errors, means."""
+    from evaltui.store.experiments import list_experiments
+
+    rows = list_experiments(store)
+    tasks = dict(store.con.execute("SELECT id, task FROM experiments").fetchall())
+    for r in rows:
+        task = _json(tasks.get(r["id"])) or {}
+        r["task"] = task.get("callable") or ""
+        r["scorer_names"] = task.get("scorers") or []
+    return rows
+
+
+def datasets_overview(store: Store) -> list[dict[str, Any]]:
+    """Datasets with their versions (newest last) for pickers."""
+    from evaltui.store.datasets import list_datasets, versions
+
+    return [{"name": d.name, "version": d.version, "records": d.records,
+             "versions": [v["version"] for v in versions(store, d.id)]} for d in list_datasets(store)]
+
+
+def run_progress(store: Store, experiment_id: str) -> dict[str, Any]:
+    """A running experiment's results so far: done, errors and the running mean per score."""
+    done, errors = store.con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE error IS NOT NULL) FROM experiment_results WHERE experiment_id = ?",
+        [experiment_id]).fetchall()[0]
+    means = store.con.execute(
+        f"SELECT scorer, avg(score) FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ? AND score IS NOT NULL "
+        "GROUP BY scorer ORDER BY scorer", [experiment_id]).fetchall()
+    return {"done": done, "errors": errors, "means": dict(means)}
+
+
+@dataclass
+class DiffData:
+    """A comparison as data plus what the pane needs to fetch a case's details."""
+
+    comparison: Any  # evaltui.evals.compare.Comparison
+    base_id: str
+    candidate_id: str
+
+
+def load_diff(store: Store, base: str, candidate: str, settings: Any = None) -> DiffData:
+    from evaltui.evals.compare import compare
+    from evaltui.store.experiments import require_experiment
+
+    b, c = require_experiment(store, base), require_experiment(store, candidate)
+    rows = [_lean_results(store, b["id"]), _lean_results(store, c["id"])]
+    comparison = compare(rows[0], rows[1], base_name=base, candidate_name=candidate, settings=settings)
+    return DiffData(comparison, b["id"], c["id"])
+
+
+def _lean_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
+    """What ``compare`` reads, without outputs (a diff of 10,000 cases stays light)."""
+    results = store.con.execute(
+        "SELECT id, record_id, trial, bucket, input, error FROM experiment_results WHERE experiment_id = ? "
+        "ORDER BY created, case_id, trial", [experiment_id]).fetchall()
+    scores = store.con.execute(
+        f"SELECT result_id, scorer, score FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ?", [experiment_id]).fetchall()
+    by_result: dict[str, dict[str, Any]] = {}
+    for rid, scorer, score in scores:
+        by_result.setdefault(rid, {})[scorer] = {"score": score}
+    return [{"record_id": r[1], "trial": r[2], "bucket": r[3], "input": _json(r[4]), "error": r[5],
+             "scores": by_result.get(r[0], {})} for r in results]
+
+
+@dataclass
+class CaseSide:
+    """One experiment's results (trials) for one case."""
+
+    result_ids: list[str]
+    outputs: list[Any]
+    errors: list[str | None]
+    scores: list[dict[str, dict[str, Any]]]  # per trial: scorer -> {score, label, rationale, error}
+    expected: Any = None
+    input: Any = None
+    labels: dict[str, str | None] = field(default_factory=dict)  # scorer key -> human label (first trial)
+
+
+def case_detail(store: Store, experiment_id: str, key: str) -> CaseSide:
+    """The results of case ``key`` (a record id or an input hash) in one experiment."""
+    rows = store.con.execute(
+        "SELECT id, output, error, expected, input FROM experiment_results "
+        "WHERE experiment_id = ? AND (record_id = ? OR case_id = ?) ORDER BY trial",
+        [experiment_id, key, key]).fetchall()
+    side = CaseSide([r[0] for r in rows], [_json(r[1]) for r in rows], [r[2] for r in rows], [])
+    if rows:
+        side.expected, side.input = _json(rows[0][3]), _json(rows[0][4])
+    for rid in side.result_ids:
+        scores = store.con.execute(
+            f"SELECT scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) WHERE result_id = ? ORDER BY scorer",
+            [rid]).fetchall()
+        side.scores.append({n: {"score": sc, "label": lb, "rationale": ra, "error": er} for n, sc, lb, ra, er in scores})
+    if side.result_ids:
+        side.labels = human_labels(store, side.result_ids[0])
+    return side
+
+
+def human_labels(store: Store, target_id: str) -> dict[str, str | None]:
+    """A target's latest human label per scorer key."""
+    rows = store.con.execute(
+        "SELECT scorer_key, arg_max(coalesce(label, CAST(score AS VARCHAR)), created) FROM scores "
+        "WHERE target_id = ? AND source = 'human' GROUP BY scorer_key ORDER BY scorer_key", [target_id]).fetchall()
+    return dict(rows)
+
+
+def result_trace(store: Store, result_id: str) -> Trace | None:
+    """An eval result shown as a trace: the case's input, the task's output and error,
+    its scores with rationales, metadata and metrics."""
+    rows = store.con.execute(
+        "SELECT r.id, r.case_id, r.trial, r.input, r.output, r.expected, r.error, r.metadata, r.tags, r.metrics, "
+        "r.created, e.name FROM experiment_results r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
+        [result_id]).fetchall()
+    if not rows:
+        return None
+    rid, case_id, trial, inp, out, exp, err, meta, tags, metrics, created, exp_name = rows[0]
+    metadata = {"experiment": exp_name, "case": case_id, "trial": trial, **(_json(meta) or {})}
+    if exp is not None:
+        metadata["expected"] = _json(exp)
+    root = TraceSpan(rid, None, exp_name, "result", created, _json(inp), _json(out), _json(exp), err,
+                     metadata, list(tags or []), _json(metrics) or {})
+    for scorer, score, label, rationale, error in store.con.execute(
+            f"SELECT scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) WHERE result_id = ? ORDER BY scorer",
+            [rid]).fetchall():
+        from evaltui.ingest.records import scorer_key
+
+        root.scores.append(ScoreDetail(scorer, scorer_key(scorer), score, label, rationale or error, "eval", "", None))
+    for key, label in human_labels(store, rid).items():
+        root.scores.append(ScoreDetail(key, key, None, label, None, "human", "human", None))
+    return Trace(root, None, [], {s.scorer_key: s.score for s in root.scores if s.source == "eval"})
+
+
+def trace_label_targets(store: Store, root_id: str) -> dict[str, list[str]]:
+    """Per machine scorer key: the spans of this trace it scored (what a human label of
+    that scorer attaches to), in time order."""
+    rows = store.con.execute(
+        "SELECT sc.scorer_key, sc.target_id FROM scores sc JOIN spans sp ON sp.id = sc.target_id "
+        "WHERE sc.root_id = ? AND sc.source <> 'human' GROUP BY sc.scorer_key, sc.target_id "
+        "ORDER BY sc.scorer_key, min(sp.ts), sc.target_id", [root_id]).fetchall()
+    out: dict[str, list[str]] = {}
+    for key, target in rows:
+        out.setdefault(key, []).append(target)
+    return out
+
+
 __all__ = [
     "SpanPage", "SpanRow", "Trace", "TraceSpan", "ScoreDetail", "TopicOverview", "TopicRow",
     "completion_words", "data_stamp", "fetch_page", "load_trace", "neighbour", "next_cursor",
-    "reading", "scorers", "topic_filter", "topic_names", "topic_overview", "total",
+    "reading", "scorers", "topic_filter", "topic_names", "topic_overview", "total", "writing",
+    "experiments", "datasets_overview", "run_progress", "DiffData", "load_diff", "CaseSide", "case_detail",
+    "human_labels", "result_trace", "trace_label_targets",
 ]

@@ -53,6 +53,15 @@ EXPERIMENT_COLUMNS = (
 )
 
 
+# Per (result, scorer name) the newest grade: a re-score with a new scorer version
+# supersedes the older one instead of mixing with it (the run's own grades have no
+# `created`, so any re-score of the same name wins over them).
+CURRENT_SCORES_SQL = (
+    "SELECT * FROM result_scores "
+    "QUALIFY row_number() OVER (PARTITION BY result_id, scorer ORDER BY created DESC NULLS LAST) = 1"
+)
+
+
 def result_id(experiment_id: str, case_id: str, trial: int) -> str:
     return hashlib.md5(f"{experiment_id}\x1f{case_id}\x1f{trial}".encode()).hexdigest()
 
@@ -198,7 +207,7 @@ def list_experiments(store: Store) -> list[dict[str, Any]]:
     )
     means = _rows(
         store.con,
-        "SELECT experiment_id, scorer, avg(score) AS mean FROM result_scores WHERE score IS NOT NULL "
+        f"SELECT experiment_id, scorer, avg(score) AS mean FROM ({CURRENT_SCORES_SQL}) WHERE score IS NOT NULL "
         "GROUP BY experiment_id, scorer ORDER BY scorer",
     )
     by_exp: dict[str, dict[str, float]] = {}
@@ -220,7 +229,7 @@ def load_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
     )
     scores = _rows(
         store.con,
-        "SELECT result_id, scorer, score, label, rationale, error FROM result_scores WHERE experiment_id = ?",
+        f"SELECT result_id, scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ?",
         [experiment_id],
     )
     by_result: dict[str, dict[str, Any]] = {}

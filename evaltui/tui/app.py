@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 
 from evaltui.tui.commands import EvaltuiCommands
 from evaltui.tui.screens.base import DataScreen
+from evaltui.tui.screens.builder import BuilderScreen
+from evaltui.tui.screens.calibration import CalibrationScreen
+from evaltui.tui.screens.diff import DiffScreen
+from evaltui.tui.screens.experiments import ExperimentsScreen
 from evaltui.tui.screens.help import HelpScreen
 from evaltui.tui.screens.logs import LogsScreen
 from evaltui.tui.screens.topics import TopicsScreen
 from evaltui.tui.screens.trace import TraceScreen
 from evaltui.tui.themes import DEFAULT_THEME, load_themes
-from evaltui.tui.widgets.filter_bar import FilterInput
+from evaltui.tui.widgets.case_list import CaseList
+from evaltui.tui.widgets.experiment_table import ExperimentTable
+from evaltui.tui.widgets.filter_bar import FilterBar, FilterInput
 from evaltui.tui.widgets.span_table import SpanTable
 from evaltui.tui.widgets.topic_table import TopicTable
 
@@ -39,12 +48,17 @@ class EvalApp(App):
 
     TITLE = "evaltui"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
-    MODES = {"topics": TopicsScreen, "logs": LogsScreen}
+    MODES = {"topics": TopicsScreen, "logs": LogsScreen, "builder": BuilderScreen,
+             "experiments": ExperimentsScreen, "diff": DiffScreen, "calibration": CalibrationScreen}
     DEFAULT_MODE = "topics"
     COMMANDS = App.COMMANDS | {EvaltuiCommands}
     BINDINGS = [
         Binding("1", "show_pane('topics')", "Topics", id="pane.topics"),
         Binding("2", "show_pane('logs')", "Logs", id="pane.logs"),
+        Binding("3", "show_pane('builder')", "Builder", show=False, id="pane.builder"),
+        Binding("4", "show_pane('experiments')", "Experiments", show=False, id="pane.experiments"),
+        Binding("5", "show_pane('diff')", "Diff", show=False, id="pane.diff"),
+        Binding("6", "show_pane('calibration')", "Calibration", show=False, id="pane.calibration"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("r", "refresh_data", "Refresh", id="app.refresh"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -57,6 +71,8 @@ class EvalApp(App):
         *,
         lock_timeout: float = 5.0,
         poll_seconds: float = 2.0,
+        eval_paths: list[str | os.PathLike[str]] | None = None,
+        resume_runs: bool = True,
     ) -> None:
         if settings is None:
             from evaltui.config import settings as fresh_settings
@@ -70,6 +86,10 @@ class EvalApp(App):
         self.data_screens: set[DataScreen] = set()
         self._mode_history: list[str] = []
         self._stamp: tuple[int, ...] | None = None
+        self.log_filter = ""  # the log browser's filter: where the builder starts
+        self.eval_paths = [Path(p) for p in eval_paths] if eval_paths is not None else [Path("examples")]
+        self.runs: dict[str, Any] = {}  # experiment name -> evaltui.evals.launch.Run
+        self.resume_runs = resume_runs
         super().__init__()
         self.sub_title = str(self.db_path)
         loaded = load_themes(settings.themes_dir)
@@ -91,6 +111,8 @@ class EvalApp(App):
         self._stamp = _stamp(self.db_path)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self.check_for_new_rows)
+        if self.resume_runs:
+            self.find_interrupted_runs()
 
     # -- panes -----------------------------------------------------------------------
 
@@ -126,6 +148,10 @@ class EvalApp(App):
             ("topics", ids(TopicTable.BINDINGS)),
             ("logs", ids(LogsScreen.BINDINGS) + ids(SpanTable.BINDINGS) + ids(FilterInput.BINDINGS)),
             ("trace", ids(TraceScreen.BINDINGS)),
+            ("builder", ids(BuilderScreen.BINDINGS)),
+            ("experiments", ids(ExperimentsScreen.BINDINGS) + ids(ExperimentTable.BINDINGS)),
+            ("diff", ids(DiffScreen.BINDINGS) + ids(CaseList.BINDINGS)),
+            ("calibration", ids(CalibrationScreen.BINDINGS)),
             ("help", ids(HelpScreen.BINDINGS)),
         ]
 
@@ -154,3 +180,123 @@ class EvalApp(App):
         if stamp != self._stamp:
             self._stamp = stamp
             self.action_refresh_data()
+
+    # -- the log filter the builder starts from ----------------------------------------
+
+    @on(FilterBar.Applied)
+    def _log_filter(self, event: FilterBar.Applied) -> None:
+        self.log_filter = event.text
+
+    def open_builder(self) -> None:
+        self.run_worker(self.action_show_pane("builder"), group="open-pane", exclusive=True)
+
+    # -- diffs ---------------------------------------------------------------------------
+
+    def open_diff(self, base: str, candidate: str) -> None:
+        """Show the diff pane comparing ``candidate`` with ``base``."""
+        self.run_worker(self._open_diff(base, candidate), group="open-pane", exclusive=True)
+
+    async def _open_diff(self, base: str, candidate: str) -> None:
+        await self.action_show_pane("diff")
+        while not isinstance(self.screen, DiffScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()
+        screen = self.screen_stack[0]
+        if isinstance(screen, DiffScreen):
+            screen.compare(base, candidate)
+
+    # -- eval runs (they belong to the app: they go on across panes) ----------------------
+
+    @dataclass
+    class RunChanged(Message):
+        """Posted from a run's thread; handled here, on the app's thread."""
+
+        name: str
+        status: str
+        message: str
+
+    def start_run(self, spec: Any, *, fresh: bool = False) -> None:
+        """Start (or resume) an eval in a background thread; ``fresh`` picks a free name."""
+        self.run_worker(lambda: self._start_run(spec, fresh), thread=True, group="start-run", exit_on_error=False)
+
+    def _start_run(self, spec: Any, fresh: bool) -> None:
+        from evaltui.evals import launch
+
+        if fresh:
+            spec.experiment = launch.free_name(self.db_path, spec.experiment)
+        if spec.experiment in self.runs and self.runs[spec.experiment].alive:
+            return
+        last = {"status": ""}
+
+        def changed(run: Any) -> None:
+            if run.progress.status != last["status"]:
+                last["status"] = run.progress.status
+                self.post_message(self.RunChanged(run.spec.experiment, run.progress.status, run.progress.message))
+
+        self.runs[spec.experiment] = launch.start(spec, self.db_path, self.settings, changed)
+
+    def resume_run(self, name: str) -> None:
+        self.run_worker(lambda: self._resume(name), thread=True, group="start-run", exit_on_error=False)
+
+    def _resume(self, name: str) -> None:
+        import orjson
+
+        from evaltui.evals.launch import RunSpec
+        from evaltui.store.browse import reading
+
+        with reading(self.db_path, self.lock_timeout) as store:
+            rows = store.con.execute("SELECT status, metadata FROM experiments WHERE name = ?", [name]).fetchall()
+        if not rows or rows[0][0] == "finished":
+            self.post_message(self.RunChanged(name, "finished", "nothing to resume"))
+            return
+        spec = RunSpec.from_metadata(name, orjson.loads(rows[0][1]) if rows[0][1] else {})
+        if spec is None:
+            self.post_message(self.RunChanged(name, "failed", "not started from here: run `evaltui eval FILE` again"))
+            return
+        self._start_run(spec, fresh=False)
+
+    @work(thread=True, group="find-interrupted", exit_on_error=False)
+    def find_interrupted_runs(self) -> None:
+        """Runs this app started that stopped mid-way when it closed: start them again."""
+        from evaltui.evals.launch import interrupted
+        from evaltui.store import StoreError
+        from evaltui.store.browse import reading
+
+        try:
+            with reading(self.db_path, self.lock_timeout) as store:
+                specs = interrupted(store)
+        except StoreError:
+            return
+        for spec in specs:
+            self.post_message(self.RunChanged(spec.experiment, "resuming", ""))
+            self._start_run(spec, fresh=False)
+
+    @on(RunChanged)
+    def _run_changed(self, event: RunChanged) -> None:
+        if event.status == "resuming":
+            self.notify(f"resuming {event.name}: only the cases without a result run", title="eval", timeout=4)
+        elif event.status == "finished":
+            self.notify(f"{event.name} finished", title="eval", timeout=4)
+        elif event.status == "cancelled":
+            self.notify(f"{event.name} cancelled: finished cases are stored (R resumes)", title="eval", timeout=4)
+        elif event.status == "failed":
+            self.notify(f"{event.name}: {event.message}", title="eval", severity="error", timeout=8)
+        for screen in list(self.data_screens):
+            if isinstance(screen, ExperimentsScreen):
+                screen.reload()
+
+    async def action_quit(self) -> None:
+        # Stop runs so their last cases are written; they stay 'running' and resume next time.
+        for run in self.runs.values():
+            if run.alive:
+                run.cancel(status="running")
+        for run in self.runs.values():
+            run.wait(10)
+        self.exit()
+
+    # -- labels ----------------------------------------------------------------------------
+
+    def labels_changed(self) -> None:
+        """A label was written: panes that show agreement query again when shown."""
+        for screen in list(self.data_screens):
+            if isinstance(screen, CalibrationScreen):
+                screen.stale = True

@@ -19,6 +19,9 @@ from evaltui.tui.widgets.trace_view import TraceView
 if TYPE_CHECKING:
     from evaltui.store.browse import SpanRow
 
+# Shift+letter: a human label of the chosen scorer (its scale decides which apply).
+LABEL_KEYS = ("A", "B", "C", "Y", "N")
+
 
 class TraceScreen(DataScreen):
     """Dismisses with the row it shows last, so the log browser can follow."""
@@ -33,6 +36,10 @@ class TraceScreen(DataScreen):
         Binding("p,left,h", "step(-1)", "Prev trace", id="trace.prev"),
         Binding("j,down", "scroll(1)", "Scroll", show=False, id="trace.down"),
         Binding("k,up", "scroll(-1)", "Scroll", show=False, id="trace.up"),
+        Binding("L", "cycle_label_scorer", "Label scorer", id="trace.label_scorer"),
+        Binding("right_square_bracket", "label_target(1)", "Next span to label", show=False, id="trace.label_next"),
+        Binding("left_square_bracket", "label_target(-1)", "Prev span to label", show=False, id="trace.label_prev"),
+        *[Binding(k, f"label('{k}')", f"Label {k}", show=False, id=f"trace.label_{k.lower()}") for k in LABEL_KEYS],
         Binding("escape,q", "back", "Back", id="trace.back"),
     ]
 
@@ -41,6 +48,14 @@ class TraceScreen(DataScreen):
         row: Any  # SpanRow
         trace: Any  # Trace | None
         position: int
+        targets: dict[str, list[str]] | None = None  # scorer key -> spans it scored
+        labels: dict[str, dict[str, str | None]] | None = None  # span id -> scorer key -> human label
+
+    @dataclass
+    class Labelled(Message):
+        target: str
+        scorer: str
+        value: str
 
     @dataclass
     class EndReached(Message):
@@ -50,6 +65,12 @@ class TraceScreen(DataScreen):
         super().__init__()
         self.row, self.where, self.sort, self.descending = row, where, sort, descending
         self.position, self.total = position, total
+        self.targets: dict[str, list[str]] = {}
+        self.labels: dict[str, dict[str, str | None]] = {}
+        self.label_scorer: str | None = None
+        self.target_index = 0
+        self.trace: Any = None
+        self.labelling = False  # the label line shows once the user labels (L or a label key)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,7 +88,7 @@ class TraceScreen(DataScreen):
     @work(thread=True, exclusive=True, group="trace", exit_on_error=False)
     def load(self, path: Any, row: Any, step: int, position: int) -> None:
         from evaltui.store import StoreError
-        from evaltui.store.browse import load_trace, neighbour, reading
+        from evaltui.store.browse import human_labels, load_trace, neighbour, reading, trace_label_targets
         from evaltui.store.filters import FilterError
 
         try:
@@ -79,25 +100,96 @@ class TraceScreen(DataScreen):
                         return
                     row, position = found, position + step
                 trace = load_trace(store, row.root_id)
+                targets = trace_label_targets(store, row.root_id)
+                labels = {t: human_labels(store, t) for ts in targets.values() for t in ts}
         except (StoreError, FilterError) as exc:
             self.post_message(self.Failed(str(exc)))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(row, trace, position))
+            self.post_message(self.Loaded(row, trace, position, targets, labels))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
+        moved = self.trace is None or event.trace is None or self.trace.root.id != event.trace.root.id
         self.row, self.position = event.row, event.position
         trace = event.trace
         if trace is None:
             self.query_one("#trace-title", Static).update(f"{self.row.id}: no longer in the database")
             return
+        self.trace = trace
+        self.targets, self.labels = event.targets or {}, event.labels or {}
+        if self.label_scorer not in self.targets:
+            self.label_scorer = next(iter(self.targets), None)
+        if moved:
+            self.target_index = 0
+        self._title()
+        if moved:
+            self.query_one(TraceView).show(trace, {k: self.app.settings.threshold(k) for k in trace.rollup})
+
+    def _title(self) -> None:
+        trace = self.trace
         of = f" of {self.total:,}" if self.total is not None else ""
-        self.query_one("#trace-title", Static).update(
-            f"[b]{trace.root.id}[/b] · {trace.topic or '(unassigned)'} · {short_time(trace.root.ts)} · "
-            f"trace {self.position + 1:,}{of} · {len(trace.children)} spans"
-        )
-        self.query_one(TraceView).show(trace, {k: self.app.settings.threshold(k) for k in trace.rollup})
+        title = (f"[b]{trace.root.id}[/b] · {trace.topic or '(unassigned)'} · {short_time(trace.root.ts)} · "
+                 f"trace {self.position + 1:,}{of} · {len(trace.children)} spans")
+        target = self.label_target
+        if target is not None and self.labelling:
+            spans = self.targets[self.label_scorer or ""]
+            human = self.labels.get(target, {}).get(self.label_scorer or "")
+            where = "conversation" if target == trace.root.id else target
+            title += (f"\nlabel [b]{self.label_scorer}[/b] of {where} ({self.target_index + 1}/{len(spans)}, [ ] to move)"
+                      f" · human: [b]{human or '–'}[/b] · A/B/C/Y/N sets it, L: scorer")
+        self.query_one("#trace-title", Static).update(title)
+
+    @property
+    def label_target(self) -> str | None:
+        spans = self.targets.get(self.label_scorer or "")
+        if not spans:
+            return None
+        return spans[min(self.target_index, len(spans) - 1)]
+
+    def action_cycle_label_scorer(self) -> None:
+        keys = list(self.targets)
+        if keys and not self.labelling:
+            self.labelling = True
+            self._title()
+        elif keys:
+            i = keys.index(self.label_scorer) if self.label_scorer in keys else -1
+            self.label_scorer, self.target_index = keys[(i + 1) % len(keys)], 0
+            self._title()
+
+    def action_label_target(self, step: int) -> None:
+        spans = self.targets.get(self.label_scorer or "")
+        if spans:
+            self.target_index = (self.target_index + step) % len(spans)
+            self._title()
+
+    def action_label(self, value: str) -> None:
+        target = self.label_target
+        self.labelling = True
+        if target is not None and self.label_scorer:
+            self.write_label(self.app.db_path, target, self.label_scorer, value)
+
+    @work(thread=True, exclusive=False, group="trace-label", exit_on_error=False)
+    def write_label(self, path: Any, target: str, scorer: str, value: str) -> None:
+        from evaltui.scoring.errors import ScorerSetupError
+        from evaltui.scoring.labels import add_label
+        from evaltui.store import StoreError
+        from evaltui.store.browse import writing
+
+        try:
+            with writing(path, self.app.lock_timeout) as store:
+                add_label(store, target, scorer, value)
+        except (StoreError, ScorerSetupError) as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Labelled(target, scorer, value))
+
+    @on(Labelled)
+    def _labelled(self, event: Labelled) -> None:
+        self.labels.setdefault(event.target, {})[event.scorer] = event.value.upper()
+        self._title()
+        self.notify(f"labelled {event.scorer} {event.value}", timeout=2)
+        self.app.labels_changed()  # type: ignore[attr-defined]
 
     def restyle(self) -> None:
         view = self.query_one(TraceView)

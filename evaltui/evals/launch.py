@@ -1,0 +1,308 @@
+"""Starting evals from another front end (the TUI): tasks registered in eval files, and
+runs in a background thread that report progress, can be cancelled, and resume.
+
+- ``discover(paths)`` imports eval files (``*.py`` in the given folders, or files) with
+  ``Eval`` calls collected, as ``evaltui eval`` does; each collected ``Eval`` is a task.
+- ``RunSpec`` is what to run: a task, a dataset and version, scorers (the task's own,
+  by name, and any ``evaltui.scoring.registry`` name such as ``brand_alignment``).
+  It is stored in the experiment's metadata (``launch``), so an interrupted run can be
+  started again with ``RunSpec.from_metadata`` and resumes: only missing cases run.
+- ``start(spec, db, settings)`` returns a ``Run``: a thread with its own event loop
+  running ``run_evaluator``; ``cancel()`` stops it (finished cases stay stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import runpy
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from evaltui.errors import StoreError
+
+
+@dataclass
+class Task:
+    """One ``Eval(...)`` of an eval file: its task callable and its own scorers."""
+
+    file: str
+    name: str        # the experiment name it was registered with (else the project)
+    project: str
+    scorers: list[str]
+    evaluator: Any = field(repr=False, default=None)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({Path(self.file).name})"
+
+
+_loaded: dict[str, list[Task]] = {}
+_lock = threading.Lock()
+
+
+def eval_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.glob("*.py") if not f.name.startswith("_"))
+        elif p.suffix == ".py" and p.exists():
+            out.append(p)
+    return out
+
+
+def load_file(path: str | os.PathLike[str], *, reload: bool = False) -> list[Task]:
+    """The tasks one eval file registers (imported once per process unless ``reload``)."""
+    from evaltui.evals import registry
+    from evaltui.scoring.protocol import scorer_name
+
+    key = str(Path(path).resolve())
+    with _lock:
+        if key in _loaded and not reload:
+            return _loaded[key]
+        folder = str(Path(key).parent)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        with registry.collect() as evaluators:
+            try:
+                runpy.run_path(key, run_name="__evaltui_eval__")
+            except SystemExit:
+                pass
+            except Exception as exc:
+                raise StoreError(f"{path} failed to load: {type(exc).__name__}: {exc}") from None
+        tasks = [Task(key, e.experiment_name or e.name, e.name, [scorer_name(s) for s in e.scores], e)
+                 for e in evaluators]
+        _loaded[key] = tasks
+        return tasks
+
+
+def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Task], list[str]]:
+    """Every task in the eval files under ``paths``, and one line per file that failed."""
+    tasks: list[Task] = []
+    problems: list[str] = []
+    for f in eval_files(paths):
+        try:
+            tasks += load_file(f)
+        except StoreError as exc:
+            problems.append(str(exc))
+    return tasks, problems
+
+
+@dataclass
+class RunSpec:
+    file: str
+    task: str
+    dataset: str
+    version: int | None
+    scorers: list[str]
+    experiment: str
+    max_concurrency: int | None = None
+    trial_count: int = 1
+
+    @classmethod
+    def from_metadata(cls, experiment_name: str, metadata: dict[str, Any]) -> "RunSpec | None":
+        launch = (metadata or {}).get("launch")
+        if not isinstance(launch, dict):
+            return None
+        known = {k: v for k, v in launch.items() if k in cls.__dataclass_fields__}
+        known["experiment"] = experiment_name
+        try:
+            return cls(**known)
+        except TypeError:
+            return None
+
+
+def _find_task(spec: RunSpec) -> Task:
+    for t in load_file(spec.file):
+        if t.name == spec.task:
+            return t
+    raise StoreError(f"{spec.file} has no eval named {spec.task!r}")
+
+
+def _scorers(task: Task, names: Sequence[str], store: Any, settings: Any) -> tuple[list[Any], list[Any]]:
+    """(scorer callables, registry specs to close) for the chosen names."""
+    from evaltui.scoring.protocol import scorer_name
+    from evaltui.scoring.registry import resolve
+
+    own = {scorer_name(s): s for s in task.evaluator.scores}
+    chosen, specs = [], []
+    for name in names:
+        if name in own:
+            chosen.append(own[name])
+            continue
+        spec = resolve(name, store=store, settings=settings)
+        specs.append(spec)
+        chosen.append(spec.fn)
+    return chosen, specs
+
+
+@dataclass
+class Progress:
+    done: int = 0
+    total: int = 0
+    status: str = "starting"   # starting | running | finished | cancelled | failed
+    message: str = ""
+
+
+class Run:
+    """An eval running in a thread of this process. ``progress`` is read by the caller;
+    ``on_change`` (if given) is called from the run's thread after each change."""
+
+    def __init__(self, spec: RunSpec, db: str | os.PathLike[str], settings: Any = None,
+                 on_change: Callable[["Run"], None] | None = None) -> None:
+        self.spec, self.db, self.settings, self.on_change = spec, str(db), settings, on_change
+        self.progress = Progress()
+        self.experiment_id: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._main: asyncio.Task[Any] | None = None
+        self._cancel = False
+        self.thread = threading.Thread(target=self._thread, name=f"evaltui-run-{spec.experiment}", daemon=True)
+
+    @property
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def start(self) -> "Run":
+        self.thread.start()
+        return self
+
+    def cancel(self, *, status: str = "cancelled") -> None:
+        """Stop after the cases in flight; finished cases stay. ``status`` is stored
+        ('cancelled', or 'running' so the next start resumes it)."""
+        self._cancel = True
+        self._cancel_status = status
+        loop, main = self._loop, self._main
+        if loop is not None and main is not None:
+            loop.call_soon_threadsafe(main.cancel)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            try:
+                self.on_change(self)
+            except Exception:
+                pass
+
+    def _thread(self) -> None:
+        try:
+            asyncio.run(self._run())
+        except BaseException as exc:  # the caller reads the message
+            if self.progress.status not in ("cancelled", "finished"):
+                self.progress.status, self.progress.message = "failed", f"{type(exc).__name__}: {exc}"
+        self._changed()
+
+    async def _run(self) -> None:
+        from evaltui.curation.dataset import Dataset
+        from evaltui.evals.runner import Evaluator, run_evaluator
+        from evaltui.store import experiments as exp_store
+
+        self._loop = asyncio.get_running_loop()
+        store = await asyncio.to_thread(_open, self.db)
+        specs: list[Any] = []
+        try:
+            task = await asyncio.to_thread(_find_task, self.spec)
+            scorers, specs = _scorers(task, self.spec.scorers, store, self.settings)
+            for s in specs:
+                s.bind(store)
+            data = Dataset(None, self.spec.dataset, self.spec.version, self.db)
+            ev = task.evaluator
+            metadata = {**ev.metadata, "launch": {k: v for k, v in asdict(self.spec).items() if k != "experiment"}}
+
+            def progress(done: int, total: int) -> None:
+                self.progress.done, self.progress.total = done, total
+                self._changed()
+
+            evaluator = Evaluator(
+                name=task.project, data=data, task=ev.task, scores=scorers, experiment_name=self.spec.experiment,
+                max_concurrency=self.spec.max_concurrency or ev.max_concurrency, trial_count=self.spec.trial_count,
+                timeout=ev.timeout, metadata=metadata, description=ev.description, db=self.db, quiet=True,
+                progress=progress,
+            )
+            self.progress.status = "running"
+            self._changed()
+            self._main = asyncio.current_task()
+            if self._cancel:
+                raise asyncio.CancelledError
+            runner = asyncio.ensure_future(run_evaluator(evaluator))
+            waiter = asyncio.ensure_future(self._find_experiment(store))
+            try:
+                await runner
+            finally:
+                waiter.cancel()
+            self.progress.status = "finished"
+        except asyncio.CancelledError:
+            self.progress.status = "cancelled"
+            exp = await asyncio.to_thread(exp_store.find_experiment, store, self.spec.experiment)
+            if exp is not None and exp["status"] != "finished":
+                await asyncio.to_thread(exp_store.set_status, store, exp["id"], getattr(self, "_cancel_status", "cancelled"))
+        finally:
+            for s in specs:
+                try:
+                    await s.aclose()
+                except Exception:
+                    pass
+            await asyncio.to_thread(store.close)
+
+    async def _find_experiment(self, store: Any) -> None:
+        from evaltui.store import experiments as exp_store
+
+        while self.experiment_id is None:
+            exp = await asyncio.to_thread(exp_store.find_experiment, store, self.spec.experiment)
+            if exp is not None:
+                self.experiment_id = exp["id"]
+                self._changed()
+                return
+            await asyncio.sleep(0.05)
+
+
+def _open(db: str, timeout: float = 10.0) -> Any:
+    """A read-write Store; while this process reads the file read-only DuckDB refuses
+    at once, so retry for a while."""
+    from evaltui.store.db import Store
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return Store(db, lock_timeout=timeout)
+        except StoreError as exc:
+            if "different configuration" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def free_name(db: str | os.PathLike[str], name: str) -> str:
+    from evaltui.store import experiments as exp_store
+
+    store = _open(str(db))
+    try:
+        return exp_store.free_name(store, name)
+    finally:
+        store.close()
+
+
+def start(spec: RunSpec, db: str | os.PathLike[str], settings: Any = None,
+          on_change: Callable[[Run], None] | None = None) -> Run:
+    """Start ``spec`` in a background thread (resuming the experiment if it exists unfinished)."""
+    return Run(spec, db, settings, on_change).start()
+
+
+def interrupted(store: Any) -> list[RunSpec]:
+    """Runs started from a front end that stopped mid-way (the app was closed): status
+    'running', with a stored launch spec."""
+    import orjson
+
+    rows = store.con.execute(
+        "SELECT name, metadata FROM experiments WHERE status = 'running' ORDER BY created").fetchall()
+    out = []
+    for name, meta in rows:
+        spec = RunSpec.from_metadata(name, orjson.loads(meta) if meta else {})
+        if spec is not None:
+            out.append(spec)
+    return out

@@ -1,0 +1,150 @@
+"""The calibration pane: how each scorer version agrees with human labels (accuracy,
+kappa, confusion), overall and per topic (per experiment for eval judges); updated as
+you label; R re-scores the logs with another scorer version to compare."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from evaltui.tui.screens.base import DataScreen
+from evaltui.tui.widgets.calibration_table import CalibrationTable, kappa_text
+
+
+class CalibrationScreen(DataScreen):
+    DEFAULT_CSS = """
+    CalibrationScreen #calibration-table { height: 1fr; }
+    CalibrationScreen #calibration-detail { height: auto; max-height: 16; padding: 0 1; border-top: solid $panel; }
+    CalibrationScreen #calibration-status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("R", "rescore", "Re-score", id="calibration.rescore"),
+        Binding("escape", "back", "Back", id="calibration.back"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        rows: list[dict[str, Any]]
+
+    @dataclass
+    class Rescored(Message):
+        scorer: str
+        scored: int
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield CalibrationTable(id="calibration-table")
+        yield Static("", id="calibration-detail")
+        yield Static("loading labels…", id="calibration-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(CalibrationTable).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        self.load(self.app.db_path)
+
+    @work(thread=True, exclusive=True, group="calibration", exit_on_error=False)
+    def load(self, path: Any) -> None:
+        from evaltui.evals.labels import calibration_overview
+        from evaltui.store import StoreError
+        from evaltui.store.browse import reading
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                rows = calibration_overview(store)
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(rows))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        self.rows = event.rows
+        self.query_one(CalibrationTable).show(event.rows)
+        labelled = sum(r["n"] for r in event.rows)
+        self.query_one("#calibration-status", Static).update(
+            f"{len(event.rows)} scorer versions with labels ({labelled:,} pairs) · label with A/B/C/Y/N in a trace or the diff"
+            " · R: re-score with another scorer")
+
+    def restyle(self) -> None:
+        if getattr(self, "rows", None) is not None:
+            self.query_one(CalibrationTable).show(self.rows)
+
+    @on(CalibrationTable.Highlighted)
+    def _highlighted(self, event: CalibrationTable.Highlighted) -> None:
+        self.query_one("#calibration-detail", Static).update(self._detail(event.row))
+
+    def _detail(self, row: dict[str, Any] | None) -> Any:
+        if row is None:
+            return Text("no human labels yet: label cases in a trace (A/B/C/Y/N) or in the diff", style="dim")
+        labels = row["labels"]
+        confusion = Table(title=None, box=None, padding=(0, 1), header_style="bold")
+        confusion.add_column("human ↓ / scorer →")
+        for lb in labels:
+            confusion.add_column(lb, justify="right")
+        for h in labels:
+            confusion.add_row(h, *[str(row["confusion"].get(h, {}).get(m, 0)) for m in labels])
+        per = Table(box=None, padding=(0, 1), header_style="bold")
+        per.add_column("experiment" if row["kind"] == "eval" else "topic")
+        for col in ("n", "acc", "kappa"):
+            per.add_column(col, justify="right")
+        for topic, a in list(row["by_topic"].items())[:8]:
+            per.add_row(topic[:24], str(a["n"]), "–" if a["accuracy"] is None else f"{a['accuracy']:.0%}", kappa_text(a["kappa"]))
+        grid = Table.grid(padding=(0, 3))
+        grid.add_row(confusion, per)
+        title = Text.assemble((f"{row['scorer']} · {row['version']}", "bold"),
+                              f"  n {row['n']} · kappa {kappa_text(row['kappa'])}"
+                              f"{' (linear weights)' if row['weighted'] else ''}")
+        return Group(title, grid)
+
+    def action_rescore(self) -> None:
+        from evaltui.tui.screens.dialogs import TextDialog
+
+        row = self.query_one(CalibrationTable).current
+        default = f"{row['scorer']}_offline" if row and row["kind"] == "logs" and not row["scorer"].endswith("_offline") else ""
+
+        def chosen(spec: str | None) -> None:
+            if spec:
+                self.notify(f"re-scoring with {spec}…", timeout=3)
+                self.rescore(self.app.db_path, spec)
+
+        self.app.push_screen(TextDialog("Re-score the logs with a scorer version", default,
+                                        "a scorer name (brand_alignment_offline, a rubric .yaml, module:attr)"), chosen)
+
+    @work(thread=True, exclusive=True, group="calibration-rescore", exit_on_error=False)
+    def rescore(self, path: Any, spec: str) -> None:
+        from evaltui.scoring.errors import ScorerSetupError
+        from evaltui.scoring.online import score_spans
+        from evaltui.store import StoreError
+        from evaltui.store.browse import writing
+
+        try:
+            with writing(path, self.app.lock_timeout) as store:
+                report = score_spans(store, spec)
+        except (StoreError, ScorerSetupError) as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Rescored(spec, getattr(report, "scored", 0)))
+
+    @on(Rescored)
+    def _rescored(self, event: Rescored) -> None:
+        self.notify(f"re-scored with {event.scorer}: {event.scored} spans", timeout=5)
+        self.app.labels_changed()  # type: ignore[attr-defined]
+        self.reload()
+
+    def action_back(self) -> None:
+        self.app.action_back()

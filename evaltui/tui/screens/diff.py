@@ -1,0 +1,335 @@
+"""The diff pane: baseline vs candidate. A header of per-score means, delta, 95% CI,
+p-value, improvements and regressions, by bucket; one row per case, worst regression
+first; the focused case side by side; labels for the judge from the keyboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from evaltui.tui.screens.base import DataScreen
+from evaltui.tui.widgets.case_list import CaseList
+from evaltui.tui.widgets.side_by_side import SideBySide
+
+if TYPE_CHECKING:
+    from evaltui.evals.diffview import CaseRow
+    from evaltui.store.browse import DiffData
+
+LABEL_KEYS = ("A", "B", "C", "Y", "N")
+
+
+def _num(value: float | None, fmt: str = "{:.2f}") -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+class DiffScreen(DataScreen):
+    DEFAULT_CSS = """
+    DiffScreen #diff-header { height: auto; max-height: 12; padding: 0 1; background: $panel; }
+    DiffScreen #case-list { height: 1fr; min-height: 4; }
+    DiffScreen #diff-status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("n", "step(1)", "Next case", id="diff.next"),
+        Binding("p", "step(-1)", "Prev case", id="diff.prev"),
+        Binding("f", "cycle_filter", "Filter", id="diff.filter"),
+        Binding("v", "cycle_bucket", "Bucket", id="diff.bucket"),
+        Binding("enter", "open", "Open trace", id="diff.open"),
+        Binding("e", "pick", "Experiments", id="diff.pick"),
+        Binding("L", "cycle_label_scorer", "Label scorer", show=False, id="diff.label_scorer"),
+        *[Binding(k, f"label('{k}')", f"Label {k}", show=False, id=f"diff.label_{k.lower()}") for k in LABEL_KEYS],
+        Binding("escape", "back", "Back", id="diff.back"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        data: Any  # DiffData
+
+    @dataclass
+    class CaseLoaded(Message):
+        key: str
+        base: Any
+        candidate: Any
+
+    @dataclass
+    class Labelled(Message):
+        key: str
+        scorer: str
+        value: str
+
+    @dataclass
+    class Picked(Message):
+        base: str
+        candidate: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.base: str | None = None
+        self.candidate: str | None = None
+        self.data: DiffData | None = None
+        self.all_rows: list[CaseRow] = []
+        self.filter = "all"
+        self.bucket: str | None = None
+        self.side = "candidate"
+        self.label_scorer: str | None = None
+        self.detail: tuple[str, Any, Any] | None = None
+        self._case_timer: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("pick two experiments: e", id="diff-header")
+        yield CaseList(id="case-list")
+        yield SideBySide(id="side-by-side")
+        yield Static("", id="diff-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(CaseList).focus()
+        self.reload()
+
+    def compare(self, base: str, candidate: str) -> None:
+        """Show ``candidate`` against ``base`` (from the experiments pane, the palette...)."""
+        self.base, self.candidate = base, candidate
+        self.data, self.filter, self.bucket = None, "all", None
+        if self.is_mounted:
+            self.reload()  # else on_mount loads them
+
+    def reload(self) -> None:
+        if self.base and self.candidate:
+            self.query_one("#diff-header", Static).update(f"comparing {self.candidate} with {self.base}…")
+            self.load(self.app.db_path, self.base, self.candidate)
+        else:
+            self.pick_default(self.app.db_path)
+
+    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
+    def load(self, path: Any, base: str, candidate: str) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import load_diff, reading
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                data = load_diff(store, base, candidate, settings=self.app.settings)
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(data))
+
+    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
+    def pick_default(self, path: Any) -> None:
+        """The newest finished experiment with a base, against that base."""
+        from evaltui.store import StoreError
+        from evaltui.store.browse import experiments, reading
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                rows = experiments(store)
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        for r in rows:
+            if r["status"] == "finished" and r["base_experiment"]:
+                self.post_message(self.Picked(r["base_experiment"], r["name"]))
+                return
+
+    @on(Picked)
+    def _picked(self, event: Picked) -> None:
+        self.compare(event.base, event.candidate)
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        from evaltui.evals.diffview import case_rows
+
+        keep = self.query_one(CaseList).current
+        self.data = event.data
+        self.all_rows = case_rows(event.data.comparison)
+        if self.label_scorer not in event.data.comparison.scores:
+            self.label_scorer = next(iter(event.data.comparison.scores), None)
+        self._show_header()
+        self._apply_filter(keep.key if keep else None)
+
+    def _apply_filter(self, keep: str | None = None) -> None:
+        from evaltui.evals.diffview import filter_rows
+
+        rows = filter_rows(self.all_rows, self.filter, self.bucket)
+        scores = list(self.data.comparison.scores) if self.data else []
+        self.query_one(CaseList).show(rows, scores, keep)
+        self._show_status()
+
+    def _show_header(self) -> None:
+        assert self.data is not None
+        c = self.data.comparison
+        table = Table(box=None, padding=(0, 1), expand=False, header_style="bold")
+        for col in ("score", "base", "cand", "Δ", "95% CI", "p", "▲", "▼"):
+            table.add_column(col, justify="left" if col == "score" else "right", no_wrap=True)
+        theme = self.app.current_theme
+        for name, d in c.scores.items():
+            colour = (theme.error or "red") if (d.delta or 0) < 0 else (theme.success or "green") if (d.delta or 0) > 0 else ""
+            table.add_row(name[:22], _num(d.base_mean), _num(d.candidate_mean), Text(_num(d.delta, "{:+.2f}"), style=colour),
+                          f"[{_num(d.ci_low, '{:+.2f}')}, {_num(d.ci_high, '{:+.2f}')}]", _num(d.p_value, "{:.3f}"),
+                          str(d.improvements), str(d.regressions))
+        order = {"failing": 0, "borderline": 1, "passing": 2}
+        parts = []
+        for bucket in sorted(c.buckets, key=lambda b: (order.get(b, 9), b)):
+            for name, d in c.buckets[bucket].items():
+                who = bucket if len(c.buckets[bucket]) == 1 else f"{bucket} {name[:10]}"
+                parts.append(f"{who} {_num(d.delta, '{:+.2f}')} ▲{d.improvements}▼{d.regressions}")
+        lines = [Text("by bucket: " + " · ".join(parts), style="dim")] if parts else []
+        title = Text.assemble(("diff ", "bold"), f"{c.candidate} vs base {c.base}",
+                              (f"  ({len(c.cases):,} cases, matched by {c.matched_by}"
+                               f"{f', +{len(c.added)} added' if c.added else ''}"
+                               f"{f', -{len(c.removed)} removed' if c.removed else ''})", "dim"))
+        self.query_one("#diff-header", Static).update(Group(title, table, *lines))
+
+    def _show_status(self) -> None:
+        cases = self.query_one(CaseList)
+        n = len(cases.rows)
+        at = f"case {cases.cursor + 1:,} of {n:,}" if n else "no cases match"
+        bucket = f" · bucket {self.bucket}" if self.bucket else ""
+        label = f" · label {self.label_scorer} (A/B/C/Y/N, L: scorer)" if self.label_scorer else ""
+        self.query_one("#diff-status", Static).update(f"{at} · filter {self.filter}{bucket}{label}")
+
+    # -- the focused case ------------------------------------------------------------
+
+    @on(CaseList.Highlighted)
+    def _highlighted(self, event: CaseList.Highlighted) -> None:
+        self._show_status()
+        if event.row is not None and self.data is not None:
+            # Stepping fast (n held down) loads only the case the cursor rests on.
+            if self._case_timer is not None:
+                self._case_timer.stop()
+            data, key = self.data, event.row.key
+            self._case_timer = self.set_timer(
+                0.05, lambda: self.load_case(self.app.db_path, data.base_id, data.candidate_id, key))
+        else:
+            self.detail = None
+            self.query_one(SideBySide).show(None, None, side=self.side, names=(self.base or "", self.candidate or ""))
+
+    @work(thread=True, exclusive=True, group="diff-case", exit_on_error=False)
+    def load_case(self, path: Any, base_id: str, candidate_id: str, key: str) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import case_detail, reading
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                base, candidate = case_detail(store, base_id, key), case_detail(store, candidate_id, key)
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.CaseLoaded(key, base, candidate))
+
+    @on(CaseLoaded)
+    def _case_loaded(self, event: CaseLoaded) -> None:
+        self.detail = (event.key, event.base, event.candidate)
+        self._show_side()
+
+    def _show_side(self) -> None:
+        if self.detail is not None:
+            _, base, candidate = self.detail
+            self.query_one(SideBySide).show(base, candidate, side=self.side, names=(self.base or "", self.candidate or ""))
+
+    def restyle(self) -> None:
+        if self.data is not None:
+            self._show_header()
+        self._show_side()
+        self.query_one(CaseList).refresh()
+
+    # -- keys ------------------------------------------------------------------------
+
+    def action_step(self, step: int) -> None:
+        self.query_one(CaseList).action_move(step)
+
+    def action_cycle_filter(self) -> None:
+        from evaltui.evals.diffview import FILTERS
+
+        self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
+        current = self.query_one(CaseList).current
+        self._apply_filter(current.key if current else None)
+
+    def action_cycle_bucket(self) -> None:
+        from evaltui.evals.diffview import buckets
+
+        options: list[str | None] = [None, *buckets(self.all_rows)]
+        self.bucket = options[(options.index(self.bucket) + 1) % len(options)] if self.bucket in options else None
+        current = self.query_one(CaseList).current
+        self._apply_filter(current.key if current else None)
+
+    @on(CaseList.SideWanted)
+    def _side_wanted(self, event: CaseList.SideWanted) -> None:
+        self.side = event.side
+        self._show_side()
+
+    def action_open(self) -> None:
+        if self.detail is None:
+            return
+        _, base, candidate = self.detail
+        side = candidate if self.side == "candidate" else base
+        if side is None or not side.result_ids:
+            self.notify(f"this case is not in the {self.side} experiment", timeout=3)
+            return
+        from evaltui.tui.screens.result import ResultScreen
+
+        self.app.push_screen(ResultScreen(side.result_ids[0], list(self.data.comparison.scores) if self.data else []))
+
+    def action_pick(self) -> None:
+        from evaltui.tui.screens.pick import PickExperimentsDialog
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer:
+                self.compare(*answer)
+
+        self.app.push_screen(PickExperimentsDialog(self.base, self.candidate), chosen)
+
+    def action_cycle_label_scorer(self) -> None:
+        if self.data is None or not self.data.comparison.scores:
+            return
+        names = list(self.data.comparison.scores)
+        i = names.index(self.label_scorer) if self.label_scorer in names else -1
+        self.label_scorer = names[(i + 1) % len(names)]
+        self._show_status()
+
+    def action_label(self, value: str) -> None:
+        if self.detail is None or self.label_scorer is None:
+            return
+        key, base, candidate = self.detail
+        side = candidate if self.side == "candidate" else base
+        if side is None or not side.result_ids:
+            return
+        self.write_label(self.app.db_path, key, side.result_ids[0], self.label_scorer, value)
+
+    @work(thread=True, exclusive=False, group="diff-label", exit_on_error=False)
+    def write_label(self, path: Any, key: str, result_id: str, scorer: str, value: str) -> None:
+        from evaltui.evals.labels import label_result
+        from evaltui.scoring.errors import ScorerSetupError
+        from evaltui.store import StoreError
+        from evaltui.store.browse import writing
+
+        try:
+            with writing(path, self.app.lock_timeout) as store:
+                label_result(store, result_id, scorer, value)
+        except (StoreError, ScorerSetupError) as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Labelled(key, scorer, value))
+
+    @on(Labelled)
+    def _labelled(self, event: Labelled) -> None:
+        self.notify(f"labelled {event.scorer} {event.value} ({self.side})", timeout=2)
+        self.app.labels_changed()  # type: ignore[attr-defined]
+        current = self.query_one(CaseList).current
+        if current is not None and current.key == event.key and self.data is not None:
+            self.load_case(self.app.db_path, self.data.base_id, self.data.candidate_id, event.key)
+
+    def action_back(self) -> None:
+        self.app.action_back()

@@ -1,0 +1,163 @@
+"""The experiments pane: every experiment with its dataset, task, status and means;
+start an eval (n), cancel a run (c), resume an interrupted one (R), diff against the
+base (enter). Runs belong to the app, so they go on when you switch panes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+
+from evaltui.tui.screens.base import DataScreen
+from evaltui.tui.widgets.experiment_table import ExperimentTable
+
+# Scorers by name a run can add to the task's own (see evaltui.scoring.registry).
+EXTRA_SCORERS = ["exact_match", "levenshtein", "brand_alignment", "conversation_quality", "brand_alignment_offline"]
+
+
+class ExperimentsScreen(DataScreen):
+    DEFAULT_CSS = """
+    ExperimentsScreen #experiment-table { height: 1fr; }
+    ExperimentsScreen #run-progress { height: auto; padding: 0 1; border-top: solid $panel; }
+    ExperimentsScreen #experiments-status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("n", "new_eval", "New eval", id="experiments.new"),
+        Binding("c", "cancel_run", "Cancel run", id="experiments.cancel"),
+        Binding("R", "resume", "Resume", id="experiments.resume"),
+        Binding("escape", "back", "Back", id="experiments.back"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        rows: list[dict[str, Any]]
+        progress: dict[str, dict[str, Any]]
+
+    @dataclass
+    class ChoicesLoaded(Message):
+        datasets: list[dict[str, Any]]
+        tasks: list[Any]
+        problems: list[str]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ExperimentTable(id="experiment-table")
+        yield Static("", id="run-progress")
+        yield Static("loading experiments…", id="experiments-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ExperimentTable).focus()
+        self.set_interval(0.5, self._tick)
+        self.reload()
+
+    def _tick(self) -> None:
+        if any(run.alive for run in self.app.runs.values()):  # type: ignore[attr-defined]
+            self.reload()
+
+    def reload(self) -> None:
+        running = [r.experiment_id for r in self.app.runs.values() if r.alive and r.experiment_id]  # type: ignore[attr-defined]
+        self.load(self.app.db_path, running)
+
+    @work(thread=True, exclusive=True, group="experiments", exit_on_error=False)
+    def load(self, path: Any, running: list[str]) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import experiments, reading, run_progress
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                rows = experiments(store)
+                progress = {i: run_progress(store, i) for i in running}
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(rows, progress))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        runs = self.app.runs  # type: ignore[attr-defined]
+        self.query_one(ExperimentTable).show(event.rows, {n: r.progress for n, r in runs.items()})
+        lines = []
+        for name, run in runs.items():
+            p = run.progress
+            if p.status in ("starting", "running"):
+                live = event.progress.get(run.experiment_id or "", {})
+                means = "  ".join(f"{k} {v:.2f}" for k, v in (live.get("means") or {}).items() if v is not None)
+                bar_w = 20
+                filled = int(bar_w * p.done / p.total) if p.total else 0
+                lines.append(f"[b]{name}[/b] {'█' * filled}{'░' * (bar_w - filled)} {p.done}/{p.total or '?'} cases"
+                             f" · {live.get('errors', 0)} errors · {means}   c: cancel")
+        self.query_one("#run-progress", Static).update("\n".join(lines) or "no eval running · n: start one")
+        self.query_one("#experiments-status", Static).update(
+            f"{len(event.rows)} experiments · enter: diff against its base · n: new eval · R: resume interrupted")
+
+    def restyle(self) -> None:
+        self.reload()
+
+    # -- starting, cancelling, resuming ------------------------------------------------
+
+    def action_new_eval(self) -> None:
+        self.load_choices(self.app.db_path, list(self.app.eval_paths))  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, group="experiments-choices", exit_on_error=False)
+    def load_choices(self, path: Any, eval_paths: list[Any]) -> None:
+        from evaltui.evals.launch import discover
+        from evaltui.store import StoreError
+        from evaltui.store.browse import datasets_overview, reading
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                datasets = datasets_overview(store)
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        tasks, problems = discover(eval_paths)
+        self.post_message(self.ChoicesLoaded(datasets, tasks, problems))
+
+    @on(ChoicesLoaded)
+    def _choices(self, event: ChoicesLoaded) -> None:
+        from evaltui.tui.screens.run_dialog import RunDialog
+
+        def chosen(spec: Any) -> None:
+            if spec is not None:
+                self.app.start_run(spec, fresh=True)  # type: ignore[attr-defined]
+
+        self.app.push_screen(RunDialog(event.datasets, event.tasks, EXTRA_SCORERS, event.problems), chosen)
+
+    def action_cancel_run(self) -> None:
+        row = self.query_one(ExperimentTable).current
+        runs = self.app.runs  # type: ignore[attr-defined]
+        run = runs.get(row["name"]) if row else None
+        if run is None or not run.alive:
+            live = [r for r in runs.values() if r.alive]
+            run = live[0] if len(live) == 1 and (row is None or row["status"] != "running") else run
+        if run is None or not run.alive:
+            self.notify("no eval of this row is running", timeout=3)
+            return
+        run.cancel()
+        self.notify(f"cancelling {run.spec.experiment}: finished cases stay stored", timeout=4)
+
+    def action_resume(self) -> None:
+        row = self.query_one(ExperimentTable).current
+        if row is None:
+            return
+        self.app.resume_run(row["name"])  # type: ignore[attr-defined]
+
+    @on(ExperimentTable.Opened)
+    def _opened(self, event: ExperimentTable.Opened) -> None:
+        row = event.row
+        if not row["base_experiment"]:
+            self.notify(f"{row['name']} has no base experiment to compare with: pick two with e in the diff pane", timeout=4)
+            return
+        self.app.open_diff(row["base_experiment"], row["name"])  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        self.app.action_back()

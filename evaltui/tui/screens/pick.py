@@ -1,0 +1,77 @@
+"""Pick the two experiments of a diff: the baseline, then the candidate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
+    DEFAULT_CSS = """
+    PickExperimentsDialog { align: center middle; }
+    PickExperimentsDialog > Vertical { width: 70; max-width: 95%; height: 80%; border: thick $primary; background: $surface; }
+    PickExperimentsDialog OptionList { height: 1fr; }
+    PickExperimentsDialog #pick-title { padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "dismiss", "Cancel", id="dialog.cancel")]
+
+    @dataclass
+    class Listed(Message):
+        rows: list[dict[str, Any]]
+
+    def __init__(self, base: str | None, candidate: str | None) -> None:
+        super().__init__()
+        self.base: str | None = None
+        self.defaults = (base, candidate)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("[b]baseline[/b]: pick the experiment to compare against", id="pick-title")
+            yield OptionList(id="pick-list")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self.list_experiments(self.app.db_path)
+
+    @work(thread=True, exclusive=True, group="pick", exit_on_error=False)
+    def list_experiments(self, path: Any) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import experiments, reading
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                rows = experiments(store)
+        except StoreError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.post_message(self.Listed(rows))
+
+    @on(Listed)
+    def _listed(self, event: Listed) -> None:
+        options = self.query_one(OptionList)
+        for r in event.rows:
+            means = "  ".join(f"{k[:10]} {v:.2f}" for k, v in r["scores"].items() if v is not None)
+            options.add_option(Option(f"{r['name']}  [dim]{r['status']} · {r['results']} results · {means}[/dim]", id=r["name"]))
+        want = self.defaults[0]
+        for i, r in enumerate(event.rows):
+            if r["name"] == want:
+                options.highlighted = i
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        name = event.option.id or ""
+        if self.base is None:
+            self.base = name
+            self.query_one("#pick-title", Static).update(f"[b]candidate[/b]: compare with {name}")
+            return
+        self.dismiss((self.base, name))

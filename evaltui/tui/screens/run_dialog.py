@@ -1,0 +1,122 @@
+"""Start an eval: a dataset and version, a task from an eval file, scorers, a name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, SelectionList, Static
+
+
+class RunDialog(ModalScreen["Any | None"]):
+    """Dismisses with a ``launch.RunSpec`` (ctrl+s) or None (esc)."""
+
+    DEFAULT_CSS = """
+    RunDialog { align: center middle; }
+    RunDialog > VerticalScroll { width: 76; max-width: 98%; height: 90%; border: thick $primary; background: $surface; padding: 0 1; }
+    RunDialog Horizontal { height: auto; }
+    RunDialog Label { width: 12; padding: 1 0 0 0; }
+    RunDialog Select, RunDialog Input { width: 1fr; }
+    RunDialog SelectionList { height: auto; max-height: 8; }
+    RunDialog .hint { color: $text-muted; height: auto; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "start", "Start", id="run.start"),
+        Binding("escape", "dismiss", "Cancel", id="dialog.cancel"),
+    ]
+
+    def __init__(self, datasets: list[dict[str, Any]], tasks: list[Any], extra_scorers: list[str], problems: list[str]) -> None:
+        super().__init__()
+        self.datasets, self.tasks, self.extra, self.problems = datasets, tasks, extra_scorers, problems
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("[b]New eval[/b]  ctrl+s: start · esc: cancel")
+            with Horizontal():
+                yield Label("dataset")
+                yield Select([(d["name"], d["name"]) for d in self.datasets], id="run-dataset", allow_blank=False)
+            with Horizontal():
+                yield Label("version")
+                yield Select([], id="run-version", allow_blank=True)
+            with Horizontal():
+                yield Label("task")
+                yield Select([(t.label, i) for i, t in enumerate(self.tasks)], id="run-task", allow_blank=False)
+            yield Static("scorers (space toggles)", classes="hint")
+            yield SelectionList[str](id="run-scorers")
+            with Horizontal():
+                yield Label("name")
+                yield Input("", id="run-name")
+            for p in self.problems:
+                yield Static(p, classes="hint")
+
+    def on_mount(self) -> None:
+        if not self.datasets or not self.tasks:
+            missing = "no datasets yet (save one in the builder, 3)" if not self.datasets else "no tasks: add an eval file"
+            self.query_one(Static).update(f"[b]New eval[/b]: {missing}")
+            return
+        self._versions(self.datasets[0]["name"])
+        self._scorers(0)
+        self.query_one("#run-task", Select).focus()
+
+    def _versions(self, name: str) -> None:
+        d = next(d for d in self.datasets if d["name"] == name)
+        select = self.query_one("#run-version", Select)
+        select.set_options([(f"v{v}", v) for v in reversed(d["versions"])])
+        if d["versions"]:
+            select.value = d["versions"][-1]
+        self._default_name()
+
+    def _scorers(self, index: int) -> None:
+        task = self.tasks[index]
+        scorers = self.query_one("#run-scorers", SelectionList)
+        scorers.clear_options()
+        for name in task.scorers:
+            scorers.add_option((name, name, True))
+        for name in self.extra:
+            if name not in task.scorers:
+                scorers.add_option((name, name, False))
+        self._default_name()
+
+    def _default_name(self) -> None:
+        try:
+            task = self.tasks[self.query_one("#run-task", Select).value]  # type: ignore[index]
+            dataset = self.query_one("#run-dataset", Select).value
+            version = self.query_one("#run-version", Select).value
+        except Exception:
+            return
+        self.query_one("#run-name", Input).value = f"{task.name}-{dataset}-v{version}"
+
+    @on(Select.Changed, "#run-dataset")
+    def _dataset_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._versions(event.value)
+
+    @on(Select.Changed, "#run-task")
+    def _task_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, int):
+            self._scorers(event.value)
+
+    @on(Select.Changed, "#run-version")
+    def _version_changed(self, event: Select.Changed) -> None:
+        self._default_name()
+
+    def action_start(self) -> None:
+        from evaltui.evals.launch import RunSpec
+
+        if not self.datasets or not self.tasks:
+            return
+        task = self.tasks[self.query_one("#run-task", Select).value]  # type: ignore[index]
+        version = self.query_one("#run-version", Select).value
+        name = self.query_one("#run-name", Input).value.strip() or task.name
+        scorers = list(self.query_one("#run-scorers", SelectionList).selected)
+        self.dismiss(RunSpec(task.file, task.name, str(self.query_one("#run-dataset", Select).value),
+                             version if isinstance(version, int) else None, scorers, name))
+
+    @on(Input.Submitted, "#run-name")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_start()

@@ -1,0 +1,59 @@
+"""Each scorer version's agreement with human labels: n, accuracy, kappa."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+
+def kappa_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+class CalibrationTable(DataTable):
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="calibration.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="calibration.up"),
+    ]
+
+    @dataclass
+    class Highlighted(Message):
+        row: dict[str, Any] | None
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.entries: list[dict[str, Any]] = []
+
+    def show(self, rows: list[dict[str, Any]]) -> None:
+        keep = self.cursor_row
+        self.entries = rows
+        self.clear(columns=True)
+        for col, w in (("on", 5), ("scorer", 18), ("version", 18), ("n", 5), ("accuracy", 8), ("kappa", 7)):
+            self.add_column(col, key=col, width=w)
+        theme = self.app.current_theme
+        for r in rows:
+            k = r["kappa"]
+            style = (theme.error or "red") if k is not None and k < 0.4 else (theme.success or "green") if k is not None and k >= 0.6 else ""
+            self.add_row(r["kind"], r["scorer"][:18], str(r["version"])[:18], Text(str(r["n"]), justify="right"),
+                         Text("–" if r["accuracy"] is None else f"{r['accuracy']:.0%}", justify="right"),
+                         Text(kappa_text(k), style=style, justify="right"))
+        if rows:
+            self.move_cursor(row=max(0, min(keep, len(rows) - 1)), animate=False)
+        self.post_message(self.Highlighted(self.current))
+
+    @property
+    def current(self) -> dict[str, Any] | None:
+        if not self.entries or self.cursor_row < 0:
+            return None
+        return self.entries[min(self.cursor_row, len(self.entries) - 1)]
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.Highlighted(self.current))

@@ -1,0 +1,149 @@
+"""The diff's case rows: one line per case, worst regression first. A scroll view that
+renders only the visible lines, so 10,000 cases cost what a screenful costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+if TYPE_CHECKING:
+    from evaltui.evals.diffview import CaseRow
+
+STATUS_GLYPH = {"regressed": "▼", "improved": "▲", "mixed": "◆", "same": "=", "added": "+", "removed": "−"}
+
+
+class CaseList(ScrollView, can_focus=True):
+    DEFAULT_CSS = "CaseList { background: $surface; }"
+
+    BINDINGS = [
+        Binding("down,j", "move(1)", "Down", show=False, id="diff.down"),
+        Binding("up,k", "move(-1)", "Up", show=False, id="diff.up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="diff.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="diff.page_up"),
+        Binding("home,g", "jump(0)", "First", show=False, id="diff.first"),
+        Binding("end,G", "jump(-1)", "Last", show=False, id="diff.last"),
+        Binding("left,h", "side('base')", "Base side", show=False, id="diff.base_side"),
+        Binding("right,l", "side('candidate')", "Candidate side", show=False, id="diff.candidate_side"),
+    ]
+
+    @dataclass
+    class SideWanted(Message):
+        side: str  # base | candidate
+
+    @dataclass
+    class Highlighted(Message):
+        row: "CaseRow | None"
+        index: int
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: list[CaseRow] = []
+        self.scores: list[str] = []
+        self.cursor = 0
+
+    def show(self, rows: list[CaseRow], scores: list[str], keep: str | None = None) -> None:
+        self.rows, self.scores = rows, scores
+        index = next((i for i, r in enumerate(rows) if r.key == keep), 0) if keep else 0
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self.cursor = -1
+        self.move_to(index)
+        self.refresh()
+
+    @property
+    def current(self) -> CaseRow | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    # -- moving --------------------------------------------------------------
+
+    def move_to(self, index: int) -> None:
+        if not self.rows:
+            self.cursor = 0
+            self.post_message(self.Highlighted(None, -1))
+            return
+        index = max(0, min(index, len(self.rows) - 1))
+        changed = index != self.cursor
+        self.cursor = index
+        visible = max(1, self.scrollable_content_region.height - 1)
+        top = int(self.scroll_offset.y)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + visible:
+            self.scroll_to(y=index - visible + 1, animate=False)
+        self.refresh()
+        if changed:
+            self.post_message(self.Highlighted(self.current, index))
+
+    def action_side(self, side: str) -> None:
+        self.post_message(self.SideWanted(side))
+
+    def action_move(self, step: int) -> None:
+        self.move_to(self.cursor + step)
+
+    def action_page(self, step: int) -> None:
+        self.move_to(self.cursor + step * max(1, self.scrollable_content_region.height - 2))
+
+    def action_jump(self, where: int) -> None:
+        self.move_to(0 if where == 0 else len(self.rows) - 1)
+
+    def on_click(self, event) -> None:  # a click selects the row under the pointer
+        if event.y >= 1:
+            index = int(self.scroll_offset.y) + event.y - 1
+            if index < len(self.rows):
+                self.move_to(index)
+
+    # -- rendering -------------------------------------------------------------
+
+    def _columns(self, width: int) -> int:
+        return max(10, width - (2 + 11 + 8 * len(self.scores) + 1))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width or self.size.width
+        theme = self.app.current_theme
+        bad, good = theme.error or "red", theme.success or "green"
+        if y == 0:
+            text = Text("  " + "bucket".ljust(11), style="bold")
+            for s in self.scores:
+                text.append(f"{('Δ' + s)[:7]:>7} ", style="bold")
+            text.append("case", style="bold")
+            return self._strip(text, width, Style(bgcolor=theme.panel) if theme.panel else Style())
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= len(self.rows):
+            return Strip.blank(width)
+        r = self.rows[index]
+        glyph = STATUS_GLYPH.get(r.status, " ")
+        colour = bad if r.status == "regressed" else good if r.status == "improved" else ""
+        text = Text.assemble((glyph + " ", colour), ((r.bucket or "–")[:10].ljust(11), ""))
+        for s in self.scores:
+            d = r.deltas.get(s)
+            style = bad if d is not None and d < -1e-9 else good if d is not None and d > 1e-9 else "dim"
+            text.append(f"{'' if d is None else f'{d:+.2f}':>7} ", style=style)
+        flags = ("⇅ " if r.flips else "") + ("! " if r.errors else "")
+        text.append(flags, style=f"bold {theme.warning or 'yellow'}")
+        text.append(f"{r.key[:14]}  ", style="dim")
+        text.append(r.preview)
+        style = Style()
+        if index == self.cursor:
+            style = Style(bgcolor=theme.primary if self.has_focus else (theme.panel or theme.primary),
+                          color=theme.foreground or None, bold=True) if theme.primary else Style(reverse=True)
+        return self._strip(text, width, style)
+
+    def _strip(self, text: Text, width: int, style: Style) -> Strip:
+        text.no_wrap, text.overflow = True, "ellipsis"
+        segments = list(text.render(self.app.console, end=""))
+        strip = Strip(segments).crop_extend(0, width, style)
+        return strip.apply_style(style) if style else strip
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()

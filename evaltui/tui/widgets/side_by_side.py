@@ -1,0 +1,100 @@
+"""The focused case of a diff: base and candidate outputs side by side, the words that
+differ highlighted, each side's scores with rationales and human labels."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from evaltui.tui.render import score_text
+
+if TYPE_CHECKING:
+    from evaltui.store.browse import CaseSide
+
+
+def as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("content"), str):
+        return value["content"]
+    return orjson.dumps(value).decode()
+
+
+class SideBySide(VerticalScroll):
+    DEFAULT_CSS = """
+    SideBySide { height: 8; border-top: solid $panel; padding: 0 1; }
+    SideBySide > Static { height: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.base: CaseSide | None = None
+        self.candidate: CaseSide | None = None
+        self.side = "candidate"
+        self.names = ("base", "candidate")
+
+    def compose(self):
+        yield Static("", id="side-body")
+
+    def show(self, base: CaseSide | None, candidate: CaseSide | None, *, side: str, names: tuple[str, str]) -> None:
+        self.base, self.candidate, self.side, self.names = base, candidate, side, names
+        self.query_one("#side-body", Static).update(self._body())
+
+    def _body(self) -> RenderableType:
+        from evaltui.evals.diffview import word_diff
+
+        theme = self.app.current_theme
+        if self.base is None and self.candidate is None:
+            return Text("no case", style="dim")
+        a = as_text(self.base.outputs[0]) if self.base and self.base.outputs else ""
+        b = as_text(self.candidate.outputs[0]) if self.candidate and self.candidate.outputs else ""
+        left, right = word_diff(a, b)
+        table = Table.grid(expand=True, padding=(0, 1))
+        table.add_column(ratio=1)
+        table.add_column(ratio=1)
+        heads = []
+        for side, name in (("base", self.names[0]), ("candidate", self.names[1])):
+            chosen = side == self.side
+            heads.append(Text(("▶ " if chosen else "  ") + f"{side}: {name}",
+                              style=f"bold {theme.accent or ''}" if chosen else "bold"))
+        table.add_row(*heads)
+        table.add_row(self._runs(left, theme.error or "red", self.base), self._runs(right, theme.success or "green", self.candidate))
+        table.add_row(self._scores(self.base), self._scores(self.candidate))
+        return table
+
+    def _runs(self, runs: list[tuple[str, bool]], colour: str, side: CaseSide | None) -> RenderableType:
+        if side is None or not side.result_ids:
+            return Text("(not in this experiment)", style="dim")
+        text = Text()
+        for piece, changed in runs:
+            text.append(piece, style=f"bold {colour} underline" if changed else "")
+        if side.errors and side.errors[0]:
+            text.append("\nerror: " + side.errors[0].strip().splitlines()[-1], style=f"bold {colour}")
+        return text
+
+    def _scores(self, side: CaseSide | None) -> RenderableType:
+        if side is None or not side.scores:
+            return Text("")
+        parts: list[RenderableType] = []
+        for name, s in side.scores[0].items():
+            label = f" [{s['label']}]" if s.get("label") else ""
+            from evaltui.ingest.records import scorer_key
+
+            human = side.labels.get(scorer_key(name))
+            line = Text.assemble((f"● {name} ", "bold"), score_text(s.get("score")), label,
+                                 (f"  human: {human}" if human else "", "bold"))
+            if len(side.scores) > 1:
+                trials = " ".join(score_text(t.get(name, {}).get("score")) for t in side.scores)
+                line.append(f"  trials {trials}", style="dim")
+            if s.get("rationale") or s.get("error"):
+                line.append("\n  " + (s.get("rationale") or s.get("error") or ""), style="italic")
+            parts.append(line)
+        return Group(*parts)
