@@ -84,7 +84,6 @@ def test_sample_logs_show_the_judge_failing_on_account_and_login(sample_db):
 
 
 def test_label_then_calibrate_and_compare_versions(store):
-    from evaltui.ingest.records import ScoreRow, SpanRow
     from evaltui.scoring.calibrate import calibrate
     from evaltui.scoring.errors import ScorerSetupError
     from evaltui.scoring.labels import add_label

@@ -5,7 +5,6 @@ Real MiniLM, real DuckDB, deterministic (seeded generator, offline judges, offli
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path

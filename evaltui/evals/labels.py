@@ -36,6 +36,23 @@ def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
     return row
 
 
+def save_label(path: Any, lock_timeout: float, target: str, scorer: str, value: str, *,
+               result: bool = False) -> str | None:
+    """Write one human label in a short read-write session (what the app's label keys do):
+    of eval result ``target`` when ``result``, else of log span ``target``. Returns the
+    one-line reason it could not be written, or None."""
+    from evaltui.scoring.labels import add_label
+    from evaltui.store import StoreError
+    from evaltui.store.browse import writing
+
+    try:
+        with writing(path, lock_timeout) as store:
+            (label_result if result else add_label)(store, target, scorer, value)
+    except (StoreError, ScorerSetupError) as exc:
+        return str(exc)
+    return None
+
+
 def result_scale(con: Any, key: str) -> dict[str, float]:
     """label -> score as an eval's scorer used it (e.g. Y=1, N=0)."""
     rows = con.execute(

@@ -24,7 +24,7 @@ from evaltui.ingest.jsonlines import (
     tags_field,
     type_name,
 )
-from evaltui.ingest.records import BadRecord, RecordError, ScoreRow, SpanRow, coerce_score, parse_ts
+from evaltui.ingest.records import BadRecord, RecordError, skip_reason, ScoreRow, SpanRow, coerce_score, parse_ts
 
 FORMAT = "braintrust"
 
@@ -53,11 +53,8 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
         problems: list[str] = []
         try:
             span = _span(item.value, problems)
-        except RecordError as exc:
-            yield BadRecord(str(path), item.line, str(exc))
-            continue
-        except Exception as exc:  # never let one odd record stop the import
-            yield BadRecord(str(path), item.line, f"unreadable record: {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            yield BadRecord(str(path), item.line, skip_reason(exc))
             continue
         yield span
         for reason in problems:

@@ -15,7 +15,7 @@ import re
 from typing import Any, Iterator
 
 from evaltui.ingest.jsonlines import is_chat, looks_like_json, physical_lines, read_text
-from evaltui.ingest.records import BadRecord, RecordError, ScoreRow, SpanRow, coerce_score, parse_ts, stable_id
+from evaltui.ingest.records import BadRecord, RecordError, skip_reason, ScoreRow, SpanRow, coerce_score, parse_ts, stable_id
 
 FORMAT = "csv"
 
@@ -93,11 +93,8 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
         problems: list[str] = []
         try:
             yield _span(dict(zip(roles, row)), start, raw, problems)
-        except RecordError as exc:
-            yield BadRecord(str(path), start, str(exc))
-            continue
-        except Exception as exc:  # never let one odd row stop the import
-            yield BadRecord(str(path), start, f"unreadable row: {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            yield BadRecord(str(path), start, skip_reason(exc, "row"))
             continue
         for reason in problems:
             yield BadRecord(str(path), start, reason)

@@ -26,7 +26,7 @@ from evaltui.ingest.jsonlines import (
     tags_field,
     type_name,
 )
-from evaltui.ingest.records import BadRecord, RecordError, ScoreRow, SpanRow, coerce_score, parse_ts
+from evaltui.ingest.records import BadRecord, RecordError, skip_reason, ScoreRow, SpanRow, coerce_score, parse_ts
 
 FORMAT = "langfuse"
 
@@ -61,10 +61,8 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
             continue
         try:
             yield from _trace(item, str(path))
-        except RecordError as exc:
-            yield BadRecord(str(path), item.line, str(exc))
-        except Exception as exc:  # never let one odd record stop the import
-            yield BadRecord(str(path), item.line, f"unreadable record: {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            yield BadRecord(str(path), item.line, skip_reason(exc))
 
 
 def _trace(item: JsonItem, path: str) -> Iterator[SpanRow | BadRecord]:

@@ -21,7 +21,7 @@ from evaltui.ingest.jsonlines import (
     physical_lines,
     read_text,
 )
-from evaltui.ingest.records import BadRecord, RecordError, SpanRow, parse_ts, stable_id
+from evaltui.ingest.records import BadRecord, RecordError, skip_reason, SpanRow, parse_ts, stable_id
 
 FORMAT = "openai"
 
@@ -50,11 +50,8 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
         raw_line = lines[item.line - 1].rstrip("\r\n") if item.line <= len(lines) else ""
         try:
             spans = _conversation_spans(item.value, item.line, raw_line)
-        except RecordError as exc:
-            yield BadRecord(str(path), item.line, str(exc))
-            continue
-        except Exception as exc:  # never let one odd record stop the import
-            yield BadRecord(str(path), item.line, f"unreadable record: {type(exc).__name__}: {exc}")
+        except Exception as exc:
+            yield BadRecord(str(path), item.line, skip_reason(exc))
             continue
         yield from spans
 

@@ -30,7 +30,7 @@ from evaltui.ingest.jsonlines import (
     require_object,
     type_name,
 )
-from evaltui.ingest.records import BadRecord, RecordError, ScoreRow, SpanRow, coerce_score, parse_ts
+from evaltui.ingest.records import BadRecord, RecordError, skip_reason, ScoreRow, SpanRow, coerce_score, parse_ts
 
 FORMAT = "otel"
 
@@ -121,10 +121,8 @@ def _document(item: JsonItem, path: str) -> Iterator[tuple[SpanRow, str, bool] |
                 problems: list[str] = []
                 try:
                     entry = _span(raw, common, problems)
-                except RecordError as exc:
-                    problems, entry = [str(exc)], None
-                except Exception as exc:  # never let one odd record stop the import
-                    problems, entry = [f"unreadable span: {type(exc).__name__}: {exc}"], None
+                except Exception as exc:
+                    problems, entry = [skip_reason(exc, "span")], None
                 if entry is not None:
                     yield entry
                 if problems:

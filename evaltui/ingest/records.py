@@ -71,6 +71,12 @@ class RecordError(ValueError):
     """Raised inside an importer for a record it cannot read; becomes a BadRecord."""
 
 
+def skip_reason(exc: Exception, what: str = "record") -> str:
+    """Why a record was skipped: a RecordError's own words, else the unexpected error
+    (an importer never lets one odd record stop the import)."""
+    return str(exc) if isinstance(exc, RecordError) else f"unreadable {what}: {type(exc).__name__}: {exc}"
+
+
 def stable_id(*parts: object) -> str:
     """A short id that is the same every time the same content is ingested."""
     h = hashlib.blake2b(digest_size=12)

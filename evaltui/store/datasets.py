@@ -171,7 +171,7 @@ def new_version(
             con.register("_add_arrow", add)
             # An identical record already in the latest version is not re-added.
             con.execute(
-                f"""
+                """
                 CREATE OR REPLACE TEMP TABLE _add AS
                 SELECT a.* FROM _add_arrow a
                 WHERE NOT EXISTS (
@@ -212,7 +212,7 @@ def new_version(
             return None
         if added:
             con.execute(
-                f"""
+                """
                 INSERT INTO dataset_records
                     (dataset_id, record_id, added_version, removed_version, input, expected, metadata,
                      tags, bucket, origin_span_id, created)

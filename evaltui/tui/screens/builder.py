@@ -21,7 +21,7 @@ from evaltui.tui.widgets.candidate_table import CandidateTable, mark_style
 from evaltui.tui.widgets.record_preview import RecordPreview
 
 if TYPE_CHECKING:
-    from evaltui.curation.builder import Candidates, Marks
+    from evaltui.curation.builder import Candidates
 
 
 class BuilderScreen(DataScreen):

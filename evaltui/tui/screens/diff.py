@@ -310,16 +310,11 @@ class DiffScreen(DataScreen):
 
     @work(thread=True, exclusive=False, group="diff-label", exit_on_error=False)
     def write_label(self, path: Any, key: str, result_id: str, scorer: str, value: str) -> None:
-        from evaltui.evals.labels import label_result
-        from evaltui.scoring.errors import ScorerSetupError
-        from evaltui.store import StoreError
-        from evaltui.store.browse import writing
+        from evaltui.evals.labels import save_label
 
-        try:
-            with writing(path, self.app.lock_timeout) as store:
-                label_result(store, result_id, scorer, value)
-        except (StoreError, ScorerSetupError) as exc:
-            self.post_message(self.Failed(str(exc)))
+        error = save_label(path, self.app.lock_timeout, result_id, scorer, value, result=True)
+        if error:
+            self.post_message(self.Failed(error))
             return
         self.post_message(self.Labelled(key, scorer, value))
 

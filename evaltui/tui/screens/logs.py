@@ -12,7 +12,6 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
-from evaltui.tui.render import plural
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.filter_bar import FilterBar
 from evaltui.tui.widgets.span_table import SpanTable

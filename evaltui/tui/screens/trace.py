@@ -171,16 +171,11 @@ class TraceScreen(DataScreen):
 
     @work(thread=True, exclusive=False, group="trace-label", exit_on_error=False)
     def write_label(self, path: Any, target: str, scorer: str, value: str) -> None:
-        from evaltui.scoring.errors import ScorerSetupError
-        from evaltui.scoring.labels import add_label
-        from evaltui.store import StoreError
-        from evaltui.store.browse import writing
+        from evaltui.evals.labels import save_label
 
-        try:
-            with writing(path, self.app.lock_timeout) as store:
-                add_label(store, target, scorer, value)
-        except (StoreError, ScorerSetupError) as exc:
-            self.post_message(self.Failed(str(exc)))
+        error = save_label(path, self.app.lock_timeout, target, scorer, value)
+        if error:
+            self.post_message(self.Failed(error))
             return
         self.post_message(self.Labelled(target, scorer, value))
 
