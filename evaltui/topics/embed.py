@@ -58,6 +58,12 @@ def load_model(model: str = DEFAULT_MODEL) -> Any:
         else:
             location = model
         try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # "Loading weights" bars would break the CLI's output
+        except ImportError:
+            pass
+        try:
             loaded = SentenceTransformer(location, device="cpu")
         except Exception as exc:  # noqa: BLE001 - any load failure is one line for the user
             raise EmbeddingError(f"cannot load embedding model {model!r}: {str(exc).splitlines()[0]}") from None
