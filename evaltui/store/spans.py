@@ -168,18 +168,26 @@ def merge_stage(con: duckdb.DuckDBPyConnection, source: str) -> MergeResult:
 
 
 def _merge_scores(con: duckdb.DuckDBPyConnection) -> int:
+    # The trace of each score: given by the importer, else looked up from its span.
+    unrooted = con.execute("SELECT count(*) FROM _stage_scores WHERE root_id IS NULL").fetchall()[0][0]
+    trace = "coalesce(s.root_id, sp.root_id)" if unrooted else "s.root_id"
+    lookup = "LEFT JOIN spans sp ON sp.id = s.target_id" if unrooted else ""
+    drop_temp(con, "_scored", "_new_scores")
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _new_scores AS
-        WITH staged AS (
-            SELECT {SCORE_ID_SQL} AS id, s.*,
-                   coalesce(s.root_id, sp.root_id) AS trace_id
-            FROM _stage_scores s LEFT JOIN spans sp ON sp.id = s.target_id
-        )
-        SELECT DISTINCT ON (st.id) st.* FROM staged st
-        WHERE NOT EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)
-        """
+        f"CREATE TEMP VIEW _scored AS SELECT {SCORE_ID_SQL} AS id, s.*, {trace} AS trace_id "
+        f"FROM _stage_scores s {lookup}"
     )
+    staged, distinct, present = con.execute(
+        "SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)) "
+        "FROM _scored st"
+    ).fetchall()[0]
+    if staged == distinct and not present:
+        con.execute("CREATE TEMP VIEW _new_scores AS SELECT * FROM _scored")  # all new: no copy
+    else:
+        con.execute(
+            "CREATE TEMP TABLE _new_scores AS SELECT DISTINCT ON (st.id) st.* FROM _scored st "
+            "WHERE NOT EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)"
+        )
     con.execute(
         f"""
         INSERT INTO scores BY NAME
@@ -194,5 +202,5 @@ def _merge_scores(con: duckdb.DuckDBPyConnection) -> int:
     added = con.execute("SELECT count(*) FROM _new_scores").fetchall()[0][0]
     if added:
         refresh_rollup(con, "SELECT DISTINCT trace_id FROM _new_scores WHERE trace_id IS NOT NULL")
-    con.execute("DROP TABLE IF EXISTS _new_scores")
+    drop_temp(con, "_new_scores", "_scored")
     return added
