@@ -219,3 +219,36 @@ def test_cli_killed_with_sigkill_then_resumed_loses_and_duplicates_nothing(tmp_p
     keys = [(r["record_id"], r["trial"]) for r in final]
     assert len(keys) == len(set(keys)) == 40
     assert all(r["scores"]["doubled"]["score"] == 1.0 for r in final)
+
+
+def test_write_results_skips_results_already_stored_with_their_scores(tmp_path):
+    from datetime import datetime
+
+    from evaltui.store import Store
+    from evaltui.store import experiments as exp_store
+
+    with Store(tmp_path / "w.duckdb") as store:
+        exp = exp_store.create_experiment(store, project="p", name="w", dataset_id=None, dataset_version=None,
+                                          base_experiment_id=None, trial_count=1, task={}, metadata={})
+
+        def result(case: str, output: object) -> tuple[dict, dict]:
+            rid = exp_store.result_id(exp["id"], case, 0)
+            row = {"id": rid, "experiment_id": exp["id"], "case_id": case, "record_id": None, "trial": 0,
+                   "input": json.dumps(case), "expected": None, "output": json.dumps(output), "metadata": "{}",
+                   "tags": ["t1", "t2"], "bucket": None, "error": None, "duration_s": 0.5, "metrics": "{}",
+                   "created": datetime(2026, 1, 1)}
+            score = {"result_id": rid, "experiment_id": exp["id"], "scorer": "s", "scorer_key": "s", "score": 1.0,
+                     "label": "A", "rationale": "ok", "error": None, "metadata": '{"k": 1}'}
+            return row, score
+
+        a, b, c = result("a", {"x": 1}), result("b", [1, 2]), result("c", None)
+        assert exp_store.write_results(store, [a[0], b[0], a[0]], [a[1], b[1], a[1]]) == 2  # a twice in the batch
+        assert exp_store.write_results(store, [a[0], c[0]], [a[1], c[1]]) == 1  # a already stored
+        assert exp_store.write_results(store, [], []) == 0
+        rows = {r["case_id"]: r for r in exp_store.load_results(store, exp["id"])}
+        assert sorted(rows) == ["a", "b", "c"]
+        assert rows["a"]["output"] == {"x": 1} and rows["b"]["output"] == [1, 2] and rows["c"]["output"] is None
+        assert rows["a"]["tags"] == ["t1", "t2"] and rows["a"]["expected"] is None
+        assert rows["a"]["scores"]["s"] == {"score": 1.0, "label": "A", "rationale": "ok", "error": None}
+        n = store.con.execute("SELECT count(*) FROM result_scores").fetchall()[0][0]
+        assert n == 3  # one score per stored result, never twice

@@ -160,3 +160,22 @@ def test_not_configured_says_what_to_do():
     with pytest.raises(LLMError) as err:
         LLMClient.from_settings(settings(openai_base_url=None, openai_api_key=None))
     assert err.value.kind == "not_configured" and "OPENAI_BASE_URL" in str(err.value)
+
+
+def test_prefetched_misses_are_answered_without_a_query_and_flush_counts_new_rows(db_path):
+    from evaltui.store import Store
+
+    with Store(db_path) as store:
+        cache = LLMCache(store.con)
+        cache.put("k1", "m", {"model": "m"}, '{"r": 1}', 1, 1)
+        assert cache.flush() == 1
+        assert cache.prefetch(["k1", "k2"]) == 1
+        # k2 was looked up with its batch: a get() must not query the table again
+        store.con.execute("INSERT INTO llm_cache (key, model, response) VALUES ('k2', 'm', '{\"r\": 2}')")
+        assert cache.get("k1") == '{"r": 1}' and cache.get("k2") is None
+        assert cache.get("k3") is None  # not in the batch: looked up
+        cache.put("k2", "m", {"model": "m"}, '{"r": 2}', 1, 1)
+        assert cache.get("k2") == '{"r": 2}'  # this process's own buffered reply wins
+        cache.put("k4", "m", {"model": "m"}, '{"r": 4}', 1, 1)
+        assert cache.flush() == 1  # k2 was already stored: only k4 is new
+        assert store.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0] == 3

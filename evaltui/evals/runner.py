@@ -35,7 +35,8 @@ from evaltui.evals.cases import Case, assign_ids, resolve_data, to_case
 from evaltui.evals.hooks import EvalHooks
 from evaltui.evals.summary import EvalResult, EvalResultWithSummary, render, summarize
 from evaltui.llm.client import redact_configured
-from evaltui.scoring.protocol import ScorerError, run_scorer, scorer_name
+from evaltui.ingest.records import scorer_key
+from evaltui.scoring.protocol import BoundScorer, ScorerError, bind_scorer, scorer_name
 from evaltui.store import experiments as exp_store
 from evaltui.store.db import Store, StoreError
 
@@ -272,6 +273,7 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
     queue: asyncio.Queue[tuple[Case, int]] = asyncio.Queue()
     for pair in pairs:
         queue.put_nowait(pair)
+    scorers = [bind_scorer(s) for s in ev.scores]
     takes_hooks = _takes_hooks(ev.task)
     task_is_async = _is_async(ev.task)
     loop = asyncio.get_running_loop()
@@ -290,20 +292,29 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
         deadline = None if ev.timeout is None else loop.time() + ev.timeout
         output = error = None
         try:
-            async with asyncio.timeout_at(deadline):
+            if deadline is None:
                 output = await call_task(case, hooks)
+            else:
+                async with asyncio.timeout_at(deadline):
+                    output = await call_task(case, hooks)
         except TimeoutError:
-            error = f"TimeoutError: the task did not finish within {ev.timeout:g} s"
+            if deadline is None:  # the task's own TimeoutError, not our time limit
+                error = redact_configured(traceback.format_exc())
+            else:
+                error = f"TimeoutError: the task did not finish within {ev.timeout:g} s"
         except Exception:
             error = redact_configured(traceback.format_exc())  # an endpoint's error may repeat the key
         duration = time.perf_counter() - started
         rid = exp_store.result_id(experiment["id"], case.case_id, trial)
         score_rows: list[dict[str, Any]] = []
         if error is None:
-            outcomes = await asyncio.gather(*(_score(s, case, hooks, output, deadline) for s in ev.scores))
-            for scorer, outcome in zip(ev.scores, outcomes):
+            if len(scorers) == 1:
+                outcomes = [await _score(scorers[0], case, hooks, output, deadline)]
+            else:
+                outcomes = await asyncio.gather(*(_score(s, case, hooks, output, deadline) for s in scorers))
+            for scorer, outcome in zip(scorers, outcomes):
                 if isinstance(outcome, str):
-                    score_rows.append(_score_row(rid, experiment["id"], scorer_name(scorer), None, outcome))
+                    score_rows.append(_score_row(rid, experiment["id"], scorer.name, None, outcome))
                 else:
                     score_rows.extend(_score_row(rid, experiment["id"], s.name, s, None) for s in outcome)
         try:
@@ -344,12 +355,13 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
     return results
 
 
-async def _score(scorer: Any, case: Case, hooks: EvalHooks, output: Any, deadline: float | None) -> Any:
+async def _score(scorer: BoundScorer, case: Case, hooks: EvalHooks, output: Any, deadline: float | None) -> Any:
     """A list of Scores, or the error text of this scorer."""
     try:
+        if deadline is None:
+            return await scorer(input=case.input, output=output, expected=hooks.expected, metadata=hooks.metadata)
         async with asyncio.timeout_at(deadline):
-            return await run_scorer(scorer, input=case.input, output=output, expected=hooks.expected,
-                                    metadata=hooks.metadata)
+            return await scorer(input=case.input, output=output, expected=hooks.expected, metadata=hooks.metadata)
     except TimeoutError:
         return "TimeoutError: the case ran out of time before this scorer finished"
     except ScorerError as exc:
@@ -358,11 +370,12 @@ async def _score(scorer: Any, case: Case, hooks: EvalHooks, output: Any, deadlin
         return redact_configured(f"{type(exc).__name__}: {exc}")
 
 
-def _score_row(result_id: str, experiment_id: str, name: str, score: Any, error: str | None) -> dict[str, Any]:
-    from evaltui.ingest.records import scorer_key
+_scorer_key = functools.lru_cache(maxsize=1024)(scorer_key)
 
+
+def _score_row(result_id: str, experiment_id: str, name: str, score: Any, error: str | None) -> dict[str, Any]:
     return {
-        "result_id": result_id, "experiment_id": experiment_id, "scorer": name, "scorer_key": scorer_key(name),
+        "result_id": result_id, "experiment_id": experiment_id, "scorer": name, "scorer_key": _scorer_key(name),
         "score": None if score is None else score.score, "label": None if score is None else score.label,
         "rationale": None if score is None else score.rationale, "error": error,
         "metadata": dumps(score.metadata if score is not None else {}),

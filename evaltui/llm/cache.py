@@ -34,7 +34,9 @@ class LLMCache:
     """Cached replies in the store's ``llm_cache`` table.
 
     ``get`` looks in the unflushed buffer, then the table; ``put`` buffers, and the
-    buffer is written every ``flush_every`` replies and on ``flush()``.
+    buffer is written every ``flush_every`` replies and on ``flush()``. After
+    ``prefetch(keys)``, a key of that batch is answered from memory either way: a hit
+    from the batch, a miss without a query (the batch's one query found no reply).
     """
 
     def __init__(self, con: Any, *, flush_every: int = 64) -> None:
@@ -42,6 +44,7 @@ class LLMCache:
         self.flush_every = flush_every
         self._pending: dict[str, dict[str, Any]] = {}
         self._prefetched: dict[str, str] = {}
+        self._prefetched_misses: set[str] = set()
         self._lock = threading.Lock()
 
     def prefetch(self, keys: list[str]) -> int:
@@ -50,6 +53,7 @@ class LLMCache:
         found = self.get_many(keys)
         with self._lock:
             self._prefetched = found
+            self._prefetched_misses = {k for k in keys if k not in found}
         return len(found)
 
     def get(self, key: str) -> str | None:
@@ -60,6 +64,8 @@ class LLMCache:
             row = self._pending.get(key)
             if row is not None:
                 return row["response"]
+            if key in self._prefetched_misses:  # looked up with its batch: not there
+                return None
             found = self.con.execute("SELECT response FROM llm_cache WHERE key = ?", [key]).fetchall()
         return found[0][0] if found else None
 
@@ -104,19 +110,18 @@ class LLMCache:
             table = pa.Table.from_pylist(rows, schema=_ARROW)
             self.con.register("_cache_rows", table)
             try:
-                before = self.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0]
-                self.con.execute(
-                    "INSERT OR IGNORE INTO llm_cache BY NAME SELECT DISTINCT ON (key) * FROM _cache_rows"
-                )
-                after = self.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0]
+                added = len(self.con.execute(
+                    "INSERT OR IGNORE INTO llm_cache BY NAME SELECT DISTINCT ON (key) * FROM _cache_rows RETURNING key"
+                ).fetchall())
             finally:
                 self.con.unregister("_cache_rows")
-        return after - before
+        return added
 
     def clear(self, model: str | None = None) -> int:
         """Forget cached replies (of one model, or all); returns how many."""
         self.flush()
-        self._prefetched = {}
+        with self._lock:
+            self._prefetched, self._prefetched_misses = {}, set()
         where, params = ("WHERE model = ?", [model]) if model else ("", [])
         n = self.con.execute(f"SELECT count(*) FROM llm_cache {where}", params).fetchall()[0][0]
         self.con.execute(f"DELETE FROM llm_cache {where}", params).fetchall()

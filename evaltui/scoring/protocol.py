@@ -46,16 +46,6 @@ def scorer_name(scorer: Any) -> str:
     return type(scorer).__name__ if not inspect.isfunction(scorer) else "scorer"
 
 
-def _accepted_kwargs(fn: Callable[..., Any], values: dict[str, Any]) -> dict[str, Any]:
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return dict(values)
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return dict(values)
-    return {k: v for k, v in values.items() if k in params}
-
-
 def _to_scores(result: Any, default_name: str) -> list[Score]:
     if result is None:
         return []
@@ -103,6 +93,58 @@ def _checked(score: Score) -> Score:
     return score
 
 
+class BoundScorer:
+    """A scorer with its calling convention worked out once (name, sync or async, which
+    arguments it declares), for runners that call it per case: ``await bound(input=...)``
+    behaves as ``run_scorer(scorer, input=...)`` without inspecting the signature again."""
+
+    __slots__ = ("scorer", "name", "_fn", "_mode", "_accepts")
+
+    def __init__(self, scorer: Any) -> None:
+        self.scorer = scorer
+        self.name = scorer_name(scorer)
+        eval_async = getattr(scorer, "eval_async", None)
+        if eval_async is not None and callable(eval_async):
+            self._fn, self._mode = eval_async, "await"
+        elif inspect.iscoroutinefunction(scorer) or inspect.iscoroutinefunction(getattr(scorer, "__call__", None)):
+            self._fn, self._mode = scorer, "await"
+        else:
+            self._fn, self._mode = scorer, "thread"
+        self._accepts = _accepted_names(self._fn)
+
+    async def __call__(self, *, input: Any = None, output: Any = None, expected: Any = None,
+                       metadata: dict[str, Any] | None = None) -> list[Score]:
+        values = {"input": input, "output": output, "expected": expected, "metadata": metadata or {}}
+        kwargs = values if self._accepts is None else {k: values[k] for k in self._accepts}
+        try:
+            if self._mode == "await":
+                result = await self._fn(**kwargs)
+            else:
+                result = await asyncio.to_thread(self._fn, **kwargs)
+                if inspect.isawaitable(result):
+                    result = await result
+        except ScorerError:
+            raise
+        except Exception as exc:  # a scorer's own failure marks that scorer only
+            raise ScorerError(f"{self.name}: {type(exc).__name__}: {exc}") from exc
+        return _to_scores(result, self.name)
+
+
+def _accepted_names(fn: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The protocol arguments ``fn`` declares, in order; None when it takes them all."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return tuple(k for k in ARGUMENTS if k in params)
+
+
+def bind_scorer(scorer: Any) -> BoundScorer:
+    return scorer if isinstance(scorer, BoundScorer) else BoundScorer(scorer)
+
+
 async def run_scorer(
     scorer: Any,
     *,
@@ -112,20 +154,4 @@ async def run_scorer(
     metadata: dict[str, Any] | None = None,
 ) -> list[Score]:
     """Call ``scorer`` per the protocol; raises ScorerError (with the reason) on failure."""
-    values = {"input": input, "output": output, "expected": expected, "metadata": metadata or {}}
-    name = scorer_name(scorer)
-    try:
-        eval_async = getattr(scorer, "eval_async", None)
-        if eval_async is not None and callable(eval_async):
-            result = await eval_async(**_accepted_kwargs(eval_async, values))
-        elif inspect.iscoroutinefunction(scorer) or inspect.iscoroutinefunction(getattr(scorer, "__call__", None)):
-            result = await scorer(**_accepted_kwargs(scorer, values))
-        else:
-            result = await asyncio.to_thread(scorer, **_accepted_kwargs(scorer, values))
-            if inspect.isawaitable(result):
-                result = await result
-    except ScorerError:
-        raise
-    except Exception as exc:  # a scorer's own failure marks that scorer only
-        raise ScorerError(f"{name}: {type(exc).__name__}: {exc}") from exc
-    return _to_scores(result, name)
+    return await bind_scorer(scorer)(input=input, output=output, expected=expected, metadata=metadata)
