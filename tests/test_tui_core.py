@@ -114,6 +114,20 @@ def test_topic_overview_counts_failing_share_and_trend(browse_db: Path) -> None:
         assert means["login"] == pytest.approx(0.5)
 
 
+def test_topic_sizes_come_first_and_agree_with_the_overview(browse_db: Path) -> None:
+    from evaltui.store.browse import reading, topic_overview, topic_sizes
+
+    with reading(browse_db) as store:
+        sizes, full = topic_sizes(store), topic_overview(store)
+    assert not sizes.complete and full.complete
+    assert sizes.scorers == full.scorers and sizes.days == full.days
+    conversations = [t.conversations for t in sizes.topics]
+    assert conversations == sorted(conversations, reverse=True)  # largest first until ranked
+    by_topic = {t.topic: t for t in full.topics}
+    assert {t.topic: (t.conversations, t.daily) for t in sizes.topics} == {
+        k: (t.conversations, t.daily) for k, t in by_topic.items()}
+
+
 def test_load_trace_has_turn_scores_labels_and_rationales(tmp_path: Path) -> None:
     from evaltui.demo.generate import iter_spans, write_jsonl as write_spans
     from evaltui.ingest import ingest_file

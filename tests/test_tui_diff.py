@@ -107,6 +107,25 @@ async def test_open_a_diff_step_to_the_worst_regression_and_filter(diff_db: Path
         await pilot.press("escape")
 
 
+async def test_stepping_shows_each_case_from_details_fetched_a_window_at_a_time(diff_db: Path) -> None:
+    from evaltui.store.browse import case_detail, case_details, reading
+    from evaltui.tui.widgets.case_list import CaseList
+
+    app = make_app(diff_db)
+    async with app.run_test(size=(110, 34)) as pilot:
+        screen = await open_diff(app, pilot)
+        cases = screen.query_one(CaseList)
+        keys = [r.key for r in cases.rows]
+        with reading(diff_db) as store:  # the batch says what one-by-one says
+            assert case_details(store, screen.data.base_id, keys) == {
+                k: case_detail(store, screen.data.base_id, k) for k in keys}
+        for i in range(1, 6):
+            await pilot.press("n")
+            await until(pilot, lambda: screen.detail is not None and screen.detail[0] == cases.current.key)
+            assert cases.cursor == i
+            assert screen.detail[2].input == cases.current.preview or cases.current.preview in str(screen.detail[2].input)
+
+
 async def test_label_three_cases_in_the_diff_and_watch_kappa_change(diff_db: Path) -> None:
     from evaltui.tui.screens.calibration import CalibrationScreen
     from evaltui.tui.widgets.calibration_table import CalibrationTable

@@ -70,7 +70,8 @@ async def test_topic_to_filtered_logs_to_trace_and_back(sample_db: Path) -> None
 
     app = make_app(sample_db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.screen.query_one(TopicTable).row_count == 6)
+        await until(pilot, lambda: app.screen.query_one(TopicTable).row_count == 6
+                    and app.screen.query_one(TopicTable).overview.complete)
         first = app.screen.query_one(TopicTable).current
         assert first is not None and first.failing == max(t.failing for t in app.screen.query_one(TopicTable).overview.topics)
         await pilot.press("down")

@@ -90,7 +90,9 @@ async def test_panes(snapshot_dir: Path, monkeypatch: pytest.MonkeyPatch, size: 
     w, h = size
     app = make_app(snapshot_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
-        await until(pilot, lambda: app.screen.query_one(TopicTable).row_count == 4)
+        # Sizes show first; the picture is of the full overview (scores, failing shares).
+        await until(pilot, lambda: app.screen.query_one(TopicTable).row_count == 4
+                    and app.screen.query_one(TopicTable).overview.complete)
         await pilot.pause(0.1)
         check(app, f"topics_{w}x{h}")
 

@@ -19,9 +19,8 @@ import orjson
 
 from evaltui.output import preview
 from evaltui.store.db import Store, StoreError
-from evaltui.store.experiments import CURRENT_SCORES_SQL
 from evaltui.store.filters import compile_filter, field_names
-from evaltui.store.logs import Cursor, _run, count, next_cursor, query_page
+from evaltui.store.logs import Cursor, _run, count, next_cursor, query_rows
 from evaltui.store.scores import scorer_keys
 
 UNASSIGNED = "(unassigned)"
@@ -134,19 +133,19 @@ def fetch_page(
 ) -> SpanPage:
     """``limit`` rows after ``after`` (or, with ``backward``, before it; the last page
     when ``after`` is None), each with its own cursor for paging and next/previous."""
-    table = query_page(
+    raws = query_rows(
         store, where, limit=limit + 1, after=after, roots_only=roots_only,
         sort=sort, descending=descending, backward=backward,
     )
-    extra = table.num_rows > limit
+    extra = len(raws) > limit
     if extra:  # the look-ahead row tells whether there is more; drop it
-        table = table.slice(1, limit) if backward else table.slice(0, limit)
+        raws = raws[1:] if backward else raws[:limit]
     rows = []
-    for i, raw in enumerate(table.to_pylist()):
+    for raw in raws:
         rows.append(
             SpanRow(
                 id=raw["id"], root_id=raw["root_id"], ts=raw["ts"], topic=raw["topic"],
-                preview=preview(raw["input"], 200), scores=dict(raw["scores"] or []),
+                preview=preview(raw["input"], 200), scores=dict(raw["scores"] or {}),
                 cursor=Cursor(raw["ts"], raw["id"], raw.get("sort_value")),
             )
         )
@@ -215,6 +214,40 @@ class TopicOverview:
     thresholds: dict[str, float]
     days: list[date]
     topics: list[TopicRow]  # sorted by where it hurts: most failing conversations first
+    complete: bool = True  # False: sizes and daily volume only (``topic_sizes``), scores to come
+
+
+def topic_sizes(
+    store: Store,
+    threshold: Callable[[str], float] = lambda _key: 0.5,
+    where: str | None = None,
+) -> TopicOverview:
+    """The cheap part of ``topic_overview``: each topic's conversations and daily volume,
+    largest first, without scores (``complete`` is False). One scan of the root spans,
+    so a browser can show the topics while the scores are aggregated."""
+    compiled = compile_filter(where)
+    keys = scorers(store)
+    sql = f"""
+        SELECT coalesce(s.topic, '{UNASSIGNED}') AS topic, CAST(s.ts AS DATE) AS day, count(*) AS n
+        FROM {compiled.from_sql}
+        WHERE s.parent_id IS NULL AND ({compiled.where})
+        GROUP BY ALL
+    """
+    result = _run(store.con, sql, [*compiled.join_params, *compiled.params], where).fetchall()
+    days = _day_range({d for _, d, _ in result if d is not None})
+    index = {d: i for i, d in enumerate(days)}
+    sizes: dict[str, int] = {}
+    daily: dict[str, list[int]] = {}
+    for topic, day, n in result:
+        sizes[topic] = sizes.get(topic, 0) + n
+        per_day = daily.setdefault(topic, [0] * len(days))
+        if day is not None:
+            per_day[index[day]] += n
+    rows = [
+        TopicRow(t, n, 0, {k: None for k in keys}, {k: None for k in keys}, daily[t], [0] * len(days))
+        for t, n in sorted(sizes.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return TopicOverview(keys, {k: float(threshold(k)) for k in keys}, days, rows, complete=False)
 
 
 def topic_overview(
@@ -428,6 +461,13 @@ def topic_names(store: Store, limit: int = 500) -> list[str]:
 # -- experiments and diffs -------------------------------------------------------------
 
 
+def _current_scores() -> str:
+    # Imported here: evaltui.store.experiments loads pyarrow, which the first frame does not need.
+    from evaltui.store.experiments import CURRENT_SCORES_SQL
+
+    return CURRENT_SCORES_SQL
+
+
 def experiments(store: Store) -> list[dict[str, Any]]:
     """Every experiment, newest first: dataset (version), task, status, results, errors, means."""
     from evaltui.store.experiments import list_experiments
@@ -455,7 +495,7 @@ def run_progress(store: Store, experiment_id: str) -> dict[str, Any]:
         "SELECT count(*), count(*) FILTER (WHERE error IS NOT NULL) FROM experiment_results WHERE experiment_id = ?",
         [experiment_id]).fetchall()[0]
     means = store.con.execute(
-        f"SELECT scorer, avg(score) FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ? AND score IS NOT NULL "
+        f"SELECT scorer, avg(score) FROM ({_current_scores()}) WHERE experiment_id = ? AND score IS NOT NULL "
         "GROUP BY scorer ORDER BY scorer", [experiment_id]).fetchall()
     return {"done": done, "errors": errors, "means": dict(means)}
 
@@ -485,7 +525,7 @@ def _lean_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
         "SELECT id, record_id, trial, bucket, input, error FROM experiment_results WHERE experiment_id = ? "
         "ORDER BY created, case_id, trial", [experiment_id]).fetchall()
     scores = store.con.execute(
-        f"SELECT result_id, scorer, score FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ?", [experiment_id]).fetchall()
+        f"SELECT result_id, scorer, score FROM ({_current_scores()}) WHERE experiment_id = ?", [experiment_id]).fetchall()
     by_result: dict[str, dict[str, Any]] = {}
     for rid, scorer, score in scores:
         by_result.setdefault(rid, {})[scorer] = {"score": score}
@@ -508,21 +548,54 @@ class CaseSide:
 
 def case_detail(store: Store, experiment_id: str, key: str) -> CaseSide:
     """The results of case ``key`` (a record id or an input hash) in one experiment."""
+    return case_details(store, experiment_id, [key])[key]
+
+
+def case_details(store: Store, experiment_id: str, keys: list[str]) -> dict[str, CaseSide]:
+    """``case_detail`` for many cases in three queries (a reviewer's neighbouring cases)."""
+    wanted = list(dict.fromkeys(keys))
+    out = {k: CaseSide([], [], [], []) for k in wanted}
+    if not wanted:
+        return out
     rows = store.con.execute(
-        "SELECT id, output, error, expected, input FROM experiment_results "
-        "WHERE experiment_id = ? AND (record_id = ? OR case_id = ?) ORDER BY trial",
-        [experiment_id, key, key]).fetchall()
-    side = CaseSide([r[0] for r in rows], [_json(r[1]) for r in rows], [r[2] for r in rows], [])
-    if rows:
-        side.expected, side.input = _json(rows[0][3]), _json(rows[0][4])
-    for rid in side.result_ids:
-        scores = store.con.execute(
-            f"SELECT scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) WHERE result_id = ? ORDER BY scorer",
-            [rid]).fetchall()
-        side.scores.append({n: {"score": sc, "label": lb, "rationale": ra, "error": er} for n, sc, lb, ra, er in scores})
-    if side.result_ids:
-        side.labels = human_labels(store, side.result_ids[0])
-    return side
+        "SELECT id, output, error, expected, input, record_id, case_id FROM experiment_results "
+        "WHERE experiment_id = ? AND (list_contains(?, record_id) OR list_contains(?, case_id)) ORDER BY trial, id",
+        [experiment_id, wanted, wanted]).fetchall()
+    first_ids: dict[str, str] = {}
+    for rid, output, error, expected, inp, record_id, case_id in rows:
+        for k in dict.fromkeys(x for x in (record_id, case_id) if x in out):
+            side = out[k]
+            if not side.result_ids:
+                side.expected, side.input = _json(expected), _json(inp)
+                first_ids[rid] = k
+            side.result_ids.append(rid)
+            side.outputs.append(_json(output))
+            side.errors.append(error)
+    all_ids = [rid for side in out.values() for rid in side.result_ids]
+    scores: dict[str, dict[str, dict[str, Any]]] = {}
+    for rid, name, sc, lb, ra, er in store.con.execute(
+            f"SELECT result_id, scorer, score, label, rationale, error FROM ({_current_scores()}) "
+            "WHERE list_contains(?, result_id) ORDER BY result_id, scorer", [all_ids]).fetchall():
+        scores.setdefault(rid, {})[name] = {"score": sc, "label": lb, "rationale": ra, "error": er}
+    labels = _human_labels(store, list(first_ids))
+    for k, side in out.items():
+        side.scores = [scores.get(rid, {}) for rid in side.result_ids]
+        if side.result_ids:
+            side.labels = labels.get(side.result_ids[0], {})
+    return out
+
+
+def _human_labels(store: Store, target_ids: list[str]) -> dict[str, dict[str, str | None]]:
+    out: dict[str, dict[str, str | None]] = {}
+    if not target_ids:
+        return out
+    rows = store.con.execute(
+        "SELECT target_id, scorer_key, arg_max(coalesce(label, CAST(score AS VARCHAR)), created) FROM scores "
+        "WHERE list_contains(?, target_id) AND source = 'human' GROUP BY target_id, scorer_key "
+        "ORDER BY target_id, scorer_key", [target_ids]).fetchall()
+    for target, key, label in rows:
+        out.setdefault(target, {})[key] = label
+    return out
 
 
 def human_labels(store: Store, target_id: str) -> dict[str, str | None]:
@@ -549,7 +622,7 @@ def result_trace(store: Store, result_id: str) -> Trace | None:
     root = TraceSpan(rid, None, exp_name, "result", created, _json(inp), _json(out), _json(exp), err,
                      metadata, list(tags or []), _json(metrics) or {})
     for scorer, score, label, rationale, error in store.con.execute(
-            f"SELECT scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) WHERE result_id = ? ORDER BY scorer",
+            f"SELECT scorer, score, label, rationale, error FROM ({_current_scores()}) WHERE result_id = ? ORDER BY scorer",
             [rid]).fetchall():
         from evaltui.ingest.records import scorer_key
 
@@ -573,9 +646,9 @@ def trace_label_targets(store: Store, root_id: str) -> dict[str, list[str]]:
 
 
 __all__ = [
-    "SpanPage", "SpanRow", "Trace", "TraceSpan", "ScoreDetail", "TopicOverview", "TopicRow",
+    "SpanPage", "SpanRow", "Trace", "TraceSpan", "ScoreDetail", "TopicOverview", "TopicRow", "topic_sizes",
     "completion_words", "data_stamp", "fetch_page", "load_trace", "neighbour", "next_cursor",
     "reading", "scorers", "topic_filter", "topic_names", "topic_overview", "total", "writing",
-    "experiments", "datasets_overview", "run_progress", "DiffData", "load_diff", "CaseSide", "case_detail",
+    "experiments", "datasets_overview", "run_progress", "DiffData", "load_diff", "CaseSide", "case_detail", "case_details",
     "human_labels", "result_trace", "trace_label_targets",
 ]

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from evaltui.store.db import Store, StoreError
 from evaltui.ingest.records import scorer_key
 from evaltui.store.filters import CompiledFilter, FilterError, compile_filter
 from evaltui.store.scores import scorer_keys
+
+if TYPE_CHECKING:  # pyarrow (and numpy) load only for callers that want Arrow
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,29 @@ def query_page(
         backward=backward,
     )
     return _run(store.con, sql, params, where, arrow=True)
+
+
+def query_rows(
+    store: Store,
+    where: str | None = None,
+    *,
+    limit: int = 50,
+    after: Cursor | None = None,
+    roots_only: bool = True,
+    sort: str = "ts",
+    descending: bool = True,
+    backward: bool = False,
+) -> list[dict[str, Any]]:
+    """``query_page`` as plain dicts (``scores`` a dict), without loading pyarrow: what an
+    interactive browser wants for its first page."""
+    compiled = compile_filter(where)
+    sql, params = page_sql(
+        compiled, roots_only=roots_only, after=after, limit=limit, sort=sort, descending=descending,
+        backward=backward,
+    )
+    cur = _run(store.con, sql, params, where)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def next_cursor(page: pa.Table, row: int | None = None) -> Cursor | None:

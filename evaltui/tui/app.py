@@ -90,6 +90,7 @@ class EvalApp(App):
         self.eval_paths = [Path(p) for p in eval_paths] if eval_paths is not None else [Path("examples")]
         self.runs: dict[str, Any] = {}  # experiment name -> evaltui.evals.launch.Run
         self.resume_runs = resume_runs
+        self._looked_for_runs = False
         super().__init__()
         self.sub_title = str(self.db_path)
         loaded = load_themes(settings.themes_dir)
@@ -111,6 +112,15 @@ class EvalApp(App):
         self._stamp = _stamp(self.db_path)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self.check_for_new_rows)
+        # Looking for interrupted runs opens the file too: after the first frame with data,
+        # so the pane's own query has the file (and the cores) to itself.
+        self.set_timer(1.5, self.data_shown)
+
+    def data_shown(self) -> None:
+        """A pane painted its first data: start what can wait until then (once)."""
+        if self._looked_for_runs:
+            return
+        self._looked_for_runs = True
         if self.resume_runs:
             self.find_interrupted_runs()
 

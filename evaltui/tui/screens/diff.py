@@ -4,6 +4,7 @@ first; the focused case side by side; labels for the judge from the keyboard."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from evaltui.store.browse import DiffData
 
 LABEL_KEYS = ("A", "B", "C", "Y", "N")
+CASE_WINDOW = 40  # cases fetched per query: ahead in the direction of travel, a few behind
+CASE_CACHE = 400  # case details kept in memory
 
 
 def _num(value: float | None, fmt: str = "{:.2f}") -> str:
@@ -56,10 +59,9 @@ class DiffScreen(DataScreen):
         data: Any  # DiffData
 
     @dataclass
-    class CaseLoaded(Message):
-        key: str
-        base: Any
-        candidate: Any
+    class CasesLoaded(Message):
+        pair: tuple[str, str]  # (base id, candidate id) they belong to
+        cases: dict[str, tuple[Any, Any]]  # case key -> (base CaseSide, candidate CaseSide)
 
     @dataclass
     class Labelled(Message):
@@ -83,7 +85,11 @@ class DiffScreen(DataScreen):
         self.side = "candidate"
         self.label_scorer: str | None = None
         self.detail: tuple[str, Any, Any] | None = None
-        self._case_timer: Any = None
+        # Details of the cases around the cursor, fetched a window at a time so that
+        # stepping with n/p renders from memory instead of opening the file per case.
+        self._cases: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
+        self._cases_for: tuple[str, str] | None = None
+        self._asked: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -152,6 +158,9 @@ class DiffScreen(DataScreen):
 
         keep = self.query_one(CaseList).current
         self.data = event.data
+        self._cases.clear()  # reloaded: scores or labels may have changed
+        self._asked.clear()
+        self.detail = None
         self.all_rows = case_rows(event.data.comparison)
         if self.label_scorer not in event.data.comparison.scores:
             self.label_scorer = next(iter(event.data.comparison.scores), None)
@@ -197,42 +206,79 @@ class DiffScreen(DataScreen):
         at = f"case {cases.cursor + 1:,} of {n:,}" if n else "no cases match"
         bucket = f" · bucket {self.bucket}" if self.bucket else ""
         label = f" · label {self.label_scorer} (A/B/C/Y/N, L: scorer)" if self.label_scorer else ""
-        self.query_one("#diff-status", Static).update(f"{at} · filter {self.filter}{bucket}{label}")
+        # One line, fixed height: no layout needed (stepping with n updates it every press).
+        self.query_one("#diff-status", Static).update(f"{at} · filter {self.filter}{bucket}{label}", layout=False)
 
     # -- the focused case ------------------------------------------------------------
 
     @on(CaseList.Highlighted)
     def _highlighted(self, event: CaseList.Highlighted) -> None:
         self._show_status()
-        if event.row is not None and self.data is not None:
-            # Stepping fast (n held down) loads only the case the cursor rests on.
-            if self._case_timer is not None:
-                self._case_timer.stop()
-            data, key = self.data, event.row.key
-            self._case_timer = self.set_timer(
-                0.05, lambda: self.load_case(self.app.db_path, data.base_id, data.candidate_id, key))
-        else:
+        if event.row is None or self.data is None:
             self.detail = None
             self.query_one(SideBySide).show(None, None, side=self.side, names=(self.base or "", self.candidate or ""))
+            return
+        pair = (self.data.base_id, self.data.candidate_id)
+        if self._cases_for != pair:
+            self._cases.clear()
+            self._asked.clear()
+            self._cases_for = pair
+        key = event.row.key
+        cached = self._cases.get(key)
+        if cached is not None:
+            self._cases.move_to_end(key)
+            self.detail = (key, *cached)
+            self._show_side()
+        else:
+            self.detail = None  # labels and enter wait for this case's details
+            self.query_one(SideBySide).show_loading(event.row.key)
+        self._prefetch(event.index)
+
+    def _prefetch(self, index: int) -> None:
+        """Ask for the uncached cases of the window around ``index`` when the cursor is
+        on an uncached case or near the edge of what is cached."""
+        rows = self.query_one(CaseList).rows
+        if self.data is None or not rows:
+            return
+        near = rows[max(0, index - 3): index + 8]
+        if all(r.key in self._cases or r.key in self._asked for r in near):
+            return
+        window = [r.key for r in rows[max(0, index - 5): index + CASE_WINDOW]
+                  if r.key not in self._cases and r.key not in self._asked]
+        if rows[index].key in self._asked and rows[index].key not in window:
+            window.insert(0, rows[index].key)
+        self._asked = set(window)  # the exclusive worker drops what was asked before
+        self.load_cases(self.app.db_path, self.data.base_id, self.data.candidate_id, window)
 
     @work(thread=True, exclusive=True, group="diff-case", exit_on_error=False)
-    def load_case(self, path: Any, base_id: str, candidate_id: str, key: str) -> None:
+    def load_cases(self, path: Any, base_id: str, candidate_id: str, keys: list[str]) -> None:
         from evaltui.store import StoreError
-        from evaltui.store.browse import case_detail, reading
+        from evaltui.store.browse import case_details, reading
 
         try:
             with reading(path, self.app.lock_timeout) as store:
-                base, candidate = case_detail(store, base_id, key), case_detail(store, candidate_id, key)
+                base, candidate = case_details(store, base_id, keys), case_details(store, candidate_id, keys)
         except StoreError as exc:
             self.post_message(self.Failed(str(exc)))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.CaseLoaded(key, base, candidate))
+            self.post_message(self.CasesLoaded((base_id, candidate_id), {k: (base[k], candidate[k]) for k in keys}))
 
-    @on(CaseLoaded)
-    def _case_loaded(self, event: CaseLoaded) -> None:
-        self.detail = (event.key, event.base, event.candidate)
-        self._show_side()
+    @on(CasesLoaded)
+    def _cases_loaded(self, event: CasesLoaded) -> None:
+        if event.pair != self._cases_for:
+            return
+        self._asked.difference_update(event.cases)
+        self._cases.update(event.cases)
+        while len(self._cases) > CASE_CACHE:
+            self._cases.popitem(last=False)
+        cases = self.query_one(CaseList)
+        current = cases.current
+        if current is not None and current.key in event.cases and (self.detail is None or self.detail[0] != current.key):
+            self.detail = (current.key, *event.cases[current.key])
+            self._show_side()
+        if current is not None:
+            self._prefetch(cases.cursor)
 
     def _show_side(self) -> None:
         if self.detail is not None:
@@ -322,9 +368,12 @@ class DiffScreen(DataScreen):
     def _labelled(self, event: Labelled) -> None:
         self.notify(f"labelled {event.scorer} {event.value} ({self.side})", timeout=2)
         self.app.labels_changed()  # type: ignore[attr-defined]
-        current = self.query_one(CaseList).current
-        if current is not None and current.key == event.key and self.data is not None:
-            self.load_case(self.app.db_path, self.data.base_id, self.data.candidate_id, event.key)
+        self._cases.pop(event.key, None)  # its labels changed: fetch it again
+        self._asked.discard(event.key)
+        cases = self.query_one(CaseList)
+        if cases.current is not None and cases.current.key == event.key:
+            self.detail = None
+            self._prefetch(cases.cursor)
 
     def action_back(self) -> None:
         self.app.action_back()

@@ -70,6 +70,7 @@ class LogsScreen(DataScreen):
         self.total: int | None = None
         self.scorers: list[str] | None = None
         self.page: SpanPage | None = None
+        self._words_asked = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,8 +81,7 @@ class LogsScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one(SpanTable).focus()
-        self.load_words(self.app.db_path)
-        self.reload()
+        self.reload()  # completion words load after the first page: the page comes first
 
     # -- asking for data ---------------------------------------------------------
 
@@ -190,7 +190,14 @@ class LogsScreen(DataScreen):
         self.query_one(FilterBar).clear_error()
         if count_changed or event.where == "first":
             self.load_count(self.app.db_path, view.where)
+        self._load_words_once()
         self._show_status()
+
+    def _load_words_once(self) -> None:
+        if not self._words_asked:
+            self._words_asked = True
+            self.load_words(self.app.db_path)
+            self.app.data_shown()  # type: ignore[attr-defined]
 
     @on(CountLoaded)
     def _count_loaded(self, event: CountLoaded) -> None:
@@ -207,6 +214,7 @@ class LogsScreen(DataScreen):
     @on(FilterFailed)
     def _filter_failed(self, event: FilterFailed) -> None:
         self.query_one(FilterBar).show_error(event.message)
+        self._load_words_once()
 
     def _show_status(self) -> None:
         rows = self.page.rows if self.page else []

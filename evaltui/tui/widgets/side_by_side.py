@@ -10,6 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.visual import visualize
 from textual.widgets import Static
 
 from evaltui.tui.render import score_text
@@ -40,13 +41,28 @@ class SideBySide(VerticalScroll):
         self.candidate: CaseSide | None = None
         self.side = "candidate"
         self.names = ("base", "candidate")
+        self._height: int | None = None
 
     def compose(self):
         yield Static("", id="side-body")
 
     def show(self, base: CaseSide | None, candidate: CaseSide | None, *, side: str, names: tuple[str, str]) -> None:
         self.base, self.candidate, self.side, self.names = base, candidate, side, names
-        self.query_one("#side-body", Static).update(self._body())
+        self._update(self._body())
+
+    def show_loading(self, key: str) -> None:
+        """The case under the cursor while its details load."""
+        self.base = self.candidate = None
+        self._update(Text(f"loading case {key}…", style="dim"))
+
+    def _update(self, body: RenderableType) -> None:
+        # A layout of the whole screen costs more than the rest of a step with n: do one
+        # only when the body's height changes (the scroll range follows it).
+        static = self.query_one("#side-body", Static)
+        width = static.content_region.width
+        height = visualize(static, body).get_height(static.styles, width) if width else None
+        static.update(body, layout=height is None or height != self._height)
+        self._height = height
 
     def _body(self) -> RenderableType:
         from evaltui.evals.diffview import word_diff

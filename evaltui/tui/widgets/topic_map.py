@@ -126,7 +126,10 @@ class TopicMap(Widget, can_focus=False):
             if r.w <= 0 or r.h <= 0:
                 continue
             # Dim the tile towards the background so text stays readable; 0 failing = green.
-            base = good.blend(bad, min(1.0, t.failing_share * 1.6))
+            if ov.complete:
+                base = good.blend(bad, min(1.0, t.failing_share * 1.6))
+            else:  # sizes only: no colour until the failing shares are in
+                base = Color.parse(theme.panel or theme.surface or "#444444")
             bg = base.blend(Color.parse(theme.background or "#000000"), 0.35)
             fg = fg_dark if bg.brightness > 0.55 else fg_light
             selected = t.topic == self.highlight
@@ -138,7 +141,8 @@ class TopicMap(Widget, can_focus=False):
                 # a gap on the right edge separates neighbouring tiles
                 if r.w > 2:
                     chars[yy][r.x + r.w - 1] = "▕"
-            lines = [t.topic, f"{t.conversations:,} · {t.failing_share:.0%} failing"]
+            lines = [t.topic, f"{t.conversations:,} · {t.failing_share:.0%} failing" if ov.complete
+                     else f"{t.conversations:,}"]
             for k, line in enumerate(lines[: r.h]):
                 for c, ch in enumerate(line[: max(0, r.w - 1)]):
                     chars[r.y + k][r.x + c] = ch

@@ -38,7 +38,9 @@ class TopicTable(DataTable):
         self.overview: TopicOverview | None = None
 
     def show(self, overview: TopicOverview) -> None:
-        keep = self.current
+        # Sizes first (largest first), then the ranking by failing conversations: the
+        # cursor starts on the top-ranked topic unless the ranking was there already.
+        keep = self.current if self.overview is None or self.overview.complete else None
         self.overview = overview
         self.clear(columns=True)
         theme = self.app.current_theme
@@ -49,7 +51,12 @@ class TopicTable(DataTable):
         for k in overview.scorers:
             self.add_column(k[:7], key=f"scores.{k}", width=7)
         self.add_column("failing/day", key="trend", width=max(8, min(30, len(overview.days))))
+        pending = Text("…", style="dim", justify="right")
         for t in overview.topics:
+            if not overview.complete:
+                self.add_row(t.topic[:22], Text(f"{t.conversations:,}", justify="right"), pending,
+                             *[pending for _ in overview.scorers], pending, key=t.topic)
+                continue
             share = t.failing_share
             cells: list[object] = [
                 t.topic[:22],
