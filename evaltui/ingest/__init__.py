@@ -15,12 +15,16 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from evaltui.ingest.records import BadRecord, SpanRow
-from evaltui.ingest.writer import BatchBuilder
-from evaltui.store import Store
-from evaltui.store.spans import create_stage, drop_stage, merge_stage, stage_arrow
+
+if TYPE_CHECKING:
+    from evaltui.store import Store
+
+# The writing half (Arrow, the store's staging SQL) is imported where it is used: the
+# filter language imports evaltui.ingest.records, and the app must not pay for pyarrow
+# to parse a filter.
 
 # Detection order matters: the most specific signatures first.
 FORMATS: dict[str, str] = {
@@ -95,6 +99,8 @@ def ingest_file(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest one file; good records are kept, bad ones reported with their line."""
+    from evaltui.store.spans import create_stage, drop_stage
+
     path = Path(path)
     _check_readable(path)
     if fmt == "auto":
@@ -124,6 +130,9 @@ def _ingest_rows(
     source: str,
     progress: Progress | None,
 ) -> None:
+    from evaltui.ingest.writer import BatchBuilder
+    from evaltui.store.spans import create_stage, drop_stage, stage_arrow
+
     builder = BatchBuilder()
     con = store.con
     for item in rows:
@@ -151,6 +160,8 @@ def _ingest_rows(
 
 
 def _merge(store: Store, report: IngestReport, source: str) -> None:
+    from evaltui.store.spans import merge_stage
+
     result = merge_stage(store.con, source)
     report.added += result.spans_added
     report.scores_added += result.scores_added
@@ -248,6 +259,8 @@ def _ingest_chunk(store: Store, module: ModuleType, fmt: str, body: bytes, shown
     suffix = ".csv" if fmt == "csv" else ".jsonl"
     with tempfile.NamedTemporaryFile("wb", suffix=suffix, delete=False) as tmp:
         tmp.write(body)
+    from evaltui.store.spans import create_stage
+
     try:
         report = IngestReport(path=shown, format=fmt)
         create_stage(store.con)
