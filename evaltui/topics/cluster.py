@@ -54,6 +54,22 @@ def knn_graph(vectors: np.ndarray, k: int, block: int = 2048) -> Any:
     return graph.maximum(graph.T)
 
 
+def connected_knn_graph(vectors: np.ndarray, k: int, max_k: int = 120) -> Any:
+    """The neighbour graph with k doubled until it is one piece (up to ``max_k``).
+
+    A spectral embedding of a graph in pieces spends its dimensions on the small pieces
+    (each gets an eigenvector of its own) and leaves the big one undivided: on a 20,000-text
+    sample of the generated logs, k=15 left 33 pieces and HDBSCAN then found 2 topics.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    graph = knn_graph(vectors, k)
+    while k < min(max_k, len(vectors) - 1) and connected_components(graph, directed=False)[0] > 1:
+        k = min(k * 2, max_k)
+        graph = knn_graph(vectors, k)
+    return graph
+
+
 def reduce(vectors: np.ndarray, params: ClusterParams) -> np.ndarray:
     """A low-dimensional spectral embedding of the neighbour graph (deterministic for a seed)."""
     import warnings
@@ -63,7 +79,7 @@ def reduce(vectors: np.ndarray, params: ClusterParams) -> np.ndarray:
     n = len(vectors)
     if n <= params.n_components + 2:
         return vectors
-    graph = knn_graph(vectors, params.n_neighbors)
+    graph = connected_knn_graph(vectors, params.n_neighbors)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "graph is not fully connected": fine for clustering
         return SpectralEmbedding(
