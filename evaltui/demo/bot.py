@@ -269,7 +269,7 @@ class SupportBot:
 
 def generic_replies() -> list[str]:
     """The generic replies the sample bot falls back on (the generator's "mediocre" ones)."""
-    from evaltui.demo.generate import _MEDIOCRE
+    from evaltui.demo.texts import _MEDIOCRE
 
     return [line for lines in _MEDIOCRE.values() for line in lines]
 
