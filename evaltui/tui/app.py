@@ -14,20 +14,20 @@ from textual.message import Message
 
 from evaltui.tui.commands import EvaltuiCommands
 from evaltui.tui.screens.base import DataScreen
-from evaltui.tui.screens.builder import BuilderScreen
-from evaltui.tui.screens.calibration import CalibrationScreen
-from evaltui.tui.screens.diff import DiffScreen
-from evaltui.tui.screens.experiments import ExperimentsScreen
-from evaltui.tui.screens.help import HelpScreen
-from evaltui.tui.screens.logs import LogsScreen
-from evaltui.tui.screens.topics import TopicsScreen
-from evaltui.tui.screens.trace import TraceScreen
 from evaltui.tui.themes import DEFAULT_THEME, load_themes
-from evaltui.tui.widgets.case_list import CaseList
-from evaltui.tui.widgets.experiment_table import ExperimentTable
-from evaltui.tui.widgets.filter_bar import FilterBar, FilterInput
-from evaltui.tui.widgets.span_table import SpanTable
-from evaltui.tui.widgets.topic_table import TopicTable
+from evaltui.tui.widgets.filter_bar import FilterBar
+
+
+def _pane(module: str, name: str) -> Any:
+    """A MODES entry that imports its screen when the pane is first shown: only the
+    first pane's screen and widgets load before the first frame."""
+
+    def make() -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(f"evaltui.tui.screens.{module}"), name)()
+
+    return make
 
 
 def _stamp(path: Path) -> tuple[int, ...]:
@@ -48,8 +48,9 @@ class EvalApp(App):
 
     TITLE = "evaltui"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
-    MODES = {"topics": TopicsScreen, "logs": LogsScreen, "builder": BuilderScreen,
-             "experiments": ExperimentsScreen, "diff": DiffScreen, "calibration": CalibrationScreen}
+    MODES = {"topics": _pane("topics", "TopicsScreen"), "logs": _pane("logs", "LogsScreen"),
+             "builder": _pane("builder", "BuilderScreen"), "experiments": _pane("experiments", "ExperimentsScreen"),
+             "diff": _pane("diff", "DiffScreen"), "calibration": _pane("calibration", "CalibrationScreen")}
     DEFAULT_MODE = "topics"
     COMMANDS = App.COMMANDS | {EvaltuiCommands}
     BINDINGS = [
@@ -140,6 +141,8 @@ class EvalApp(App):
         self.run_worker(self._open_logs(where), group="open-logs", exclusive=True)
 
     async def _open_logs(self, where: str) -> None:
+        from evaltui.tui.screens.logs import LogsScreen
+
         await self.action_show_pane("logs")
         while not isinstance(self.screen, LogsScreen) and len(self.screen_stack) > 1:
             self.pop_screen()
@@ -150,6 +153,19 @@ class EvalApp(App):
     # -- help, themes, refresh --------------------------------------------------------
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        from evaltui.tui.screens.builder import BuilderScreen
+        from evaltui.tui.screens.calibration import CalibrationScreen
+        from evaltui.tui.screens.diff import DiffScreen
+        from evaltui.tui.screens.experiments import ExperimentsScreen
+        from evaltui.tui.screens.help import HelpScreen
+        from evaltui.tui.screens.logs import LogsScreen
+        from evaltui.tui.screens.trace import TraceScreen
+        from evaltui.tui.widgets.case_list import CaseList
+        from evaltui.tui.widgets.experiment_table import ExperimentTable
+        from evaltui.tui.widgets.filter_bar import FilterInput
+        from evaltui.tui.widgets.span_table import SpanTable
+        from evaltui.tui.widgets.topic_table import TopicTable
+
         def ids(bindings: list[Any]) -> list[Binding]:
             return [b for b in bindings if isinstance(b, Binding) and b.id]
 
@@ -166,6 +182,8 @@ class EvalApp(App):
         ]
 
     def action_help(self) -> None:
+        from evaltui.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_sections(), self.settings.keymap))
 
@@ -207,6 +225,8 @@ class EvalApp(App):
         self.run_worker(self._open_diff(base, candidate), group="open-pane", exclusive=True)
 
     async def _open_diff(self, base: str, candidate: str) -> None:
+        from evaltui.tui.screens.diff import DiffScreen
+
         await self.action_show_pane("diff")
         while not isinstance(self.screen, DiffScreen) and len(self.screen_stack) > 1:
             self.pop_screen()
@@ -290,6 +310,8 @@ class EvalApp(App):
             self.notify(f"{event.name} cancelled: finished cases are stored (R resumes)", title="eval", timeout=4)
         elif event.status == "failed":
             self.notify(f"{event.name}: {event.message}", title="eval", severity="error", timeout=8)
+        from evaltui.tui.screens.experiments import ExperimentsScreen
+
         for screen in list(self.data_screens):
             if isinstance(screen, ExperimentsScreen):
                 screen.reload()
@@ -307,6 +329,8 @@ class EvalApp(App):
 
     def labels_changed(self) -> None:
         """A label was written: panes that show agreement query again when shown."""
+        from evaltui.tui.screens.calibration import CalibrationScreen
+
         for screen in list(self.data_screens):
             if isinstance(screen, CalibrationScreen):
                 screen.stale = True
