@@ -179,3 +179,55 @@ def test_prefetched_misses_are_answered_without_a_query_and_flush_counts_new_row
         cache.put("k4", "m", {"model": "m"}, '{"r": 4}', 1, 1)
         assert cache.flush() == 1  # k2 was already stored: only k4 is new
         assert store.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0] == 3
+
+
+async def test_calls_in_flight_are_spread_over_several_connection_pools(fake):
+    from evaltui.llm import client as client_module
+
+    fake.latency = 0.1
+    c = client(fake, concurrency=20)
+    await asyncio.gather(*(c.chat([{"role": "user", "content": f"pool {i}"}], use_cache=False) for i in range(40)))
+    state = c._state()
+    clients = list(state.clients)
+    assert len(clients) == -(-20 // client_module._CALLS_PER_POOL) > 1
+    pools = [oc._client._transport._pool for oc in clients]
+    assert all(len(p.connections) >= 1 for p in pools)  # the least busy pool first: all carried calls
+    assert sum(len(p.connections) for p in pools) <= 20
+    assert len(fake.chat_requests) == 40
+    await c.aclose()
+    assert all(oc.is_closed() for oc in clients)
+
+
+async def test_plain_json_request_goes_out_exactly_as_create_sends_it(fake, monkeypatch):
+    """The fast path (the client's ``post``, no TypedDict transform) sends the same body,
+    auth header and gets the same ChatCompletion as ``chat.completions.create``; a request
+    that is not plain JSON (a tuple here) still goes through ``create``."""
+    from evaltui.llm import client as client_module
+    from evaltui.scoring.judge import LLMJudge
+
+    judge = LLMJudge("brand_alignment", client(fake))
+    messages, params = judge.request(input="Where is my order?", output="Sorry for the wait!")
+    bodies, replies = [], []
+    for plain in (True, False):
+        monkeypatch.setattr(client_module, "_PLAIN_POST", plain)
+        fake.reset()
+        c = client(fake)
+        result = await c.chat(messages, model="m1", **params)
+        await c.aclose()
+        (req,) = fake.chat_requests
+        assert req.headers["authorization"] == "Bearer sk-test-key"
+        bodies.append(req.body)
+        replies.append(result.completion)
+        assert judge.parse(result.message)[0] in judge.rubric.choices
+    assert bodies[0] == bodies[1] == {"model": "m1", "messages": messages, **params}
+    assert type(replies[0]) is type(replies[1])
+    assert replies[0].choices[0].message.tool_calls[0].function.arguments == \
+        replies[1].choices[0].message.tool_calls[0].function.arguments
+
+    assert not client_module._plain_json(tuple(messages))
+    monkeypatch.setattr(client_module, "_PLAIN_POST", True)
+    fake.reset()
+    c = client(fake)
+    await c.chat(tuple(messages), model="m1", use_cache=False, **params)
+    await c.aclose()
+    assert fake.chat_requests[0].body["messages"] == messages
