@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 def span(id: str, root_id: str | None = None, parent_id: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -33,3 +33,18 @@ def conversation(i: int, topic: str, ba: float, cq: float | None = None, day: in
         span(f"{cid}-t1", cid, cid, name="turn", ts=ts, input=text, output="ok", metadata={"turn_index": 1},
              scores=[{"name": "Brand Alignment", "score": ba, "label": {1.0: "A", 0.5: "B", 0.0: "C"}.get(ba)}]),
     ]
+
+
+async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0) -> None:
+    """Let the app's workers finish: wait until ``check()`` is true (a Pilot test helper)."""
+    waited = 0.0
+    while True:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        if waited >= timeout:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.05)
+        waited += 0.05

@@ -18,22 +18,14 @@ from typing import Any, Callable
 from evaltui.testing import FakeOpenAI
 from tests.conftest import ROOT
 from tests.helpers import conversation, write_jsonl
+from tests.helpers import until as _until
+
+
+def until(pilot: Any, check: Callable[[], Any]):
+    """Other processes write here: give them longer than a plain app wait."""
+    return _until(pilot, check, timeout=20.0)
 
 SMALL_EVAL = ROOT / "tests" / "fixtures" / "reliability" / "small_eval.py"
-
-
-async def until(pilot: Any, check: Callable[[], Any], timeout: float = 20.0) -> None:
-    waited = 0.0
-    while True:
-        try:
-            if check():
-                return
-        except Exception:
-            pass
-        if waited >= timeout:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.05)
-        waited += 0.05
 
 
 async def evaltui(*args: str, env: dict[str, str]) -> tuple[int, str]:

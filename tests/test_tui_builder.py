@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_tui_experiments import build_db, make_app
-from tests.test_tui_journeys import until
+from tests.helpers import until
 from tests.test_tui_snapshots import SIZES, check
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import conversation, write_jsonl
-from tests.test_tui_journeys import until
+from tests.helpers import until
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tui"
 

@@ -6,12 +6,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from tests.conftest import SAMPLE_LOGS
-from tests.helpers import conversation, write_jsonl
+from tests.helpers import conversation, until, write_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,21 +35,6 @@ def make_app(db: Path, **settings: Any):
     settings.setdefault("theme", "evaltui-dark")
     settings.setdefault("keymap", {})
     return EvalApp(db, settings=Settings(**settings), poll_seconds=0)
-
-
-async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0) -> None:
-    """Let workers finish: wait until ``check()`` is true."""
-    waited = 0.0
-    while True:
-        try:
-            if check():
-                return
-        except Exception:
-            pass
-        if waited >= timeout:
-            raise AssertionError("timed out waiting for the app")
-        await pilot.pause(0.05)
-        waited += 0.05
 
 
 def status(app: Any, name: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import conversation, write_jsonl
-from tests.test_tui_journeys import until
+from tests.helpers import until
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("EVALTUI_UPDATE_SNAPSHOTS") == "1"
