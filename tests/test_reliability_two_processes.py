@@ -43,7 +43,6 @@ async def test_ingest_score_and_eval_run_beside_the_open_tui(tmp_path: Path) -> 
     from evaltui.config import Settings
     from evaltui.ingest import ingest_file
     from evaltui.store import Store
-    from evaltui.store.browse import reading
     from evaltui.tui.app import EvalApp
     from evaltui.tui.widgets.span_table import SpanTable
 
@@ -81,14 +80,14 @@ async def test_ingest_score_and_eval_run_beside_the_open_tui(tmp_path: Path) -> 
             assert (summary["experiment_name"], summary["results"]) == ("while-the-tui-is-open", 20)
             await pilot.press("r")
             await pilot.pause(0.3)
-            try:  # the app's own read path for experiments, when it has one
-                from evaltui.store.browse import experiments
-            except ImportError:
-                experiments = None
-            if experiments is not None:
-                with reading(db) as store:
-                    shown = {e["name"]: e for e in experiments(store)}
-                assert shown["while-the-tui-is-open"]["results"] == 20
+            # The experiments pane of the open app shows the other process's eval.
+            from evaltui.tui.widgets.experiment_table import ExperimentTable
+
+            await pilot.press("4")
+            await until(pilot, lambda: any(e["name"] == "while-the-tui-is-open" and e["results"] == 20
+                                           for e in app.screen.query_one(ExperimentTable).entries))
+            await pilot.press("2")
+            await until(pilot, lambda: "of 40" in status(app))
             assert "of 40" in status(app)  # and the log browser still works
             await pilot.press("down", "down")
             assert table.cursor_row == 2

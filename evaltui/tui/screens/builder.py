@@ -212,7 +212,8 @@ class BuilderScreen(DataScreen):
     @work(thread=True, exclusive=True, group="builder-datasets", exit_on_error=False)
     def existing_datasets(self, path: Any) -> None:
         from evaltui.store import StoreError
-        from evaltui.store.browse import datasets_overview, reading
+        from evaltui.store.browse import reading
+        from evaltui.store.browse_experiments import datasets_overview
 
         try:
             with reading(path, self.app.lock_timeout) as store:

@@ -24,7 +24,7 @@ from evaltui.tui.widgets.side_by_side import SideBySide
 
 if TYPE_CHECKING:
     from evaltui.evals.diffview import CaseRow
-    from evaltui.store.browse import DiffData
+    from evaltui.store.browse_experiments import DiffData
 
 LABEL_KEYS = ("A", "B", "C", "Y", "N")
 CASE_WINDOW = 40  # cases fetched per query: ahead in the direction of travel, a few behind
@@ -120,7 +120,8 @@ class DiffScreen(DataScreen):
     @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
     def load(self, path: Any, base: str, candidate: str) -> None:
         from evaltui.store import StoreError
-        from evaltui.store.browse import load_diff, reading
+        from evaltui.store.browse import reading
+        from evaltui.store.browse_experiments import load_diff
 
         try:
             with reading(path, self.app.lock_timeout) as store:
@@ -135,7 +136,8 @@ class DiffScreen(DataScreen):
     def pick_default(self, path: Any) -> None:
         """The newest finished experiment with a base, against that base."""
         from evaltui.store import StoreError
-        from evaltui.store.browse import experiments, reading
+        from evaltui.store.browse import reading
+        from evaltui.store.browse_experiments import experiments
 
         try:
             with reading(path, self.app.lock_timeout) as store:
@@ -253,7 +255,8 @@ class DiffScreen(DataScreen):
     @work(thread=True, exclusive=True, group="diff-case", exit_on_error=False)
     def load_cases(self, path: Any, base_id: str, candidate_id: str, keys: list[str]) -> None:
         from evaltui.store import StoreError
-        from evaltui.store.browse import case_details, reading
+        from evaltui.store.browse import reading
+        from evaltui.store.browse_experiments import case_details
 
         try:
             with reading(path, self.app.lock_timeout) as store:

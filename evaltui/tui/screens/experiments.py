@@ -69,7 +69,8 @@ class ExperimentsScreen(DataScreen):
     @work(thread=True, exclusive=True, group="experiments", exit_on_error=False)
     def load(self, path: Any, running: list[str]) -> None:
         from evaltui.store import StoreError
-        from evaltui.store.browse import experiments, reading, run_progress
+        from evaltui.store.browse import reading
+        from evaltui.store.browse_experiments import experiments, run_progress
 
         try:
             with reading(path, self.app.lock_timeout) as store:
@@ -111,7 +112,8 @@ class ExperimentsScreen(DataScreen):
     def load_choices(self, path: Any, eval_paths: list[Any]) -> None:
         from evaltui.evals.launch import discover
         from evaltui.store import StoreError
-        from evaltui.store.browse import datasets_overview, reading
+        from evaltui.store.browse import reading
+        from evaltui.store.browse_experiments import datasets_overview
 
         try:
             with reading(path, self.app.lock_timeout) as store:

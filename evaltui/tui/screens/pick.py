@@ -45,7 +45,8 @@ class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
     @work(thread=True, exclusive=True, group="pick", exit_on_error=False)
     def list_experiments(self, path: Any) -> None:
         from evaltui.store import StoreError
-        from evaltui.store.browse import experiments, reading
+        from evaltui.store.browse import reading
+        from evaltui.store.browse_experiments import experiments
 
         try:
             with reading(path, self.app.lock_timeout) as store:

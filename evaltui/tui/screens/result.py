@@ -62,7 +62,8 @@ class ResultScreen(DataScreen):
     @work(thread=True, exclusive=True, group="result", exit_on_error=False)
     def load(self, path: Any, result_id: str) -> None:
         from evaltui.store import StoreError
-        from evaltui.store.browse import reading, result_trace
+        from evaltui.store.browse import reading
+        from evaltui.store.browse_experiments import result_trace
 
         try:
             with reading(path, self.app.lock_timeout) as store:

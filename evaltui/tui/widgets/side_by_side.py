@@ -16,7 +16,7 @@ from textual.widgets import Static
 from evaltui.tui.render import score_text
 
 if TYPE_CHECKING:
-    from evaltui.store.browse import CaseSide
+    from evaltui.store.browse_experiments import CaseSide
 
 
 def as_text(value: Any) -> str:
