@@ -105,6 +105,7 @@ class EvalApp(App):
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self.theme = wanted
         self.set_keymap(settings.keymap)
+        _preload_store()
 
     def on_mount(self) -> None:
         for problem in self.theme_problems:
@@ -334,3 +335,15 @@ class EvalApp(App):
         for screen in list(self.data_screens):
             if isinstance(screen, CalibrationScreen):
                 screen.stale = True
+
+
+def _preload_store() -> None:
+    """Import the store (DuckDB) in a thread while Textual starts, so the first pane's
+    query worker finds it loaded instead of importing it after the screen is mounted."""
+    import threading
+
+    def load() -> None:
+        import evaltui.store.browse  # noqa: F401
+
+    threading.Thread(target=load, name="evaltui-preload", daemon=True).start()
+
