@@ -96,6 +96,15 @@ def child_app(t0: float, db: str, pane: str) -> None:
     print(json.dumps({"first_frame_s": app.run(headless=True, size=(120, 40))}))
 
 
+async def until(pilot, check, timeout=120.0):
+    """Wait, in tight steps (the figures are timings), until ``check()`` holds."""
+    start = time.perf_counter()
+    while not check():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError
+        await pilot.pause(0.002)
+
+
 def child_journey(db: str, repeat: int) -> None:
     import asyncio
 
@@ -103,13 +112,6 @@ def child_journey(db: str, repeat: int) -> None:
     from evaltui.tui.app import EvalApp
     from evaltui.tui.widgets.filter_bar import FilterBar
     from evaltui.tui.widgets.span_table import SpanTable
-
-    async def until(pilot, check, timeout=120.0):
-        start = time.perf_counter()
-        while not check():
-            if time.perf_counter() - start > timeout:
-                raise TimeoutError
-            await pilot.pause(0.002)
 
     async def run() -> dict:
         app = EvalApp(db, settings=Settings(theme="evaltui-dark", keymap={}), poll_seconds=0)
@@ -186,13 +188,6 @@ def child_diff(db: str, repeat: int) -> None:
     from evaltui.tui.app import EvalApp
     from evaltui.tui.screens.diff import DiffScreen
     from evaltui.tui.widgets.case_list import CaseList
-
-    async def until(pilot, check, timeout=120.0):
-        start = time.perf_counter()
-        while not check():
-            if time.perf_counter() - start > timeout:
-                raise TimeoutError
-            await pilot.pause(0.002)
 
     async def run() -> dict:
         out: dict[str, list[float]] = {"diff_first_frame_s": [], "step_100_s": [], "cases": [], "noop_100_s": []}

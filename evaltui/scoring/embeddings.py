@@ -47,8 +47,10 @@ def embed(texts: Sequence[str], *, batch_size: int = 64, store: Any = None) -> A
 
                 vectors = embed_texts(store, missing, MODEL_NAME, batch_size=batch_size)
             else:
-                vectors = model().encode(missing, batch_size=batch_size, normalize_embeddings=True,
-                                         convert_to_numpy=True, show_progress_bar=False)
+                from evaltui.topics.embed import encode
+
+                model()  # load it here, so a missing model is this module's one-line error
+                vectors = encode(missing, MODEL_NAME, batch_size=batch_size)
         with _lock:
             if len(_cache) + len(missing) > _CACHE_MAX:
                 _cache.clear()

@@ -160,11 +160,8 @@ def query_page(
     ``backward=True`` returns the ``limit`` rows *before* ``after`` (the last page when
     ``after`` is None), still in display order.
     """
-    compiled = compile_filter(where)
-    sql, params = page_sql(
-        compiled, roots_only=roots_only, after=after, limit=limit, sort=sort, descending=descending,
-        backward=backward,
-    )
+    sql, params = page_sql(compile_filter(where), roots_only=roots_only, after=after, limit=limit, sort=sort,
+                           descending=descending, backward=backward)
     return _run(store.con, sql, params, where, arrow=True)
 
 
@@ -181,11 +178,8 @@ def query_rows(
 ) -> list[dict[str, Any]]:
     """``query_page`` as plain dicts (``scores`` a dict), without loading pyarrow: what an
     interactive browser wants for its first page."""
-    compiled = compile_filter(where)
-    sql, params = page_sql(
-        compiled, roots_only=roots_only, after=after, limit=limit, sort=sort, descending=descending,
-        backward=backward,
-    )
+    sql, params = page_sql(compile_filter(where), roots_only=roots_only, after=after, limit=limit, sort=sort,
+                           descending=descending, backward=backward)
     cur = _run(store.con, sql, params, where)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row)) for row in cur.fetchall()]
