@@ -181,21 +181,57 @@ def test_prefetched_misses_are_answered_without_a_query_and_flush_counts_new_row
         assert store.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0] == 3
 
 
-async def test_calls_in_flight_are_spread_over_several_connection_pools(fake):
-    from evaltui.llm import client as client_module
+async def test_calls_go_over_aiohttp_with_the_heap_frozen_until_aclose(fake):
+    import gc
+
+    import openai
+
+    from evaltui import heap
 
     fake.latency = 0.1
     c = client(fake, concurrency=20)
+    runs_before = heap._runs
+    started = time.perf_counter()
     await asyncio.gather(*(c.chat([{"role": "user", "content": f"pool {i}"}], use_cache=False) for i in range(40)))
+    assert time.perf_counter() - started < 2.0  # two rounds of 20 in flight, not 40 calls in a row (4 s)
     state = c._state()
-    clients = list(state.clients)
-    assert len(clients) == -(-20 // client_module._CALLS_PER_POOL) > 1
-    pools = [oc._client._transport._pool for oc in clients]
-    assert all(len(p.connections) >= 1 for p in pools)  # the least busy pool first: all carried calls
-    assert sum(len(p.connections) for p in pools) <= 20
+    assert isinstance(state.client._client, openai.DefaultAioHttpClient)
+    assert heap._runs == runs_before + 1 and gc.get_freeze_count() > 0
     assert len(fake.chat_requests) == 40
     await c.aclose()
-    assert all(oc.is_closed() for oc in clients)
+    assert heap._runs == runs_before and state.client.is_closed()
+    if runs_before == 0:
+        assert gc.get_freeze_count() == 0  # the last run out hands everything back to the collector
+
+
+def test_replies_off_the_schema_are_read_leniently_and_non_objects_refused():
+    from evaltui.llm.client import _completion
+
+    strict = _completion(b'{"id": "c1", "object": "chat.completion", "created": 1, "model": "m", '
+                         b'"choices": [{"index": 0, "finish_reason": "stop", '
+                         b'"message": {"role": "assistant", "content": "hi"}}]}')
+    assert strict.choices[0].message.content == "hi"
+    loose = _completion(b'{"id": "c2", "model": "m", "choices": [{"index": 0, "message": {"role": "assistant", '
+                        b'"content": "no created, no finish_reason"}}]}')  # as some local servers reply
+    assert loose.choices[0].message.content == "no created, no finish_reason"
+    for body in (b'["not", "an", "object"]', b'{"choices": [', b""):
+        with pytest.raises(ValueError):
+            _completion(body)
+
+
+async def test_full_cache_buffers_are_written_in_the_background_on_a_loop(db_path):
+    from evaltui.store import Store
+
+    with Store(db_path) as store:
+        cache = LLMCache(store.con, flush_every=4)
+        for i in range(4):
+            cache.put(f"k{i}", "m", {"model": "m"}, f'{{"r": {i}}}', 1, 1)
+        assert cache._writer is not None and not cache._pending  # handed to the writer thread
+        assert [cache.get(f"k{i}") for i in range(4)] == [f'{{"r": {i}}}' for i in range(4)]
+        cache.put("k4", "m", {"model": "m"}, '{"r": 4}', 1, 1)
+        assert cache.flush() == 5  # waits for the background batch, then writes the rest
+        assert store.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0] == 5
+        assert not cache._writing
 
 
 async def test_plain_json_request_goes_out_exactly_as_create_sends_it(fake, monkeypatch):

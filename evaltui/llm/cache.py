@@ -2,13 +2,17 @@
 
 The key is a hash of (model, messages, parameters), so an unchanged re-run of a judge
 or an eval task makes no calls. The API key, base URL and headers are never part of the
-stored request. Writes are buffered and flushed in Arrow batches, not row by row.
+stored request. Writes are buffered and flushed in Arrow batches, not row by row; on an
+event loop a full buffer is written from a background thread, so the insert never stalls
+the calls in flight.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,7 +38,8 @@ class LLMCache:
     """Cached replies in the store's ``llm_cache`` table.
 
     ``get`` looks in the unflushed buffer, then the table; ``put`` buffers, and the
-    buffer is written every ``flush_every`` replies and on ``flush()``. After
+    buffer is written every ``flush_every`` replies (in a background thread when ``put``
+    runs on an event loop) and on ``flush()``, which also waits for those writes. After
     ``prefetch(keys)``, a key of that batch is answered from memory either way: a hit
     from the batch, a miss without a query (the batch's one query found no reply).
     """
@@ -43,6 +48,10 @@ class LLMCache:
         self.con = con
         self.flush_every = flush_every
         self._pending: dict[str, dict[str, Any]] = {}
+        self._writing: dict[str, dict[str, Any]] = {}  # handed to the background writer
+        self._writes: list[Future] = []
+        self._writer: ThreadPoolExecutor | None = None
+        self._write_lock = threading.Lock()
         self._prefetched: dict[str, str] = {}
         self._prefetched_misses: set[str] = set()
         self._lock = threading.Lock()
@@ -61,7 +70,7 @@ class LLMCache:
             hit = self._prefetched.get(key)
             if hit is not None:
                 return hit
-            row = self._pending.get(key)
+            row = self._pending.get(key) or self._writing.get(key)
             if row is not None:
                 return row["response"]
             if key in self._prefetched_misses:  # looked up with its batch: not there
@@ -74,7 +83,8 @@ class LLMCache:
         if not keys:
             return {}
         with self._lock:
-            out = {k: self._pending[k]["response"] for k in keys if k in self._pending}
+            buffered = self._writing | self._pending
+            out = {k: buffered[k]["response"] for k in keys if k in buffered}
             rest = [k for k in keys if k not in out]
             if rest:
                 table = pa.table({"key": pa.array(rest, pa.string())})
@@ -97,24 +107,49 @@ class LLMCache:
                 "created": datetime.now(timezone.utc).replace(tzinfo=None),
             }
             full = len(self._pending) >= self.flush_every
-        if full:
+        if not full:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
             self.flush()
+            return
+        with self._lock:
+            rows = list(self._pending.values())
+            self._writing.update(self._pending)
+            self._pending.clear()
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="evaltui-llm-cache")
+            self._writes.append(self._writer.submit(self._write_batch, rows, True))
 
     def flush(self) -> int:
-        """Write buffered replies; returns how many were new."""
+        """Write buffered replies and wait for background writes; returns how many were new."""
         with self._lock:
-            if not self._pending:
-                return 0
+            writes, self._writes = self._writes, []
+        added = sum(w.result() for w in writes)
+        with self._lock:
             rows = list(self._pending.values())
             self._pending.clear()
-            table = pa.Table.from_pylist(rows, schema=_ARROW)
-            self.con.register("_cache_rows", table)
+        return added + self._write_batch(rows, False)
+
+    def _write_batch(self, rows: list[dict[str, Any]], background: bool) -> int:
+        if not rows:
+            return 0
+        table = pa.Table.from_pylist(rows, schema=_ARROW)
+        with self._write_lock:  # one writer at a time: two INSERT OR IGNORE of a key would conflict
+            con = self.con.cursor() if background else self.con  # a connection is not shared across threads
+            con.register("_cache_rows", table)
             try:
-                added = len(self.con.execute(
+                added = len(con.execute(
                     "INSERT OR IGNORE INTO llm_cache BY NAME SELECT DISTINCT ON (key) * FROM _cache_rows RETURNING key"
                 ).fetchall())
             finally:
-                self.con.unregister("_cache_rows")
+                con.unregister("_cache_rows")
+                if background:
+                    con.close()
+                    with self._lock:
+                        for row in rows:
+                            self._writing.pop(row["key"], None)
         return added
 
     def clear(self, model: str | None = None) -> int:

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import orjson
+
 from evaltui.llm.cache import LLMCache, request_key
 
 
@@ -63,34 +65,18 @@ class ChatResult:
 
 @dataclass
 class _LoopState:
-    clients: list[Any]  # openai.AsyncOpenAI, each with its own connection pool
+    client: Any  # openai.AsyncOpenAI, bound to one event loop
     semaphore: asyncio.Semaphore
-    in_flight: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.in_flight = [0] * len(self.clients)
-
-    @property
-    def client(self) -> Any:
-        return self.clients[0]
-
-    def acquire(self) -> int:
-        """The client with the fewest calls in flight (call ``release`` after): each pool then
-        holds about ``_CALLS_PER_POOL`` connections, so the scan httpcore makes of its pool on
-        every request and every reply stays short."""
-        counts = self.in_flight
-        i = counts.index(min(counts)) if len(counts) > 1 else 0
-        counts[i] += 1
-        return i
-
-    def release(self, i: int) -> None:
-        self.in_flight[i] -= 1
 
 
-# Calls in flight per openai client (connection pool). httpcore walks every connection of a
-# pool, probing idle sockets, each time a request is queued or a reply is closed: with one
-# pool for 50 calls in flight that walk is most of the client's CPU per call.
-_CALLS_PER_POOL = 8
+def _aiohttp_available() -> bool:
+    """openai's aiohttp transport (``openai[aiohttp]``, a dependency of evaltui[full]): about
+    half the CPU per call of the default httpx transport, which matters with many in flight."""
+    from importlib.util import find_spec
+
+    return find_spec("aiohttp") is not None
+
+
 # Send plain-JSON chat requests through the client's ``post`` (same retries-free request,
 # headers, auth, errors and ChatCompletion reply) without ``create``'s TypedDict transform,
 # which walks the whole request (tools and their JSON schema) and costs ~0.3 ms a call.
@@ -181,15 +167,17 @@ class LLMClient:
         if state is None:
             import openai
 
-            pools = max(1, -(-max(1, self.concurrency) // _CALLS_PER_POOL))
-            clients = [
-                openai.AsyncOpenAI(
-                    base_url=self.base_url, api_key=self.api_key or "not-needed",
-                    timeout=self.timeout, max_retries=0,  # retries are ours: backoff, jitter, Retry-After
-                )
-                for _ in range(pools)
-            ]
-            state = _LoopState(clients, asyncio.Semaphore(self.concurrency))
+            from evaltui import heap
+
+            heap.freeze()  # the first call on this loop: no full collection stalls the fan-out (aclose thaws)
+
+            transport = {"http_client": openai.DefaultAioHttpClient(timeout=self.timeout)} if _aiohttp_available() else {}
+            client = openai.AsyncOpenAI(
+                base_url=self.base_url, api_key=self.api_key or "not-needed",
+                timeout=self.timeout, max_retries=0,  # retries are ours: backoff, jitter, Retry-After
+                **transport,
+            )
+            state = _LoopState(client, asyncio.Semaphore(self.concurrency))
             self._loops[id(loop)] = state
         return state
 
@@ -200,8 +188,10 @@ class LLMClient:
         loop = asyncio.get_running_loop()
         state = self._loops.pop(id(loop), None)
         if state is not None:
-            for client in state.clients:
-                await client.close()
+            from evaltui import heap
+
+            heap.thaw()
+            await state.client.close()
 
     def flush(self) -> None:
         if self.cache is not None:
@@ -220,6 +210,8 @@ class LLMClient:
         where = self.base_url or "api.openai.com"
         if isinstance(exc, openai.RateLimitError):
             kind, text = "rate_limit", f"rate limited by {where} (429) after {self.max_retries} retries"
+        elif isinstance(exc, openai.APITimeoutError) and _dropped(exc):
+            kind, text = "connection", f"cannot reach {where}: connection failed or dropped"
         elif isinstance(exc, openai.APITimeoutError):
             kind, text = "timeout", f"no reply from {where} within {self.timeout:g}s"
         elif isinstance(exc, openai.APIConnectionError):
@@ -288,11 +280,7 @@ class LLMClient:
         attempt = 0
         while True:
             try:
-                i = state.acquire()
-                try:
-                    completion = await _create(state.clients[i], model, messages, params)
-                finally:
-                    state.release(i)
+                completion = await _create(state.client, model, messages, params)
                 if not getattr(completion, "choices", None):
                     raise ValueError("reply has no choices")
                 return completion, attempt + 1
@@ -316,11 +304,7 @@ class LLMClient:
         async with state.semaphore:
             while True:
                 try:
-                    i = state.acquire()
-                    try:
-                        reply = await state.clients[i].embeddings.create(model=model, input=texts)
-                    finally:
-                        state.release(i)
+                    reply = await state.client.embeddings.create(model=model, input=texts)
                     return [d.embedding for d in sorted(reply.data, key=lambda d: d.index)]
                 except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
                         openai.APIConnectionError) as exc:
@@ -335,13 +319,40 @@ class LLMClient:
 
 async def _create(client: Any, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
     """``client.chat.completions.create(model=..., messages=..., **params)``; a request of plain
-    JSON values (what a judge sends) is posted as it is, skipping ``create``'s transform."""
+    JSON values (what a judge sends) is posted as it is, skipping ``create``'s transform, and
+    its reply is read by ``_completion``."""
     if _PLAIN_POST and "stream" not in params and _plain_json(messages) and _plain_json(params):
-        from openai.types.chat import ChatCompletion
-
-        return await client.post("/chat/completions", body={"model": model, "messages": messages, **params},
-                                 cast_to=ChatCompletion, options={"security": {"bearer_auth": True}})
+        raw = await client.post("/chat/completions", body={"model": model, "messages": messages, **params},
+                                cast_to=_response_type(), options={"security": {"bearer_auth": True}})
+        return _completion(raw.content)
     return await client.chat.completions.create(model=model, messages=messages, **params)
+
+
+def _response_type() -> type:
+    """The HTTP response class of the installed openai (httpx2, or httpx before 3.x): as
+    ``cast_to`` it makes ``post`` hand back the reply unparsed."""
+    try:
+        import httpx2 as httpx
+    except ImportError:  # pragma: no cover - older openai releases
+        import httpx
+    return httpx.Response
+
+
+def _completion(body: bytes) -> Any:
+    """The ChatCompletion of a reply body. pydantic-core validates the JSON in one pass
+    (a fraction of openai's field-by-field construction); a reply that strays from the
+    schema (a local server leaving out ``created``...) is built leniently, as openai does.
+    ValueError when the body is not a JSON object."""
+    from openai.types.chat import ChatCompletion
+    from pydantic import ValidationError
+
+    try:
+        return ChatCompletion.model_validate_json(body)
+    except ValidationError:
+        data = orjson.loads(body)  # orjson.JSONDecodeError is a ValueError
+        if not isinstance(data, dict):
+            raise ValueError("reply is not a JSON object") from None
+        return ChatCompletion.construct(**data)
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -357,6 +368,17 @@ def _plain_json(value: Any) -> bool:
         return all(type(k) is str and _plain_json(v) for k, v in value.items())
     if kind is list:
         return all(_plain_json(v) for v in value)
+    return False
+
+
+def _dropped(exc: BaseException) -> bool:
+    """A "timeout" that was a dropped or refused connection: openai's aiohttp transport
+    reports every aiohttp connection error as a connect timeout; the cause tells them apart."""
+    seen = exc
+    while seen is not None:
+        if type(seen).__module__.startswith("aiohttp") and not isinstance(seen, TimeoutError):
+            return "Timeout" not in type(seen).__name__
+        seen = seen.__cause__ or seen.__context__
     return False
 
 
