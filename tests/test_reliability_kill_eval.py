@@ -81,7 +81,8 @@ def test_kill_minus_nine_during_eval_then_resume_loses_and_duplicates_nothing(tm
         assert ran.isdisjoint(stored_before), f"kill {k}: the resume redid stored cases {sorted(ran & stored_before)[:5]}"
         new = stored - stored_before
         assert new <= ran, f"kill {k}: results stored for tasks that never finished"
-        assert len(ran - new) <= IN_FLIGHT, f"kill {k}: more than the cases in flight went missing"
+        # a worker runs its next case while the previous one commits: two per worker at most
+        assert len(ran - new) <= 2 * IN_FLIGHT, f"kill {k}: more than two cases per worker went missing"
         stored_before = stored
         at_kill.append(len(stored))
         if stored == PAIRS:

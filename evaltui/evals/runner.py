@@ -9,7 +9,10 @@
 - ``timeout`` bounds each case: the task, then its scorers in the time left.
 - A task error marks that case (traceback kept) and skips its scorers; a scorer error
   marks only that scorer.
-- Every finished case is committed as it finishes (``evals.writer``). Running an eval
+- Every case is committed as it finishes (``evals.writer``), while its worker goes on
+  with the next; it counts as finished (progress, results) once committed, and a worker
+  queues a case only after its previous one is stored, so a crash loses at most two
+  cases per worker, never a case reported finished. Running an eval
   whose experiment was interrupted resumes it: only the (case, trial) pairs without a
   result run. A finished experiment's name gets a suffix on a new run (``-2``, ``-3``),
   unless ``update=True``, which adds the missing pairs (new cases, more trials) to it.
@@ -174,15 +177,14 @@ class _Progress:
 
 def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
     """Resolve the experiment (new, resumed, updated or suffixed), its cases and the base."""
-    from evaltui.curation.dataset import Dataset
-
     existing = exp_store.find_experiment(store, ev.experiment_name or ev.name)
     resume = existing is not None and (existing["status"] != "finished" or ev.update)
     dataset_id = dataset_version = dataset_name = None
-    if isinstance(data, Dataset):
+    datasets = sys.modules.get("evaltui.curation.dataset")  # not imported: data cannot be a Dataset
+    if datasets is not None and isinstance(data, datasets.Dataset):
         dataset_id, dataset_name = data.id, data.name
         if resume and existing["dataset_id"] == data.id and data._pinned is None:
-            data = Dataset(data.project, data.name, existing["dataset_version"], data.db)  # the pinned version
+            data = datasets.Dataset(data.project, data.name, existing["dataset_version"], data.db)  # the pinned version
         dataset_version, items = data.fetch(store)
     else:
         items = data
@@ -285,7 +287,8 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
         out = await loop.run_in_executor(executor, functools.partial(ev.task, *args))
         return await out if inspect.isawaitable(out) else out
 
-    async def run_one(case: Case, trial: int) -> None:
+    async def run_one(case: Case, trial: int) -> asyncio.Future[None]:
+        """Run the task and its scorers and queue the result; returns its commit."""
         hooks = EvalHooks(input=case.input, expected=case.expected, metadata=dict(case.metadata),
                           trial_index=trial, tags=list(case.tags))
         started = time.perf_counter()
@@ -322,7 +325,7 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
         except TypeError:
             output_json = dumps(repr(output))
         metadata = hooks.metadata
-        committed = writer.put(
+        committed = asyncio.wrap_future(writer.put(
             {"id": rid, "experiment_id": experiment["id"], "case_id": case.case_id, "record_id": case.record_id,
              "trial": trial, "input": dumps(case.input),
              "expected": None if hooks.expected is None else dumps(hooks.expected),
@@ -330,25 +333,43 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
              "bucket": case.bucket, "error": error, "duration_s": duration, "metrics": dumps(hooks.metrics),
              "created": datetime.now(timezone.utc).replace(tzinfo=None)},
             score_rows,
-        )
-        # A worker takes its next case only once this one is durable, so a crash
-        # loses at most the cases in flight.
-        await asyncio.wrap_future(committed)
-        results.append(EvalResult(case.input, output, {r["scorer"]: r["score"] for r in score_rows}, hooks.expected,
-                                  metadata, list(hooks.tags), error, trial, case.case_id))
-        progress.advance()
+        ))
+        result = EvalResult(case.input, output, {r["scorer"]: r["score"] for r in score_rows}, hooks.expected,
+                            metadata, list(hooks.tags), error, trial, case.case_id)
+
+        def finished(commit: asyncio.Future[None]) -> None:  # a case counts once it is durable
+            if not commit.cancelled() and commit.exception() is None:
+                results.append(result)
+                progress.advance()
+
+        committed.add_done_callback(finished)
+        return committed
 
     async def worker() -> None:
+        # The writer commits while the worker runs its next case; before that case is
+        # queued, the previous one must be durable. A crash so loses at most two cases per
+        # worker (the one running and the one being committed), and no case counts as
+        # finished (progress, results) before it is stored.
+        previous: asyncio.Future[None] | None = None
         while True:
             try:
                 case, trial = queue.get_nowait()
             except asyncio.QueueEmpty:
-                return
-            await run_one(case, trial)
+                break
+            committed = await run_one(case, trial)
+            if previous is not None:
+                await previous
+            previous = committed
+        if previous is not None:
+            await previous
 
+    from evaltui import heap
+
+    heap.freeze()  # no full collection over the loaded heap while cases are in flight
     try:
         await asyncio.gather(*(worker() for _ in range(min(width, len(pairs)))))
     finally:
+        heap.thaw()
         progress.close()
         executor.shutdown(wait=False, cancel_futures=True)
         await asyncio.to_thread(writer.close)

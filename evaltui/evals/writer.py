@@ -3,8 +3,9 @@
 Async workers hand results to a queue and go on with the next case; the writer takes
 whatever has queued up and commits it in one transaction (group commit). Under light
 load that is one commit per case; under heavy load a commit carries a few, so the
-event loop never waits on disk and a SIGKILL loses at most the cases in flight or
-in the one commit being written.
+event loop never waits on disk. The runner's workers go on with their next case while
+the commit happens; each waits for it before queuing that next case, so a SIGKILL loses
+at most two cases per worker: the one running and the one being committed.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -93,12 +94,21 @@ def _checked(score: Score) -> Score:
     return score
 
 
+# A sync scorer runs in a thread, so a slow one (an HTTP call) never blocks the event loop.
+# For a quick one the hop costs more than the call: after _PROBES calls that each took
+# under _INLINE_S in their thread, it runs on the loop; one inline call over _THREAD_S, or
+# an inline failure (rerun in a thread), sends it back to threads for good.
+_PROBES = 8
+_INLINE_S = 0.0005
+_THREAD_S = 0.005
+
+
 class BoundScorer:
     """A scorer with its calling convention worked out once (name, sync or async, which
     arguments it declares), for runners that call it per case: ``await bound(input=...)``
     behaves as ``run_scorer(scorer, input=...)`` without inspecting the signature again."""
 
-    __slots__ = ("scorer", "name", "_fn", "_mode", "_accepts")
+    __slots__ = ("scorer", "name", "_fn", "_mode", "_accepts", "_quick")
 
     def __init__(self, scorer: Any) -> None:
         self.scorer = scorer
@@ -109,8 +119,9 @@ class BoundScorer:
         elif inspect.iscoroutinefunction(scorer) or inspect.iscoroutinefunction(getattr(scorer, "__call__", None)):
             self._fn, self._mode = scorer, "await"
         else:
-            self._fn, self._mode = scorer, "thread"
+            self._fn, self._mode = scorer, "probe"
         self._accepts = _accepted_names(self._fn)
+        self._quick = 0  # probe calls so far that were quick
 
     async def __call__(self, *, input: Any = None, output: Any = None, expected: Any = None,
                        metadata: dict[str, Any] | None = None) -> list[Score]:
@@ -119,15 +130,46 @@ class BoundScorer:
         try:
             if self._mode == "await":
                 result = await self._fn(**kwargs)
+            elif self._mode == "inline":
+                result = self._inline(kwargs)
+                if result is _RERUN:
+                    result = await asyncio.to_thread(self._fn, **kwargs)
             else:
-                result = await asyncio.to_thread(self._fn, **kwargs)
-                if inspect.isawaitable(result):
-                    result = await result
+                result = await asyncio.to_thread(self._timed, kwargs)
+            if inspect.isawaitable(result):
+                result = await result
         except ScorerError:
             raise
         except Exception as exc:  # a scorer's own failure marks that scorer only
             raise ScorerError(f"{self.name}: {type(exc).__name__}: {exc}") from exc
         return _to_scores(result, self.name)
+
+    def _timed(self, kwargs: dict[str, Any]) -> Any:
+        """One call in a worker thread, timed while the scorer is on probation."""
+        started = time.perf_counter()
+        result = self._fn(**kwargs)
+        if self._mode == "probe":
+            if time.perf_counter() - started < _INLINE_S and not inspect.isawaitable(result):
+                self._quick += 1
+                if self._quick >= _PROBES:
+                    self._mode = "inline"
+            else:
+                self._mode = "thread"
+        return result
+
+    def _inline(self, kwargs: dict[str, Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            result = self._fn(**kwargs)
+        except Exception:  # perhaps only here (it runs its own event loop...): retry where it ran before
+            self._mode = "thread"
+            return _RERUN
+        if time.perf_counter() - started > _THREAD_S:
+            self._mode = "thread"
+        return result
+
+
+_RERUN = object()
 
 
 def _accepted_names(fn: Callable[..., Any]) -> tuple[str, ...] | None:

@@ -80,6 +80,11 @@ class Store:
         return int(row[0][0]) if row else 0
 
     def _migrate(self) -> None:
+        try:  # the usual case, in one query: an evaltui database at this version
+            if self.schema_version() == SCHEMA_VERSION:
+                return
+        except duckdb.CatalogException:  # no evaltui_meta: a new file, or not ours
+            pass
         tables = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "evaltui_meta" not in tables:
             if tables:

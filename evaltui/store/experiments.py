@@ -56,9 +56,11 @@ EXPERIMENT_COLUMNS = (
 # Per (result, scorer name) the newest grade: a re-score with a new scorer version
 # supersedes the older one instead of mixing with it (the run's own grades have no
 # `created`, so any re-score of the same name wins over them).
+# The newest score per (result, scorer). experiment_id leads the partition (a result id
+# implies it) so that a filter on one experiment is pushed below the window.
 CURRENT_SCORES_SQL = (
     "SELECT * FROM result_scores "
-    "QUALIFY row_number() OVER (PARTITION BY result_id, scorer ORDER BY created DESC NULLS LAST) = 1"
+    "QUALIFY row_number() OVER (PARTITION BY experiment_id, result_id, scorer ORDER BY created DESC NULLS LAST) = 1"
 )
 
 
