@@ -252,3 +252,16 @@ def test_write_results_skips_results_already_stored_with_their_scores(tmp_path):
         assert rows["a"]["scores"]["s"] == {"score": 1.0, "label": "A", "rationale": "ok", "error": None}
         n = store.con.execute("SELECT count(*) FROM result_scores").fetchall()[0][0]
         assert n == 3  # one score per stored result, never twice
+
+
+def test_an_llm_judge_nobody_closes_leaves_no_open_connections_behind(tmp_path):
+    from evaltui.testing import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        env = {**os.environ, "EVALTUI_TEST_BASE_URL": fake.base_url}
+        out = run("eval", str(FIXTURES / "llm_judged.py"), "--db", str(tmp_path / "j.duckdb"), "--jsonl", env=env)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout.splitlines()[-1])["results"] == 6 and len(fake.chat_requests) == 6
+    assert "Unclosed" not in out.stderr, out.stderr  # aiohttp's warning for a session left open
+    stored = results_of(tmp_path / "j.duckdb", "judged")
+    assert all(r["scores"]["Brand Alignment"]["score"] is not None for r in stored)

@@ -243,7 +243,10 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
         if plan["resumed"] and not quiet:
             print(f"resuming {experiment['name']}: {plan['resumed']} results already stored, "
                   f"{len(plan['pairs'])} to run", file=sys.stderr)
-        results = await _run_pairs(ev, store, experiment, plan["pairs"], quiet, progress_cb)
+        from evaltui.llm.client import closing_clients
+
+        async with closing_clients():
+            results = await _run_pairs(ev, store, experiment, plan["pairs"], quiet, progress_cb)
         await asyncio.to_thread(exp_store.set_status, store, experiment["id"], "finished")
 
         def finish() -> Any:

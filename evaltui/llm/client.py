@@ -12,8 +12,10 @@ import asyncio
 import random
 import re
 import time
+import weakref
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 
 import orjson
 
@@ -113,7 +115,7 @@ def redact_configured(text: str) -> str:
     return _KEYLIKE.sub("sk-***", text)
 
 
-@dataclass
+@dataclass(eq=False)  # compared (and hashed) by identity: clients are tracked in a WeakSet
 class LLMClient:
     """Chat completions and embeddings against one OpenAI-compatible endpoint.
 
@@ -178,6 +180,7 @@ class LLMClient:
                 **transport,
             )
             state = _LoopState(client, asyncio.Semaphore(self.concurrency))
+            _LIVE.add(self)
             self._loops[id(loop)] = state
         return state
 
@@ -315,6 +318,29 @@ class LLMClient:
                     self.usage.retries += 1
                 except (openai.APIError, ValueError) as exc:
                     raise self._error(exc) from None
+
+
+_LIVE: "weakref.WeakSet[LLMClient]" = weakref.WeakSet()  # clients with connections open on some loop
+_RUNS: dict[int, int] = {}  # runs going on per event loop
+
+
+@asynccontextmanager
+async def closing_clients() -> AsyncIterator[None]:
+    """For runners (an eval): when the last run on this event loop ends, close the
+    connections every LLMClient opened on it. A judge built in an eval file is rarely
+    closed by its author, and its connections would outlive the loop. A client used
+    again afterwards opens new ones."""
+    loop_id = id(asyncio.get_running_loop())
+    _RUNS[loop_id] = _RUNS.get(loop_id, 0) + 1
+    try:
+        yield
+    finally:
+        _RUNS[loop_id] -= 1
+        if not _RUNS[loop_id]:
+            del _RUNS[loop_id]
+            for client in list(_LIVE):
+                if loop_id in client._loops:
+                    await client.aclose()
 
 
 async def _create(client: Any, model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> Any:
