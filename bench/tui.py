@@ -4,9 +4,12 @@
 
 Builds the database once (cached at --db) when it does not exist. Each figure is
 measured in a fresh child process, so start-up includes interpreter and imports:
-- start to first frame with data: process start until the topic map (or the log
-  browser) has painted rows from the database, next to an empty Textual app in the
-  same run (goal: <= 2.5x);
+- start to first frame with data: process start until the topic map has painted rows
+  from the database, next to an empty Textual app in the same run (goal: <= 2.5x). The
+  child starts as `evaltui tui` does: ``evaltui.tui.startup.begin`` first, which runs
+  the topic map's first query in a forked process while Textual imports. Also shown:
+  the log browser as the first screen (the app always opens on the topic map, so
+  nothing fetches its first page ahead: the query starts after the screen mounts);
 - applying a filter in the log browser (typed filter -> rows on screen) and paging
   (next keyset page, and a jump to the last page);
 - peak RSS of the app process through that journey (goal: <= 400 MB).
@@ -68,6 +71,9 @@ def child_empty(t0: float) -> None:
 
 
 def child_app(t0: float, db: str, pane: str) -> None:
+    from evaltui.tui import startup
+
+    startup.begin(db)  # as `evaltui tui` does (evaltui.tui.run), before Textual imports
     from evaltui.config import Settings
     from evaltui.tui.app import EvalApp
     from evaltui.tui.screens.logs import LogsScreen
@@ -307,8 +313,8 @@ def main() -> None:
         ("empty Textual app: start -> first frame", f"{figures['empty_textual_first_frame_s']:.3f} s", "baseline"),
         ("evaltui topics: start -> first frame with data", f"{figures['topics_first_data_frame_s']:.3f} s",
          f"{figures['topics_vs_empty']}x (goal <= 2.5x)"),
-        ("evaltui logs: start -> first frame with data", f"{figures['logs_first_data_frame_s']:.3f} s",
-         f"{figures['logs_vs_empty']}x"),
+        ("  logs pane as first screen (not a start pane)", f"{figures['logs_first_data_frame_s']:.3f} s",
+         f"{figures['logs_vs_empty']}x, no start-up fetch"),
         ("apply a filter (typed -> rows shown)", f"{figures['filter_apply_s']:.3f} s", FILTER),
         ("page down past the window (next keyset page)", f"{figures['next_page_s']:.3f} s", "filtered"),
         ("jump to the last page", f"{figures['last_page_s']:.3f} s", "filtered"),

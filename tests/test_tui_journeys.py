@@ -237,3 +237,75 @@ async def test_another_process_ingests_while_the_app_is_open(tmp_path: Path, sam
         assert out.returncode == 0, out.stderr
         await until(pilot, lambda: "of 2,405" in status(app, "#logs-status"), timeout=15)
         assert table(app).page.rows[0].topic == "brand_new"
+
+
+STARTUP_PROBE = """
+import json, sys, threading
+from evaltui.tui import startup
+assert threading.active_count() == 1
+future = startup.begin(sys.argv[1])  # as `evaltui tui` does, before Textual loads
+try:
+    overview = future.result(60)
+    print(json.dumps({"ok": [[t.topic, t.conversations] for t in overview.topics], "complete": overview.complete,
+                      "duckdb_here": "duckdb" in sys.modules}))
+except Exception as exc:
+    print(json.dumps({"error": str(exc), "duckdb_here": "duckdb" in sys.modules}))
+"""
+
+
+def _startup_probe(db: Path) -> dict:
+    import json
+
+    out = subprocess.run([sys.executable, "-c", STARTUP_PROBE, str(db)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_start_up_fetch_runs_in_another_process_and_migrates_an_older_file(sample_db: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    from evaltui.store import Store
+    from evaltui.store.browse import reading, topic_sizes
+    from evaltui.store.db import migrate
+
+    with reading(sample_db) as store:
+        expected = [[t.topic, t.conversations] for t in topic_sizes(store).topics]
+    got = _startup_probe(sample_db)
+    # the sizes arrive without this process loading DuckDB: a forked process queried them
+    assert got == {"ok": expected, "complete": False, "duckdb_here": False}
+
+    old = tmp_path / "old.duckdb"  # schema 1, as the first release wrote it
+    con = duckdb.connect(str(old))
+    con.execute("CREATE TABLE evaltui_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO evaltui_meta VALUES ('schema_version', '0')")
+    migrate(con, 0, 1)
+    con.close()
+    assert _startup_probe(old)["ok"] == []
+    with Store(old, read_only=True) as store:  # brought up to date by the start-up fetch
+        assert store.schema_version() == Store(sample_db, read_only=True).schema_version()
+
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).execute("CREATE TABLE t (x INT)").close()
+    assert "not an evaltui database" in _startup_probe(other)["error"]
+
+
+async def test_the_topics_pane_shows_the_start_up_fetch_then_its_own_overview(sample_db: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaltui.tui import startup
+    from evaltui.tui.widgets.topic_table import TopicTable
+
+    shown = []
+    original = TopicTable.show
+    monkeypatch.setattr(TopicTable, "show", lambda self, overview: (shown.append(overview), original(self, overview))[1])
+    future = startup.begin(sample_db)  # in a thread here: pytest already runs threads
+    future.result(60)
+    app = make_app(sample_db, fail_threshold={"default": 0.7})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.screen.query_one(TopicTable).overview is not None
+                    and app.screen.query_one(TopicTable).overview.complete)
+    assert not startup.started(sample_db)  # taken once
+    first, full = shown[0], shown[-1]
+    assert first is not full and first.complete is False and full.complete
+    assert first.thresholds == dict.fromkeys(first.scorers, 0.7)  # the app's thresholds, not the defaults
+    assert sorted((t.topic, t.conversations) for t in first.topics) == \
+        sorted((t.topic, t.conversations) for t in full.topics)

@@ -1,6 +1,22 @@
-"""The DuckDB store: one file holds spans, scores, topic maps, datasets and experiments."""
+"""The DuckDB store: one file holds spans, scores, topic maps, datasets and experiments.
 
-from evaltui.store.db import DEFAULT_DB, Store, StoreError, resolve_db_path
-from evaltui.store.schema import SCHEMA_VERSION
+``Store`` and the rest load on first use, so a module of this package that needs no
+DuckDB (``overview``) imports without it.
+"""
+
+from evaltui.dbpath import DEFAULT_DB, resolve_db_path
+from evaltui.errors import StoreError
+
+_LAZY = {"Store": "evaltui.store.db", "SCHEMA_VERSION": "evaltui.store.schema"}
 
 __all__ = ["DEFAULT_DB", "SCHEMA_VERSION", "Store", "StoreError", "resolve_db_path"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evaltui.store' has no attribute {name!r}")

@@ -22,6 +22,7 @@ from evaltui.output import preview
 from evaltui.store.db import Store, StoreError
 from evaltui.store.filters import compile_filter, field_names
 from evaltui.store.logs import Cursor, _run, count, next_cursor, query_rows
+from evaltui.store.overview import TopicOverview, TopicRow
 from evaltui.store.scores import scorer_keys
 
 UNASSIGNED = "(unassigned)"
@@ -187,35 +188,6 @@ def topic_filter(topic: str) -> str:
 
 
 # -- the topic overview ------------------------------------------------------------
-
-
-@dataclass
-class TopicRow:
-    topic: str
-    conversations: int
-    failing: int  # conversations with any score below its scorer's threshold
-    means: dict[str, float | None]
-    fail_share: dict[str, float | None]  # per scorer: share of scored conversations below threshold
-    daily: list[int] = field(default_factory=list)  # conversations per day over the overview's days
-    daily_failing: list[int] = field(default_factory=list)
-
-    @property
-    def failing_share(self) -> float:
-        return self.failing / self.conversations if self.conversations else 0.0
-
-    @property
-    def worst_mean(self) -> float | None:
-        values = [v for v in self.means.values() if v is not None]
-        return min(values) if values else None
-
-
-@dataclass
-class TopicOverview:
-    scorers: list[str]
-    thresholds: dict[str, float]
-    days: list[date]
-    topics: list[TopicRow]  # sorted by where it hurts: most failing conversations first
-    complete: bool = True  # False: sizes and daily volume only (``topic_sizes``), scores to come
 
 
 def topic_sizes(

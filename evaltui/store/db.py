@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import duckdb
 
+from evaltui.dbpath import resolve_db_path
 from evaltui.errors import StoreError
 from evaltui.store.schema import MIGRATIONS, SCHEMA_VERSION
-
-DEFAULT_DB = "evaltui.duckdb"
-
-
-def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """``--db PATH`` wins, then ``EVALTUI_DB``, then ``./evaltui.duckdb``."""
-    if path:
-        return Path(path)
-    return Path(os.environ.get("EVALTUI_DB") or DEFAULT_DB)
-
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()

@@ -1,7 +1,8 @@
 """The terminal app: one client of the core (the CLI and the Python API are others).
 
-Import ``evaltui.tui.app`` only when running the app: Textual loads here, DuckDB and
-Arrow load in the first worker, after the first frame.
+Import ``evaltui.tui.app`` only when running the app: Textual loads here; DuckDB and
+Arrow load in a thread started first (``startup``), which runs the first pane's query
+while Textual imports.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from typing import Any
 
 def run(db_path: str | Path, settings: Any = None) -> None:
     """Open the app on ``db_path`` (a file that exists) until the user quits."""
+    from evaltui.tui import startup
+
+    startup.begin(db_path)  # first: the topic map's query runs while Textual imports
     from evaltui.tui.app import EvalApp
 
     EvalApp(db_path, settings=settings).run()

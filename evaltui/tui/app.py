@@ -105,7 +105,10 @@ class EvalApp(App):
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self.theme = wanted
         self.set_keymap(settings.keymap)
-        _preload_store()
+        from evaltui.tui import startup
+
+        if not startup.started(self.db_path):  # else DuckDB loads after the first frame
+            _preload_store()
 
     def on_mount(self) -> None:
         for problem in self.theme_problems:

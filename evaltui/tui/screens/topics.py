@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ class TopicsScreen(DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._painted = threading.Event()  # set once a frame with topics is on screen
         self.query_one(TopicTable).focus()
         self.reload()
 
@@ -57,10 +59,21 @@ class TopicsScreen(DataScreen):
 
     @work(thread=True, exclusive=True, group="topics", exit_on_error=False)
     def load_overview(self, path: Any, threshold: Any, sizes_first: bool = False) -> None:
+        from evaltui.tui import startup
+
+        worker = get_current_worker()
+        fetched = startup.take_topic_sizes(path) if sizes_first else None
+        if fetched is not None:  # queried while the app was starting (evaltui.tui.run)
+            try:
+                self.post_message(self.Loaded(startup.with_thresholds(fetched.result(), threshold)))
+                sizes_first = False
+                # Importing DuckDB here is ~80 ms of Python: let that first frame paint first.
+                self._painted.wait(1.0)
+            except Exception:  # the query below meets the same problem and reports it
+                pass
         from evaltui.store import StoreError
         from evaltui.store.browse import reading, topic_overview, topic_sizes
 
-        worker = get_current_worker()
         try:
             with reading(path, self.app.lock_timeout) as store:
                 # Sizes take one scan of the roots; the scores need a join with every
@@ -82,6 +95,7 @@ class TopicsScreen(DataScreen):
         overview: TopicOverview = event.overview
         self.app.known_scorers = overview.scorers  # type: ignore[attr-defined]
         self.query_one(TopicTable).show(overview)
+        self.call_after_refresh(self._painted.set)
         topic_map = self.query_one(TopicMap)
         topic_map.show(overview)
         current = self.query_one(TopicTable).current

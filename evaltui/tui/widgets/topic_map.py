@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dataclasses import dataclass
-
-from rich.console import RenderableType
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.color import Color
 from textual.events import Click
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
-if TYPE_CHECKING:  # the store is imported by the workers, after the first frame
-    from evaltui.store.browse import TopicOverview
-
+if TYPE_CHECKING:
+    from evaltui.store.overview import TopicOverview
 
 
 @dataclass(frozen=True)
@@ -99,6 +97,9 @@ class TopicMap(Widget, can_focus=False):
         self.overview: TopicOverview | None = None
         self.highlight: str | None = None
         self._grid: list[list[int]] = []
+        self._topics: list = []
+        self._key: tuple | None = None
+        self._strips: list[Strip] = []
 
     def show(self, overview: TopicOverview) -> None:
         self.overview = overview
@@ -108,11 +109,25 @@ class TopicMap(Widget, can_focus=False):
         self.highlight = topic
         self.refresh()
 
-    def render(self) -> RenderableType:
+    def render_line(self, y: int) -> Strip:
+        """One row of the map. The rows are built once per size, overview, highlight and
+        theme, as runs of one style each: a Text of one span per cell cost ~25 ms a frame."""
+        key = (self.size, id(self.overview), self.overview.complete if self.overview else None, self.highlight,
+               self.app.current_theme.name)
+        if key != self._key:
+            self._strips = self._build()
+            self._key = key
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def _build(self) -> list[Strip]:
         width, height = self.size.width, self.size.height
         ov = self.overview
+        base_style = self.rich_style
         if not ov or not ov.topics or width < 4 or height < 2:
-            return Text("no topics yet", style="dim")
+            text = "no topics yet"[:width]
+            return [Strip([Segment(text.ljust(width), base_style + Style(dim=True))], width)]
         topics = sorted(ov.topics, key=lambda t: -t.conversations)
         rects = squarify([t.conversations for t in topics], width, height)
         theme = self.app.current_theme
@@ -121,7 +136,7 @@ class TopicMap(Widget, can_focus=False):
         fg_light, fg_dark = Color.parse("#ffffff"), Color.parse("#000000")
         grid = [[-1] * width for _ in range(height)]
         chars = [[" "] * width for _ in range(height)]
-        styles: list[list[Style | None]] = [[None] * width for _ in range(height)]
+        styles: list[list[Style]] = [[base_style] * width for _ in range(height)]
         for idx, (t, r) in enumerate(zip(topics, rects)):
             if r.w <= 0 or r.h <= 0:
                 continue
@@ -133,11 +148,10 @@ class TopicMap(Widget, can_focus=False):
             bg = base.blend(Color.parse(theme.background or "#000000"), 0.35)
             fg = fg_dark if bg.brightness > 0.55 else fg_light
             selected = t.topic == self.highlight
-            style = Style(bgcolor=bg.rich_color, color=fg.rich_color, bold=selected, reverse=selected)
+            style = base_style + Style(bgcolor=bg.rich_color, color=fg.rich_color, bold=selected, reverse=selected)
             for yy in range(r.y, r.y + r.h):
-                for xx in range(r.x, r.x + r.w):
-                    grid[yy][xx] = idx
-                    styles[yy][xx] = style
+                grid[yy][r.x:r.x + r.w] = [idx] * r.w
+                styles[yy][r.x:r.x + r.w] = [style] * r.w
                 # a gap on the right edge separates neighbouring tiles
                 if r.w > 2:
                     chars[yy][r.x + r.w - 1] = "▕"
@@ -148,13 +162,15 @@ class TopicMap(Widget, can_focus=False):
                     chars[r.y + k][r.x + c] = ch
         self._grid = grid
         self._topics = topics
-        text = Text(no_wrap=True, overflow="crop")
-        for yy in range(height):
-            for xx in range(width):
-                text.append(chars[yy][xx], styles[yy][xx] or "")
-            if yy < height - 1:
-                text.append("\n")
-        return text
+        strips = []
+        for row_chars, row_styles in zip(chars, styles):
+            segments, start = [], 0
+            for xx in range(1, width + 1):
+                if xx == width or row_styles[xx] is not row_styles[start]:
+                    segments.append(Segment("".join(row_chars[start:xx]), row_styles[start]))
+                    start = xx
+            strips.append(Strip(segments, width))
+        return strips
 
     def on_click(self, event: Click) -> None:
         x, y = event.x, event.y
