@@ -100,7 +100,7 @@ def compare(
         settings = fresh()
     by_record = all(r.get("record_id") for r in [*base, *candidate]) and bool(base or candidate)
     b_cases, c_cases = _group(base, by_record), _group(candidate, by_record)
-    matched = [k for k in c_cases if k in b_cases]
+    matched = sorted(k for k in c_cases if k in b_cases)  # the bootstrap sees one order, however rows were stored
     out = Comparison(
         base=base_name, candidate=candidate_name, matched_by="record_id" if by_record else "input_hash",
         added=sorted(k for k in c_cases if k not in b_cases),
