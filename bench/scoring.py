@@ -4,10 +4,13 @@ The server (``python -m evaltui.testing.fake_openai``, in its own process) answe
 call after a fixed 200 ms, like a model endpoint. For each
 concurrency the LLM judge (brand_alignment rubric, forced tool call, the real ``openai``
 client, the DuckDB response cache on) grades distinct replies; the ideal is concurrency
-/ 0.2 s calls per second. Then the concurrency-50 workload runs again unchanged: every
-reply comes from the cache, and its speed-up over the first run is reported.
+/ 0.2 s calls per second. Each concurrency makes 40 calls per slot (8 s of sustained
+calls); at concurrency 50 a short run of 10 per slot follows, where the first burst of
+50 requests and the last replies' drain weigh four times as much. Then the
+concurrency-50 workload runs again unchanged: every reply comes from the cache, and its
+speed-up over the first run is reported.
 
-    .venv/bin/python bench/scoring.py [--latency 0.2] [--calls-per-slot 10]
+    .venv/bin/python bench/scoring.py [--latency 0.2] [--calls-per-slot 40]
 
 Prints a table, then one JSON object of the figures on the last line.
 """
@@ -79,7 +82,12 @@ async def main(latency: float, per_slot: int) -> dict:
             figures["runs"].append({"concurrency": concurrency, "calls": n, "seconds": round(seconds, 3),
                                     "calls_per_s": round(n / seconds, 1), "ideal_per_s": ideal,
                                     "of_ideal": round(n / seconds / ideal, 3)})
-            if concurrency == 50:
+            if concurrency == 50:  # the same at 10 calls per slot: ramp-up and drain weigh 4x more
+                short_n = concurrency * 10
+                short = await run(judge, short_n, concurrency, "short50")
+                figures["short_run"] = {"concurrency": concurrency, "calls": short_n, "seconds": round(short, 3),
+                                        "calls_per_s": round(short_n / short, 1), "ideal_per_s": ideal,
+                                        "of_ideal": round(short_n / short / ideal, 3)}
                 client.flush()
                 calls_before = client.usage.calls
                 cached = await run(judge, n, concurrency, "c50")
@@ -94,13 +102,17 @@ async def main(latency: float, per_slot: int) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--calls-per-slot", type=int, default=10, help="calls = concurrency x this")
+    parser.add_argument("--calls-per-slot", type=int, default=40,
+                        help="calls = concurrency x this (40: 8 s of sustained calls at 200 ms)")
     args = parser.parse_args()
     figures = asyncio.run(main(args.latency, args.calls_per_slot))
     print(f"{'run':<22}{'calls':>7}{'seconds':>10}{'calls/s':>10}{'ideal/s':>10}{'of ideal':>10}")
     for r in figures["runs"]:
         print(f"{'judge, concurrency ' + str(r['concurrency']):<22}{r['calls']:>7}{r['seconds']:>10.2f}"
               f"{r['calls_per_s']:>10.1f}{r['ideal_per_s']:>10.0f}{r['of_ideal']:>10.2f}")
+    r = figures["short_run"]
+    print(f"{'  short run, c=50':<22}{r['calls']:>7}{r['seconds']:>10.2f}{r['calls_per_s']:>10.1f}"
+          f"{r['ideal_per_s']:>10.0f}{r['of_ideal']:>10.2f}")
     c = figures["cached_rerun"]
     print(f"{'cached re-run (c=50)':<22}{c['calls']:>7}{c['seconds']:>10.3f}{c['calls_per_s']:>10.1f}"
           f"{'':>10}{'x' + str(c['speedup']):>10}")
