@@ -147,3 +147,15 @@ def test_keyset_pages_cover_everything_once(store, tmp_path):
     assert len(seen) == 57 and len(set(seen)) == 57
     ts = [r[0] for r in store.con.execute("SELECT ts FROM spans WHERE parent_id IS NULL ORDER BY ts DESC, id DESC").fetchall()]
     assert len(ts) == 57
+
+
+def test_a_file_killed_before_its_version_row_migrates_once_and_stays_current(db_path):
+    # evaltui_meta created but its row never written (a kill between the two statements)
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE evaltui_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.close()
+    with Store(db_path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+    with Store(db_path) as store:  # the second open finds it current, migrates nothing
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.con.execute("SELECT count(*) FROM evaltui_meta").fetchall()[0][0] == 1

@@ -81,8 +81,10 @@ class Store:
                 raise StoreError(f"{self.path} is a DuckDB file but not an evaltui database")
             if self.read_only:
                 raise StoreError(f"{self.path} is empty: run `evaltui ingest` first")
+            self.con.execute("BEGIN TRANSACTION")  # both or neither, even under a SIGKILL
             self.con.execute("CREATE TABLE evaltui_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
             self.con.execute("INSERT INTO evaltui_meta VALUES ('schema_version', '0')")
+            self.con.execute("COMMIT")
         current = self.schema_version()
         if current > SCHEMA_VERSION:
             raise StoreError(
@@ -115,9 +117,8 @@ def migrate(con: duckdb.DuckDBPyConnection, current: int, target: int) -> None:
         try:
             for sql in statements:
                 con.execute(sql)
-            con.execute(
-                "UPDATE evaltui_meta SET value = ? WHERE key = 'schema_version'", [str(version)]
-            )
+            # an upsert: a file killed between creating the table and its first row has none
+            con.execute("INSERT OR REPLACE INTO evaltui_meta VALUES ('schema_version', ?)", [str(version)])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
