@@ -43,6 +43,8 @@ def test_braintrust_shaped_file_runs_with_the_evaltui_import(tmp_path):
     assert summary["scores"]["exact_match"]["score"] == pytest.approx(4 / 6)
     assert summary["scores"]["Polite"]["score"] == pytest.approx(2 / 6)
     assert summary["metrics"]["tokens"]["metric"] == pytest.approx((2 + 11 + 7 + 4) / 4)
+    # a scorer that failed is in the summary, not silently missing from it (r1's two trials)
+    assert summary["scorer_errors"] == {"fragile": {"count": 2, "example": "fragile: RuntimeError: scorer broke on purpose"}}
 
     out = run("experiments", "show", "greeter-baseline", "--json", "--db", db)
     shown = json.loads(out.stdout)
@@ -69,6 +71,8 @@ def test_braintrust_shaped_file_runs_with_the_evaltui_import(tmp_path):
     assert second["scores"]["exact_match"]["diff"] == 0.0
     listed = [json.loads(line) for line in run("experiments", "list", "--json", "--db", db).stdout.splitlines()]
     assert [e["name"] for e in listed] == ["greeter-baseline-2", "greeter-baseline"]
+    out = run("eval", str(FIXTURES / "braintrust_shaped.py"), "--db", db)  # the table a person reads
+    assert "fragile: 2 scorer errors, e.g. fragile: RuntimeError: scorer broke on purpose" in out.stdout
 
 
 def test_max_concurrency_bounds_cases_in_flight_for_async_and_sync_tasks(tmp_path):

@@ -40,6 +40,8 @@ class ExperimentSummary:
     ran: int                                   # results made by this run (the rest were resumed)
     scores: dict[str, ScoreSummary] = field(default_factory=dict)
     metrics: dict[str, MetricSummary] = field(default_factory=dict)
+    # per scorer that failed on some results: {"count": N, "example": the first reason}
+    scorer_errors: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,6 +109,11 @@ def summarize(experiment: dict[str, Any], results: list[dict[str, Any]], *, case
         diff = m - mean(theirs[name]) if name in theirs and m is not None else None
         d = comparison.scores.get(name) if comparison else None
         summary.scores[name] = ScoreSummary(name, m, diff, d.improvements if d else None, d.regressions if d else None)
+    for r in results:
+        for name, s in (r.get("scores") or {}).items():
+            if s.get("error"):
+                entry = summary.scorer_errors.setdefault(name, {"count": 0, "example": s["error"]})
+                entry["count"] += 1
     base_metrics = _metrics(base_results) if base_results else {}
     for name, value in _metrics(results).items():
         other = base_metrics.get(name)
@@ -120,6 +127,7 @@ def render(summary: ExperimentSummary, file: Any = None) -> None:
     import sys
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(file=file or sys.stdout, width=None if (file or sys.stdout).isatty() else 120)
@@ -148,3 +156,6 @@ def render(summary: ExperimentSummary, file: Any = None) -> None:
         table.add_row(m.name, "" if m.metric is None else fmt(m.metric),
                       "" if m.diff is None else ("+" if m.diff >= 0 else "") + fmt(m.diff), "", "")
     console.print(table)
+    for name, err in summary.scorer_errors.items():  # a scorer that failed must not pass unseen
+        console.print(f"[red]{escape(name)}: {err['count']} scorer error{'s' if err['count'] != 1 else ''}[/red], "
+                      f"e.g. {escape(err['example'])}", highlight=False)
