@@ -400,8 +400,10 @@ def _plain_json(value: Any) -> bool:
 def _dropped(exc: BaseException) -> bool:
     """A "timeout" that was a dropped or refused connection: openai's aiohttp transport
     reports every aiohttp connection error as a connect timeout; the cause tells them apart."""
-    seen = exc
-    while seen is not None:
+    seen: BaseException | None = exc
+    for _ in range(8):  # a short chain: openai's error, httpx2's, aiohttp's
+        if seen is None:
+            break
         if type(seen).__module__.startswith("aiohttp") and not isinstance(seen, TimeoutError):
             return "Timeout" not in type(seen).__name__
         seen = seen.__cause__ or seen.__context__
