@@ -297,7 +297,8 @@ async def test_the_topics_pane_shows_the_start_up_fetch_then_its_own_overview(sa
     shown = []
     original = TopicTable.show
     monkeypatch.setattr(TopicTable, "show", lambda self, overview: (shown.append(overview), original(self, overview))[1])
-    future = startup.begin(sample_db)  # in a thread here: pytest already runs threads
+    assert not startup._safe_to_fork()  # DuckDB's threads run in this process: no fork here
+    future = startup.begin(sample_db)  # so a thread fetches
     future.result(60)
     app = make_app(sample_db, fail_threshold={"default": 0.7})
     async with app.run_test(size=(100, 30)) as pilot:

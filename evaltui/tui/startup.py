@@ -7,13 +7,14 @@ started before those imports, on the other core: it imports DuckDB, brings an ol
 up to date if it must (the app itself only reads), opens the file read-only, queries,
 and sends the overview back through a pipe. The topics pane's worker takes it from
 here and posts it as it would its own query's result; no widget is touched here.
-Where ``fork`` is unavailable (or threads already run), a thread does the same.
+Where forking is unsafe or unavailable (``_safe_to_fork``), a thread does the same.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import sys
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -30,12 +31,21 @@ def begin(db_path: str | Path, lock_timeout: float = 5.0) -> Future:
     future: Future = Future()
     with _lock:
         _sizes[path] = future
-    if hasattr(os, "fork") and threading.active_count() == 1:
+    if _safe_to_fork():
         _in_child_process(path, lock_timeout, future)
     else:
         threading.Thread(target=_in_thread, args=(path, lock_timeout, future), name="evaltui-startup",
                          daemon=True).start()
     return future
+
+
+def _safe_to_fork() -> bool:
+    """Fork only a process that runs nothing but this thread: no other Python thread, and
+    none of the libraries that start native thread pools (DuckDB, Arrow, numpy, torch)
+    loaded yet, whose locks a child could inherit held. `evaltui tui` qualifies; the
+    demo, which has built its topic map by then, takes the thread."""
+    native = ("duckdb", "pyarrow", "numpy", "torch")
+    return hasattr(os, "fork") and threading.active_count() == 1 and not any(m in sys.modules for m in native)
 
 
 def started(db_path: str | Path) -> bool:

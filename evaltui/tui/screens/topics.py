@@ -65,11 +65,13 @@ class TopicsScreen(DataScreen):
         fetched = startup.take_topic_sizes(path) if sizes_first else None
         if fetched is not None:  # queried while the app was starting (evaltui.tui.run)
             try:
-                self.post_message(self.Loaded(startup.with_thresholds(fetched.result(), threshold)))
+                # a writer may hold the file for up to lock_timeout; past that, query here
+                overview = fetched.result(timeout=self.app.lock_timeout + 10)
+                self.post_message(self.Loaded(startup.with_thresholds(overview, threshold)))
                 sizes_first = False
                 # Importing DuckDB here is ~80 ms of Python: let that first frame paint first.
                 self._painted.wait(1.0)
-            except Exception:  # the query below meets the same problem and reports it
+            except Exception:  # a failure or no answer in time: the query below tries, and reports
                 pass
         from evaltui.store import StoreError
         from evaltui.store.browse import reading, topic_overview, topic_sizes
