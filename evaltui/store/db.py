@@ -11,6 +11,7 @@ from evaltui.dbpath import resolve_db_path
 from evaltui.errors import StoreError
 from evaltui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
+
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "could not set lock" in text or "conflicting lock" in text

@@ -1,8 +1,8 @@
 """The terminal app: one client of the core (the CLI and the Python API are others).
 
-Import ``evaltui.tui.app`` only when running the app: Textual loads here; DuckDB and
-Arrow load in a thread started first (``startup``), which runs the first pane's query
-while Textual imports.
+Import ``evaltui.tui.app`` only when running the app: Textual loads here. The first
+pane's query runs in a process (or thread) started before that (``startup``); this
+process loads DuckDB and Arrow after the first frame.
 """
 
 from __future__ import annotations
