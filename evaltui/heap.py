@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 _lock = threading.Lock()
 _runs = 0
@@ -36,11 +34,3 @@ def thaw() -> None:
         if _runs == 0:
             gc.unfreeze()
 
-
-@contextmanager
-def frozen() -> Iterator[None]:
-    freeze()
-    try:
-        yield
-    finally:
-        thaw()
