@@ -39,3 +39,21 @@ def short_time(ts: datetime | None) -> str:
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def fit_widths(total: int, mins: list[int], wants: list[int]) -> list[int]:
+    """Share ``total`` cells between columns: each gets its minimum, then the rest one cell
+    at a time to every column still short of what it wants, so all grow together.
+    What is left over stays unassigned (the caller's flexible column takes it)."""
+    widths = list(mins)
+    spare = total - sum(widths)
+    while spare > 0:
+        short = [i for i, (w, want) in enumerate(zip(widths, wants)) if w < want]
+        if not short:
+            break
+        for i in short:
+            if spare <= 0:
+                break
+            widths[i] += 1
+            spare -= 1
+    return widths

@@ -35,6 +35,7 @@ class View:
 class LogsScreen(DataScreen):
     DEFAULT_CSS = """
     LogsScreen #span-table { height: 1fr; }
+    LogsScreen #logs-focus { height: auto; max-height: 2; padding: 0 1; }
     LogsScreen #logs-status { height: 1; padding: 0 1; color: $text-muted; }
     """
 
@@ -76,6 +77,7 @@ class LogsScreen(DataScreen):
         yield Header()
         yield FilterBar(id="filter-bar")
         yield SpanTable(id="span-table")
+        yield Static("", id="logs-focus")  # the focused row's full names (the columns abbreviate)
         yield Static("loading…", id="logs-status")
         yield Footer()
 
@@ -234,6 +236,10 @@ class LogsScreen(DataScreen):
         self.request("first", view=View(event.text, self.view.sort, self.view.descending))
         if event.submitted:
             self.query_one(SpanTable).focus()
+
+    @on(SpanTable.RowHighlighted, "#span-table")
+    def _row_highlighted(self) -> None:
+        self.query_one("#logs-focus", Static).update(self.query_one(SpanTable).focus_line())
 
     @on(SpanTable.PageWanted)
     def _page_wanted(self, event: SpanTable.PageWanted) -> None:

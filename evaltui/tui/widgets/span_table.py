@@ -18,13 +18,15 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable
 
-from evaltui.tui.render import score_text, short_time
+from evaltui.names import abbreviate
+from evaltui.tui.render import fit_widths, score_text, short_time
 
 if TYPE_CHECKING:  # the store is imported by the workers, after the first frame
     from evaltui.store.browse import SpanPage, SpanRow
 
 # Sorting by these starts in this direction; scores start worst first.
 DEFAULT_DESCENDING = {"ts": True, "topic": False, "input": False}
+UNASSIGNED_LABEL = "(unassigned)"
 
 
 class SpanTable(DataTable):
@@ -98,20 +100,37 @@ class SpanTable(DataTable):
             return Text(f"{title} {'▼' if self.descending else '▲'}", style="bold")
         return Text(title)
 
-    def _render_rows(self, select: int) -> None:
+    def _layout(self) -> tuple[int, int, list[int]]:
+        """Widths of the topic, input and score columns: the screen's width shared so that
+        scorer and topic names show whole when they can, the input taking the rest."""
         width = self.size.width or 80
-        score_w = 6
-        fixed = 11 + 18 + len(self.scorers) * score_w + 2 * (3 + len(self.scorers)) + 1
-        input_w = max(12, width - fixed)
+        n = len(self.scorers)
+        room = width - 11 - 2 * (3 + n) - 1  # time column, cell padding, scrollbar
+        topic_want = max([5, *(len(r.topic or UNASSIGNED_LABEL) for r in self._rows)])
+        input_min = max(12, min(30, room * 2 // 5))
+        # The topic starts wider (it names the slice); then all grow together.
+        topic_w, *score_ws = fit_widths(room - input_min, [min(16, topic_want), *[5] * n],
+                                        [min(30, topic_want), *[max(5, len(k) + 2 * (k == self.sort[7:])) for k in self.scorers]])
+        return topic_w, max(12, room - topic_w - sum(score_ws)), score_ws
+
+    def _render_rows(self, select: int) -> None:
+        topic_w, input_w, score_ws = self._layout()
+        # Headers and topics are abbreviated so that no two read the same; the sorted
+        # column leaves room for its arrow.
+        heads = abbreviate(self.scorers, [w - 2 * (f"scores.{k}" == self.sort) for k, w in zip(self.scorers, score_ws)])
+        topics = sorted({r.topic or UNASSIGNED_LABEL for r in self._rows})
+        short_topic = dict(zip(topics, abbreviate(topics, topic_w)))
         self.clear(columns=True)
         self.add_column(self._label("ts", "time"), key="ts", width=11)
-        self.add_column(self._label("topic", "topic"), key="topic", width=18)
+        self.add_column(self._label("topic", "topic"), key="topic", width=topic_w)
         self.add_column(self._label("input", "input"), key="input", width=input_w)
-        for k in self.scorers:
-            self.add_column(self._label(f"scores.{k}", k[:score_w]), key=f"scores.{k}", width=score_w)
+        for k, head, w in zip(self.scorers, heads, score_ws):
+            self.add_column(self._label(f"scores.{k}", head), key=f"scores.{k}", width=w)
         bad = f"bold {self.app.current_theme.error or 'red'}"
         for row in self._rows:
-            cells: list[object] = [short_time(row.ts), (row.topic or "")[:18], row.preview[:input_w]]
+            topic = row.topic or UNASSIGNED_LABEL
+            cells: list[object] = [short_time(row.ts), Text(short_topic[topic], style="" if row.topic else "dim"),
+                                   row.preview[:input_w]]
             for k in self.scorers:
                 value = row.scores.get(k)
                 failing = value is not None and value < self.thresholds.get(k, 0.5)
@@ -119,6 +138,20 @@ class SpanTable(DataTable):
             self.add_row(*cells, key=row.id)
         if self._rows:
             self.move_cursor(row=max(0, min(select, len(self._rows) - 1)), animate=False)
+
+    def focus_line(self) -> Text:
+        """The focused row with full names: its topic and each score by its scorer key."""
+        row = self.current
+        if row is None:
+            return Text("")
+        text = Text.assemble((row.topic or UNASSIGNED_LABEL, "bold"))
+        bad = f"bold {self.app.current_theme.error or 'red'}"
+        for k in self.scorers:
+            value = row.scores.get(k)
+            failing = value is not None and value < self.thresholds.get(k, 0.5)
+            text.append(f" · {k} ")
+            text.append(score_text(value), style=bad if failing else "")
+        return text
 
     def on_resize(self, event: Resize) -> None:
         if self._rows:

@@ -1,0 +1,117 @@
+"""Names that share a long prefix (the demo's production judge against its offline judge,
+topics such as password_delete_account / password_reset_link, long experiment names)
+stay distinct in every pane at 80x24 and 120x40, and the focused row shows them whole."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import span, until, write_jsonl
+from tests.test_tui_snapshots import SIZES, check, screen_text
+
+TOPICS = ["password_delete_account", "password_reset_link", "promo_code_invalid"]
+SCORERS = ["brand_alignment", "brand_alignment_offline", "conversation_quality"]
+BASE, CANDIDATE = "account-baseline-production-prompt", "account-fix-with-account-policies"
+
+
+def twin_rows(n: int = 24) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(n):
+        cid, ts = f"c{i}", f"2026-11-{1 + i % 9:02d}T10:{i % 60:02d}:00Z"
+        text = f"please delete my account #{i}" if i % 3 == 0 else f"reset link broken #{i}" if i % 3 == 1 else f"code invalid #{i}"
+        ba, off = [0.0, 0.5, 1.0][i % 3], [1.0, 0.5, 0.0][i % 3]
+        rows += [
+            span(cid, name="conversation", ts=ts, input=[{"role": "user", "content": text}], output="ok",
+                 metadata={"topic": TOPICS[i % 3], "total_turns": 1},
+                 scores=[{"name": "Conversation Quality", "score": float(i % 2), "label": "Y" if i % 2 else "N"}]),
+            span(f"{cid}-t1", cid, cid, name="turn", ts=ts, input=text, output="ok", metadata={"turn_index": 1},
+                 scores=[{"name": "Brand Alignment", "score": ba}, {"name": "Brand Alignment Offline", "score": off}]),
+        ]
+    return rows
+
+
+def ba_prod(output):
+    return 1.0 if "sorry" in output.lower() else 0.0
+
+
+def ba_offline(output):
+    return 1.0 if "#" in output else 0.5
+
+
+async def build_twins(folder: Path) -> Path:
+    from evaltui import Score
+    from evaltui.curation.dataset import create_from_logs, init_dataset
+    from evaltui.evals.runner import EvalAsync
+    from evaltui.ingest import ingest_file
+    from evaltui.store import Store
+
+    db = folder / "tui.duckdb"
+    with Store(db) as store:
+        ingest_file(store, write_jsonl(folder / "spans.jsonl", twin_rows()))
+        create_from_logs(store, "account-issues", None)
+
+    def prod(output):
+        return Score(name="Brand Alignment", score=ba_prod(output))
+
+    def offline(output):
+        return Score(name="Brand Alignment Offline", score=ba_offline(output))
+
+    def task_for(every: int):
+        def task(input):
+            n = int(str(input[-1]["content"]).split("#")[-1])
+            return f"Sorry, case #{n}." if n % every == 0 else f"Here is what to do for case {n}."
+        return task
+
+    data = init_dataset(name="account-issues", db=db, version=1)
+    for name, every in ((BASE, 2), (CANDIDATE, 3)):
+        await EvalAsync("support-bot", data=data, task=task_for(every), scores=[prod, offline],
+                        experiment_name=name, db=db, quiet=True)
+    return db
+
+
+@pytest.fixture(scope="module")
+def twins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("twins")
+    asyncio.run(build_twins(folder))
+    return folder
+
+
+def make_app(folder: Path, monkeypatch: pytest.MonkeyPatch):
+    from tests.test_tui_experiments import make_app as make
+
+    monkeypatch.chdir(folder)  # the header shows the path as given: the same in every picture
+    return make(Path("tui.duckdb"))
+
+
+def header_cells(table: Any) -> list[str]:
+    return [str(c.label).rstrip(" ▼▲") for c in table.columns.values()]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_log_browser_tells_twin_scorers_and_topics_apart(twins_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   size: tuple[int, int]) -> None:
+    from evaltui.tui.screens.logs import LogsScreen
+    from evaltui.tui.widgets.span_table import SpanTable
+
+    app = make_app(twins_dir, monkeypatch)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.total == 24)
+        table = app.screen.query_one(SpanTable)
+        heads = header_cells(table)[3:]
+        assert len(heads) == 3 and len(set(heads)) == 3, heads
+        topics = {str(table.get_cell_at((i, 1))) for i in range(table.row_count)}
+        assert len(topics) == 3, topics
+        if size[0] >= 120:  # room enough for names a reader recognises
+            assert topics == set(TOPICS) and "brand_alignment" in heads
+            assert all(len(h) >= 12 for h in heads), heads
+        focus = str(app.screen.query_one("#logs-focus").content)
+        assert all(k in focus for k in SCORERS) and table.current.topic in focus
+        await pilot.press("j")
+        await until(pilot, lambda: table.current.topic in str(app.screen.query_one("#logs-focus").content))
+        await pilot.pause(0.1)
+        check(app, f"names_logs_{size[0]}x{size[1]}")
