@@ -115,3 +115,30 @@ async def test_the_log_browser_tells_twin_scorers_and_topics_apart(twins_dir: Pa
         await until(pilot, lambda: table.current.topic in str(app.screen.query_one("#logs-focus").content))
         await pilot.pause(0.1)
         check(app, f"names_logs_{size[0]}x{size[1]}")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_builder_tells_twins_apart_shows_save_and_gives_the_input_room(
+        twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    from evaltui.tui.screens.builder import BuilderScreen
+    from evaltui.tui.widgets.candidate_table import CandidateTable
+
+    app = make_app(twins_dir, monkeypatch)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("3")
+        await until(pilot, lambda: isinstance(app.screen, BuilderScreen) and app.screen.candidates is not None
+                    and app.screen.query_one(CandidateTable).row_count == 24)
+        table = app.screen.query_one(CandidateTable)
+        heads = [str(c.label) for c in table.columns.values()][-3:]
+        assert len(set(heads)) == 3, heads
+        assert table.columns["input"].width >= 20
+        topics = {str(table.get_cell(r, "topic")) for r in table.rows}
+        assert len(topics) == 3, topics
+        await pilot.press("f")
+        preview = app.screen.query_one("#record-preview")
+        await until(pilot, lambda: all(k in str(preview.render()) for k in SCORERS) or
+                    all(k in "".join(screen_text(app)) for k in SCORERS))
+        lines = screen_text(app)
+        assert "w Save" in lines[-1], lines[-1]
+        await pilot.pause(0.1)
+        check(app, f"names_builder_{size[0]}x{size[1]}")

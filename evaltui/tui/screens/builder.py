@@ -32,16 +32,17 @@ class BuilderScreen(DataScreen):
     """
 
     BINDINGS = [
-        Binding("f", "mark('failing')", "Failing", id="builder.failing"),
-        Binding("b", "mark('borderline')", "Borderline", id="builder.borderline"),
-        Binding("p", "mark('passing')", "Passing", id="builder.passing"),
+        # Short words, and Save before the bulk keys, so "w Save" shows at 80 columns.
+        Binding("f", "mark('failing')", "Fail", id="builder.failing"),
+        Binding("b", "mark('borderline')", "Border", id="builder.borderline"),
+        Binding("p", "mark('passing')", "Pass", id="builder.passing"),
         Binding("x", "mark('excluded')", "Exclude", id="builder.exclude"),
+        Binding("w", "save", "Save", id="builder.save"),
         Binding("delete,backspace", "mark('')", "Clear mark", show=False, id="builder.clear"),
-        Binding("t", "by_thresholds", "By thresholds", id="builder.thresholds"),
+        Binding("t", "by_thresholds", "Thresholds", id="builder.thresholds"),
         Binding("T", "by_thresholds_all", "Thresholds (all)", show=False, id="builder.thresholds_all"),
         Binding("s", "suggest", "Suggest", id="builder.suggest"),
         Binding("u,ctrl+z", "undo", "Undo", id="builder.undo"),
-        Binding("w", "save", "Save", id="builder.save"),
         Binding("escape", "back", "Back", id="builder.back"),
     ]
 
@@ -268,7 +269,7 @@ class BuilderScreen(DataScreen):
         if c is not None:
             shown = f"{len(c.rows):,}" + (f" of {c.matched:,}" if c.matched > len(c.rows) else "")
             self.query_one("#builder-status", Static).update(
-                f"{shown} conversations · f/b/p mark · x exclude · t by thresholds · s suggest · u undo · w save")
+                f"{shown} conversations · w save · f/b/p mark · x exclude · t thresholds · s suggest · u undo")
 
     def _preview(self) -> None:
         current = self.query_one(CandidateTable).current
@@ -278,7 +279,7 @@ class BuilderScreen(DataScreen):
             return
         i = self._record_index.get(current.id)
         record = self.candidates.records.slice(i, 1).to_pylist()[0] if i is not None else None
-        preview.show(record, self.marks.get(current.id))
+        preview.show(record, self.marks.get(current.id), current)
 
     @on(CandidateTable.Highlighted)
     def _highlighted(self, event: CandidateTable.Highlighted) -> None:

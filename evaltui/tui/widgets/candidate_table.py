@@ -13,7 +13,8 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable
 
-from evaltui.tui.render import score_text, short_time
+from evaltui.names import abbreviate
+from evaltui.tui.render import fit_widths, score_text, short_time
 
 if TYPE_CHECKING:
     from evaltui.curation.builder import Candidate, Marks
@@ -51,21 +52,36 @@ class CandidateTable(DataTable):
         self.rows_, self.marks, self.scorers = rows, marks, scorers
         self._render_rows(self.cursor_row if self.row_count else 0)
 
-    def _render_rows(self, select: int) -> None:
+    def _layout(self) -> tuple[bool, int, int, list[int]]:
+        """Whether the time column shows, and the widths of the topic, input and score
+        columns: below 100 cells the time goes, so the input keeps a readable width."""
         width = self.size.width or 80
-        score_w = 6
-        fixed = 4 + 11 + 14 + 10 + len(self.scorers) * score_w + 2 * (5 + len(self.scorers)) + 1
-        input_w = max(12, width - fixed)
+        n = len(self.scorers)
+        with_time = width >= 100
+        room = width - 4 - 10 - 11 * with_time - 2 * (4 + with_time + n) - 1  # fixed columns, padding, scrollbar
+        topic_want = max([5, *(len(c.topic or "") for c in self.rows_)])
+        input_min = max(12, min(30, room * 2 // 5))
+        topic_w, *score_ws = fit_widths(room - input_min, [min(12, topic_want), *[5] * n],
+                                        [min(30, topic_want), *[max(5, len(k)) for k in self.scorers]])
+        return with_time, topic_w, max(12, room - topic_w - sum(score_ws)), score_ws
+
+    def _render_rows(self, select: int) -> None:
+        with_time, topic_w, input_w, score_ws = self._layout()
+        heads = abbreviate(self.scorers, score_ws)
+        topics = sorted({c.topic or "" for c in self.rows_})
+        short_topic = dict(zip(topics, abbreviate(topics, topic_w)))
         self.clear(columns=True)
         self.add_column("mark", key="mark", width=4)
-        self.add_column("time", key="ts", width=11)
-        self.add_column("topic", key="topic", width=14)
+        if with_time:
+            self.add_column("time", key="ts", width=11)
+        self.add_column("topic", key="topic", width=topic_w)
         self.add_column("input", key="input", width=input_w)
         self.add_column("by score", key="bucket", width=10)
-        for k in self.scorers:
-            self.add_column(k[:score_w], key=f"scores.{k}", width=score_w)
+        for k, head, w in zip(self.scorers, heads, score_ws):
+            self.add_column(head, key=f"scores.{k}", width=w)
         for c in self.rows_:
-            cells: list[object] = [self._mark_cell(c.id), short_time(c.ts), (c.topic or "")[:14], c.preview[:input_w],
+            cells: list[object] = [self._mark_cell(c.id), *([short_time(c.ts)] if with_time else []),
+                                   short_topic[c.topic or ""], c.preview[:input_w],
                                    Text(c.bucket, style="dim" if c.bucket == "unscored" else mark_style(self.app, c.bucket))]
             for k in self.scorers:
                 cells.append(Text(score_text(c.scores.get(k)), justify="right"))

@@ -25,7 +25,8 @@ class RecordPreview(Static):
     RecordPreview { padding: 0 1; border-top: solid $panel; height: 6; overflow-y: auto; }
     """
 
-    def show(self, record: dict[str, Any] | None, mark: str | None) -> None:
+    def show(self, record: dict[str, Any] | None, mark: str | None, candidate: Any = None) -> None:
+        """``candidate`` (a curation.builder.Candidate): its topic and scores, by full name."""
         if record is None:
             self.update(Text("no case selected", style="dim"))
             return
@@ -36,8 +37,14 @@ class RecordPreview(Static):
                                    "bold" if saved else "dim"),
             ("  origin span ", "dim"), record.get("origin_span_id") or "–",
         )
+        lines = [head]
+        if candidate is not None:
+            scores = Text.assemble(("topic     ", "bold"), candidate.topic or "(unassigned)")
+            for key, value in candidate.scores.items():
+                scores.append(f" · {key} {'–' if value is None else f'{value:.2f}'}")
+            lines.append(scores)
         self.update(Group(
-            head,
+            *lines,
             Text.assemble(("input     ", "bold"), _text(_loads(record.get("input")))),
             Text.assemble(("expected  ", "bold"), _text(_loads(record.get("expected")))),
         ))
