@@ -142,3 +142,27 @@ async def test_the_builder_tells_twins_apart_shows_save_and_gives_the_input_room
         assert "w Save" in lines[-1], lines[-1]
         await pilot.pause(0.1)
         check(app, f"names_builder_{size[0]}x{size[1]}")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_experiments_pane_shows_score_columns_and_distinct_names(
+        twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    from evaltui.tui.widgets.experiment_table import ExperimentTable
+
+    app = make_app(twins_dir, monkeypatch)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("4")
+        await until(pilot, lambda: len(app.screen.query_one(ExperimentTable).entries) == 2)
+        table = app.screen.query_one(ExperimentTable)
+        lines = screen_text(app)
+        header = next(line for line in lines if "experiment" in line and "status" in line)
+        scores = [str(c.label) for k, c in table.columns.items() if str(k.value).startswith("score.")]
+        assert len(scores) == 2 and len(set(scores)) == 2 and all(s in header for s in scores), header
+        names = {str(table.get_cell(r, "experiment")) for r in table.rows}
+        assert len(names) == 2 and all(n in "\n".join(lines) for n in names)
+        if size[0] >= 120:
+            assert names == {BASE, CANDIDATE}
+        focus = str(app.screen.query_one("#experiment-focus").content)
+        assert table.current["name"] in focus and "Brand Alignment Offline" in focus
+        await pilot.pause(0.1)
+        check(app, f"names_experiments_{size[0]}x{size[1]}")

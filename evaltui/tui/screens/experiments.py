@@ -24,6 +24,7 @@ EXTRA_SCORERS = ["exact_match", "levenshtein", "brand_alignment", "conversation_
 class ExperimentsScreen(DataScreen):
     DEFAULT_CSS = """
     ExperimentsScreen #experiment-table { height: 1fr; }
+    ExperimentsScreen #experiment-focus { height: auto; max-height: 3; padding: 0 1; }
     ExperimentsScreen #run-progress { height: auto; padding: 0 1; border-top: solid $panel; }
     ExperimentsScreen #experiments-status { height: 1; padding: 0 1; color: $text-muted; }
     """
@@ -49,6 +50,7 @@ class ExperimentsScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ExperimentTable(id="experiment-table")
+        yield Static("", id="experiment-focus")  # the focused row whole (the columns abbreviate)
         yield Static("", id="run-progress")
         yield Static("loading experiments…", id="experiments-status")
         yield Footer()
@@ -152,6 +154,10 @@ class ExperimentsScreen(DataScreen):
         if row is None:
             return
         self.app.resume_run(row["name"])  # type: ignore[attr-defined]
+
+    @on(ExperimentTable.RowHighlighted, "#experiment-table")
+    def _row_highlighted(self) -> None:
+        self.query_one("#experiment-focus", Static).update(self.query_one(ExperimentTable).focus_line())
 
     @on(ExperimentTable.Opened)
     def _opened(self, event: ExperimentTable.Opened) -> None:

@@ -9,10 +9,20 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.binding import Binding
+from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable
 
-from evaltui.tui.render import score_text
+from evaltui.names import abbreviate
+from evaltui.tui.render import fit_widths, score_text
+
+
+def _dataset(r: dict[str, Any]) -> str:
+    return f"{r['dataset']} v{r['dataset_version']}" if r["dataset"] else "–"
+
+
+def _task(r: dict[str, Any]) -> str:
+    return (r.get("task") or "").split(".")[0]
 
 
 class ExperimentTable(DataTable):
@@ -29,19 +39,28 @@ class ExperimentTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.entries: list[dict[str, Any]] = []
+        self._live: dict[str, Any] = {}
+        self.score_names: list[str] = []
 
     def show(self, rows: list[dict[str, Any]], live: dict[str, Any]) -> None:
         """``live``: experiment name -> launch.Progress of runs in this app."""
         keep = self.current["name"] if self.current else None
-        self.entries = rows
+        self.entries, self._live = rows, live
         names = sorted({n for r in rows for n in r["scores"]})
+        self.score_names = names
         theme = self.app.current_theme
+        layout = self._layout(rows, names)
+        short_names = abbreviate([r["name"] for r in rows], layout["experiment"])
+        datasets = abbreviate([_dataset(r) for r in rows], layout["dataset"])
+        heads = abbreviate(names, layout["scores"])
         self.clear(columns=True)
-        for col, w in (("experiment", 18), ("status", 14), ("dataset", 12), ("task", 12), ("results", 7), ("errors", 6)):
-            self.add_column(col, key=col, width=w)
-        for n in names:
-            self.add_column(n[:7], key=f"score.{n}", width=7)
-        for r in rows:
+        for col, title in (("experiment", "experiment"), ("status", "status"), ("dataset", "dataset"),
+                           ("task", "task"), ("results", "n"), ("errors", "err")):
+            if layout.get(col):
+                self.add_column(title, key=col, width=layout[col])
+        for n, head, w in zip(names, heads, layout["scores"]):
+            self.add_column(head, key=f"score.{n}", width=w)
+        for r, short, dataset in zip(rows, short_names, datasets):
             status = r["status"]
             progress = live.get(r["name"])
             if progress is not None and progress.status in ("starting", "running"):
@@ -52,15 +71,54 @@ class ExperimentTable(DataTable):
                 status_text = Text("cancelled", style=theme.warning or "yellow")
             else:
                 status_text = Text("interrupted", style=theme.warning or "yellow")
-            dataset = f"{r['dataset']} v{r['dataset_version']}" if r["dataset"] else "–"
             errors = Text(str(r["errors"]), style=(theme.error or "red") if r["errors"] else "", justify="right")
-            cells: list[object] = [r["name"][:18], status_text, dataset[:12], (r.get("task") or "").split(".")[0][:12],
-                                   Text(str(r["results"]), justify="right"), errors]
+            cells: list[object] = [short, status_text, dataset]
+            if layout["task"]:
+                cells.append(_task(r)[:layout["task"]])
+            cells += [Text(str(r["results"]), justify="right"), errors]
             cells += [Text(score_text(r["scores"].get(n)), justify="right") for n in names]
             self.add_row(*cells, key=r["name"])
         for i, r in enumerate(rows):
             if r["name"] == keep:
                 self.move_cursor(row=i, animate=False)
+
+    def _layout(self, rows: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
+        """Column widths from the screen's width: names as long as they are when there is
+        room; below 100 cells the task column gives way to the scores."""
+        width = self.size.width or 80
+        with_task = width >= 100
+        room = width - 2 * (5 + with_task + len(names)) - 1 - 5 - 4  # padding, scrollbar, n, err
+        want = {
+            "experiment": max([10, *(len(r["name"]) for r in rows)]),
+            "status": 13,  # "running 19/53"
+            "dataset": max([7, *(len(_dataset(r)) for r in rows)]),
+            "task": max([4, *(len(_task(r)) for r in rows)]) if with_task else 0,
+        }
+        # The name first (it is what the row is), up to two fifths of the room; the
+        # other columns share the rest; what they leave goes back to the name.
+        exp_w = min(40, want["experiment"], max(16, room * 2 // 5))
+        widths = fit_widths(room - exp_w, [11, min(8, want["dataset"]), min(6, want["task"]), *[5] * len(names)],
+                            [want["status"], min(24, want["dataset"]), min(16, want["task"]),
+                             *[max(5, min(16, len(n))) for n in names]])
+        exp_w = min(40, want["experiment"], room - sum(widths))
+        status_w, dataset_w, task_w, *score_ws = widths
+        return {"experiment": exp_w, "status": status_w, "dataset": dataset_w,
+                "task": task_w, "results": 5, "errors": 4, "scores": score_ws}
+
+    def focus_line(self) -> Text:
+        """The focused experiment whole: name, dataset, task, base and each score's full name."""
+        r = self.current
+        if r is None:
+            return Text("")
+        text = Text.assemble((r["name"], "bold"))
+        for n in self.score_names:
+            text.append(f" · {n} {score_text(r['scores'].get(n))}")
+        text.append(f" · base {r.get('base_experiment') or '–'} · {_dataset(r)} · task {_task(r) or '–'}", style="dim")
+        return text
+
+    def on_resize(self, event: Resize) -> None:
+        if self.entries:
+            self.show(self.entries, self._live)
 
     @property
     def current(self) -> dict[str, Any] | None:
