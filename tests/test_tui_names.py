@@ -166,3 +166,56 @@ async def test_the_experiments_pane_shows_score_columns_and_distinct_names(
         assert table.current["name"] in focus and "Brand Alignment Offline" in focus
         await pilot.pause(0.1)
         check(app, f"names_experiments_{size[0]}x{size[1]}")
+
+
+async def open_diff(app: Any, pilot: Any) -> Any:
+    from evaltui.tui.screens.diff import DiffScreen
+
+    await pilot.press("5")
+    await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.data is not None
+                and app.screen.detail is not None)
+    return app.screen
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_diff_tells_twin_scores_apart_in_the_header_buckets_and_case_rows(
+        twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    app = make_app(twins_dir, monkeypatch)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_diff(app, pilot)
+        await pilot.pause(0.1)
+        lines = screen_text(app)
+        text = "\n".join(lines)
+        case_head = next(line for line in lines if line.lstrip().startswith("bucket"))
+        cases = screen.query_one("CaseList")
+        deltas = cases._score_columns(cases.scrollable_content_region.width)[1]
+        assert len(deltas) == 2 and len(set(deltas)) == 2 and all(d in case_head for d in deltas), case_head
+        header = lines[:lines.index(next(line for line in lines if line.lstrip().startswith("bucket")))]
+        score_rows = [line.strip().split("  ")[0] for line in header if "[" in line and "]" in line
+                      and not line.strip().startswith(("failing", "borderline", "passing"))]
+        assert len(score_rows) == 2 and len(set(score_rows)) == 2, header
+        if size[0] >= 120:
+            assert {"Brand Alignment", "Brand Alignment Offline"} <= set(score_rows)
+            assert any(line.strip().startswith("failing") and "[" in line for line in header)  # per-bucket rows
+        assert "Brand Alignment Offline" in text  # the focused case: its scores by full name
+        assert "input user: reset link broken" in text and "expected" in text  # the case beside its outputs
+        check(app, f"names_diff_{size[0]}x{size[1]}")
+
+
+async def test_the_diff_sorts_by_one_scores_delta(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaltui.tui.widgets.case_list import CaseList
+
+    app = make_app(twins_dir, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_diff(app, pilot)
+        cases = screen.query_one(CaseList)
+        for name in ("Brand Alignment", "Brand Alignment Offline"):
+            await pilot.press("s")
+            await until(pilot, lambda: screen.sort_score == name and cases.sort_score == name)
+            deltas = [r.deltas.get(name) for r in cases.rows]
+            assert deltas == sorted(deltas) and len(deltas) == 24
+            assert f"by Δ {name}" in str(screen.query_one("#diff-status").content)
+        await pilot.press("s")  # back to the worst delta over both scores
+        await until(pilot, lambda: screen.sort_score is None)
+        worst = [r.worst for r in cases.rows]
+        assert worst == sorted(worst)

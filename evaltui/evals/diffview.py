@@ -55,8 +55,7 @@ def case_rows(comparison: Any) -> list[CaseRow]:
             candidate={n: s.get("candidate") for n, s in c["scores"].items()},
             flips=c["key"] in flipping, errors=dict(c.get("errors") or {}), preview=_preview(c.get("input")),
         ))
-    rows.sort(key=lambda r: (r.worst is None, r.worst if r.worst is not None else 0.0, r.key))
-    return rows
+    return sort_rows(rows)
 
 
 def filter_rows(rows: list[CaseRow], kind: str = "all", bucket: str | None = None) -> list[CaseRow]:
@@ -80,6 +79,14 @@ def filter_rows(rows: list[CaseRow], kind: str = "all", bucket: str | None = Non
             continue
         out.append(r)
     return out
+
+
+def sort_rows(rows: list[CaseRow], score: str | None = None) -> list[CaseRow]:
+    """Largest regression first: by one score's delta when ``score`` is given (cases
+    without that score last), else by the worst delta over all scores."""
+    if score is None:
+        return sorted(rows, key=lambda r: (r.worst is None, r.worst if r.worst is not None else 0.0, r.key))
+    return sorted(rows, key=lambda r: (score not in r.deltas, r.deltas.get(score, 0.0), r.key))
 
 
 def buckets(rows: list[CaseRow]) -> list[str]:

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
+from evaltui.names import abbreviate
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.case_list import CaseList
 from evaltui.tui.widgets.side_by_side import SideBySide
@@ -37,7 +38,7 @@ def _num(value: float | None, fmt: str = "{:.2f}") -> str:
 
 class DiffScreen(DataScreen):
     DEFAULT_CSS = """
-    DiffScreen #diff-header { height: auto; max-height: 12; padding: 0 1; background: $panel; }
+    DiffScreen #diff-header { height: auto; max-height: 16; padding: 0 1; background: $panel; }
     DiffScreen #case-list { height: 1fr; min-height: 4; }
     DiffScreen #diff-status { height: 1; padding: 0 1; color: $text-muted; }
     """
@@ -47,6 +48,7 @@ class DiffScreen(DataScreen):
         Binding("p", "step(-1)", "Prev case", id="diff.prev"),
         Binding("f", "cycle_filter", "Filter", id="diff.filter"),
         Binding("v", "cycle_bucket", "Bucket", id="diff.bucket"),
+        Binding("s", "cycle_sort", "Sort", id="diff.sort"),
         Binding("enter", "open", "Open trace", id="diff.open"),
         Binding("e", "pick", "Experiments", id="diff.pick"),
         Binding("L", "cycle_label_scorer", "Label scorer", show=False, id="diff.label_scorer"),
@@ -84,6 +86,7 @@ class DiffScreen(DataScreen):
         self.bucket: str | None = None
         self.side = "candidate"
         self.label_scorer: str | None = None
+        self.sort_score: str | None = None  # None: worst delta over all scores
         self.detail: tuple[str, Any, Any] | None = None
         # Details of the cases around the cursor, fetched a window at a time so that
         # stepping with n/p renders from memory instead of opening the file per case.
@@ -170,32 +173,48 @@ class DiffScreen(DataScreen):
         self._apply_filter(keep.key if keep else None)
 
     def _apply_filter(self, keep: str | None = None) -> None:
-        from evaltui.evals.diffview import filter_rows
+        from evaltui.evals.diffview import filter_rows, sort_rows
 
-        rows = filter_rows(self.all_rows, self.filter, self.bucket)
+        rows = sort_rows(filter_rows(self.all_rows, self.filter, self.bucket), self.sort_score)
         scores = list(self.data.comparison.scores) if self.data else []
-        self.query_one(CaseList).show(rows, scores, keep)
+        cases = self.query_one(CaseList)
+        cases.sort_score = self.sort_score
+        cases.show(rows, scores, keep)
         self._show_status()
 
     def _show_header(self) -> None:
+        """Per score: means, delta, CI, p, improvements and regressions; per bucket the
+        same as table rows when the screen is tall enough, else one line per score."""
         assert self.data is not None
         c = self.data.comparison
+        names = list(c.scores)
+        width = self.size.width or 80
+        short = dict(zip(names, abbreviate(names, max(10, width - 58))))
+        detailed = (self.size.height or 24) >= 35
         table = Table(box=None, padding=(0, 1), expand=False, header_style="bold")
         for col in ("score", "base", "cand", "Δ", "95% CI", "p", "▲", "▼"):
             table.add_column(col, justify="left" if col == "score" else "right", no_wrap=True)
         theme = self.app.current_theme
-        for name, d in c.scores.items():
+
+        def stats(label: Text | str, d: Any, dim: bool = False) -> None:
             colour = (theme.error or "red") if (d.delta or 0) < 0 else (theme.success or "green") if (d.delta or 0) > 0 else ""
-            table.add_row(name[:22], _num(d.base_mean), _num(d.candidate_mean), Text(_num(d.delta, "{:+.2f}"), style=colour),
+            table.add_row(label, _num(d.base_mean), _num(d.candidate_mean), Text(_num(d.delta, "{:+.2f}"), style=colour),
                           f"[{_num(d.ci_low, '{:+.2f}')}, {_num(d.ci_high, '{:+.2f}')}]", _num(d.p_value, "{:.3f}"),
-                          str(d.improvements), str(d.regressions))
+                          str(d.improvements), str(d.regressions), style="dim" if dim else "")
+
         order = {"failing": 0, "borderline": 1, "passing": 2}
-        parts = []
-        for bucket in sorted(c.buckets, key=lambda b: (order.get(b, 9), b)):
-            for name, d in c.buckets[bucket].items():
-                who = bucket if len(c.buckets[bucket]) == 1 else f"{bucket} {name[:10]}"
-                parts.append(f"{who} {_num(d.delta, '{:+.2f}')} ▲{d.improvements}▼{d.regressions}")
-        lines = [Text("by bucket: " + " · ".join(parts), style="dim")] if parts else []
+        buckets = sorted(c.buckets, key=lambda b: (order.get(b, 9), b))
+        lines = []
+        for name, d in c.scores.items():
+            stats(Text(short[name], style="bold" if name == self.sort_score else ""), d)
+            per = [(b, c.buckets[b][name]) for b in buckets if name in c.buckets[b]]
+            if detailed:
+                for bucket, bd in per:
+                    stats(f"  {bucket}", bd, dim=True)
+            elif per:
+                who = f" {short[name]}" if len(names) > 1 else ""
+                lines.append(Text(f"by bucket{who}: " + " · ".join(
+                    f"{b} {_num(bd.delta, '{:+.2f}')} ▲{bd.improvements}▼{bd.regressions}" for b, bd in per), style="dim"))
         title = Text.assemble(("diff ", "bold"), f"{c.candidate} vs base {c.base}",
                               (f"  ({len(c.cases):,} cases, matched by {c.matched_by}"
                                f"{f', +{len(c.added)} added' if c.added else ''}"
@@ -207,9 +226,11 @@ class DiffScreen(DataScreen):
         n = len(cases.rows)
         at = f"case {cases.cursor + 1:,} of {n:,}" if n else "no cases match"
         bucket = f" · bucket {self.bucket}" if self.bucket else ""
+        order = f" · by Δ {self.sort_score}" if self.sort_score else ""
         label = f" · label {self.label_scorer} (A/B/C/Y/N, L: scorer)" if self.label_scorer else ""
         # One line, fixed height: no layout needed (stepping with n updates it every press).
-        self.query_one("#diff-status", Static).update(f"{at} · filter {self.filter}{bucket}{label}", layout=False)
+        self.query_one("#diff-status", Static).update(
+            f"{at} · filter {self.filter}{bucket}{order}{label} · tab: scores, rationales", layout=False)
 
     # -- the focused case ------------------------------------------------------------
 
@@ -313,6 +334,20 @@ class DiffScreen(DataScreen):
         self.bucket = options[(options.index(self.bucket) + 1) % len(options)] if self.bucket in options else None
         current = self.query_one(CaseList).current
         self._apply_filter(current.key if current else None)
+
+    def action_cycle_sort(self) -> None:
+        """Worst delta over all scores, then each score's own delta in turn."""
+        if self.data is None:
+            return
+        options: list[str | None] = [None, *self.data.comparison.scores]
+        self.sort_score = options[(options.index(self.sort_score) + 1) % len(options)] if self.sort_score in options else None
+        current = self.query_one(CaseList).current
+        self._show_header()
+        self._apply_filter(current.key if current else None)
+
+    def on_resize(self) -> None:
+        if self.data is not None:
+            self._show_header()
 
     @on(CaseList.SideWanted)
     def _side_wanted(self, event: CaseList.SideWanted) -> None:

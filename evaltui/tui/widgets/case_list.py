@@ -14,6 +14,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from evaltui.names import abbreviate
+from evaltui.tui.render import fit_widths
+
 if TYPE_CHECKING:
     from evaltui.evals.diffview import CaseRow
 
@@ -47,6 +50,7 @@ class CaseList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.rows: list[CaseRow] = []
         self.scores: list[str] = []
+        self.sort_score: str | None = None  # the score the rows are sorted by (None: the worst of all)
         self.cursor = 0
 
     def show(self, rows: list[CaseRow], scores: list[str], keep: str | None = None) -> None:
@@ -101,17 +105,28 @@ class CaseList(ScrollView, can_focus=True):
 
     # -- rendering -------------------------------------------------------------
 
-    def _columns(self, width: int) -> int:
-        return max(10, width - (2 + 11 + 8 * len(self.scores) + 1))
+    def _score_columns(self, width: int) -> tuple[list[int], list[str]]:
+        """Each score's column width and its header (Δ and a name distinct from the others):
+        the scores share what the bucket and a readable case preview leave."""
+        cached = getattr(self, "_heads", None)
+        if cached and cached[0] == (width, tuple(self.scores)):
+            return cached[1]
+        room = width - 2 - 11 - 24  # glyph, bucket, the case key and some of its input
+        widths = fit_widths(room - len(self.scores), [6] * len(self.scores), [max(6, min(16, len(s) + 1)) for s in self.scores])
+        heads = ["Δ" + a for a in abbreviate(self.scores, [w - 1 for w in widths])]
+        self._heads = ((width, tuple(self.scores)), (widths, heads))
+        return widths, heads
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width or self.size.width
         theme = self.app.current_theme
         bad, good = theme.error or "red", theme.success or "green"
+        widths, heads = self._score_columns(width)
         if y == 0:
             text = Text("  " + "bucket".ljust(11), style="bold")
-            for s in self.scores:
-                text.append(f"{('Δ' + s)[:7]:>7} ", style="bold")
+            for name, head, w in zip(self.scores, heads, widths):
+                text.append(f"{head:>{w}}", style="bold underline" if name == self.sort_score else "bold")
+                text.append(" ")
             text.append("case", style="bold")
             return self._strip(text, width, Style(bgcolor=theme.panel) if theme.panel else Style())
         index = int(self.scroll_offset.y) + y - 1
@@ -121,10 +136,10 @@ class CaseList(ScrollView, can_focus=True):
         glyph = STATUS_GLYPH.get(r.status, " ")
         colour = bad if r.status == "regressed" else good if r.status == "improved" else ""
         text = Text.assemble((glyph + " ", colour), ((r.bucket or "–")[:10].ljust(11), ""))
-        for s in self.scores:
+        for s, w in zip(self.scores, widths):
             d = r.deltas.get(s)
             style = bad if d is not None and d < -1e-9 else good if d is not None and d > 1e-9 else "dim"
-            text.append(f"{'' if d is None else f'{d:+.2f}':>7} ", style=style)
+            text.append(f"{'' if d is None else f'{d:+.2f}':>{w}} ", style=style)
         flags = ("⇅ " if r.flips else "") + ("! " if r.errors else "")
         text.append(flags, style=f"bold {theme.warning or 'yellow'}")
         text.append(f"{r.key[:14]}  ", style="dim")

@@ -29,6 +29,13 @@ def as_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def input_text(value: Any) -> str:
+    """A chat input as its non-system messages, one per line; anything else as text."""
+    if isinstance(value, list) and all(isinstance(m, dict) and "role" in m for m in value):
+        return "\n".join(f"{m.get('role')}: {as_text(m.get('content'))}" for m in value if m.get("role") != "system")
+    return as_text(value)
+
+
 class SideBySide(VerticalScroll):
     DEFAULT_CSS = """
     SideBySide { height: 8; border-top: solid $panel; padding: 0 1; }
@@ -73,18 +80,32 @@ class SideBySide(VerticalScroll):
         a = as_text(self.base.outputs[0]) if self.base and self.base.outputs else ""
         b = as_text(self.candidate.outputs[0]) if self.candidate and self.candidate.outputs else ""
         left, right = word_diff(a, b)
+        # The case itself (input, expected) beside the two outputs when there is room,
+        # under them otherwise.
+        wide = (self.size.width or 80) >= 110
         table = Table.grid(expand=True, padding=(0, 1))
-        table.add_column(ratio=1)
-        table.add_column(ratio=1)
-        heads = []
+        if wide:
+            table.add_column(ratio=2)
+        table.add_column(ratio=3)
+        table.add_column(ratio=3)
+        heads = [Text("  case", style="bold")] if wide else []
         for side, name in (("base", self.names[0]), ("candidate", self.names[1])):
             chosen = side == self.side
             heads.append(Text(("▶ " if chosen else "  ") + f"{side}: {name}",
                               style=f"bold {theme.accent or ''}" if chosen else "bold"))
         table.add_row(*heads)
-        table.add_row(self._runs(left, theme.error or "red", self.base), self._runs(right, theme.success or "green", self.candidate))
-        table.add_row(self._scores(self.base), self._scores(self.candidate))
-        return table
+        case = self._case()
+        table.add_row(*([case] if wide else []), self._runs(left, theme.error or "red", self.base),
+                      self._runs(right, theme.success or "green", self.candidate))
+        table.add_row(*([Text("")] if wide else []), self._scores(self.base), self._scores(self.candidate))
+        return table if wide else Group(table, case)
+
+    def _case(self) -> Text:
+        either = self.candidate if self.candidate and self.candidate.result_ids else self.base
+        if either is None:
+            return Text("")
+        return Text.assemble(("input ", "bold"), input_text(either.input), "\n",
+                             ("expected ", "bold"), as_text(either.expected) or "–")
 
     def _runs(self, runs: list[tuple[str, bool]], colour: str, side: CaseSide | None) -> RenderableType:
         if side is None or not side.result_ids:
