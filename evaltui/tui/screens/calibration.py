@@ -12,19 +12,23 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from evaltui.tui.screens.base import DataScreen
+from evaltui.tui.widgets.agreement_table import AgreementTable
 from evaltui.tui.widgets.calibration_table import CalibrationTable, kappa_text
 
 
 class CalibrationScreen(DataScreen):
     DEFAULT_CSS = """
     CalibrationScreen #calibration-table { height: 1fr; }
-    CalibrationScreen #calibration-detail { height: auto; max-height: 16; padding: 0 1; border-top: solid $panel; }
+    CalibrationScreen #calibration-detail { height: 1fr; min-height: 6; border-top: solid $panel; }
+    CalibrationScreen #calibration-confusion { width: auto; max-width: 50%; padding: 0 1; }
+    CalibrationScreen #calibration-topics { width: 1fr; height: 1fr; }
     CalibrationScreen #calibration-status { height: 1; padding: 0 1; color: $text-muted; }
     """
 
@@ -45,7 +49,9 @@ class CalibrationScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield CalibrationTable(id="calibration-table")
-        yield Static("", id="calibration-detail")
+        with Horizontal(id="calibration-detail"):
+            yield Static("", id="calibration-confusion")
+            yield AgreementTable(id="calibration-topics")
         yield Static("loading labels…", id="calibration-status")
         yield Footer()
 
@@ -78,7 +84,7 @@ class CalibrationScreen(DataScreen):
         labelled = sum(r["n"] for r in event.rows)
         self.query_one("#calibration-status", Static).update(
             f"{len(event.rows)} scorer versions with labels ({labelled:,} pairs) · label with A/B/C/Y/N in a trace or the diff"
-            " · R: re-score with another scorer")
+            " · tab: per-topic table (worst first) · R: re-score with another scorer")
 
     def restyle(self) -> None:
         if getattr(self, "rows", None) is not None:
@@ -86,7 +92,10 @@ class CalibrationScreen(DataScreen):
 
     @on(CalibrationTable.Highlighted)
     def _highlighted(self, event: CalibrationTable.Highlighted) -> None:
-        self.query_one("#calibration-detail", Static).update(self._detail(event.row))
+        row = event.row
+        self.query_one("#calibration-confusion", Static).update(self._detail(row))
+        self.query_one(AgreementTable).show(row["by_topic"] if row else {},
+                                            "experiment" if row and row["kind"] == "eval" else "topic")
 
     def _detail(self, row: dict[str, Any] | None) -> Any:
         if row is None:
@@ -98,18 +107,10 @@ class CalibrationScreen(DataScreen):
             confusion.add_column(lb, justify="right")
         for h in labels:
             confusion.add_row(h, *[str(row["confusion"].get(h, {}).get(m, 0)) for m in labels])
-        per = Table(box=None, padding=(0, 1), header_style="bold")
-        per.add_column("experiment" if row["kind"] == "eval" else "topic")
-        for col in ("n", "acc", "kappa"):
-            per.add_column(col, justify="right")
-        for topic, a in list(row["by_topic"].items())[:8]:
-            per.add_row(topic[:24], str(a["n"]), "–" if a["accuracy"] is None else f"{a['accuracy']:.0%}", kappa_text(a["kappa"]))
-        grid = Table.grid(padding=(0, 3))
-        grid.add_row(confusion, per)
         title = Text.assemble((f"{row['scorer']} · {row['version']}", "bold"),
-                              f"  n {row['n']} · kappa {kappa_text(row['kappa'])}"
+                              f"\nn {row['n']} · kappa {kappa_text(row['kappa'])}"
                               f"{' (linear weights)' if row['weighted'] else ''}")
-        return Group(title, grid)
+        return Group(title, confusion)
 
     def action_rescore(self) -> None:
         from evaltui.tui.screens.dialogs import TextDialog

@@ -11,6 +11,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from evaltui.names import abbreviate
+
 
 def kappa_text(value: float | None) -> str:
     return "–" if value is None else f"{value:+.2f}"
@@ -37,10 +39,12 @@ class CalibrationTable(DataTable):
         for col, w in (("on", 5), ("scorer", 18), ("version", 18), ("n", 5), ("accuracy", 8), ("kappa", 7)):
             self.add_column(col, key=col, width=w)
         theme = self.app.current_theme
-        for r in rows:
+        scorers = abbreviate([r["scorer"] for r in rows], 18)
+        versions = abbreviate([str(r["version"]) for r in rows], 18)
+        for r, scorer, version in zip(rows, scorers, versions):
             k = r["kappa"]
             style = (theme.error or "red") if k is not None and k < 0.4 else (theme.success or "green") if k is not None and k >= 0.6 else ""
-            self.add_row(r["kind"], r["scorer"][:18], str(r["version"])[:18], Text(str(r["n"]), justify="right"),
+            self.add_row(r["kind"], scorer, version, Text(str(r["n"]), justify="right"),
                          Text("–" if r["accuracy"] is None else f"{r['accuracy']:.0%}", justify="right"),
                          Text(kappa_text(k), style=style, justify="right"))
         if rows:
