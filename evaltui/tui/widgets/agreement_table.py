@@ -12,10 +12,7 @@ from textual.events import Resize
 from textual.widgets import DataTable
 
 from evaltui.names import abbreviate
-
-
-def kappa_text(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"
+from evaltui.tui.widgets.calibration_table import kappa_text
 
 
 def worst_first(by_topic: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
