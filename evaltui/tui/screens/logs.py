@@ -60,6 +60,7 @@ class LogsScreen(DataScreen):
     @dataclass
     class WordsLoaded(Message):
         words: list[str]
+        topics: list[str]
 
     @dataclass
     class FilterFailed(Message):
@@ -162,10 +163,10 @@ class LogsScreen(DataScreen):
         try:
             with reading(path, self.app.lock_timeout) as store:
                 words = completion_words(store)
-                words += [f'"{t}"' for t in topic_names(store)]
+                topics = topic_names(store)
         except StoreError:
             return
-        self.post_message(self.WordsLoaded(words))
+        self.post_message(self.WordsLoaded(words + [f'"{t}"' for t in topics], topics))
 
     # -- results -------------------------------------------------------------------
 
@@ -211,7 +212,7 @@ class LogsScreen(DataScreen):
 
     @on(WordsLoaded)
     def _words_loaded(self, event: WordsLoaded) -> None:
-        self.query_one(FilterBar).set_words(event.words)
+        self.query_one(FilterBar).set_words(event.words, event.topics)
 
     @on(FilterFailed)
     def _filter_failed(self, event: FilterFailed) -> None:

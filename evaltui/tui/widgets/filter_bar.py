@@ -37,19 +37,49 @@ class FieldSuggester(Suggester):
 
 
 class FilterInput(Input):
-    """Tab takes the suggestion (then moves on when there is none)."""
+    """Tab completes the word before the cursor; each further Tab offers the next
+    candidate (shift+tab the previous). Tab never leaves the bar: escape does."""
 
     BINDINGS = [
-        Binding("tab", "complete", "Complete", show=False, id="filter.complete"),
+        Binding("tab", "complete(1)", "Complete", show=False, priority=True, id="filter.complete"),
+        Binding("shift+tab", "complete(-1)", "Previous completion", show=False, priority=True, id="filter.complete_back"),
         Binding("escape", "leave", "Back to table", show=False, id="filter.leave"),
     ]
 
-    def action_complete(self) -> None:
-        if self._suggestion and self._suggestion != self.value:
-            self.value = self._suggestion
-            self.cursor_position = len(self.value)
+    @dataclass
+    class Offered(Message):
+        """The candidates of a completion (empty: nothing to complete), and which is shown."""
+
+        candidates: list[str]
+        index: int
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.words: list[str] = []
+        self.topics: list[str] = []
+        # A completion in progress: the text around the word, its candidates, the one shown.
+        self._cycle: tuple[str, str, list[str], int, str] | None = None
+
+    def action_complete(self, step: int = 1) -> None:
+        from evaltui.tui.completion import candidates
+
+        value, cursor = self.value, self.cursor_position
+        if self._cycle is not None and self._cycle[4] == value:
+            head, tail, pool, index, _ = self._cycle
+            index = (index + step) % len(pool)
         else:
-            self.screen.focus_next()
+            found = candidates(value[:cursor], self.words, self.topics)
+            if not found.candidates:
+                self._cycle = None
+                self.post_message(self.Offered([], -1))
+                return
+            head, tail, pool = value[:found.start], value[cursor:], found.candidates
+            index = 0 if step > 0 else len(pool) - 1
+        new = head + pool[index] + tail
+        self._cycle = (head, tail, pool, index, new)
+        self.value = new  # applied after the pause in typing, as typed keys are
+        self.cursor_position = len(head) + len(pool[index])
+        self.post_message(self.Offered(pool, index))
 
     def action_leave(self) -> None:
         self.screen.focus_next()
@@ -67,6 +97,8 @@ class FilterBar(Vertical):
     FilterBar > Input { border: tall $panel; }
     FilterBar > Input:focus { border: tall $accent; }
     FilterBar > #filter-error { color: $error; height: auto; padding: 0 1; display: none; }
+    FilterBar > #filter-hint { color: $text-muted; height: 1; padding: 0 1; display: none; }
+    FilterBar.-offering > #filter-hint { display: block; }
     FilterBar.-bad > #filter-error { display: block; }
     FilterBar.-bad > Input { border: tall $error; }
     """
@@ -91,6 +123,7 @@ class FilterBar(Vertical):
             suggester=self.suggester, id="filter-input",
         )
         yield Static("", id="filter-error")
+        yield Static("", id="filter-hint")  # the completions Tab cycles through
 
     @property
     def input(self) -> Input:
@@ -100,8 +133,24 @@ class FilterBar(Vertical):
     def error(self) -> str | None:
         return str(self.query_one("#filter-error", Static).content) if self.has_class("-bad") else None
 
-    def set_words(self, words: list[str]) -> None:
+    def set_words(self, words: list[str], topics: list[str] | None = None) -> None:
+        """Names to complete: fields, scorers, labels, metadata keys; and topic names,
+        which complete after ``topic =`` without a quote typed first."""
         self.suggester.words = words
+        self.input.words = words
+        if topics is not None:
+            self.input.topics = topics
+
+    @on(FilterInput.Offered)
+    def _offered(self, event: FilterInput.Offered) -> None:
+        event.stop()
+        if not event.candidates:
+            self.query_one("#filter-hint", Static).update("nothing to complete here")
+        else:
+            shown = [f"[b]{c}[/b]" if i == event.index else c for i, c in enumerate(event.candidates[:8])]
+            more = f" (+{len(event.candidates) - 8})" if len(event.candidates) > 8 else ""
+            self.query_one("#filter-hint", Static).update(f"tab: {' · '.join(shown)}{more}")
+        self.add_class("-offering")
 
     def set_value(self, text: str) -> None:
         """Replace the filter (from a drill-in) and apply it at once."""
@@ -120,6 +169,8 @@ class FilterBar(Vertical):
     @on(Input.Changed, "#filter-input")
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
+        if event.value != (self.input._cycle or ("", "", [], 0, None))[4]:
+            self.remove_class("-offering")  # typed on: the offer is gone
         if self._timer is not None:
             self._timer.stop()
         text = event.value
