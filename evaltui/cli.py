@@ -211,8 +211,10 @@ class _progress_bar:
 def logs(where: str, limit: int, all_spans: bool, as_json: bool) -> None:
     """List matching spans, newest first."""
     from evaltui.store import logs as log_queries
+    from evaltui.store.filter_names import check_names
 
     with open_store(read_only=True) as store:
+        check_names(store, where)  # a misspelt scorer or topic would match nothing, silently
         page = log_queries.query_page(store, where, limit=limit, roots_only=not all_spans)
         rows = page.to_pylist()
         if as_json:
@@ -235,8 +237,10 @@ def logs(where: str, limit: int, all_spans: bool, as_json: bool) -> None:
 def stats(where: str, as_json: bool) -> None:
     """Per topic: conversations and the mean of each score."""
     from evaltui.store import logs as log_queries
+    from evaltui.store.filter_names import check_names
 
     with open_store(read_only=True) as store:
+        check_names(store, where)
         keys, rows = log_queries.topic_stats(store, where)
     if as_json:
         import orjson

@@ -78,3 +78,17 @@ async def test_a_topic_completes_after_topic_equals_without_a_quote(twins_dir: P
         second = bar.input.value
         assert {first, second} == {'topic = "password_delete_account"', 'topic = "password_reset_link"'}
         await until(pilot, lambda: app.screen.view.where == second and app.screen.total == 8)
+
+
+async def test_a_misspelt_scorer_in_the_filter_bar_says_what_was_meant(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(twins_dir, monkeypatch)
+    async with app.run_test(size=(100, 30)) as pilot:
+        bar = await focus_filter(app, pilot)
+        await pilot.press(*"scores.brand_alignmnt < 0.5", "enter")
+        await until(pilot, lambda: bar.error is not None)
+        assert bar.error == "no scorer named brand_alignmnt; did you mean brand_alignment?"
+        assert app.screen.total == 24  # the last good rows stay
+        await until(pilot, lambda: bar.input.has_focus)  # back in the bar to fix it
+        await pilot.press("end", "ctrl+u", *"topic = passwrd_delete_account", "enter")
+        await until(pilot, lambda: bar.error is not None and "topic" in bar.error)
+        assert bar.error == "no topic named passwrd_delete_account; did you mean password_delete_account?"

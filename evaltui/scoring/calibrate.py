@@ -21,6 +21,22 @@ def labels_key(con: Any, key: str) -> str:
     return rows[0][0] if rows else key
 
 
+def _no_scores(con: Any, scorer: str, key: str) -> str:
+    """Why there is nothing to calibrate: a scorer that can run but has not (run it), or a
+    name nothing knows (the closest scorer that has scores)."""
+    from evaltui.names import did_you_mean
+    from evaltui.scoring.registry import available
+
+    runnable = key in available() or any(c in scorer for c in ":/") or scorer.endswith((".yaml", ".yml"))
+    if runnable:
+        return f"no scores from {scorer!r} yet: run `evaltui score --scorer {scorer}` first"
+    scored = [k for (k,) in con.execute(
+        "SELECT DISTINCT scorer_key FROM scores WHERE source <> 'human' ORDER BY 1").fetchall()]
+    guess = did_you_mean(key, scored) or did_you_mean(key, available())
+    hint = f"; did you mean {guess}?" if guess else f"; scorers with scores: {', '.join(scored) or 'none'}"
+    return f"no scorer named {scorer}{hint}"
+
+
 def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against: str | None = None) -> dict[str, Any]:
     """Agreement of ``scorer`` with human labels.
 
@@ -33,7 +49,7 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
     key = scorer_key(scorer)
     known = scorer_versions(con, key)
     if not known:
-        raise ScorerSetupError(f"no scores from {scorer!r} yet: run `evaltui score --scorer {scorer}` first")
+        raise ScorerSetupError(_no_scores(con, scorer, key))
     names = [v for v, _, _ in known]
     for v in versions:
         if v not in names:

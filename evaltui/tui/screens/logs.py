@@ -123,11 +123,14 @@ class LogsScreen(DataScreen):
         from evaltui.store import StoreError
         from evaltui.store.browse import fetch_page, reading
         from evaltui.store.browse import scorers as scorer_keys
+        from evaltui.store.filter_names import check_names
         from evaltui.store.filters import FilterError
 
         worker = get_current_worker()
         try:
             with reading(path, self.app.lock_timeout) as store:
+                if where == "first":  # a misspelt scorer or topic would show nothing, silently
+                    check_names(store, view.where)
                 if scorers is None:
                     scorers = scorer_keys(store)
                 page = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
@@ -184,6 +187,8 @@ class LogsScreen(DataScreen):
         else:  # last: known once the count is
             view.offset = max(0, self.total - len(page.rows)) if self.total is not None and not count_changed else 0
         self.view, self.page, self.scorers = view, page, event.scorers
+        if count_changed:
+            self.total = None
         self.app.known_scorers = event.scorers  # type: ignore[attr-defined]
         select = event.select if event.select >= 0 else len(page.rows) - 1
         self.query_one(SpanTable).show_page(
@@ -216,7 +221,9 @@ class LogsScreen(DataScreen):
 
     @on(FilterFailed)
     def _filter_failed(self, event: FilterFailed) -> None:
-        self.query_one(FilterBar).show_error(event.message)
+        bar = self.query_one(FilterBar)
+        bar.show_error(event.message)
+        bar.input.focus()  # back to the bar to fix it (Enter had moved to the table)
         self._load_words_once()
 
     def _show_status(self) -> None:
@@ -233,7 +240,8 @@ class LogsScreen(DataScreen):
 
     @on(FilterBar.Applied)
     def _filter_applied(self, event: FilterBar.Applied) -> None:
-        self.total = None
+        # The count is forgotten when the new filter's rows arrive: a filter that fails
+        # keeps the last good rows and their count.
         self.request("first", view=View(event.text, self.view.sort, self.view.descending))
         if event.submitted:
             self.query_one(SpanTable).focus()
