@@ -37,7 +37,7 @@ def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
 
 
 def save_label(path: Any, lock_timeout: float, target: str, scorer: str, value: str, *,
-               result: bool = False) -> str | None:
+               result: bool = False, rationale: str | None = None) -> str | None:
     """Write one human label in a short read-write session (what the app's label keys do):
     of eval result ``target`` when ``result``, else of log span ``target``. Returns the
     one-line reason it could not be written, or None."""
@@ -47,7 +47,10 @@ def save_label(path: Any, lock_timeout: float, target: str, scorer: str, value: 
 
     try:
         with writing(path, lock_timeout) as store:
-            (label_result if result else add_label)(store, target, scorer, value)
+            if result:
+                label_result(store, target, scorer, value)
+            else:
+                add_label(store, target, scorer, value, rationale=rationale)
     except (StoreError, ScorerSetupError) as exc:
         return str(exc)
     return None

@@ -36,6 +36,8 @@ class TraceScreen(DataScreen):
         Binding("p,left,h", "step(-1)", "Prev trace", id="trace.prev"),
         Binding("j,down", "scroll(1)", "Scroll", show=False, id="trace.down"),
         Binding("k,up", "scroll(-1)", "Scroll", show=False, id="trace.up"),
+        Binding("R", "rationale", "Why (rationale)", show=False, id="trace.rationale"),
+        Binding("e", "expand_system", "Whole prompt", show=False, id="trace.expand_system"),
         Binding("L", "cycle_label_scorer", "Label scorer", id="trace.label_scorer"),
         Binding("right_square_bracket", "label_target(1)", "Next span to label", show=False, id="trace.label_next"),
         Binding("left_square_bracket", "label_target(-1)", "Prev span to label", show=False, id="trace.label_prev"),
@@ -137,7 +139,7 @@ class TraceScreen(DataScreen):
             human = self.labels.get(target, {}).get(self.label_scorer or "")
             where = "conversation" if target == trace.root.id else target
             title += (f"\nlabel [b]{self.label_scorer}[/b] of {where} ({self.target_index + 1}/{len(spans)}, [ ] to move)"
-                      f" · human: [b]{human or '–'}[/b] · A/B/C/Y/N sets it, L: scorer")
+                      f" · human: [b]{human or '–'}[/b] · A/B/C/Y/N sets it, R: why, L: scorer")
         self.query_one("#trace-title", Static).update(title)
 
     @property
@@ -197,6 +199,36 @@ class TraceScreen(DataScreen):
 
     def action_step(self, step: int) -> None:
         self.load(self.app.db_path, self.row, step, self.position)
+
+    def action_rationale(self) -> None:
+        """Say why: a rationale stored with the human label of the span being labelled
+        (what `evaltui label ... --rationale` does)."""
+        from evaltui.tui.screens.dialogs import TextDialog
+
+        target, scorer = self.label_target, self.label_scorer
+        value = self.labels.get(target or "", {}).get(scorer or "") if target and scorer else None
+        if not value:
+            self.notify("label it first (A/B/C/Y/N), then R says why", timeout=3)
+            return
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.write_rationale(self.app.db_path, target, scorer, value, text)
+
+        self.app.push_screen(TextDialog(f"Why {scorer} = {value}?", "", "a rationale, stored with the label"), chosen)
+
+    @work(thread=True, exclusive=False, group="trace-label", exit_on_error=False)
+    def write_rationale(self, path: Any, target: str, scorer: str, value: str, rationale: str) -> None:
+        from evaltui.evals.labels import save_label
+
+        error = save_label(path, self.app.lock_timeout, target, scorer, value, rationale=rationale)
+        if error:
+            self.post_message(self.Failed(error))
+            return
+        self.post_message(self.Labelled(target, scorer, value))
+
+    def action_expand_system(self) -> None:
+        self.query_one(TraceView).toggle_system()
 
     def action_scroll(self, lines: int) -> None:
         view = self.query_one(TraceView)

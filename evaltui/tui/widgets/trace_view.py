@@ -17,6 +17,7 @@ from evaltui.tui.render import score_text
 if TYPE_CHECKING:  # the store is imported by the workers, after the first frame
     from evaltui.store.browse import ScoreDetail, Trace, TraceSpan
 
+SYSTEM_CUT = 300  # characters of the system prompt shown until e expands it
 ROLE_NAMES = {"system": "system", "user": "customer", "assistant": "agent", "tool": "tool"}
 
 
@@ -45,6 +46,7 @@ class TraceView(VerticalScroll):
         super().__init__(id=id)
         self.trace: Trace | None = None
         self.thresholds: dict[str, float] = {}
+        self.whole_system = False  # the system prompt in full (e), not cut at SYSTEM_CUT
 
     def show(self, trace: Trace, thresholds: dict[str, float]) -> None:
         self.trace, self.thresholds = trace, thresholds
@@ -57,8 +59,11 @@ class TraceView(VerticalScroll):
         system = [m for m in messages if m.get("role") == "system"]
         for m in system:
             content = _text(m.get("content"))
-            short = content if len(content) <= 300 else content[:300] + "…"
-            blocks.append(Static(Text.assemble(("system  ", "bold"), short), classes="block system"))
+            text = Text.assemble(("system  ", "bold"), content if self.whole_system else content[:SYSTEM_CUT])
+            if len(content) > SYSTEM_CUT:
+                text.append(f"  (e: the first {SYSTEM_CUT} of {len(content):,} characters)" if not self.whole_system
+                            else "  (e: shorten)", style="dim italic")
+            blocks.append(Static(text, classes="block system"))
         if turns:
             for n, turn in enumerate(turns, 1):
                 blocks.append(Static(self._turn(n, turn), classes="block turn"))
@@ -71,6 +76,8 @@ class TraceView(VerticalScroll):
         blocks.append(Static(self._scores_block("conversation scores", root.scores, trace.rollup), classes="block section"))
         for span in others:
             blocks.append(Static(self._span_block(span), classes="block section"))
+        if trace.children:
+            blocks.append(Static(self._waterfall(trace), classes="block section"))
         blocks.append(Static(self._details("metadata", root.metadata), classes="block section"))
         blocks.append(Static(self._details("metrics", root.metrics), classes="block section"))
         self.mount_all(blocks)
@@ -123,6 +130,37 @@ class TraceView(VerticalScroll):
             parts.append(Text.assemble(("output  ", "bold"), _text(span.output)[:500]))
         parts += self._score_lines(span.scores)
         return Group(*parts)
+
+    def _waterfall(self, trace: Trace) -> RenderableType:
+        """The span tree, each span's duration and a bar on the trace's time line."""
+        from evaltui.tui.waterfall import bar, seconds, span_of_time, tree
+
+        rows = tree(trace.root, trace.children)
+        total = span_of_time(rows)
+        width = max(40, (self.size.width or 80) - 6)
+        name_w = min(40, width * 2 // 5)
+        bar_w = max(10, width - name_w - 9)
+        timed = any(r.duration or r.start for r in rows)
+        lines = [Text.assemble(("spans", "bold"), (f"  {len(rows)} · " + (f"{seconds(total)} end to end" if timed
+                                                                          else "no timings logged"), "dim"))]
+        colour = self.app.current_theme.accent or "cyan"
+        for r in rows:
+            kind, name = r.span.span_type or "span", r.span.name or r.span.id
+            label = "  " * r.depth + ("└ " if r.depth else "") + (kind if name == kind else f"{kind} {name}")
+            err = r.span.error is not None
+            line = Text(label[:name_w].ljust(name_w), style="bold red" if err else "")
+            line.append(f" {seconds(r.duration):>7} ", style="dim")
+            line.append(bar(r.start, r.duration, total, bar_w), style=colour)
+            lines.append(line)
+        return Group(*lines)
+
+    def toggle_system(self) -> None:
+        """Show the whole system prompt, or its first SYSTEM_CUT characters again."""
+        self.whole_system = not self.whole_system
+        if self.trace is not None:
+            y = self.scroll_y
+            self.show(self.trace, self.thresholds)
+            self.call_after_refresh(self.scroll_to, y=y, animate=False)
 
     def _details(self, title: str, values: dict[str, Any]) -> RenderableType:
         table = Table.grid(padding=(0, 2))
