@@ -10,6 +10,7 @@ and `evaltui ingest` in another terminal can take its turn between queries.
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,6 +27,7 @@ from evaltui.store.overview import TopicOverview, TopicRow
 from evaltui.store.scores import scorer_keys
 
 UNASSIGNED = "(unassigned)"
+COLUMN_KEY = re.compile(r"[A-Za-z0-9_\-]+")  # metadata/metrics keys a column (and a sort) can name
 
 
 @contextmanager
@@ -111,6 +113,14 @@ class SpanRow:
     preview: str
     scores: dict[str, float | None]
     cursor: Cursor
+    metadata: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, column: str) -> Any:
+        """A chosen column's value: ``metadata.KEY`` or ``metrics.KEY`` (None when absent)."""
+        head, _, key = column.partition(".")
+        source = self.metadata if head == "metadata" else self.metrics if head == "metrics" else {}
+        return source.get(key) if isinstance(source, dict) else None
 
 
 @dataclass
@@ -149,11 +159,34 @@ def fetch_page(
                 id=raw["id"], root_id=raw["root_id"], ts=raw["ts"], topic=raw["topic"],
                 preview=preview(raw["input"], 200), scores=dict(raw["scores"] or {}),
                 cursor=Cursor(raw["ts"], raw["id"], raw.get("sort_value")),
+                metadata=_object(raw.get("metadata")), metrics=_object(raw.get("metrics")),
             )
         )
     if backward:
         return SpanPage(rows, more_before=extra, more_after=after is not None)
     return SpanPage(rows, more_before=after is not None, more_after=extra)
+
+
+def _object(text: str | None) -> dict[str, Any]:
+    value = _json(text)
+    return value if isinstance(value, dict) else {}
+
+
+def column_choices(store: Store) -> list[str]:
+    """Columns the log browser can add: every metrics and metadata key of the
+    conversations (from a sample of them), metrics first."""
+    out = []
+    for column in ("metrics", "metadata"):
+        rows = store.con.execute(
+            f"""
+            SELECT DISTINCT unnest(json_keys({column})) AS k
+            FROM (SELECT {column} FROM spans WHERE parent_id IS NULL AND {column} IS NOT NULL
+                  AND json_type({column}) = 'OBJECT' LIMIT 2000)
+            ORDER BY k
+            """
+        ).fetchall()
+        out += [f"{column}.{k}" for (k,) in rows if k and COLUMN_KEY.fullmatch(k)]
+    return out
 
 
 def neighbour(

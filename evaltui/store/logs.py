@@ -6,6 +6,7 @@ page of a million spans only ever holds that page.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,9 @@ SORT_COLUMNS = {
 }
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+")
+
+
 def _sort_expr(sort: str) -> tuple[str, str, list[Any]]:
     """(expression, extra join, join params) for a sort column name."""
     head, _, rest = sort.partition(".")
@@ -58,7 +62,14 @@ def _sort_expr(sort: str) -> tuple[str, str, list[Any]]:
         )
     if sort.lower() in SORT_COLUMNS:
         return SORT_COLUMNS[sort.lower()], "", []
-    raise FilterError(f"cannot sort by {sort!r}; sort by ts, topic, input, output, id, name or scores.NAME", 0, sort)
+    # A chosen column: metrics sort as numbers, metadata as text. The key is spliced into
+    # the JSON path, so only plain keys are accepted.
+    if head in ("metrics", "metadata") and _PLAIN_KEY.fullmatch(rest):
+        if head == "metrics":
+            return f"TRY_CAST(json_extract(s.metrics, '$.\"{rest}\"') AS DOUBLE)", "", []
+        return f"json_extract_string(s.metadata, '$.\"{rest}\"')", "", []
+    raise FilterError(f"cannot sort by {sort!r}; sort by ts, topic, input, output, id, name, scores.NAME, "
+                      "metrics.KEY or metadata.KEY", 0, sort)
 
 
 PAGE_COLUMNS = (

@@ -30,6 +30,7 @@ class View:
     sort: str = "ts"
     descending: bool = True
     offset: int = 0
+    columns: tuple[str, ...] = ()  # chosen extra columns: metrics.KEY, metadata.KEY
 
 
 class LogsScreen(DataScreen):
@@ -41,6 +42,7 @@ class LogsScreen(DataScreen):
 
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", key_display="/", id="logs.filter"),
+        Binding("c", "choose_columns", "Columns", id="logs.columns"),
         Binding("escape", "back", "Back", id="logs.back"),
     ]
 
@@ -97,7 +99,8 @@ class LogsScreen(DataScreen):
         table = self.query_one(SpanTable)
         if table.page is not None:
             table.show_page(table.page, scorers=table.scorers, thresholds=table.thresholds,
-                            sort=table.sort, descending=table.descending, select=table.cursor_row)
+                            sort=table.sort, descending=table.descending, select=table.cursor_row,
+                            columns=list(self.view.columns))
 
     def set_filter(self, text: str) -> None:
         self.query_one(FilterBar).set_value(text)
@@ -113,7 +116,7 @@ class LogsScreen(DataScreen):
             after = rows[0].cursor
         elif where in ("next", "prev"):
             where, backward = "first", False
-        target = View(view.where, view.sort, view.descending, view.offset)
+        target = View(view.where, view.sort, view.descending, view.offset, view.columns)
         self.load_page(self.app.db_path, target, where, after, backward, select, self.scorers)
 
     @work(thread=True, exclusive=True, group="page", exit_on_error=False)
@@ -193,7 +196,7 @@ class LogsScreen(DataScreen):
         select = event.select if event.select >= 0 else len(page.rows) - 1
         self.query_one(SpanTable).show_page(
             page, scorers=event.scorers, thresholds={k: self.app.settings.threshold(k) for k in event.scorers},
-            sort=view.sort, descending=view.descending, select=select,
+            sort=view.sort, descending=view.descending, select=select, columns=list(view.columns),
         )
         self.query_one(FilterBar).clear_error()
         if count_changed or event.where == "first":
@@ -242,7 +245,7 @@ class LogsScreen(DataScreen):
     def _filter_applied(self, event: FilterBar.Applied) -> None:
         # The count is forgotten when the new filter's rows arrive: a filter that fails
         # keeps the last good rows and their count.
-        self.request("first", view=View(event.text, self.view.sort, self.view.descending))
+        self.request("first", view=View(event.text, self.view.sort, self.view.descending, columns=self.view.columns))
         if event.submitted:
             self.query_one(SpanTable).focus()
 
@@ -257,7 +260,7 @@ class LogsScreen(DataScreen):
 
     @on(SpanTable.SortWanted)
     def _sort_wanted(self, event: SpanTable.SortWanted) -> None:
-        self.request("first", view=View(self.view.where, event.column, event.descending))
+        self.request("first", view=View(self.view.where, event.column, event.descending, columns=self.view.columns))
 
     @on(SpanTable.Opened)
     def _opened(self, event: SpanTable.Opened) -> None:
@@ -277,6 +280,43 @@ class LogsScreen(DataScreen):
             if r.id == row.id:
                 table.move_cursor(row=i)
                 return
+
+    # -- columns -----------------------------------------------------------------------
+
+    @dataclass
+    class ChoicesLoaded(Message):
+        choices: list[str]
+
+    def action_choose_columns(self) -> None:
+        self.load_choices(self.app.db_path)
+
+    @work(thread=True, exclusive=True, group="columns", exit_on_error=False)
+    def load_choices(self, path: Any) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import column_choices, reading
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                choices = column_choices(store)
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.ChoicesLoaded(choices))
+
+    @on(ChoicesLoaded)
+    def _choices_loaded(self, event: ChoicesLoaded) -> None:
+        from evaltui.tui.screens.columns_dialog import ColumnsDialog
+
+        self.app.push_screen(ColumnsDialog(event.choices, list(self.view.columns)), self.set_columns)
+
+    def set_columns(self, columns: list[str] | None) -> None:
+        """Show these extra columns (None: leave them); a sort on a dropped one goes back to time."""
+        if columns is None:
+            return
+        sort, descending = self.view.sort, self.view.descending
+        if sort.startswith(("metrics.", "metadata.")) and sort not in columns:
+            sort, descending = "ts", True
+        self.request("first", view=View(self.view.where, sort, descending, columns=tuple(columns)))
 
     def action_focus_filter(self) -> None:
         self.query_one(FilterBar).input.focus()

@@ -29,6 +29,21 @@ DEFAULT_DESCENDING = {"ts": True, "topic": False, "input": False}
 UNASSIGNED_LABEL = "(unassigned)"
 
 
+def _cell(value: object) -> str:
+    """A chosen column's value as a short cell: numbers to 4 significant digits."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        import orjson
+
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
 class SpanTable(DataTable):
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="logs.down"),
@@ -63,6 +78,7 @@ class SpanTable(DataTable):
         self.thresholds: dict[str, float] = {}
         self.sort = "ts"
         self.descending = True
+        self.extra: list[str] = []  # chosen columns: metrics.KEY, metadata.KEY
 
     # -- showing a page ------------------------------------------------------
 
@@ -79,7 +95,7 @@ class SpanTable(DataTable):
         return bool(self.page and self.page.more_after)
 
     def columns_keys(self) -> list[str]:
-        return ["ts", "topic", "input", *[f"scores.{k}" for k in self.scorers]]
+        return ["ts", "topic", "input", *self.extra, *[f"scores.{k}" for k in self.scorers]]
 
     def show_page(
         self,
@@ -90,8 +106,11 @@ class SpanTable(DataTable):
         sort: str,
         descending: bool,
         select: int = 0,
+        columns: list[str] | None = None,
     ) -> None:
         self.page, self.scorers, self.thresholds = page, scorers, thresholds
+        if columns is not None:
+            self.extra = list(columns)
         self.sort, self.descending = sort, descending
         self._render_rows(select)
 
@@ -100,30 +119,37 @@ class SpanTable(DataTable):
             return Text(f"{title} {'▼' if self.descending else '▲'}", style="bold")
         return Text(title)
 
-    def _layout(self) -> tuple[int, int, list[int]]:
-        """Widths of the topic, input and score columns: the screen's width shared so that
-        scorer and topic names show whole when they can, the input taking the rest."""
+    def _layout(self) -> tuple[int, int, list[int], list[int]]:
+        """Widths of the topic, input, chosen and score columns: the screen's width shared
+        so that names show whole when they can, the input taking the rest."""
         width = self.size.width or 80
-        n = len(self.scorers)
-        room = width - 11 - 2 * (3 + n) - 1  # time column, cell padding, scrollbar
+        n, m = len(self.scorers), len(self.extra)
+        room = width - 11 - 2 * (3 + m + n) - 1  # time column, cell padding, scrollbar
         topic_want = max([5, *(len(r.topic or UNASSIGNED_LABEL) for r in self._rows)])
+        extra_want = [max([len(c.partition(".")[2]), *(len(_cell(r.value(c))) for r in self._rows)]) for c in self.extra]
         input_min = max(12, min(30, room * 2 // 5))
         # The topic starts wider (it names the slice); then all grow together.
-        topic_w, *score_ws = fit_widths(room - input_min, [min(16, topic_want), *[5] * n],
-                                        [min(30, topic_want), *[max(5, len(k) + 2 * (k == self.sort[7:])) for k in self.scorers]])
-        return topic_w, max(12, room - topic_w - sum(score_ws)), score_ws
+        topic_w, *rest = fit_widths(room - input_min, [min(16, topic_want), *[4] * m, *[5] * n],
+                                    [min(30, topic_want), *[min(20, w) for w in extra_want],
+                                     *[max(5, len(k) + 2 * (k == self.sort[7:])) for k in self.scorers]])
+        extra_ws, score_ws = rest[:m], rest[m:]
+        return topic_w, max(12, room - topic_w - sum(rest)), extra_ws, score_ws
 
     def _render_rows(self, select: int) -> None:
-        topic_w, input_w, score_ws = self._layout()
+        topic_w, input_w, extra_ws, score_ws = self._layout()
         # Headers and topics are abbreviated so that no two read the same; the sorted
         # column leaves room for its arrow.
         heads = abbreviate(self.scorers, [w - 2 * (f"scores.{k}" == self.sort) for k, w in zip(self.scorers, score_ws)])
+        extra_heads = abbreviate([c.partition(".")[2] for c in self.extra],
+                                 [w - 2 * (c == self.sort) for c, w in zip(self.extra, extra_ws)])
         topics = sorted({r.topic or UNASSIGNED_LABEL for r in self._rows})
         short_topic = dict(zip(topics, abbreviate(topics, topic_w)))
         self.clear(columns=True)
         self.add_column(self._label("ts", "time"), key="ts", width=11)
         self.add_column(self._label("topic", "topic"), key="topic", width=topic_w)
         self.add_column(self._label("input", "input"), key="input", width=input_w)
+        for c, head, w in zip(self.extra, extra_heads, extra_ws):
+            self.add_column(self._label(c, head), key=c, width=w)
         for k, head, w in zip(self.scorers, heads, score_ws):
             self.add_column(self._label(f"scores.{k}", head), key=f"scores.{k}", width=w)
         bad = f"bold {self.app.current_theme.error or 'red'}"
@@ -131,6 +157,9 @@ class SpanTable(DataTable):
             topic = row.topic or UNASSIGNED_LABEL
             cells: list[object] = [short_time(row.ts), Text(short_topic[topic], style="" if row.topic else "dim"),
                                    row.preview[:input_w]]
+            for c, w in zip(self.extra, extra_ws):
+                value = row.value(c)
+                cells.append(Text(_cell(value)[:w], justify="right" if isinstance(value, (int, float)) else "left"))
             for k in self.scorers:
                 value = row.scores.get(k)
                 failing = value is not None and value < self.thresholds.get(k, 0.5)
@@ -145,6 +174,8 @@ class SpanTable(DataTable):
         if row is None:
             return Text("")
         text = Text.assemble((row.topic or UNASSIGNED_LABEL, "bold"))
+        for c in self.extra:
+            text.append(f" · {c.partition('.')[2]} {_cell(row.value(c))}")
         bad = f"bold {self.app.current_theme.error or 'red'}"
         for k in self.scorers:
             value = row.scores.get(k)

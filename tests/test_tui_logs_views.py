@@ -1,0 +1,71 @@
+"""The log browser as Braintrust and Langfuse users expect it: choose columns (latency,
+cost, model, any metadata key) and sort by them; group by a metadata key; save a view
+(filter, columns, sort) in the database and open it again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import span, until, write_jsonl
+from tests.test_tui_experiments import make_app
+
+MODELS = ["gpt-x", "gpt-y", "local-z"]
+
+
+def views_db(folder: Path, n: int = 12) -> Path:
+    from evaltui.ingest import ingest_file
+    from evaltui.store import Store
+
+    rows = []
+    for i in range(n):
+        cid = f"c{i}"
+        rows += [
+            span(cid, name="conversation", ts=f"2026-11-01T10:{i:02d}:00Z", input=[{"role": "user", "content": f"q{i}"}],
+                 output="ok", metrics={"latency_s": round(0.5 + (i * 7 % 12) / 4, 2), "cost": 0.001 * (i + 1)},
+                 metadata={"topic": "billing" if i % 2 else "login", "model": MODELS[i % 3], "prompt_version": f"v{1 + i % 2}"}),
+            span(f"{cid}-t1", cid, cid, name="turn", ts=f"2026-11-01T10:{i:02d}:00Z", input=f"q{i}", output="ok",
+                 scores=[{"name": "Brand Alignment", "score": [0.0, 0.5, 1.0][i % 3]}]),
+        ]
+    db = folder / "tui.duckdb"
+    with Store(db) as store:
+        ingest_file(store, write_jsonl(folder / "spans.jsonl", rows))
+    return db
+
+
+async def logs(app: Any, pilot: Any, total: int = 12) -> Any:
+    from evaltui.tui.screens.logs import LogsScreen
+
+    await pilot.press("2")
+    await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.total == total)
+    return app.screen
+
+
+async def test_choose_latency_and_model_columns_and_sort_by_latency(tmp_path: Path) -> None:
+    from evaltui.tui.screens.columns_dialog import ColumnsDialog
+    from evaltui.tui.widgets.span_table import SpanTable
+
+    app = make_app(views_db(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await logs(app, pilot)
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ColumnsDialog))
+        choices = app.screen.choices
+        assert {"metrics.latency_s", "metrics.cost", "metadata.model", "metadata.prompt_version"} <= set(choices)
+        for column in ("metrics.latency_s", "metadata.model"):
+            while app.screen.query_one("SelectionList").highlighted != choices.index(column):
+                await pilot.press("down")
+            await pilot.press("space")
+        await pilot.press("enter")
+        table = screen.query_one(SpanTable)
+        await until(pilot, lambda: screen.view.columns == ("metrics.latency_s", "metadata.model")
+                    and "metadata.model" in [str(k.value) for k in table.columns])
+        row = table.current
+        assert str(table.get_cell(row.id, "metadata.model")) == row.metadata["model"]
+        assert str(table.get_cell(row.id, "metrics.latency_s")) == f"{row.metrics['latency_s']:.4g}"
+        while screen.view.sort != "metrics.latency_s":
+            await pilot.press("s")
+            await until(pilot, lambda: table.sort == screen.view.sort)
+        await until(pilot, lambda: table.sort == "metrics.latency_s" and len(table.page.rows) == 12)
+        latencies = [r.metrics["latency_s"] for r in table.page.rows]
+        assert latencies == sorted(latencies)
