@@ -231,25 +231,37 @@ def logs(where: str, limit: int, all_spans: bool, as_json: bool) -> None:
 
 @main.command()
 @click.option("--where", "where", default="", metavar="FILTER", help="Only conversations matching this filter.")
+@click.option("--by", "by", default="topic", metavar="metadata.KEY",
+              help="Group by a metadata key (model, prompt_version...) instead of the topic.")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @db_option
 @user_errors
-def stats(where: str, as_json: bool) -> None:
-    """Per topic: conversations and the mean of each score."""
+def stats(where: str, by: str, as_json: bool) -> None:
+    """Per topic (or metadata key): conversations and the mean of each score."""
     from evaltui.store import logs as log_queries
     from evaltui.store.filter_names import check_names
 
     with open_store(read_only=True) as store:
         check_names(store, where)
-        keys, rows = log_queries.topic_stats(store, where)
-    if as_json:
+        if by == "topic":
+            keys, rows = log_queries.topic_stats(store, where)
+        else:
+            keys, groups = log_queries.group_stats(store, where, by.removeprefix("metadata."))
+    if by != "topic":
+        if as_json:
+            import orjson
+
+            click.echo(orjson.dumps({"scorers": keys, "by": by, "groups": groups}).decode())
+            return
+        rows = [{**g, "topic": "(none)" if g["value"] is None else str(g["value"])} for g in groups]
+    elif as_json:
         import orjson
 
         click.echo(orjson.dumps({"scorers": keys, "topics": rows}).decode())
         return
     from evaltui.output import print_stats_table
 
-    print_stats_table(keys, rows)
+    print_stats_table(keys, rows, by)
 
 
 # -- demo ----------------------------------------------------------------------

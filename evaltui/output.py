@@ -83,14 +83,14 @@ def print_spans_table(rows: list[dict[str, Any]], total: int) -> None:
     console.print(f"{len(rows)} of {total:,} matching", style="dim")
 
 
-def print_stats_table(keys: list[str], rows: list[dict[str, Any]]) -> None:
+def print_stats_table(keys: list[str], rows: list[dict[str, Any]], by: str = "topic") -> None:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("topic")
+    table.add_column(by)
     table.add_column("conversations", justify="right")
     for k in keys:
         table.add_column(k, justify="right")
     for r in rows:
-        table.add_row(r["topic"], f"{r['conversations']:,}", *(_fmt_score(r[k]) for k in keys))
+        table.add_row(str(r["topic"]), f"{r['conversations']:,}", *(_fmt_score(r[k]) for k in keys))
     _console().print(table)

@@ -69,3 +69,50 @@ async def test_choose_latency_and_model_columns_and_sort_by_latency(tmp_path: Pa
         await until(pilot, lambda: table.sort == "metrics.latency_s" and len(table.page.rows) == 12)
         latencies = [r.metrics["latency_s"] for r in table.page.rows]
         assert latencies == sorted(latencies)
+
+
+def test_a_group_narrows_the_filter() -> None:
+    from evaltui.tui.screens.groups import group_filter
+
+    assert group_filter("", "model", "gpt-x") == 'metadata.model = "gpt-x"'
+    assert group_filter("topic = billing", "model", None) == "(topic = billing) and metadata.model is null"
+
+
+async def test_group_by_model_then_open_one_group(tmp_path: Path) -> None:
+    from evaltui.tui.screens.columns_dialog import GroupByDialog
+    from evaltui.tui.screens.groups import GroupsScreen
+
+    app = make_app(views_db(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await logs(app, pilot)
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, GroupByDialog))
+        keys = app.screen.keys
+        assert "model" in keys and "prompt_version" in keys
+        for _ in range(keys.index("model")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, GroupsScreen))
+        groups = app.screen.rows
+        assert [(g["value"], g["conversations"]) for g in groups] == [("gpt-x", 4), ("gpt-y", 4), ("local-z", 4)]
+        # gpt-x answers cases 0, 3, 6, 9: Brand Alignment 0.0 each
+        assert groups[0]["brand_alignment"] == 0.0
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: app.screen is screen and screen.view.where == 'metadata.model = "gpt-y"'
+                    and screen.total == 4)
+
+
+def test_stats_by_a_metadata_key_on_the_command_line(tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    from tests.conftest import EVALTUI
+
+    db = views_db(tmp_path)
+    out = subprocess.run([*EVALTUI, "--db", str(db), "stats", "--by", "metadata.prompt_version", "--json"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    groups = json.loads(out.stdout)["groups"]
+    assert [(g["value"], g["conversations"]) for g in groups] == [("v1", 6), ("v2", 6)]
+    text = subprocess.run([*EVALTUI, "--db", str(db), "stats", "--by", "model"], capture_output=True, text=True, timeout=60)
+    assert text.returncode == 0 and "model" in text.stdout.splitlines()[0] and "gpt-x" in text.stdout

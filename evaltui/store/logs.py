@@ -234,6 +234,33 @@ def topic_stats(store: Store, where: str | None = None) -> tuple[list[str], list
     return keys, rows
 
 
+def group_stats(store: Store, where: str | None, key: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """Conversations matching ``where`` grouped by metadata ``key``: per value, the
+    conversations and the mean of each score, largest group first (no value: None)."""
+    if not _PLAIN_KEY.fullmatch(key):
+        raise FilterError(f"cannot group by metadata key {key!r}: letters, digits, _ and - only", 0, key)
+    compiled = compile_filter(where)
+    keys = [k for k, _ in scorer_keys(store.con)]
+    means = ", ".join(f"avg(r.score) FILTER (WHERE r.scorer_key = ?) AS m{i}" for i in range(len(keys)))
+    sql = f"""
+        WITH matched AS (
+            SELECT s.id, json_extract_string(s.metadata, '$."{key}"') AS value
+            FROM {compiled.from_sql}
+            WHERE s.parent_id IS NULL AND ({compiled.where})
+        )
+        SELECT m.value, count(DISTINCT m.id) AS conversations {', ' + means if keys else ''}
+        FROM matched m LEFT JOIN score_rollup r ON r.span_id = m.id
+        GROUP BY m.value ORDER BY conversations DESC, m.value NULLS LAST
+    """
+    params = [*compiled.join_params, *compiled.params, *keys]
+    rows = []
+    for row in _run(store.con, sql, params, where).fetchall():
+        item = {"value": row[0], "conversations": row[1]}
+        item.update({k: row[2 + i] for i, k in enumerate(keys)})
+        rows.append(item)
+    return keys, rows
+
+
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], where: str | None, *, arrow: bool = False):
     try:
         if arrow:

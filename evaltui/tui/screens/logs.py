@@ -43,6 +43,7 @@ class LogsScreen(DataScreen):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", key_display="/", id="logs.filter"),
         Binding("c", "choose_columns", "Columns", id="logs.columns"),
+        Binding("m", "group_by", "Group by metadata", show=False, id="logs.group_by"),
         Binding("escape", "back", "Back", id="logs.back"),
     ]
 
@@ -286,12 +287,23 @@ class LogsScreen(DataScreen):
     @dataclass
     class ChoicesLoaded(Message):
         choices: list[str]
+        purpose: str  # columns | group
+
+    @dataclass
+    class GroupsLoaded(Message):
+        where: str
+        key: str
+        scorers: list[str]
+        rows: list[dict[str, Any]]
 
     def action_choose_columns(self) -> None:
         self.load_choices(self.app.db_path)
 
+    def action_group_by(self) -> None:
+        self.load_choices(self.app.db_path, "group")
+
     @work(thread=True, exclusive=True, group="columns", exit_on_error=False)
-    def load_choices(self, path: Any) -> None:
+    def load_choices(self, path: Any, purpose: str = "columns") -> None:
         from evaltui.store import StoreError
         from evaltui.store.browse import column_choices, reading
 
@@ -301,13 +313,48 @@ class LogsScreen(DataScreen):
         except StoreError as exc:
             self.post_message(self.Failed(str(exc)))
             return
-        self.post_message(self.ChoicesLoaded(choices))
+        self.post_message(self.ChoicesLoaded(choices, purpose))
 
     @on(ChoicesLoaded)
     def _choices_loaded(self, event: ChoicesLoaded) -> None:
-        from evaltui.tui.screens.columns_dialog import ColumnsDialog
+        from evaltui.tui.screens.columns_dialog import ColumnsDialog, GroupByDialog
 
-        self.app.push_screen(ColumnsDialog(event.choices, list(self.view.columns)), self.set_columns)
+        if event.purpose == "columns":
+            self.app.push_screen(ColumnsDialog(event.choices, list(self.view.columns)), self.set_columns)
+            return
+        keys = [c.partition(".")[2] for c in event.choices if c.startswith("metadata.")]
+
+        def chosen(key: str | None) -> None:
+            if key:
+                self.load_groups(self.app.db_path, self.view.where, key)
+
+        self.app.push_screen(GroupByDialog(keys), chosen)
+
+    @work(thread=True, exclusive=True, group="groups", exit_on_error=False)
+    def load_groups(self, path: Any, where: str, key: str) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import reading
+        from evaltui.store.filters import FilterError
+        from evaltui.store.logs import group_stats
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                scorers, rows = group_stats(store, where, key)
+        except (StoreError, FilterError) as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.GroupsLoaded(where, key, scorers, rows))
+
+    @on(GroupsLoaded)
+    def _groups_loaded(self, event: GroupsLoaded) -> None:
+        from evaltui.tui.screens.groups import GroupsScreen
+
+        def chosen(where: str | None) -> None:
+            if where is not None:
+                self.set_filter(where)
+
+        thresholds = {k: self.app.settings.threshold(k) for k in event.scorers}
+        self.app.push_screen(GroupsScreen(event.where, event.key, event.scorers, event.rows, thresholds), chosen)
 
     def set_columns(self, columns: list[str] | None) -> None:
         """Show these extra columns (None: leave them); a sort on a dropped one goes back to time."""
