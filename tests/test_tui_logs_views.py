@@ -116,3 +116,56 @@ def test_stats_by_a_metadata_key_on_the_command_line(tmp_path: Path) -> None:
     assert [(g["value"], g["conversations"]) for g in groups] == [("v1", 6), ("v2", 6)]
     text = subprocess.run([*EVALTUI, "--db", str(db), "stats", "--by", "model"], capture_output=True, text=True, timeout=60)
     assert text.returncode == 0 and "model" in text.stdout.splitlines()[0] and "gpt-x" in text.stdout
+
+
+async def test_save_a_view_restart_and_open_it_again(tmp_path: Path) -> None:
+    from evaltui.store import Store
+    from evaltui.store.views import saved_views
+    from evaltui.tui.screens.dialogs import TextDialog
+    from evaltui.tui.screens.views_dialog import ViewsDialog
+    from evaltui.tui.widgets.span_table import SpanTable
+
+    db = views_db(tmp_path)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await logs(app, pilot)
+        screen.set_columns(["metadata.model"])
+        await pilot.press("slash", *'metadata.model = "gpt-y"', "enter")
+        await until(pilot, lambda: screen.view.where == 'metadata.model = "gpt-y"' and screen.total == 4
+                    and screen.view.columns == ("metadata.model",))
+        await pilot.press("S")  # oldest first
+        await until(pilot, lambda: not screen.view.descending)
+        await pilot.press("w")
+        await until(pilot, lambda: isinstance(app.screen, TextDialog))
+        await pilot.press(*"gpt-y oldest", "enter")
+        await until(pilot, lambda: screen.last_saved_view == "gpt-y oldest")
+    with Store(db, read_only=True) as store:
+        [view] = saved_views(store)
+    assert (view.where, view.columns, view.sort, view.descending) == ('metadata.model = "gpt-y"', ("metadata.model",), "ts", False)
+
+    app = make_app(db)  # a new session: the view is in the file
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await logs(app, pilot)
+        assert screen.view.where == "" and screen.view.columns == ()
+        await pilot.press("V")
+        await until(pilot, lambda: isinstance(app.screen, ViewsDialog))
+        await pilot.press("enter")
+        table = screen.query_one(SpanTable)
+        await until(pilot, lambda: screen.view.where == 'metadata.model = "gpt-y"' and screen.total == 4
+                    and not screen.view.descending and "metadata.model" in [str(k.value) for k in table.columns])
+        ts = [r.ts for r in table.page.rows]
+        assert ts == sorted(ts)
+
+
+def test_a_view_saved_under_an_existing_name_replaces_it(store) -> None:
+    import pytest
+
+    from evaltui.store import StoreError
+    from evaltui.store.views import SavedView, delete_view, save_view, saved_views
+
+    save_view(store, SavedView("triage", "topic = billing"))
+    save_view(store, SavedView("triage", "topic = login", ("metrics.cost",), "metrics.cost", False))
+    assert saved_views(store) == [SavedView("triage", "topic = login", ("metrics.cost",), "metrics.cost", False)]
+    with pytest.raises(StoreError, match="needs a name"):
+        save_view(store, SavedView("  "))
+    assert delete_view(store, "triage") and not delete_view(store, "triage") and saved_views(store) == []

@@ -256,6 +256,23 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "ALTER TABLE result_scores ADD COLUMN created TIMESTAMP",
         ],
     ),
+    (
+        "saved log views",
+        [
+            # A named log browser view (filter, extra columns, order), as Braintrust and
+            # Langfuse keep them: saved in the file, so every process and user sees them.
+            """
+            CREATE TABLE saved_views (
+                name        VARCHAR PRIMARY KEY,
+                filter      VARCHAR NOT NULL,
+                columns     VARCHAR[] NOT NULL,
+                sort        VARCHAR NOT NULL,
+                descending  BOOLEAN NOT NULL,
+                created     TIMESTAMP NOT NULL
+            )
+            """,
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

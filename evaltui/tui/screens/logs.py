@@ -44,6 +44,8 @@ class LogsScreen(DataScreen):
         Binding("slash", "focus_filter", "Filter", key_display="/", id="logs.filter"),
         Binding("c", "choose_columns", "Columns", id="logs.columns"),
         Binding("m", "group_by", "Group by metadata", show=False, id="logs.group_by"),
+        Binding("w", "save_view", "Save view", show=False, id="logs.save_view"),
+        Binding("V", "open_view", "Views", show=False, id="logs.views"),
         Binding("escape", "back", "Back", id="logs.back"),
     ]
 
@@ -76,6 +78,7 @@ class LogsScreen(DataScreen):
         self.scorers: list[str] | None = None
         self.page: SpanPage | None = None
         self._words_asked = False
+        self.last_saved_view: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -364,6 +367,77 @@ class LogsScreen(DataScreen):
         if sort.startswith(("metrics.", "metadata.")) and sort not in columns:
             sort, descending = "ts", True
         self.request("first", view=View(self.view.where, sort, descending, columns=tuple(columns)))
+
+    # -- saved views -------------------------------------------------------------------
+
+    @dataclass
+    class ViewsLoaded(Message):
+        views: list[Any]  # store.views.SavedView
+
+    @dataclass
+    class ViewSaved(Message):
+        name: str
+
+    def action_save_view(self) -> None:
+        from evaltui.tui.screens.dialogs import TextDialog
+
+        def chosen(name: str | None) -> None:
+            if name:
+                v = self.view
+                self.write_view(self.app.db_path, name, v.where, v.columns, v.sort, v.descending)
+
+        self.app.push_screen(TextDialog("Save this view as", "", f"{self.view.where or 'no filter'} · by "
+                                        f"{self.view.sort} · columns: {', '.join(self.view.columns) or 'the default'}"),
+                             chosen)
+
+    @work(thread=True, exclusive=False, group="views-write", exit_on_error=False)
+    def write_view(self, path: Any, name: str, where: str, columns: tuple[str, ...], sort: str, descending: bool) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import writing
+        from evaltui.store.views import SavedView, save_view
+
+        try:
+            with writing(path, self.app.lock_timeout) as store:
+                save_view(store, SavedView(name, where, columns, sort, descending))
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.ViewSaved(name))
+
+    @on(ViewSaved)
+    def _view_saved(self, event: ViewSaved) -> None:
+        self.last_saved_view = event.name
+        self.notify(f"saved view {event.name} (V opens it)", timeout=3)
+
+    def action_open_view(self) -> None:
+        self.load_views(self.app.db_path)
+
+    @work(thread=True, exclusive=True, group="views", exit_on_error=False)
+    def load_views(self, path: Any) -> None:
+        from evaltui.store import StoreError
+        from evaltui.store.browse import reading
+        from evaltui.store.views import saved_views
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                views = saved_views(store)
+        except StoreError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.ViewsLoaded(views))
+
+    @on(ViewsLoaded)
+    def _views_loaded(self, event: ViewsLoaded) -> None:
+        from evaltui.tui.screens.views_dialog import ViewsDialog
+
+        self.app.push_screen(ViewsDialog(event.views), self.apply_view)
+
+    def apply_view(self, saved: Any) -> None:
+        """Show a saved view: its columns and order, then its filter (which loads the rows)."""
+        if saved is None:
+            return
+        self.view = View(self.view.where, saved.sort, saved.descending, columns=tuple(saved.columns))
+        self.set_filter(saved.where)
 
     def action_focus_filter(self) -> None:
         self.query_one(FilterBar).input.focus()
