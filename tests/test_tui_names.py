@@ -219,3 +219,14 @@ async def test_the_diff_sorts_by_one_scores_delta(twins_dir: Path, monkeypatch: 
         await until(pilot, lambda: screen.sort_score is None)
         worst = [r.worst for r in cases.rows]
         assert worst == sorted(worst)
+
+
+async def test_tab_in_the_diff_reaches_the_scores_and_rationales(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaltui.tui.widgets.side_by_side import SideBySide
+
+    app = make_app(twins_dir, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_diff(app, pilot)
+        assert "tab: scores, rationales" in str(screen.query_one("#diff-status").content)
+        await pilot.press("tab")
+        await until(pilot, lambda: screen.query_one(SideBySide).has_focus)

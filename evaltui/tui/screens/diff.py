@@ -189,7 +189,10 @@ class DiffScreen(DataScreen):
         c = self.data.comparison
         names = list(c.scores)
         width = self.size.width or 80
-        short = dict(zip(names, abbreviate(names, max(10, width - 58))))
+        # The name column gets what the numbers leave: 8 padded columns, base/cand/Δ/CI/p
+        # and the two counts.
+        digits = max([1, *(len(str(n)) for d in c.scores.values() for n in (d.improvements, d.regressions))])
+        short = dict(zip(names, abbreviate(names, max(10, width - 2 - 16 - 32 - 2 * digits - 1))))
         detailed = (self.size.height or 24) >= 35
         table = Table(box=None, padding=(0, 1), expand=False, header_style="bold")
         for col in ("score", "base", "cand", "Δ", "95% CI", "p", "▲", "▼"):
@@ -211,7 +214,7 @@ class DiffScreen(DataScreen):
             if detailed:
                 for bucket, bd in per:
                     stats(f"  {bucket}", bd, dim=True)
-            elif per:
+            elif per and name == (self.sort_score or names[0]):  # short screens: one line, the sorted score's
                 who = f" {short[name]}" if len(names) > 1 else ""
                 lines.append(Text(f"by bucket{who}: " + " · ".join(
                     f"{b} {_num(bd.delta, '{:+.2f}')} ▲{bd.improvements}▼{bd.regressions}" for b, bd in per), style="dim"))
