@@ -63,10 +63,13 @@ def abbreviate(names: Sequence[str], width: int | Sequence[int]) -> list[str]:
 
     ``width`` is one width for all, or one per name (columns of different widths).
 
-    A name that fits stays whole. A longer one keeps its words and shortens them, the words
-    it shares with the other names first, so what tells two names apart survives
-    (``brand_alignment`` / ``brand_alignment_offline`` at 6: ``bra_al`` / ``b_a_of``).
-    Two that would still read the same end in a number (``abc~1``, ``abc~2``).
+    A name that fits stays whole; a longer one is cut at the width when the cut reads like
+    no other name's (``conversation_quality`` at 6: ``conver``). Names whose cuts would be
+    twins keep their words and shorten them instead, the words they share with the other
+    names first, so what tells them apart survives (``brand_alignment`` /
+    ``brand_alignment_offline`` at 6: ``bra_al`` / ``b_a_of``; a cut that another name
+    starts with counts as a twin). Two that would still read
+    the same end in a number (``abc~1``, ``abc~2``).
     """
     widths = [max(1, w) for w in (width if isinstance(width, Sequence) else [width] * len(names))]
     if all(len(n) <= w for n, w in zip(names, widths)):
@@ -76,9 +79,16 @@ def abbreviate(names: Sequence[str], width: int | Sequence[int]) -> list[str]:
     for words, _ in split:
         for w in {w.lower() for w in words}:
             counts[w] = counts.get(w, 0) + 1
+    lowered = {n.lower() for n in names}
+
+    def plain_cut(name: str, width: int) -> bool:
+        # A cut reads as this name only when no other name starts with it.
+        cut = name[:width].lower()
+        return not any(other != name.lower() and other.startswith(cut) for other in lowered)
+
     out: list[str] = []
     for name, (words, seps), width in zip(names, split, widths):
-        if len(name) <= width or not words:
+        if len(name) <= width or not words or plain_cut(name, width):
             out.append(name[:width])
             continue
         common = [counts[w.lower()] > 1 for w in words]

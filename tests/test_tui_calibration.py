@@ -41,9 +41,9 @@ def labelled_db(folder: Path, topics: int = 23, per_topic: int = 6) -> Path:
 def test_worst_first_orders_by_kappa_then_labels() -> None:
     from evaltui.tui.widgets.agreement_table import worst_first
 
-    rows = worst_first({"a": {"kappa": 0.9, "n": 5}, "b": {"kappa": None, "n": 9}, "c": {"kappa": 0.3, "n": 2},
-                        "d": {"kappa": 0.3, "n": 7}})
-    assert [t for t, _ in rows] == ["d", "c", "a", "b"]
+    rows = worst_first({"a": {"kappa": 0.9, "n": 5}, "b": {"kappa": None, "n": 9}, "c": {"kappa": 0.3, "n": 6},
+                        "d": {"kappa": 0.3, "n": 7}, "few": {"kappa": -0.5, "n": 3}})
+    assert [t for t, _ in rows] == ["d", "c", "a", "b", "few"]  # three labels say little: last
 
 
 async def test_the_per_topic_table_starts_with_the_worst_topic_and_scrolls_from_the_keyboard(tmp_path: Path) -> None:

@@ -15,11 +15,14 @@ from evaltui.names import abbreviate
 from evaltui.tui.widgets.calibration_table import kappa_text
 
 
+MIN_LABELS = 5  # a kappa on fewer labels says little: such topics follow the others
+
+
 def worst_first(by_topic: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """(topic, agreement) by kappa ascending; no kappa (too few labels) last; ties by
-    more labels first, then name."""
-    return sorted(by_topic.items(), key=lambda kv: (kv[1].get("kappa") is None, kv[1].get("kappa") or 0.0,
-                                                     -(kv[1].get("n") or 0), kv[0]))
+    """(topic, agreement) by kappa ascending, topics with at least MIN_LABELS labels
+    first; no kappa last; ties by more labels first, then name."""
+    return sorted(by_topic.items(), key=lambda kv: ((kv[1].get("n") or 0) < MIN_LABELS, kv[1].get("kappa") is None,
+                                                     kv[1].get("kappa") or 0.0, -(kv[1].get("n") or 0), kv[0]))
 
 
 class AgreementTable(DataTable):

@@ -51,7 +51,10 @@ class ExperimentTable(DataTable):
         theme = self.app.current_theme
         layout = self._layout(rows, names)
         short_names = abbreviate([r["name"] for r in rows], layout["experiment"])
-        datasets = abbreviate([_dataset(r) for r in rows], layout["dataset"])
+        # The version always shows: the name gives way to it.
+        versions = [f" v{r['dataset_version']}" if r["dataset"] else "" for r in rows]
+        datasets = [n + v for n, v in zip(abbreviate([r["dataset"] or "–" for r in rows],
+                                                     [max(3, layout["dataset"] - len(v)) for v in versions]), versions)]
         heads = abbreviate(names, layout["scores"])
         self.clear(columns=True)
         for col, title in (("experiment", "experiment"), ("status", "status"), ("dataset", "dataset"),
