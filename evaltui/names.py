@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 _PARTS = re.compile(r"[^\s_\-./:()]+|[\s_\-./:()]+")
 _SEPARATORS = re.compile(r"^[\s_\-./:()]+$")
+_SEPARATOR_CHARS = " \t_-./:()"
 
 
 def _split(name: str) -> tuple[list[str], list[str]]:
@@ -68,8 +69,8 @@ def abbreviate(names: Sequence[str], width: int | Sequence[int]) -> list[str]:
     twins keep their words and shorten them instead, the words they share with the other
     names first, so what tells them apart survives (``brand_alignment`` /
     ``brand_alignment_offline`` at 6: ``bra_al`` / ``b_a_of``; a cut that another name
-    starts with counts as a twin). Two that would still read
-    the same end in a number (``abc~1``, ``abc~2``).
+    starts with counts as a twin). Two that would still read the same end in a number
+    (``abc~1``, ``abc~2``).
     """
     widths = [max(1, w) for w in (width if isinstance(width, Sequence) else [width] * len(names))]
     if all(len(n) <= w for n, w in zip(names, widths)):
@@ -81,18 +82,24 @@ def abbreviate(names: Sequence[str], width: int | Sequence[int]) -> list[str]:
             counts[w] = counts.get(w, 0) + 1
     lowered = {n.lower() for n in names}
 
+    def cut(name: str, width: int) -> str:
+        # A cut never ends in a separator: a trailing space or _ would not show.
+        return name[:width].rstrip(_SEPARATOR_CHARS) or name[:width]
+
     def plain_cut(name: str, width: int) -> bool:
         # A cut reads as this name only when no other name starts with it.
-        cut = name[:width].lower()
-        return not any(other != name.lower() and other.startswith(cut) for other in lowered)
+        c = cut(name, width).lower()
+        return not any(other != name.lower() and other.startswith(c) for other in lowered)
 
     out: list[str] = []
     for name, (words, seps), width in zip(names, split, widths):
-        if len(name) <= width or not words or plain_cut(name, width):
+        if len(name) <= width or not words:
             out.append(name[:width])
-            continue
-        common = [counts[w.lower()] > 1 for w in words]
-        out.append(_shorten(words, seps, common, width))
+        elif plain_cut(name, width):
+            out.append(cut(name, width))
+        else:
+            common = [counts[w.lower()] > 1 for w in words]
+            out.append(_shorten(words, seps, common, width))
     return _make_distinct(list(names), out, widths)
 
 

@@ -77,3 +77,10 @@ def test_columns_share_the_width_and_grow_together() -> None:
     assert fit_widths(30, [5, 5, 5], [8, 20, 6]) == [8, 16, 6]
     assert fit_widths(10, [5, 5], [9, 9]) == [5, 5]
     assert fit_widths(100, [1], [4]) == [4]
+
+
+def test_a_cut_ending_in_a_space_is_no_escape_from_twins() -> None:
+    # "Brand Alignment Offline" cut at 16 is "Brand Alignment ", which shows as the other name
+    short = abbreviate(["Brand Alignment", "Brand Alignment Offline"], 16)
+    assert short[0] == "Brand Alignment" and short[1].rstrip() != "Brand Alignment" and len(short[1]) <= 16
+    assert abbreviate(["conversation_quality", "x"], 13) == ["conversation", "x"]

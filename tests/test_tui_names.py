@@ -88,7 +88,7 @@ def make_app(folder: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def header_cells(table: Any) -> list[str]:
-    return [str(c.label).rstrip(" ▼▲") for c in table.columns.values()]
+    return [str(c.label).rstrip(" ▼▲") for c in table.columns.values()]  # as they show: no trailing space
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -104,7 +104,7 @@ async def test_the_log_browser_tells_twin_scorers_and_topics_apart(twins_dir: Pa
         table = app.screen.query_one(SpanTable)
         heads = header_cells(table)[3:]
         assert len(heads) == 3 and len(set(heads)) == 3, heads
-        topics = {str(table.get_cell_at((i, 1))) for i in range(table.row_count)}
+        topics = {str(table.get_cell_at((i, 1))).strip() for i in range(table.row_count)}
         assert len(topics) == 3, topics
         if size[0] >= 120:  # room enough for names a reader recognises
             assert topics == set(TOPICS) and "brand_alignment" in heads
@@ -129,10 +129,10 @@ async def test_the_builder_tells_twins_apart_shows_save_and_gives_the_input_room
         await until(pilot, lambda: isinstance(app.screen, BuilderScreen) and app.screen.candidates is not None
                     and app.screen.query_one(CandidateTable).row_count == 24)
         table = app.screen.query_one(CandidateTable)
-        heads = [str(c.label) for c in table.columns.values()][-3:]
+        heads = [str(c.label).strip() for c in table.columns.values()][-3:]
         assert len(set(heads)) == 3, heads
         assert table.columns["input"].width >= 20
-        topics = {str(table.get_cell(r, "topic")) for r in table.rows}
+        topics = {str(table.get_cell(r, "topic")).strip() for r in table.rows}
         assert len(topics) == 3, topics
         await pilot.press("f")
         preview = app.screen.query_one("#record-preview")
@@ -156,9 +156,9 @@ async def test_the_experiments_pane_shows_score_columns_and_distinct_names(
         table = app.screen.query_one(ExperimentTable)
         lines = screen_text(app)
         header = next(line for line in lines if "experiment" in line and "status" in line)
-        scores = [str(c.label) for k, c in table.columns.items() if str(k.value).startswith("score.")]
+        scores = [str(c.label).strip() for k, c in table.columns.items() if str(k.value).startswith("score.")]
         assert len(scores) == 2 and len(set(scores)) == 2 and all(s in header for s in scores), header
-        names = {str(table.get_cell(r, "experiment")) for r in table.rows}
+        names = {str(table.get_cell(r, "experiment")).strip() for r in table.rows}
         assert len(names) == 2 and all(n in "\n".join(lines) for n in names)
         if size[0] >= 120:
             assert names == {BASE, CANDIDATE}
