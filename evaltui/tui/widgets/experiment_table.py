@@ -102,7 +102,7 @@ class ExperimentTable(DataTable):
         exp_w = min(40, want["experiment"], max(16, room * 2 // 5))
         widths = fit_widths(room - exp_w, [11, min(8, want["dataset"]), min(6, want["task"]), *[5] * len(names)],
                             [want["status"], min(24, want["dataset"]), min(16, want["task"]),
-                             *[max(5, min(16, len(n))) for n in names]])
+                             *[max(5, min(24, len(n))) for n in names]])
         exp_w = min(40, want["experiment"], room - sum(widths))
         status_w, dataset_w, task_w, *score_ws = widths
         return {"experiment": exp_w, "status": status_w, "dataset": dataset_w,
