@@ -141,5 +141,11 @@ def did_you_mean(word: str, known: Iterable[str]) -> str | None:
     hits = difflib.get_close_matches(word.lower(), list(low), n=1, cutoff=0.6)
     if hits:
         return low[hits[0]]
+    # A misspelt start of a longer name ("passwrd" for password_delete_account).
+    w = word.lower()
+    starts = [(difflib.SequenceMatcher(None, w, k[: len(w) + 1]).ratio(), k) for k in low]
+    best = max(starts, default=(0.0, ""))
+    if best[0] >= 0.8:
+        return low[best[1]]
     prefixed = [k for k in known if k.lower().startswith(word.lower()) or word.lower().startswith(k.lower())]
     return prefixed[0] if prefixed else None

@@ -62,6 +62,7 @@ def test_the_legend_lists_only_what_was_shortened() -> None:
 def test_did_you_mean_names_the_closest_known_name() -> None:
     assert did_you_mean("brand_alignmnt", DEMO) == "brand_alignment"
     assert did_you_mean("passwrd_delete_account", ["password_delete_account", "billing"]) == "password_delete_account"
+    assert did_you_mean("passwrd", ["password_delete_account", "billing"]) == "password_delete_account"
     assert did_you_mean("zzz", DEMO) is None
     assert did_you_mean("x", []) is None
 

@@ -57,4 +57,4 @@ def _message(what: str, name: str, known: list[str]) -> str:
     guess = did_you_mean(name, known)
     if guess:
         return f"no {what} named {name}; did you mean {guess}?"
-    return f"no {what} named {name}" + (f"; known: {', '.join(known[:8])}" if known else "")
+    return f"no {what} named {name}" + (f"; known: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''}" if known else "")
