@@ -53,6 +53,11 @@ async def build_twins(folder: Path) -> Path:
     with Store(db) as store:
         ingest_file(store, write_jsonl(folder / "spans.jsonl", twin_rows()))
         create_from_logs(store, "account-issues", None)
+        from evaltui.scoring.labels import add_label
+
+        for i in range(12):  # people grade a dozen turns: both judges have something to agree with
+            add_label(store, f"c{i}-t1", "brand_alignment", ["A", "B", "C"][i % 3] if i % 4 else "A")
+            add_label(store, f"c{i}-t1", "brand_alignment_offline", [1.0, 0.5, 0.0][(i + 1) % 3])
 
     def prod(output):
         return Score(name="Brand Alignment", score=ba_prod(output))
@@ -230,3 +235,23 @@ async def test_tab_in_the_diff_reaches_the_scores_and_rationales(twins_dir: Path
         assert "tab: scores, rationales" in str(screen.query_one("#diff-status").content)
         await pilot.press("tab")
         await until(pilot, lambda: screen.query_one(SideBySide).has_focus)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_calibration_pane_tells_the_twin_judges_apart(twins_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                size: tuple[int, int]) -> None:
+    from evaltui.tui.widgets.agreement_table import AgreementTable
+    from evaltui.tui.widgets.calibration_table import CalibrationTable
+
+    app = make_app(twins_dir, monkeypatch)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("6")
+        await until(pilot, lambda: len(app.screen.query_one(CalibrationTable).entries) == 2
+                    and app.screen.query_one(AgreementTable).row_count == 3)
+        table = app.screen.query_one(CalibrationTable)
+        scorers = {str(table.get_cell_at((i, 1))).strip() for i in range(2)}
+        assert len(scorers) == 2 and "brand_alignment" in scorers, scorers
+        topics = {str(c).strip() for c in app.screen.query_one(AgreementTable).get_column("name")}
+        assert len(topics) == 3, topics
+        await pilot.pause(0.1)
+        check(app, f"names_calibration_{size[0]}x{size[1]}")

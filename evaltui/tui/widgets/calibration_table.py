@@ -8,10 +8,12 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.binding import Binding
+from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable
 
 from evaltui.names import abbreviate
+from evaltui.tui.render import fit_widths
 
 
 def kappa_text(value: float | None) -> str:
@@ -35,12 +37,16 @@ class CalibrationTable(DataTable):
     def show(self, rows: list[dict[str, Any]]) -> None:
         keep = self.cursor_row
         self.entries = rows
+        # Scorer and version names as long as they are when the screen has room.
+        room = (self.size.width or 80) - 5 - 5 - 8 - 7 - 2 * 6 - 1
+        scorer_w, version_w = fit_widths(room, [12, 10], [max([6, *(len(r["scorer"]) for r in rows)]),
+                                                          max([7, *(len(str(r["version"])) for r in rows)])])
         self.clear(columns=True)
-        for col, w in (("on", 5), ("scorer", 18), ("version", 18), ("n", 5), ("accuracy", 8), ("kappa", 7)):
+        for col, w in (("on", 5), ("scorer", scorer_w), ("version", version_w), ("n", 5), ("accuracy", 8), ("kappa", 7)):
             self.add_column(col, key=col, width=w)
         theme = self.app.current_theme
-        scorers = abbreviate([r["scorer"] for r in rows], 18)
-        versions = abbreviate([str(r["version"]) for r in rows], 18)
+        scorers = abbreviate([r["scorer"] for r in rows], scorer_w)
+        versions = abbreviate([str(r["version"]) for r in rows], version_w)
         for r, scorer, version in zip(rows, scorers, versions):
             k = r["kappa"]
             style = (theme.error or "red") if k is not None and k < 0.4 else (theme.success or "green") if k is not None and k >= 0.6 else ""
@@ -50,6 +56,10 @@ class CalibrationTable(DataTable):
         if rows:
             self.move_cursor(row=max(0, min(keep, len(rows) - 1)), animate=False)
         self.post_message(self.Highlighted(self.current))
+
+    def on_resize(self, event: Resize) -> None:
+        if self.entries:
+            self.show(self.entries)
 
     @property
     def current(self) -> dict[str, Any] | None:
