@@ -29,7 +29,15 @@ def test_the_tree_puts_each_span_under_its_parent_in_time_order() -> None:
     assert [(r.depth, r.span.id) for r in rows] == [(0, "r"), (1, "t1"), (2, "llm1"), (1, "t2"), (1, "orphan")]
     assert [r.start for r in rows] == [0.0, 0.0, 0.5, 2.0, 3.0]
     assert rows[1].duration == 1.5 and rows[4].duration is None
+    # a parent lasts until its last descendant ends, whatever its own metric says
+    assert rows[0].extent == 4.0 and rows[1].extent == 1.5 and rows[4].extent is None
     assert span_of_time(rows) == 4.0
+
+
+def test_a_parent_whose_metric_is_shorter_than_its_children_spans_them() -> None:
+    root = S("r", None, T0, {"latency_s": 1.0})  # e.g. the sum of its LLM calls' latencies
+    rows = tree(root, [S("t", "r", T0 + timedelta(seconds=18), {"latency_s": 1.0})])
+    assert rows[0].duration == 1.0 and rows[0].extent == 19.0 and span_of_time(rows) == 19.0
 
 
 def test_the_bar_places_a_span_on_the_trace_time_line() -> None:

@@ -17,7 +17,8 @@ class Row:
     depth: int
     span: Any             # a store.browse.TraceSpan
     start: float | None   # seconds after the trace's first span started
-    duration: float | None
+    duration: float | None  # its own duration metric
+    extent: float | None = None  # from its start to the last end among it and its descendants
 
 
 def duration_of(metrics: dict[str, Any]) -> float | None:
@@ -39,11 +40,22 @@ def tree(root: Any, children: list[Any]) -> list[Row]:
     t0 = min((s.ts for s in [root, *children] if s.ts is not None), default=None)
     out: list[Row] = []
 
-    def visit(span: Any, depth: int) -> None:
+    def visit(span: Any, depth: int) -> float | None:
+        """Adds ``span`` and its subtree; returns the subtree's last end."""
         start = (span.ts - t0).total_seconds() if t0 is not None and isinstance(span.ts, datetime) else None
-        out.append(Row(depth, span, start, duration_of(span.metrics or {})))
+        duration = duration_of(span.metrics or {})
+        at = len(out)
+        out.append(Row(depth, span, start, duration))
+        ends = [start + duration] if start is not None and duration is not None else []
         for child in sorted(under.get(span.id, []), key=lambda s: (s.ts is None, s.ts or datetime.min, s.id)):
-            visit(child, depth + 1)
+            end = visit(child, depth + 1)
+            if end is not None:
+                ends.append(end)
+        end = max(ends, default=None)
+        # A parent's own metric (often the sum of its calls' latencies) is not its wall
+        # time: it lasts until its last descendant ends.
+        out[at] = Row(depth, span, start, duration, None if start is None or end is None else end - start)
+        return end
 
     visit(root, 0)
     return out
@@ -51,7 +63,7 @@ def tree(root: Any, children: list[Any]) -> list[Row]:
 
 def span_of_time(rows: list[Row]) -> float:
     """The trace's length: the latest end of any span (at least a millisecond)."""
-    ends = [(r.start or 0.0) + (r.duration or 0.0) for r in rows]
+    ends = [(r.start or 0.0) + (r.extent or r.duration or 0.0) for r in rows]
     return max([0.001, *ends])
 
 

@@ -140,7 +140,7 @@ class TraceView(VerticalScroll):
         width = max(40, (self.size.width or 80) - 6)
         name_w = min(40, width * 2 // 5)
         bar_w = max(10, width - name_w - 9)
-        timed = any(r.duration or r.start for r in rows)
+        timed = any(r.extent or r.start for r in rows)
         lines = [Text.assemble(("spans", "bold"), (f"  {len(rows)} · " + (f"{seconds(total)} end to end" if timed
                                                                           else "no timings logged"), "dim"))]
         colour = self.app.current_theme.accent or "cyan"
@@ -149,8 +149,8 @@ class TraceView(VerticalScroll):
             label = "  " * r.depth + ("└ " if r.depth else "") + (kind if name == kind else f"{kind} {name}")
             err = r.span.error is not None
             line = Text(label[:name_w].ljust(name_w), style="bold red" if err else "")
-            line.append(f" {seconds(r.duration):>7} ", style="dim")
-            line.append(bar(r.start, r.duration, total, bar_w), style=colour)
+            line.append(f" {seconds(r.extent):>7} ", style="dim")
+            line.append(bar(r.start, r.extent, total, bar_w), style=colour)
             lines.append(line)
         return Group(*lines)
 
