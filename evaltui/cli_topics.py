@@ -75,10 +75,8 @@ def topics() -> None:
 @click.option("--text", "facet", default="first_message", show_default=True,
               type=click.Choice(["first_message", "transcript", "summary"]),
               help="What to embed per conversation (summary needs a model endpoint).")
-@click.option("--min-cluster-size", type=click.IntRange(min=2), default=None,
-              help="Smallest topic (default: 1% of the texts, 10..500).")
-@click.option("--max-topics", type=click.IntRange(min=1), default=60, show_default=True,
-              help="Merge the smallest topics until at most this many remain.")
+@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Link density a topic needs (default 0.0075): higher gives more, smaller topics.")
 @click.option("--sample-size", type=click.IntRange(min=100), default=20_000, show_default=True,
               help="Distinct texts clustered; the rest join by nearest centroid (or the cheap path).")
 @click.option("--threshold", type=click.FloatRange(0, 2), default=None,
@@ -89,7 +87,7 @@ def topics() -> None:
 @db_option
 @user_errors
 @_topic_errors
-def build(facet: str, min_cluster_size: int | None, max_topics: int, sample_size: int, threshold: float | None,
+def build(facet: str, resolution: float | None, sample_size: int, threshold: float | None,
           seed: int, no_llm: bool, as_json: bool) -> None:
     """Cluster the conversations into a new topic map and file every span under it."""
     from dataclasses import asdict
@@ -99,7 +97,7 @@ def build(facet: str, min_cluster_size: int | None, max_topics: int, sample_size
 
     options = BuildOptions(
         facet=facet, sample_size=sample_size, threshold=threshold, name_with_llm=not no_llm,
-        cluster=ClusterParams(min_cluster_size=min_cluster_size, max_topics=max_topics, seed=seed),
+        cluster=ClusterParams(seed=seed, **({"resolution": resolution} if resolution else {})),
     )
     progress = _StageProgress()
     with open_store() as store:
@@ -114,7 +112,7 @@ def build(facet: str, min_cluster_size: int | None, max_topics: int, sample_size
     cheap = (f"; {result.cheap_assigned:,} assigned by the cheap path "
              f"(agreement with MiniLM {result.cheap_agreement:.1%})" if result.cheap_assigned else "")
     click.echo(
-        f"map {result.map_id}: {result.topics} topics over {result.conversations:,} conversations, "
+        f"map {result.map_id}: {result.topics} topics in {result.groups} groups over {result.conversations:,} conversations, "
         f"{result.unassigned_share:.1%} unassigned{kept}{cheap} "
         f"({sum(result.timings.values()):.1f}s)"
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from evaltui.store.topics import topic_score_rows
-from evaltui.topics.cluster import OUTLIER, ClusterParams, assign_nearest, cluster, merge_to_max, relabel
+from evaltui.topics.cluster import OUTLIER, ClusterParams, assign_nearest, cluster, cluster_graph, group_topics
 from evaltui.topics.label import keywords, label_from_keywords, slug
 from evaltui.topics.stats import overall_means, where_it_hurts
 from tests.helpers import conversation, write_jsonl
@@ -64,12 +64,55 @@ def test_clustering_is_deterministic_for_a_seed_and_finds_the_groups():
         assert len(found) == 1
 
 
-def test_at_most_max_topics_by_merging_the_smallest():
-    vectors = _blobs()
-    labels = relabel(np.repeat(np.arange(8), 40))
-    merged = merge_to_max(vectors, labels, 5)
-    assert len(set(merged.tolist())) == 5
-    assert (merged != OUTLIER).all()
+def test_topics_fall_into_groups_of_nearby_topics():
+    # 4 families of 2 topics each: topics of a family share most of their direction.
+    rng = np.random.default_rng(3)
+    points = []
+    for family in range(4):
+        for sub in range(2):
+            centre = np.zeros(32)
+            centre[family] = 3.0
+            centre[8 + family * 2 + sub] = 1.2
+            points.append(centre + rng.normal(0, 0.25, (40, 32)))
+    vectors = np.concatenate(points)
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    labels, graph = cluster_graph(vectors, ClusterParams(seed=1))
+    groups = group_topics(graph, labels)
+    truth_topic = np.repeat(np.arange(8), 40)
+    truth_family = truth_topic // 2
+    assigned = labels >= 0
+    assert assigned.mean() > 0.9
+    # each group holds topics of one family only, and there are fewer groups than topics
+    text_group = groups[labels[assigned]]
+    for g in np.unique(text_group):
+        assert len(set(truth_family[assigned][text_group == g].tolist())) == 1
+    assert len(set(groups.tolist())) < len(set(labels[assigned].tolist()))
+
+
+def test_a_sentence_repeated_across_texts_weighs_little():
+    from evaltui.topics.represent import SentenceWeights, combine
+
+    texts = ["Hi there. I forgot my password.", "Hi there. Where is my parcel?", "Hi there. Cancel my order."]
+    weights = SentenceWeights.fit(texts)
+    assert weights.weight("Hi there.") < 0.01 < weights.weight("Cancel my order.")
+    # ids and numbers do not make a sentence new
+    assert SentenceWeights.fit(["Order #1 late.", "Order #2 late."]).weight("Order #3 late.") < 0.01
+    vec = {"Hi there.": np.array([1.0, 0.0, 0.0]), "I forgot my password.": np.array([0.0, 1.0, 0.0]),
+           "Where is my parcel?": np.array([0.0, 0.0, 1.0]), "Cancel my order.": np.array([0.0, 0.7, 0.7])}
+    out = combine(texts, weights, vec)
+    assert out[0][1] > 0.99  # the greeting hardly moves the password text
+
+
+def test_readable_names_are_the_central_request_not_joined_keywords():
+    from evaltui.topics.label import readable_names
+    from evaltui.topics.represent import SentenceWeights
+
+    texts = ["Hello! My password reset link has expired.", "Hello! The reset link expired again.", "Hello! Where is my parcel?"]
+    vectors = np.array([[1, 0.1], [1, 0], [0, 1]], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    names = readable_names(texts, vectors, np.array([0, 0, 1]), 2, SentenceWeights.fit(texts))
+    assert names[0] in ("My password reset link has expired", "The reset link expired again")
+    assert names[1] == "Where is my parcel?".rstrip("?")
 
 
 def test_topic_score_statistics_match_hand_computed_values(store, tmp_path):

@@ -219,7 +219,7 @@ names = [m.name for m in pkgutil.walk_packages(evaltui.__path__, "evaltui.")
 for name in names:
     importlib.import_module(name)
     assert "textual" not in sys.modules, f"{name} imported textual"
-heavy = [m for m in ("torch", "sentence_transformers", "hdbscan", "umap") if m in sys.modules]
+heavy = [m for m in ("torch", "sentence_transformers", "igraph", "hdbscan", "umap") if m in sys.modules]
 assert not heavy, heavy
 print(len(names))
 """

@@ -288,7 +288,7 @@ def parse(text: str) -> Node | None:
 SPAN_COLUMNS = {
     "id": "id", "root_id": "root_id", "parent_id": "parent_id", "name": "name",
     "span_type": "span_type", "type": "span_type", "ts": "ts", "time": "ts",
-    "error": "error", "source": "source", "topic": "topic",
+    "error": "error", "source": "source", "topic": "topic", "group": "topic_group",
 }
 JSON_COLUMNS = {"input", "output", "expected"}
 JSON_OBJECT_COLUMNS = {"metadata", "metrics"}

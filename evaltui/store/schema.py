@@ -273,6 +273,28 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             """,
         ],
     ),
+    (
+        "topic groups",
+        [
+            # Two levels: a map's topics fall into groups (e.g. "account" over "password
+            # reset", "locked out"). spans.topic_group holds the group key as spans.topic
+            # holds the topic key, so `group = KEY` filters like `topic = KEY`.
+            "ALTER TABLE topics ADD COLUMN group_id INTEGER",
+            """
+            CREATE TABLE topic_groups (
+                map_id    INTEGER NOT NULL,
+                group_id  INTEGER NOT NULL,
+                key       VARCHAR NOT NULL,
+                label     VARCHAR,
+                name      VARCHAR,
+                keywords  VARCHAR[],
+                size      INTEGER,
+                PRIMARY KEY (map_id, group_id)
+            )
+            """,
+            "ALTER TABLE spans ADD COLUMN topic_group VARCHAR",
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -28,6 +28,17 @@ TOPICS_ARROW_SCHEMA = pa.schema(
         ("size", pa.int64()),
         ("radius", pa.float64()),
         ("centroid", pa.list_(pa.float32())),
+        ("group_id", pa.int32()),
+    ]
+)
+GROUPS_ARROW_SCHEMA = pa.schema(
+    [
+        ("group_id", pa.int32()),
+        ("key", pa.string()),
+        ("label", pa.string()),
+        ("name", pa.string()),
+        ("keywords", pa.list_(pa.string())),
+        ("size", pa.int64()),
     ]
 )
 ASSIGNMENTS_ARROW_SCHEMA = pa.schema(
@@ -56,13 +67,25 @@ def active_map(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
 
 def map_topics(con: duckdb.DuckDBPyConnection, map_id: int, *, with_centroids: bool = True) -> list[dict[str, Any]]:
     """The topics of a map, by topic_id: key, label, name, keywords, size, radius (and centroid)."""
-    cols = "topic_id, key, label, name, keywords, size, radius" + (", centroid" if with_centroids else "")
+    cols = "topic_id, key, label, name, keywords, size, radius, group_id" + (", centroid" if with_centroids else "")
     table = con.sql(f"SELECT {cols} FROM topics WHERE map_id = ? ORDER BY topic_id", params=[map_id]).to_arrow_table()
     return table.to_pylist()
 
 
+def map_groups(con: duckdb.DuckDBPyConnection, map_id: int) -> list[dict[str, Any]]:
+    """The groups of a map, by group_id: key, label, name, keywords, size."""
+    return con.sql(
+        "SELECT group_id, key, label, name, keywords, size FROM topic_groups WHERE map_id = ? ORDER BY group_id",
+        params=[map_id],
+    ).to_arrow_table().to_pylist()
+
+
 def all_topic_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT DISTINCT key FROM topics").fetchall()}
+
+
+def all_group_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT DISTINCT key FROM topic_groups").fetchall()}
 
 
 def save_map(
@@ -73,6 +96,7 @@ def save_map(
     params: dict[str, Any],
     topics: pa.Table,
     assignments: pa.Table,
+    groups: pa.Table | None = None,
 ) -> int:
     """Store a new map (topics: TOPICS_ARROW_SCHEMA, assignments: ASSIGNMENTS_ARROW_SCHEMA),
     make it the active one and file every assigned conversation under its topic. One transaction."""
@@ -87,11 +111,21 @@ def save_map(
         con.register("_new_topics", topics)
         try:
             con.execute(
-                "INSERT INTO topics SELECT ?, topic_id, key, label, name, keywords, size, radius, centroid FROM _new_topics",
+                "INSERT INTO topics (map_id, topic_id, key, label, name, keywords, size, radius, centroid, group_id) "
+                "SELECT ?, topic_id, key, label, name, keywords, size, radius, centroid, group_id FROM _new_topics",
                 [map_id],
             ).fetchall()
         finally:
             con.unregister("_new_topics")
+        if groups is not None and groups.num_rows:
+            con.register("_new_groups", groups)
+            try:
+                con.execute(
+                    "INSERT INTO topic_groups SELECT ?, group_id, key, label, name, keywords, size FROM _new_groups",
+                    [map_id],
+                ).fetchall()
+            finally:
+                con.unregister("_new_groups")
         _insert_assignments(con, map_id, assignments)
         file_spans(con, map_id)
         con.execute("COMMIT")
@@ -130,15 +164,17 @@ def add_assignments(con: duckdb.DuckDBPyConnection, map_id: int, assignments: pa
 
 
 def file_spans(con: duckdb.DuckDBPyConnection, map_id: int, roots_table: str | None = None) -> None:
-    """Set spans.topic of conversations (all in the map, or those in ``roots_table``) and their
-    child spans to their topic's key; NULL for unassigned. Set-based."""
+    """Set spans.topic (and spans.topic_group) of conversations (all in the map, or those in
+    ``roots_table``) and their child spans to their topic's (and group's) key; NULL for
+    unassigned. Set-based."""
     only = f"AND st.span_id IN (SELECT span_id FROM {roots_table})" if roots_table else ""
     con.execute(
         f"""
-        UPDATE spans SET topic = a.key
+        UPDATE spans SET topic = a.key, topic_group = a.group_key
         FROM (
-            SELECT st.span_id AS root_id, t.key
+            SELECT st.span_id AS root_id, t.key, g.key AS group_key
             FROM span_topics st LEFT JOIN topics t ON t.map_id = st.map_id AND t.topic_id = st.topic_id
+            LEFT JOIN topic_groups g ON g.map_id = t.map_id AND g.group_id = t.group_id
             WHERE st.map_id = ? {only}
         ) a
         WHERE spans.root_id = a.root_id

@@ -1,7 +1,7 @@
-"""Topic maps of production logs: embed (MiniLM, cached) -> reduce -> cluster (HDBSCAN)
+"""Topic maps of production logs: embed (MiniLM, by sentence, cached) -> neighbour graph -> Leiden topics and groups
 -> label (c-TF-IDF; an LLM name when a model is configured) -> assign new logs.
 
-Nothing heavy is imported here: torch, sentence-transformers and hdbscan load inside the
+Nothing heavy is imported here: torch, sentence-transformers and igraph load inside the
 functions that need them.
 """
 

@@ -44,7 +44,7 @@ def assign_new_spans(store: "Store", progress: Callable[[int, int], None] | None
     import pyarrow as pa
 
     from evaltui.topics.cluster import assign_nearest
-    from evaltui.topics.embed import embed_texts
+    from evaltui.topics.represent import SentenceWeights, text_vectors
 
     ids = new.column("span_id").to_pylist()
     texts = new.column("text").to_pylist()
@@ -57,7 +57,10 @@ def assign_new_spans(store: "Store", progress: Callable[[int, int], None] | None
     topic_of = np.full(len(ids), -1, dtype=np.int64)
     dist = np.full(len(ids), np.nan)
     if has_text and len(topics):
-        vectors = embed_texts(store, [texts[i] for i in has_text], current["model"], progress=progress)
+        # New texts are weighed with the sentence frequencies the map was built with, so a
+        # greeting common then stays light now (maps built before sentence weights: None).
+        weights = SentenceWeights.from_params(current["params"].get("sentence_weights"))
+        vectors, _ = text_vectors(store, [texts[i] for i in has_text], current["model"], weights or SentenceWeights(1), progress)
         t, d = assign_nearest(vectors, cents, thresholds)
         topic_of[has_text], dist[has_text] = t, d
     with_text = set(has_text)

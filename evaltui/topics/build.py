@@ -46,6 +46,7 @@ class BuildResult:
     map_id: int
     conversations: int
     topics: int
+    groups: int
     unassigned_share: float
     kept_keys: list[str]
     timings: dict[str, float]
@@ -59,7 +60,6 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 def build_map(store: "Store", options: BuildOptions | None = None, progress: BuildProgress | None = None) -> BuildResult:
     """Cluster the root spans' texts into a new active topic map and file every span under it."""
-    from evaltui.topics.embed import embed_texts
 
     opts = options or BuildOptions()
     progress = progress or _noop
@@ -94,15 +94,18 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     sample_texts = [unique[h] for h in sample_hashes]
 
     t0 = time.perf_counter()
-    vectors = embed_texts(store, sample_texts, opts.model, progress=lambda d, n: progress("embed", d, n))
+    from evaltui.topics.represent import text_vectors
+
+    vectors, weights = text_vectors(store, sample_texts, opts.model, progress=lambda d, n: progress("embed", d, n))
     timings["embed"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     progress("cluster", 0, 1)
     from evaltui.topics import cluster as clu
 
-    labels = clu.cluster(vectors, opts.cluster)
+    labels, graph = clu.cluster_graph(vectors, opts.cluster)
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
+    group_of = clu.group_topics(graph, labels, opts.cluster.seed)
     cents = clu.centroids(vectors, labels)
     nearest, dist = clu.distances(vectors, cents)
     own = np.where(labels >= 0, 1.0 - np.einsum("ij,ij->i", vectors, cents[np.maximum(labels, 0)]) if k else dist, dist)
@@ -112,9 +115,14 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     t0 = time.perf_counter()
     progress("label", 0, 1)
     from evaltui.topics.label import keywords as top_keywords
-    from evaltui.topics.label import label_from_keywords
+    from evaltui.topics.label import readable_names
 
     words = top_keywords(sample_texts, labels.tolist(), k)
+    readable = readable_names(sample_texts, vectors, labels, k, weights)
+    n_groups = int(group_of.max()) + 1 if k else 0
+    text_groups = np.where(labels >= 0, group_of[np.maximum(labels, 0)], OUTLIER) if k else labels
+    group_words = top_keywords(sample_texts, text_groups.tolist(), n_groups)
+    group_readable = readable_names(sample_texts, vectors, text_groups, n_groups, weights)
     names: list[str | None] = [None] * k
     if opts.name_with_llm and k:
         from evaltui.topics.naming import llm_names
@@ -134,12 +142,12 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
         rest_hashes = [hashes[i] for i in rest_idx]
         rest_texts = [unique[h] for h in rest_hashes]
         if use_cheap:
-            agreement, rest_topics = _cheap_path(store, opts, sample_texts, vectors, cents, radius, rest_texts, progress)
+            agreement, rest_topics = _cheap_path(store, opts, sample_texts, vectors, cents, radius, rest_texts, progress, weights)
             rest_dist = np.full(len(rest_texts), np.nan)
             method = "cheap"
             cheap_assigned = len(rest_texts)
         else:
-            rest_vectors = embed_texts(store, rest_texts, opts.model, progress=lambda d, n: progress("embed", d, n))
+            rest_vectors, _ = text_vectors(store, rest_texts, opts.model, weights, lambda d, n: progress("embed", d, n))
             rest_topics, rest_dist = clu.assign_nearest(rest_vectors, cents, radius)
             method = "centroid"
         for h, topic, d in zip(rest_hashes, rest_topics, rest_dist):
@@ -155,14 +163,27 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
         {
             "topic_id": list(range(k)),
             "key": keys,
-            "label": [label_from_keywords(w) for w in words],
+            "label": readable,
             "name": names,
             "keywords": words,
             "size": [int(s) for s in sizes],
             "radius": [float(r) for r in radius],
             "centroid": [c.tolist() for c in cents],
+            "group_id": [int(g) for g in group_of],
         },
         schema=topic_store.TOPICS_ARROW_SCHEMA,
+    )
+    group_sizes = np.bincount(group_of, weights=sizes, minlength=n_groups) if k else np.zeros(0)
+    groups_table = pa.Table.from_pydict(
+        {
+            "group_id": list(range(n_groups)),
+            "key": _group_keys(store, group_words, keys),
+            "label": group_readable,
+            "name": [None] * n_groups,
+            "keywords": group_words,
+            "size": [int(s) for s in group_sizes],
+        },
+        schema=topic_store.GROUPS_ARROW_SCHEMA,
     )
     assignments = pa.Table.from_pydict(
         {
@@ -175,7 +196,8 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     )
     params = {
         **asdict(opts.cluster),
-        "min_cluster_size": opts.cluster.resolved_min_cluster_size(len(sample_texts)),
+        "groups": n_groups,
+        "sentence_weights": weights.to_params(),
         "sample_size": opts.sample_size,
         "clustered_texts": len(sample_texts),
         "distinct_texts": len(hashes),
@@ -183,12 +205,13 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
         "cheap_agreement": agreement,
     }
     map_id = topic_store.save_map(con, facet=opts.facet, model=opts.model, params=params,
-                                  topics=topics_table, assignments=assignments)
+                                  topics=topics_table, assignments=assignments, groups=groups_table)
     timings["store"] = time.perf_counter() - t0
     return BuildResult(
         map_id=map_id,
         conversations=len(span_ids),
         topics=k,
+        groups=n_groups,
         unassigned_share=float(np.mean(topic_of < 0)) if len(topic_of) else 0.0,
         kept_keys=kept,
         timings=timings,
@@ -197,18 +220,18 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     )
 
 
-def _cheap_path(store, opts, sample_texts, sample_vectors, cents, radius, rest_texts, progress):
+def _cheap_path(store, opts, sample_texts, sample_vectors, cents, radius, rest_texts, progress, weights):
     """Train the cheap assigner on the sample's MiniLM assignments, measure it on a held-out
     set embedded with MiniLM, then assign the rest. Returns (agreement, topics)."""
     from evaltui.topics import cluster as clu
     from evaltui.topics.cheap import CheapAssigner, agreement
-    from evaltui.topics.embed import embed_texts
+    from evaltui.topics.represent import text_vectors
 
     # The full path's answer for the sample: nearest centroid within the radius.
     sample_topics, _ = clu.assign_nearest(sample_vectors, cents, radius)
     model = CheapAssigner(seed=opts.cluster.seed).fit(sample_texts, sample_topics)
     held_out = rest_texts[:: max(1, len(rest_texts) // VALIDATION_SIZE)][:VALIDATION_SIZE]
-    held_vectors = embed_texts(store, held_out, opts.model, progress=lambda d, n: progress("embed", d, n))
+    held_vectors, _ = text_vectors(store, held_out, opts.model, weights, lambda d, n: progress("embed", d, n))
     truth, _ = clu.assign_nearest(held_vectors, cents, radius)
     score = agreement(model.predict(held_out), truth)
     progress("assign", 0, len(rest_texts))
@@ -248,6 +271,22 @@ def _stable_keys(store: "Store", cents: np.ndarray, words: list[list[str]]) -> t
             keys[i] = key
         taken.add(keys[i])
     return [k for k in keys if k is not None], kept
+
+
+def _group_keys(store: "Store", words: list[list[str]], topic_keys: list[str]) -> list[str]:
+    """A typable key per group from its keywords, distinct from every topic and group key."""
+    from evaltui.topics.label import slug
+
+    taken = set(topic_keys)
+    out: list[str] = []
+    for i, w in enumerate(words):
+        base = slug(w[0], max_words=3) if w else f"group_{i}"
+        key, n = base, 2
+        while key in taken:
+            key, n = f"{base}_{n}", n + 1
+        taken.add(key)
+        out.append(key)
+    return out
 
 
 def _summaries(store: "Store", transcripts: list[str | None]) -> list[str | None]:

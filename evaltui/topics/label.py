@@ -112,3 +112,32 @@ def slug(text: str, max_words: int = 3) -> str:
     """A key a person can type in a filter: "password reset · locked out" -> "password_reset_locked"."""
     words = list(dict.fromkeys(re.findall(r"[a-z0-9]+", text.lower())))[:max_words]  # "cast iron · cast" once
     return "_".join(words) or "topic"
+
+
+def _trim(text: str, max_chars: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text.rstrip(" .!?")
+    cut = text[:max_chars].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def readable_names(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray, k: int, weights=None, max_chars: int = 48) -> list[str]:
+    """A name a person would use for each cluster 0..k-1: the sentence that carries the
+    request (the rarest one, by ``weights``) of the member closest to the cluster's centre,
+    trimmed, e.g. "The password reset link says it's expired"."""
+    from evaltui.topics.represent import sentences
+
+    labels = np.asarray(labels)
+    out: list[str] = []
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        if not len(members):
+            out.append("(empty)")
+            continue
+        centre = vectors[members].mean(axis=0)
+        best = members[int(np.argmax(vectors[members] @ centre))]
+        parts = sentences(texts[best])
+        core = max(parts, key=weights.weight) if weights is not None else parts[0]
+        out.append(_trim(core, max_chars) or "(no text)")
+    return out
