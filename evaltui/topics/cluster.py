@@ -28,9 +28,15 @@ MIN_TOPIC_SIZE = 5  # fewer texts than this are not a topic (a third of the neig
 
 @dataclass(frozen=True)
 class ClusterParams:
-    n_neighbors: int = 15  # UMAP's and BERTopic's default neighbourhood
+    n_neighbors: int = 15  # UMAP's and BERTopic's default neighbourhood (fewer for few texts)
     resolution: float = 0.0075  # link density a topic needs (constant Potts model)
     seed: int = 42
+
+
+def neighbours(n: int, most: int) -> int:
+    """The neighbourhood for n texts: ``most``, but n**0.4 when that is smaller (6 for 88
+    texts), so that on a small log a neighbourhood stays smaller than a topic."""
+    return int(max(3, min(most, round(n**0.4))))
 
 
 def knn(vectors: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +115,7 @@ def cluster_graph(vectors: np.ndarray, params: ClusterParams = ClusterParams()) 
     n = len(vectors)
     if n < MIN_TOPIC_SIZE:
         return np.full(n, OUTLIER, dtype=np.int64), None
-    idx, sim = knn(vectors, params.n_neighbors)
+    idx, sim = knn(vectors, neighbours(n, params.n_neighbors))
     graph = fuzzy_graph(idx, sim)
     labels = relabel(leiden(graph, params.resolution, params.seed))
     labels = np.where(outliers(vectors, labels, idx), OUTLIER, labels)
