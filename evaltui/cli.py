@@ -232,7 +232,7 @@ def logs(where: str, limit: int, all_spans: bool, as_json: bool) -> None:
 @main.command()
 @click.option("--where", "where", default="", metavar="FILTER", help="Only conversations matching this filter.")
 @click.option("--by", "by", default="topic", metavar="metadata.KEY",
-              help="Group by a metadata key (model, prompt_version...) instead of the topic.")
+              help="topic, group (the topic map's groups), or a metadata key (model, prompt_version...).")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @db_option
 @user_errors
@@ -243,11 +243,11 @@ def stats(where: str, by: str, as_json: bool) -> None:
 
     with open_store(read_only=True) as store:
         check_names(store, where)
-        if by == "topic":
-            keys, rows = log_queries.topic_stats(store, where)
+        if by in ("topic", "group"):
+            keys, rows = log_queries.topic_stats(store, where, by)
         else:
             keys, groups = log_queries.group_stats(store, where, by.removeprefix("metadata."))
-    if by != "topic":
+    if by not in ("topic", "group"):
         if as_json:
             import orjson
 
@@ -257,7 +257,7 @@ def stats(where: str, by: str, as_json: bool) -> None:
     elif as_json:
         import orjson
 
-        click.echo(orjson.dumps({"scorers": keys, "topics": rows}).decode())
+        click.echo(orjson.dumps({"scorers": keys, "by": by, "topics": rows}).decode())
         return
     from evaltui.output import print_stats_table
 

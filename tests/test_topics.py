@@ -201,3 +201,32 @@ def test_ingest_without_a_map_does_not_load_torch(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert out.stdout.strip() == "False False", out.stderr
+
+
+def test_a_map_has_groups_that_filter_and_roll_up_like_topics(built_db, tmp_path):
+    import orjson
+
+    db = _copy(built_db, tmp_path)
+    with Store(db, read_only=True) as store:
+        groups = store.con.execute("SELECT key, size FROM topic_groups").fetchall()
+        pairs = store.con.execute(
+            "SELECT DISTINCT topic, topic_group FROM spans WHERE parent_id IS NULL AND topic IS NOT NULL").fetchall()
+        assert groups and all(g is not None for _, g in pairs)
+        # every topic sits in exactly one group
+        assert len({t for t, _ in pairs}) == len(pairs)
+        group, size = groups[0]
+        members = {t for t, g in pairs if g == group}
+        in_group = log_queries.count(store, f'group = "{group}"')
+        assert in_group == size == sum(log_queries.count(store, f'topic = "{t}"') for t in members)
+        assert log_queries.count(store, f'group = "{group}" and not topic in ({", ".join(repr(t) for t in members)})') == 0
+    runner = CliRunner()
+    out = runner.invoke(main, ["--db", str(db), "stats", "--by", "group", "--json"])
+    assert out.exit_code == 0, out.output
+    rows = {r["topic"]: r["conversations"] for r in orjson.loads(out.output)["topics"]}
+    assert rows[group] == size
+    listed = runner.invoke(main, ["--db", str(db), "topics", "list", "--json"])
+    table = orjson.loads(listed.output)
+    assert {g["topic"] for g in table["groups"]} == {g for g, _ in groups}
+    assert all(r["group"] for r in table["topics"] if r["topic"] != "(unassigned)")
+    text = runner.invoke(main, ["--db", str(db), "topics", "list"]).output
+    assert "groups" in text and group in text

@@ -210,14 +210,16 @@ def count(store: Store, where: str | None = None, *, roots_only: bool = True) ->
     return _run(store.con, sql, [*compiled.join_params, *compiled.params], where).fetchall()[0][0]
 
 
-def topic_stats(store: Store, where: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
-    """Per topic: conversations and the mean of each score. Returns (scorer keys, rows)."""
+def topic_stats(store: Store, where: str | None = None, level: str = "topic") -> tuple[list[str], list[dict[str, Any]]]:
+    """Per topic (``level="group"``: per group of topics): conversations and the mean of
+    each score. Returns (scorer keys, rows)."""
+    column = {"topic": "topic", "group": "topic_group"}[level]
     compiled = compile_filter(where)
     keys = [k for k, _ in scorer_keys(store.con)]
     means = ", ".join(f"avg(r.score) FILTER (WHERE r.scorer_key = ?) AS m{i}" for i in range(len(keys)))
     sql = f"""
         WITH matched AS (
-            SELECT s.id, coalesce(s.topic, '(unassigned)') AS topic
+            SELECT s.id, coalesce(s.{column}, '(unassigned)') AS topic
             FROM {compiled.from_sql}
             WHERE s.parent_id IS NULL AND ({compiled.where})
         )

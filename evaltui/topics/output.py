@@ -29,6 +29,7 @@ def print_topic_table(table: dict[str, Any]) -> None:
     keys = table["scorers"]
     out = Table(box=None, pad_edge=False, header_style="bold")
     out.add_column("topic", no_wrap=True, max_width=34)
+    out.add_column("group", no_wrap=True, max_width=24)
     out.add_column("label", overflow="ellipsis", no_wrap=True, max_width=44)
     out.add_column("convs", justify="right")
     for k in keys:
@@ -39,14 +40,38 @@ def print_topic_table(table: dict[str, Any]) -> None:
         for k in keys:
             s = r["scores"].get(k)
             cells += [_num(s and s["mean"]), _num(s and s["fail_share"], "{:.0%}")]
-        out.add_row(r["topic"], r["label"] or "", f"{r['conversations']:,}", *cells)
+        out.add_row(r["topic"], r.get("group") or "", r["label"] or "", f"{r['conversations']:,}", *cells)
     console.print(out)
+    if table.get("groups"):
+        groups = Table(box=None, pad_edge=False, header_style="bold", title="groups", title_justify="left")
+        groups.add_column("group", no_wrap=True, max_width=34)
+        groups.add_column("label", overflow="ellipsis", no_wrap=True, max_width=44)
+        groups.add_column("topics", justify="right")
+        groups.add_column("convs", justify="right")
+        for k in keys:
+            groups.add_column(k, justify="right")
+            groups.add_column("fail", justify="right")
+        for g in table["groups"]:
+            cells = []
+            for k in keys:
+                s = g["scores"].get(k)
+                cells += [_num(s and s["mean"]), _num(s and s["fail_share"], "{:.0%}")]
+            groups.add_row(g["topic"], g["label"] or "", str(len(g["topics"])), f"{g['conversations']:,}", *cells)
+        console.print(groups)
     if table["where_it_hurts"]:
         hurt = Table(box=None, pad_edge=False, header_style="bold", title="where it hurts", title_justify="left")
         for col in ("topic", "scorer", "convs", "mean", "overall", "fail", "impact"):
             hurt.add_column(col, justify="left" if col in ("topic", "scorer") else "right")
         for h in table["where_it_hurts"]:
             hurt.add_row(h["topic"], h["scorer"], f"{h['conversations']:,}", _num(h["mean"]), _num(h["overall_mean"]),
+                         _num(h["fail_share"], "{:.0%}"), _num(h["impact"], "{:.1f}"))
+        console.print(hurt)
+    if table.get("where_it_hurts_groups"):
+        hurt = Table(box=None, pad_edge=False, header_style="bold", title="where it hurts, by group", title_justify="left")
+        for col in ("group", "scorer", "convs", "mean", "overall", "fail", "impact"):
+            hurt.add_column(col, justify="left" if col in ("group", "scorer") else "right")
+        for h in table["where_it_hurts_groups"][:5]:
+            hurt.add_row(h["group"], h["scorer"], f"{h['conversations']:,}", _num(h["mean"]), _num(h["overall_mean"]),
                          _num(h["fail_share"], "{:.0%}"), _num(h["impact"], "{:.1f}"))
         console.print(hurt)
 

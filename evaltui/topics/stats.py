@@ -65,19 +65,56 @@ def topic_table(store: "Store", topic: str | None = None) -> dict[str, Any]:
     keys, rows = topic_store.topic_score_rows(con, settings.fail_threshold, topic)
     current = topic_store.active_map(con)
     info: dict[str, dict[str, Any]] = {}
+    group_info: dict[int, dict[str, Any]] = {}
     if current is not None:
         for t in topic_store.map_topics(con, current["id"], with_centroids=False):
             info[t["key"]] = t
+        group_info = {g["group_id"]: g for g in topic_store.map_groups(con, current["id"])}
     for r in rows:
         t = info.get(r["topic"])
         r["label"] = (t["name"] or t["label"]) if t else None
         r["keywords"] = t["keywords"] if t else []
+        g = group_info.get(t["group_id"]) if t else None
+        r["group"] = g["key"] if g else None
+        r["group_label"] = (g["name"] or g["label"]) if g else None
+    groups = group_rows(rows, keys)
     return {
         "map": None if current is None else {k: (str(v) if k == "created" else v) for k, v in current.items()},
         "scorers": keys,
         "topics": rows,
+        "groups": groups,
         "where_it_hurts": [dict(h.__dict__, gap=h.gap) for h in where_it_hurts(rows, keys)],
+        "where_it_hurts_groups": [dict(h.__dict__, gap=h.gap, group=h.topic) for h in where_it_hurts(groups, keys)],
     }
+
+
+def group_rows(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, Any]]:
+    """The topic rows rolled up by group: conversations summed, each score's mean and
+    failing share weighted by its topics' scored counts. Shaped like topic rows (``topic``
+    holds the group key) so the same ranking applies; largest group first."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if not r.get("group"):
+            continue
+        g = out.setdefault(r["group"], {"topic": r["group"], "label": r.get("group_label"), "conversations": 0,
+                                        "topics": [], "scores": {}})
+        g["conversations"] += r["conversations"]
+        g["topics"].append(r["topic"])
+        for k, sc in r["scores"].items():
+            acc = g["scores"].setdefault(k, {"n": 0, "mean": 0.0, "fail_share": 0.0})
+            n = sc["n"] or 0
+            if n:
+                acc["mean"] += sc["mean"] * n
+                acc["fail_share"] += (sc["fail_share"] or 0.0) * n
+                acc["n"] += n
+    for g in out.values():
+        for acc in g["scores"].values():
+            if acc["n"]:
+                acc["mean"] /= acc["n"]
+                acc["fail_share"] /= acc["n"]
+            else:
+                acc["mean"] = acc["fail_share"] = None
+    return sorted(out.values(), key=lambda g: (-g["conversations"], g["topic"]))
 
 
 def topic_detail(store: "Store", topic: str) -> dict[str, Any] | None:
