@@ -23,7 +23,7 @@ from evaltui.output import preview
 from evaltui.store.db import Store, StoreError
 from evaltui.store.filters import compile_filter, field_names
 from evaltui.store.logs import Cursor, _run, count, next_cursor, query_rows
-from evaltui.store.overview import TopicOverview, TopicRow
+from evaltui.store.overview import TopicOverview, TopicRow, rank_where_it_hurts
 from evaltui.store.scores import scorer_keys
 
 UNASSIGNED = "(unassigned)"
@@ -220,6 +220,11 @@ def topic_filter(topic: str) -> str:
     return 'topic = "' + topic.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def group_filter(group: str) -> str:
+    """The filter that selects one group of topics."""
+    return 'group = "' + group.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 # -- the topic overview ------------------------------------------------------------
 
 
@@ -234,26 +239,37 @@ def topic_sizes(
     compiled = compile_filter(where)
     keys = scorers(store)
     sql = f"""
-        SELECT coalesce(s.topic, '{UNASSIGNED}') AS topic, CAST(s.ts AS DATE) AS day, count(*) AS n
+        SELECT coalesce(s.topic, '{UNASSIGNED}') AS topic, CAST(s.ts AS DATE) AS day, count(*) AS n,
+               any_value(s.topic_group) AS grp
         FROM {compiled.from_sql}
         WHERE s.parent_id IS NULL AND ({compiled.where})
         GROUP BY ALL
     """
     result = _run(store.con, sql, [*compiled.join_params, *compiled.params], where).fetchall()
-    days = _day_range({d for _, d, _ in result if d is not None})
+    days = _day_range({d for _, d, _, _ in result if d is not None})
     index = {d: i for i, d in enumerate(days)}
     sizes: dict[str, int] = {}
     daily: dict[str, list[int]] = {}
-    for topic, day, n in result:
+    group: dict[str, str | None] = {}
+    for topic, day, n, grp in result:
+        group[topic] = group.get(topic) or grp
         sizes[topic] = sizes.get(topic, 0) + n
         per_day = daily.setdefault(topic, [0] * len(days))
         if day is not None:
             per_day[index[day]] += n
     rows = [
-        TopicRow(t, n, 0, {k: None for k in keys}, {k: None for k in keys}, daily[t], [0] * len(days))
+        TopicRow(t, n, 0, {k: None for k in keys}, {k: None for k in keys}, daily[t], [0] * len(days), group[t])
         for t, n in sorted(sizes.items(), key=lambda item: (-item[1], item[0]))
     ]
-    return TopicOverview(keys, {k: float(threshold(k)) for k in keys}, days, rows, complete=False)
+    return TopicOverview(keys, {k: float(threshold(k)) for k in keys}, days, rows, complete=False,
+                         group_labels=_group_labels(store))
+
+
+def _group_labels(store: Store) -> dict[str, str]:
+    """The active map's group keys and readable names."""
+    return {k: n or l or k for k, l, n in store.con.execute(
+        "SELECT g.key, g.label, g.name FROM topic_groups g JOIN topic_maps m ON m.id = g.map_id WHERE m.active"
+    ).fetchall()}
 
 
 def topic_overview(
@@ -276,13 +292,14 @@ def topic_overview(
     thr_rows = ", ".join("(?, ?)" for _ in keys) or "(NULL, NULL)"
     sql = f"""
         WITH matched AS (
-            SELECT s.id, coalesce(s.topic, '{UNASSIGNED}') AS topic, CAST(s.ts AS DATE) AS day
+            SELECT s.id, coalesce(s.topic, '{UNASSIGNED}') AS topic, CAST(s.ts AS DATE) AS day,
+                   s.topic_group AS grp
             FROM {compiled.from_sql}
             WHERE s.parent_id IS NULL AND ({compiled.where})
         ),
         thr AS (SELECT * FROM (VALUES {thr_rows}) t(scorer_key, threshold)),
         conv AS (
-            SELECT m.id, m.topic, m.day,
+            SELECT m.id, m.topic, m.day, any_value(m.grp) AS grp,
                    coalesce(bool_or(r.score < CAST(thr.threshold AS DOUBLE)), false) AS failing
                    {per_key}
             FROM matched m
@@ -300,7 +317,8 @@ def topic_overview(
             FROM daily WHERE day IS NOT NULL GROUP BY topic
         ),
         topics AS (
-            SELECT topic, count(*) AS conversations, count(*) FILTER (WHERE failing) AS failing {aggregates}
+            SELECT topic, count(*) AS conversations, count(*) FILTER (WHERE failing) AS failing {aggregates},
+                   any_value(grp) AS grp
             FROM conv GROUP BY topic
         )
         SELECT topics.*, trend.days, trend.ns, trend.nfs
@@ -328,8 +346,8 @@ def topic_overview(
         daily, daily_failing = [0] * len(days), [0] * len(days)
         for d, c, cf in zip(row[-3] or [], row[-2] or [], row[-1] or []):
             daily[index[d]], daily_failing[index[d]] = c, cf
-        rows.append(TopicRow(topic, n, failing, means, shares, daily, daily_failing))
-    return TopicOverview(keys, thresholds, days, rows)
+        rows.append(TopicRow(topic, n, failing, means, shares, daily, daily_failing, row[3 + 2 * len(keys)]))
+    return TopicOverview(keys, thresholds, days, rank_where_it_hurts(rows), group_labels=_group_labels(store))
 
 
 def _day_range(days: set[date]) -> list[date]:

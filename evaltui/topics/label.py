@@ -114,6 +114,10 @@ def slug(text: str, max_words: int = 3) -> str:
     return "_".join(words) or "topic"
 
 
+def _clauses(sentence: str) -> list[str]:
+    return [c.strip() for c in re.split(r"[,;:]\s+", sentence) if c.strip()] or [sentence]
+
+
 def _trim(text: str, max_chars: int) -> str:
     text = " ".join(text.split())
     if len(text) <= max_chars:
@@ -129,6 +133,10 @@ def readable_names(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray
     from evaltui.topics.represent import sentences
 
     labels = np.asarray(labels)
+    # A leading clause many texts share ("Hey there,", "Good morning,") is a wrapper too.
+    from collections import Counter
+
+    openers = Counter(_clauses(t)[0].lower() for t in texts if len(_clauses(t)) > 1)
     out: list[str] = []
     for c in range(k):
         members = np.flatnonzero(labels == c)
@@ -139,5 +147,9 @@ def readable_names(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray
         best = members[int(np.argmax(vectors[members] @ centre))]
         parts = sentences(texts[best])
         core = max(parts, key=weights.weight) if weights is not None else parts[0]
-        out.append(_trim(core, max_chars) or "(no text)")
+        clauses = _clauses(core)
+        while len(clauses) > 1 and openers[clauses[0].lower()] >= 2:
+            clauses = clauses[1:]
+        core = ", ".join(clauses)
+        out.append(_trim(core[:1].upper() + core[1:], max_chars) or "(no text)")
     return out

@@ -125,6 +125,6 @@ class TopicsScreen(DataScreen):
 
     @on(TopicTable.Opened)
     def _opened(self, event: TopicTable.Opened) -> None:
-        from evaltui.store.browse import topic_filter  # light by now: the worker imported it
+        from evaltui.store.browse import group_filter, topic_filter  # light by now: the worker imported it
 
-        self.app.open_logs(topic_filter(event.topic))
+        self.app.open_logs(group_filter(event.topic) if event.is_group else topic_filter(event.topic))

@@ -1,4 +1,7 @@
-"""Topics ranked by where it hurts: size, failing share (a bar), mean scores, daily trend."""
+"""Topics ranked by where it hurts: size, failing share (a bar), mean scores, daily trend.
+
+A map with groups shows its groups first, each rolled up like a topic; → or enter opens a
+group into its topics (indented below it), ← or backspace closes it again."""
 
 from __future__ import annotations
 
@@ -22,7 +25,9 @@ class TopicTable(DataTable):
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="topics.down"),
         Binding("up,k", "cursor_up", "Up", show=False, id="topics.up"),
-        Binding("enter", "open", "Open logs", id="topics.open"),
+        Binding("enter", "open", "Open", id="topics.open"),
+        Binding("right,l", "expand", "Expand", id="topics.expand"),
+        Binding("left,h,backspace", "collapse", "Collapse", id="topics.collapse"),
     ]
 
     @dataclass
@@ -32,34 +37,61 @@ class TopicTable(DataTable):
     @dataclass
     class Opened(Message):
         topic: str
+        is_group: bool = False
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.overview: TopicOverview | None = None
+        self.lines: list[tuple[TopicRow, bool, int]] = []  # (row, is a group, depth) per table row
+        self.expanded: set[str] = set()
+
+    def _visible(self, overview: TopicOverview) -> list[tuple[TopicRow, bool, int]]:
+        grouped = overview.grouped()
+        if not grouped:
+            return [(t, False, 0) for t in overview.topics]
+        out: list[tuple[TopicRow, bool, int]] = []
+        for group, topics in grouped:
+            if not topics:  # a topic with no group (e.g. the unassigned) stands alone
+                out.append((group, False, 0))
+                continue
+            out.append((group, True, 0))
+            if group.topic in self.expanded:
+                out += [(t, False, 1) for t in topics]
+        return out
+
+    def _line_name(self, row: TopicRow, is_group: bool, depth: int, width: int) -> Text:
+        if is_group:
+            mark = "▾ " if row.topic in self.expanded else "▸ "
+            label = self.overview.group_labels.get(row.topic, row.topic) if self.overview else row.topic
+            return Text.assemble((mark, "bold"), (label[: width - 2], "bold"))
+        return Text(("  " * depth + row.topic)[:width])
 
     def show(self, overview: TopicOverview) -> None:
         # Sizes first (largest first), then the ranking by failing conversations: the
         # cursor starts on the top-ranked topic unless the ranking was there already.
         keep = self.current if self.overview is None or self.overview.complete else None
         self.overview = overview
+        self.lines = self._visible(overview)
         self.clear(columns=True)
         theme = self.app.current_theme
         bad, good = theme.error or "red", theme.success or "green"
-        self.add_column("topic", key="topic", width=22)
+        width = 30 if overview.grouped() else 22
+        self.add_column("group / topic" if overview.grouped() else "topic", key="topic", width=width)
         self.add_column("convs", key="conversations", width=7)
         self.add_column("failing", key="failing", width=15)
         for k in overview.scorers:
             self.add_column(k[:7], key=f"scores.{k}", width=7)
         self.add_column("failing/day", key="trend", width=max(8, min(30, len(overview.days))))
         pending = Text("…", style="dim", justify="right")
-        for t in overview.topics:
+        for index, (t, is_group, depth) in enumerate(self.lines):
+            name = self._line_name(t, is_group, depth, width)
             if not overview.complete:
-                self.add_row(t.topic[:22], Text(f"{t.conversations:,}", justify="right"), pending,
-                             *[pending for _ in overview.scorers], pending, key=t.topic)
+                self.add_row(name, Text(f"{t.conversations:,}", justify="right"), pending,
+                             *[pending for _ in overview.scorers], pending, key=f"{index}:{t.topic}")
                 continue
             share = t.failing_share
             cells: list[object] = [
-                t.topic[:22],
+                name,
                 Text(f"{t.conversations:,}", justify="right"),
                 Text.assemble((bar(share, 9), bad), f" {share:4.0%}"),
             ]
@@ -68,28 +100,72 @@ class TopicTable(DataTable):
                 failing = mean is not None and mean < overview.thresholds.get(k, 0.5)
                 cells.append(Text(score_text(mean), style=bad if failing else good, justify="right"))
             cells.append(Text(sparkline(t.daily_failing, 30), style=bad))
-            self.add_row(*cells, key=t.topic)
+            self.add_row(*cells, key=f"{index}:{t.topic}")
         if keep is not None:
-            for i, t in enumerate(overview.topics):
+            for i, (t, _, _) in enumerate(self.lines):
                 if t.topic == keep.topic:
                     self.move_cursor(row=i, animate=False)
 
     @property
-    def current(self) -> TopicRow | None:
-        if not self.overview or not self.overview.topics or self.cursor_row < 0:
+    def current_line(self) -> tuple[TopicRow, bool, int] | None:
+        if not self.lines or self.cursor_row < 0:
             return None
-        return self.overview.topics[min(self.cursor_row, len(self.overview.topics) - 1)]
+        return self.lines[min(self.cursor_row, len(self.lines) - 1)]
+
+    @property
+    def current(self) -> TopicRow | None:
+        line = self.current_line
+        return line[0] if line else None
+
+    @property
+    def current_is_group(self) -> bool:
+        line = self.current_line
+        return bool(line and line[1])
 
     def select_topic(self, topic: str) -> None:
-        if self.overview:
-            for i, t in enumerate(self.overview.topics):
-                if t.topic == topic:
-                    self.move_cursor(row=i)
+        if not self.overview:
+            return
+        group = next((t.group for t in self.overview.topics if t.topic == topic), None)
+        if group and any(g.topic == group for g, _, _ in self.lines) and group not in self.expanded:
+            self.expanded.add(group)
+            self.show(self.overview)
+        for i, (t, is_group, _) in enumerate(self.lines):
+            if t.topic == topic and not is_group:
+                self.move_cursor(row=i)
+
+    def _toggle(self, group: str, open_: bool) -> None:
+        if open_ == (group in self.expanded) or self.overview is None:
+            return
+        (self.expanded.add if open_ else self.expanded.discard)(group)
+        self.show(self.overview)
+        for i, (t, is_group, _) in enumerate(self.lines):
+            if is_group and t.topic == group:
+                self.move_cursor(row=i, animate=False)
+
+    def action_expand(self) -> None:
+        line = self.current_line
+        if line and line[1]:
+            self._toggle(line[0].topic, True)
+
+    def action_collapse(self) -> None:
+        line = self.current_line
+        if not line:
+            return
+        row, is_group, depth = line
+        if is_group:
+            self._toggle(row.topic, False)
+        elif depth and row.group:
+            self._toggle(row.group, False)
 
     def action_open(self) -> None:
-        row = self.current
-        if row is not None:
-            self.post_message(self.Opened(row.topic))
+        line = self.current_line
+        if line is None:
+            return
+        row, is_group, _ = line
+        if is_group and row.topic not in self.expanded:
+            self._toggle(row.topic, True)  # enter opens a group first, then its logs
+            return
+        self.post_message(self.Opened(row.topic, is_group=is_group))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
