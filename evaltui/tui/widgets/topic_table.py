@@ -70,8 +70,11 @@ class TopicTable(DataTable):
         # Sizes first (largest first), then the ranking by failing conversations: the
         # cursor starts on the top-ranked topic unless the ranking was there already.
         keep = self.current if self.overview is None or self.overview.complete else None
+        had_groups = bool(self.overview and self.overview.grouped())
         self.overview = overview
         self.lines = self._visible(overview)
+        if had_groups != bool(overview.grouped()):
+            self.refresh_bindings()
         self.clear(columns=True)
         theme = self.app.current_theme
         bad, good = theme.error or "red", theme.success or "green"
@@ -141,6 +144,12 @@ class TopicTable(DataTable):
         for i, (t, is_group, _) in enumerate(self.lines):
             if is_group and t.topic == group:
                 self.move_cursor(row=i, animate=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # expand and collapse only mean something on a map with groups
+        if action in ("expand", "collapse"):
+            return bool(self.overview and self.overview.grouped())
+        return True
 
     def action_expand(self) -> None:
         line = self.current_line
