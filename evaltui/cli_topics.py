@@ -163,23 +163,33 @@ def list_topics(as_json: bool) -> None:
 
 @topics.command()
 @click.argument("topic")
+@click.option("--modes", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Failure modes to list (0: none, and no embedding).")
 @click.option("--json", "as_json", is_flag=True, help="Print the topic as JSON.")
 @db_option
 @user_errors
-def show(topic: str, as_json: bool) -> None:
-    """One topic: label, keywords, scores, daily trend and the conversations closest to its centre."""
+@_topic_errors
+def show(topic: str, modes: int, as_json: bool) -> None:
+    """One topic: label, keywords, scores, daily trend, the conversations closest to its centre
+    and its failure modes (why its failing grades fail)."""
+    from dataclasses import asdict
+
+    from evaltui.topics.failure_modes import failure_modes
     from evaltui.topics.stats import topic_detail
 
     with open_store(read_only=True) as store:
         detail = topic_detail(store, topic)
+        if detail is not None:
+            detail["failure_modes"] = [asdict(m) for m in failure_modes(store, topic, modes)] if modes else []
     if detail is None:
         raise UserError(f"no topic {topic!r}: see `evaltui topics list` for the keys")
     if as_json:
         click.echo(_json(detail))
         return
-    from evaltui.topics.output import print_topic_detail
+    from evaltui.topics.output import print_failure_modes, print_topic_detail
 
     print_topic_detail(detail)
+    print_failure_modes(detail["failure_modes"])
 
 
 def register(main: click.Group) -> None:
