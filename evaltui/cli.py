@@ -236,16 +236,22 @@ def stats(where: str, as_json: bool) -> None:
     """Per topic: conversations and the mean of each score."""
     from evaltui.store import logs as log_queries
 
+    from evaltui.topics.changes import map_staleness
+
     with open_store(read_only=True) as store:
         keys, rows = log_queries.topic_stats(store, where)
+        staleness = map_staleness(store)
     if as_json:
         import orjson
 
-        click.echo(orjson.dumps({"scorers": keys, "topics": rows}).decode())
+        click.echo(orjson.dumps({"scorers": keys, "topics": rows,
+                                 "stale_map": None if staleness is None else staleness.stale}).decode())
         return
+    from evaltui.cli_topics import stale_notice
     from evaltui.output import print_stats_table
 
     print_stats_table(keys, rows)
+    stale_notice(staleness)
 
 
 # -- demo ----------------------------------------------------------------------

@@ -101,14 +101,18 @@ def build(facet: str, min_cluster_size: int | None, max_topics: int, sample_size
         facet=facet, sample_size=sample_size, threshold=threshold, name_with_llm=not no_llm,
         cluster=ClusterParams(min_cluster_size=min_cluster_size, max_topics=max_topics, seed=seed),
     )
+    from evaltui.topics.changes import map_changes
+
     progress = _StageProgress()
     with open_store() as store:
         try:
             result = build_map(store, options, progress)
         finally:
             progress.close()
+        changed = map_changes(store, result.map_id)
     if as_json:
-        click.echo(_json(asdict(result)))
+        click.echo(_json({**asdict(result), "changes": None if changed is None else
+                          {"previous_map": changed[0], **asdict(changed[1])}}))
         return
     kept = f", {len(result.kept_keys)} kept their key from the previous map" if result.kept_keys else ""
     cheap = (f"; {result.cheap_assigned:,} assigned by the cheap path "
@@ -118,6 +122,9 @@ def build(facet: str, min_cluster_size: int | None, max_topics: int, sample_size
         f"{result.unassigned_share:.1%} unassigned{kept}{cheap} "
         f"({sum(result.timings.values()):.1f}s)"
     )
+    if changed is not None:
+        lines = changed[1].lines()
+        click.echo(f"against map {changed[0]}: " + ("; ".join(lines) if lines else "no topic new, split or merged"))
     click.echo("see them with `evaltui topics list`; filter with `evaltui logs --where 'topic = KEY'`", err=True)
 
 
@@ -151,14 +158,27 @@ def list_topics(as_json: bool) -> None:
     """Per topic: conversations, mean and failing share of each score; then where it hurts."""
     from evaltui.topics.stats import topic_table
 
+    from dataclasses import asdict
+
+    from evaltui.topics.changes import map_staleness
+
     with open_store(read_only=True) as store:
         table = topic_table(store)
+        staleness = map_staleness(store)
     if as_json:
-        click.echo(_json(table))
+        click.echo(_json({**table, "staleness": None if staleness is None else
+                          {**asdict(staleness), "stale": staleness.stale}}))
         return
     from evaltui.topics.output import print_topic_table
 
     print_topic_table(table)
+    stale_notice(staleness)
+
+
+def stale_notice(staleness: Any) -> None:
+    """One line on stderr when the active map is stale (see evaltui.topics.changes)."""
+    if staleness is not None and staleness.stale:
+        click.echo(f"note: {staleness.message}", err=True)
 
 
 @topics.command()
@@ -211,3 +231,6 @@ def assign_after_ingest(store: Any) -> None:
     if result is not None and result.conversations:
         click.echo(f"topics: {result.assigned:,} of {result.conversations:,} new conversations assigned "
                    f"to map {result.map_id}", err=True)
+        from evaltui.topics.changes import map_staleness
+
+        stale_notice(map_staleness(store))
