@@ -125,6 +125,10 @@ def _logs(tmp_path):
                   scores=[{"name": "Brand Alignment", "score": 0.0, "rationale": "Late parcel, no apology."}]),
              span("a99", name="conversation", ts="2026-11-01T11:00:00Z", metadata={"topic": "account"},
                   scores=[{"name": "Brand Alignment", "score": 1.0, "rationale": "Warm and correct."}])]
+    # a scorer whose rationale is a fixed description, on passing and failing grades alike: no reason
+    for i, score in enumerate((0.0, 0.0, 1.0)):
+        rows.append(span(f"d{i}", name="conversation", ts="2026-11-01T12:00:00Z", metadata={"topic": "account"},
+                         scores=[{"name": "Offline Judge", "score": score, "rationale": "logistic regression"}]))
     return write_jsonl(tmp_path / "rationales.jsonl", rows)
 
 

@@ -26,7 +26,9 @@ def failing_rationales(
     Conversations are root spans whose topic (``spans.topic``; ``(unassigned)`` for none) is
     one of ``topic_keys`` and that match the filter ``where``. Per (span, scorer) the latest
     machine score counts (as in the score roll-up) and, separately, the latest human label;
-    either is failing when its score is below ``threshold(scorer_key)``. Each row: span_id,
+    either is failing when its score is below ``threshold(scorer_key)``. A rationale the same
+    scorer also gives with passing grades here (a fixed description, not a reason) is left out.
+    Each row: span_id,
     scorer_key, scorer, version, source ("judge" or "human"), score, rationale and, for a
     judge's row, ``human_score``: the latest human label of the same span and scorer (None
     when nobody labelled it), so a caller can tell how often people disagree.
@@ -61,6 +63,9 @@ def failing_rationales(
             FROM latest l JOIN _fail_thresholds t ON t.scorer_key = l.scorer_key
             LEFT JOIN latest h ON NOT l.human AND h.human AND h.target_id = l.target_id AND h.scorer_key = l.scorer_key
             WHERE l.score < t.threshold AND nullif(trim(l.rationale), '') IS NOT NULL
+              -- a text also given with passing grades (a scorer's fixed description) is no reason
+              AND NOT EXISTS (SELECT 1 FROM latest p WHERE p.scorer_key = l.scorer_key AND p.human = l.human
+                              AND p.rationale = l.rationale AND p.score >= t.threshold)
             ORDER BY l.scorer_key, l.target_id, l.human
             """,
             params,
