@@ -241,8 +241,11 @@ def stats(where: str, by: str, as_json: bool) -> None:
     from evaltui.store import logs as log_queries
     from evaltui.store.filter_names import check_names
 
+    from evaltui.topics.changes import map_staleness
+
     with open_store(read_only=True) as store:
         check_names(store, where)
+        staleness = map_staleness(store)
         if by in ("topic", "group"):
             keys, rows = log_queries.topic_stats(store, where, by)
         else:
@@ -257,11 +260,14 @@ def stats(where: str, by: str, as_json: bool) -> None:
     elif as_json:
         import orjson
 
-        click.echo(orjson.dumps({"scorers": keys, "by": by, "topics": rows}).decode())
+        click.echo(orjson.dumps({"scorers": keys, "by": by, "topics": rows,
+                                 "stale_map": None if staleness is None else staleness.stale}).decode())
         return
+    from evaltui.cli_topics import stale_notice
     from evaltui.output import print_stats_table
 
     print_stats_table(keys, rows, by)
+    stale_notice(staleness)
 
 
 # -- demo ----------------------------------------------------------------------

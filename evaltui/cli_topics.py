@@ -99,14 +99,18 @@ def build(facet: str, resolution: float | None, sample_size: int, threshold: flo
         facet=facet, sample_size=sample_size, threshold=threshold, name_with_llm=not no_llm,
         cluster=ClusterParams(seed=seed, **({"resolution": resolution} if resolution else {})),
     )
+    from evaltui.topics.changes import map_changes
+
     progress = _StageProgress()
     with open_store() as store:
         try:
             result = build_map(store, options, progress)
         finally:
             progress.close()
+        changed = map_changes(store, result.map_id)
     if as_json:
-        click.echo(_json(asdict(result)))
+        click.echo(_json({**asdict(result), "changes": None if changed is None else
+                          {"previous_map": changed[0], **asdict(changed[1])}}))
         return
     kept = f", {len(result.kept_keys)} kept their key from the previous map" if result.kept_keys else ""
     cheap = (f"; {result.cheap_assigned:,} assigned by the cheap path "
@@ -116,6 +120,9 @@ def build(facet: str, resolution: float | None, sample_size: int, threshold: flo
         f"{result.unassigned_share:.1%} unassigned{kept}{cheap} "
         f"({sum(result.timings.values()):.1f}s)"
     )
+    if changed is not None:
+        lines = changed[1].lines()
+        click.echo(f"against map {changed[0]}: " + ("; ".join(lines) if lines else "no topic new, split or merged"))
     click.echo("see them with `evaltui topics list`; filter with `evaltui logs --where 'topic = KEY'`", err=True)
 
 
@@ -149,35 +156,58 @@ def list_topics(as_json: bool) -> None:
     """Per topic: conversations, mean and failing share of each score; then where it hurts."""
     from evaltui.topics.stats import topic_table
 
+    from dataclasses import asdict
+
+    from evaltui.topics.changes import map_staleness
+
     with open_store(read_only=True) as store:
         table = topic_table(store)
+        staleness = map_staleness(store)
     if as_json:
-        click.echo(_json(table))
+        click.echo(_json({**table, "staleness": None if staleness is None else
+                          {**asdict(staleness), "stale": staleness.stale}}))
         return
     from evaltui.topics.output import print_topic_table
 
     print_topic_table(table)
+    stale_notice(staleness)
+
+
+def stale_notice(staleness: Any) -> None:
+    """One line on stderr when the active map is stale (see evaltui.topics.changes)."""
+    if staleness is not None and staleness.stale:
+        click.echo(f"note: {staleness.message}", err=True)
 
 
 @topics.command()
 @click.argument("topic")
+@click.option("--modes", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Failure modes to list (0: none, and no embedding).")
 @click.option("--json", "as_json", is_flag=True, help="Print the topic as JSON.")
 @db_option
 @user_errors
-def show(topic: str, as_json: bool) -> None:
-    """One topic: label, keywords, scores, daily trend and the conversations closest to its centre."""
+@_topic_errors
+def show(topic: str, modes: int, as_json: bool) -> None:
+    """One topic: label, keywords, scores, daily trend, the conversations closest to its centre
+    and its failure modes (why its failing grades fail)."""
+    from dataclasses import asdict
+
+    from evaltui.topics.failure_modes import failure_modes
     from evaltui.topics.stats import topic_detail
 
     with open_store(read_only=True) as store:
         detail = topic_detail(store, topic)
+        if detail is not None:
+            detail["failure_modes"] = [asdict(m) for m in failure_modes(store, topic, modes)] if modes else []
     if detail is None:
         raise UserError(f"no topic {topic!r}: see `evaltui topics list` for the keys")
     if as_json:
         click.echo(_json(detail))
         return
-    from evaltui.topics.output import print_topic_detail
+    from evaltui.topics.output import print_failure_modes, print_topic_detail
 
     print_topic_detail(detail)
+    print_failure_modes(detail["failure_modes"])
 
 
 def register(main: click.Group) -> None:
@@ -199,3 +229,6 @@ def assign_after_ingest(store: Any) -> None:
     if result is not None and result.conversations:
         click.echo(f"topics: {result.assigned:,} of {result.conversations:,} new conversations assigned "
                    f"to map {result.map_id}", err=True)
+        from evaltui.topics.changes import map_staleness
+
+        stale_notice(map_staleness(store))

@@ -96,6 +96,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
     out = {
         "worst_topic": worst["key"],
         "worst_topic_tag": worst["tag"],
+        "worst_topic_failure_modes": worst["failure_modes"],
         "dataset": dataset,
         "baseline": baseline,
         "fix": fix,
@@ -149,7 +150,24 @@ def _topic_map(store: Store, steps: Steps) -> dict[str, Any]:
     tag = dominant_tag(store, key)
     steps.done(f"where it hurts: topic {key} (mostly {tag}): {hurts[0]['conversations']} conversations, "
                f"Brand Alignment {hurts[0]['mean']:.2f} against {hurts[0]['overall_mean']:.2f} overall")
-    return {"key": key, "tag": tag, "mean": hurts[0]["mean"], "overall": hurts[0]["overall_mean"]}
+    modes = _failure_modes(store, key, steps)
+    return {"key": key, "tag": tag, "mean": hurts[0]["mean"], "overall": hurts[0]["overall_mean"], "failure_modes": modes}
+
+
+def _failure_modes(store: Store, topic: str, steps: Steps) -> list[dict[str, Any]]:
+    """Why the worst topic fails: its judge rationales and human notes, clustered."""
+    from dataclasses import asdict
+
+    from evaltui.topics.failure_modes import failure_modes
+
+    steps.doing(f"clustering why {topic} fails (the judges' rationales and the human labels' notes)")
+    modes = [asdict(m) for m in failure_modes(store, topic, limit=5, name_with_llm=False)]
+    steps.done(f"failure modes of {topic}:")
+    for m in modes:
+        people = (f"; people passed {m['people_passed']} of the {m['labelled']} they labelled"
+                  if m["labelled"] else "")
+        steps.done(f"  {m['count']:>4} ({m['share']:.0%}) {m['scorer']}: {m['name']}{people}")
+    return modes
 
 
 def dominant_tag(store: Store, topic: str) -> str | None:

@@ -100,3 +100,27 @@ def print_topic_detail(d: dict[str, Any]) -> None:
         console.print("closest to the centre:", style="bold")
         for e in d["examples"]:
             console.print(f"  {e['distance']:.3f}  {e['span_id']}  {(e['text'] or '')[:100]}")
+
+
+def failure_mode_lines(modes: list[dict[str, Any]]) -> list[str]:
+    """Plain lines for failure modes (the CLI and the demo print them)."""
+    lines = []
+    for i, m in enumerate(modes, 1):
+        sources = ", ".join(f"{k} {v}" for k, v in m["sources"].items())
+        people = (f"; people passed {m['people_passed']} of the {m['labelled']} they labelled"
+                  if m["labelled"] else "")
+        lines.append(f"{i}. {m['name']}  ({m['count']:,} failing, {m['share']:.0%}; {m['scorer']}: {sources}{people})")
+        if m["keywords"]:
+            lines.append(f"   keywords: {', '.join(m['keywords'])}")
+        lines.append(f"   e.g. {m['example_span_id']}: {m['example_rationale'][:160]}")
+    return lines
+
+
+def print_failure_modes(modes: list[dict[str, Any]]) -> None:
+    console = _console()
+    if not modes:
+        console.print("no failing grades with a rationale in this topic", style="dim")
+        return
+    console.print("failure modes (why its failing grades fail):", style="bold")
+    for line in failure_mode_lines(modes):
+        console.print(line, markup=False, highlight=False)
