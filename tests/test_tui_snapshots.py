@@ -92,7 +92,8 @@ async def test_panes(snapshot_dir: Path, monkeypatch: pytest.MonkeyPatch, size: 
     async with app.run_test(size=size) as pilot:
         # Sizes show first; the picture is of the full overview (scores, failing shares).
         await until(pilot, lambda: app.screen.query_one(TopicTable).row_count == 4
-                    and app.screen.query_one(TopicTable).overview.complete)
+                    and app.screen.query_one(TopicTable).overview.complete
+                    and "…" not in str(app.screen.query_one("#topic-modes").content))
         await pilot.pause(0.1)
         check(app, f"topics_{w}x{h}")
 

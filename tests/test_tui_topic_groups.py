@@ -63,6 +63,10 @@ async def test_groups_open_into_their_topics_from_the_keyboard(map_dir, monkeypa
         await pilot.press("right")
         shown = [t for t, g, d in lines(app) if d == 1]
         assert set(shown) == members[group]
+        # the highlighted group's failure modes (the fixture's judges give no rationales)
+        await until(pilot, lambda: "…" not in str(app.screen.query_one("#topic-modes").content)
+                    and str(app.screen.query_one("#topic-modes").content))
+        assert "failure modes" in str(app.screen.query_one("#topic-modes").content)
         check(app, f"topic_groups_{size[0]}x{size[1]}")
         await pilot.press("left")
         assert not any(d for _, _, d in lines(app))

@@ -1,4 +1,5 @@
-"""The topic map pane: topics ranked by where it hurts, and a treemap of them."""
+"""The topic map pane: groups and topics ranked by where it hurts, the failure modes of
+the highlighted one, a treemap, and a notice when the map has gone stale."""
 
 from __future__ import annotations
 
@@ -27,7 +28,18 @@ class TopicsScreen(DataScreen):
     TopicsScreen #topic-table { height: 1fr; }
     TopicsScreen #topic-map { height: 1fr; border-top: solid $panel; }
     TopicsScreen #topics-status { height: 1; padding: 0 1; color: $text-muted; }
+    TopicsScreen #topic-modes { height: auto; max-height: 4; padding: 0 1; }
+    TopicsScreen #topics-stale { height: auto; padding: 0 1; color: $warning; display: none; }
     """
+
+    @dataclass
+    class ModesLoaded(Message):
+        key: str
+        text: str
+
+    @dataclass
+    class StaleChecked(Message):
+        message: str | None
 
     @dataclass
     class Loaded(Message):
@@ -36,7 +48,9 @@ class TopicsScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical():
+            yield Static("", id="topics-stale")
             yield TopicTable(id="topic-table")
+            yield Static("", id="topic-modes")
             yield TopicMap(id="topic-map")
             yield Static("loading topics…", id="topics-status")
         yield Footer()
@@ -91,6 +105,74 @@ class TopicsScreen(DataScreen):
             return
         if not worker.is_cancelled:
             self.post_message(self.Loaded(overview))
+            self.check_stale(path)
+
+    @work(thread=True, exclusive=True, group="topics-stale", exit_on_error=False)
+    def check_stale(self, path: Any) -> None:
+        from evaltui.store.browse import reading
+        from evaltui.topics.changes import map_staleness
+
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                staleness = map_staleness(store)
+        except Exception:  # noqa: BLE001 - the notice is a hint; the overview has its own errors
+            return
+        self.post_message(self.StaleChecked(staleness.message if staleness and staleness.stale else None))
+
+    @on(StaleChecked)
+    def _stale_checked(self, event: StaleChecked) -> None:
+        notice = self.query_one("#topics-stale", Static)
+        notice.update(f"⚠ {event.message}" if event.message else "")
+        notice.display = bool(event.message)
+
+    @work(thread=True, exclusive=True, group="topic-modes", exit_on_error=False)
+    def load_modes(self, path: Any, key: str, is_group: bool, topics: list[str]) -> None:
+        """The highlighted topic's (or group's) failure modes: clustering its failing
+        rationales loads MiniLM, so it runs here and the newest highlight wins."""
+        from evaltui.store.browse import reading
+        from evaltui.topics.failure_modes import failure_modes_of
+
+        import time
+
+        worker = get_current_worker()
+        time.sleep(0.25)  # j held down: only the topic the cursor rests on is worked out
+        if worker.is_cancelled:
+            return
+        try:
+            with reading(path, self.app.lock_timeout) as store:
+                modes = failure_modes_of(store, topic_keys=topics, limit=3, name_with_llm=False)
+        except Exception as exc:  # noqa: BLE001 - shown in place of the modes
+            self.post_message(self.ModesLoaded(key, f"failure modes: unavailable ({str(exc).splitlines()[0][:80]})"))
+            return
+        if worker.is_cancelled:
+            return
+        if not modes:
+            text = "failure modes: no failing grade with a rationale here"
+        else:
+            text = "why it fails: " + " · ".join(f"{m.name} ({m.count})" for m in modes)
+        self.post_message(self.ModesLoaded(key, text))
+
+    @on(ModesLoaded)
+    def _modes_loaded(self, event: ModesLoaded) -> None:
+        current = self.query_one(TopicTable).current
+        if current is not None and current.topic == event.key:
+            self.query_one("#topic-modes", Static).update(event.text)
+
+    def _show_modes(self) -> None:
+        from evaltui.store.overview import UNASSIGNED_TOPIC
+
+        table = self.query_one(TopicTable)
+        row = table.current
+        modes = self.query_one("#topic-modes", Static)
+        if row is None or row.topic == UNASSIGNED_TOPIC or table.overview is None or not table.overview.complete:
+            modes.update("")
+            return
+        if table.current_is_group:
+            topics = [t.topic for t in table.overview.topics if t.group == row.topic]
+        else:
+            topics = [row.topic]
+        modes.update("why it fails: …")
+        self.load_modes(self.app.db_path, row.topic, table.current_is_group, topics)
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -102,6 +184,8 @@ class TopicsScreen(DataScreen):
         topic_map.show(overview)
         current = self.query_one(TopicTable).current
         topic_map.set_highlight(current.topic if current else None)
+        if overview.complete:
+            self._show_modes()
         n = sum(t.conversations for t in overview.topics)
         head = f"{plural(len(overview.topics), 'topic')} · {plural(n, 'conversation')} · "
         if not overview.complete:
@@ -116,6 +200,7 @@ class TopicsScreen(DataScreen):
     @on(TopicTable.Highlighted)
     def _highlighted(self, event: TopicTable.Highlighted) -> None:
         self.query_one(TopicMap).set_highlight(event.topic)
+        self._show_modes()
 
     @on(TopicMap.Selected)
     def _map_selected(self, event: TopicMap.Selected) -> None:

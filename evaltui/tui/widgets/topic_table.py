@@ -82,8 +82,11 @@ class TopicTable(DataTable):
         self.add_column("group / topic" if overview.grouped() else "topic", key="topic", width=width)
         self.add_column("convs", key="conversations", width=7)
         self.add_column("failing", key="failing", width=15)
-        for k in overview.scorers:
-            self.add_column(k[:7], key=f"scores.{k}", width=7)
+        from evaltui.names import abbreviate
+
+        # twins such as brand_alignment / brand_alignment_offline stay told apart
+        for k, short in zip(overview.scorers, abbreviate(overview.scorers, 7)):
+            self.add_column(short, key=f"scores.{k}", width=7)
         self.add_column("failing/day", key="trend", width=max(8, min(30, len(overview.days))))
         pending = Text("…", style="dim", justify="right")
         for index, (t, is_group, depth) in enumerate(self.lines):
