@@ -138,7 +138,7 @@ def _topic_map(store: Store, steps: Steps) -> dict[str, Any]:
     from evaltui.topics.build import BuildOptions
     from evaltui.topics.stats import topic_table
 
-    steps.doing("building the topic map (MiniLM embeddings of each conversation's first message, then HDBSCAN)")
+    steps.doing("building the topic map (MiniLM embeddings of each conversation's first message, then Leiden topics and groups)")
     result = build_map(store, BuildOptions(name_with_llm=False))
     steps.done(f"{result.topics} topics over {result.conversations:,} conversations, "
                f"{result.unassigned_share:.0%} unassigned")
