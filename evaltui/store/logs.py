@@ -227,13 +227,18 @@ def topic_stats(store: Store, where: str | None = None, level: str = "topic") ->
         FROM matched m LEFT JOIN score_rollup r ON r.span_id = m.id
         GROUP BY m.topic ORDER BY conversations DESC, m.topic
     """
+    return keys, _stat_rows(store, sql, compiled, keys, where, "topic")
+
+
+def _stat_rows(store: Store, sql: str, compiled: Any, keys: list[str], where: str | None, name: str) -> list[dict[str, Any]]:
+    """Rows of (name, conversations, one mean per scorer key) as dicts."""
     params = [*compiled.join_params, *compiled.params, *keys]
     rows = []
     for row in _run(store.con, sql, params, where).fetchall():
-        item = {"topic": row[0], "conversations": row[1]}
+        item = {name: row[0], "conversations": row[1]}
         item.update({k: row[2 + i] for i, k in enumerate(keys)})
         rows.append(item)
-    return keys, rows
+    return rows
 
 
 def group_stats(store: Store, where: str | None, key: str) -> tuple[list[str], list[dict[str, Any]]]:
@@ -254,13 +259,7 @@ def group_stats(store: Store, where: str | None, key: str) -> tuple[list[str], l
         FROM matched m LEFT JOIN score_rollup r ON r.span_id = m.id
         GROUP BY m.value ORDER BY conversations DESC, m.value NULLS LAST
     """
-    params = [*compiled.join_params, *compiled.params, *keys]
-    rows = []
-    for row in _run(store.con, sql, params, where).fetchall():
-        item = {"value": row[0], "conversations": row[1]}
-        item.update({k: row[2 + i] for i, k in enumerate(keys)})
-        rows.append(item)
-    return keys, rows
+    return keys, _stat_rows(store, sql, compiled, keys, where, "value")
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], where: str | None, *, arrow: bool = False):

@@ -17,6 +17,30 @@ def _num(value: float | None, fmt: str = "{:.2f}") -> str:
     return "" if value is None else fmt.format(value)
 
 
+def _score_table(keys: list[str], columns: list[tuple[str, int]], title: str | None = None):
+    """A table of named columns (width 0: a right-aligned count), then mean and failing share per score."""
+    from rich.table import Table
+
+    out = Table(box=None, pad_edge=False, header_style="bold", title=title, title_justify="left")
+    for name, width in columns:
+        if width:
+            out.add_column(name, no_wrap=True, overflow="ellipsis", max_width=width)
+        else:
+            out.add_column(name, justify="right")
+    for k in keys:
+        out.add_column(k, justify="right")
+        out.add_column("fail", justify="right")
+    return out
+
+
+def _score_cells(row: dict[str, Any], keys: list[str]) -> list[str]:
+    cells = []
+    for k in keys:
+        s = row["scores"].get(k)
+        cells += [_num(s and s["mean"]), _num(s and s["fail_share"], "{:.0%}")]
+    return cells
+
+
 def print_topic_table(table: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -27,36 +51,14 @@ def print_topic_table(table: dict[str, Any]) -> None:
     else:
         console.print("no topic map yet: topics are the logs' own tags (`evaltui topics build` makes a map)", style="dim")
     keys = table["scorers"]
-    out = Table(box=None, pad_edge=False, header_style="bold")
-    out.add_column("topic", no_wrap=True, max_width=34)
-    out.add_column("group", no_wrap=True, max_width=24)
-    out.add_column("label", overflow="ellipsis", no_wrap=True, max_width=44)
-    out.add_column("convs", justify="right")
-    for k in keys:
-        out.add_column(k, justify="right")
-        out.add_column("fail", justify="right")
+    out = _score_table(keys, [("topic", 34), ("group", 24), ("label", 44), ("convs", 0)])
     for r in table["topics"]:
-        cells = []
-        for k in keys:
-            s = r["scores"].get(k)
-            cells += [_num(s and s["mean"]), _num(s and s["fail_share"], "{:.0%}")]
-        out.add_row(r["topic"], r.get("group") or "", r["label"] or "", f"{r['conversations']:,}", *cells)
+        out.add_row(r["topic"], r.get("group") or "", r["label"] or "", f"{r['conversations']:,}", *_score_cells(r, keys))
     console.print(out)
     if table.get("groups"):
-        groups = Table(box=None, pad_edge=False, header_style="bold", title="groups", title_justify="left")
-        groups.add_column("group", no_wrap=True, max_width=34)
-        groups.add_column("label", overflow="ellipsis", no_wrap=True, max_width=44)
-        groups.add_column("topics", justify="right")
-        groups.add_column("convs", justify="right")
-        for k in keys:
-            groups.add_column(k, justify="right")
-            groups.add_column("fail", justify="right")
+        groups = _score_table(keys, [("group", 34), ("label", 44), ("topics", 0), ("convs", 0)], title="groups")
         for g in table["groups"]:
-            cells = []
-            for k in keys:
-                s = g["scores"].get(k)
-                cells += [_num(s and s["mean"]), _num(s and s["fail_share"], "{:.0%}")]
-            groups.add_row(g["topic"], g["label"] or "", str(len(g["topics"])), f"{g['conversations']:,}", *cells)
+            groups.add_row(g["topic"], g["label"] or "", str(len(g["topics"])), f"{g['conversations']:,}", *_score_cells(g, keys))
         console.print(groups)
     if table["where_it_hurts"]:
         hurt = Table(box=None, pad_edge=False, header_style="bold", title="where it hurts", title_justify="left")
