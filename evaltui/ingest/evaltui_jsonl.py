@@ -8,6 +8,7 @@ keeps every good line and reports each bad one.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -47,6 +48,12 @@ _SCORE_STRUCT = (
 )
 
 
+def literal_path(path: Path) -> str:
+    """``path`` for DuckDB's file readers, which expand globs: each ``*``, ``?`` and ``[``
+    becomes a one-character class, so a file named ``st*.jsonl`` reads only itself."""
+    return re.sub(r"([*?\[])", r"[\1]", str(path))
+
+
 def sniff(head: str, path: Path) -> bool:
     first = next((ln for ln in head.splitlines() if ln.strip()), "")
     if not first.lstrip().startswith("{"):
@@ -75,7 +82,7 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
             SELECT * FROM read_json(?, format = 'newline_delimited', columns = {columns},
                                     maximum_object_size = 134217728)
             """,
-            [str(path)],
+            [literal_path(path)],
         )
         con.execute(
             """
