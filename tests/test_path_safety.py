@@ -38,3 +38,46 @@ def test_ingest_reads_a_file_named_like_a_glob_and_only_that_file(tmp_path):
     out = run("ingest", str(tmp_path / "q?[1].jsonl"), "--db", str(db))
     assert out.returncode == 0, out.stderr
     assert span_ids(db) == ["brackets", "star"]
+
+
+def test_datasets_export_without_o_writes_stdout_and_never_a_file_named_after_the_dataset(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    victim = tmp_path / "victim.jsonl"
+    victim.write_text("precious\n")
+    absolute = tmp_path / "abs"
+    rows = write_jsonl(tmp_path / "rows.jsonl", [{"id": "r1", "input": "hello", "expected": "hi"}])
+    db = tmp_path / "x.duckdb"
+    for name in ("../victim", str(absolute)):
+        out = run("datasets", "import", name, str(rows), "--db", str(db))
+        assert out.returncode == 0, out.stderr
+
+        out = run("datasets", "export", name, "--format", "jsonl", "--db", str(db), cwd=work)
+        assert out.returncode == 0, out.stderr
+        assert len(out.stdout.splitlines()) == 1 and '"r1"' in out.stdout
+        out = run("datasets", "export", name, "--format", "csv", "--db", str(db), cwd=work)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines()[0].startswith('"id"') and "r1" in out.stdout
+
+    assert victim.read_text() == "precious\n"
+    assert not list(tmp_path.glob("abs*"))
+    assert list(work.iterdir()) == []
+
+
+def test_datasets_export_with_o_writes_that_file_and_parquet_goes_to_a_pipe(tmp_path):
+    import io
+
+    import pyarrow.parquet as pq
+
+    rows = write_jsonl(tmp_path / "rows.jsonl", [{"id": "r1", "input": "hello"}, {"id": "r2", "input": "bye"}])
+    db = tmp_path / "x.duckdb"
+    assert run("datasets", "import", "d", str(rows), "--db", str(db)).returncode == 0
+    target = tmp_path / "out.jsonl"
+    out = run("datasets", "export", "d", "--format", "jsonl", "-o", str(target), "--db", str(db))
+    assert out.returncode == 0 and out.stdout == ""
+    assert len(target.read_text().splitlines()) == 2
+
+    piped = subprocess.run([*EVALTUI, "datasets", "export", "d", "--format", "parquet", "--db", str(db)],
+                           capture_output=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert sorted(pq.read_table(io.BytesIO(piped.stdout)).column("id").to_pylist()) == ["r1", "r2"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 import pyarrow as pa
@@ -141,21 +141,25 @@ def _cell(column: str, value: str) -> Any:
     return value
 
 
-def write_records(records: list[dict[str, Any]], path: Path, fmt: str) -> int:
-    """Write records (as ``records.from_table`` gives them) to ``path``; returns the count."""
-    path = Path(path)
+def write_records(records: list[dict[str, Any]], out: Path | BinaryIO, fmt: str) -> int:
+    """Write records (as ``records.from_table`` gives them) to ``out``, a file name or an
+    open binary stream such as stdout; returns the count."""
+    if fmt not in FORMATS:
+        raise StoreError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if isinstance(out, (str, Path)):
+        with open(out, "wb") as fh:
+            return write_records(records, fh, fmt)
     if fmt in ("jsonl", "braintrust"):
-        with open(path, "wb") as fh:
-            for rec in records:
-                if fmt == "braintrust":
-                    meta = dict(rec["metadata"] or {})
-                    if rec.get("bucket") or rec.get("origin_span_id"):
-                        meta["evaltui"] = {"bucket": rec.get("bucket"), "origin_span_id": rec.get("origin_span_id")}
-                    row = {"id": rec["id"], "input": rec["input"], "expected": rec["expected"],
-                           "metadata": meta, "tags": rec["tags"]}
-                else:
-                    row = rec
-                fh.write(orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS, default=str) + b"\n")
+        for rec in records:
+            if fmt == "braintrust":
+                meta = dict(rec["metadata"] or {})
+                if rec.get("bucket") or rec.get("origin_span_id"):
+                    meta["evaltui"] = {"bucket": rec.get("bucket"), "origin_span_id": rec.get("origin_span_id")}
+                row = {"id": rec["id"], "input": rec["input"], "expected": rec["expected"],
+                       "metadata": meta, "tags": rec["tags"]}
+            else:
+                row = rec
+            out.write(orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS, default=str) + b"\n")
         return len(records)
     columns = {
         "id": [r["id"] for r in records],
@@ -169,16 +173,15 @@ def write_records(records: list[dict[str, Any]], path: Path, fmt: str) -> int:
         import pyarrow.csv as pacsv
 
         columns["tags"] = [dumps(r["tags"]) for r in records]
-        pacsv.write_csv(pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}), path)
+        pacsv.write_csv(pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}), out)
         return len(records)
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
         table = pa.table({**{k: pa.array(v, pa.string()) for k, v in columns.items()},
                           "tags": pa.array([r["tags"] for r in records], pa.list_(pa.string()))})
-        pq.write_table(table, path)
-        return len(records)
-    raise StoreError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        pq.write_table(table, out)
+    return len(records)
 
 
 __all__ = ["FORMATS", "ImportReport", "detect_format", "read_records", "write_records", "to_table", "from_table", "loads"]
