@@ -8,6 +8,8 @@
   are JSON (a cell that is not JSON is read as a string).
 - ``parquet``: the same columns, input/expected/metadata as JSON text, tags a list.
 
+Any other field or column (``output``, say) is kept in the record's metadata, as ``ingest`` does.
+
 A bad line or row is reported as ``FILE:LINE: reason`` and skipped; every good one is kept.
 """
 
@@ -24,6 +26,8 @@ from evaltui.curation.records import dumps, from_table, loads, to_table
 from evaltui.store.db import StoreError
 
 FORMATS = ("jsonl", "csv", "parquet", "braintrust")
+RECORD_FIELDS = ("id", "input", "expected", "tags", "bucket", "origin_span_id")
+BRAINTRUST_SYSTEM_FIELDS = frozenset({"created", "dataset_id", "project_id", "span_id", "root_span_id", "is_root"})
 
 
 @dataclass
@@ -54,12 +58,18 @@ def _normalise(obj: Any, where: str, report: ImportReport, braintrust: bool) -> 
     if not isinstance(metadata, dict):
         report.bad.append(f"{where}: 'metadata' is not an object")
         return
-    rec = {k: obj.get(k) for k in ("id", "input", "expected", "tags", "bucket", "origin_span_id")}
+    rec = {k: obj.get(k) for k in RECORD_FIELDS}
     extra = metadata.get("evaltui") if isinstance(metadata.get("evaltui"), dict) else None
     if extra is not None:
         metadata = {k: v for k, v in metadata.items() if k != "evaltui"}
         rec["bucket"] = rec["bucket"] or extra.get("bucket")
         rec["origin_span_id"] = rec["origin_span_id"] or extra.get("origin_span_id")
+    # Other fields (an `output` column, say) are kept in metadata, as `ingest` keeps them;
+    # Braintrust's own bookkeeping fields are not the user's data.
+    others = {k: v for k, v in obj.items() if k not in RECORD_FIELDS and k != "metadata" and v is not None
+              and not (braintrust and (k.startswith("_") or k in BRAINTRUST_SYSTEM_FIELDS))}
+    if others:
+        metadata = {**others, **metadata}
     rec["metadata"] = metadata
     if rec["tags"] is not None and not isinstance(rec["tags"], list):
         report.bad.append(f"{where}: 'tags' is not a list")
@@ -96,20 +106,7 @@ def read_records(path: Path, fmt: str = "auto") -> ImportReport:
             _normalise(obj, f"{path}:{lineno}", report, fmt == "braintrust")
         return report
     if fmt == "csv":
-        import pyarrow.csv as pacsv
-
-        try:
-            table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-                column_types={}, strings_can_be_null=False, auto_dict_encode=False))
-            table = table.cast(pa.schema([(f.name, pa.string()) for f in table.schema]))
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise StoreError(f"{path}: not a CSV this can read ({str(exc).splitlines()[0]})") from None
-        if "input" not in table.column_names:
-            raise StoreError(f"{path}: a dataset CSV needs an 'input' column")
-        for lineno, row in enumerate(table.to_pylist(), 2):
-            obj = {k: _cell(k, v) for k, v in row.items() if v not in (None, "")}
-            obj.setdefault("input", "")
-            _normalise(obj, f"{path}:{lineno}", report, False)
+        _read_csv(path, report)
         return report
     import pyarrow.parquet as pq
 
@@ -128,6 +125,28 @@ def read_records(path: Path, fmt: str = "auto") -> ImportReport:
     return report
 
 
+def _read_csv(path: Path, report: ImportReport) -> None:
+    """CSV rows the way `ingest` reads them: a bad row is reported and skipped, the rest kept."""
+    from evaltui.ingest.csv_rows import iter_csv
+    from evaltui.ingest.records import BadRecord
+
+    opened = iter_csv(path)
+    if opened is None:
+        return
+    if isinstance(opened, BadRecord):
+        raise StoreError(str(opened))
+    columns, rows = opened
+    if "input" not in columns:
+        raise StoreError(f"{path}: a dataset CSV needs an 'input' column; columns are: {', '.join(columns)}")
+    for row in rows:
+        if isinstance(row, BadRecord):
+            report.bad.append(str(row))
+            continue
+        obj = {k: _cell(k, v) for k, v in zip(columns, row.cells) if v != ""}
+        obj.setdefault("input", "")
+        _normalise(obj, f"{path}:{row.line}", report, False)
+
+
 def _json_cell(value: str) -> Any:
     try:
         return orjson.loads(value)
@@ -138,7 +157,11 @@ def _json_cell(value: str) -> Any:
 def _cell(column: str, value: str) -> Any:
     if column in ("input", "expected", "metadata", "tags"):
         return _json_cell(value)
-    return value
+    if column in RECORD_FIELDS:
+        return value
+    from evaltui.ingest.csv_rows import number
+
+    return number(value)  # another column goes to metadata, numbers as numbers, as `ingest` does
 
 
 def write_records(records: list[dict[str, Any]], out: Path | BinaryIO, fmt: str) -> int:
