@@ -11,6 +11,7 @@
 Any other field or column (``output``, say) is kept in the record's metadata, as ``ingest`` does.
 
 A bad line or row is reported as ``FILE:LINE: reason`` and skipped; every good one is kept.
+A repeated id keeps its first copy; each later one is reported with its line and skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, BinaryIO
 import orjson
 import pyarrow as pa
 
-from evaltui.curation.records import dumps, from_table, loads, to_table
+from evaltui.curation.records import content_id, dumps, from_table, loads, to_table
 from evaltui.store.db import StoreError
 
 FORMATS = ("jsonl", "csv", "parquet", "braintrust")
@@ -36,6 +37,7 @@ class ImportReport:
     format: str
     records: list[dict[str, Any]] = field(default_factory=list)
     bad: list[str] = field(default_factory=list)
+    first_seen: dict[str, str] = field(default_factory=dict)  # record id -> where its first copy is
 
 
 def detect_format(path: Path) -> str:
@@ -73,6 +75,13 @@ def _normalise(obj: Any, where: str, report: ImportReport, braintrust: bool) -> 
     rec["metadata"] = metadata
     if rec["tags"] is not None and not isinstance(rec["tags"], list):
         report.bad.append(f"{where}: 'tags' is not a list")
+        return
+    # One rule, as `ingest` has: the first copy of an id is kept, each later one reported.
+    rid = str(rec["id"]) if rec["id"] is not None else content_id(rec["input"], rec["expected"])
+    first = report.first_seen.setdefault(rid, where)
+    if first != where:
+        at = first.rpartition(":")[2]
+        report.bad.append(f"{where}: duplicate id {rid!r} (first at {'line ' + at if at.isdigit() else at}); skipped")
         return
     report.records.append(rec)
 
