@@ -132,6 +132,9 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
                 continue
             for bad in report.bad:
                 click.echo(str(bad), err=True)
+            if report.changed:
+                click.echo(f"{report.path}: {report.changed} spans were already stored with other content; "
+                           "the stored copies are kept (a stored span is never replaced)", err=True)
             kept, skipped, added = kept + report.kept, skipped + report.skipped, added + report.added
             click.echo(
                 f"{report.path} ({report.format}): kept {report.kept}, skipped {report.skipped}, "

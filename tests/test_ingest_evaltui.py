@@ -115,3 +115,47 @@ def _wait(condition, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def _cli(*args: str):
+    import subprocess
+
+    from tests.conftest import EVALTUI
+
+    return subprocess.run([*EVALTUI, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_a_repeated_id_keeps_the_first_copy_and_each_later_copy_is_reported_with_its_line(tmp_path):
+    import duckdb
+
+    f = write_jsonl(tmp_path / "dups.jsonl", [span("a", input="first"), span("b", input="b"), span("a", input="second")])
+    csv = tmp_path / "dups.csv"
+    csv.write_text("id,input\nx,one\ny,two\nx,three\n")
+    db = tmp_path / "x.duckdb"
+    out = _cli("ingest", str(f), str(csv), "--db", str(db))
+    assert out.returncode == 1
+    assert f"{f}:3: duplicate id 'a' (first at line 1); the first copy is kept" in out.stderr
+    assert f"{csv}:4: duplicate id 'x' (first at line 2); the first copy is kept" in out.stderr
+    assert f"{f} (evaltui): kept 2, skipped 1" in out.stdout and f"{csv} (csv): kept 2, skipped 1" in out.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    stored = dict(con.execute("SELECT id, input::VARCHAR FROM spans").fetchall())
+    con.close()
+    assert stored["a"] == '"first"' and "three" not in stored["x"]
+
+
+def test_re_ingesting_changed_spans_says_the_stored_copies_are_kept_and_an_unchanged_file_says_nothing(tmp_path):
+    rows = conversation(1, "billing", 0.5, cq=1.0) + conversation(2, "refunds", 1.0)
+    f = write_jsonl(tmp_path / "a.jsonl", rows)
+    db = tmp_path / "x.duckdb"
+    assert _cli("ingest", str(f), "--db", str(db)).returncode == 0  # the fast path
+    with open(f, "a") as fh:
+        fh.write("not json\n")  # the line path now, on the same spans
+    out = _cli("ingest", str(f), "--db", str(db))
+    assert out.returncode == 1 and "already stored" not in out.stderr and "new spans 0" in out.stdout
+
+    rows[0]["output"] = "a different reply"
+    rows[3]["metadata"] = {"turn_index": 7}
+    write_jsonl(f, rows)
+    out = _cli("ingest", str(f), "--db", str(db))
+    assert out.returncode == 0
+    assert f"{f}: 2 spans were already stored with other content; the stored copies are kept" in out.stderr

@@ -53,6 +53,7 @@ class IngestReport:
     kept: int = 0  # good records read (spans)
     added: int = 0  # new spans stored (kept minus those already present)
     scores_added: int = 0
+    changed: int = 0  # spans already stored with other content (the stored copy is kept)
     bad: list[BadRecord] = field(default_factory=list)
 
     @property
@@ -135,15 +136,24 @@ def _ingest_rows(
 
     builder = BatchBuilder()
     con = store.con
+    seen: dict[str, int] = {}  # span id -> line of its first copy
     for item in rows:
         if isinstance(item, BadRecord):
             report.bad.append(BadRecord(report.path, item.line, item.reason))
             continue
+        # One rule: the first copy of an id is kept (a stored span is never replaced),
+        # and each later copy is reported with its line.
+        first = seen.get(item.id)
+        if first is not None:
+            report.bad.append(BadRecord(report.path, item.line,
+                                        f"duplicate id {item.id!r} (first at line {first}); the first copy is kept"))
+            continue
         try:
             builder.add(item)
         except (ValueError, TypeError) as exc:  # a value the Arrow batch cannot hold
-            report.bad.append(BadRecord(report.path, 0, f"span {item.id}: {exc}"))
+            report.bad.append(BadRecord(report.path, item.line, f"span {item.id}: {exc}"))
             continue
+        seen[item.id] = item.line
         report.kept += 1
         if builder.count >= BATCH_SIZE:
             stage_arrow(con, *builder.take())
@@ -165,6 +175,7 @@ def _merge(store: Store, report: IngestReport, source: str) -> None:
     result = merge_stage(store.con, source)
     report.added += result.spans_added
     report.scores_added += result.scores_added
+    report.changed += result.spans_changed
 
 
 class _poll_progress:

@@ -56,6 +56,7 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
         except Exception as exc:
             yield BadRecord(str(path), item.line, skip_reason(exc))
             continue
+        span.line = item.line
         yield span
         for reason in problems:
             yield BadRecord(str(path), item.line, reason)

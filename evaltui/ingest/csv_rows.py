@@ -123,7 +123,9 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
             continue
         problems: list[str] = []
         try:
-            yield _span(dict(zip(roles, row.cells)), row.line, row.raw, problems)
+            span = _span(dict(zip(roles, row.cells)), row.line, row.raw, problems)
+            span.line = row.line
+            yield span
         except Exception as exc:
             yield BadRecord(str(path), row.line, skip_reason(exc, "row"))
             continue

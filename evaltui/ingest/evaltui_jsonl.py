@@ -116,6 +116,8 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
                OR (scores IS NOT NULL AND json_type(scores) <> 'ARRAY')
             """
         ).fetchall()[0][0]
+        # A repeated id is reported with its lines, which only the line reader knows.
+        bad_spans += con.execute("SELECT count(*) - count(DISTINCT id) FROM _raw").fetchall()[0][0]
         bad_scores = con.execute(
             "SELECT count(*) FROM _stage_scores WHERE scorer IS NULL OR NOT (score BETWEEN 0 AND 1)"
         ).fetchall()[0][0]
@@ -134,7 +136,9 @@ def read(path: Path) -> Iterator[SpanRow | BadRecord]:
             if not raw.strip():
                 continue
             try:
-                yield parse_line(raw)
+                row = parse_line(raw)
+                row.line = lineno
+                yield row
             except orjson.JSONDecodeError as exc:
                 yield BadRecord(str(path), lineno, f"invalid JSON: {exc}")
             except RecordError as exc:

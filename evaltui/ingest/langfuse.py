@@ -60,7 +60,10 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
             yield BadRecord(str(path), item.line, item.reason)
             continue
         try:
-            yield from _trace(item, str(path))
+            for entry in _trace(item, str(path)):
+                if isinstance(entry, SpanRow):
+                    entry.line = item.line  # the trace's line: its observations are inside it
+                yield entry
         except Exception as exc:
             yield BadRecord(str(path), item.line, skip_reason(exc))
 

@@ -77,6 +77,7 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
         for entry in _document(item, str(path)):
             if isinstance(entry, tuple):
                 span, trace_id, is_root = entry
+                span.line = item.line  # the document's line (finding each span's own costs a re-parse)
                 if is_root:
                     roots.setdefault(trace_id, span.id)
             pending.append(entry)

@@ -53,6 +53,7 @@ class SpanRow:
     tags: list[str] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     scores: list[ScoreRow] = field(default_factory=list)
+    line: int = 0  # the file line its record starts on, for reports (0: not known)
 
 
 @dataclass(slots=True, frozen=True)
