@@ -159,3 +159,27 @@ def test_re_ingesting_changed_spans_says_the_stored_copies_are_kept_and_an_uncha
     out = _cli("ingest", str(f), "--db", str(db))
     assert out.returncode == 0
     assert f"{f}: 2 spans were already stored with other content; the stored copies are kept" in out.stderr
+
+
+def test_format_detection_reads_a_byte_order_mark_bare_id_spans_and_an_id_after_a_long_field(tmp_path):
+    import json
+
+    from evaltui.store import Store
+
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(span("b1", input="hi")).encode() + b"\nnot json\n"
+                    + json.dumps(span("b2")).encode() + b"\n")
+    chat = tmp_path / "bom-chat.jsonl"
+    chat.write_bytes(b"\xef\xbb\xbf" + json.dumps({"messages": [{"role": "user", "content": "hi"},
+                                                              {"role": "assistant", "content": "hello"}]}).encode() + b"\n")
+    bare = write_jsonl(tmp_path / "bare.jsonl", [{"id": "only-1"}, {"id": "only-2", "output": "x"}])
+    long = write_jsonl(tmp_path / "long.jsonl", [{"input": "x" * 100_000, "id": "l1", "root_id": "l1",
+                                                  "span_type": "conversation"}, span("l2")])
+    assert [detect_format(p) for p in (bom, chat, bare, long)] == ["evaltui", "openai", "evaltui", "evaltui"]
+    with Store(tmp_path / "x.duckdb") as store:
+        report = ingest_file(store, bom)
+        assert (report.kept, [(b.line, b.reason[:12]) for b in report.bad]) == (2, [(2, "invalid JSON")])
+        assert ingest_file(store, chat).kept == 2
+        assert ingest_file(store, bare).kept == 2 and ingest_file(store, long).kept == 2
+        ids = [r[0] for r in store.con.execute("SELECT id FROM spans ORDER BY id").fetchall()]
+    assert {"b1", "b2", "only-1", "only-2", "l1", "l2"} <= set(ids) and len(ids) == 8

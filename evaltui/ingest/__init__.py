@@ -37,6 +37,7 @@ FORMATS: dict[str, str] = {
 }
 BATCH_SIZE = 50_000
 _SNIFF_BYTES = 64 * 1024
+_MAX_FIRST_LINE = 128 * 1024 * 1024  # as evaltui_jsonl's read_json maximum_object_size
 
 # (path, records read so far, fraction of the file done when known)
 Progress = Callable[[str, int, "float | None"], None]
@@ -76,12 +77,26 @@ def detect_format(path: Path) -> str:
     for fmt in FORMATS:
         if importer(fmt).sniff(head, path):
             return fmt
+    # Last, because every format's records may carry an "id": spans with no field but
+    # evaltui's own (only "id" is required).
+    if importer("evaltui").sniff_bare(head):
+        return "evaltui"
     raise IngestError(f"{path}: cannot tell the format; pass --format ({', '.join(FORMATS)})")
 
 
 def _head(path: Path) -> str:
+    """The file's first 64 KiB, and the rest of its first record's line when that line is
+    longer (a long transcript before the keys that tell the format), up to 128 MiB.
+    A UTF-8 byte-order mark is dropped."""
     with open(path, "rb") as fh:
-        return fh.read(_SNIFF_BYTES).decode("utf-8", errors="replace")
+        data = fh.read(_SNIFF_BYTES)
+        start = len(data) - len(data.lstrip(b"\xef\xbb\xbf \t\r\n"))
+        while data[start:start + 1] == b"{" and b"\n" not in data[start:] and len(data) < _MAX_FIRST_LINE:
+            more = fh.read(1 << 20)
+            if not more:
+                break
+            data += more
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def _check_readable(path: Path) -> None:

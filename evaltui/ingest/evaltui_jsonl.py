@@ -65,6 +65,17 @@ def sniff(head: str, path: Path) -> bool:
     return isinstance(obj, dict) and "id" in obj and ("root_id" in obj or "span_type" in obj)
 
 
+def sniff_bare(head: str) -> bool:
+    """A first line that is an object with an "id" and no field evaltui's spans lack."""
+    first = next((ln for ln in head.splitlines() if ln.strip()), "")
+    try:
+        obj = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return (isinstance(obj, dict) and isinstance(obj.get("id"), (str, int)) and set(obj) <= _COLUMNS.keys()
+            and isinstance(obj.get("scores") or [], list))  # Braintrust rows keep scores in an object
+
+
 def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     """Stage a well-formed file straight from DuckDB's ``read_json``; False if it needs ``read``.
 
@@ -133,6 +144,8 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
 def read(path: Path) -> Iterator[SpanRow | BadRecord]:
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
             if not raw.strip():
                 continue
             try:
