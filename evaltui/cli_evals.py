@@ -83,8 +83,13 @@ def eval_command(file: Path, pattern: str | None, list_only: bool, jsonl: bool) 
     with registry.collect() as evaluators, registry.using(_db()):
         try:
             runpy.run_path(str(file), run_name="__evaltui_eval__")
-        except SystemExit:
-            pass
+        except SystemExit as exc:
+            # sys.exit(0) after the Evals are defined is a clean end; anything else is the file failing.
+            if exc.code not in (None, 0) or not evaluators:
+                from evaltui.llm.client import redact_configured
+
+                raise UserError(redact_configured(f"{file} raised SystemExit({exc.code!r}) while loading"
+                                                  + ("" if evaluators else ", before defining any Eval(...)"))) from None
         except Exception as exc:
             import traceback
 
