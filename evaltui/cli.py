@@ -121,7 +121,7 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
         if follow:
             _follow(store, files[0], fmt)
             return
-        kept = skipped = added = 0
+        kept = skipped = added = partial = 0
         for path in files:
             try:
                 with _progress_bar(path) as progress:
@@ -136,8 +136,10 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
                 click.echo(f"{report.path}: {report.changed} spans were already stored with other content; "
                            "the stored copies are kept (a stored span is never replaced)", err=True)
             kept, skipped, added = kept + report.kept, skipped + report.skipped, added + report.added
+            partial += report.scores_skipped
+            dropped = f", scores skipped {report.scores_skipped}" if report.scores_skipped else ""
             click.echo(
-                f"{report.path} ({report.format}): kept {report.kept}, skipped {report.skipped}, "
+                f"{report.path} ({report.format}): kept {report.kept}, skipped {report.skipped}{dropped}, "
                 f"new spans {report.added}, new scores {report.scores_added}"
             )
         if len(files) > 1:
@@ -146,7 +148,7 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
             from evaltui.cli_topics import assign_after_ingest
 
             assign_after_ingest(store)
-        if skipped:
+        if skipped or partial:
             raise click.exceptions.Exit(EXIT_BAD_INPUT)
 
 

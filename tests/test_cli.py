@@ -147,3 +147,14 @@ def test_a_writable_database_in_a_read_only_folder_is_a_one_line_error_for_inges
     finally:
         os.chmod(folder, 0o755)
         shutil.rmtree(folder)
+
+
+def test_a_csv_whose_rows_have_bad_scores_counts_kept_rows_and_skipped_scores_apart(tmp_path):
+    rows = ["input,output,score.Helpful"] + [f"question {i},answer {i},{'high' if i < 6 else 0.5}" for i in range(7)]
+    path = tmp_path / "scored.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = run("ingest", str(path), "--db", str(tmp_path / "x.duckdb"))
+    assert out.returncode == 1
+    assert f"{path} (csv): kept 7, skipped 0, scores skipped 6, new spans 7, new scores 1" in out.stdout
+    assert [line.split(":")[1] for line in out.stderr.splitlines() if line.startswith(str(path))] == [
+        str(n) for n in range(2, 8)]

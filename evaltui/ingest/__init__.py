@@ -59,7 +59,12 @@ class IngestReport:
 
     @property
     def skipped(self) -> int:
-        return len(self.bad)
+        """Records not kept (a kept record's dropped score is a problem, not a skip)."""
+        return sum(not b.partial for b in self.bad)
+
+    @property
+    def scores_skipped(self) -> int:
+        return sum(b.partial for b in self.bad)
 
 
 def importer(fmt: str) -> ModuleType:
@@ -154,7 +159,7 @@ def _ingest_rows(
     seen: dict[str, int] = {}  # span id -> line of its first copy
     for item in rows:
         if isinstance(item, BadRecord):
-            report.bad.append(BadRecord(report.path, item.line, item.reason))
+            report.bad.append(BadRecord(report.path, item.line, item.reason, item.partial))
             continue
         # One rule: the first copy of an id is kept (a stored span is never replaced),
         # and each later copy is reported with its line.

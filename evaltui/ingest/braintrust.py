@@ -59,7 +59,7 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
         span.line = item.line
         yield span
         for reason in problems:
-            yield BadRecord(str(path), item.line, reason)
+            yield BadRecord(str(path), item.line, reason, partial=True)
 
 
 def _span(value: Any, problems: list[str]) -> SpanRow:

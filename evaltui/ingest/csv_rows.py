@@ -130,7 +130,7 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
             yield BadRecord(str(path), row.line, skip_reason(exc, "row"))
             continue
         for reason in problems:
-            yield BadRecord(str(path), row.line, reason)
+            yield BadRecord(str(path), row.line, reason, partial=True)
 
 
 def _roles(columns: list[str], lower: list[str]) -> list[tuple[str, str]]:

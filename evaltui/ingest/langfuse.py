@@ -132,7 +132,7 @@ def _trace(item: JsonItem, path: str) -> Iterator[SpanRow | BadRecord]:
         except RecordError as exc:
             name = sc.get("name") if isinstance(sc, dict) else None
             prefix = f'score "{name}"' if isinstance(name, str) else "score"
-            problems.append(BadRecord(path, item.line_of("scores", n), f"{prefix}: {exc}"))
+            problems.append(BadRecord(path, item.line_of("scores", n), f"{prefix}: {exc}", partial=True))
             continue
         target.scores.append(score)
 

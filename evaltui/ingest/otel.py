@@ -129,7 +129,7 @@ def _document(item: JsonItem, path: str) -> Iterator[tuple[SpanRow, str, bool] |
                 if problems:
                     line = item.line_of("resourceSpans", i, "scopeSpans", j, "spans", k)
                     for reason in problems:
-                        yield BadRecord(path, line, reason)
+                        yield BadRecord(path, line, reason, partial=entry is not None)
 
 
 def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> tuple[SpanRow, str, bool]:

@@ -63,6 +63,7 @@ class BadRecord:
     path: str
     line: int
     reason: str
+    partial: bool = False  # the record was kept; only a part of it (a score) was dropped
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.reason}"
