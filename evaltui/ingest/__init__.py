@@ -35,7 +35,7 @@ FORMATS: dict[str, str] = {
     "openai": "evaltui.ingest.openai_chat",
     "csv": "evaltui.ingest.csv_rows",
 }
-BATCH_SIZE = 50_000
+BATCH_SIZE = 50_000  # spans per commit on the line-by-line path; EVALTUI_INGEST_BATCH_SIZE overrides it
 _SNIFF_BYTES = 64 * 1024
 _MAX_FIRST_LINE = 128 * 1024 * 1024  # as evaltui_jsonl's read_json maximum_object_size
 
@@ -156,6 +156,7 @@ def _ingest_rows(
 
     builder = BatchBuilder()
     con = store.con
+    batch_size = batch_size_setting()
     seen: dict[str, int] = {}  # span id -> line of its first copy
     for item in rows:
         if isinstance(item, BadRecord):
@@ -175,7 +176,7 @@ def _ingest_rows(
             continue
         seen[item.id] = item.line
         report.kept += 1
-        if builder.count >= BATCH_SIZE:
+        if builder.count >= batch_size:
             stage_arrow(con, *builder.take())
             _merge(store, report, source)
             create_stage(con)
@@ -187,6 +188,13 @@ def _ingest_rows(
     drop_stage(con)
     if progress:
         progress(report.path, report.kept, 1.0)
+
+
+def batch_size_setting() -> int:
+    """Spans per commit: ``EVALTUI_INGEST_BATCH_SIZE`` when set (tests kill a run between
+    small batches), else BATCH_SIZE."""
+    value = os.environ.get("EVALTUI_INGEST_BATCH_SIZE", "")
+    return int(value) if value.isdigit() and int(value) > 0 else BATCH_SIZE
 
 
 def _merge(store: Store, report: IngestReport, source: str) -> None:
