@@ -13,7 +13,7 @@ import time
 
 from evaltui.testing import FakeOpenAI, Fault, default_responder
 from tests.conftest import EVALTUI, ROOT
-from tests.helpers import conversation, write_jsonl
+from tests.helpers import cells_containing, conversation, query, write_jsonl
 
 EVAL_FILE = ROOT / "tests" / "fixtures" / "reliability" / "secrets_eval.py"
 MARKER = "sk-evaltui-SECRET-MARKER-3c9d41f07e"
@@ -106,32 +106,9 @@ def test_the_api_key_is_never_written_anywhere(tmp_path):
         assert_no_marker(str(p.relative_to(tmp_path)), p.read_bytes())
     assert {p.name for p in files} >= {"secrets.duckdb", "export.jsonl", "export.csv", "export.parquet", "export.json"}
     # DuckDB compresses what it stores, so a byte scan can miss a marker: search every column too.
-    assert marker_cells(db) == []
-    stored_metadata = _query(db, "SELECT DISTINCT json_extract_string(metadata, '$.endpoint.api_key') FROM experiment_results")
+    assert cells_containing(db, MARKER[3:]) == []
+    stored_metadata = query(db, "SELECT DISTINCT json_extract_string(metadata, '$.endpoint.api_key') FROM experiment_results")
     assert stored_metadata == [("***",)]  # the task put the key into hooks.metadata; it was redacted
-
-
-def _query(db, sql: str) -> list[tuple]:
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def marker_cells(db) -> list[tuple[str, str, int]]:
-    """(table, column, rows) for every column of every table that holds the marker, read in SQL."""
-    columns = _query(db, "SELECT table_name, column_name FROM duckdb_columns() "
-                         "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal")
-    assert len(columns) > 20  # the whole schema, not a part of it
-    hits = []
-    for table, column in columns:
-        n = _query(db, f'SELECT count(*) FROM "{table}" WHERE strpos(CAST("{column}" AS VARCHAR), \'{MARKER[3:]}\') > 0')[0][0]
-        if n:
-            hits.append((table, column, n))
-    return hits
 
 
 def test_the_column_search_finds_a_marker_hidden_among_thousands_of_compressed_rows(tmp_path):
@@ -144,7 +121,7 @@ def test_the_column_search_finds_a_marker_hidden_among_thousands_of_compressed_r
             "SELECT 's' || i, 's' || i, 'conversation', 'conversation', now()::TIMESTAMP, '\"hello\"', "
             "CASE WHEN i = 4321 THEN json_object('k', ?) ELSE '{}' END, [], '{}', 'test', now()::TIMESTAMP "
             "FROM range(5000) t(i)", [MARKER])
-    assert marker_cells(db) == [("spans", "metadata", 1)]
+    assert cells_containing(db, MARKER[3:]) == [("spans", "metadata", 1)]
 
 
 def test_user_error_text_is_scrubbed_of_the_configured_key_only(monkeypatch):
