@@ -260,9 +260,11 @@ def stats(where: str, as_json: bool) -> None:
 @click.option("--fresh/--reuse", default=True, show_default=True, help="Start from an empty demo database.")
 @click.option("--no-tui", is_flag=True, help="Print each step's outcome instead of opening the app at the end.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object (implies --no-tui).")
+@click.option("--conversations", type=click.IntRange(min=100), default=None, hidden=True,
+              help="A reduced, freshly generated sample of this many conversations (for tests).")
 @db_option
 @user_errors
-def demo(fresh: bool, no_tui: bool, as_json: bool) -> None:
+def demo(fresh: bool, no_tui: bool, as_json: bool, conversations: int | None) -> None:
     """Run the eval improvement loop on the sample logs, offline, then open the app on it.
 
     Ingest, topic map, worst topic, dataset, baseline and fix, calibration of the judge,
@@ -276,7 +278,7 @@ def demo(fresh: bool, no_tui: bool, as_json: bool) -> None:
     ctx = click.get_current_context()
     db = (ctx.find_root().obj or {}).get("db") or "evaltui-demo.duckdb"
     tui = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
-    run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui,
+    run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui, conversations=conversations,
              echo=lambda m: click.echo(m, err=True))
 
 

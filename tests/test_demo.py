@@ -5,13 +5,13 @@ Real MiniLM, real DuckDB, deterministic (seeded generator, offline judges, offli
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from evaltui.demo.run import run_demo
 from evaltui.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,10 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
+    """`evaltui demo --no-tui --json` as a user runs it, on a reduced sample."""
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    lines: list[str] = []
-    out = run_demo(db, conversations=600, quiet=True, echo=lines.append)
-    return db, out, lines
+    result = subprocess.run([sys.executable, "-m", "evaltui", "demo", "--json", "--conversations", "600", "--db", str(db)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1  # one JSON object, the steps go to stderr
+    return db, json.loads(result.stdout), result.stderr.splitlines()
 
 
 def test_worst_topic_is_account_and_login(demo):
@@ -83,10 +86,11 @@ def test_the_demo_says_what_it_is_doing(demo):
         assert step in text
 
 
-def test_demo_command_json_shape(tmp_path, monkeypatch):
-    """The CLI prints one JSON object with the documented keys (reduced sample via the API's
-    knob is not exposed on the CLI, so this only checks --help and the option set)."""
-    result = subprocess.run([sys.executable, "-m", "evaltui", "demo", "--help"], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
-    assert result.returncode == 0
-    assert "--no-tui" in result.stdout and "--json" in result.stdout and "--db" in result.stdout
+def test_demo_command_json_shape(demo):
+    """`evaltui demo --json` prints one object with each step's outcome."""
+    db, out, _ = demo
+    assert set(out) == {"worst_topic", "worst_topic_tag", "dataset", "baseline", "fix", "diff", "calibration",
+                        "rescored_diff", "next_iteration", "db", "seconds"}
+    assert out["db"] == str(db) and out["seconds"] > 0
+    assert {"kappa_before", "kappa_after"} <= set(out["calibration"])
+    assert {"delta", "by_bucket"} <= set(out["diff"]) and {"delta", "by_bucket"} <= set(out["rescored_diff"])
