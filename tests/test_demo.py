@@ -94,3 +94,32 @@ def test_demo_command_json_shape(demo):
     assert out["db"] == str(db) and out["seconds"] > 0
     assert {"kappa_before", "kappa_after"} <= set(out["calibration"])
     assert {"delta", "by_bucket"} <= set(out["diff"]) and {"delta", "by_bucket"} <= set(out["rescored_diff"])
+
+
+def test_the_judges_blind_spot_is_said_only_when_its_disagreements_show_it():
+    from evaltui.demo.run import blind_spot
+
+    steps = "Here's how:\n1. Open the sign-in page.\n2. Tap 'Forgot password'.\n3. Use the link."
+
+    def pair(i, score, human):
+        return {"target_id": f"t{i}", "score": score, "human_score": human}
+
+    down = [pair(i, 0.5, 1.0) for i in range(4)] + [pair(9, 1.0, 1.0)]
+    said = blind_spot(down, {f"t{i}": steps for i in range(4)})
+    assert said["sentence"].startswith("it grades the step-by-step recovery replies down (4 of the 4 replies")
+    plain = blind_spot(down, {f"t{i}": "Sorry about that, try again later." for i in range(4)})
+    assert plain["sentence"] == "it grades 4 replies below people's grade (0 above)"
+    up = [pair(i, 1.0, 0.5) for i in range(4)] + [pair(5, 0.5, 1.0)]
+    assert blind_spot(up, {f"t{i}": steps for i in range(6)})["sentence"] is None  # it grades up, not down
+    agrees = [pair(i, 1.0, 1.0) for i in range(10)]
+    assert blind_spot(agrees, {})["sentence"] is None
+
+
+def test_the_demo_says_the_blind_spot_its_numbers_show(demo):
+    _, out, lines = demo
+    before = out["calibration"]["before"]
+    line = next(x for x in lines if "judge-v1 vs people" in x)
+    if before["sentence"]:
+        assert before["judge_lower"] >= 2 * before["judge_higher"] and before["sentence"] in line
+    else:
+        assert "grades" not in line
