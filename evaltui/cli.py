@@ -121,7 +121,7 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
         if follow:
             _follow(store, files[0], fmt)
             return
-        kept = skipped = added = 0
+        kept = skipped = added = partial = 0
         for path in files:
             try:
                 with _progress_bar(path) as progress:
@@ -132,9 +132,14 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
                 continue
             for bad in report.bad:
                 click.echo(str(bad), err=True)
+            if report.changed:
+                click.echo(f"{report.path}: {report.changed} spans were already stored with other content; "
+                           "the stored copies are kept (a stored span is never replaced)", err=True)
             kept, skipped, added = kept + report.kept, skipped + report.skipped, added + report.added
+            partial += report.scores_skipped
+            dropped = f", scores skipped {report.scores_skipped}" if report.scores_skipped else ""
             click.echo(
-                f"{report.path} ({report.format}): kept {report.kept}, skipped {report.skipped}, "
+                f"{report.path} ({report.format}): kept {report.kept}, skipped {report.skipped}{dropped}, "
                 f"new spans {report.added}, new scores {report.scores_added}"
             )
         if len(files) > 1:
@@ -143,7 +148,7 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
             from evaltui.cli_topics import assign_after_ingest
 
             assign_after_ingest(store)
-        if skipped:
+        if skipped or partial:
             raise click.exceptions.Exit(EXIT_BAD_INPUT)
 
 
@@ -277,9 +282,11 @@ def stats(where: str, by: str, as_json: bool) -> None:
 @click.option("--fresh/--reuse", default=True, show_default=True, help="Start from an empty demo database.")
 @click.option("--no-tui", is_flag=True, help="Print each step's outcome instead of opening the app at the end.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object (implies --no-tui).")
+@click.option("--conversations", type=click.IntRange(min=100), default=None, hidden=True,
+              help="A reduced, freshly generated sample of this many conversations (for tests).")
 @db_option
 @user_errors
-def demo(fresh: bool, no_tui: bool, as_json: bool) -> None:
+def demo(fresh: bool, no_tui: bool, as_json: bool, conversations: int | None) -> None:
     """Run the eval improvement loop on the sample logs, offline, then open the app on it.
 
     Ingest, topic map, worst topic, dataset, baseline and fix, calibration of the judge,
@@ -293,7 +300,7 @@ def demo(fresh: bool, no_tui: bool, as_json: bool) -> None:
     ctx = click.get_current_context()
     db = (ctx.find_root().obj or {}).get("db") or "evaltui-demo.duckdb"
     tui = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
-    run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui,
+    run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui, conversations=conversations,
              echo=lambda m: click.echo(m, err=True))
 
 

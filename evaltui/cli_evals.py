@@ -83,8 +83,13 @@ def eval_command(file: Path, pattern: str | None, list_only: bool, jsonl: bool) 
     with registry.collect() as evaluators, registry.using(_db()):
         try:
             runpy.run_path(str(file), run_name="__evaltui_eval__")
-        except SystemExit:
-            pass
+        except SystemExit as exc:
+            # sys.exit(0) after the Evals are defined is a clean end; anything else is the file failing.
+            if exc.code not in (None, 0) or not evaluators:
+                from evaltui.llm.client import redact_configured
+
+                raise UserError(redact_configured(f"{file} raised SystemExit({exc.code!r}) while loading"
+                                                  + ("" if evaluators else ", before defining any Eval(...)"))) from None
         except Exception as exc:
             import traceback
 
@@ -391,24 +396,28 @@ def datasets_show(name: str, version: int | None, as_json: bool) -> None:
 @click.argument("name")
 @click.option("--format", "fmt", required=True, type=click.Choice(["jsonl", "csv", "parquet", "braintrust"]))
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="File to write (default: NAME.FORMAT; jsonl and braintrust may go to - for stdout).")
+              help="File to write (default, or -: stdout).")
 @click.option("--version", "version", type=int, default=None, help="An older version (default: the latest).")
 @db_option
 @eval_errors
 def datasets_export(name: str, fmt: str, output: Path | None, version: int | None) -> None:
-    """Write a dataset version to JSONL, CSV, Parquet or Braintrust dataset rows."""
+    """Write a dataset version to stdout or -o FILE as JSONL, CSV, Parquet or Braintrust rows."""
+    import sys
+
     from evaltui.curation.dataset import export_file
 
-    if output is None:
-        output = Path(f"{name}.{'jsonl' if fmt == 'braintrust' else fmt}")
-    if str(output) == "-":
-        if fmt not in ("jsonl", "braintrust"):
-            raise UserError(f"--format {fmt} cannot go to stdout: give -o FILE")
-        output = Path("/dev/stdout")
+    # The dataset's name never becomes a path: a name such as ../victim must not choose a file.
+    to_stdout = output is None or str(output) == "-"
+    if to_stdout and fmt == "parquet" and sys.stdout.isatty():
+        raise UserError("Parquet is binary: give -o FILE, or redirect stdout to a file")
     with open_store(read_only=True) as store:
-        n = export_file(store, name, output, fmt, version=version)
-    if str(output) != "/dev/stdout":
-        click.echo(f"{name}: {n} records -> {output}", err=True)
+        if to_stdout:
+            sys.stdout.flush()
+            n = export_file(store, name, sys.stdout.buffer, fmt, version=version)
+            sys.stdout.buffer.flush()
+        else:
+            n = export_file(store, name, output, fmt, version=version)
+    click.echo(f"{name}: {n} records -> {'stdout' if to_stdout else output}", err=True)
 
 
 @datasets_group.command("import")

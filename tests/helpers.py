@@ -48,3 +48,29 @@ async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0) -> 
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.05)
         waited += 0.05
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    """Rows of ``sql`` on a DuckDB file, through a short read-only connection."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def cells_containing(db: Path, needle: str) -> list[tuple[str, str, int]]:
+    """(table, column, rows) for every column of every table whose text holds ``needle``,
+    read in SQL (DuckDB compresses what it stores, so a scan of the file's bytes can miss it)."""
+    columns = query(db, "SELECT table_name, column_name FROM duckdb_columns() "
+                        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal")
+    assert len(columns) > 20  # the whole schema, not a part of it
+    hits = []
+    for table, column in columns:
+        sql = f"SELECT count(*) FROM \"{table}\" WHERE strpos(CAST(\"{column}\" AS VARCHAR), '{needle}') > 0"
+        n = query(db, sql)[0][0]
+        if n:
+            hits.append((table, column, n))
+    return hits

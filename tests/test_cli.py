@@ -109,3 +109,52 @@ def test_unknown_format_is_a_one_line_error(tmp_path):
     out = run("ingest", str(odd), "--db", str(tmp_path / "x.duckdb"))
     assert out.returncode == 1
     assert "cannot tell the format" in out.stderr and "Traceback" not in out.stderr
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix that drops root (root writes into read-only folders anyway)."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: a read-only folder cannot be made")
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test_a_writable_database_in_a_read_only_folder_is_a_one_line_error_for_ingest_and_datasets_create():
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = tempfile.mkdtemp(prefix="evaltui-ro-")  # under /tmp, so an unprivileged user can reach it
+    try:
+        db = os.path.join(folder, "x.duckdb")
+        logs = write_jsonl(Path(folder) / "logs.jsonl",
+                       conversation(1, "billing", 1.0, cq=1.0) + conversation(2, "billing", 0.0, cq=0.0))
+        assert run("ingest", str(logs), "--db", db).returncode == 0
+        for name in (db, str(logs)):
+            os.chmod(name, 0o666)
+        os.chmod(folder, 0o555)
+        for args in (["ingest", str(logs)], ["datasets", "create", "d", "--where", "topic = billing"]):
+            out = subprocess.run([*_unprivileged(), *EVALTUI, *args, "--db", db], capture_output=True, text=True,
+                                 timeout=120, cwd=folder)
+            assert out.returncode == 2, out.stderr
+            assert out.stderr.startswith(f"error: cannot write {db}: its folder {folder} is read-only")
+            assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    finally:
+        os.chmod(folder, 0o755)
+        shutil.rmtree(folder)
+
+
+def test_a_csv_whose_rows_have_bad_scores_counts_kept_rows_and_skipped_scores_apart(tmp_path):
+    rows = ["input,output,score.Helpful"] + [f"question {i},answer {i},{'high' if i < 6 else 0.5}" for i in range(7)]
+    path = tmp_path / "scored.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = run("ingest", str(path), "--db", str(tmp_path / "x.duckdb"))
+    assert out.returncode == 1
+    assert f"{path} (csv): kept 7, skipped 0, scores skipped 6, new spans 7, new scores 1" in out.stdout
+    assert [line.split(":")[1] for line in out.stderr.splitlines() if line.startswith(str(path))] == [
+        str(n) for n in range(2, 8)]

@@ -92,6 +92,26 @@ def _run_experiment(db, name, values):
          db=db, quiet=True)
 
 
+def test_diff_of_evals_whose_data_repeats_ids_matches_each_case_by_id_and_occurrence(tmp_path):
+    from evaltui import Eval
+    from evaltui.evals.compare import compare_experiments
+    from evaltui.store import Store
+
+    db = tmp_path / "d.duckdb"
+    data = [{"id": "a", "input": 1}, {"id": "a", "input": 2}, {"id": "b", "input": 3}, {"id": "b", "input": 4},
+            {"id": "c", "input": 5}]
+    for name, task in (("up", lambda i: i / 10), ("down", lambda i: 1 - i / 10)):
+        Eval("dups", data=data, task=task, scores=[lambda output: output], experiment_name=name, db=db, quiet=True,
+             trial_count=2)
+    with Store(db) as store:
+        c = compare_experiments(store, "up", "down")
+    assert [row["key"] for row in c.cases] == ["a", "a#2", "b", "b#2", "c"]
+    by_key = {row["key"]: row for row in c.cases}
+    assert by_key["a#2"]["input"] == 2 and by_key["a#2"]["scores"]["scorer"]["base"] == pytest.approx(0.2)
+    assert by_key["a#2"]["scores"]["scorer"]["candidate"] == pytest.approx(0.8)
+    assert c.scores["scorer"].n == 5 and not c.added and not c.removed
+
+
 def test_cli_diff_json_and_fail_on_regression(tmp_path):
     db = tmp_path / "d.duckdb"
     _run_experiment(db, "good", [1.0] * 6 + [0.5])

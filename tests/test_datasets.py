@@ -155,6 +155,48 @@ def test_import_reports_bad_lines_and_keeps_good_ones(logs_db, tmp_path):
     assert rows[2]["input"] == "hello" and rows[2]["expected"] == "HELLO"
 
 
+def test_import_of_a_csv_with_one_bad_row_keeps_the_other_rows_and_their_unknown_columns(logs_db, tmp_path):
+    path = tmp_path / "complaints.csv"
+    lines = ["id,input,output,severity"] + [f'c{i},"parcel {i} arrived late, box crushed",sorry {i},{i % 3}'
+                                           for i in range(1, 16)]
+    lines.append("c16,refund never came, charged twice, still waiting,sorry 16,2")  # unquoted commas
+    path.write_text("\n".join(lines) + "\n")
+    out = run("datasets", "import", "complaints", str(path), "--db", str(logs_db))
+    assert out.returncode == 1
+    assert f"{path}:17: expected 4 columns, got 6" in out.stderr
+    assert "kept 15, skipped 1" in out.stdout
+    rows = {r["id"]: r for r in (json.loads(x) for x in
+            run("datasets", "show", "complaints", "--json", "--db", str(logs_db)).stdout.splitlines())}
+    assert sorted(rows) == sorted(f"c{i}" for i in range(1, 16))
+    assert rows["c4"]["input"] == "parcel 4 arrived late, box crushed"
+    assert rows["c4"]["metadata"] == {"output": "sorry 4", "severity": 1}
+
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_text('{"id": "j1", "input": "q", "output": "a", "metadata": {"k": 1}}\n')
+    assert run("datasets", "import", "j", str(jsonl), "--db", str(logs_db)).returncode == 0
+    row = json.loads(run("datasets", "show", "j", "--json", "--db", str(logs_db)).stdout)
+    assert row["metadata"] == {"output": "a", "k": 1}
+
+
+def test_import_keeps_the_first_copy_of_a_repeated_id_and_reports_each_later_copy_with_its_line(logs_db, tmp_path):
+    path = tmp_path / "dups.jsonl"
+    path.write_text('{"id": "a", "input": "first"}\n{"id": "b", "input": "b"}\n{"id": "a", "input": "second"}\n'
+                    '{"input": "same"}\n{"input": "same"}\n')
+    out = run("datasets", "import", "dups", str(path), "--db", str(logs_db))
+    assert out.returncode == 1
+    assert f"{path}:3: duplicate id 'a' (first at line 1); skipped" in out.stderr
+    assert f"{path}:5: duplicate id 'rec-" in out.stderr and "(first at line 4); skipped" in out.stderr
+    assert "kept 3, skipped 2" in out.stdout
+    rows = {r["id"]: r for r in (json.loads(x) for x in
+            run("datasets", "show", "dups", "--json", "--db", str(logs_db)).stdout.splitlines())}
+    assert rows["a"]["input"] == "first" and len(rows) == 3
+
+    csv = tmp_path / "dups.csv"
+    csv.write_text("id,input\nx,one\ny,two\nx,three\n")
+    out = run("datasets", "import", "dups-csv", str(csv), "--db", str(logs_db))
+    assert f"{csv}:4: duplicate id 'x' (first at line 2); skipped" in out.stderr and "kept 2, skipped 1" in out.stdout
+
+
 def test_an_experiment_pins_the_dataset_version_it_ran_on(logs_db):
     from evaltui import Eval, init_dataset
 

@@ -5,13 +5,13 @@ Real MiniLM, real DuckDB, deterministic (seeded generator, offline judges, offli
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from evaltui.demo.run import run_demo
 from evaltui.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,10 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
+    """`evaltui demo --no-tui --json` as a user runs it, on a reduced sample."""
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    lines: list[str] = []
-    out = run_demo(db, conversations=600, quiet=True, echo=lines.append)
-    return db, out, lines
+    result = subprocess.run([sys.executable, "-m", "evaltui", "demo", "--json", "--conversations", "600", "--db", str(db)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1  # one JSON object, the steps go to stderr
+    return db, json.loads(result.stdout), result.stderr.splitlines()
 
 
 def test_worst_topic_is_account_and_login(demo):
@@ -95,10 +98,40 @@ def test_the_demo_says_what_it_is_doing(demo):
         assert step in text
 
 
-def test_demo_command_json_shape(tmp_path, monkeypatch):
-    """The CLI prints one JSON object with the documented keys (reduced sample via the API's
-    knob is not exposed on the CLI, so this only checks --help and the option set)."""
-    result = subprocess.run([sys.executable, "-m", "evaltui", "demo", "--help"], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
-    assert result.returncode == 0
-    assert "--no-tui" in result.stdout and "--json" in result.stdout and "--db" in result.stdout
+def test_demo_command_json_shape(demo):
+    """`evaltui demo --json` prints one object with each step's outcome."""
+    db, out, _ = demo
+    assert set(out) == {"worst_topic", "worst_topic_tag", "dataset", "baseline", "fix", "diff", "calibration",
+                        "rescored_diff", "next_iteration", "db", "seconds"}
+    assert out["db"] == str(db) and out["seconds"] > 0
+    assert {"kappa_before", "kappa_after"} <= set(out["calibration"])
+    assert {"delta", "by_bucket"} <= set(out["diff"]) and {"delta", "by_bucket"} <= set(out["rescored_diff"])
+
+
+def test_the_judges_blind_spot_is_said_only_when_its_disagreements_show_it():
+    from evaltui.demo.run import blind_spot
+
+    steps = "Here's how:\n1. Open the sign-in page.\n2. Tap 'Forgot password'.\n3. Use the link."
+
+    def pair(i, score, human):
+        return {"target_id": f"t{i}", "score": score, "human_score": human}
+
+    down = [pair(i, 0.5, 1.0) for i in range(4)] + [pair(9, 1.0, 1.0)]
+    said = blind_spot(down, {f"t{i}": steps for i in range(4)})
+    assert said["sentence"].startswith("it grades the step-by-step recovery replies down (4 of the 4 replies")
+    plain = blind_spot(down, {f"t{i}": "Sorry about that, try again later." for i in range(4)})
+    assert plain["sentence"] == "it grades 4 replies below people's grade (0 above)"
+    up = [pair(i, 1.0, 0.5) for i in range(4)] + [pair(5, 0.5, 1.0)]
+    assert blind_spot(up, {f"t{i}": steps for i in range(6)})["sentence"] is None  # it grades up, not down
+    agrees = [pair(i, 1.0, 1.0) for i in range(10)]
+    assert blind_spot(agrees, {})["sentence"] is None
+
+
+def test_the_demo_says_the_blind_spot_its_numbers_show(demo):
+    _, out, lines = demo
+    before = out["calibration"]["before"]
+    line = next(x for x in lines if "judge-v1 vs people" in x)
+    if before["sentence"]:
+        assert before["judge_lower"] >= 2 * before["judge_higher"] and before["sentence"] in line
+    else:
+        assert "grades" not in line

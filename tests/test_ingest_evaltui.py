@@ -115,3 +115,71 @@ def _wait(condition, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def _cli(*args: str):
+    import subprocess
+
+    from tests.conftest import EVALTUI
+
+    return subprocess.run([*EVALTUI, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_a_repeated_id_keeps_the_first_copy_and_each_later_copy_is_reported_with_its_line(tmp_path):
+    import duckdb
+
+    f = write_jsonl(tmp_path / "dups.jsonl", [span("a", input="first"), span("b", input="b"), span("a", input="second")])
+    csv = tmp_path / "dups.csv"
+    csv.write_text("id,input\nx,one\ny,two\nx,three\n")
+    db = tmp_path / "x.duckdb"
+    out = _cli("ingest", str(f), str(csv), "--db", str(db))
+    assert out.returncode == 1
+    assert f"{f}:3: duplicate id 'a' (first at line 1); the first copy is kept" in out.stderr
+    assert f"{csv}:4: duplicate id 'x' (first at line 2); the first copy is kept" in out.stderr
+    assert f"{f} (evaltui): kept 2, skipped 1" in out.stdout and f"{csv} (csv): kept 2, skipped 1" in out.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    stored = dict(con.execute("SELECT id, input::VARCHAR FROM spans").fetchall())
+    con.close()
+    assert stored["a"] == '"first"' and "three" not in stored["x"]
+
+
+def test_re_ingesting_changed_spans_says_the_stored_copies_are_kept_and_an_unchanged_file_says_nothing(tmp_path):
+    rows = conversation(1, "billing", 0.5, cq=1.0) + conversation(2, "refunds", 1.0)
+    f = write_jsonl(tmp_path / "a.jsonl", rows)
+    db = tmp_path / "x.duckdb"
+    assert _cli("ingest", str(f), "--db", str(db)).returncode == 0  # the fast path
+    with open(f, "a") as fh:
+        fh.write("not json\n")  # the line path now, on the same spans
+    out = _cli("ingest", str(f), "--db", str(db))
+    assert out.returncode == 1 and "already stored" not in out.stderr and "new spans 0" in out.stdout
+
+    rows[0]["output"] = "a different reply"
+    rows[3]["metadata"] = {"turn_index": 7}
+    write_jsonl(f, rows)
+    out = _cli("ingest", str(f), "--db", str(db))
+    assert out.returncode == 0
+    assert f"{f}: 2 spans were already stored with other content; the stored copies are kept" in out.stderr
+
+
+def test_format_detection_reads_a_byte_order_mark_bare_id_spans_and_an_id_after_a_long_field(tmp_path):
+    import json
+
+    from evaltui.store import Store
+
+    bom = tmp_path / "bom.jsonl"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(span("b1", input="hi")).encode() + b"\nnot json\n"
+                    + json.dumps(span("b2")).encode() + b"\n")
+    chat = tmp_path / "bom-chat.jsonl"
+    chat.write_bytes(b"\xef\xbb\xbf" + json.dumps({"messages": [{"role": "user", "content": "hi"},
+                                                              {"role": "assistant", "content": "hello"}]}).encode() + b"\n")
+    bare = write_jsonl(tmp_path / "bare.jsonl", [{"id": "only-1"}, {"id": "only-2", "output": "x"}])
+    long = write_jsonl(tmp_path / "long.jsonl", [{"input": "x" * 100_000, "id": "l1", "root_id": "l1",
+                                                  "span_type": "conversation"}, span("l2")])
+    assert [detect_format(p) for p in (bom, chat, bare, long)] == ["evaltui", "openai", "evaltui", "evaltui"]
+    with Store(tmp_path / "x.duckdb") as store:
+        report = ingest_file(store, bom)
+        assert (report.kept, [(b.line, b.reason[:12]) for b in report.bad]) == (2, [(2, "invalid JSON")])
+        assert ingest_file(store, chat).kept == 2
+        assert ingest_file(store, bare).kept == 2 and ingest_file(store, long).kept == 2
+        ids = [r[0] for r in store.con.execute("SELECT id FROM spans ORDER BY id").fetchall()]
+    assert {"b1", "b2", "only-1", "only-2", "l1", "l2"} <= set(ids) and len(ids) == 8

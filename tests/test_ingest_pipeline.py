@@ -101,10 +101,16 @@ def test_follow_gives_the_same_ids_as_a_whole_file_ingest(tmp_path, fmt):
     live.write_bytes(b"".join(lines[:cut]))
     with Store(tmp_path / "follow.duckdb") as followed:
         stop = threading.Event()
-        worker = threading.Thread(target=follow_file, args=(followed, live), kwargs={"fmt": fmt, "stop": stop, "poll_seconds": 0.05})
+        reports = []
+        worker = threading.Thread(target=follow_file, args=(followed, live),
+                                  kwargs={"fmt": fmt, "stop": stop, "poll_seconds": 0.05, "on_report": reports.append})
         worker.start()
         try:
-            time.sleep(0.3)
+            deadline = time.monotonic() + 30
+            while not reports:  # the first part is stored before the rest is written: two reads, not one
+                assert time.monotonic() < deadline and worker.is_alive(), "follow did not read the first part"
+                time.sleep(0.02)
+            first_part = reports[0].added
             with open(live, "ab") as fh:
                 fh.write(b"".join(lines[cut:]))
             deadline = time.monotonic() + 10
@@ -113,6 +119,7 @@ def test_follow_gives_the_same_ids_as_a_whole_file_ingest(tmp_path, fmt):
             while {r[0] for r in reader.execute("SELECT id FROM spans").fetchall()} != whole_ids:
                 assert time.monotonic() < deadline, "follow did not catch up"
                 time.sleep(0.05)
+            assert 0 < first_part < len(whole_ids) and sum(r.added for r in reports) == len(whole_ids)
         finally:
             stop.set()
             worker.join(5)

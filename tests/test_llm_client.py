@@ -103,14 +103,16 @@ def test_backoff_grows_with_jitter():
         assert len(set(ds)) > 1  # jittered
 
 
-async def test_concurrency_limit(fake):
-    fake.latency = 0.2
+async def test_concurrency_limit_runs_two_calls_at_once_and_holds_the_others(fake):
+    fake.latency = 0.5
     c = client(fake, concurrency=2)
-    started = time.perf_counter()
     await asyncio.gather(*(c.chat([{"role": "user", "content": str(i)}]) for i in range(4)))
-    elapsed = time.perf_counter() - started
     await c.aclose()
-    assert elapsed >= 0.4  # 4 calls, 2 at a time, 0.2 s each
+    # 4 calls, 2 at a time, 0.5 s each: two arrive together, the next two only as slots free
+    at = sorted(r.at for r in fake.chat_requests)
+    assert len(at) == 4
+    assert at[1] - at[0] < 0.25  # not one at a time
+    assert at[2] - at[0] >= 0.45 and at[3] - at[0] >= 0.45  # not all at once
 
 
 async def test_cache_hits_make_no_calls_and_survive_reopening(fake, db_path):

@@ -20,7 +20,7 @@ import pytest
 from evaltui.store import Store
 from evaltui.testing import FakeOpenAI, FaultMix
 from tests.conftest import EVALTUI, ROOT
-from tests.helpers import conversation, write_jsonl
+from tests.helpers import cells_containing, conversation, write_jsonl
 
 EVAL_FILE = ROOT / "tests" / "fixtures" / "reliability" / "judged_eval.py"
 RATE = 0.2
@@ -37,8 +37,11 @@ def flaky():
         yield server
 
 
+KEY = "sk-faults-KEY-7f3a9c2d"
+
+
 def llm_env(server: FakeOpenAI, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test",
+    return {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": KEY,
             "EVALTUI_CONFIG": str(tmp_path / "none.toml"), "EVALTUI_LLM_MAX_RETRIES": "4",
             "EVALTUI_LLM_TIMEOUT_S": str(TIMEOUT), "EVALTUI_LLM_BACKOFF_S": "0.05", "EVALTUI_LLM_CONCURRENCY": "16"}
 
@@ -94,7 +97,8 @@ def test_a_200_case_eval_with_an_llm_judge_completes_on_a_flaky_endpoint(flaky, 
     print(f"\nflaky eval: {figures}, scored {scored}, task errors {task_errors}, judge errors {judge_errors}, "
           f"{seconds:.1f}s")
 
-    with Store(db, read_only=True) as store:  # the API key went nowhere near the database
+    assert cells_containing(db, KEY[3:]) == []  # the API key is in no column of any table
+    with Store(db, read_only=True) as store:
         cached = store.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0]
     assert cached == 0  # the eval file's clients have no store: nothing cached
 

@@ -13,7 +13,7 @@ import time
 
 from evaltui.testing import FakeOpenAI, Fault, default_responder
 from tests.conftest import EVALTUI, ROOT
-from tests.helpers import conversation, write_jsonl
+from tests.helpers import cells_containing, conversation, query, write_jsonl
 
 EVAL_FILE = ROOT / "tests" / "fixtures" / "reliability" / "secrets_eval.py"
 MARKER = "sk-evaltui-SECRET-MARKER-3c9d41f07e"
@@ -75,14 +75,20 @@ def test_the_api_key_is_never_written_anywhere(tmp_path):
         run("logs", "--all-spans", "--json")
 
         # a crash: SIGKILL in the middle of an eval, then its resume
+        # Killed once it has committed (its journal exists), so the journal it leaves is scanned.
+        wal = home / "secrets.duckdb.wal"
+        assert not wal.exists()  # every command before closed the file cleanly
         proc = subprocess.Popen([*EVALTUI, "--db", str(db), "eval", str(EVAL_FILE), "--jsonl"], cwd=home,
                                 env={**env, "EVALTUI_TEST_SLOW": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(1.5)
+        deadline = time.monotonic() + 60
+        while not (wal.exists() and wal.stat().st_size) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the eval finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=30)
         outputs.append(("killed eval", out.decode() + err.decode()))
-        leftovers = sorted(p.name for p in home.iterdir())
-        for p in home.iterdir():  # the WAL a kill leaves behind included
+        assert wal.exists() and wal.stat().st_size > 0  # the kill left a journal behind
+        for p in home.iterdir():  # that journal included
             if p.is_file():
                 assert_no_marker(f"{p.name} (after SIGKILL)", p.read_bytes())
         run("eval", str(EVAL_FILE), "--jsonl")
@@ -96,10 +102,26 @@ def test_the_api_key_is_never_written_anywhere(tmp_path):
     for where, text in outputs:
         assert_no_marker(f"the output of `evaltui {where}`", text)
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert any(p.suffix == ".wal" for p in files) or leftovers
     for p in files:
         assert_no_marker(str(p.relative_to(tmp_path)), p.read_bytes())
     assert {p.name for p in files} >= {"secrets.duckdb", "export.jsonl", "export.csv", "export.parquet", "export.json"}
+    # DuckDB compresses what it stores, so a byte scan can miss a marker: search every column too.
+    assert cells_containing(db, MARKER[3:]) == []
+    stored_metadata = query(db, "SELECT DISTINCT json_extract_string(metadata, '$.endpoint.api_key') FROM experiment_results")
+    assert stored_metadata == [("***",)]  # the task put the key into hooks.metadata; it was redacted
+
+
+def test_the_column_search_finds_a_marker_hidden_among_thousands_of_compressed_rows(tmp_path):
+    from evaltui.store import Store
+
+    db = tmp_path / "big.duckdb"
+    with Store(db) as store:
+        store.con.execute(
+            "INSERT INTO spans (id, root_id, name, span_type, ts, input, metadata, tags, metrics, source, ingested_at) "
+            "SELECT 's' || i, 's' || i, 'conversation', 'conversation', now()::TIMESTAMP, '\"hello\"', "
+            "CASE WHEN i = 4321 THEN json_object('k', ?) ELSE '{}' END, [], '{}', 'test', now()::TIMESTAMP "
+            "FROM range(5000) t(i)", [MARKER])
+    assert cells_containing(db, MARKER[3:]) == [("spans", "metadata", 1)]
 
 
 def test_user_error_text_is_scrubbed_of_the_configured_key_only(monkeypatch):

@@ -33,7 +33,7 @@ def test_c_tf_idf_labels_name_what_sets_a_topic_apart():
 def test_assignment_threshold_leaves_far_spans_unassigned():
     cents = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
     near = np.array([0.98, 0.2, 0.0]) / np.linalg.norm([0.98, 0.2, 0.0])
-    between = np.array([0.7, 0.7, 0.14]) / np.linalg.norm([0.7, 0.7, 0.14])
+    between = np.array([0.75, 0.65, 0.14]) / np.linalg.norm([0.75, 0.65, 0.14])  # nearer topic 0, ~0.25 away
     far = np.array([0.0, 0.0, 1.0])
     vectors = np.stack([near, between, far]).astype(np.float32)
     topics, dist = assign_nearest(vectors, cents, np.array([0.1, 0.1]))
@@ -41,8 +41,7 @@ def test_assignment_threshold_leaves_far_spans_unassigned():
     assert dist[0] == pytest.approx(1 - near[0], abs=1e-6)
     # a looser threshold for topic 0 takes the in-between one
     topics, _ = assign_nearest(vectors, cents, np.array([0.35, 0.1]))
-    assert topics.tolist() == [0, OUTLIER, OUTLIER] or topics.tolist()[1] in (0, 1)
-    assert topics[2] == OUTLIER
+    assert topics.tolist() == [0, 0, OUTLIER]
 
 
 def _blobs(seed: int = 0) -> np.ndarray:

@@ -73,6 +73,21 @@ def experiment(db: Path, name: str) -> dict[str, Any]:
         return exp
 
 
+def finished_inputs(db: Path, name: str) -> set[str]:
+    """The customer message of each case stored for experiment ``name``."""
+    from evaltui.store import Store
+    from evaltui.store import experiments as exp_store
+
+    with Store(db, read_only=True) as store:
+        exp = exp_store.require_experiment(store, name)
+        return {r["input"][-1]["content"] for r in exp_store.load_results(store, exp["id"])}
+
+
+def asked(server: Any, since: int = 0) -> list[str]:
+    """The customer message of each task call the server received (one call per case run)."""
+    return [r.body["messages"][-1]["content"] for r in server.chat_requests[since:]]
+
+
 async def test_start_an_eval_switch_panes_and_watch_it_finish(tmp_path: Path, server: Any) -> None:
     from evaltui.tui.screens.experiments import ExperimentsScreen
     from evaltui.tui.widgets.experiment_table import ExperimentTable
@@ -113,6 +128,8 @@ async def test_cancel_a_run_keeps_finished_cases_and_resume_fills_the_rest(tmp_p
         assert app.runs["baseline-slice-v1"].progress.status == "cancelled"
     exp = experiment(db, "baseline-slice-v1")
     assert exp["status"] == "cancelled" and 2 <= exp["results"] < 24
+    finished = finished_inputs(db, "baseline-slice-v1")
+    calls_before = len(server.chat_requests)
     monkeypatch.setenv("EVALTUI_TEST_TASK_DELAY", "0")
     launch._loaded.clear()
     app = make_app(db)
@@ -123,6 +140,8 @@ async def test_cancel_a_run_keeps_finished_cases_and_resume_fills_the_rest(tmp_p
         await until(pilot, lambda: "baseline-slice-v1" in app.runs and not app.runs["baseline-slice-v1"].alive, timeout=30)
     exp = experiment(db, "baseline-slice-v1")
     assert exp["status"] == "finished" and exp["results"] == 24
+    resumed = asked(server, calls_before)  # the resume ran only the cases not finished before
+    assert not finished & set(resumed) and sorted(resumed) == sorted(finished_inputs(db, "baseline-slice-v1") - finished)
 
 
 async def test_a_run_interrupted_by_closing_the_app_resumes_on_the_next_start(tmp_path: Path, server: Any,
@@ -139,6 +158,9 @@ async def test_a_run_interrupted_by_closing_the_app_resumes_on_the_next_start(tm
                     timeout=30)
         await pilot.press("q")  # quitting stops the run; it stays 'running' to resume
     assert experiment(db, "baseline-slice-v1")["status"] == "running"
+    finished = finished_inputs(db, "baseline-slice-v1")
+    assert 2 <= len(finished) < 24
+    calls_before = len(server.chat_requests)
     monkeypatch.setenv("EVALTUI_TEST_TASK_DELAY", "0")
     launch._loaded.clear()
     app = make_app(db)
@@ -148,3 +170,5 @@ async def test_a_run_interrupted_by_closing_the_app_resumes_on_the_next_start(tm
         assert any("resuming baseline-slice-v1" in n.message for n in app._notifications)
     exp = experiment(db, "baseline-slice-v1")
     assert exp["status"] == "finished" and exp["results"] == 24
+    resumed = asked(server, calls_before)  # the resume ran only the cases not finished before
+    assert not finished & set(resumed) and sorted(resumed) == sorted(finished_inputs(db, "baseline-slice-v1") - finished)

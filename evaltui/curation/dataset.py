@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 
 from evaltui.curation import files
 from evaltui.curation.from_logs import Suggestion, suggest
@@ -53,10 +53,11 @@ def import_file(store: Store, name: str, path: Path, fmt: str = "auto", *, proje
     return ds_store.require_dataset(store, name), report, version
 
 
-def export_file(store: Store, name: str, path: Path, fmt: str, *, version: int | None = None) -> int:
+def export_file(store: Store, name: str, out: Path | BinaryIO, fmt: str, *, version: int | None = None) -> int:
+    """Write a dataset version to ``out``, a file name or an open binary stream."""
     info = ds_store.require_dataset(store, name)
     v = ds_store.check_version(info, version)
-    return files.write_records(from_table(ds_store.read_records(store, info.id, v)), Path(path), fmt)
+    return files.write_records(from_table(ds_store.read_records(store, info.id, v)), out, fmt)
 
 
 def load_records(store: Store, name: str, version: int | None = None) -> tuple[ds_store.DatasetInfo, int, list[dict[str, Any]]]:

@@ -11,6 +11,7 @@ version 2 of the dataset. Each step says what it did.
 
 from __future__ import annotations
 
+import re
 import runpy
 import sys
 import tempfile
@@ -285,10 +286,18 @@ def _calibrate(store: Store, topic: str, steps: Steps) -> tuple[dict[str, Any], 
     from evaltui.scoring.calibrate import calibrate
     from evaltui.scoring.online import score_spans
 
+    from evaltui.store.scoring import calibration_pairs
+
     steps.doing(f"calibrating the production judge (judge-v1) against the human labels in {topic}")
     before = _kappa(calibrate(store, "brand_alignment", versions=["judge-v1"]), topic)
+    pairs = [r for r in calibration_pairs(store.con, "brand_alignment", "judge-v1", "brand_alignment")
+             if r.get("topic") == topic]
+    outputs = dict(store.con.execute(
+        "SELECT id, output->>'$' FROM spans WHERE list_contains(?, id)", [[r["target_id"] for r in pairs]]).fetchall())
+    spot = blind_spot(pairs, outputs)
+    before.update(spot)
     steps.done(f"judge-v1 vs people on {before['n']} labelled turns: kappa {before['kappa']:.2f} "
-               f"(accuracy {before['accuracy']:.0%}): it grades the step-by-step recovery replies down")
+               f"(accuracy {before['accuracy']:.0%})" + (f": {spot['sentence']}" if spot["sentence"] else ""))
     steps.doing("training the offline judge on the human labels and scoring the topic's turns with it")
     spec = calibrated_judge(store)
     report = score_spans(store, spec, where=f'topic = "{topic}"', scope="turn")
@@ -298,6 +307,25 @@ def _calibrate(store: Store, topic: str, steps: Steps) -> tuple[dict[str, Any], 
     return {"topic": topic, "kappa_before": before["kappa"], "kappa_after": after["kappa"],
             "before": {"scorer": "brand_alignment", "version": "judge-v1", **before},
             "after": {"scorer": spec.key, "version": spec.version, **after}}, spec
+
+
+_NUMBERED_LINE = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
+
+
+def blind_spot(pairs: list[dict[str, Any]], outputs: dict[str, Any]) -> dict[str, Any]:
+    """What the judge's disagreements with people say, from the data: how many replies it
+    grades below and above people's grade, how many of those below are numbered step
+    lists, and a sentence only when the disagreements lean one way (None otherwise)."""
+    lower = [p for p in pairs if p["score"] is not None and p["human_score"] is not None and p["score"] < p["human_score"]]
+    higher = [p for p in pairs if p["score"] is not None and p["human_score"] is not None and p["score"] > p["human_score"]]
+    steps = sum(len(_NUMBERED_LINE.findall(str(outputs.get(p["target_id"]) or ""))) >= 2 for p in lower)
+    sentence = None
+    if len(lower) >= 3 and len(lower) >= 2 * len(higher):
+        sentence = f"it grades {len(lower)} replies below people's grade ({len(higher)} above)"
+        if steps * 2 > len(lower):
+            sentence = (f"it grades the step-by-step recovery replies down ({steps} of the {len(lower)} replies "
+                        f"it grades below people's grade are numbered steps; {len(higher)} above)")
+    return {"judge_lower": len(lower), "judge_higher": len(higher), "lower_step_by_step": steps, "sentence": sentence}
 
 
 def _rescore(store: Store, spec: Any, steps: Steps) -> dict[str, Any]:

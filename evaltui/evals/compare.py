@@ -1,7 +1,8 @@
 """Compare two experiments case by case, as data (the TUI renders it; the CLI prints it).
 
 Cases match by dataset record id when every result on both sides has one, else by a
-hash of the input; ``matched_by`` says which. With trials, a case's value for a score
+hash of the input; ``matched_by`` says which. Data that repeats an id (or an input) is
+matched by occurrence: the second case with id ``a`` is ``a#2`` on both sides. With trials, a case's value for a score
 is the mean over its trials (its spread is kept too), and a case whose grade lands on
 both sides of the threshold across trials is a flip.
 """
@@ -9,7 +10,7 @@ both sides of the threshold across trials is a flip.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from evaltui.curation.buckets import flips
 from evaltui.evals.cases import input_hash
@@ -54,10 +55,34 @@ class Comparison:
         return asdict(self)
 
 
-def _group(results: Iterable[dict[str, Any]], by_record: bool) -> dict[str, dict[str, Any]]:
+def _case_keys(results: list[dict[str, Any]], by_record: bool) -> list[str]:
+    """Each row's case key: its record id (or input hash) and, for the n-th case that
+    repeats it, ``#n``. Trials of one case share its ``case_id``, so a repeated id
+    stays several cases rather than merging into one."""
+    firsts = [r["record_id"] if by_record else input_hash(r["input"]) for r in results]
+    case_ids: dict[str, list[str]] = {}
+    for first, r in zip(firsts, results):
+        cid = r.get("case_id")
+        if cid is not None and cid not in case_ids.setdefault(first, []):
+            case_ids[first].append(cid)
+    for ids in case_ids.values():
+        ids.sort(key=_occurrence)
+    keys = []
+    for first, r in zip(firsts, results):
+        cid = r.get("case_id")
+        n = 1 if cid is None else case_ids[first].index(cid) + 1
+        keys.append(first if n == 1 else f"{first}#{n}")
+    return keys
+
+
+def _occurrence(case_id: str) -> tuple[int, str]:
+    _, sep, n = case_id.rpartition("#")
+    return (int(n) if sep and n.isdigit() else 1, case_id)
+
+
+def _group(results: list[dict[str, Any]], by_record: bool) -> dict[str, dict[str, Any]]:
     cases: dict[str, dict[str, Any]] = {}
-    for r in results:
-        key = r["record_id"] if by_record else input_hash(r["input"])
+    for key, r in zip(_case_keys(results, by_record), results):
         case = cases.setdefault(key, {"record_id": r.get("record_id"), "bucket": r.get("bucket"), "input": r.get("input"),
                                       "trials": 0, "errors": [], "scores": {}})
         case["trials"] += 1

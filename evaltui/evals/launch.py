@@ -70,8 +70,9 @@ def load_file(path: str | os.PathLike[str], *, reload: bool = False) -> list[Tas
         with registry.collect() as evaluators:
             try:
                 runpy.run_path(key, run_name="__evaltui_eval__")
-            except SystemExit:
-                pass
+            except SystemExit as exc:
+                if exc.code not in (None, 0) or not evaluators:  # as `evaltui eval` says it
+                    raise StoreError(f"{path} raised SystemExit({exc.code!r}) while loading") from None
             except Exception as exc:
                 raise StoreError(f"{path} failed to load: {type(exc).__name__}: {exc}") from None
         tasks = [Task(key, e.experiment_name or e.name, e.name, [scorer_name(s) for s in e.scores], e)

@@ -66,6 +66,15 @@ async def _grade(scorer: Any, rows: list[dict[str, Any]]) -> list[list[Score] | 
     return list(await asyncio.gather(*(one(r) for r in rows)))
 
 
+async def _grade_closing(scorer: Any, rows: list[dict[str, Any]]) -> list[list[Score] | str]:
+    """``_grade``, then close the connections a judge opened on this event loop (aiohttp
+    warns of a session left open when the loop ends, once per experiment re-scored)."""
+    from evaltui.llm.client import closing_clients
+
+    async with closing_clients():
+        return await _grade(scorer, rows)
+
+
 def rescore_experiment(store: Any, experiment: str, scorer: Any, *, name: str | None = None,
                        version: str | None = None) -> RescoreReport:
     """Grade every stored output of ``experiment`` (a name) with ``scorer`` (a protocol
@@ -100,7 +109,7 @@ def rescore_experiment(store: Any, experiment: str, scorer: Any, *, name: str | 
         todo.append({"id": rid, "input": loads(inp), "output": loads(out), "expected": loads(expd),
                      "metadata": loads(meta) or {}})
     report.pending = len(todo)
-    outcomes = asyncio.run(_grade(fn, todo)) if todo else []
+    outcomes = asyncio.run(_grade_closing(fn, todo)) if todo else []
     stamp = datetime.now(timezone.utc).replace(tzinfo=None)
     writes = []
     for r, outcome in zip(todo, outcomes):

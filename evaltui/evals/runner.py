@@ -332,7 +332,8 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
             {"id": rid, "experiment_id": experiment["id"], "case_id": case.case_id, "record_id": case.record_id,
              "trial": trial, "input": dumps(case.input),
              "expected": None if hooks.expected is None else dumps(hooks.expected),
-             "output": output_json, "metadata": dumps(metadata), "tags": [str(t) for t in hooks.tags],
+             # a task may put its config, key included, into hooks.metadata: the key is never stored
+             "output": output_json, "metadata": redact_configured(dumps(metadata)), "tags": [str(t) for t in hooks.tags],
              "bucket": case.bucket, "error": error, "duration_s": duration, "metrics": dumps(hooks.metrics),
              "created": datetime.now(timezone.utc).replace(tzinfo=None)},
             score_rows,

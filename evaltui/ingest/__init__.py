@@ -35,8 +35,9 @@ FORMATS: dict[str, str] = {
     "openai": "evaltui.ingest.openai_chat",
     "csv": "evaltui.ingest.csv_rows",
 }
-BATCH_SIZE = 50_000
+BATCH_SIZE = 50_000  # spans per commit on the line-by-line path; EVALTUI_INGEST_BATCH_SIZE overrides it
 _SNIFF_BYTES = 64 * 1024
+_MAX_FIRST_LINE = 128 * 1024 * 1024  # as evaltui_jsonl's read_json maximum_object_size
 
 # (path, records read so far, fraction of the file done when known)
 Progress = Callable[[str, int, "float | None"], None]
@@ -53,11 +54,17 @@ class IngestReport:
     kept: int = 0  # good records read (spans)
     added: int = 0  # new spans stored (kept minus those already present)
     scores_added: int = 0
+    changed: int = 0  # spans already stored with other content (the stored copy is kept)
     bad: list[BadRecord] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
-        return len(self.bad)
+        """Records not kept (a kept record's dropped score is a problem, not a skip)."""
+        return sum(not b.partial for b in self.bad)
+
+    @property
+    def scores_skipped(self) -> int:
+        return sum(b.partial for b in self.bad)
 
 
 def importer(fmt: str) -> ModuleType:
@@ -75,12 +82,26 @@ def detect_format(path: Path) -> str:
     for fmt in FORMATS:
         if importer(fmt).sniff(head, path):
             return fmt
+    # Last, because every format's records may carry an "id": spans with no field but
+    # evaltui's own (only "id" is required).
+    if importer("evaltui").sniff_bare(head):
+        return "evaltui"
     raise IngestError(f"{path}: cannot tell the format; pass --format ({', '.join(FORMATS)})")
 
 
 def _head(path: Path) -> str:
+    """The file's first 64 KiB, and the rest of its first record's line when that line is
+    longer (a long transcript before the keys that tell the format), up to 128 MiB.
+    A UTF-8 byte-order mark is dropped."""
     with open(path, "rb") as fh:
-        return fh.read(_SNIFF_BYTES).decode("utf-8", errors="replace")
+        data = fh.read(_SNIFF_BYTES)
+        start = len(data) - len(data.lstrip(b"\xef\xbb\xbf \t\r\n"))
+        while data[start:start + 1] == b"{" and b"\n" not in data[start:] and len(data) < _MAX_FIRST_LINE:
+            more = fh.read(1 << 20)
+            if not more:
+                break
+            data += more
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def _check_readable(path: Path) -> None:
@@ -135,17 +156,27 @@ def _ingest_rows(
 
     builder = BatchBuilder()
     con = store.con
+    batch_size = batch_size_setting()
+    seen: dict[str, int] = {}  # span id -> line of its first copy
     for item in rows:
         if isinstance(item, BadRecord):
-            report.bad.append(BadRecord(report.path, item.line, item.reason))
+            report.bad.append(BadRecord(report.path, item.line, item.reason, item.partial))
+            continue
+        # One rule: the first copy of an id is kept (a stored span is never replaced),
+        # and each later copy is reported with its line.
+        first = seen.get(item.id)
+        if first is not None:
+            report.bad.append(BadRecord(report.path, item.line,
+                                        f"duplicate id {item.id!r} (first at line {first}); the first copy is kept"))
             continue
         try:
             builder.add(item)
         except (ValueError, TypeError) as exc:  # a value the Arrow batch cannot hold
-            report.bad.append(BadRecord(report.path, 0, f"span {item.id}: {exc}"))
+            report.bad.append(BadRecord(report.path, item.line, f"span {item.id}: {exc}"))
             continue
+        seen[item.id] = item.line
         report.kept += 1
-        if builder.count >= BATCH_SIZE:
+        if builder.count >= batch_size:
             stage_arrow(con, *builder.take())
             _merge(store, report, source)
             create_stage(con)
@@ -159,12 +190,20 @@ def _ingest_rows(
         progress(report.path, report.kept, 1.0)
 
 
+def batch_size_setting() -> int:
+    """Spans per commit: ``EVALTUI_INGEST_BATCH_SIZE`` when set (tests kill a run between
+    small batches), else BATCH_SIZE."""
+    value = os.environ.get("EVALTUI_INGEST_BATCH_SIZE", "")
+    return int(value) if value.isdigit() and int(value) > 0 else BATCH_SIZE
+
+
 def _merge(store: Store, report: IngestReport, source: str) -> None:
     from evaltui.store.spans import merge_stage
 
     result = merge_stage(store.con, source)
     report.added += result.spans_added
     report.scores_added += result.scores_added
+    report.changed += result.spans_changed
 
 
 class _poll_progress:

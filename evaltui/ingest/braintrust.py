@@ -56,9 +56,10 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
         except Exception as exc:
             yield BadRecord(str(path), item.line, skip_reason(exc))
             continue
+        span.line = item.line
         yield span
         for reason in problems:
-            yield BadRecord(str(path), item.line, reason)
+            yield BadRecord(str(path), item.line, reason, partial=True)
 
 
 def _span(value: Any, problems: list[str]) -> SpanRow:

@@ -12,6 +12,7 @@ import csv
 import json
 import pathlib
 import re
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from evaltui.ingest.jsonlines import is_chat, looks_like_json, physical_lines, read_text
@@ -51,53 +52,85 @@ def sniff(head: str, path: pathlib.Path) -> bool:
     return "input" in columns or (path.suffix.lower() in (".csv", ".tsv") and len(columns) > 1)
 
 
-def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
+@dataclass(slots=True)
+class CsvRow:
+    """A data row: its first physical line, its raw text and its cells (one per column)."""
+
+    line: int
+    raw: str
+    cells: list[str]
+
+
+def iter_csv(path: pathlib.Path) -> tuple[list[str], Iterator[CsvRow | BadRecord]] | BadRecord | None:
+    """The header's column names and the data rows, each good row whole and each bad one
+    as a BadRecord with its line (a bad row never stops the rows after it); None for an
+    empty file. Shared by log ingest and dataset import, so both read CSV alike."""
     text = read_text(path)
     if not text.strip():
-        return
+        return None
     lines = physical_lines(text)
     reader = csv.reader(iter(lines), delimiter=_delimiter(lines[0], path))
     try:
         header = next(reader)
     except csv.Error as exc:
-        yield BadRecord(str(path), 1, f"unreadable CSV header: {exc}")
-        return
+        return BadRecord(str(path), 1, f"unreadable CSV header: {exc}")
     columns = [c.strip() for c in header]
+
+    def rows() -> Iterator[CsvRow | BadRecord]:
+        prev_end = reader.line_num
+        while True:
+            start = prev_end + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                # An unterminated quote swallows the rest of the file: nothing more to read.
+                yield BadRecord(str(path), start, f"unreadable CSV row: {exc}")
+                return
+            end = reader.line_num
+            prev_end = end
+            if not row or all(not c.strip() for c in row):
+                continue
+            raw = "".join(lines[start - 1 : end]).rstrip("\r\n")
+            if end == len(lines) and raw.count('"') % 2:  # the reader ran to EOF inside quotes
+                yield BadRecord(str(path), start, "unclosed quoted field (truncated file?)")
+                continue
+            if len(row) != len(columns):
+                yield BadRecord(str(path), start, f"expected {len(columns)} columns, got {len(row)}")
+                continue
+            yield CsvRow(start, raw, row)
+
+    return columns, rows()
+
+
+def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
+    opened = iter_csv(path)
+    if opened is None:
+        return
+    if isinstance(opened, BadRecord):
+        yield opened
+        return
+    columns, rows = opened
     lower = [c.lower() for c in columns]
     if "input" not in lower:
         yield BadRecord(str(path), 1, f"no input column; columns are: {', '.join(columns)}")
         return
     roles = _roles(columns, lower)
-    prev_end = reader.line_num
-    while True:
-        start = prev_end + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            # An unterminated quote swallows the rest of the file: nothing more to read.
-            yield BadRecord(str(path), start, f"unreadable CSV row: {exc}")
-            break
-        end = reader.line_num
-        prev_end = end
-        if not row or all(not c.strip() for c in row):
-            continue
-        raw = "".join(lines[start - 1 : end]).rstrip("\r\n")
-        if end == len(lines) and raw.count('"') % 2:  # the reader ran to EOF inside quotes
-            yield BadRecord(str(path), start, "unclosed quoted field (truncated file?)")
-            continue
-        if len(row) != len(columns):
-            yield BadRecord(str(path), start, f"expected {len(columns)} columns, got {len(row)}")
+    for row in rows:
+        if isinstance(row, BadRecord):
+            yield row
             continue
         problems: list[str] = []
         try:
-            yield _span(dict(zip(roles, row)), start, raw, problems)
+            span = _span(dict(zip(roles, row.cells)), row.line, row.raw, problems)
+            span.line = row.line
+            yield span
         except Exception as exc:
-            yield BadRecord(str(path), start, skip_reason(exc, "row"))
+            yield BadRecord(str(path), row.line, skip_reason(exc, "row"))
             continue
         for reason in problems:
-            yield BadRecord(str(path), start, reason)
+            yield BadRecord(str(path), row.line, reason, partial=True)
 
 
 def _roles(columns: list[str], lower: list[str]) -> list[tuple[str, str]]:
@@ -123,12 +156,12 @@ def _span(cells: dict[tuple[str, str], str], line: int, raw: str, problems: list
     for (role, name), value in cells.items():
         if role == "meta":
             if value != "":
-                metadata[name] = _number(value)
+                metadata[name] = number(value)
         elif role == "score":
             if value.strip() == "":
                 continue
             try:
-                num = _number(value.strip())
+                num = number(value.strip())
                 if isinstance(num, str):
                     num = {"true": True, "false": False}.get(num.lower(), num)
                 scores.append(ScoreRow(name=name, score=coerce_score(num), source="online"))
@@ -166,7 +199,8 @@ def _span(cells: dict[tuple[str, str], str], line: int, raw: str, problems: list
     )
 
 
-def _number(value: str) -> Any:
+def number(value: str) -> Any:
+    """A cell as an int or float when it reads as one, else the text."""
     if _INT.match(value):
         return int(value)
     if _FLOAT.match(value):

@@ -8,6 +8,7 @@ keeps every good line and reports each bad one.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -47,6 +48,12 @@ _SCORE_STRUCT = (
 )
 
 
+def literal_path(path: Path) -> str:
+    """``path`` for DuckDB's file readers, which expand globs: each ``*``, ``?`` and ``[``
+    becomes a one-character class, so a file named ``st*.jsonl`` reads only itself."""
+    return re.sub(r"([*?\[])", r"[\1]", str(path))
+
+
 def sniff(head: str, path: Path) -> bool:
     first = next((ln for ln in head.splitlines() if ln.strip()), "")
     if not first.lstrip().startswith("{"):
@@ -56,6 +63,17 @@ def sniff(head: str, path: Path) -> bool:
     except orjson.JSONDecodeError:
         return '"root_id"' in first and '"span_type"' in first
     return isinstance(obj, dict) and "id" in obj and ("root_id" in obj or "span_type" in obj)
+
+
+def sniff_bare(head: str) -> bool:
+    """A first line that is an object with an "id" and no field evaltui's spans lack."""
+    first = next((ln for ln in head.splitlines() if ln.strip()), "")
+    try:
+        obj = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return (isinstance(obj, dict) and isinstance(obj.get("id"), (str, int)) and set(obj) <= _COLUMNS.keys()
+            and isinstance(obj.get("scores") or [], list))  # Braintrust rows keep scores in an object
 
 
 def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
@@ -75,7 +93,7 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
             SELECT * FROM read_json(?, format = 'newline_delimited', columns = {columns},
                                     maximum_object_size = 134217728)
             """,
-            [str(path)],
+            [literal_path(path)],
         )
         con.execute(
             """
@@ -109,6 +127,8 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
                OR (scores IS NOT NULL AND json_type(scores) <> 'ARRAY')
             """
         ).fetchall()[0][0]
+        # A repeated id is reported with its lines, which only the line reader knows.
+        bad_spans += con.execute("SELECT count(*) - count(DISTINCT id) FROM _raw").fetchall()[0][0]
         bad_scores = con.execute(
             "SELECT count(*) FROM _stage_scores WHERE scorer IS NULL OR NOT (score BETWEEN 0 AND 1)"
         ).fetchall()[0][0]
@@ -124,10 +144,14 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
 def read(path: Path) -> Iterator[SpanRow | BadRecord]:
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
             if not raw.strip():
                 continue
             try:
-                yield parse_line(raw)
+                row = parse_line(raw)
+                row.line = lineno
+                yield row
             except orjson.JSONDecodeError as exc:
                 yield BadRecord(str(path), lineno, f"invalid JSON: {exc}")
             except RecordError as exc:

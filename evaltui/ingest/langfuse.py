@@ -60,7 +60,10 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
             yield BadRecord(str(path), item.line, item.reason)
             continue
         try:
-            yield from _trace(item, str(path))
+            for entry in _trace(item, str(path)):
+                if isinstance(entry, SpanRow):
+                    entry.line = item.line  # the trace's line: its observations are inside it
+                yield entry
         except Exception as exc:
             yield BadRecord(str(path), item.line, skip_reason(exc))
 
@@ -129,7 +132,7 @@ def _trace(item: JsonItem, path: str) -> Iterator[SpanRow | BadRecord]:
         except RecordError as exc:
             name = sc.get("name") if isinstance(sc, dict) else None
             prefix = f'score "{name}"' if isinstance(name, str) else "score"
-            problems.append(BadRecord(path, item.line_of("scores", n), f"{prefix}: {exc}"))
+            problems.append(BadRecord(path, item.line_of("scores", n), f"{prefix}: {exc}", partial=True))
             continue
         target.scores.append(score)
 

@@ -53,6 +53,8 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
         except Exception as exc:
             yield BadRecord(str(path), item.line, skip_reason(exc))
             continue
+        for span in spans:
+            span.line = item.line
         yield from spans
 
 

@@ -77,6 +77,7 @@ def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
         for entry in _document(item, str(path)):
             if isinstance(entry, tuple):
                 span, trace_id, is_root = entry
+                span.line = item.line  # the document's line (finding each span's own costs a re-parse)
                 if is_root:
                     roots.setdefault(trace_id, span.id)
             pending.append(entry)
@@ -128,7 +129,7 @@ def _document(item: JsonItem, path: str) -> Iterator[tuple[SpanRow, str, bool] |
                 if problems:
                     line = item.line_of("resourceSpans", i, "scopeSpans", j, "spans", k)
                     for reason in problems:
-                        yield BadRecord(path, line, reason)
+                        yield BadRecord(path, line, reason, partial=entry is not None)
 
 
 def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> tuple[SpanRow, str, bool]:

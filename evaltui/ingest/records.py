@@ -53,6 +53,7 @@ class SpanRow:
     tags: list[str] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     scores: list[ScoreRow] = field(default_factory=list)
+    line: int = 0  # the file line its record starts on, for reports (0: not known)
 
 
 @dataclass(slots=True, frozen=True)
@@ -62,6 +63,7 @@ class BadRecord:
     path: str
     line: int
     reason: str
+    partial: bool = False  # the record was kept; only a part of it (a score) was dropped
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.reason}"

@@ -38,6 +38,10 @@ class Store:
             raise StoreError(f"no database at {self.path}: run `evaltui ingest` or `evaltui demo` first")
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(f"cannot create {self.path}: folder {self.path.parent} does not exist")
+        if not read_only and not os.access(self.path.parent, os.W_OK | os.X_OK):
+            # DuckDB opens such a file but fails at its first commit (it writes a journal beside it).
+            raise StoreError(f"cannot write {self.path}: its folder {self.path.parent} is read-only "
+                             f"(DuckDB writes {self.path.name}.wal beside it); copy the file to a writable folder")
         self.con = self._connect(lock_timeout)
         try:
             self._migrate()

@@ -63,6 +63,7 @@ class MergeResult:
     spans_added: int
     spans_already_present: int
     scores_added: int
+    spans_changed: int = 0  # already stored with other content: the stored copy is kept
 
 
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -110,6 +111,7 @@ def merge_stage(con: duckdb.DuckDBPyConnection, source: str) -> MergeResult:
         present = con.execute(
             "SELECT count(*) FROM _stage_spans s WHERE EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)"
         ).fetchall()[0][0]
+        changed = _count_changed(con) if present else 0
         drop_temp(con, "_new_spans")
         if staged == distinct and not present:
             # The common case, a new file: everything staged is new, no copy needed.
@@ -164,7 +166,20 @@ def merge_stage(con: duckdb.DuckDBPyConnection, source: str) -> MergeResult:
         raise
     finally:
         drop_temp(con, "_new_spans")
-    return MergeResult(added, staged - added, scores_added)
+    return MergeResult(added, staged - added, scores_added, changed)
+
+
+def _count_changed(con: duckdb.DuckDBPyConnection) -> int:
+    """Staged spans whose id is stored with other content (compared as minified JSON)."""
+    return con.execute(
+        """
+        SELECT count(DISTINCT s.id) FROM _stage_spans s JOIN spans t ON t.id = s.id
+        WHERE json(s.input) IS DISTINCT FROM json(t.input) OR json(s.output) IS DISTINCT FROM json(t.output)
+           OR json(s.expected) IS DISTINCT FROM json(t.expected) OR s.error IS DISTINCT FROM t.error
+           OR json(coalesce(s.metadata, '{}')) IS DISTINCT FROM json(t.metadata)
+           OR s.parent_id IS DISTINCT FROM t.parent_id
+        """
+    ).fetchall()[0][0]
 
 
 def _merge_scores(con: duckdb.DuckDBPyConnection) -> int:
