@@ -14,6 +14,22 @@ from evaltui.errors import StoreError
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a Ctrl-C
+
+
+class _Commands(click.Group):
+    """The `evaltui` group: Ctrl-C ends any command with one line and exit 130.
+
+    Commands commit as they go, so what finished is kept; click's own handling would
+    print "Aborted!" and exit 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted: what finished is stored; run the same command again to go on", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
 
 class UserError(click.ClickException):
@@ -67,7 +83,7 @@ def open_store(read_only: bool = False):
     return Store(path, read_only=read_only)
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=_Commands, invoke_without_command=True)
 @click.version_option(package_name="evaltui")
 @db_option
 @click.pass_context

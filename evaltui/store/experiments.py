@@ -113,6 +113,21 @@ def free_name(store: Store, name: str) -> str:
     return f"{name}-{k}"
 
 
+def latest_suffixed(store: Store, name: str) -> dict[str, Any] | None:
+    """The newest run of ``name`` under a suffix (``name-2``, ``name-3``...), if any:
+    the one a new run resumes when it was interrupted."""
+    return _row(
+        store.con,
+        f"""
+        SELECT {EXPERIMENT_COLUMNS} FROM experiments
+        WHERE starts_with(name, ?) AND TRY_CAST(substr(name, ?) AS INTEGER) >= 2
+          AND substr(name, ?) SIMILAR TO '[0-9]+'
+        ORDER BY TRY_CAST(substr(name, ?) AS INTEGER) DESC LIMIT 1
+        """,
+        [name + "-", len(name) + 2, len(name) + 2, len(name) + 2],
+    )
+
+
 def create_experiment(
     store: Store, *, project: str | None, name: str, dataset_id: str | None, dataset_version: int | None,
     base_experiment_id: str | None, trial_count: int, task: dict[str, Any], metadata: dict[str, Any],
