@@ -13,6 +13,7 @@ from typing import Any, Iterable
 import orjson
 import pyarrow as pa
 
+from evaltui.jsondepth import loads_stored
 from evaltui.store.db import Store, StoreError
 
 RESULTS_ARROW_SCHEMA = pa.schema(
@@ -288,7 +289,7 @@ def load_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
         by_result.setdefault(s.pop("result_id"), {})[s.pop("scorer")] = s
     for r in results:
         for col in ("input", "expected", "output", "metadata", "metrics"):
-            r[col] = None if r[col] is None else orjson.loads(r[col])
+            r[col] = loads_stored(r[col])
         r["scores"] = by_result.get(r["id"], {})
     return results
 
