@@ -255,10 +255,11 @@ def _sample_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _print_suggestion(name: str, suggestion: Any, version: int | None) -> None:
+def _print_suggestion(name: str, suggestion: Any, version: int | None, *, exists: bool = True) -> None:
     order = ("failing", "borderline", "passing", "unscored")
     parts = [f"{b} {suggestion.taken.get(b, 0)} of {suggestion.matched[b]}" for b in order if b in suggestion.matched]
-    made = f"version {version}" if version else "no change (the records are there already)"
+    made = (f"version {version}" if version else "no change (the records are there already)" if exists
+            else "not created (nothing to add)")
     click.echo(f"{name}: {made}: " + (", ".join(parts) if parts else "no conversation matches"))
 
 
@@ -277,10 +278,10 @@ def datasets_create(name: str, where: str, failing: int | None, borderline: int 
     from evaltui.curation.dataset import create_from_logs
 
     with open_store() as store:
-        _, suggestion, version = create_from_logs(
+        info, suggestion, version = create_from_logs(
             store, name, where, failing=failing, borderline=borderline, passing=passing, seed=seed,
             scorers=list(scorers) or None, expected_from_output=expected_from_output, project=project)
-    _print_suggestion(name, suggestion, version)
+    _print_suggestion(name, suggestion, version, exists=info is not None)
 
 
 @datasets_group.command("add")
