@@ -101,6 +101,9 @@ def eval_command(file: Path, pattern: str | None, list_only: bool, jsonl: bool) 
         return
     if not chosen:
         raise UserError(f"no eval in {file} matches {pattern!r}")
+    from evaltui.cli import exit_for
+
+    done = failed = 0
     with registry.using(_db(), quiet=True):
         for e in chosen:
             result = asyncio.run(run_evaluator(e))
@@ -108,6 +111,8 @@ def eval_command(file: Path, pattern: str | None, list_only: bool, jsonl: bool) 
                 _echo_json(result.summary.to_json())
             else:
                 render(result.summary)
+            done, failed = done + result.summary.results - result.summary.failed, failed + result.summary.failed
+    exit_for(done, failed)
 
 
 # -- experiments -----------------------------------------------------------------
@@ -424,7 +429,7 @@ def datasets_import(name: str, file: Path, fmt: str) -> None:
 
     Bad lines are reported as FILE:LINE: reason and skipped; the good ones are kept.
     """
-    from evaltui.cli import EXIT_BAD_INPUT
+    from evaltui.cli import exit_for
     from evaltui.curation.dataset import import_file
 
     with open_store() as store:
@@ -433,8 +438,7 @@ def datasets_import(name: str, file: Path, fmt: str) -> None:
         click.echo(bad, err=True)
     click.echo(f"{name}: {'version ' + str(version) if version else 'no change'}: kept {len(report.records)}, "
                f"skipped {len(report.bad)}")
-    if report.bad:
-        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+    exit_for(len(report.records), len(report.bad))
 
 
 def register(main: click.Group) -> None:

@@ -52,6 +52,7 @@ def test_eval_exits_after_a_sync_task_hits_its_timeout(tmp_path):
                          capture_output=True, text=True, timeout=90)
     elapsed = time.monotonic() - started
     assert "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 3  # one case of four timed out
     stored, status = _stored(db, "hang-t")
     assert stored and len(stored) == 4 and status == "finished"
     assert elapsed < 60, f"the process took {elapsed:.0f} s to exit"
