@@ -58,6 +58,16 @@ def test_eval_exits_after_a_sync_task_hits_its_timeout(tmp_path):
     assert elapsed < 60, f"the process took {elapsed:.0f} s to exit"
 
 
+def test_eval_exits_after_a_sync_scorer_hits_the_timeout(tmp_path):
+    db = tmp_path / "hang.duckdb"
+    out = subprocess.run([*EVALTUI, "eval", str(FIXTURES / "hang_scorer_eval.py"), "--db", str(db)],
+                         capture_output=True, text=True, timeout=90)
+    assert "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 3  # that case's only scorer failed: the case failed
+    stored, status = _stored(db, "hang-s")
+    assert len(stored) == 4 and status == "finished"
+
+
 def test_one_ctrl_c_stops_the_run_keeps_finished_cases_and_exits_130(tmp_path):
     db, log = tmp_path / "slow.duckdb", tmp_path / "run1.log"
     proc = _eval(db, log)

@@ -36,7 +36,7 @@ from evaltui.curation.records import dumps
 from evaltui.evals import registry
 from evaltui.evals.cases import Case, assign_ids, resolve_data, to_case
 from evaltui.evals.hooks import EvalHooks
-from evaltui.evals.task_threads import DaemonThreadPool
+from evaltui.daemon_threads import DaemonThreadPool
 from evaltui.evals.summary import EvalResult, EvalResultWithSummary, render, summarize
 from evaltui.llm.client import redact_configured
 from evaltui.ingest.records import scorer_key

@@ -1,13 +1,17 @@
-"""A thread pool for sync tasks whose threads never hold up the process's exit.
+"""A thread pool for sync tasks and scorers whose threads never hold up the process's exit.
 
-``concurrent.futures.ThreadPoolExecutor`` joins its threads when the interpreter exits,
-so one sync task stuck past its ``timeout=`` (a Python thread cannot be stopped) kept
+``concurrent.futures.ThreadPoolExecutor`` (and asyncio's default executor, which
+``asyncio.run`` waits for) joins its threads when the interpreter exits, so one sync
+task or scorer stuck past its ``timeout=`` (a Python thread cannot be stopped) kept
 `evaltui eval` alive after the run had finished and its results were stored. These
-threads are daemons: the process exits once the run is done; a stuck task dies with it.
+threads are daemons: the process exits once the run is done; a stuck call dies with it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import queue
 import threading
 from concurrent.futures import Executor, Future
@@ -71,3 +75,17 @@ class DaemonThreadPool(Executor):
         if wait:
             for thread in self._threads:
                 thread.join()
+
+
+_shared: DaemonThreadPool | None = None
+_shared_lock = threading.Lock()
+
+
+async def to_daemon_thread(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """``asyncio.to_thread`` on a shared pool of daemon threads."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = DaemonThreadPool(max_workers=32, thread_name_prefix="evaltui-call")
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_shared, call)
