@@ -12,8 +12,34 @@ import click
 
 from evaltui.errors import StoreError
 
-EXIT_BAD_INPUT = 1
-EXIT_USAGE = 2
+# Exit codes, one scheme for every command (README "Exit codes"):
+EXIT_FAILED = 1        # nothing was done: every case, span or line failed (or diff found a regression)
+EXIT_BAD_INPUT = EXIT_FAILED  # the name other modules import
+EXIT_USAGE = 2         # a user error: bad option, filter, file or name; nothing was done
+EXIT_PARTIAL = 3       # some cases, spans or lines failed; the others are stored
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a Ctrl-C
+
+
+def exit_for(done: int, failed: int) -> None:
+    """End the command with 1 when everything failed and 3 when some did; return when
+    nothing failed."""
+    if failed:
+        raise click.exceptions.Exit(EXIT_PARTIAL if done else EXIT_FAILED)
+
+
+class _Commands(click.Group):
+    """The `evaltui` group: Ctrl-C ends any command with one line and exit 130.
+
+    Commands commit as they go, so what finished is kept; click's own handling would
+    print "Aborted!" and exit 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted: what finished is stored; run the same command again to go on", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
 
 class UserError(click.ClickException):
@@ -67,7 +93,7 @@ def open_store(read_only: bool = False):
     return Store(path, read_only=read_only)
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=_Commands, invoke_without_command=True)
 @click.version_option(package_name="evaltui")
 @db_option
 @click.pass_context
@@ -148,8 +174,7 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
             from evaltui.cli_topics import assign_after_ingest
 
             assign_after_ingest(store)
-        if skipped or partial:
-            raise click.exceptions.Exit(EXIT_BAD_INPUT)
+        exit_for(kept, skipped + partial)
 
 
 def _follow(store: Any, path: Path, fmt: str) -> None:
@@ -319,13 +344,17 @@ def rescore(experiments: tuple[str, ...], scorer: str) -> None:
     from evaltui.evals.rescore import rescore_experiment
     from evaltui.scoring import ScorerSetupError, resolve
 
+    done = failed = 0
     with open_store() as store:
         try:
             spec = resolve(scorer, store=store)
         except ScorerSetupError as exc:
             raise UserError(str(exc)) from None
         for name in experiments:
-            click.echo(rescore_experiment(store, name, spec).summary())
+            report = rescore_experiment(store, name, spec)
+            click.echo(report.summary())
+            done, failed = done + report.scored, failed + report.errors
+    exit_for(done, failed)
 
 
 from evaltui.cli_evals import register as _register_evals  # noqa: E402

@@ -106,6 +106,9 @@ def eval_command(file: Path, pattern: str | None, list_only: bool, jsonl: bool) 
         return
     if not chosen:
         raise UserError(f"no eval in {file} matches {pattern!r}")
+    from evaltui.cli import exit_for
+
+    done = failed = 0
     with registry.using(_db(), quiet=True):
         for e in chosen:
             result = asyncio.run(run_evaluator(e))
@@ -113,6 +116,8 @@ def eval_command(file: Path, pattern: str | None, list_only: bool, jsonl: bool) 
                 _echo_json(result.summary.to_json())
             else:
                 render(result.summary)
+            done, failed = done + result.summary.results - result.summary.failed, failed + result.summary.failed
+    exit_for(done, failed)
 
 
 # -- experiments -----------------------------------------------------------------
@@ -260,10 +265,11 @@ def _sample_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _print_suggestion(name: str, suggestion: Any, version: int | None) -> None:
+def _print_suggestion(name: str, suggestion: Any, version: int | None, *, exists: bool = True) -> None:
     order = ("failing", "borderline", "passing", "unscored")
     parts = [f"{b} {suggestion.taken.get(b, 0)} of {suggestion.matched[b]}" for b in order if b in suggestion.matched]
-    made = f"version {version}" if version else "no change (the records are there already)"
+    made = (f"version {version}" if version else "no change (the records are there already)" if exists
+            else "not created (nothing to add)")
     click.echo(f"{name}: {made}: " + (", ".join(parts) if parts else "no conversation matches"))
 
 
@@ -282,10 +288,10 @@ def datasets_create(name: str, where: str, failing: int | None, borderline: int 
     from evaltui.curation.dataset import create_from_logs
 
     with open_store() as store:
-        _, suggestion, version = create_from_logs(
+        info, suggestion, version = create_from_logs(
             store, name, where, failing=failing, borderline=borderline, passing=passing, seed=seed,
             scorers=list(scorers) or None, expected_from_output=expected_from_output, project=project)
-    _print_suggestion(name, suggestion, version)
+    _print_suggestion(name, suggestion, version, exists=info is not None)
 
 
 @datasets_group.command("add")
@@ -432,7 +438,7 @@ def datasets_import(name: str, file: Path, fmt: str) -> None:
 
     Bad lines are reported as FILE:LINE: reason and skipped; the good ones are kept.
     """
-    from evaltui.cli import EXIT_BAD_INPUT
+    from evaltui.cli import exit_for
     from evaltui.curation.dataset import import_file
 
     with open_store() as store:
@@ -441,8 +447,7 @@ def datasets_import(name: str, file: Path, fmt: str) -> None:
         click.echo(bad, err=True)
     click.echo(f"{name}: {'version ' + str(version) if version else 'no change'}: kept {len(report.records)}, "
                f"skipped {len(report.bad)}")
-    if report.bad:
-        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+    exit_for(len(report.records), len(report.bad))
 
 
 def register(main: click.Group) -> None:

@@ -105,6 +105,8 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
         if not follow:
             import asyncio
 
+            outcome = [0, 0]  # spans done, spans failed
+
             async def run_all() -> None:
                 for spec, options in jobs:
                     bar, update = _progress(spec.name)
@@ -117,8 +119,13 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
                             bar.stop()
                         await spec.aclose()
                     show(report)
+                    outcome[0] += report.scored + report.skipped
+                    outcome[1] += report.errors
 
             asyncio.run(run_all())
+            from evaltui.cli import exit_for
+
+            exit_for(*outcome)
             return
 
     import threading

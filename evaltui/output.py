@@ -6,9 +6,11 @@ from typing import Any
 
 import orjson
 
+from evaltui.jsondepth import loads_stored
+
 
 def _json_or_none(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
+    return loads_stored(text)
 
 
 def span_json(row: dict[str, Any]) -> str:

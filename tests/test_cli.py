@@ -66,7 +66,7 @@ def test_bad_lines_exit_nonzero_with_counts(tmp_path, logfile):
     broken = tmp_path / "broken.jsonl"
     broken.write_text("\n".join(lines) + "\n")
     out = run("ingest", str(broken), "--db", str(tmp_path / "x.duckdb"))
-    assert out.returncode == 1
+    assert out.returncode == 3  # some lines bad, the rest kept
     assert f"{broken}:2: invalid JSON" in out.stderr
     assert "kept 6, skipped 1" in out.stdout
 
@@ -77,6 +77,9 @@ def test_bad_lines_exit_nonzero_with_counts(tmp_path, logfile):
         (["logs", "--where", "scores.brand_alignment <= 'high'"], "error: bad filter at column 27: expected a number"),
         (["logs", "--where", "colour = red"], "error: bad filter at column 1: unknown field 'colour'"),
         (["ingest", "does/not/exist.jsonl"], "error: does/not/exist.jsonl: no such file"),
+        (["logs", "--where", "(" * 400 + "topic = x" + ")" * 400], "error: bad filter at column 65: nested too deep"),
+        (["stats", "--where", "not " * 1000 + "topic = x"], "error: bad filter at column 257: nested too deep"),
+        (["logs", "--json", "--where", 'metadata."" = 1'], "error: bad filter at column 10: a key cannot be empty"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(tmp_path, logfile, args, message):

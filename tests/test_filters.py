@@ -147,3 +147,47 @@ def test_values_are_parameters_not_sql():
     assert "a b" not in compiled.where
     assert compiled.params == ["x' OR 1=1", 0.5, '$."a b"', 1.0]
     assert compiled.join_params == ["brand_alignment"]
+
+
+@pytest.mark.parametrize(
+    "where, column",
+    [
+        ("(" * 400 + "topic = x" + ")" * 400, 65),
+        ("not " * 1000 + "topic = x", 257),
+        ("(not " * 300 + "topic = x" + ")" * 300, 161),
+    ],
+)
+def test_deep_nesting_is_a_bad_filter_not_a_stack_overflow(where, column):
+    with pytest.raises(FilterError) as info:
+        compile_filter(where)
+    assert str(info.value) == f"bad filter at column {column}: nested too deep (at most 64 parentheses and 'not's)"
+
+
+def test_nesting_up_to_the_limit_still_matches(loaded):
+    assert ids(loaded, "(" * 64 + "topic = billing_and_payments" + ")" * 64) == ["c3"]
+    assert ids(loaded, "not " * 64 + "topic = billing_and_payments") == ["c3"]
+
+
+def test_an_empty_metadata_key_is_rejected_by_the_parser(loaded):
+    with pytest.raises(FilterError) as info:
+        logs.query_page(loaded, 'metadata."" = 1')
+    assert str(info.value) == "bad filter at column 10: a key cannot be empty"
+
+
+def test_more_comparisons_than_the_cap_is_a_bad_filter():
+    compile_filter(" or ".join(f"topic = t{i}" for i in range(1000)))
+    with pytest.raises(FilterError, match="too many comparisons"):
+        compile_filter(" or ".join(f"topic = t{i}" for i in range(1001)))
+
+
+def test_ored_contains_terms_of_one_field_are_one_scan_with_the_same_matches(loaded):
+    # 1,000 `input ~` terms took minutes as 1,000 OR'd contains(); merged, the text is read once
+    words = [f"nomatch{i}" for i in range(998)] + ["PASSWORD", "card"]
+    where = " or ".join(f'input ~ "{w}"' for w in words)
+    compiled = compile_filter(where)
+    assert compiled.where.count("regexp_matches") == 1 and "contains" not in compiled.where
+    assert ids(loaded, where) == ["c1", "c3"]
+    # the words are literals, not patterns, and the other fields keep their own terms
+    assert ids(loaded, 'input ~ "my.password" or input ~ "(card"') == []
+    assert ids(loaded, 'input ~ "my password" or input ~ "📦" or topic = billing_and_payments') == ["c1", "c3", "c4"]
+    assert ids(loaded, 'input !~ password and input !~ "commande?" and output ~ ok') == ["c2", "c3"]

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from evaltui.ingest import importer
 from evaltui.ingest.records import BadRecord
-from evaltui.store.filters import FilterError, compile_filter
+from evaltui.jsondepth import MAX_DEPTH, NESTED_TOO_DEEP
+from evaltui.store.filters import MAX_DEPTH as FILTER_MAX_DEPTH, FilterError, compile_filter
 
 LONG = os.environ.get("EVALTUI_FUZZ") == "long"
 EXAMPLES = 10_000 if LONG else 150
@@ -136,6 +137,40 @@ def test_mixed_csv_keeps_every_good_row(rows, bad):
     assert len(kept) <= len(rows) + len(bad)
 
 
+# -- deep nesting: reported per line, never raised, the rest kept ----------------------
+
+def _nesting(depth: int, seed: int) -> str:
+    """Arrays and objects nested ``depth`` deep, as text (Python's json cannot build the deepest)."""
+    import random
+
+    kinds = [random.Random(seed).random() < 0.5 for _ in range(depth)]
+    return "".join('{"k":' if obj else "[" for obj in kinds) + "1" + "".join("}" if obj else "]" for obj in reversed(kinds))
+
+
+# depths drawn on both sides of the limit (a list strategy would stay shallow); the
+# record around the value adds a few levels, so values just under the limit are left out
+nestings = st.builds(_nesting, st.integers(1, MAX_DEPTH - 8) | st.integers(MAX_DEPTH + 1, 3000), st.integers(0, 2**16))
+
+
+@pytest.mark.parametrize("fmt", ["evaltui", "openai", "braintrust", "langfuse"])
+@fuzz
+@given(good=st.lists(payloads, min_size=1, max_size=4), deep=st.lists(nestings, min_size=1, max_size=3),
+       seed=st.randoms(use_true_random=False))
+def test_deep_nesting_is_reported_per_line_and_every_other_record_kept(fmt, good, deep, seed):
+    lines = [(json.dumps(BUILDERS[fmt](i, p)), None) for i, p in enumerate(good)]
+    for j, nested in enumerate(deep):  # the deep value where the builder puts an output
+        line = json.dumps(BUILDERS[fmt](100 + j, ("q", "__DEEP__", "x"))).replace('"__DEEP__"', nested)
+        lines.append((line, nested.count("[") + nested.count("{") > MAX_DEPTH))
+    seed.shuffle(lines)
+    items = _read_all(fmt, ("\n".join(line for line, _ in lines) + "\n").encode())
+    too_deep = {n for n, (_, deeper) in enumerate(lines, start=1) if deeper}
+    reported = {b.line for b in items if isinstance(b, BadRecord) and b.reason == NESTED_TOO_DEEP}
+    assert reported == too_deep
+    roots = [r for r in items if not isinstance(r, BadRecord) and r.parent_id is None]
+    # a shallow nested output may still be refused for its shape (a chat reply must be text)
+    assert len(good) <= len(roots) <= len(lines) - len(too_deep)
+
+
 # -- the filter parser ------------------------------------------------------------------
 
 filter_tokens = st.sampled_from([
@@ -177,6 +212,26 @@ def test_filter_parser_rejects_or_runs(filter_db, where):
         pass  # a value that does not fit its field, reported as a filter error
     tables = {r[0] for r in filter_db.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert {"spans", "scores"} <= tables
+
+
+@fuzz
+@given(count=st.integers(0, FILTER_MAX_DEPTH) | st.integers(FILTER_MAX_DEPTH, 1000), seed=st.integers(0, 2**16),
+       inner=st.sampled_from(["topic = billing", "input ~ x or scores.brand_alignment < 0.5", "tags = a and not id = c1"]))
+def test_nested_filters_parse_or_say_nested_too_deep(filter_db, count, seed, inner):
+    import random
+
+    from evaltui.store import logs
+
+    pick = random.Random(seed)
+    wrappers = [pick.choice(["(", "not ", "not ("]) for _ in range(count)]
+    where = "".join(wrappers) + inner + ")" * sum(w.count("(") for w in wrappers)
+    depth = sum(1 + w.count("(") if w == "not (" else 1 for w in wrappers)
+    try:
+        logs.query_page(filter_db, where, limit=5)
+    except FilterError as exc:
+        assert depth > FILTER_MAX_DEPTH and "nested too deep" in str(exc), (depth, str(exc))
+    else:
+        assert depth <= FILTER_MAX_DEPTH
 
 
 def test_long_profile_is_selectable():

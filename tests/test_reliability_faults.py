@@ -67,9 +67,9 @@ def test_a_200_case_eval_with_an_llm_judge_completes_on_a_flaky_endpoint(flaky, 
     out = subprocess.run([*EVALTUI, "eval", str(EVAL_FILE), "--db", str(db), "--jsonl"], env=llm_env(flaky, tmp_path),
                          capture_output=True, text=True, timeout=300)
     seconds = time.monotonic() - started
-    assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
     summary = json.loads(out.stdout.splitlines()[-1])
+    assert out.returncode == (3 if summary["failed"] else 0), out.stderr  # 3: some cases failed, the rest stored
     assert summary["results"] == 200
 
     shown = subprocess.run([*EVALTUI, "experiments", "show", "flaky-endpoint", "--json", "--db", str(db)],
@@ -114,7 +114,7 @@ def test_online_scoring_of_200_turns_completes_on_a_flaky_endpoint(flaky, tmp_pa
     started = time.monotonic()
     out = run("score", "--scorer", "brand_alignment", "--json")
     seconds = time.monotonic() - started
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == 3, out.stderr  # some spans failed, the rest are scored
     assert "Traceback" not in out.stderr
     first = json.loads(out.stdout)
     assert first["pending"] == 200 and first["skipped"] == 0

@@ -57,13 +57,13 @@ def test_the_api_key_is_never_written_anywhere(tmp_path):
         # No retries here: each queued fault fails exactly one request. The LEAK turn fails
         # with a 401 either way; whether a queued fault lands on it first depends on timing,
         # so 3 or 4 turns end with an error, each reported.
-        scored = run("score", "--scorer", "brand_alignment", "--json", EVALTUI_LLM_MAX_RETRIES="0")
+        scored = run("score", "--scorer", "brand_alignment", "--json", check=3, EVALTUI_LLM_MAX_RETRIES="0")
         usage = json.loads(scored.stdout.splitlines()[-1])["usage"]
         assert usage["errors"] in (3, 4) and usage["calls"] + usage["errors"] == 10, usage
         assert "refused the API key (401)" in scored.stdout
-        run("score", "--scorer", "conversation_quality", "--json")
+        run("score", "--scorer", "conversation_quality", "--json", check=3)  # the LEAK span fails
 
-        summary = run("eval", str(EVAL_FILE), "--jsonl")
+        summary = run("eval", str(EVAL_FILE), "--jsonl", check=3)  # one case fails (exit 3: partly done)
         assert '"errors": 1' in summary.stdout.replace('":1', '": 1')
         shown = run("experiments", "show", "secrets", "--json")
         assert "AuthenticationError" in shown.stdout  # the case is marked with the reason...
@@ -91,7 +91,7 @@ def test_the_api_key_is_never_written_anywhere(tmp_path):
         for p in home.iterdir():  # that journal included
             if p.is_file():
                 assert_no_marker(f"{p.name} (after SIGKILL)", p.read_bytes())
-        run("eval", str(EVAL_FILE), "--jsonl")
+        run("eval", str(EVAL_FILE), "--jsonl", check=3)
 
         # an exception path: the eval file fails while loading, through a 401 that repeats the key
         failed = run("eval", str(EVAL_FILE), check=2, EVALTUI_TEST_FAIL_ON_LOAD="1")

@@ -7,6 +7,7 @@ The TUI's builder pane is one client; nothing here knows about it.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
@@ -193,11 +194,13 @@ def save(store: Store, name: str, records: pa.Table, marks: Marks, *, where: str
     counts = marks.counts()
     note = (f"builder: logs where {where or 'all'}; " +
             ", ".join(f"{counts[m]} {m}" for m in MARKS if counts[m]))
-    if info is None:
-        info = ds_store.create_dataset(store, name, description=f"from logs: {where or 'all'}")
-    version = ds_store.new_version(store, info.id, add=chosen if chosen.num_rows else None,
-                                   remove=excluded if new_version else (), note=note)
-    rows = ds_store.versions(store, info.id)
+    create = None
+    if info is None:  # the dataset and its first version commit together
+        create = ds_store.NewDataset(name, description=f"from logs: {where or 'all'}")
+    dataset_id = info.id if info is not None else uuid.uuid4().hex
+    version = ds_store.new_version(store, dataset_id, add=chosen if chosen.num_rows else None,
+                                   remove=excluded if new_version else (), note=note, create=create)
+    rows = ds_store.versions(store, dataset_id)
     made = next((r for r in rows if r["version"] == version), None)
     return Saved(ds_store.require_dataset(store, name), version,
                  made["added"] if made else 0, made["removed"] if made else 0)

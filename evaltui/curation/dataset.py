@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
@@ -30,27 +31,35 @@ def create_from_logs(
 ) -> tuple[ds_store.DatasetInfo, Suggestion, int | None]:
     """Make (or, with ``add``, extend) a dataset from the conversations matching ``where``.
 
-    Returns (dataset, suggestion, version made or None when nothing changed).
+    Returns (dataset, suggestion, version made or None when nothing changed); a new
+    dataset that nothing matched is not made (its dataset is then None).
     """
     info = ds_store.get_dataset(store, name)
     if info is not None and not add:
         raise StoreError(f"a dataset named {name!r} exists: use `evaltui datasets add` to add records to it")
     suggestion = suggest(store, where, failing=failing, borderline=borderline, passing=passing, seed=seed,
                          scorers=scorers, expected_from_output=expected_from_output, settings=settings)
-    if info is None:
-        info = ds_store.create_dataset(store, name, project=project, description=f"from logs: {where or 'all'}")
     note = f"logs where {where or 'all'}" + (f" (seed {seed})" if any(x is not None for x in (failing, borderline, passing)) else "")
-    version = ds_store.new_version(store, info.id, add=suggestion.records, note=note)
-    return ds_store.require_dataset(store, name), suggestion, version
+    if info is None:  # the dataset and its first version commit together (or not at all)
+        version = ds_store.new_version(store, uuid.uuid4().hex, add=suggestion.records, note=note,
+                                       create=ds_store.NewDataset(name, project, f"from logs: {where or 'all'}"))
+    else:
+        version = ds_store.new_version(store, info.id, add=suggestion.records, note=note)
+    return ds_store.get_dataset(store, name), suggestion, version
 
 
 def import_file(store: Store, name: str, path: Path, fmt: str = "auto", *, project: str | None = None
                 ) -> tuple[ds_store.DatasetInfo, files.ImportReport, int | None]:
     """Add the records of a file to a dataset (created if missing) as one new version."""
     report = files.read_records(Path(path), fmt)
-    info = ds_store.get_or_create_dataset(store, name, project=project)
-    version = ds_store.new_version(store, info.id, add=to_table(report.records), note=f"import {Path(path).name}")
-    return ds_store.require_dataset(store, name), report, version
+    info = ds_store.get_dataset(store, name)
+    note = f"import {Path(path).name}"
+    if info is None:  # the dataset and its first version commit together (or not at all)
+        version = ds_store.new_version(store, uuid.uuid4().hex, add=to_table(report.records), note=note,
+                                       create=ds_store.NewDataset(name, project))
+    else:
+        version = ds_store.new_version(store, info.id, add=to_table(report.records), note=note)
+    return ds_store.get_dataset(store, name), report, version
 
 
 def export_file(store: Store, name: str, out: Path | BinaryIO, fmt: str, *, version: int | None = None) -> int:

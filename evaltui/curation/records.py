@@ -8,6 +8,7 @@ from typing import Any, Iterable
 import orjson
 import pyarrow as pa
 
+from evaltui.jsondepth import loads_stored
 from evaltui.store.datasets import RECORDS_ARROW_SCHEMA
 
 
@@ -16,7 +17,7 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
+    return loads_stored(text)
 
 
 def content_id(input: Any, expected: Any = None) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from evaltui.ingest.records import scorer_key
+from evaltui.jsondepth import loads_stored
 from evaltui.scoring.protocol import Score, ScorerError, run_scorer, scorer_name
 
 
@@ -105,7 +106,7 @@ def rescore_experiment(store: Any, experiment: str, scorer: Any, *, name: str | 
             continue
         if rid in done:
             continue
-        loads = lambda v: None if v is None else orjson.loads(v)  # noqa: E731
+        loads = loads_stored
         todo.append({"id": rid, "input": loads(inp), "output": loads(out), "expected": loads(expd),
                      "metadata": loads(meta) or {}})
     report.pending = len(todo)

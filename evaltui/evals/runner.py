@@ -15,7 +15,8 @@
   cases per worker, never a case reported finished. Running an eval
   whose experiment was interrupted resumes it: only the (case, trial) pairs without a
   result run. A finished experiment's name gets a suffix on a new run (``-2``, ``-3``),
-  unless ``update=True``, which adds the missing pairs (new cases, more trials) to it.
+  unless ``update=True``, which adds the missing pairs (new cases, more trials) to it;
+  when the newest suffixed run (``-2``) was interrupted, the next run resumes that one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import os
 import sys
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
@@ -36,6 +36,7 @@ from evaltui.curation.records import dumps
 from evaltui.evals import registry
 from evaltui.evals.cases import Case, assign_ids, resolve_data, to_case
 from evaltui.evals.hooks import EvalHooks
+from evaltui.daemon_threads import DaemonThreadPool
 from evaltui.evals.summary import EvalResult, EvalResultWithSummary, render, summarize
 from evaltui.llm.client import redact_configured
 from evaltui.ingest.records import scorer_key
@@ -178,6 +179,12 @@ class _Progress:
 def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
     """Resolve the experiment (new, resumed, updated or suffixed), its cases and the base."""
     existing = exp_store.find_experiment(store, ev.experiment_name or ev.name)
+    if existing is not None and existing["status"] == "finished" and not ev.update:
+        # a later run of a finished experiment went under a suffix: if the newest one was
+        # interrupted, this run resumes it rather than starting `name-3` from scratch
+        latest = exp_store.latest_suffixed(store, ev.experiment_name or ev.name)
+        if latest is not None and latest["status"] != "finished":
+            existing = latest
     resume = existing is not None and (existing["status"] != "finished" or ev.update)
     dataset_id = dataset_version = dataset_name = None
     datasets = sys.modules.get("evaltui.curation.dataset")  # not imported: data cannot be a Dataset
@@ -272,7 +279,8 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
     if not pairs:
         return results
     width = ev.max_concurrency or len(pairs)
-    executor = ThreadPoolExecutor(max_workers=min(max(width, 1), 256), thread_name_prefix="evaltui-task")
+    # daemon threads: a sync task stuck past its timeout must not keep the process alive
+    executor = DaemonThreadPool(max_workers=min(max(width, 1), 256), thread_name_prefix="evaltui-task")
     progress = _Progress(experiment["name"], len(pairs), progress_cb, quiet)
     writer = ResultWriter(store)
     queue: asyncio.Queue[tuple[Case, int]] = asyncio.Queue()

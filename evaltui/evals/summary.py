@@ -42,6 +42,7 @@ class ExperimentSummary:
     metrics: dict[str, MetricSummary] = field(default_factory=dict)
     # per scorer that failed on some results: {"count": N, "example": the first reason}
     scorer_errors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failed: int = 0  # results whose task failed, or whose every scorer failed (exit codes)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -114,6 +115,8 @@ def summarize(experiment: dict[str, Any], results: list[dict[str, Any]], *, case
             if s.get("error"):
                 entry = summary.scorer_errors.setdefault(name, {"count": 0, "example": s["error"]})
                 entry["count"] += 1
+        scores = (r.get("scores") or {}).values()
+        summary.failed += bool(r.get("error") or (scores and all(s.get("error") for s in scores)))
     base_metrics = _metrics(base_results) if base_results else {}
     for name, value in _metrics(results).items():
         other = base_metrics.get(name)

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import duckdb
 import orjson
 
+from evaltui.jsondepth import MAX_DEPTH, NESTED_TOO_DEEP, too_deep
 from evaltui.ingest.records import (
     BadRecord,
     RecordError,
@@ -132,13 +133,29 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
         bad_scores = con.execute(
             "SELECT count(*) FROM _stage_scores WHERE scorer IS NULL OR NOT (score BETWEEN 0 AND 1)"
         ).fetchall()[0][0]
+        deep = _nested_too_deep(con)
     except duckdb.Error:
         drop_stage(con)
         return False
-    if bad_spans or bad_scores:
+    if bad_spans or bad_scores or deep:
         drop_stage(con)
         return False
     return True
+
+
+_JSON_VALUES = ("input", "output", "expected", "metadata", "metrics", "scores")
+
+
+def _nested_too_deep(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a staged span nests too deep (DuckDB reads any depth; orjson does not).
+
+    Counting brackets with replace() is cheap (a few % of a read); only the rare value
+    with more openers than the limit is measured exactly."""
+    openers = " + ".join(
+        f"coalesce(strlen({c}) - strlen(replace(replace({c}, '[', ''), '{{', '')), 0)" for c in _JSON_VALUES)
+    rows = con.execute(
+        f"SELECT {', '.join(_JSON_VALUES)} FROM _raw WHERE {openers} > {MAX_DEPTH}").fetchall()
+    return any(text is not None and too_deep(text) for row in rows for text in row)
 
 
 def read(path: Path) -> Iterator[SpanRow | BadRecord]:
@@ -147,6 +164,9 @@ def read(path: Path) -> Iterator[SpanRow | BadRecord]:
             if lineno == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
             if not raw.strip():
+                continue
+            if too_deep(raw):
+                yield BadRecord(str(path), lineno, NESTED_TOO_DEEP)
                 continue
             try:
                 row = parse_line(raw)

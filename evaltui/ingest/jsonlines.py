@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from evaltui.ingest.records import RecordError
+from evaltui.jsondepth import NESTED_TOO_DEEP, too_deep
 
 _DECODER = json.JSONDecoder()
 _WS = re.compile(r"[ \t\n\r]*")
@@ -135,6 +136,8 @@ def _complete_json_line(line: str) -> bool:
         json.loads(line)
     except ValueError:
         return False
+    except RecursionError:  # a whole record on its line, only too deep to read
+        return True
     return True
 
 
@@ -153,7 +156,7 @@ def _looks_like_jsonl(text: str) -> bool:
 def _is_one_document(text: str) -> bool:
     try:
         json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -184,6 +187,9 @@ def _iter_document(src: _Source, start: int | None, unwrap: tuple[str, ...], *, 
     else:
         try:
             value, end = _DECODER.raw_decode(s, i)
+        except RecursionError:
+            yield JsonError(src.line(i), NESTED_TOO_DEEP)
+            return
         except json.JSONDecodeError as exc:
             if s[i] == "{" and unwrap:
                 yield from _walk_wrapper(src, i, unwrap, exc, jsonl=jsonl)
@@ -192,6 +198,8 @@ def _iter_document(src: _Source, start: int | None, unwrap: tuple[str, ...], *, 
             return
         if isinstance(value, dict) and any(isinstance(value.get(k), list) for k in unwrap) and "id" not in value:
             yield from _walk_wrapper(src, i, unwrap, None, jsonl=jsonl)
+        elif too_deep(s[i:end]):  # readable here, but not by orjson once stored
+            yield JsonError(src.line(i), NESTED_TOO_DEEP)
         else:
             yield JsonItem(value, src.line(i), src, i)
     if end is not None:
@@ -218,6 +226,9 @@ def _walk_wrapper(src: _Source, i: int, keys: tuple[str, ...], exc: json.JSONDec
             i = _skip_ws(s, i)
             if s[i : i + 1] == ",":
                 i = _skip_ws(s, i + 1)
+    except RecursionError:
+        yield JsonError(src.line(i), NESTED_TOO_DEEP)
+        return
     except json.JSONDecodeError as err:
         exc = exc or err
     if exc is not None:
@@ -237,14 +248,18 @@ def _walk_array(src: _Source, i: int) -> Iterator[JsonItem | JsonError]:
         start = i
         try:
             value, end = _DECODER.raw_decode(s, i)
-        except json.JSONDecodeError as exc:
-            yield JsonError(src.line(start), json_error_reason(exc, with_line=True))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            reason = json_error_reason(exc, with_line=True) if isinstance(exc, json.JSONDecodeError) else NESTED_TOO_DEEP
+            yield JsonError(src.line(start), reason)
             nxt = _resync(src, start)
             if nxt is None:
                 return
             i = nxt
             continue
-        yield JsonItem(value, src.line(start), src, start)
+        if too_deep(s[start:end]):
+            yield JsonError(src.line(start), NESTED_TOO_DEEP)
+        else:
+            yield JsonItem(value, src.line(start), src, start)
         i = _skip_ws(s, end)
         if s[i : i + 1] == ",":
             i = _skip_ws(s, i + 1)
@@ -283,7 +298,7 @@ def _resync(src: _Source, bad: int) -> int | None:
             cand = m.start(3)
             try:
                 _, end = _DECODER.raw_decode(s, cand)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 pass
             else:
                 after = _skip_ws(s, end)

@@ -2,10 +2,13 @@
 
 ``score_spans`` runs one scorer over the spans in scope that match a filter, in a
 deterministic sample, that this scorer version has not scored yet: a second run does
-nothing, an interrupted run resumes where it stopped (every batch is written as it
-finishes), and a new scorer version (an edited rubric, another judge model, a retrained
+nothing, an interrupted run resumes where it stopped, and a new scorer version (an edited rubric, another judge model, a retrained
 offline judge) scores everything again while earlier scores stay under their version.
 Nothing re-runs the task that produced the output: only the stored outputs are graded.
+
+Judgements are paid for, so they are committed as they arrive, with their response-cache
+entries, in groups of ``COMMIT_EVERY`` or every ``COMMIT_SECONDS``: a SIGKILL loses at
+most one group, and a Ctrl-C (the run cancelled) first writes what has arrived.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 
 from evaltui.llm.client import redact_configured
 from evaltui.scoring.protocol import ScorerError, run_scorer
@@ -23,6 +26,9 @@ from evaltui.store.scoring import PendingQuery, Rule, ScoreWrite, get_rule, writ
 
 # (scored so far, total to score, errors so far)
 Progress = Callable[[int, int, int], None]
+
+COMMIT_EVERY = 8  # spans per commit: a commit costs a few ms, a judgement far more
+COMMIT_SECONDS = 1.0
 
 
 @dataclass
@@ -75,33 +81,28 @@ async def score_pending(store: Any, spec: ScorerSpec, *, where: str | None = Non
             break
         after = (page[-1]["ts"], page[-1]["id"])
         page = [p for p in page if p["id"] not in skip_ids]
-        results = await _score_page(spec, page, limit)
         writes: list[ScoreWrite] = []
-        for span, outcome in zip(page, results):
-            if isinstance(outcome, ScorerError):
-                report.errors += 1
-                skip_ids.add(span["id"])
-                if len(report.error_samples) < 5:
-                    report.error_samples.append((span["id"], redact_configured(str(outcome))))
-                continue
-            if not outcome:
-                report.skipped += 1
-                skip_ids.add(span["id"])
-                continue
-            if len(outcome) == 1:
-                outcome[0].name = spec.name  # stored under the name the pending check looks for
-            for score in outcome:
-                writes.append(ScoreWrite(
-                    target_id=span["id"], root_id=span["root_id"], scorer=score.name, scorer_version=spec.version,
-                    score=score.score, label=score.label, rationale=score.rationale, source="online",
-                    metadata={**(score.metadata or {}), "scorer_spec": spec.spec},
-                ))
-            report.scored += 1
-        write_scores(store.con, writes)
-        if spec.client is not None:
-            spec.client.flush()
-        if progress:
-            progress(report.scored + report.skipped, report.pending, report.errors)
+        group = 0
+        last_commit = time.monotonic()
+
+        def commit() -> None:
+            nonlocal group, last_commit
+            write_scores(store.con, writes)
+            writes.clear()
+            if spec.client is not None:
+                spec.client.flush()
+            group, last_commit = 0, time.monotonic()
+            if progress:
+                progress(report.scored + report.skipped, report.pending, report.errors)
+
+        try:
+            async for span, outcome in _score_page(spec, page, limit):
+                _record(spec, span, outcome, report, writes, skip_ids)
+                group += 1
+                if group >= COMMIT_EVERY or time.monotonic() - last_commit >= COMMIT_SECONDS:
+                    commit()
+        finally:  # also when cancelled (Ctrl-C): what arrived is kept
+            commit()
     report.seconds = time.perf_counter() - started
     if spec.client is not None:
         spec.client.flush()
@@ -109,29 +110,64 @@ async def score_pending(store: Any, spec: ScorerSpec, *, where: str | None = Non
     return report
 
 
-async def _score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: asyncio.Semaphore) -> list[Any]:
+def _record(spec: ScorerSpec, span: dict[str, Any], outcome: Any, report: ScoringReport,
+            writes: list[ScoreWrite], skip_ids: set[str]) -> None:
+    """Count one span's outcome and queue its scores."""
+    if isinstance(outcome, ScorerError):
+        report.errors += 1
+        skip_ids.add(span["id"])
+        if len(report.error_samples) < 5:
+            report.error_samples.append((span["id"], redact_configured(str(outcome))))
+        return
+    if not outcome:
+        report.skipped += 1
+        skip_ids.add(span["id"])
+        return
+    if len(outcome) == 1:
+        outcome[0].name = spec.name  # stored under the name the pending check looks for
+    for score in outcome:
+        writes.append(ScoreWrite(
+            target_id=span["id"], root_id=span["root_id"], scorer=score.name, scorer_version=spec.version,
+            score=score.score, label=score.label, rationale=score.rationale, source="online",
+            metadata={**(score.metadata or {}), "scorer_spec": spec.spec},
+        ))
+    report.scored += 1
+
+
+async def _score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: asyncio.Semaphore
+                      ) -> AsyncIterator[tuple[dict[str, Any], Any]]:
+    """(span, list of Scores or a ScorerError) for each span of the page, as each arrives."""
     batch = getattr(spec.fn, "score_batch", None)
     if batch is not None:  # one embedding pass for the whole page (the offline judge)
         try:
             scores = await asyncio.to_thread(batch, page)
-            return [[s] for s in scores]
+            outcomes: list[Any] = [[s] for s in scores]
         except Exception as exc:  # the whole page failed: mark each span
             err = exc if isinstance(exc, ScorerError) else ScorerError(f"{spec.name}: {type(exc).__name__}: {exc}")
-            return [err for _ in page]
+            outcomes = [err for _ in page]
+        for span, outcome in zip(page, outcomes):
+            yield span, outcome
+        return
 
     prefetch = getattr(spec.fn, "prefetch", None)
     if prefetch is not None:  # one cache query for the page, not one per span
         prefetch(page)
 
-    async def one(span: dict[str, Any]) -> Any:
+    async def one(span: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         async with limit:
             try:
-                return await run_scorer(spec.fn, input=span["input"], output=span["output"],
-                                        expected=span["expected"], metadata=span["metadata"])
+                return span, await run_scorer(spec.fn, input=span["input"], output=span["output"],
+                                              expected=span["expected"], metadata=span["metadata"])
             except ScorerError as exc:
-                return exc
+                return span, exc
 
-    return await asyncio.gather(*(one(span) for span in page))
+    tasks = [asyncio.ensure_future(one(span)) for span in page]
+    try:
+        for arrived in asyncio.as_completed(tasks):
+            yield await arrived
+    finally:  # stopped early (cancelled): no judge call outlives the run
+        for task in tasks:
+            task.cancel()
 
 
 def score_spans(store: Any, scorer: str | ScorerSpec, *, where: str | None = None, sample: float = 1.0,

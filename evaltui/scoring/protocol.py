@@ -12,12 +12,13 @@ scorers work unchanged.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from evaltui.daemon_threads import to_daemon_thread
 
 ARGUMENTS = ("input", "output", "expected", "metadata")
 
@@ -133,9 +134,10 @@ class BoundScorer:
             elif self._mode == "inline":
                 result = self._inline(kwargs)
                 if result is _RERUN:
-                    result = await asyncio.to_thread(self._fn, **kwargs)
+                    result = await to_daemon_thread(self._fn, **kwargs)
             else:
-                result = await asyncio.to_thread(self._timed, kwargs)
+                # daemon threads: a scorer stuck past the case's timeout must not keep the process alive
+                result = await to_daemon_thread(self._timed, kwargs)
             if inspect.isawaitable(result):
                 result = await result
         except ScorerError:

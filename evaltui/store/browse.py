@@ -17,8 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import orjson
-
+from evaltui.jsondepth import loads_stored
 from evaltui.output import preview
 from evaltui.store.db import Store, StoreError
 from evaltui.store.filters import compile_filter, field_names
@@ -407,7 +406,7 @@ class Trace:
 
 
 def _json(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
+    return loads_stored(text)
 
 
 def load_trace(store: Store, root_id: str) -> Trace | None:

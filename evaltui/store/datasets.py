@@ -70,15 +70,30 @@ def require_dataset(store: Store, name: str) -> DatasetInfo:
     return info
 
 
-def create_dataset(store: Store, name: str, *, project: str | None = None, description: str | None = None) -> DatasetInfo:
-    if not name or not name.strip():
+@dataclass(frozen=True)
+class NewDataset:
+    """A dataset to create together with its first version (``new_version(create=...)``)."""
+
+    name: str
+    project: str | None = None
+    description: str | None = None
+
+
+def _insert_header(store: Store, dataset_id: str, new: NewDataset) -> None:
+    if not new.name or not new.name.strip():
         raise StoreError("a dataset needs a name")
-    if get_dataset(store, name) is not None:
-        raise StoreError(f"a dataset named {name!r} exists: pick another name, or add records to it")
+    if get_dataset(store, new.name) is not None:
+        raise StoreError(f"a dataset named {new.name!r} exists: pick another name, or add records to it")
     store.con.execute(
         "INSERT INTO datasets (id, name, project, description, created) VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
-        [uuid.uuid4().hex, name, project, description],
+        [dataset_id, new.name, new.project, new.description],
     )
+
+
+def create_dataset(store: Store, name: str, *, project: str | None = None, description: str | None = None) -> DatasetInfo:
+    """An empty dataset (version 0), as ``init_dataset`` makes before its inserts; to
+    create one with records, use ``new_version(create=...)``, which commits both at once."""
+    _insert_header(store, uuid.uuid4().hex, NewDataset(name, project, description))
     info = get_dataset(store, name)
     assert info is not None
     return info
@@ -143,10 +158,14 @@ def new_version(
     add: pa.Table | None = None,
     remove: Iterable[str] = (),
     note: str | None = None,
+    create: NewDataset | None = None,
 ) -> int | None:
     """Add records (replacing any with the same id) and remove ids, as one new version.
 
     Returns the new version, or None when nothing changed (no version is made).
+    With ``create``, the dataset ``dataset_id`` is made in the same transaction: a crash
+    leaves the dataset with its first version or no dataset, never an empty one, and
+    nothing to add makes nothing.
     """
     con = store.con
     remove = sorted(set(remove))
@@ -157,6 +176,8 @@ def new_version(
             raise StoreError("records to add have duplicate ids")
     con.execute("BEGIN TRANSACTION")
     try:
+        if create is not None:
+            _insert_header(store, dataset_id, create)
         latest = con.execute(
             "SELECT coalesce(max(version), 0) FROM dataset_versions WHERE dataset_id = ?", [dataset_id]
         ).fetchall()[0][0]

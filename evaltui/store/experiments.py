@@ -13,6 +13,7 @@ from typing import Any, Iterable
 import orjson
 import pyarrow as pa
 
+from evaltui.jsondepth import loads_stored
 from evaltui.store.db import Store, StoreError
 
 RESULTS_ARROW_SCHEMA = pa.schema(
@@ -111,6 +112,21 @@ def free_name(store: Store, name: str) -> str:
     while f"{name}-{k}" in taken:
         k += 1
     return f"{name}-{k}"
+
+
+def latest_suffixed(store: Store, name: str) -> dict[str, Any] | None:
+    """The newest run of ``name`` under a suffix (``name-2``, ``name-3``...), if any:
+    the one a new run resumes when it was interrupted."""
+    return _row(
+        store.con,
+        f"""
+        SELECT {EXPERIMENT_COLUMNS} FROM experiments
+        WHERE starts_with(name, ?) AND TRY_CAST(substr(name, ?) AS INTEGER) >= 2
+          AND substr(name, ?) SIMILAR TO '[0-9]+'
+        ORDER BY TRY_CAST(substr(name, ?) AS INTEGER) DESC LIMIT 1
+        """,
+        [name + "-", len(name) + 2, len(name) + 2, len(name) + 2],
+    )
 
 
 def create_experiment(
@@ -273,7 +289,7 @@ def load_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
         by_result.setdefault(s.pop("result_id"), {})[s.pop("scorer")] = s
     for r in results:
         for col in ("input", "expected", "output", "metadata", "metrics"):
-            r[col] = None if r[col] is None else orjson.loads(r[col])
+            r[col] = loads_stored(r[col])
         r["scores"] = by_result.get(r["id"], {})
     return results
 

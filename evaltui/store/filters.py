@@ -16,7 +16,10 @@ Grammar (keywords are case-insensitive)::
 
 Every value reaches SQL as a bound parameter, never as text spliced into the
 statement: a filter cannot change what the query does, only what it matches.
-Errors carry the column of the problem.
+Errors carry the column of the problem. Nesting (parentheses, ``not``) is bounded, so
+no filter can exhaust the stack; so is the number of comparisons, and the ``~`` terms
+of one field under one ``or`` become one regular expression, so a long list of
+words costs one scan instead of one per word.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ class FilterError(ValueError):
         """The filter with a caret under the problem, for multi-line displays."""
         return f"{self.text}\n{' ' * self.pos}^"
 
+
+MAX_DEPTH = 64  # parentheses and `not`s around one comparison
+MAX_COMPARISONS = 1000
 
 # -- tokens -----------------------------------------------------------------
 
@@ -160,6 +166,8 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+        self.comparisons = 0
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -198,14 +206,29 @@ class _Parser:
         return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
 
     def unary(self) -> Node:
+        tok = self.peek()
+        if (tok.kind, tok.text) in (("kw", "not"), ("punct", "(")):
+            # each level is a few Python frames while parsing and compiling
+            if self.depth >= MAX_DEPTH:
+                raise self.error(f"nested too deep (at most {MAX_DEPTH} parentheses and 'not's)", tok)
+            self.depth += 1
+            try:
+                return self.nested()
+            finally:
+                self.depth -= 1
+        self.comparisons += 1
+        if self.comparisons > MAX_COMPARISONS:
+            raise self.error(f"too many comparisons (at most {MAX_COMPARISONS}; use 'in (...)' for lists)", tok)
+        return self.comparison()
+
+    def nested(self) -> Node:
         if self.accept("kw", "not"):
             return Not(self.unary())
-        if open_tok := self.accept("punct", "("):
-            node = self.or_expr()
-            if not self.accept("punct", ")"):
-                raise self.error(f"missing ')' for the '(' at column {open_tok.pos + 1}")
-            return node
-        return self.comparison()
+        open_tok = self.take()
+        node = self.or_expr()
+        if not self.accept("punct", ")"):
+            raise self.error(f"missing ')' for the '(' at column {open_tok.pos + 1}")
+        return node
 
     def field(self) -> Field:
         tok = self.peek()
@@ -220,6 +243,8 @@ class _Parser:
             if nxt.kind in ("word", "kw", "num"):
                 parts.append(self.take().text)
             elif nxt.kind == "str":
+                if nxt.value == "":
+                    raise self.error("a key cannot be empty", nxt)
                 parts.append(self.take().value)
             else:
                 raise self.error("expected a key after '.'")
@@ -325,11 +350,43 @@ class _Compiler:
 
     def node(self, n: Node) -> str:
         if isinstance(n, BoolOp):
-            return "(" + f" {n.op.upper()} ".join(self.node(i) for i in n.items) + ")"
+            return "(" + f" {n.op.upper()} ".join(self.bool_items(n)) + ")"
         if isinstance(n, Not):
             # NOT over a missing value (NULL) should match: "not scores.x < 0.5" keeps unscored spans.
             return f"(({self.node(n.item)}) IS NOT TRUE)"
         return self.compare(n)
+
+    def bool_items(self, n: BoolOp) -> list[str]:
+        """SQL of each item; the `~` terms of one text field under `or` (or its `!~`
+        terms under `and`) merge into one regular expression: one scan of the text
+        (n `contains` calls cost DuckDB far more than n times one)."""
+        merge_op = "~" if n.op == "or" else "!~"
+        groups: dict[str, list[Compare]] = {}
+        for item in n.items:
+            if (isinstance(item, Compare) and item.op == merge_op and item.values[0].value is not None
+                    and self.text_column(item.field) is not None):
+                groups.setdefault(item.field.name.lower(), []).append(item)
+        out: list[str] = []
+        for item in n.items:
+            group = groups.get(item.field.name.lower()) if isinstance(item, Compare) else None
+            if group is None or len(group) < 2 or item not in group:
+                out.append(self.node(item))
+            elif item is group[0]:
+                self.out.params.append("|".join(_literal_regex(str(c.values[0].value).lower()) for c in group))
+                not_ = "NOT " if merge_op == "!~" else ""
+                out.append(f"({not_}regexp_matches(lower({self.text_column(item.field)}), ?))")
+        return out
+
+    def text_column(self, f: Field) -> str | None:
+        """The text a `~` on this field searches, for the plain text fields."""
+        head = f.parts[0].lower()
+        if len(f.parts) != 1:
+            return None
+        if head in JSON_COLUMNS:
+            return f"(s.{head} ->> '$')"
+        if head in SPAN_COLUMNS and SPAN_COLUMNS[head] != "ts":
+            return f"s.{SPAN_COLUMNS[head]}"
+        return None
 
     def score_column(self, key: str, column: str) -> str:
         alias = self.score_alias.get(key)
@@ -435,6 +492,11 @@ class _Compiler:
         if c.op in ("isnull", "notnull"):
             return f"(len(s.tags) {'=' if c.op == 'isnull' else '>'} 0)"
         raise self.error("tags support =, !=, in, ~ and is null", c.pos)
+
+
+def _literal_regex(text: str) -> str:
+    """``text`` as an RE2 pattern matching itself: every other character as ``\\x{..}``."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"\\x{{{ord(ch):x}}}" for ch in text)
 
 
 def compile_filter(text: str | None) -> CompiledFilter:

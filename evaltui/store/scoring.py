@@ -12,6 +12,7 @@ import orjson
 import pyarrow as pa
 
 from evaltui.ingest.records import scorer_key
+from evaltui.jsondepth import loads_stored
 from evaltui.store.db import StoreError
 from evaltui.store.filters import compile_filter
 from evaltui.store.scores import SCORE_ID_SQL, SCORER_KEY_SQL, refresh_rollup
@@ -100,7 +101,7 @@ class PendingQuery:
 
 
 def _loads(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
+    return loads_stored(text)
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]):

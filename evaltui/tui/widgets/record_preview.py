@@ -9,6 +9,8 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
+from evaltui.jsondepth import loads_stored
+
 
 def _text(value: Any, limit: int = 600) -> str:
     if value is None:
@@ -51,4 +53,4 @@ class RecordPreview(Static):
 
 
 def _loads(text: str | None) -> Any:
-    return None if text is None else orjson.loads(text)
+    return loads_stored(text)
