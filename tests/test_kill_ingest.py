@@ -83,7 +83,7 @@ def test_kill_minus_nine_between_and_inside_batches_loses_and_duplicates_nothing
     rng = random.Random(2026)
     src = _write_source(tmp_path, fmt)
     reference = tmp_path / "reference.duckdb"
-    assert _ingest(reference, src).wait(300) in (0, 1)  # 1: the bad line is reported
+    assert _ingest(reference, src).wait(300) in (0, 3)  # 3: partly done, the bad line is reported
     expected = _counts(reference)
     assert expected[0] > 5 * BATCH  # several batches
 
@@ -104,12 +104,12 @@ def test_kill_minus_nine_between_and_inside_batches_loses_and_duplicates_nothing
             kills += 1
             after_kills.append(spans_n)
         else:  # the run finished before the kill: complete, so start over for more kill points
-            assert proc.returncode in (0, 1) and _counts(db) == expected
+            assert proc.returncode in (0, 3) and _counts(db) == expected
             for leftover in tmp_path.glob("killed.duckdb*"):
                 leftover.unlink()
     partial = [n for n in after_kills if 0 < n < expected[0]]
     assert len(partial) >= KILLS // 2, after_kills  # the kills really landed mid-ingest
-    assert _ingest(db, src).wait(300) in (0, 1)
+    assert _ingest(db, src).wait(300) in (0, 3)
     assert _counts(db) == expected
     print(f"\n{fmt}: {KILLS} kills, spans stored after each: {after_kills} of {expected[0]}; "
           f"after resume: {_counts(db)[0]} spans, {_counts(db)[2]} scores, 0 lost, 0 duplicated")
