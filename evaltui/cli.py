@@ -95,7 +95,9 @@ def tui() -> None:
         raise UserError("the terminal app needs a terminal; use `evaltui logs` or `evaltui stats` in scripts")
     from evaltui.tui import run  # brings an older file up to date first, then the app only reads
 
-    run(path)
+    code = run(path)
+    if code:  # the app died from an exception (Textual printed it): never report success
+        raise click.exceptions.Exit(code)
 
 
 # -- ingest --------------------------------------------------------------------
@@ -271,8 +273,10 @@ def demo(fresh: bool, no_tui: bool, as_json: bool) -> None:
     ctx = click.get_current_context()
     db = (ctx.find_root().obj or {}).get("db") or "evaltui-demo.duckdb"
     tui = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
-    run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui,
-             echo=lambda m: click.echo(m, err=True))
+    out = run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui,
+                   echo=lambda m: click.echo(m, err=True))
+    if out.get("app_exit_code"):  # the app died from an exception: never report success
+        raise click.exceptions.Exit(out["app_exit_code"])
 
 
 @main.command()

@@ -113,7 +113,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
     if tui:
         from evaltui.tui import run
 
-        run(db)
+        out["app_exit_code"] = run(db)  # non-zero: the app died from an exception
     return out
 
 

@@ -1,8 +1,10 @@
 """Starting evals from another front end (the TUI): tasks registered in eval files, and
 runs in a background thread that report progress, can be cancelled, and resume.
 
-- ``discover(paths)`` imports eval files (``*.py`` in the given folders, or files) with
+- ``discover(paths, db)`` imports eval files (``*.py`` in the given folders, or files) with
   ``Eval`` calls collected, as ``evaltui eval`` does; each collected ``Eval`` is a task.
+  The files run against ``db`` (what ``init_dataset`` and the file's own store reads
+  use), never the default ``./evaltui.duckdb``.
 - ``RunSpec`` is what to run: a task, a dataset and version, scorers (the task's own,
   by name, and any ``evaltui.scoring.registry`` name such as ``brand_alignment``).
   It is stored in the experiment's metadata (``launch``), so an interrupted run can be
@@ -41,7 +43,11 @@ class Task:
         return f"{self.name} ({Path(self.file).name})"
 
 
-_loaded: dict[str, list[Task]] = {}
+class EvalFileError(StoreError):
+    """An eval file that could not be imported; the message is one line."""
+
+
+_loaded: dict[tuple[str, str | None], list[Task]] = {}  # (file, db) -> its tasks
 _lock = threading.Lock()
 
 
@@ -55,38 +61,55 @@ def eval_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
-def load_file(path: str | os.PathLike[str], *, reload: bool = False) -> list[Task]:
-    """The tasks one eval file registers (imported once per process unless ``reload``)."""
+def load_file(path: str | os.PathLike[str], db: str | os.PathLike[str] | None = None, *,
+              reload: bool = False) -> list[Task]:
+    """The tasks one eval file registers, imported against ``db`` (once per process and
+    database unless ``reload``)."""
     from evaltui.evals import registry
     from evaltui.scoring.protocol import scorer_name
 
     key = str(Path(path).resolve())
+    cache_key = (key, str(Path(db).resolve()) if db is not None else None)
     with _lock:
-        if key in _loaded and not reload:
-            return _loaded[key]
+        if cache_key in _loaded and not reload:
+            return _loaded[cache_key]
         folder = str(Path(key).parent)
         if folder not in sys.path:
             sys.path.insert(0, folder)
-        with registry.collect() as evaluators:
-            try:
-                runpy.run_path(key, run_name="__evaltui_eval__")
-            except SystemExit:
-                pass
-            except Exception as exc:
-                raise StoreError(f"{path} failed to load: {type(exc).__name__}: {exc}") from None
+        # Held read-write while the file runs: a store the file opens itself (a judge
+        # trained on the file's data) then shares this process's instance of the file
+        # instead of failing next to the app's read-only queries.
+        keeper = _open(str(db)) if db is not None else None
+        try:
+            with registry.collect() as evaluators, registry.using(db):
+                try:
+                    runpy.run_path(key, run_name="__evaltui_eval__")
+                except SystemExit:
+                    pass
+                except Exception as exc:
+                    reason = (str(exc).strip().splitlines() or [""])[0]
+                    raise EvalFileError(f"{Path(path).name} failed to load: {type(exc).__name__}: {reason}") from None
+        finally:
+            if keeper is not None:
+                keeper.close()
         tasks = [Task(key, e.experiment_name or e.name, e.name, [scorer_name(s) for s in e.scores], e)
                  for e in evaluators]
-        _loaded[key] = tasks
+        _loaded[cache_key] = tasks
         return tasks
 
 
-def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Task], list[str]]:
-    """Every task in the eval files under ``paths``, and one line per file that failed."""
+def discover(paths: Sequence[str | os.PathLike[str]], db: str | os.PathLike[str] | None = None,
+             on_file: Callable[[Path, int, int], None] | None = None) -> tuple[list[Task], list[str]]:
+    """Every task in the eval files under ``paths`` (run against ``db``), and one line per
+    file that failed. ``on_file(file, index, count)`` is called before each file loads."""
     tasks: list[Task] = []
     problems: list[str] = []
-    for f in eval_files(paths):
+    files = eval_files(paths)
+    for i, f in enumerate(files):
+        if on_file is not None:
+            on_file(f, i, len(files))
         try:
-            tasks += load_file(f)
+            tasks += load_file(f, db)
         except StoreError as exc:
             problems.append(str(exc))
     return tasks, problems
@@ -116,8 +139,8 @@ class RunSpec:
             return None
 
 
-def _find_task(spec: RunSpec) -> Task:
-    for t in load_file(spec.file):
+def _find_task(spec: RunSpec, db: str) -> Task:
+    for t in load_file(spec.file, db):
         if t.name == spec.task:
             return t
     raise StoreError(f"{spec.file} has no eval named {spec.task!r}")
@@ -207,7 +230,7 @@ class Run:
         store = await asyncio.to_thread(_open, self.db)
         specs: list[Any] = []
         try:
-            task = await asyncio.to_thread(_find_task, self.spec)
+            task = await asyncio.to_thread(_find_task, self.spec, self.db)
             scorers, specs = _scorers(task, self.spec.scorers, store, self.settings)
             for s in specs:
                 s.bind(store)

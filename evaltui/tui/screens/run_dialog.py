@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,28 +36,31 @@ class RunDialog(ModalScreen["Any | None"]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("[b]New eval[/b]  ctrl+s: start · esc: cancel")
-            with Horizontal():
-                yield Label("dataset")
-                yield Select([(d["name"], d["name"]) for d in self.datasets], id="run-dataset", allow_blank=False)
-            with Horizontal():
-                yield Label("version")
-                yield Select([], id="run-version", allow_blank=True)
-            with Horizontal():
-                yield Label("task")
-                yield Select([(t.label, i) for i, t in enumerate(self.tasks)], id="run-task", allow_blank=False)
-            yield Static("scorers (space toggles)", classes="hint")
-            yield SelectionList[str](id="run-scorers")
-            with Horizontal():
-                yield Label("name")
-                yield Input("", id="run-name")
+            if not self.datasets or not self.tasks:  # nothing to pick from: say why, build no empty Select
+                missing = ("no datasets yet (save one in the builder, 3)" if not self.datasets
+                           else "no tasks: add an eval file with an Eval(...) call under examples/")
+                yield Static(f"[b]New eval[/b]: {missing} · esc: close", id="run-title")
+            else:
+                yield Static("[b]New eval[/b]  ctrl+s: start · esc: cancel", id="run-title")
+                with Horizontal():
+                    yield Label("dataset")
+                    yield Select([(d["name"], d["name"]) for d in self.datasets], id="run-dataset", allow_blank=False)
+                with Horizontal():
+                    yield Label("version")
+                    yield Select([], id="run-version", allow_blank=True)
+                with Horizontal():
+                    yield Label("task")
+                    yield Select([(t.label, i) for i, t in enumerate(self.tasks)], id="run-task", allow_blank=False)
+                yield Static("scorers (space toggles)", classes="hint")
+                yield SelectionList[str](id="run-scorers")
+                with Horizontal():
+                    yield Label("name")
+                    yield Input("", id="run-name")
             for p in self.problems:
-                yield Static(p, classes="hint")
+                yield Static(escape(p), classes="hint problem")
 
     def on_mount(self) -> None:
         if not self.datasets or not self.tasks:
-            missing = "no datasets yet (save one in the builder, 3)" if not self.datasets else "no tasks: add an eval file"
-            self.query_one(Static).update(f"[b]New eval[/b]: {missing}")
             return
         self._versions(self.datasets[0]["name"])
         self._scorers(0)
