@@ -120,3 +120,69 @@ def test_the_app_dying_from_an_exception_makes_evaltui_tui_exit_non_zero(tmp_pat
     code, output = _run_in_a_terminal([sys.executable, "-c", script, str(db)], env)
     assert "injected fault" in output
     assert code != 0
+
+
+def show_json(db: Path, name: str) -> dict[str, Any]:
+    """`evaltui experiments show NAME --json`, run as a user would."""
+    import json
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "evaltui", "experiments", "show", name, "--db", str(db), "--json"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    return json.loads(out)
+
+
+def build_db_with_expected(folder: Path) -> Path:
+    """build_db, with an expected reply on every record of `slice` (what exact_match needs)."""
+    from evaltui.store import Store
+
+    db = build_db(folder)
+    with Store(db) as store:
+        store.con.execute("UPDATE dataset_records SET expected = '\"ok\"'").fetchall()
+    return db
+
+
+async def test_the_scorers_ticked_in_the_new_eval_dialog_are_the_ones_that_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import SelectionList
+
+    from evaltui.tui.screens.run_dialog import RunDialog
+
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):  # the LLM judge cannot run here
+        monkeypatch.delenv(var, raising=False)
+    db = build_db_with_expected(tmp_path)
+    app = make_app(db, eval_paths=[FIXTURES / "tui_app_db" / "judged_from_db.py"])
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("4", "n")
+        await until(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-scorers"), timeout=30)
+        await pilot.pause()
+        await pilot.press("tab")  # from the task to the scorers
+        await until(pilot, lambda: isinstance(app.focused, SelectionList))
+        scorers = app.focused
+
+        async def tick(name: str) -> None:
+            for _ in range(scorers.option_count):
+                if scorers.highlighted is not None and scorers.get_option_at_index(scorers.highlighted).value == name:
+                    break
+                await pilot.press("down")
+            await pilot.press("space")
+
+        # The list: the task's own scorer (ticked), then the extras.
+        await tick("exact_match")
+        await tick("levenshtein")
+        await tick("brand_alignment")
+        dialog = app.screen
+        await until(pilot, lambda: "runs: non_empty, exact_match, levenshtein, brand_alignment"
+                    in str(dialog.query_one("#run-chosen").content))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "echo-slice-v1" in app.runs and not app.runs["echo-slice-v1"].alive, timeout=60)
+        assert app.runs["echo-slice-v1"].progress.status == "finished"
+    shown = show_json(db, "echo-slice-v1")
+    assert shown["task"]["scorers"] == ["non_empty", "exact_match", "levenshtein", "brand_alignment"]
+    assert len(shown["cases"]) == 24
+    for case in shown["cases"]:
+        scores = case["scores"]
+        assert scores["Non Empty"]["score"] == 1.0 and scores["exact_match"]["score"] in (0.0, 1.0)
+        assert scores["levenshtein"]["score"] is not None
+        # The judge that needs a model marks each case with why, and the run still finished.
+        assert scores["brand_alignment"]["score"] is None and "no model endpoint" in scores["brand_alignment"]["error"]

@@ -146,21 +146,41 @@ def _find_task(spec: RunSpec, db: str) -> Task:
     raise StoreError(f"{spec.file} has no eval named {spec.task!r}")
 
 
-def _scorers(task: Task, names: Sequence[str], store: Any, settings: Any) -> tuple[list[Any], list[Any]]:
-    """(scorer callables, registry specs to close) for the chosen names."""
+class _Unavailable:
+    """A chosen scorer that cannot run here (no model endpoint, too few labels): it marks
+    each case with its reason, as a failing scorer does, instead of failing the run."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+
+    def __call__(self, output: Any) -> Any:
+        from evaltui.scoring.protocol import ScorerError
+
+        raise ScorerError(self.reason)
+
+
+def _scorers(task: Task, names: Sequence[str], store: Any, settings: Any) -> tuple[list[Any], list[Any], list[str]]:
+    """(scorer callables, registry specs to close, one line per scorer that cannot run)
+    for the chosen names: each chosen name runs, or marks every case with its reason."""
+    from evaltui.scoring.errors import ScorerSetupError
     from evaltui.scoring.protocol import scorer_name
     from evaltui.scoring.registry import resolve
 
     own = {scorer_name(s): s for s in task.evaluator.scores}
-    chosen, specs = [], []
+    chosen, specs, problems = [], [], []
     for name in names:
         if name in own:
             chosen.append(own[name])
             continue
-        spec = resolve(name, store=store, settings=settings)
+        try:
+            spec = resolve(name, store=store, settings=settings)
+        except ScorerSetupError as exc:
+            problems.append(f"{name}: {exc}")
+            chosen.append(_Unavailable(name, str(exc)))
+            continue
         specs.append(spec)
         chosen.append(spec.fn)
-    return chosen, specs
+    return chosen, specs, problems
 
 
 @dataclass
@@ -231,7 +251,7 @@ class Run:
         specs: list[Any] = []
         try:
             task = await asyncio.to_thread(_find_task, self.spec, self.db)
-            scorers, specs = _scorers(task, self.spec.scorers, store, self.settings)
+            scorers, specs, problems = _scorers(task, self.spec.scorers, store, self.settings)
             for s in specs:
                 s.bind(store)
             data = Dataset(None, self.spec.dataset, self.spec.version, self.db)
@@ -249,6 +269,7 @@ class Run:
                 progress=progress,
             )
             self.progress.status = "running"
+            self.progress.message = "; ".join(problems)  # said once, as the run starts
             self._changed()
             self._main = asyncio.current_task()
             if self._cancel:

@@ -306,7 +306,9 @@ class EvalApp(App):
 
     @on(RunChanged)
     def _run_changed(self, event: RunChanged) -> None:
-        if event.status == "resuming":
+        if event.status == "running" and event.message:  # a chosen scorer cannot run: it marks each case
+            self.notify(f"{event.name}: {event.message}", title="eval", severity="warning", timeout=10)
+        elif event.status == "resuming":
             self.notify(f"resuming {event.name}: only the cases without a result run", title="eval", timeout=4)
         elif event.status == "finished":
             self.notify(f"{event.name} finished", title="eval", timeout=4)

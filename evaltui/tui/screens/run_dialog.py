@@ -24,6 +24,7 @@ class RunDialog(ModalScreen["Any | None"]):
     RunDialog Select, RunDialog Input { width: 1fr; }
     RunDialog SelectionList { height: auto; max-height: 8; }
     RunDialog .hint { color: $text-muted; height: auto; }
+    RunDialog #run-chosen { height: auto; color: $accent; }
     """
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", id="run.start"),
@@ -51,8 +52,9 @@ class RunDialog(ModalScreen["Any | None"]):
                 with Horizontal():
                     yield Label("task")
                     yield Select([(t.label, i) for i, t in enumerate(self.tasks)], id="run-task", allow_blank=False)
-                yield Static("scorers (space toggles)", classes="hint")
+                yield Static("scorers (space toggles; the task's own are ticked)", classes="hint")
                 yield SelectionList[str](id="run-scorers")
+                yield Static("", id="run-chosen")
                 with Horizontal():
                     yield Label("name")
                     yield Input("", id="run-name")
@@ -79,11 +81,23 @@ class RunDialog(ModalScreen["Any | None"]):
         scorers = self.query_one("#run-scorers", SelectionList)
         scorers.clear_options()
         for name in task.scorers:
-            scorers.add_option((name, name, True))
+            scorers.add_option((f"{name} (the task's)", name, True))
         for name in self.extra:
             if name not in task.scorers:
                 scorers.add_option((name, name, False))
+        scorers.highlighted = 0
+        self._show_chosen()
         self._default_name()
+
+    def _show_chosen(self) -> None:
+        """What will run, in words: a ticked and an unticked box can look alike in a theme."""
+        chosen = list(self.query_one("#run-scorers", SelectionList).selected)
+        self.query_one("#run-chosen", Static).update(
+            f"runs: {', '.join(chosen)}" if chosen else "runs: no scorer (outputs only)")
+
+    @on(SelectionList.SelectedChanged, "#run-scorers")
+    def _chosen_changed(self) -> None:
+        self._show_chosen()
 
     def _default_name(self) -> None:
         try:
