@@ -186,3 +186,59 @@ async def test_the_scorers_ticked_in_the_new_eval_dialog_are_the_ones_that_run(
         assert scores["levenshtein"]["score"] is not None
         # The judge that needs a model marks each case with why, and the run still finished.
         assert scores["brand_alignment"]["score"] is None and "no model endpoint" in scores["brand_alignment"]["error"]
+
+
+async def test_cancelling_right_after_start_stops_the_run_cleanly_and_marks_it_cancelled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from evaltui.evals import runner
+    from evaltui.tui.screens.run_dialog import RunDialog
+
+    # A slow store, the moment right after ctrl+s: the runner is preparing the experiment
+    # on its connection (on a busy machine this takes a while) when the user presses c.
+    preparing, pressed = threading.Event(), threading.Event()
+    real_prepare = runner._prepare
+
+    def slow_prepare(ev: Any, store: Any, data: Any) -> Any:
+        preparing.set()
+        deadline = time.monotonic() + 20
+        while not pressed.is_set() and time.monotonic() < deadline:
+            store.con.execute("SELECT count(*) FROM range(2000000)").fetchall()
+        return real_prepare(ev, store, data)
+
+    monkeypatch.setattr(runner, "_prepare", slow_prepare)
+    db = build_db(tmp_path)
+    app = make_app(db, eval_paths=[FIXTURES / "tui_app_db" / "judged_from_db.py"])
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("4", "n")
+        await until(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-scorers"), timeout=30)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "echo-slice-v1" in app.runs and preparing.is_set(), timeout=30)
+        run = app.runs["echo-slice-v1"]
+        await pilot.press("c")
+        pressed.set()
+        await until(pilot, lambda: not run.alive, timeout=30)
+        assert run.progress.status == "cancelled", run.progress.message
+        await pilot.pause()
+        assert not any("Exception" in n.message for n in app._notifications), [n.message for n in app._notifications]
+    assert_file_free(db)  # no connection left open by the cancelled start
+    stored = show_json_or_none(db, "echo-slice-v1")
+    assert stored is None or stored["status"] == "cancelled", stored  # never left 'running' (resumed as interrupted)
+
+
+def assert_file_free(db: Path) -> None:
+    """Nothing in this process holds the file read-write (another process could not open it)."""
+    from evaltui.store import Store
+
+    Store(db, read_only=True).close()
+
+
+def show_json_or_none(db: Path, name: str) -> dict[str, Any] | None:
+    from evaltui.store import Store
+    from evaltui.store import experiments as exp_store
+
+    with Store(db, read_only=True) as store:
+        return exp_store.find_experiment(store, name)

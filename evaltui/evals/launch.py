@@ -242,68 +242,90 @@ class Run:
         self._changed()
 
     async def _run(self) -> None:
-        from evaltui.curation.dataset import Dataset
-        from evaltui.evals.runner import Evaluator, run_evaluator
+        from evaltui.evals.threads import in_thread
         from evaltui.store import experiments as exp_store
 
         self._loop = asyncio.get_running_loop()
-        store = await asyncio.to_thread(_open, self.db)
+        self._main = asyncio.current_task()  # cancel() reaches the run from here on
+        store = None
         specs: list[Any] = []
         try:
-            task = await asyncio.to_thread(_find_task, self.spec, self.db)
-            scorers, specs, problems = _scorers(task, self.spec.scorers, store, self.settings)
-            for s in specs:
-                s.bind(store)
-            data = Dataset(None, self.spec.dataset, self.spec.version, self.db)
-            ev = task.evaluator
-            metadata = {**ev.metadata, "launch": {k: v for k, v in asdict(self.spec).items() if k != "experiment"}}
-
-            def progress(done: int, total: int) -> None:
-                self.progress.done, self.progress.total = done, total
-                self._changed()
-
-            evaluator = Evaluator(
-                name=task.project, data=data, task=ev.task, scores=scorers, experiment_name=self.spec.experiment,
-                max_concurrency=self.spec.max_concurrency or ev.max_concurrency, trial_count=self.spec.trial_count,
-                timeout=ev.timeout, metadata=metadata, description=ev.description, db=self.db, quiet=True,
-                progress=progress,
-            )
-            self.progress.status = "running"
-            self.progress.message = "; ".join(problems)  # said once, as the run starts
-            self._changed()
-            self._main = asyncio.current_task()
             if self._cancel:
                 raise asyncio.CancelledError
-            runner = asyncio.ensure_future(run_evaluator(evaluator))
-            waiter = asyncio.ensure_future(self._find_experiment(store))
-            try:
-                await runner
-            finally:
-                waiter.cancel()
+            # in_thread: cancelling waits for the store call under way, so a store is
+            # never closed under a call (DuckDB refuses) nor left open.
+            store = await in_thread(_open, self.db, cleanup=lambda s: s.close())
+            await self._run_evaluator(store, specs)
             self.progress.status = "finished"
         except asyncio.CancelledError:
             self.progress.status = "cancelled"
-            exp = await asyncio.to_thread(exp_store.find_experiment, store, self.spec.experiment)
-            if exp is not None and exp["status"] != "finished":
-                await asyncio.to_thread(exp_store.set_status, store, exp["id"], getattr(self, "_cancel_status", "cancelled"))
+            if store is not None:  # a run stopped after its experiment was created says so
+                exp = await in_thread(exp_store.find_experiment, store, self.spec.experiment)
+                if exp is not None and exp["status"] != "finished":
+                    await in_thread(exp_store.set_status, store, exp["id"], getattr(self, "_cancel_status", "cancelled"))
         finally:
             for s in specs:
                 try:
                     await s.aclose()
                 except Exception:
                     pass
-            await asyncio.to_thread(store.close)
+            if store is not None:
+                await in_thread(store.close)
 
-    async def _find_experiment(self, store: Any) -> None:
+    async def _run_evaluator(self, store: Any, specs: list[Any]) -> None:
+        """Load the task, bind the scorers, run; returns when the run ends (or raises
+        CancelledError once the runner and the experiment lookup have both stopped)."""
+        from evaltui.curation.dataset import Dataset
+        from evaltui.evals.runner import Evaluator, run_evaluator
+        from evaltui.evals.threads import in_thread
+
+        task = await in_thread(_find_task, self.spec, self.db)
+        scorers, bound, problems = _scorers(task, self.spec.scorers, store, self.settings)
+        specs += bound
+        for s in bound:
+            s.bind(store)
+        data = Dataset(None, self.spec.dataset, self.spec.version, self.db)
+        ev = task.evaluator
+        metadata = {**ev.metadata, "launch": {k: v for k, v in asdict(self.spec).items() if k != "experiment"}}
+
+        def progress(done: int, total: int) -> None:
+            self.progress.done, self.progress.total = done, total
+            self._changed()
+
+        evaluator = Evaluator(
+            name=task.project, data=data, task=ev.task, scores=scorers, experiment_name=self.spec.experiment,
+            max_concurrency=self.spec.max_concurrency or ev.max_concurrency, trial_count=self.spec.trial_count,
+            timeout=ev.timeout, metadata=metadata, description=ev.description, db=self.db, quiet=True,
+            progress=progress,
+        )
+        self.progress.status = "running"
+        self.progress.message = "; ".join(problems)  # said once, as the run starts
+        self._changed()
+        runner = asyncio.ensure_future(run_evaluator(evaluator))
+        waiter = asyncio.ensure_future(self._find_experiment())
+        try:
+            await runner
+        finally:
+            waiter.cancel()
+            await asyncio.gather(waiter, return_exceptions=True)
+
+    async def _find_experiment(self) -> None:
+        """The experiment's id once the runner has created it (the app shows its progress);
+        on its own store, as the scorers may be using the run's."""
+        from evaltui.evals.threads import in_thread
         from evaltui.store import experiments as exp_store
 
-        while self.experiment_id is None:
-            exp = await asyncio.to_thread(exp_store.find_experiment, store, self.spec.experiment)
-            if exp is not None:
-                self.experiment_id = exp["id"]
-                self._changed()
-                return
-            await asyncio.sleep(0.05)
+        store = await in_thread(_open, self.db, cleanup=lambda s: s.close())
+        try:
+            while self.experiment_id is None:
+                exp = await in_thread(exp_store.find_experiment, store, self.spec.experiment)
+                if exp is not None:
+                    self.experiment_id = exp["id"]
+                    self._changed()
+                    return
+                await asyncio.sleep(0.05)
+        finally:
+            await in_thread(store.close)
 
 
 def _open(db: str, timeout: float = 10.0) -> Any:
