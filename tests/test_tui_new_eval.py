@@ -59,6 +59,7 @@ async def test_new_eval_with_no_loadable_task_shows_the_hint_and_the_reason_inst
         await pilot.press("4", "n")
         await until(pilot, lambda: isinstance(app.screen, RunDialog), timeout=30)
         assert "no tasks" in dialog_lines(app, "#run-title")[0]
+        assert "tui_broken" in dialog_lines(app, "#run-title")[0]  # where it looked
         assert dialog_lines(app, ".problem") == [
             "broken_eval.py failed to load: ValueError: needs at least 30 labelled examples"]
         await pilot.press("ctrl+s")  # nothing to start
@@ -242,3 +243,58 @@ def show_json_or_none(db: Path, name: str) -> dict[str, Any] | None:
 
     with Store(db, read_only=True) as store:
         return exp_store.find_experiment(store, name)
+
+
+async def test_q_during_a_run_stops_it_and_the_next_start_runs_only_the_cases_without_a_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaltui.evals import launch
+    from evaltui.testing.fake_openai import FakeOpenAI
+    from evaltui.tui.screens.run_dialog import RunDialog
+
+    def asked(requests: list[Any]) -> list[str]:
+        """The customer message of each chat request: which case the task ran."""
+        return [r.body["messages"][-1]["content"] for r in requests]
+
+    def stored(db: Path) -> dict[str, Any]:
+        from evaltui.store import Store
+        from evaltui.store import experiments as exp_store
+
+        with Store(db, read_only=True) as store:
+            exp = exp_store.require_experiment(store, "baseline-slice-v1")
+            rows = exp_store.load_results(store, exp["id"])
+        return {"status": exp["status"], "created": {r["case_id"]: r["created"] for r in rows},
+                "inputs": {r["case_id"]: r["input"][-1]["content"] for r in rows}}
+
+    db = build_db(tmp_path)
+    with FakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("EVALTUI_TEST_TASK_DELAY", "0.15")
+        app = make_app(db, eval_paths=[FIXTURES / "tui"])
+        async with app.run_test(size=(110, 30)) as pilot:
+            await pilot.press("4", "n")
+            await until(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-scorers"), timeout=30)
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "baseline-slice-v1" in app.runs and app.runs["baseline-slice-v1"].progress.done >= 3,
+                        timeout=30)
+            run = app.runs["baseline-slice-v1"]
+            await pilot.press("q")
+            await until(pilot, lambda: not run.alive, timeout=15)
+        first = stored(db)
+        assert first["status"] == "running"  # stopped mid-way: `experiments list` shows it interrupted
+        assert 3 <= len(first["created"]) < 24
+        asked_first = len(server.chat_requests)
+
+        monkeypatch.setenv("EVALTUI_TEST_TASK_DELAY", "0")
+        launch._loaded.clear()
+        app = make_app(db, eval_paths=[FIXTURES / "tui"])
+        async with app.run_test(size=(110, 30)) as pilot:  # the next start resumes it on its own
+            await until(pilot, lambda: "baseline-slice-v1" in app.runs, timeout=15)
+            await until(pilot, lambda: not app.runs["baseline-slice-v1"].alive, timeout=30)
+        second = stored(db)
+        resumed = asked(server.chat_requests[asked_first:])
+    assert second["status"] == "finished" and len(second["created"]) == 24
+    # Only the cases without a result ran again; the finished ones kept their results.
+    assert sorted(resumed) == sorted(second["inputs"][c] for c in second["created"] if c not in first["created"])
+    assert not set(resumed) & set(first["inputs"].values())
+    assert all(second["created"][c] == t for c, t in first["created"].items())

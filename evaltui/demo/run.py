@@ -113,7 +113,8 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
     if tui:
         from evaltui.tui import run
 
-        out["app_exit_code"] = run(db)  # non-zero: the app died from an exception
+        # The demo's eval files, wherever the demo was started from (`n` in the experiments pane).
+        out["app_exit_code"] = run(db, eval_paths=[EXAMPLES] if EXAMPLES.is_dir() else None)  # non-zero: the app died from an exception
     return out
 
 

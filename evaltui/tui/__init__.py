@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 
-def run(db_path: str | Path, settings: Any = None) -> int:
+def run(db_path: str | Path, settings: Any = None, eval_paths: list[Path] | None = None) -> int:
     """Open the app on ``db_path`` (a file that exists) until the user quits; the exit
     code: 0, or non-zero when the app died from an exception (its traceback printed)."""
     from evaltui.tui import startup
@@ -19,6 +19,6 @@ def run(db_path: str | Path, settings: Any = None) -> int:
     startup.begin(db_path)  # first: the topic map's query runs while Textual imports
     from evaltui.tui.app import EvalApp
 
-    app = EvalApp(db_path, settings=settings)
+    app = EvalApp(db_path, settings=settings, eval_paths=eval_paths)
     app.run()
     return app.return_code or 0

@@ -165,7 +165,8 @@ class ExperimentsScreen(DataScreen):
                 self.app.start_run(spec, fresh=True)  # type: ignore[attr-defined]
 
         self._show_loading(None)
-        self.app.push_screen(RunDialog(event.datasets, event.tasks, EXTRA_SCORERS, event.problems), chosen)
+        looked_in = ", ".join(str(p) for p in self.app.eval_paths)  # type: ignore[attr-defined]
+        self.app.push_screen(RunDialog(event.datasets, event.tasks, EXTRA_SCORERS, event.problems, looked_in), chosen)
 
     def action_cancel_run(self) -> None:
         row = self.query_one(ExperimentTable).current

@@ -31,15 +31,17 @@ class RunDialog(ModalScreen["Any | None"]):
         Binding("escape", "dismiss", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(self, datasets: list[dict[str, Any]], tasks: list[Any], extra_scorers: list[str], problems: list[str]) -> None:
+    def __init__(self, datasets: list[dict[str, Any]], tasks: list[Any], extra_scorers: list[str], problems: list[str],
+                 looked_in: str = "examples/") -> None:
         super().__init__()
         self.datasets, self.tasks, self.extra, self.problems = datasets, tasks, extra_scorers, problems
+        self.looked_in = looked_in
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             if not self.datasets or not self.tasks:  # nothing to pick from: say why, build no empty Select
                 missing = ("no datasets yet (save one in the builder, 3)" if not self.datasets
-                           else "no tasks: add an eval file with an Eval(...) call under examples/")
+                           else f"no tasks: add an eval file with an Eval(...) call under {escape(self.looked_in)}")
                 yield Static(f"[b]New eval[/b]: {missing} · esc: close", id="run-title")
             else:
                 yield Static("[b]New eval[/b]  ctrl+s: start · esc: cancel", id="run-title")
