@@ -86,11 +86,11 @@ def main(ctx: click.Context) -> None:
 @user_errors
 def tui() -> None:
     """Open the terminal app (also what `evaltui` alone does)."""
-    from evaltui.dbpath import resolve_db_path  # not DuckDB: it loads beside Textual (tui.startup)
+    from evaltui.dbpath import missing_db_message, resolve_db_path  # not DuckDB: it loads beside Textual (tui.startup)
 
     path = resolve_db_path((click.get_current_context().find_root().obj or {}).get("db"))
     if not path.exists():
-        raise UserError(f"no database at {path}: run `evaltui demo` or `evaltui ingest FILE` first, or pass --db")
+        raise UserError(missing_db_message(path))
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the terminal app needs a terminal; use `evaltui logs` or `evaltui stats` in scripts")
     from evaltui.tui import run  # brings an older file up to date first, then the app only reads
