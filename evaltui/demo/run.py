@@ -122,12 +122,16 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
 
 
 def _ingest(store: Store, files: list[Path], steps: Steps) -> None:
+    def human_labels() -> int:
+        return store.con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchall()[0][0]
+
     for path in files:
         steps.doing(f"ingesting {path.name}")
+        before = human_labels()
         report = ingest_file(store, path)
-        labels = store.con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchall()[0][0]
-        steps.done(f"ingested {report.kept:,} spans, {report.scores_added:,} scores from the production judge "
-                   f"(judge-v1) and {labels} human labels")
+        labels = human_labels() - before  # this file's labels, not the running total
+        steps.done(f"ingested {report.kept:,} spans, {report.scores_added - labels:,} scores from the production "
+                   f"judge (judge-v1) and {labels} human labels")
 
 
 # -- 2. topics ------------------------------------------------------------------------
