@@ -298,3 +298,23 @@ async def test_q_during_a_run_stops_it_and_the_next_start_runs_only_the_cases_wi
     assert sorted(resumed) == sorted(second["inputs"][c] for c in second["created"] if c not in first["created"])
     assert not set(resumed) & set(first["inputs"].values())
     assert all(second["created"][c] == t for c, t in first["created"].items())
+
+
+async def test_a_started_run_shows_its_number_of_cases_before_the_first_one_finishes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaltui.tui.screens.run_dialog import RunDialog
+
+    monkeypatch.setenv("EVALTUI_TEST_TASK_DELAY", "1.0")
+    db = build_db(tmp_path)
+    app = make_app(db, eval_paths=[FIXTURES / "tui_app_db" / "judged_from_db.py"])
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("4", "n")
+        await until(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-scorers"), timeout=30)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "echo-slice-v1" in app.runs)
+        progress = app.screen.query_one("#run-progress")
+        await until(pilot, lambda: " 0/24 cases" in str(progress.content))  # the total at once, not 0/?
+        assert app.runs["echo-slice-v1"].progress.done == 0
+        app.runs["echo-slice-v1"].cancel()
+        await until(pilot, lambda: not app.runs["echo-slice-v1"].alive, timeout=30)

@@ -203,6 +203,7 @@ class Run:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main: asyncio.Task[Any] | None = None
         self._cancel = False
+        self._stored = 0  # results the experiment had when this start began (a resume)
         self.thread = threading.Thread(target=self._thread, name=f"evaltui-run-{spec.experiment}", daemon=True)
 
     @property
@@ -255,6 +256,10 @@ class Run:
             # in_thread: cancelling waits for the store call under way, so a store is
             # never closed under a call (DuckDB refuses) nor left open.
             store = await in_thread(_open, self.db, cleanup=lambda s: s.close())
+            # The size is known before the eval file loads (which can take a while): show it.
+            self._stored, total = await in_thread(_planned, store, self.spec)
+            self.progress.done, self.progress.total = self._stored, total
+            self._changed()
             await self._run_evaluator(store, specs)
             self.progress.status = "finished"
         except asyncio.CancelledError:
@@ -288,8 +293,8 @@ class Run:
         ev = task.evaluator
         metadata = {**ev.metadata, "launch": {k: v for k, v in asdict(self.spec).items() if k != "experiment"}}
 
-        def progress(done: int, total: int) -> None:
-            self.progress.done, self.progress.total = done, total
+        def progress(done: int, total: int) -> None:  # counts this start's cases: add the stored ones
+            self.progress.done, self.progress.total = self._stored + done, self._stored + total
             self._changed()
 
         evaluator = Evaluator(
@@ -326,6 +331,22 @@ class Run:
                 await asyncio.sleep(0.05)
         finally:
             await in_thread(store.close)
+
+
+def _planned(store: Any, spec: RunSpec) -> tuple[int, int]:
+    """(results already stored, cases x trials) of the run ``spec`` is about to start."""
+    from evaltui.store import datasets as ds_store
+    from evaltui.store import experiments as exp_store
+
+    info = ds_store.get_dataset(store, spec.dataset)
+    if info is None:
+        return 0, 0
+    exp = exp_store.find_experiment(store, spec.experiment)
+    resuming = exp is not None and exp["status"] != "finished"
+    version = (exp["dataset_version"] if resuming else None) or spec.version or info.version
+    total = ds_store.count_records(store, info.id, version) * spec.trial_count
+    stored = len(exp_store.result_keys(store, exp["id"])) if resuming else 0
+    return stored, total
 
 
 def _open(db: str, timeout: float = 10.0) -> Any:
