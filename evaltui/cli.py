@@ -112,16 +112,18 @@ def main(ctx: click.Context) -> None:
 @user_errors
 def tui() -> None:
     """Open the terminal app (also what `evaltui` alone does)."""
-    from evaltui.dbpath import resolve_db_path  # not DuckDB: it loads beside Textual (tui.startup)
+    from evaltui.dbpath import missing_db_message, resolve_db_path  # not DuckDB: it loads beside Textual (tui.startup)
 
     path = resolve_db_path((click.get_current_context().find_root().obj or {}).get("db"))
     if not path.exists():
-        raise UserError(f"no database at {path}: run `evaltui demo` or `evaltui ingest FILE` first, or pass --db")
+        raise UserError(missing_db_message(path))
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the terminal app needs a terminal; use `evaltui logs` or `evaltui stats` in scripts")
     from evaltui.tui import run  # brings an older file up to date first, then the app only reads
 
-    run(path)
+    code = run(path)
+    if code:  # the app died from an exception (Textual printed it): never report success
+        raise click.exceptions.Exit(code)
 
 
 # -- ingest --------------------------------------------------------------------
@@ -325,8 +327,10 @@ def demo(fresh: bool, no_tui: bool, as_json: bool, conversations: int | None) ->
     ctx = click.get_current_context()
     db = (ctx.find_root().obj or {}).get("db") or "evaltui-demo.duckdb"
     tui = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
-    run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui, conversations=conversations,
-             echo=lambda m: click.echo(m, err=True))
+    out = run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui, conversations=conversations,
+                   echo=lambda m: click.echo(m, err=True))
+    if out.get("app_exit_code"):  # the app died from an exception: never report success
+        raise click.exceptions.Exit(out["app_exit_code"])
 
 
 @main.command()

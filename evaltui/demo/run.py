@@ -115,7 +115,8 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
     if tui:
         from evaltui.tui import run
 
-        run(db)
+        # The demo's eval files, wherever the demo was started from (`n` in the experiments pane).
+        out["app_exit_code"] = run(db, eval_paths=[EXAMPLES] if EXAMPLES.is_dir() else None)  # non-zero: the app died from an exception
     return out
 
 
@@ -123,12 +124,16 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
 
 
 def _ingest(store: Store, files: list[Path], steps: Steps) -> None:
+    def human_labels() -> int:
+        return store.con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchall()[0][0]
+
     for path in files:
         steps.doing(f"ingesting {path.name}")
+        before = human_labels()
         report = ingest_file(store, path)
-        labels = store.con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchall()[0][0]
-        steps.done(f"ingested {report.kept:,} spans, {report.scores_added:,} scores from the production judge "
-                   f"(judge-v1) and {labels} human labels")
+        labels = human_labels() - before  # this file's labels, not the running total
+        steps.done(f"ingested {report.kept:,} spans, {report.scores_added - labels:,} scores from the production "
+                   f"judge (judge-v1) and {labels} human labels")
 
 
 # -- 2. topics ------------------------------------------------------------------------

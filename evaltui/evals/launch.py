@@ -1,8 +1,10 @@
 """Starting evals from another front end (the TUI): tasks registered in eval files, and
 runs in a background thread that report progress, can be cancelled, and resume.
 
-- ``discover(paths)`` imports eval files (``*.py`` in the given folders, or files) with
+- ``discover(paths, db)`` imports eval files (``*.py`` in the given folders, or files) with
   ``Eval`` calls collected, as ``evaltui eval`` does; each collected ``Eval`` is a task.
+  The files run against ``db`` (what ``init_dataset`` and the file's own store reads
+  use), never the default ``./evaltui.duckdb``.
 - ``RunSpec`` is what to run: a task, a dataset and version, scorers (the task's own,
   by name, and any ``evaltui.scoring.registry`` name such as ``brand_alignment``).
   It is stored in the experiment's metadata (``launch``), so an interrupted run can be
@@ -41,7 +43,11 @@ class Task:
         return f"{self.name} ({Path(self.file).name})"
 
 
-_loaded: dict[str, list[Task]] = {}
+class EvalFileError(StoreError):
+    """An eval file that could not be imported; the message is one line."""
+
+
+_loaded: dict[tuple[str, str | None], list[Task]] = {}  # (file, db) -> its tasks
 _lock = threading.Lock()
 
 
@@ -55,39 +61,56 @@ def eval_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
-def load_file(path: str | os.PathLike[str], *, reload: bool = False) -> list[Task]:
-    """The tasks one eval file registers (imported once per process unless ``reload``)."""
+def load_file(path: str | os.PathLike[str], db: str | os.PathLike[str] | None = None, *,
+              reload: bool = False) -> list[Task]:
+    """The tasks one eval file registers, imported against ``db`` (once per process and
+    database unless ``reload``)."""
     from evaltui.evals import registry
     from evaltui.scoring.protocol import scorer_name
 
     key = str(Path(path).resolve())
+    cache_key = (key, str(Path(db).resolve()) if db is not None else None)
     with _lock:
-        if key in _loaded and not reload:
-            return _loaded[key]
+        if cache_key in _loaded and not reload:
+            return _loaded[cache_key]
         folder = str(Path(key).parent)
         if folder not in sys.path:
             sys.path.insert(0, folder)
-        with registry.collect() as evaluators:
-            try:
-                runpy.run_path(key, run_name="__evaltui_eval__")
-            except SystemExit as exc:
-                if exc.code not in (None, 0) or not evaluators:  # as `evaltui eval` says it
-                    raise StoreError(f"{path} raised SystemExit({exc.code!r}) while loading") from None
-            except Exception as exc:
-                raise StoreError(f"{path} failed to load: {type(exc).__name__}: {exc}") from None
+        # Held read-write while the file runs: a store the file opens itself (a judge
+        # trained on the file's data) then shares this process's instance of the file
+        # instead of failing next to the app's read-only queries.
+        keeper = _open(str(db)) if db is not None else None
+        try:
+            with registry.collect() as evaluators, registry.using(db):
+                try:
+                    runpy.run_path(key, run_name="__evaltui_eval__")
+                except SystemExit as exc:
+                    if exc.code not in (None, 0) or not evaluators:  # as `evaltui eval` says it
+                        raise EvalFileError(f"{path} raised SystemExit({exc.code!r}) while loading") from None
+                except Exception as exc:
+                    reason = (str(exc).strip().splitlines() or [""])[0]
+                    raise EvalFileError(f"{Path(path).name} failed to load: {type(exc).__name__}: {reason}") from None
+        finally:
+            if keeper is not None:
+                keeper.close()
         tasks = [Task(key, e.experiment_name or e.name, e.name, [scorer_name(s) for s in e.scores], e)
                  for e in evaluators]
-        _loaded[key] = tasks
+        _loaded[cache_key] = tasks
         return tasks
 
 
-def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Task], list[str]]:
-    """Every task in the eval files under ``paths``, and one line per file that failed."""
+def discover(paths: Sequence[str | os.PathLike[str]], db: str | os.PathLike[str] | None = None,
+             on_file: Callable[[Path, int, int], None] | None = None) -> tuple[list[Task], list[str]]:
+    """Every task in the eval files under ``paths`` (run against ``db``), and one line per
+    file that failed. ``on_file(file, index, count)`` is called before each file loads."""
     tasks: list[Task] = []
     problems: list[str] = []
-    for f in eval_files(paths):
+    files = eval_files(paths)
+    for i, f in enumerate(files):
+        if on_file is not None:
+            on_file(f, i, len(files))
         try:
-            tasks += load_file(f)
+            tasks += load_file(f, db)
         except StoreError as exc:
             problems.append(str(exc))
     return tasks, problems
@@ -117,28 +140,48 @@ class RunSpec:
             return None
 
 
-def _find_task(spec: RunSpec) -> Task:
-    for t in load_file(spec.file):
+def _find_task(spec: RunSpec, db: str) -> Task:
+    for t in load_file(spec.file, db):
         if t.name == spec.task:
             return t
     raise StoreError(f"{spec.file} has no eval named {spec.task!r}")
 
 
-def _scorers(task: Task, names: Sequence[str], store: Any, settings: Any) -> tuple[list[Any], list[Any]]:
-    """(scorer callables, registry specs to close) for the chosen names."""
+class _Unavailable:
+    """A chosen scorer that cannot run here (no model endpoint, too few labels): it marks
+    each case with its reason, as a failing scorer does, instead of failing the run."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+
+    def __call__(self, output: Any) -> Any:
+        from evaltui.scoring.protocol import ScorerError
+
+        raise ScorerError(self.reason)
+
+
+def _scorers(task: Task, names: Sequence[str], store: Any, settings: Any) -> tuple[list[Any], list[Any], list[str]]:
+    """(scorer callables, registry specs to close, one line per scorer that cannot run)
+    for the chosen names: each chosen name runs, or marks every case with its reason."""
+    from evaltui.scoring.errors import ScorerSetupError
     from evaltui.scoring.protocol import scorer_name
     from evaltui.scoring.registry import resolve
 
     own = {scorer_name(s): s for s in task.evaluator.scores}
-    chosen, specs = [], []
+    chosen, specs, problems = [], [], []
     for name in names:
         if name in own:
             chosen.append(own[name])
             continue
-        spec = resolve(name, store=store, settings=settings)
+        try:
+            spec = resolve(name, store=store, settings=settings)
+        except ScorerSetupError as exc:
+            problems.append(f"{name}: {exc}")
+            chosen.append(_Unavailable(name, str(exc)))
+            continue
         specs.append(spec)
         chosen.append(spec.fn)
-    return chosen, specs
+    return chosen, specs, problems
 
 
 @dataclass
@@ -161,6 +204,7 @@ class Run:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._main: asyncio.Task[Any] | None = None
         self._cancel = False
+        self._stored = 0  # results the experiment had when this start began (a resume)
         self.thread = threading.Thread(target=self._thread, name=f"evaltui-run-{spec.experiment}", daemon=True)
 
     @property
@@ -200,67 +244,110 @@ class Run:
         self._changed()
 
     async def _run(self) -> None:
-        from evaltui.curation.dataset import Dataset
-        from evaltui.evals.runner import Evaluator, run_evaluator
+        from evaltui.evals.threads import in_thread
         from evaltui.store import experiments as exp_store
 
         self._loop = asyncio.get_running_loop()
-        store = await asyncio.to_thread(_open, self.db)
+        self._main = asyncio.current_task()  # cancel() reaches the run from here on
+        store = None
         specs: list[Any] = []
         try:
-            task = await asyncio.to_thread(_find_task, self.spec)
-            scorers, specs = _scorers(task, self.spec.scorers, store, self.settings)
-            for s in specs:
-                s.bind(store)
-            data = Dataset(None, self.spec.dataset, self.spec.version, self.db)
-            ev = task.evaluator
-            metadata = {**ev.metadata, "launch": {k: v for k, v in asdict(self.spec).items() if k != "experiment"}}
-
-            def progress(done: int, total: int) -> None:
-                self.progress.done, self.progress.total = done, total
-                self._changed()
-
-            evaluator = Evaluator(
-                name=task.project, data=data, task=ev.task, scores=scorers, experiment_name=self.spec.experiment,
-                max_concurrency=self.spec.max_concurrency or ev.max_concurrency, trial_count=self.spec.trial_count,
-                timeout=ev.timeout, metadata=metadata, description=ev.description, db=self.db, quiet=True,
-                progress=progress,
-            )
-            self.progress.status = "running"
-            self._changed()
-            self._main = asyncio.current_task()
             if self._cancel:
                 raise asyncio.CancelledError
-            runner = asyncio.ensure_future(run_evaluator(evaluator))
-            waiter = asyncio.ensure_future(self._find_experiment(store))
-            try:
-                await runner
-            finally:
-                waiter.cancel()
+            # in_thread: cancelling waits for the store call under way, so a store is
+            # never closed under a call (DuckDB refuses) nor left open.
+            store = await in_thread(_open, self.db, cleanup=lambda s: s.close())
+            # The size is known before the eval file loads (which can take a while): show it.
+            self._stored, total = await in_thread(_planned, store, self.spec)
+            self.progress.done, self.progress.total = self._stored, total
+            self._changed()
+            await self._run_evaluator(store, specs)
             self.progress.status = "finished"
         except asyncio.CancelledError:
             self.progress.status = "cancelled"
-            exp = await asyncio.to_thread(exp_store.find_experiment, store, self.spec.experiment)
-            if exp is not None and exp["status"] != "finished":
-                await asyncio.to_thread(exp_store.set_status, store, exp["id"], getattr(self, "_cancel_status", "cancelled"))
+            if store is not None:  # a run stopped after its experiment was created says so
+                exp = await in_thread(exp_store.find_experiment, store, self.spec.experiment)
+                if exp is not None and exp["status"] != "finished":
+                    await in_thread(exp_store.set_status, store, exp["id"], getattr(self, "_cancel_status", "cancelled"))
         finally:
             for s in specs:
                 try:
                     await s.aclose()
                 except Exception:
                     pass
-            await asyncio.to_thread(store.close)
+            if store is not None:
+                await in_thread(store.close)
 
-    async def _find_experiment(self, store: Any) -> None:
+    async def _run_evaluator(self, store: Any, specs: list[Any]) -> None:
+        """Load the task, bind the scorers, run; returns when the run ends (or raises
+        CancelledError once the runner and the experiment lookup have both stopped)."""
+        from evaltui.curation.dataset import Dataset
+        from evaltui.evals.runner import Evaluator, run_evaluator
+        from evaltui.evals.threads import in_thread
+
+        task = await in_thread(_find_task, self.spec, self.db)
+        scorers, bound, problems = _scorers(task, self.spec.scorers, store, self.settings)
+        specs += bound
+        for s in bound:
+            s.bind(store)
+        data = Dataset(None, self.spec.dataset, self.spec.version, self.db)
+        ev = task.evaluator
+        metadata = {**ev.metadata, "launch": {k: v for k, v in asdict(self.spec).items() if k != "experiment"}}
+
+        def progress(done: int, total: int) -> None:  # counts this start's cases: add the stored ones
+            self.progress.done, self.progress.total = self._stored + done, self._stored + total
+            self._changed()
+
+        evaluator = Evaluator(
+            name=task.project, data=data, task=ev.task, scores=scorers, experiment_name=self.spec.experiment,
+            max_concurrency=self.spec.max_concurrency or ev.max_concurrency, trial_count=self.spec.trial_count,
+            timeout=ev.timeout, metadata=metadata, description=ev.description, db=self.db, quiet=True,
+            progress=progress,
+        )
+        self.progress.status = "running"
+        self.progress.message = "; ".join(problems)  # said once, as the run starts
+        self._changed()
+        runner = asyncio.ensure_future(run_evaluator(evaluator))
+        waiter = asyncio.ensure_future(self._find_experiment())
+        try:
+            await runner
+        finally:
+            waiter.cancel()
+            await asyncio.gather(waiter, return_exceptions=True)
+
+    async def _find_experiment(self) -> None:
+        """The experiment's id once the runner has created it (the app shows its progress);
+        on its own store, as the scorers may be using the run's."""
+        from evaltui.evals.threads import in_thread
         from evaltui.store import experiments as exp_store
 
-        while self.experiment_id is None:
-            exp = await asyncio.to_thread(exp_store.find_experiment, store, self.spec.experiment)
-            if exp is not None:
-                self.experiment_id = exp["id"]
-                self._changed()
-                return
-            await asyncio.sleep(0.05)
+        store = await in_thread(_open, self.db, cleanup=lambda s: s.close())
+        try:
+            while self.experiment_id is None:
+                exp = await in_thread(exp_store.find_experiment, store, self.spec.experiment)
+                if exp is not None:
+                    self.experiment_id = exp["id"]
+                    self._changed()
+                    return
+                await asyncio.sleep(0.05)
+        finally:
+            await in_thread(store.close)
+
+
+def _planned(store: Any, spec: RunSpec) -> tuple[int, int]:
+    """(results already stored, cases x trials) of the run ``spec`` is about to start."""
+    from evaltui.store import datasets as ds_store
+    from evaltui.store import experiments as exp_store
+
+    info = ds_store.get_dataset(store, spec.dataset)
+    if info is None:
+        return 0, 0
+    exp = exp_store.find_experiment(store, spec.experiment)
+    resuming = exp is not None and exp["status"] != "finished"
+    version = (exp["dataset_version"] if resuming else None) or spec.version or info.version
+    total = ds_store.count_records(store, info.id, version) * spec.trial_count
+    stored = len(exp_store.result_keys(store, exp["id"])) if resuming else 0
+    return stored, total
 
 
 def _open(db: str, timeout: float = 10.0) -> Any:

@@ -38,6 +38,7 @@ from evaltui.evals.cases import Case, assign_ids, resolve_data, to_case
 from evaltui.evals.hooks import EvalHooks
 from evaltui.daemon_threads import DaemonThreadPool
 from evaltui.evals.summary import EvalResult, EvalResultWithSummary, render, summarize
+from evaltui.evals.threads import in_thread
 from evaltui.llm.client import redact_configured
 from evaltui.ingest.records import scorer_key
 from evaltui.scoring.protocol import BoundScorer, ScorerError, bind_scorer, scorer_name
@@ -243,9 +244,11 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
     progress_cb = ev.progress or options.get("progress")
     db = ev.db if ev.db is not None else registry.default_db()
     data = await resolve_data(ev.data)
-    store = await asyncio.to_thread(Store, db)
+    # in_thread: a cancelled run waits for the store call under way, so the store is
+    # never closed (nor left open) under it.
+    store = await in_thread(Store, db, cleanup=Store.close)
     try:
-        plan = await asyncio.to_thread(_prepare, ev, store, data)
+        plan = await in_thread(_prepare, ev, store, data)
         experiment = plan["experiment"]
         if plan["resumed"] and not quiet:
             print(f"resuming {experiment['name']}: {plan['resumed']} results already stored, "
@@ -254,7 +257,7 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
 
         async with closing_clients():
             results = await _run_pairs(ev, store, experiment, plan["pairs"], quiet, progress_cb)
-        await asyncio.to_thread(exp_store.set_status, store, experiment["id"], "finished")
+        await in_thread(exp_store.set_status, store, experiment["id"], "finished")
 
         def finish() -> Any:
             rows = exp_store.load_results(store, experiment["id"])
@@ -263,7 +266,7 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
             return summarize(exp_store.get_experiment(store, experiment["id"]), rows, cases=len(plan["cases"]),
                              ran=len(results), base=base, base_results=base_rows, dataset=plan["dataset"])
 
-        summary = await asyncio.to_thread(finish)
+        summary = await in_thread(finish)
     finally:
         store.close()
     if not quiet:
@@ -384,7 +387,7 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
         heap.thaw()
         progress.close()
         executor.shutdown(wait=False, cancel_futures=True)
-        await asyncio.to_thread(writer.close)
+        await in_thread(writer.close)
     return results
 
 

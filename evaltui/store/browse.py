@@ -446,7 +446,10 @@ def load_trace(store: Store, root_id: str) -> Trace | None:
             topic = r[12]
     for target, scorer, key, score, label, rationale, source, version, created in scores:
         if target in by_id:
-            by_id[target].scores.append(ScoreDetail(scorer, key, score, label, rationale, source, version, created))
+            kept = by_id[target].scores
+            if source == "human":  # a relabel replaces the label: only the latest shows (rows in time order)
+                kept[:] = [s for s in kept if not (s.source == "human" and s.scorer_key == key)]
+            kept.append(ScoreDetail(scorer, key, score, label, rationale, source, version, created))
     ordered = list(by_id.values())
     root = next((s for s in ordered if s.id == root_id), ordered[0])
     return Trace(root, topic, [s for s in ordered if s is not root], rollup)

@@ -35,7 +35,9 @@ class Store:
         self.path = resolve_db_path(path)
         self.read_only = read_only
         if read_only and not self.path.exists():
-            raise StoreError(f"no database at {self.path}: run `evaltui ingest` or `evaltui demo` first")
+            from evaltui.dbpath import missing_db_message
+
+            raise StoreError(missing_db_message(self.path))
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(f"cannot create {self.path}: folder {self.path.parent} does not exist")
         if not read_only and not os.access(self.path.parent, os.W_OK | os.X_OK):

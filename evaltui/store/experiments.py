@@ -153,16 +153,22 @@ def set_status(store: Store, experiment_id: str, status: str, *, trial_count: in
 
 
 def previous_experiment(store: Store, project: str | None, before_id: str) -> dict[str, Any] | None:
-    """The most recent finished experiment of the project created before ``before_id``."""
+    """The base of a new experiment: the most recent finished one created before
+    ``before_id`` on the same dataset and version (a diff across datasets compares
+    different cases); for data not from a dataset, the project's previous one. Never
+    ``before_id`` itself."""
     return _row(
         store.con,
         f"""
-        SELECT {EXPERIMENT_COLUMNS} FROM experiments
-        WHERE project IS NOT DISTINCT FROM ? AND id <> ? AND status = 'finished'
-          AND created <= (SELECT created FROM experiments WHERE id = ?)
+        WITH me AS (SELECT created AS my_created, dataset_id AS my_dataset, dataset_version AS my_version
+                    FROM experiments WHERE id = ?)
+        SELECT {EXPERIMENT_COLUMNS} FROM experiments, me
+        WHERE id <> ? AND status = 'finished' AND created <= my_created
+          AND dataset_id IS NOT DISTINCT FROM my_dataset AND dataset_version IS NOT DISTINCT FROM my_version
+          AND (my_dataset IS NOT NULL OR project IS NOT DISTINCT FROM ?)
         ORDER BY created DESC LIMIT 1
         """,
-        [project, before_id, before_id],
+        [before_id, before_id, project],
     )
 
 

@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 
-def run(db_path: str | Path, settings: Any = None) -> None:
-    """Open the app on ``db_path`` (a file that exists) until the user quits."""
+def run(db_path: str | Path, settings: Any = None, eval_paths: list[Path] | None = None) -> int:
+    """Open the app on ``db_path`` (a file that exists) until the user quits; the exit
+    code: 0, or non-zero when the app died from an exception (its traceback printed)."""
     from evaltui.tui import startup
 
     startup.begin(db_path)  # first: the topic map's query runs while Textual imports
     from evaltui.tui.app import EvalApp
 
-    EvalApp(db_path, settings=settings).run()
+    app = EvalApp(db_path, settings=settings, eval_paths=eval_paths)
+    app.run()
+    return app.return_code or 0

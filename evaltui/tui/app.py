@@ -306,7 +306,9 @@ class EvalApp(App):
 
     @on(RunChanged)
     def _run_changed(self, event: RunChanged) -> None:
-        if event.status == "resuming":
+        if event.status == "running" and event.message:  # a chosen scorer cannot run: it marks each case
+            self.notify(f"{event.name}: {event.message}", title="eval", severity="warning", timeout=10)
+        elif event.status == "resuming":
             self.notify(f"resuming {event.name}: only the cases without a result run", title="eval", timeout=4)
         elif event.status == "finished":
             self.notify(f"{event.name} finished", title="eval", timeout=4)
@@ -321,12 +323,33 @@ class EvalApp(App):
                 screen.reload()
 
     async def action_quit(self) -> None:
+        import asyncio
+        import sys
+
+        builder_module = sys.modules.get("evaltui.tui.screens.builder")  # loaded only if the pane was shown
+        builder = next((s for s in self.data_screens if builder_module is not None
+                        and isinstance(s, builder_module.BuilderScreen) and s.unsaved), None)
+        if builder is not None and not getattr(self, "_quit_confirmed", False):
+            from evaltui.tui.screens.confirm import ConfirmDialog
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._quit_confirmed = True
+                    self.run_worker(self.action_quit(), group="quit")
+
+            self.push_screen(ConfirmDialog(
+                f"{builder.unsaved} marks in the builder are not saved as a dataset (w saves them). They are kept "
+                "as a draft and come back next time. Quit?"), answer)
+            return
+        if builder is not None:  # the draft as it is now, before the process ends
+            await asyncio.to_thread(builder_module.write_draft, self.db_path, self.lock_timeout, builder.where,
+                                    dict(builder.marks.marks))
         # Stop runs so their last cases are written; they stay 'running' and resume next time.
         for run in self.runs.values():
             if run.alive:
                 run.cancel(status="running")
         for run in self.runs.values():
-            run.wait(10)
+            await asyncio.to_thread(run.wait, 10)  # the screen keeps drawing meanwhile
         self.exit()
 
     # -- labels ----------------------------------------------------------------------------

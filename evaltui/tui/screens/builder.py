@@ -24,6 +24,26 @@ if TYPE_CHECKING:
     from evaltui.curation.builder import Candidates
 
 
+DRAFT = "builder"  # the draft's name in the database
+
+
+def write_draft(path: Any, lock_timeout: float, where: str | None, marks: dict[str, str] | None) -> str | None:
+    """Keep ``marks`` as the builder's draft (None: drop it); the reason it failed, or None."""
+    from evaltui.store import StoreError
+    from evaltui.store.browse import writing
+    from evaltui.store.drafts import clear_draft, save_draft
+
+    try:
+        with writing(path, lock_timeout) as store:
+            if marks:
+                save_draft(store, DRAFT, {"where": where or "", "marks": marks})
+            else:
+                clear_draft(store, DRAFT)
+    except StoreError as exc:
+        return str(exc)
+    return None
+
+
 class BuilderScreen(DataScreen):
     DEFAULT_CSS = """
     BuilderScreen #builder-title { height: 1; padding: 0 1; background: $panel; }
@@ -49,6 +69,7 @@ class BuilderScreen(DataScreen):
     @dataclass
     class Loaded(Message):
         candidates: Any  # Candidates
+        draft: dict[str, str] | None = None  # marks kept from an earlier session
 
     @dataclass
     class Suggested(Message):
@@ -67,6 +88,8 @@ class BuilderScreen(DataScreen):
         self.candidates: Candidates | None = None
         self.marks: Marks = Marks()
         self.last_suggestion = SuggestAnswer(10, 5, 5, 0)
+        self.saved_marks: dict[str, str] = {}  # the marks as last saved to a dataset
+        self.draft_restored = False
         self._record_index: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
@@ -100,17 +123,25 @@ class BuilderScreen(DataScreen):
         from evaltui.store.browse import reading
         from evaltui.store.filters import FilterError
 
+        from evaltui.store.drafts import load_draft
+
         try:
             with reading(path, self.app.lock_timeout) as store:
                 candidates = load_candidates(store, where, settings=self.app.settings)
+                draft = load_draft(store, DRAFT)
         except (StoreError, FilterError) as exc:
             self.post_message(self.Failed(str(exc)))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(candidates))
+            self.post_message(self.Loaded(candidates, (draft or {}).get("marks")))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
+        if event.draft and not self.marks.marks and not self.draft_restored:
+            self.marks.set(event.draft)  # one undo step
+            self.saved_marks = {}
+            self.notify(f"restored {len(event.draft)} unsaved marks from the draft", title="builder", timeout=5)
+        self.draft_restored = True
         self.candidates = event.candidates
         self._record_index = {rid: i for i, rid in enumerate(event.candidates.records.column("record_id").to_pylist())}
         self.query_one(CandidateTable).show(event.candidates.rows, self.marks, event.candidates.scorers)
@@ -135,12 +166,14 @@ class BuilderScreen(DataScreen):
             table.move_cursor(row=table.cursor_row + 1)
         self._show_counts()
         self._preview()
+        self.keep_draft()
 
     def _bulk(self, changes: dict[str, str], what: str) -> None:
         n = self.marks.set(changes)
         self.query_one(CandidateTable).refresh_marks(list(changes))
         self._show_counts()
         self._preview()
+        self.keep_draft()
         self.notify(f"{what}: {n} marks changed (u undoes)", timeout=3)
 
     def action_by_thresholds(self) -> None:
@@ -163,6 +196,22 @@ class BuilderScreen(DataScreen):
         self.query_one(CandidateTable).refresh_marks()
         self._show_counts()
         self._preview()
+        self.keep_draft()
+
+    # -- the draft: unsaved marks kept in the database ------------------------------
+
+    @property
+    def unsaved(self) -> int:
+        """Marks that differ from the last saved dataset (what quitting would leave unsaved)."""
+        marks, saved = self.marks.marks, self.saved_marks
+        return sum(1 for k in set(marks) | set(saved) if marks.get(k) != saved.get(k))
+
+    def keep_draft(self) -> None:
+        self.write_draft(self.app.db_path, dict(self.marks.marks) if self.unsaved else None)
+
+    @work(thread=True, exclusive=True, group="builder-draft", exit_on_error=False)
+    def write_draft(self, path: Any, marks: dict[str, str] | None) -> None:
+        write_draft(path, self.app.lock_timeout, self.where, marks)
 
     def action_suggest(self) -> None:
         if self.candidates is None:
@@ -241,7 +290,12 @@ class BuilderScreen(DataScreen):
         assert self.candidates is not None
         try:
             with writing(path, self.app.lock_timeout) as store:
+                marks = dict(self.marks.marks)
                 saved = save(store, name, self.candidates.records, self.marks, where=self.where, new_version=new_version)
+                from evaltui.store.drafts import clear_draft
+
+                clear_draft(store, DRAFT)  # saved: nothing left to keep
+                self.saved_marks = marks
         except StoreError as exc:
             self.post_message(self.Failed(str(exc)))
             return

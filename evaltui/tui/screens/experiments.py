@@ -42,10 +42,23 @@ class ExperimentsScreen(DataScreen):
         progress: dict[str, dict[str, Any]]
 
     @dataclass
+    class ChoicesLoading(Message):
+        """An eval file is being imported (the first ``n`` can take a while: a file may
+        train a judge when it loads)."""
+
+        file: str
+        index: int
+        count: int
+
+    @dataclass
     class ChoicesLoaded(Message):
         datasets: list[dict[str, Any]]
         tasks: list[Any]
         problems: list[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loading: str | None = None  # what `n` is loading, shown on the status line
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -100,7 +113,7 @@ class ExperimentsScreen(DataScreen):
                              f" · {live.get('errors', 0)} errors · {means}   c: cancel")
         self.query_one("#run-progress", Static).update("\n".join(lines) or "no eval running · n: start one")
         self.query_one("#experiments-status", Static).update(
-            f"{len(event.rows)} experiments · enter: diff against its base · n: new eval · R: resume interrupted")
+            self.loading or f"{len(event.rows)} experiments · enter: diff against its base · n: new eval · R: resume interrupted")
 
     def restyle(self) -> None:
         self.reload()
@@ -108,6 +121,7 @@ class ExperimentsScreen(DataScreen):
     # -- starting, cancelling, resuming ------------------------------------------------
 
     def action_new_eval(self) -> None:
+        self._show_loading("looking for eval files…")
         self.load_choices(self.app.db_path, list(self.app.eval_paths))  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, group="experiments-choices", exit_on_error=False)
@@ -121,10 +135,28 @@ class ExperimentsScreen(DataScreen):
             with reading(path, self.app.lock_timeout) as store:
                 datasets = datasets_overview(store)
         except StoreError as exc:
+            self.post_message(self.ChoicesLoading("", -1, 0))  # done loading, with nothing
             self.post_message(self.Failed(str(exc)))
             return
-        tasks, problems = discover(eval_paths)
+
+        def loading(file: Any, index: int, count: int) -> None:
+            self.post_message(self.ChoicesLoading(str(file), index, count))
+
+        tasks, problems = discover(eval_paths, path, on_file=loading)
         self.post_message(self.ChoicesLoaded(datasets, tasks, problems))
+
+    @on(ChoicesLoading)
+    def _choices_loading(self, event: ChoicesLoading) -> None:
+        self._show_loading(f"loading eval file {event.index + 1} of {event.count}: {event.file}…"
+                           if event.index >= 0 else None)
+
+    def _show_loading(self, text: str | None) -> None:
+        """What ``n`` is loading; it stays on the status line until the dialog opens."""
+        self.loading = text
+        if text is not None:
+            self.query_one("#experiments-status", Static).update(text)
+        else:
+            self.reload()  # the status line goes back to the experiments
 
     @on(ChoicesLoaded)
     def _choices(self, event: ChoicesLoaded) -> None:
@@ -134,7 +166,9 @@ class ExperimentsScreen(DataScreen):
             if spec is not None:
                 self.app.start_run(spec, fresh=True)  # type: ignore[attr-defined]
 
-        self.app.push_screen(RunDialog(event.datasets, event.tasks, EXTRA_SCORERS, event.problems), chosen)
+        self._show_loading(None)
+        looked_in = ", ".join(str(p) for p in self.app.eval_paths)  # type: ignore[attr-defined]
+        self.app.push_screen(RunDialog(event.datasets, event.tasks, EXTRA_SCORERS, event.problems, looked_in), chosen)
 
     def action_cancel_run(self) -> None:
         row = self.query_one(ExperimentTable).current

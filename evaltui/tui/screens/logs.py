@@ -53,9 +53,10 @@ class LogsScreen(DataScreen):
     class PageLoaded(Message):
         page: Any  # SpanPage
         view: View
-        where: str  # first | next | prev | last
+        where: str  # first | next | prev | last | same
         scorers: list[str]
         select: int
+        keep: str | None = None  # the row to stay on, when it is still in the window
 
     @dataclass
     class CountLoaded(Message):
@@ -95,9 +96,13 @@ class LogsScreen(DataScreen):
     # -- asking for data ---------------------------------------------------------
 
     def reload(self) -> None:
-        """Back to the first page of the current view (new rows show at the top)."""
+        """Query the current window again (new rows show at the top of the first page),
+        staying on the same row: a label written in a trace must not lose the place."""
         self.scorers = None
-        self.request("first")
+        table = self.query_one(SpanTable)
+        rows = self.page.rows if self.page else []
+        keep = rows[table.cursor_row].id if rows and 0 <= table.cursor_row < len(rows) else None
+        self.request("same" if rows and self.view.offset > 0 else "first", keep=keep)
 
     def restyle(self) -> None:
         table = self.query_one(SpanTable)
@@ -109,23 +114,26 @@ class LogsScreen(DataScreen):
     def set_filter(self, text: str) -> None:
         self.query_one(FilterBar).set_value(text)
 
-    def request(self, where: str, select: int = 0, view: View | None = None) -> None:
-        """Load the window ``where`` (first | next | prev | last) of ``view``."""
+    def request(self, where: str, select: int = 0, view: View | None = None, keep: str | None = None) -> None:
+        """Load the window ``where`` (first | next | prev | last | same) of ``view``."""
         view = view or self.view
         rows = self.page.rows if self.page and view is self.view else []
         after, backward = None, where in ("prev", "last")
-        if where == "next" and rows:
+        if where == "same" and rows:
+            after = rows[0].cursor
+        elif where == "next" and rows:
             after = rows[-1].cursor
         elif where == "prev" and rows:
             after = rows[0].cursor
-        elif where in ("next", "prev"):
+        elif where in ("next", "prev", "same"):
             where, backward = "first", False
         target = View(view.where, view.sort, view.descending, view.offset, view.columns)
-        self.load_page(self.app.db_path, target, where, after, backward, select, self.scorers)
+        self.load_page(self.app.db_path, target, where, after, backward, select, self.scorers, keep)
 
     @work(thread=True, exclusive=True, group="page", exit_on_error=False)
     def load_page(
-        self, path: Any, view: View, where: str, after: Any, backward: bool, select: int, scorers: list[str] | None
+        self, path: Any, view: View, where: str, after: Any, backward: bool, select: int, scorers: list[str] | None,
+        keep: str | None = None,
     ) -> None:
         from evaltui.store import StoreError
         from evaltui.store.browse import fetch_page, reading
@@ -140,6 +148,10 @@ class LogsScreen(DataScreen):
                     check_names(store, view.where)
                 if scorers is None:
                     scorers = scorer_keys(store)
+                if where == "same":  # the window from its first row on: start after the row before it
+                    before = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
+                                        after=after, backward=True, limit=1)
+                    after = before.rows[0].cursor if before.rows else None
                 page = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
                                   after=after, backward=backward, limit=PAGE_SIZE)
         except FilterError as exc:
@@ -149,7 +161,7 @@ class LogsScreen(DataScreen):
             self.post_message(self.Failed(str(exc)))
             return
         if not worker.is_cancelled:
-            self.post_message(self.PageLoaded(page, view, where, scorers, select))
+            self.post_message(self.PageLoaded(page, view, where, scorers, select, keep))
 
     @work(thread=True, exclusive=True, group="count", exit_on_error=False)
     def load_count(self, path: Any, where: str) -> None:
@@ -191,6 +203,8 @@ class LogsScreen(DataScreen):
             view.offset += len(self.page.rows) if self.page else 0
         elif event.where == "prev":
             view.offset = max(0, view.offset - len(page.rows))
+        elif event.where == "same":
+            pass  # the same window
         else:  # last: known once the count is
             view.offset = max(0, self.total - len(page.rows)) if self.total is not None and not count_changed else 0
         self.view, self.page, self.scorers = view, page, event.scorers
@@ -198,12 +212,15 @@ class LogsScreen(DataScreen):
             self.total = None
         self.app.known_scorers = event.scorers  # type: ignore[attr-defined]
         select = event.select if event.select >= 0 else len(page.rows) - 1
+        kept = [i for i, r in enumerate(page.rows) if r.id == event.keep]
+        if kept:
+            select = kept[0]
         self.query_one(SpanTable).show_page(
             page, scorers=event.scorers, thresholds={k: self.app.settings.threshold(k) for k in event.scorers},
             sort=view.sort, descending=view.descending, select=select, columns=list(view.columns),
         )
         self.query_one(FilterBar).clear_error()
-        if count_changed or event.where == "first":
+        if count_changed or event.where in ("first", "same"):
             self.load_count(self.app.db_path, view.where)
         self._load_words_once()
         self._show_status()

@@ -74,5 +74,12 @@ class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
         if self.base is None:
             self.base = name
             self.query_one("#pick-title", Static).update(f"[b]candidate[/b]: compare with {name}")
+            # A run is never its own candidate: drop it, and start on the current candidate.
+            options = self.query_one(OptionList)
+            options.remove_option(name)
+            ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+            want = self.defaults[1]
+            options.highlighted = ids.index(want) if want in ids and want != name else (0 if ids else None)
             return
-        self.dismiss((self.base, name))
+        if name != self.base:
+            self.dismiss((self.base, name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,40 +24,47 @@ class RunDialog(ModalScreen["Any | None"]):
     RunDialog Select, RunDialog Input { width: 1fr; }
     RunDialog SelectionList { height: auto; max-height: 8; }
     RunDialog .hint { color: $text-muted; height: auto; }
+    RunDialog #run-chosen { height: auto; color: $accent; }
     """
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", id="run.start"),
         Binding("escape", "dismiss", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(self, datasets: list[dict[str, Any]], tasks: list[Any], extra_scorers: list[str], problems: list[str]) -> None:
+    def __init__(self, datasets: list[dict[str, Any]], tasks: list[Any], extra_scorers: list[str], problems: list[str],
+                 looked_in: str = "examples/") -> None:
         super().__init__()
         self.datasets, self.tasks, self.extra, self.problems = datasets, tasks, extra_scorers, problems
+        self.looked_in = looked_in
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("[b]New eval[/b]  ctrl+s: start · esc: cancel")
-            with Horizontal():
-                yield Label("dataset")
-                yield Select([(d["name"], d["name"]) for d in self.datasets], id="run-dataset", allow_blank=False)
-            with Horizontal():
-                yield Label("version")
-                yield Select([], id="run-version", allow_blank=True)
-            with Horizontal():
-                yield Label("task")
-                yield Select([(t.label, i) for i, t in enumerate(self.tasks)], id="run-task", allow_blank=False)
-            yield Static("scorers (space toggles)", classes="hint")
-            yield SelectionList[str](id="run-scorers")
-            with Horizontal():
-                yield Label("name")
-                yield Input("", id="run-name")
+            if not self.datasets or not self.tasks:  # nothing to pick from: say why, build no empty Select
+                missing = ("no datasets yet (save one in the builder, 3)" if not self.datasets
+                           else f"no tasks: add an eval file with an Eval(...) call under {escape(self.looked_in)}")
+                yield Static(f"[b]New eval[/b]: {missing} · esc: close", id="run-title")
+            else:
+                yield Static("[b]New eval[/b]  ctrl+s: start · esc: cancel", id="run-title")
+                with Horizontal():
+                    yield Label("dataset")
+                    yield Select([(d["name"], d["name"]) for d in self.datasets], id="run-dataset", allow_blank=False)
+                with Horizontal():
+                    yield Label("version")
+                    yield Select([], id="run-version", allow_blank=True)
+                with Horizontal():
+                    yield Label("task")
+                    yield Select([(t.label, i) for i, t in enumerate(self.tasks)], id="run-task", allow_blank=False)
+                yield Static("scorers (space toggles; the task's own are ticked)", classes="hint")
+                yield SelectionList[str](id="run-scorers")
+                yield Static("", id="run-chosen")
+                with Horizontal():
+                    yield Label("name")
+                    yield Input("", id="run-name")
             for p in self.problems:
-                yield Static(p, classes="hint")
+                yield Static(escape(p), classes="hint problem")
 
     def on_mount(self) -> None:
         if not self.datasets or not self.tasks:
-            missing = "no datasets yet (save one in the builder, 3)" if not self.datasets else "no tasks: add an eval file"
-            self.query_one(Static).update(f"[b]New eval[/b]: {missing}")
             return
         self._versions(self.datasets[0]["name"])
         self._scorers(0)
@@ -75,11 +83,23 @@ class RunDialog(ModalScreen["Any | None"]):
         scorers = self.query_one("#run-scorers", SelectionList)
         scorers.clear_options()
         for name in task.scorers:
-            scorers.add_option((name, name, True))
+            scorers.add_option((f"{name} (the task's)", name, True))
         for name in self.extra:
             if name not in task.scorers:
                 scorers.add_option((name, name, False))
+        scorers.highlighted = 0
+        self._show_chosen()
         self._default_name()
+
+    def _show_chosen(self) -> None:
+        """What will run, in words: a ticked and an unticked box can look alike in a theme."""
+        chosen = list(self.query_one("#run-scorers", SelectionList).selected)
+        self.query_one("#run-chosen", Static).update(
+            f"runs: {', '.join(chosen)}" if chosen else "runs: no scorer (outputs only)")
+
+    @on(SelectionList.SelectedChanged, "#run-scorers")
+    def _chosen_changed(self) -> None:
+        self._show_chosen()
 
     def _default_name(self) -> None:
         try:

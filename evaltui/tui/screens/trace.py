@@ -125,8 +125,9 @@ class TraceScreen(DataScreen):
         if moved:
             self.target_index = 0
         self._title()
-        if moved:
-            self.query_one(TraceView).show(trace, {k: self.app.settings.threshold(k) for k in trace.rollup})
+        view = self.query_one(TraceView)
+        if moved or trace != view.trace:  # a new trace, or new scores or labels on this one
+            view.show(trace, {k: self.app.settings.threshold(k) for k in trace.rollup}, keep_scroll=not moved)
 
     def _title(self) -> None:
         trace = self.trace
@@ -185,6 +186,7 @@ class TraceScreen(DataScreen):
     def _labelled(self, event: Labelled) -> None:
         self.labels.setdefault(event.target, {})[event.scorer] = event.value.upper()
         self._title()
+        self.reload()  # the turn list shows the new label at once
         self.notify(f"labelled {event.scorer} {event.value}", timeout=2)
         self.app.labels_changed()  # type: ignore[attr-defined]
 

@@ -48,7 +48,9 @@ class TraceView(VerticalScroll):
         self.thresholds: dict[str, float] = {}
         self.whole_system = False  # the system prompt in full (e), not cut at SYSTEM_CUT
 
-    def show(self, trace: Trace, thresholds: dict[str, float]) -> None:
+    def show(self, trace: Trace, thresholds: dict[str, float], *, keep_scroll: bool = False) -> None:
+        """Render ``trace``; ``keep_scroll`` stays where the reader was (the same trace, re-read)."""
+        y = self.scroll_y
         self.trace, self.thresholds = trace, thresholds
         self.remove_children()
         blocks: list[Static] = []
@@ -81,7 +83,10 @@ class TraceView(VerticalScroll):
         blocks.append(Static(self._details("metadata", root.metadata), classes="block section"))
         blocks.append(Static(self._details("metrics", root.metrics), classes="block section"))
         self.mount_all(blocks)
-        self.scroll_home(animate=False)
+        if keep_scroll:
+            self.call_after_refresh(self.scroll_to, y=y, animate=False)
+        else:
+            self.scroll_home(animate=False)
 
     def _score_lines(self, scores: list[ScoreDetail]) -> list[Text]:
         lines = []
