@@ -36,16 +36,24 @@ def conversation(i: int, topic: str, ba: float, cq: float | None = None, day: in
 
 
 async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0) -> None:
-    """Let the app's workers finish: wait until ``check()`` is true (a Pilot test helper)."""
+    """Let the app's workers finish: wait until ``check()`` is true (a Pilot test helper).
+
+    ``timeout`` counts the pauses between checks, so a machine busy with other work gets
+    more wall time, not less. A check may fail while the screen is still being built (a
+    widget not mounted yet); if it never passes, the last such error is raised with the
+    timeout instead of being swallowed."""
     waited = 0.0
+    last: Exception | None = None
     while True:
         try:
             if check():
                 return
-        except Exception:
-            pass
+            last = None
+        except Exception as exc:  # noqa: BLE001 - kept, and raised below if it persists
+            last = exc
         if waited >= timeout:
-            raise AssertionError("timed out waiting for the app")
+            raise AssertionError(f"timed out waiting for the app (last check raised {last!r})" if last
+                                 else "timed out waiting for the app") from last
         await pilot.pause(0.05)
         waited += 0.05
 
