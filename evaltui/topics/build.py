@@ -60,7 +60,6 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 def build_map(store: "Store", options: BuildOptions | None = None, progress: BuildProgress | None = None) -> BuildResult:
     """Cluster the root spans' texts into a new active topic map and file every span under it."""
-
     opts = options or BuildOptions()
     progress = progress or _noop
     con = store.con
@@ -177,7 +176,7 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     groups_table = pa.Table.from_pydict(
         {
             "group_id": list(range(n_groups)),
-            "key": _group_keys(store, group_words, keys),
+            "key": _group_keys(group_words, keys),
             "label": group_readable,
             "name": [None] * n_groups,
             "keywords": group_words,
@@ -273,7 +272,7 @@ def _stable_keys(store: "Store", cents: np.ndarray, words: list[list[str]]) -> t
     return [k for k in keys if k is not None], kept
 
 
-def _group_keys(store: "Store", words: list[list[str]], topic_keys: list[str]) -> list[str]:
+def _group_keys(words: list[list[str]], topic_keys: list[str]) -> list[str]:
     """A typable key per group from its keywords, distinct from every topic and group key."""
     from evaltui.topics.label import slug
 
