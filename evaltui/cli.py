@@ -272,7 +272,6 @@ def stats(where: str, by: str, as_json: bool) -> None:
     """Per topic (or metadata key): conversations and the mean of each score."""
     from evaltui.store import logs as log_queries
     from evaltui.store.filter_names import check_names
-
     from evaltui.topics.changes import map_staleness
 
     with open_store(read_only=True) as store:

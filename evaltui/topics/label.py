@@ -136,7 +136,7 @@ def readable_names(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray
     # A leading clause many texts share ("Hey there,", "Good morning,") is a wrapper too.
     from collections import Counter
 
-    openers = Counter(_clauses(t)[0].lower() for t in texts if len(_clauses(t)) > 1)
+    openers = Counter(c[0].lower() for c in map(_clauses, texts) if len(c) > 1)
     out: list[str] = []
     for c in range(k):
         members = np.flatnonzero(labels == c)

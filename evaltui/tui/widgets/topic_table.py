@@ -44,9 +44,9 @@ class TopicTable(DataTable):
         self.overview: TopicOverview | None = None
         self.lines: list[tuple[TopicRow, bool, int]] = []  # (row, is a group, depth) per table row
         self.expanded: set[str] = set()
+        self.has_groups = False
 
-    def _visible(self, overview: TopicOverview) -> list[tuple[TopicRow, bool, int]]:
-        grouped = overview.grouped()
+    def _visible(self, grouped: list[tuple[TopicRow, list[TopicRow]]], overview: TopicOverview) -> list[tuple[TopicRow, bool, int]]:
         if not grouped:
             return [(t, False, 0) for t in overview.topics]
         out: list[tuple[TopicRow, bool, int]] = []
@@ -70,16 +70,18 @@ class TopicTable(DataTable):
         # Sizes first (largest first), then the ranking by failing conversations: the
         # cursor starts on the top-ranked topic unless the ranking was there already.
         keep = self.current if self.overview is None or self.overview.complete else None
-        had_groups = bool(self.overview and self.overview.grouped())
+        had_groups = self.has_groups
         self.overview = overview
-        self.lines = self._visible(overview)
-        if had_groups != bool(overview.grouped()):
+        grouped = overview.grouped()  # ranked once per overview; rows, bindings and widths read it
+        self.has_groups = bool(grouped)
+        self.lines = self._visible(grouped, overview)
+        if had_groups != self.has_groups:
             self.refresh_bindings()
         self.clear(columns=True)
         theme = self.app.current_theme
         bad, good = theme.error or "red", theme.success or "green"
-        width = 30 if overview.grouped() else 22
-        self.add_column("group / topic" if overview.grouped() else "topic", key="topic", width=width)
+        width = 30 if self.has_groups else 22
+        self.add_column("group / topic" if self.has_groups else "topic", key="topic", width=width)
         self.add_column("convs", key="conversations", width=7)
         self.add_column("failing", key="failing", width=15)
         from evaltui.names import abbreviate
@@ -151,7 +153,7 @@ class TopicTable(DataTable):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # expand and collapse only mean something on a map with groups
         if action in ("expand", "collapse"):
-            return bool(self.overview and self.overview.grouped())
+            return self.has_groups
         return True
 
     def action_expand(self) -> None:
