@@ -9,7 +9,8 @@ from datetime import datetime
 import pytest
 
 from evaltui.ingest import braintrust, csv_rows, langfuse, openai_chat, otel
-from evaltui.ingest.records import SPAN_TYPES, BadRecord, SpanRow
+from evaltui.ingest.records import BadRecord
+from evaltui.model import SPAN_TYPES, SpanRow
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "ingest"
 IMPORTERS = [openai_chat, braintrust, langfuse, otel, csv_rows]

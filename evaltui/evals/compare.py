@@ -182,7 +182,7 @@ def compare(
 
 
 def _key(name: str) -> str:
-    from evaltui.ingest.records import scorer_key
+    from evaltui.model import scorer_key
 
     return scorer_key(name)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.jsondepth import loads_stored
 from evaltui.scoring.protocol import Score, ScorerError, run_scorer, scorer_name
 

@@ -40,7 +40,7 @@ from evaltui.daemon_threads import DaemonThreadPool
 from evaltui.evals.summary import EvalResult, EvalResultWithSummary, render, summarize
 from evaltui.evals.threads import in_thread
 from evaltui.llm.client import redact_configured
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.scoring.protocol import BoundScorer, ScorerError, bind_scorer, scorer_name
 from evaltui.store import experiments as exp_store
 from evaltui.store.db import Store, StoreError

@@ -21,7 +21,8 @@ from evaltui.ingest.jsonlines import (
     physical_lines,
     read_text,
 )
-from evaltui.ingest.records import BadRecord, RecordError, skip_reason, SpanRow, parse_ts, stable_id
+from evaltui.ingest.records import BadRecord, skip_reason, stable_id
+from evaltui.model import RecordError, SpanRow, parse_ts
 
 FORMAT = "openai"
 

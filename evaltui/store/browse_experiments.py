@@ -154,7 +154,7 @@ def result_trace(store: Store, result_id: str) -> Trace | None:
     for scorer, score, label, rationale, error in store.con.execute(
             f"SELECT scorer, score, label, rationale, error FROM ({_current_scores()}) WHERE result_id = ? ORDER BY scorer",
             [rid]).fetchall():
-        from evaltui.ingest.records import scorer_key
+        from evaltui.model import scorer_key
 
         root.scores.append(ScoreDetail(scorer, scorer_key(scorer), score, label, rationale or error, "eval", "", None))
     for key, label in human_labels(store, rid).items():

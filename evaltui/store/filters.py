@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from evaltui.ingest.records import RecordError, parse_ts, scorer_key
+from evaltui.model import RecordError, parse_ts, scorer_key
 
 
 class FilterError(ValueError):

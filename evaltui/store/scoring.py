@@ -11,7 +11,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.jsondepth import loads_stored
 from evaltui.store.db import StoreError
 from evaltui.store.filters import compile_filter
