@@ -37,6 +37,7 @@ from evaltui.evals import registry
 from evaltui.evals.cases import Case, assign_ids, resolve_data, to_case
 from evaltui.evals.hooks import EvalHooks
 from evaltui.daemon_threads import DaemonThreadPool
+from evaltui.dbpath import default_db
 from evaltui.evals.summary import EvalResult, EvalResultWithSummary, render, summarize
 from evaltui.evals.threads import in_thread
 from evaltui.llm.client import redact_configured
@@ -242,7 +243,7 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
     options = registry.run_options()
     quiet = ev.quiet or options.get("quiet", False)
     progress_cb = ev.progress or options.get("progress")
-    db = ev.db if ev.db is not None else registry.default_db()
+    db = ev.db if ev.db is not None else default_db()
     data = await resolve_data(ev.data)
     # in_thread: a cancelled run waits for the store call under way, so the store is
     # never closed (nor left open) under it.

@@ -487,7 +487,8 @@ def topic_names(store: Store, limit: int = 500) -> list[str]:
 # -- human labels ----------------------------------------------------------------------
 
 
-def _human_labels(store: Store, target_ids: list[str]) -> dict[str, dict[str, str | None]]:
+def human_labels_of(store: Store, target_ids: list[str]) -> dict[str, dict[str, str | None]]:
+    """``human_labels`` for many targets in one query: target id -> scorer key -> label."""
     out: dict[str, dict[str, str | None]] = {}
     if not target_ids:
         return out
@@ -525,5 +526,5 @@ __all__ = [
     "SpanPage", "SpanRow", "Trace", "TraceSpan", "ScoreDetail", "TopicOverview", "TopicRow", "topic_sizes",
     "completion_words", "data_stamp", "fetch_page", "load_trace", "neighbour", "next_cursor",
     "reading", "scorers", "topic_filter", "topic_names", "topic_overview", "total", "writing",
-    "human_labels", "trace_label_targets",
+    "human_labels", "human_labels_of", "trace_label_targets",
 ]

@@ -1,6 +1,7 @@
 """Queries behind the app's experiments, diff and result panes: experiments with their
-progress, a diff's cases with both sides' outputs and scores, one result as a trace.
-Plain data out, no UI; opened with ``evaltui.store.browse.reading`` like the rest.
+progress, the results a diff compares, a diff's cases with both sides' outputs and scores,
+one result as a trace. Plain data out, no UI; opened with ``evaltui.store.browse.reading``
+like the rest (the comparison itself is ``evaltui.evals.compare``).
 """
 
 from __future__ import annotations
@@ -8,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaltui.store.browse import ScoreDetail, Trace, TraceSpan, _human_labels, _json, human_labels
+from evaltui.jsondepth import loads_stored as _json
+from evaltui.store.browse import ScoreDetail, Trace, TraceSpan, human_labels, human_labels_of
 from evaltui.store.db import Store
 
 
@@ -51,27 +53,9 @@ def run_progress(store: Store, experiment_id: str) -> dict[str, Any]:
     return {"done": done, "errors": errors, "means": dict(means)}
 
 
-@dataclass
-class DiffData:
-    """A comparison as data plus what the pane needs to fetch a case's details."""
-
-    comparison: Any  # evaltui.evals.compare.Comparison
-    base_id: str
-    candidate_id: str
-
-
-def load_diff(store: Store, base: str, candidate: str, settings: Any = None) -> DiffData:
-    from evaltui.evals.compare import compare
-    from evaltui.store.experiments import require_experiment
-
-    b, c = require_experiment(store, base), require_experiment(store, candidate)
-    rows = [_lean_results(store, b["id"]), _lean_results(store, c["id"])]
-    comparison = compare(rows[0], rows[1], base_name=base, candidate_name=candidate, settings=settings)
-    return DiffData(comparison, b["id"], c["id"])
-
-
-def _lean_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
-    """What ``compare`` reads, without outputs (a diff of 10,000 cases stays light)."""
+def lean_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
+    """What ``evaltui.evals.compare.compare`` reads, without outputs (a diff of 10,000
+    cases stays light)."""
     results = store.con.execute(
         "SELECT id, record_id, trial, bucket, input, error FROM experiment_results WHERE experiment_id = ? "
         "ORDER BY created, case_id, trial", [experiment_id]).fetchall()
@@ -128,7 +112,7 @@ def case_details(store: Store, experiment_id: str, keys: list[str]) -> dict[str,
             f"SELECT result_id, scorer, score, label, rationale, error FROM ({_current_scores()}) "
             "WHERE list_contains(?, result_id) ORDER BY result_id, scorer", [all_ids]).fetchall():
         scores.setdefault(rid, {})[name] = {"score": sc, "label": lb, "rationale": ra, "error": er}
-    labels = _human_labels(store, list(first_ids))
+    labels = human_labels_of(store, list(first_ids))
     for k, side in out.items():
         side.scores = [scores.get(rid, {}) for rid in side.result_ids]
         if side.result_ids:
