@@ -226,8 +226,7 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
         if base is None:
             base = exp_store.previous_experiment(store, ev.name, experiment["id"])
             if base is not None:
-                store.con.execute("UPDATE experiments SET base_experiment_id = ? WHERE id = ?",
-                                  [base["id"], experiment["id"]]).fetchall()
+                exp_store.set_base(store, experiment["id"], base["id"])
     done = exp_store.result_keys(store, experiment["id"])
     pairs = [(c, t) for c in cases for t in range(ev.trial_count) if (c.case_id, t) not in done]
     return {"experiment": experiment, "cases": cases, "pairs": pairs, "base": base, "dataset": dataset_name,

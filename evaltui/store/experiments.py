@@ -152,6 +152,16 @@ def set_status(store: Store, experiment_id: str, status: str, *, trial_count: in
     ).fetchall()
 
 
+def set_base(store: Store, experiment_id: str, base_id: str) -> None:
+    """Make ``base_id`` the experiment a diff of ``experiment_id`` compares against."""
+    store.con.execute("UPDATE experiments SET base_experiment_id = ? WHERE id = ?", [base_id, experiment_id]).fetchall()
+
+
+def running_experiments(store: Store) -> list[dict[str, Any]]:
+    """Experiments still marked 'running' (a run that stopped mid-way stays so), oldest first."""
+    return _rows(store.con, f"SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE status = 'running' ORDER BY created")
+
+
 def previous_experiment(store: Store, project: str | None, before_id: str) -> dict[str, Any] | None:
     """The base of a new experiment: the most recent finished one created before
     ``before_id`` on the same dataset and version (a diff across datasets compares
