@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 SPAN_TYPES = ("conversation", "turn", "llm", "tool", "task", "span")
-SCORE_SOURCES = ("online", "eval", "human")
 
 
 @dataclass(slots=True)

@@ -27,8 +27,6 @@ from evaltui.ingest.jsonlines import (
 from evaltui.ingest.records import BadRecord, skip_reason, coerce_score
 from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
-FORMAT = "braintrust"
-
 _UNWRAP = ("events", "data")
 _SPAN_TYPES = {"task": "task", "llm": "llm", "tool": "tool"}
 _KEYS = re.compile(r'(?<!\\)"root_span_id"\s*:')

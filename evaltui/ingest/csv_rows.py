@@ -19,8 +19,6 @@ from evaltui.ingest.jsonlines import is_chat, looks_like_json, physical_lines, r
 from evaltui.ingest.records import BadRecord, skip_reason, coerce_score, stable_id
 from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
-FORMAT = "csv"
-
 _DELIMITERS = (",", "\t", ";")
 _SCORE_COLUMN = re.compile(r"^scores?\.(.+)$", re.IGNORECASE)
 _INT = re.compile(r"^[+-]?\d+$")

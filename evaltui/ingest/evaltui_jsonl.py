@@ -19,8 +19,6 @@ from evaltui.jsondepth import MAX_DEPTH, NESTED_TOO_DEEP, too_deep
 from evaltui.ingest.records import BadRecord, coerce_score
 from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
-FORMAT = "evaltui"
-
 _COLUMNS = {
     "id": "VARCHAR",
     "root_id": "VARCHAR",

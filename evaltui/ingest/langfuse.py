@@ -29,8 +29,6 @@ from evaltui.ingest.jsonlines import (
 from evaltui.ingest.records import BadRecord, skip_reason, coerce_score
 from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
-FORMAT = "langfuse"
-
 _OBSERVATION_TYPES = {
     "GENERATION": "llm",
     "EMBEDDING": "llm",

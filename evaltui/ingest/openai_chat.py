@@ -24,8 +24,6 @@ from evaltui.ingest.jsonlines import (
 from evaltui.ingest.records import BadRecord, skip_reason, stable_id
 from evaltui.model import RecordError, SpanRow, parse_ts
 
-FORMAT = "openai"
-
 _OTHER_FORMAT_KEYS = ("root_id", "span_type", "root_span_id", "span_id", "observations", "resourceSpans")
 _MESSAGES_KEY = re.compile(r'^\s*\[?\s*\{[^\n]*?(?<!\\)"messages"\s*:\s*\[')
 

@@ -33,8 +33,6 @@ from evaltui.ingest.jsonlines import (
 from evaltui.ingest.records import BadRecord, skip_reason, coerce_score
 from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
-FORMAT = "otel"
-
 _RESOURCE_KEYS = ("service.name", "service.version", "deployment.environment", "deployment.environment.name")
 _OPERATION_TYPES = {
     "chat": "llm",

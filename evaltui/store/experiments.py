@@ -11,43 +11,10 @@ import uuid
 from typing import Any, Iterable
 
 import orjson
-import pyarrow as pa
 
 from evaltui.jsondepth import loads_stored
 from evaltui.store.db import Store, StoreError
 
-RESULTS_ARROW_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("experiment_id", pa.string()),
-        ("case_id", pa.string()),
-        ("record_id", pa.string()),
-        ("trial", pa.int32()),
-        ("input", pa.string()),
-        ("expected", pa.string()),
-        ("output", pa.string()),
-        ("metadata", pa.string()),
-        ("tags", pa.list_(pa.string())),
-        ("bucket", pa.string()),
-        ("error", pa.string()),
-        ("duration_s", pa.float64()),
-        ("metrics", pa.string()),
-        ("created", pa.timestamp("us")),
-    ]
-)
-SCORES_ARROW_SCHEMA = pa.schema(
-    [
-        ("result_id", pa.string()),
-        ("experiment_id", pa.string()),
-        ("scorer", pa.string()),
-        ("scorer_key", pa.string()),
-        ("score", pa.float64()),
-        ("label", pa.string()),
-        ("rationale", pa.string()),
-        ("error", pa.string()),
-        ("metadata", pa.string()),
-    ]
-)
 EXPERIMENT_COLUMNS = (
     "id, project, name, dataset_id, dataset_version, base_experiment_id, status, trial_count, "
     "task, metadata, created, finished"
