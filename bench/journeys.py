@@ -11,7 +11,7 @@ text appears or the timeout passes). The journeys, in order, on one copy of the 
 - triage: the topic map opens, a group opens into its topics, a topic's logs, a trace, the next trace, back;
 - curation: the builder on that filter, marks, `w` saves a dataset;
 - an eval from the app: `n` in the experiments pane, the dialog loads the example eval files, ctrl+s runs it to the end;
-- review: the diff pane, the next case, a filter, the scores below;
+- review: the diff pane, the next case, a filter, the cases sorted by one score's delta;
 - calibration: a human label typed in a trace, then the calibration pane and its per-topic table.
 
 A journey fails when its text does not appear in time, when "Traceback" shows in the
@@ -161,9 +161,9 @@ def review(t: Terminal) -> str:
     cases = re.search(r"case 2 of (\d+)", screen).group(1)
     t.keys("f")
     t.wait("a case filter", r"filter (?!all)\w+")
-    t.keys("Tab")
-    t.wait("the scores and rationales in focus", r"case \d+ of \d+")
-    return f"diff of {cases} cases: next case, filter, scores"
+    t.keys("s")
+    t.wait("the cases sorted by one score's delta", r"by Δ \w")
+    return f"diff of {cases} cases: next case, filter, sort by a score's delta"
 
 
 def calibration(t: Terminal) -> str:
