@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shlex
 import shutil
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-SOCKET = f"evaltui-journeys-{__import__('os').getpid()}"  # a tmux server of our own: others' sessions untouched
+SOCKET = f"evaltui-journeys-{os.getpid()}"  # a tmux server of our own: others' sessions untouched
 
 
 class JourneyFailed(Exception):
@@ -257,6 +258,8 @@ def main() -> int:
                 results += run_size(demo_db, width, height, folder, args.timeout)
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
+        # tmux leaves the socket file behind
+        (Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}" / SOCKET).unlink(missing_ok=True)
     print(f"{'size':<7}  {'journey':<18}  {'outcome':<7}  {'seconds':>7}  detail")
     for r in results:
         first = r["detail"].splitlines()[0] if r["detail"] else ""
