@@ -142,9 +142,13 @@ class EvalApp(App):
 
     def open_logs(self, where: str) -> None:
         """Show the log browser filtered by ``where`` (from a topic, the palette...)."""
-        self.run_worker(self._open_logs(where), group="open-logs", exclusive=True)
+        self.run_worker(self._in_logs(lambda logs: logs.set_filter(where)), group="open-logs", exclusive=True)
 
-    async def _open_logs(self, where: str) -> None:
+    def open_view(self, saved: Any) -> None:
+        """Show the log browser on a saved view (a ``store.views.SavedView``; from the palette)."""
+        self.run_worker(self._in_logs(lambda logs: logs.apply_view(saved)), group="open-logs", exclusive=True)
+
+    async def _in_logs(self, then: Any) -> None:
         from evaltui.tui.screens.logs import LogsScreen
 
         await self.action_show_pane("logs")
@@ -152,7 +156,7 @@ class EvalApp(App):
             self.pop_screen()
         screen = self.screen_stack[0]
         if isinstance(screen, LogsScreen):
-            screen.set_filter(where)
+            then(screen)
 
     # -- help, themes, refresh --------------------------------------------------------
 
