@@ -17,7 +17,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import orjson
 
@@ -37,7 +38,7 @@ BASELINE, FIX = "account-baseline", "account-fix"
 PRODUCTION = "Brand Alignment"
 CALIBRATED = "Brand Alignment Offline"
 # The dataset: single-turn conversations of the worst topic, by the logged judges' grades.
-QUOTAS = {"failing": 24, "borderline": 12, "passing": 12}
+QUOTAS: dict[str, Any] = {"failing": 24, "borderline": 12, "passing": 12}
 NEW_FAILURES = 12  # version 2 takes at most this many failing cases from the new logs
 
 
@@ -238,6 +239,7 @@ def _experiments(db: Path, steps: Steps) -> tuple[dict[str, float], dict[str, fl
                 result = asyncio.run(run_evaluator(ev))
         with Store(db) as store:
             exp = exp_store.find_experiment(store, result.summary.experiment_name)
+            assert exp is not None  # the run just stored it
             rows = [r for r in exp_store.list_experiments(store) if r["id"] == exp["id"]]
         scores = {k: round(v, 4) for k, v in rows[0]["scores"].items()}
         means.append(scores)
@@ -411,7 +413,7 @@ def _trend(store: Store, topic: str, since: str) -> dict[str, Any]:
 def print_outcome(out: dict[str, Any], steps: Steps) -> None:
     db = out["db"]
     print(f"evaltui demo: the eval improvement loop on {db} ({out['seconds']:.0f}s)")
-    for i, line in enumerate(steps.lines, 1):
+    for line in steps.lines:
         print(f"  {line}")
     c = out["calibration"]
     print()
