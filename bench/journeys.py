@@ -33,7 +33,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 SOCKET = f"evaltui-journeys-{os.getpid()}"  # a tmux server of our own: others' sessions untouched

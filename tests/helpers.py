@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 
 def span(id: str, root_id: str | None = None, parent_id: str | None = None, **fields: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ class EvalApp(App):
         *,
         lock_timeout: float = 5.0,
         poll_seconds: float = 2.0,
-        eval_paths: list[str | os.PathLike[str]] | None = None,
+        eval_paths: Sequence[str | os.PathLike[str]] | None = None,
         resume_runs: bool = True,
     ) -> None:
         if settings is None:
@@ -136,7 +137,7 @@ class EvalApp(App):
             self._mode_history.append(self.current_mode)
             await self.switch_mode(mode)
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # sync: screens call it without await
         if self._mode_history:
             self.switch_mode(self._mode_history.pop())
 
