@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import span, until, write_jsonl
+from tests.helpers import build_topic_map, span, until, write_jsonl
 
-FIXTURE = Path(__file__).parent / "fixtures" / "topics" / "support.jsonl"
 SUBJECTS = ["humpback whales", "the moon landing", "medieval castles", "volcanoes", "jazz piano", "chess openings",
             "ancient Rome", "black holes", "origami cranes", "the Amazon rainforest", "honey bees", "Viking ships",
             "the northern lights", "sourdough bread", "desert cacti"]
@@ -19,15 +18,7 @@ SUBJECTS = ["humpback whales", "the moon landing", "medieval castles", "volcanoe
 
 @pytest.fixture(scope="module")
 def fresh_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from evaltui.ingest import ingest_file
-    from evaltui.store import Store
-    from evaltui.topics.build import BuildOptions, build_map
-
-    tmp = tmp_path_factory.mktemp("stale-pane")
-    with Store(tmp / "map.duckdb") as store:
-        ingest_file(store, FIXTURE)
-        build_map(store, BuildOptions(name_with_llm=False))
-    return tmp
+    return build_topic_map(tmp_path_factory.mktemp("stale-pane") / "map.duckdb").parent
 
 
 def stale_copy(fresh_dir: Path, tmp_path: Path) -> Path:
