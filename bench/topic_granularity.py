@@ -24,7 +24,6 @@ Ward cut by the coarse labels (an oracle: a bound, not a rule). Prints tables, t
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import sys

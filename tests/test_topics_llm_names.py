@@ -10,7 +10,7 @@ import pytest
 from evaltui.ingest import ingest_file
 from evaltui.store import Store
 from evaltui.testing import FakeOpenAI, Reply
-from evaltui.topics.build import BuildOptions, build_map
+from evaltui.topics.build import build_map
 
 FIXTURE = Path(__file__).parent / "fixtures" / "topics" / "support.jsonl"
 
