@@ -13,6 +13,10 @@ Prints a table, then its figures as one JSON object on the last line.
   of the conversations, and, for scale, NMI of the topics against the generator's
   `metadata.intent` (unassigned counted as one cluster).
 Goals (issue 13): total <= 15 minutes on 2 cores, no topic over 20%, <= 15% unassigned.
+
+`--sweep 2500,5000,10000,20000` then clusters seeded subsamples of the build's sample of
+that many texts (same settings, embeddings from the run's cache) and prints one row per size:
+how the number of topics depends on how many texts are clustered.
 """
 
 from __future__ import annotations
@@ -137,10 +141,56 @@ def run(ingested: Path, work: Path) -> dict:
     return {"build": result, "time": time_v(proc.stderr), "wall_s": round(wall, 1), "map": read_map(db)}
 
 
+def sweep(db: Path, sizes: list[int], sample_size: int = 20_000, seed: int = 42) -> list[dict]:
+    """Cluster subsamples of the build's sample (the same seeded choice of distinct texts)."""
+    import numpy as np
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from evaltui.store import topics as topic_store
+    from evaltui.topics import cluster as clu
+    from evaltui.topics.embed import DEFAULT_MODEL, text_hash
+    from evaltui.topics.represent import text_vectors
+    from evaltui.topics.text import text_sql
+
+    with Store(db) as store:
+        spans = topic_store.root_texts(store.con, text_sql("first_message"))
+        intent = dict(store.con.execute(
+            "SELECT id, json_extract_string(metadata, '$.intent') FROM spans WHERE parent_id IS NULL"
+        ).fetchall())
+        unique: dict[str, tuple[str, str]] = {}
+        for span_id, text in zip(spans.column("span_id").to_pylist(), spans.column("text").to_pylist()):
+            if text:
+                unique.setdefault(text_hash(text), (text, intent[span_id] or ""))
+        hashes = sorted(unique)  # as evaltui.topics.build chooses its sample
+        order = np.random.default_rng(seed).permutation(len(hashes))
+        sample = [unique[hashes[i]] for i in np.sort(order[:sample_size])]
+        vectors, _ = text_vectors(store, [t for t, _ in sample], DEFAULT_MODEL)
+    truth = np.array([label for _, label in sample])
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in sizes:
+        pick = np.sort(rng.permutation(len(sample))[:n])
+        t0 = time.perf_counter()
+        labels, graph = clu.cluster_graph(vectors[pick], clu.ClusterParams())
+        seconds = time.perf_counter() - t0
+        groups = clu.group_topics(graph, labels)
+        sizes_ = np.bincount(labels[labels >= 0])
+        rows.append({
+            "texts": len(pick), "topics": int(len(sizes_)), "groups": int(groups.max()) + 1 if len(groups) else 0,
+            "median_topic_texts": float(np.median(sizes_)) if len(sizes_) else 0.0,
+            "biggest_share": round(float(sizes_.max() / len(pick)), 4) if len(sizes_) else 0.0,
+            "unassigned_share": round(float(np.mean(labels < 0)), 4),
+            "nmi_intent": round(float(normalized_mutual_info_score(truth[pick], labels)), 3),
+            "cluster_s": round(seconds, 1),
+        })
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--spans", type=int, default=1_000_000)
     ap.add_argument("--workdir", default="/tmp/evaltui-topics-1m", help="Keeps the generated file and databases.")
+    ap.add_argument("--sweep", default="", help="Comma-separated sample sizes to cluster after the build.")
     args = ap.parse_args()
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -210,6 +260,14 @@ def main() -> None:
     for name, value, note in rows:
         print(f"{name:<{w0}}  {value:>{w1}}  {note}")
     figures["goals_met"] = goal
+    if args.sweep:
+        figures["sweep"] = sweep(work / "run.duckdb", [int(x) for x in args.sweep.split(",")])
+        print()
+        print(f"{'texts clustered':>15}  {'topics':>6}  {'groups':>6}  {'median topic':>12}  {'biggest':>7}  "
+              f"{'unassigned':>10}  {'NMI intent':>10}  {'cluster s':>9}")
+        for r in figures["sweep"]:
+            print(f"{r['texts']:>15,}  {r['topics']:>6}  {r['groups']:>6}  {r['median_topic_texts']:>12.0f}  "
+                  f"{r['biggest_share']:>7.1%}  {r['unassigned_share']:>10.1%}  {r['nmi_intent']:>10}  {r['cluster_s']:>9}")
     print(json.dumps(figures))
 
 
