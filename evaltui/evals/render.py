@@ -40,7 +40,7 @@ def print_comparison(c: Comparison, console: Any, *, alpha: float = 0.05, max_ca
     if changed:
         from rich.table import Table
 
-        from evaltui.output import preview
+        from evaltui.text import preview
         import orjson
 
         table = Table(title="changed cases", title_justify="left", box=None, pad_edge=False, header_style="bold")

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from evaltui.jsondepth import loads_stored
-from evaltui.output import preview
 from evaltui.store.db import Store, StoreError
 from evaltui.store.filters import compile_filter, field_names
 from evaltui.store.logs import Cursor, _run, count, next_cursor, query_rows
 from evaltui.store.overview import TopicOverview, TopicRow, rank_where_it_hurts
 from evaltui.store.scores import scorer_keys
+from evaltui.text import preview
 
 UNASSIGNED = "(unassigned)"
 COLUMN_KEY = re.compile(r"[A-Za-z0-9_\-]+")  # metadata/metrics keys a column (and a sort) can name

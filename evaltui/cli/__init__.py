@@ -173,7 +173,7 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
         if len(files) > 1:
             click.echo(f"total: kept {kept}, skipped {skipped}, new spans {added}")
         if added:  # new conversations join the topic map, if there is one (a cheap no-op otherwise)
-            from evaltui.cli_topics import assign_after_ingest
+            from evaltui.cli.topics import assign_after_ingest
 
             assign_after_ingest(store)
         exit_for(kept, skipped + partial)
@@ -250,13 +250,13 @@ def logs(where: str, limit: int, all_spans: bool, as_json: bool) -> None:
         page = log_queries.query_page(store, where, limit=limit, roots_only=not all_spans)
         rows = page.to_pylist()
         if as_json:
-            from evaltui.output import span_json
+            from evaltui.cli.render import span_json
 
             for row in rows:
                 click.echo(span_json(row))
             return
         total = log_queries.count(store, where, roots_only=not all_spans)
-    from evaltui.output import print_spans_table
+    from evaltui.cli.render import print_spans_table
 
     print_spans_table(rows, total)
 
@@ -294,8 +294,8 @@ def stats(where: str, by: str, as_json: bool) -> None:
         click.echo(orjson.dumps({"scorers": keys, "by": by, "topics": rows,
                                  "stale_map": None if staleness is None else staleness.stale}).decode())
         return
-    from evaltui.cli_topics import stale_notice
-    from evaltui.output import print_stats_table
+    from evaltui.cli.topics import stale_notice
+    from evaltui.cli.render import print_stats_table
 
     print_stats_table(keys, rows, by)
     stale_notice(staleness)
@@ -360,14 +360,14 @@ def rescore(experiments: tuple[str, ...], scorer: str) -> None:
     exit_for(done, failed)
 
 
-from evaltui.cli_evals import register as _register_evals  # noqa: E402
+from evaltui.cli.evals import register as _register_evals  # noqa: E402
 
 _register_evals(main)
 
-from evaltui.cli_scoring import register as _register_scoring  # noqa: E402
+from evaltui.cli.scoring import register as _register_scoring  # noqa: E402
 
 _register_scoring(main)
 
-from evaltui.cli_topics import register as _register_topics  # noqa: E402
+from evaltui.cli.topics import register as _register_topics  # noqa: E402
 
 _register_topics(main)

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from evaltui.jsondepth import loads_stored
+from evaltui.text import preview
 
 
 def _json_or_none(text: str | None) -> Any:
@@ -33,20 +34,6 @@ def span_json(row: dict[str, Any]) -> str:
         "scores": dict(row["scores"] or []),
     }
     return orjson.dumps(obj).decode()
-
-
-def preview(json_text: str | None, width: int = 60) -> str:
-    """A one-line preview: the last user message of a chat history, else the text."""
-    value = _json_or_none(json_text)
-    if isinstance(value, list):
-        users = [m for m in value if isinstance(m, dict) and m.get("role") == "user"]
-        value = (users[-1] if users else value[-1] if value else "") if value else ""
-        if isinstance(value, dict):
-            value = value.get("content", "")
-    if not isinstance(value, str):
-        value = orjson.dumps(value).decode() if value is not None else ""
-    text = " ".join(value.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _console():

@@ -186,7 +186,7 @@ def experiments_show(name: str, as_json: bool) -> None:
         return
     from rich.table import Table
 
-    from evaltui.output import preview
+    from evaltui.text import preview
 
     import orjson
 
@@ -380,7 +380,7 @@ def datasets_show(name: str, version: int | None, as_json: bool) -> None:
 
     import orjson
 
-    from evaltui.output import preview
+    from evaltui.text import preview
 
     console = _console()
     buckets = Counter(r["bucket"] or "(none)" for r in records)
