@@ -1,7 +1,7 @@
-"""What every command shares: the exit codes, the one-line user error, the decorators
-that turn the errors a user can cause into it, the `--db` option and opening the store.
+"""What every command shares: the exit codes, the one-line user error and the decorator
+that turns every error a user can cause into it, the `--db` option and opening the store.
 
-Only click is imported here; the error classes are looked up when an error happens.
+Only click is imported here (and evaltui.errors, which imports nothing).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import click
 
-from evaltui.errors import StoreError
+from evaltui.errors import EvaltuiError
 
 
 class ExitCode(enum.IntEnum):
@@ -42,69 +42,33 @@ class UserError(click.ClickException):
         click.echo(f"error: {self.message}", err=True)
 
 
+def exit_code_of(exc: EvaltuiError) -> ExitCode:
+    """The exit code of an error a user caused: 2 for every kind today (README "Exit
+    codes"); a kind that needs its own code gets it here."""
+    return ExitCode.USAGE
+
+
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the errors a user can cause into one-line messages."""
+    """Turn every error a user can cause (an ``EvaltuiError``, or a file the system
+    refused) into one line on stderr and its exit code; anything else is a bug and keeps
+    its traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from evaltui.ingest import IngestError
         from evaltui.store.filters import FilterError
 
         try:
             return fn(*args, **kwargs)
-        except FilterError as exc:
-            raise UserError(f"{exc}\n  {exc.pointer().replace(chr(10), chr(10) + '  ')}") from None
-        except (StoreError, IngestError) as exc:
-            raise UserError(str(exc)) from None
+        except FilterError as exc:  # the filter again, with a caret under the problem
+            error = UserError(f"{exc}\n  {exc.pointer().replace(chr(10), chr(10) + '  ')}")
+            error.exit_code = exit_code_of(exc)
+            raise error from None
+        except EvaltuiError as exc:
+            error = UserError(str(exc))
+            error.exit_code = exit_code_of(exc)
+            raise error from None
         except OSError as exc:
             raise UserError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
-
-    return wrapper
-
-
-def eval_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """One-line messages for eval errors, on top of the shared ones."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from evaltui.evals.runner import EvalError
-
-        try:
-            return fn(*args, **kwargs)
-        except EvalError as exc:
-            raise UserError(str(exc)) from None
-
-    return user_errors(wrapper)
-
-
-def scoring_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Scorer set-up problems (unknown scorer, no endpoint, too few labels) as one line."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from evaltui.llm import LLMError
-        from evaltui.scoring.errors import ScorerSetupError
-
-        try:
-            return fn(*args, **kwargs)
-        except (ScorerSetupError, LLMError) as exc:
-            raise UserError(str(exc)) from None
-
-    return wrapper
-
-
-def topic_errors(fn: Any) -> Any:
-    """Errors of the topic pipeline a user can act on, as one line."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from evaltui.topics.embed import EmbeddingError
-        from evaltui.topics.text import FacetError
-
-        try:
-            return fn(*args, **kwargs)
-        except (EmbeddingError, FacetError) as exc:
-            raise UserError(str(exc)) from None
 
     return wrapper
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import click
 
-from evaltui.cli.common import UserError, db_option, eval_errors, exit_for, open_store
+from evaltui.cli.common import UserError, db_option, exit_for, open_store, user_errors
 
 
 @click.group("datasets")
@@ -46,7 +46,7 @@ def _print_suggestion(name: str, suggestion: Any, version: int | None, *, exists
 @_sample_options
 @click.option("--project", default=None, help="A project label.")
 @db_option
-@eval_errors
+@user_errors
 def datasets_create(name: str, where: str, failing: int | None, borderline: int | None, passing: int | None,
                     seed: int, scorers: tuple[str, ...], expected_from_output: bool, project: str | None) -> None:
     """Make dataset NAME from the conversations matching --where.
@@ -66,7 +66,7 @@ def datasets_create(name: str, where: str, failing: int | None, borderline: int 
 @click.argument("name")
 @_sample_options
 @db_option
-@eval_errors
+@user_errors
 def datasets_add(name: str, where: str, failing: int | None, borderline: int | None, passing: int | None,
                  seed: int, scorers: tuple[str, ...], expected_from_output: bool) -> None:
     """Add matching conversations to dataset NAME as a new version."""
@@ -85,7 +85,7 @@ def datasets_add(name: str, where: str, failing: int | None, borderline: int | N
 @click.argument("name")
 @click.argument("record_ids", nargs=-1, required=True)
 @db_option
-@eval_errors
+@user_errors
 def datasets_remove(name: str, record_ids: tuple[str, ...]) -> None:
     """Remove records from dataset NAME as a new version (older versions keep them)."""
     from evaltui.store import datasets as ds_store
@@ -99,7 +99,7 @@ def datasets_remove(name: str, record_ids: tuple[str, ...]) -> None:
 @datasets.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per dataset.")
 @db_option
-@eval_errors
+@user_errors
 def datasets_list(as_json: bool) -> None:
     """Datasets with their latest version and record count."""
     from dataclasses import asdict
@@ -123,7 +123,7 @@ def datasets_list(as_json: bool) -> None:
 @click.option("--version", "version", type=int, default=None, help="An older version (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per record.")
 @db_option
-@eval_errors
+@user_errors
 def datasets_show(name: str, version: int | None, as_json: bool) -> None:
     """The records of a dataset version, with their bucket and origin span."""
     from evaltui.curation.dataset import load_records
@@ -148,7 +148,7 @@ def datasets_show(name: str, version: int | None, as_json: bool) -> None:
               help="File to write (default, or -: stdout).")
 @click.option("--version", "version", type=int, default=None, help="An older version (default: the latest).")
 @db_option
-@eval_errors
+@user_errors
 def datasets_export(name: str, fmt: str, output: Path | None, version: int | None) -> None:
     """Write a dataset version to stdout or -o FILE as JSONL, CSV, Parquet or Braintrust rows."""
     import sys
@@ -175,7 +175,7 @@ def datasets_export(name: str, fmt: str, output: Path | None, version: int | Non
 @click.option("--format", "fmt", default="auto", show_default=True,
               type=click.Choice(["auto", "jsonl", "csv", "parquet", "braintrust"]))
 @db_option
-@eval_errors
+@user_errors
 def datasets_import(name: str, file: Path, fmt: str) -> None:
     """Add the records of FILE to dataset NAME (created if missing) as a new version.
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from evaltui.cli.common import ExitCode, UserError, db_option, db_path, eval_errors, exit_for, open_store
+from evaltui.cli.common import ExitCode, UserError, db_option, db_path, exit_for, open_store, user_errors
 
 # -- eval ------------------------------------------------------------------------
 
@@ -20,7 +20,7 @@ from evaltui.cli.common import ExitCode, UserError, db_option, db_path, eval_err
 @click.option("--list", "list_only", is_flag=True, help="List the evals in the file; run nothing.")
 @click.option("--jsonl", is_flag=True, help="Print each eval's summary as one JSON line instead of a table.")
 @db_option
-@eval_errors
+@user_errors
 def eval_command(file: Path, pattern: str | None, list_only: bool, jsonl: bool) -> None:
     """Run every Eval(...) in FILE.py, as `braintrust eval` does.
 
@@ -93,7 +93,7 @@ def experiments() -> None:
 @experiments.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per experiment.")
 @db_option
-@eval_errors
+@user_errors
 def experiments_list(as_json: bool) -> None:
     """Experiments, newest first: status, dataset version, results, errors, mean per score."""
     from evaltui.store import experiments as exp_store
@@ -113,7 +113,7 @@ def experiments_list(as_json: bool) -> None:
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="The experiment and every case as one JSON object.")
 @db_option
-@eval_errors
+@user_errors
 def experiments_show(name: str, as_json: bool) -> None:
     """Every case of an experiment: record id, trial, input, output, error, scores, duration."""
     from evaltui.store import experiments as exp_store
@@ -151,7 +151,7 @@ def experiments_show(name: str, as_json: bool) -> None:
 @click.option("--fail-on-regression", is_flag=True, help="Exit 1 when a score regresses significantly.")
 @click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1), help="Significance level.")
 @db_option
-@eval_errors
+@user_errors
 def diff(base: str, candidate: str, as_json: bool, fail_on_regression: bool, alpha: float) -> None:
     """Compare two experiments case by case: per score and per bucket, with paired statistics."""
     from evaltui.evals.compare import compare_experiments

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from evaltui.cli.common import UserError, db_option, exit_for, open_store, scoring_errors, user_errors
+from evaltui.cli.common import UserError, db_option, exit_for, open_store, user_errors
 from evaltui.progress import ProgressBar
 
 
@@ -29,7 +29,6 @@ from evaltui.progress import ProgressBar
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per scorer.")
 @db_option
 @user_errors
-@scoring_errors
 def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: float, scope: str,
           concurrency: int | None, no_cache: bool, follow: bool, poll: float, as_json: bool) -> None:
     """Score stored spans that this scorer version has not scored yet.
@@ -130,14 +129,11 @@ def rescore(experiments: tuple[str, ...], scorer: str) -> None:
     `evaltui diff` compares both; a second run with the same scorer version does nothing.
     """
     from evaltui.evals.rescore import rescore_experiment
-    from evaltui.scoring import ScorerSetupError, resolve
+    from evaltui.scoring import resolve
 
     done = failed = 0
     with open_store() as store:
-        try:
-            spec = resolve(scorer, store=store)
-        except ScorerSetupError as exc:
-            raise UserError(str(exc)) from None
+        spec = resolve(scorer, store=store)
         for name in experiments:
             report = rescore_experiment(store, name, spec)
             click.echo(report.summary())
@@ -219,7 +215,6 @@ def rules_rm(name: str) -> None:
 @click.option("--by", "labeller", default=None, help="Who labelled it.")
 @db_option
 @user_errors
-@scoring_errors
 def label(target: str, scorer: str, value: str, rationale: str | None, labeller: str | None) -> None:
     """Record a human label: span TARGET, SCORER (e.g. brand_alignment), VALUE (a choice
     such as A, or a number in 0..1). Labels are the ground truth of `evaltui calibrate`."""
@@ -238,7 +233,6 @@ def label(target: str, scorer: str, value: str, rationale: str | None, labeller:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 @user_errors
-@scoring_errors
 def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, as_json: bool) -> None:
     """How well SCORER agrees with human labels: n, accuracy, Cohen's kappa (weighted for
     ordinal scales such as A/B/C) and the confusion matrix, overall and per topic."""

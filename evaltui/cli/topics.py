@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from evaltui.cli.common import UserError, db_option, open_store, topic_errors, user_errors
+from evaltui.cli.common import UserError, db_option, open_store, user_errors
 from evaltui.cli.render import to_json
 from evaltui.progress import ProgressBar
 
@@ -56,7 +56,6 @@ def topics() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
 @db_option
 @user_errors
-@topic_errors
 def build(facet: str, resolution: float | None, sample_size: int, threshold: float | None,
           seed: int, no_llm: bool, as_json: bool) -> None:
     """Cluster the conversations into a new topic map and file every span under it."""
@@ -100,7 +99,6 @@ def build(facet: str, resolution: float | None, sample_size: int, threshold: flo
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
 @db_option
 @user_errors
-@topic_errors
 def assign(as_json: bool) -> None:
     """Place conversations not yet in the active map by nearest centroid (no re-clustering)."""
     from dataclasses import asdict
@@ -155,7 +153,6 @@ def stale_notice(staleness: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the topic as JSON.")
 @db_option
 @user_errors
-@topic_errors
 def show(topic: str, modes: int, as_json: bool) -> None:
     """One topic: label, keywords, scores, daily trend, the conversations closest to its centre
     and its failure modes (why its failing grades fail)."""

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from evaltui.errors import StoreError
+from evaltui.errors import EvalFileError, StoreConfigConflict, StoreError
 
 
 @dataclass
@@ -41,10 +41,6 @@ class Task:
     @property
     def label(self) -> str:
         return f"{self.name} ({Path(self.file).name})"
-
-
-class EvalFileError(StoreError):
-    """An eval file that could not be imported; the message is one line."""
 
 
 _loaded: dict[tuple[str, str | None], list[Task]] = {}  # (file, db) -> its tasks
@@ -111,7 +107,7 @@ def discover(paths: Sequence[str | os.PathLike[str]], db: str | os.PathLike[str]
             on_file(f, i, len(files))
         try:
             tasks += load_file(f, db)
-        except StoreError as exc:
+        except (EvalFileError, StoreError) as exc:
             problems.append(str(exc))
     return tasks, problems
 
@@ -144,7 +140,7 @@ def _find_task(spec: RunSpec, db: str) -> Task:
     for t in load_file(spec.file, db):
         if t.name == spec.task:
             return t
-    raise StoreError(f"{spec.file} has no eval named {spec.task!r}")
+    raise EvalFileError(f"{spec.file} has no eval named {spec.task!r}")
 
 
 class _Unavailable:
@@ -359,8 +355,8 @@ def _open(db: str, timeout: float = 10.0) -> Any:
     while True:
         try:
             return Store(db, lock_timeout=timeout)
-        except StoreError as exc:
-            if "different configuration" not in str(exc) or time.monotonic() > deadline:
+        except StoreConfigConflict:
+            if time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
 

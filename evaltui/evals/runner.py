@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from evaltui.curation.records import dumps
+from evaltui.errors import EvaltuiError
 from evaltui.evals import registry
 from evaltui.evals.cases import Case, assign_ids, resolve_data, to_case
 from evaltui.evals.hooks import EvalHooks
@@ -47,7 +48,7 @@ from evaltui.store import experiments as exp_store
 from evaltui.store.db import Store, StoreError
 
 
-class EvalError(Exception):
+class EvalError(EvaltuiError):
     """An eval that cannot start (bad data, unknown base experiment...); one line for the user."""
 
 

@@ -19,10 +19,11 @@ from typing import Any, AsyncIterator, Callable
 
 import orjson
 
+from evaltui.errors import EvaltuiError
 from evaltui.llm.cache import LLMCache, request_key
 
 
-class LLMError(Exception):
+class LLMError(EvaltuiError):
     """A model call that failed for good; the message is one line, without the API key.
 
     ``kind``: not_configured | rate_limit | server_error | timeout | connection |

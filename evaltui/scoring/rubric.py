@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evaltui.errors import EvaltuiError
 from evaltui.ingest.records import scorer_key
 
 RUBRICS_DIR = Path(__file__).parent / "rubrics"
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 
 
-class RubricError(ValueError):
+class RubricError(EvaltuiError, ValueError):
     """A rubric file that cannot be used; the message says which and why, in one line."""
 
 

@@ -17,8 +17,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from evaltui.errors import StoreConfigConflict
 from evaltui.jsondepth import loads_stored
-from evaltui.store.db import Store, StoreError
+from evaltui.store.db import Store
 from evaltui.store.filters import compile_filter, field_names
 from evaltui.store.logs import Cursor, _run, count, next_cursor, query_rows
 from evaltui.store.overview import TopicOverview, TopicRow, rank_where_it_hurts
@@ -37,11 +38,9 @@ def reading(path: str | os.PathLike[str], lock_timeout: float = 5.0, memory_limi
     """
     try:
         store = Store(path, read_only=True, lock_timeout=lock_timeout)
-    except StoreError as exc:
+    except StoreConfigConflict:
         # An eval run (or a save) in this process holds the file read-write: DuckDB lets
         # this process in only with the same configuration, and shares the instance.
-        if "different configuration" not in str(exc):
-            raise
         yield from _shared(path, lock_timeout)
         return
     try:
@@ -76,8 +75,8 @@ def writing(path: str | os.PathLike[str], lock_timeout: float = 5.0) -> Iterator
         try:
             store = Store(path, lock_timeout=lock_timeout)
             break
-        except StoreError as exc:
-            if "different configuration" not in str(exc) or time.monotonic() > deadline:
+        except StoreConfigConflict:
+            if time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
     try:
