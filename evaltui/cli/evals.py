@@ -11,6 +11,7 @@ import click
 
 from evaltui.cli.common import ExitCode, UserError, db_option, db_path, exit_for, open_store, user_errors
 
+
 # -- eval ------------------------------------------------------------------------
 
 
