@@ -1,6 +1,7 @@
-"""Everything the CLI prints with rich: spans and statistics, topic tables and failure
-modes, experiments and datasets, the diff of two experiments, calibration reports; and
-JSON for `--json`. The commands fetch the data; the functions here only print it.
+"""The CLI's tables (rich): spans and statistics, topic tables and failure modes,
+experiments and datasets, the diff of two experiments, calibration reports; and JSON for
+`--json`. The commands fetch the data; the functions here only print it. (An eval run's
+summary table is ``evals.summary.render``: an ``Eval(...)`` in a plain script prints it too.)
 
 Piped output is read by people and scripts alike, so a console that is not a terminal is
 wide rather than squeezed to 80 columns.
