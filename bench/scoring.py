@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from evaltui import heap  # noqa: E402
 from evaltui.llm import LLMCache, LLMClient  # noqa: E402
 from evaltui.scoring.judge import LLMJudge  # noqa: E402
 from evaltui.store import Store  # noqa: E402
@@ -46,7 +47,8 @@ async def run(judge: LLMJudge, n: int, concurrency: int, tag: str) -> float:
 
     started = time.perf_counter()
     judge.prefetch([case(tag, i) for i in range(n)])  # as online scoring does per page
-    await asyncio.gather(*(one(i) for i in range(n)))
+    with heap.frozen():  # as online scoring does around its calls
+        await asyncio.gather(*(one(i) for i in range(n)))
     return time.perf_counter() - started
 
 

@@ -4,7 +4,9 @@ Textual and DuckDB load)."""
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 DEFAULT_DB = "evaltui.duckdb"
 
@@ -14,6 +16,27 @@ def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
     if path:
         return Path(path)
     return Path(os.environ.get("EVALTUI_DB") or DEFAULT_DB)
+
+
+_current: str | os.PathLike[str] | None = None
+
+
+def default_db() -> str | os.PathLike[str] | None:
+    """The database ``Eval``/``init_dataset`` use without ``db=``: the one ``using_db``
+    set (the CLI's --db while it runs an eval file), else None: the store then resolves
+    $EVALTUI_DB, else ./evaltui.duckdb."""
+    return _current
+
+
+@contextmanager
+def using_db(db: str | os.PathLike[str] | None) -> Iterator[None]:
+    """Within this block, ``default_db()`` is ``db``."""
+    global _current
+    previous, _current = _current, db
+    try:
+        yield
+    finally:
+        _current = previous
 
 
 DEMO_DB = "evaltui-demo.duckdb"

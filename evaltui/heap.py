@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gc
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 _lock = threading.Lock()
 _runs = 0
@@ -34,3 +36,12 @@ def thaw() -> None:
         if _runs == 0:
             gc.unfreeze()
 
+
+@contextmanager
+def frozen() -> Iterator[None]:
+    """``freeze()`` for the block, ``thaw()`` after it: around a fan-out of calls."""
+    freeze()
+    try:
+        yield
+    finally:
+        thaw()

@@ -31,11 +31,56 @@ def test_wilcoxon_agrees_with_scipy_on_graded_scores():
     import random
 
     rng = random.Random(5)
-    for n in (6, 9, 12):
+    for n in (6, 9, 12):  # ties, at most 13 deltas: scipy is exact too (by permutation)
         deltas = [rng.choice([-1, -0.5, 0.5, 1, 1]) for _ in range(n)]
         assert wilcoxon_signed_rank(deltas) == pytest.approx(scipy_stats.wilcoxon(deltas).pvalue)
-    big = [rng.uniform(-1, 1.2) for _ in range(80)]
+    for n in (8, 20, 50):  # no ties or zeros, at most 50 deltas: both exact
+        distinct = [rng.uniform(-1, 1.2) for _ in range(n)]
+        assert wilcoxon_signed_rank(distinct) == pytest.approx(scipy_stats.wilcoxon(distinct).pvalue)
+    big = [rng.uniform(-1, 1.2) for _ in range(80)]  # more than 50: both the normal approximation
     assert wilcoxon_signed_rank(big) == pytest.approx(scipy_stats.wilcoxon(big).pvalue)
+    tied = [rng.choice([-1, -0.5, 0, 0.5, 1, 1]) for _ in range(90)]  # ... with the tie correction
+    assert sum(d != 0 for d in tied) > 50
+    assert wilcoxon_signed_rank(tied) == pytest.approx(scipy_stats.wilcoxon(tied).pvalue)
+
+
+def test_wilcoxon_stays_exact_with_ties_where_scipy_approximates():
+    """14-50 deltas with ties: scipy's default is the normal approximation; this test is
+    exact, and equals scipy's permutation test over every sign pattern (the docstring's n = 14)."""
+    scipy_stats = pytest.importorskip("scipy.stats")
+    import random
+
+    rng = random.Random(3)
+    deltas = [rng.choice([-1, -0.5, 0.5, 1, 1]) for _ in range(14)]
+    every_pattern = scipy_stats.PermutationMethod(n_resamples=2**14)
+    exact = scipy_stats.wilcoxon(deltas, method=every_pattern).pvalue
+    assert wilcoxon_signed_rank(deltas) == pytest.approx(exact)
+    assert exact == pytest.approx(0.0819, abs=1e-4)
+    assert scipy_stats.wilcoxon(deltas).pvalue == pytest.approx(0.0613, abs=1e-4)  # scipy's default
+
+
+def test_wilcoxon_on_an_a_b_c_judge_is_exact_over_its_sign_patterns():
+    """A choice judge grades A=1, B=0.5, C=0: its deltas are all ties and zeros. The p-value
+    is the share of sign patterns (of the non-zero deltas' average ranks) at least as extreme."""
+    np = pytest.importorskip("numpy")
+    scipy_stats = pytest.importorskip("scipy.stats")
+
+    grade = {"A": 1.0, "B": 0.5, "C": 0.0}
+    base, candidate = "CCCBCACCCCBABCCBCBABACCA", "AAAACCACABAAAACCCCCAAABB"
+    deltas = [grade[c] - grade[b] for b, c in zip(base, candidate)]
+    nonzero = np.array([d for d in deltas if d != 0])
+    assert len(nonzero) == 18 and (nonzero < 0).sum() == 5
+    ranks = scipy_stats.rankdata(np.abs(nonzero))
+    patterns = (np.arange(2 ** len(nonzero))[:, None] >> np.arange(len(nonzero))) & 1
+    w_plus = patterns @ ranks
+    observed = ranks[nonzero > 0].sum()
+    p = min(1.0, 2 * min((w_plus <= observed + 1e-9).mean(), (w_plus >= observed - 1e-9).mean()))
+    assert wilcoxon_signed_rank(deltas) == pytest.approx(p)
+    assert p == pytest.approx(0.0665, abs=1e-4)
+    # scipy's default falls back to the normal approximation here, as the docstring says
+    default = scipy_stats.wilcoxon(deltas).pvalue
+    assert default == pytest.approx(scipy_stats.wilcoxon(deltas, method="asymptotic").pvalue)
+    assert abs(default - p) > 0.005
 
 
 def test_paired_bootstrap_ci_by_hand():

@@ -8,11 +8,13 @@ from datetime import datetime
 
 import pytest
 
-from evaltui.ingest import braintrust, csv_rows, langfuse, openai_chat, otel
-from evaltui.ingest.records import SPAN_TYPES, BadRecord, SpanRow
+from evaltui.ingest import FORMATS, braintrust, csv_rows, langfuse, openai_chat, otel
+from evaltui.ingest.records import BadRecord
+from evaltui.model import SPAN_TYPES, SpanRow
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "ingest"
 IMPORTERS = [openai_chat, braintrust, langfuse, otel, csv_rows]
+FORMAT_OF = {m: fmt for fmt, name in FORMATS.items() for m in IMPORTERS if m.__name__ == name}  # module -> --format
 
 
 def load(module, name: str) -> tuple[dict[str, SpanRow], list[BadRecord]]:
@@ -339,9 +341,9 @@ GOOD = {
 }
 
 
-@pytest.mark.parametrize("module", IMPORTERS, ids=lambda m: m.FORMAT)
+@pytest.mark.parametrize("module", IMPORTERS, ids=FORMAT_OF.get)
 def test_ids_are_stable_across_reads(module):
-    for name in GOOD[module.FORMAT]:
+    for name in GOOD[FORMAT_OF[module]]:
         first = [r.id if isinstance(r, SpanRow) else str(r) for r in module.read(FIXTURES / name)]
         second = [r.id if isinstance(r, SpanRow) else str(r) for r in module.read(FIXTURES / name)]
         assert first == second
@@ -352,10 +354,10 @@ def test_sniff_picks_exactly_the_right_format(name):
     path = FIXTURES / name
     head = path.read_text(encoding="utf-8")[:65536]
     expected = [fmt for fmt, names in GOOD.items() if name in names]
-    assert [m.FORMAT for m in IMPORTERS if m.sniff(head, path)] == expected
+    assert [FORMAT_OF[m] for m in IMPORTERS if m.sniff(head, path)] == expected
 
 
-@pytest.mark.parametrize("module", IMPORTERS, ids=lambda m: m.FORMAT)
+@pytest.mark.parametrize("module", IMPORTERS, ids=FORMAT_OF.get)
 @pytest.mark.parametrize("content", ["", "\n\n  \n", "\ufeff"])
 def test_empty_files_yield_nothing(module, content, tmp_path):
     path = tmp_path / ("empty.csv" if module is csv_rows else "empty.json")
@@ -364,7 +366,7 @@ def test_empty_files_yield_nothing(module, content, tmp_path):
     assert module.sniff(content, path) is False
 
 
-@pytest.mark.parametrize("module", IMPORTERS, ids=lambda m: m.FORMAT)
+@pytest.mark.parametrize("module", IMPORTERS, ids=FORMAT_OF.get)
 def test_garbage_never_raises(module, tmp_path):
     path = tmp_path / "garbage.json"
     path.write_bytes(b"\x00\xff\xfe{[\"\n]]]}\n" + bytes(range(256)))
@@ -379,4 +381,4 @@ def test_json_array_of_openai_records_and_data_wrapper(tmp_path):
     spans, bad = load(langfuse, path)
     assert bad == [] and {"tr-1001", "tr-1002", "obs-d"} <= set(spans)
     head = path.read_text()[:65536]
-    assert [m.FORMAT for m in IMPORTERS if m.sniff(head, path)] == ["langfuse"]
+    assert [FORMAT_OF[m] for m in IMPORTERS if m.sniff(head, path)] == ["langfuse"]

@@ -183,9 +183,7 @@ def test_prefetched_misses_are_answered_without_a_query_and_flush_counts_new_row
         assert store.con.execute("SELECT count(*) FROM llm_cache").fetchall()[0][0] == 3
 
 
-async def test_calls_go_over_aiohttp_with_the_heap_frozen_until_aclose(fake):
-    import gc
-
+async def test_calls_go_over_aiohttp_until_aclose_and_leave_the_heap_alone(fake):
     import openai
 
     from evaltui import heap
@@ -198,12 +196,10 @@ async def test_calls_go_over_aiohttp_with_the_heap_frozen_until_aclose(fake):
     assert time.perf_counter() - started < 2.0  # two rounds of 20 in flight, not 40 calls in a row (4 s)
     state = c._state()
     assert isinstance(state.client._client, openai.DefaultAioHttpClient)
-    assert heap._runs == runs_before + 1 and gc.get_freeze_count() > 0
+    assert heap._runs == runs_before  # freezing the heap is the fan-out's business, not the client's
     assert len(fake.chat_requests) == 40
     await c.aclose()
-    assert heap._runs == runs_before and state.client.is_closed()
-    if runs_before == 0:
-        assert gc.get_freeze_count() == 0  # the last run out hands everything back to the collector
+    assert state.client.is_closed()
 
 
 def test_replies_off_the_schema_are_read_leniently_and_non_objects_refused():

@@ -96,6 +96,52 @@ def test_failures_mark_the_span_and_are_retried_next_run(store, fake):
     assert (retry.pending, retry.scored, retry.errors) == (2, 2, 0)
 
 
+def test_a_scoring_run_keeps_the_heap_frozen_while_its_calls_are_in_flight(store):
+    import gc
+
+    from evaltui import heap
+
+    small_logs(store, 3)
+    seen = []
+
+    def frozen_while_scoring(input, output, expected, metadata):
+        seen.append((heap._runs, gc.get_freeze_count()))
+        return 1.0
+
+    runs_before = heap._runs
+    spec = resolve("valid_json")
+    spec.fn, spec.name = frozen_while_scoring, "frozen_while_scoring"
+    assert score_spans(store, spec, scope="turn").scored == 3
+    assert len(seen) == 3 and all(runs == runs_before + 1 and count > 0 for runs, count in seen)
+    assert heap._runs == runs_before  # thawed when the run ends
+    if runs_before == 0:
+        assert gc.get_freeze_count() == 0  # the last run out hands everything back to the collector
+
+
+def test_a_rescore_keeps_the_heap_frozen_while_it_grades(tmp_path):
+    import gc
+
+    from evaltui import Eval, heap
+    from evaltui.evals.rescore import rescore_experiment
+    from evaltui.store import Store
+
+    db = tmp_path / "rescore.duckdb"
+    Eval("heap", data=[{"input": "a", "expected": "a"}, {"input": "b", "expected": "c"}], task=lambda x: x,
+         db=str(db), quiet=True)
+    seen = []
+
+    def frozen_while_grading(input, output, expected, metadata):
+        seen.append((heap._runs, gc.get_freeze_count()))
+        return output == expected
+
+    runs_before = heap._runs
+    with Store(db) as store:
+        report = rescore_experiment(store, "heap", frozen_while_grading)
+    assert (report.scored, report.mean) == (2, 0.5)
+    assert len(seen) == 2 and all(runs == runs_before + 1 and count > 0 for runs, count in seen)
+    assert heap._runs == runs_before
+
+
 def test_where_scope_and_sampling_rate(store):
     small_logs(store, 400)
     only = score_spans(store, "contains:ok", where='topic = "billing"', scope="conversation")

@@ -132,10 +132,6 @@ class Marks:
                 self.marks[span_id] = mark
         return len(step)
 
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
     def counts(self) -> dict[str, int]:
         out = {m: 0 for m in MARKS}
         for m in self.marks.values():

@@ -166,6 +166,6 @@ def init_dataset(project: str | None = None, name: str | None = None, *, version
     name = name or dataset
     if not name:
         raise StoreError("init_dataset needs a dataset name")
-    from evaltui.evals.registry import default_db
+    from evaltui.dbpath import default_db
 
     return Dataset(project, name, version, db if db is not None else default_db())

@@ -64,7 +64,7 @@ def suggest(
     scorer_clause = ""
     scorer_params: list[Any] = []
     if scorers:
-        from evaltui.ingest.records import scorer_key
+        from evaltui.model import scorer_key
 
         keys = [scorer_key(s) for s in scorers]
         scorer_clause = f"AND r.scorer_key IN ({', '.join('?' for _ in keys)})"

@@ -38,7 +38,7 @@ def production_judge(store: Any = None, *, topic: str | None = None, dataset: st
     from evaltui.store.scoring import labelled_examples
 
     if store is None:
-        from evaltui.evals.registry import default_db
+        from evaltui.dbpath import default_db
 
         with Store(default_db()) as own:
             judge = production_judge(own, topic=topic, dataset=dataset)

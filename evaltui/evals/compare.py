@@ -182,9 +182,29 @@ def compare(
 
 
 def _key(name: str) -> str:
-    from evaltui.ingest.records import scorer_key
+    from evaltui.model import scorer_key
 
     return scorer_key(name)
+
+
+@dataclass
+class DiffData:
+    """A comparison as data plus what the diff pane needs to fetch a case's details."""
+
+    comparison: Comparison
+    base_id: str
+    candidate_id: str
+
+
+def load_diff(store: Any, base: str, candidate: str, settings: Any = None) -> DiffData:
+    """Compare two experiments from their lean results (no outputs), for the diff pane."""
+    from evaltui.store.browse_experiments import lean_results
+    from evaltui.store.experiments import require_experiment
+
+    b, c = require_experiment(store, base), require_experiment(store, candidate)
+    comparison = compare(lean_results(store, b["id"]), lean_results(store, c["id"]),
+                         base_name=base, candidate_name=candidate, settings=settings)
+    return DiffData(comparison, b["id"], c["id"])
 
 
 def compare_experiments(store: Any, base_name: str, candidate_name: str, *, settings: Any = None) -> Comparison:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.scoring import calibration
 from evaltui.scoring.errors import ScorerSetupError
 

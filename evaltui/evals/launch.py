@@ -124,6 +124,13 @@ class RunSpec:
     trial_count: int = 1
 
     @classmethod
+    def of_experiment(cls, exp: dict[str, Any]) -> "RunSpec | None":
+        """The launch spec stored with an experiment (a row from ``evaltui.store.experiments``), if any."""
+        import orjson
+
+        return cls.from_metadata(exp["name"], orjson.loads(exp["metadata"]) if exp["metadata"] else {})
+
+    @classmethod
     def from_metadata(cls, experiment_name: str, metadata: dict[str, Any]) -> "RunSpec | None":
         launch = (metadata or {}).get("launch")
         if not isinstance(launch, dict):
@@ -380,13 +387,7 @@ def start(spec: RunSpec, db: str | os.PathLike[str], settings: Any = None,
 def interrupted(store: Any) -> list[RunSpec]:
     """Runs started from a front end that stopped mid-way (the app was closed): status
     'running', with a stored launch spec."""
-    import orjson
+    from evaltui.store.experiments import running_experiments
 
-    rows = store.con.execute(
-        "SELECT name, metadata FROM experiments WHERE status = 'running' ORDER BY created").fetchall()
-    out = []
-    for name, meta in rows:
-        spec = RunSpec.from_metadata(name, orjson.loads(meta) if meta else {})
-        if spec is not None:
-            out.append(spec)
-    return out
+    specs = (RunSpec.of_experiment(exp) for exp in running_experiments(store))
+    return [spec for spec in specs if spec is not None]

@@ -10,8 +10,9 @@ import os
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from evaltui.dbpath import using_db
+
 _collecting: list[Any] | None = None
-_db: str | os.PathLike[str] | None = None
 _run_options: dict[str, Any] = {}
 
 
@@ -29,22 +30,17 @@ def collect() -> Iterator[list[Any]]:
         _collecting = previous
 
 
-def default_db() -> str | os.PathLike[str] | None:
-    """The database ``Eval``/``init_dataset`` use without ``db=``: the CLI's --db, else
-    $EVALTUI_DB, else ./evaltui.duckdb (resolved by the store)."""
-    return _db
-
-
 @contextmanager
 def using(db: str | os.PathLike[str] | None, **options: Any) -> Iterator[None]:
-    """Within this block, ``Eval`` defaults to ``db`` and ``options`` (quiet, progress...)."""
-    global _db, _run_options
-    previous = _db, _run_options
-    _db, _run_options = db, {**_run_options, **options}
+    """Within this block, ``Eval`` defaults to ``db`` (``evaltui.dbpath.default_db``) and
+    ``options`` (quiet, progress...)."""
+    global _run_options
+    previous, _run_options = _run_options, {**_run_options, **options}
     try:
-        yield
+        with using_db(db):
+            yield
     finally:
-        _db, _run_options = previous
+        _run_options = previous
 
 
 def run_options() -> dict[str, Any]:

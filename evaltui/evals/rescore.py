@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.jsondepth import loads_stored
 from evaltui.scoring.protocol import Score, ScorerError, run_scorer, scorer_name
 
@@ -70,10 +70,12 @@ async def _grade(scorer: Any, rows: list[dict[str, Any]]) -> list[list[Score] | 
 async def _grade_closing(scorer: Any, rows: list[dict[str, Any]]) -> list[list[Score] | str]:
     """``_grade``, then close the connections a judge opened on this event loop (aiohttp
     warns of a session left open when the loop ends, once per experiment re-scored)."""
+    from evaltui import heap
     from evaltui.llm.client import closing_clients
 
-    async with closing_clients():
-        return await _grade(scorer, rows)
+    with heap.frozen():  # no full collection over the loaded heap while grades are in flight
+        async with closing_clients():
+            return await _grade(scorer, rows)
 
 
 def rescore_experiment(store: Any, experiment: str, scorer: Any, *, name: str | None = None,

@@ -38,11 +38,12 @@ from evaltui.evals import registry
 from evaltui.evals.cases import Case, assign_ids, resolve_data, to_case
 from evaltui.evals.hooks import EvalHooks
 from evaltui.daemon_threads import DaemonThreadPool
+from evaltui.dbpath import default_db
 from evaltui.evals.summary import EvalResult, EvalResultWithSummary, render, summarize
 from evaltui.evals.threads import in_thread
 from evaltui.progress import ProgressBar
 from evaltui.llm.client import redact_configured
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.scoring.protocol import BoundScorer, ScorerError, bind_scorer, scorer_name
 from evaltui.store import experiments as exp_store
 from evaltui.store.db import Store, StoreError
@@ -218,8 +219,7 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
         if base is None:
             base = exp_store.previous_experiment(store, ev.name, experiment["id"])
             if base is not None:
-                store.con.execute("UPDATE experiments SET base_experiment_id = ? WHERE id = ?",
-                                  [base["id"], experiment["id"]]).fetchall()
+                exp_store.set_base(store, experiment["id"], base["id"])
     done = exp_store.result_keys(store, experiment["id"])
     pairs = [(c, t) for c in cases for t in range(ev.trial_count) if (c.case_id, t) not in done]
     return {"experiment": experiment, "cases": cases, "pairs": pairs, "base": base, "dataset": dataset_name,
@@ -235,7 +235,7 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
     options = registry.run_options()
     quiet = ev.quiet or options.get("quiet", False)
     progress_cb = ev.progress or options.get("progress")
-    db = ev.db if ev.db is not None else registry.default_db()
+    db = ev.db if ev.db is not None else default_db()
     data = await resolve_data(ev.data)
     # in_thread: a cancelled run waits for the store call under way, so the store is
     # never closed (nor left open) under it.

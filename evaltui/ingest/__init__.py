@@ -18,14 +18,14 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from evaltui.errors import EvaltuiError
-from evaltui.ingest.records import BadRecord, SpanRow
+from evaltui.ingest.records import BadRecord
+from evaltui.model import SpanRow
 
 if TYPE_CHECKING:
     from evaltui.store import Store
 
-# The writing half (Arrow, the store's staging SQL) is imported where it is used: the
-# filter language imports evaltui.ingest.records, and the app must not pay for pyarrow
-# to parse a filter.
+# The writing half (Arrow, the store's staging SQL) is imported where it is used, so
+# that naming the formats or detecting one does not pay for pyarrow.
 
 # Detection order matters: the most specific signatures first.
 FORMATS: dict[str, str] = {

@@ -24,9 +24,8 @@ from evaltui.ingest.jsonlines import (
     tags_field,
     type_name,
 )
-from evaltui.ingest.records import BadRecord, RecordError, skip_reason, ScoreRow, SpanRow, coerce_score, parse_ts
-
-FORMAT = "braintrust"
+from evaltui.ingest.records import BadRecord, skip_reason, coerce_score
+from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
 _UNWRAP = ("events", "data")
 _SPAN_TYPES = {"task": "task", "llm": "llm", "tool": "tool"}

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from evaltui.ingest.jsonlines import is_chat, looks_like_json, physical_lines, read_text
-from evaltui.ingest.records import BadRecord, RecordError, skip_reason, ScoreRow, SpanRow, coerce_score, parse_ts, stable_id
-
-FORMAT = "csv"
+from evaltui.ingest.records import BadRecord, skip_reason, coerce_score, stable_id
+from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
 _DELIMITERS = (",", "\t", ";")
 _SCORE_COLUMN = re.compile(r"^scores?\.(.+)$", re.IGNORECASE)

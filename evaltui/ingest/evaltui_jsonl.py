@@ -16,16 +16,8 @@ import duckdb
 import orjson
 
 from evaltui.jsondepth import MAX_DEPTH, NESTED_TOO_DEEP, too_deep
-from evaltui.ingest.records import (
-    BadRecord,
-    RecordError,
-    ScoreRow,
-    SpanRow,
-    coerce_score,
-    parse_ts,
-)
-
-FORMAT = "evaltui"
+from evaltui.ingest.records import BadRecord, coerce_score
+from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
 _COLUMNS = {
     "id": "VARCHAR",

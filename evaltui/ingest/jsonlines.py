@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from evaltui.ingest.records import RecordError
+from evaltui.model import RecordError
 from evaltui.jsondepth import NESTED_TOO_DEEP, too_deep
 
 _DECODER = json.JSONDecoder()

@@ -26,9 +26,8 @@ from evaltui.ingest.jsonlines import (
     tags_field,
     type_name,
 )
-from evaltui.ingest.records import BadRecord, RecordError, skip_reason, ScoreRow, SpanRow, coerce_score, parse_ts
-
-FORMAT = "langfuse"
+from evaltui.ingest.records import BadRecord, skip_reason, coerce_score
+from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
 _OBSERVATION_TYPES = {
     "GENERATION": "llm",

@@ -21,9 +21,8 @@ from evaltui.ingest.jsonlines import (
     physical_lines,
     read_text,
 )
-from evaltui.ingest.records import BadRecord, RecordError, skip_reason, SpanRow, parse_ts, stable_id
-
-FORMAT = "openai"
+from evaltui.ingest.records import BadRecord, skip_reason, stable_id
+from evaltui.model import RecordError, SpanRow, parse_ts
 
 _OTHER_FORMAT_KEYS = ("root_id", "span_type", "root_span_id", "span_id", "observations", "resourceSpans")
 _MESSAGES_KEY = re.compile(r'^\s*\[?\s*\{[^\n]*?(?<!\\)"messages"\s*:\s*\[')

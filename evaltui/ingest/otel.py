@@ -30,9 +30,8 @@ from evaltui.ingest.jsonlines import (
     require_object,
     type_name,
 )
-from evaltui.ingest.records import BadRecord, RecordError, skip_reason, ScoreRow, SpanRow, coerce_score, parse_ts
-
-FORMAT = "otel"
+from evaltui.ingest.records import BadRecord, skip_reason, coerce_score
+from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
 _RESOURCE_KEYS = ("service.name", "service.version", "deployment.environment", "deployment.environment.name")
 _OPERATION_TYPES = {

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from evaltui.ingest.records import SpanRow, parse_ts
+from evaltui.model import SpanRow, parse_ts
 from evaltui.store.spans import SCORES_ARROW_SCHEMA, SPANS_ARROW_SCHEMA
 
 _SPAN_FIELDS = [f.name for f in SPANS_ARROW_SCHEMA]

@@ -15,12 +15,14 @@ import time
 import weakref
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
 
 import orjson
 
 from evaltui.errors import EvaltuiError
 from evaltui.llm.cache import LLMCache, request_key
+
+T = TypeVar("T")
 
 
 class LLMError(EvaltuiError):
@@ -170,10 +172,6 @@ class LLMClient:
         if state is None:
             import openai
 
-            from evaltui import heap
-
-            heap.freeze()  # the first call on this loop: no full collection stalls the fan-out (aclose thaws)
-
             transport = {"http_client": openai.DefaultAioHttpClient(timeout=self.timeout)} if _aiohttp_available() else {}
             client = openai.AsyncOpenAI(
                 base_url=self.base_url, api_key=self.api_key or "not-needed",
@@ -192,9 +190,6 @@ class LLMClient:
         loop = asyncio.get_running_loop()
         state = self._loops.pop(id(loop), None)
         if state is not None:
-            from evaltui import heap
-
-            heap.thaw()
             await state.client.close()
 
     def flush(self) -> None:
@@ -258,9 +253,16 @@ class LLMClient:
                 self.usage.cache_hits += 1
                 return ChatResult(completion, cached=True)
         state = self._state()
+
+        async def call() -> Any:
+            completion = await _create(state.client, model, messages, params)
+            if not getattr(completion, "choices", None):
+                raise ValueError("reply has no choices")
+            return completion
+
         started = time.perf_counter()
         async with state.semaphore:
-            completion, attempts = await self._call_with_retries(state, model, messages, params)
+            completion, attempts = await self._with_retries(call)
         usage = completion.usage
         p_tok = int(getattr(usage, "prompt_tokens", 0) or 0)
         c_tok = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -275,8 +277,22 @@ class LLMClient:
         return ChatResult(completion, cached=False, prompt_tokens=p_tok, completion_tokens=c_tok,
                           attempts=attempts, latency_s=time.perf_counter() - started)
 
-    async def _call_with_retries(self, state: _LoopState, model: str, messages: list[dict[str, Any]],
-                                 params: dict[str, Any]) -> tuple[Any, int]:
+    async def embed(self, texts: list[str], *, model: str = "text-embedding-3-small") -> list[list[float]]:
+        """Embeddings from the endpoint (for a remote embedding model at scale)."""
+        state = self._state()
+
+        async def call() -> list[list[float]]:
+            reply = await state.client.embeddings.create(model=model, input=texts)
+            return [d.embedding for d in sorted(reply.data, key=lambda d: d.index)]
+
+        async with state.semaphore:
+            vectors, _ = await self._with_retries(call)
+        return vectors
+
+    async def _with_retries(self, call: Callable[[], Awaitable[T]]) -> tuple[T, int]:
+        """``call()`` and the number of attempts it took. 429, 5xx, timeouts and dropped
+        connections are tried again after ``_retry_delay``, up to ``max_retries`` times;
+        any other failure, or the last retryable one, ends in one LLMError."""
         import openai
 
         retryable = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
@@ -284,10 +300,7 @@ class LLMClient:
         attempt = 0
         while True:
             try:
-                completion = await _create(state.client, model, messages, params)
-                if not getattr(completion, "choices", None):
-                    raise ValueError("reply has no choices")
-                return completion, attempt + 1
+                return await call(), attempt + 1
             except retryable as exc:
                 if attempt >= self.max_retries:
                     self.usage.errors += 1
@@ -298,27 +311,6 @@ class LLMClient:
             except (openai.APIError, ValueError, TypeError) as exc:
                 self.usage.errors += 1
                 raise self._error(exc) from None
-
-    async def embed(self, texts: list[str], *, model: str = "text-embedding-3-small") -> list[list[float]]:
-        """Embeddings from the endpoint (for a remote embedding model at scale)."""
-        import openai
-
-        state = self._state()
-        attempt = 0
-        async with state.semaphore:
-            while True:
-                try:
-                    reply = await state.client.embeddings.create(model=model, input=texts)
-                    return [d.embedding for d in sorted(reply.data, key=lambda d: d.index)]
-                except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
-                        openai.APIConnectionError) as exc:
-                    if attempt >= self.max_retries:
-                        raise self._error(exc) from None
-                    await asyncio.sleep(self._retry_delay(attempt, exc))
-                    attempt += 1
-                    self.usage.retries += 1
-                except (openai.APIError, ValueError) as exc:
-                    raise self._error(exc) from None
 
 
 _LIVE: "weakref.WeakSet[LLMClient]" = weakref.WeakSet()  # clients with connections open on some loop

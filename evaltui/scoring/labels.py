@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.store.scoring import ScoreWrite, label_scale, scorer_display_name, span_info, write_scores
 

@@ -19,7 +19,6 @@ from evaltui.scoring.protocol import Score
 from evaltui.scoring.rubric import as_text
 
 MIN_LABELS = 30
-MIN_PER_CHOICE = 3
 
 
 def example_text(input: Any, output: Any) -> str:

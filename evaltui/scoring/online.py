@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable
 
+from evaltui import heap
 from evaltui.llm.client import redact_configured
 from evaltui.scoring.protocol import ScorerError, run_scorer
 from evaltui.scoring.registry import ScorerSpec, resolve
@@ -75,34 +76,35 @@ async def score_pending(store: Any, spec: ScorerSpec, *, where: str | None = Non
     limit = asyncio.Semaphore(concurrency)
     if progress:
         progress(0, report.pending, 0)
-    while not (stop and stop.is_set()):
-        page = query.page(store.con, after, batch_size)
-        if not page:
-            break
-        after = (page[-1]["ts"], page[-1]["id"])
-        page = [p for p in page if p["id"] not in skip_ids]
-        writes: list[ScoreWrite] = []
-        group = 0
-        last_commit = time.monotonic()
+    with heap.frozen():  # no full collection over the loaded heap while calls are in flight
+        while not (stop and stop.is_set()):
+            page = query.page(store.con, after, batch_size)
+            if not page:
+                break
+            after = (page[-1]["ts"], page[-1]["id"])
+            page = [p for p in page if p["id"] not in skip_ids]
+            writes: list[ScoreWrite] = []
+            group = 0
+            last_commit = time.monotonic()
 
-        def commit() -> None:
-            nonlocal group, last_commit
-            write_scores(store.con, writes)
-            writes.clear()
-            if spec.client is not None:
-                spec.client.flush()
-            group, last_commit = 0, time.monotonic()
-            if progress:
-                progress(report.scored + report.skipped, report.pending, report.errors)
+            def commit() -> None:
+                nonlocal group, last_commit
+                write_scores(store.con, writes)
+                writes.clear()
+                if spec.client is not None:
+                    spec.client.flush()
+                group, last_commit = 0, time.monotonic()
+                if progress:
+                    progress(report.scored + report.skipped, report.pending, report.errors)
 
-        try:
-            async for span, outcome in _score_page(spec, page, limit):
-                _record(spec, span, outcome, report, writes, skip_ids)
-                group += 1
-                if group >= COMMIT_EVERY or time.monotonic() - last_commit >= COMMIT_SECONDS:
-                    commit()
-        finally:  # also when cancelled (Ctrl-C): what arrived is kept
-            commit()
+            try:
+                async for span, outcome in _score_page(spec, page, limit):
+                    _record(spec, span, outcome, report, writes, skip_ids)
+                    group += 1
+                    if group >= COMMIT_EVERY or time.monotonic() - last_commit >= COMMIT_SECONDS:
+                        commit()
+            finally:  # also when cancelled (Ctrl-C): what arrived is kept
+                commit()
     report.seconds = time.perf_counter() - started
     if spec.client is not None:
         spec.client.flush()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.scoring import heuristics
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.protocol import scorer_name

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from evaltui.errors import EvaltuiError
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 
 RUBRICS_DIR = Path(__file__).parent / "rubrics"
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")

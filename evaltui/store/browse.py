@@ -34,15 +34,7 @@ from evaltui.store.pages import (
     total,
 )
 from evaltui.store.topic_overview import topic_overview, topic_sizes
-from evaltui.store.trace import (
-    ScoreDetail,
-    Trace,
-    TraceSpan,
-    _json,  # noqa: F401 - browse_experiments imports it from here
-    load_trace,
-)
-
-_human_labels = human_labels_of  # the name browse_experiments imports
+from evaltui.store.trace import ScoreDetail, Trace, TraceSpan, load_trace
 
 __all__ = [
     "COLUMN_KEY", "UNASSIGNED", "LogRow", "SpanPage", "Trace", "TraceSpan", "ScoreDetail", "TopicOverview",

@@ -1,6 +1,7 @@
 """Queries behind the app's experiments, diff and result panes: experiments with their
-progress, a diff's cases with both sides' outputs and scores, one result as a trace.
-Plain data out, no UI; opened with ``evaltui.store.browse.reading`` like the rest.
+progress, the results a diff compares, a diff's cases with both sides' outputs and scores,
+one result as a trace. Plain data out, no UI; opened with ``evaltui.store.browse.reading``
+like the rest (the comparison itself is ``evaltui.evals.compare``).
 """
 
 from __future__ import annotations
@@ -8,21 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evaltui.store.browse import ScoreDetail, Trace, TraceSpan, _human_labels, _json, human_labels
+from evaltui.jsondepth import loads_stored as _json
+from evaltui.model import scorer_key
+from evaltui.store.browse import ScoreDetail, Trace, TraceSpan, human_labels, human_labels_of
 from evaltui.store.db import Store
-
-
-def _current_scores() -> str:
-    # Imported here: evaltui.store.experiments loads pyarrow, which the first frame does not need.
-    from evaltui.store.experiments import CURRENT_SCORES_SQL
-
-    return CURRENT_SCORES_SQL
+from evaltui.store.experiments import CURRENT_SCORES_SQL, list_experiments
 
 
 def experiments(store: Store) -> list[dict[str, Any]]:
     """Every experiment, newest first: dataset (version), task, status, results, errors, means."""
-    from evaltui.store.experiments import list_experiments
-
     rows = list_experiments(store)
     tasks = dict(store.con.execute("SELECT id, task FROM experiments").fetchall())
     for r in rows:
@@ -46,37 +41,19 @@ def run_progress(store: Store, experiment_id: str) -> dict[str, Any]:
         "SELECT count(*), count(*) FILTER (WHERE error IS NOT NULL) FROM experiment_results WHERE experiment_id = ?",
         [experiment_id]).fetchall()[0]
     means = store.con.execute(
-        f"SELECT scorer, avg(score) FROM ({_current_scores()}) WHERE experiment_id = ? AND score IS NOT NULL "
+        f"SELECT scorer, avg(score) FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ? AND score IS NOT NULL "
         "GROUP BY scorer ORDER BY scorer", [experiment_id]).fetchall()
     return {"done": done, "errors": errors, "means": dict(means)}
 
 
-@dataclass
-class DiffData:
-    """A comparison as data plus what the pane needs to fetch a case's details."""
-
-    comparison: Any  # evaltui.evals.compare.Comparison
-    base_id: str
-    candidate_id: str
-
-
-def load_diff(store: Store, base: str, candidate: str, settings: Any = None) -> DiffData:
-    from evaltui.evals.compare import compare
-    from evaltui.store.experiments import require_experiment
-
-    b, c = require_experiment(store, base), require_experiment(store, candidate)
-    rows = [_lean_results(store, b["id"]), _lean_results(store, c["id"])]
-    comparison = compare(rows[0], rows[1], base_name=base, candidate_name=candidate, settings=settings)
-    return DiffData(comparison, b["id"], c["id"])
-
-
-def _lean_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
-    """What ``compare`` reads, without outputs (a diff of 10,000 cases stays light)."""
+def lean_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
+    """What ``evaltui.evals.compare.compare`` reads, without outputs (a diff of 10,000
+    cases stays light)."""
     results = store.con.execute(
         "SELECT id, record_id, trial, bucket, input, error FROM experiment_results WHERE experiment_id = ? "
         "ORDER BY created, case_id, trial", [experiment_id]).fetchall()
     scores = store.con.execute(
-        f"SELECT result_id, scorer, score FROM ({_current_scores()}) WHERE experiment_id = ?", [experiment_id]).fetchall()
+        f"SELECT result_id, scorer, score FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ?", [experiment_id]).fetchall()
     by_result: dict[str, dict[str, Any]] = {}
     for rid, scorer, score in scores:
         by_result.setdefault(rid, {})[scorer] = {"score": score}
@@ -125,10 +102,10 @@ def case_details(store: Store, experiment_id: str, keys: list[str]) -> dict[str,
     all_ids = [rid for side in out.values() for rid in side.result_ids]
     scores: dict[str, dict[str, dict[str, Any]]] = {}
     for rid, name, sc, lb, ra, er in store.con.execute(
-            f"SELECT result_id, scorer, score, label, rationale, error FROM ({_current_scores()}) "
+            f"SELECT result_id, scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) "
             "WHERE list_contains(?, result_id) ORDER BY result_id, scorer", [all_ids]).fetchall():
         scores.setdefault(rid, {})[name] = {"score": sc, "label": lb, "rationale": ra, "error": er}
-    labels = _human_labels(store, list(first_ids))
+    labels = human_labels_of(store, list(first_ids))
     for k, side in out.items():
         side.scores = [scores.get(rid, {}) for rid in side.result_ids]
         if side.result_ids:
@@ -152,10 +129,8 @@ def result_trace(store: Store, result_id: str) -> Trace | None:
     root = TraceSpan(rid, None, exp_name, "result", created, _json(inp), _json(out), _json(exp), err,
                      metadata, list(tags or []), _json(metrics) or {})
     for scorer, score, label, rationale, error in store.con.execute(
-            f"SELECT scorer, score, label, rationale, error FROM ({_current_scores()}) WHERE result_id = ? ORDER BY scorer",
+            f"SELECT scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) WHERE result_id = ? ORDER BY scorer",
             [rid]).fetchall():
-        from evaltui.ingest.records import scorer_key
-
         root.scores.append(ScoreDetail(scorer, scorer_key(scorer), score, label, rationale or error, "eval", "", None))
     for key, label in human_labels(store, rid).items():
         root.scores.append(ScoreDetail(key, key, None, label, None, "human", "human", None))

@@ -42,10 +42,6 @@ class DatasetInfo:
     records: int          # records in the latest version
 
 
-def _now(con) -> datetime:
-    return con.execute("SELECT now()::TIMESTAMP").fetchall()[0][0]
-
-
 def get_dataset(store: Store, name: str) -> DatasetInfo | None:
     rows = store.con.execute(
         """

@@ -11,43 +11,10 @@ import uuid
 from typing import Any, Iterable
 
 import orjson
-import pyarrow as pa
 
 from evaltui.jsondepth import loads_stored
 from evaltui.store.db import Store, StoreError
 
-RESULTS_ARROW_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("experiment_id", pa.string()),
-        ("case_id", pa.string()),
-        ("record_id", pa.string()),
-        ("trial", pa.int32()),
-        ("input", pa.string()),
-        ("expected", pa.string()),
-        ("output", pa.string()),
-        ("metadata", pa.string()),
-        ("tags", pa.list_(pa.string())),
-        ("bucket", pa.string()),
-        ("error", pa.string()),
-        ("duration_s", pa.float64()),
-        ("metrics", pa.string()),
-        ("created", pa.timestamp("us")),
-    ]
-)
-SCORES_ARROW_SCHEMA = pa.schema(
-    [
-        ("result_id", pa.string()),
-        ("experiment_id", pa.string()),
-        ("scorer", pa.string()),
-        ("scorer_key", pa.string()),
-        ("score", pa.float64()),
-        ("label", pa.string()),
-        ("rationale", pa.string()),
-        ("error", pa.string()),
-        ("metadata", pa.string()),
-    ]
-)
 EXPERIMENT_COLUMNS = (
     "id, project, name, dataset_id, dataset_version, base_experiment_id, status, trial_count, "
     "task, metadata, created, finished"
@@ -150,6 +117,16 @@ def set_status(store: Store, experiment_id: str, status: str, *, trial_count: in
         "WHERE id = ?",
         [status, trial_count, experiment_id],
     ).fetchall()
+
+
+def set_base(store: Store, experiment_id: str, base_id: str) -> None:
+    """Make ``base_id`` the experiment a diff of ``experiment_id`` compares against."""
+    store.con.execute("UPDATE experiments SET base_experiment_id = ? WHERE id = ?", [base_id, experiment_id]).fetchall()
+
+
+def running_experiments(store: Store) -> list[dict[str, Any]]:
+    """Experiments still marked 'running' (a run that stopped mid-way stays so), oldest first."""
+    return _rows(store.con, f"SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE status = 'running' ORDER BY created")
 
 
 def previous_experiment(store: Store, project: str | None, before_id: str) -> dict[str, Any] | None:

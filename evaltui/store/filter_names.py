@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.names import did_you_mean
 from evaltui.store.db import Store
 from evaltui.store.filters import BoolOp, Compare, FilterError, Node, Not, parse

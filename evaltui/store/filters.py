@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from evaltui.errors import EvaltuiError
-from evaltui.ingest.records import RecordError, parse_ts, scorer_key
+from evaltui.model import RecordError, parse_ts, scorer_key
 
 
 class FilterError(EvaltuiError, ValueError):

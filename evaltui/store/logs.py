@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from evaltui.store.db import Store, StoreError
-from evaltui.ingest.records import scorer_key
+from evaltui.model import scorer_key
 from evaltui.store.filters import CompiledFilter, FilterError, compile_filter
 from evaltui.store.scores import scorer_keys
 

@@ -10,7 +10,7 @@ SCORE_ID_SQL = (
     "coalesce(s.source, 'online'), coalesce(CAST(s.created AS VARCHAR), '')))"
 )
 
-# Must agree with evaltui.ingest.records.scorer_key.
+# Must agree with evaltui.model.scorer_key.
 SCORER_KEY_SQL = (
     "coalesce(nullif(trim(regexp_replace(lower(trim({col})), '[^0-9a-z]+', '_', 'g'), '_'), ''), '_')"
 )

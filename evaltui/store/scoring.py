@@ -11,7 +11,6 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from evaltui.ingest.records import scorer_key
 from evaltui.jsondepth import loads_stored
 from evaltui.store.db import StoreError
 from evaltui.store.filters import compile_filter
@@ -292,6 +291,3 @@ def delete_rule(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     con.execute("DELETE FROM scoring_rules WHERE name = ?", [name]).fetchall()
     return bool(found)
 
-
-def key_of(name: str) -> str:
-    return scorer_key(name)

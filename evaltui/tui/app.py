@@ -272,17 +272,16 @@ class EvalApp(App):
         self.run_worker(lambda: self._resume(name), thread=True, group="start-run", exit_on_error=False)
 
     def _resume(self, name: str) -> None:
-        import orjson
-
         from evaltui.evals.launch import RunSpec
         from evaltui.store.browse import reading
+        from evaltui.store.experiments import find_experiment
 
         with reading(self.db_path, self.lock_timeout) as store:
-            rows = store.con.execute("SELECT status, metadata FROM experiments WHERE name = ?", [name]).fetchall()
-        if not rows or rows[0][0] == "finished":
+            exp = find_experiment(store, name)
+        if exp is None or exp["status"] == "finished":
             self.post_message(self.RunChanged(name, "finished", "nothing to resume"))
             return
-        spec = RunSpec.from_metadata(name, orjson.loads(rows[0][1]) if rows[0][1] else {})
+        spec = RunSpec.of_experiment(exp)
         if spec is None:
             self.post_message(self.RunChanged(name, "failed", "not started from here: run `evaltui eval FILE` again"))
             return

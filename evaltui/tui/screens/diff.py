@@ -24,8 +24,8 @@ from evaltui.tui.widgets.case_list import CaseList
 from evaltui.tui.widgets.side_by_side import SideBySide
 
 if TYPE_CHECKING:
+    from evaltui.evals.compare import DiffData
     from evaltui.evals.diffview import CaseRow
-    from evaltui.store.browse_experiments import DiffData
 
 LABEL_KEYS = ("A", "B", "C", "Y", "N")
 CASE_WINDOW = 40  # cases fetched per query: ahead in the direction of travel, a few behind
@@ -124,7 +124,7 @@ class DiffScreen(DataScreen):
     def load(self, path: Any, base: str, candidate: str) -> None:
         from evaltui.store import StoreError
         from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import load_diff
+        from evaltui.evals.compare import load_diff
 
         try:
             with reading(path, self.app.lock_timeout) as store:

@@ -123,7 +123,7 @@ class SideBySide(VerticalScroll):
         parts: list[RenderableType] = []
         for name, s in side.scores[0].items():
             label = f" [{s['label']}]" if s.get("label") else ""
-            from evaltui.ingest.records import scorer_key
+            from evaltui.model import scorer_key
 
             human = side.labels.get(scorer_key(name))
             line = Text.assemble((f"● {name} ", "bold"), score_text(s.get("score")), label,
