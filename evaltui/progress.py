@@ -26,7 +26,7 @@ class ProgressBar:
         self._bar: Any = None
         self._task: Any = None
 
-    def start(self) -> "ProgressBar":
+    def start(self) -> ProgressBar:
         if self.enabled and self._bar is None:
             from rich.progress import (
                 BarColumn,
@@ -64,7 +64,7 @@ class ProgressBar:
             self._bar.stop()
             self._bar = None
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

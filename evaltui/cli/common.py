@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 import functools
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import click
 
@@ -34,9 +35,13 @@ def exit_for(done: int, failed: int) -> None:
 
 
 class UserError(click.ClickException):
-    """One line on stderr, no traceback."""
+    """One line on stderr, no traceback; the command ends with ``exit_code``."""
 
     exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click reads it from the instance
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.message}", err=True)
@@ -60,13 +65,10 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except FilterError as exc:  # the filter again, with a caret under the problem
-            error = UserError(f"{exc}\n  {exc.pointer().replace(chr(10), chr(10) + '  ')}")
-            error.exit_code = exit_code_of(exc)
-            raise error from None
+            pointer = exc.pointer().replace(chr(10), chr(10) + "  ")
+            raise UserError(f"{exc}\n  {pointer}", exit_code_of(exc)) from None
         except EvaltuiError as exc:
-            error = UserError(str(exc))
-            error.exit_code = exit_code_of(exc)
-            raise error from None
+            raise UserError(str(exc), exit_code_of(exc)) from None
         except OSError as exc:
             raise UserError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 

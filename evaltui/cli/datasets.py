@@ -7,7 +7,8 @@ Only click is imported here; everything heavy is imported inside the commands.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import click
 
@@ -165,6 +166,7 @@ def datasets_export(name: str, fmt: str, output: Path | None, version: int | Non
             n = export_file(store, name, sys.stdout.buffer, fmt, version=version)
             sys.stdout.buffer.flush()
         else:
+            assert output is not None  # not stdout: a path was given
             n = export_file(store, name, output, fmt, version=version)
     click.echo(f"{name}: {n} records -> {'stdout' if to_stdout else output}", err=True)
 

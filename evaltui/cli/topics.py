@@ -66,7 +66,7 @@ def build(facet: str, resolution: float | None, sample_size: int, threshold: flo
 
     options = BuildOptions(
         facet=facet, sample_size=sample_size, threshold=threshold, name_with_llm=not no_llm,
-        cluster=ClusterParams(seed=seed, **({"resolution": resolution} if resolution else {})),
+        cluster=ClusterParams(seed=seed) if resolution is None else ClusterParams(seed=seed, resolution=resolution),
     )
     from evaltui.topics.changes import map_changes
 

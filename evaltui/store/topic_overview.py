@@ -5,7 +5,8 @@ failing conversations and trend (``topic_overview``), all aggregated in DuckDB."
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from evaltui.store.db import Store
 from evaltui.store.filters import compile_filter
@@ -53,7 +54,7 @@ def topic_sizes(
 
 def _group_labels(store: Store) -> dict[str, str]:
     """The active map's group keys and readable names."""
-    return {k: n or l or k for k, l, n in store.con.execute(
+    return {k: n or label or k for k, label, n in store.con.execute(
         "SELECT g.key, g.label, g.name FROM topic_groups g JOIN topic_maps m ON m.id = g.map_id WHERE m.active"
     ).fetchall()}
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.message import Message
 from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from evaltui.tui.app import EvalApp
 
 
 class DataScreen(Screen):
@@ -16,6 +20,9 @@ class DataScreen(Screen):
     @dataclass
     class Failed(Message):
         message: str
+
+    if TYPE_CHECKING:  # every data pane runs inside EvalApp: its settings, db_path, lock_timeout
+        app: EvalApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -28,10 +35,10 @@ class DataScreen(Screen):
         """Render what is loaded again (after a theme change) without a query."""
 
     def on_mount(self) -> None:
-        self.app.data_screens.add(self)  # type: ignore[attr-defined]
+        self.app.data_screens.add(self)
 
     def on_unmount(self) -> None:
-        self.app.data_screens.discard(self)  # type: ignore[attr-defined]
+        self.app.data_screens.discard(self)
 
     def on_screen_resume(self) -> None:
         if self.stale:

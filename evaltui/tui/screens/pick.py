@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,6 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+if TYPE_CHECKING:
+    from evaltui.tui.app import EvalApp
+
 
 class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
     DEFAULT_CSS = """
@@ -23,6 +26,8 @@ class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
     PickExperimentsDialog #pick-title { padding: 0 1; }
     """
     BINDINGS = [Binding("escape", "dismiss", "Cancel", id="dialog.cancel")]
+    if TYPE_CHECKING:
+        app: EvalApp
 
     @dataclass
     class Listed(Message):
