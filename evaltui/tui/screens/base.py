@@ -1,12 +1,63 @@
-"""What every data pane shares: a failure message, staleness, reload on return."""
+"""What every data pane shares: a store query in a worker, a failure message, staleness,
+reload on return."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker, get_current_worker
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+Query = Callable[[Any], "Message | None"]
+Failure = Callable[[Exception], "Message | None"]
+
+
+def post_query(
+    node: DOMNode, query: Query, *, failed: Failure, errors: tuple[type[Exception], ...] = ()
+) -> None:
+    """In a worker thread: run ``query(store)`` on a brief read-only connection and post
+    the message it returns to ``node``, unless a newer query of the worker's group
+    cancelled this one. A ``StoreError`` or ``FilterError`` (and any of ``errors``)
+    posts ``failed(exc)`` instead; either may be None to post nothing."""
+    # Imported here: the store (DuckDB) loads in the worker, not before the first frame.
+    from evaltui.store import StoreError
+    from evaltui.store.browse import reading
+    from evaltui.store.filters import FilterError
+
+    worker = get_current_worker()
+    try:
+        with reading(node.app.db_path, node.app.lock_timeout) as store:  # type: ignore[attr-defined]
+            message = query(store)
+    except (StoreError, FilterError, *errors) as exc:
+        message = failed(exc)
+        if message is not None:
+            node.post_message(message)
+        return
+    if message is not None and not worker.is_cancelled:
+        node.post_message(message)
+
+
+def read_in_worker(
+    node: DOMNode,
+    query: Query,
+    *,
+    group: str,
+    failed: Failure,
+    errors: tuple[type[Exception], ...] = (),
+    exclusive: bool = True,
+) -> Worker[None]:
+    """``post_query`` in a new thread worker of ``group`` (by default the group's only
+    one: a newer query cancels the older). The worker never touches widgets: the
+    message's handler does, on the app's thread."""
+    return node.run_worker(partial(post_query, node, query, failed=failed, errors=errors), thread=True,
+                           exclusive=exclusive, group=group, exit_on_error=False)
 
 
 class DataScreen(Screen):
@@ -20,6 +71,24 @@ class DataScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.stale = False
+
+    def read(
+        self,
+        query: Query,
+        *,
+        group: str,
+        failed: Failure | None = None,
+        errors: tuple[type[Exception], ...] = (),
+        exclusive: bool = True,
+    ) -> Worker[None]:
+        """``query(store)`` in a worker, posting the message it returns; a failure posts
+        ``Failed`` with the error's one line unless ``failed`` says otherwise."""
+        return read_in_worker(self, query, group=group, errors=errors, exclusive=exclusive,
+                              failed=failed or self.failure)
+
+    def failure(self, exc: Exception) -> Message:
+        """The message a failed query posts by default: its one line, as a notification."""
+        return self.Failed(str(exc))
 
     def reload(self) -> None:
         """Query again (new rows from another process, a changed setting)."""

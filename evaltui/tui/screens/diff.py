@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 
 from evaltui.names import abbreviate
 from evaltui.tui.screens.base import DataScreen
@@ -116,42 +115,30 @@ class DiffScreen(DataScreen):
     def reload(self) -> None:
         if self.base and self.candidate:
             self.query_one("#diff-header", Static).update(f"comparing {self.candidate} with {self.base}…")
-            self.load(self.app.db_path, self.base, self.candidate)
+            self.load(self.base, self.candidate)
         else:
-            self.pick_default(self.app.db_path)
+            self.pick_default()
 
-    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
-    def load(self, path: Any, base: str, candidate: str) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.evals.compare import load_diff
+    def load(self, base: str, candidate: str) -> None:
+        def query(store: Any) -> DiffScreen.Loaded:
+            from evaltui.evals.compare import load_diff
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                data = load_diff(store, base, candidate, settings=self.app.settings)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(data))
+            return self.Loaded(load_diff(store, base, candidate, settings=self.app.settings))
 
-    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
-    def pick_default(self, path: Any) -> None:
+        self.read(query, group="diff")
+
+    def pick_default(self) -> None:
         """The newest finished experiment with a base, against that base."""
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import experiments
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                rows = experiments(store)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        for r in rows:
-            if r["status"] == "finished" and r["base_experiment"]:
-                self.post_message(self.Picked(r["base_experiment"], r["name"]))
-                return
+        def query(store: Any) -> DiffScreen.Picked | None:
+            from evaltui.store.browse_experiments import experiments
+
+            for r in experiments(store):
+                if r["status"] == "finished" and r["base_experiment"]:
+                    return self.Picked(r["base_experiment"], r["name"])
+            return None
+
+        self.read(query, group="diff")
 
     @on(Picked)
     def _picked(self, event: Picked) -> None:
@@ -274,22 +261,16 @@ class DiffScreen(DataScreen):
         if rows[index].key in self._asked and rows[index].key not in window:
             window.insert(0, rows[index].key)
         self._asked = set(window)  # the exclusive worker drops what was asked before
-        self.load_cases(self.app.db_path, self.data.base_id, self.data.candidate_id, window)
+        self.load_cases(self.data.base_id, self.data.candidate_id, window)
 
-    @work(thread=True, exclusive=True, group="diff-case", exit_on_error=False)
-    def load_cases(self, path: Any, base_id: str, candidate_id: str, keys: list[str]) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import case_details
+    def load_cases(self, base_id: str, candidate_id: str, keys: list[str]) -> None:
+        def query(store: Any) -> DiffScreen.CasesLoaded:
+            from evaltui.store.browse_experiments import case_details
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                base, candidate = case_details(store, base_id, keys), case_details(store, candidate_id, keys)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.CasesLoaded((base_id, candidate_id), {k: (base[k], candidate[k]) for k in keys}))
+            base, candidate = case_details(store, base_id, keys), case_details(store, candidate_id, keys)
+            return self.CasesLoaded((base_id, candidate_id), {k: (base[k], candidate[k]) for k in keys})
+
+        self.read(query, group="diff-case")
 
     @on(CasesLoaded)
     def _cases_loaded(self, event: CasesLoaded) -> None:
