@@ -12,22 +12,11 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
+from evaltui.tui import panes
 from evaltui.tui.commands import EvaltuiCommands
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.themes import DEFAULT_THEME, load_themes
 from evaltui.tui.widgets.filter_bar import FilterBar
-
-
-def _pane(module: str, name: str) -> Any:
-    """A MODES entry that imports its screen when the pane is first shown: only the
-    first pane's screen and widgets load before the first frame."""
-
-    def make() -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(f"evaltui.tui.screens.{module}"), name)()
-
-    return make
 
 
 def _stamp(path: Path) -> tuple[int, ...]:
@@ -48,18 +37,11 @@ class EvalApp(App):
 
     TITLE = "evaltui"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
-    MODES = {"topics": _pane("topics", "TopicsScreen"), "logs": _pane("logs", "LogsScreen"),
-             "builder": _pane("builder", "BuilderScreen"), "experiments": _pane("experiments", "ExperimentsScreen"),
-             "diff": _pane("diff", "DiffScreen"), "calibration": _pane("calibration", "CalibrationScreen")}
-    DEFAULT_MODE = "topics"
+    MODES = panes.modes()
+    DEFAULT_MODE = panes.PANES[0].mode
     COMMANDS = App.COMMANDS | {EvaltuiCommands}
     BINDINGS = [
-        Binding("1", "show_pane('topics')", "Topics", id="pane.topics"),
-        Binding("2", "show_pane('logs')", "Logs", id="pane.logs"),
-        Binding("3", "show_pane('builder')", "Builder", show=False, id="pane.builder"),
-        Binding("4", "show_pane('experiments')", "Experiments", show=False, id="pane.experiments"),
-        Binding("5", "show_pane('diff')", "Diff", show=False, id="pane.diff"),
-        Binding("6", "show_pane('calibration')", "Calibration", show=False, id="pane.calibration"),
+        *panes.bindings(),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("r", "refresh_data", "Refresh", id="app.refresh"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -157,32 +139,15 @@ class EvalApp(App):
     # -- help, themes, refresh --------------------------------------------------------
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
-        from evaltui.tui.screens.builder import BuilderScreen
-        from evaltui.tui.screens.calibration import CalibrationScreen
-        from evaltui.tui.screens.diff import DiffScreen
-        from evaltui.tui.screens.experiments import ExperimentsScreen
         from evaltui.tui.screens.help import HelpScreen
-        from evaltui.tui.screens.logs import LogsScreen
-        from evaltui.tui.screens.trace import TraceScreen
-        from evaltui.tui.widgets.case_list import CaseList
-        from evaltui.tui.widgets.experiment_table import ExperimentTable
-        from evaltui.tui.widgets.filter_bar import FilterInput
-        from evaltui.tui.widgets.span_table import SpanTable
-        from evaltui.tui.widgets.topic_table import TopicTable
 
-        def ids(bindings: list[Any]) -> list[Binding]:
-            return [b for b in bindings if isinstance(b, Binding) and b.id]
+        def ids(classes: Any) -> list[Binding]:
+            return [b for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id]
 
         return [
-            ("panes and app", ids(self.BINDINGS)),
-            ("topics", ids(TopicTable.BINDINGS)),
-            ("logs", ids(LogsScreen.BINDINGS) + ids(SpanTable.BINDINGS) + ids(FilterInput.BINDINGS)),
-            ("trace", ids(TraceScreen.BINDINGS)),
-            ("builder", ids(BuilderScreen.BINDINGS)),
-            ("experiments", ids(ExperimentsScreen.BINDINGS) + ids(ExperimentTable.BINDINGS)),
-            ("diff", ids(DiffScreen.BINDINGS) + ids(CaseList.BINDINGS)),
-            ("calibration", ids(CalibrationScreen.BINDINGS)),
-            ("help", ids(HelpScreen.BINDINGS)),
+            ("panes and app", ids([type(self)])),
+            *[(name, ids(panes.load(c) for c in classes)) for name, classes in panes.help_sections()],
+            ("help", ids([HelpScreen])),
         ]
 
     def action_help(self) -> None:
