@@ -4,7 +4,6 @@ first; the focused case side by side; labels for the judge from the keyboard."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +13,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static
 
 from evaltui.names import abbreviate
@@ -75,21 +76,24 @@ class DiffScreen(DataScreen):
         base: str
         candidate: str
 
+    # What the case list shows (f, v) and which side the detail opens (h/l): each
+    # change renders what it affects.
+    filter = reactive("all", init=False)
+    bucket: reactive[str | None] = reactive(None, init=False)
+    side = reactive("candidate", init=False)
+
     def __init__(self) -> None:
         super().__init__()
         self.base: str | None = None
         self.candidate: str | None = None
         self.data: DiffData | None = None
         self.all_rows: list[CaseRow] = []
-        self.filter = "all"
-        self.bucket: str | None = None
-        self.side = "candidate"
         self.label_scorer: str | None = None
         self.sort_score: str | None = None  # None: worst delta over all scores
         self.detail: tuple[str, Any, Any] | None = None
         # Details of the cases around the cursor, fetched a window at a time so that
         # stepping with n/p renders from memory instead of opening the file per case.
-        self._cases: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
+        self._cases: LRUCache[str, tuple[Any, Any]] = LRUCache(CASE_CACHE)
         self._cases_for: tuple[str, str] | None = None
         self._asked: set[str] = set()
 
@@ -108,7 +112,8 @@ class DiffScreen(DataScreen):
     def compare(self, base: str, candidate: str) -> None:
         """Show ``candidate`` against ``base`` (from the experiments pane, the palette...)."""
         self.base, self.candidate = base, candidate
-        self.data, self.filter, self.bucket = None, "all", None
+        self.data = None  # first: the filter's watchers then leave the old rows alone
+        self.filter, self.bucket = "all", None
         if self.is_mounted:
             self.reload()  # else on_mount loads them
 
@@ -237,9 +242,8 @@ class DiffScreen(DataScreen):
             self._asked.clear()
             self._cases_for = pair
         key = event.row.key
-        cached = self._cases.get(key)
+        cached = self._cases.get(key)  # the newest used: the last the cache drops
         if cached is not None:
-            self._cases.move_to_end(key)
             self.detail = (key, *cached)
             self._show_side()
         else:
@@ -277,9 +281,8 @@ class DiffScreen(DataScreen):
         if event.pair != self._cases_for:
             return
         self._asked.difference_update(event.cases)
-        self._cases.update(event.cases)
-        while len(self._cases) > CASE_CACHE:
-            self._cases.popitem(last=False)
+        for key, sides in event.cases.items():
+            self._cases.set(key, sides)
         cases = self.query_one(CaseList)
         current = cases.current
         if current is not None and current.key in event.cases and (self.detail is None or self.detail[0] != current.key):
@@ -308,14 +311,23 @@ class DiffScreen(DataScreen):
         from evaltui.evals.diffview import FILTERS
 
         self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
-        current = self.query_one(CaseList).current
-        self._apply_filter(current.key if current else None)
 
     def action_cycle_bucket(self) -> None:
         from evaltui.evals.diffview import buckets
 
         options: list[str | None] = [None, *buckets(self.all_rows)]
         self.bucket = options[(options.index(self.bucket) + 1) % len(options)] if self.bucket in options else None
+
+    def watch_filter(self) -> None:
+        self._refilter()
+
+    def watch_bucket(self) -> None:
+        self._refilter()
+
+    def _refilter(self) -> None:
+        """Show the rows of the filter and bucket, staying on the same case if it is among them."""
+        if self.data is None:  # nothing loaded yet: the load applies them
+            return
         current = self.query_one(CaseList).current
         self._apply_filter(current.key if current else None)
 
@@ -336,6 +348,8 @@ class DiffScreen(DataScreen):
     @on(CaseList.SideWanted)
     def _side_wanted(self, event: CaseList.SideWanted) -> None:
         self.side = event.side
+
+    def watch_side(self) -> None:
         self._show_side()
 
     def action_open(self) -> None:
@@ -390,7 +404,7 @@ class DiffScreen(DataScreen):
     def _labelled(self, event: Labelled) -> None:
         self.notify(f"labelled {event.scorer} {event.value} ({self.side})", timeout=2)
         self.app.labels_changed()  # type: ignore[attr-defined]
-        self._cases.pop(event.key, None)  # its labels changed: fetch it again
+        self._cases.discard(event.key)  # its labels changed: fetch it again
         self._asked.discard(event.key)
         cases = self.query_one(CaseList)
         if cases.current is not None and cases.current.key == event.key:
