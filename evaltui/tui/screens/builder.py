@@ -136,6 +136,11 @@ class BuilderScreen(DataScreen):
         self.query_one(CandidateTable).show(event.candidates.rows, self.marks, event.candidates.scorers)
         self._show_counts()
         self._preview()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys that act on the whole slice until it is loaded."""
+        return self.candidates is not None or action not in ("save", "by_thresholds", "by_thresholds_all", "suggest")
 
     def restyle(self) -> None:
         if self.candidates is not None:

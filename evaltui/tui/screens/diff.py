@@ -114,6 +114,7 @@ class DiffScreen(DataScreen):
         self.base, self.candidate = base, candidate
         self.data = None  # first: the filter's watchers then leave the old rows alone
         self.filter, self.bucket = "all", None
+        self.refresh_bindings()
         if self.is_mounted:
             self.reload()  # else on_mount loads them
 
@@ -163,6 +164,7 @@ class DiffScreen(DataScreen):
             self.label_scorer = next(iter(event.data.comparison.scores), None)
         self._show_header()
         self._apply_filter(keep.key if keep else None)
+        self.refresh_bindings()
 
     def _apply_filter(self, keep: str | None = None) -> None:
         from evaltui.evals.diffview import filter_rows, sort_rows
@@ -303,6 +305,13 @@ class DiffScreen(DataScreen):
         self.query_one(CaseList).refresh()
 
     # -- keys ------------------------------------------------------------------------
+
+    # Keys that act on a loaded comparison; the others (pick, back) always do something.
+    NEED_DATA = frozenset({"step", "cycle_filter", "cycle_bucket", "cycle_sort", "open", "cycle_label_scorer", "label"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys that do nothing until a comparison is loaded."""
+        return self.data is not None or action not in self.NEED_DATA
 
     def action_step(self, step: int) -> None:
         self.query_one(CaseList).action_move(step)
