@@ -97,10 +97,17 @@ class DataScreen(Screen):
         """Render what is loaded again (after a theme change) without a query."""
 
     def on_mount(self) -> None:
-        self.app.data_screens.add(self)  # type: ignore[attr-defined]
+        # immediate: a refresh marks every pane stale before the one on top reloads
+        self.app.data_changed_signal.subscribe(self, self._data_changed, immediate=True)  # type: ignore[attr-defined]
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())
 
-    def on_unmount(self) -> None:
-        self.app.data_screens.discard(self)  # type: ignore[attr-defined]
+    def _data_changed(self, _: None) -> None:
+        """The file changed (or r): the pane on top queries now, the others when shown."""
+        if self.app.screen is self:
+            self.stale = False
+            self.reload()
+        else:
+            self.stale = True
 
     def on_screen_resume(self) -> None:
         if self.stale:

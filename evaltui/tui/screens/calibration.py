@@ -56,7 +56,11 @@ class CalibrationScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one(CalibrationTable).focus()
+        self.app.labels_changed_signal.subscribe(self, self._labels_changed, immediate=True)  # type: ignore[attr-defined]
         self.reload()
+
+    def _labels_changed(self, _: None) -> None:
+        self.stale = True  # agreement changed: query again when shown
 
     def reload(self) -> None:
         def query(store: Any) -> CalibrationScreen.Loaded:
