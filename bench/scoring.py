@@ -62,7 +62,7 @@ class ServerProcess:
         line = self.proc.stdout.readline()
         self.base_url = line.split(" at ")[1].split()[0]
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -167,7 +167,6 @@ def main() -> None:
 
     t0 = time.perf_counter()
     import igraph  # noqa: F401 - imports are timed on neither side
-    import sentence_transformers
     import torch
 
     from evaltui.store import Store

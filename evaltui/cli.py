@@ -371,3 +371,4 @@ _register_scoring(main)
 from evaltui.cli_topics import register as _register_topics  # noqa: E402
 
 _register_topics(main)
+from evaltui.cli_views import register as _register_views; _register_views(main)  # noqa: E402, E702

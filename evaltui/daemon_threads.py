@@ -15,7 +15,8 @@ import functools
 import queue
 import threading
 from concurrent.futures import Executor, Future
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 _STOP = None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 _lock = threading.Lock()
 _runs = 0

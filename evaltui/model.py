@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 SPAN_TYPES = ("conversation", "turn", "llm", "tool", "task", "span")
@@ -87,7 +87,7 @@ def parse_ts(value: Any) -> datetime | None:
                 n = n / scale
                 break
         try:
-            dt = datetime.fromtimestamp(n, tz=timezone.utc)
+            dt = datetime.fromtimestamp(n, tz=UTC)
         except (OverflowError, OSError, ValueError) as exc:
             raise RecordError(f"timestamp out of range: {value!r}") from exc
     elif isinstance(value, str):
@@ -101,5 +101,5 @@ def parse_ts(value: Any) -> datetime | None:
     else:
         raise RecordError(f"not a timestamp: {value!r}")
     if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
     return dt

@@ -13,6 +13,21 @@ SAMPLE_LOGS = ROOT / "sample_logs"
 EVALTUI = [sys.executable, "-m", "evaltui"]
 
 
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, list[str]]:
+    """`evaltui demo --json` as a user runs it, on a reduced sample, built once per test run:
+    (database, the JSON outcome, the steps it printed). Tests that change the database copy it."""
+    import json
+    import subprocess
+
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    result = subprocess.run([*EVALTUI, "demo", "--json", "--conversations", "600", "--db", str(db)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1  # one JSON object, the steps go to stderr
+    return db, json.loads(result.stdout), result.stderr.splitlines()
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 
 def span(id: str, root_id: str | None = None, parent_id: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -82,3 +83,19 @@ def cells_containing(db: Path, needle: str) -> list[tuple[str, str, int]]:
         if n:
             hits.append((table, column, n))
     return hits
+
+
+TOPICS_FIXTURE = Path(__file__).parent / "fixtures" / "topics" / "support.jsonl"
+
+
+def build_topic_map(db: Path) -> Path:
+    """A database at ``db`` holding the topics fixture (88 conversations, four themes) and a
+    map built on it with the real MiniLM, without LLM names."""
+    from evaltui.ingest import ingest_file
+    from evaltui.store import Store
+    from evaltui.topics.build import BuildOptions, build_map
+
+    with Store(db) as store:
+        ingest_file(store, TOPICS_FIXTURE)
+        build_map(store, BuildOptions(name_with_llm=False))
+    return db

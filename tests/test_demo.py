@@ -5,27 +5,15 @@ Real MiniLM, real DuckDB, deterministic (seeded generator, offline judges, offli
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from evaltui.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """`evaltui demo --no-tui --json` as a user runs it, on a reduced sample."""
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    result = subprocess.run([sys.executable, "-m", "evaltui", "demo", "--json", "--conversations", "600", "--db", str(db)],
-                            capture_output=True, text=True, cwd=ROOT, timeout=900)
-    assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 1  # one JSON object, the steps go to stderr
-    return db, json.loads(result.stdout), result.stderr.splitlines()
+def demo(demo_run):
+    """`evaltui demo --no-tui --json` as a user runs it, on a reduced sample (built once: conftest)."""
+    return demo_run
 
 
 def test_worst_topic_is_account_and_login(demo):

@@ -149,7 +149,7 @@ def test_interrupted_run_resumes_in_process_and_update_adds_cases(tmp_path):
         try:
             await asyncio.wait_for(EvalAsync("res", data=[{"input": i} for i in range(8)], task=task,
                                              max_concurrency=8, db=db, quiet=True), 0.5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     asyncio.run(interrupted())

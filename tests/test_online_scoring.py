@@ -196,8 +196,9 @@ def test_cli_score_and_the_key_is_never_persisted(db_path, fake, tmp_path):
     logs = write_jsonl(tmp_path / "k.jsonl", rows)
     env = {**os.environ, "OPENAI_API_KEY": MARKER_KEY, "OPENAI_BASE_URL": fake.base_url,
            "EVALTUI_LLM_MAX_RETRIES": "0", "EVALTUI_CONFIG": str(tmp_path / "none.toml")}
-    run = lambda *args: subprocess.run([*EVALTUI, "--db", str(db_path), *args], capture_output=True, text=True,
-                                       env=env, timeout=60)
+    def run(*args):
+        return subprocess.run([*EVALTUI, "--db", str(db_path), *args], capture_output=True, text=True,
+                                           env=env, timeout=60)
     assert run("ingest", str(logs)).returncode == 0
     fake.enqueue(Fault("server_error"))  # an error message must not carry the key either
     out = run("score", "--scorer", "brand_alignment", "--scorer", "conversation_quality")
@@ -235,7 +236,8 @@ def test_cli_errors_are_one_line(db_path, tmp_path):
 
 
 def test_rules_cli(db_path):
-    run = lambda *a: subprocess.run([*EVALTUI, "--db", str(db_path), *a], capture_output=True, text=True)
+    def run(*a):
+        return subprocess.run([*EVALTUI, "--db", str(db_path), *a], capture_output=True, text=True)
     assert run("rules", "add", "r1", "--scorer", "valid_json", "--sample", "0.1", "--scope", "turn").returncode == 0
     listed = run("rules", "list")
     assert "r1: valid_json | scope turn | sample 0.1" in listed.stdout

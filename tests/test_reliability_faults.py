@@ -108,7 +108,8 @@ def test_online_scoring_of_200_turns_completes_on_a_flaky_endpoint(flaky, tmp_pa
     env = llm_env(flaky, tmp_path)
     logs = write_jsonl(tmp_path / "logs.jsonl", [s for i in range(200) for s in conversation(
         i, "billing" if i % 2 else "login", 1.0, text=f"question {i}: my card was charged twice #{i}")])
-    run = lambda *a: subprocess.run([*EVALTUI, "--db", str(db), *a], capture_output=True, text=True, env=env, timeout=300)
+    def run(*a):
+        return subprocess.run([*EVALTUI, "--db", str(db), *a], capture_output=True, text=True, env=env, timeout=300)
     assert run("ingest", str(logs)).returncode == 0
 
     started = time.monotonic()

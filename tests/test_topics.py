@@ -128,6 +128,41 @@ def test_identities_survive_a_rebuild_on_more_data(built_db, tmp_path):
         assert account_before in new_keys
 
 
+def _groups_with_topics(store: Store, map_id: int) -> dict[str, set[str]]:
+    rows = store.con.execute(
+        "SELECT g.key, t.key FROM topic_groups g JOIN topics t ON t.map_id = g.map_id AND t.group_id = g.group_id "
+        "WHERE g.map_id = ?", [map_id]).fetchall()
+    out: dict[str, set[str]] = {}
+    for group, topic in rows:
+        out.setdefault(group, set()).add(topic)
+    return out
+
+
+def test_groups_keep_their_keys_across_rebuilds(built_db, tmp_path):
+    path = _copy(built_db, tmp_path)
+    with Store(path) as store:
+        first = store.con.execute("SELECT id FROM topic_maps WHERE active").fetchall()[0][0]
+        # keys that today's keywords would not give (as when an earlier map's keywords named
+        # the groups): a rebuild must carry them over, not recompute them
+        store.con.execute("UPDATE topic_groups SET key = key || '_earlier' WHERE map_id = ?", [first])
+        before = _groups_with_topics(store, first)
+        assert before and all(key.endswith("_earlier") for key in before)
+        same = build_map(store, BuildOptions(name_with_llm=False))
+        assert _groups_with_topics(store, same.map_id) == before
+        # more texts: a group that still holds the same topics keeps its key; any other
+        # group key is new, never one the old map used
+        extra = [span(f"g{i}", name="conversation", ts="2026-11-04T10:00:00Z",
+                      input=[{"role": "user", "content": f"{text} (order {i})"}])
+                 for i, text in enumerate(["my refund has not arrived yet", "where is the money you owe me",
+                                           "the parcel is stuck in transit", "my package shows no tracking"] * 3)]
+        ingest_file(store, write_jsonl(tmp_path / "more.jsonl", extra))
+        more = build_map(store, BuildOptions(name_with_llm=False))
+        after = _groups_with_topics(store, more.map_id)
+        matched = [(old, new) for old, topics in before.items() for new, again in after.items() if again == topics]
+        assert matched and all(old == new for old, new in matched)
+        assert all(key in before or not key.endswith("_earlier") for key in after)
+
+
 def test_new_spans_join_by_nearest_centroid_and_far_ones_stay_unassigned(built_db, tmp_path):
     path = _copy(built_db, tmp_path)
     with Store(path) as store:

@@ -13,7 +13,8 @@ With the defaults an A/B/C judge (1 / 0.5 / 0) gives passing / borderline / fail
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 BUCKETS = ("failing", "borderline", "passing", "unscored")
 _RANK = {"passing": 0, "borderline": 1, "failing": 2}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
+from collections.abc import Iterator
 
 from evaltui.curation import files
 from evaltui.curation.from_logs import Suggestion, suggest

@@ -70,7 +70,7 @@ class Prompt:
     ending: PolicyUnit | None  # "... ending with the sign-in fallback"
 
     @classmethod
-    def parse(cls, text: str) -> "Prompt":
+    def parse(cls, text: str) -> Prompt:
         units: list[PolicyUnit] = []
         bullets: list[PolicyUnit] = []
         directives: list[str] = []

@@ -26,7 +26,7 @@ import os
 import random
 from bisect import bisect
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from itertools import accumulate
 from typing import Any
 
@@ -48,7 +48,7 @@ __all__ = [
 
 BRAND = "Juniper Lane"
 BOT_NAME = "Juno"
-DEFAULT_START = datetime(2026, 10, 27, tzinfo=timezone.utc)
+DEFAULT_START = datetime(2026, 10, 27, tzinfo=UTC)
 OUTPUT_FILE = "support_bot.jsonl"
 
 BASELINE_SYSTEM_PROMPT = (
@@ -133,7 +133,7 @@ _RECOVERY_SHARE = 0.8
 
 # "After the fix" (the second batch of logs): the prompt with account policies is live
 # from 2026-11-26; account replies are mostly good, and most good ones are recovery steps.
-AFTER_FIX_START = datetime(2026, 11, 26, tzinfo=timezone.utc)
+AFTER_FIX_START = datetime(2026, 11, 26, tzinfo=UTC)
 AFTER_FIX_DIR = "after_fix"
 AFTER_FIX_FILE = "support_bot_after_fix.jsonl"
 _AFTER_FIX_PROMPT_VERSION = "support-v3.3"
@@ -151,7 +151,7 @@ _LATENCY = {_MODELS[0]: (0.45, 0.011), _MODELS[1]: (0.38, 0.009)}
 _HUMAN_P_ACCOUNT = 0.16
 _HUMAN_P_OTHER = 0.04
 
-from evaltui.demo.texts import (  # the words the generator draws from
+from evaltui.demo.texts import (  # noqa: E402 - the words the generator draws from
     _PRODUCTS,
     _CARRIERS,
     _FIRST_NAMES,
@@ -317,8 +317,8 @@ def iter_spans(
     and login replies are mostly good recovery steps; everything else is unchanged.
     """
     if start.tzinfo is None:
-        start = start.replace(tzinfo=timezone.utc)
-    start = start.astimezone(timezone.utc)
+        start = start.replace(tzinfo=UTC)
+    start = start.astimezone(UTC)
     rng = random.Random(seed)
     C = _compiled()
     clock = _Clock(start)

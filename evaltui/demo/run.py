@@ -17,14 +17,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import orjson
 
 from evaltui.ingest import ingest_file
 from evaltui.store import Store
 
+# Run from a source checkout (an editable install), the demo reads the repository's
+# sample_logs/ and examples/; an installed wheel has neither, and writes the same logs
+# with the seeded generator (byte for byte the committed files) and runs the evals inline.
 REPO = Path(__file__).resolve().parents[2]
+IN_CHECKOUT = (REPO / "pyproject.toml").is_file() and (REPO / "evaltui" / "demo").is_dir()
 REPO_SAMPLE_LOGS = REPO / "sample_logs"
 EXAMPLES = REPO / "examples"
 DATASET = "account-issues"
@@ -33,26 +38,31 @@ BASELINE, FIX = "account-baseline", "account-fix"
 PRODUCTION = "Brand Alignment"
 CALIBRATED = "Brand Alignment Offline"
 # The dataset: single-turn conversations of the worst topic, by the logged judges' grades.
-QUOTAS = {"failing": 24, "borderline": 12, "passing": 12}
+QUOTAS: dict[str, Any] = {"failing": 24, "borderline": 12, "passing": 12}
 NEW_FAILURES = 12  # version 2 takes at most this many failing cases from the new logs
 
 
-def sample_log_files(conversations: int | None = None) -> tuple[list[Path], list[Path]]:
-    """(first batch, after-the-fix batch): the committed sample logs, or generated ones
-    (when evaltui runs from a wheel without them, or a reduced sample is asked for)."""
-    from evaltui.demo.generate import AFTER_FIX_DIR
+def sample_log_files(conversations: int | None = None, into: Path | None = None) -> tuple[list[Path], list[Path]]:
+    """(first batch, after-the-fix batch): the committed sample logs, or generated ones in
+    ``into`` (a new temporary folder if None) when evaltui runs from a wheel without them,
+    or a reduced sample is asked for."""
+    from evaltui.demo.generate import AFTER_FIX_DEFAULTS, AFTER_FIX_DIR
 
-    if conversations is None and REPO_SAMPLE_LOGS.is_dir():
+    if conversations is None and IN_CHECKOUT and REPO_SAMPLE_LOGS.is_dir():
         first = sorted(REPO_SAMPLE_LOGS.glob("*.jsonl"))
         after = sorted((REPO_SAMPLE_LOGS / AFTER_FIX_DIR).glob("*.jsonl"))
         if first and after:
             return first, after
     from evaltui.demo.generate import generate
 
-    out = Path(tempfile.mkdtemp(prefix="evaltui-sample-logs-"))
-    n = conversations or 2400
-    generate(out, n_conversations=n)
-    generate(out / AFTER_FIX_DIR, seed=8, n_conversations=max(60, n // 2), after_fix=True)
+    out = into or Path(tempfile.mkdtemp(prefix="evaltui-sample-logs-"))
+    if conversations is None:  # the committed files' arguments: the same logs, the same figures
+        generate(out)
+        generate(out / AFTER_FIX_DIR, seed=AFTER_FIX_DEFAULTS["seed"],
+                 n_conversations=AFTER_FIX_DEFAULTS["n_conversations"], after_fix=True)
+    else:
+        generate(out, n_conversations=conversations)
+        generate(out / AFTER_FIX_DIR, seed=8, n_conversations=max(60, conversations // 2), after_fix=True)
     return sorted(out.glob("*.jsonl")), sorted((out / AFTER_FIX_DIR).glob("*.jsonl"))
 
 
@@ -83,7 +93,8 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         for stale in (db, db.with_name(db.name + ".wal")):
             stale.unlink(missing_ok=True)
     steps = Steps(echo)
-    first, after = sample_log_files(conversations)
+    scratch = tempfile.TemporaryDirectory(prefix="evaltui-sample-logs-")  # generated logs; removed on return
+    first, after = sample_log_files(conversations, into=Path(scratch.name))
     with Store(db) as store:
         _ingest(store, first, steps)
         worst = _topic_map(store, steps)
@@ -94,6 +105,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         calibration, judge = _calibrate(store, worst["key"], steps)
         rescored = _rescore(store, judge, steps)
         next_iteration = _next_iteration(store, after, worst["key"], judge, steps)
+    scratch.cleanup()
     out = {
         "worst_topic": worst["key"],
         "worst_topic_tag": worst["tag"],
@@ -116,7 +128,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         from evaltui.tui import run
 
         # The demo's eval files, wherever the demo was started from (`n` in the experiments pane).
-        out["app_exit_code"] = run(db, eval_paths=[EXAMPLES] if EXAMPLES.is_dir() else None)  # non-zero: the app died from an exception
+        out["app_exit_code"] = run(db, eval_paths=[EXAMPLES] if _has_examples() else None)  # non-zero: the app died from an exception
     return out
 
 
@@ -214,9 +226,9 @@ def _experiments(db: Path, steps: Steps) -> tuple[dict[str, float], dict[str, fl
 
     means: list[dict[str, float]] = []
     for name, file in ((BASELINE, "account_issues_baseline.py"), (FIX, "account_issues_fix.py")):
-        steps.doing(f"running {name}" + (f" (examples/{file})" if (EXAMPLES / file).exists() else ""))
+        steps.doing(f"running {name}" + (f" (examples/{file})" if _has_examples(file) else ""))
         with registry.collect() as evaluators, registry.using(str(db), quiet=True):
-            if (EXAMPLES / file).exists():
+            if _has_examples(file):
                 runpy.run_path(str(EXAMPLES / file), run_name="__evaltui_eval__")
             else:  # an installed wheel without examples/: the same evals, inline
                 _inline_eval(name)
@@ -227,11 +239,16 @@ def _experiments(db: Path, steps: Steps) -> tuple[dict[str, float], dict[str, fl
                 result = asyncio.run(run_evaluator(ev))
         with Store(db) as store:
             exp = exp_store.find_experiment(store, result.summary.experiment_name)
+            assert exp is not None  # the run just stored it
             rows = [r for r in exp_store.list_experiments(store) if r["id"] == exp["id"]]
         scores = {k: round(v, 4) for k, v in rows[0]["scores"].items()}
         means.append(scores)
         steps.done(f"{exp['name']}: {rows[0]['results']} cases, " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
     return means[0], means[1]
+
+
+def _has_examples(file: str = "") -> bool:
+    return IN_CHECKOUT and (EXAMPLES / file).exists()
 
 
 def _inline_eval(name: str) -> None:
@@ -396,7 +413,7 @@ def _trend(store: Store, topic: str, since: str) -> dict[str, Any]:
 def print_outcome(out: dict[str, Any], steps: Steps) -> None:
     db = out["db"]
     print(f"evaltui demo: the eval improvement loop on {db} ({out['seconds']:.0f}s)")
-    for i, line in enumerate(steps.lines, 1):
+    for line in steps.lines:
         print(f"  {line}")
     c = out["calibration"]
     print()

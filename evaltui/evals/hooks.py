@@ -8,17 +8,17 @@ from typing import Any
 class _Span:
     """Enough of a Braintrust span for tasks that log metadata or metrics on it."""
 
-    def __init__(self, hooks: "EvalHooks") -> None:
+    def __init__(self, hooks: EvalHooks) -> None:
         self._hooks = hooks
 
     def log(self, **event: Any) -> None:
         self._hooks.metadata.update(event.get("metadata") or {})
         self._hooks.metrics.update(event.get("metrics") or {})
 
-    def start_span(self, *args: Any, **kwargs: Any) -> "_Span":
+    def start_span(self, *args: Any, **kwargs: Any) -> _Span:
         return self
 
-    def __enter__(self) -> "_Span":
+    def __enter__(self) -> _Span:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -23,7 +23,8 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from evaltui.errors import StoreError
 
@@ -128,14 +129,14 @@ class RunSpec:
     trial_count: int = 1
 
     @classmethod
-    def of_experiment(cls, exp: dict[str, Any]) -> "RunSpec | None":
+    def of_experiment(cls, exp: dict[str, Any]) -> RunSpec | None:
         """The launch spec stored with an experiment (a row from ``evaltui.store.experiments``), if any."""
         import orjson
 
         return cls.from_metadata(exp["name"], orjson.loads(exp["metadata"]) if exp["metadata"] else {})
 
     @classmethod
-    def from_metadata(cls, experiment_name: str, metadata: dict[str, Any]) -> "RunSpec | None":
+    def from_metadata(cls, experiment_name: str, metadata: dict[str, Any]) -> RunSpec | None:
         launch = (metadata or {}).get("launch")
         if not isinstance(launch, dict):
             return None
@@ -204,7 +205,7 @@ class Run:
     ``on_change`` (if given) is called from the run's thread after each change."""
 
     def __init__(self, spec: RunSpec, db: str | os.PathLike[str], settings: Any = None,
-                 on_change: Callable[["Run"], None] | None = None) -> None:
+                 on_change: Callable[[Run], None] | None = None) -> None:
         self.spec, self.db, self.settings, self.on_change = spec, str(db), settings, on_change
         self.progress = Progress()
         self.experiment_id: str | None = None
@@ -218,7 +219,7 @@ class Run:
     def alive(self) -> bool:
         return self.thread.is_alive()
 
-    def start(self) -> "Run":
+    def start(self) -> Run:
         self.thread.start()
         return self
 

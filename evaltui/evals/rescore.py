@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import orjson
@@ -113,7 +113,7 @@ def rescore_experiment(store: Any, experiment: str, scorer: Any, *, name: str | 
                      "metadata": loads(meta) or {}})
     report.pending = len(todo)
     outcomes = asyncio.run(_grade_closing(fn, todo)) if todo else []
-    stamp = datetime.now(timezone.utc).replace(tzinfo=None)
+    stamp = datetime.now(UTC).replace(tzinfo=None)
     writes = []
     for r, outcome in zip(todo, outcomes):
         if isinstance(outcome, str):

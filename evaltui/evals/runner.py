@@ -29,8 +29,9 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Sequence
+from datetime import datetime, UTC
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from evaltui.curation.records import dumps
 from evaltui.evals import registry
@@ -134,7 +135,7 @@ def _takes_hooks(task: Callable[..., Any]) -> bool:
 
 
 def _is_async(fn: Any) -> bool:
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))  # noqa: B004 - an instance's async __call__
 
 
 def _task_reference(task: Callable[..., Any]) -> dict[str, Any]:
@@ -346,7 +347,7 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
              # a task may put its config, key included, into hooks.metadata: the key is never stored
              "output": output_json, "metadata": redact_configured(dumps(metadata)), "tags": [str(t) for t in hooks.tags],
              "bucket": case.bucket, "error": error, "duration_s": duration, "metrics": dumps(hooks.metrics),
-             "created": datetime.now(timezone.utc).replace(tzinfo=None)},
+             "created": datetime.now(UTC).replace(tzinfo=None)},
             score_rows,
         ))
         result = EvalResult(case.input, output, {r["scorer"]: r["score"] for r in score_rows}, hooks.expected,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 BOOTSTRAP_RESAMPLES = 10_000
 EXACT_MAX_N = 50

@@ -13,7 +13,8 @@ import json
 import pathlib
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from evaltui.ingest.jsonlines import is_chat, looks_like_json, physical_lines, read_text
 from evaltui.ingest.records import BadRecord, skip_reason, coerce_score, stable_id

@@ -20,7 +20,8 @@ import json.scanner
 import pathlib
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from evaltui.model import RecordError
 from evaltui.jsondepth import NESTED_TOO_DEEP, too_deep

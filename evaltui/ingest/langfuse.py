@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pathlib
 import re
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from evaltui.ingest.jsonlines import (
     JsonError,

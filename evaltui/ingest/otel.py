@@ -16,7 +16,8 @@ import binascii
 import json
 import pathlib
 import re
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from evaltui.ingest.jsonlines import (
     JsonError,

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import orjson
@@ -104,7 +104,7 @@ class LLMCache:
             self._pending[key] = {
                 "key": key, "model": model, "request": orjson.dumps(request).decode(), "response": response,
                 "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                "created": datetime.now(timezone.utc).replace(tzinfo=None),
+                "created": datetime.now(UTC).replace(tzinfo=None),
             }
             full = len(self._pending) >= self.flush_every
         if not full:

@@ -15,7 +15,8 @@ import time
 import weakref
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
 
@@ -144,7 +145,7 @@ class LLMClient:
 
     @classmethod
     def from_settings(cls, settings: Any = None, *, store: Any = None, model: str | None = None,
-                      use_cache: bool | None = None, **overrides: Any) -> "LLMClient":
+                      use_cache: bool | None = None, **overrides: Any) -> LLMClient:
         from evaltui.config import get_settings
 
         s = settings or get_settings()
@@ -171,7 +172,7 @@ class LLMClient:
         if state is None:
             import openai
 
-            transport = {"http_client": openai.DefaultAioHttpClient(timeout=self.timeout)} if _aiohttp_available() else {}
+            transport: dict[str, Any] = {"http_client": openai.DefaultAioHttpClient(timeout=self.timeout)} if _aiohttp_available() else {}
             client = openai.AsyncOpenAI(
                 base_url=self.base_url, api_key=self.api_key or "not-needed",
                 timeout=self.timeout, max_retries=0,  # retries are ours: backoff, jitter, Retry-After
@@ -312,7 +313,7 @@ class LLMClient:
                 raise self._error(exc) from None
 
 
-_LIVE: "weakref.WeakSet[LLMClient]" = weakref.WeakSet()  # clients with connections open on some loop
+_LIVE: weakref.WeakSet[LLMClient] = weakref.WeakSet()  # clients with connections open on some loop
 _RUNS: dict[int, int] = {}  # runs going on per event loop
 
 
@@ -352,7 +353,7 @@ def _response_type() -> type:
     try:
         import httpx2 as httpx
     except ImportError:  # pragma: no cover - older openai releases
-        import httpx
+        import httpx  # type: ignore[no-redef]
     return httpx.Response
 
 

@@ -9,7 +9,8 @@ weighted and plain kappa are the same number.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Sequence
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 
 def categories_for(scale: dict[str, float], values: Iterable[float]) -> list[tuple[str, float]]:

@@ -11,7 +11,8 @@ through the store's embedding cache, so a text is embedded once per database.
 from __future__ import annotations
 
 import threading
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 _lock = threading.Lock()

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.protocol import Score
@@ -51,7 +52,7 @@ class OfflineJudge:
 
     @classmethod
     def from_store(cls, store: Any, *, label_key: str = "brand_alignment", sources: tuple[str, ...] = ("human",),
-                   online_version: str | None = None, name: str | None = None, **kwargs: Any) -> "OfflineJudge":
+                   online_version: str | None = None, name: str | None = None, **kwargs: Any) -> OfflineJudge:
         from evaltui.store.scoring import labelled_examples
 
         examples = labelled_examples(store.con, label_key, sources, online_version)

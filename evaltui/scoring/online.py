@@ -17,7 +17,8 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any
+from collections.abc import AsyncIterator, Callable
 
 from evaltui import heap
 from evaltui.llm.client import redact_configured

@@ -16,7 +16,8 @@ import inspect
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from evaltui.daemon_threads import to_daemon_thread
 
@@ -117,7 +118,7 @@ class BoundScorer:
         eval_async = getattr(scorer, "eval_async", None)
         if eval_async is not None and callable(eval_async):
             self._fn, self._mode = eval_async, "await"
-        elif inspect.iscoroutinefunction(scorer) or inspect.iscoroutinefunction(getattr(scorer, "__call__", None)):
+        elif inspect.iscoroutinefunction(scorer) or inspect.iscoroutinefunction(getattr(scorer, "__call__", None)):  # noqa: B004
             self._fn, self._mode = scorer, "await"
         else:
             self._fn, self._mode = scorer, "probe"

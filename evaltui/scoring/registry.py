@@ -14,7 +14,8 @@ import importlib
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from evaltui.model import scorer_key
 from evaltui.scoring import heuristics
@@ -110,7 +111,7 @@ def _llm_judge(spec: str, rubric: Any, *, store: Any, settings: Any, concurrency
 
     s = settings or get_settings()
     try:
-        overrides = {"concurrency": max(concurrency, s.llm_concurrency)} if concurrency else {}
+        overrides: dict[str, Any] = {"concurrency": max(concurrency, s.llm_concurrency)} if concurrency else {}
         client = LLMClient.from_settings(s, store=store, use_cache=use_cache, **overrides)
     except LLMError as exc:
         offline = f"{rubric.key}{OFFLINE_SUFFIX}"

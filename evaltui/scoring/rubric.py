@@ -19,12 +19,14 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePath
 from typing import Any
 
 from evaltui.model import scorer_key
 
-RUBRICS_DIR = Path(__file__).parent / "rubrics"
+RUBRICS_DIR: Traversable = resources.files("evaltui.scoring") / "rubrics"  # package data: ships in the wheel
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 
 
@@ -97,15 +99,16 @@ def rubric_version(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:12]
 
 
-def builtin_rubrics() -> dict[str, Path]:
+def builtin_rubrics() -> dict[str, Traversable]:
     """Rubrics shipped with evaltui, by file stem."""
-    return {p.stem: p for p in sorted(RUBRICS_DIR.glob("*")) if p.suffix in (".yaml", ".yml", ".toml")}
+    files = sorted(RUBRICS_DIR.iterdir(), key=lambda p: p.name)
+    return {PurePath(p.name).stem: p for p in files if PurePath(p.name).suffix in (".yaml", ".yml", ".toml")}
 
 
 def load_rubric(name_or_path: str | Path) -> Rubric:
     """A built-in rubric by name (``brand_alignment``) or a rubric file by path."""
-    path = Path(name_or_path)
-    if not path.suffix:
+    path: Path | Traversable = Path(name_or_path)
+    if not PurePath(name_or_path).suffix:
         builtin = builtin_rubrics().get(str(name_or_path))
         if builtin is None:
             raise RubricError(f"no rubric named {name_or_path!r}; built-in: {', '.join(builtin_rubrics())}")
@@ -114,7 +117,7 @@ def load_rubric(name_or_path: str | Path) -> Rubric:
         content = path.read_bytes()
     except OSError as exc:
         raise RubricError(f"{path}: {exc.strerror or exc}") from None
-    return parse_rubric(content, path)
+    return parse_rubric(content, str(path))
 
 
 def parse_rubric(content: bytes, path: Path | str = "rubric.yaml") -> Rubric:

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from evaltui.jsondepth import loads_stored
 from evaltui.output import preview
@@ -266,7 +267,7 @@ def topic_sizes(
 
 def _group_labels(store: Store) -> dict[str, str]:
     """The active map's group keys and readable names."""
-    return {k: n or l or k for k, l, n in store.con.execute(
+    return {k: n or label or k for k, label, n in store.con.execute(
         "SELECT g.key, g.label, g.name FROM topic_groups g JOIN topic_maps m ON m.id = g.map_id WHERE m.active"
     ).fetchall()}
 

@@ -106,7 +106,7 @@ def case_details(store: Store, experiment_id: str, keys: list[str]) -> dict[str,
             "WHERE list_contains(?, result_id) ORDER BY result_id, scorer", [all_ids]).fetchall():
         scores.setdefault(rid, {})[name] = {"score": sc, "label": lb, "rationale": ra, "error": er}
     labels = human_labels_of(store, list(first_ids))
-    for k, side in out.items():
+    for side in out.values():
         side.scores = [scores.get(rid, {}) for rid in side.result_ids]
         if side.result_ids:
             side.labels = labels.get(side.result_ids[0], {})

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import orjson
 

@@ -5,7 +5,8 @@ or a filter). The failure-mode clustering (evaltui.topics.failure_modes) reads t
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import duckdb
 import pyarrow as pa

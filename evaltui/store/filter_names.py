@@ -4,7 +4,7 @@ brand_alignmnt; did you mean brand_alignment?")."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from evaltui.model import scorer_key
 from evaltui.names import did_you_mean

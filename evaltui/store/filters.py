@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from evaltui.model import RecordError, parse_ts, scorer_key
 
@@ -150,15 +150,15 @@ class Compare:
 @dataclass(frozen=True)
 class BoolOp:
     op: str  # and | or
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    item: "Node"
+    item: Node
 
 
-Node = Union[Compare, BoolOp, Not]
+Node = Compare | BoolOp | Not
 
 
 class _Parser:

@@ -72,6 +72,11 @@ def _sort_expr(sort: str) -> tuple[str, str, list[Any]]:
                       "metrics.KEY or metadata.KEY", 0, sort)
 
 
+def check_sort(sort: str) -> None:
+    """Raise FilterError when the log browser cannot sort by ``sort``."""
+    _sort_expr(sort)
+
+
 PAGE_COLUMNS = (
     "s.id, s.root_id, s.parent_id, s.name, s.span_type, s.ts, s.topic, "
     "s.input, s.output, s.expected, s.error, s.metadata, s.tags, s.metrics, s.source"

@@ -4,8 +4,9 @@ scoring rules, and the (machine score, human label) pairs calibration reads."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import datetime, UTC
+from typing import Any
+from collections.abc import Iterable
 
 import duckdb
 import orjson
@@ -27,7 +28,7 @@ _SCORE_ROWS = pa.schema([
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # -- selecting spans -------------------------------------------------------------

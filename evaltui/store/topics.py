@@ -8,7 +8,8 @@ its child spans (NULL when unassigned); the original tag stays in ``metadata.top
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import duckdb
 import orjson

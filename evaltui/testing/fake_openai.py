@@ -34,7 +34,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 FAULTS = ("rate_limit", "server_error", "slow", "malformed", "no_tool_call", "bad_tool_args", "bad_choice", "drop",
           "auth_error")
@@ -127,7 +128,7 @@ class FaultMix:
     """
 
     def __init__(self, rate: float = 0.2, *, kinds: tuple[str, ...] = MIXED_FAULTS, seed: int = 0,
-                 retry_after: float | None = 1, delay: float = 5.0, then: "Responder | None" = None) -> None:
+                 retry_after: float | None = 1, delay: float = 5.0, then: Responder | None = None) -> None:
         unknown = [k for k in kinds if k not in FAULTS]
         if unknown or not kinds:
             raise ValueError(f"unknown faults {unknown}; choose from {', '.join(FAULTS)}")
@@ -139,7 +140,7 @@ class FaultMix:
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, request: dict[str, Any]) -> "Reply | Fault":
+    def __call__(self, request: dict[str, Any]) -> Reply | Fault:
         body = json.dumps(request, sort_keys=True, default=str)
         with self._lock:
             nth = self._seen.get(body, 0)
@@ -377,7 +378,7 @@ class FakeOpenAI:
             self._state.queue.clear()
             self._state.requests.clear()
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
@@ -388,7 +389,7 @@ class FakeOpenAI:
         if self._thread is not None:
             self._thread.join(timeout=2)
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -122,12 +122,21 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     text_groups = np.where(labels >= 0, group_of[np.maximum(labels, 0)], OUTLIER) if k else labels
     group_words = top_keywords(sample_texts, text_groups.tolist(), n_groups)
     group_readable = readable_names(sample_texts, vectors, text_groups, n_groups, weights)
+    member_sizes = np.bincount(labels[labels >= 0], minlength=k) if k else np.zeros(0, dtype=np.int64)
+    group_cents = _group_centroids(cents, member_sizes, group_of, n_groups)
     names: list[str | None] = [None] * k
+    group_names: list[str | None] = [None] * n_groups
     if opts.name_with_llm and k:
-        from evaltui.topics.naming import llm_names
+        from evaltui.topics.naming import group_prompts, llm_names, topic_prompts
 
         closest = [[sample_texts[i] for i in np.argsort(np.where(labels == c, own, np.inf))[:8]] for c in range(k)]
-        names = llm_names(store, words, closest) or names
+        to_group = 1.0 - vectors @ group_cents.T if n_groups else np.zeros((len(vectors), 0))
+        group_closest = [[sample_texts[i] for i in np.argsort(np.where(text_groups == g, to_group[:, g], np.inf))[:5]]
+                         for g in range(n_groups)]
+        group_topics = [[readable[t] for t in np.argsort(-member_sizes) if group_of[t] == g] for g in range(n_groups)]
+        answers = llm_names(store, topic_prompts(words, closest) + group_prompts(group_words, group_topics, group_closest))
+        if answers:
+            names, group_names = answers[:k], answers[k:]
     timings["label"] = time.perf_counter() - t0
 
     # Each distinct text: (topic, distance, method).
@@ -158,6 +167,7 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     topic_of = np.array([placed[h][0] if h else OUTLIER for h in span_hashes], dtype=np.int64)
     sizes = np.bincount(topic_of[topic_of >= 0], minlength=k) if k else np.zeros(0, dtype=np.int64)
     keys, kept = _stable_keys(store, cents, words)
+    group_keys = _stable_group_keys(store, group_cents, group_words, keys)
     topics_table = pa.Table.from_pydict(
         {
             "topic_id": list(range(k)),
@@ -176,9 +186,9 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     groups_table = pa.Table.from_pydict(
         {
             "group_id": list(range(n_groups)),
-            "key": _group_keys(group_words, keys),
+            "key": group_keys,
             "label": group_readable,
-            "name": [None] * n_groups,
+            "name": group_names,
             "keywords": group_words,
             "size": [int(s) for s in group_sizes],
         },
@@ -272,18 +282,52 @@ def _stable_keys(store: "Store", cents: np.ndarray, words: list[list[str]]) -> t
     return [k for k in keys if k is not None], kept
 
 
-def _group_keys(words: list[list[str]], topic_keys: list[str]) -> list[str]:
-    """A typable key per group from its keywords, distinct from every topic and group key."""
+def _group_centroids(cents: np.ndarray, sizes: np.ndarray, group_of: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each group's L2-normalised centroid: the size-weighted mean of its topics' centroids
+    (computed alike for a stored map, whose topics keep centroid, size and group)."""
+    out = np.zeros((n_groups, cents.shape[1] if len(cents) else 0), dtype=np.float32)
+    for g in range(n_groups):
+        mean = (cents[group_of == g] * sizes[group_of == g, None]).sum(axis=0)
+        out[g] = mean / (np.linalg.norm(mean) or 1.0)
+    return out
+
+
+def _stable_group_keys(store: "Store", group_cents: np.ndarray, words: list[list[str]], topic_keys: list[str]) -> list[str]:
+    """Keys for the new groups, as for topics: a group whose centroid matches one of the
+    active map's groups keeps its key (one-to-one, best matches first); the others get a new
+    key from their keywords, distinct from every topic key and every group key ever used."""
     from evaltui.topics.label import slug
 
-    taken = set(topic_keys)
+    con = store.con
+    keys: list[str | None] = [None] * len(group_cents)
+    previous = topic_store.active_map(con)
+    if previous is not None and len(group_cents):
+        old_groups = topic_store.map_groups(con, previous["id"])
+        old_topics = topic_store.map_topics(con, previous["id"])
+        if old_groups and old_topics:
+            from scipy.optimize import linear_sum_assignment
+
+            old_cents = _group_centroids(
+                np.array([t["centroid"] for t in old_topics], dtype=np.float32),
+                np.array([max(int(t["size"] or 0), 1) for t in old_topics], dtype=np.float64),
+                np.array([-1 if t["group_id"] is None else int(t["group_id"]) for t in old_topics]),
+                len(old_groups),
+            )
+            sims = group_cents @ old_cents.T
+            rows, cols = linear_sum_assignment(-sims)
+            for r, c in zip(rows, cols):
+                if sims[r, c] >= MATCH_SIMILARITY and old_groups[c]["key"] not in topic_keys:
+                    keys[r] = old_groups[c]["key"]
+    taken = set(topic_keys) | topic_store.all_group_keys(con) | {k for k in keys if k}
     out: list[str] = []
     for i, w in enumerate(words):
-        base = slug(w[0], max_words=3) if w else f"group_{i}"
-        key, n = base, 2
-        while key in taken:
-            key, n = f"{base}_{n}", n + 1
-        taken.add(key)
+        key = keys[i]
+        if key is None:
+            base = slug(w[0], max_words=3) if w else f"group_{i}"
+            key, n = base, 2
+            while key in taken:
+                key, n = f"{base}_{n}", n + 1
+            taken.add(key)
         out.append(key)
     return out
 

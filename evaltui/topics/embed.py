@@ -45,6 +45,11 @@ def load_model(model: str = DEFAULT_MODEL) -> Any:
         if model in _models:
             return _models[model]
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        # torch's OpenMP threads spin while they wait for each other; on a busy 2-core
+        # machine a spinning thread holds a core its partner needs, and embedding took 2.5x
+        # longer than on one thread (bench/RESULTS.md, the demo). Passive threads sleep
+        # instead. Read once, when torch loads: a process that imported torch already keeps its setting.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:

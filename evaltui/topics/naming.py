@@ -15,6 +15,11 @@ NAME_PROMPT = (
     "Examples:\n{examples}\n\n"
     "Reply with only a short name for the topic (2 to 5 words, lowercase, no punctuation)."
 )
+GROUP_PROMPT = (
+    "These topics of customer messages form one group. Keywords: {keywords}.\n"
+    "Topics:\n{topics}\nExamples:\n{examples}\n\n"
+    "Reply with only a short name for the group (1 to 4 words, lowercase, no punctuation)."
+)
 SUMMARY_PROMPT = (
     "Summarise what the customer wanted in this support conversation in one short sentence "
     "(at most 20 words). Reply with the sentence only.\n\n{transcript}"
@@ -49,15 +54,29 @@ async def _ask_all(client: Any, prompts: Sequence[str], max_tokens: int) -> list
         await client.aclose()
 
 
-def llm_names(store: "Store | None", keywords: Sequence[Sequence[str]], examples: Sequence[Sequence[str]]) -> list[str | None] | None:
-    """One short name per topic, or None when no endpoint is configured."""
-    client = _client(store)
-    if client is None or not keywords:
-        return None
-    prompts = [
+def topic_prompts(keywords: Sequence[Sequence[str]], examples: Sequence[Sequence[str]]) -> list[str]:
+    """One naming prompt per topic: its keywords and its most central messages."""
+    return [
         NAME_PROMPT.format(keywords=", ".join(kw[:8]), examples="\n".join(f"- {e[:200]}" for e in ex[:8]))
         for kw, ex in zip(keywords, examples)
     ]
+
+
+def group_prompts(keywords: Sequence[Sequence[str]], topics: Sequence[Sequence[str]], examples: Sequence[Sequence[str]]) -> list[str]:
+    """One naming prompt per group: its keywords, its topics' names and its most central messages."""
+    return [
+        GROUP_PROMPT.format(keywords=", ".join(kw[:8]), topics="\n".join(f"- {t[:80]}" for t in tp[:12]),
+                            examples="\n".join(f"- {e[:200]}" for e in ex[:5]))
+        for kw, tp, ex in zip(keywords, topics, examples)
+    ]
+
+
+def llm_names(store: "Store | None", prompts: Sequence[str]) -> list[str | None] | None:
+    """One short name per naming prompt (topics' and groups' alike, asked at once), or None
+    when no endpoint is configured."""
+    client = _client(store)
+    if client is None or not prompts:
+        return None
     return asyncio.run(_ask_all(client, prompts, max_tokens=20))
 
 

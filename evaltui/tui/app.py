@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ class EvalApp(App):
         *,
         lock_timeout: float = 5.0,
         poll_seconds: float = 2.0,
-        eval_paths: list[str | os.PathLike[str]] | None = None,
+        eval_paths: Sequence[str | os.PathLike[str]] | None = None,
         resume_runs: bool = True,
     ) -> None:
         if settings is None:
@@ -121,15 +122,19 @@ class EvalApp(App):
             self._mode_history.append(self.current_mode)
             await self.switch_mode(mode)
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # sync: screens call it without await
         if self._mode_history:
             self.switch_mode(self._mode_history.pop())
 
     def open_logs(self, where: str) -> None:
         """Show the log browser filtered by ``where`` (from a topic, the palette...)."""
-        self.run_worker(self._open_logs(where), group="open-logs", exclusive=True)
+        self.run_worker(self._in_logs(lambda logs: logs.set_filter(where)), group="open-logs", exclusive=True)
 
-    async def _open_logs(self, where: str) -> None:
+    def open_view(self, saved: Any) -> None:
+        """Show the log browser on a saved view (a ``store.views.SavedView``; from the palette)."""
+        self.run_worker(self._in_logs(lambda logs: logs.apply_view(saved)), group="open-logs", exclusive=True)
+
+    async def _in_logs(self, then: Any) -> None:
         from evaltui.tui.screens.logs import LogsScreen
 
         await self.action_show_pane("logs")
@@ -137,7 +142,7 @@ class EvalApp(App):
             self.pop_screen()
         screen = self.screen_stack[0]
         if isinstance(screen, LogsScreen):
-            screen.set_filter(where)
+            then(screen)
 
     # -- help, themes, refresh --------------------------------------------------------
 

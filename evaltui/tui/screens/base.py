@@ -3,9 +3,10 @@ reload on return."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.message import Message
@@ -14,6 +15,8 @@ from textual.worker import Worker, get_current_worker
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+
+    from evaltui.tui.app import EvalApp
 
 Query = Callable[[Any], "Message | None"]
 Failure = Callable[[Exception], "Message | None"]
@@ -31,11 +34,12 @@ def post_query(
     from evaltui.store.browse import reading
     from evaltui.store.filters import FilterError
 
+    caught: tuple[type[Exception], ...] = (StoreError, FilterError, *errors)
     worker = get_current_worker()
     try:
         with reading(node.app.db_path, node.app.lock_timeout) as store:  # type: ignore[attr-defined]
             message = query(store)
-    except (StoreError, FilterError, *errors) as exc:
+    except caught as exc:
         message = failed(exc)
         if message is not None:
             node.post_message(message)
@@ -68,6 +72,9 @@ class DataScreen(Screen):
     class Failed(Message):
         message: str
 
+    if TYPE_CHECKING:  # every data pane runs inside EvalApp: its settings, db_path, lock_timeout
+        app: EvalApp
+
     def __init__(self) -> None:
         super().__init__()
         self.stale = False
@@ -98,7 +105,7 @@ class DataScreen(Screen):
 
     def on_mount(self) -> None:
         # immediate: a refresh marks every pane stale before the one on top reloads
-        self.app.data_changed_signal.subscribe(self, self._data_changed, immediate=True)  # type: ignore[attr-defined]
+        self.app.data_changed_signal.subscribe(self, self._data_changed, immediate=True)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())
 
     def _data_changed(self, _: None) -> None:

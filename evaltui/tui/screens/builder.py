@@ -101,7 +101,7 @@ class BuilderScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one(CandidateTable).focus()
-        self.app.builder = self  # type: ignore[attr-defined]  # asked about unsaved marks at quit
+        self.app.builder = self  # asked about its unsaved marks at quit
         self.reload()
 
     def on_screen_resume(self) -> None:

@@ -56,7 +56,7 @@ class CalibrationScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one(CalibrationTable).focus()
-        self.app.labels_changed_signal.subscribe(self, self._labels_changed, immediate=True)  # type: ignore[attr-defined]
+        self.app.labels_changed_signal.subscribe(self, self._labels_changed, immediate=True)
         self.reload()
 
     def _labels_changed(self, _: None) -> None:

@@ -342,10 +342,18 @@ class DiffScreen(DataScreen):
 
     def action_cycle_sort(self) -> None:
         """Worst delta over all scores, then each score's own delta in turn."""
+        options: list[str | None] = [None, *self.sort_scores()]
+        self.sort_by(options[(options.index(self.sort_score) + 1) % len(options)] if self.sort_score in options else None)
+
+    def sort_scores(self) -> list[str]:
+        """The scores whose delta the cases can be sorted by (the palette offers each)."""
+        return list(self.data.comparison.scores) if self.data is not None else []
+
+    def sort_by(self, score: str | None) -> None:
+        """Cases by ``score``'s delta, worst first (None: the worst delta over all scores)."""
         if self.data is None:
             return
-        options: list[str | None] = [None, *self.data.comparison.scores]
-        self.sort_score = options[(options.index(self.sort_score) + 1) % len(options)] if self.sort_score in options else None
+        self.sort_score = score
         current = self.query_one(CaseList).current
         self._show_header()
         self._apply_filter(current.key if current else None)

@@ -70,7 +70,7 @@ class ExperimentsScreen(DataScreen):
     def on_mount(self) -> None:
         self.query_one(ExperimentTable).focus()
         self.set_interval(0.5, self._tick)
-        self.app.runs_changed_signal.subscribe(self, lambda _name: self.reload())  # type: ignore[attr-defined]
+        self.app.runs_changed_signal.subscribe(self, lambda _name: self.reload())
         self.reload()
 
     def _tick(self) -> None:

@@ -45,7 +45,7 @@ class HelpScreen(ModalScreen[None]):
                 self.rows.append(row)
                 table.add_row(*row)
         table.add_row(Text("everywhere", style="underline"), "", "")
-        table.add_row("ctrl+p", "command palette: panes, themes, sorts, quick filters", "")
+        table.add_row("ctrl+p", "command palette: panes, themes, sorts, saved views, quick filters", "")
         table.add_row("mouse", "click rows, headers (sort) and map tiles", "")
         with VerticalScroll():
             yield Static(Text("evaltui keys", style="bold"))

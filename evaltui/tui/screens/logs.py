@@ -266,7 +266,14 @@ class LogsScreen(DataScreen):
 
     @on(SpanTable.SortWanted)
     def _sort_wanted(self, event: SpanTable.SortWanted) -> None:
-        self.request("first", view=View(self.view.where, event.column, event.descending, columns=self.view.columns))
+        self.sort_by(event.column, event.descending)
+
+    def sort_columns(self) -> list[str]:
+        """The columns the rows can be sorted by (the palette offers each)."""
+        return self.query_one(SpanTable).columns_keys()
+
+    def sort_by(self, column: str, descending: bool) -> None:
+        self.request("first", view=View(self.view.where, column, descending, columns=self.view.columns))
 
     @on(SpanTable.Opened)
     def _opened(self, event: SpanTable.Opened) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +16,9 @@ from textual.widgets.option_list import Option
 
 from evaltui.tui.screens.base import read_in_worker
 
+if TYPE_CHECKING:
+    from evaltui.tui.app import EvalApp
+
 
 class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
     DEFAULT_CSS = """
@@ -25,6 +28,8 @@ class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
     PickExperimentsDialog #pick-title { padding: 0 1; }
     """
     BINDINGS = [Binding("escape", "dismiss", "Cancel", id="dialog.cancel")]
+    if TYPE_CHECKING:
+        app: EvalApp
 
     @dataclass
     class Listed(Message):

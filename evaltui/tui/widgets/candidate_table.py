@@ -40,7 +40,7 @@ class CandidateTable(DataTable):
 
     @dataclass
     class Highlighted(Message):
-        candidate: "Candidate | None"
+        candidate: Candidate | None
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)

@@ -43,7 +43,7 @@ class CaseList(ScrollView, can_focus=True):
 
     @dataclass
     class Highlighted(Message):
-        row: "CaseRow | None"
+        row: CaseRow | None
         index: int
 
     def __init__(self, *, id: str | None = None) -> None:

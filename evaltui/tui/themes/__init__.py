@@ -1,20 +1,23 @@
 """Colour themes loaded at run time from TOML files.
 
-Shipped themes live in the repository's ``themes/`` folder; a user adds their own in
-``~/.config/evaltui/themes/`` or the folder named by ``Settings.themes_dir``. A later
-folder wins when two files share a theme name.
+Shipped themes are the ``*.toml`` files of this package (read with importlib.resources,
+so they come with the wheel; the repository's top-level ``themes/`` holds copies to start
+your own from). A user adds their own in ``~/.config/evaltui/themes/`` or the folder named
+by ``Settings.themes_dir``. A later folder wins when two files share a theme name.
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePath
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-SHIPPED = Path(__file__).resolve().parents[2] / "themes"
+SHIPPED: Traversable = resources.files(__name__)
 USER = Path.home() / ".config" / "evaltui" / "themes"
 DEFAULT_THEME = "evaltui-dark"
 
@@ -33,14 +36,14 @@ class LoadedThemes:
     problems: list[str] = field(default_factory=list)  # one line per file that could not be read
 
 
-def theme_dirs(extra: str | Path | None = None) -> list[Path]:
-    dirs = [SHIPPED, USER]
+def theme_dirs(extra: str | Path | None = None) -> list[Traversable]:
+    dirs: list[Traversable] = [SHIPPED, USER]
     if extra:
         dirs.append(Path(extra).expanduser())
     return dirs
 
 
-def load_theme(path: Path) -> Theme:
+def load_theme(path: Traversable) -> Theme:
     """One theme file; raises ValueError with a one-line reason."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -51,7 +54,7 @@ def load_theme(path: Path) -> Theme:
         raise ValueError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
     if "primary" not in data:
         raise ValueError(f"{path}: a theme needs at least `primary`")
-    data.setdefault("name", path.stem)
+    data.setdefault("name", PurePath(path.name).stem)
     for key in _COLOURS & set(data):
         try:
             Color.parse(data[key])
@@ -68,7 +71,7 @@ def load_themes(extra_dir: str | Path | None = None) -> LoadedThemes:
     for folder in theme_dirs(extra_dir):
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.toml")):
+        for path in sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name):
             try:
                 theme = load_theme(path)
             except ValueError as exc:
