@@ -48,7 +48,7 @@ def load_candidates(store: Store, where: str | None, *, settings: Any = None, li
                     expected_from_output: bool = False) -> Candidates:
     """The conversations matching ``where`` (newest first, at most ``limit``), each with
     its scores, its threshold bucket and the record it would become."""
-    from evaltui.output import preview
+    from evaltui.text import preview
 
     everything = suggest(store, where, settings=settings, expected_from_output=expected_from_output)
     records = everything.records

@@ -43,7 +43,7 @@ def save_label(path: Any, lock_timeout: float, target: str, scorer: str, value: 
     one-line reason it could not be written, or None."""
     from evaltui.scoring.labels import add_label
     from evaltui.store import StoreError
-    from evaltui.store.browse import writing
+    from evaltui.store.connections import writing
 
     try:
         with writing(path, lock_timeout) as store:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Sequence
 
-from evaltui.errors import StoreError
+from evaltui.errors import EvalFileError, StoreConfigConflict, StoreError
 
 
 @dataclass
@@ -42,10 +42,6 @@ class Task:
     @property
     def label(self) -> str:
         return f"{self.name} ({Path(self.file).name})"
-
-
-class EvalFileError(StoreError):
-    """An eval file that could not be imported; the message is one line."""
 
 
 _loaded: dict[tuple[str, str | None], list[Task]] = {}  # (file, db) -> its tasks
@@ -112,7 +108,7 @@ def discover(paths: Sequence[str | os.PathLike[str]], db: str | os.PathLike[str]
             on_file(f, i, len(files))
         try:
             tasks += load_file(f, db)
-        except StoreError as exc:
+        except (EvalFileError, StoreError) as exc:
             problems.append(str(exc))
     return tasks, problems
 
@@ -152,7 +148,7 @@ def _find_task(spec: RunSpec, db: str) -> Task:
     for t in load_file(spec.file, db):
         if t.name == spec.task:
             return t
-    raise StoreError(f"{spec.file} has no eval named {spec.task!r}")
+    raise EvalFileError(f"{spec.file} has no eval named {spec.task!r}")
 
 
 class _Unavailable:
@@ -367,8 +363,8 @@ def _open(db: str, timeout: float = 10.0) -> Any:
     while True:
         try:
             return Store(db, lock_timeout=timeout)
-        except StoreError as exc:
-            if "different configuration" not in str(exc) or time.monotonic() > deadline:
+        except StoreConfigConflict:
+            if time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
 

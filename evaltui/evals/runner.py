@@ -34,6 +34,7 @@ from typing import Any
 from collections.abc import Callable, Sequence
 
 from evaltui.curation.records import dumps
+from evaltui.errors import EvaltuiError
 from evaltui.evals import registry
 from evaltui.evals.cases import Case, assign_ids, resolve_data, to_case
 from evaltui.evals.hooks import EvalHooks
@@ -41,6 +42,7 @@ from evaltui.daemon_threads import DaemonThreadPool
 from evaltui.dbpath import default_db
 from evaltui.evals.summary import EvalResult, EvalResultWithSummary, render, summarize
 from evaltui.evals.threads import in_thread
+from evaltui.progress import ProgressBar
 from evaltui.llm.client import redact_configured
 from evaltui.model import scorer_key
 from evaltui.scoring.protocol import BoundScorer, ScorerError, bind_scorer, scorer_name
@@ -48,7 +50,7 @@ from evaltui.store import experiments as exp_store
 from evaltui.store.db import Store, StoreError
 
 
-class EvalError(Exception):
+class EvalError(EvaltuiError):
     """An eval that cannot start (bad data, unknown base experiment...); one line for the user."""
 
 
@@ -158,25 +160,16 @@ class _Progress:
 
     def __init__(self, label: str, total: int, callback: Callable[[int, int], None] | None, quiet: bool) -> None:
         self.done, self.total, self.callback = 0, total, callback
-        self.bar: Any = None
-        if not quiet and sys.stderr.isatty() and total:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(label, total=total)
+        self.bar = ProgressBar(label, total=total, enabled=not quiet and sys.stderr.isatty() and bool(total)).start()
 
     def advance(self) -> None:
         self.done += 1
-        if self.bar is not None:
-            self.bar.update(self.task, completed=self.done)
+        self.bar.update(completed=self.done)
         if self.callback is not None:
             self.callback(self.done, self.total)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+        self.bar.stop()
 
 
 def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:

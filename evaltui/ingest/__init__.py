@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 from collections.abc import Callable, Iterable
 
+from evaltui.errors import EvaltuiError
 from evaltui.ingest.records import BadRecord
 from evaltui.model import SpanRow
 
@@ -44,7 +45,7 @@ _MAX_FIRST_LINE = 128 * 1024 * 1024  # as evaltui_jsonl's read_json maximum_obje
 Progress = Callable[[str, int, "float | None"], None]
 
 
-class IngestError(Exception):
+class IngestError(EvaltuiError):
     """A file that cannot be ingested at all (missing, unreadable, unknown format)."""
 
 

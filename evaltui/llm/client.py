@@ -20,12 +20,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
 
+from evaltui.errors import EvaltuiError
 from evaltui.llm.cache import LLMCache, request_key
 
 T = TypeVar("T")
 
 
-class LLMError(Exception):
+class LLMError(EvaltuiError):
     """A model call that failed for good; the message is one line, without the API key.
 
     ``kind``: not_configured | rate_limit | server_error | timeout | connection |

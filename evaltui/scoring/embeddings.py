@@ -21,18 +21,11 @@ _cache: dict[str, Any] = {}
 _CACHE_MAX = 200_000
 
 
-class EmbeddingError(RuntimeError):
-    """The embedding model cannot be loaded; the message says what to install."""
-
-
 def model() -> Any:
-    from evaltui.topics.embed import EmbeddingError as TopicEmbeddingError
+    """The shared MiniLM model (``EmbeddingError`` when it cannot be loaded)."""
     from evaltui.topics.embed import load_model
 
-    try:
-        return load_model(MODEL_NAME)
-    except TopicEmbeddingError as exc:
-        raise EmbeddingError(str(exc)) from None
+    return load_model(MODEL_NAME)
 
 
 def embed(texts: Sequence[str], *, batch_size: int = 64, store: Any = None) -> Any:

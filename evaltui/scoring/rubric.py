@@ -24,13 +24,14 @@ from importlib.resources.abc import Traversable
 from pathlib import Path, PurePath
 from typing import Any
 
+from evaltui.errors import EvaltuiError
 from evaltui.model import scorer_key
 
 RUBRICS_DIR: Traversable = resources.files("evaltui.scoring") / "rubrics"  # package data: ships in the wheel
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 
 
-class RubricError(ValueError):
+class RubricError(EvaltuiError, ValueError):
     """A rubric file that cannot be used; the message says which and why, in one line."""
 
 

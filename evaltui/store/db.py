@@ -8,13 +8,19 @@ import time
 import duckdb
 
 from evaltui.dbpath import resolve_db_path
-from evaltui.errors import StoreError
+from evaltui.errors import StoreBusy, StoreConfigConflict, StoreError, StoreNeedsUpgrade
 from evaltui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "could not set lock" in text or "conflicting lock" in text
+
+
+def _is_config_conflict(exc: Exception) -> bool:
+    """DuckDB's refusal to open a file this process has open with another configuration
+    (read-only against read-write); the one place its text is matched."""
+    return "different configuration" in str(exc)
 
 
 class Store:
@@ -63,10 +69,11 @@ class Store:
                     delay = min(delay * 2, 0.5)
                     continue
                 if _is_lock_error(exc):
-                    raise StoreError(f"{self.path} is in use by another process; try again when it finishes") from None
+                    raise StoreBusy(f"{self.path} is in use by another process; try again when it finishes") from None
                 raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
             except duckdb.Error as exc:
-                raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
+                kind = StoreConfigConflict if _is_config_conflict(exc) else StoreError
+                raise kind(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
 
     # -- schema -------------------------------------------------------------
 
@@ -101,7 +108,7 @@ class Store:
         if current == SCHEMA_VERSION:
             return
         if self.read_only:
-            raise StoreError(f"{self.path} needs a schema upgrade: open it once without read-only")
+            raise StoreNeedsUpgrade(f"{self.path} needs a schema upgrade: open it once without read-only")
         migrate(self.con, current, SCHEMA_VERSION)
 
     # -- lifecycle ----------------------------------------------------------

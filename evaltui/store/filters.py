@@ -28,10 +28,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from evaltui.errors import EvaltuiError
 from evaltui.model import RecordError, parse_ts, scorer_key
 
 
-class FilterError(ValueError):
+class FilterError(EvaltuiError, ValueError):
     """A filter that does not parse; ``pos`` is the 0-based offset of the problem."""
 
     def __init__(self, message: str, pos: int, text: str = "") -> None:

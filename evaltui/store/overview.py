@@ -1,4 +1,4 @@
-"""The topic overview's shape, apart from the queries that fill it (``store.browse``):
+"""The topic overview's shape, apart from the queries that fill it (``store.topic_overview``):
 light to import, so the terminal app can take an overview fetched by another process
 (``tui.startup``) without loading DuckDB before its first frame."""
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import pyarrow as pa
 
+from evaltui.errors import EmbeddingError  # raised here; importable from here as before
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -28,10 +30,6 @@ EmbedProgress = Callable[[int, int], None]
 
 _models: dict[str, Any] = {}
 _lock = threading.Lock()
-
-
-class EmbeddingError(RuntimeError):
-    """The embedding model cannot be loaded; the message says what to do."""
 
 
 def text_hash(text: str) -> str:

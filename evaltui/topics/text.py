@@ -9,6 +9,8 @@ Extraction runs in DuckDB so a million roots never pass through Python as JSON.
 
 from __future__ import annotations
 
+from evaltui.errors import EvaltuiError
+
 FACETS = ("first_message", "transcript", "summary")
 
 # Message histories (JSON arrays of {role, content}), plain strings, else the JSON text.
@@ -32,7 +34,7 @@ END || coalesce(chr(10) || 'assistant: ' || CASE json_type({col}.output)
   WHEN 'VARCHAR' THEN {col}.output->>'$' ELSE CAST({col}.output AS VARCHAR) END, '')"""
 
 
-class FacetError(ValueError):
+class FacetError(EvaltuiError, ValueError):
     """An unknown facet, or one that needs a model endpoint that is not configured."""
 
 

@@ -68,15 +68,15 @@ def with_thresholds(overview: Any, threshold: Any) -> Any:
 
 
 def _fetch(path: Path, lock_timeout: float) -> Any:
-    from evaltui.store import Store, StoreError
+    from evaltui.errors import StoreNeedsUpgrade
+    from evaltui.store import Store
     from evaltui.store.browse import reading, topic_sizes
 
     try:
         with reading(path, lock_timeout) as store:
             return topic_sizes(store)
-    except StoreError as exc:
-        if "schema upgrade" not in str(exc):
-            raise
+    except StoreNeedsUpgrade:
+        pass
     Store(path, lock_timeout=lock_timeout).close()  # an older file: migrate it once, then read
     with reading(path, lock_timeout) as store:
         return topic_sizes(store)

@@ -16,7 +16,7 @@ from evaltui.tui.widgets.filter_bar import FilterBar
 from evaltui.tui.widgets.span_table import SpanTable
 
 if TYPE_CHECKING:
-    from evaltui.store.browse import SpanPage, SpanRow
+    from evaltui.store.pages import LogRow, SpanPage
 
 PAGE_SIZE = 100
 
@@ -285,7 +285,7 @@ class LogsScreen(DataScreen):
             self._back_from_trace,
         )
 
-    def _back_from_trace(self, row: SpanRow | None) -> None:
+    def _back_from_trace(self, row: LogRow | None) -> None:
         if row is None or not self.page:
             return
         table = self.query_one(SpanTable)

@@ -16,7 +16,7 @@ from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.trace_view import TraceView
 
 if TYPE_CHECKING:
-    from evaltui.store.browse import SpanRow
+    from evaltui.store.pages import LogRow
 
 # Shift+letter: a human label of the chosen scorer (its scale decides which apply).
 LABEL_KEYS = ("A", "B", "C", "Y", "N")
@@ -46,7 +46,7 @@ class TraceScreen(DataScreen):
 
     @dataclass
     class Loaded(Message):
-        row: Any  # SpanRow
+        row: Any  # LogRow
         trace: Any  # Trace | None
         position: int
         targets: dict[str, list[str]] | None = None  # scorer key -> spans it scored
@@ -62,7 +62,7 @@ class TraceScreen(DataScreen):
     class EndReached(Message):
         step: int
 
-    def __init__(self, row: SpanRow, where: str, sort: str, descending: bool, position: int, total: int | None) -> None:
+    def __init__(self, row: LogRow, where: str, sort: str, descending: bool, position: int, total: int | None) -> None:
         super().__init__()
         self.row, self.where, self.sort, self.descending = row, where, sort, descending
         self.position, self.total = position, total

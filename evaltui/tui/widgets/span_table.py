@@ -22,7 +22,7 @@ from evaltui.names import abbreviate
 from evaltui.tui.render import fit_widths, score_text, short_time
 
 if TYPE_CHECKING:  # the store is imported by the workers, after the first frame
-    from evaltui.store.browse import SpanPage, SpanRow
+    from evaltui.store.pages import LogRow, SpanPage
 
 # Sorting by these starts in this direction; scores start worst first.
 DEFAULT_DESCENDING = {"ts": True, "topic": False, "input": False}
@@ -63,7 +63,7 @@ class SpanTable(DataTable):
 
     @dataclass
     class Opened(Message):
-        row: SpanRow
+        row: LogRow
         index: int
 
     @dataclass
@@ -83,7 +83,7 @@ class SpanTable(DataTable):
     # -- showing a page ------------------------------------------------------
 
     @property
-    def _rows(self) -> list[SpanRow]:
+    def _rows(self) -> list[LogRow]:
         return self.page.rows if self.page else []
 
     @property
@@ -189,7 +189,7 @@ class SpanTable(DataTable):
             self._render_rows(self.cursor_row)
 
     @property
-    def current(self) -> SpanRow | None:
+    def current(self) -> LogRow | None:
         if not self._rows or self.cursor_row < 0:
             return None
         return self._rows[min(self.cursor_row, len(self._rows) - 1)]

@@ -1,47 +1,14 @@
-"""`evaltui score | rules | label | calibrate`: online scoring, re-scoring, human labels
-and calibration. Registered on the main group by ``register(main)``."""
+"""`evaltui score | rescore | rules | label | calibrate`: online scoring, re-scoring,
+human labels and calibration."""
 
 from __future__ import annotations
 
-import functools
-import sys
-from typing import Any, Callable
+from typing import Any
 
 import click
 
-from evaltui.cli import UserError, db_option, open_store, user_errors
-
-
-def scoring_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Scorer set-up problems (unknown scorer, no endpoint, too few labels) as one line."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from evaltui.llm import LLMError
-        from evaltui.scoring.errors import ScorerSetupError
-
-        try:
-            return fn(*args, **kwargs)
-        except (ScorerSetupError, LLMError) as exc:
-            raise UserError(str(exc)) from None
-
-    return wrapper
-
-
-def _progress(label: str):
-    """A progress bar on a terminal; nothing when piped."""
-    if not sys.stderr.isatty():
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[errors]}"), TimeElapsedColumn(), transient=True)
-    task = bar.add_task(label, total=None, errors="")
-
-    def update(done: int, total: int, errors: int) -> None:
-        bar.update(task, completed=done, total=total or None, errors=f"{errors} errors" if errors else "")
-
-    return bar, update
+from evaltui.cli.common import UserError, db_option, exit_for, open_store, user_errors
+from evaltui.progress import ProgressBar
 
 
 @click.command()
@@ -62,7 +29,6 @@ def _progress(label: str):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per scorer.")
 @db_option
 @user_errors
-@scoring_errors
 def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: float, scope: str,
           concurrency: int | None, no_cache: bool, follow: bool, poll: float, as_json: bool) -> None:
     """Score stored spans that this scorer version has not scored yet.
@@ -71,7 +37,8 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
     rubric, another judge model) re-scores the stored outputs, and earlier scores stay.
     """
     from evaltui.config import get_settings
-    from evaltui.scoring.online import ScoringReport, follow as follow_scoring, score_pending
+    from evaltui.scoring.online import ScoringReport, score_pending
+    from evaltui.scoring.online import follow as follow_scoring
     from evaltui.scoring.registry import resolve
     from evaltui.store.filters import compile_filter
     from evaltui.store.scoring import get_rule
@@ -109,22 +76,22 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
 
             async def run_all() -> None:
                 for spec, options in jobs:
-                    bar, update = _progress(spec.name)
+                    bar = ProgressBar(spec.name, note=True)
+
+                    def update(done: int, total: int, errors: int) -> None:
+                        bar.update(completed=done, total=total or None, note=f"{errors} errors" if errors else "")
+
                     try:
-                        if bar is not None:
-                            bar.start()
-                        report = await score_pending(store, spec, concurrency=workers, progress=update, **options)
+                        with bar:
+                            report = await score_pending(store, spec, concurrency=workers,
+                                                         progress=update if bar.enabled else None, **options)
                     finally:
-                        if bar is not None:
-                            bar.stop()
                         await spec.aclose()
                     show(report)
                     outcome[0] += report.scored + report.skipped
                     outcome[1] += report.errors
 
             asyncio.run(run_all())
-            from evaltui.cli import exit_for
-
             exit_for(*outcome)
             return
 
@@ -144,6 +111,34 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
                        on_report=show, on_wait=wait_note)
     except KeyboardInterrupt:
         stop.set()
+
+
+# -- rescore ---------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("experiments", nargs=-1, required=True)
+@click.option("--scorer", "scorer", required=True, metavar="NAME",
+              help="The judge to grade with, e.g. brand_alignment_offline (see `evaltui score --help`).")
+@db_option
+@user_errors
+def rescore(experiments: tuple[str, ...], scorer: str) -> None:
+    """Grade the stored outputs of EXPERIMENTS again with another scorer (no task re-run).
+
+    The new grades sit next to the run's under the scorer's name and version, so
+    `evaltui diff` compares both; a second run with the same scorer version does nothing.
+    """
+    from evaltui.evals.rescore import rescore_experiment
+    from evaltui.scoring import resolve
+
+    done = failed = 0
+    with open_store() as store:
+        spec = resolve(scorer, store=store)
+        for name in experiments:
+            report = rescore_experiment(store, name, spec)
+            click.echo(report.summary())
+            done, failed = done + report.scored, failed + report.errors
+    exit_for(done, failed)
 
 
 # -- rules -----------------------------------------------------------------------
@@ -220,7 +215,6 @@ def rules_rm(name: str) -> None:
 @click.option("--by", "labeller", default=None, help="Who labelled it.")
 @db_option
 @user_errors
-@scoring_errors
 def label(target: str, scorer: str, value: str, rationale: str | None, labeller: str | None) -> None:
     """Record a human label: span TARGET, SCORER (e.g. brand_alignment), VALUE (a choice
     such as A, or a number in 0..1). Labels are the ground truth of `evaltui calibrate`."""
@@ -239,7 +233,6 @@ def label(target: str, scorer: str, value: str, rationale: str | None, labeller:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 @user_errors
-@scoring_errors
 def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, as_json: bool) -> None:
     """How well SCORER agrees with human labels: n, accuracy, Cohen's kappa (weighted for
     ordinal scales such as A/B/C) and the confusion matrix, overall and per topic."""
@@ -252,12 +245,6 @@ def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, as_js
 
         click.echo(orjson.dumps(result).decode())
         return
-    from evaltui.scoring.render import print_calibration
+    from evaltui.cli.render import print_calibration
 
     print_calibration(result)
-
-
-def register(main: click.Group) -> None:
-    for command in (score, label, calibrate):
-        main.add_command(command)
-    main.add_command(rules, "rules")

@@ -6,42 +6,17 @@ from typing import Any
 
 import click
 
-from evaltui.cli import UserError, db_option, open_store, user_errors
-
-
-def _json(obj: Any) -> str:
-    import orjson
-
-    return orjson.dumps(obj, default=str, option=orjson.OPT_SERIALIZE_NUMPY).decode()
-
-
-def _topic_errors(fn: Any) -> Any:
-    """Errors of the topic pipeline a user can act on, as one line."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from evaltui.topics.embed import EmbeddingError
-        from evaltui.topics.text import FacetError
-
-        try:
-            return fn(*args, **kwargs)
-        except (EmbeddingError, FacetError) as exc:
-            raise UserError(str(exc)) from None
-
-    return wrapper
+from evaltui.cli.common import UserError, db_option, open_store, user_errors
+from evaltui.cli.render import to_json
+from evaltui.progress import ProgressBar
 
 
 class _StageProgress:
     """Stage lines on stderr, and a progress bar while embedding on a terminal."""
 
     def __init__(self) -> None:
-        import sys
-
-        self.tty = sys.stderr.isatty()
         self.stage = ""
-        self.bar: Any = None
-        self.task: Any = None
+        self.bar: ProgressBar | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != self.stage:
@@ -49,16 +24,11 @@ class _StageProgress:
             self.stage = stage
             if stage == "embed" and total:
                 click.echo(f"embedding {total:,} texts (cached ones are skipped) ...", err=True)
-                if self.tty:
-                    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-                    self.bar = Progress(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
-                    self.bar.start()
-                    self.task = self.bar.add_task("embed", total=total)
+                self.bar = ProgressBar(total=total, remaining=True).start()
             elif stage != "embed":
                 click.echo(f"{stage} ...", err=True)
         if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total)
+            self.bar.update(completed=done, total=total)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -86,7 +56,6 @@ def topics() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
 @db_option
 @user_errors
-@_topic_errors
 def build(facet: str, resolution: float | None, sample_size: int, threshold: float | None,
           seed: int, no_llm: bool, as_json: bool) -> None:
     """Cluster the conversations into a new topic map and file every span under it."""
@@ -97,7 +66,7 @@ def build(facet: str, resolution: float | None, sample_size: int, threshold: flo
 
     options = BuildOptions(
         facet=facet, sample_size=sample_size, threshold=threshold, name_with_llm=not no_llm,
-        cluster=ClusterParams(seed=seed, **({"resolution": resolution} if resolution else {})),
+        cluster=ClusterParams(seed=seed) if resolution is None else ClusterParams(seed=seed, resolution=resolution),
     )
     from evaltui.topics.changes import map_changes
 
@@ -109,7 +78,7 @@ def build(facet: str, resolution: float | None, sample_size: int, threshold: flo
             progress.close()
         changed = map_changes(store, result.map_id)
     if as_json:
-        click.echo(_json({**asdict(result), "changes": None if changed is None else
+        click.echo(to_json({**asdict(result), "changes": None if changed is None else
                           {"previous_map": changed[0], **asdict(changed[1])}}))
         return
     kept = f", {len(result.kept_keys)} kept their key from the previous map" if result.kept_keys else ""
@@ -130,7 +99,6 @@ def build(facet: str, resolution: float | None, sample_size: int, threshold: flo
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
 @db_option
 @user_errors
-@_topic_errors
 def assign(as_json: bool) -> None:
     """Place conversations not yet in the active map by nearest centroid (no re-clustering)."""
     from dataclasses import asdict
@@ -142,7 +110,7 @@ def assign(as_json: bool) -> None:
     if result is None:
         raise UserError("no topic map yet: run `evaltui topics build` first")
     if as_json:
-        click.echo(_json(asdict(result)))
+        click.echo(to_json(asdict(result)))
         return
     click.echo(f"map {result.map_id}: {result.conversations:,} new conversations, "
                f"{result.assigned:,} assigned, {result.unassigned:,} unassigned ({result.seconds:.1f}s)")
@@ -154,20 +122,19 @@ def assign(as_json: bool) -> None:
 @user_errors
 def list_topics(as_json: bool) -> None:
     """Per topic: conversations, mean and failing share of each score; then where it hurts."""
-    from evaltui.topics.stats import topic_table
-
     from dataclasses import asdict
 
     from evaltui.topics.changes import map_staleness
+    from evaltui.topics.stats import topic_table
 
     with open_store(read_only=True) as store:
         table = topic_table(store)
         staleness = map_staleness(store)
     if as_json:
-        click.echo(_json({**table, "staleness": None if staleness is None else
+        click.echo(to_json({**table, "staleness": None if staleness is None else
                           {**asdict(staleness), "stale": staleness.stale}}))
         return
-    from evaltui.topics.output import print_topic_table
+    from evaltui.cli.render import print_topic_table
 
     print_topic_table(table)
     stale_notice(staleness)
@@ -186,7 +153,6 @@ def stale_notice(staleness: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the topic as JSON.")
 @db_option
 @user_errors
-@_topic_errors
 def show(topic: str, modes: int, as_json: bool) -> None:
     """One topic: label, keywords, scores, daily trend, the conversations closest to its centre
     and its failure modes (why its failing grades fail)."""
@@ -202,17 +168,12 @@ def show(topic: str, modes: int, as_json: bool) -> None:
     if detail is None:
         raise UserError(f"no topic {topic!r}: see `evaltui topics list` for the keys")
     if as_json:
-        click.echo(_json(detail))
+        click.echo(to_json(detail))
         return
-    from evaltui.topics.output import print_failure_modes, print_topic_detail
+    from evaltui.cli.render import print_failure_modes, print_topic_detail
 
     print_topic_detail(detail)
     print_failure_modes(detail["failure_modes"])
-
-
-def register(main: click.Group) -> None:
-    """Add `evaltui topics` to the main command."""
-    main.add_command(topics)
 
 
 def assign_after_ingest(store: Any) -> None:

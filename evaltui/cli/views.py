@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from evaltui.cli import UserError, db_option, open_store, user_errors
+from evaltui.cli.common import UserError, db_option, open_store, user_errors
 
 
 def _as_dict(view: Any) -> dict[str, Any]:
@@ -144,8 +144,3 @@ def views_delete(name: str) -> None:
         _find(store, name)
         delete_view(store, name)
     click.echo(f"deleted view {name}")
-
-
-def register(main: click.Group) -> None:
-    """Add `evaltui views` to the main command."""
-    main.add_command(views)
