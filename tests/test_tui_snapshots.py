@@ -12,7 +12,9 @@ a browser) and fails with the first lines of the screen that differ.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +49,31 @@ def snapshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
+_SVG_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="([\d.]+)" '
+                       r'clip-path="url\(#[^"]*-line-(\d+)\)">(.*?)</text>')
+
+
 def screen_text(app: Any) -> list[str]:
-    return [strip.text for strip in app.screen._compositor.render_strips()]
+    """The screen's lines as text, read from the public SVG screenshot: Rich writes each
+    run of text at its cell (x / cell width) on its line, and leaves out runs of spaces."""
+    from rich.cells import cell_len
+
+    width, height = app.size
+    lines = [[" "] * width for _ in range(height)]
+    for x, length, y, escaped in _SVG_TEXT.findall(app.export_screenshot()):
+        text = html.unescape(escaped).replace("\xa0", " ")
+        cell = float(length) / len(text)  # textLength is the cell width times len(text)
+        row, col = lines[int(y)], round(float(x) / cell)
+        for ch in text:
+            n = cell_len(ch)
+            if n == 0 and col > 0:  # a combining mark joins the character before it
+                row[col - 1] += ch
+                continue
+            row[col] = ch
+            for extra in range(1, n):  # a wide character covers the next cell too
+                row[col + extra] = ""
+            col += n
+    return ["".join(row) for row in lines]
 
 
 def check(app: Any, name: str) -> None:

@@ -12,23 +12,12 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.signal import Signal
 
+from evaltui.tui import panes
 from evaltui.tui.commands import EvaltuiCommands
-from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.themes import DEFAULT_THEME, load_themes
 from evaltui.tui.widgets.filter_bar import FilterBar
-
-
-def _pane(module: str, name: str) -> Any:
-    """A MODES entry that imports its screen when the pane is first shown: only the
-    first pane's screen and widgets load before the first frame."""
-
-    def make() -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(f"evaltui.tui.screens.{module}"), name)()
-
-    return make
 
 
 def _stamp(path: Path) -> tuple[int, ...]:
@@ -49,18 +38,11 @@ class EvalApp(App):
 
     TITLE = "evaltui"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
-    MODES = {"topics": _pane("topics", "TopicsScreen"), "logs": _pane("logs", "LogsScreen"),
-             "builder": _pane("builder", "BuilderScreen"), "experiments": _pane("experiments", "ExperimentsScreen"),
-             "diff": _pane("diff", "DiffScreen"), "calibration": _pane("calibration", "CalibrationScreen")}
-    DEFAULT_MODE = "topics"
+    MODES = panes.modes()
+    DEFAULT_MODE = panes.PANES[0].mode
     COMMANDS = App.COMMANDS | {EvaltuiCommands}
     BINDINGS = [
-        Binding("1", "show_pane('topics')", "Topics", id="pane.topics"),
-        Binding("2", "show_pane('logs')", "Logs", id="pane.logs"),
-        Binding("3", "show_pane('builder')", "Builder", show=False, id="pane.builder"),
-        Binding("4", "show_pane('experiments')", "Experiments", show=False, id="pane.experiments"),
-        Binding("5", "show_pane('diff')", "Diff", show=False, id="pane.diff"),
-        Binding("6", "show_pane('calibration')", "Calibration", show=False, id="pane.calibration"),
+        *panes.bindings(),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("r", "refresh_data", "Refresh", id="app.refresh"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -85,7 +67,6 @@ class EvalApp(App):
         self.lock_timeout = lock_timeout
         self.poll_seconds = poll_seconds
         self.known_scorers: list[str] = []
-        self.data_screens: set[DataScreen] = set()
         self._mode_history: list[str] = []
         self._stamp: tuple[int, ...] | None = None
         self.log_filter = ""  # the log browser's filter: where the builder starts
@@ -94,6 +75,11 @@ class EvalApp(App):
         self.resume_runs = resume_runs
         self._looked_for_runs = False
         super().__init__()
+        # What data panes listen to (each subscribes on mount; Textual drops it when it goes):
+        self.data_changed_signal: Signal[None] = Signal(self, "data-changed")  # new rows, or r
+        self.labels_changed_signal: Signal[None] = Signal(self, "labels-changed")  # a human label was written
+        self.runs_changed_signal: Signal[str] = Signal(self, "runs-changed")  # an eval run changed status
+        self.builder: Any = None  # the builder pane once shown: its unsaved marks are asked about at quit
         self.sub_title = str(self.db_path)
         loaded = load_themes(settings.themes_dir)
         self.theme_problems = loaded.problems
@@ -114,7 +100,6 @@ class EvalApp(App):
     def on_mount(self) -> None:
         for problem in self.theme_problems:
             self.notify(problem, title="theme", severity="warning", timeout=8)
-        self.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
         self._stamp = _stamp(self.db_path)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self.check_for_new_rows)
@@ -162,32 +147,15 @@ class EvalApp(App):
     # -- help, themes, refresh --------------------------------------------------------
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
-        from evaltui.tui.screens.builder import BuilderScreen
-        from evaltui.tui.screens.calibration import CalibrationScreen
-        from evaltui.tui.screens.diff import DiffScreen
-        from evaltui.tui.screens.experiments import ExperimentsScreen
         from evaltui.tui.screens.help import HelpScreen
-        from evaltui.tui.screens.logs import LogsScreen
-        from evaltui.tui.screens.trace import TraceScreen
-        from evaltui.tui.widgets.case_list import CaseList
-        from evaltui.tui.widgets.experiment_table import ExperimentTable
-        from evaltui.tui.widgets.filter_bar import FilterInput
-        from evaltui.tui.widgets.span_table import SpanTable
-        from evaltui.tui.widgets.topic_table import TopicTable
 
-        def ids(bindings: list[Any]) -> list[Binding]:
-            return [b for b in bindings if isinstance(b, Binding) and b.id]
+        def ids(classes: Any) -> list[Binding]:
+            return [b for c in classes for b in c.BINDINGS if isinstance(b, Binding) and b.id]
 
         return [
-            ("panes and app", ids(self.BINDINGS)),
-            ("topics", ids(TopicTable.BINDINGS)),
-            ("logs", ids(LogsScreen.BINDINGS) + ids(SpanTable.BINDINGS) + ids(FilterInput.BINDINGS)),
-            ("trace", ids(TraceScreen.BINDINGS)),
-            ("builder", ids(BuilderScreen.BINDINGS)),
-            ("experiments", ids(ExperimentsScreen.BINDINGS) + ids(ExperimentTable.BINDINGS)),
-            ("diff", ids(DiffScreen.BINDINGS) + ids(CaseList.BINDINGS)),
-            ("calibration", ids(CalibrationScreen.BINDINGS)),
-            ("help", ids(HelpScreen.BINDINGS)),
+            ("panes and app", ids([type(self)])),
+            *[(name, ids(panes.load(c) for c in classes)) for name, classes in panes.help_sections()],
+            ("help", ids([HelpScreen])),
         ]
 
     def action_help(self) -> None:
@@ -199,17 +167,9 @@ class EvalApp(App):
     def set_theme(self, name: str) -> None:
         self.theme = name
 
-    def _restyle(self) -> None:
-        for screen in list(self.data_screens):
-            screen.restyle()
-
     def action_refresh_data(self) -> None:
-        for screen in list(self.data_screens):
-            screen.stale = True
-        top = self.screen
-        if isinstance(top, DataScreen):
-            top.stale = False
-            top.reload()
+        """The pane on top queries again; the others when they are next shown."""
+        self.data_changed_signal.publish(None)
 
     def check_for_new_rows(self) -> None:
         """Another process (ingest, eval) wrote the file: reload what is on screen."""
@@ -320,19 +280,12 @@ class EvalApp(App):
             self.notify(f"{event.name} cancelled: finished cases are stored (R resumes)", title="eval", timeout=4)
         elif event.status == "failed":
             self.notify(f"{event.name}: {event.message}", title="eval", severity="error", timeout=8)
-        from evaltui.tui.screens.experiments import ExperimentsScreen
-
-        for screen in list(self.data_screens):
-            if isinstance(screen, ExperimentsScreen):
-                screen.reload()
+        self.runs_changed_signal.publish(event.name)
 
     async def action_quit(self) -> None:
         import asyncio
-        import sys
 
-        builder_module = sys.modules.get("evaltui.tui.screens.builder")  # loaded only if the pane was shown
-        builder = next((s for s in self.data_screens if builder_module is not None
-                        and isinstance(s, builder_module.BuilderScreen) and s.unsaved), None)
+        builder = self.builder if self.builder is not None and self.builder.unsaved else None
         if builder is not None and not getattr(self, "_quit_confirmed", False):
             from evaltui.tui.screens.confirm import ConfirmDialog
 
@@ -346,8 +299,9 @@ class EvalApp(App):
                 "as a draft and come back next time. Quit?"), answer)
             return
         if builder is not None:  # the draft as it is now, before the process ends
-            await asyncio.to_thread(builder_module.write_draft, self.db_path, self.lock_timeout, builder.where,
-                                    dict(builder.marks.marks))
+            from evaltui.tui.screens.builder import write_draft
+
+            await asyncio.to_thread(write_draft, self.db_path, self.lock_timeout, builder.where, dict(builder.marks.marks))
         # Stop runs so their last cases are written; they stay 'running' and resume next time.
         for run in self.runs.values():
             if run.alive:
@@ -360,11 +314,7 @@ class EvalApp(App):
 
     def labels_changed(self) -> None:
         """A label was written: panes that show agreement query again when shown."""
-        from evaltui.tui.screens.calibration import CalibrationScreen
-
-        for screen in list(self.data_screens):
-            if isinstance(screen, CalibrationScreen):
-                screen.stale = True
+        self.labels_changed_signal.publish(None)
 
 
 def _preload_store() -> None:

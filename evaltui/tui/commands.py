@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from evaltui.tui.panes import PANES
+
 if TYPE_CHECKING:
     from evaltui.tui.app import EvalApp
 
@@ -54,12 +56,7 @@ class EvaltuiCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app: EvalApp = self.app  # type: ignore[assignment]
         cmds: list[tuple[str, str, Callable[[], object]]] = [
-            ("Pane: topics", "the topic map: where it hurts", partial(app.action_show_pane, "topics")),
-            ("Pane: logs", "the log browser", partial(app.action_show_pane, "logs")),
-            ("Pane: builder (3)", "mark the log filter's cases into a dataset", partial(app.action_show_pane, "builder")),
-            ("Pane: experiments (4)", "experiments; start, cancel, resume evals", partial(app.action_show_pane, "experiments")),
-            ("Pane: diff (5)", "baseline vs candidate, case by case", partial(app.action_show_pane, "diff")),
-            ("Pane: calibration (6)", "judges against human labels", partial(app.action_show_pane, "calibration")),
+            *[(p.command, p.about, partial(app.action_show_pane, p.mode)) for p in PANES],
             ("Help: keys", "every key and its binding id", app.action_help),
             ("Refresh", "query the database again", app.action_refresh_data),
         ]

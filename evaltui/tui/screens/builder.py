@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.screens.dialogs import SaveDialog, SuggestAnswer, SuggestDialog
@@ -102,6 +101,7 @@ class BuilderScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one(CandidateTable).focus()
+        self.app.builder = self  # asked about its unsaved marks at quit
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -114,26 +114,16 @@ class BuilderScreen(DataScreen):
 
     def reload(self) -> None:
         self.where = getattr(self.app, "log_filter", "")
-        self.load(self.app.db_path, self.where)
+        where = self.where
 
-    @work(thread=True, exclusive=True, group="builder", exit_on_error=False)
-    def load(self, path: Any, where: str) -> None:
-        from evaltui.curation.builder import load_candidates
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.filters import FilterError
+        def query(store: Any) -> BuilderScreen.Loaded:
+            from evaltui.curation.builder import load_candidates
+            from evaltui.store.drafts import load_draft
 
-        from evaltui.store.drafts import load_draft
+            candidates = load_candidates(store, where, settings=self.app.settings)
+            return self.Loaded(candidates, (load_draft(store, DRAFT) or {}).get("marks"))
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                candidates = load_candidates(store, where, settings=self.app.settings)
-                draft = load_draft(store, DRAFT)
-        except (StoreError, FilterError) as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(candidates, (draft or {}).get("marks")))
+        self.read(query, group="builder")
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -147,6 +137,11 @@ class BuilderScreen(DataScreen):
         self.query_one(CandidateTable).show(event.candidates.rows, self.marks, event.candidates.scorers)
         self._show_counts()
         self._preview()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys that act on the whole slice until it is loaded."""
+        return self.candidates is not None or action not in ("save", "by_thresholds", "by_thresholds_all", "suggest")
 
     def restyle(self) -> None:
         if self.candidates is not None:
@@ -223,25 +218,19 @@ class BuilderScreen(DataScreen):
         def chosen(answer: SuggestAnswer | None) -> None:
             if answer is not None:
                 self.last_suggestion = answer
-                self.suggest(self.app.db_path, self.where or "", answer)
+                self.suggest(self.where or "", answer)
 
         self.app.push_screen(SuggestDialog(matched, self.last_suggestion), chosen)
 
-    @work(thread=True, exclusive=True, group="builder-suggest", exit_on_error=False)
-    def suggest(self, path: Any, where: str, answer: SuggestAnswer) -> None:
-        from evaltui.curation.builder import suggestion_marks
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.filters import FilterError
+    def suggest(self, where: str, answer: SuggestAnswer) -> None:
+        def query(store: Any) -> BuilderScreen.Suggested:
+            from evaltui.curation.builder import suggestion_marks
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                marks = suggestion_marks(store, where, failing=answer.failing, borderline=answer.borderline,
-                                         passing=answer.passing, seed=answer.seed, settings=self.app.settings)
-        except (StoreError, FilterError) as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.Suggested(marks, answer))
+            marks = suggestion_marks(store, where, failing=answer.failing, borderline=answer.borderline,
+                                     passing=answer.passing, seed=answer.seed, settings=self.app.settings)
+            return self.Suggested(marks, answer)
+
+        self.read(query, group="builder-suggest")
 
     @on(Suggested)
     def _suggested(self, event: Suggested) -> None:
@@ -253,25 +242,19 @@ class BuilderScreen(DataScreen):
     def action_save(self) -> None:
         if self.candidates is None:
             return
-        self.existing_datasets(self.app.db_path)
+        self.existing_datasets()
 
     @dataclass
     class DatasetsListed(Message):
         existing: dict[str, int]
 
-    @work(thread=True, exclusive=True, group="builder-datasets", exit_on_error=False)
-    def existing_datasets(self, path: Any) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import datasets_overview
+    def existing_datasets(self) -> None:
+        def query(store: Any) -> BuilderScreen.DatasetsListed:
+            from evaltui.store.browse_experiments import datasets_overview
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                existing = {d["name"]: d["version"] for d in datasets_overview(store)}
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.DatasetsListed(existing))
+            return self.DatasetsListed({d["name"]: d["version"] for d in datasets_overview(store)})
+
+        self.read(query, group="builder-datasets")
 
     @on(DatasetsListed)
     def _datasets_listed(self, event: DatasetsListed) -> None:

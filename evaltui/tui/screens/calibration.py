@@ -16,7 +16,6 @@ from textual.containers import Horizontal
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.agreement_table import AgreementTable
@@ -57,25 +56,19 @@ class CalibrationScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.query_one(CalibrationTable).focus()
+        self.app.labels_changed_signal.subscribe(self, self._labels_changed, immediate=True)
         self.reload()
 
+    def _labels_changed(self, _: None) -> None:
+        self.stale = True  # agreement changed: query again when shown
+
     def reload(self) -> None:
-        self.load(self.app.db_path)
+        def query(store: Any) -> CalibrationScreen.Loaded:
+            from evaltui.evals.labels import calibration_overview
 
-    @work(thread=True, exclusive=True, group="calibration", exit_on_error=False)
-    def load(self, path: Any) -> None:
-        from evaltui.evals.labels import calibration_overview
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
+            return self.Loaded(calibration_overview(store))
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                rows = calibration_overview(store)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(rows))
+        self.read(query, group="calibration")
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:

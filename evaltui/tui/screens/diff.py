@@ -4,7 +4,6 @@ first; the focused case side by side; labels for the judge from the keyboard."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +13,10 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 
 from evaltui.names import abbreviate
 from evaltui.tui.screens.base import DataScreen
@@ -76,21 +76,24 @@ class DiffScreen(DataScreen):
         base: str
         candidate: str
 
+    # What the case list shows (f, v) and which side the detail opens (h/l): each
+    # change renders what it affects.
+    filter = reactive("all", init=False)
+    bucket: reactive[str | None] = reactive(None, init=False)
+    side = reactive("candidate", init=False)
+
     def __init__(self) -> None:
         super().__init__()
         self.base: str | None = None
         self.candidate: str | None = None
         self.data: DiffData | None = None
         self.all_rows: list[CaseRow] = []
-        self.filter = "all"
-        self.bucket: str | None = None
-        self.side = "candidate"
         self.label_scorer: str | None = None
         self.sort_score: str | None = None  # None: worst delta over all scores
         self.detail: tuple[str, Any, Any] | None = None
         # Details of the cases around the cursor, fetched a window at a time so that
         # stepping with n/p renders from memory instead of opening the file per case.
-        self._cases: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
+        self._cases: LRUCache[str, tuple[Any, Any]] = LRUCache(CASE_CACHE)
         self._cases_for: tuple[str, str] | None = None
         self._asked: set[str] = set()
 
@@ -109,49 +112,39 @@ class DiffScreen(DataScreen):
     def compare(self, base: str, candidate: str) -> None:
         """Show ``candidate`` against ``base`` (from the experiments pane, the palette...)."""
         self.base, self.candidate = base, candidate
-        self.data, self.filter, self.bucket = None, "all", None
+        self.data = None  # first: the filter's watchers then leave the old rows alone
+        self.filter, self.bucket = "all", None
+        self.refresh_bindings()
         if self.is_mounted:
             self.reload()  # else on_mount loads them
 
     def reload(self) -> None:
         if self.base and self.candidate:
             self.query_one("#diff-header", Static).update(f"comparing {self.candidate} with {self.base}…")
-            self.load(self.app.db_path, self.base, self.candidate)
+            self.load(self.base, self.candidate)
         else:
-            self.pick_default(self.app.db_path)
+            self.pick_default()
 
-    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
-    def load(self, path: Any, base: str, candidate: str) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.evals.compare import load_diff
+    def load(self, base: str, candidate: str) -> None:
+        def query(store: Any) -> DiffScreen.Loaded:
+            from evaltui.evals.compare import load_diff
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                data = load_diff(store, base, candidate, settings=self.app.settings)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(data))
+            return self.Loaded(load_diff(store, base, candidate, settings=self.app.settings))
 
-    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
-    def pick_default(self, path: Any) -> None:
+        self.read(query, group="diff")
+
+    def pick_default(self) -> None:
         """The newest finished experiment with a base, against that base."""
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import experiments
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                rows = experiments(store)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        for r in rows:
-            if r["status"] == "finished" and r["base_experiment"]:
-                self.post_message(self.Picked(r["base_experiment"], r["name"]))
-                return
+        def query(store: Any) -> DiffScreen.Picked | None:
+            from evaltui.store.browse_experiments import experiments
+
+            for r in experiments(store):
+                if r["status"] == "finished" and r["base_experiment"]:
+                    return self.Picked(r["base_experiment"], r["name"])
+            return None
+
+        self.read(query, group="diff")
 
     @on(Picked)
     def _picked(self, event: Picked) -> None:
@@ -171,6 +164,7 @@ class DiffScreen(DataScreen):
             self.label_scorer = next(iter(event.data.comparison.scores), None)
         self._show_header()
         self._apply_filter(keep.key if keep else None)
+        self.refresh_bindings()
 
     def _apply_filter(self, keep: str | None = None) -> None:
         from evaltui.evals.diffview import filter_rows, sort_rows
@@ -250,9 +244,8 @@ class DiffScreen(DataScreen):
             self._asked.clear()
             self._cases_for = pair
         key = event.row.key
-        cached = self._cases.get(key)
+        cached = self._cases.get(key)  # the newest used: the last the cache drops
         if cached is not None:
-            self._cases.move_to_end(key)
             self.detail = (key, *cached)
             self._show_side()
         else:
@@ -274,31 +267,24 @@ class DiffScreen(DataScreen):
         if rows[index].key in self._asked and rows[index].key not in window:
             window.insert(0, rows[index].key)
         self._asked = set(window)  # the exclusive worker drops what was asked before
-        self.load_cases(self.app.db_path, self.data.base_id, self.data.candidate_id, window)
+        self.load_cases(self.data.base_id, self.data.candidate_id, window)
 
-    @work(thread=True, exclusive=True, group="diff-case", exit_on_error=False)
-    def load_cases(self, path: Any, base_id: str, candidate_id: str, keys: list[str]) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import case_details
+    def load_cases(self, base_id: str, candidate_id: str, keys: list[str]) -> None:
+        def query(store: Any) -> DiffScreen.CasesLoaded:
+            from evaltui.store.browse_experiments import case_details
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                base, candidate = case_details(store, base_id, keys), case_details(store, candidate_id, keys)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.CasesLoaded((base_id, candidate_id), {k: (base[k], candidate[k]) for k in keys}))
+            base, candidate = case_details(store, base_id, keys), case_details(store, candidate_id, keys)
+            return self.CasesLoaded((base_id, candidate_id), {k: (base[k], candidate[k]) for k in keys})
+
+        self.read(query, group="diff-case")
 
     @on(CasesLoaded)
     def _cases_loaded(self, event: CasesLoaded) -> None:
         if event.pair != self._cases_for:
             return
         self._asked.difference_update(event.cases)
-        self._cases.update(event.cases)
-        while len(self._cases) > CASE_CACHE:
-            self._cases.popitem(last=False)
+        for key, sides in event.cases.items():
+            self._cases.set(key, sides)
         cases = self.query_one(CaseList)
         current = cases.current
         if current is not None and current.key in event.cases and (self.detail is None or self.detail[0] != current.key):
@@ -320,6 +306,13 @@ class DiffScreen(DataScreen):
 
     # -- keys ------------------------------------------------------------------------
 
+    # Keys that act on a loaded comparison; the others (pick, back) always do something.
+    NEED_DATA = frozenset({"step", "cycle_filter", "cycle_bucket", "cycle_sort", "open", "cycle_label_scorer", "label"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys that do nothing until a comparison is loaded."""
+        return self.data is not None or action not in self.NEED_DATA
+
     def action_step(self, step: int) -> None:
         self.query_one(CaseList).action_move(step)
 
@@ -327,14 +320,23 @@ class DiffScreen(DataScreen):
         from evaltui.evals.diffview import FILTERS
 
         self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
-        current = self.query_one(CaseList).current
-        self._apply_filter(current.key if current else None)
 
     def action_cycle_bucket(self) -> None:
         from evaltui.evals.diffview import buckets
 
         options: list[str | None] = [None, *buckets(self.all_rows)]
         self.bucket = options[(options.index(self.bucket) + 1) % len(options)] if self.bucket in options else None
+
+    def watch_filter(self) -> None:
+        self._refilter()
+
+    def watch_bucket(self) -> None:
+        self._refilter()
+
+    def _refilter(self) -> None:
+        """Show the rows of the filter and bucket, staying on the same case if it is among them."""
+        if self.data is None:  # nothing loaded yet: the load applies them
+            return
         current = self.query_one(CaseList).current
         self._apply_filter(current.key if current else None)
 
@@ -363,6 +365,8 @@ class DiffScreen(DataScreen):
     @on(CaseList.SideWanted)
     def _side_wanted(self, event: CaseList.SideWanted) -> None:
         self.side = event.side
+
+    def watch_side(self) -> None:
         self._show_side()
 
     def action_open(self) -> None:
@@ -417,7 +421,7 @@ class DiffScreen(DataScreen):
     def _labelled(self, event: Labelled) -> None:
         self.notify(f"labelled {event.scorer} {event.value} ({self.side})", timeout=2)
         self.app.labels_changed()  # type: ignore[attr-defined]
-        self._cases.pop(event.key, None)  # its labels changed: fetch it again
+        self._cases.discard(event.key)  # its labels changed: fetch it again
         self._asked.discard(event.key)
         cases = self.query_one(CaseList)
         if cases.current is not None and cases.current.key == event.key:

@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.experiment_table import ExperimentTable
@@ -71,6 +70,7 @@ class ExperimentsScreen(DataScreen):
     def on_mount(self) -> None:
         self.query_one(ExperimentTable).focus()
         self.set_interval(0.5, self._tick)
+        self.app.runs_changed_signal.subscribe(self, lambda _name: self.reload())
         self.reload()
 
     def _tick(self) -> None:
@@ -79,23 +79,13 @@ class ExperimentsScreen(DataScreen):
 
     def reload(self) -> None:
         running = [r.experiment_id for r in self.app.runs.values() if r.alive and r.experiment_id]  # type: ignore[attr-defined]
-        self.load(self.app.db_path, running)
 
-    @work(thread=True, exclusive=True, group="experiments", exit_on_error=False)
-    def load(self, path: Any, running: list[str]) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import experiments, run_progress
+        def query(store: Any) -> ExperimentsScreen.Loaded:
+            from evaltui.store.browse_experiments import experiments, run_progress
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                rows = experiments(store)
-                progress = {i: run_progress(store, i) for i in running}
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(rows, progress))
+            return self.Loaded(experiments(store), {i: run_progress(store, i) for i in running})
+
+        self.read(query, group="experiments")
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:

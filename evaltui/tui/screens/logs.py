@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.filter_bar import FilterBar
@@ -128,67 +127,53 @@ class LogsScreen(DataScreen):
         elif where in ("next", "prev", "same"):
             where, backward = "first", False
         target = View(view.where, view.sort, view.descending, view.offset, view.columns)
-        self.load_page(self.app.db_path, target, where, after, backward, select, self.scorers, keep)
+        self.load_page(target, where, after, backward, select, self.scorers, keep)
 
-    @work(thread=True, exclusive=True, group="page", exit_on_error=False)
     def load_page(
-        self, path: Any, view: View, where: str, after: Any, backward: bool, select: int, scorers: list[str] | None,
+        self, view: View, where: str, after: Any, backward: bool, select: int, scorers: list[str] | None,
         keep: str | None = None,
     ) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import fetch_page, reading
-        from evaltui.store.browse import scorers as scorer_keys
-        from evaltui.store.filter_names import check_names
-        from evaltui.store.filters import FilterError
+        def query(store: Any) -> LogsScreen.PageLoaded:
+            from evaltui.store.browse import fetch_page
+            from evaltui.store.browse import scorers as scorer_keys
+            from evaltui.store.filter_names import check_names
 
-        worker = get_current_worker()
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                if where == "first":  # a misspelt scorer or topic would show nothing, silently
-                    check_names(store, view.where)
-                if scorers is None:
-                    scorers = scorer_keys(store)
-                if where == "same":  # the window from its first row on: start after the row before it
-                    before = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
-                                        after=after, backward=True, limit=1)
-                    after = before.rows[0].cursor if before.rows else None
-                page = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
-                                  after=after, backward=backward, limit=PAGE_SIZE)
-        except FilterError as exc:
-            self.post_message(self.FilterFailed(str(exc)))
-            return
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not worker.is_cancelled:
-            self.post_message(self.PageLoaded(page, view, where, scorers, select, keep))
+            start, keys = after, scorers
+            if where == "first":  # a misspelt scorer or topic would show nothing, silently
+                check_names(store, view.where)
+            if keys is None:
+                keys = scorer_keys(store)
+            if where == "same":  # the window from its first row on: start after the row before it
+                before = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
+                                    after=start, backward=True, limit=1)
+                start = before.rows[0].cursor if before.rows else None
+            page = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
+                              after=start, backward=backward, limit=PAGE_SIZE)
+            return self.PageLoaded(page, view, where, keys, select, keep)
 
-    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
-    def load_count(self, path: Any, where: str) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading, total
-        from evaltui.store.filters import FilterError
+        def failed(exc: Exception) -> Message:
+            from evaltui.store.filters import FilterError
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                n = total(store, where)
-        except (StoreError, FilterError):
-            return  # the page worker reports the problem
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.CountLoaded(where, n))
+            return self.FilterFailed(str(exc)) if isinstance(exc, FilterError) else self.Failed(str(exc))
 
-    @work(thread=True, exclusive=True, group="words", exit_on_error=False)
-    def load_words(self, path: Any) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import completion_words, reading, topic_names
+        self.read(query, group="page", failed=failed)
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                words = completion_words(store)
-                topics = topic_names(store)
-        except StoreError:
-            return
-        self.post_message(self.WordsLoaded(words + [f'"{t}"' for t in topics], topics))
+    def load_count(self, where: str) -> None:
+        def query(store: Any) -> LogsScreen.CountLoaded:
+            from evaltui.store.browse import total
+
+            return self.CountLoaded(where, total(store, where))
+
+        self.read(query, group="count", failed=lambda exc: None)  # the page worker reports the problem
+
+    def load_words(self) -> None:
+        def query(store: Any) -> LogsScreen.WordsLoaded:
+            from evaltui.store.browse import completion_words, topic_names
+
+            words, topics = completion_words(store), topic_names(store)
+            return self.WordsLoaded(words + [f'"{t}"' for t in topics], topics)
+
+        self.read(query, group="words", failed=lambda exc: None)
 
     # -- results -------------------------------------------------------------------
 
@@ -221,14 +206,14 @@ class LogsScreen(DataScreen):
         )
         self.query_one(FilterBar).clear_error()
         if count_changed or event.where in ("first", "same"):
-            self.load_count(self.app.db_path, view.where)
+            self.load_count(view.where)
         self._load_words_once()
         self._show_status()
 
     def _load_words_once(self) -> None:
         if not self._words_asked:
             self._words_asked = True
-            self.load_words(self.app.db_path)
+            self.load_words()
             self.app.data_shown()  # type: ignore[attr-defined]
 
     @on(CountLoaded)
@@ -324,23 +309,18 @@ class LogsScreen(DataScreen):
         rows: list[dict[str, Any]]
 
     def action_choose_columns(self) -> None:
-        self.load_choices(self.app.db_path)
+        self.load_choices()
 
     def action_group_by(self) -> None:
-        self.load_choices(self.app.db_path, "group")
+        self.load_choices("group")
 
-    @work(thread=True, exclusive=True, group="columns", exit_on_error=False)
-    def load_choices(self, path: Any, purpose: str = "columns") -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import column_choices, reading
+    def load_choices(self, purpose: str = "columns") -> None:
+        def query(store: Any) -> LogsScreen.ChoicesLoaded:
+            from evaltui.store.browse import column_choices
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                choices = column_choices(store)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.ChoicesLoaded(choices, purpose))
+            return self.ChoicesLoaded(column_choices(store), purpose)
+
+        self.read(query, group="columns")
 
     @on(ChoicesLoaded)
     def _choices_loaded(self, event: ChoicesLoaded) -> None:
@@ -353,24 +333,18 @@ class LogsScreen(DataScreen):
 
         def chosen(key: str | None) -> None:
             if key:
-                self.load_groups(self.app.db_path, self.view.where, key)
+                self.load_groups(self.view.where, key)
 
         self.app.push_screen(GroupByDialog(keys), chosen)
 
-    @work(thread=True, exclusive=True, group="groups", exit_on_error=False)
-    def load_groups(self, path: Any, where: str, key: str) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.filters import FilterError
-        from evaltui.store.logs import group_stats
+    def load_groups(self, where: str, key: str) -> None:
+        def query(store: Any) -> LogsScreen.GroupsLoaded:
+            from evaltui.store.logs import group_stats
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                scorers, rows = group_stats(store, where, key)
-        except (StoreError, FilterError) as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.GroupsLoaded(where, key, scorers, rows))
+            scorers, rows = group_stats(store, where, key)
+            return self.GroupsLoaded(where, key, scorers, rows)
+
+        self.read(query, group="groups")
 
     @on(GroupsLoaded)
     def _groups_loaded(self, event: GroupsLoaded) -> None:
@@ -434,21 +408,15 @@ class LogsScreen(DataScreen):
         self.notify(f"saved view {event.name} (V opens it)", timeout=3)
 
     def action_open_view(self) -> None:
-        self.load_views(self.app.db_path)
+        self.load_views()
 
-    @work(thread=True, exclusive=True, group="views", exit_on_error=False)
-    def load_views(self, path: Any) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.views import saved_views
+    def load_views(self) -> None:
+        def query(store: Any) -> LogsScreen.ViewsLoaded:
+            from evaltui.store.views import saved_views
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                views = saved_views(store)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        self.post_message(self.ViewsLoaded(views))
+            return self.ViewsLoaded(saved_views(store))
+
+        self.read(query, group="views")
 
     @on(ViewsLoaded)
     def _views_loaded(self, event: ViewsLoaded) -> None:

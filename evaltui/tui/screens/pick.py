@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,6 +13,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+
+from evaltui.tui.screens.base import read_in_worker
 
 if TYPE_CHECKING:
     from evaltui.tui.app import EvalApp
@@ -45,21 +47,18 @@ class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self.list_experiments(self.app.db_path)
+        self.list_experiments()
 
-    @work(thread=True, exclusive=True, group="pick", exit_on_error=False)
-    def list_experiments(self, path: Any) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import experiments
+    def list_experiments(self) -> None:
+        def query(store: Any) -> PickExperimentsDialog.Listed:
+            from evaltui.store.browse_experiments import experiments
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                rows = experiments(store)
-        except StoreError as exc:
+            return self.Listed(experiments(store))
+
+        def failed(exc: Exception) -> None:
             self.app.notify(str(exc), severity="error")
-            return
-        self.post_message(self.Listed(rows))
+
+        read_in_worker(self, query, group="pick", failed=failed)
 
     @on(Listed)
     def _listed(self, event: Listed) -> None:

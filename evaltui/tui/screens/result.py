@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.trace_view import TraceView
@@ -57,22 +56,12 @@ class ResultScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.load(self.app.db_path, self.result_id)
+        def query(store: Any) -> ResultScreen.Loaded:
+            from evaltui.store.browse_experiments import result_trace
 
-    @work(thread=True, exclusive=True, group="result", exit_on_error=False)
-    def load(self, path: Any, result_id: str) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import result_trace
+            return self.Loaded(result_trace(store, self.result_id))
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                trace = result_trace(store, result_id)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(trace))
+        self.read(query, group="result")
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:

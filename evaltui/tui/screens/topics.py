@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
 from evaltui.tui.render import plural
-from evaltui.tui.screens.base import DataScreen
+from evaltui.tui.screens.base import DataScreen, post_query
 from evaltui.tui.widgets.topic_map import TopicMap
 from evaltui.tui.widgets.topic_table import TopicTable
 
@@ -57,6 +59,7 @@ class TopicsScreen(DataScreen):
 
     def on_mount(self) -> None:
         self._painted = threading.Event()  # set once a frame with topics is on screen
+        self._modes_timer: Timer | None = None
         self.query_one(TopicTable).focus()
         self.reload()
 
@@ -87,37 +90,30 @@ class TopicsScreen(DataScreen):
                 self._painted.wait(1.0)
             except Exception:  # a failure or no answer in time: the query below tries, and reports
                 pass
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading, topic_overview, topic_sizes
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                # Sizes take one scan of the roots; the scores need a join with every
-                # roll-up row (~20x longer on a million spans): show the sizes first.
-                if sizes_first:
-                    sizes = topic_sizes(store, threshold)
-                    if worker.is_cancelled:
-                        return
-                    self.post_message(self.Loaded(sizes))
-                overview = topic_overview(store, threshold)
-        except StoreError as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not worker.is_cancelled:
-            self.post_message(self.Loaded(overview))
-            self.check_stale(path)
+        def query(store: Any) -> TopicsScreen.Loaded | None:
+            from evaltui.store.browse import topic_overview, topic_sizes
 
-    @work(thread=True, exclusive=True, group="topics-stale", exit_on_error=False)
-    def check_stale(self, path: Any) -> None:
-        from evaltui.store.browse import reading
-        from evaltui.topics.changes import map_staleness
+            # Sizes take one scan of the roots; the scores need a join with every
+            # roll-up row (~20x longer on a million spans): show the sizes first.
+            if sizes_first:
+                sizes = topic_sizes(store, threshold)
+                if worker.is_cancelled:
+                    return None
+                self.post_message(self.Loaded(sizes))
+            return self.Loaded(topic_overview(store, threshold))
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                staleness = map_staleness(store)
-        except Exception:  # noqa: BLE001 - the notice is a hint; the overview has its own errors
-            return
-        self.post_message(self.StaleChecked(staleness.message if staleness and staleness.stale else None))
+        post_query(self, query, failed=self.failure)
+
+    def check_stale(self) -> None:
+        def query(store: Any) -> TopicsScreen.StaleChecked:
+            from evaltui.topics.changes import map_staleness
+
+            staleness = map_staleness(store)
+            return self.StaleChecked(staleness.message if staleness and staleness.stale else None)
+
+        # The notice is a hint: no failure of its own (the overview reports those).
+        self.read(query, group="topics-stale", errors=(Exception,), failed=lambda exc: None)
 
     @on(StaleChecked)
     def _stale_checked(self, event: StaleChecked) -> None:
@@ -125,32 +121,22 @@ class TopicsScreen(DataScreen):
         notice.update(f"⚠ {event.message}" if event.message else "")
         notice.display = bool(event.message)
 
-    @work(thread=True, exclusive=True, group="topic-modes", exit_on_error=False)
-    def load_modes(self, path: Any, key: str, is_group: bool, topics: list[str]) -> None:
+    def load_modes(self, key: str, topics: list[str]) -> None:
         """The highlighted topic's (or group's) failure modes: clustering its failing
-        rationales loads MiniLM, so it runs here and the newest highlight wins."""
-        from evaltui.store.browse import reading
-        from evaltui.topics.failure_modes import failure_modes_of
+        rationales loads MiniLM, so it runs in a worker and the newest highlight wins."""
 
-        import time
+        def query(store: Any) -> TopicsScreen.ModesLoaded:
+            from evaltui.topics.failure_modes import failure_modes_of
 
-        worker = get_current_worker()
-        time.sleep(0.25)  # j held down: only the topic the cursor rests on is worked out
-        if worker.is_cancelled:
-            return
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                modes = failure_modes_of(store, topic_keys=topics, limit=3, name_with_llm=False)
-        except Exception as exc:  # noqa: BLE001 - shown in place of the modes
-            self.post_message(self.ModesLoaded(key, f"failure modes: unavailable ({str(exc).splitlines()[0][:80]})"))
-            return
-        if worker.is_cancelled:
-            return
-        if not modes:
-            text = "failure modes: no failing grade with a rationale here"
-        else:
-            text = "why it fails: " + " · ".join(f"{m.name} ({m.count})" for m in modes)
-        self.post_message(self.ModesLoaded(key, text))
+            modes = failure_modes_of(store, topic_keys=topics, limit=3, name_with_llm=False)
+            if not modes:
+                return self.ModesLoaded(key, "failure modes: no failing grade with a rationale here")
+            return self.ModesLoaded(key, "why it fails: " + " · ".join(f"{m.name} ({m.count})" for m in modes))
+
+        def failed(exc: Exception) -> TopicsScreen.ModesLoaded:  # shown in place of the modes
+            return self.ModesLoaded(key, f"failure modes: unavailable ({str(exc).splitlines()[0][:80]})")
+
+        self.read(query, group="topic-modes", errors=(Exception,), failed=failed)
 
     @on(ModesLoaded)
     def _modes_loaded(self, event: ModesLoaded) -> None:
@@ -172,7 +158,10 @@ class TopicsScreen(DataScreen):
         else:
             topics = [row.topic]
         modes.update("why it fails: …")
-        self.load_modes(self.app.db_path, row.topic, table.current_is_group, topics)
+        # j held down: only the topic the cursor rests on is worked out.
+        if self._modes_timer is not None:
+            self._modes_timer.stop()
+        self._modes_timer = self.set_timer(0.25, partial(self.load_modes, row.topic, topics))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -186,6 +175,7 @@ class TopicsScreen(DataScreen):
         topic_map.set_highlight(current.topic if current else None)
         if overview.complete:
             self._show_modes()
+            self.check_stale()
         n = sum(t.conversations for t in overview.topics)
         head = f"{plural(len(overview.topics), 'topic')} · {plural(n, 'conversation')} · "
         if not overview.complete:

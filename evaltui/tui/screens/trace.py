@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
 
 from evaltui.tui.render import short_time
 from evaltui.tui.screens.base import DataScreen
@@ -85,30 +84,26 @@ class TraceScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.load(self.app.db_path, self.row, 0, self.position)
+        self.load(self.row, 0, self.position)
 
-    @work(thread=True, exclusive=True, group="trace", exit_on_error=False)
-    def load(self, path: Any, row: Any, step: int, position: int) -> None:
-        from evaltui.store import StoreError
-        from evaltui.store.browse import human_labels, load_trace, neighbour, reading, trace_label_targets
-        from evaltui.store.filters import FilterError
+    def load(self, row: Any, step: int, position: int) -> None:
+        """The trace of ``row``, or of the one ``step`` rows away from it in the log order."""
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                if step:
-                    found = neighbour(store, self.where, row.cursor, step=step, sort=self.sort, descending=self.descending)
-                    if found is None:
-                        self.post_message(self.EndReached(step))
-                        return
-                    row, position = found, position + step
-                trace = load_trace(store, row.root_id)
-                targets = trace_label_targets(store, row.root_id)
-                labels = {t: human_labels(store, t) for ts in targets.values() for t in ts}
-        except (StoreError, FilterError) as exc:
-            self.post_message(self.Failed(str(exc)))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(row, trace, position, targets, labels))
+        def query(store: Any) -> Message:
+            from evaltui.store.browse import human_labels, load_trace, neighbour, trace_label_targets
+
+            target, at = row, position
+            if step:
+                found = neighbour(store, self.where, row.cursor, step=step, sort=self.sort, descending=self.descending)
+                if found is None:
+                    return self.EndReached(step)
+                target, at = found, position + step
+            trace = load_trace(store, target.root_id)
+            targets = trace_label_targets(store, target.root_id)
+            labels = {t: human_labels(store, t) for ts in targets.values() for t in ts}
+            return self.Loaded(target, trace, at, targets, labels)
+
+        self.read(query, group="trace")
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
@@ -200,7 +195,7 @@ class TraceScreen(DataScreen):
         self.notify("no next trace in this filter" if event.step > 0 else "this is the first trace", timeout=3)
 
     def action_step(self, step: int) -> None:
-        self.load(self.app.db_path, self.row, step, self.position)
+        self.load(self.row, step, self.position)
 
     def action_rationale(self) -> None:
         """Say why: a rationale stored with the human label of the span being labelled
