@@ -17,10 +17,6 @@ def _as_dict(view: Any) -> dict[str, Any]:
             "descending": view.descending}
 
 
-def _order(view: Any) -> str:
-    return f"{view.sort} {'descending' if view.descending else 'ascending'}"
-
-
 def _find(store: Any, name: str) -> Any:
     from evaltui.store.views import saved_views
 
@@ -56,7 +52,7 @@ def views_list(as_json: bool) -> None:
     if not found:
         click.echo("no saved views (evaltui views save NAME --where ..., or w in the app's log browser)")
         return
-    rows = [(v.name, _order(v), ", ".join(v.columns) or "-", v.where or "(none)") for v in found]
+    rows = [(v.name, v.order, ", ".join(v.columns) or "-", v.where or "(none)") for v in found]
     widths = [max(len(head), *(len(r[i]) for r in rows)) for i, head in enumerate(("view", "sort", "columns"))]
     for row in [("view", "sort", "columns", "filter"), *rows]:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3])
@@ -82,7 +78,7 @@ def views_show(name: str, as_json: bool) -> None:
     click.echo(f"view     {view.name}")
     click.echo(f"filter   {view.where or '(none)'}")
     click.echo(f"columns  {', '.join(view.columns) or '(the default)'}")
-    click.echo(f"sort     {_order(view)}")
+    click.echo(f"sort     {view.order}")
     click.echo(f"matches  {matching:,} conversations")
     if view.where:
         import shlex
@@ -128,7 +124,7 @@ def views_save(name: str, where: str, columns: tuple[str, ...], sort: str, desce
         check_names(store, view.where)  # a misspelt scorer or topic would save a view that shows nothing
         replaced = any(v.name == name for v in saved_views(store))
         save_view(store, view)
-    click.echo(f"{'replaced' if replaced else 'saved'} view {name}: {view.where or 'no filter'} · by {_order(view)}"
+    click.echo(f"{'replaced' if replaced else 'saved'} view {name}: {view.where or 'no filter'} · by {view.order}"
                + (f" · columns {', '.join(view.columns)}" if view.columns else ""))
 
 

@@ -19,6 +19,11 @@ class SavedView:
     sort: str = "ts"
     descending: bool = True
 
+    @property
+    def order(self) -> str:
+        """The sort as words, e.g. ``scores.brand_alignment ascending``."""
+        return f"{self.sort} {'descending' if self.descending else 'ascending'}"
+
 
 def save_view(store: Store, view: SavedView) -> None:
     """Save ``view`` under its name, replacing a view of the same name."""

@@ -62,7 +62,7 @@ class EvaltuiCommands(Provider):
         ]
         cmds += _sort_commands(self.screen)
         for view in self.views:
-            detail = f"{view.where or 'no filter'} · by {view.sort} {'descending' if view.descending else 'ascending'}"
+            detail = f"{view.where or 'no filter'} · by {view.order}"
             cmds.append((f"View: {view.name}", f"saved view: {detail}", partial(app.open_view, view)))
         for name in sorted(app.evaltui_themes):
             cmds.append((f"Theme: {name}", "switch the colour theme", partial(app.set_theme, name)))
