@@ -19,7 +19,7 @@ import pytest
 
 from evaltui.store import Store
 from evaltui.testing import FakeOpenAI, FaultMix
-from tests.conftest import EVALTUI, ROOT
+from tests.helpers import EVALTUI, ROOT
 from tests.helpers import cells_containing, conversation, write_jsonl
 
 EVAL_FILE = ROOT / "tests" / "fixtures" / "reliability" / "judged_eval.py"

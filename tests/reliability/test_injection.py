@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from evaltui.cli import main
 from evaltui.store import Store
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import conversation, write_jsonl
 
 PAYLOADS = [

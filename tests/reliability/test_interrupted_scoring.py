@@ -15,7 +15,7 @@ import pytest
 from evaltui.scoring.online import COMMIT_EVERY
 from evaltui.store import Store
 from evaltui.testing import FakeOpenAI
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import span, write_jsonl
 
 TURNS, CONCURRENCY, LATENCY = 120, 4, 0.2

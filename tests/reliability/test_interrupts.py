@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from evaltui.store import Store
-from tests.conftest import EVALTUI, ROOT
+from tests.helpers import EVALTUI, ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "reliability"
 

@@ -11,7 +11,7 @@ import subprocess
 import time
 
 from evaltui.store import Store
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import conversation, write_jsonl
 
 CONVERSATIONS = 5000

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from evaltui.store import Store
-from tests.conftest import EVALTUI, ROOT
+from tests.helpers import EVALTUI, ROOT
 
 EVAL_FILE = ROOT / "tests" / "fixtures" / "reliability" / "kill_eval.py"
 KILLS = 10

@@ -22,7 +22,7 @@ import pytest
 
 from evaltui.demo.generate import iter_spans, write_jsonl
 from evaltui.store import Store
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 
 KILLS = 10
 BATCH = 2_000

@@ -11,7 +11,7 @@ import pytest
 
 from evaltui.jsondepth import MAX_DEPTH
 from evaltui.store import Store
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import conversation, write_jsonl
 
 

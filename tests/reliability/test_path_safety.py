@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import span, write_jsonl
 
 

@@ -12,7 +12,7 @@ import subprocess
 import time
 
 from evaltui.testing import FakeOpenAI, Fault, default_responder
-from tests.conftest import EVALTUI, ROOT
+from tests.helpers import EVALTUI, ROOT
 from tests.helpers import cells_containing, conversation, query, write_jsonl
 
 EVAL_FILE = ROOT / "tests" / "fixtures" / "reliability" / "secrets_eval.py"

@@ -17,7 +17,7 @@ from typing import Any
 from collections.abc import Callable
 
 from evaltui.testing import FakeOpenAI
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.helpers import conversation, write_jsonl
 from tests.helpers import until as _until
 

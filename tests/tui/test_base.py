@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import until
-from tests.tui.test_diff import apologises, two_experiments, variant
-from tests.tui.test_experiments import make_app
+from tests.tui.helpers import apologises, two_experiments, variant
+from tests.tui.helpers import make_app
 
 
 async def test_a_new_runs_base_is_the_latest_run_on_the_same_dataset_and_version(tmp_path: Path) -> None:

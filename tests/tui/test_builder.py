@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.test_experiments import build_db, make_app
+from tests.tui.helpers import build_db, builder, make_app
 from tests.helpers import until
-from tests.tui.test_snapshots import SIZES, check
+from tests.tui.snapshot import SIZES, check
 
 
 def test_marks_undo_and_counts() -> None:
@@ -23,13 +23,6 @@ def test_marks_undo_and_counts() -> None:
     assert m.undo() == 2 and m.marks == {} and m.undo() == 0
     with pytest.raises(ValueError):
         m.mark(["a"], "great")
-
-
-async def builder(app, pilot) -> None:
-    from evaltui.tui.screens.builder import BuilderScreen
-
-    await pilot.press("3")
-    await until(pilot, lambda: isinstance(app.screen, BuilderScreen) and app.screen.candidates is not None)
 
 
 async def test_mark_suggest_save_and_find_the_dataset_with_provenance(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import until
-from tests.tui.test_builder import builder
-from tests.tui.test_experiments import build_db, make_app
+from tests.tui.helpers import builder
+from tests.tui.helpers import build_db, make_app
 
 
 def stored_draft(db: Path) -> dict | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import span, until, write_jsonl
-from tests.tui.test_experiments import make_app
+from tests.tui.helpers import make_app
 
 GRADES = ["A", "B", "C"]
 SCALE = {"A": 1.0, "B": 0.5, "C": 0.0}

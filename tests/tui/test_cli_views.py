@@ -7,9 +7,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.conftest import EVALTUI
-from tests.tui.test_experiments import make_app
-from tests.tui.test_logs_views import logs, views_db
+from tests.helpers import EVALTUI
+from tests.tui.helpers import make_app
+from tests.tui.helpers import logs, views_db
 from tests.helpers import until
 
 

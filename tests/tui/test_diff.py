@@ -5,54 +5,17 @@ calibration pane; snapshots of both panes."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.tui.test_experiments import build_db, make_app
+from tests.tui.helpers import make_app, open_diff, two_experiments
 from tests.helpers import until
-from tests.tui.test_snapshots import SIZES, check
-
-
-def apologises(output):
-    from evaltui import Score
-
-    ok = "sorry" in output.lower()
-    return Score(name="Apologises", score=1.0 if ok else 0.0, label="Y" if ok else "N",
-                 rationale="says sorry" if ok else "no apology")
-
-
-def variant(every: int):
-    def task(input):
-        n = int(str(input[-1]["content"]).split("#")[-1])
-        return f"Sorry about that, case {n}." if n % every == 0 else f"Here is what to do for case {n}."
-    return task
-
-
-async def two_experiments(folder: Path) -> Path:
-    from evaltui.curation.dataset import init_dataset
-    from evaltui.evals.runner import EvalAsync
-
-    db = build_db(folder)
-    data = init_dataset(name="slice", db=db, version=1)
-    for name, every in (("baseline", 2), ("candidate", 3)):
-        await EvalAsync("support-bot", data=data, task=variant(every), scores=[apologises],
-                        experiment_name=name, db=db, quiet=True)
-    return db
+from tests.tui.snapshot import SIZES, check
 
 
 @pytest.fixture
 async def diff_db(tmp_path: Path) -> Path:
     return await two_experiments(tmp_path)
-
-
-async def open_diff(app: Any, pilot: Any) -> Any:
-    from evaltui.tui.screens.diff import DiffScreen
-
-    await pilot.press("5")
-    await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.data is not None
-                and app.screen.detail is not None)
-    return app.screen
 
 
 def test_case_rows_sort_worst_first_and_filter() -> None:

@@ -8,38 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import conversation, write_jsonl
 from tests.helpers import until
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tui"
-
-
-def build_db(folder: Path, n: int = 24) -> Path:
-    """Conversations about billing and login with fixed scores, and a dataset `slice` of them."""
-    from evaltui.curation.dataset import create_from_logs
-    from evaltui.ingest import ingest_file
-    from evaltui.store import Store
-
-    rows = []
-    for i in range(n):
-        text = f"I was charged twice #{i}" if i % 2 == 0 else f"cannot log in #{i}"
-        rows += conversation(i, ["billing", "login"][i % 2], [0.0, 0.5, 1.0][i % 3], float(i % 2), day=1 + i % 9, text=text)
-    path = write_jsonl(folder / "spans.jsonl", rows)
-    db = folder / "tui.duckdb"
-    with Store(db) as store:
-        ingest_file(store, path)
-        create_from_logs(store, "slice", None)
-    return db
-
-
-def make_app(db: Path, **kwargs: Any):
-    from evaltui.config import Settings
-    from evaltui.tui.app import EvalApp
-
-    kwargs.setdefault("eval_paths", [FIXTURES])
-    kwargs.setdefault("poll_seconds", 0)
-    return EvalApp(db, settings=Settings(theme="evaltui-dark", keymap={}), **kwargs)
-
+from tests.tui.helpers import build_db, make_app
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch):

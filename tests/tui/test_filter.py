@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from tests.helpers import until
-from tests.tui.test_names import TOPICS, make_app, twins_dir  # noqa: F401 (a fixture)
+from tests.tui.helpers import twins_app
+from tests.twins import TOPICS
 
 WORDS = ["scores.brand_alignment", "scores.brand_alignment_offline", "scores.conversation_quality", "topic", "ts"]
 
@@ -49,7 +50,7 @@ async def focus_filter(app: Any, pilot: Any) -> Any:
 
 
 async def test_tab_cycles_through_both_twins_and_stays_in_the_bar(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         bar = await focus_filter(app, pilot)
         await pilot.press(*"scores.brand_al", "tab")
@@ -68,7 +69,7 @@ async def test_tab_cycles_through_both_twins_and_stays_in_the_bar(twins_dir: Pat
 
 
 async def test_a_topic_completes_after_topic_equals_without_a_quote(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         bar = await focus_filter(app, pilot)
         await pilot.press(*"topic = pass", "tab")
@@ -81,7 +82,7 @@ async def test_a_topic_completes_after_topic_equals_without_a_quote(twins_dir: P
 
 
 async def test_a_misspelt_scorer_in_the_filter_bar_says_what_was_meant(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         bar = await focus_filter(app, pilot)
         await pilot.press(*"scores.brand_alignmnt < 0.5", "enter")

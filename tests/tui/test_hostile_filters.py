@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import conversation, until, write_jsonl
-from tests.tui.test_journeys import make_app, status, table
+from tests.tui.helpers import make_app, status, table
 
 
 @pytest.fixture

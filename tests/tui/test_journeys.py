@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SAMPLE_LOGS
+from tests.helpers import ROOT, SAMPLE_LOGS
 from tests.helpers import conversation, until, write_jsonl
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.tui.helpers import status, table
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +34,6 @@ def make_app(db: Path, **settings: Any):
     settings.setdefault("theme", "evaltui-dark")
     settings.setdefault("keymap", {})
     return EvalApp(db, settings=Settings(**settings), poll_seconds=0)
-
-
-def status(app: Any, name: str) -> str:
-    return str(app.screen.query_one(name).content)
-
-
-def table(app: Any):
-    from evaltui.tui.widgets.span_table import SpanTable
-
-    return app.screen.query_one(SpanTable)
 
 
 async def test_topic_to_filtered_logs_to_trace_and_back(sample_db: Path) -> None:

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed: the journeys need a real terminal")

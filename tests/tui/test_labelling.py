@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers import until
-from tests.tui.test_experiments import build_db, make_app
+from tests.tui.helpers import build_db, make_app
 
 
 def trace_text(app: Any) -> str:

@@ -5,41 +5,9 @@ cost, model, any metadata key) and sort by them; group by a metadata key; save a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from tests.helpers import span, until, write_jsonl
-from tests.tui.test_experiments import make_app
-
-MODELS = ["gpt-x", "gpt-y", "local-z"]
-
-
-def views_db(folder: Path, n: int = 12) -> Path:
-    from evaltui.ingest import ingest_file
-    from evaltui.store import Store
-
-    rows = []
-    for i in range(n):
-        cid = f"c{i}"
-        rows += [
-            span(cid, name="conversation", ts=f"2026-11-01T10:{i:02d}:00Z", input=[{"role": "user", "content": f"q{i}"}],
-                 output="ok", metrics={"latency_s": round(0.5 + (i * 7 % 12) / 4, 2), "cost": 0.001 * (i + 1)},
-                 metadata={"topic": "billing" if i % 2 else "login", "model": MODELS[i % 3], "prompt_version": f"v{1 + i % 2}"}),
-            span(f"{cid}-t1", cid, cid, name="turn", ts=f"2026-11-01T10:{i:02d}:00Z", input=f"q{i}", output="ok",
-                 scores=[{"name": "Brand Alignment", "score": [0.0, 0.5, 1.0][i % 3]}]),
-        ]
-    db = folder / "tui.duckdb"
-    with Store(db) as store:
-        ingest_file(store, write_jsonl(folder / "spans.jsonl", rows))
-    return db
-
-
-async def logs(app: Any, pilot: Any, total: int = 12) -> Any:
-    from evaltui.tui.screens.logs import LogsScreen
-
-    await pilot.press("2")
-    await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.total == total)
-    return app.screen
-
+from tests.helpers import until
+from tests.tui.helpers import logs, make_app, views_db
 
 async def test_choose_latency_and_model_columns_and_sort_by_latency(tmp_path: Path) -> None:
     from evaltui.tui.screens.columns_dialog import ColumnsDialog
@@ -106,7 +74,7 @@ def test_stats_by_a_metadata_key_on_the_command_line(tmp_path: Path) -> None:
     import json
     import subprocess
 
-    from tests.conftest import EVALTUI
+    from tests.helpers import EVALTUI
 
     db = views_db(tmp_path)
     out = subprocess.run([*EVALTUI, "--db", str(db), "stats", "--by", "metadata.prompt_version", "--json"],

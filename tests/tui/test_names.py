@@ -4,92 +4,15 @@ stay distinct in every pane at 80x24 and 120x40, and the focused row shows them 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import span, until, write_jsonl
-from tests.tui.test_snapshots import SIZES, check, screen_text
-
-TOPICS = ["password_delete_account", "password_reset_link", "promo_code_invalid"]
-SCORERS = ["brand_alignment", "brand_alignment_offline", "conversation_quality"]
-BASE, CANDIDATE = "account-baseline-production-prompt", "account-fix-with-account-policies"
-
-
-def twin_rows(n: int = 24) -> list[dict[str, Any]]:
-    rows = []
-    for i in range(n):
-        cid, ts = f"c{i}", f"2026-11-{1 + i % 9:02d}T10:{i % 60:02d}:00Z"
-        text = f"please delete my account #{i}" if i % 3 == 0 else f"reset link broken #{i}" if i % 3 == 1 else f"code invalid #{i}"
-        ba, off = [0.0, 0.5, 1.0][i % 3], [1.0, 0.5, 0.0][i % 3]
-        rows += [
-            span(cid, name="conversation", ts=ts, input=[{"role": "user", "content": text}], output="ok",
-                 metadata={"topic": TOPICS[i % 3], "total_turns": 1},
-                 scores=[{"name": "Conversation Quality", "score": float(i % 2), "label": "Y" if i % 2 else "N"}]),
-            span(f"{cid}-t1", cid, cid, name="turn", ts=ts, input=text, output="ok", metadata={"turn_index": 1},
-                 scores=[{"name": "Brand Alignment", "score": ba}, {"name": "Brand Alignment Offline", "score": off}]),
-        ]
-    return rows
-
-
-def ba_prod(output):
-    return 1.0 if "sorry" in output.lower() else 0.0
-
-
-def ba_offline(output):
-    return 1.0 if "#" in output else 0.5
-
-
-async def build_twins(folder: Path) -> Path:
-    from evaltui import Score
-    from evaltui.curation.dataset import create_from_logs, init_dataset
-    from evaltui.evals.runner import EvalAsync
-    from evaltui.ingest import ingest_file
-    from evaltui.store import Store
-
-    db = folder / "tui.duckdb"
-    with Store(db) as store:
-        ingest_file(store, write_jsonl(folder / "spans.jsonl", twin_rows()))
-        create_from_logs(store, "account-issues", None)
-        from evaltui.scoring.labels import add_label
-
-        for i in range(12):  # people grade a dozen turns: both judges have something to agree with
-            add_label(store, f"c{i}-t1", "brand_alignment", ["A", "B", "C"][i % 3] if i % 4 else "A")
-            add_label(store, f"c{i}-t1", "brand_alignment_offline", [1.0, 0.5, 0.0][(i + 1) % 3])
-
-    def prod(output):
-        return Score(name="Brand Alignment", score=ba_prod(output))
-
-    def offline(output):
-        return Score(name="Brand Alignment Offline", score=ba_offline(output))
-
-    def task_for(every: int):
-        def task(input):
-            n = int(str(input[-1]["content"]).split("#")[-1])
-            return f"Sorry, case #{n}." if n % every == 0 else f"Here is what to do for case {n}."
-        return task
-
-    data = init_dataset(name="account-issues", db=db, version=1)
-    for name, every in ((BASE, 2), (CANDIDATE, 3)):
-        await EvalAsync("support-bot", data=data, task=task_for(every), scores=[prod, offline],
-                        experiment_name=name, db=db, quiet=True)
-    return db
-
-
-@pytest.fixture(scope="module")
-def twins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("twins")
-    asyncio.run(build_twins(folder))
-    return folder
-
-
-def make_app(folder: Path, monkeypatch: pytest.MonkeyPatch):
-    from tests.tui.test_experiments import make_app as make
-
-    monkeypatch.chdir(folder)  # the header shows the path as given: the same in every picture
-    return make(Path("tui.duckdb"))
+from tests.helpers import until
+from tests.tui.helpers import open_diff, twins_app
+from tests.tui.snapshot import SIZES, check, screen_text
+from tests.twins import BASE, CANDIDATE, SCORERS, TOPICS
 
 
 def header_cells(table: Any) -> list[str]:
@@ -102,7 +25,7 @@ async def test_the_log_browser_tells_twin_scorers_and_topics_apart(twins_dir: Pa
     from evaltui.tui.screens.logs import LogsScreen
     from evaltui.tui.widgets.span_table import SpanTable
 
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
         await pilot.press("2")
         await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.total == 24)
@@ -128,7 +51,7 @@ async def test_the_builder_tells_twins_apart_shows_save_and_gives_the_input_room
     from evaltui.tui.screens.builder import BuilderScreen
     from evaltui.tui.widgets.candidate_table import CandidateTable
 
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
         await pilot.press("3")
         await until(pilot, lambda: isinstance(app.screen, BuilderScreen) and app.screen.candidates is not None
@@ -154,7 +77,7 @@ async def test_the_experiments_pane_shows_score_columns_and_distinct_names(
         twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
     from evaltui.tui.widgets.experiment_table import ExperimentTable
 
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
         await pilot.press("4")
         await until(pilot, lambda: len(app.screen.query_one(ExperimentTable).entries) == 2)
@@ -173,19 +96,10 @@ async def test_the_experiments_pane_shows_score_columns_and_distinct_names(
         check(app, f"names_experiments_{size[0]}x{size[1]}")
 
 
-async def open_diff(app: Any, pilot: Any) -> Any:
-    from evaltui.tui.screens.diff import DiffScreen
-
-    await pilot.press("5")
-    await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.data is not None
-                and app.screen.detail is not None)
-    return app.screen
-
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_diff_tells_twin_scores_apart_in_the_header_buckets_and_case_rows(
         twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
         screen = await open_diff(app, pilot)
         await pilot.pause(0.1)
@@ -210,7 +124,7 @@ async def test_the_diff_tells_twin_scores_apart_in_the_header_buckets_and_case_r
 async def test_the_diff_sorts_by_one_scores_delta(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from evaltui.tui.widgets.case_list import CaseList
 
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_diff(app, pilot)
         cases = screen.query_one(CaseList)
@@ -229,7 +143,7 @@ async def test_the_diff_sorts_by_one_scores_delta(twins_dir: Path, monkeypatch: 
 async def test_tab_in_the_diff_reaches_the_scores_and_rationales(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from evaltui.tui.widgets.side_by_side import SideBySide
 
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_diff(app, pilot)
         assert "tab: scores, rationales" in str(screen.query_one("#diff-status").content)
@@ -243,7 +157,7 @@ async def test_the_calibration_pane_tells_the_twin_judges_apart(twins_dir: Path,
     from evaltui.tui.widgets.agreement_table import AgreementTable
     from evaltui.tui.widgets.calibration_table import CalibrationTable
 
-    app = make_app(twins_dir, monkeypatch)
+    app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
         await pilot.press("6")
         await until(pilot, lambda: len(app.screen.query_one(CalibrationTable).entries) == 2

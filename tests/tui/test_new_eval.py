@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import until
-from tests.tui.test_experiments import build_db, make_app
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+from tests.helpers import FIXTURES, until
+from tests.tui.helpers import build_db, make_app
 
 
 @pytest.fixture(autouse=True)

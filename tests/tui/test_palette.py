@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers import until
-from tests.tui.test_diff import open_diff, two_experiments
-from tests.tui.test_experiments import make_app
-from tests.tui.test_logs_views import logs, views_db
+from tests.tui.helpers import open_diff, two_experiments
+from tests.tui.helpers import make_app
+from tests.tui.helpers import logs, views_db
 
 
 async def choose(app: Any, pilot: Any, text: str) -> None:

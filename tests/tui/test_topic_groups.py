@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import until
-from tests.tui.test_snapshots import check
+from tests.tui.snapshot import check
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "topics" / "support.jsonl"
 

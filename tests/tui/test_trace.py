@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers import span, until, write_jsonl
-from tests.tui.test_experiments import make_app
-from tests.tui.test_snapshots import screen_text
+from tests.tui.helpers import make_app
+from tests.tui.snapshot import screen_text
 
 PROMPT = "You are Juno, the support bot. " + " ".join(f"Policy {i}: be kind about case {i}." for i in range(40)) + " END-OF-PROMPT"
 

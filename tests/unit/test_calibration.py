@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from evaltui.scoring.calibration import agreement, cohen_kappa, confusion_matrix, report
-from tests.conftest import EVALTUI, SAMPLE_LOGS
+from tests.helpers import EVALTUI, SAMPLE_LOGS
 
 ABC = [("A", 1.0), ("B", 0.5), ("C", 0.0)]
 

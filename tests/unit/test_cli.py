@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import conversation, write_jsonl
 
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 
 
 def test_after_the_demo_the_no_database_hint_points_at_the_demo_file(tmp_path: Path) -> None:

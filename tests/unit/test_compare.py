@@ -10,7 +10,7 @@ import pytest
 
 from evaltui.evals.compare import compare
 from evaltui.evals.stats import paired_bootstrap_ci, spread, wilcoxon_signed_rank
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 
 
 def test_wilcoxon_exact_values_by_hand():

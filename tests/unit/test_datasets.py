@@ -9,7 +9,7 @@ import pytest
 
 from evaltui.config import settings
 from evaltui.curation.buckets import bucket_of, classify
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import conversation, write_jsonl
 
 

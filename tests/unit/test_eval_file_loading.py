@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EVALTUI, ROOT
+from tests.helpers import EVALTUI, ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "evals"
 

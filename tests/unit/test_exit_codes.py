@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import EVALTUI, ROOT
+from tests.helpers import EVALTUI, ROOT
 from tests.helpers import span, write_jsonl
 
 EVAL_FILE = ROOT / "tests" / "fixtures" / "exit_codes" / "eval_file.py"

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from evaltui.topics import failure_modes as fm
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import span, write_jsonl
 
 

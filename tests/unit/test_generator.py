@@ -23,8 +23,8 @@ from evaltui.demo.generate import (
     iter_spans,
     write_jsonl,
 )
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_logs" / "support_bot.jsonl"
 TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 BA = "Brand Alignment"

@@ -120,7 +120,7 @@ def _wait(condition, timeout: float = 10.0) -> None:
 def _cli(*args: str):
     import subprocess
 
-    from tests.conftest import EVALTUI
+    from tests.helpers import EVALTUI
 
     return subprocess.run([*EVALTUI, *args], capture_output=True, text=True, timeout=120)
 

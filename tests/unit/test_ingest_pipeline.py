@@ -12,7 +12,7 @@ import pytest
 from evaltui.ingest import IngestError, detect_format, follow_file, importer, ingest_file
 from evaltui.ingest.records import BadRecord
 from evaltui.store import logs
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 

@@ -16,7 +16,7 @@ from evaltui.scoring.online import follow, score_spans
 from evaltui.scoring.registry import resolve
 from evaltui.store.scoring import Rule, save_rule
 from evaltui.testing import FakeOpenAI, Fault, Reply
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import conversation, write_jsonl
 
 MARKER_KEY = "sk-evaltui-MARKER-5f1c9e0b7d2a"

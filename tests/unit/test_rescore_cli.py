@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from evaltui.testing import FakeOpenAI
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 
 
 def test_rescore_with_an_llm_judge_closes_its_connections_and_prints_no_unclosed_session_warning(tmp_path):

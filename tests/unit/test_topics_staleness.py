@@ -13,7 +13,7 @@ import pytest
 from evaltui.ingest import ingest_file
 from evaltui.store import Store
 from evaltui.topics.build import BuildOptions, build_map
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import span, write_jsonl
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "topics" / "support.jsonl"

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import conversation, write_jsonl
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT, conversation, write_jsonl
 
 
 @pytest.fixture(scope="module")

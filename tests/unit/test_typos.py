@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EVALTUI
-from tests.tui.test_names import twins_dir  # noqa: F401 (a fixture)
+from tests.helpers import EVALTUI
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess:
@@ -17,7 +16,7 @@ def run(db: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("command", ["logs", "stats"])
-def test_a_misspelt_scorer_or_topic_in_a_filter_says_what_was_meant(twins_dir: Path, command: str) -> None:  # noqa: F811
+def test_a_misspelt_scorer_or_topic_in_a_filter_says_what_was_meant(twins_dir: Path, command: str) -> None:
     db = twins_dir / "tui.duckdb"
     out = run(db, command, "--where", "scores.brand_alignmnt < 0.5")
     assert out.returncode == 2 and "Traceback" not in out.stderr
@@ -29,7 +28,7 @@ def test_a_misspelt_scorer_or_topic_in_a_filter_says_what_was_meant(twins_dir: P
     assert ok.returncode == 0, ok.stderr
 
 
-def test_calibrating_a_misspelt_scorer_suggests_the_right_name(twins_dir: Path) -> None:  # noqa: F811
+def test_calibrating_a_misspelt_scorer_suggests_the_right_name(twins_dir: Path) -> None:
     out = run(twins_dir / "tui.duckdb", "calibrate", "brand_alignmnt")
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "did you mean brand_alignment?" in out.stderr and "score --scorer" not in out.stderr
