@@ -15,6 +15,7 @@ _LAZY = {
     "init_dataset": ("evaltui.curation.dataset", "init_dataset"),
     "Dataset": ("evaltui.curation.dataset", "Dataset"),
     "compare_experiments": ("evaltui.evals.compare", "compare_experiments"),
+    "load_prompt": ("evaltui.prompts.versions", "load_prompt"),
 }
 
 __all__ = ["__version__", *_LAZY]

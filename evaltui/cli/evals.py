@@ -119,24 +119,31 @@ def experiments_show(name: str, as_json: bool) -> None:
     """Every case of an experiment: record id, trial, input, output, error, scores, duration."""
     from evaltui.store import experiments as exp_store
 
+    from evaltui.store.datasets import dataset_name
+    from evaltui.store.prompts import experiment_prompts
+
     with open_store(read_only=True) as store:
         exp = exp_store.require_experiment(store, name)
         results = exp_store.load_results(store, exp["id"])
         base = exp_store.get_experiment(store, exp["base_experiment_id"]) if exp["base_experiment_id"] else None
+        dataset = dataset_name(store, exp["dataset_id"]) if exp["dataset_id"] else None
+        prompts = experiment_prompts(store, exp["id"])
     cases = [{"case_id": r["case_id"], "record_id": r["record_id"], "trial": r["trial"], "bucket": r["bucket"],
               "input": r["input"], "expected": r["expected"], "output": r["output"], "error": r["error"],
               "scores": r["scores"], "duration_s": r["duration_s"], "metadata": r["metadata"], "metrics": r["metrics"]}
              for r in results]
+    import orjson
+
+    task = orjson.loads(exp["task"]) if exp["task"] else {}
     header = {"name": exp["name"], "project": exp["project"],
               "status": exp["status"] if exp["status"] == "finished" else "interrupted",
-              "dataset_version": exp["dataset_version"], "trial_count": exp["trial_count"],
-              "base_experiment": base["name"] if base else None, "created": exp["created"], "task": exp["task"]}
+              "dataset": dataset, "dataset_version": exp["dataset_version"], "trial_count": exp["trial_count"],
+              "base_experiment": base["name"] if base else None, "created": exp["created"], "task": exp["task"],
+              "scorers": (task or {}).get("scorers") or [], "prompts": prompts}
     from evaltui.cli.render import echo_json, print_experiment
 
     if as_json:
-        import orjson
-
-        header["task"] = orjson.loads(exp["task"]) if exp["task"] else None
+        header["task"] = task or None
         echo_json({**header, "cases": cases})
         return
     print_experiment(header, cases)

@@ -39,6 +39,7 @@ class EvalHooks:
         self.tags = tags
         self.metrics: dict[str, float] = {}
         self.span = _Span(self)
+        self._context: Any = None  # the case_context.CaseContext the runner entered for this case
 
     def meta(self, **info: Any) -> None:
         self.metadata.update(info)

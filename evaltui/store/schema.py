@@ -295,6 +295,35 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "ALTER TABLE spans ADD COLUMN topic_group VARCHAR",
         ],
     ),
+    (
+        "prompts and the prompt versions each experiment ran",
+        [
+            # A prompt's versions: 1, 2, ... in the order they were added; a version is a
+            # content hash (messages, model, params), so adding the same content again
+            # makes none.
+            """
+            CREATE TABLE prompts (
+                name     VARCHAR NOT NULL,
+                version  INTEGER NOT NULL,
+                hash     VARCHAR NOT NULL,
+                content  JSON NOT NULL,      -- {messages, model, params}
+                source   VARCHAR,            -- the file it came from
+                created  TIMESTAMP,
+                PRIMARY KEY (name, version)
+            )
+            """,
+            # Written with the first result that built the version (prompt.build()).
+            """
+            CREATE TABLE experiment_prompts (
+                experiment_id VARCHAR NOT NULL,
+                name          VARCHAR NOT NULL,
+                version       INTEGER,
+                hash          VARCHAR NOT NULL,
+                PRIMARY KEY (experiment_id, name, hash)
+            )
+            """,
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
