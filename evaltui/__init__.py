@@ -16,6 +16,7 @@ _LAZY = {
     "Dataset": ("evaltui.curation.dataset", "Dataset"),
     "compare_experiments": ("evaltui.evals.compare", "compare_experiments"),
     "load_prompt": ("evaltui.prompts.versions", "load_prompt"),
+    "init_function": ("evaltui.scoring.stored", "init_function"),
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -324,6 +324,28 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             """,
         ],
     ),
+    (
+        "stored scorers by slug",
+        [
+            # A scorer kept in the database under a slug (Braintrust's UI-defined scorers,
+            # `init_function(slug=...)`): a rubric's text, or a `module:attr` reference.
+            # A new content hash is a new version, as for prompts.
+            """
+            CREATE TABLE stored_scorers (
+                slug     VARCHAR NOT NULL,
+                version  INTEGER NOT NULL,
+                hash     VARCHAR NOT NULL,
+                kind     VARCHAR NOT NULL,   -- rubric | python
+                content  VARCHAR NOT NULL,   -- the rubric file's text, or module:attr
+                format   VARCHAR,            -- a rubric's file suffix: .yaml | .yml | .toml
+                project  VARCHAR,
+                source   VARCHAR,            -- the file it came from
+                created  TIMESTAMP,
+                PRIMARY KEY (slug, version)
+            )
+            """,
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
