@@ -212,7 +212,7 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
             base = exp_store.get_experiment(store, existing["base_experiment_id"])
     else:
         name = exp_store.free_name(store, ev.experiment_name or ev.name)
-        versions = {scorer_name(s): getattr(s, "version") for s in ev.scores if isinstance(getattr(s, "version", None), str)}
+        versions = {scorer_name(s): s.version for s in ev.scores if isinstance(getattr(s, "version", None), str)}
         task_ref = {**_task_reference(ev.task), "scorers": [scorer_name(s) for s in ev.scores], "scorer_versions": versions,
                     "timeout": ev.timeout, "max_concurrency": ev.max_concurrency, "description": ev.description}
         experiment = exp_store.create_experiment(
