@@ -75,6 +75,7 @@ class Evaluator:
     db: str | os.PathLike[str] | None = None
     quiet: bool = False
     progress: Callable[[int, int], None] | None = None
+    case_filters: list[Any] = field(default_factory=list)  # `evaltui eval --filter PATH=REGEX` (evals.case_filter)
 
 
 def Eval(
@@ -195,6 +196,10 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
         items = data
     if items is None or isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
         raise EvalError(f"data must be a list of cases, a callable returning one, or a dataset (got {type(items).__name__})")
+    if ev.case_filters:
+        from evaltui.evals.case_filter import keep
+
+        items = keep(list(items), ev.case_filters)
     try:
         cases = assign_ids([to_case(item) for item in items])
     except TypeError as exc:
