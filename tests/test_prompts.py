@@ -174,3 +174,34 @@ def _fix_lines() -> set[str]:
     from evaltui.demo.generate import FIX_SYSTEM_PROMPT
 
     return set(FIX_SYSTEM_PROMPT.splitlines())
+
+
+async def test_the_prompts_pane_lists_versions_with_the_experiments_that_ran_each(
+        demo_run: tuple[Path, dict, list[str]], tmp_path: Path) -> None:
+    import shutil
+
+    from evaltui.tui.screens.prompts import PromptsScreen
+    from tests.test_tui_experiments import make_app
+    from tests.test_tui_snapshots import screen_text
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_run[0], db)
+    app = make_app(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("7")
+        await until(pilot, lambda: isinstance(app.screen, PromptsScreen) and app.screen.rows)
+        screen = app.screen
+
+        def shown() -> str:
+            return "\n".join(screen_text(app))
+
+        assert [(r["name"], r["version"], r["experiments"]) for r in screen.rows] == [
+            ("juno", 1, ["account-baseline"]), ("juno", 2, ["account-fix"])]
+        await until(pilot, lambda: "account-baseline" in shown() and "account-fix" in shown())
+        assert "juno v1 (" in shown() and "[system]" in shown()  # the first version: its text
+        await pilot.press("down")
+        fix = screen.rows[1]
+        first_added = next(line for line in fix["diff"] if line.startswith("+") and not line.startswith("+++"))
+        await until(pilot, lambda: f"changes from v1: +{fix['added']} -0 lines" in shown() and first_added[:60] in shown())
+        await pilot.press("d")  # its whole text instead
+        await until(pilot, lambda: "changes from v1" not in shown() and "[system]" in shown())

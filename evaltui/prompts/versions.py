@@ -124,3 +124,21 @@ def prompt_changes(store: Store, base_id: str, candidate_id: str) -> list[Prompt
         out.append(PromptChange(name, b, c, added, removed, lines))
     return out
 
+
+
+def prompt_overview(store: Store) -> list[dict[str, Any]]:
+    """One row per prompt version, for the app's prompts pane: name, version, hash,
+    created, source, the experiments that ran it, its text lines, and its diff against the
+    previous version of the same prompt (``diff``, ``added``, ``removed``)."""
+    rows: list[dict[str, Any]] = []
+    for prompt in prompt_store.list_prompts(store):
+        previous: PromptContent | None = None
+        for v in prompt["versions"]:
+            stored = prompt_store.require_version(store, prompt["name"], v["version"])
+            content = PromptContent.from_json(stored.content)
+            lines, added, removed = unified_diff(previous, content, f"v{v['version'] - 1}", f"v{v['version']}") \
+                if previous is not None else ([], 0, 0)
+            rows.append({"name": prompt["name"], **v, "lines": content.text_lines(), "diff": lines,
+                         "added": added, "removed": removed})
+            previous = content
+    return rows
