@@ -30,9 +30,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Span:
-    """A span that keeps nothing, or (in an eval case) logs onto that case."""
+    """A span that keeps nothing, or (in an eval case) logs onto that case: ``case`` is
+    anything with ``metadata`` and ``metrics`` dicts (a ``CaseContext``, ``EvalHooks``)."""
 
-    def __init__(self, name: str | None = None, case: case_context.CaseContext | None = None) -> None:
+    def __init__(self, name: str | None = None, case: Any = None) -> None:
         self.name = name
         self._case = case
 

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import orjson
 
-from evaltui.store.db import Store, StoreError
+from evaltui.store.db import Store, StoreError, add_by_hash
 
 
 @dataclass(frozen=True)
@@ -43,22 +43,8 @@ def add_version(store: Store, name: str, digest: str, content: dict[str, Any], s
     name = name.strip()
     if not name:
         raise StoreError("a prompt needs a name")
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        existing = con.execute(f"SELECT {_COLUMNS} FROM prompts WHERE name = ? AND hash = ? ORDER BY version LIMIT 1",
-                               [name, digest]).fetchall()
-        if existing:
-            con.execute("COMMIT")
-            return _version(existing[0]), False
-        version = con.execute("SELECT coalesce(max(version), 0) + 1 FROM prompts WHERE name = ?", [name]).fetchall()[0][0]
-        con.execute("INSERT INTO prompts VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                    [name, version, digest, orjson.dumps(content).decode(), source])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return require_version(store, name, version), True
+    version, new = add_by_hash(store, "prompts", "name", name, digest, [orjson.dumps(content).decode(), source])
+    return require_version(store, name, version), new
 
 
 def versions(store: Store, name: str) -> list[PromptVersion]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from evaltui.store.db import Store, StoreError
+from evaltui.store.db import Store, StoreError, add_by_hash
 
 
 @dataclass(frozen=True)
@@ -39,23 +39,8 @@ def add_version(store: Store, slug: str, kind: str, content: str, *, format: str
     if not slug:
         raise StoreError("a stored scorer needs a slug")
     digest = content_hash(kind, content)
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        found = con.execute(f"SELECT {_COLUMNS} FROM stored_scorers WHERE slug = ? AND hash = ? ORDER BY version LIMIT 1",
-                            [slug, digest]).fetchall()
-        if found:
-            con.execute("COMMIT")
-            return StoredScorer(*found[0]), False
-        version = con.execute("SELECT coalesce(max(version), 0) + 1 FROM stored_scorers WHERE slug = ?",
-                              [slug]).fetchall()[0][0]
-        con.execute("INSERT INTO stored_scorers VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                    [slug, version, digest, kind, content, format, project, source])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return require(store, slug, version), True
+    version, new = add_by_hash(store, "stored_scorers", "slug", slug, digest, [kind, content, format, project, source])
+    return require(store, slug, version), new
 
 
 def find(store: Store, slug: str, version: int | None = None) -> StoredScorer | None:
