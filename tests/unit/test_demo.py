@@ -89,7 +89,7 @@ def test_the_demo_says_what_it_is_doing(demo):
 def test_demo_command_json_shape(demo):
     """`evaltui demo --json` prints one object with each step's outcome."""
     db, out, _ = demo
-    assert set(out) == {"worst_topic", "worst_topic_tag", "worst_topic_failure_modes", "dataset", "baseline", "fix", "diff", "calibration",
+    assert set(out) == {"worst_topic", "worst_topic_tag", "worst_topic_failure_modes", "dataset", "prompts", "baseline", "fix", "diff", "calibration",
                         "rescored_diff", "next_iteration", "db", "seconds"}
     assert out["db"] == str(db) and out["seconds"] > 0
     assert {"kappa_before", "kappa_after"} <= set(out["calibration"])
