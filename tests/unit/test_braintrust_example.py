@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EVALTUI, ROOT
+from tests.helpers import EVALTUI, ROOT
 
 COURSE = ROOT / "examples" / "braintrust_course"
 EVAL_FILE = COURSE / "eval_support_answers.py"

@@ -9,7 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.conftest import EVALTUI, ROOT
+from tests.helpers import EVALTUI, ROOT
 
 RUBRIC = """name: Helpfulness
 prompt: |
