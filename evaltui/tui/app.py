@@ -21,7 +21,7 @@ from evaltui.tui.widgets.filter_bar import FilterBar
 
 
 def _stamp(path: Path) -> tuple[int, ...]:
-    # Same as evaltui.store.browse.data_stamp, without importing DuckDB before the first frame.
+    # Same as evaltui.store.connections.data_stamp, without importing DuckDB before the first frame.
     out: list[int] = []
     for p in (path, Path(f"{path}.wal")):
         try:
@@ -238,7 +238,7 @@ class EvalApp(App):
 
     def _resume(self, name: str) -> None:
         from evaltui.evals.launch import RunSpec
-        from evaltui.store.browse import reading
+        from evaltui.store.connections import reading
         from evaltui.store.experiments import find_experiment
 
         with reading(self.db_path, self.lock_timeout) as store:
@@ -257,7 +257,7 @@ class EvalApp(App):
         """Runs this app started that stopped mid-way when it closed: start them again."""
         from evaltui.evals.launch import interrupted
         from evaltui.store import StoreError
-        from evaltui.store.browse import reading
+        from evaltui.store.connections import reading
 
         try:
             with reading(self.db_path, self.lock_timeout) as store:
@@ -323,7 +323,10 @@ def _preload_store() -> None:
     import threading
 
     def load() -> None:
-        import evaltui.store.browse  # noqa: F401
+        import importlib
+
+        for name in ("connections", "pages", "topic_overview", "trace", "completion", "human_labels"):
+            importlib.import_module(f"evaltui.store.{name}")
 
     threading.Thread(target=load, name="evaltui-preload", daemon=True).start()
 

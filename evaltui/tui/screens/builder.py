@@ -29,7 +29,7 @@ DRAFT = "builder"  # the draft's name in the database
 def write_draft(path: Any, lock_timeout: float, where: str | None, marks: dict[str, str] | None) -> str | None:
     """Keep ``marks`` as the builder's draft (None: drop it); the reason it failed, or None."""
     from evaltui.store import StoreError
-    from evaltui.store.browse import writing
+    from evaltui.store.connections import writing
     from evaltui.store.drafts import clear_draft, save_draft
 
     try:
@@ -268,7 +268,7 @@ class BuilderScreen(DataScreen):
     def save(self, path: Any, name: str, new_version: bool) -> None:
         from evaltui.curation.builder import save
         from evaltui.store import StoreError
-        from evaltui.store.browse import writing
+        from evaltui.store.connections import writing
 
         assert self.candidates is not None
         try:

@@ -118,7 +118,7 @@ class ExperimentsScreen(DataScreen):
     def load_choices(self, path: Any, eval_paths: list[Any]) -> None:
         from evaltui.evals.launch import discover
         from evaltui.store import StoreError
-        from evaltui.store.browse import reading
+        from evaltui.store.connections import reading
         from evaltui.store.browse_experiments import datasets_overview
 
         try:
