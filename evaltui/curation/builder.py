@@ -16,11 +16,12 @@ from collections.abc import Iterable
 import pyarrow as pa
 
 from evaltui.curation.from_logs import suggest
+from evaltui.model import GRADED
 from evaltui.store import datasets as ds_store
 from evaltui.store.db import Store, StoreError
 
-MARKS = ("failing", "borderline", "passing", "excluded")
-SAVED = ("failing", "borderline", "passing")  # an excluded case is never saved
+MARKS = (*GRADED, "excluded")
+SAVED = GRADED  # an excluded case is never saved
 
 
 @dataclass
@@ -134,7 +135,7 @@ class Marks:
         return len(step)
 
     def counts(self) -> dict[str, int]:
-        out = {m: 0 for m in MARKS}
+        out = {str(m): 0 for m in MARKS}
         for m in self.marks.values():
             out[m] += 1
         return out

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
+from evaltui.model import GRADED
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.screens.dialogs import SaveDialog, SuggestAnswer, SuggestDialog
 from evaltui.tui.widgets.candidate_table import CandidateTable, mark_style
@@ -299,7 +300,7 @@ class BuilderScreen(DataScreen):
     def _show_counts(self) -> None:
         counts = self.marks.counts()
         parts: list[Any] = [("builder ", "bold"), f"{self.where or 'all conversations'}  "]
-        for m in ("failing", "borderline", "passing", "excluded"):
+        for m in (*GRADED, "excluded"):
             parts += [(f"{m} {counts[m]}", mark_style(self.app, m)), "  "]
         self.query_one("#builder-title", Static).update(Text.assemble(*parts))
         c = self.candidates

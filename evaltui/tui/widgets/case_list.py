@@ -14,13 +14,15 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from evaltui.model import CaseStatus
 from evaltui.names import abbreviate
 from evaltui.tui.render import fit_widths
 
 if TYPE_CHECKING:
     from evaltui.evals.diffview import CaseRow
 
-STATUS_GLYPH = {"regressed": "▼", "improved": "▲", "mixed": "◆", "same": "=", "added": "+", "removed": "−"}
+STATUS_GLYPH = {CaseStatus.REGRESSED: "▼", CaseStatus.IMPROVED: "▲", CaseStatus.MIXED: "◆", CaseStatus.SAME: "=",
+                CaseStatus.ADDED: "+", CaseStatus.REMOVED: "−"}
 
 
 class CaseList(ScrollView, can_focus=True):
@@ -134,7 +136,7 @@ class CaseList(ScrollView, can_focus=True):
             return Strip.blank(width)
         r = self.rows[index]
         glyph = STATUS_GLYPH.get(r.status, " ")
-        colour = bad if r.status == "regressed" else good if r.status == "improved" else ""
+        colour = bad if r.status == CaseStatus.REGRESSED else good if r.status == CaseStatus.IMPROVED else ""
         text = Text.assemble((glyph + " ", colour), ((r.bucket or "–")[:10].ljust(11), ""))
         for s, w in zip(self.scores, widths):
             d = r.deltas.get(s)
