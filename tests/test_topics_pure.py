@@ -125,7 +125,7 @@ def test_topic_score_statistics_match_hand_computed_values(store, tmp_path):
     # login: 0.0 (mean 0.0), no conversation quality
     rows += conversation(6, "login", 0.0)
     ingest_file(store, write_jsonl(tmp_path / "s.jsonl", rows))
-    keys, out = topic_score_rows(store.con, {"default": 0.5})
+    keys, out = topic_score_rows(store, {"default": 0.5})
     by = {r["topic"]: r for r in out}
     assert keys == ["brand_alignment", "conversation_quality"]
     assert by["billing"]["conversations"] == 3

@@ -220,7 +220,7 @@ def topic_stats(store: Store, where: str | None = None, level: str = "topic") ->
     each score. Returns (scorer keys, rows)."""
     column = {"topic": "topic", "group": "topic_group"}[level]
     compiled = compile_filter(where)
-    keys = [k for k, _ in scorer_keys(store.con)]
+    keys = [k for k, _ in scorer_keys(store)]
     means = ", ".join(f"avg(r.score) FILTER (WHERE r.scorer_key = ?) AS m{i}" for i in range(len(keys)))
     sql = f"""
         WITH matched AS (
@@ -252,7 +252,7 @@ def group_stats(store: Store, where: str | None, key: str) -> tuple[list[str], l
     if not _PLAIN_KEY.fullmatch(key):
         raise FilterError(f"cannot group by metadata key {key!r}: letters, digits, _ and - only", 0, key)
     compiled = compile_filter(where)
-    keys = [k for k, _ in scorer_keys(store.con)]
+    keys = [k for k, _ in scorer_keys(store)]
     means = ", ".join(f"avg(r.score) FILTER (WHERE r.scorer_key = ?) AS m{i}" for i in range(len(keys)))
     sql = f"""
         WITH matched AS (

@@ -62,12 +62,11 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     """Cluster the root spans' texts into a new active topic map and file every span under it."""
     opts = options or BuildOptions()
     progress = progress or _noop
-    con = store.con
     timings: dict[str, float] = {}
 
     t0 = time.perf_counter()
     progress("texts", 0, 1)
-    spans = topic_store.root_texts(con, text_sql(opts.facet))
+    spans = topic_store.root_texts(store, text_sql(opts.facet))
     span_ids = spans.column("span_id").to_pylist()
     span_texts = spans.column("text").to_pylist()
     if opts.facet == "summary":
@@ -213,7 +212,7 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
         "threshold": opts.threshold,
         "cheap_agreement": agreement,
     }
-    map_id = topic_store.save_map(con, facet=opts.facet, model=opts.model, params=params,
+    map_id = topic_store.save_map(store, facet=opts.facet, model=opts.model, params=params,
                                   topics=topics_table, assignments=assignments, groups=groups_table)
     timings["store"] = time.perf_counter() - t0
     return BuildResult(
@@ -287,18 +286,17 @@ def _stable_keys(store: "Store", cents: np.ndarray, words: list[list[str]]) -> t
     its key (one-to-one, best matches first); the others get a new key from their keywords."""
     from evaltui.topics.label import slug
 
-    con = store.con
     keys: list[str | None] = [None] * len(cents)
-    previous = topic_store.active_map(con)
+    previous = topic_store.active_map(store)
     if previous is not None:
-        old = topic_store.map_topics(con, previous["id"])
+        old = topic_store.map_topics(store, previous["id"])
         if old:
             old_cents = np.array([t["centroid"] for t in old], dtype=np.float32)
             keys = _match_keys(cents, old_cents, [t["key"] for t in old])
     kept = [k for k in keys if k is not None]
     bases = [slug(" ".join(w[:2]), max_words=4) if w else f"topic_{i}" for i, w in enumerate(words)]
     # never reuse a retired key for new content
-    return _fresh_keys(keys, bases, set(topic_store.all_topic_keys(con))), kept
+    return _fresh_keys(keys, bases, set(topic_store.all_topic_keys(store))), kept
 
 
 def _group_centroids(cents: np.ndarray, sizes: np.ndarray, group_of: np.ndarray, n_groups: int) -> np.ndarray:
@@ -317,12 +315,11 @@ def _stable_group_keys(store: "Store", group_cents: np.ndarray, words: list[list
     key from their keywords, distinct from every topic key and every group key ever used."""
     from evaltui.topics.label import slug
 
-    con = store.con
     keys: list[str | None] = [None] * len(group_cents)
-    previous = topic_store.active_map(con)
+    previous = topic_store.active_map(store)
     if previous is not None:
-        old_groups = topic_store.map_groups(con, previous["id"])
-        old_topics = topic_store.map_topics(con, previous["id"])
+        old_groups = topic_store.map_groups(store, previous["id"])
+        old_topics = topic_store.map_topics(store, previous["id"])
         if old_groups and old_topics:
             old_cents = _group_centroids(
                 np.array([t["centroid"] for t in old_topics], dtype=np.float32),
@@ -332,7 +329,7 @@ def _stable_group_keys(store: "Store", group_cents: np.ndarray, words: list[list
             )
             keys = _match_keys(group_cents, old_cents, [g["key"] for g in old_groups], lambda key: key not in topic_keys)
     bases = [slug(w[0], max_words=3) if w else f"group_{i}" for i, w in enumerate(words)]
-    return _fresh_keys(keys, bases, set(topic_keys) | topic_store.all_group_keys(con))
+    return _fresh_keys(keys, bases, set(topic_keys) | topic_store.all_group_keys(store))
 
 
 def _summaries(store: "Store", transcripts: list[str | None]) -> list[str | None]:
