@@ -19,6 +19,7 @@ from evaltui.curation.from_logs import suggest
 from evaltui.model import GRADED
 from evaltui.store import datasets as ds_store
 from evaltui.store.db import Store, StoreError
+from evaltui.store.logs import newest_with_scores
 
 MARKS = (*GRADED, "excluded")
 SAVED = GRADED  # an excluded case is never saved
@@ -55,22 +56,7 @@ def load_candidates(store: Store, where: str | None, *, settings: Any = None, li
     records = everything.records
     matched = records.num_rows
     ids = records.column("record_id").to_pylist()
-    con = store.con
-    con.register("_builder_ids", pa.table({"id": pa.array(ids, pa.string())}))
-    try:
-        spans = con.execute(
-            """
-            SELECT s.id, s.ts, s.topic FROM spans s JOIN _builder_ids b ON b.id = s.id
-            ORDER BY s.ts DESC NULLS LAST, s.id DESC LIMIT ?
-            """,
-            [limit],
-        ).fetchall()
-        scores = con.execute(
-            "SELECT r.span_id, r.scorer_key, r.score FROM score_rollup r JOIN _builder_ids b ON b.id = r.span_id "
-            "ORDER BY r.scorer_key"
-        ).fetchall()
-    finally:
-        con.unregister("_builder_ids")
+    spans, scores = newest_with_scores(store, ids, limit=limit)
     by_id: dict[str, dict[str, float | None]] = {}
     keys: dict[str, None] = {}
     for span_id, key, score in scores:

@@ -296,3 +296,24 @@ def examples(store: Store, map_id: int, topic_id: int, text_sql: str, limit: int
         [map_id, topic_id, limit],
     ).fetchall()
     return [{"span_id": r[0], "distance": r[1], "text": r[2]} for r in rows]
+
+
+def dominant_tag(store: Store, topic: str) -> str | None:
+    """The most common ``metadata.topic`` tag among a topic's conversations."""
+    rows = store.con.execute(
+        "SELECT json_extract_string(metadata, '$.topic') AS tag, count(*) AS n FROM spans "
+        "WHERE parent_id IS NULL AND topic = ? GROUP BY tag ORDER BY n DESC, tag LIMIT 1", [topic]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def means_before_and_after(store: Store, topic: str, since: str, keys: Sequence[str]) -> dict[bool, tuple[Any, ...]]:
+    """Of the topic's conversations before and after ``since`` (False / True): each
+    scorer key's mean score, then how many conversations (a side without any is absent)."""
+    means = ", ".join("avg(r.score) FILTER (WHERE r.scorer_key = ?)" for _ in keys)
+    rows = store.con.execute(
+        f"""
+        SELECT s.ts >= CAST(? AS TIMESTAMP) AS after, {means}, count(DISTINCT s.id)
+        FROM spans s JOIN score_rollup r ON r.span_id = s.id
+        WHERE s.parent_id IS NULL AND s.topic = ? GROUP BY after
+        """, [since, *keys, topic]).fetchall()
+    return {bool(row[0]): tuple(row[1:]) for row in rows}
