@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pyarrow as pa
 
@@ -89,7 +89,7 @@ class Marks:
     def get(self, span_id: str) -> str | None:
         return self.marks.get(span_id)
 
-    def set(self, changes: dict[str, str | None]) -> int:
+    def set(self, changes: Mapping[str, str | None]) -> int:
         """Apply ``{span id: mark or None (clear)}`` as one step; returns how many changed."""
         before: dict[str, str | None] = {}
         for span_id, mark in changes.items():

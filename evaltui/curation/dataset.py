@@ -46,7 +46,7 @@ def create_from_logs(
                                        create=ds_store.NewDataset(name, project, f"from logs: {where or 'all'}"))
     else:
         version = ds_store.new_version(store, info.id, add=suggestion.records, note=note)
-    return ds_store.get_dataset(store, name), suggestion, version
+    return ds_store.require_dataset(store, name), suggestion, version
 
 
 def import_file(store: Store, name: str, path: Path, fmt: str = "auto", *, project: str | None = None
@@ -60,7 +60,7 @@ def import_file(store: Store, name: str, path: Path, fmt: str = "auto", *, proje
                                        create=ds_store.NewDataset(name, project))
     else:
         version = ds_store.new_version(store, info.id, add=to_table(report.records), note=note)
-    return ds_store.get_dataset(store, name), report, version
+    return ds_store.require_dataset(store, name), report, version
 
 
 def export_file(store: Store, name: str, out: Path | BinaryIO, fmt: str, *, version: int | None = None) -> int:

@@ -216,8 +216,10 @@ class _poll_progress:
         self.thread: threading.Thread | None = None
 
     def __enter__(self) -> None:
-        if self.progress is None:
+        progress = self.progress
+        if progress is None:
             return
+
         def run() -> None:
             while not self.stop.wait(0.2):
                 try:
@@ -225,7 +227,7 @@ class _poll_progress:
                 except Exception:  # progress is best-effort
                     return
                 if pct and pct > 0:
-                    self.progress(self.path, 0, min(pct, 100.0) / 100)
+                    progress(self.path, 0, min(pct, 100.0) / 100)
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
 

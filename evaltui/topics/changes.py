@@ -46,7 +46,7 @@ class MapChanges:
 def changes_from_overlap(overlap: Iterable[tuple[str | None, str | None, int]], new_keys: Iterable[str] = ()) -> MapChanges:
     """MapChanges from (old key, new key, conversations) counts; None = unassigned/absent.
     ``new_keys`` adds new topics that hold no conversation (they are new too)."""
-    cells = Counter()
+    cells: Counter[tuple[str | None, str | None]] = Counter()
     old_size: Counter = Counter()
     new_size: Counter = Counter()
     for o, n, c in overlap:

@@ -66,8 +66,8 @@ def topic_table(store: "Store", topic: str | None = None) -> dict[str, Any]:
     info: dict[str, dict[str, Any]] = {}
     group_info: dict[int, dict[str, Any]] = {}
     if current is not None:
-        for t in topic_store.map_topics(store, current["id"], with_centroids=False):
-            info[t["key"]] = t
+        for topic_row in topic_store.map_topics(store, current["id"], with_centroids=False):
+            info[topic_row["key"]] = topic_row
         group_info = {g["group_id"]: g for g in topic_store.map_groups(store, current["id"])}
     for r in rows:
         t = info.get(r["topic"])

@@ -21,7 +21,7 @@ from evaltui.tui.render import fit_widths
 if TYPE_CHECKING:
     from evaltui.evals.diffview import CaseRow
 
-STATUS_GLYPH = {CaseStatus.REGRESSED: "▼", CaseStatus.IMPROVED: "▲", CaseStatus.MIXED: "◆", CaseStatus.SAME: "=",
+STATUS_GLYPH: dict[str, str] = {CaseStatus.REGRESSED: "▼", CaseStatus.IMPROVED: "▲", CaseStatus.MIXED: "◆", CaseStatus.SAME: "=",
                 CaseStatus.ADDED: "+", CaseStatus.REMOVED: "−"}
 
 
@@ -146,11 +146,11 @@ class CaseList(ScrollView, can_focus=True):
         text.append(flags, style=f"bold {theme.warning or 'yellow'}")
         text.append(f"{r.key[:14]}  ", style="dim")
         text.append(r.preview)
-        style = Style()
+        row_style = Style()
         if index == self.cursor:
-            style = Style(bgcolor=theme.primary if self.has_focus else (theme.panel or theme.primary),
-                          color=theme.foreground or None, bold=True) if theme.primary else Style(reverse=True)
-        return self._strip(text, width, style)
+            row_style = Style(bgcolor=theme.primary if self.has_focus else (theme.panel or theme.primary),
+                              color=theme.foreground or None, bold=True) if theme.primary else Style(reverse=True)
+        return self._strip(text, width, row_style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         text.no_wrap, text.overflow = True, "ellipsis"
