@@ -29,7 +29,7 @@ def create_from_logs(
     project: str | None = None,
     add: bool = False,
     settings: Any = None,
-) -> tuple[ds_store.DatasetInfo, Suggestion, int | None]:
+) -> tuple[ds_store.DatasetInfo | None, Suggestion, int | None]:
     """Make (or, with ``add``, extend) a dataset from the conversations matching ``where``.
 
     Returns (dataset, suggestion, version made or None when nothing changed); a new
@@ -46,11 +46,11 @@ def create_from_logs(
                                        create=ds_store.NewDataset(name, project, f"from logs: {where or 'all'}"))
     else:
         version = ds_store.new_version(store, info.id, add=suggestion.records, note=note)
-    return ds_store.require_dataset(store, name), suggestion, version
+    return ds_store.get_dataset(store, name), suggestion, version
 
 
 def import_file(store: Store, name: str, path: Path, fmt: str = "auto", *, project: str | None = None
-                ) -> tuple[ds_store.DatasetInfo, files.ImportReport, int | None]:
+                ) -> tuple[ds_store.DatasetInfo | None, files.ImportReport, int | None]:
     """Add the records of a file to a dataset (created if missing) as one new version."""
     report = files.read_records(Path(path), fmt)
     info = ds_store.get_dataset(store, name)
@@ -60,7 +60,7 @@ def import_file(store: Store, name: str, path: Path, fmt: str = "auto", *, proje
                                        create=ds_store.NewDataset(name, project))
     else:
         version = ds_store.new_version(store, info.id, add=to_table(report.records), note=note)
-    return ds_store.require_dataset(store, name), report, version
+    return ds_store.get_dataset(store, name), report, version
 
 
 def export_file(store: Store, name: str, out: Path | BinaryIO, fmt: str, *, version: int | None = None) -> int:
