@@ -29,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evaltui import heap  # noqa: E402
-from evaltui.llm import LLMCache, LLMClient  # noqa: E402
+from evaltui.llm import LLMClient  # noqa: E402
+from evaltui.store.llm_cache import LLMCache  # noqa: E402
 from evaltui.scoring.judge import LLMJudge  # noqa: E402
 from evaltui.store import Store  # noqa: E402
 
@@ -75,7 +76,7 @@ async def main(latency: float, per_slot: int) -> dict:
     with ServerProcess(latency) as server, tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "b.duckdb") as store:
         for concurrency in (1, 10, 50):
             client = LLMClient(base_url=server.base_url, api_key="sk-bench", concurrency=concurrency,
-                               cache=LLMCache(store.con), max_retries=0)
+                               cache=LLMCache(store), max_retries=0)
             judge = LLMJudge("brand_alignment", client)
             n = concurrency * per_slot
             await run(judge, min(n, 2 * concurrency), concurrency, f"warm{concurrency}")  # connections, imports

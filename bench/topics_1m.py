@@ -153,7 +153,7 @@ def sweep(db: Path, sizes: list[int], sample_size: int = 20_000, seed: int = 42)
     from evaltui.topics.text import text_sql
 
     with Store(db) as store:
-        spans = topic_store.root_texts(store.con, text_sql("first_message"))
+        spans = topic_store.root_texts(store, text_sql("first_message"))
         intent = dict(store.con.execute(
             "SELECT id, json_extract_string(metadata, '$.intent') FROM spans WHERE parent_id IS NULL"
         ).fetchall())

@@ -1,8 +1,10 @@
-"""The shared vocabulary below every layer: span and score rows, scorer keys, timestamps.
+"""The shared vocabulary below every layer: span and score rows, scorer keys, timestamps,
+buckets, case statuses.
 
 Importers produce ``SpanRow``s, the store writes and filters them, scorers and evals
-name scores by ``scorer_key``; all of them read timestamps with ``parse_ts``. This
-module imports nothing from evaltui, so any layer may use it.
+name scores by ``scorer_key``; all of them read timestamps with ``parse_ts``; curation,
+the diff, the CLI and the app name a case's ``Bucket`` and ``CaseStatus``. This module imports nothing from
+evaltui, so any layer may use it.
 """
 
 from __future__ import annotations
@@ -10,9 +12,47 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, UTC
+from enum import StrEnum
 from typing import Any
 
 SPAN_TYPES = ("conversation", "turn", "llm", "tool", "task", "span")
+
+
+class Bucket(StrEnum):
+    """Where a case falls against its scorers' thresholds (``evaltui.curation.buckets``).
+
+    Members are strings (``Bucket.FAILING == "failing"``), stored and printed as such;
+    their order, worst first, is the one order every list of buckets uses.
+    """
+
+    FAILING = "failing"
+    BORDERLINE = "borderline"
+    PASSING = "passing"
+    UNSCORED = "unscored"  # no score to judge it by
+
+
+GRADED = (Bucket.FAILING, Bucket.BORDERLINE, Bucket.PASSING)  # the buckets a score puts a case in
+
+
+def bucket_order(name: str | None) -> tuple[int, str]:
+    """Sort key for bucket names: ``Bucket``'s order, then any other name (``"(none)"``) by name."""
+    order = list(Bucket)
+    return (order.index(Bucket(name)), "") if name in order else (len(order), name or "")
+
+
+class CaseStatus(StrEnum):
+    """What a diff says of one case, candidate against base (``evaltui.evals.compare``);
+    members are strings, in the order lists of them use."""
+
+    REGRESSED = "regressed"  # some score went down, none up
+    IMPROVED = "improved"  # some score went up, none down
+    MIXED = "mixed"  # some up, some down
+    SAME = "same"
+    ADDED = "added"  # only in the candidate
+    REMOVED = "removed"  # only in the base
+
+
+CHANGED = (CaseStatus.REGRESSED, CaseStatus.IMPROVED, CaseStatus.MIXED)  # a score moved
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import click
 
 from evaltui.cli.common import UserError, db_option, exit_for, open_store, user_errors
+from evaltui.model import Bucket
 
 
 @click.group("datasets")
@@ -35,8 +36,7 @@ def _sample_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _print_suggestion(name: str, suggestion: Any, version: int | None, *, exists: bool = True) -> None:
-    order = ("failing", "borderline", "passing", "unscored")
-    parts = [f"{b} {suggestion.taken.get(b, 0)} of {suggestion.matched[b]}" for b in order if b in suggestion.matched]
+    parts = [f"{b} {suggestion.taken.get(b, 0)} of {suggestion.matched[b]}" for b in Bucket if b in suggestion.matched]
     made = (f"version {version}" if version else "no change (the records are there already)" if exists
             else "not created (nothing to add)")
     click.echo(f"{name}: {made}: " + (", ".join(parts) if parts else "no conversation matches"))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from evaltui.jsondepth import loads_stored
+from evaltui.model import CHANGED, bucket_order
 from evaltui.text import preview
 
 if TYPE_CHECKING:
@@ -260,12 +261,11 @@ def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20)
     screen.print(_diff_table("per score", c.scores, alpha))
     for change in c.prompts:
         print_prompt_diff(change)
-    order = ("failing", "borderline", "passing", "unscored", "(none)")
-    for bucket in sorted(c.buckets, key=lambda b: order.index(b) if b in order else len(order)):
+    for bucket in sorted(c.buckets, key=bucket_order):
         if list(c.buckets) == ["(none)"]:
             break
         screen.print(_diff_table(f"bucket {bucket}", c.buckets[bucket], alpha))
-    changed = [row for row in c.cases if row["status"] in ("improved", "regressed", "mixed")]
+    changed = [row for row in c.cases if row["status"] in CHANGED]
     if changed:
         from rich.table import Table
 

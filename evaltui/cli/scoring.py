@@ -56,7 +56,7 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
             jobs.append((resolve(name, store=store, concurrency=workers, use_cache=use_cache),
                          {"where": where or None, "sample": sample, "scope": scope}))
         for rule_name in rules:
-            rule = get_rule(store.con, rule_name)
+            rule = get_rule(store, rule_name)
             for name in rule.scorers:
                 jobs.append((resolve(name, store=store, concurrency=workers, use_cache=use_cache),
                              {"where": rule.filter, "sample": rule.sample_rate, "scope": rule.scope}))
@@ -162,7 +162,7 @@ def rules_add(name: str, scorers: tuple[str, ...], where: str, sample: float, sc
     from evaltui.store.scoring import Rule, save_rule
 
     with open_store() as store:
-        save_rule(store.con, Rule(name, list(scorers), where or None, sample, scope))
+        save_rule(store, Rule(name, list(scorers), where or None, sample, scope))
     click.echo(f"rule {name}: {', '.join(scorers)} on {scope} spans"
                + (f" where {where}" if where else "") + (f", sample {sample:g}" if sample < 1 else ""))
 
@@ -176,7 +176,7 @@ def rules_list(as_json: bool) -> None:
     from evaltui.store.scoring import list_rules
 
     with open_store(read_only=True) as store:
-        found = list_rules(store.con)
+        found = list_rules(store)
     if as_json:
         import orjson
 
@@ -199,7 +199,7 @@ def rules_rm(name: str) -> None:
     from evaltui.store.scoring import delete_rule
 
     with open_store() as store:
-        if not delete_rule(store.con, name):
+        if not delete_rule(store, name):
             raise UserError(f"no scoring rule named {name!r}")
     click.echo(f"deleted rule {name}")
 

@@ -99,7 +99,7 @@ def views_show(name: str, as_json: bool) -> None:
 @user_errors
 def views_save(name: str, where: str, columns: tuple[str, ...], sort: str, descending: bool | None) -> None:
     """Save (or replace) the view NAME; the app's log browser opens it with V or from the palette."""
-    from evaltui.store.browse import COLUMN_KEY
+    from evaltui.store.pages import COLUMN_KEY
     from evaltui.store.filter_names import check_names
     from evaltui.store.filters import FilterError, compile_filter
     from evaltui.store.logs import check_sort

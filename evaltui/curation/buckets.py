@@ -16,16 +16,17 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Mapping, Sequence
 
-BUCKETS = ("failing", "borderline", "passing", "unscored")
-_RANK = {"passing": 0, "borderline": 1, "failing": 2}
+from evaltui.model import GRADED, Bucket
+
+BUCKETS = tuple(Bucket)
 
 
-def classify(score: float, threshold: float, margin: float) -> str:
+def classify(score: float, threshold: float, margin: float) -> Bucket:
     if score < threshold - margin:
-        return "failing"
+        return Bucket.FAILING
     if score < threshold + margin:
-        return "borderline"
-    return "passing"
+        return Bucket.BORDERLINE
+    return Bucket.PASSING
 
 
 def flips(scores: Sequence[float], threshold: float) -> bool:
@@ -33,23 +34,23 @@ def flips(scores: Sequence[float], threshold: float) -> bool:
     return len({s >= threshold for s in scores}) > 1
 
 
-def bucket_of(scores: Mapping[str, float | Sequence[float] | None], settings: Any = None) -> str:
+def bucket_of(scores: Mapping[str, float | Sequence[float] | None], settings: Any = None) -> Bucket:
     """The bucket of one case from its scores (one value, or one per trial, per scorer)."""
     if settings is None:
         from evaltui.config import settings as fresh
 
         settings = fresh()
-    worst = -1
+    worst = len(GRADED)  # an index into GRADED, worst first; past its end: no score yet
     for key, value in scores.items():
         values = [v for v in ([value] if isinstance(value, (int, float)) or value is None else value) if v is not None]
         if not values:
             continue
         t = settings.threshold(key)
-        grade = _RANK[classify(sum(values) / len(values), t, settings.borderline_margin)]
+        grade = GRADED.index(classify(sum(values) / len(values), t, settings.borderline_margin))
         if flips(values, t):
-            grade = max(grade, _RANK["borderline"])
-        worst = max(worst, grade)
-    return "unscored" if worst < 0 else ("passing", "borderline", "failing")[worst]
+            grade = min(grade, GRADED.index(Bucket.BORDERLINE))
+        worst = min(worst, grade)
+    return GRADED[worst] if worst < len(GRADED) else Bucket.UNSCORED
 
 
 def grade_sql(score: str, threshold: str, margin: str) -> str:

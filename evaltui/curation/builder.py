@@ -11,16 +11,18 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pyarrow as pa
 
 from evaltui.curation.from_logs import suggest
+from evaltui.model import GRADED
 from evaltui.store import datasets as ds_store
 from evaltui.store.db import Store, StoreError
+from evaltui.store.logs import newest_with_scores
 
-MARKS = ("failing", "borderline", "passing", "excluded")
-SAVED = ("failing", "borderline", "passing")  # an excluded case is never saved
+MARKS = (*GRADED, "excluded")
+SAVED = GRADED  # an excluded case is never saved
 
 
 @dataclass
@@ -54,22 +56,7 @@ def load_candidates(store: Store, where: str | None, *, settings: Any = None, li
     records = everything.records
     matched = records.num_rows
     ids = records.column("record_id").to_pylist()
-    con = store.con
-    con.register("_builder_ids", pa.table({"id": pa.array(ids, pa.string())}))
-    try:
-        spans = con.execute(
-            """
-            SELECT s.id, s.ts, s.topic FROM spans s JOIN _builder_ids b ON b.id = s.id
-            ORDER BY s.ts DESC NULLS LAST, s.id DESC LIMIT ?
-            """,
-            [limit],
-        ).fetchall()
-        scores = con.execute(
-            "SELECT r.span_id, r.scorer_key, r.score FROM score_rollup r JOIN _builder_ids b ON b.id = r.span_id "
-            "ORDER BY r.scorer_key"
-        ).fetchall()
-    finally:
-        con.unregister("_builder_ids")
+    spans, scores = newest_with_scores(store, ids, limit=limit)
     by_id: dict[str, dict[str, float | None]] = {}
     keys: dict[str, None] = {}
     for span_id, key, score in scores:
@@ -102,7 +89,7 @@ class Marks:
     def get(self, span_id: str) -> str | None:
         return self.marks.get(span_id)
 
-    def set(self, changes: dict[str, str | None]) -> int:
+    def set(self, changes: Mapping[str, str | None]) -> int:
         """Apply ``{span id: mark or None (clear)}`` as one step; returns how many changed."""
         before: dict[str, str | None] = {}
         for span_id, mark in changes.items():
@@ -134,7 +121,7 @@ class Marks:
         return len(step)
 
     def counts(self) -> dict[str, int]:
-        out = {m: 0 for m in MARKS}
+        out = {str(m): 0 for m in MARKS}
         for m in self.marks.values():
             out[m] += 1
         return out

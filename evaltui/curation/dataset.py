@@ -29,7 +29,7 @@ def create_from_logs(
     project: str | None = None,
     add: bool = False,
     settings: Any = None,
-) -> tuple[ds_store.DatasetInfo, Suggestion, int | None]:
+) -> tuple[ds_store.DatasetInfo | None, Suggestion, int | None]:
     """Make (or, with ``add``, extend) a dataset from the conversations matching ``where``.
 
     Returns (dataset, suggestion, version made or None when nothing changed); a new
@@ -50,7 +50,7 @@ def create_from_logs(
 
 
 def import_file(store: Store, name: str, path: Path, fmt: str = "auto", *, project: str | None = None
-                ) -> tuple[ds_store.DatasetInfo, files.ImportReport, int | None]:
+                ) -> tuple[ds_store.DatasetInfo | None, files.ImportReport, int | None]:
     """Add the records of a file to a dataset (created if missing) as one new version."""
     report = files.read_records(Path(path), fmt)
     info = ds_store.get_dataset(store, name)

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from evaltui.curation.buckets import grade_sql
+from evaltui.model import Bucket
 from evaltui.store.db import Store, StoreError
 from evaltui.store.filters import compile_filter
 
@@ -50,7 +51,7 @@ def suggest(
         from evaltui.config import settings as fresh
 
         settings = fresh()
-    quotas = {"failing": failing, "borderline": borderline, "passing": passing, "unscored": unscored}
+    quotas = {Bucket.FAILING: failing, Bucket.BORDERLINE: borderline, Bucket.PASSING: passing, Bucket.UNSCORED: unscored}
     take_all = all(v is None for v in quotas.values())
     compiled = compile_filter(where)
     con = store.con

@@ -22,10 +22,9 @@ CALIBRATED_SPEC = "brand_alignment_offline"
 
 def dataset_topic(store: Any, dataset: str) -> str | None:
     """The topic most of a dataset's records came from (spans.topic of their origin spans)."""
-    rows = store.con.execute(
-        "SELECT s.topic FROM dataset_records r JOIN datasets d ON d.id = r.dataset_id "
-        "JOIN spans s ON s.id = r.origin_span_id WHERE d.name = ? AND s.topic IS NOT NULL", [dataset]).fetchall()
-    counts = Counter(t for (t,) in rows)
+    from evaltui.store.datasets import origin_topics
+
+    counts = Counter(origin_topics(store, dataset))
     return counts.most_common(1)[0][0] if counts else None
 
 

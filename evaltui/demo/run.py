@@ -24,6 +24,9 @@ import orjson
 
 from evaltui.ingest import ingest_file
 from evaltui.store import Store
+from evaltui.store.human_labels import count_human_labels
+from evaltui.store.logs import span_outputs
+from evaltui.store.topics import dominant_tag, means_before_and_after
 
 # Run from a source checkout (an editable install), the demo reads the repository's
 # sample_logs/ and examples/; an installed wheel has neither, and writes the same logs
@@ -138,14 +141,11 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
 
 
 def _ingest(store: Store, files: list[Path], steps: Steps) -> None:
-    def human_labels() -> int:
-        return store.con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchall()[0][0]
-
     for path in files:
         steps.doing(f"ingesting {path.name}")
-        before = human_labels()
+        before = count_human_labels(store)
         report = ingest_file(store, path)
-        labels = human_labels() - before  # this file's labels, not the running total
+        labels = count_human_labels(store) - before  # this file's labels, not the running total
         steps.done(f"ingested {report.kept:,} spans, {report.scores_added - labels:,} scores from the production "
                    f"judge (judge-v1) and {labels} human labels")
 
@@ -188,14 +188,6 @@ def _failure_modes(store: Store, topic: str, steps: Steps) -> list[dict[str, Any
                   if m["labelled"] else "")
         steps.done(f"  {m['count']:>4} ({m['share']:.0%}) {m['scorer']}: {m['name']}{people}")
     return modes
-
-
-def dominant_tag(store: Store, topic: str) -> str | None:
-    """The most common ``metadata.topic`` tag among a topic's conversations."""
-    rows = store.con.execute(
-        "SELECT json_extract_string(metadata, '$.topic') AS tag, count(*) AS n FROM spans "
-        "WHERE parent_id IS NULL AND topic = ? GROUP BY tag ORDER BY n DESC, tag LIMIT 1", [topic]).fetchall()
-    return rows[0][0] if rows else None
 
 
 # -- 3. dataset -----------------------------------------------------------------------
@@ -330,8 +322,7 @@ def _calibrate(store: Store, topic: str, steps: Steps) -> tuple[dict[str, Any], 
     before = _kappa(calibrate(store, "brand_alignment", versions=["judge-v1"]), topic)
     pairs = [r for r in calibration_pairs(store.con, "brand_alignment", "judge-v1", "brand_alignment")
              if r.get("topic") == topic]
-    outputs = dict(store.con.execute(
-        "SELECT id, output->>'$' FROM spans WHERE list_contains(?, id)", [[r["target_id"] for r in pairs]]).fetchall())
+    outputs = span_outputs(store, [r["target_id"] for r in pairs])
     spot = blind_spot(pairs, outputs)
     before.update(spot)
     steps.done(f"judge-v1 vs people on {before['n']} labelled turns: kappa {before['kappa']:.2f} "
@@ -408,15 +399,7 @@ def _next_iteration(store: Store, files: list[Path], topic: str, spec: Any, step
 
 
 def _trend(store: Store, topic: str, since: str) -> dict[str, Any]:
-    rows = store.con.execute(
-        """
-        SELECT s.ts >= CAST(? AS TIMESTAMP) AS after,
-               avg(r.score) FILTER (WHERE r.scorer_key = 'brand_alignment_offline'),
-               avg(r.score) FILTER (WHERE r.scorer_key = 'brand_alignment'), count(DISTINCT s.id)
-        FROM spans s JOIN score_rollup r ON r.span_id = s.id
-        WHERE s.parent_id IS NULL AND s.topic = ? GROUP BY after
-        """, [since, topic]).fetchall()
-    by = {bool(a): (c, j, n) for a, c, j, n in rows}
+    by = means_before_and_after(store, topic, since, ["brand_alignment_offline", "brand_alignment"])
     r = lambda v: None if v is None else round(v, 4)  # noqa: E731
     b, a = by.get(False, (None, None, 0)), by.get(True, (None, None, 0))
     return {"since": since, "before": r(b[0]), "after": r(a[0]), "before_judge_v1": r(b[1]),

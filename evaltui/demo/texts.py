@@ -918,7 +918,7 @@ _MEDIOCRE_TAILS = (
 )
 
 # failure_mode -> per-topic texts
-_BAD = {
+_BAD: dict[str, dict[str, tuple[str, ...]]] = {
     "curt": {
         "*": ("Check the website.", "Can't help with that here.", "Nothing I can do.", "See FAQ."),
     },

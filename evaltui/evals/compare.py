@@ -15,6 +15,7 @@ from typing import Any
 from evaltui.curation.buckets import flips
 from evaltui.evals.cases import input_hash
 from evaltui.evals.stats import mean, paired_bootstrap_ci, spread, wilcoxon_signed_rank
+from evaltui.model import CaseStatus
 
 EPS = 1e-9
 
@@ -159,9 +160,9 @@ def compare(
         row: dict[str, Any] = {"key": key, "record_id": any_side["record_id"], "bucket": any_side["bucket"],
                                "input": any_side["input"], "scores": {}, "errors": {}}
         if b is None:
-            row["status"] = "added"
+            row["status"] = CaseStatus.ADDED
         elif c is None:
-            row["status"] = "removed"
+            row["status"] = CaseStatus.REMOVED
         for side, case in (("base", b), ("candidate", c)):
             if case is None:
                 continue
@@ -179,7 +180,8 @@ def compare(
             row["scores"][n]["delta"] = d
         if "status" not in row:
             up, down = any(d > EPS for d in deltas.values()), any(d < -EPS for d in deltas.values())
-            row["status"] = "mixed" if up and down else "improved" if up else "regressed" if down else "same"
+            row["status"] = (CaseStatus.MIXED if up and down else CaseStatus.IMPROVED if up
+                             else CaseStatus.REGRESSED if down else CaseStatus.SAME)
         out.cases.append(row)
     return out
 

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from evaltui.model import bucket_order
+
 FILTERS = ("all", "regressions", "improvements", "unchanged", "flips")
 EPS = 1e-9
 
@@ -18,7 +20,7 @@ class CaseRow:
     key: str
     record_id: str | None
     bucket: str | None
-    status: str                     # improved | regressed | mixed | same | added | removed
+    status: str                     # a CaseStatus
     worst: float | None             # the most negative (or least positive) delta over the scores
     deltas: dict[str, float]
     base: dict[str, float | None]   # per score: the base's mean over trials
@@ -90,8 +92,7 @@ def sort_rows(rows: list[CaseRow], score: str | None = None) -> list[CaseRow]:
 
 
 def buckets(rows: list[CaseRow]) -> list[str]:
-    order = {"failing": 0, "borderline": 1, "passing": 2}
-    return sorted({r.bucket or "(none)" for r in rows}, key=lambda b: (order.get(b, 9), b))
+    return sorted({r.bucket or "(none)" for r in rows}, key=bucket_order)
 
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")

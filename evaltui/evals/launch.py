@@ -361,10 +361,10 @@ def _planned(store: Any, spec: RunSpec) -> tuple[int, int]:
     if info is None:
         return 0, 0
     exp = exp_store.find_experiment(store, spec.experiment)
-    resuming = exp is not None and exp["status"] != "finished"
-    version = (exp["dataset_version"] if resuming else None) or spec.version or info.version
+    resuming = exp if exp is not None and exp["status"] != "finished" else None
+    version = (resuming["dataset_version"] if resuming else None) or spec.version or info.version
     total = ds_store.count_records(store, info.id, version) * spec.trial_count
-    stored = len(exp_store.result_keys(store, exp["id"])) if resuming else 0
+    stored = len(exp_store.result_keys(store, resuming["id"])) if resuming else 0
     return stored, total
 
 

@@ -86,6 +86,7 @@ def rescore_experiment(store: Any, experiment: str, scorer: Any, *, name: str | 
     (name, version) and results whose task failed are skipped."""
     from evaltui.llm.client import redact_configured
     from evaltui.store import experiments as exp_store
+    from evaltui.store import result_grades as grades
 
     spec_version = getattr(scorer, "version", None) if hasattr(scorer, "fn") else None
     fn = getattr(scorer, "fn", scorer)  # a ScorerSpec carries the callable
@@ -93,13 +94,8 @@ def rescore_experiment(store: Any, experiment: str, scorer: Any, *, name: str | 
     key = scorer_key(display)
     ver = version or spec_version or _version_of(fn, None)
     exp = exp_store.require_experiment(store, experiment)
-    con = store.con
-    done = {r[0] for r in con.execute(
-        "SELECT result_id FROM result_scores WHERE experiment_id = ? AND scorer_key = ? AND scorer_version = ?",
-        [exp["id"], key, ver]).fetchall()}
-    rows = con.execute(
-        "SELECT id, input, output, expected, metadata, error FROM experiment_results WHERE experiment_id = ? "
-        "ORDER BY created, case_id, trial", [exp["id"]]).fetchall()
+    done = grades.graded_result_ids(store, exp["id"], key, ver)
+    rows = grades.stored_outputs(store, exp["id"])
     report = RescoreReport(exp["name"], display, ver)
     todo = []
     for rid, inp, out, expd, meta, err in rows:
@@ -127,13 +123,8 @@ def rescore_experiment(store: Any, experiment: str, scorer: Any, *, name: str | 
                            orjson.dumps(s.metadata or {}).decode(), ver, stamp])
         report.scored += 1
     if writes:
-        con.executemany(
-            "INSERT INTO result_scores (result_id, experiment_id, scorer, scorer_key, score, label, rationale, error, "
-            "metadata, scorer_version, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::JSON, ?, ?)", writes)
-    means = con.execute(
-        "SELECT avg(score) FROM result_scores WHERE experiment_id = ? AND scorer_key = ? AND scorer_version = ?",
-        [exp["id"], key, ver]).fetchall()
-    report.mean = means[0][0] if means else None
+        grades.add_grades(store, writes)
+    report.mean = grades.grade_mean(store, exp["id"], key, ver)
     return report
 
 

@@ -184,13 +184,14 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
         latest = exp_store.latest_suffixed(store, ev.experiment_name or ev.name)
         if latest is not None and latest["status"] != "finished":
             existing = latest
-    resume = existing is not None and (existing["status"] != "finished" or ev.update)
+    # the experiment this run resumes (unfinished, or --update of a finished one), else None
+    resumed = existing if existing is not None and (existing["status"] != "finished" or ev.update) else None
     dataset_id = dataset_version = dataset_name = None
     datasets = sys.modules.get("evaltui.curation.dataset")  # not imported: data cannot be a Dataset
     if datasets is not None and isinstance(data, datasets.Dataset):
         dataset_id, dataset_name = data.id, data.name
-        if resume and existing["dataset_id"] == data.id and data._pinned is None:
-            data = datasets.Dataset(data.project, data.name, existing["dataset_version"], data.db)  # the pinned version
+        if resumed is not None and resumed["dataset_id"] == data.id and data._pinned is None:
+            data = datasets.Dataset(data.project, data.name, resumed["dataset_version"], data.db)  # the pinned version
         dataset_version, items = data.fetch(store)
     else:
         items = data
@@ -210,11 +211,11 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
         base = exp_store.find_experiment(store, ev.base_experiment_name)
         if base is None:
             raise EvalError(f"no base experiment named {ev.base_experiment_name!r}")
-    if resume:
-        experiment = existing
+    if resumed is not None:
+        experiment = resumed
         exp_store.set_status(store, experiment["id"], "running", trial_count=ev.trial_count)
-        if base is None and existing["base_experiment_id"]:
-            base = exp_store.get_experiment(store, existing["base_experiment_id"])
+        if base is None and resumed["base_experiment_id"]:
+            base = exp_store.get_experiment(store, resumed["base_experiment_id"])
     else:
         name = exp_store.free_name(store, ev.experiment_name or ev.name)
         versions = {scorer_name(s): s.version for s in ev.scores if isinstance(getattr(s, "version", None), str)}
@@ -265,7 +266,9 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
             rows = exp_store.load_results(store, experiment["id"])
             base = plan["base"]
             base_rows = exp_store.load_results(store, base["id"]) if base else None
-            return summarize(exp_store.get_experiment(store, experiment["id"]), rows, cases=len(plan["cases"]),
+            header = exp_store.get_experiment(store, experiment["id"])
+            assert header is not None  # this run wrote it
+            return summarize(header, rows, cases=len(plan["cases"]),
                              ran=len(results), base=base, base_results=base_rows, dataset=plan["dataset"])
 
         summary = await in_thread(finish)

@@ -107,7 +107,8 @@ def summarize(experiment: dict[str, Any], results: list[dict[str, Any]], *, case
     mine, theirs = all_scores(results), all_scores(base_results or [])
     for name in sorted(mine):
         m = mean(mine[name])
-        diff = m - mean(theirs[name]) if name in theirs and m is not None else None
+        other = mean(theirs[name]) if name in theirs else None
+        diff = m - other if m is not None and other is not None else None
         d = comparison.scores.get(name) if comparison else None
         summary.scores[name] = ScoreSummary(name, m, diff, d.improvements if d else None, d.regressions if d else None)
     for r in results:

@@ -135,13 +135,13 @@ def ingest_file(
     fast = getattr(module, "stage_fast", None)
     if fast is not None:
         with _poll_progress(con, shown, progress):
-            done = fast(con, path)
+            done = fast(store, path)
         if done:
             report.kept = con.execute("SELECT count(*) FROM _stage_spans").fetchall()[0][0]
             _merge(store, report, f"{fmt}:{path.name}")
-            drop_stage(con)
+            drop_stage(store)
             return report
-    create_stage(con)
+    create_stage(store)
     _ingest_rows(store, module.read(path), report, f"{fmt}:{path.name}", progress)
     return report
 
@@ -157,7 +157,6 @@ def _ingest_rows(
     from evaltui.store.spans import create_stage, drop_stage, stage_arrow
 
     builder = BatchBuilder()
-    con = store.con
     batch_size = batch_size_setting()
     seen: dict[str, int] = {}  # span id -> line of its first copy
     for item in rows:
@@ -179,15 +178,15 @@ def _ingest_rows(
         seen[item.id] = item.line
         report.kept += 1
         if builder.count >= batch_size:
-            stage_arrow(con, *builder.take())
+            stage_arrow(store, *builder.take())
             _merge(store, report, source)
-            create_stage(con)
+            create_stage(store)
             if progress:
                 progress(report.path, report.kept, None)
     if builder.count:
-        stage_arrow(con, *builder.take())
+        stage_arrow(store, *builder.take())
         _merge(store, report, source)
-    drop_stage(con)
+    drop_stage(store)
     if progress:
         progress(report.path, report.kept, 1.0)
 
@@ -202,7 +201,7 @@ def batch_size_setting() -> int:
 def _merge(store: Store, report: IngestReport, source: str) -> None:
     from evaltui.store.spans import merge_stage
 
-    result = merge_stage(store.con, source)
+    result = merge_stage(store, source)
     report.added += result.spans_added
     report.scores_added += result.scores_added
     report.changed += result.spans_changed
@@ -217,8 +216,10 @@ class _poll_progress:
         self.thread: threading.Thread | None = None
 
     def __enter__(self) -> None:
-        if self.progress is None:
+        progress = self.progress
+        if progress is None:
             return
+
         def run() -> None:
             while not self.stop.wait(0.2):
                 try:
@@ -226,7 +227,7 @@ class _poll_progress:
                 except Exception:  # progress is best-effort
                     return
                 if pct and pct > 0:
-                    self.progress(self.path, 0, min(pct, 100.0) / 100)
+                    progress(self.path, 0, min(pct, 100.0) / 100)
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
 
@@ -304,7 +305,7 @@ def _ingest_chunk(store: Store, module: ModuleType, fmt: str, body: bytes, shown
 
     try:
         report = IngestReport(path=shown, format=fmt)
-        create_stage(store.con)
+        create_stage(store)
         _ingest_rows(store, module.read(Path(tmp.name)), report, f"{fmt}:{Path(shown).name}", None)
         return report
     finally:

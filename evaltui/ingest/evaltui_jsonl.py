@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Iterator
 
 import duckdb
@@ -19,6 +19,9 @@ import orjson
 from evaltui.jsondepth import MAX_DEPTH, NESTED_TOO_DEEP, too_deep
 from evaltui.ingest.records import BadRecord, coerce_score
 from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 _COLUMNS = {
     "id": "VARCHAR",
@@ -70,7 +73,7 @@ def sniff_bare(head: str) -> bool:
             and isinstance(obj.get("scores") or [], list))  # Braintrust rows keep scores in an object
 
 
-def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+def stage_fast(store: Store, path: Path) -> bool:
     """Stage a well-formed file straight from DuckDB's ``read_json``; False if it needs ``read``.
 
     The stage is a pair of views over one raw read, so the file is parsed once and
@@ -78,8 +81,9 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     """
     from evaltui.store.spans import drop_stage
 
+    con = store.con
     columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
-    drop_stage(con)
+    drop_stage(store)
     try:
         con.execute(
             f"""
@@ -128,10 +132,10 @@ def stage_fast(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
         ).fetchall()[0][0]
         deep = _nested_too_deep(con)
     except duckdb.Error:
-        drop_stage(con)
+        drop_stage(store)
         return False
     if bad_spans or bad_scores or deep:
-        drop_stage(con)
+        drop_stage(store)
         return False
     return True
 

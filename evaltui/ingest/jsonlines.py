@@ -403,7 +403,8 @@ def type_name(value: Any) -> str:
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
-    return {list: "an array", str: "a string", dict: "an object"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {list: "an array", str: "a string", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def require_object(rec: Any) -> dict[str, Any]:

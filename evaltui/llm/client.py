@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import orjson
 
 from evaltui.errors import EvaltuiError
-from evaltui.llm.cache import LLMCache, request_key
+from evaltui.llm.keys import ReplyCache, request_key
 
 T = TypeVar("T")
 
@@ -123,7 +123,7 @@ def redact_configured(text: str) -> str:
 class LLMClient:
     """Chat completions and embeddings against one OpenAI-compatible endpoint.
 
-    ``LLMClient.from_settings(store=store)`` reads the endpoint, model, concurrency,
+    ``LLMClient.from_settings(cache=LLMCache(store))`` reads the endpoint, model, concurrency,
     timeout, retries and cache switch from evaltui's settings (``OPENAI_BASE_URL``,
     ``OPENAI_API_KEY``, ``EVALTUI_JUDGE_MODEL``...).
     """
@@ -134,7 +134,7 @@ class LLMClient:
     concurrency: int = 16
     timeout: float = 60.0
     max_retries: int = 6
-    cache: LLMCache | None = None
+    cache: ReplyCache | None = None  # e.g. evaltui.store.llm_cache.LLMCache(store)
     use_cache: bool = True
     backoff_base: float = 0.5
     backoff_max: float = 30.0
@@ -145,7 +145,7 @@ class LLMClient:
         self._loops: dict[int, _LoopState] = {}
 
     @classmethod
-    def from_settings(cls, settings: Any = None, *, store: Any = None, model: str | None = None,
+    def from_settings(cls, settings: Any = None, *, cache: ReplyCache | None = None, model: str | None = None,
                       use_cache: bool | None = None, **overrides: Any) -> LLMClient:
         from evaltui.config import get_settings
 
@@ -159,7 +159,7 @@ class LLMClient:
             base_url=s.openai_base_url, api_key=key, model=model or s.judge_model,
             concurrency=s.llm_concurrency, timeout=s.llm_timeout_s, max_retries=s.llm_max_retries,
             backoff_base=getattr(s, "llm_backoff_s", cls.backoff_base),
-            cache=LLMCache(store.con) if store is not None else None,
+            cache=cache,
             use_cache=s.llm_cache if use_cache is None else use_cache,
         )
         kwargs.update(overrides)

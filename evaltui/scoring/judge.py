@@ -24,7 +24,7 @@ _FENCE = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
 class LLMJudge:
     """A scorer (per evaltui's protocol) grading with a rubric through an LLM.
 
-    >>> judge = LLMJudge("brand_alignment", LLMClient.from_settings(store=store))  # doctest: +SKIP
+    >>> judge = LLMJudge("brand_alignment", LLMClient.from_settings(cache=LLMCache(store)))  # doctest: +SKIP
     >>> await judge(input="Where is my order?", output="Sorry about the wait! ...")  # doctest: +SKIP
     Score(name='Brand Alignment', score=1.0, label='A', rationale='...')
     """

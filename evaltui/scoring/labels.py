@@ -36,7 +36,7 @@ def add_label(store: Any, target_id: str, scorer: str, value: str | float, *,
         target_id=target_id, root_id=info[0], scorer=name, scorer_version="human", score=score, label=label,
         rationale=rationale, source="human", metadata={"labeller": labeller} if labeller else {},
     )
-    write_scores(con, [row])
+    write_scores(store, [row])
     return row
 
 

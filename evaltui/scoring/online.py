@@ -90,7 +90,7 @@ async def score_pending(store: Any, spec: ScorerSpec, *, where: str | None = Non
 
             def commit() -> None:
                 nonlocal group, last_commit
-                write_scores(store.con, writes)
+                write_scores(store, writes)
                 writes.clear()
                 if spec.client is not None:
                     spec.client.flush()
@@ -204,7 +204,7 @@ def rule_specs(store: Any, rule: Rule, *, concurrency: int | None = None,
 def run_rule(store: Any, name: str, *, concurrency: int | None = None, use_cache: bool | None = None,
              progress: Progress | None = None) -> list[ScoringReport]:
     """Run a stored scoring rule: each of its scorers over its filter, scope and sample."""
-    rule = get_rule(store.con, name)
+    rule = get_rule(store, name)
     return [score_spans(store, spec, where=rule.filter, sample=rule.sample_rate, scope=rule.scope,
                         concurrency=concurrency, progress=progress)
             for spec in rule_specs(store, rule, concurrency=concurrency, use_cache=use_cache)]

@@ -53,10 +53,10 @@ class ScorerSpec:
     def bind(self, store: Any) -> None:
         """Point the LLM response cache at this store's connection."""
         if self.client is not None and self.client.cache is not None:
-            from evaltui.llm import LLMCache
+            from evaltui.store.llm_cache import LLMCache
 
             self.client.flush()
-            self.client.cache = LLMCache(store.con)
+            self.client.cache = LLMCache(store)
 
     async def aclose(self) -> None:
         if self.client is not None:
@@ -123,7 +123,10 @@ def _llm_judge(spec: str, rubric: Any, *, store: Any, settings: Any, concurrency
     s = settings or get_settings()
     try:
         overrides: dict[str, Any] = {"concurrency": max(concurrency, s.llm_concurrency)} if concurrency else {}
-        client = LLMClient.from_settings(s, store=store, use_cache=use_cache, **overrides)
+        from evaltui.store.llm_cache import LLMCache
+
+        cache = LLMCache(store) if store is not None else None
+        client = LLMClient.from_settings(s, cache=cache, use_cache=use_cache, **overrides)
     except LLMError as exc:
         offline = f"{rubric.key}{OFFLINE_SUFFIX}"
         hint = f", or use the offline judge: --scorer {offline}" if Path(spec).stem == rubric.key else ""

@@ -2,6 +2,14 @@
 
 ``Store`` and the rest load on first use, so a module of this package that needs no
 DuckDB (``overview``) imports without it.
+
+One rule for the functions of its modules: the first parameter is the open ``Store``,
+named ``store``, never its DuckDB connection. Callers hold a Store (``connections.reading``
+and ``writing`` yield one, the CLI opens one); a function that needs the connection reads
+``store.con``. Exceptions: ``db.migrate``, which runs while a Store is being opened, and
+private helpers. (``span_info``, ``scorer_display_name``, ``label_scale``,
+``scorer_versions``, ``calibration_pairs`` and ``labelled_examples`` in ``scoring`` still
+take the connection: they move with the calibration modules' renaming, then follow it.)
 """
 
 from evaltui.dbpath import DEFAULT_DB, resolve_db_path

@@ -1,6 +1,6 @@
 """Queries behind the app's experiments, diff and result panes: experiments with their
 progress, the results a diff compares, a diff's cases with both sides' outputs and scores,
-one result as a trace. Plain data out, no UI; opened with ``evaltui.store.browse.reading``
+one result as a trace. Plain data out, no UI; opened with ``evaltui.store.connections.reading``
 like the rest (the comparison itself is ``evaltui.evals.compare``).
 """
 
@@ -11,7 +11,8 @@ from typing import Any
 
 from evaltui.jsondepth import loads_stored as _json
 from evaltui.model import scorer_key
-from evaltui.store.browse import ScoreDetail, Trace, TraceSpan, human_labels, human_labels_of
+from evaltui.store.human_labels import human_labels, human_labels_of
+from evaltui.store.trace import ScoreDetail, Trace, TraceSpan
 from evaltui.store.db import Store
 from evaltui.store.experiments import CURRENT_SCORES_SQL, list_experiments
 

@@ -259,3 +259,11 @@ def new_version(
         con.execute("DROP TABLE IF EXISTS _add")
         con.execute("DROP TABLE IF EXISTS _add_ids")
     return version
+
+
+def origin_topics(store: Store, name: str) -> list[str]:
+    """The topic of the span each record of dataset ``name`` came from (every version's
+    records; records whose span has no topic are left out)."""
+    return [t for (t,) in store.con.execute(
+        "SELECT s.topic FROM dataset_records r JOIN datasets d ON d.id = r.dataset_id "
+        "JOIN spans s ON s.id = r.origin_span_id WHERE d.name = ? AND s.topic IS NOT NULL", [name]).fetchall()]

@@ -39,3 +39,8 @@ def trace_label_targets(store: Store, root_id: str) -> dict[str, list[str]]:
     for key, target in rows:
         out.setdefault(key, []).append(target)
     return out
+
+
+def count_human_labels(store: Store) -> int:
+    """How many human labels the file holds (every scorer, every target)."""
+    return store.con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchall()[0][0]

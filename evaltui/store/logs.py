@@ -220,7 +220,7 @@ def topic_stats(store: Store, where: str | None = None, level: str = "topic") ->
     each score. Returns (scorer keys, rows)."""
     column = {"topic": "topic", "group": "topic_group"}[level]
     compiled = compile_filter(where)
-    keys = [k for k, _ in scorer_keys(store.con)]
+    keys = [k for k, _ in scorer_keys(store)]
     means = ", ".join(f"avg(r.score) FILTER (WHERE r.scorer_key = ?) AS m{i}" for i in range(len(keys)))
     sql = f"""
         WITH matched AS (
@@ -252,7 +252,7 @@ def group_stats(store: Store, where: str | None, key: str) -> tuple[list[str], l
     if not _PLAIN_KEY.fullmatch(key):
         raise FilterError(f"cannot group by metadata key {key!r}: letters, digits, _ and - only", 0, key)
     compiled = compile_filter(where)
-    keys = [k for k, _ in scorer_keys(store.con)]
+    keys = [k for k, _ in scorer_keys(store)]
     means = ", ".join(f"avg(r.score) FILTER (WHERE r.scorer_key = ?) AS m{i}" for i in range(len(keys)))
     sql = f"""
         WITH matched AS (
@@ -276,3 +276,32 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], where: str
         raise FilterError(f"a value does not fit its field ({str(exc).splitlines()[0]})", 0, where or "") from None
     except duckdb.Error as exc:
         raise StoreError(f"query failed: {str(exc).splitlines()[0]}") from None
+
+
+def newest_with_scores(store: Store, ids: list[str], *, limit: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Of the spans ``ids``: the newest ``limit`` as (id, ts, topic), and every score of
+    each in the roll-up as (span_id, scorer_key, score), by scorer key."""
+    import pyarrow as pa
+
+    con = store.con
+    con.register("_wanted_ids", pa.table({"id": pa.array(ids, pa.string())}))
+    try:
+        spans = con.execute(
+            """
+            SELECT s.id, s.ts, s.topic FROM spans s JOIN _wanted_ids b ON b.id = s.id
+            ORDER BY s.ts DESC NULLS LAST, s.id DESC LIMIT ?
+            """,
+            [limit],
+        ).fetchall()
+        scores = con.execute(
+            "SELECT r.span_id, r.scorer_key, r.score FROM score_rollup r JOIN _wanted_ids b ON b.id = r.span_id "
+            "ORDER BY r.scorer_key"
+        ).fetchall()
+    finally:
+        con.unregister("_wanted_ids")
+    return spans, scores
+
+
+def span_outputs(store: Store, ids: list[str]) -> dict[str, Any]:
+    """The output of each of the spans ``ids`` (its JSON as text), by id."""
+    return dict(store.con.execute("SELECT id, output->>'$' FROM spans WHERE list_contains(?, id)", [ids]).fetchall())

@@ -3,15 +3,14 @@ and how a new map's topics overlap the previous map's (both stay in the database
 
 from __future__ import annotations
 
+from evaltui.store.db import Store
 
 
-import duckdb
-
-
-def unassigned_since_build(con: duckdb.DuckDBPyConnection, map_id: int) -> dict[str, int]:
+def unassigned_since_build(store: Store, map_id: int) -> dict[str, int]:
     """Conversations with text in map ``map_id``, filed when it was built vs added since, and
     how many of each no topic took. Build-time rows carry the map's own creation time (one
     transaction); rows added by ``assign_new_spans`` come later."""
+    con = store.con
     row = con.execute(
         """
         SELECT count(*) FILTER (WHERE st.assigned <= m.created),
@@ -26,15 +25,17 @@ def unassigned_since_build(con: duckdb.DuckDBPyConnection, map_id: int) -> dict[
     return {"built": row[0], "built_unassigned": row[1], "new": row[2], "new_unassigned": row[3]}
 
 
-def previous_map_id(con: duckdb.DuckDBPyConnection, map_id: int) -> int | None:
+def previous_map_id(store: Store, map_id: int) -> int | None:
     """The map built just before ``map_id``, if any."""
+    con = store.con
     row = con.execute("SELECT max(id) FROM topic_maps WHERE id < ?", [map_id]).fetchall()[0][0]
     return row
 
 
-def topic_overlap(con: duckdb.DuckDBPyConnection, old_map: int, new_map: int) -> list[tuple[str | None, str | None, int]]:
+def topic_overlap(store: Store, old_map: int, new_map: int) -> list[tuple[str | None, str | None, int]]:
     """(old topic key, new topic key, conversations) over every conversation in either map;
     None for unassigned or absent."""
+    con = store.con
     rows = con.execute(
         """
         WITH o AS (SELECT st.span_id, t.key FROM span_topics st
@@ -49,7 +50,8 @@ def topic_overlap(con: duckdb.DuckDBPyConnection, old_map: int, new_map: int) ->
     return [(r[0], r[1], int(r[2])) for r in rows]
 
 
-def map_keys(con: duckdb.DuckDBPyConnection, map_id: int) -> list[str]:
+def map_keys(store: Store, map_id: int) -> list[str]:
+    con = store.con
     return [r[0] for r in con.execute("SELECT key FROM topics WHERE map_id = ? ORDER BY topic_id", [map_id]).fetchall()]
 
 

@@ -126,7 +126,7 @@ def total(store: Store, where: str | None = None) -> int:
 
 def scorers(store: Store) -> list[str]:
     """Machine scorer keys, in a stable order (the log browser's score columns)."""
-    return [k for k, _ in scorer_keys(store.con)]
+    return [k for k, _ in scorer_keys(store)]
 
 
 def topic_filter(topic: str) -> str:

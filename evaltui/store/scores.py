@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import duckdb
+from evaltui.store.db import Store
 
 # A score's identity: the same score logged twice (a re-ingest) is stored once.
 SCORE_ID_SQL = (
@@ -16,13 +16,14 @@ SCORER_KEY_SQL = (
 )
 
 
-def refresh_rollup(con: duckdb.DuckDBPyConnection, roots_query: str | None = None) -> None:
+def refresh_rollup(store: Store, roots_query: str | None = None) -> None:
     """Recompute ``score_rollup`` for the traces ``roots_query`` selects (all when None).
 
     Per (span, scorer): the span's latest machine score (human labels are ground
     truth for calibration, not production scores). A root span without its own score
     for a scorer gets the mean of that scorer over its trace.
     """
+    con = store.con
     where = "" if roots_query is None else f"AND root_id IN ({roots_query})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _roots AS SELECT DISTINCT root_id FROM scores WHERE true {where}")
     if roots_query is None:
@@ -56,8 +57,9 @@ def refresh_rollup(con: duckdb.DuckDBPyConnection, roots_query: str | None = Non
     con.execute("DROP TABLE IF EXISTS _roots")
 
 
-def scorer_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+def scorer_keys(store: Store) -> list[tuple[str, str]]:
     """(key, display name) of every machine scorer, in a stable order."""
+    con = store.con
     rows = con.execute(
         "SELECT scorer_key, min(scorer) FROM scores WHERE source <> 'human' "
         "GROUP BY scorer_key ORDER BY scorer_key"

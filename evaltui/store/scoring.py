@@ -13,7 +13,7 @@ import orjson
 import pyarrow as pa
 
 from evaltui.jsondepth import loads_stored
-from evaltui.store.db import StoreError
+from evaltui.store.db import Store, StoreError
 from evaltui.store.filters import compile_filter
 from evaltui.store.scores import SCORE_ID_SQL, SCORER_KEY_SQL, refresh_rollup
 
@@ -128,8 +128,9 @@ class ScoreWrite:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def write_scores(con: duckdb.DuckDBPyConnection, rows: Iterable[ScoreWrite]) -> int:
+def write_scores(store: Store, rows: Iterable[ScoreWrite]) -> int:
     """Store scores in one Arrow batch and refresh the roll-up of their traces."""
+    con = store.con
     stamp = now()
     data = [{
         "target_id": r.target_id, "root_id": r.root_id, "scorer": r.scorer, "scorer_version": r.scorer_version,
@@ -152,7 +153,7 @@ def write_scores(con: duckdb.DuckDBPyConnection, rows: Iterable[ScoreWrite]) -> 
             """
         )
         con.execute("INSERT INTO scores BY NAME SELECT * FROM _scored WHERE id NOT IN (SELECT id FROM scores)")
-        refresh_rollup(con, "SELECT DISTINCT root_id FROM _scored WHERE root_id IS NOT NULL")
+        refresh_rollup(store, "SELECT DISTINCT root_id FROM _scored WHERE root_id IS NOT NULL")
         con.execute("DROP TABLE IF EXISTS _scored")
         con.execute("COMMIT")
     except BaseException:
@@ -258,7 +259,8 @@ class Rule:
     scope: str = "auto"
 
 
-def save_rule(con: duckdb.DuckDBPyConnection, rule: Rule) -> None:
+def save_rule(store: Store, rule: Rule) -> None:
+    con = store.con
     compile_filter(rule.filter)  # a bad filter is refused now, not at scoring time
     if not 0 < rule.sample_rate <= 1:
         raise StoreError(f"sample rate must be in (0, 1], got {rule.sample_rate}")
@@ -272,22 +274,25 @@ def save_rule(con: duckdb.DuckDBPyConnection, rule: Rule) -> None:
     ).fetchall()
 
 
-def get_rule(con: duckdb.DuckDBPyConnection, name: str) -> Rule:
+def get_rule(store: Store, name: str) -> Rule:
+    con = store.con
     rows = con.execute(
         "SELECT name, scorers, filter, sample_rate, scope FROM scoring_rules WHERE name = ?", [name]).fetchall()
     if not rows:
-        known = ", ".join(r.name for r in list_rules(con)) or "none yet (add one with `evaltui rules add`)"
+        known = ", ".join(r.name for r in list_rules(store)) or "none yet (add one with `evaltui rules add`)"
         raise StoreError(f"no scoring rule named {name!r}; rules: {known}")
     n, scorers, flt, rate, scope = rows[0]
     return Rule(n, list(scorers), flt, rate, scope)
 
 
-def list_rules(con: duckdb.DuckDBPyConnection) -> list[Rule]:
+def list_rules(store: Store) -> list[Rule]:
+    con = store.con
     rows = con.execute("SELECT name, scorers, filter, sample_rate, scope FROM scoring_rules ORDER BY name").fetchall()
     return [Rule(n, list(s), f, r, sc) for n, s, f, r, sc in rows]
 
 
-def delete_rule(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+def delete_rule(store: Store, name: str) -> bool:
+    con = store.con
     found = con.execute("SELECT count(*) FROM scoring_rules WHERE name = ?", [name]).fetchall()[0][0]
     con.execute("DELETE FROM scoring_rules WHERE name = ?", [name]).fetchall()
     return bool(found)

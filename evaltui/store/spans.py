@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pyarrow as pa
 
+from evaltui.store.db import Store
 from evaltui.store.scores import SCORE_ID_SQL, SCORER_KEY_SQL, refresh_rollup
 
 STAGE_SPANS_COLUMNS = (
@@ -66,19 +66,21 @@ class MergeResult:
     spans_changed: int = 0  # already stored with other content: the stored copy is kept
 
 
-def create_stage(con: duckdb.DuckDBPyConnection) -> None:
-    drop_stage(con)
+def create_stage(store: Store) -> None:
+    con = store.con
+    drop_stage(store)
     con.execute(f"CREATE TEMP TABLE _stage_spans ({STAGE_SPANS_COLUMNS})")
     con.execute(f"CREATE TEMP TABLE _stage_scores ({STAGE_SCORES_COLUMNS})")
 
 
-def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+def drop_stage(store: Store) -> None:
     """Drop the stage, whether it is tables (Arrow batches) or views over a raw read."""
-    drop_temp(con, "_stage_spans", "_stage_scores", "_raw")
+    drop_temp(store, "_stage_spans", "_stage_scores", "_raw")
 
 
-def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+def drop_temp(store: Store, *names: str) -> None:
     """Drop temp tables or views by name, whichever each is, if it exists."""
+    con = store.con
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables "
@@ -91,8 +93,9 @@ def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
             con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} {name}")
 
 
-def stage_arrow(con: duckdb.DuckDBPyConnection, spans: pa.Table, scores: pa.Table) -> None:
+def stage_arrow(store: Store, spans: pa.Table, scores: pa.Table) -> None:
     """Append Arrow batches (SPANS_ARROW_SCHEMA / SCORES_ARROW_SCHEMA) to the stage."""
+    con = store.con
     con.register("_arrow_spans", spans)
     con.register("_arrow_scores", scores)
     try:
@@ -103,16 +106,17 @@ def stage_arrow(con: duckdb.DuckDBPyConnection, spans: pa.Table, scores: pa.Tabl
         con.unregister("_arrow_scores")
 
 
-def merge_stage(con: duckdb.DuckDBPyConnection, source: str) -> MergeResult:
+def merge_stage(store: Store, source: str) -> MergeResult:
     """Move new staged spans and scores into the store, in one transaction."""
+    con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
         staged, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM _stage_spans").fetchall()[0]
         present = con.execute(
             "SELECT count(*) FROM _stage_spans s WHERE EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)"
         ).fetchall()[0][0]
-        changed = _count_changed(con) if present else 0
-        drop_temp(con, "_new_spans")
+        changed = _count_changed(store) if present else 0
+        drop_temp(store, "_new_spans")
         if staged == distinct and not present:
             # The common case, a new file: everything staged is new, no copy needed.
             con.execute("CREATE TEMP VIEW _new_spans AS SELECT * FROM _stage_spans")
@@ -159,17 +163,18 @@ def merge_stage(con: duckdb.DuckDBPyConnection, source: str) -> MergeResult:
               AND spans.id NOT IN (SELECT id FROM _new_spans)
             """
         )
-        scores_added = _merge_scores(con)
+        scores_added = _merge_scores(store)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        drop_temp(con, "_new_spans")
+        drop_temp(store, "_new_spans")
     return MergeResult(added, staged - added, scores_added, changed)
 
 
-def _count_changed(con: duckdb.DuckDBPyConnection) -> int:
+def _count_changed(store: Store) -> int:
+    con = store.con
     """Staged spans whose id is stored with other content (compared as minified JSON)."""
     return con.execute(
         """
@@ -182,12 +187,13 @@ def _count_changed(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchall()[0][0]
 
 
-def _merge_scores(con: duckdb.DuckDBPyConnection) -> int:
+def _merge_scores(store: Store) -> int:
+    con = store.con
     # The trace of each score: given by the importer, else looked up from its span.
     unrooted = con.execute("SELECT count(*) FROM _stage_scores WHERE root_id IS NULL").fetchall()[0][0]
     trace = "coalesce(s.root_id, sp.root_id)" if unrooted else "s.root_id"
     lookup = "LEFT JOIN spans sp ON sp.id = s.target_id" if unrooted else ""
-    drop_temp(con, "_scored", "_new_scores")
+    drop_temp(store, "_scored", "_new_scores")
     con.execute(
         f"CREATE TEMP VIEW _scored AS SELECT {SCORE_ID_SQL} AS id, s.*, {trace} AS trace_id "
         f"FROM _stage_scores s {lookup}"
@@ -216,6 +222,6 @@ def _merge_scores(con: duckdb.DuckDBPyConnection) -> int:
     )
     added = con.execute("SELECT count(*) FROM _new_scores").fetchall()[0][0]
     if added:
-        refresh_rollup(con, "SELECT DISTINCT trace_id FROM _new_scores WHERE trace_id IS NOT NULL")
-    drop_temp(con, "_new_scores", "_scored")
+        refresh_rollup(store, "SELECT DISTINCT trace_id FROM _new_scores WHERE trace_id IS NOT NULL")
+    drop_temp(store, "_new_scores", "_scored")
     return added

@@ -15,6 +15,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from evaltui.store.db import Store
 from evaltui.store.scores import scorer_keys
 
 UNASSIGNED = "(unassigned)"
@@ -50,12 +51,14 @@ ASSIGNMENTS_ARROW_SCHEMA = pa.schema(
 # -- maps ------------------------------------------------------------------------
 
 
-def has_active_map(con: duckdb.DuckDBPyConnection) -> bool:
+def has_active_map(store: Store) -> bool:
     """Cheap: is there a map to assign new spans to?"""
+    con = store.con
     return bool(con.execute("SELECT count(*) FROM topic_maps WHERE active").fetchall()[0][0])
 
 
-def active_map(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+def active_map(store: Store) -> dict[str, Any] | None:
+    con = store.con
     rows = con.execute(
         "SELECT id, facet, model, params, n_spans, n_topics, created FROM topic_maps WHERE active"
     ).fetchall()
@@ -66,31 +69,35 @@ def active_map(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
             "n_spans": r[4], "n_topics": r[5], "created": r[6]}
 
 
-def map_topics(con: duckdb.DuckDBPyConnection, map_id: int, *, with_centroids: bool = True) -> list[dict[str, Any]]:
+def map_topics(store: Store, map_id: int, *, with_centroids: bool = True) -> list[dict[str, Any]]:
     """The topics of a map, by topic_id: key, label, name, keywords, size, radius (and centroid)."""
+    con = store.con
     cols = "topic_id, key, label, name, keywords, size, radius, group_id" + (", centroid" if with_centroids else "")
     table = con.sql(f"SELECT {cols} FROM topics WHERE map_id = ? ORDER BY topic_id", params=[map_id]).to_arrow_table()
     return table.to_pylist()
 
 
-def map_groups(con: duckdb.DuckDBPyConnection, map_id: int) -> list[dict[str, Any]]:
+def map_groups(store: Store, map_id: int) -> list[dict[str, Any]]:
     """The groups of a map, by group_id: key, label, name, keywords, size."""
+    con = store.con
     return con.sql(
         "SELECT group_id, key, label, name, keywords, size FROM topic_groups WHERE map_id = ? ORDER BY group_id",
         params=[map_id],
     ).to_arrow_table().to_pylist()
 
 
-def all_topic_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
+def all_topic_keys(store: Store) -> set[str]:
+    con = store.con
     return {r[0] for r in con.execute("SELECT DISTINCT key FROM topics").fetchall()}
 
 
-def all_group_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
+def all_group_keys(store: Store) -> set[str]:
+    con = store.con
     return {r[0] for r in con.execute("SELECT DISTINCT key FROM topic_groups").fetchall()}
 
 
 def save_map(
-    con: duckdb.DuckDBPyConnection,
+    store: Store,
     *,
     facet: str,
     model: str,
@@ -101,6 +108,7 @@ def save_map(
 ) -> int:
     """Store a new map (topics: TOPICS_ARROW_SCHEMA, assignments: ASSIGNMENTS_ARROW_SCHEMA),
     make it the active one and file every assigned conversation under its topic. One transaction."""
+    con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
         map_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM topic_maps").fetchall()[0][0]
@@ -128,7 +136,7 @@ def save_map(
             finally:
                 con.unregister("_new_groups")
         _insert_assignments(con, map_id, assignments)
-        file_spans(con, map_id)
+        file_spans(store, map_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -148,14 +156,15 @@ def _insert_assignments(con: duckdb.DuckDBPyConnection, map_id: int, assignments
         con.unregister("_new_assignments")
 
 
-def add_assignments(con: duckdb.DuckDBPyConnection, map_id: int, assignments: pa.Table) -> None:
+def add_assignments(store: Store, map_id: int, assignments: pa.Table) -> None:
     """Add assignments of new conversations to a map and file them (and their child spans)."""
+    con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
         _insert_assignments(con, map_id, assignments)
         con.register("_assigned_roots", assignments.select(["span_id"]))
         try:
-            file_spans(con, map_id, roots_table="_assigned_roots")
+            file_spans(store, map_id, roots_table="_assigned_roots")
         finally:
             con.unregister("_assigned_roots")
         con.execute("COMMIT")
@@ -164,10 +173,11 @@ def add_assignments(con: duckdb.DuckDBPyConnection, map_id: int, assignments: pa
         raise
 
 
-def file_spans(con: duckdb.DuckDBPyConnection, map_id: int, roots_table: str | None = None) -> None:
+def file_spans(store: Store, map_id: int, roots_table: str | None = None) -> None:
     """Set spans.topic (and spans.topic_group) of conversations (all in the map, or those in
     ``roots_table``) and their child spans to their topic's (and group's) key; NULL for
     unassigned. Set-based."""
+    con = store.con
     only = f"AND st.span_id IN (SELECT span_id FROM {roots_table})" if roots_table else ""
     con.execute(
         f"""
@@ -192,8 +202,9 @@ def unassigned_roots_sql(map_id_param: bool = True) -> str:
     )
 
 
-def root_texts(con: duckdb.DuckDBPyConnection, text_sql: str, *, map_id: int | None = None) -> pa.Table:
+def root_texts(store: Store, text_sql: str, *, map_id: int | None = None) -> pa.Table:
     """(span_id, text, text_hash) of root spans: all, or those not yet in map ``map_id``."""
+    con = store.con
     source = "spans s WHERE s.parent_id IS NULL" if map_id is None else f"({unassigned_roots_sql()}) s WHERE true"
     params = [] if map_id is None else [map_id]
     return con.sql(
@@ -210,10 +221,11 @@ def root_texts(con: duckdb.DuckDBPyConnection, text_sql: str, *, map_id: int | N
 # -- statistics --------------------------------------------------------------------
 
 
-def topic_score_rows(con: duckdb.DuckDBPyConnection, thresholds: dict[str, float], topic: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+def topic_score_rows(store: Store, thresholds: dict[str, float], topic: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
     """Per topic (spans.topic of roots): conversations and, per scorer, the number scored,
     the mean and the share failing (score below the scorer's threshold)."""
-    keys = [k for k, _ in scorer_keys(con)]
+    con = store.con
+    keys = [k for k, _ in scorer_keys(store)]
     where = "" if topic is None else "AND coalesce(s.topic, ?) = ?"
     params: list[Any] = [] if topic is None else [UNASSIGNED, topic]
     per_scorer = pa.table({"scorer_key": keys, "threshold": [float(thresholds.get(k, thresholds.get("default", 0.5))) for k in keys]})
@@ -255,8 +267,9 @@ def topic_score_rows(con: duckdb.DuckDBPyConnection, thresholds: dict[str, float
     return keys, out
 
 
-def daily_trend(con: duckdb.DuckDBPyConnection, topic: str, keys: Sequence[str]) -> list[dict[str, Any]]:
+def daily_trend(store: Store, topic: str, keys: Sequence[str]) -> list[dict[str, Any]]:
     """Per day (UTC) for one topic: conversations and the mean of each score."""
+    con = store.con
     means = "".join(f", avg(ro.score) FILTER (WHERE ro.scorer_key = ?) AS m{i}" for i in range(len(keys)))
     rows = con.execute(
         f"""
@@ -270,8 +283,9 @@ def daily_trend(con: duckdb.DuckDBPyConnection, topic: str, keys: Sequence[str])
     return [{"day": r[0].isoformat(), "conversations": r[1], **{k: r[2 + i] for i, k in enumerate(keys)}} for r in rows]
 
 
-def examples(con: duckdb.DuckDBPyConnection, map_id: int, topic_id: int, text_sql: str, limit: int = 5) -> list[dict[str, Any]]:
+def examples(store: Store, map_id: int, topic_id: int, text_sql: str, limit: int = 5) -> list[dict[str, Any]]:
     """The conversations closest to a topic's centroid: span id, distance, text."""
+    con = store.con
     rows = con.execute(
         f"""
         SELECT s.id, st.distance, {text_sql} AS text
@@ -282,3 +296,24 @@ def examples(con: duckdb.DuckDBPyConnection, map_id: int, topic_id: int, text_sq
         [map_id, topic_id, limit],
     ).fetchall()
     return [{"span_id": r[0], "distance": r[1], "text": r[2]} for r in rows]
+
+
+def dominant_tag(store: Store, topic: str) -> str | None:
+    """The most common ``metadata.topic`` tag among a topic's conversations."""
+    rows = store.con.execute(
+        "SELECT json_extract_string(metadata, '$.topic') AS tag, count(*) AS n FROM spans "
+        "WHERE parent_id IS NULL AND topic = ? GROUP BY tag ORDER BY n DESC, tag LIMIT 1", [topic]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def means_before_and_after(store: Store, topic: str, since: str, keys: Sequence[str]) -> dict[bool, tuple[Any, ...]]:
+    """Of the topic's conversations before and after ``since`` (False / True): each
+    scorer key's mean score, then how many conversations (a side without any is absent)."""
+    means = ", ".join("avg(r.score) FILTER (WHERE r.scorer_key = ?)" for _ in keys)
+    rows = store.con.execute(
+        f"""
+        SELECT s.ts >= CAST(? AS TIMESTAMP) AS after, {means}, count(DISTINCT s.id)
+        FROM spans s JOIN score_rollup r ON r.span_id = s.id
+        WHERE s.parent_id IS NULL AND s.topic = ? GROUP BY after
+        """, [since, *keys, topic]).fetchall()
+    return {bool(row[0]): tuple(row[1:]) for row in rows}

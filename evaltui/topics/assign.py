@@ -28,15 +28,14 @@ def assign_new_spans(store: "Store", progress: Callable[[int, int], None] | None
     A conversation farther from its nearest topic than that topic's radius (or the map's
     fixed threshold) stays unassigned.
     """
-    con = store.con
-    if not topic_store.has_active_map(con):
+    if not topic_store.has_active_map(store):
         return None
     t0 = time.perf_counter()
-    current = topic_store.active_map(con)
+    current = topic_store.active_map(store)
     assert current is not None
     from evaltui.topics.text import text_sql
 
-    new = topic_store.root_texts(con, text_sql(current["facet"]), map_id=current["id"])
+    new = topic_store.root_texts(store, text_sql(current["facet"]), map_id=current["id"])
     if new.num_rows == 0:
         return AssignResult(current["id"], 0, 0, 0, time.perf_counter() - t0)
 
@@ -49,7 +48,7 @@ def assign_new_spans(store: "Store", progress: Callable[[int, int], None] | None
     ids = new.column("span_id").to_pylist()
     texts = new.column("text").to_pylist()
     has_text = [i for i, t in enumerate(texts) if t]
-    topics = topic_store.map_topics(con, current["id"])
+    topics = topic_store.map_topics(store, current["id"])
     cents = np.array([t["centroid"] for t in topics], dtype=np.float32).reshape(len(topics), -1)
     fixed = current["params"].get("threshold")
     thresholds = np.array([fixed if fixed is not None else t["radius"] for t in topics], dtype=np.float64)
@@ -73,6 +72,6 @@ def assign_new_spans(store: "Store", progress: Callable[[int, int], None] | None
         },
         schema=topic_store.ASSIGNMENTS_ARROW_SCHEMA,
     )
-    topic_store.add_assignments(con, current["id"], table)
+    topic_store.add_assignments(store, current["id"], table)
     assigned = int((topic_of >= 0).sum())
     return AssignResult(current["id"], len(ids), assigned, len(ids) - assigned, time.perf_counter() - t0)

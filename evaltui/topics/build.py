@@ -62,12 +62,11 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
     """Cluster the root spans' texts into a new active topic map and file every span under it."""
     opts = options or BuildOptions()
     progress = progress or _noop
-    con = store.con
     timings: dict[str, float] = {}
 
     t0 = time.perf_counter()
     progress("texts", 0, 1)
-    spans = topic_store.root_texts(con, text_sql(opts.facet))
+    spans = topic_store.root_texts(store, text_sql(opts.facet))
     span_ids = spans.column("span_id").to_pylist()
     span_texts = spans.column("text").to_pylist()
     if opts.facet == "summary":
@@ -213,7 +212,7 @@ def build_map(store: "Store", options: BuildOptions | None = None, progress: Bui
         "threshold": opts.threshold,
         "cheap_agreement": agreement,
     }
-    map_id = topic_store.save_map(con, facet=opts.facet, model=opts.model, params=params,
+    map_id = topic_store.save_map(store, facet=opts.facet, model=opts.model, params=params,
                                   topics=topics_table, assignments=assignments, groups=groups_table)
     timings["store"] = time.perf_counter() - t0
     return BuildResult(
@@ -249,37 +248,55 @@ def _cheap_path(store, opts, sample_texts, sample_vectors, cents, radius, rest_t
     return score, topics
 
 
+def _match_keys(
+    cents: np.ndarray, old_cents: np.ndarray, old_keys: list[str], usable: Callable[[str], bool] = lambda key: True,
+) -> list[str | None]:
+    """For each new centroid, the key of the old centroid it matches (one-to-one, best
+    matches first, at cosine >= ``MATCH_SIMILARITY``, and ``usable``), else None."""
+    keys: list[str | None] = [None] * len(cents)
+    if not len(cents) or not len(old_cents):
+        return keys
+    from scipy.optimize import linear_sum_assignment
+
+    sims = cents @ old_cents.T
+    rows, cols = linear_sum_assignment(-sims)
+    for r, c in zip(rows, cols):
+        if sims[r, c] >= MATCH_SIMILARITY and usable(old_keys[c]):
+            keys[r] = old_keys[c]
+    return keys
+
+
+def _fresh_keys(keys: list[str | None], bases: list[str], taken: set[str]) -> list[str]:
+    """``keys`` with each gap filled by its base, suffixed ``_2``, ``_3``... until no key
+    in ``taken`` (nor one given here) has it: a retired key is never reused."""
+    taken = taken | {k for k in keys if k}
+    out: list[str] = []
+    for key, base in zip(keys, bases):
+        if key is None:
+            key, n = base, 2
+            while key in taken:
+                key, n = f"{base}_{n}", n + 1
+            taken.add(key)
+        out.append(key)
+    return out
+
+
 def _stable_keys(store: "Store", cents: np.ndarray, words: list[list[str]]) -> tuple[list[str], list[str]]:
     """Keys for the new topics: a topic whose centroid matches one of the active map's keeps
     its key (one-to-one, best matches first); the others get a new key from their keywords."""
     from evaltui.topics.label import slug
 
-    con = store.con
     keys: list[str | None] = [None] * len(cents)
-    kept: list[str] = []
-    previous = topic_store.active_map(con)
-    if previous is not None and len(cents):
-        old = topic_store.map_topics(con, previous["id"])
+    previous = topic_store.active_map(store)
+    if previous is not None:
+        old = topic_store.map_topics(store, previous["id"])
         if old:
-            from scipy.optimize import linear_sum_assignment
-
             old_cents = np.array([t["centroid"] for t in old], dtype=np.float32)
-            sims = cents @ old_cents.T
-            rows, cols = linear_sum_assignment(-sims)
-            for r, c in zip(rows, cols):
-                if sims[r, c] >= MATCH_SIMILARITY:
-                    keys[r] = old[c]["key"]
-                    kept.append(old[c]["key"])
-    taken = set(topic_store.all_topic_keys(con))  # never reuse a retired key for new content
-    for i, key in enumerate(keys):
-        if key is None:
-            base = slug(" ".join(words[i][:2]), max_words=4) if words[i] else f"topic_{i}"
-            key, n = base, 2
-            while key in taken:
-                key, n = f"{base}_{n}", n + 1
-            keys[i] = key
-        taken.add(keys[i])
-    return [k for k in keys if k is not None], kept
+            keys = _match_keys(cents, old_cents, [t["key"] for t in old])
+    kept = [k for k in keys if k is not None]
+    bases = [slug(" ".join(w[:2]), max_words=4) if w else f"topic_{i}" for i, w in enumerate(words)]
+    # never reuse a retired key for new content
+    return _fresh_keys(keys, bases, set(topic_store.all_topic_keys(store))), kept
 
 
 def _group_centroids(cents: np.ndarray, sizes: np.ndarray, group_of: np.ndarray, n_groups: int) -> np.ndarray:
@@ -298,38 +315,21 @@ def _stable_group_keys(store: "Store", group_cents: np.ndarray, words: list[list
     key from their keywords, distinct from every topic key and every group key ever used."""
     from evaltui.topics.label import slug
 
-    con = store.con
     keys: list[str | None] = [None] * len(group_cents)
-    previous = topic_store.active_map(con)
-    if previous is not None and len(group_cents):
-        old_groups = topic_store.map_groups(con, previous["id"])
-        old_topics = topic_store.map_topics(con, previous["id"])
+    previous = topic_store.active_map(store)
+    if previous is not None:
+        old_groups = topic_store.map_groups(store, previous["id"])
+        old_topics = topic_store.map_topics(store, previous["id"])
         if old_groups and old_topics:
-            from scipy.optimize import linear_sum_assignment
-
             old_cents = _group_centroids(
                 np.array([t["centroid"] for t in old_topics], dtype=np.float32),
                 np.array([max(int(t["size"] or 0), 1) for t in old_topics], dtype=np.float64),
                 np.array([-1 if t["group_id"] is None else int(t["group_id"]) for t in old_topics]),
                 len(old_groups),
             )
-            sims = group_cents @ old_cents.T
-            rows, cols = linear_sum_assignment(-sims)
-            for r, c in zip(rows, cols):
-                if sims[r, c] >= MATCH_SIMILARITY and old_groups[c]["key"] not in topic_keys:
-                    keys[r] = old_groups[c]["key"]
-    taken = set(topic_keys) | topic_store.all_group_keys(con) | {k for k in keys if k}
-    out: list[str] = []
-    for i, w in enumerate(words):
-        key = keys[i]
-        if key is None:
-            base = slug(w[0], max_words=3) if w else f"group_{i}"
-            key, n = base, 2
-            while key in taken:
-                key, n = f"{base}_{n}", n + 1
-            taken.add(key)
-        out.append(key)
-    return out
+            keys = _match_keys(group_cents, old_cents, [g["key"] for g in old_groups], lambda key: key not in topic_keys)
+    bases = [slug(w[0], max_words=3) if w else f"group_{i}" for i, w in enumerate(words)]
+    return _fresh_keys(keys, bases, set(topic_keys) | topic_store.all_group_keys(store))
 
 
 def _summaries(store: "Store", transcripts: list[str | None]) -> list[str | None]:

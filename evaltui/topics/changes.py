@@ -46,7 +46,7 @@ class MapChanges:
 def changes_from_overlap(overlap: Iterable[tuple[str | None, str | None, int]], new_keys: Iterable[str] = ()) -> MapChanges:
     """MapChanges from (old key, new key, conversations) counts; None = unassigned/absent.
     ``new_keys`` adds new topics that hold no conversation (they are new too)."""
-    cells = Counter()
+    cells: Counter[tuple[str | None, str | None]] = Counter()
     old_size: Counter = Counter()
     new_size: Counter = Counter()
     for o, n, c in overlap:
@@ -90,11 +90,11 @@ def map_changes(store: "Store", map_id: int) -> tuple[int, MapChanges] | None:
     """(previous map id, what changed) for map ``map_id``; None when it is the first map."""
     from evaltui.store import map_history
 
-    previous = map_history.previous_map_id(store.con, map_id)
+    previous = map_history.previous_map_id(store, map_id)
     if previous is None:
         return None
-    overlap = map_history.topic_overlap(store.con, previous, map_id)
-    return previous, changes_from_overlap(overlap, map_history.map_keys(store.con, map_id))
+    overlap = map_history.topic_overlap(store, previous, map_id)
+    return previous, changes_from_overlap(overlap, map_history.map_keys(store, map_id))
 
 
 # -- staleness ---------------------------------------------------------------------------
@@ -147,8 +147,8 @@ def map_staleness(store: "Store") -> Staleness | None:
     from evaltui.store import map_history
     from evaltui.store import topics as topic_store
 
-    current = topic_store.active_map(store.con)
+    current = topic_store.active_map(store)
     if current is None:
         return None
-    c = map_history.unassigned_since_build(store.con, current["id"])
+    c = map_history.unassigned_since_build(store, current["id"])
     return staleness_rule(c["built"], c["built_unassigned"], c["new"], c["new_unassigned"], map_id=current["id"])

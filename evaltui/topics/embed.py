@@ -92,16 +92,9 @@ def cached_vectors(store: "Store", hashes: Sequence[str], model: str) -> dict[st
 
     if not hashes:
         return {}
-    wanted = pa.table({"text_hash": pa.array(list(hashes), pa.string())})
-    store.con.register("_wanted_hashes", wanted)
-    try:
-        table = store.con.sql(
-            "SELECT e.text_hash, e.vector FROM embeddings e "
-            "WHERE e.model = ? AND e.text_hash IN (SELECT text_hash FROM _wanted_hashes)",
-            params=[model],
-        ).to_arrow_table()
-    finally:
-        store.con.unregister("_wanted_hashes")
+    from evaltui.store.embeddings import cached_embeddings
+
+    table = cached_embeddings(store, hashes, model)
     if table.num_rows == 0:
         return {}
     vectors = table.column("vector").combine_chunks()
@@ -111,19 +104,13 @@ def cached_vectors(store: "Store", hashes: Sequence[str], model: str) -> dict[st
 
 
 def _write_cache(store: "Store", hashes: Sequence[str], vectors: "np.ndarray", model: str) -> None:
+    from evaltui.store.embeddings import add_embeddings
+
     dim = vectors.shape[1]
     values = pa.array(vectors.astype("float32").ravel(), pa.float32())
     offsets = pa.array(range(0, (len(hashes) + 1) * dim, dim), pa.int32())
     batch = pa.table({"text_hash": pa.array(list(hashes), pa.string()), "vector": pa.ListArray.from_arrays(offsets, values)})
-    store.con.register("_new_embeddings", batch)
-    try:
-        store.con.execute(
-            "INSERT INTO embeddings SELECT n.text_hash, ?, n.vector, now()::TIMESTAMP FROM _new_embeddings n "
-            "WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model = ? AND e.text_hash = n.text_hash)",
-            [model, model],
-        ).fetchall()
-    finally:
-        store.con.unregister("_new_embeddings")
+    add_embeddings(store, batch, model)
 
 
 def embed_texts(

@@ -36,7 +36,9 @@ def _client(store: "Store | None") -> Any:
         from evaltui.llm import LLMClient
     except ImportError:
         return None
-    return LLMClient.from_settings(store=store, model=get_settings().task_model)
+    from evaltui.store.llm_cache import LLMCache
+
+    return LLMClient.from_settings(cache=LLMCache(store) if store is not None else None, model=get_settings().task_model)
 
 
 async def _ask_all(client: Any, prompts: Sequence[str], max_tokens: int) -> list[str | None]:

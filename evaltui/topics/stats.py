@@ -61,15 +61,14 @@ def topic_table(store: "Store", topic: str | None = None) -> dict[str, Any]:
     from evaltui.config import get_settings
 
     settings = get_settings()
-    con = store.con
-    keys, rows = topic_store.topic_score_rows(con, settings.fail_threshold, topic)
-    current = topic_store.active_map(con)
+    keys, rows = topic_store.topic_score_rows(store, settings.fail_threshold, topic)
+    current = topic_store.active_map(store)
     info: dict[str, dict[str, Any]] = {}
     group_info: dict[int, dict[str, Any]] = {}
     if current is not None:
-        for t in topic_store.map_topics(con, current["id"], with_centroids=False):
-            info[t["key"]] = t
-        group_info = {g["group_id"]: g for g in topic_store.map_groups(con, current["id"])}
+        for topic_row in topic_store.map_topics(store, current["id"], with_centroids=False):
+            info[topic_row["key"]] = topic_row
+        group_info = {g["group_id"]: g for g in topic_store.map_groups(store, current["id"])}
     for r in rows:
         t = info.get(r["topic"])
         r["label"] = (t["name"] or t["label"]) if t else None
@@ -125,13 +124,12 @@ def topic_detail(store: "Store", topic: str) -> dict[str, Any] | None:
     if not table["topics"]:
         return None
     row = table["topics"][0]
-    con = store.con
-    detail: dict[str, Any] = {"topic": topic, **row, "trend": topic_store.daily_trend(con, topic, table["scorers"])}
-    current = topic_store.active_map(con)
+    detail: dict[str, Any] = {"topic": topic, **row, "trend": topic_store.daily_trend(store, topic, table["scorers"])}
+    current = topic_store.active_map(store)
     detail["examples"] = []
     if current is not None:
-        for t in topic_store.map_topics(con, current["id"], with_centroids=False):
+        for t in topic_store.map_topics(store, current["id"], with_centroids=False):
             if t["key"] == topic:
                 detail.update(label=t["label"], name=t["name"], size=t["size"], radius=t["radius"])
-                detail["examples"] = topic_store.examples(con, current["id"], t["topic_id"], text_sql(current["facet"]))
+                detail["examples"] = topic_store.examples(store, current["id"], t["topic_id"], text_sql(current["facet"]))
     return detail

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -16,12 +16,13 @@ from textual.signal import Signal
 
 from evaltui.tui import panes
 from evaltui.tui.commands import EvaltuiCommands
+from evaltui.tui.screens.base import read_in_worker
 from evaltui.tui.themes import DEFAULT_THEME, load_themes
 from evaltui.tui.widgets.filter_bar import FilterBar
 
 
 def _stamp(path: Path) -> tuple[int, ...]:
-    # Same as evaltui.store.browse.data_stamp, without importing DuckDB before the first frame.
+    # Same as evaltui.store.connections.data_stamp, without importing DuckDB before the first frame.
     out: list[int] = []
     for p in (path, Path(f"{path}.wal")):
         try:
@@ -233,40 +234,44 @@ class EvalApp(App):
 
         self.runs[spec.experiment] = launch.start(spec, self.db_path, self.settings, changed)
 
+    @dataclass
+    class RunsToResume(Message):
+        """Runs a read found to resume (posted from a worker)."""
+
+        specs: list[Any]
+        announce: bool = False  # say "resuming" first (runs found at start, not one asked for)
+
     def resume_run(self, name: str) -> None:
-        self.run_worker(lambda: self._resume(name), thread=True, group="start-run", exit_on_error=False)
+        def query(store: Any) -> Message:
+            from evaltui.evals.launch import RunSpec
+            from evaltui.store.experiments import find_experiment
 
-    def _resume(self, name: str) -> None:
-        from evaltui.evals.launch import RunSpec
-        from evaltui.store.browse import reading
-        from evaltui.store.experiments import find_experiment
-
-        with reading(self.db_path, self.lock_timeout) as store:
             exp = find_experiment(store, name)
-        if exp is None or exp["status"] == "finished":
-            self.post_message(self.RunChanged(name, "finished", "nothing to resume"))
-            return
-        spec = RunSpec.of_experiment(exp)
-        if spec is None:
-            self.post_message(self.RunChanged(name, "failed", "not started from here: run `evaltui eval FILE` again"))
-            return
-        self._start_run(spec, fresh=False)
+            if exp is None or exp["status"] == "finished":
+                return self.RunChanged(name, "finished", "nothing to resume")
+            spec = RunSpec.of_experiment(exp)
+            if spec is None:
+                return self.RunChanged(name, "failed", "not started from here: run `evaltui eval FILE` again")
+            return self.RunsToResume([spec])
 
-    @work(thread=True, group="find-interrupted", exit_on_error=False)
+        read_in_worker(self, query, group="start-run", exclusive=False, failed=lambda exc: None)
+
     def find_interrupted_runs(self) -> None:
         """Runs this app started that stopped mid-way when it closed: start them again."""
-        from evaltui.evals.launch import interrupted
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
 
-        try:
-            with reading(self.db_path, self.lock_timeout) as store:
-                specs = interrupted(store)
-        except StoreError:
-            return
-        for spec in specs:
-            self.post_message(self.RunChanged(spec.experiment, "resuming", ""))
-            self._start_run(spec, fresh=False)
+        def query(store: Any) -> Message:
+            from evaltui.evals.launch import interrupted
+
+            return self.RunsToResume(interrupted(store), announce=True)
+
+        read_in_worker(self, query, group="find-interrupted", exclusive=False, failed=lambda exc: None)
+
+    @on(RunsToResume)
+    def _resume_runs(self, event: RunsToResume) -> None:
+        for spec in event.specs:
+            if event.announce:
+                self.post_message(self.RunChanged(spec.experiment, "resuming", ""))
+            self.start_run(spec)
 
     @on(RunChanged)
     def _run_changed(self, event: RunChanged) -> None:
@@ -323,7 +328,10 @@ def _preload_store() -> None:
     import threading
 
     def load() -> None:
-        import evaltui.store.browse  # noqa: F401
+        import importlib
+
+        for name in ("connections", "pages", "topic_overview", "trace", "completion", "human_labels"):
+            importlib.import_module(f"evaltui.store.{name}")
 
     threading.Thread(target=load, name="evaltui-preload", daemon=True).start()
 

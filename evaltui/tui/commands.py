@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def _saved_views(app: "EvalApp") -> list[Any]:
     """The saved log views (none when the file cannot be read now: the palette never waits long)."""
     from evaltui.store import StoreError
-    from evaltui.store.browse import reading
+    from evaltui.store.connections import reading
     from evaltui.store.views import saved_views
 
     try:

@@ -70,7 +70,8 @@ def with_thresholds(overview: Any, threshold: Any) -> Any:
 def _fetch(path: Path, lock_timeout: float) -> Any:
     from evaltui.errors import StoreNeedsUpgrade
     from evaltui.store import Store
-    from evaltui.store.browse import reading, topic_sizes
+    from evaltui.store.connections import reading
+    from evaltui.store.topic_overview import topic_sizes
 
     try:
         with reading(path, lock_timeout) as store:

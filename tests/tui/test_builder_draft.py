@@ -11,7 +11,7 @@ from tests.tui.helpers import build_db, make_app
 
 
 def stored_draft(db: Path) -> dict | None:
-    from evaltui.store.browse import reading
+    from evaltui.store.connections import reading
     from evaltui.store.drafts import load_draft
 
     with reading(db) as store:

@@ -71,7 +71,7 @@ async def test_open_a_diff_step_to_the_worst_regression_and_filter(diff_db: Path
 
 
 async def test_stepping_shows_each_case_from_details_fetched_a_window_at_a_time(diff_db: Path) -> None:
-    from evaltui.store.browse import reading
+    from evaltui.store.connections import reading
     from evaltui.store.browse_experiments import case_detail, case_details
     from evaltui.tui.widgets.case_list import CaseList
 

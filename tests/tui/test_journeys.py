@@ -258,7 +258,8 @@ def test_start_up_fetch_runs_in_another_process_and_migrates_an_older_file(sampl
     import duckdb
 
     from evaltui.store import Store
-    from evaltui.store.browse import reading, topic_sizes
+    from evaltui.store.connections import reading
+    from evaltui.store.topic_overview import topic_sizes
     from evaltui.store.db import migrate
 
     with reading(sample_db) as store:

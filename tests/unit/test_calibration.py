@@ -98,7 +98,7 @@ def test_label_then_calibrate_and_compare_versions(store):
     v2 = {"s0": "A", "s1": "A", "s2": "C", "s3": "C"}
     scale = {"A": 1.0, "B": 0.5, "C": 0.0}
     for version, labels in (("v1", v1), ("v2", v2)):
-        write_scores(store.con, [ScoreWrite(k, k, "Brand Alignment", version, scale[v], v) for k, v in labels.items()])
+        write_scores(store, [ScoreWrite(k, k, "Brand Alignment", version, scale[v], v) for k, v in labels.items()])
     for target, value in {"s0": "A", "s1": "a", "s2": "0", "s3": "C"}.items():
         add_label(store, target, "brand_alignment", value)
     with pytest.raises(ScorerSetupError, match="not a label of brand_alignment"):

@@ -209,3 +209,11 @@ def test_an_experiment_pins_the_dataset_version_it_ran_on(logs_db):
     assert (listed[0]["dataset"], listed[0]["dataset_version"]) == ("pin", 1)
     shown = json.loads(run("experiments", "show", "pinned", "--json", "--db", str(logs_db)).stdout)
     assert {c["bucket"] for c in shown["cases"]} == {"failing"}
+
+
+def test_every_list_of_buckets_comes_worst_first_in_one_order():
+    from evaltui.model import Bucket, bucket_order
+
+    names = ["(none)", "passing", "unscored", "failing", "zzz", "borderline"]
+    assert sorted(names, key=bucket_order) == ["failing", "borderline", "passing", "unscored", "(none)", "zzz"]
+    assert [b.value for b in Bucket] == ["failing", "borderline", "passing", "unscored"]

@@ -31,7 +31,7 @@ def test_a_file_another_process_holds_is_busy_until_it_lets_go(db_path: Path) ->
 
 
 def test_reading_while_this_process_writes_is_a_config_conflict_that_reading_shares(db_path: Path) -> None:
-    from evaltui.store.browse import reading, writing
+    from evaltui.store.connections import reading, writing
 
     with Store(db_path) as writer:
         writer.con.execute("INSERT INTO evaltui_meta VALUES ('probe', 'written')")

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from evaltui.llm import LLMCache, LLMClient, LLMError, redact, request_key
+from evaltui.llm import LLMClient, LLMError, redact, request_key
+from evaltui.store.llm_cache import LLMCache
 from evaltui.testing import FakeOpenAI, Fault, Reply
 
 MESSAGES = [{"role": "user", "content": "hello"}]
@@ -119,7 +120,7 @@ async def test_cache_hits_make_no_calls_and_survive_reopening(fake, db_path):
     from evaltui.store import Store
 
     with Store(db_path) as store:
-        c = client(fake, cache=LLMCache(store.con))
+        c = client(fake, cache=LLMCache(store))
         first = await c.chat(MESSAGES, temperature=0)
         again = await c.chat(MESSAGES, temperature=0)
         other = await c.chat(MESSAGES, temperature=0.5)  # other parameters: another request
@@ -128,7 +129,7 @@ async def test_cache_hits_make_no_calls_and_survive_reopening(fake, db_path):
         assert again.message.content == first.message.content
         assert len(fake.chat_requests) == 2 and c.usage.cache_hits == 1
     with Store(db_path) as store:
-        c = client(fake, cache=LLMCache(store.con))
+        c = client(fake, cache=LLMCache(store))
         third = await c.chat(MESSAGES, temperature=0)
         assert third.cached and len(fake.chat_requests) == 2
         bypass = await c.chat(MESSAGES, temperature=0, use_cache=False)
@@ -168,7 +169,7 @@ def test_prefetched_misses_are_answered_without_a_query_and_flush_counts_new_row
     from evaltui.store import Store
 
     with Store(db_path) as store:
-        cache = LLMCache(store.con)
+        cache = LLMCache(store)
         cache.put("k1", "m", {"model": "m"}, '{"r": 1}', 1, 1)
         assert cache.flush() == 1
         assert cache.prefetch(["k1", "k2"]) == 1
@@ -221,7 +222,7 @@ async def test_full_cache_buffers_are_written_in_the_background_on_a_loop(db_pat
     from evaltui.store import Store
 
     with Store(db_path) as store:
-        cache = LLMCache(store.con, flush_every=4)
+        cache = LLMCache(store, flush_every=4)
         for i in range(4):
             cache.put(f"k{i}", "m", {"model": "m"}, f'{{"r": {i}}}', 1, 1)
         assert cache._writer is not None and not cache._pending  # handed to the writer thread

@@ -157,7 +157,7 @@ def test_where_scope_and_sampling_rate(store):
 
 def test_rules_run_their_scorers(store):
     small_logs(store, 4)
-    save_rule(store.con, Rule("login-turns", ["exact_match", "regex:^o"], 'topic = "login"', 1.0, "turn"))
+    save_rule(store, Rule("login-turns", ["exact_match", "regex:^o"], 'topic = "login"', 1.0, "turn"))
     from evaltui.scoring.online import run_rule
 
     reports = run_rule(store, "login-turns")

@@ -125,7 +125,7 @@ def test_topic_score_statistics_match_hand_computed_values(store, tmp_path):
     # login: 0.0 (mean 0.0), no conversation quality
     rows += conversation(6, "login", 0.0)
     ingest_file(store, write_jsonl(tmp_path / "s.jsonl", rows))
-    keys, out = topic_score_rows(store.con, {"default": 0.5})
+    keys, out = topic_score_rows(store, {"default": 0.5})
     by = {r["topic"]: r for r in out}
     assert keys == ["brand_alignment", "conversation_quality"]
     assert by["billing"]["conversations"] == 3
@@ -143,3 +143,15 @@ def test_topic_score_statistics_match_hand_computed_values(store, tmp_path):
     assert hurts[0].impact == pytest.approx(3.5 / 6)
     assert hurts[1].impact == pytest.approx((3.5 / 6 - 0.5) * 3)
     assert hurts[1].fail_share == pytest.approx(1 / 3)
+
+
+def test_a_new_topic_keeps_the_key_of_the_old_one_it_matches_and_never_takes_a_retired_one():
+    from evaltui.topics.build import _fresh_keys, _match_keys
+
+    old = np.eye(3, dtype=np.float32)
+    new = np.array([[0, 1, 0], [0.6, 0.64, 0.48], [1, 0, 0]], dtype=np.float32)  # 2nd is near none
+    assert _match_keys(new, old, ["a", "b", "c"]) == ["b", None, "a"]
+    assert _match_keys(new, old, ["a", "b", "c"], lambda key: key != "a") == ["b", None, None]
+    assert _match_keys(new, old[:0], []) == [None, None, None]
+    # "refund" was used by a retired topic and "refund_2" by this build: the gap gets "refund_3"
+    assert _fresh_keys(["refund_2", None, "b"], ["x", "refund", "y"], {"refund"}) == ["refund_2", "refund_3", "b"]

@@ -36,7 +36,8 @@ SORTS = ["ts", "topic", "input", "id", "scores.brand_alignment", "scores.convers
 @pytest.mark.parametrize("sort", SORTS)
 @pytest.mark.parametrize("descending", [True, False])
 def test_keyset_pages_walk_every_row_once_in_both_directions(browse_db: Path, sort: str, descending: bool) -> None:
-    from evaltui.store.browse import fetch_page, reading
+    from evaltui.store.connections import reading
+    from evaltui.store.pages import fetch_page
 
     with reading(browse_db) as store:
         everything = [r.id for r in fetch_page(store, sort=sort, descending=descending, limit=1000).rows]
@@ -56,7 +57,8 @@ def test_keyset_pages_walk_every_row_once_in_both_directions(browse_db: Path, so
 
 
 def test_sorting_by_a_score_puts_unscored_last_either_way(browse_db: Path) -> None:
-    from evaltui.store.browse import fetch_page, reading
+    from evaltui.store.connections import reading
+    from evaltui.store.pages import fetch_page
 
     with reading(browse_db) as store:
         for descending in (True, False):
@@ -69,7 +71,8 @@ def test_sorting_by_a_score_puts_unscored_last_either_way(browse_db: Path) -> No
 
 
 def test_a_bad_sort_column_is_a_filter_error(browse_db: Path) -> None:
-    from evaltui.store.browse import fetch_page, reading
+    from evaltui.store.connections import reading
+    from evaltui.store.pages import fetch_page
     from evaltui.store.filters import FilterError
 
     with reading(browse_db) as store, pytest.raises(FilterError, match="cannot sort by"):
@@ -77,7 +80,8 @@ def test_a_bad_sort_column_is_a_filter_error(browse_db: Path) -> None:
 
 
 def test_neighbour_steps_through_the_filter(browse_db: Path) -> None:
-    from evaltui.store.browse import fetch_page, neighbour, reading
+    from evaltui.store.connections import reading
+    from evaltui.store.pages import fetch_page, neighbour
 
     where = 'topic = "login"'
     with reading(browse_db) as store:
@@ -91,7 +95,9 @@ def test_neighbour_steps_through_the_filter(browse_db: Path) -> None:
 
 
 def test_topic_overview_counts_failing_share_and_trend(browse_db: Path) -> None:
-    from evaltui.store.browse import UNASSIGNED, reading, topic_filter, topic_overview, total
+    from evaltui.store.connections import reading
+    from evaltui.store.pages import UNASSIGNED, topic_filter, total
+    from evaltui.store.topic_overview import topic_overview
 
     with reading(browse_db) as store:
         ov = topic_overview(store, lambda key: 0.6 if key == "brand_alignment" else 0.5)
@@ -113,7 +119,8 @@ def test_topic_overview_counts_failing_share_and_trend(browse_db: Path) -> None:
 
 
 def test_topic_sizes_come_first_and_agree_with_the_overview(browse_db: Path) -> None:
-    from evaltui.store.browse import reading, topic_overview, topic_sizes
+    from evaltui.store.connections import reading
+    from evaltui.store.topic_overview import topic_overview, topic_sizes
 
     with reading(browse_db) as store:
         sizes, full = topic_sizes(store), topic_overview(store)
@@ -130,7 +137,8 @@ def test_load_trace_has_turn_scores_labels_and_rationales(tmp_path: Path) -> Non
     from evaltui.demo.generate import iter_spans, write_jsonl as write_spans
     from evaltui.ingest import ingest_file
     from evaltui.store import Store
-    from evaltui.store.browse import load_trace, reading
+    from evaltui.store.connections import reading
+    from evaltui.store.trace import load_trace
 
     path = tmp_path / "s.jsonl"
     write_spans(path, iter_spans(seed=3, n_conversations=20))
@@ -148,7 +156,8 @@ def test_load_trace_has_turn_scores_labels_and_rationales(tmp_path: Path) -> Non
 
 
 def test_completion_words_name_scorers_and_metadata(browse_db: Path) -> None:
-    from evaltui.store.browse import completion_words, reading
+    from evaltui.store.completion import completion_words
+    from evaltui.store.connections import reading
 
     with reading(browse_db) as store:
         words = completion_words(store)
@@ -157,7 +166,8 @@ def test_completion_words_name_scorers_and_metadata(browse_db: Path) -> None:
 
 def test_reading_releases_the_file_for_a_writer(browse_db: Path) -> None:
     from evaltui.store import Store
-    from evaltui.store.browse import reading, total
+    from evaltui.store.connections import reading
+    from evaltui.store.pages import total
 
     with reading(browse_db) as store:
         assert total(store) == 60
@@ -167,7 +177,7 @@ def test_reading_releases_the_file_for_a_writer(browse_db: Path) -> None:
 
 
 def test_topic_filter_quotes_any_name() -> None:
-    from evaltui.store.browse import topic_filter
+    from evaltui.store.pages import topic_filter
     from evaltui.store.filters import parse
 
     assert topic_filter("(unassigned)") == "topic is null"

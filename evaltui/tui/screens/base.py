@@ -31,7 +31,7 @@ def post_query(
     posts ``failed(exc)`` instead; either may be None to post nothing."""
     # Imported here: the store (DuckDB) loads in the worker, not before the first frame.
     from evaltui.store import StoreError
-    from evaltui.store.browse import reading
+    from evaltui.store.connections import reading
     from evaltui.store.filters import FilterError
 
     caught: tuple[type[Exception], ...] = (StoreError, FilterError, *errors)

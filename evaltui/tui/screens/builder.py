@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
+from evaltui.model import GRADED
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.screens.dialogs import SaveDialog, SuggestAnswer, SuggestDialog
 from evaltui.tui.widgets.candidate_table import CandidateTable, mark_style
@@ -29,7 +30,7 @@ DRAFT = "builder"  # the draft's name in the database
 def write_draft(path: Any, lock_timeout: float, where: str | None, marks: dict[str, str] | None) -> str | None:
     """Keep ``marks`` as the builder's draft (None: drop it); the reason it failed, or None."""
     from evaltui.store import StoreError
-    from evaltui.store.browse import writing
+    from evaltui.store.connections import writing
     from evaltui.store.drafts import clear_draft, save_draft
 
     try:
@@ -268,7 +269,7 @@ class BuilderScreen(DataScreen):
     def save(self, path: Any, name: str, new_version: bool) -> None:
         from evaltui.curation.builder import save
         from evaltui.store import StoreError
-        from evaltui.store.browse import writing
+        from evaltui.store.connections import writing
 
         assert self.candidates is not None
         try:
@@ -299,7 +300,7 @@ class BuilderScreen(DataScreen):
     def _show_counts(self) -> None:
         counts = self.marks.counts()
         parts: list[Any] = [("builder ", "bold"), f"{self.where or 'all conversations'}  "]
-        for m in ("failing", "borderline", "passing", "excluded"):
+        for m in (*GRADED, "excluded"):
             parts += [(f"{m} {counts[m]}", mark_style(self.app, m)), "  "]
         self.query_one("#builder-title", Static).update(Text.assemble(*parts))
         c = self.candidates

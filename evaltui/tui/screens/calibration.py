@@ -124,7 +124,7 @@ class CalibrationScreen(DataScreen):
         from evaltui.scoring.errors import ScorerSetupError
         from evaltui.scoring.online import score_spans
         from evaltui.store import StoreError
-        from evaltui.store.browse import writing
+        from evaltui.store.connections import writing
 
         try:
             with writing(path, self.app.lock_timeout) as store:

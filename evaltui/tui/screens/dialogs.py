@@ -14,6 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from evaltui.model import GRADED
+
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 64; max-width: 95%; height: auto; border: thick $primary; background: $surface; padding: 0 1; }}
@@ -48,7 +50,7 @@ class SuggestDialog(ModalScreen["SuggestAnswer | None"]):
         d = self.defaults
         with Vertical():
             yield Static("[b]Suggest a stratified sample[/b] (seeded: the same seed picks the same cases)")
-            for name, value in (("failing", d.failing), ("borderline", d.borderline), ("passing", d.passing), ("seed", d.seed)):
+            for name, value in (*((b, getattr(d, b)) for b in GRADED), ("seed", d.seed)):
                 with Horizontal():
                     of = f" of {self.matched.get(name, 0):,}" if name != "seed" else ""
                     yield Label(f"{name}{of}".ljust(18))
@@ -64,7 +66,7 @@ class SuggestDialog(ModalScreen["SuggestAnswer | None"]):
         event.stop()
         try:
             values = {n: int(self.query_one(f"#suggest-{n}", Input).value or 0)
-                      for n in ("failing", "borderline", "passing", "seed")}
+                      for n in (*GRADED, "seed")}
         except ValueError:
             self.query_one("#suggest-error", Static).update("whole numbers only")
             return

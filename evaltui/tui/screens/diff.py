@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static
 
+from evaltui.model import bucket_order
 from evaltui.names import abbreviate
 from evaltui.prompts.template import change_lines
 from evaltui.tui.screens.base import DataScreen
@@ -204,8 +205,7 @@ class DiffScreen(DataScreen):
                           f"[{_num(d.ci_low, '{:+.2f}')}, {_num(d.ci_high, '{:+.2f}')}]", _num(d.p_value, "{:.3f}"),
                           str(d.improvements), str(d.regressions), style="dim" if dim else "")
 
-        order = {"failing": 0, "borderline": 1, "passing": 2}
-        buckets = sorted(c.buckets, key=lambda b: (order.get(b, 9), b))
+        buckets = sorted(c.buckets, key=bucket_order)
         lines = []
         for name, d in c.scores.items():
             stats(Text(short[name], style="bold" if name == self.sort_score else ""), d)

@@ -50,6 +50,14 @@ class ExperimentsScreen(DataScreen):
         count: int
 
     @dataclass
+    class DatasetsRead(Message):
+        """The datasets a new eval can run on; the eval files are loaded next."""
+
+        datasets: list[dict[str, Any]]
+        path: Any
+        eval_paths: list[Any]
+
+    @dataclass
     class ChoicesLoaded(Message):
         datasets: list[dict[str, Any]]
         tasks: list[Any]
@@ -114,20 +122,27 @@ class ExperimentsScreen(DataScreen):
         self._show_loading("looking for eval files…")
         self.load_choices(self.app.db_path, list(self.app.eval_paths))  # type: ignore[attr-defined]
 
-    @work(thread=True, exclusive=True, group="experiments-choices", exit_on_error=False)
     def load_choices(self, path: Any, eval_paths: list[Any]) -> None:
-        from evaltui.evals.launch import discover
-        from evaltui.store import StoreError
-        from evaltui.store.browse import reading
-        from evaltui.store.browse_experiments import datasets_overview
+        """The datasets a new eval can run on (a brief read), then the eval files' tasks."""
 
-        try:
-            with reading(path, self.app.lock_timeout) as store:
-                datasets = datasets_overview(store)
-        except StoreError as exc:
+        def query(store: Any) -> ExperimentsScreen.DatasetsRead:
+            from evaltui.store.browse_experiments import datasets_overview
+
+            return self.DatasetsRead(datasets_overview(store), path, eval_paths)
+
+        def failed(exc: Exception) -> Message:
             self.post_message(self.ChoicesLoading("", -1, 0))  # done loading, with nothing
-            self.post_message(self.Failed(str(exc)))
-            return
+            return self.Failed(str(exc))
+
+        self.read(query, group="experiments-choices", failed=failed)
+
+    @on(DatasetsRead)
+    def _datasets_read(self, event: DatasetsRead) -> None:
+        self.discover_tasks(event.datasets, event.path, event.eval_paths)
+
+    @work(thread=True, exclusive=True, group="experiments-choices", exit_on_error=False)
+    def discover_tasks(self, datasets: list[dict[str, Any]], path: Any, eval_paths: list[Any]) -> None:
+        from evaltui.evals.launch import discover
 
         def loading(file: Any, index: int, count: int) -> None:
             self.post_message(self.ChoicesLoading(str(file), index, count))

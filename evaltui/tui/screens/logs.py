@@ -134,8 +134,8 @@ class LogsScreen(DataScreen):
         keep: str | None = None,
     ) -> None:
         def query(store: Any) -> LogsScreen.PageLoaded:
-            from evaltui.store.browse import fetch_page
-            from evaltui.store.browse import scorers as scorer_keys
+            from evaltui.store.pages import fetch_page
+            from evaltui.store.pages import scorers as scorer_keys
             from evaltui.store.filter_names import check_names
 
             start, keys = after, scorers
@@ -160,7 +160,7 @@ class LogsScreen(DataScreen):
 
     def load_count(self, where: str) -> None:
         def query(store: Any) -> LogsScreen.CountLoaded:
-            from evaltui.store.browse import total
+            from evaltui.store.pages import total
 
             return self.CountLoaded(where, total(store, where))
 
@@ -168,7 +168,7 @@ class LogsScreen(DataScreen):
 
     def load_words(self) -> None:
         def query(store: Any) -> LogsScreen.WordsLoaded:
-            from evaltui.store.browse import completion_words, topic_names
+            from evaltui.store.completion import completion_words, topic_names
 
             words, topics = completion_words(store), topic_names(store)
             return self.WordsLoaded(words + [f'"{t}"' for t in topics], topics)
@@ -316,7 +316,7 @@ class LogsScreen(DataScreen):
 
     def load_choices(self, purpose: str = "columns") -> None:
         def query(store: Any) -> LogsScreen.ChoicesLoaded:
-            from evaltui.store.browse import column_choices
+            from evaltui.store.pages import column_choices
 
             return self.ChoicesLoaded(column_choices(store), purpose)
 
@@ -391,7 +391,7 @@ class LogsScreen(DataScreen):
     @work(thread=True, exclusive=False, group="views-write", exit_on_error=False)
     def write_view(self, path: Any, name: str, where: str, columns: tuple[str, ...], sort: str, descending: bool) -> None:
         from evaltui.store import StoreError
-        from evaltui.store.browse import writing
+        from evaltui.store.connections import writing
         from evaltui.store.views import SavedView, save_view
 
         try:

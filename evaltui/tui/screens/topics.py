@@ -22,7 +22,7 @@ from evaltui.tui.widgets.topic_map import TopicMap
 from evaltui.tui.widgets.topic_table import TopicTable
 
 if TYPE_CHECKING:
-    from evaltui.store.browse import TopicOverview
+    from evaltui.store.overview import TopicOverview
 
 
 class TopicsScreen(DataScreen):
@@ -92,7 +92,7 @@ class TopicsScreen(DataScreen):
                 pass
 
         def query(store: Any) -> TopicsScreen.Loaded | None:
-            from evaltui.store.browse import topic_overview, topic_sizes
+            from evaltui.store.topic_overview import topic_overview, topic_sizes
 
             # Sizes take one scan of the roots; the scores need a join with every
             # roll-up row (~20x longer on a million spans): show the sizes first.
@@ -200,6 +200,6 @@ class TopicsScreen(DataScreen):
 
     @on(TopicTable.Opened)
     def _opened(self, event: TopicTable.Opened) -> None:
-        from evaltui.store.browse import group_filter, topic_filter  # light by now: the worker imported it
+        from evaltui.store.pages import group_filter, topic_filter  # light by now: the worker imported it
 
         self.app.open_logs(group_filter(event.topic) if event.is_group else topic_filter(event.topic))

@@ -90,7 +90,9 @@ class TraceScreen(DataScreen):
         """The trace of ``row``, or of the one ``step`` rows away from it in the log order."""
 
         def query(store: Any) -> Message:
-            from evaltui.store.browse import human_labels, load_trace, neighbour, trace_label_targets
+            from evaltui.store.human_labels import human_labels, trace_label_targets
+            from evaltui.store.pages import neighbour
+            from evaltui.store.trace import load_trace
 
             target, at = row, position
             if step:

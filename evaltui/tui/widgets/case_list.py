@@ -14,13 +14,15 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from evaltui.model import CaseStatus
 from evaltui.names import abbreviate
 from evaltui.tui.render import fit_widths
 
 if TYPE_CHECKING:
     from evaltui.evals.diffview import CaseRow
 
-STATUS_GLYPH = {"regressed": "▼", "improved": "▲", "mixed": "◆", "same": "=", "added": "+", "removed": "−"}
+STATUS_GLYPH: dict[str, str] = {CaseStatus.REGRESSED: "▼", CaseStatus.IMPROVED: "▲", CaseStatus.MIXED: "◆", CaseStatus.SAME: "=",
+                CaseStatus.ADDED: "+", CaseStatus.REMOVED: "−"}
 
 
 class CaseList(ScrollView, can_focus=True):
@@ -134,7 +136,7 @@ class CaseList(ScrollView, can_focus=True):
             return Strip.blank(width)
         r = self.rows[index]
         glyph = STATUS_GLYPH.get(r.status, " ")
-        colour = bad if r.status == "regressed" else good if r.status == "improved" else ""
+        colour = bad if r.status == CaseStatus.REGRESSED else good if r.status == CaseStatus.IMPROVED else ""
         text = Text.assemble((glyph + " ", colour), ((r.bucket or "–")[:10].ljust(11), ""))
         for s, w in zip(self.scores, widths):
             d = r.deltas.get(s)
@@ -144,11 +146,11 @@ class CaseList(ScrollView, can_focus=True):
         text.append(flags, style=f"bold {theme.warning or 'yellow'}")
         text.append(f"{r.key[:14]}  ", style="dim")
         text.append(r.preview)
-        style = Style()
+        row_style = Style()
         if index == self.cursor:
-            style = Style(bgcolor=theme.primary if self.has_focus else (theme.panel or theme.primary),
-                          color=theme.foreground or None, bold=True) if theme.primary else Style(reverse=True)
-        return self._strip(text, width, style)
+            row_style = Style(bgcolor=theme.primary if self.has_focus else (theme.panel or theme.primary),
+                              color=theme.foreground or None, bold=True) if theme.primary else Style(reverse=True)
+        return self._strip(text, width, row_style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         text.no_wrap, text.overflow = True, "ellipsis"

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from evaltui.jsondepth import loads_stored
+from evaltui.model import GRADED
 
 
 def _text(value: Any, limit: int = 600) -> str:
@@ -32,7 +33,7 @@ class RecordPreview(Static):
         if record is None:
             self.update(Text("no case selected", style="dim"))
             return
-        saved = mark if mark in ("failing", "borderline", "passing") else None
+        saved = mark if mark in GRADED else None
         head = Text.assemble(
             ("record ", "bold"), record["record_id"], "  ",
             ("saved as ", "dim"), (saved or ("not saved (excluded)" if mark == "excluded" else "not saved (unmarked)"),

@@ -18,7 +18,7 @@ from textual.widgets import DataTable
 from evaltui.tui.render import bar, score_text, sparkline
 
 if TYPE_CHECKING:  # the store is imported by the workers, after the first frame
-    from evaltui.store.browse import TopicOverview, TopicRow
+    from evaltui.store.overview import TopicOverview, TopicRow
 
 
 class TopicTable(DataTable):

@@ -15,7 +15,7 @@ from textual.widgets import Static
 from evaltui.tui.render import score_text
 
 if TYPE_CHECKING:  # the store is imported by the workers, after the first frame
-    from evaltui.store.browse import ScoreDetail, Trace, TraceSpan
+    from evaltui.store.trace import ScoreDetail, Trace, TraceSpan
 
 SYSTEM_CUT = 300  # characters of the system prompt shown until e expands it
 ROLE_NAMES = {"system": "system", "user": "customer", "assistant": "agent", "tool": "tool"}

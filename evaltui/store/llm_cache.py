@@ -1,16 +1,15 @@
-"""The response cache: request hash -> model reply, in the DuckDB file.
+"""The LLM response cache: request hash -> model reply, in the store's ``llm_cache`` table.
 
-The key is a hash of (model, messages, parameters), so an unchanged re-run of a judge
-or an eval task makes no calls. The API key, base URL and headers are never part of the
-stored request. Writes are buffered and flushed in Arrow batches, not row by row; on an
-event loop a full buffer is written from a background thread, so the insert never stalls
-the calls in flight.
+The key is ``evaltui.llm.keys.request_key``, a hash of (model, messages, parameters), so
+an unchanged re-run of a judge or an eval task makes no calls; an ``LLMClient`` is given
+one as ``cache``. The API key, base URL and headers are never part of the stored request.
+Writes are buffered and flushed in Arrow batches, not row by row; on an event loop a full
+buffer is written from a background thread, so the insert never stalls the calls in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, UTC
@@ -19,19 +18,12 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from evaltui.store.db import Store
+
 _ARROW = pa.schema([
     ("key", pa.string()), ("model", pa.string()), ("request", pa.string()), ("response", pa.string()),
     ("prompt_tokens", pa.int32()), ("completion_tokens", pa.int32()), ("created", pa.timestamp("us")),
 ])
-
-
-def request_key(model: str, messages: Any, params: dict[str, Any]) -> str:
-    """sha256 over the canonical JSON of (model, messages, parameters)."""
-    canonical = orjson.dumps(
-        {"model": model, "messages": messages, "params": params},
-        option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
-    )
-    return hashlib.sha256(canonical).hexdigest()
 
 
 class LLMCache:
@@ -44,8 +36,8 @@ class LLMCache:
     from the batch, a miss without a query (the batch's one query found no reply).
     """
 
-    def __init__(self, con: Any, *, flush_every: int = 64) -> None:
-        self.con = con
+    def __init__(self, store: Store, *, flush_every: int = 64) -> None:
+        self.con = store.con
         self.flush_every = flush_every
         self._pending: dict[str, dict[str, Any]] = {}
         self._writing: dict[str, dict[str, Any]] = {}  # handed to the background writer
