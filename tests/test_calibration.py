@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from evaltui.scoring.calibration import agreement, cohen_kappa, confusion_matrix, report
+from evaltui.scoring.agreement import agreement, cohen_kappa, confusion_matrix, report
 from tests.conftest import EVALTUI, SAMPLE_LOGS
 
 ABC = [("A", 1.0), ("B", 0.5), ("C", 0.0)]
@@ -84,9 +84,9 @@ def test_sample_logs_show_the_judge_failing_on_account_and_login(sample_db):
 
 
 def test_label_then_calibrate_and_compare_versions(store):
-    from evaltui.scoring.calibrate import calibrate
+    from evaltui.scoring.span_calibration import calibrate
     from evaltui.scoring.errors import ScorerSetupError
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.human_labels import add_label
     from evaltui.store.scoring import ScoreWrite, write_scores
     from tests.helpers import write_jsonl, span
 

@@ -16,7 +16,7 @@ def labelled_db(folder: Path, topics: int = 23, per_topic: int = 6) -> Path:
     """Brand Alignment grades and human labels on ``topics`` topics: the humans agree with
     the judge everywhere except on ``zz_recovery_steps`` (alphabetically last)."""
     from evaltui.ingest import ingest_file
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.human_labels import add_label
     from evaltui.store import Store
 
     rows, human = [], {}

@@ -218,7 +218,7 @@ def rules_rm(name: str) -> None:
 def label(target: str, scorer: str, value: str, rationale: str | None, labeller: str | None) -> None:
     """Record a human label: span TARGET, SCORER (e.g. brand_alignment), VALUE (a choice
     such as A, or a number in 0..1). Labels are the ground truth of `evaltui calibrate`."""
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.human_labels import add_label
 
     with open_store() as store:
         row = add_label(store, target, scorer, value, rationale=rationale, labeller=labeller)
@@ -236,7 +236,7 @@ def label(target: str, scorer: str, value: str, rationale: str | None, labeller:
 def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, as_json: bool) -> None:
     """How well SCORER agrees with human labels: n, accuracy, Cohen's kappa (weighted for
     ordinal scales such as A/B/C) and the confusion matrix, overall and per topic."""
-    from evaltui.scoring.calibrate import calibrate as run
+    from evaltui.scoring.span_calibration import calibrate as run
 
     with open_store(read_only=True) as store:
         result = run(store, scorer, versions=versions, against=against)

@@ -305,10 +305,10 @@ def _kappa(report: dict[str, Any], topic: str) -> dict[str, Any]:
 
 def _calibrate(store: Store, topic: str, steps: Steps) -> tuple[dict[str, Any], Any]:
     from evaltui.demo.judges import calibrated_judge
-    from evaltui.scoring.calibrate import calibrate
+    from evaltui.scoring.span_calibration import calibrate
     from evaltui.scoring.online import score_spans
 
-    from evaltui.store.scoring import calibration_pairs
+    from evaltui.store.calibration_pairs import calibration_pairs
 
     steps.doing(f"calibrating the production judge (judge-v1) against the human labels in {topic}")
     before = _kappa(calibrate(store, "brand_alignment", versions=["judge-v1"]), topic)

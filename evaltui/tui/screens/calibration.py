@@ -64,7 +64,7 @@ class CalibrationScreen(DataScreen):
 
     def reload(self) -> None:
         def query(store: Any) -> CalibrationScreen.Loaded:
-            from evaltui.evals.labels import calibration_overview
+            from evaltui.evals.calibration import calibration_overview
 
             return self.Loaded(calibration_overview(store))
 

@@ -6,10 +6,10 @@ from typing import Any
 from collections.abc import Sequence
 
 from evaltui.model import scorer_key
-from evaltui.scoring import calibration
+from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
-from evaltui.scoring.labels import scale_for
-from evaltui.store.scoring import calibration_pairs, scorer_versions
+from evaltui.scoring.human_labels import scale_for
+from evaltui.store.calibration_pairs import calibration_pairs, scorer_versions
 
 
 def labels_key(con: Any, key: str) -> str:
@@ -65,7 +65,7 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
         raise ScorerSetupError(
             f"no human labels of {label_key} on spans {scorer} scored: add some with `evaltui label SPAN {label_key} VALUE`")
     if len(chosen) == 1:
-        out = calibration.report(pair_sets[0], scale)
+        out = agreement.report(pair_sets[0], scale)
         return {"scorer": key, "version": chosen[0], "labels_of": label_key, **out}
-    out = calibration.compare(pair_sets[0], pair_sets[1], scale)
+    out = agreement.compare(pair_sets[0], pair_sets[1], scale)
     return {"scorer": key, "labels_of": label_key, "versions": chosen, **out}

@@ -1,67 +1,18 @@
-"""Human labels of eval results, and how an eval's judge agrees with them.
+"""Calibration across the app: how each scorer version agrees with its human labels.
 
-A label of a result is a ``scores`` row with ``source = 'human'`` whose target is the
-result id (labels of log spans are written by ``evaltui.scoring.labels.add_label``).
-Calibration pairs a result's machine score (``result_scores``) with its latest label,
-per experiment (the judge and rubric an experiment ran with are its scorer version).
+Log scorers are compared per scorer version (``evaltui.scoring.span_calibration``); an
+eval's judge pairs a result's machine score (``result_scores``) with its latest label, per
+experiment (the judge and rubric an experiment ran with are its scorer version).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from evaltui.evals.result_labels import result_scale
 from evaltui.model import scorer_key
-from evaltui.scoring import calibration
+from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
-
-
-def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
-                 labeller: str | None = None) -> Any:
-    """Record a human label of eval result ``result_id`` for ``scorer`` ("A", "Y", 0.5...)."""
-    from evaltui.scoring.labels import _parse_value, scale_for
-    from evaltui.store.scoring import ScoreWrite, write_scores
-
-    con = store.con
-    rows = con.execute(
-        "SELECT r.experiment_id FROM experiment_results r WHERE r.id = ?", [result_id]).fetchall()
-    if not rows:
-        raise ScorerSetupError(f"no eval result {result_id!r}")
-    key = scorer_key(scorer)
-    scale = result_scale(con, key) or scale_for(con, key)
-    score, label = _parse_value(value, scale, key)
-    row = ScoreWrite(target_id=result_id, root_id=None, scorer=scorer, scorer_version="human", score=score,
-                     label=label, source="human",
-                     metadata={"experiment_id": rows[0][0], **({"labeller": labeller} if labeller else {})})
-    write_scores(con, [row])
-    return row
-
-
-def save_label(path: Any, lock_timeout: float, target: str, scorer: str, value: str, *,
-               result: bool = False, rationale: str | None = None) -> str | None:
-    """Write one human label in a short read-write session (what the app's label keys do):
-    of eval result ``target`` when ``result``, else of log span ``target``. Returns the
-    one-line reason it could not be written, or None."""
-    from evaltui.scoring.labels import add_label
-    from evaltui.store import StoreError
-    from evaltui.store.connections import writing
-
-    try:
-        with writing(path, lock_timeout) as store:
-            if result:
-                label_result(store, target, scorer, value)
-            else:
-                add_label(store, target, scorer, value, rationale=rationale)
-    except (StoreError, ScorerSetupError) as exc:
-        return str(exc)
-    return None
-
-
-def result_scale(con: Any, key: str) -> dict[str, float]:
-    """label -> score as an eval's scorer used it (e.g. Y=1, N=0)."""
-    rows = con.execute(
-        "SELECT label, avg(score) FROM result_scores WHERE scorer_key = ? AND label IS NOT NULL AND score IS NOT NULL "
-        "GROUP BY label ORDER BY label", [key]).fetchall()
-    return {str(label): float(score) for label, score in rows}
 
 
 def result_pairs(con: Any, key: str, experiment_id: str | None = None) -> list[dict[str, Any]]:
@@ -89,19 +40,19 @@ def result_pairs(con: Any, key: str, experiment_id: str | None = None) -> list[d
 def result_calibration(store: Any, scorer: str, experiment_id: str | None = None) -> dict[str, Any]:
     """Agreement of an eval scorer with human labels of results: overall and per experiment
     (in ``by_topic``, as the span report has it per topic)."""
-    from evaltui.scoring.labels import scale_for
+    from evaltui.scoring.human_labels import scale_for
 
     key = scorer_key(scorer)
     scale = result_scale(store.con, key) or scale_for(store.con, key)
-    return {"scorer": key, **calibration.report(result_pairs(store.con, key, experiment_id), scale)}
+    return {"scorer": key, **agreement.report(result_pairs(store.con, key, experiment_id), scale)}
 
 
 def calibration_overview(store: Any) -> list[dict[str, Any]]:
     """Every (scorer, version) with human labels to compare against: log scorers per
     scorer version, eval scorers per experiment. Each row: kind, scorer, version, n,
     accuracy, kappa, labels, confusion, by_topic."""
-    from evaltui.scoring.calibrate import calibrate, labels_key
-    from evaltui.store.scoring import scorer_versions
+    from evaltui.scoring.span_calibration import calibrate, labels_key
+    from evaltui.store.calibration_pairs import scorer_versions
 
     con = store.con
     out: list[dict[str, Any]] = []
