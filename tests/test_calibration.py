@@ -75,7 +75,10 @@ def test_sample_logs_show_the_judge_failing_on_account_and_login(sample_db):
     low = topics["account_and_login"]["kappa"]
     others = [v["kappa"] for t, v in topics.items() if t != "account_and_login"]
     assert low < 0.4 and min(others) > 0.6
-    assert set(topics["account_and_login"]) == {"n", "accuracy", "kappa", "confusion"}
+    assert set(topics["account_and_login"]) == {"n", "accuracy", "kappa", "kappa_se", "kappa_ci", "classes",
+                                                "pass_fail", "confusion"}
+    lo, hi = topics["account_and_login"]["kappa_ci"]
+    assert lo < low < hi
     # the humans grade recovery-step replies A, the judge does not
     assert topics["account_and_login"]["confusion"]["A"]["A"] < sum(topics["account_and_login"]["confusion"]["A"].values())
     text = subprocess.run([*EVALTUI, "--db", str(sample_db), "calibrate", "brand_alignment"],

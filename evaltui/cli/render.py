@@ -243,20 +243,67 @@ def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20)
 # -- calibration -------------------------------------------------------------------------
 
 
-def _agreement_table(title: str, result: dict[str, Any]):
+def kappa_with_ci(a: dict[str, Any], fmt: str = "{:.2f}") -> str:
+    """"0.26 [0.05, 0.47]": kappa and its 95% interval, or "-" when undefined."""
+    if a.get("kappa") is None:
+        return "-"
+    ci = a.get("kappa_ci")
+    return fmt.format(a["kappa"]) + (f" [{fmt.format(ci[0])}, {fmt.format(ci[1])}]" if ci else "")
+
+
+def _agreement_table(title: str, result: dict[str, Any], key: str = "by_topic", first: str = "topic"):
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
-    for col in ("topic", "n", "accuracy", "kappa"):
-        table.add_column(col, justify="left" if col == "topic" else "right")
+    for col in (first, "n", "agree", "kappa [95% CI]", "TPR", "TNR"):
+        table.add_column(col, justify="left" if col == first else "right")
     overall = result["overall"]
-    rows = sorted(result["by_topic"].items(), key=lambda kv: (kv[1]["kappa"] is None, kv[1]["kappa"] or 0))
+    rows = sorted(result[key].items(), key=lambda kv: (kv[1]["kappa"] is None, kv[1]["kappa"] or 0))
+
+    def cells(a: dict[str, Any]) -> list[str]:
+        pf = a.get("pass_fail") or {}
+        return [str(a["n"]), _num(a["accuracy"], "{:.0%}", "-"), kappa_with_ci(a),
+                _num(pf.get("tpr"), "{:.0%}", "-"), _num(pf.get("tnr"), "{:.0%}", "-")]
+
     for topic, a in rows:
-        table.add_row(topic, str(a["n"]), _num(a["accuracy"], "{:.0%}", "-"), _num(a["kappa"], none="-"))
+        table.add_row(topic, *cells(a))
     table.add_section()
-    table.add_row("overall", str(overall["n"]), _num(overall["accuracy"], "{:.0%}", "-"), _num(overall["kappa"], none="-"),
-                  style="bold")
+    table.add_row("overall", *cells(overall), style="bold")
     return table
+
+
+def _classes_table(result: dict[str, Any]):
+    from rich.table import Table
+
+    table = Table(title="per grade (humans as truth)", title_justify="left")
+    for col in ("grade", "humans", "scorer", "precision", "recall"):
+        table.add_column(col, justify="left" if col == "grade" else "right")
+    for label, c in (result["overall"].get("classes") or {}).items():
+        table.add_row(label, str(c["human"]), str(c["scorer"]), _num(c["precision"], "{:.0%}", "-"),
+                      _num(c["recall"], "{:.0%}", "-"))
+    return table
+
+
+def _one_line(text: str | None, width: int = 160) -> str:
+    flat = " ".join((text or "-").split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def print_disagreements(rows: list[dict[str, Any]], limit: int | None = None) -> None:
+    """`evaltui calibrate --disagreements`: worst first, with the judge's rationale and the human's note."""
+    screen = console()
+    if not rows:
+        screen.print("no disagreements: the scorer and the humans chose the same grade everywhere")
+        return
+    shown = rows[:limit] if limit else rows
+    screen.print(f"{len(rows)} disagreements, worst first (judge grade vs human grade):", style="bold")
+    for d in shown:
+        screen.print(f"{d['target_id']}  [{d['topic']}]  judge {d['judge']}  human {d['human']}", markup=False,
+                     highlight=False)
+        screen.print(f"    judge: {_one_line(d['judge_rationale'])}", markup=False, highlight=False)
+        screen.print(f"    human: {_one_line(d['human_note'])}", markup=False, highlight=False)
+    if limit and len(rows) > limit:
+        screen.print(f"... {len(rows) - limit} more (--json for all)", style="dim")
 
 
 def _confusion_table(result: dict[str, Any]):
@@ -284,8 +331,12 @@ def print_calibration(result: dict[str, Any]) -> None:
                       f"and disagrees where {a} agreed on {result['broken']}.")
         return
     kind = "weighted kappa (linear)" if result.get("weighted") else "kappa"
-    screen.print(f"{result['scorer']} {result['version']} against human labels of {result['labels_of']} ({kind}):")
+    screen.print(f"{result['scorer']} {result['version']} against human labels of {result['labels_of']} ({kind}, "
+                 f"95% CI; TPR/TNR: passing = score >= {result.get('threshold', 0.5):g}):")
     screen.print(_agreement_table("agreement by topic, worst first", result))
+    if result.get("by_group"):
+        screen.print(_agreement_table("agreement by topic group, worst first", result, "by_group", "group"))
+    screen.print(_classes_table(result))
     screen.print(_confusion_table(result))
 
 

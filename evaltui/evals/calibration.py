@@ -22,10 +22,11 @@ def result_pairs(con: Any, key: str, experiment_id: str | None = None) -> list[d
     rows = con.execute(
         f"""
         WITH human AS (
-            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label
+            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label,
+                   arg_max(rationale, (created, id)) AS note
             FROM scores WHERE source = 'human' AND scorer_key = ? GROUP BY target_id
         )
-        SELECT r.result_id, e.name, r.score, r.label, h.score, h.label
+        SELECT r.result_id, e.name, r.score, r.label, h.score, h.label, r.rationale, h.note
         FROM result_scores r JOIN human h ON h.target_id = r.result_id
         JOIN experiments e ON e.id = r.experiment_id
         WHERE r.score IS NOT NULL AND h.score IS NOT NULL {extra} AND r.scorer_key = ?
@@ -33,8 +34,8 @@ def result_pairs(con: Any, key: str, experiment_id: str | None = None) -> list[d
         """,
         params,
     ).fetchall()
-    return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4], "human_label": r[5]}
-            for r in rows]
+    return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4], "human_label": r[5],
+             "rationale": r[6], "human_note": r[7]} for r in rows]
 
 
 def result_calibration(store: Any, scorer: str, experiment_id: str | None = None) -> dict[str, Any]:
@@ -42,9 +43,13 @@ def result_calibration(store: Any, scorer: str, experiment_id: str | None = None
     (in ``by_topic``, as the span report has it per topic)."""
     from evaltui.scoring.human_labels import scale_for
 
+    from evaltui.config import get_settings
+
     key = scorer_key(scorer)
     scale = result_scale(store.con, key) or scale_for(store.con, key)
-    return {"scorer": key, **agreement.report(result_pairs(store.con, key, experiment_id), scale)}
+    pairs = result_pairs(store.con, key, experiment_id)
+    return {"scorer": key, **agreement.report(pairs, scale, get_settings().threshold(key)),
+            "disagreements": agreement.disagreements(pairs, scale)}
 
 
 def calibration_overview(store: Any) -> list[dict[str, Any]]:
@@ -86,5 +91,8 @@ def calibration_overview(store: Any) -> list[dict[str, Any]]:
 def _flat(rep: dict[str, Any]) -> dict[str, Any]:
     overall = rep.get("overall") or {}
     return {"n": overall.get("n", 0), "accuracy": overall.get("accuracy"), "kappa": overall.get("kappa"),
-            "labels": rep.get("labels", []), "confusion": overall.get("confusion", {}),
-            "by_topic": rep.get("by_topic", {}), "weighted": rep.get("weighted", False)}
+            "kappa_ci": overall.get("kappa_ci"), "classes": overall.get("classes", {}),
+            "pass_fail": overall.get("pass_fail", {}), "labels": rep.get("labels", []),
+            "confusion": overall.get("confusion", {}), "by_topic": rep.get("by_topic", {}),
+            "by_group": rep.get("by_group", {}), "weighted": rep.get("weighted", False),
+            "disagreements": rep.get("disagreements", [])}

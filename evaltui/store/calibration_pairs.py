@@ -44,16 +44,19 @@ def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, la
     rows = con.execute(
         """
         WITH machine AS (
-            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label
+            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label,
+                   arg_max(rationale, (created, id)) AS rationale
             FROM scores WHERE scorer_key = ? AND scorer_version = ? AND source <> 'human'
             GROUP BY target_id
         ),
         human AS (
-            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label
+            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label,
+                   arg_max(rationale, (created, id)) AS note
             FROM scores WHERE scorer_key = ? AND source = 'human'
             GROUP BY target_id
         )
-        SELECT m.target_id, coalesce(sp.topic, '(unassigned)'), m.score, m.label, h.score, h.label
+        SELECT m.target_id, coalesce(sp.topic, '(unassigned)'), m.score, m.label, h.score, h.label,
+               m.rationale, h.note
         FROM machine m JOIN human h USING (target_id) LEFT JOIN spans sp ON sp.id = m.target_id
         WHERE m.score IS NOT NULL AND h.score IS NOT NULL
         ORDER BY m.target_id
@@ -61,7 +64,18 @@ def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, la
         [key, version, label_key],
     ).fetchall()
     return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4],
-             "human_label": r[5]} for r in rows]
+             "human_label": r[5], "rationale": r[6], "human_note": r[7]} for r in rows]
+
+
+def topic_groups(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """topic -> its group in the active topic map (topics without a group are left out)."""
+    try:
+        rows = con.execute(
+            "SELECT t.key, g.key FROM topics t JOIN topic_maps m ON m.id = t.map_id "
+            "JOIN topic_groups g ON g.map_id = t.map_id AND g.group_id = t.group_id WHERE m.active").fetchall()
+    except duckdb.Error:
+        return {}
+    return {str(t): str(g) for t, g in rows}
 
 
 def labelled_examples(con: duckdb.DuckDBPyConnection, label_key: str, sources: tuple[str, ...] = ("human",),
