@@ -340,6 +340,46 @@ def print_calibration(result: dict[str, Any]) -> None:
     screen.print(_confusion_table(result))
 
 
+def print_alignment(report: dict[str, Any], min_topic_labels: int = 10) -> None:
+    """`evaltui align`: each version's agreement on the test part next to the current one's,
+    overall and per topic (and group) with enough test labels, and what was saved."""
+    from rich.table import Table
+
+    screen = console()
+    rows = report["candidates"]
+    screen.print(f"{report['scorer']}: {report['dev']} dev and {report['test']} test labels (seed {report['seed']}); "
+                 "weighted kappa [95% CI] on the test part:")
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in ("version", "examples", "dev kappa", "test kappa [95% CI]", "test agree", "TPR", "TNR"):
+        table.add_column(col, justify="left" if col == "version" else "right")
+    for r in rows:
+        t = r["test"]["overall"]
+        mark = " *" if r["name"] == report["best"] else ""
+        table.add_row(f"{r['name']}{mark}", str(r["examples"]), _num(r["dev"]["overall"]["kappa"], none="-"),
+                      kappa_with_ci(t), _num(t["accuracy"], "{:.0%}", "-"), _num(t["tpr"], "{:.0%}", "-"),
+                      _num(t["tnr"], "{:.0%}", "-"))
+    screen.print(table)
+    current = rows[0]
+    best = next(r for r in rows if r["name"] == report["best"])
+    for key, first in (("by_topic", "topic"), ("by_group", "group")):
+        parts = [p for p, a in current["test"][key].items() if a["n"] >= min_topic_labels]
+        if not parts or best is current:
+            continue
+        per = Table(box=None, pad_edge=False, header_style="bold",
+                    title=f"test part by {first} (at least {min_topic_labels} labels)", title_justify="left")
+        for col in (first, "n", "current kappa [95% CI]", f"{best['name']} kappa [95% CI]"):
+            per.add_column(col, justify="left" if col == first else "right")
+        for p in sorted(parts, key=lambda p: current["test"][key][p]["kappa"] or 0):
+            per.add_row(p, str(current["test"][key][p]["n"]), kappa_with_ci(current["test"][key][p]),
+                        kappa_with_ci(best["test"][key].get(p) or {}))
+        screen.print(per)
+    if report["saved"]:
+        screen.print(f"saved {best['name']} as {report['saved']} (version {report['best_version']}); score with "
+                     f"`evaltui score --scorer {report['saved']}`", markup=False, highlight=False)
+    else:
+        screen.print("no candidate beat the current rubric on the dev part: nothing saved")
+
+
 # -- topics ------------------------------------------------------------------------------
 
 

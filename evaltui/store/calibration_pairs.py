@@ -87,17 +87,17 @@ def labelled_examples(con: duckdb.DuckDBPyConnection, label_key: str, sources: t
     rows = con.execute(
         f"""
         WITH ranked AS (
-            SELECT target_id, score, label,
+            SELECT target_id, score, label, rationale,
                    row_number() OVER (PARTITION BY target_id
                                       ORDER BY (source = 'human') DESC, created DESC, id DESC) AS rn
             FROM scores
             WHERE scorer_key = ? AND source IN ({marks}) AND score IS NOT NULL {version_sql}
         )
-        SELECT r.target_id, r.score, r.label, sp.input, sp.output, sp.topic
+        SELECT r.target_id, r.score, r.label, sp.input, sp.output, sp.topic, r.rationale, sp.root_id
         FROM ranked r JOIN spans sp ON sp.id = r.target_id
         WHERE r.rn = 1 ORDER BY r.target_id
         """,
         params,
     ).fetchall()
-    return [{"id": r[0], "score": r[1], "label": r[2], "input": loads_stored(r[3]), "output": loads_stored(r[4]), "topic": r[5]}
-            for r in rows]
+    return [{"id": r[0], "score": r[1], "label": r[2], "input": loads_stored(r[3]), "output": loads_stored(r[4]),
+             "topic": r[5], "note": r[6], "root_id": r[7]} for r in rows]
