@@ -210,6 +210,38 @@ def _diff_table(title: str, diffs: dict[str, ScoreDiff], alpha: float) -> Any:
     return table
 
 
+def _delta_ci(delta: float | None, ci: Any) -> str:
+    if delta is None:
+        return "-"
+    return f"{delta:+.2f}" + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
+
+
+def corrected_line(name: str, d: Any, pass_rate: bool = False) -> str:
+    """"Brand Alignment: judge +0.31 [CI]; corrected for judge error +0.24 [CI]" of one
+    ``evals.corrected.Corrected`` (its mean score, or its pass rate)."""
+    def get(field: str) -> Any:
+        return d[field] if isinstance(d, dict) else getattr(d, field)
+    if pass_rate:
+        return (f"{name} pass rate: judge {_delta_ci(get('judge_pass_delta'), get('judge_pass_ci'))}; "
+                f"corrected for judge error {_delta_ci(get('corrected_pass_delta'), get('corrected_pass_ci'))}")
+    return (f"{name}: judge {_delta_ci(get('judge_delta'), get('judge_ci'))}; "
+            f"corrected for judge error {_delta_ci(get('corrected_delta'), get('corrected_ci'))}")
+
+
+def corrected_lines(corrected: dict[str, Any]) -> list[str]:
+    """The diff's judge-corrected lines: per score with human labels, overall then per bucket."""
+    lines = []
+    for name, e in corrected.items():
+        lines.append(f"corrected for the judge's error ({e['labels']} human labels of {e['labels_of']} against "
+                     f"{e['version']}, per topic; 95% CI with the correction's uncertainty):")
+        lines.append("  " + corrected_line(name, e["overall"]))
+        lines.append("  " + corrected_line(name, e["overall"], pass_rate=True)
+                     + f" (pass: score >= {e['threshold']:g})")
+        for bucket, d in e["by_bucket"].items():
+            lines.append(f"    bucket {bucket}: " + corrected_line(name, d).split(": ", 1)[1])
+    return lines
+
+
 def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20) -> None:
     """`evaltui diff`: a ``Comparison`` per score, per bucket, then the changed cases (the
     TUI's diff screen renders the same data)."""
@@ -217,6 +249,8 @@ def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20)
     screen.print(f"[bold]{c.candidate}[/bold] against [bold]{c.base}[/bold]: cases matched by {c.matched_by}"
               + (f", {len(c.added)} added" if c.added else "") + (f", {len(c.removed)} removed" if c.removed else ""))
     screen.print(_diff_table("per score", c.scores, alpha))
+    for line in corrected_lines(c.corrected):
+        screen.print(line, markup=False, highlight=False)
     order = ("failing", "borderline", "passing", "unscored", "(none)")
     for bucket in sorted(c.buckets, key=lambda b: order.index(b) if b in order else len(order)):
         if list(c.buckets) == ["(none)"]:

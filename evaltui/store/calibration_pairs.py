@@ -67,6 +67,14 @@ def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, la
              "human_label": r[5], "rationale": r[6], "human_note": r[7]} for r in rows]
 
 
+def record_topics(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, str]:
+    """record id -> the topic of the span it came from (records without one are left out)."""
+    rows = con.execute(
+        "SELECT DISTINCT r.record_id, sp.topic FROM dataset_records r JOIN spans sp ON sp.id = r.origin_span_id "
+        "WHERE list_contains(?, r.record_id) AND sp.topic IS NOT NULL", [record_ids]).fetchall()
+    return {str(r): str(t) for r, t in rows}
+
+
 def topic_groups(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """topic -> its group in the active topic map (topics without a group are left out)."""
     try:
