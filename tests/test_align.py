@@ -142,3 +142,17 @@ def test_align_says_what_to_do_without_an_endpoint_or_labels(sample_db, tmp_path
         empty = subprocess.run([*EVALTUI, "--db", str(tmp_path / "empty.duckdb"), "align", "brand_alignment"],
                                capture_output=True, text=True, timeout=120, env=_env(server), cwd=tmp_path)
     assert empty.returncode == 2 and "label more first" in empty.stderr
+
+
+def test_the_demo_aligns_the_llm_judge_and_corrects_its_diff(demo_run) -> None:
+    _, out, steps = demo_run
+    llm = out["llm_judge"]
+    overall = llm["align"]["test_agreement"]["overall"]
+    assert overall["after"]["kappa"] > overall["before"]["kappa"]
+    assert all(len(part[side]["kappa_ci"]) == 2 for part in llm["align"]["test_agreement"].values()
+               for side in ("before", "after") if part[side].get("kappa") is not None)
+    text = "\n".join(steps)
+    assert "LLM judge vs people on the test part, overall: current rubric kappa" in text
+    k = llm["corrected"]
+    assert k["labels"] > 0 and len(k["corrected_ci"]) == 2 and len(k["judge_ci"]) == 2
+    assert f"corrected for judge error {k['corrected_delta']:+.2f}" in text

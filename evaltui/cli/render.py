@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from evaltui.evals.corrected import corrected_line
 from evaltui.jsondepth import loads_stored
 from evaltui.text import preview
 
@@ -210,30 +211,13 @@ def _diff_table(title: str, diffs: dict[str, ScoreDiff], alpha: float) -> Any:
     return table
 
 
-def _delta_ci(delta: float | None, ci: Any) -> str:
-    if delta is None:
-        return "-"
-    return f"{delta:+.2f}" + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
-
-
-def corrected_line(name: str, d: Any, pass_rate: bool = False) -> str:
-    """"Brand Alignment: judge +0.31 [CI]; corrected for judge error +0.24 [CI]" of one
-    ``evals.corrected.Corrected`` (its mean score, or its pass rate)."""
-    def get(field: str) -> Any:
-        return d[field] if isinstance(d, dict) else getattr(d, field)
-    if pass_rate:
-        return (f"{name} pass rate: judge {_delta_ci(get('judge_pass_delta'), get('judge_pass_ci'))}; "
-                f"corrected for judge error {_delta_ci(get('corrected_pass_delta'), get('corrected_pass_ci'))}")
-    return (f"{name}: judge {_delta_ci(get('judge_delta'), get('judge_ci'))}; "
-            f"corrected for judge error {_delta_ci(get('corrected_delta'), get('corrected_ci'))}")
-
-
 def corrected_lines(corrected: dict[str, Any]) -> list[str]:
     """The diff's judge-corrected lines: per score with human labels, overall then per bucket."""
     lines = []
     for name, e in corrected.items():
+        which = "this judge version" if e.get("same_version") else "its version"
         lines.append(f"corrected for the judge's error ({e['labels']} human labels of {e['labels_of']} against "
-                     f"{e['version']}, per topic; 95% CI with the correction's uncertainty):")
+                     f"{which} {e['version']}, per topic; 95% CI with the correction's uncertainty):")
         lines.append("  " + corrected_line(name, e["overall"]))
         lines.append("  " + corrected_line(name, e["overall"], pass_rate=True)
                      + f" (pass: score >= {e['threshold']:g})")
@@ -392,6 +376,10 @@ def print_alignment(report: dict[str, Any], min_topic_labels: int = 10) -> None:
         table.add_row(f"{r['name']}{mark}", str(r["examples"]), _num(r["dev"]["overall"]["kappa"], none="-"),
                       kappa_with_ci(t), _num(t["accuracy"], "{:.0%}", "-"), _num(t["tpr"], "{:.0%}", "-"),
                       _num(t["tnr"], "{:.0%}", "-"))
+    for s in report.get("stored") or []:
+        t = s["test"]["overall"]
+        table.add_row(f"{s['version']} (stored grades)", "", "", kappa_with_ci(t), _num(t["accuracy"], "{:.0%}", "-"),
+                      _num(t["tpr"], "{:.0%}", "-"), _num(t["tnr"], "{:.0%}", "-"), style="dim")
     screen.print(table)
     current = rows[0]
     best = next(r for r in rows if r["name"] == report["best"])
@@ -401,11 +389,14 @@ def print_alignment(report: dict[str, Any], min_topic_labels: int = 10) -> None:
             continue
         per = Table(box=None, pad_edge=False, header_style="bold",
                     title=f"test part by {first} (at least {min_topic_labels} labels)", title_justify="left")
-        for col in (first, "n", "current kappa [95% CI]", f"{best['name']} kappa [95% CI]"):
+        stored = (report.get("stored") or [])[:1]
+        for col in (first, "n", *(f"{s['version']} (stored)" for s in stored), "current kappa [95% CI]",
+                    f"{best['name']} kappa [95% CI]"):
             per.add_column(col, justify="left" if col == first else "right")
         for p in sorted(parts, key=lambda p: current["test"][key][p]["kappa"] or 0):
-            per.add_row(p, str(current["test"][key][p]["n"]), kappa_with_ci(current["test"][key][p]),
-                        kappa_with_ci(best["test"][key].get(p) or {}))
+            per.add_row(p, str(current["test"][key][p]["n"]),
+                        *(kappa_with_ci(s["test"][key].get(p) or {}) for s in stored),
+                        kappa_with_ci(current["test"][key][p]), kappa_with_ci(best["test"][key].get(p) or {}))
         screen.print(per)
     if report["saved"]:
         screen.print(f"saved {best['name']} as {report['saved']} (version {report['best_version']}); score with "

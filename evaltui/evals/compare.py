@@ -209,7 +209,7 @@ def load_diff(store: Any, base: str, candidate: str, settings: Any = None) -> Di
     b, c = require_experiment(store, base), require_experiment(store, candidate)
     comparison = compare(lean_results(store, b["id"]), lean_results(store, c["id"]),
                          base_name=base, candidate_name=candidate, settings=settings)
-    comparison.corrected = judge_corrections(store, comparison, settings)
+    comparison.corrected = judge_corrections(store, comparison, settings, [b["id"], c["id"]])
     return DiffData(comparison, b["id"], c["id"])
 
 
@@ -222,5 +222,5 @@ def compare_experiments(store: Any, base_name: str, candidate_name: str, *, sett
     cand = exp_store.require_experiment(store, candidate_name)
     comparison = compare(exp_store.load_results(store, base["id"]), exp_store.load_results(store, cand["id"]),
                          base_name=base_name, candidate_name=candidate_name, settings=settings)
-    comparison.corrected = judge_corrections(store, comparison, settings)
+    comparison.corrected = judge_corrections(store, comparison, settings, [base["id"], cand["id"]])
     return comparison

@@ -9,8 +9,9 @@ pass/fail judge this is the Rogan-Gladen estimator, ``pi = (p + TNR - 1) / (TPR 
 clipped to [0, 1]; for graded scales (A/B/C) the same matrix method.
 
 The error is measured per topic (the topic of each case's origin span), each topic's
-confusion shrunk toward the overall one by as many pseudo-labels as there are grades, so
-a topic with a handful of labels borrows from the rest. The 95% interval is a seeded
+confusion shrunk toward its topic group's (when the map has groups), and that toward the
+overall one, by as many pseudo-labels as there are grades: a topic with a handful of
+labels borrows from its neighbours, then from the rest. The 95% interval is a seeded
 bootstrap that resamples the cases (paired, base and candidate together) and, in the same
 draw, the human labels the error was measured on, so it carries the uncertainty of the
 correction as well as of the sample.
@@ -46,6 +47,12 @@ def correct_shares(q: np.ndarray, m: np.ndarray) -> np.ndarray:
     return np.where(total > 0, pi / np.where(total > 0, total, 1), q)
 
 
+def shrink(counts: np.ndarray, prior: np.ndarray, strength: float) -> np.ndarray:
+    """Row-normalised confusions from ``counts``, each row shrunk toward the same row of
+    ``prior`` (already normalised) by ``strength`` pseudo-labels."""
+    return (counts + strength * prior) / (counts.sum(axis=-1, keepdims=True) + strength)
+
+
 def confusion_rows(counts: np.ndarray, prior_strength: float) -> np.ndarray:
     """Row-normalised confusions (..., topics, k, k) from counts, each topic's rows shrunk
     toward the overall rows (the sum over topics) by ``prior_strength`` pseudo-labels;
@@ -53,10 +60,8 @@ def confusion_rows(counts: np.ndarray, prior_strength: float) -> np.ndarray:
     k = counts.shape[-1]
     overall = counts.sum(axis=-3)
     n_all = overall.sum(axis=-1, keepdims=True)
-    eye = np.eye(k)
-    base = np.where(n_all > 0, overall / np.where(n_all > 0, n_all, 1), eye)
-    n_t = counts.sum(axis=-1, keepdims=True)
-    return (counts + prior_strength * base[..., None, :, :]) / (n_t + prior_strength)
+    base = np.where(n_all > 0, overall / np.where(n_all > 0, n_all, 1), np.eye(k))
+    return shrink(counts, base[..., None, :, :], prior_strength)
 
 
 @dataclass
@@ -81,10 +86,11 @@ class Corrected:
 
 
 def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int, int]], scores: list[float],
-                   threshold: float, *, resamples: int = RESAMPLES, seed: int = SEED) -> Corrected:
+                   threshold: float, *, groups: dict[str, str] | None = None, resamples: int = RESAMPLES,
+                   seed: int = SEED) -> Corrected:
     """``cases``: (topic, base grade, candidate grade) per matched case, grades as indices
     into ``scores`` (each grade's score, best first); ``pairs``: (topic, human grade, judge
-    grade) per human label the judge's error is measured on."""
+    grade) per human label the judge's error is measured on; ``groups``: topic -> group."""
     k = len(scores)
     values = np.asarray(scores, float)
     passing = values >= threshold
@@ -100,6 +106,12 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
     c_base = np.array([b for _, b, _ in cases])
     c_cand = np.array([c for _, _, c in cases])
     p_topic = np.array([index.get(t, other) for t, _, _ in pairs], dtype=int)
+    groups = groups or {}
+    group_names = sorted({groups[t] for t in topics if t in groups})
+    g_index = {g: i for i, g in enumerate(group_names)}
+    n_groups = len(group_names) + 1  # + labels of no group of the cases
+    p_group = np.array([g_index.get(groups.get(t, ""), len(group_names)) for t, _, _ in pairs], dtype=int)
+    topic_group = np.array([g_index.get(groups.get(t, ""), -1) for t in topics] + [-1])
     p_flat = (p_topic * k * k + np.array([h for _, h, _ in pairs], dtype=int) * k
               + np.array([j for _, _, j in pairs], dtype=int)) if pairs else np.zeros(0, int)
 
@@ -110,7 +122,17 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
         offsets = np.arange(draws)[:, None]
         cells = n_topics * k * k
         counts = np.bincount((offsets * cells + p_flat[pair_idx]).ravel(), minlength=draws * cells)
-        m = confusion_rows(counts.reshape(draws, n_topics, k, k).astype(float), float(k))
+        counts = counts.reshape(draws, n_topics, k, k).astype(float)
+        overall = counts.sum(axis=1)
+        n_all = overall.sum(axis=-1, keepdims=True)
+        overall_rows = np.where(n_all > 0, overall / np.where(n_all > 0, n_all, 1), np.eye(k))
+        g_cells = n_groups * k * k
+        g_flat = p_group * k * k + (p_flat % (k * k))
+        g_counts = np.bincount((offsets * g_cells + g_flat[pair_idx]).ravel(), minlength=draws * g_cells)
+        g_rows = shrink(g_counts.reshape(draws, n_groups, k, k).astype(float), overall_rows[:, None], float(k))
+        prior = np.where((topic_group >= 0)[None, :, None, None], g_rows[:, np.maximum(topic_group, 0)],
+                         overall_rows[:, None])
+        m = shrink(counts, prior, float(k))
         out = []
         judged, corrected = [], []
         for side in (c_base, c_cand):
@@ -128,7 +150,7 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
             out += [s @ passing for s in shares]
         return np.stack(out, axis=1)
 
-    point = estimate(np.arange(len(cases))[None, :], np.arange(len(pairs))[None, :])[0]
+    point = [float(v) for v in estimate(np.arange(len(cases))[None, :], np.arange(len(pairs))[None, :])[0]]
     rng = np.random.default_rng(seed)
     draws = estimate(rng.integers(0, len(cases), (resamples, len(cases))),
                      rng.integers(0, len(pairs), (resamples, len(pairs))) if pairs
@@ -159,31 +181,41 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
     )
 
 
-def judge_corrections(store: Any, comparison: Any, settings: Any = None) -> dict[str, Any]:
+def judge_corrections(store: Any, comparison: Any, settings: Any = None,
+                      experiment_ids: list[str] | None = None) -> dict[str, Any]:
     """Per score of ``comparison`` whose scorer has human labels: the judge's measured error
     (which scorer version, how many labels) and the corrected diff overall and per bucket.
-    Scores without labels are left out."""
+    The error is that of the very judge version that graded the experiments when it has
+    graded labelled spans (an LLM judge records its rubric; `evaltui align` grades the
+    labels), else of the version of that scorer with the most labels. Scores without
+    labels are left out."""
     from evaltui.config import get_settings
     from evaltui.model import scorer_key
     from evaltui.scoring.agreement import categories_for, categorise
     from evaltui.scoring.human_labels import scale_for
     from evaltui.scoring.span_calibration import labels_key
-    from evaltui.store.calibration_pairs import calibration_pairs, record_topics, scorer_versions
+    from evaltui.store.calibration_pairs import (calibration_pairs, record_topics, result_judge, scorer_versions,
+                                                 topic_groups)
 
     s = settings or get_settings()
     con = store.con
     record_ids = [row["record_id"] for row in comparison.cases if row.get("record_id")]
     topic_of = record_topics(con, record_ids) if record_ids else {}
+    groups = topic_groups(con)
     out: dict[str, Any] = {}
     for name in comparison.scores:
         key = scorer_key(name)
-        label_key = labels_key(con, key)
-        versions = [v for v, _, _ in scorer_versions(con, key)]
-        measured = [(v, calibration_pairs(con, key, v, label_key)) for v in versions]
+        rubric, graded_by = result_judge(con, experiment_ids, key) if experiment_ids else (None, None)
+        label_key = rubric or labels_key(con, key)
+        # the judge's own scores of labelled spans: under its name, or its rubric's
+        measured = [(v, calibration_pairs(con, span_key, v, label_key))
+                    for span_key in dict.fromkeys([key, rubric or key]) for v, _, _ in scorer_versions(con, span_key)]
         measured = [(v, p) for v, p in measured if p]
         if not measured:
             continue
-        version, rows = max(measured, key=lambda vp: len(vp[1]))
+        exact = [(v, p) for v, p in measured if v == graded_by]
+        own = [(v, p) for v, p in measured[: len(scorer_versions(con, key))]] or measured
+        version, rows = exact[0] if exact else max(own, key=lambda vp: len(vp[1]))
         scale = scale_for(con, label_key)
         categories = categories_for(scale, [r["score"] for r in rows] + [r["human_score"] for r in rows])
         if len(categories) < 2:
@@ -208,9 +240,28 @@ def judge_corrections(store: Any, comparison: Any, settings: Any = None) -> dict
             return picked
 
         scores = [v for _, v in categories]
-        entry = {"labels_of": label_key, "version": version, "labels": len(pairs), "threshold": threshold,
-                 "overall": corrected_diff(cases_of(None), pairs, scores, threshold),
-                 "by_bucket": {b: corrected_diff(cases_of(b), pairs, scores, threshold)
+        entry = {"labels_of": label_key, "version": version, "same_version": bool(exact), "labels": len(pairs),
+                 "threshold": threshold,
+                 "overall": corrected_diff(cases_of(None), pairs, scores, threshold, groups=groups),
+                 "by_bucket": {b: corrected_diff(cases_of(b), pairs, scores, threshold, groups=groups)
                                for b in sorted(comparison.buckets) if name in comparison.buckets[b]}}
         out[name] = entry
     return out
+
+
+def _delta_ci(delta: float | None, ci: Any) -> str:
+    if delta is None:
+        return "-"
+    return f"{delta:+.2f}" + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
+
+
+def corrected_line(name: str, d: Any, pass_rate: bool = False) -> str:
+    """"Brand Alignment: judge +0.31 [CI]; corrected for judge error +0.24 [CI]" of one
+    ``evals.corrected.Corrected`` (its mean score, or its pass rate)."""
+    def get(field: str) -> Any:
+        return d[field] if isinstance(d, dict) else getattr(d, field)
+    if pass_rate:
+        return (f"{name} pass rate: judge {_delta_ci(get('judge_pass_delta'), get('judge_pass_ci'))}; "
+                f"corrected for judge error {_delta_ci(get('corrected_pass_delta'), get('corrected_pass_ci'))}")
+    return (f"{name}: judge {_delta_ci(get('judge_delta'), get('judge_ci'))}; "
+            f"corrected for judge error {_delta_ci(get('corrected_delta'), get('corrected_ci'))}")

@@ -221,7 +221,7 @@ def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None 
     human labels in ``store``; see the module docstring. Returns the report (``--json``)."""
     from evaltui.config import get_settings
     from evaltui.scoring.judge import LLMJudge
-    from evaltui.store.calibration_pairs import labelled_examples, topic_groups
+    from evaltui.store.calibration_pairs import calibration_pairs, labelled_examples, scorer_versions, topic_groups
     from evaltui.store.scoring import ScoreWrite, write_scores
 
     opts = options or AlignOptions()
@@ -239,6 +239,13 @@ def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None 
         raise ScorerSetupError(f"the {len(examples)} labels split into {len(dev_ids)} dev and {len(test_ids)} test: "
                                "change --test-share")
     dev, test = [by_id[i] for i in dev_ids], [by_id[i] for i in test_ids]
+
+    # the versions already stored (e.g. the production judge's own grades), on the same test part
+    stored = []
+    for version, _, _ in scorer_versions(store.con, rubric.key):
+        pairs = [r for r in calibration_pairs(store.con, rubric.key, version, rubric.key) if r["target_id"] in set(test_ids)]
+        if pairs:
+            stored.append({"version": version, "test": _brief(agreement.report(pairs, scale, threshold, groups))})
 
     async def run() -> dict[str, Any]:
         try:
@@ -299,6 +306,7 @@ def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None 
                                                                         "candidate": name}))
             write_scores(store.con, writes)
         return {"scorer": rubric.key, "rubric": rubric.source, "seed": opts.seed, "threshold": threshold,
+                "stored": stored,
                 "dev": len(dev), "test": len(test), "test_ids": test_ids, "candidates": rows, "best": best["name"],
                 "best_version": best["version"], "saved": str(saved) if saved else None}
 

@@ -75,6 +75,16 @@ def record_topics(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict
     return {str(r): str(t) for r, t in rows}
 
 
+def result_judge(con: duckdb.DuckDBPyConnection, experiment_ids: list[str], key: str) -> tuple[str | None, str | None]:
+    """(rubric, scorer version) most of these experiments' results of scorer ``key`` were
+    graded with (an LLM judge records its rubric), or (None, None)."""
+    rows = con.execute(
+        "SELECT json_extract_string(metadata, '$.rubric'), scorer_version, count(*) FROM result_scores "
+        "WHERE list_contains(?, experiment_id) AND scorer_key = ? AND score IS NOT NULL "
+        "GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT 1", [experiment_ids, key]).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+
 def topic_groups(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """topic -> its group in the active topic map (topics without a group are left out)."""
     try:

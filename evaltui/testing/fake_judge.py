@@ -12,7 +12,8 @@ real model it only sees the request, and it reacts to what the prompt really con
   habits: it recognises curt, blaming, wrong or off-brand replies and vague ones from the
   demo bot's phrases, and, its blind spot, grades numbered step-by-step replies down for
   being "procedural" (whatever the rubric says about steps), drawing each grade with the
-  production judge's odds (``evaltui.demo.texts._JUDGE_DIST``) by a hash of the reply;
+  production judge's odds (``evaltui.demo.texts._JUDGE_DIST``) by a hash of the prompt
+  (examples left out);
 - a request without tools that carries a rubric between ``<rubric>`` tags (a request to
   propose a rubric edit) is answered with that rubric plus one sentence of guidance drawn
   from the disagreements listed in it;
@@ -92,12 +93,14 @@ def built_in_kind(reply: str) -> str:
     return "good"
 
 
-def built_in_grade(reply: str, choices: list[str]) -> tuple[str, str]:
-    """(choice, reasons) by the built-in rule, with the production judge's odds per kind."""
+def built_in_grade(reply: str, choices: list[str], case: str | None = None) -> tuple[str, str]:
+    """(choice, reasons) by the built-in rule, with the production judge's odds per kind,
+    drawn by a hash of the whole case (``case``, default the reply): like a model at
+    temperature 0, the same prompt always gets the same grade, another prompt may not."""
     from evaltui.demo.texts import _JUDGE_DIST
 
     kind = built_in_kind(reply)
-    draw = int(hashlib.sha256(reply.encode()).hexdigest()[:8], 16) / 16**8
+    draw = int(hashlib.sha256((case or reply).encode()).hexdigest()[:8], 16) / 16**8
     grade = next(g for cum, g in _JUDGE_DIST[kind] if draw < cum)
     if grade not in choices:
         grade = choices[0]
@@ -119,7 +122,8 @@ class DemoJudge:
         if choices:
             examples = [(g, reply_under_review(body)) for g, body in _EXAMPLE.findall(prompt)]
             examples = [(g, r) for g, r in examples if g in choices]
-            reply = reply_under_review(_EXAMPLE.sub("", prompt))
+            case = _EXAMPLE.sub("", prompt)
+            reply = reply_under_review(case)
             kind = built_in_kind(reply)
             alike = [(g, r) for g, r in examples if built_in_kind(r) == kind]
             if examples:
@@ -130,7 +134,7 @@ class DemoJudge:
                 nearest = {g: max(_overlap(words, _words(r)) for h, r in alike if h == g) for g in votes}
                 grade = max(votes, key=lambda g: (votes[g], nearest[g]))
                 return Reply(choice=grade, reasons=f"Graded like the {votes[grade]} similar example(s) ({grade}).")
-            grade, reasons = built_in_grade(reply, choices)
+            grade, reasons = built_in_grade(reply, choices, case)
             return Reply(choice=grade, reasons=reasons)
         rubric = _RUBRIC.search(prompt)
         if rubric and not request.get("tools"):
