@@ -240,8 +240,13 @@ def judge_corrections(store: Any, comparison: Any, settings: Any = None,
             return picked
 
         scores = [v for _, v in categories]
+        from evaltui.scoring.agreement import agreement as agree
+
+        overall = agree([(names[h], names[j]) for _, h, j in pairs], categories, threshold)
         entry = {"labels_of": label_key, "version": version, "same_version": bool(exact), "labels": len(pairs),
                  "threshold": threshold,
+                 "agreement": {k: overall[k] for k in ("n", "accuracy", "kappa", "kappa_ci")}
+                 | {"tpr": overall["pass_fail"]["tpr"], "tnr": overall["pass_fail"]["tnr"]},
                  "overall": corrected_diff(cases_of(None), pairs, scores, threshold, groups=groups),
                  "by_bucket": {b: corrected_diff(cases_of(b), pairs, scores, threshold, groups=groups)
                                for b in sorted(comparison.buckets) if name in comparison.buckets[b]}}

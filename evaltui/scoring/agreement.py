@@ -85,7 +85,7 @@ def kappa_standard_error(matrix: Sequence[Sequence[int]], positions: Sequence[fl
     k = len(matrix)
     total = sum(sum(row) for row in matrix)
     kappa = cohen_kappa(matrix, positions)
-    if kappa is None or total == 0:
+    if kappa is None or total < 2:  # one label: no interval worth printing
         return None
     span = (max(positions) - min(positions)) if positions else 0
     # agreement weights w = 1 - disagreement weight

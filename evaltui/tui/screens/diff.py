@@ -178,7 +178,9 @@ class DiffScreen(DataScreen):
 
     def _show_header(self) -> None:
         """Per score: means, delta, CI, p, improvements and regressions; per bucket the
-        same as table rows when the screen is tall enough, else one line per score."""
+        same as table rows when the screen is tall enough, else one line per score; for a
+        judge with human labels, its agreement (kappa with CI) and the delta corrected for
+        its measured error."""
         assert self.data is not None
         c = self.data.comparison
         names = list(c.scores)
@@ -212,11 +214,26 @@ class DiffScreen(DataScreen):
                 who = f" {short[name]}" if len(names) > 1 else ""
                 lines.append(Text(f"by bucket{who}: " + " · ".join(
                     f"{b} {_num(bd.delta, '{:+.2f}')} ▲{bd.improvements}▼{bd.regressions}" for b, bd in per), style="dim"))
+        trust = []  # per judge with human labels: its agreement with them, and the corrected delta
+        rests = {}
+        for name, e in c.corrected.items():
+            a, o = e["agreement"], e["overall"]
+            kci, cci = a.get("kappa_ci"), o.corrected_ci
+            wide = width >= 100
+            rests[name] = ((" vs people" if wide else "") + f" κ {_num(a['kappa'], '{:+.2f}')}"
+                           + (f" [{kci[0]:+.2f},{kci[1]:+.2f}]" if kci else "")
+                           + (f" on {a['n']} labels" if wide else f" n={a['n']}")
+                           + f" · corrected Δ {_num(o.corrected_delta, '{:+.2f}')}"
+                           + (f" [{cci[0]:+.2f},{cci[1]:+.2f}]" if cci else ""))
+        if rests:
+            room = max(8, width - 2 - max(len(r) for r in rests.values()))
+            for rest, label in zip(rests.values(), abbreviate(list(rests), room)):
+                trust.append(Text.assemble((label, "bold"), rest, no_wrap=True, overflow="ellipsis"))
         title = Text.assemble(("diff ", "bold"), f"{c.candidate} vs base {c.base}",
                               (f"  ({len(c.cases):,} cases, matched by {c.matched_by}"
                                f"{f', +{len(c.added)} added' if c.added else ''}"
                                f"{f', -{len(c.removed)} removed' if c.removed else ''})", "dim"))
-        self.query_one("#diff-header", Static).update(Group(title, table, *lines))
+        self.query_one("#diff-header", Static).update(Group(title, *trust, table, *lines))
 
     def _show_status(self) -> None:
         cases = self.query_one(CaseList)
