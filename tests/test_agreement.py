@@ -11,6 +11,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score, precision_score, recall_score
 from statsmodels.stats.inter_rater import cohens_kappa
 
+from tests.test_calibration import sample_db  # noqa: F401 - the ingested sample logs (a fixture)
 from evaltui.scoring.agreement import (
     agreement,
     cohen_kappa,
@@ -107,18 +108,6 @@ def test_report_has_topics_and_groups() -> None:
     out = report(rows, {"A": 1.0, "B": 0.5, "C": 0.0}, groups={"a": "g1", "b": "g1"})
     assert set(out["by_topic"]) == {"a", "b"}
     assert out["by_group"]["g1"]["n"] == 12 == out["overall"]["n"]
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    from evaltui.ingest import ingest_file
-    from evaltui.store import Store
-    from tests.conftest import SAMPLE_LOGS
-
-    path = tmp_path_factory.mktemp("agreement") / "sample.duckdb"
-    with Store(path) as store:
-        ingest_file(store, SAMPLE_LOGS / "support_bot.jsonl")
-    return path
 
 
 def test_calibrate_prints_kappa_with_its_interval_and_the_disagreements_worst_first(sample_db) -> None:

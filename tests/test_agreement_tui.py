@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.helpers import until
 from tests.test_tui_snapshots import screen_text
-from tests.test_tui_calibration import labelled_db
+from tests.test_tui_calibration import labelled_db, open_calibration
 from tests.test_tui_experiments import make_app
 
 
@@ -24,10 +24,7 @@ async def test_the_calibration_pane_shows_intervals_and_lists_disagreements_wors
 
     app = make_app(labelled_db(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("6")
-        await until(pilot, lambda: isinstance(app.screen, CalibrationScreen)
-                    and app.screen.query_one(AgreementTable).row_count == 23)
-        screen = app.screen
+        screen = await open_calibration(app, pilot)
         version = screen.query_one(CalibrationTable).current
         lo, hi = version["kappa_ci"]
         assert str(screen.query_one(CalibrationTable).get_cell_at((0, 6))) == f"[{lo:+.2f},{hi:+.2f}]"

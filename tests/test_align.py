@@ -17,20 +17,10 @@ import pytest
 from evaltui.scoring.align import AlignOptions, align, render_example, split
 from evaltui.testing import FakeOpenAI
 from evaltui.testing.fake_judge import DemoJudge
-from tests.conftest import EVALTUI, SAMPLE_LOGS
+from tests.conftest import EVALTUI
+from tests.test_calibration import sample_db  # noqa: F401 - the ingested sample logs (a fixture)
 
 ACCOUNT = "account_and_login"
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from evaltui.ingest import ingest_file
-    from evaltui.store import Store
-
-    path = tmp_path_factory.mktemp("align") / "sample.duckdb"
-    with Store(path) as store:
-        ingest_file(store, SAMPLE_LOGS / "support_bot.jsonl")
-    return path
 
 
 @pytest.fixture

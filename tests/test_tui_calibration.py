@@ -4,6 +4,7 @@ scrolled from the keyboard, so the topic where the judge is least trusted is on 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.helpers import span, until, write_jsonl
 from tests.test_tui_experiments import make_app
@@ -46,16 +47,23 @@ def test_worst_first_orders_by_kappa_then_labels() -> None:
     assert [t for t, _ in rows] == ["d", "c", "a", "b", "few"]  # three labels say little: last
 
 
-async def test_the_per_topic_table_starts_with_the_worst_topic_and_scrolls_from_the_keyboard(tmp_path: Path) -> None:
+async def open_calibration(app: Any, pilot: Any, topics: int = 23) -> Any:
+    """Press 6 and wait for the calibration pane's per-topic table to fill."""
     from evaltui.tui.screens.calibration import CalibrationScreen
+    from evaltui.tui.widgets.agreement_table import AgreementTable
+
+    await pilot.press("6")
+    await until(pilot, lambda: isinstance(app.screen, CalibrationScreen)
+                and app.screen.query_one(AgreementTable).row_count == topics)
+    return app.screen
+
+
+async def test_the_per_topic_table_starts_with_the_worst_topic_and_scrolls_from_the_keyboard(tmp_path: Path) -> None:
     from evaltui.tui.widgets.agreement_table import AgreementTable
 
     app = make_app(labelled_db(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("6")
-        await until(pilot, lambda: isinstance(app.screen, CalibrationScreen)
-                    and app.screen.query_one(AgreementTable).row_count == 23)
-        topics = app.screen.query_one(AgreementTable)
+        topics = (await open_calibration(app, pilot)).query_one(AgreementTable)
         assert topics.entries[0][0] == "zz_recovery_steps"
         assert str(topics.get_cell_at((0, 0))) == "zz_recovery_steps"
         kappas = [a["kappa"] for _, a in topics.entries]

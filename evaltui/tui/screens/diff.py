@@ -38,7 +38,7 @@ def _num(value: float | None, fmt: str = "{:.2f}") -> str:
 
 class DiffScreen(DataScreen):
     DEFAULT_CSS = """
-    DiffScreen #diff-header { height: auto; max-height: 16; padding: 0 1; background: $panel; }
+    DiffScreen #diff-header { height: auto; max-height: 40%; padding: 0 1; background: $panel; }
     DiffScreen #case-list { height: 1fr; min-height: 4; }
     DiffScreen #diff-status { height: 1; padding: 0 1; color: $text-muted; }
     """
@@ -216,7 +216,11 @@ class DiffScreen(DataScreen):
                     f"{b} {_num(bd.delta, '{:+.2f}')} ▲{bd.improvements}▼{bd.regressions}" for b, bd in per), style="dim"))
         trust = []  # per judge with human labels: its agreement with them, and the corrected delta
         rests = {}
-        for name, e in c.corrected.items():
+        # short screens: only the sorted score's judge (else the first), as with the buckets
+        shown = c.corrected if detailed else {n: e for n, e in c.corrected.items()
+                                              if n == (self.sort_score if self.sort_score in c.corrected
+                                                       else next(iter(c.corrected), None))}
+        for name, e in shown.items():
             a, o = e["agreement"], e["overall"]
             kci, cci = a.get("kappa_ci"), o.corrected_ci
             wide = width >= 100
