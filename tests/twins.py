@@ -50,7 +50,7 @@ async def build_twins(folder: Path) -> Path:
     with Store(db) as store:
         ingest_file(store, write_jsonl(folder / "spans.jsonl", twin_rows()))
         create_from_logs(store, "account-issues", None)
-        from evaltui.scoring.labels import add_label
+        from evaltui.scoring.human_labels import add_label
 
         for i in range(12):  # people grade a dozen turns: both judges have something to agree with
             add_label(store, f"c{i}-t1", "brand_alignment", ["A", "B", "C"][i % 3] if i % 4 else "A")

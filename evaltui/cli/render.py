@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from evaltui.evals.corrected import corrected_line
 from evaltui.jsondepth import loads_stored
 from evaltui.model import CHANGED, bucket_order
 from evaltui.text import preview
@@ -252,6 +253,21 @@ def _diff_table(title: str, diffs: dict[str, ScoreDiff], alpha: float) -> Any:
     return table
 
 
+def corrected_lines(corrected: dict[str, Any]) -> list[str]:
+    """The diff's judge-corrected lines: per score with human labels, overall then per bucket."""
+    lines = []
+    for name, e in corrected.items():
+        which = "this judge version" if e.get("same_version") else "its version"
+        lines.append(f"corrected for the judge's error ({e['labels']} human labels of {e['labels_of']} against "
+                     f"{which} {e['version']}, per topic; 95% CI with the correction's uncertainty):")
+        lines.append("  " + corrected_line(name, e["overall"]))
+        lines.append("  " + corrected_line(name, e["overall"], pass_rate=True)
+                     + f" (pass: score >= {e['threshold']:g})")
+        for bucket, d in e["by_bucket"].items():
+            lines.append(f"    bucket {bucket}: " + corrected_line(name, d).split(": ", 1)[1])
+    return lines
+
+
 def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20) -> None:
     """`evaltui diff`: a ``Comparison`` per score, per bucket, then the changed cases (the
     TUI's diff screen renders the same data)."""
@@ -261,6 +277,8 @@ def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20)
     screen.print(_diff_table("per score", c.scores, alpha))
     for change in c.prompts:
         print_prompt_diff(change)
+    for line in corrected_lines(c.corrected):
+        screen.print(line, markup=False, highlight=False)
     for bucket in sorted(c.buckets, key=bucket_order):
         if list(c.buckets) == ["(none)"]:
             break
@@ -286,20 +304,67 @@ def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20)
 # -- calibration -------------------------------------------------------------------------
 
 
-def _agreement_table(title: str, result: dict[str, Any]):
+def kappa_with_ci(a: dict[str, Any], fmt: str = "{:.2f}") -> str:
+    """"0.26 [0.05, 0.47]": kappa and its 95% interval, or "-" when undefined."""
+    if a.get("kappa") is None:
+        return "-"
+    ci = a.get("kappa_ci")
+    return fmt.format(a["kappa"]) + (f" [{fmt.format(ci[0])}, {fmt.format(ci[1])}]" if ci else "")
+
+
+def _agreement_table(title: str, result: dict[str, Any], key: str = "by_topic", first: str = "topic"):
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
-    for col in ("topic", "n", "accuracy", "kappa"):
-        table.add_column(col, justify="left" if col == "topic" else "right")
+    for col in (first, "n", "agree", "kappa [95% CI]", "TPR", "TNR"):
+        table.add_column(col, justify="left" if col == first else "right")
     overall = result["overall"]
-    rows = sorted(result["by_topic"].items(), key=lambda kv: (kv[1]["kappa"] is None, kv[1]["kappa"] or 0))
+    rows = sorted(result[key].items(), key=lambda kv: (kv[1]["kappa"] is None, kv[1]["kappa"] or 0))
+
+    def cells(a: dict[str, Any]) -> list[str]:
+        pf = a.get("pass_fail") or {}
+        return [str(a["n"]), _num(a["accuracy"], "{:.0%}", "-"), kappa_with_ci(a),
+                _num(pf.get("tpr"), "{:.0%}", "-"), _num(pf.get("tnr"), "{:.0%}", "-")]
+
     for topic, a in rows:
-        table.add_row(topic, str(a["n"]), _num(a["accuracy"], "{:.0%}", "-"), _num(a["kappa"], none="-"))
+        table.add_row(topic, *cells(a))
     table.add_section()
-    table.add_row("overall", str(overall["n"]), _num(overall["accuracy"], "{:.0%}", "-"), _num(overall["kappa"], none="-"),
-                  style="bold")
+    table.add_row("overall", *cells(overall), style="bold")
     return table
+
+
+def _classes_table(result: dict[str, Any]):
+    from rich.table import Table
+
+    table = Table(title="per grade (humans as truth)", title_justify="left")
+    for col in ("grade", "humans", "scorer", "precision", "recall"):
+        table.add_column(col, justify="left" if col == "grade" else "right")
+    for label, c in (result["overall"].get("classes") or {}).items():
+        table.add_row(label, str(c["human"]), str(c["scorer"]), _num(c["precision"], "{:.0%}", "-"),
+                      _num(c["recall"], "{:.0%}", "-"))
+    return table
+
+
+def _one_line(text: str | None, width: int = 160) -> str:
+    flat = " ".join((text or "-").split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def print_disagreements(rows: list[dict[str, Any]], limit: int | None = None) -> None:
+    """`evaltui calibrate --disagreements`: worst first, with the judge's rationale and the human's note."""
+    screen = console()
+    if not rows:
+        screen.print("no disagreements: the scorer and the humans chose the same grade everywhere")
+        return
+    shown = rows[:limit] if limit else rows
+    screen.print(f"{len(rows)} disagreements, worst first (judge grade vs human grade):", style="bold")
+    for d in shown:
+        screen.print(f"{d['target_id']}  [{d['topic']}]  judge {d['judge']}  human {d['human']}", markup=False,
+                     highlight=False)
+        screen.print(f"    judge: {_one_line(d['judge_rationale'])}", markup=False, highlight=False)
+        screen.print(f"    human: {_one_line(d['human_note'])}", markup=False, highlight=False)
+    if limit and len(rows) > limit:
+        screen.print(f"... {len(rows) - limit} more (--json for all)", style="dim")
 
 
 def _confusion_table(result: dict[str, Any]):
@@ -327,9 +392,60 @@ def print_calibration(result: dict[str, Any]) -> None:
                       f"and disagrees where {a} agreed on {result['broken']}.")
         return
     kind = "weighted kappa (linear)" if result.get("weighted") else "kappa"
-    screen.print(f"{result['scorer']} {result['version']} against human labels of {result['labels_of']} ({kind}):")
+    screen.print(f"{result['scorer']} {result['version']} against human labels of {result['labels_of']} ({kind}, "
+                 f"95% CI; TPR/TNR: passing = score >= {result.get('threshold', 0.5):g}):")
     screen.print(_agreement_table("agreement by topic, worst first", result))
+    if result.get("by_group"):
+        screen.print(_agreement_table("agreement by topic group, worst first", result, "by_group", "group"))
+    screen.print(_classes_table(result))
     screen.print(_confusion_table(result))
+
+
+def print_alignment(report: dict[str, Any], min_topic_labels: int = 10) -> None:
+    """`evaltui align`: each version's agreement on the test part next to the current one's,
+    overall and per topic (and group) with enough test labels, and what was saved."""
+    from rich.table import Table
+
+    screen = console()
+    rows = report["candidates"]
+    screen.print(f"{report['scorer']}: {report['dev']} dev and {report['test']} test labels (seed {report['seed']}); "
+                 "weighted kappa [95% CI] on the test part:")
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in ("version", "examples", "dev kappa", "test kappa [95% CI]", "test agree", "TPR", "TNR"):
+        table.add_column(col, justify="left" if col == "version" else "right")
+    for r in rows:
+        t = r["test"]["overall"]
+        mark = " *" if r["name"] == report["best"] else ""
+        table.add_row(f"{r['name']}{mark}", str(r["examples"]), _num(r["dev"]["overall"]["kappa"], none="-"),
+                      kappa_with_ci(t), _num(t["accuracy"], "{:.0%}", "-"), _num(t["tpr"], "{:.0%}", "-"),
+                      _num(t["tnr"], "{:.0%}", "-"))
+    for s in report.get("stored") or []:
+        t = s["test"]["overall"]
+        table.add_row(f"{s['version']} (stored grades)", "", "", kappa_with_ci(t), _num(t["accuracy"], "{:.0%}", "-"),
+                      _num(t["tpr"], "{:.0%}", "-"), _num(t["tnr"], "{:.0%}", "-"), style="dim")
+    screen.print(table)
+    current = rows[0]
+    best = next(r for r in rows if r["name"] == report["best"])
+    for key, first in (("by_topic", "topic"), ("by_group", "group")):
+        parts = [p for p, a in current["test"][key].items() if a["n"] >= min_topic_labels]
+        if not parts or best is current:
+            continue
+        per = Table(box=None, pad_edge=False, header_style="bold",
+                    title=f"test part by {first} (at least {min_topic_labels} labels)", title_justify="left")
+        stored = (report.get("stored") or [])[:1]
+        for col in (first, "n", *(f"{s['version']} (stored)" for s in stored), "current kappa [95% CI]",
+                    f"{best['name']} kappa [95% CI]"):
+            per.add_column(col, justify="left" if col == first else "right")
+        for p in sorted(parts, key=lambda p: current["test"][key][p]["kappa"] or 0):
+            per.add_row(p, str(current["test"][key][p]["n"]),
+                        *(kappa_with_ci(s["test"][key].get(p) or {}) for s in stored),
+                        kappa_with_ci(current["test"][key][p]), kappa_with_ci(best["test"][key].get(p) or {}))
+        screen.print(per)
+    if report["saved"]:
+        screen.print(f"saved {best['name']} as {report['saved']} (version {report['best_version']}); score with "
+                     f"`evaltui score --scorer {report['saved']}`", markup=False, highlight=False)
+    else:
+        screen.print("no candidate beat the current rubric on the dev part: nothing saved")
 
 
 # -- topics ------------------------------------------------------------------------------

@@ -218,7 +218,7 @@ def rules_rm(name: str) -> None:
 def label(target: str, scorer: str, value: str, rationale: str | None, labeller: str | None) -> None:
     """Record a human label: span TARGET, SCORER (e.g. brand_alignment), VALUE (a choice
     such as A, or a number in 0..1). Labels are the ground truth of `evaltui calibrate`."""
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.human_labels import add_label
 
     with open_store() as store:
         row = add_label(store, target, scorer, value, rationale=rationale, labeller=labeller)
@@ -230,13 +230,18 @@ def label(target: str, scorer: str, value: str, rationale: str | None, labeller:
 @click.option("--version", "versions", multiple=True, metavar="V",
               help="Scorer version (default: the newest); give two to compare them.")
 @click.option("--against", default=None, metavar="SCORER", help="Whose human labels (default: the scorer's rubric).")
+@click.option("--disagreements", "show_disagreements", is_flag=True,
+              help="List the targets where scorer and humans disagree, worst first, with rationale and note.")
+@click.option("--limit", type=int, default=20, show_default=True, help="How many disagreements to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 @user_errors
-def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, as_json: bool) -> None:
-    """How well SCORER agrees with human labels: n, accuracy, Cohen's kappa (weighted for
-    ordinal scales such as A/B/C) and the confusion matrix, overall and per topic."""
-    from evaltui.scoring.calibrate import calibrate as run
+def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, show_disagreements: bool, limit: int,
+              as_json: bool) -> None:
+    """How well SCORER agrees with human labels: n, percent agreement, Cohen's kappa (weighted
+    for ordinal scales such as A/B/C) with its 95% CI, pass/fail TPR and TNR, per-grade
+    precision and recall and the confusion matrix, overall, per topic and per topic group."""
+    from evaltui.scoring.span_calibration import calibrate as run
 
     with open_store(read_only=True) as store:
         result = run(store, scorer, versions=versions, against=against)
@@ -245,6 +250,9 @@ def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, as_js
 
         click.echo(orjson.dumps(result).decode())
         return
-    from evaltui.cli.render import print_calibration
+    from evaltui.cli.render import print_calibration, print_disagreements
 
+    if show_disagreements and "disagreements" in result:
+        print_disagreements(result["disagreements"], limit)
+        return
     print_calibration(result)

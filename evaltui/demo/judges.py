@@ -34,7 +34,7 @@ def production_judge(store: Any = None, *, topic: str | None = None, dataset: st
     every turn when neither is given). ``store`` defaults to the eval's database."""
     from evaltui.scoring.offline_judge import OfflineJudge
     from evaltui.store import Store
-    from evaltui.store.scoring import labelled_examples
+    from evaltui.store.calibration_pairs import labelled_examples
 
     if store is None:
         from evaltui.dbpath import default_db

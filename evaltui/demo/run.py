@@ -4,7 +4,8 @@
 dataset from the worst topic (failing, borderline and passing cases), 4. run the baseline
 and 5. the fix (examples/account_issues_*.py), compare them with the production judge,
 6. calibrate that judge against the human labels, re-score both experiments' stored
-outputs with the calibrated judge, 7. ingest the next week of logs (after the fix), score
+outputs with the calibrated judge; align the LLM judge (the loopback judge that stands in
+for a model) to the human labels, and correct its diff for its measured error, 7. ingest the next week of logs (after the fix), score
 them online, file them under the topic map, watch the trend, and add the new failures to
 version 2 of the dataset. Each step says what it did.
 """
@@ -108,6 +109,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         diff = _diff(store, PRODUCTION, steps, "production judge")
         calibration, judge = _calibrate(store, worst["key"], steps)
         rescored = _rescore(store, judge, steps)
+        aligned = _align_llm_judge(store, worst["key"], steps)
         next_iteration = _next_iteration(store, after, worst["key"], judge, steps)
     scratch.cleanup()
     out = {
@@ -121,6 +123,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         "diff": diff,
         "calibration": calibration,
         "rescored_diff": rescored,
+        "llm_judge": aligned,
         "next_iteration": next_iteration,
         "db": str(db),
         "seconds": round(time.perf_counter() - steps.started, 1),
@@ -313,10 +316,10 @@ def _kappa(report: dict[str, Any], topic: str) -> dict[str, Any]:
 
 def _calibrate(store: Store, topic: str, steps: Steps) -> tuple[dict[str, Any], Any]:
     from evaltui.demo.judges import calibrated_judge
-    from evaltui.scoring.calibrate import calibrate
+    from evaltui.scoring.span_calibration import calibrate
     from evaltui.scoring.online import score_spans
 
-    from evaltui.store.scoring import calibration_pairs
+    from evaltui.store.calibration_pairs import calibration_pairs
 
     steps.doing(f"calibrating the production judge (judge-v1) against the human labels in {topic}")
     before = _kappa(calibrate(store, "brand_alignment", versions=["judge-v1"]), topic)
@@ -364,6 +367,84 @@ def _rescore(store: Store, spec: Any, steps: Steps) -> dict[str, Any]:
     for name in (BASELINE, FIX):
         steps.done(rescore_experiment(store, name, spec).summary())
     return _diff(store, spec.name, steps, "calibrated judge")
+
+
+LLM_JUDGE, ALIGNED_JUDGE = "Brand Alignment LLM", "Brand Alignment LLM aligned"
+
+
+def _agreement_text(a: dict[str, Any]) -> str:
+    ci = a.get("kappa_ci")
+    if a.get("kappa") is None:
+        return f"kappa - on {a.get('n', 0)} labels"
+    return f"kappa {a['kappa']:.2f}" + (f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "") + f" on {a['n']} labels"
+
+
+def _align_llm_judge(store: Store, topic: str, steps: Steps) -> dict[str, Any]:
+    """Align the LLM judge of the brand_alignment rubric to the human labels, through the
+    loopback judge (``evaltui.testing.fake_judge``: it grades by what its prompt says and
+    has the production judge's blind spot), then grade both experiments with it before and
+    after, and correct the diff of the one before for its measured error."""
+    from evaltui.config import get_settings
+    from evaltui.evals.compare import compare_experiments
+    from evaltui.evals.rescore import rescore_experiment
+    from evaltui.llm import LLMClient
+    from evaltui.scoring.align import align
+    from evaltui.scoring.judge import LLMJudge
+    from evaltui.scoring.registry import ScorerSpec
+    from evaltui.scoring.rubric import load_rubric
+    from evaltui.store.calibration_pairs import topic_groups
+    from evaltui.store.llm_cache import LLMCache
+    from evaltui.testing.fake_judge import DemoJudge
+    from evaltui.testing.fake_openai import FakeOpenAI
+
+    group = topic_groups(store.con).get(topic)
+    steps.doing("aligning the LLM judge (brand_alignment rubric, through the loopback judge) to the human labels: "
+                "few-shot and rubric-edit candidates from a dev part, measured on a held-out test part")
+    with FakeOpenAI(responder=DemoJudge()) as server:
+        def client() -> LLMClient:
+            return LLMClient(base_url=server.base_url, api_key="sk-demo", model=get_settings().judge_model,
+                             cache=LLMCache(store))
+
+        report = align(store, "brand_alignment", client())
+        current = report["candidates"][0]
+        best = next(r for r in report["candidates"] if r["name"] == report["best"])
+        parts = {"overall": (current["test"]["overall"], best["test"]["overall"])}
+        if topic in current["test"]["by_topic"]:
+            parts[f"topic {topic}"] = (current["test"]["by_topic"][topic], best["test"]["by_topic"].get(topic, {}))
+        if group and group in current["test"]["by_group"]:
+            parts[f"group {group}"] = (current["test"]["by_group"][group], best["test"]["by_group"].get(group, {}))
+        for where, (before, after) in parts.items():
+            steps.done(f"LLM judge vs people on the test part, {where}: current rubric {_agreement_text(before)}; "
+                       f"{best['name']} {_agreement_text(after)}")
+        steps.done(f"saved {best['name']} as {report['saved']}" if report["saved"] else "no candidate beat the rubric")
+        steps.doing("grading both experiments' outputs with the LLM judge before and after alignment")
+        judges = [(LLM_JUDGE, load_rubric("brand_alignment"))]
+        if report["saved"]:
+            judges.append((ALIGNED_JUDGE, load_rubric(report["saved"])))
+        for name, rubric in judges:
+            judge = LLMJudge(rubric, client())
+            spec = ScorerSpec(rubric.source, judge, rubric.name, judge.version, client=judge.client)
+            for experiment in (BASELINE, FIX):
+                steps.done(rescore_experiment(store, experiment, spec, name=name).summary())
+    comparison = compare_experiments(store, BASELINE, FIX)
+    diffs = {name: summarize_diff(comparison, name) for name, _ in judges}
+    corrected = comparison.corrected.get(LLM_JUDGE)
+    out: dict[str, Any] = {"align": {"seed": report["seed"], "dev": report["dev"], "test": report["test"],
+                                     "best": report["best"], "saved": report["saved"],
+                                     "test_agreement": {w: {"before": b, "after": a} for w, (b, a) in parts.items()}},
+                           "diffs": diffs, "corrected": None}
+    if corrected:
+        from dataclasses import asdict
+
+        from evaltui.evals.corrected import corrected_line
+
+        o = corrected["overall"]
+        steps.done(corrected_line(LLM_JUDGE, o) + f" (its error measured on {corrected['labels']} human labels)")
+        if ALIGNED_JUDGE in diffs and "delta" in diffs[ALIGNED_JUDGE]:
+            steps.done(f"{ALIGNED_JUDGE}: {diffs[ALIGNED_JUDGE]['delta']:+.2f}; the judge calibrated on people "
+                       f"(Brand Alignment Offline) sees {summarize_diff(comparison, CALIBRATED).get('delta', 0):+.2f}")
+        out["corrected"] = {"labels": corrected["labels"], "version": corrected["version"], **asdict(o)}
+    return out
 
 
 # -- 7. the next iteration ----------------------------------------------------------------
@@ -419,5 +500,12 @@ def print_outcome(out: dict[str, Any], steps: Steps) -> None:
     print(f"the story: the production judge sees {out['diff'].get('delta', 0):+.3f} from the fix; it disagrees with "
           f"people on {out['worst_topic_tag'] or out['worst_topic']} (kappa {c['kappa_before']:.2f}); the judge "
           f"calibrated on human labels (kappa {c['kappa_after']:.2f}) sees {out['rescored_diff'].get('delta', 0):+.3f}.")
+    llm = out.get("llm_judge") or {}
+    if llm.get("corrected"):
+        k = llm["corrected"]
+        aligned = (llm["diffs"].get(ALIGNED_JUDGE) or {}).get("delta")
+        print(f"           the LLM judge has the same blind spot: it sees {k['judge_delta']:+.2f}; corrected for its "
+              f"measured error, {k['corrected_delta']:+.2f} [{k['corrected_ci'][0]:+.2f}, {k['corrected_ci'][1]:+.2f}]"
+              + (f"; aligned to people's labels it sees {aligned:+.2f}." if aligned is not None else "."))
     print(f"next: evaltui --db {db}   (topics, experiments, diff and calibration panes)")
     print(f"      evaltui diff {BASELINE} {FIX} --db {db}")

@@ -50,6 +50,9 @@ class Comparison:
     # per prompt either side built: {name, base, candidate (each {name, version, hash} or
     # None), added, removed, diff (unified diff lines)}; filled from the store
     prompts: list[dict[str, Any]] = field(default_factory=list)
+    # per score with human labels: the diff corrected for the judge's measured error
+    # (``evals.corrected.judge_corrections``); filled where a store is at hand
+    corrected: dict[str, Any] = field(default_factory=dict)
 
     def regressions(self, alpha: float = 0.05) -> list[str]:
         """Scores that regress significantly (delta < 0, p < alpha)."""
@@ -206,10 +209,13 @@ def load_diff(store: Any, base: str, candidate: str, settings: Any = None) -> Di
     from evaltui.store.browse_experiments import lean_results
     from evaltui.store.experiments import require_experiment
 
+    from evaltui.evals.corrected import judge_corrections
+
     b, c = require_experiment(store, base), require_experiment(store, candidate)
     comparison = compare(lean_results(store, b["id"]), lean_results(store, c["id"]),
                          base_name=base, candidate_name=candidate, settings=settings)
     comparison.prompts = _prompt_changes(store, b["id"], c["id"])
+    comparison.corrected = judge_corrections(store, comparison, settings, [b["id"], c["id"]])
     return DiffData(comparison, b["id"], c["id"])
 
 
@@ -222,9 +228,12 @@ def _prompt_changes(store: Any, base_id: str, candidate_id: str) -> list[dict[st
 def compare_experiments(store: Any, base_name: str, candidate_name: str, *, settings: Any = None) -> Comparison:
     from evaltui.store import experiments as exp_store
 
+    from evaltui.evals.corrected import judge_corrections
+
     base = exp_store.require_experiment(store, base_name)
     cand = exp_store.require_experiment(store, candidate_name)
     comparison = compare(exp_store.load_results(store, base["id"]), exp_store.load_results(store, cand["id"]),
                          base_name=base_name, candidate_name=candidate_name, settings=settings)
     comparison.prompts = _prompt_changes(store, base["id"], cand["id"])
+    comparison.corrected = judge_corrections(store, comparison, settings, [base["id"], cand["id"]])
     return comparison

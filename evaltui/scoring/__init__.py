@@ -15,8 +15,8 @@ _LAZY = {
     "load_rubric": "evaltui.scoring.rubric",
     "score_spans": "evaltui.scoring.online",
     "run_rule": "evaltui.scoring.online",
-    "add_label": "evaltui.scoring.labels",
-    "calibrate": "evaltui.scoring.calibrate",
+    "add_label": "evaltui.scoring.human_labels",
+    "calibrate": "evaltui.scoring.span_calibration",
     "resolve": "evaltui.scoring.registry",
 }
 

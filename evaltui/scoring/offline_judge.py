@@ -53,7 +53,7 @@ class OfflineJudge:
     @classmethod
     def from_store(cls, store: Any, *, label_key: str = "brand_alignment", sources: tuple[str, ...] = ("human",),
                    online_version: str | None = None, name: str | None = None, **kwargs: Any) -> OfflineJudge:
-        from evaltui.store.scoring import labelled_examples
+        from evaltui.store.calibration_pairs import labelled_examples
 
         examples = labelled_examples(store.con, label_key, sources, online_version)
         kwargs.setdefault("store", store)
@@ -107,7 +107,7 @@ class OfflineJudge:
         """Predict every example from a model that did not see it; measure agreement."""
         from sklearn.model_selection import KFold, StratifiedKFold
 
-        from evaltui.scoring.calibration import agreement
+        from evaltui.scoring.agreement import agreement
 
         folds = max(2, min(self.folds, len(y)))
         splitter = (StratifiedKFold(folds, shuffle=True, random_state=0) if min(counts.values()) >= folds

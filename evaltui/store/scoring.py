@@ -1,5 +1,5 @@
-"""Store queries for scoring: spans still to score, writing scores, human labels,
-scoring rules, and the (machine score, human label) pairs calibration reads."""
+"""Store queries for scoring: spans still to score, writing scores, scoring rules.
+(Human labels and the pairs calibration reads are in ``store.calibration_pairs``.)"""
 
 from __future__ import annotations
 
@@ -162,87 +162,6 @@ def write_scores(store: Store, rows: Iterable[ScoreWrite]) -> int:
     finally:
         con.unregister("_score_rows")
     return len(data)
-
-
-# -- human labels -------------------------------------------------------------------
-
-
-def span_info(con: duckdb.DuckDBPyConnection, span_id: str) -> tuple[str, str | None] | None:
-    rows = con.execute("SELECT root_id, topic FROM spans WHERE id = ?", [span_id]).fetchall()
-    return (rows[0][0], rows[0][1]) if rows else None
-
-
-def scorer_display_name(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    rows = con.execute("SELECT min(scorer) FROM scores WHERE scorer_key = ?", [key]).fetchall()
-    return rows[0][0] if rows and rows[0][0] else None
-
-
-def label_scale(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, float]:
-    """label -> score as already used for this scorer (e.g. A=1, B=0.5, C=0)."""
-    rows = con.execute(
-        "SELECT label, avg(score) FROM scores WHERE scorer_key = ? AND label IS NOT NULL AND score IS NOT NULL "
-        "GROUP BY label", [key]).fetchall()
-    return {str(label): float(score) for label, score in rows}
-
-
-# -- calibration pairs ----------------------------------------------------------------
-
-
-def scorer_versions(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[str, int, datetime | None]]:
-    """(version, scores, newest) of a machine scorer, newest first."""
-    return [tuple(r) for r in con.execute(
-        "SELECT scorer_version, count(*), max(created) FROM scores WHERE scorer_key = ? AND source <> 'human' "
-        "GROUP BY scorer_version ORDER BY max(created) DESC NULLS LAST, scorer_version", [key]).fetchall()]
-
-
-def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, label_key: str) -> list[dict[str, Any]]:
-    """Per labelled target: the scorer's latest score at ``version`` and the latest human label."""
-    rows = con.execute(
-        """
-        WITH machine AS (
-            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label
-            FROM scores WHERE scorer_key = ? AND scorer_version = ? AND source <> 'human'
-            GROUP BY target_id
-        ),
-        human AS (
-            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label
-            FROM scores WHERE scorer_key = ? AND source = 'human'
-            GROUP BY target_id
-        )
-        SELECT m.target_id, coalesce(sp.topic, '(unassigned)'), m.score, m.label, h.score, h.label
-        FROM machine m JOIN human h USING (target_id) LEFT JOIN spans sp ON sp.id = m.target_id
-        WHERE m.score IS NOT NULL AND h.score IS NOT NULL
-        ORDER BY m.target_id
-        """,
-        [key, version, label_key],
-    ).fetchall()
-    return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4],
-             "human_label": r[5]} for r in rows]
-
-
-def labelled_examples(con: duckdb.DuckDBPyConnection, label_key: str, sources: tuple[str, ...] = ("human",),
-                      online_version: str | None = None) -> list[dict[str, Any]]:
-    """Spans with a label for ``label_key`` (human labels win over a judge's), with their text."""
-    marks = ", ".join("?" for _ in sources)
-    version_sql = "AND (source = 'human' OR scorer_version = ?)" if online_version else ""
-    params: list[Any] = [label_key, *sources] + ([online_version] if online_version else [])
-    rows = con.execute(
-        f"""
-        WITH ranked AS (
-            SELECT target_id, score, label,
-                   row_number() OVER (PARTITION BY target_id
-                                      ORDER BY (source = 'human') DESC, created DESC, id DESC) AS rn
-            FROM scores
-            WHERE scorer_key = ? AND source IN ({marks}) AND score IS NOT NULL {version_sql}
-        )
-        SELECT r.target_id, r.score, r.label, sp.input, sp.output, sp.topic
-        FROM ranked r JOIN spans sp ON sp.id = r.target_id
-        WHERE r.rn = 1 ORDER BY r.target_id
-        """,
-        params,
-    ).fetchall()
-    return [{"id": r[0], "score": r[1], "label": r[2], "input": _loads(r[3]), "output": _loads(r[4]), "topic": r[5]}
-            for r in rows]
 
 
 # -- scoring rules -------------------------------------------------------------------

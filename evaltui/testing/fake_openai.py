@@ -22,6 +22,7 @@ By hand::
 
     python -m evaltui.testing.fake_openai --port 8000 --latency 0.2
     python -m evaltui.testing.fake_openai --port 8000 --fault-rate 0.2   # random mixed faults
+    python -m evaltui.testing.fake_openai --port 8000 --judge demo       # a judge that reads its prompt
 """
 
 from __future__ import annotations
@@ -421,8 +422,16 @@ def main(argv: list[str] | None = None, server_class: type[FakeOpenAI] = FakeOpe
     parser.add_argument("--fault-rate", type=float, default=0.0,
                         help="Then fail this share of requests with random mixed faults (FaultMix).")
     parser.add_argument("--seed", type=int, default=0, help="Seed of --fault-rate.")
+    parser.add_argument("--judge", choices=("hash", "demo"), default="hash",
+                        help="How it grades: by a hash of the prompt, or as the demo's judge that reads the "
+                             "prompt (evaltui.testing.fake_judge.DemoJudge).")
     args = parser.parse_args(argv)
-    responder = FaultMix(args.fault_rate, seed=args.seed) if args.fault_rate else None
+    then: Responder | None = None
+    if args.judge == "demo":
+        from evaltui.testing.fake_judge import DemoJudge
+
+        then = DemoJudge()
+    responder = FaultMix(args.fault_rate, seed=args.seed, then=then) if args.fault_rate else then
     server = server_class(port=args.port, latency=args.latency, responder=responder)
     server.enqueue(*(Fault(kind) for kind in args.fault))
     server.start()

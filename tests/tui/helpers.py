@@ -126,3 +126,44 @@ async def open_diff(app: Any, pilot: Any) -> Any:
     await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.data is not None
                 and app.screen.detail is not None)
     return app.screen
+
+
+CAL_GRADES = ["A", "B", "C"]
+CAL_SCALE = {"A": 1.0, "B": 0.5, "C": 0.0}
+
+
+def labelled_db(folder: Path, topics: int = 23, per_topic: int = 6) -> Path:
+    """Brand Alignment grades and human labels on ``topics`` topics: the humans agree with
+    the judge everywhere except on ``zz_recovery_steps`` (alphabetically last)."""
+    from evaltui.ingest import ingest_file
+    from evaltui.scoring.human_labels import add_label
+    from evaltui.store import Store
+
+    rows, human = [], {}
+    names = [f"topic_{t:02d}" for t in range(topics - 1)] + ["zz_recovery_steps"]
+    for t, topic in enumerate(names):
+        for i in range(per_topic):
+            sid = f"s{t}-{i}"
+            grade = CAL_GRADES[(i + t) % 3]
+            rows.append(span(sid, name="conversation", ts=f"2026-11-01T10:{i:02d}:00Z", input="hi", output="ok",
+                             metadata={"topic": topic},
+                             scores=[{"name": "Brand Alignment", "score": CAL_SCALE[grade], "label": grade}]))
+            # one disagreement in every topic but the last, where the humans always disagree
+            human[sid] = CAL_GRADES[(i + t + 1) % 3] if topic.startswith("zz") or i == 0 else grade
+    db = folder / "tui.duckdb"
+    with Store(db) as store:
+        ingest_file(store, write_jsonl(folder / "spans.jsonl", rows))
+        for sid, value in human.items():
+            add_label(store, sid, "brand_alignment", value)
+    return db
+
+
+async def open_calibration(app: Any, pilot: Any, topics: int = 23) -> Any:
+    """Press 6 and wait for the calibration pane's per-topic table to fill."""
+    from evaltui.tui.screens.calibration import CalibrationScreen
+    from evaltui.tui.widgets.agreement_table import AgreementTable
+
+    await pilot.press("6")
+    await until(pilot, lambda: isinstance(app.screen, CalibrationScreen)
+                and app.screen.query_one(AgreementTable).row_count == topics)
+    return app.screen

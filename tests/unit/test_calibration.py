@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from evaltui.scoring.calibration import agreement, cohen_kappa, confusion_matrix, report
-from tests.helpers import EVALTUI, SAMPLE_LOGS
+from evaltui.scoring.agreement import agreement, cohen_kappa, confusion_matrix, report
+from tests.helpers import EVALTUI
 
 ABC = [("A", 1.0), ("B", 0.5), ("C", 0.0)]
 
@@ -53,17 +53,6 @@ def test_report_by_topic_and_numeric_labels():
     assert out["by_topic"]["t2"]["accuracy"] == 1.0
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    from evaltui.ingest import ingest_file
-    from evaltui.store import Store
-
-    path = tmp_path_factory.mktemp("cal") / "sample.duckdb"
-    with Store(path) as store:
-        ingest_file(store, SAMPLE_LOGS / "support_bot.jsonl")
-    return path
-
-
 def test_sample_logs_show_the_judge_failing_on_account_and_login(sample_db):
     out = subprocess.run([*EVALTUI, "--db", str(sample_db), "calibrate", "brand_alignment", "--json"],
                          capture_output=True, text=True, timeout=60)
@@ -75,7 +64,10 @@ def test_sample_logs_show_the_judge_failing_on_account_and_login(sample_db):
     low = topics["account_and_login"]["kappa"]
     others = [v["kappa"] for t, v in topics.items() if t != "account_and_login"]
     assert low < 0.4 and min(others) > 0.6
-    assert set(topics["account_and_login"]) == {"n", "accuracy", "kappa", "confusion"}
+    assert set(topics["account_and_login"]) == {"n", "accuracy", "kappa", "kappa_se", "kappa_ci", "classes",
+                                                "pass_fail", "confusion"}
+    lo, hi = topics["account_and_login"]["kappa_ci"]
+    assert lo < low < hi
     # the humans grade recovery-step replies A, the judge does not
     assert topics["account_and_login"]["confusion"]["A"]["A"] < sum(topics["account_and_login"]["confusion"]["A"].values())
     text = subprocess.run([*EVALTUI, "--db", str(sample_db), "calibrate", "brand_alignment"],
@@ -84,9 +76,9 @@ def test_sample_logs_show_the_judge_failing_on_account_and_login(sample_db):
 
 
 def test_label_then_calibrate_and_compare_versions(store):
-    from evaltui.scoring.calibrate import calibrate
+    from evaltui.scoring.span_calibration import calibrate
     from evaltui.scoring.errors import ScorerSetupError
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.human_labels import add_label
     from evaltui.store.scoring import ScoreWrite, write_scores
     from tests.helpers import write_jsonl, span
 

@@ -1,6 +1,7 @@
 """The calibration pane: how each scorer version agrees with human labels (accuracy,
-kappa, confusion), overall and per topic (per experiment for eval judges); updated as
-you label; R re-scores the logs with another scorer version to compare."""
+kappa with its 95% CI, pass/fail TPR and TNR, per-grade precision and recall, confusion),
+overall and per topic (per experiment for eval judges); updated as you label; d lists the
+disagreements worst first; R re-scores the logs with another scorer version to compare."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class CalibrationScreen(DataScreen):
     """
 
     BINDINGS = [
+        Binding("d", "disagreements", "Disagreements", id="calibration.disagreements"),
         Binding("R", "rescore", "Re-score", id="calibration.rescore"),
         Binding("escape", "back", "Back", id="calibration.back"),
     ]
@@ -64,7 +66,7 @@ class CalibrationScreen(DataScreen):
 
     def reload(self) -> None:
         def query(store: Any) -> CalibrationScreen.Loaded:
-            from evaltui.evals.labels import calibration_overview
+            from evaltui.evals.calibration import calibration_overview
 
             return self.Loaded(calibration_overview(store))
 
@@ -77,7 +79,7 @@ class CalibrationScreen(DataScreen):
         labelled = sum(r["n"] for r in event.rows)
         self.query_one("#calibration-status", Static).update(
             f"{len(event.rows)} scorer versions with labels ({labelled:,} pairs) · label with A/B/C/Y/N in a trace or the diff"
-            " · tab: per-topic table (worst first) · R: re-score with another scorer")
+            " · tab: per-topic table (worst first) · d: disagreements · R: re-score with another scorer")
 
     def restyle(self) -> None:
         if getattr(self, "rows", None) is not None:
@@ -100,10 +102,27 @@ class CalibrationScreen(DataScreen):
             confusion.add_column(lb, justify="right")
         for h in labels:
             confusion.add_row(h, *[str(row["confusion"].get(h, {}).get(m, 0)) for m in labels])
+        ci = row.get("kappa_ci")
+        pf = row.get("pass_fail") or {}
+        rates = " · ".join(f"{name} {pf[key]:.0%}" for name, key in (("TPR", "tpr"), ("TNR", "tnr"))
+                           if pf.get(key) is not None)
         title = Text.assemble((f"{row['scorer']} · {row['version']}", "bold"),
                               f"\nn {row['n']} · kappa {kappa_text(row['kappa'])}"
-                              f"{' (linear weights)' if row['weighted'] else ''}")
-        return Group(title, confusion)
+                              + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
+                              + f"{' (linear)' if row['weighted'] else ''}"
+                              + (f"\n{rates} (pass: score >= {pf.get('threshold', 0.5):g})" if rates else ""))
+        classes = Text("  ".join(f"{label} P {_pct(c['precision'])} R {_pct(c['recall'])}"
+                                 for label, c in (row.get("classes") or {}).items()), style="dim")
+        return Group(title, confusion, classes)
+
+    def action_disagreements(self) -> None:
+        from evaltui.tui.screens.disagreements import DisagreementsScreen
+
+        row = self.query_one(CalibrationTable).current
+        if row is None:
+            self.notify("no scorer version with labels yet", timeout=3)
+            return
+        self.app.push_screen(DisagreementsScreen(f"{row['scorer']} · {row['version']}", row.get("disagreements") or []))
 
     def action_rescore(self) -> None:
         from evaltui.tui.screens.dialogs import TextDialog
@@ -142,3 +161,7 @@ class CalibrationScreen(DataScreen):
 
     def action_back(self) -> None:
         self.app.action_back()
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"

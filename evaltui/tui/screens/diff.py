@@ -40,7 +40,7 @@ def _num(value: float | None, fmt: str = "{:.2f}") -> str:
 
 class DiffScreen(DataScreen):
     DEFAULT_CSS = """
-    DiffScreen #diff-header { height: auto; max-height: 16; padding: 0 1; background: $panel; }
+    DiffScreen #diff-header { height: auto; max-height: 40%; padding: 0 1; background: $panel; }
     DiffScreen #case-list { height: 1fr; min-height: 4; }
     DiffScreen #diff-status { height: 1; padding: 0 1; color: $text-muted; }
     DiffScreen #prompt-diff { display: none; height: auto; max-height: 50%; padding: 0 1; overflow-y: auto; }
@@ -184,7 +184,9 @@ class DiffScreen(DataScreen):
 
     def _show_header(self) -> None:
         """Per score: means, delta, CI, p, improvements and regressions; per bucket the
-        same as table rows when the screen is tall enough, else one line per score."""
+        same as table rows when the screen is tall enough, else one line per score; for a
+        judge with human labels, its agreement (kappa with CI) and the delta corrected for
+        its measured error."""
         assert self.data is not None
         c = self.data.comparison
         names = list(c.scores)
@@ -217,16 +219,35 @@ class DiffScreen(DataScreen):
                 who = f" {short[name]}" if len(names) > 1 else ""
                 lines.append(Text(f"by bucket{who}: " + " · ".join(
                     f"{b} {_num(bd.delta, '{:+.2f}')} ▲{bd.improvements}▼{bd.regressions}" for b, bd in per), style="dim"))
+        trust = []  # per judge with human labels: its agreement with them, and the corrected delta
+        rests = {}
+        # short screens: only the sorted score's judge (else the first), as with the buckets
+        shown = c.corrected if detailed else {n: e for n, e in c.corrected.items()
+                                              if n == (self.sort_score if self.sort_score in c.corrected
+                                                       else next(iter(c.corrected), None))}
+        for name, e in shown.items():
+            a, o = e["agreement"], e["overall"]
+            kci, cci = a.get("kappa_ci"), o.corrected_ci
+            wide = width >= 100
+            rests[name] = ((" vs people" if wide else "") + f" κ {_num(a['kappa'], '{:+.2f}')}"
+                           + (f" [{kci[0]:+.2f},{kci[1]:+.2f}]" if kci else "")
+                           + (f" on {a['n']} labels" if wide else f" n={a['n']}")
+                           + f" · corrected Δ {_num(o.corrected_delta, '{:+.2f}')}"
+                           + (f" [{cci[0]:+.2f},{cci[1]:+.2f}]" if cci else ""))
+        if rests:
+            room = max(8, width - 2 - max(len(r) for r in rests.values()))
+            for rest, label in zip(rests.values(), abbreviate(list(rests), room)):
+                trust.append(Text.assemble((label, "bold"), rest, no_wrap=True, overflow="ellipsis"))
         title = Text.assemble(("diff ", "bold"), f"{c.candidate} vs base {c.base}",
                               (f"  ({len(c.cases):,} cases, matched by {c.matched_by}"
                                f"{f', +{len(c.added)} added' if c.added else ''}"
                                f"{f', -{len(c.removed)} removed' if c.removed else ''})", "dim"))
         for change in c.prompts:  # what changed in the prompt, beside what changed in the scores
             first = change_lines(change)[0]
-            shown = self.query_one("#prompt-diff").has_class("shown")
-            lines.append(Text(first + ("" if change["base"] == change["candidate"] or shown else " · P: show the diff"),
+            diff_shown = self.query_one("#prompt-diff").has_class("shown")
+            lines.append(Text(first + ("" if change["base"] == change["candidate"] or diff_shown else " · P: show the diff"),
                               style="bold" if change["added"] or change["removed"] else "dim"))
-        self.query_one("#diff-header", Static).update(Group(title, table, *lines))
+        self.query_one("#diff-header", Static).update(Group(title, *trust, table, *lines))
         self._show_prompt_diff()
 
     def _show_prompt_diff(self) -> None:
@@ -438,7 +459,7 @@ class DiffScreen(DataScreen):
 
     @work(thread=True, exclusive=False, group="diff-label", exit_on_error=False)
     def write_label(self, path: Any, key: str, result_id: str, scorer: str, value: str) -> None:
-        from evaltui.evals.labels import save_label
+        from evaltui.evals.result_labels import save_label
 
         error = save_label(path, self.app.lock_timeout, result_id, scorer, value, result=True)
         if error:

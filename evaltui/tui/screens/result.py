@@ -102,7 +102,7 @@ class ResultScreen(DataScreen):
 
     @work(thread=True, exclusive=False, group="result-label", exit_on_error=False)
     def write_label(self, path: Any, result_id: str, scorer: str, value: str) -> None:
-        from evaltui.evals.labels import save_label
+        from evaltui.evals.result_labels import save_label
 
         error = save_label(path, self.app.lock_timeout, result_id, scorer, value, result=True)
         if error:

@@ -171,7 +171,7 @@ class TraceScreen(DataScreen):
 
     @work(thread=True, exclusive=False, group="trace-label", exit_on_error=False)
     def write_label(self, path: Any, target: str, scorer: str, value: str) -> None:
-        from evaltui.evals.labels import save_label
+        from evaltui.evals.result_labels import save_label
 
         error = save_label(path, self.app.lock_timeout, target, scorer, value)
         if error:
@@ -218,7 +218,7 @@ class TraceScreen(DataScreen):
 
     @work(thread=True, exclusive=False, group="trace-label", exit_on_error=False)
     def write_rationale(self, path: Any, target: str, scorer: str, value: str, rationale: str) -> None:
-        from evaltui.evals.labels import save_label
+        from evaltui.evals.result_labels import save_label
 
         error = save_label(path, self.app.lock_timeout, target, scorer, value, rationale=rationale)
         if error:

@@ -12,7 +12,7 @@ from textual.events import Resize
 from textual.widgets import DataTable
 
 from evaltui.names import abbreviate
-from evaltui.tui.widgets.calibration_table import kappa_text
+from evaltui.tui.widgets.calibration_table import ci_text, kappa_text
 
 
 MIN_LABELS = 5  # a kappa on fewer labels says little: such topics follow the others
@@ -51,19 +51,19 @@ class AgreementTable(DataTable):
         self._shown = (by_topic, what)
         self.entries = worst_first(by_topic)
         width = self.scrollable_content_region.width or self.size.width or 40
-        name_w = max(8, min(40, width - (5 + 5 + 6) - 2 * 4 - 2))
+        name_w = max(8, min(40, width - (5 + 5 + 6 + 13) - 2 * 5 - 2))
         names = abbreviate([t for t, _ in self.entries], name_w)
         theme = self.app.current_theme
         self.clear(columns=True)
         self.add_column(what, key="name", width=name_w)
-        for col, w in (("n", 5), ("acc", 5), ("kappa", 6)):
+        for col, w in (("n", 5), ("acc", 5), ("kappa", 6), ("95% CI", 13)):
             self.add_column(col, key=col, width=w)
         for short, (_, a) in zip(names, self.entries):
             k = a.get("kappa")
             style = (theme.error or "red") if k is not None and k < 0.4 else (theme.success or "green") if k is not None and k >= 0.6 else ""
             self.add_row(short, Text(str(a.get("n", 0)), justify="right"),
                          Text("–" if a.get("accuracy") is None else f"{a['accuracy']:.0%}", justify="right"),
-                         Text(kappa_text(k), style=style, justify="right"))
+                         Text(kappa_text(k), style=style, justify="right"), ci_text(a.get("kappa_ci")))
 
     def on_resize(self, event: Resize) -> None:
         keep = self.cursor_row

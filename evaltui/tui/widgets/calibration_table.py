@@ -1,4 +1,4 @@
-"""Each scorer version's agreement with human labels: n, accuracy, kappa."""
+"""Each scorer version's agreement with human labels: n, accuracy, kappa and its 95% CI."""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ def kappa_text(value: float | None) -> str:
     return "–" if value is None else f"{value:+.2f}"
 
 
+def ci_text(ci: Any) -> str:
+    """A kappa's 95% interval as "[-0.05,+0.47]", or "" when there is none."""
+    return "" if not ci else f"[{ci[0]:+.2f},{ci[1]:+.2f}]"
+
+
 class CalibrationTable(DataTable):
     BINDINGS = [
         Binding("down,j", "cursor_down", "Down", show=False, id="calibration.down"),
@@ -38,11 +43,12 @@ class CalibrationTable(DataTable):
         keep = self.cursor_row
         self.entries = rows
         # Scorer and version names as long as they are when the screen has room.
-        room = (self.size.width or 80) - 5 - 5 - 8 - 7 - 2 * 6 - 1
+        room = (self.size.width or 80) - 5 - 5 - 8 - 7 - 13 - 2 * 7 - 1
         scorer_w, version_w = fit_widths(room, [12, 10], [max([6, *(len(r["scorer"]) for r in rows)]),
                                                           max([7, *(len(str(r["version"])) for r in rows)])])
         self.clear(columns=True)
-        for col, w in (("on", 5), ("scorer", scorer_w), ("version", version_w), ("n", 5), ("accuracy", 8), ("kappa", 7)):
+        for col, w in (("on", 5), ("scorer", scorer_w), ("version", version_w), ("n", 5), ("accuracy", 8), ("kappa", 7),
+                       ("95% CI", 13)):
             self.add_column(col, key=col, width=w)
         theme = self.app.current_theme
         scorers = abbreviate([r["scorer"] for r in rows], scorer_w)
@@ -52,7 +58,7 @@ class CalibrationTable(DataTable):
             style = (theme.error or "red") if k is not None and k < 0.4 else (theme.success or "green") if k is not None and k >= 0.6 else ""
             self.add_row(r["kind"], scorer, version, Text(str(r["n"]), justify="right"),
                          Text("–" if r["accuracy"] is None else f"{r['accuracy']:.0%}", justify="right"),
-                         Text(kappa_text(k), style=style, justify="right"))
+                         Text(kappa_text(k), style=style, justify="right"), ci_text(r.get("kappa_ci")))
         if rows:
             self.move_cursor(row=max(0, min(keep, len(rows) - 1)), animate=False)
         self.post_message(self.Highlighted(self.current))

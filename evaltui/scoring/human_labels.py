@@ -8,7 +8,8 @@ from typing import Any
 
 from evaltui.model import scorer_key
 from evaltui.scoring.errors import ScorerSetupError
-from evaltui.store.scoring import ScoreWrite, label_scale, scorer_display_name, span_info, write_scores
+from evaltui.store.scoring import ScoreWrite, write_scores
+from evaltui.store.calibration_pairs import label_scale, scorer_display_name, span_info
 
 
 def scale_for(con: Any, key: str) -> dict[str, float]:
@@ -31,7 +32,7 @@ def add_label(store: Any, target_id: str, scorer: str, value: str | float, *,
     key = scorer_key(scorer)
     scale = scale_for(con, key)
     name = scorer_display_name(con, key) or _rubric_name(key) or scorer
-    score, label = _parse_value(value, scale, key)
+    score, label = parse_label_value(value, scale, key)
     row = ScoreWrite(
         target_id=target_id, root_id=info[0], scorer=name, scorer_version="human", score=score, label=label,
         rationale=rationale, source="human", metadata={"labeller": labeller} if labeller else {},
@@ -46,7 +47,7 @@ def _rubric_name(key: str) -> str | None:
     return load_rubric(key).name if key in builtin_rubrics() else None
 
 
-def _parse_value(value: str | float, scale: dict[str, float], key: str) -> tuple[float, str | None]:
+def parse_label_value(value: str | float, scale: dict[str, float], key: str) -> tuple[float, str | None]:
     text = str(value).strip()
     if text in scale:
         return scale[text], text

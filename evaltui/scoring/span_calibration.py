@@ -6,10 +6,10 @@ from typing import Any
 from collections.abc import Sequence
 
 from evaltui.model import scorer_key
-from evaltui.scoring import calibration
+from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
-from evaltui.scoring.labels import scale_for
-from evaltui.store.scoring import calibration_pairs, scorer_versions
+from evaltui.scoring.human_labels import scale_for
+from evaltui.store.calibration_pairs import calibration_pairs, scorer_versions
 
 
 def labels_key(con: Any, key: str) -> str:
@@ -38,14 +38,20 @@ def _no_scores(con: Any, scorer: str, key: str) -> str:
     return f"no scorer named {scorer}{hint}"
 
 
-def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against: str | None = None) -> dict[str, Any]:
+def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against: str | None = None,
+              settings: Any = None) -> dict[str, Any]:
     """Agreement of ``scorer`` with human labels.
 
     One version (default: the newest): ``{"scorer", "version", "labels_of", "labels",
-    "weighted", "overall": {n, accuracy, kappa, confusion}, "by_topic": {TOPIC: {...}}}``.
-    Two versions: ``{"scorer", "labels_of", "versions": [A, B], "a": report, "b": report,
-    "n", "fixed", "broken"}`` on the labelled targets both versions scored.
+    "weighted", "threshold", "overall": agreement, "by_topic": {TOPIC: agreement},
+    "by_group": {GROUP: agreement}, "disagreements": [...]}`` (see ``agreement.agreement``
+    and ``agreement.disagreements``). Two versions: ``{"scorer", "labels_of", "versions":
+    [A, B], "a": report, "b": report, "n", "fixed", "broken"}`` on the labelled targets both
+    versions scored.
     """
+    from evaltui.config import get_settings
+    from evaltui.store.calibration_pairs import topic_groups
+
     con = store.con
     key = scorer_key(scorer)
     known = scorer_versions(con, key)
@@ -64,8 +70,10 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
     if not any(pair_sets):
         raise ScorerSetupError(
             f"no human labels of {label_key} on spans {scorer} scored: add some with `evaltui label SPAN {label_key} VALUE`")
+    threshold = (settings or get_settings()).threshold(label_key)
     if len(chosen) == 1:
-        out = calibration.report(pair_sets[0], scale)
-        return {"scorer": key, "version": chosen[0], "labels_of": label_key, **out}
-    out = calibration.compare(pair_sets[0], pair_sets[1], scale)
+        out = agreement.report(pair_sets[0], scale, threshold, topic_groups(con))
+        return {"scorer": key, "version": chosen[0], "labels_of": label_key, **out,
+                "disagreements": agreement.disagreements(pair_sets[0], scale)}
+    out = agreement.compare(pair_sets[0], pair_sets[1], scale, threshold)
     return {"scorer": key, "labels_of": label_key, "versions": chosen, **out}

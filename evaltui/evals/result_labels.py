@@ -1,0 +1,62 @@
+"""Human labels of eval results, and the one writer the app's label keys use.
+
+A label of a result is a ``scores`` row with ``source = 'human'`` whose target is the
+result id (labels of log spans are written by ``evaltui.scoring.human_labels.add_label``).
+How an eval's judge agrees with them is ``evaltui.evals.calibration``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evaltui.model import scorer_key
+from evaltui.scoring.errors import ScorerSetupError
+
+
+def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
+                 labeller: str | None = None) -> Any:
+    """Record a human label of eval result ``result_id`` for ``scorer`` ("A", "Y", 0.5...)."""
+    from evaltui.scoring.human_labels import parse_label_value, scale_for
+    from evaltui.store.scoring import ScoreWrite, write_scores
+
+    con = store.con
+    rows = con.execute(
+        "SELECT r.experiment_id FROM experiment_results r WHERE r.id = ?", [result_id]).fetchall()
+    if not rows:
+        raise ScorerSetupError(f"no eval result {result_id!r}")
+    key = scorer_key(scorer)
+    scale = result_scale(con, key) or scale_for(con, key)
+    score, label = parse_label_value(value, scale, key)
+    row = ScoreWrite(target_id=result_id, root_id=None, scorer=scorer, scorer_version="human", score=score,
+                     label=label, source="human",
+                     metadata={"experiment_id": rows[0][0], **({"labeller": labeller} if labeller else {})})
+    write_scores(con, [row])
+    return row
+
+
+def save_label(path: Any, lock_timeout: float, target: str, scorer: str, value: str, *,
+               result: bool = False, rationale: str | None = None) -> str | None:
+    """Write one human label in a short read-write session (what the app's label keys do):
+    of eval result ``target`` when ``result``, else of log span ``target``. Returns the
+    one-line reason it could not be written, or None."""
+    from evaltui.scoring.human_labels import add_label
+    from evaltui.store import StoreError
+    from evaltui.store.connections import writing
+
+    try:
+        with writing(path, lock_timeout) as store:
+            if result:
+                label_result(store, target, scorer, value)
+            else:
+                add_label(store, target, scorer, value, rationale=rationale)
+    except (StoreError, ScorerSetupError) as exc:
+        return str(exc)
+    return None
+
+
+def result_scale(con: Any, key: str) -> dict[str, float]:
+    """label -> score as an eval's scorer used it (e.g. Y=1, N=0)."""
+    rows = con.execute(
+        "SELECT label, avg(score) FROM result_scores WHERE scorer_key = ? AND label IS NOT NULL AND score IS NOT NULL "
+        "GROUP BY label ORDER BY label", [key]).fetchall()
+    return {str(label): float(score) for label, score in rows}

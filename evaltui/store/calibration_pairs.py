@@ -1,0 +1,121 @@
+"""Store queries of the calibration step: the span a human label attaches to, a scorer's
+label scale and versions, and the (machine score, human label) pairs calibration reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from evaltui.jsondepth import loads_stored
+
+
+
+def span_info(con: duckdb.DuckDBPyConnection, span_id: str) -> tuple[str, str | None] | None:
+    rows = con.execute("SELECT root_id, topic FROM spans WHERE id = ?", [span_id]).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def scorer_display_name(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    rows = con.execute("SELECT min(scorer) FROM scores WHERE scorer_key = ?", [key]).fetchall()
+    return rows[0][0] if rows and rows[0][0] else None
+
+
+def label_scale(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, float]:
+    """label -> score as already used for this scorer (e.g. A=1, B=0.5, C=0)."""
+    rows = con.execute(
+        "SELECT label, avg(score) FROM scores WHERE scorer_key = ? AND label IS NOT NULL AND score IS NOT NULL "
+        "GROUP BY label", [key]).fetchall()
+    return {str(label): float(score) for label, score in rows}
+
+
+
+
+def scorer_versions(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[str, int, datetime | None]]:
+    """(version, scores, newest) of a machine scorer, newest first."""
+    return [tuple(r) for r in con.execute(
+        "SELECT scorer_version, count(*), max(created) FROM scores WHERE scorer_key = ? AND source <> 'human' "
+        "GROUP BY scorer_version ORDER BY max(created) DESC NULLS LAST, scorer_version", [key]).fetchall()]
+
+
+def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, label_key: str) -> list[dict[str, Any]]:
+    """Per labelled target: the scorer's latest score at ``version`` and the latest human label."""
+    rows = con.execute(
+        """
+        WITH machine AS (
+            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label,
+                   arg_max(rationale, (created, id)) AS rationale
+            FROM scores WHERE scorer_key = ? AND scorer_version = ? AND source <> 'human'
+            GROUP BY target_id
+        ),
+        human AS (
+            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label,
+                   arg_max(rationale, (created, id)) AS note
+            FROM scores WHERE scorer_key = ? AND source = 'human'
+            GROUP BY target_id
+        )
+        SELECT m.target_id, coalesce(sp.topic, '(unassigned)'), m.score, m.label, h.score, h.label,
+               m.rationale, h.note
+        FROM machine m JOIN human h USING (target_id) LEFT JOIN spans sp ON sp.id = m.target_id
+        WHERE m.score IS NOT NULL AND h.score IS NOT NULL
+        ORDER BY m.target_id
+        """,
+        [key, version, label_key],
+    ).fetchall()
+    return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4],
+             "human_label": r[5], "rationale": r[6], "human_note": r[7]} for r in rows]
+
+
+def record_topics(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, str]:
+    """record id -> the topic of the span it came from (records without one are left out)."""
+    rows = con.execute(
+        "SELECT DISTINCT r.record_id, sp.topic FROM dataset_records r JOIN spans sp ON sp.id = r.origin_span_id "
+        "WHERE list_contains(?, r.record_id) AND sp.topic IS NOT NULL", [record_ids]).fetchall()
+    return {str(r): str(t) for r, t in rows}
+
+
+def result_judge(con: duckdb.DuckDBPyConnection, experiment_ids: list[str], key: str) -> tuple[str | None, str | None]:
+    """(rubric, scorer version) most of these experiments' results of scorer ``key`` were
+    graded with (an LLM judge records its rubric), or (None, None)."""
+    rows = con.execute(
+        "SELECT json_extract_string(metadata, '$.rubric'), scorer_version, count(*) FROM result_scores "
+        "WHERE list_contains(?, experiment_id) AND scorer_key = ? AND score IS NOT NULL "
+        "GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT 1", [experiment_ids, key]).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+
+def topic_groups(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """topic -> its group in the active topic map (topics without a group are left out)."""
+    try:
+        rows = con.execute(
+            "SELECT t.key, g.key FROM topics t JOIN topic_maps m ON m.id = t.map_id "
+            "JOIN topic_groups g ON g.map_id = t.map_id AND g.group_id = t.group_id WHERE m.active").fetchall()
+    except duckdb.Error:
+        return {}
+    return {str(t): str(g) for t, g in rows}
+
+
+def labelled_examples(con: duckdb.DuckDBPyConnection, label_key: str, sources: tuple[str, ...] = ("human",),
+                      online_version: str | None = None) -> list[dict[str, Any]]:
+    """Spans with a label for ``label_key`` (human labels win over a judge's), with their text."""
+    marks = ", ".join("?" for _ in sources)
+    version_sql = "AND (source = 'human' OR scorer_version = ?)" if online_version else ""
+    params: list[Any] = [label_key, *sources] + ([online_version] if online_version else [])
+    rows = con.execute(
+        f"""
+        WITH ranked AS (
+            SELECT target_id, score, label, rationale,
+                   row_number() OVER (PARTITION BY target_id
+                                      ORDER BY (source = 'human') DESC, created DESC, id DESC) AS rn
+            FROM scores
+            WHERE scorer_key = ? AND source IN ({marks}) AND score IS NOT NULL {version_sql}
+        )
+        SELECT r.target_id, r.score, r.label, sp.input, sp.output, sp.topic, r.rationale, sp.root_id
+        FROM ranked r JOIN spans sp ON sp.id = r.target_id
+        WHERE r.rn = 1 ORDER BY r.target_id
+        """,
+        params,
+    ).fetchall()
+    return [{"id": r[0], "score": r[1], "label": r[2], "input": loads_stored(r[3]), "output": loads_stored(r[4]),
+             "topic": r[5], "note": r[6], "root_id": r[7]} for r in rows]
