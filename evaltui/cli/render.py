@@ -272,12 +272,23 @@ def _confusion_table(result: dict[str, Any]):
     return table
 
 
+def humans_line(result: dict[str, Any]) -> str:
+    """Ground truth and human-vs-human agreement, in one line (`calibrate`)."""
+    truth = f"ground truth: {result.get('ground_truth') or 'majority of reviewers'}"
+    humans = result.get("humans") or {}
+    if not humans.get("pairs"):
+        return f"{truth}; humans vs humans: no item has labels from 2+ reviewers yet"
+    return (f"{truth}; humans vs humans: {humans['percent']:.0%} agree, kappa {_num(humans['kappa'], none='undefined')} "
+            f"on {humans['items']} items labelled by 2+ of {len(humans['reviewers'])} reviewers")
+
+
 def print_calibration(result: dict[str, Any]) -> None:
     """`evaltui calibrate`: agreement by topic and the confusion matrix, or two versions side by side."""
     screen = console()
     if "versions" in result:
         a, b = result["versions"]
         screen.print(f"{result['scorer']}: {a} vs {b} on {result['n']} targets labelled for {result['labels_of']}")
+        screen.print(humans_line(result))
         screen.print(_agreement_table(f"{a}", result["a"]))
         screen.print(_agreement_table(f"{b}", result["b"]))
         screen.print(f"{b} agrees with the humans where {a} did not on {result['fixed']} targets, "
@@ -285,6 +296,7 @@ def print_calibration(result: dict[str, Any]) -> None:
         return
     kind = "weighted kappa (linear)" if result.get("weighted") else "kappa"
     screen.print(f"{result['scorer']} {result['version']} against human labels of {result['labels_of']} ({kind}):")
+    screen.print(humans_line(result))
     screen.print(_agreement_table("agreement by topic, worst first", result))
     screen.print(_confusion_table(result))
 

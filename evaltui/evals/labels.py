@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evaltui.config import settings
 from evaltui.model import scorer_key
 from evaltui.scoring import calibration
 from evaltui.scoring.errors import ScorerSetupError
@@ -31,7 +32,7 @@ def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
     score, label = _parse_value(value, scale, key)
     row = ScoreWrite(target_id=result_id, root_id=None, scorer=scorer, scorer_version="human", score=score,
                      label=label, source="human",
-                     metadata={"experiment_id": rows[0][0], **({"labeller": labeller} if labeller else {})})
+                     metadata={"experiment_id": rows[0][0], "reviewer": labeller or settings().reviewer_name})
     write_scores(con, [row])
     return row
 
@@ -64,16 +65,16 @@ def result_scale(con: Any, key: str) -> dict[str, float]:
     return {str(label): float(score) for label, score in rows}
 
 
-def result_pairs(con: Any, key: str, experiment_id: str | None = None) -> list[dict[str, Any]]:
-    """(machine score, human label) per labelled result; ``topic`` is the experiment."""
+def result_pairs(con: Any, key: str, experiment_id: str | None = None, reviewer: str | None = None) -> list[dict[str, Any]]:
+    """(machine score, human label: the majority, or ``reviewer``'s) per labelled result; ``topic`` is the experiment."""
+    from evaltui.store.reviewers import human_truth_sql
+
+    truth, truth_params = human_truth_sql(reviewer)
     extra = "AND r.experiment_id = ?" if experiment_id else ""
-    params: list[Any] = [key, *([experiment_id] if experiment_id else []), key]
+    params: list[Any] = [key, *truth_params, *([experiment_id] if experiment_id else []), key]
     rows = con.execute(
         f"""
-        WITH human AS (
-            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label
-            FROM scores WHERE source = 'human' AND scorer_key = ? GROUP BY target_id
-        )
+        WITH human AS ({truth})
         SELECT r.result_id, e.name, r.score, r.label, h.score, h.label
         FROM result_scores r JOIN human h ON h.target_id = r.result_id
         JOIN experiments e ON e.id = r.experiment_id

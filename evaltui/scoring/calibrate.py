@@ -9,6 +9,7 @@ from evaltui.model import scorer_key
 from evaltui.scoring import calibration
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.labels import scale_for
+from evaltui.store.reviewers import check_reviewer, truth_name
 from evaltui.store.scoring import calibration_pairs, scorer_versions
 
 
@@ -38,7 +39,8 @@ def _no_scores(con: Any, scorer: str, key: str) -> str:
     return f"no scorer named {scorer}{hint}"
 
 
-def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against: str | None = None) -> dict[str, Any]:
+def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against: str | None = None,
+              reviewer: str | None = None) -> dict[str, Any]:
     """Agreement of ``scorer`` with human labels.
 
     One version (default: the newest): ``{"scorer", "version", "labels_of", "labels",
@@ -60,12 +62,14 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
     label_key = scorer_key(against) if against else labels_key(con, key)
     scale = scale_for(con, label_key)
     chosen = list(versions) or [names[0]]
-    pair_sets = [calibration_pairs(con, key, v, label_key) for v in chosen]
+    if reviewer is not None:
+        check_reviewer(con, label_key, reviewer)
+    pair_sets = [calibration_pairs(con, key, v, label_key, reviewer) for v in chosen]
     if not any(pair_sets):
         raise ScorerSetupError(
             f"no human labels of {label_key} on spans {scorer} scored: add some with `evaltui label SPAN {label_key} VALUE`")
     if len(chosen) == 1:
         out = calibration.report(pair_sets[0], scale)
-        return {"scorer": key, "version": chosen[0], "labels_of": label_key, **out}
+        return {"scorer": key, "version": chosen[0], "labels_of": label_key, "ground_truth": truth_name(reviewer), **out}
     out = calibration.compare(pair_sets[0], pair_sets[1], scale)
-    return {"scorer": key, "labels_of": label_key, "versions": chosen, **out}
+    return {"scorer": key, "labels_of": label_key, "ground_truth": truth_name(reviewer), "versions": chosen, **out}

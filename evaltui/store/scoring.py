@@ -15,6 +15,7 @@ import pyarrow as pa
 from evaltui.jsondepth import loads_stored
 from evaltui.store.db import StoreError
 from evaltui.store.filters import compile_filter
+from evaltui.store.reviewers import human_truth_sql
 from evaltui.store.scores import SCORE_ID_SQL, SCORER_KEY_SQL, refresh_rollup
 
 SCOPES = ("auto", "conversation", "turn", "all")
@@ -194,26 +195,25 @@ def scorer_versions(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[str,
         "GROUP BY scorer_version ORDER BY max(created) DESC NULLS LAST, scorer_version", [key]).fetchall()]
 
 
-def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, label_key: str) -> list[dict[str, Any]]:
-    """Per labelled target: the scorer's latest score at ``version`` and the latest human label."""
+def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, label_key: str,
+                      reviewer: str | None = None) -> list[dict[str, Any]]:
+    """Per labelled target: the scorer's latest score at ``version`` and the human label
+    (the majority of the reviewers' labels, or ``reviewer``'s)."""
+    truth, truth_params = human_truth_sql(reviewer)
     rows = con.execute(
-        """
+        f"""
         WITH machine AS (
             SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label
             FROM scores WHERE scorer_key = ? AND scorer_version = ? AND source <> 'human'
             GROUP BY target_id
         ),
-        human AS (
-            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label
-            FROM scores WHERE scorer_key = ? AND source = 'human'
-            GROUP BY target_id
-        )
+        human AS ({truth})
         SELECT m.target_id, coalesce(sp.topic, '(unassigned)'), m.score, m.label, h.score, h.label
         FROM machine m JOIN human h USING (target_id) LEFT JOIN spans sp ON sp.id = m.target_id
         WHERE m.score IS NOT NULL AND h.score IS NOT NULL
         ORDER BY m.target_id
         """,
-        [key, version, label_key],
+        [key, version, label_key, *truth_params],
     ).fetchall()
     return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4],
              "human_label": r[5]} for r in rows]
