@@ -121,30 +121,25 @@ def review_show(name: str, count: int, as_json: bool, reviewer: str | None) -> N
 
 def _show_item(store: Any, name: str, who: str) -> str | None:
     """Print the reviewer's current item; its target id, or None when nothing is left."""
-    from evaltui.scoring.review import grade_scale, rubric_text
+    from evaltui.scoring.review import session
     from evaltui.scoring.rubric import transcript
-    from evaltui.store.review import get_queue, item_reason, item_view, next_targets, progress
 
-    queue = get_queue(store.con, name)
-    targets = next_targets(store.con, name, who)
-    prog = progress(store.con, name, who)
-    if not targets:
-        click.echo(f"{name}: {prog.text()}: nothing left for {who}")
+    now = session(store, name, who)
+    item = now.item
+    if item is None:
+        click.echo(f"{name}: {now.progress.text()}: nothing left for {who}")
         return None
-    view = item_view(store.con, queue, targets[0])
-    _, reason = item_reason(store.con, name, targets[0])
-    click.echo(f"\n[{prog.text()}] {view['where']}")
-    click.echo(f"why: {reason}")
-    click.echo(transcript(view["input"], view["output"]))
-    if view["expected"] not in (None, ""):
-        click.echo(f"Expected: {view['expected']}")
-    for g in view["grades"]:
+    click.echo(f"\n[{now.progress.text()}] {item['where']}")
+    click.echo(f"why: {now.reason}")
+    click.echo(transcript(item["input"], item["output"]))
+    if item["expected"] not in (None, ""):
+        click.echo(f"Expected: {item['expected']}")
+    for g in item["grades"]:
         click.echo(f"judge {g['scorer']} ({g['version']}): {g['label'] or g['score']} - {g['rationale'] or ''}")
-    rubric = rubric_text(queue.scorer_key)
-    if rubric:
-        click.echo("rubric: " + rubric.replace("\n", "\n  "))
-    click.echo("grades: " + ", ".join(f"{k}={v:g}" for k, v in grade_scale(store, queue).items()))
-    return targets[0]
+    if now.rubric:
+        click.echo("rubric: " + now.rubric.replace("\n", "\n  "))
+    click.echo("grades: " + ", ".join(f"{k}={v:g}" for k, v in now.scale.items()))
+    return item["target_id"]
 
 
 @review.command("next")

@@ -81,7 +81,9 @@ def uncertainty(grades: Sequence[dict[str, Any]]) -> tuple[float, dict[str, Any]
 def _reason(c: Candidate, spread: float, unsure: float, least: dict[str, Any] | None, need: GroupNeed) -> str:
     parts = []
     if spread > 0:
-        parts.append("judges disagree: " + ", ".join(f"{g['version']} {_grade(g)}" for g in c.grades))
+        once = {g["scorer"] for g in c.grades if sum(h["scorer"] == g["scorer"] for h in c.grades) == 1}
+        parts.append("judges disagree: " + ", ".join(
+            f"{g['scorer'] if g['scorer'] in once else g['scorer'] + ' ' + str(g['version'])} {_grade(g)}" for g in c.grades))
     if c.change and c.change_size > 0:
         parts.append(f"grade moved {c.change[0]} -> {c.change[1]} between base and candidate")
     if least is not None and unsure >= 0.3:
@@ -287,3 +289,41 @@ def human_agreement(store: Any, key: str) -> dict[str, Any]:
     result = agreement(pairs, categories) if pairs else {"n": 0, "accuracy": None, "kappa": None}
     return {"reviewers": sorted({who for _, who, _, _ in rows}), "items": len(shared), "pairs": len(pairs),
             "percent": result["accuracy"], "kappa": result["kappa"], "weighted": len(categories) > 2}
+
+
+# -- a reviewer's session -------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """What a reviewer sees now: the queue, progress, the current item (None when nothing
+    is left for them), why it is there, the grades to choose from and the rubric."""
+
+    queue: Queue | None
+    reviewer: str
+    progress: Any = None  # evaltui.store.review.Progress
+    item: dict[str, Any] | None = None
+    reason: str = ""
+    scale: dict[str, float] = field(default_factory=dict)
+    rubric: str = ""
+    queues: list[str] = field(default_factory=list)
+
+
+def session(store: Any, name: str | None, reviewer: str) -> Session:
+    """The reviewer's current item of queue ``name``; without a name, the newest queue
+    with items left for them (else the newest queue)."""
+    from evaltui.store.review import get_queue, item_reason, item_view, list_queues, next_targets, progress
+
+    names = [q.name for q in list_queues(store.con)]
+    if name is None:
+        name = next((n for n in names if next_targets(store.con, n, reviewer)), names[0] if names else None)
+    if name is None:
+        return Session(None, reviewer)
+    queue = get_queue(store.con, name)
+    out = Session(queue, reviewer, progress(store.con, name, reviewer), scale=grade_scale(store, queue),
+                  rubric=rubric_text(queue.scorer_key), queues=names)
+    targets = next_targets(store.con, name, reviewer)
+    if targets:
+        out.item = item_view(store.con, queue, targets[0])
+        out.reason = item_reason(store.con, name, targets[0])[1]
+    return out
