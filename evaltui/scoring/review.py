@@ -3,9 +3,10 @@
 A queue holds log spans (from a filter) or eval results (from a diff's cases) for one
 rubric. Items come in the order that teaches the most per label:
 
-- **disagreement**: two judge versions (or the judge and the offline judge, or the
-  baseline's and the candidate's grade of one case) give different grades: one of them is
-  wrong, and a label says which;
+- **disagreement**: two judge versions (or the judge and the offline judge) give
+  different grades: one of them is wrong, and a label says which; in a diff's queue, a
+  case whose grade moved between the baseline and the candidate counts the same (it is
+  what the diff's verdict rests on);
 - **uncertainty**: the offline judge's probability for its own choice is low;
 - **need**: the item's topic (a diff's bucket) has weak judge-vs-human agreement, or few
   labels yet; each item taken from a topic counts as one more label there, so a queue
@@ -103,9 +104,9 @@ def order(candidates: Sequence[Candidate], needs: dict[str, GroupNeed], limit: i
     needs = {g: GroupNeed(n.kappa, n.labels) for g, n in needs.items()}  # `taken` counts from 0 per call
     by_group: dict[str, list[tuple[float, str, Candidate, float, float, dict[str, Any] | None]]] = defaultdict(list)
     for c in candidates:
-        spread = max(disagreement(c.grades), c.change_size)
+        spread = disagreement(c.grades)
         unsure, least = uncertainty(c.grades)
-        by_group[c.group].append((2 * spread + unsure, c.target_id, c, spread, unsure, least))
+        by_group[c.group].append((2 * max(spread, c.change_size) + unsure, c.target_id, c, spread, unsure, least))
         needs.setdefault(c.group, GroupNeed())
     for items in by_group.values():
         items.sort(key=lambda t: (-t[0], t[1]))
@@ -260,8 +261,13 @@ def rubric_text(key: str) -> str:
     if key not in builtin_rubrics():
         return ""
     rubric = load_rubric(key)
-    tail = rubric.prompt.rsplit("}}", 1)[-1].strip()
-    return "\n".join(x for x in (rubric.description, tail) if x)
+    lines: list[str] = []
+    for line in rubric.prompt.rsplit("}}", 1)[-1].strip().splitlines():
+        if line[:1].isspace() and lines:  # a choice's text that the file wraps: one line again
+            lines[-1] += " " + line.strip()
+        elif line.strip():
+            lines.append(line.strip())
+    return "\n".join(x for x in (rubric.description, *lines) if x)
 
 
 # -- agreement between people ------------------------------------------------------------

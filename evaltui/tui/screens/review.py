@@ -27,7 +27,7 @@ GRADE_KEYS = ("A", "B", "C", "D", "Y", "N")
 class ReviewScreen(DataScreen):
     DEFAULT_CSS = """
     ReviewScreen #review-status { height: 1; padding: 0 1; background: $panel; }
-    ReviewScreen #review-why { height: 1; padding: 0 1; color: $text-muted; }
+    ReviewScreen #review-why { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     ReviewScreen #review-body { height: 1fr; padding: 0 1; }
     ReviewScreen #review-note { height: 1; padding: 0 1; color: $accent; }
     """
@@ -206,7 +206,7 @@ class ReviewScreen(DataScreen):
                              + (f"; o: the next queue ({', '.join(others)})" if others else ""), style="dim"))
             self._show_note()
             return
-        why.update(Text(f"why: {now.reason}", overflow="ellipsis", no_wrap=True))
+        why.update(Text(f"why: {now.reason}", overflow="ellipsis"))
         body.update(_item_text(item, now.rubric, self.scale))
         self.query_one("#review-body", VerticalScroll).scroll_home(animate=False)
         self._show_note()
