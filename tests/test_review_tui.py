@@ -132,3 +132,18 @@ async def test_review_pane_snapshot_80x24(review_db: Path, monkeypatch: pytest.M
         await until(pilot, lambda: idle(app) and app.screen.target is not None)
         await pilot.pause(0.1)
         check(app, "review_80x24")
+
+
+async def test_the_calibration_pane_shows_how_people_agree_beside_the_judge(review_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from evaltui.scoring.labels import add_label
+    from evaltui.store import Store
+
+    with Store(review_db) as store:
+        for who, grades in (("ann", "AABBC"), ("bob", "ABBBC")):
+            for i, grade in enumerate(grades):
+                add_label(store, f"c{i:02d}-t1", "brand_alignment", grade, labeller=who)
+    app = make_app(review_db, "ann", monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("6")
+        await until(pilot, lambda: "truth: majority · humans agree 80%, kappa 0.74 on 5"
+                    in str(app.screen.query_one("#calibration-confusion").content.renderables[0]))

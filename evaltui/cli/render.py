@@ -274,12 +274,9 @@ def _confusion_table(result: dict[str, Any]):
 
 def humans_line(result: dict[str, Any]) -> str:
     """Ground truth and human-vs-human agreement, in one line (`calibrate`)."""
-    truth = f"ground truth: {result.get('ground_truth') or 'majority of reviewers'}"
-    humans = result.get("humans") or {}
-    if not humans.get("pairs"):
-        return f"{truth}; humans vs humans: no item has labels from 2+ reviewers yet"
-    return (f"{truth}; humans vs humans: {humans['percent']:.0%} agree, kappa {_num(humans['kappa'], none='undefined')} "
-            f"on {humans['items']} items labelled by 2+ of {len(humans['reviewers'])} reviewers")
+    from evaltui.scoring.review import agreement_line
+
+    return agreement_line(result.get("humans") or {}, result.get("ground_truth"))
 
 
 def print_calibration(result: dict[str, Any]) -> None:

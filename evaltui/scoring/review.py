@@ -333,3 +333,31 @@ def session(store: Any, name: str | None, reviewer: str) -> Session:
         out.item = item_view(store.con, queue, targets[0])
         out.reason = item_reason(store.con, name, targets[0])[1]
     return out
+
+
+def agreement_line(humans: dict[str, Any], ground_truth: str | None = None, *, short: bool = False) -> str:
+    """Ground truth and human-vs-human agreement in one line (the CLI; ``short``: the pane)."""
+    truth = ground_truth or "majority of reviewers"
+    kappa = "undefined" if humans.get("kappa") is None else f"{humans['kappa']:.2f}"
+    if short:
+        truth = truth.replace(" of reviewers", "").replace("reviewer ", "")
+        if not humans.get("pairs"):
+            return f"truth: {truth} · none reviewed twice"
+        return f"truth: {truth} · humans agree {humans['percent']:.0%}, kappa {kappa} on {humans['items']}"
+    if not humans.get("pairs"):
+        return f"ground truth: {truth}; humans vs humans: no item has labels from 2+ reviewers yet"
+    return (f"ground truth: {truth}; humans vs humans: {humans['percent']:.0%} agree, kappa {kappa} "
+            f"on {humans['items']} items labelled by 2+ of {len(humans['reviewers'])} reviewers")
+
+
+def humans_by_scorer(store: Any, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """For the calibration pane's rows (kind, scorer): each scorer's ``agreement_line``,
+    its reviewers being those of the rubric it is compared with."""
+    from evaltui.scoring.calibrate import labels_key
+
+    out: dict[str, str] = {}
+    for row in rows:
+        if row["scorer"] not in out:
+            key = labels_key(store.con, row["scorer"]) if row["kind"] == "logs" else row["scorer"]
+            out[row["scorer"]] = agreement_line(human_agreement(store, key), short=True)
+    return out

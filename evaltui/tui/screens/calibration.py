@@ -39,6 +39,7 @@ class CalibrationScreen(DataScreen):
     @dataclass
     class Loaded(Message):
         rows: list[dict[str, Any]]
+        humans: dict[str, str] | None = None  # scorer -> how its reviewers agree with each other
 
     @dataclass
     class Rescored(Message):
@@ -65,14 +66,17 @@ class CalibrationScreen(DataScreen):
     def reload(self) -> None:
         def query(store: Any) -> CalibrationScreen.Loaded:
             from evaltui.evals.labels import calibration_overview
+            from evaltui.scoring.review import humans_by_scorer
 
-            return self.Loaded(calibration_overview(store))
+            rows = calibration_overview(store)
+            return self.Loaded(rows, humans_by_scorer(store, rows))
 
         self.read(query, group="calibration")
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         self.rows = event.rows
+        self.humans = event.humans or {}
         self.query_one(CalibrationTable).show(event.rows)
         labelled = sum(r["n"] for r in event.rows)
         self.query_one("#calibration-status", Static).update(
@@ -102,7 +106,8 @@ class CalibrationScreen(DataScreen):
             confusion.add_row(h, *[str(row["confusion"].get(h, {}).get(m, 0)) for m in labels])
         title = Text.assemble((f"{row['scorer']} · {row['version']}", "bold"),
                               f"\nn {row['n']} · kappa {kappa_text(row['kappa'])}"
-                              f"{' (linear weights)' if row['weighted'] else ''}")
+                              f"{' (linear weights)' if row['weighted'] else ''}"
+                              f"\n{getattr(self, 'humans', {}).get(row['scorer'], '')}")
         return Group(title, confusion)
 
     def action_rescore(self) -> None:
