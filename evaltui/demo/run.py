@@ -6,7 +6,8 @@ and 5. the fix (examples/account_issues_*.py), compare them with the production 
 6. calibrate that judge against the human labels, re-score both experiments' stored
 outputs with the calibrated judge, 7. ingest the next week of logs (after the fix), score
 them online, file them under the topic map, watch the trend, and add the new failures to
-version 2 of the dataset. Each step says what it did.
+version 2 of the dataset; then a short review session (``review_session``). Each step
+says what it did.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 
 import orjson
 
+from evaltui.demo.review_session import review_session
 from evaltui.ingest import ingest_file
 from evaltui.store import Store
 
@@ -105,6 +107,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         calibration, judge = _calibrate(store, worst["key"], steps)
         rescored = _rescore(store, judge, steps)
         next_iteration = _next_iteration(store, after, worst["key"], judge, steps)
+        review = review_session(store, worst["key"], steps)
     scratch.cleanup()
     out = {
         "worst_topic": worst["key"],
@@ -117,6 +120,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         "calibration": calibration,
         "rescored_diff": rescored,
         "next_iteration": next_iteration,
+        "review": review,
         "db": str(db),
         "seconds": round(time.perf_counter() - steps.started, 1),
     }
@@ -420,5 +424,8 @@ def print_outcome(out: dict[str, Any], steps: Steps) -> None:
     print(f"the story: the production judge sees {out['diff'].get('delta', 0):+.3f} from the fix; it disagrees with "
           f"people on {out['worst_topic_tag'] or out['worst_topic']} (kappa {c['kappa_before']:.2f}); the judge "
           f"calibrated on human labels (kappa {c['kappa_after']:.2f}) sees {out['rescored_diff'].get('delta', 0):+.3f}.")
-    print(f"next: evaltui --db {db}   (topics, experiments, diff and calibration panes)")
+    r = out["review"]
+    print(f"a review queue put first what teaches the most: in {r['labelled']} labels, {r['judge_wrong']} judge errors "
+          f"({r['judge_wrong_at_random']:g} expected at random).")
+    print(f"next: evaltui --db {db}   (topics, experiments, diff, calibration and review panes)")
     print(f"      evaltui diff {BASELINE} {FIX} --db {db}")
