@@ -342,7 +342,7 @@ def agreement_line(humans: dict[str, Any], ground_truth: str | None = None, *, s
     if short:
         truth = truth.replace(" of reviewers", "").replace("reviewer ", "")
         if not humans.get("pairs"):
-            return f"truth: {truth} · none reviewed twice"
+            return f"truth: {truth} · no double reviews"
         return f"truth: {truth} · humans agree {humans['percent']:.0%}, kappa {kappa} on {humans['items']}"
     if not humans.get("pairs"):
         return f"ground truth: {truth}; humans vs humans: no item has labels from 2+ reviewers yet"
