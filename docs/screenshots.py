@@ -19,7 +19,9 @@ async def shoot(db: Path, base: str, candidate: str, topic: str) -> list[Path]:
     from evaltui.config import Settings
     from evaltui.tui.app import EvalApp
 
-    app = EvalApp(db, settings=Settings(theme="evaltui-dark", keymap={}), poll_seconds=0, resume_runs=False)
+    # the review pane goes on with the demo's reviewer
+    app = EvalApp(db, settings=Settings(theme="evaltui-dark", keymap={}, reviewer="demo-reviewer"), poll_seconds=0,
+                  resume_runs=False)
     saved = []
 
     async def save(name: str, settle: float = 2.5) -> None:
@@ -45,6 +47,8 @@ async def shoot(db: Path, base: str, candidate: str, topic: str) -> list[Path]:
         await save("6-diff", 4)
         await pilot.press("6")
         await save("7-calibration", 4)
+        await pilot.press("8")  # the demo's review queue, on its 21st item
+        await save("8-review", 3)
     return saved
 
 

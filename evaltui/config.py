@@ -61,6 +61,10 @@ class Settings(BaseSettings):
         default=0.25, ge=0, description="A score within this distance of the threshold is borderline."
     )
 
+    # -- review --
+    reviewer: str | None = Field(
+        default=None, description="Who labels: stored with every human label (default: the login name).")
+
     # -- TUI --
     theme: str = Field(default="evaltui-dark", description="Colour theme (a file in themes/ or your own).")
     keymap: dict[str, str] = Field(default_factory=dict, description="Binding id -> key(s), to remap keys.")
@@ -72,6 +76,18 @@ class Settings(BaseSettings):
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_base_url or self.openai_api_key)
+
+    @property
+    def reviewer_name(self) -> str:
+        """The reviewer this process labels as: ``reviewer`` (EVALTUI_REVIEWER), else the login name."""
+        if self.reviewer and self.reviewer.strip():
+            return self.reviewer.strip()
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):  # no login name (a container without a passwd entry)
+            return "reviewer"
 
     def threshold(self, scorer_key: str) -> float:
         return self.fail_threshold.get(scorer_key, self.fail_threshold.get("default", 0.5))

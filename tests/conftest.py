@@ -54,3 +54,18 @@ def store(db_path: Path):
 def _no_ambient_db(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVALTUI_DB", raising=False)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def review_db(tmp_path: Path) -> Path:
+    """A store with the review tests' logs (tests/review_data.py)."""
+    from tests.helpers import write_jsonl
+    from tests.review_data import review_rows
+
+    from evaltui.ingest import ingest_file
+    from evaltui.store import Store
+
+    db = tmp_path / "review.duckdb"
+    with Store(db) as store:
+        ingest_file(store, write_jsonl(tmp_path / "spans.jsonl", review_rows()))
+    return db

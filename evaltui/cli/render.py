@@ -380,12 +380,20 @@ def _confusion_table(result: dict[str, Any]):
     return table
 
 
+def humans_line(result: dict[str, Any]) -> str:
+    """Ground truth and human-vs-human agreement, in one line (`calibrate`)."""
+    from evaltui.scoring.review import agreement_line
+
+    return agreement_line(result.get("humans") or {}, result.get("ground_truth"))
+
+
 def print_calibration(result: dict[str, Any]) -> None:
     """`evaltui calibrate`: agreement by topic and the confusion matrix, or two versions side by side."""
     screen = console()
     if "versions" in result:
         a, b = result["versions"]
         screen.print(f"{result['scorer']}: {a} vs {b} on {result['n']} targets labelled for {result['labels_of']}")
+        screen.print(humans_line(result))
         screen.print(_agreement_table(f"{a}", result["a"]))
         screen.print(_agreement_table(f"{b}", result["b"]))
         screen.print(f"{b} agrees with the humans where {a} did not on {result['fixed']} targets, "
@@ -394,6 +402,7 @@ def print_calibration(result: dict[str, Any]) -> None:
     kind = "weighted kappa (linear)" if result.get("weighted") else "kappa"
     screen.print(f"{result['scorer']} {result['version']} against human labels of {result['labels_of']} ({kind}, "
                  f"95% CI; TPR/TNR: passing = score >= {result.get('threshold', 0.5):g}):")
+    screen.print(humans_line(result))
     screen.print(_agreement_table("agreement by topic, worst first", result))
     if result.get("by_group"):
         screen.print(_agreement_table("agreement by topic group, worst first", result, "by_group", "group"))

@@ -212,7 +212,8 @@ def rules_rm(name: str) -> None:
 @click.argument("scorer")
 @click.argument("value")
 @click.option("--rationale", default=None, help="Why (kept with the label).")
-@click.option("--by", "labeller", default=None, help="Who labelled it.")
+@click.option("--by", "labeller", default=None, metavar="NAME",
+              help="The reviewer (default: $EVALTUI_REVIEWER, else the login name).")
 @db_option
 @user_errors
 def label(target: str, scorer: str, value: str, rationale: str | None, labeller: str | None) -> None:
@@ -230,21 +231,26 @@ def label(target: str, scorer: str, value: str, rationale: str | None, labeller:
 @click.option("--version", "versions", multiple=True, metavar="V",
               help="Scorer version (default: the newest); give two to compare them.")
 @click.option("--against", default=None, metavar="SCORER", help="Whose human labels (default: the scorer's rubric).")
+@click.option("--reviewer", default=None, metavar="NAME",
+              help="Compare with this reviewer's labels (default: the majority of the reviewers' labels).")
 @click.option("--disagreements", "show_disagreements", is_flag=True,
               help="List the targets where scorer and humans disagree, worst first, with rationale and note.")
 @click.option("--limit", type=int, default=20, show_default=True, help="How many disagreements to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 @user_errors
-def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, show_disagreements: bool, limit: int,
-              as_json: bool) -> None:
+def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, reviewer: str | None,
+              show_disagreements: bool, limit: int, as_json: bool) -> None:
     """How well SCORER agrees with human labels: n, percent agreement, Cohen's kappa (weighted
     for ordinal scales such as A/B/C) with its 95% CI, pass/fail TPR and TNR, per-grade
-    precision and recall and the confusion matrix, overall, per topic and per topic group."""
+    precision and recall and the confusion matrix, overall, per topic and per topic group;
+    and how the reviewers agree with each other."""
+    from evaltui.scoring.review import human_agreement
     from evaltui.scoring.span_calibration import calibrate as run
 
     with open_store(read_only=True) as store:
-        result = run(store, scorer, versions=versions, against=against)
+        result = run(store, scorer, versions=versions, against=against, reviewer=reviewer)
+        result["humans"] = human_agreement(store, result["labels_of"])
     if as_json:
         import orjson
 

@@ -7,7 +7,8 @@ and 5. the fix (examples/account_issues_*.py), compare them with the production 
 outputs with the calibrated judge; align the LLM judge (the loopback judge that stands in
 for a model) to the human labels, and correct its diff for its measured error, 7. ingest the next week of logs (after the fix), score
 them online, file them under the topic map, watch the trend, and add the new failures to
-version 2 of the dataset. Each step says what it did.
+version 2 of the dataset; then a short review session (``review_session``). Each step
+says what it did.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable
 
 import orjson
 
+from evaltui.demo.review_session import review_session
 from evaltui.ingest import ingest_file
 from evaltui.store import Store
 from evaltui.store.human_labels import count_human_labels
@@ -111,6 +113,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         rescored = _rescore(store, judge, steps)
         aligned = _align_llm_judge(store, worst["key"], steps)
         next_iteration = _next_iteration(store, after, worst["key"], judge, steps)
+        review = review_session(store, worst["key"], steps)
     scratch.cleanup()
     out = {
         "worst_topic": worst["key"],
@@ -125,6 +128,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         "rescored_diff": rescored,
         "llm_judge": aligned,
         "next_iteration": next_iteration,
+        "review": review,
         "db": str(db),
         "seconds": round(time.perf_counter() - steps.started, 1),
     }
@@ -507,5 +511,8 @@ def print_outcome(out: dict[str, Any], steps: Steps) -> None:
         print(f"           the LLM judge has the same blind spot: it sees {k['judge_delta']:+.2f}; corrected for its "
               f"measured error, {k['corrected_delta']:+.2f} [{k['corrected_ci'][0]:+.2f}, {k['corrected_ci'][1]:+.2f}]"
               + (f"; aligned to people's labels it sees {aligned:+.2f}." if aligned is not None else "."))
-    print(f"next: evaltui --db {db}   (topics, experiments, diff and calibration panes)")
+    r = out["review"]
+    print(f"a review queue put first what teaches the most: in {r['labelled']} labels, {r['judge_wrong']} judge errors "
+          f"({r['judge_wrong_at_random']:g} expected at random).")
+    print(f"next: evaltui --db {db}   (topics, experiments, diff, calibration and review panes)")
     print(f"      evaltui diff {BASELINE} {FIX} --db {db}")

@@ -15,17 +15,22 @@ from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
 
 
-def result_pairs(con: Any, key: str, experiment_id: str | None = None) -> list[dict[str, Any]]:
-    """(machine score, human label) per labelled result; ``topic`` is the experiment."""
+def result_pairs(con: Any, key: str, experiment_id: str | None = None, reviewer: str | None = None) -> list[dict[str, Any]]:
+    """(machine score, human label: the majority, or ``reviewer``'s) per labelled result;
+    ``topic`` is the experiment."""
+    from evaltui.store.reviewers import human_truth_sql
+
+    truth, truth_params = human_truth_sql(reviewer)
     extra = "AND r.experiment_id = ?" if experiment_id else ""
-    params: list[Any] = [key, *([experiment_id] if experiment_id else []), key]
+    params: list[Any] = [key, *truth_params, key, *([experiment_id] if experiment_id else []), key]
     rows = con.execute(
         f"""
-        WITH human AS (
-            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label,
-                   arg_max(rationale, (created, id)) AS note
+        WITH truth AS ({truth}),
+        notes AS (
+            SELECT target_id, arg_max(rationale, (created, id)) AS note
             FROM scores WHERE source = 'human' AND scorer_key = ? GROUP BY target_id
-        )
+        ),
+        human AS (SELECT t.target_id, t.score, t.label, n.note FROM truth t LEFT JOIN notes n USING (target_id))
         SELECT r.result_id, e.name, r.score, r.label, h.score, h.label, r.rationale, h.note
         FROM result_scores r JOIN human h ON h.target_id = r.result_id
         JOIN experiments e ON e.id = r.experiment_id

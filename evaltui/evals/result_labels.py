@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evaltui.config import settings
 from evaltui.model import scorer_key
 from evaltui.scoring.errors import ScorerSetupError
 
@@ -29,7 +30,7 @@ def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
     score, label = parse_label_value(value, scale, key)
     row = ScoreWrite(target_id=result_id, root_id=None, scorer=scorer, scorer_version="human", score=score,
                      label=label, source="human",
-                     metadata={"experiment_id": rows[0][0], **({"labeller": labeller} if labeller else {})})
+                     metadata={"experiment_id": rows[0][0], "reviewer": labeller or settings().reviewer_name})
     write_scores(con, [row])
     return row
 

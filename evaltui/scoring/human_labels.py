@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evaltui.config import settings
 from evaltui.model import scorer_key
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.store.scoring import ScoreWrite, write_scores
@@ -35,7 +36,7 @@ def add_label(store: Any, target_id: str, scorer: str, value: str | float, *,
     score, label = parse_label_value(value, scale, key)
     row = ScoreWrite(
         target_id=target_id, root_id=info[0], scorer=name, scorer_version="human", score=score, label=label,
-        rationale=rationale, source="human", metadata={"labeller": labeller} if labeller else {},
+        rationale=rationale, source="human", metadata={"reviewer": labeller or settings().reviewer_name},
     )
     write_scores(store, [row])
     return row

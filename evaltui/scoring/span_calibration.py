@@ -10,6 +10,7 @@ from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.human_labels import scale_for
 from evaltui.store.calibration_pairs import calibration_pairs, scorer_versions
+from evaltui.store.reviewers import check_reviewer, truth_name
 
 
 def labels_key(con: Any, key: str) -> str:
@@ -39,7 +40,7 @@ def _no_scores(con: Any, scorer: str, key: str) -> str:
 
 
 def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against: str | None = None,
-              settings: Any = None) -> dict[str, Any]:
+              settings: Any = None, reviewer: str | None = None) -> dict[str, Any]:
     """Agreement of ``scorer`` with human labels.
 
     One version (default: the newest): ``{"scorer", "version", "labels_of", "labels",
@@ -66,14 +67,16 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
     label_key = scorer_key(against) if against else labels_key(con, key)
     scale = scale_for(con, label_key)
     chosen = list(versions) or [names[0]]
-    pair_sets = [calibration_pairs(con, key, v, label_key) for v in chosen]
+    if reviewer is not None:
+        check_reviewer(con, label_key, reviewer)
+    pair_sets = [calibration_pairs(con, key, v, label_key, reviewer) for v in chosen]
     if not any(pair_sets):
         raise ScorerSetupError(
             f"no human labels of {label_key} on spans {scorer} scored: add some with `evaltui label SPAN {label_key} VALUE`")
     threshold = (settings or get_settings()).threshold(label_key)
     if len(chosen) == 1:
         out = agreement.report(pair_sets[0], scale, threshold, topic_groups(con))
-        return {"scorer": key, "version": chosen[0], "labels_of": label_key, **out,
+        return {"scorer": key, "version": chosen[0], "labels_of": label_key, "ground_truth": truth_name(reviewer), **out,
                 "disagreements": agreement.disagreements(pair_sets[0], scale)}
     out = agreement.compare(pair_sets[0], pair_sets[1], scale, threshold)
-    return {"scorer": key, "labels_of": label_key, "versions": chosen, **out}
+    return {"scorer": key, "labels_of": label_key, "ground_truth": truth_name(reviewer), "versions": chosen, **out}

@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from evaltui.jsondepth import loads_stored
+from evaltui.store.reviewers import human_truth_sql
 
 
 
@@ -39,29 +40,33 @@ def scorer_versions(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[str,
         "GROUP BY scorer_version ORDER BY max(created) DESC NULLS LAST, scorer_version", [key]).fetchall()]
 
 
-def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, label_key: str) -> list[dict[str, Any]]:
-    """Per labelled target: the scorer's latest score at ``version`` and the latest human label."""
+def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, label_key: str,
+                      reviewer: str | None = None) -> list[dict[str, Any]]:
+    """Per labelled target: the scorer's latest score at ``version`` and the human label
+    (the majority of the reviewers' labels, or ``reviewer``'s), with the latest note."""
+    truth, truth_params = human_truth_sql(reviewer)
     rows = con.execute(
-        """
+        f"""
         WITH machine AS (
             SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label,
                    arg_max(rationale, (created, id)) AS rationale
             FROM scores WHERE scorer_key = ? AND scorer_version = ? AND source <> 'human'
             GROUP BY target_id
         ),
-        human AS (
-            SELECT target_id, arg_max(score, (created, id)) AS score, arg_max(label, (created, id)) AS label,
-                   arg_max(rationale, (created, id)) AS note
+        truth AS ({truth}),
+        notes AS (
+            SELECT target_id, arg_max(rationale, (created, id)) AS note
             FROM scores WHERE scorer_key = ? AND source = 'human'
             GROUP BY target_id
         )
         SELECT m.target_id, coalesce(sp.topic, '(unassigned)'), m.score, m.label, h.score, h.label,
-               m.rationale, h.note
-        FROM machine m JOIN human h USING (target_id) LEFT JOIN spans sp ON sp.id = m.target_id
+               m.rationale, n.note
+        FROM machine m JOIN truth h USING (target_id) LEFT JOIN notes n USING (target_id)
+        LEFT JOIN spans sp ON sp.id = m.target_id
         WHERE m.score IS NOT NULL AND h.score IS NOT NULL
         ORDER BY m.target_id
         """,
-        [key, version, label_key],
+        [key, version, label_key, *truth_params, label_key],
     ).fetchall()
     return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4],
              "human_label": r[5], "rationale": r[6], "human_note": r[7]} for r in rows]

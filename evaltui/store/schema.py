@@ -346,6 +346,45 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             """,
         ],
     ),
+    (
+        "review queues",
+        [
+            # A review queue: the targets (log spans or eval results) people should label
+            # for one rubric, in the order that teaches the most per label. The labels
+            # themselves are `scores` rows (source 'human', metadata.reviewer).
+            """
+            CREATE TABLE review_queues (
+                name        VARCHAR PRIMARY KEY,
+                scorer_key  VARCHAR NOT NULL,   -- whose labels: the rubric (brand_alignment)
+                kind        VARCHAR NOT NULL,   -- span | result
+                source      VARCHAR NOT NULL,   -- how it was built: the filter, or "diff BASE CANDIDATE"
+                reviews     INTEGER NOT NULL,   -- labels (by distinct reviewers) each item asks for
+                created     TIMESTAMP NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE review_items (
+                queue       VARCHAR NOT NULL,
+                position    INTEGER NOT NULL,   -- 0 = the item that teaches the most
+                target_id   VARCHAR NOT NULL,
+                priority    DOUBLE,
+                reason      VARCHAR,            -- why it is here, in words
+                PRIMARY KEY (queue, target_id)
+            )
+            """,
+            # What each reviewer did in a queue, newest last: undo takes back the last one
+            # (a label is then deleted from `scores`); a skip sends the item to the end.
+            """
+            CREATE TABLE review_actions (
+                queue       VARCHAR NOT NULL,
+                target_id   VARCHAR NOT NULL,
+                reviewer    VARCHAR NOT NULL,
+                action      VARCHAR NOT NULL,   -- label | skip
+                created     TIMESTAMP NOT NULL
+            )
+            """,
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -53,6 +53,8 @@ PANES: tuple[Pane, ...] = (
          False, ("screens.calibration:CalibrationScreen",)),
     Pane("prompts", "7", "Prompts", "screens.prompts:PromptsScreen", "prompt versions and the experiments that ran each",
          False, ("screens.prompts:PromptsScreen",)),
+    Pane("review", "8", "Review", "screens.review:ReviewScreen", "label a review queue, most useful item first",
+         False, ("screens.review:ReviewScreen",)),
 )
 
 

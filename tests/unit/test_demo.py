@@ -90,7 +90,7 @@ def test_demo_command_json_shape(demo):
     """`evaltui demo --json` prints one object with each step's outcome."""
     db, out, _ = demo
     assert set(out) == {"worst_topic", "worst_topic_tag", "worst_topic_failure_modes", "dataset", "prompts", "baseline", "fix", "diff", "calibration",
-                        "rescored_diff", "llm_judge", "next_iteration", "db", "seconds"}
+                        "rescored_diff", "llm_judge", "next_iteration", "review", "db", "seconds"}
     assert out["db"] == str(db) and out["seconds"] > 0
     assert {"kappa_before", "kappa_after"} <= set(out["calibration"])
     assert {"delta", "by_bucket"} <= set(out["diff"]) and {"delta", "by_bucket"} <= set(out["rescored_diff"])

@@ -41,6 +41,7 @@ class CalibrationScreen(DataScreen):
     @dataclass
     class Loaded(Message):
         rows: list[dict[str, Any]]
+        humans: dict[str, str] | None = None  # scorer -> how its reviewers agree with each other
 
     @dataclass
     class Rescored(Message):
@@ -67,14 +68,17 @@ class CalibrationScreen(DataScreen):
     def reload(self) -> None:
         def query(store: Any) -> CalibrationScreen.Loaded:
             from evaltui.evals.calibration import calibration_overview
+            from evaltui.scoring.review import humans_by_scorer
 
-            return self.Loaded(calibration_overview(store))
+            rows = calibration_overview(store)
+            return self.Loaded(rows, humans_by_scorer(store, rows))
 
         self.read(query, group="calibration")
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         self.rows = event.rows
+        self.humans = event.humans or {}
         self.query_one(CalibrationTable).show(event.rows)
         labelled = sum(r["n"] for r in event.rows)
         self.query_one("#calibration-status", Static).update(
@@ -110,7 +114,8 @@ class CalibrationScreen(DataScreen):
                               f"\nn {row['n']} · kappa {kappa_text(row['kappa'])}"
                               + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
                               + f"{' (linear)' if row['weighted'] else ''}"
-                              + (f"\n{rates} (pass: score >= {pf.get('threshold', 0.5):g})" if rates else ""))
+                              + (f"\n{rates} (pass: score >= {pf.get('threshold', 0.5):g})" if rates else "")
+                              + f"\n{getattr(self, 'humans', {}).get(row['scorer'], '')}")
         classes = Text("  ".join(f"{label} P {_pct(c['precision'])} R {_pct(c['recall'])}"
                                  for label, c in (row.get("classes") or {}).items()), style="dim")
         return Group(title, confusion, classes)
