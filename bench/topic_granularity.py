@@ -18,7 +18,7 @@ four criteria a rule could maximise without labels:
 - asymptotic surprise (Traag, Krings & Van Dooren 2015) of the weighted graph;
 - significance (Traag, Krings & Van Dooren 2013) of the unweighted graph;
 - silhouette (cosine) of the assigned texts (after the outlier rule).
-For groups, at the resolution the pipeline chooses: the pipeline's groups (modularity on the topic
+For groups, at the default resolution: the pipeline's groups (modularity on the topic
 graph), Ward clusters of the topic centroids cut where the silhouette peaks, and the best
 Ward cut by the coarse labels (an oracle: a bound, not a rule). Prints tables, then JSON.
 """

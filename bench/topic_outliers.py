@@ -4,8 +4,8 @@ out-of-scope requests, and what each costs the data sets without such requests.
     .venv/bin/python bench/topic_outliers.py [--db CACHE.duckdb] [--data bitext,clinc150,sample_logs]
 
 Embeddings as in ``bench/topic_granularity.py`` (evaltui's sentence-weighted MiniLM,
-cached in ``--db``). Per data set, the pipeline's Leiden partition at the resolution it
-chooses (``cluster.cluster_resolved``), then each rule below decides the unassigned texts;
+cached in ``--db``). Per data set, the pipeline's Leiden partition at the resolution chosen
+from the data (``--resolution auto``), then each rule below decides the unassigned texts;
 topics left with fewer than ``MIN_TOPIC_SIZE`` texts are unassigned too (as the pipeline does;
 "topics >= k" raises that floor to the neighbourhood size). Printed: NMI / ARI against the
 fine labels (unassigned as one cluster), topics, unassigned share, and for CLINC150 the share
@@ -102,7 +102,7 @@ def main() -> None:
             texts, fine, _ = load(name)
             vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
             fine = np.asarray(fine)
-            _, graph, resolution = clu.cluster_resolved(vectors)
+            _, graph, resolution = clu.cluster_resolved(vectors, clu.ClusterParams(resolution=None))
             k = clu.neighbours(len(vectors), clu.ClusterParams().n_neighbors)
             idx, sim = clu.knn(vectors, k)
             raw = clu.relabel(clu.leiden(graph, resolution, clu.ClusterParams().seed))
