@@ -6,13 +6,15 @@ resolution and for the groups, next to what the labels say, on every labelled da
 The embeddings are evaltui's own (sentence-weighted MiniLM, ``represent.text_vectors``),
 cached in ``--db`` (a throwaway file by default; pass one to re-run warm). The clustering is
 ``evaltui.topics.cluster`` at each resolution of a grid tied to the graph itself: gamma =
-p * 2**(i/2), i = 0..12, p the density of the fuzzy neighbour graph (2m / n(n-1)); each
-partition gets the same outlier rule as the pipeline.
+p * 2**(i/2), i = -2..10 (the pipeline's ``MULTIPLES``), p the density of the fuzzy
+neighbour graph (2m / n(n-1)); each partition gets the same outlier rule as the pipeline.
 
 Per resolution: topics, NMI / ARI against the fine labels (unassigned as one cluster), and
 four criteria a rule could maximise without labels:
 - stability: mean ARI between the partition and the partitions of four 80% subsamples
   (each with its own neighbour graph, at gamma / 0.8), on the texts they share;
+  and the pipeline's own rule (``cluster.stability`` + ``choose_multiple``: six subsamples,
+  smoothed, one standard error) run with three seeds, to show whether its pick holds;
 - asymptotic surprise (Traag, Krings & Van Dooren 2015) of the weighted graph;
 - significance (Traag, Krings & Van Dooren 2013) of the unweighted graph;
 - silhouette (cosine) of the assigned texts (after the outlier rule).
@@ -92,14 +94,18 @@ def scan(vectors, fine, seed: int = 42, steps: int = 13, subsamples: int = 4, fr
         keep = np.sort(rng.choice(n, int(frac * n), replace=False))
         i2, s2 = clu.knn(vectors[keep], clu.neighbours(len(keep), clu.ClusterParams().n_neighbors))
         subs.append((keep, clu.fuzzy_graph(i2, s2)))
+    picks = {}  # the pipeline's rule, three seeds
+    for s in (42, 1, 2):
+        pool = clu.knn(vectors, 3 * clu.neighbours(n, clu.ClusterParams().n_neighbors))
+        picks[s] = clu.choose_multiple(clu.stability(*pool, clu.neighbours(n, clu.ClusterParams().n_neighbors), s))
     rows = []
-    grid = [density * 2 ** (i / 2) for i in range(steps)] + [clu.ClusterParams().resolution]
-    for gamma in sorted(set(grid)):
+    for m in clu.MULTIPLES:
+        gamma = density * m
         raw = clu.leiden(graph, gamma, seed)
         labels = finish(vectors, raw, idx)
         stability = float(np.mean([ari(raw[keep], clu.leiden(g, gamma / frac, seed)) for keep, g in subs]))
         assigned = labels >= 0
-        row = {"resolution": gamma, "default": gamma == clu.ClusterParams().resolution,
+        row = {"resolution": gamma, "multiple": m, "picked_by_seeds": [s for s, at in picks.items() if at == m],
                "topics": int(labels.max()) + 1, "nmi": nmi(fine, labels), "ari": ari(fine, labels),
                "stability": stability, "silhouette": float("nan"), **criteria(graph, clu.relabel(raw))}
         if 1 < len(set(labels[assigned].tolist())) < assigned.sum():
@@ -161,7 +167,9 @@ def main() -> None:
             print(f"{'resolution':>12s}{'x p':>7s}{'topics':>8s}{'NMI':>7s}{'ARI':>7s}{'stability':>11s}{'surprise':>10s}{'signif.':>10s}{'silhouette':>12s}")
             best = {c: max(rows, key=lambda r: r[c])["resolution"] for c in ("nmi", "stability", "surprise", "significance", "silhouette")}
             for r in rows:
-                marks = "".join(f" <{c}" for c, at in best.items() if at == r["resolution"]) + (" (default)" if r["default"] else "")
+                marks = "".join(f" <{c}" for c, at in best.items() if at == r["resolution"])
+                if r["picked_by_seeds"]:
+                    marks += f" <pipeline (seeds {', '.join(map(str, r['picked_by_seeds']))})"
                 print(f"{r['resolution']:>12.4f}{r['resolution'] / density:>7.1f}{r['topics']:>8d}{r['nmi']:>7.3f}{r['ari']:>7.3f}"
                       f"{r['stability']:>11.3f}{r['surprise']:>10.0f}{r['significance']:>10.0f}{r['silhouette']:>12.3f}{marks}")
             print(f"groups vs coarse labels: {g['topics']} topics themselves {g['topics_vs_coarse']:.3f}; "

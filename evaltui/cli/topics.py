@@ -41,12 +41,27 @@ def topics() -> None:
     """Topic maps: cluster conversations, name the clusters, find where it hurts."""
 
 
+def _resolution(ctx: click.Context, param: click.Parameter, value: str | None) -> float | str | None:
+    """A positive number, or 'auto'."""
+    if value is None or value == "auto":
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise click.BadParameter(f"{value!r} is neither a positive number nor 'auto'")
+    return number
+
+
 @topics.command()
 @click.option("--text", "facet", default="first_message", show_default=True,
               type=click.Choice(["first_message", "transcript", "summary"]),
               help="What to embed per conversation (summary needs a model endpoint).")
-@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Link density a topic needs (default 0.0075): higher gives more, smaller topics.")
+@click.option("--resolution", callback=_resolution, default=None,
+              help="Link density a topic needs (default 0.0075): higher gives more, smaller topics; "
+                   "'auto' chooses it from the data (the multiple of the graph's density whose topics "
+                   "survive resampling).")
 @click.option("--sample-size", type=click.IntRange(min=100), default=20_000, show_default=True,
               help="Distinct texts clustered; the rest join by nearest centroid (or the cheap path).")
 @click.option("--threshold", type=click.FloatRange(0, 2), default=None,
@@ -56,7 +71,7 @@ def topics() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
 @db_option
 @user_errors
-def build(facet: str, resolution: float | None, sample_size: int, threshold: float | None,
+def build(facet: str, resolution: float | str | None, sample_size: int, threshold: float | None,
           seed: int, no_llm: bool, as_json: bool) -> None:
     """Cluster the conversations into a new topic map and file every span under it."""
     from dataclasses import asdict
@@ -66,7 +81,8 @@ def build(facet: str, resolution: float | None, sample_size: int, threshold: flo
 
     options = BuildOptions(
         facet=facet, sample_size=sample_size, threshold=threshold, name_with_llm=not no_llm,
-        cluster=ClusterParams(seed=seed) if resolution is None else ClusterParams(seed=seed, resolution=resolution),
+        cluster=ClusterParams(seed=seed) if resolution is None
+        else ClusterParams(seed=seed, resolution=None if resolution == "auto" else resolution),
     )
     from evaltui.topics.changes import map_changes
 

@@ -13,6 +13,20 @@ A text is left unassigned when it sits outside its topic on both counts: it is f
 the topic's centre than the confident members' lower fence (Tukey's Q1 - 1.5 IQR of the
 similarities of texts whose neighbours agree), and fewer than half of its neighbours are in
 its topic.
+
+How fine: a resolution that is a multiple of the graph's own density p = 2m / n(n-1) gives
+nearly the same number of topics whatever the number of texts (a community of s texts has an
+inner density of about log2(k) / s, against p of about log2(k) / n), where a fixed resolution
+is a fixed topic size in texts (bench/RESULTS.md: 20,000 texts of one log gave 420 topics at
+a fixed resolution, 129 now; 2,500 of them 58 and 78). Which multiple is asked of the data: the one
+whose communities come back when the texts are resampled. Each multiple on a grid (0.5p to
+32p, steps of sqrt 2) is scored by the adjusted Rand index between the partition of all the
+texts and the partitions of a few 80% subsamples (each with its own neighbour graph), the
+scores smoothed over neighbouring multiples; the coarsest multiple whose stability is within
+one standard error of the best is taken (the one-standard-error rule of model selection:
+among choices the data cannot tell apart, the simplest). Above ``SELECT_AT_MOST`` texts the
+multiple is chosen on a seeded sample of that many, which bounds its cost. Used when
+``ClusterParams.resolution`` is None (`topics build --resolution auto`).
 """
 
 from __future__ import annotations
@@ -24,12 +38,19 @@ import numpy as np
 
 OUTLIER = -1
 MIN_TOPIC_SIZE = 5  # fewer texts than this are not a topic (a third of the neighbourhood)
+MULTIPLES = tuple(2 ** (i / 2) for i in range(-2, 11))  # resolutions tried, in units of the graph's density
+SUBSAMPLES = 6  # resamplings per multiple (enough for a standard error)
+SUBSAMPLE_FRACTION = 0.8
+SELECT_AT_MOST = 5000  # texts the multiple is chosen on (a seeded sample above this)
 
 
 @dataclass(frozen=True)
 class ClusterParams:
     n_neighbors: int = 15  # UMAP's and BERTopic's default neighbourhood (fewer for few texts)
-    resolution: float = 0.0075  # link density a topic needs (constant Potts model)
+    # link density a topic needs (CPM); None: chosen from the data (see the module docstring;
+    # not yet the default: on the demo's reduced 600- and 800-conversation samples its finer
+    # maps break the demo's story, bench/RESULTS.md "Choosing the resolution from the data")
+    resolution: float | None = 0.0075
     seed: int = 42
 
 
@@ -80,16 +101,24 @@ def fuzzy_graph(idx: np.ndarray, sim: np.ndarray) -> Any:
     return (graph + graph.T - graph.multiply(graph.T)).tocsr()
 
 
-def leiden(graph: Any, resolution: float, seed: int, objective: str = "CPM") -> np.ndarray:
-    """Leiden communities of a weighted graph (igraph), deterministic for a seed."""
-    import random
-
+def as_igraph(graph: Any) -> Any:
+    """A symmetric sparse matrix as a weighted igraph Graph (build it once to run Leiden
+    on the same graph at several resolutions)."""
     import igraph as ig
     import scipy.sparse as sp
 
-    n = graph.shape[0]
     upper = sp.triu(graph, 1).tocoo()
-    g = ig.Graph(n=n, edges=np.column_stack([upper.row, upper.col]).tolist(), edge_attrs={"weight": upper.data})
+    return ig.Graph(n=graph.shape[0], edges=np.column_stack([upper.row, upper.col]).tolist(), edge_attrs={"weight": upper.data})
+
+
+def leiden(graph: Any, resolution: float, seed: int, objective: str = "CPM") -> np.ndarray:
+    """Leiden communities of a weighted graph (a sparse matrix or ``as_igraph``'s Graph),
+    deterministic for a seed."""
+    import random
+
+    import igraph as ig
+
+    g = graph if isinstance(graph, ig.Graph) else as_igraph(graph)
     ig.set_random_number_generator(random.Random(seed))
     try:
         parts = g.community_leiden(objective_function=objective, weights="weight", resolution=resolution, n_iterations=-1)
@@ -110,18 +139,104 @@ def outliers(vectors: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> np.nda
     return (own < q1 - 1.5 * (q3 - q1)) & (agree < 0.5)
 
 
+def density(graph: Any) -> float:
+    """The graph's link density 2m / n(n-1) (m the summed weight of its links)."""
+    n = graph.shape[0]
+    return float(graph.sum()) / max(n * (n - 1), 1)
+
+
+def _subgraph(idx: np.ndarray, sim: np.ndarray, keep: np.ndarray, k: int) -> Any:
+    """The fuzzy graph of the texts ``keep``, each with its k nearest neighbours among them
+    (taken from a longer neighbour list, so no new similarities are computed)."""
+    pos = np.full(len(idx), -1)
+    pos[keep] = np.arange(len(keep))
+    inside = pos[idx[keep]]
+    ok = inside >= 0
+    k = max(1, min(k, int(ok.sum(axis=1).min())))
+    first = np.argsort(~ok, axis=1, kind="stable")[:, :k]
+    return fuzzy_graph(np.take_along_axis(inside, first, axis=1), np.take_along_axis(sim[keep], first, axis=1))
+
+
+def stability(idx: np.ndarray, sim: np.ndarray, k: int, seed: int, subsamples: int = SUBSAMPLES) -> np.ndarray:
+    """Per multiple of ``MULTIPLES`` and per subsample: the adjusted Rand index between the
+    communities of all texts and those of an 80% subsample (on the texts it holds). ``idx`` /
+    ``sim``: neighbour lists longer than k (3k), so a subsample finds k neighbours in them.
+    The grid stops before the first multiple at which the median text's community is smaller
+    than its neighbourhood (k): such a map is in pieces a text's own neighbours cannot
+    agree on (on a few hundred texts that happens from about 4p), however stable."""
+    from sklearn.metrics import adjusted_rand_score
+
+    n = len(idx)
+    graph = fuzzy_graph(idx[:, :k], sim[:, :k])
+    p = density(graph)
+    graph = as_igraph(graph)
+    rng = np.random.default_rng(seed)
+    subs = []
+    for _ in range(subsamples):
+        keep = np.sort(rng.choice(n, int(SUBSAMPLE_FRACTION * n), replace=False))
+        sub = _subgraph(idx, sim, keep, k)
+        subs.append((keep, as_igraph(sub), density(sub)))
+    rows = []
+    for m in MULTIPLES:
+        whole = leiden(graph, p * m, seed)
+        if rows and np.median(np.bincount(whole)[whole]) < k:
+            break  # finer still: most texts in topics smaller than their neighbourhood
+        rows.append([adjusted_rand_score(whole[keep], leiden(sub, p_sub * m, seed + j + 1)) for j, (keep, sub, p_sub) in enumerate(subs)])
+    return np.array(rows)
+
+
+def choose_multiple(scores: np.ndarray) -> float:
+    """The coarsest multiple whose stability (smoothed over its neighbours on the grid) is
+    within one standard error of the most stable one's."""
+    padded = np.pad(scores, ((1, 1), (0, 0)), mode="edge")
+    smooth = (padded[:-2] + padded[1:-1] + padded[2:]) / 3
+    mean = smooth.mean(axis=1)
+    se = smooth.std(axis=1, ddof=1) / np.sqrt(smooth.shape[1])
+    best = int(np.argmax(mean))
+    return MULTIPLES[int(np.flatnonzero(mean >= mean[best] - se[best])[0])]  # rows: the first multiples
+
+
+def choose_resolution(
+    vectors: np.ndarray, graph: Any, n_neighbors: int, seed: int, pool: tuple[np.ndarray, np.ndarray] | None = None
+) -> float:
+    """The CPM resolution for ``graph`` (the texts' fuzzy neighbour graph): the chosen
+    multiple (module docstring) of its density. ``pool``: the texts' 3k-neighbour lists,
+    when already computed (at most ``SELECT_AT_MOST`` texts)."""
+    n = len(vectors)
+    if n > SELECT_AT_MOST:
+        pick = np.sort(np.random.default_rng(seed).choice(n, SELECT_AT_MOST, replace=False))
+        k = neighbours(SELECT_AT_MOST, n_neighbors)
+        pool = knn(vectors[pick], 3 * k)
+    else:
+        k = neighbours(n, n_neighbors)
+        pool = pool or knn(vectors, 3 * k)
+    return choose_multiple(stability(*pool, k, seed)) * density(graph)
+
+
 def cluster_graph(vectors: np.ndarray, params: ClusterParams = ClusterParams()) -> tuple[np.ndarray, Any]:
     """Topic labels (0..k-1 largest first, or OUTLIER) and the neighbour graph they came from."""
+    labels, graph, _ = cluster_resolved(vectors, params)
+    return labels, graph
+
+
+def cluster_resolved(vectors: np.ndarray, params: ClusterParams = ClusterParams()) -> tuple[np.ndarray, Any, float]:
+    """As ``cluster_graph``, and the resolution used (the chosen one unless ``params`` fixes it)."""
     n = len(vectors)
     if n < MIN_TOPIC_SIZE:
-        return np.full(n, OUTLIER, dtype=np.int64), None
-    idx, sim = knn(vectors, neighbours(n, params.n_neighbors))
+        return np.full(n, OUTLIER, dtype=np.int64), None, float("nan")
+    k = neighbours(n, params.n_neighbors)
+    resolution = params.resolution
+    pooled = resolution is None and n <= SELECT_AT_MOST  # one neighbour search serves both
+    pool = knn(vectors, 3 * k if pooled else k)
+    idx, sim = pool[0][:, :k], pool[1][:, :k]
     graph = fuzzy_graph(idx, sim)
-    labels = relabel(leiden(graph, params.resolution, params.seed))
+    if resolution is None:
+        resolution = choose_resolution(vectors, graph, params.n_neighbors, params.seed, pool if pooled else None)
+    labels = relabel(leiden(graph, resolution, params.seed))
     labels = np.where(outliers(vectors, labels, idx), OUTLIER, labels)
     sizes = np.bincount(labels[labels >= 0], minlength=int(labels.max()) + 1)
     small = (labels >= 0) & (sizes[np.maximum(labels, 0)] < MIN_TOPIC_SIZE)
-    return relabel(np.where(small, OUTLIER, labels)), graph
+    return relabel(np.where(small, OUTLIER, labels)), graph, float(resolution)
 
 
 def cluster(vectors: np.ndarray, params: ClusterParams = ClusterParams()) -> np.ndarray:

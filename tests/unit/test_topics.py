@@ -228,6 +228,20 @@ def test_cli_build_list_show_and_ingest_hook(tmp_path):
     assert orjson.loads(rows.splitlines()[0])["id"] == "late1"
 
 
+def test_cli_build_chooses_the_resolution_when_asked_and_rejects_a_bad_one(tmp_path):
+    import orjson
+
+    db = str(tmp_path / "auto.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", db, "ingest", str(FIXTURE)]).exit_code == 0
+    out = runner.invoke(main, ["--db", db, "topics", "build", "--resolution", "dense"])
+    assert out.exit_code == 2 and "neither a positive number nor 'auto'" in out.output
+    out = runner.invoke(main, ["--db", db, "topics", "build", "--resolution", "auto", "--no-llm", "--json"])
+    assert out.exit_code == 0, out.output
+    built = orjson.loads(out.output.strip().splitlines()[-1])
+    assert built["topics"] >= 4 and built["conversations"] == 88
+
+
 def test_ingest_without_a_map_does_not_load_torch(tmp_path):
     script = (
         "import sys; from click.testing import CliRunner; from evaltui.cli import main; "

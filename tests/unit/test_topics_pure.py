@@ -63,6 +63,22 @@ def test_clustering_is_deterministic_for_a_seed_and_finds_the_groups():
         assert len(found) == 1
 
 
+def test_a_resolution_chosen_from_the_data_finds_the_groups_at_any_size_of_sample():
+    from evaltui.topics.cluster import cluster_resolved, density
+
+    vectors = _blobs()
+    labels, graph, resolution = cluster_resolved(vectors, ClusterParams(resolution=None, seed=7))
+    again, _, same = cluster_resolved(vectors, ClusterParams(resolution=None, seed=7))
+    assert labels.tolist() == again.tolist() and resolution == same
+    # a multiple of the graph's own density, and the 8 groups, whole
+    assert 0.5 <= resolution / density(graph) <= 32
+    assert len(set(labels.tolist()) - {OUTLIER}) == 8
+    assert all(len(set(labels[g * 40 : (g + 1) * 40].tolist()) - {OUTLIER}) == 1 for g in range(8))
+    # half the texts: still 8 topics
+    half = cluster(vectors[::2], ClusterParams(resolution=None, seed=7))
+    assert len(set(half.tolist()) - {OUTLIER}) == 8
+
+
 def test_topics_fall_into_groups_of_nearby_topics():
     # 4 families of 2 topics each: topics of a family share most of their direction.
     rng = np.random.default_rng(3)
