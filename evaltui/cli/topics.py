@@ -82,7 +82,7 @@ def build(facet: str, resolution: float | str | None, sample_size: int, threshol
     options = BuildOptions(
         facet=facet, sample_size=sample_size, threshold=threshold, name_with_llm=not no_llm,
         cluster=ClusterParams(seed=seed) if resolution is None
-        else ClusterParams(seed=seed, resolution=None if resolution == "auto" else resolution),
+        else ClusterParams(seed=seed, resolution=None if resolution == "auto" else float(resolution)),
     )
     from evaltui.topics.changes import map_changes
 

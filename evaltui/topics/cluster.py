@@ -176,7 +176,7 @@ def stability(idx: np.ndarray, sim: np.ndarray, k: int, seed: int, subsamples: i
         keep = np.sort(rng.choice(n, int(SUBSAMPLE_FRACTION * n), replace=False))
         sub = _subgraph(idx, sim, keep, k)
         subs.append((keep, as_igraph(sub), density(sub)))
-    rows = []
+    rows: list[list[float]] = []
     for m in MULTIPLES:
         whole = leiden(graph, p * m, seed)
         if rows and np.median(np.bincount(whole)[whole]) < k:
