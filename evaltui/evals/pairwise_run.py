@@ -94,17 +94,18 @@ async def judge_cases(judge: Any, cases: list[MatchedCase], seed: int,
 
 def run_pairwise(store: Any, base: str, candidate: str, rubric: str, *, seed: int = 0, use_cache: bool | None = None,
                  reviewer_marks: bool = True, progress: Callable[[int, int], None] | None = None,
-                 client: Any = None) -> PairwiseReport:
+                 client: Any = None, settings: Any = None) -> PairwiseReport:
     """Judge ``candidate`` against ``base`` (experiment names) with ``rubric`` (a built-in
     name or a rubric file), store every case, and return the report over all of the run's
-    cases, with the judge's agreement with people's pairwise marks."""
+    cases, with the judge's agreement with people's pairwise marks. The judge's client comes
+    from ``settings`` (default: evaltui's) unless ``client`` is given."""
     from evaltui.llm import LLMClient
     from evaltui.scoring.pairwise_judge import PairwiseJudge
     from evaltui.store import experiments as exp_store
     from evaltui.store import pairwise as pw_store
 
     b, c = exp_store.require_experiment(store, base), exp_store.require_experiment(store, candidate)
-    client = client or LLMClient.from_settings(store=store, use_cache=use_cache)
+    client = client or LLMClient.from_settings(settings, store=store, use_cache=use_cache)
     judge = PairwiseJudge(rubric, client)
     run = pw_store.PairwiseRun(run_id(b["id"], c["id"], judge.version, seed), b["id"], c["id"], judge.name,
                                judge.key, judge.version, judge.model, seed)
