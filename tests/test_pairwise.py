@@ -13,21 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EVALTUI, ROOT
-from tests.helpers import query
-from tests.test_tui_diff import two_experiments
+from tests.helpers import EVALTUI, FIXTURES, ROOT, query
+from tests.tui.helpers import two_experiments
 
-RUBRIC = """\
-name: Says Sorry
-prompt: |
-  A good support reply says "sorry" when something went wrong.
-  [Customer]
-  {{input}}
-  [Reply]
-  {{output}}
-  Y if the reply is good, N if not.
-choices: {Y: 1.0, N: 0.0}
-"""
+RUBRIC = FIXTURES / "pairwise" / "says_sorry.yaml"  # states the rule the loopback judge reads
 
 
 # -- statistics -------------------------------------------------------------------
@@ -133,10 +122,8 @@ def diff_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def rubric(tmp_path: Path) -> Path:
-    path = tmp_path / "says_sorry.yaml"
-    path.write_text(RUBRIC, encoding="utf-8")
-    return path
+def rubric() -> Path:
+    return RUBRIC
 
 
 def run_cli(server: Any, db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -8,11 +8,9 @@ import asyncio
 from pathlib import Path
 import pytest
 
-from tests.helpers import query, until
-from tests.test_pairwise import RUBRIC
-from tests.test_tui_diff import open_diff, two_experiments
-from tests.test_tui_experiments import make_app
-from tests.test_tui_snapshots import check, screen_text
+from tests.helpers import FIXTURES, query, until
+from tests.tui.helpers import make_app, open_diff, two_experiments
+from tests.tui.snapshot import check, screen_text
 
 
 @pytest.fixture
@@ -31,8 +29,7 @@ def judged_db(tmp_path: Path) -> Path:
     from evaltui.testing import FakeOpenAI, RuleJudge
 
     db = asyncio.run(two_experiments(folder))
-    rubric = folder / "says_sorry.yaml"
-    rubric.write_text(RUBRIC, encoding="utf-8")
+    rubric = FIXTURES / "pairwise" / "says_sorry.yaml"  # states the rule the loopback judge reads
     with FakeOpenAI(responder=RuleJudge("first")) as server, Store(db) as store:
         rep = run_pairwise(store, "baseline", "candidate", str(rubric), settings=settings(openai_base_url=server.base_url))
     assert rep.overall.n == 24 and rep.overall.errors == 0
