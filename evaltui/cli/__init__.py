@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from evaltui.cli import align, app, datasets, evals, ingest, logs, prompts, review, scorers, scoring, topics, views
+from evaltui.cli import align, app, datasets, evals, ingest, logs, pairwise, prompts, review, scorers, scoring, topics, views
 from evaltui.cli.common import ExitCode, UserError, db_option, open_store, user_errors
 
 __all__ = ["ExitCode", "UserError", "db_option", "main", "open_store", "user_errors"]
@@ -54,6 +54,7 @@ for _command in (
     scoring.score, scoring.rescore, scoring.rules, scoring.label, scoring.calibrate, align.align, review.review,
     datasets.datasets,
     evals.eval_command, evals.experiments, evals.diff,
+    pairwise.pairwise,
     views.views,
     prompts.prompts, scorers.scorers,
 ):

@@ -62,7 +62,7 @@ class Comparison:
         return asdict(self)
 
 
-def _case_keys(results: list[dict[str, Any]], by_record: bool) -> list[str]:
+def case_keys(results: list[dict[str, Any]], by_record: bool) -> list[str]:
     """Each row's case key: its record id (or input hash) and, for the n-th case that
     repeats it, ``#n``. Trials of one case share its ``case_id``, so a repeated id
     stays several cases rather than merging into one."""
@@ -89,7 +89,7 @@ def _occurrence(case_id: str) -> tuple[int, str]:
 
 def _group(results: list[dict[str, Any]], by_record: bool) -> dict[str, dict[str, Any]]:
     cases: dict[str, dict[str, Any]] = {}
-    for key, r in zip(_case_keys(results, by_record), results):
+    for key, r in zip(case_keys(results, by_record), results):
         case = cases.setdefault(key, {"record_id": r.get("record_id"), "bucket": r.get("bucket"), "input": r.get("input"),
                                       "trials": 0, "errors": [], "scores": {}})
         case["trials"] += 1

@@ -385,6 +385,58 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             """,
         ],
     ),
+    (
+        "pairwise judging and pairwise labels",
+        [
+            # One pairwise judging of CANDIDATE against BASE with one judge version and seed
+            # (`evaltui pairwise`); its id is a hash of those, so running it again resumes it.
+            """
+            CREATE TABLE pairwise_runs (
+                id             VARCHAR PRIMARY KEY,
+                base_id        VARCHAR NOT NULL,   -- experiments.id
+                candidate_id   VARCHAR NOT NULL,
+                scorer         VARCHAR NOT NULL,   -- the rubric's name
+                scorer_key     VARCHAR NOT NULL,
+                scorer_version VARCHAR NOT NULL,   -- the pairwise prompt's hash + model
+                model          VARCHAR,
+                seed           INTEGER NOT NULL,
+                created        TIMESTAMP,
+                updated        TIMESTAMP
+            )
+            """,
+            # Per matched case: the judge asked twice, the two outputs in a seeded random
+            # order and then swapped; verdicts say which side won (base | candidate | tie).
+            # Two verdicts that differ make a tie and consistent = false.
+            """
+            CREATE TABLE pairwise_results (
+                run_id      VARCHAR NOT NULL,
+                case_key    VARCHAR NOT NULL,   -- the diff's case key (record id or input hash, #n)
+                bucket      VARCHAR,
+                first_shown VARCHAR,            -- the side shown first in the first order: base | candidate
+                verdict_1   VARCHAR,            -- the first order's verdict
+                verdict_2   VARCHAR,            -- the swapped order's verdict
+                verdict     VARCHAR,            -- base | candidate | tie; NULL when error
+                consistent  BOOLEAN,
+                rationale_1 VARCHAR,
+                rationale_2 VARCHAR,
+                error       VARCHAR,            -- why the judge could not grade this case
+                created     TIMESTAMP,
+                PRIMARY KEY (run_id, case_key)
+            )
+            """,
+            # A person's mark of the better side of a case in the diff pane (<, >, =).
+            """
+            CREATE TABLE pairwise_labels (
+                base_id      VARCHAR NOT NULL,
+                candidate_id VARCHAR NOT NULL,
+                case_key     VARCHAR NOT NULL,
+                reviewer     VARCHAR NOT NULL,
+                verdict      VARCHAR NOT NULL,  -- base | candidate | tie
+                created      TIMESTAMP
+            )
+            """,
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

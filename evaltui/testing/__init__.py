@@ -3,7 +3,7 @@
 
 from typing import Any
 
-__all__ = ["FAULTS", "MIXED_FAULTS", "FakeOpenAI", "Fault", "FaultMix", "Reply", "default_responder"]
+__all__ = ["FAULTS", "MIXED_FAULTS", "FakeOpenAI", "Fault", "FaultMix", "Reply", "RuleJudge", "default_responder"]
 
 
 def __getattr__(name: str) -> Any:

@@ -18,11 +18,18 @@ share of requests with a mix of faults, as a flaky endpoint does::
     with FakeOpenAI(responder=FaultMix(rate=0.2, retry_after=0.3, delay=2)) as server:
         ...  # 20% of chat requests fail; server.fault_counts() says which faults went out
 
+``RuleJudge`` judges pairwise prompts by the rules the prompt states, with a position
+bias when the rules do not tell the two replies apart::
+
+    with FakeOpenAI(responder=FaultMix(0.2, then=RuleJudge(bias="first"))) as server:
+        ...
+
 By hand::
 
     python -m evaltui.testing.fake_openai --port 8000 --latency 0.2
     python -m evaltui.testing.fake_openai --port 8000 --fault-rate 0.2   # random mixed faults
     python -m evaltui.testing.fake_openai --port 8000 --judge demo       # a judge that reads its prompt
+    python -m evaltui.testing.fake_openai --port 8000 --pairwise-bias first   # RuleJudge
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -87,6 +95,48 @@ def default_responder(request: dict[str, Any]) -> Reply:
     if choices:
         return Reply(choice=choices[digest % len(choices)], reasons=f"fake judge (prompt hash {digest % 1000})")
     return Reply(content=f"fake reply {digest % 1000}")
+
+
+_RULE = re.compile(r'\b(?:says?|mentions?|contains?|includes?) "([^"]+)"', re.I)
+_REPLIES = re.compile(r"\[Reply 1\]\n(.*?)\n\n\[Reply 2\]\n(.*?)\n\[End of replies\]", re.S)
+
+
+class RuleJudge:
+    """A pairwise judge that reads the prompt, with a position bias.
+
+    The rules are the phrases the prompt asks for outside the replies (``a good reply says
+    "sorry"``: any of says / mentions / contains / includes "TEXT"); each reply is checked
+    against them, case-insensitively. The reply that meets more rules wins. When the rules
+    do not separate the two, the judge picks the reply shown first (``bias="first"``; or
+    ``"second"``, or ``"tie"`` for an unbiased judge), as real judges lean to a position,
+    so asking in both orders shows it. Prompts without ``[Reply 1]`` / ``[Reply 2]`` go to
+    ``then`` (default: ``default_responder``).
+    """
+
+    def __init__(self, bias: str = "first", then: Responder | None = None) -> None:
+        if bias not in ("first", "second", "tie"):
+            raise ValueError("bias must be first, second or tie")
+        self.bias = bias
+        self.then = then or default_responder
+
+    def __call__(self, request: dict[str, Any]) -> Reply | Fault:
+        text = "\n".join(str(m.get("content") or "") for m in request.get("messages") or [] if isinstance(m, dict))
+        found = _REPLIES.search(text)
+        if found is None:
+            return self.then(request)
+        first, second = found.group(1), found.group(2)
+        rules = [r.lower() for r in _RULE.findall(text[:found.start()] + text[found.end():])]
+        met = [sum(rule in reply.lower() for rule in rules) for reply in (first, second)]
+        if met[0] != met[1]:
+            choice = "1" if met[0] > met[1] else "2"
+            why = f"Reply {choice} meets {max(met)} of the {len(rules)} rules, the other {min(met)}"
+        else:
+            choice = {"first": "1", "second": "2", "tie": "tie"}[self.bias]
+            why = f"both meet {met[0]} of the {len(rules)} rules; going with {self.bias}"
+        enum = _tool_enum(request)
+        if enum and choice not in enum:
+            return self.then(request)
+        return Reply(choice=choice, reasons=why)
 
 
 def _tool_enum(request: dict[str, Any]) -> list[str]:
@@ -425,9 +475,13 @@ def main(argv: list[str] | None = None, server_class: type[FakeOpenAI] = FakeOpe
     parser.add_argument("--judge", choices=("hash", "demo"), default="hash",
                         help="How it grades: by a hash of the prompt, or as the demo's judge that reads the "
                              "prompt (evaltui.testing.fake_judge.DemoJudge).")
+    parser.add_argument("--pairwise-bias", choices=("first", "second", "tie"), default=None,
+                        help="Judge pairwise prompts by the rules they state (RuleJudge), leaning to this position.")
     args = parser.parse_args(argv)
     then: Responder | None = None
-    if args.judge == "demo":
+    if args.pairwise_bias:
+        then = RuleJudge(args.pairwise_bias)
+    elif args.judge == "demo":
         from evaltui.testing.fake_judge import DemoJudge
 
         then = DemoJudge()

@@ -58,6 +58,10 @@ class DiffScreen(DataScreen):
         Binding("P", "toggle_prompt_diff", "Prompt diff", id="diff.prompt"),
         Binding("L", "cycle_label_scorer", "Label scorer", show=False, id="diff.label_scorer"),
         *[Binding(k, f"label('{k}')", f"Label {k}", show=False, id=f"diff.label_{k.lower()}") for k in LABEL_KEYS],
+        Binding("less_than_sign", "mark('base')", "Base better", key_display="<", show=False, id="diff.mark_base"),
+        Binding("greater_than_sign", "mark('candidate')", "Candidate better", key_display=">", show=False,
+                id="diff.mark_candidate"),
+        Binding("equals_sign", "mark('tie')", "Neither better", key_display="=", show=False, id="diff.mark_tie"),
         Binding("escape", "back", "Back", id="diff.back"),
     ]
 
@@ -75,6 +79,18 @@ class DiffScreen(DataScreen):
         key: str
         scorer: str
         value: str
+
+    @dataclass
+    class PairwiseLoaded(Message):
+        pair: tuple[str, str]  # (base id, candidate id)
+        report: Any  # PairwiseReport | None
+        marks: dict[str, str]  # case key -> this reviewer's mark
+
+    @dataclass
+    class Marked(Message):
+        key: str
+        verdict: str
+        error: str | None
 
     @dataclass
     class Picked(Message):
@@ -101,6 +117,9 @@ class DiffScreen(DataScreen):
         self._cases: LRUCache[str, tuple[Any, Any]] = LRUCache(CASE_CACHE)
         self._cases_for: tuple[str, str] | None = None
         self._asked: set[str] = set()
+        self.pairwise: Any = None  # PairwiseReport of these two experiments, when judged or marked
+        self.pairwise_verdicts: dict[str, str] = {}
+        self.pairwise_marks: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -166,6 +185,10 @@ class DiffScreen(DataScreen):
         self._asked.clear()
         self.detail = None
         self.all_rows = case_rows(event.data.comparison)
+        c = event.data.comparison
+        if self.pairwise is not None and (self.pairwise.base, self.pairwise.candidate) != (c.base, c.candidate):
+            self.pairwise, self.pairwise_verdicts, self.pairwise_marks = None, {}, {}
+        self.load_pairwise()
         if self.label_scorer not in event.data.comparison.scores:
             self.label_scorer = next(iter(event.data.comparison.scores), None)
         self._show_header()
@@ -247,6 +270,10 @@ class DiffScreen(DataScreen):
             diff_shown = self.query_one("#prompt-diff").has_class("shown")
             lines.append(Text(first + ("" if change["base"] == change["candidate"] or diff_shown else " · P: show the diff"),
                               style="bold" if change["added"] or change["removed"] else "dim"))
+        if self.pairwise is not None:
+            from evaltui.tui.pairwise_view import header_lines
+
+            lines += header_lines(self.pairwise, detailed=detailed)
         self.query_one("#diff-header", Static).update(Group(title, *trust, table, *lines))
         self._show_prompt_diff()
 
@@ -267,6 +294,11 @@ class DiffScreen(DataScreen):
         bucket = f" · bucket {self.bucket}" if self.bucket else ""
         order = f" · by Δ {self.sort_score}" if self.sort_score else ""
         label = f" · label {self.label_scorer} (A/B/C/Y/N, L: scorer)" if self.label_scorer else ""
+        if (self.pairwise is not None or self.pairwise_marks) and cases.current is not None:
+            from evaltui.tui.pairwise_view import case_note
+
+            note = case_note(self.pairwise_verdicts, self.pairwise_marks, cases.current.key)
+            at = f"{at} · {note}" if note else at
         # One line, fixed height: no layout needed (stepping with n updates it every press).
         self.query_one("#diff-status", Static).update(
             f"{at} · filter {self.filter}{bucket}{order}{label} · tab: scores, rationales", layout=False)
@@ -349,7 +381,8 @@ class DiffScreen(DataScreen):
     # -- keys ------------------------------------------------------------------------
 
     # Keys that act on a loaded comparison; the others (pick, back) always do something.
-    NEED_DATA = frozenset({"step", "cycle_filter", "cycle_bucket", "cycle_sort", "open", "cycle_label_scorer", "label"})
+    NEED_DATA = frozenset({"step", "cycle_filter", "cycle_bucket", "cycle_sort", "open", "cycle_label_scorer", "label",
+                           "mark"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the keys that do nothing until a comparison is loaded (P: until one with a
@@ -477,6 +510,66 @@ class DiffScreen(DataScreen):
         if cases.current is not None and cases.current.key == event.key:
             self.detail = None
             self._prefetch(cases.cursor)
+
+    # -- pairwise: the judge's verdicts and people's marks (<, >, =) ---------------------
+
+    def load_pairwise(self) -> None:
+        if self.data is None:
+            return
+        data = self.data
+
+        def query(store: Any) -> DiffScreen.PairwiseLoaded:
+            from evaltui.evals.pairwise_marks import reviewer
+            from evaltui.evals.pairwise_run import load_report
+            from evaltui.store.pairwise import labels
+
+            c = data.comparison
+            report = load_report(store, data.base_id, data.candidate_id, c.base or "", c.candidate or "")
+            who = reviewer()
+            mine = {m["case_key"]: m["verdict"] for m in labels(store, data.base_id, data.candidate_id)
+                    if m["reviewer"] == who} if report is not None else {}
+            return self.PairwiseLoaded((data.base_id, data.candidate_id), report, mine)
+
+        self.read(query, group="diff-pairwise")
+
+    @on(PairwiseLoaded)
+    def _pairwise_loaded(self, event: PairwiseLoaded) -> None:
+        if self.data is None or event.pair != (self.data.base_id, self.data.candidate_id):
+            return
+        self.pairwise, self.pairwise_marks = event.report, event.marks
+        self.pairwise_verdicts = event.report.verdicts() if event.report is not None else {}
+        self._show_header()
+        self._show_status()
+
+    def action_mark(self, verdict: str) -> None:
+        """The focused case's better side, as you see it: ``<`` base, ``>`` candidate, ``=`` tie."""
+        current = self.query_one(CaseList).current
+        if self.data is None or current is None:
+            return
+        if current.status in ("added", "removed"):
+            self.notify("this case is only on one side: nothing to compare", timeout=3)
+            return
+        self.pairwise_marks[current.key] = verdict  # shown at once; the file follows
+        self._show_status()
+        self.write_mark(self.app.db_path, self.data.base_id, self.data.candidate_id, current.key, verdict)
+
+    @work(thread=True, exclusive=False, group="diff-mark", exit_on_error=False)
+    def write_mark(self, path: Any, base_id: str, candidate_id: str, key: str, verdict: str) -> None:
+        from evaltui.evals.pairwise_marks import save_mark
+
+        error = save_mark(path, self.app.lock_timeout, base_id, candidate_id, key, verdict)
+        self.post_message(self.Marked(key, verdict, error))
+
+    @on(Marked)
+    def _marked(self, event: Marked) -> None:
+        if event.error:
+            self.pairwise_marks.pop(event.key, None)
+            self._show_status()
+            self.notify(event.error, title="evaltui", severity="error", timeout=8)
+            return
+        better = {"base": "base better", "candidate": "candidate better", "tie": "neither better"}[event.verdict]
+        self.notify(f"marked {event.key}: {better}", timeout=2)
+        self.load_pairwise()  # agreement with the judge moves
 
     def action_back(self) -> None:
         self.app.action_back()
