@@ -3,8 +3,11 @@ between them (docs/live-capture.md).
 
 DuckDB lets one process hold the file read-write and then no other may open it, even
 read-only. The committer therefore opens the file only to commit a batch (every
-``interval`` seconds, at most ``max_batch`` spans) and closes it at once, so the app,
-`evaltui stats`, a label or an eval in another process take their turn in between.
+``interval`` seconds) and closes it at once, so the app, `evaltui stats`, a label or an
+eval in another process take their turn in between. A batch is sized from the last
+commits so that it holds the file about ``target_hold`` seconds (at most ``max_batch``
+spans); when behind, it commits again after leaving the file free at least as long as
+it held it (and 0.15 s), so a reader retrying every 0.1 s always gets in.
 """
 
 from __future__ import annotations
@@ -57,14 +60,20 @@ class Committer:
     """Commits sealed spool segments to the database at ``db_path``, oldest first."""
 
     def __init__(self, db_path: str | os.PathLike[str], spool: Spool, *, interval: float = 0.5,
-                 max_batch: int = 20_000, on_commit: Callable[[int], None] | None = None) -> None:
+                 max_batch: int = 20_000, target_hold: float = 0.3, on_commit: Callable[[int], None] | None = None) -> None:
         self.db_path = db_path
         self.spool = spool
         self.interval = interval
         self.max_batch = max_batch
         self.on_commit = on_commit
         self.stats = CommitStats()
-        self._wake = threading.Event()
+        self.batch_limit = min(2_000, max_batch)  # spans per commit: adapted so a commit holds the file ~target_hold
+        self.target_hold = target_hold
+        # Held while the file is: the receiver waits on it before mapping a request, so the
+        # commit's Python steps do not queue for the GIL behind decoding threads and the
+        # file is let go sooner (requests wait instead, a fraction of a second).
+        self.holding = threading.Lock()
+        self._cursor: dict[Path, int] = {}  # records already committed of a partly committed segment
 
     def run(self, stop: threading.Event, drain_seconds: float = 30.0) -> None:
         """Commit until ``stop`` is set, then commit what is left (for up to ``drain_seconds``)."""
@@ -73,6 +82,10 @@ class Committer:
             wait = self.interval
             try:
                 self.commit_once()
+                if self._cursor or self.spool.sealed_count() > 0:
+                    # Behind: commit again soon, but leave the file free at least as long
+                    # as it was held, so readers always get their turn.
+                    wait = max(0.15, self.stats.last_hold_s)
             except StoreBusy:  # another process's turn: try again soon, between its queries
                 self.stats.busy_waits += 1
                 wait = 0.05
@@ -87,23 +100,28 @@ class Committer:
                 time.sleep(0.05)
 
     def commit_once(self) -> int:
-        """Commit up to ``max_batch`` spans of whole sealed segments (at least one
-        segment); returns the new spans stored. Raises StoreBusy when another process
-        holds the file (nothing is lost: the segments wait)."""
+        """Commit the oldest spooled records, up to ``batch_limit`` spans (at least one
+        record); returns the new spans stored. Raises StoreBusy when another process
+        holds the file (nothing is lost: the records wait)."""
         segments = self.spool.seal()
-        if not segments:
-            return 0
         batch: list[MappedSpan] = []
-        taken: list[Path] = []
+        progress: list[tuple[Path, int, bool]] = []  # segment, records taken up to, whole
         for segment in segments:
-            spans = [s for payload in read_segment(segment) for s in decode_spans(payload)]
-            if taken and len(batch) + len(spans) > self.max_batch:
+            records = list(read_segment(segment))
+            end = self._cursor.get(segment, 0)
+            while end < len(records) and (len(batch) < self.batch_limit or not batch):
+                batch.extend(decode_spans(records[end]))
+                end += 1
+            progress.append((segment, end, end == len(records)))
+            if len(batch) >= self.batch_limit:
                 break
-            batch.extend(spans)
-            taken.append(segment)
         added = self._commit(batch) if batch else 0
-        for segment in taken:  # committed: only now may the spool let go of them
-            self.spool.delete(segment)
+        for segment, end, whole in progress:  # committed: only now may the spool let go
+            if whole:
+                self.spool.delete(segment)
+                self._cursor.pop(segment, None)
+            else:  # a crash now replays the segment from its start: the store keeps one copy
+                self._cursor[segment] = end
         if self.on_commit and added:
             self.on_commit(added)
         return added
@@ -125,17 +143,18 @@ class Committer:
         spans, scores = builder.take()
         root_table = pa.Table.from_pydict({"trace_id": list(roots), "root_id": list(roots.values())},
                                           schema=ROOTS_ARROW_SCHEMA)
-        held = time.monotonic()
-        store = Store(self.db_path, lock_timeout=0)
-        try:
-            create_stage(store.con)
-            stage_arrow(store.con, spans, scores)
-            stage_roots(store.con, root_table)
-            result = merge_stage(store.con, SOURCE, prepare=link_roots)
-            drop_stage(store.con)
-        finally:
-            store.close()
-        hold = time.monotonic() - held
+        with self.holding:
+            held = time.monotonic()
+            store = Store(self.db_path, lock_timeout=0)
+            try:
+                create_stage(store.con)
+                stage_arrow(store.con, spans, scores)
+                stage_roots(store.con, root_table)
+                result = merge_stage(store.con, SOURCE, prepare=link_roots)
+                drop_stage(store.con)
+            finally:
+                store.close()
+            hold = time.monotonic() - held
         st = self.stats
         st.commits += 1
         st.spans_committed += result.spans_added
@@ -143,6 +162,11 @@ class Committer:
         st.last_hold_s, st.max_hold_s = hold, max(st.max_hold_s, hold)
         st.holds.append(hold)
         del st.holds[:-1000]
+        if len(batch) >= self.batch_limit:  # a full batch: size the next one to hold the file ~target_hold
+            scaled = int(len(batch) * self.target_hold / max(hold, 1e-3))
+            self.batch_limit = max(500, min(self.max_batch, scaled, 2 * self.batch_limit))
+        elif hold > self.target_hold:
+            self.batch_limit = max(500, int(len(batch) * self.target_hold / hold))
         return result.spans_added
 
     def snapshot(self) -> dict[str, Any]:

@@ -115,6 +115,8 @@ class Collector:
         self.counters.add(requests=1)
         if self.spool.pending_bytes > self.limits.max_spool_bytes:
             return self._throttle(503, reply_kind, "the server is behind writing to the database; retry later")
+        with self.committer.holding:  # a commit holds the file: let it finish first
+            pass
         try:
             raw = otlp.decompress(body, encoding, self.limits.max_body_bytes)
             decoded = otlp.decode(raw, content_type)

@@ -94,6 +94,11 @@ class Spool:
                 self._sealed.append(self._path)
             return list(self._sealed)
 
+    def sealed_count(self) -> int:
+        """Sealed segments waiting to be committed."""
+        with self._write:
+            return len(self._sealed)
+
     def delete(self, segment: Path) -> None:
         """A sealed segment whose records are committed to the database."""
         size = segment.stat().st_size
