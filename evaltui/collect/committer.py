@@ -60,7 +60,7 @@ class Committer:
     """Commits sealed spool segments to the database at ``db_path``, oldest first."""
 
     def __init__(self, db_path: str | os.PathLike[str], spool: Spool, *, interval: float = 0.5,
-                 max_batch: int = 20_000, target_hold: float = 0.3, on_commit: Callable[[int], None] | None = None) -> None:
+                 max_batch: int = 20_000, target_hold: float = 0.2, on_commit: Callable[[int], None] | None = None) -> None:
         self.db_path = db_path
         self.spool = spool
         self.interval = interval
