@@ -15,6 +15,17 @@ _LAZY = {
     "init_dataset": ("evaltui.curation.dataset", "init_dataset"),
     "Dataset": ("evaltui.curation.dataset", "Dataset"),
     "compare_experiments": ("evaltui.evals.compare", "compare_experiments"),
+    "load_prompt": ("evaltui.prompts.versions", "load_prompt"),
+    "init_function": ("evaltui.scoring.stored", "init_function"),
+    "init": ("evaltui.evals.experiment_log", "init"),
+    "init_experiment": ("evaltui.evals.experiment_log", "init_experiment"),
+    "login": ("evaltui.evals.experiment_log", "login"),
+    "init_logger": ("evaltui.tracing", "init_logger"),
+    "current_logger": ("evaltui.tracing", "current_logger"),
+    "current_span": ("evaltui.tracing", "current_span"),
+    "traced": ("evaltui.tracing", "traced"),
+    "wrap_openai": ("evaltui.tracing", "wrap_openai"),
+    "wrap_anthropic": ("evaltui.tracing", "wrap_anthropic"),
 }
 
 __all__ = ["__version__", *_LAZY]

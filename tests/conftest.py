@@ -1,16 +1,15 @@
+"""Fixtures for every folder of tests (unit, tui, reliability); what tests import instead
+(paths, the `evaltui` command, builders) is in tests/helpers.py."""
+
 from __future__ import annotations
 
+import asyncio
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_LOGS = ROOT / "sample_logs"
-
-# The tests run the real CLI as a subprocess from the test venv.
-EVALTUI = [sys.executable, "-m", "evaltui"]
+from tests.helpers import EVALTUI, ROOT
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +25,16 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, list
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1  # one JSON object, the steps go to stderr
     return db, json.loads(result.stdout), result.stderr.splitlines()
+
+
+@pytest.fixture(scope="module")
+def twins_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding tui.duckdb, the database of twin names (tests/twins.py)."""
+    from tests.twins import build_twins
+
+    folder = tmp_path_factory.mktemp("twins")
+    asyncio.run(build_twins(folder))
+    return folder
 
 
 @pytest.fixture

@@ -1,11 +1,21 @@
-"""Small builders for span JSONL used across tests."""
+"""What tests in every folder share (not a test module: nothing here is collected): where
+things are, the `evaltui` command, small builders for span JSONL, and waiting on the app.
+Fixtures are in conftest.py."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_LOGS = ROOT / "sample_logs"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+# The tests run the real CLI as a subprocess from the test venv.
+EVALTUI = [sys.executable, "-m", "evaltui"]
 
 
 def span(id: str, root_id: str | None = None, parent_id: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -85,7 +95,7 @@ def cells_containing(db: Path, needle: str) -> list[tuple[str, str, int]]:
     return hits
 
 
-TOPICS_FIXTURE = Path(__file__).parent / "fixtures" / "topics" / "support.jsonl"
+TOPICS_FIXTURE = FIXTURES / "topics" / "support.jsonl"
 
 
 def build_topic_map(db: Path) -> Path:

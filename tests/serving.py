@@ -15,7 +15,7 @@ from typing import Any
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from evaltui.store.connections import reading
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 
 
 class Serve:
@@ -29,6 +29,14 @@ class Serve:
                                          stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, **(env or {})})
         self.port = int(wait_for(lambda: _port(self.log) or self._alive(), 60, "serve to listen"))
         self.url = f"http://127.0.0.1:{self.port}/v1/traces"
+
+    def __enter__(self) -> Serve:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:  # a failed test: leave no server behind
+            self.proc.kill()
+            self.proc.wait(30)
 
     def _alive(self) -> None:
         if self.proc.poll() is not None:

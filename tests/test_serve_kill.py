@@ -75,20 +75,15 @@ def test_kill_minus_nine_under_load_loses_no_acknowledged_span_and_duplicates_no
     done_bodies: list[int] = []
     stored_after_kill = []
     for _ in range(KILLS):
-        serve = Serve(db, "--commit-every", "0.05")
-        clients = [Client(serve.url, numbers, rng, acked, sent, done_bodies) for _ in range(2)]
-        assert clients[0].wait_replies(rng.randint(2, 15))
-        serve.proc.send_signal(signal.SIGKILL)
-        assert serve.proc.wait(30) == -signal.SIGKILL
-        for c in clients:
-            c.thread.join(60)
+        with Serve(db, "--commit-every", "0.05") as serve:
+            _kill_under_load(serve, rng, numbers, acked, sent, done_bodies)
         n, ids = _db_ids(db)
         assert n == len(ids)  # no duplicate, even mid-replay
         stored_after_kill.append(n)
 
-    serve = Serve(db)  # the last restart replays what the spool still holds
-    wait_for(lambda: serve.status()["spool_bytes"] == 0, 60, "the spool to be replayed")
-    assert serve.stop() == 0
+    with Serve(db) as serve:  # the last restart replays what the spool still holds
+        wait_for(lambda: serve.status()["spool_bytes"] == 0, 60, "the spool to be replayed")
+        assert serve.stop() == 0
     n, ids = _db_ids(db)
     assert n == len(ids)
     assert acked <= ids, f"{len(acked - ids)} acknowledged spans lost"
@@ -96,3 +91,13 @@ def test_kill_minus_nine_under_load_loses_no_acknowledged_span_and_duplicates_no
     assert stored(db, "SELECT count(*) FROM spans WHERE parent_id IS NOT NULL AND root_id <> parent_id") == 0
     print(f"\n{KILLS} kills; spans stored after each: {stored_after_kill}; acknowledged {len(acked)}, "
           f"stored {n} (sent, unacknowledged: {n - len(acked)}), 0 lost, 0 duplicated")
+
+
+def _kill_under_load(serve: Serve, rng: random.Random, numbers: itertools.count, acked: set[str],
+                     sent: set[str], done_bodies: list[int]) -> None:
+    clients = [Client(serve.url, numbers, rng, acked, sent, done_bodies) for _ in range(2)]
+    assert clients[0].wait_replies(rng.randint(2, 15))
+    serve.proc.send_signal(signal.SIGKILL)
+    assert serve.proc.wait(30) == -signal.SIGKILL
+    for c in clients:
+        c.thread.join(60)

@@ -14,7 +14,7 @@ import time
 import orjson
 
 from evaltui.store.db import Store
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.serving import Serve, chat_spans, otlp_json, post, protobuf, stored, wait_for
 
 CONVERSATIONS_PER_REQUEST = 100  # x 5 spans: about an exporter's batch of 512
@@ -61,7 +61,11 @@ class Load:
 
 
 def test_other_processes_read_write_and_see_new_conversations_while_serve_is_under_load(tmp_path):
-    serve = Serve(tmp_path / "live.duckdb")
+    with Serve(tmp_path / "live.duckdb") as serve:
+        _under_load(serve)
+
+
+def _under_load(serve: Serve) -> None:
     load = Load(serve.url)
     try:
         wait_for(lambda: serve.status()["commits"] >= 3, 60, "serve to commit under load")
@@ -94,7 +98,11 @@ def test_other_processes_read_write_and_see_new_conversations_while_serve_is_und
 
 
 def test_a_server_that_cannot_write_answers_503_with_retry_after_then_stores_all_it_acknowledged(tmp_path):
-    serve = Serve(tmp_path / "live.duckdb", "--max-spool-mb", "1")
+    with Serve(tmp_path / "live.duckdb", "--max-spool-mb", "1") as serve:
+        _held_elsewhere(serve)
+
+
+def _held_elsewhere(serve: Serve) -> None:
     holder = Store(serve.db)  # another process's long write: serve cannot commit
     try:
         accepted, first = 0, 0

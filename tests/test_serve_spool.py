@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from evaltui.collect.spool import Spool, SpoolBusy, read_segment
-from tests.conftest import EVALTUI
+from tests.helpers import EVALTUI
 from tests.helpers import span, write_jsonl
 from tests.serving import stored, wait_for
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from evaltui.cli import app, datasets, evals, ingest, logs, scoring, serve, topics, views
+from evaltui.cli import app, datasets, evals, ingest, logs, prompts, scorers, scoring, serve, topics, views
 from evaltui.cli.common import ExitCode, UserError, db_option, open_store, user_errors
 
 __all__ = ["ExitCode", "UserError", "db_option", "main", "open_store", "user_errors"]
@@ -55,5 +55,6 @@ for _command in (
     datasets.datasets,
     evals.eval_command, evals.experiments, evals.diff,
     views.views,
+    prompts.prompts, scorers.scorers,
 ):
     main.add_command(_command)

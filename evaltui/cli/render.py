@@ -138,6 +138,9 @@ def print_experiment(header: dict[str, Any], cases: list[dict[str, Any]]) -> Non
     screen = console(_EVAL_WIDTH)
     screen.print(f"[bold]{header['name']}[/bold] ({header['status']}, {len(cases)} results"
               + (f", base {header['base_experiment']}" if header["base_experiment"] else "") + ")")
+    ran = experiment_ran_on(header)
+    if ran:
+        screen.print(ran, markup=False, highlight=False)
     names = sorted({n for c in cases for n in c["scores"]})
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("case", "trial", "input", "output", *names, "duration"):
@@ -153,6 +156,44 @@ def print_experiment(header: dict[str, Any], cases: list[dict[str, Any]]) -> Non
         table.add_row(c["record_id"] or c["case_id"], str(c["trial"]), preview(orjson.dumps(c["input"]).decode()),
                       output, *(cell(n) for n in names), f"{c['duration_s']:.2f}s")
     screen.print(table)
+
+
+def experiment_ran_on(header: dict[str, Any]) -> str:
+    """One line: the dataset version, scorers and prompt versions an experiment ran with."""
+    parts = []
+    if header.get("dataset"):
+        parts.append(f"dataset {header['dataset']} v{header['dataset_version']}")
+    if header.get("scorers"):
+        parts.append("scorers " + ", ".join(header["scorers"]))
+    if header.get("prompts"):
+        parts.append("prompts " + ", ".join(f"{p['name']} v{p['version']} ({p['hash']})" for p in header["prompts"]))
+    return " · ".join(parts)
+
+
+def print_prompts(rows: list[dict[str, Any]]) -> None:
+    """`evaltui prompts list`: each prompt's versions and the experiments that ran each."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in ("prompt", "version", "hash", "created", "experiments"):
+        table.add_column(col)
+    for p in rows:
+        for i, v in enumerate(p["versions"]):
+            table.add_row(p["name"] if i == 0 else "", f"v{v['version']}", v["hash"],
+                          v["created"].strftime("%Y-%m-%d %H:%M") if v["created"] else "",
+                          ", ".join(v["experiments"]) or "-")
+    console(_EVAL_WIDTH).print(table)
+
+
+def print_prompt_diff(change: dict[str, Any]) -> None:
+    from rich.text import Text
+
+    from evaltui.prompts.template import change_lines
+
+    screen = console(_EVAL_WIDTH)
+    for line in change_lines(change):
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else ""
+        screen.print(Text(line, style=style), soft_wrap=True)
 
 
 def print_datasets(rows: list[dict[str, Any]]) -> None:
@@ -217,6 +258,8 @@ def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20)
     screen.print(f"[bold]{c.candidate}[/bold] against [bold]{c.base}[/bold]: cases matched by {c.matched_by}"
               + (f", {len(c.added)} added" if c.added else "") + (f", {len(c.removed)} removed" if c.removed else ""))
     screen.print(_diff_table("per score", c.scores, alpha))
+    for change in c.prompts:
+        print_prompt_diff(change)
     order = ("failing", "borderline", "passing", "unscored", "(none)")
     for bucket in sorted(c.buckets, key=lambda b: order.index(b) if b in order else len(order)):
         if list(c.buckets) == ["(none)"]:

@@ -158,15 +158,23 @@ class Dataset:
         return f"Dataset(project={self.project!r}, name={self.name!r}, version={self._pinned!r})"
 
 
-def init_dataset(project: str | None = None, name: str | None = None, *, version: int | None = None,
-                 db: str | os.PathLike[str] | None = None, dataset: str | None = None) -> Dataset:
-    """Open (or create) the dataset ``name``; ``version`` pins an older one.
+def init_dataset(project: str | None = None, name: str | None = None, description: str | None = None, *,
+                 version: int | str | None = None, db: str | os.PathLike[str] | None = None, dataset: str | None = None,
+                 **_braintrust_only: Any) -> Dataset:
+    """Open (or create) the dataset ``name``; ``version`` pins an older one (a number, or
+    its text as Braintrust passes it: ``"3"``).
 
-    Datasets are named per database file; ``project`` is kept as a label.
+    Datasets are named per database file; ``project`` is kept as a label. Braintrust's
+    service options (``api_key``, ``org_name``, ``use_output``...) are accepted and ignored.
     """
     name = name or dataset
     if not name:
         raise StoreError("init_dataset needs a dataset name")
+    if isinstance(version, str):
+        text = version.strip().lstrip("vV")
+        if not text.isdigit():
+            raise StoreError(f"dataset version {version!r} is not a version number")
+        version = int(text)
     from evaltui.dbpath import default_db
 
     return Dataset(project, name, version, db if db is not None else default_db())

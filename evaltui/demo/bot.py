@@ -9,7 +9,7 @@ reply in the prompt's voice. So a prompt that adds account and login policies ch
 replies to account questions, and little else: a question the new policies do not match
 still gets the policy it got before.
 
-    bot = SupportBot(BASELINE_SYSTEM_PROMPT)
+    bot = SupportBot(BASELINE_SYSTEM_PROMPT)     # or SupportBot(load_prompt("juno", version=1))
     bot([{"role": "user", "content": "I'm locked out of my account"}])
 """
 
@@ -148,8 +148,13 @@ def _pick(options: tuple[str, ...] | list[str], key: str) -> str:
 class SupportBot:
     """The demo's task: ``bot(input) -> reply``; see the module docstring."""
 
-    def __init__(self, system_prompt: str, *, settings: Any = None, offline: bool | None = None,
+    def __init__(self, system_prompt: Any, *, settings: Any = None, offline: bool | None = None,
                  name: str = "juno") -> None:
+        # A stored prompt (``load_prompt``): its system message; each reply builds it, so the
+        # case records the prompt version it ran.
+        self.source = system_prompt if hasattr(system_prompt, "build") else None
+        if self.source is not None:
+            system_prompt = self.source.system_text()
         self.system_prompt = system_prompt
         self.name = name
         self.prompt = Prompt.parse(system_prompt)
@@ -169,6 +174,8 @@ class SupportBot:
     def __call__(self, input: Any, hooks: Any = None) -> str:
         if hooks is not None:
             hooks.metadata["bot"] = {"mode": "offline" if self.offline else "model", "prompt_sha": self.prompt_sha}
+        if self.source is not None:
+            self.source.build(input=customer_message(input))
         if self.offline:
             return self.reply(customer_message(input))
         import asyncio

@@ -99,6 +99,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         _ingest(store, first, steps)
         worst = _topic_map(store, steps)
         dataset = _dataset(store, worst["key"], steps)
+        prompts = _prompts(store, steps)
     baseline, fix = _experiments(db, steps)
     with Store(db) as store:
         diff = _diff(store, PRODUCTION, steps, "production judge")
@@ -111,6 +112,7 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         "worst_topic_tag": worst["tag"],
         "worst_topic_failure_modes": worst["failure_modes"],
         "dataset": dataset,
+        "prompts": prompts,
         "baseline": baseline,
         "fix": fix,
         "diff": diff,
@@ -219,6 +221,15 @@ def _dataset(store: Store, topic: str, steps: Steps) -> dict[str, Any]:
 # -- 4-5. baseline and fix ----------------------------------------------------------------
 
 
+def _prompts(store: Store, steps: Steps) -> dict[str, Any]:
+    from evaltui.demo.prompts import JUNO, add_demo_prompts
+
+    steps.doing(f"storing the bot's prompts as {JUNO} v1 (production) and v2 (plus account and login policies)")
+    base, fix = add_demo_prompts(store)
+    steps.done(f"prompt {JUNO}: v{base.version} ({base.hash}) and v{fix.version} ({fix.hash})")
+    return {"name": JUNO, "baseline": base.ref(), "fix": fix.ref()}
+
+
 def _experiments(db: Path, steps: Steps) -> tuple[dict[str, float], dict[str, float]]:
     from evaltui.evals import registry
     from evaltui.evals.runner import run_evaluator
@@ -252,12 +263,12 @@ def _has_examples(file: str = "") -> bool:
 
 
 def _inline_eval(name: str) -> None:
-    from evaltui import Eval, init_dataset
+    from evaltui import Eval, init_dataset, load_prompt
     from evaltui.demo.bot import SupportBot
-    from evaltui.demo.generate import BASELINE_SYSTEM_PROMPT, FIX_SYSTEM_PROMPT
     from evaltui.demo.judges import production_judge
+    from evaltui.demo.prompts import JUNO
 
-    prompt = BASELINE_SYSTEM_PROMPT if name == BASELINE else FIX_SYSTEM_PROMPT
+    prompt = load_prompt(JUNO, version=1 if name == BASELINE else 2)
     Eval(PROJECT, data=init_dataset(PROJECT, DATASET), task=SupportBot(prompt), scores=[production_judge(dataset=DATASET)],
          experiment_name=name, base_experiment_name=BASELINE if name == FIX else None, max_concurrency=4)
 
@@ -274,6 +285,7 @@ def summarize_diff(comparison: Any, score: str) -> dict[str, Any]:
         "score": score,
         **(part(overall) if overall else {}),
         "by_bucket": {b: part(s[score]) for b, s in sorted(comparison.buckets.items()) if score in s},
+        "prompts": [{k: p[k] for k in ("name", "base", "candidate", "added", "removed")} for p in comparison.prompts],
     }
 
 
@@ -282,6 +294,10 @@ def _diff(store: Store, score: str, steps: Steps, who: str) -> dict[str, Any]:
 
     steps.doing(f"comparing {BASELINE} and {FIX} case by case ({who})")
     out = summarize_diff(compare_experiments(store, BASELINE, FIX), score)
+    for p in out["prompts"]:
+        if p["base"] and p["candidate"]:
+            steps.done(f"prompt {p['name']}: v{p['base']['version']} -> v{p['candidate']['version']} "
+                       f"(+{p['added']} -{p['removed']} lines)")
     steps.done(_diff_line(out))
     return out
 

@@ -46,6 +46,9 @@ class Comparison:
     buckets: dict[str, dict[str, ScoreDiff]] = field(default_factory=dict)
     cases: list[dict[str, Any]] = field(default_factory=list)
     flips: list[dict[str, Any]] = field(default_factory=list)
+    # per prompt either side built: {name, base, candidate (each {name, version, hash} or
+    # None), added, removed, diff (unified diff lines)}; filled from the store
+    prompts: list[dict[str, Any]] = field(default_factory=list)
 
     def regressions(self, alpha: float = 0.05) -> list[str]:
         """Scores that regress significantly (delta < 0, p < alpha)."""
@@ -204,7 +207,14 @@ def load_diff(store: Any, base: str, candidate: str, settings: Any = None) -> Di
     b, c = require_experiment(store, base), require_experiment(store, candidate)
     comparison = compare(lean_results(store, b["id"]), lean_results(store, c["id"]),
                          base_name=base, candidate_name=candidate, settings=settings)
+    comparison.prompts = _prompt_changes(store, b["id"], c["id"])
     return DiffData(comparison, b["id"], c["id"])
+
+
+def _prompt_changes(store: Any, base_id: str, candidate_id: str) -> list[dict[str, Any]]:
+    from evaltui.prompts.versions import prompt_changes
+
+    return [asdict(p) for p in prompt_changes(store, base_id, candidate_id)]
 
 
 def compare_experiments(store: Any, base_name: str, candidate_name: str, *, settings: Any = None) -> Comparison:
@@ -212,5 +222,7 @@ def compare_experiments(store: Any, base_name: str, candidate_name: str, *, sett
 
     base = exp_store.require_experiment(store, base_name)
     cand = exp_store.require_experiment(store, candidate_name)
-    return compare(exp_store.load_results(store, base["id"]), exp_store.load_results(store, cand["id"]),
-                   base_name=base_name, candidate_name=candidate_name, settings=settings)
+    comparison = compare(exp_store.load_results(store, base["id"]), exp_store.load_results(store, cand["id"]),
+                         base_name=base_name, candidate_name=candidate_name, settings=settings)
+    comparison.prompts = _prompt_changes(store, base["id"], cand["id"])
+    return comparison

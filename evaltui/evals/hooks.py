@@ -4,25 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-class _Span:
-    """Enough of a Braintrust span for tasks that log metadata or metrics on it."""
-
-    def __init__(self, hooks: EvalHooks) -> None:
-        self._hooks = hooks
-
-    def log(self, **event: Any) -> None:
-        self._hooks.metadata.update(event.get("metadata") or {})
-        self._hooks.metrics.update(event.get("metrics") or {})
-
-    def start_span(self, *args: Any, **kwargs: Any) -> _Span:
-        return self
-
-    def __enter__(self) -> _Span:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+from evaltui.tracing import Span
 
 
 class EvalHooks:
@@ -38,7 +20,8 @@ class EvalHooks:
         self.trial_index = trial_index
         self.tags = tags
         self.metrics: dict[str, float] = {}
-        self.span = _Span(self)
+        self.span = Span(None, self)  # logs metadata and metrics onto this case
+        self._context: Any = None  # the case_context.CaseContext the runner entered for this case
 
     def meta(self, **info: Any) -> None:
         self.metadata.update(info)

@@ -58,6 +58,20 @@ def eval_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
+def braintrust_eval_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """The eval files `braintrust eval FOLDER` runs: every ``eval_*.py`` and ``*.eval.py``
+    under it, hidden folders, virtualenvs and caches left out."""
+    skip = {"__pycache__", "node_modules", "site-packages"}
+    found = []
+    for f in sorted(Path(folder).rglob("*.py")):
+        parts = f.relative_to(folder).parts[:-1]
+        if any(p.startswith(".") or p in skip for p in parts):
+            continue
+        if f.name.startswith("eval_") or f.name.endswith(".eval.py"):
+            found.append(f)
+    return found
+
+
 def load_file(path: str | os.PathLike[str], db: str | os.PathLike[str] | None = None, *,
               reload: bool = False) -> list[Task]:
     """The tasks one eval file registers, imported against ``db`` (once per process and

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import inspect
 import os
@@ -33,6 +34,7 @@ from datetime import datetime, UTC
 from typing import Any
 from collections.abc import Callable, Sequence
 
+from evaltui import case_context
 from evaltui.curation.records import dumps
 from evaltui.errors import EvaltuiError
 from evaltui.evals import registry
@@ -73,6 +75,7 @@ class Evaluator:
     db: str | os.PathLike[str] | None = None
     quiet: bool = False
     progress: Callable[[int, int], None] | None = None
+    case_filters: list[Any] = field(default_factory=list)  # `evaltui eval --filter PATH=REGEX` (evals.case_filter)
 
 
 def Eval(
@@ -193,6 +196,10 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
         items = data
     if items is None or isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
         raise EvalError(f"data must be a list of cases, a callable returning one, or a dataset (got {type(items).__name__})")
+    if ev.case_filters:
+        from evaltui.evals.case_filter import keep
+
+        items = keep(list(items), ev.case_filters)
     try:
         cases = assign_ids([to_case(item) for item in items])
     except TypeError as exc:
@@ -210,7 +217,8 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
             base = exp_store.get_experiment(store, existing["base_experiment_id"])
     else:
         name = exp_store.free_name(store, ev.experiment_name or ev.name)
-        task_ref = {**_task_reference(ev.task), "scorers": [scorer_name(s) for s in ev.scores],
+        versions = {scorer_name(s): s.version for s in ev.scores if isinstance(getattr(s, "version", None), str)}
+        task_ref = {**_task_reference(ev.task), "scorers": [scorer_name(s) for s in ev.scores], "scorer_versions": versions,
                     "timeout": ev.timeout, "max_concurrency": ev.max_concurrency, "description": ev.description}
         experiment = exp_store.create_experiment(
             store, project=ev.name, name=name, dataset_id=dataset_id, dataset_version=dataset_version,
@@ -290,10 +298,27 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
 
     async def call_task(case: Case, hooks: EvalHooks) -> Any:
         args = (case.input, hooks) if takes_hooks else (case.input,)
-        if task_is_async:
-            return await ev.task(*args)
-        out = await loop.run_in_executor(executor, functools.partial(ev.task, *args))
-        return await out if inspect.isawaitable(out) else out
+        # The case's context (case_context.current()): prompts built and model calls made
+        # in the task are recorded on this case, in a sync task's thread too.
+        with case_context.entering(case_context.CaseContext(hooks.metadata, hooks.metrics)) as ctx:
+            hooks._context = ctx
+            if task_is_async:
+                return await ev.task(*args)
+            run = contextvars.copy_context().run
+            out = await loop.run_in_executor(executor, functools.partial(run, ev.task, *args))
+            return await out if inspect.isawaitable(out) else out
+
+    prompts_seen: set[tuple[str, str]] = set()
+
+    def new_prompts(hooks: EvalHooks) -> list[dict[str, Any]]:
+        """The prompt versions this case built that no earlier case of the run did."""
+        ctx = getattr(hooks, "_context", None)
+        out = []
+        for ref in ctx.prompts if ctx is not None else ():
+            if (ref["name"], ref["hash"]) not in prompts_seen:
+                prompts_seen.add((ref["name"], ref["hash"]))
+                out.append({"experiment_id": experiment["id"], **ref})
+        return out
 
     async def run_one(case: Case, trial: int) -> asyncio.Future[None]:
         """Run the task and its scorers and queue the result; returns its commit."""
@@ -341,7 +366,7 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
              "output": output_json, "metadata": redact_configured(dumps(metadata)), "tags": [str(t) for t in hooks.tags],
              "bucket": case.bucket, "error": error, "duration_s": duration, "metrics": dumps(hooks.metrics),
              "created": datetime.now(UTC).replace(tzinfo=None)},
-            score_rows,
+            score_rows, new_prompts(hooks),
         ))
         result = EvalResult(case.input, output, {r["scorer"]: r["score"] for r in score_rows}, hooks.expected,
                             metadata, list(hooks.tags), error, trial, case.case_id)

@@ -30,12 +30,14 @@ class ResultWriter:
         self._thread = threading.Thread(target=self._run, name="evaltui-result-writer", daemon=True)
         self._thread.start()
 
-    def put(self, result: dict[str, Any], scores: list[dict[str, Any]]) -> Future[None]:
-        """Queue a finished case; the future resolves once it is committed."""
+    def put(self, result: dict[str, Any], scores: list[dict[str, Any]],
+            prompts: list[dict[str, Any]] | None = None) -> Future[None]:
+        """Queue a finished case (and the prompt versions it built); the future resolves
+        once it is committed."""
         if self.error is not None:
             raise RuntimeError(f"cannot store results: {self.error}") from self.error
         done: Future[None] = Future()
-        self._queue.put((result, scores, done))
+        self._queue.put((result, scores, prompts or [], done))
         return done
 
     def _run(self) -> None:
@@ -61,11 +63,12 @@ class ResultWriter:
             if self.error is None:
                 try:
                     self.written += exp_store.write_results(
-                        self.store, [r for r, _, _ in batch], [s for _, scores, _ in batch for s in scores]
+                        self.store, [r for r, _, _, _ in batch], [s for _, scores, _, _ in batch for s in scores],
+                        [p for _, _, prompts, _ in batch for p in prompts],
                     )
                 except BaseException as exc:  # surfaced to the run by put(), the futures and close()
                     self.error = exc
-            for _, _, done in batch:
+            for _, _, _, done in batch:
                 if self.error is None:
                     done.set_result(None)
                 else:

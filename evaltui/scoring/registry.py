@@ -6,6 +6,7 @@
     exact_match, levenshtein, valid_json, json_diff, embedding_similarity
     contains:TEXT, regex:PATTERN
     package.module:attr                     any protocol scorer, e.g. autoevals:Levenshtein
+    SLUG                                    a scorer stored with `evaltui scorers add` (given a store)
 """
 
 from __future__ import annotations
@@ -100,6 +101,16 @@ def resolve(spec: str, *, store: Any = None, settings: Any = None, concurrency: 
         return ScorerSpec(spec, fn, fn.name, fn.version, "all")
     if sep:
         return _python_scorer(spec, head, arg)
+    if store is not None:  # a scorer stored under this slug (`evaltui scorers add`)
+        from evaltui.scoring.stored import build
+        from evaltui.store.stored_scorers import find
+
+        row = find(store, spec)
+        if row is not None:
+            scorer = build(row, store=store, settings=settings)
+            inner = scorer.spec
+            return ScorerSpec(spec, scorer, inner.name, scorer.version, inner.scope, client=inner.client,
+                              info={**inner.info, "slug": row.slug, "stored_version": row.version})
     raise ScorerSetupError(f"unknown scorer {spec!r}; try one of: {', '.join(available())}")
 
 

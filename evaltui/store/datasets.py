@@ -58,6 +58,12 @@ def get_dataset(store: Store, name: str) -> DatasetInfo | None:
     return DatasetInfo(id_, name, project, description, created, version, count_records(store, id_, version))
 
 
+def dataset_name(store: Store, dataset_id: str) -> str | None:
+    """The name of the dataset with this id (an experiment keeps the id), if it exists."""
+    rows = store.con.execute("SELECT name FROM datasets WHERE id = ?", [dataset_id]).fetchall()
+    return rows[0][0] if rows else None
+
+
 def require_dataset(store: Store, name: str) -> DatasetInfo:
     info = get_dataset(store, name)
     if info is None:

@@ -137,3 +137,26 @@ def migrate(con: duckdb.DuckDBPyConnection, current: int, target: int) -> None:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+
+
+def add_by_hash(store: Store, table: str, key_column: str, key: str, digest: str, rest: list[object]) -> tuple[int, bool]:
+    """Versioned-by-content tables (prompts, stored scorers: ``key, version, hash, ...rest,
+    created``): (the version holding ``digest``, whether it was added now). Numbers go
+    1, 2, ... per key; content a version already has makes none."""
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        found = con.execute(f"SELECT version FROM {table} WHERE {key_column} = ? AND hash = ? ORDER BY version LIMIT 1",
+                            [key, digest]).fetchall()
+        if found:
+            con.execute("COMMIT")
+            return found[0][0], False
+        version = con.execute(f"SELECT coalesce(max(version), 0) + 1 FROM {table} WHERE {key_column} = ?",
+                              [key]).fetchall()[0][0]
+        marks = ", ".join("?" for _ in range(3 + len(rest)))
+        con.execute(f"INSERT INTO {table} VALUES ({marks}, now()::TIMESTAMP)", [key, version, digest, *rest])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return version, True

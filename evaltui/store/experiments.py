@@ -185,11 +185,13 @@ _INSERT_RESULTS_SQL = (
 _INSERT_SCORES_SQL = f"INSERT INTO result_scores ({', '.join(_SCORE_TYPES)}) {_unnest_select(_SCORE_TYPES)}"
 
 
-def write_results(store: Store, results: list[dict[str, Any]], scores: list[dict[str, Any]]) -> int:
+def write_results(store: Store, results: list[dict[str, Any]], scores: list[dict[str, Any]],
+                  prompts: list[dict[str, Any]] | None = None) -> int:
     """Write finished results and their scores in one transaction; returns how many were new.
 
     A result already stored (or twice in the batch) is skipped with its scores: a result,
-    and each of its scorers, is written once."""
+    and each of its scorers, is written once. ``prompts`` (``{experiment_id, name,
+    version, hash}``) are the prompt versions these results built, each kept once."""
     if not results:
         return 0
     con = store.con
@@ -207,6 +209,9 @@ def write_results(store: Store, results: list[dict[str, Any]], scores: list[dict
                 kept.append(s)
         if kept:
             con.execute(_INSERT_SCORES_SQL, [[s.get(c) for s in kept] for c in _SCORE_TYPES]).fetchall()
+        for p in prompts or ():
+            con.execute("INSERT OR IGNORE INTO experiment_prompts VALUES (?, ?, ?, ?)",
+                        [p["experiment_id"], p["name"], p.get("version"), p["hash"]]).fetchall()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -283,7 +288,7 @@ def delete_experiment(store: Store, experiment_id: str) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         for sql in ("DELETE FROM result_scores WHERE experiment_id = ?", "DELETE FROM experiment_results WHERE experiment_id = ?",
-                    "DELETE FROM experiments WHERE id = ?"):
+                    "DELETE FROM experiment_prompts WHERE experiment_id = ?", "DELETE FROM experiments WHERE id = ?"):
             con.execute(sql, [experiment_id]).fetchall()
         con.execute("COMMIT")
     except BaseException:

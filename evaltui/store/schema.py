@@ -296,6 +296,57 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         ],
     ),
     (
+        "prompts and the prompt versions each experiment ran",
+        [
+            # A prompt's versions: 1, 2, ... in the order they were added; a version is a
+            # content hash (messages, model, params), so adding the same content again
+            # makes none.
+            """
+            CREATE TABLE prompts (
+                name     VARCHAR NOT NULL,
+                version  INTEGER NOT NULL,
+                hash     VARCHAR NOT NULL,
+                content  JSON NOT NULL,      -- {messages, model, params}
+                source   VARCHAR,            -- the file it came from
+                created  TIMESTAMP,
+                PRIMARY KEY (name, version)
+            )
+            """,
+            # Written with the first result that built the version (prompt.build()).
+            """
+            CREATE TABLE experiment_prompts (
+                experiment_id VARCHAR NOT NULL,
+                name          VARCHAR NOT NULL,
+                version       INTEGER,
+                hash          VARCHAR NOT NULL,
+                PRIMARY KEY (experiment_id, name, hash)
+            )
+            """,
+        ],
+    ),
+    (
+        "stored scorers by slug",
+        [
+            # A scorer kept in the database under a slug (Braintrust's UI-defined scorers,
+            # `init_function(slug=...)`): a rubric's text, or a `module:attr` reference.
+            # A new content hash is a new version, as for prompts.
+            """
+            CREATE TABLE stored_scorers (
+                slug     VARCHAR NOT NULL,
+                version  INTEGER NOT NULL,
+                hash     VARCHAR NOT NULL,
+                kind     VARCHAR NOT NULL,   -- rubric | python
+                content  VARCHAR NOT NULL,   -- the rubric file's text, or module:attr
+                format   VARCHAR,            -- a rubric's file suffix: .yaml | .yml | .toml
+                project  VARCHAR,
+                source   VARCHAR,            -- the file it came from
+                created  TIMESTAMP,
+                PRIMARY KEY (slug, version)
+            )
+            """,
+        ],
+    ),
+    (
         "trace roots",
         [
             # OpenTelemetry spans arrive in batches (`evaltui serve`), a trace's root often

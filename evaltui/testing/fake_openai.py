@@ -90,7 +90,8 @@ def default_responder(request: dict[str, Any]) -> Reply:
 
 def _tool_enum(request: dict[str, Any]) -> list[str]:
     for tool in request.get("tools") or []:
-        props = (tool.get("function") or {}).get("parameters", {}).get("properties", {})
+        schema = tool.get("input_schema") or (tool.get("function") or {}).get("parameters", {})  # Anthropic's, OpenAI's
+        props = schema.get("properties", {})
         for prop in props.values():
             if isinstance(prop, dict) and prop.get("enum"):
                 return [str(v) for v in prop["enum"]]
@@ -164,10 +165,23 @@ class _State:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """The OpenAI API. Another API (``fake_anthropic``) subclasses it with its own routes,
+    reply bodies and error shape; queueing, responders, faults and recording are shared."""
+
     protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints do
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     server_version = "evaltui-fake-openai/1"
     state: _State  # set on the subclass per server
+    # path suffix -> the method answering it; the chat route is the one queued replies and faults answer
+    routes = {"/chat/completions": "_chat", "/embeddings": "_embeddings"}
+    chat_route = "/chat/completions"
+
+    def _reply_body(self, body: dict[str, Any], reply: Reply, *, force_text: bool = False,
+                    raw_args: str | None = None) -> dict[str, Any]:
+        return _completion(body, reply, self.state.counter, force_text=force_text, raw_args=raw_args)
+
+    def _api_key(self) -> str:
+        return self.headers.get("Authorization", "").removeprefix("Bearer ")
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
@@ -208,12 +222,11 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests.append(record)
             state.counter += 1
-        if self.path.rstrip("/").endswith("/chat/completions"):
-            self._chat(body)
-        elif self.path.rstrip("/").endswith("/embeddings"):
-            self._embeddings(body)
-        else:
-            self._error(404, f"no route {self.path}", "not_found")
+        for suffix, method in self.routes.items():
+            if self.path.rstrip("/").endswith(suffix):
+                getattr(self, method)(body)
+                return
+        self._error(404, f"no route {self.path}", "not_found")
 
     def _embeddings(self, body: dict[str, Any]) -> None:
         texts = body.get("input")
@@ -241,7 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self._fault(item, body):
                 return
             item = default_responder(body)
-        self._json(200, _completion(body, item, state.counter))
+        self._json(200, self._reply_body(body, item))
 
     def _fault(self, fault: Fault, body: dict[str, Any]) -> bool:
         """Send the fault; False when the request should then be answered normally (slow)."""
@@ -250,8 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {} if fault.retry_after is None else {"Retry-After": _fmt_seconds(fault.retry_after)}
             self._error(429, "Rate limit reached for requests", "rate_limit_error", headers)
         elif kind == "auth_error":
-            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
-            self._error(401, f"Incorrect API key provided: {key}.", "invalid_request_error")
+            self._error(401, f"Incorrect API key provided: {self._api_key()}.", "invalid_request_error")
         elif kind == "server_error":
             self._error(500, "The server had an error while processing your request", "server_error")
         elif kind == "slow":
@@ -266,11 +278,11 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
         elif kind == "no_tool_call":
-            self._json(200, _completion(body, Reply(content=fault.content), self.state.counter, force_text=True))
+            self._json(200, self._reply_body(body, Reply(content=fault.content), force_text=True))
         elif kind == "bad_tool_args":
-            self._json(200, _completion(body, Reply(), self.state.counter, raw_args='{"choice": "A", "reasons": '))
+            self._json(200, self._reply_body(body, Reply(), raw_args='{"choice": "A", "reasons": '))
         elif kind == "bad_choice":
-            self._json(200, _completion(body, Reply(choice="Z", reasons="picked outside the enum"), self.state.counter))
+            self._json(200, self._reply_body(body, Reply(choice="Z", reasons="picked outside the enum")))
         return True
 
 
@@ -313,9 +325,12 @@ class _Server(ThreadingHTTPServer):
 class FakeOpenAI:
     """The loopback server. Use as a context manager, or ``start()`` / ``stop()``."""
 
+    handler: type[_Handler] = _Handler  # the API it speaks
+    name = "OpenAI-compatible"
+
     def __init__(self, *, port: int = 0, latency: float = 0.0, responder: Responder | None = None) -> None:
         self._state = _State(latency=latency, responder=responder or default_responder)
-        handler = type("Handler", (_Handler,), {"state": self._state})
+        handler = type("Handler", (self.handler,), {"state": self._state})
         self._server = _Server(("127.0.0.1", port), handler)
         self._thread: threading.Thread | None = None
 
@@ -335,7 +350,7 @@ class FakeOpenAI:
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.path.rstrip("/").endswith("/chat/completions")]
+        return [r for r in self.requests if r.path.rstrip("/").endswith(self.handler.chat_route)]
 
     @property
     def latency(self) -> float:
@@ -396,8 +411,9 @@ class FakeOpenAI:
         self.stop()
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="A loopback OpenAI-compatible server with scripted replies.")
+def main(argv: list[str] | None = None, server_class: type[FakeOpenAI] = FakeOpenAI,
+         env: str = "OPENAI_BASE_URL={url} OPENAI_API_KEY=sk-fake") -> None:
+    parser = argparse.ArgumentParser(description=f"A loopback {server_class.name} server with scripted replies.")
     parser.add_argument("--port", type=int, default=0, help="Port on 127.0.0.1 (0 picks a free one).")
     parser.add_argument("--latency", type=float, default=0.0, help="Seconds to wait before every reply.")
     parser.add_argument("--fault", action="append", default=[], choices=FAULTS,
@@ -407,11 +423,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="Seed of --fault-rate.")
     args = parser.parse_args(argv)
     responder = FaultMix(args.fault_rate, seed=args.seed) if args.fault_rate else None
-    server = FakeOpenAI(port=args.port, latency=args.latency, responder=responder)
+    server = server_class(port=args.port, latency=args.latency, responder=responder)
     server.enqueue(*(Fault(kind) for kind in args.fault))
     server.start()
-    print(f"fake OpenAI-compatible server at {server.base_url} (Ctrl-C to stop)", flush=True)
-    print(f"  OPENAI_BASE_URL={server.base_url} OPENAI_API_KEY=sk-fake", flush=True)
+    print(f"fake {server_class.name} server at {server.base_url} (Ctrl-C to stop)", flush=True)
+    print("  " + env.format(url=server.base_url), flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -1,4 +1,4 @@
-"""The app's panes in one table: it makes the modes, the 1-6 keys, the palette's pane
+"""The app's panes in one table: it makes the modes, the 1-7 keys, the palette's pane
 commands and the help's sections. Screens are named, not imported: a pane's screen loads
 when the pane is first shown, so only the first pane's code runs before the first frame."""
 
@@ -51,6 +51,8 @@ PANES: tuple[Pane, ...] = (
          ("screens.diff:DiffScreen", "widgets.case_list:CaseList")),
     Pane("calibration", "6", "Calibration", "screens.calibration:CalibrationScreen", "judges against human labels",
          False, ("screens.calibration:CalibrationScreen",)),
+    Pane("prompts", "7", "Prompts", "screens.prompts:PromptsScreen", "prompt versions and the experiments that ran each",
+         False, ("screens.prompts:PromptsScreen",)),
 )
 
 
@@ -60,7 +62,7 @@ def modes() -> dict[str, Any]:
 
 
 def bindings() -> list[Any]:
-    """The 1-6 keys, with ids users can remap (pane.logs, ...)."""
+    """The 1-7 keys, with ids users can remap (pane.logs, ...)."""
     from textual.binding import Binding
 
     return [Binding(p.key, f"show_pane('{p.mode}')", p.title, show=p.in_footer, id=f"pane.{p.mode}") for p in PANES]

@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Header, Static
 
 from evaltui.names import abbreviate
+from evaltui.prompts.template import change_lines
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.case_list import CaseList
 from evaltui.tui.widgets.side_by_side import SideBySide
@@ -41,6 +42,8 @@ class DiffScreen(DataScreen):
     DiffScreen #diff-header { height: auto; max-height: 16; padding: 0 1; background: $panel; }
     DiffScreen #case-list { height: 1fr; min-height: 4; }
     DiffScreen #diff-status { height: 1; padding: 0 1; color: $text-muted; }
+    DiffScreen #prompt-diff { display: none; height: auto; max-height: 50%; padding: 0 1; overflow-y: auto; }
+    DiffScreen #prompt-diff.shown { display: block; }
     """
 
     BINDINGS = [
@@ -51,6 +54,7 @@ class DiffScreen(DataScreen):
         Binding("s", "cycle_sort", "Sort", id="diff.sort"),
         Binding("enter", "open", "Open trace", id="diff.open"),
         Binding("e", "pick", "Experiments", id="diff.pick"),
+        Binding("P", "toggle_prompt_diff", "Prompt diff", id="diff.prompt"),
         Binding("L", "cycle_label_scorer", "Label scorer", show=False, id="diff.label_scorer"),
         *[Binding(k, f"label('{k}')", f"Label {k}", show=False, id=f"diff.label_{k.lower()}") for k in LABEL_KEYS],
         Binding("escape", "back", "Back", id="diff.back"),
@@ -100,6 +104,7 @@ class DiffScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("pick two experiments: e", id="diff-header")
+        yield Static("", id="prompt-diff")
         yield CaseList(id="case-list")
         yield SideBySide(id="side-by-side")
         yield Static("", id="diff-status")
@@ -216,7 +221,23 @@ class DiffScreen(DataScreen):
                               (f"  ({len(c.cases):,} cases, matched by {c.matched_by}"
                                f"{f', +{len(c.added)} added' if c.added else ''}"
                                f"{f', -{len(c.removed)} removed' if c.removed else ''})", "dim"))
+        for change in c.prompts:  # what changed in the prompt, beside what changed in the scores
+            first = change_lines(change)[0]
+            shown = self.query_one("#prompt-diff").has_class("shown")
+            lines.append(Text(first + ("" if change["base"] == change["candidate"] or shown else " · P: show the diff"),
+                              style="bold" if change["added"] or change["removed"] else "dim"))
         self.query_one("#diff-header", Static).update(Group(title, table, *lines))
+        self._show_prompt_diff()
+
+    def _show_prompt_diff(self) -> None:
+        """The prompts' unified diffs, coloured, under the header (P shows and hides them)."""
+        assert self.data is not None
+        theme = self.app.current_theme
+        styles = {"+": theme.success or "green", "-": theme.error or "red", "@": theme.accent or "cyan"}
+        lines = [Text(line, style=styles.get(line[:1], "") if i else "bold")
+                 for change in self.data.comparison.prompts if change["added"] or change["removed"]
+                 for i, line in enumerate(change_lines(change))]
+        self.query_one("#prompt-diff", Static).update(Group(*lines) if lines else "no prompt changed")
 
     def _show_status(self) -> None:
         cases = self.query_one(CaseList)
@@ -310,8 +331,16 @@ class DiffScreen(DataScreen):
     NEED_DATA = frozenset({"step", "cycle_filter", "cycle_bucket", "cycle_sort", "open", "cycle_label_scorer", "label"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the keys that do nothing until a comparison is loaded."""
+        """Hide the keys that do nothing until a comparison is loaded (P: until one with a
+        prompt recorded on a side)."""
+        if action == "toggle_prompt_diff":
+            return self.data is not None and bool(self.data.comparison.prompts)
         return self.data is not None or action not in self.NEED_DATA
+
+    def action_toggle_prompt_diff(self) -> None:
+        self.query_one("#prompt-diff").toggle_class("shown")
+        if self.data is not None:
+            self._show_header()
 
     def action_step(self, step: int) -> None:
         self.query_one(CaseList).action_move(step)
