@@ -115,7 +115,8 @@ def _held_elsewhere(serve: Serve) -> None:
             assert accepted < 100_000, "the spool grew without bound"
         assert status == 503 and int(headers["Retry-After"]) >= 1
         st = serve.status()
-        assert st["throttled"] >= 1 and st["spool_bytes"] > 1024 * 1024 and st["spans_committed"] == 0
+        assert st["throttled"] >= 1 and st["spans_committed"] == 0
+        assert st["spool_bytes"] > 1024 * 1024 or st["spool_spans"] >= 5_000  # bounded: bytes, or spans
         wait_for(lambda: serve.status()["busy_waits"] >= 1, 10, "the committer to find the file held")
     finally:
         holder.close()

@@ -116,6 +116,7 @@ class Committer:
             if len(batch) >= self.batch_limit:
                 break
         added = self._commit(batch) if batch else 0
+        self.spool.committed(len(batch))
         for segment, end, whole in progress:  # committed: only now may the spool let go
             if whole:
                 self.spool.delete(segment)
@@ -168,6 +169,12 @@ class Committer:
         elif hold > self.target_hold:
             self.batch_limit = max(500, int(len(batch) * self.target_hold / hold))
         return result.spans_added
+
+    def backlog_limit(self) -> int:
+        """Spans waiting in the spool beyond which the receiver says it is behind: about
+        three commits' worth, so a new conversation reaches the database within a few
+        seconds however long the load lasts."""
+        return max(5_000, 3 * self.batch_limit)
 
     def snapshot(self) -> dict[str, Any]:
         st = self.stats

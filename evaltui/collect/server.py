@@ -3,8 +3,9 @@
 ``POST /v1/traces`` takes protobuf or JSON, gzip or not. A request's spans are mapped
 (evaltui.ingest.otel), appended to the write-ahead spool and fsynced before the 2xx
 reply; the committer moves them into the database in short batches. When the spool
-holds more than ``max_spool_bytes`` not yet committed, or too many requests are in
-flight, the reply is 503/429 with Retry-After (OTel exporters wait and retry) instead
+holds more than ``max_spool_bytes`` or about three commits' worth of spans not yet
+committed (so what is acknowledged reaches the database within seconds), or too many
+requests are in flight, the reply is 503/429 with Retry-After (OTel exporters wait and retry) instead
 of memory growing. A body that cannot be read gets a 400 with the reason and is
 counted. ``GET /status`` reports the counters as JSON.
 """
@@ -102,6 +103,7 @@ class Collector:
                                    ("requests", "spans_accepted", "spans_rejected", "malformed", "throttled",
                                     "errors", "last_malformed")}
         out["spool_bytes"] = self.spool.pending_bytes
+        out["spool_spans"] = self.spool.pending_spans
         out["uptime_s"] = round(time.time() - self.started, 1)
         out.update(self.committer.snapshot())
         return out
@@ -113,7 +115,8 @@ class Collector:
         kind = otlp.media_type(content_type)
         reply_kind = otlp.PROTOBUF if kind == otlp.PROTOBUF else otlp.JSON
         self.counters.add(requests=1)
-        if self.spool.pending_bytes > self.limits.max_spool_bytes:
+        if (self.spool.pending_bytes > self.limits.max_spool_bytes
+                or self.spool.pending_spans > self.committer.backlog_limit()):
             return self._throttle(503, reply_kind, "the server is behind writing to the database; retry later")
         with self.committer.holding:  # a commit holds the file: let it finish first
             pass
@@ -126,7 +129,7 @@ class Collector:
                 self.counters.last_malformed = str(exc)
             return exc.status, otlp.status(reply_kind, 3, str(exc)), {}
         if decoded.spans:
-            self.spool.append(encode_spans(decoded.spans))  # durable before the reply
+            self.spool.append(encode_spans(decoded.spans), len(decoded.spans))  # durable before the reply
         self.counters.add(spans_accepted=len(decoded.spans), spans_rejected=decoded.rejected)
         return 200, otlp.success(reply_kind, decoded), {}
 

@@ -46,14 +46,15 @@ class Spool:
         self._sealed = sorted(self.folder.glob(f"*{_SUFFIX}"))  # left by an earlier run: replayed first
         self._next = int(self._sealed[-1].stem) + 1 if self._sealed else 1
         self.pending_bytes = sum(p.stat().st_size for p in self._sealed)
+        self.pending_spans = 0  # appended by this process and not yet committed
         self._fd = -1
         self._path: Path | None = None
         self._written = self._synced = 0  # records appended / known durable
 
     # -- the receive path -------------------------------------------------
 
-    def append(self, payload: bytes) -> None:
-        """Append one record; returns once it is on disk."""
+    def append(self, payload: bytes, spans: int = 0) -> None:
+        """Append one record (of ``spans`` spans); returns once it is on disk."""
         record = _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
         with self._write:
             if self._fd < 0:
@@ -62,6 +63,7 @@ class Spool:
             self._written += 1
             seq = self._written
             self.pending_bytes += len(record)
+            self.pending_spans += spans
         self._flush(seq)
 
     def _flush(self, seq: int) -> None:
@@ -98,6 +100,11 @@ class Spool:
         """Sealed segments waiting to be committed."""
         with self._write:
             return len(self._sealed)
+
+    def committed(self, spans: int) -> None:
+        """``spans`` spooled spans are in the database now."""
+        with self._write:
+            self.pending_spans = max(0, self.pending_spans - spans)
 
     def delete(self, segment: Path) -> None:
         """A sealed segment whose records are committed to the database."""
