@@ -144,9 +144,9 @@ async def test_the_diff_pane_shows_the_prompt_diff_next_to_the_scores(demo_run: 
                                                                       tmp_path: Path) -> None:
     import shutil
 
-    from tests.test_tui_diff import open_diff
-    from tests.test_tui_experiments import make_app
-    from tests.test_tui_snapshots import screen_text
+    from tests.tui.helpers import open_diff
+    from tests.tui.helpers import make_app
+    from tests.tui.snapshot import screen_text
 
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_run[0], db)
@@ -181,8 +181,8 @@ async def test_the_prompts_pane_lists_versions_with_the_experiments_that_ran_eac
     import shutil
 
     from evaltui.tui.screens.prompts import PromptsScreen
-    from tests.test_tui_experiments import make_app
-    from tests.test_tui_snapshots import screen_text
+    from tests.tui.helpers import make_app
+    from tests.tui.snapshot import screen_text
 
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_run[0], db)
