@@ -50,6 +50,7 @@ class CommitStats:
     spans_committed: int = 0  # new spans stored
     spans_duplicate: int = 0  # already stored (an exporter's retry, a replay): kept once
     busy_waits: int = 0  # turns another process held the file
+    spans_unstorable: int = 0  # acknowledged but refused by the Arrow batch (reported, never retried forever)
     last_hold_s: float = 0.0  # the file held for the last commit
     max_hold_s: float = 0.0
     last_error: str | None = None
@@ -140,7 +141,11 @@ class Committer:
         roots = resolve_roots(batch)
         builder = BatchBuilder()
         for s in batch:
-            builder.add(s.row)
+            try:
+                builder.add(s.row)
+            except (ValueError, TypeError) as exc:  # a value Arrow cannot hold: skip that span, not the batch
+                self.stats.spans_unstorable += 1
+                self.stats.last_error = f"span {s.row.id}: {exc}"
         spans, scores = builder.take()
         root_table = pa.Table.from_pydict({"trace_id": list(roots), "root_id": list(roots.values())},
                                           schema=ROOTS_ARROW_SCHEMA)
@@ -182,5 +187,6 @@ class Committer:
         p95 = holds[int(0.95 * (len(holds) - 1))] if holds else 0.0
         return {"commits": st.commits, "spans_committed": st.spans_committed,
                 "spans_duplicate": st.spans_duplicate, "busy_waits": st.busy_waits,
+                "spans_unstorable": st.spans_unstorable,
                 "hold_s_last": round(st.last_hold_s, 4), "hold_s_p95": round(p95, 4),
                 "hold_s_max": round(st.max_hold_s, 4), "last_error": st.last_error}
