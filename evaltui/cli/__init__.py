@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from evaltui.cli import align, app, datasets, evals, ingest, logs, pairwise, prompts, review, scorers, scoring, topics, views
+from evaltui.cli import align, app, datasets, evals, ingest, logs, pairwise, prompts, review, scorers, scoring, serve, topics, views
 from evaltui.cli.common import ExitCode, UserError, db_option, open_store, user_errors
 
 __all__ = ["ExitCode", "UserError", "db_option", "main", "open_store", "user_errors"]
@@ -49,7 +49,7 @@ def main(ctx: click.Context) -> None:
 
 for _command in (
     app.tui, app.demo,
-    ingest.ingest, logs.logs, logs.stats,
+    ingest.ingest, serve.serve, logs.logs, logs.stats,
     topics.topics,
     scoring.score, scoring.rescore, scoring.rules, scoring.label, scoring.calibrate, align.align, review.review,
     datasets.datasets,

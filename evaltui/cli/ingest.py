@@ -28,10 +28,11 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
 
     if follow and len(files) != 1:
         raise UserError("--follow takes exactly one file")
+    if follow:
+        open_store().close()  # create or upgrade the file now, and fail early if it cannot be opened
+        _follow(open_store, files[0], fmt)  # the file is opened per chunk of new lines, not held
+        return
     with open_store() as store:
-        if follow:
-            _follow(store, files[0], fmt)
-            return
         kept = skipped = added = partial = 0
         for path in files:
             try:
@@ -63,6 +64,7 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
 
 
 def _follow(store: Any, path: Path, fmt: str) -> None:
+    """``store`` opens the database for each chunk of new lines."""
     import threading
 
     from evaltui.ingest import follow_file

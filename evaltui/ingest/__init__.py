@@ -240,7 +240,7 @@ class _poll_progress:
 
 
 def follow_file(
-    store: Store,
+    store: Store | Callable[[], Store],
     path: str | os.PathLike[str],
     fmt: str = "auto",
     *,
@@ -250,6 +250,9 @@ def follow_file(
 ) -> list[IngestReport]:
     """Ingest ``path`` and keep ingesting lines appended to it until ``stop`` is set.
 
+    ``store`` is a Store, or a function that opens one: then the file is opened for each
+    chunk of new lines and closed again, so the app and other commands are not locked
+    out between chunks (docs/live-capture.md).
     Only whole lines are read, so a writer caught mid-line is picked up next poll.
     JSON-array formats cannot be followed; CSV keeps its header for later chunks.
     """
@@ -272,7 +275,15 @@ def follow_file(
             chunk = chunk[:end]
             if fmt == "csv" and offset == 0:
                 header = chunk.split(b"\n", 1)[0] + b"\n"
-            report = _ingest_chunk(store, module, fmt, _in_place(chunk, lineno, header), str(path))
+            body = _in_place(chunk, lineno, header)
+            if callable(store):
+                opened = store()
+                try:
+                    report = _ingest_chunk(opened, module, fmt, body, str(path))
+                finally:
+                    opened.close()
+            else:
+                report = _ingest_chunk(store, module, fmt, body, str(path))
             reports.append(report)
             if on_report:
                 on_report(report)

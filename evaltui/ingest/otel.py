@@ -5,8 +5,9 @@ One export document per file, or one per line. Messages come from the
 ``gen_ai.prompt.N.*``/``gen_ai.completion.N.*`` attributes, or ``gen_ai.*.message`` /
 ``gen_ai.choice`` events. ``gen_ai.evaluation.result`` events become scores.
 
+``map_export`` is the mapping itself, shared with `evaltui serve` (evaltui.collect).
 Exporters batch by time, so a trace's root may come after its children: spans are held
-until the file is read, then each gets its trace's root span id.
+until the file is read, then each gets its trace's root span id (``resolve_roots``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import binascii
 import json
 import pathlib
 import re
+from dataclasses import dataclass
 from typing import Any
 from collections.abc import Iterator
 
 from evaltui.ingest.jsonlines import (
     JsonError,
-    JsonItem,
     content_text,
     error_text,
     is_chat,
@@ -66,42 +67,76 @@ def sniff(head: str, path: pathlib.Path) -> bool:
     return bool(re.search(r'(?<!\\)"(resourceSpans|resource_spans)"\s*:', head[:65536]))
 
 
+@dataclass(slots=True)
+class MappedSpan:
+    """A span mapped to evaltui's row, with the trace it belongs to. Its ``row.root_id``
+    is the trace id until the trace's root span is known (``resolve_roots``)."""
+
+    row: SpanRow
+    trace_id: str
+    is_root: bool
+
+
+@dataclass(slots=True, frozen=True)
+class MappingProblem:
+    """A part of an export that could not be read: ``where`` is its path in the OTLP
+    document (``("resourceSpans", 0, "scopeSpans", 1, "spans", 4)``; empty: the whole)."""
+
+    where: tuple[str | int, ...]
+    reason: str
+    partial: bool = False  # the span was kept; only a part of it (a score) was dropped
+
+
 def read(path: pathlib.Path) -> Iterator[SpanRow | BadRecord]:
-    # (span, trace id, is root) in file order, or a BadRecord
-    pending: list[tuple[SpanRow, str, bool] | BadRecord] = []
-    roots: dict[str, str] = {}
+    pending: list[MappedSpan | BadRecord] = []  # in file order
     for item in iter_json_items(read_text(path), unwrap=()):
         if isinstance(item, JsonError):
             pending.append(BadRecord(str(path), item.line, item.reason))
             continue
-        for entry in _document(item, str(path)):
-            if isinstance(entry, tuple):
-                span, trace_id, is_root = entry
-                span.line = item.line  # the document's line (finding each span's own costs a re-parse)
-                if is_root:
-                    roots.setdefault(trace_id, span.id)
+        for entry in map_export(item.value):
+            if isinstance(entry, MappingProblem):
+                pending.append(BadRecord(str(path), item.line_of(*entry.where), entry.reason, entry.partial))
+                continue
+            entry.row.line = item.line  # the document's line (finding each span's own costs a re-parse)
             pending.append(entry)
-    for entry in pending:
-        if isinstance(entry, BadRecord):
-            yield entry
-            continue
-        span, trace_id, is_root = entry
-        span.root_id = span.id if is_root else roots.get(trace_id, trace_id)
-        yield span
+    # Exporters batch by time, so a trace's root may come after its children: roots are
+    # known once the whole file is read.
+    resolve_roots([e for e in pending if isinstance(e, MappedSpan)])
+    for done in pending:
+        yield done if isinstance(done, BadRecord) else done.row
 
 
-def _document(item: JsonItem, path: str) -> Iterator[tuple[SpanRow, str, bool] | BadRecord]:
+def resolve_roots(spans: list[MappedSpan], known: dict[str, str] | None = None) -> dict[str, str]:
+    """Give each span its trace's root span id, from these spans or ``known`` (trace id ->
+    root span id); a span whose root is in neither keeps the trace id. Returns the roots seen."""
+    roots = dict(known or {})
+    for s in spans:
+        if s.is_root:
+            roots.setdefault(s.trace_id, s.row.id)
+    for s in spans:
+        s.row.root_id = s.row.id if s.is_root else roots.get(s.trace_id, s.trace_id)
+    return roots
+
+
+def map_export(doc: Any) -> Iterator[MappedSpan | MappingProblem]:
+    """Map one OTLP trace export (``{"resourceSpans": [...]}``) to evaltui spans.
+
+    The one mapping of OpenTelemetry spans: the file importer calls it on OTLP JSON, and
+    `evaltui serve` on each request (OTLP JSON, or protobuf turned into the same shape
+    with attributes as plain mappings). Every span that can be read is yielded; every
+    part that cannot is a MappingProblem, and never stops the rest.
+    """
     try:
-        doc = require_object(item.value)
+        doc = require_object(doc)
         resource_spans = doc.get("resourceSpans", doc.get("resource_spans"))
         if not isinstance(resource_spans, list):
             raise RecordError('missing "resourceSpans"' if resource_spans is None else '"resourceSpans" must be an array')
     except RecordError as exc:
-        yield BadRecord(path, item.line, str(exc))
+        yield MappingProblem((), str(exc))
         return
     for i, rs in enumerate(resource_spans):
         if not isinstance(rs, dict):
-            yield BadRecord(path, item.line_of("resourceSpans", i), "resourceSpans entry is not an object")
+            yield MappingProblem(("resourceSpans", i), "resourceSpans entry is not an object")
             continue
         resource = rs.get("resource") if isinstance(rs.get("resource"), dict) else {}
         try:
@@ -111,12 +146,12 @@ def _document(item: JsonItem, path: str) -> Iterator[tuple[SpanRow, str, bool] |
         common = {k: res_attrs[k] for k in _RESOURCE_KEYS if k in res_attrs}
         scope_spans = rs.get("scopeSpans", rs.get("instrumentationLibrarySpans")) or []
         if not isinstance(scope_spans, list):
-            yield BadRecord(path, item.line_of("resourceSpans", i), '"scopeSpans" must be an array')
+            yield MappingProblem(("resourceSpans", i), '"scopeSpans" must be an array')
             continue
         for j, ss in enumerate(scope_spans):
             spans = ss.get("spans") if isinstance(ss, dict) else None
             if not isinstance(spans, list):
-                yield BadRecord(path, item.line_of("resourceSpans", i, "scopeSpans", j), 'missing "spans"')
+                yield MappingProblem(("resourceSpans", i, "scopeSpans", j), 'missing "spans"')
                 continue
             for k, raw in enumerate(spans):
                 problems: list[str] = []
@@ -126,13 +161,12 @@ def _document(item: JsonItem, path: str) -> Iterator[tuple[SpanRow, str, bool] |
                     problems, entry = [skip_reason(exc, "span")], None
                 if entry is not None:
                     yield entry
-                if problems:
-                    line = item.line_of("resourceSpans", i, "scopeSpans", j, "spans", k)
-                    for reason in problems:
-                        yield BadRecord(path, line, reason, partial=entry is not None)
+                for reason in problems:
+                    yield MappingProblem(("resourceSpans", i, "scopeSpans", j, "spans", k), reason,
+                                         partial=entry is not None)
 
 
-def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> tuple[SpanRow, str, bool]:
+def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> MappedSpan:
     sp = require_object(raw)
     trace_id = _hex_id(sp.get("traceId"), "traceId", 16)
     span_id = _hex_id(sp.get("spanId"), "spanId", 8)
@@ -215,7 +249,7 @@ def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> tuple[SpanRo
     name = sp.get("name") if isinstance(sp.get("name"), str) and sp.get("name") else span_type
     span = SpanRow(
         id=span_id,
-        root_id=trace_id,  # replaced by the trace's root span id once the file is read
+        root_id=trace_id,  # replaced by the trace's root span id once it is known (resolve_roots)
         parent_id=parent_id,
         name=name,
         span_type=span_type,
@@ -227,7 +261,7 @@ def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> tuple[SpanRo
         metrics=metrics,
         scores=scores,
     )
-    return span, trace_id, parent_id is None
+    return MappedSpan(span, trace_id, parent_id is None)
 
 
 def _hex_id(value: Any, key: str, size: int) -> str:

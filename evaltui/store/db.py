@@ -66,7 +66,7 @@ class Store:
             except duckdb.IOException as exc:
                 if _is_lock_error(exc) and time.monotonic() < deadline:
                     time.sleep(delay)
-                    delay = min(delay * 2, 0.5)
+                    delay = min(delay * 2, 0.1)  # short: a batching writer (`serve`) lets go within ~0.3 s
                     continue
                 if _is_lock_error(exc):
                     raise StoreBusy(f"{self.path} is in use by another process; try again when it finishes") from None

@@ -437,6 +437,14 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             """,
         ],
     ),
+    (
+        "trace roots",
+        [
+            # OpenTelemetry spans arrive in batches (`evaltui serve`), a trace's root often
+            # after its children: each trace's root span, so a later batch finds it.
+            "CREATE TABLE trace_roots (trace_id VARCHAR PRIMARY KEY, root_id VARCHAR NOT NULL)",
+        ],
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

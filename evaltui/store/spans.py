@@ -9,6 +9,7 @@ stable, so a re-ingested file adds nothing twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 
 import pyarrow as pa
 
@@ -106,11 +107,15 @@ def stage_arrow(store: Store, spans: pa.Table, scores: pa.Table) -> None:
         con.unregister("_arrow_scores")
 
 
-def merge_stage(store: Store, source: str) -> MergeResult:
-    """Move new staged spans and scores into the store, in one transaction."""
+def merge_stage(store: Store, source: str,
+                prepare: Callable[[Store], None] | None = None) -> MergeResult:
+    """Move new staged spans and scores into the store, in one transaction (which
+    ``prepare`` opens, to adjust the stage or the store first)."""
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
+        if prepare is not None:
+            prepare(store)
         staged, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM _stage_spans").fetchall()[0]
         present = con.execute(
             "SELECT count(*) FROM _stage_spans s WHERE EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)"

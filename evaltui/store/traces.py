@@ -1,0 +1,56 @@
+"""Spans that arrive trace by trace in batches (`evaltui serve`): each span's root.
+
+An exporter sends a span when it ends, so a trace's children usually arrive before its
+root. A span whose root is not known yet is stored under its trace id (as the file
+importer does for a trace with no root); when the root arrives, ``link_roots`` files
+the stored spans, their scores and score roll-ups under it, in the same transaction as
+the root itself, and remembers it in ``trace_roots`` for spans still to come.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from evaltui.store.db import Store
+from evaltui.store.scores import refresh_rollup
+
+ROOTS_ARROW_SCHEMA = pa.schema([("trace_id", pa.string()), ("root_id", pa.string())])
+
+
+def stage_roots(con: duckdb.DuckDBPyConnection, roots: pa.Table) -> None:
+    """The (trace id, root span id) pairs of the batch being staged."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _stage_roots (trace_id VARCHAR, root_id VARCHAR)")
+    con.register("_arrow_roots", roots)
+    try:
+        con.execute("INSERT INTO _stage_roots SELECT * FROM _arrow_roots")
+    finally:
+        con.unregister("_arrow_roots")
+
+
+def link_roots(store: Store) -> None:
+    """Inside the merge's transaction: give staged spans the roots earlier batches brought,
+    remember this batch's roots, and move spans stored before their root under it."""
+    con = store.con
+    # The first root seen for a trace stays its root.
+    con.execute(
+        "INSERT OR IGNORE INTO trace_roots "
+        "SELECT DISTINCT ON (trace_id) trace_id, root_id FROM _stage_roots ORDER BY trace_id"
+    )
+    for table in ("_stage_spans", "_stage_scores"):
+        con.execute(f"UPDATE {table} SET root_id = t.root_id FROM trace_roots t WHERE {table}.root_id = t.trace_id")
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _rerooted AS
+        SELECT t.trace_id, t.root_id FROM trace_roots t
+        WHERE t.trace_id IN (SELECT trace_id FROM _stage_roots)
+          AND EXISTS (SELECT 1 FROM spans s WHERE s.root_id = t.trace_id)
+        """
+    )
+    if con.execute("SELECT count(*) FROM _rerooted").fetchall()[0][0]:
+        for table in ("spans", "scores"):
+            con.execute(f"UPDATE {table} SET root_id = r.root_id FROM _rerooted r WHERE {table}.root_id = r.trace_id")
+        con.execute("DELETE FROM score_rollup WHERE root_id IN (SELECT trace_id FROM _rerooted)")
+        refresh_rollup(store, "SELECT root_id FROM _rerooted")
+    con.execute("DROP TABLE IF EXISTS _rerooted")
+    con.execute("DROP TABLE IF EXISTS _stage_roots")
