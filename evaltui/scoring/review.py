@@ -134,7 +134,7 @@ def order(candidates: Sequence[Candidate], needs: dict[str, GroupNeed], limit: i
 
 def topic_needs(store: Any, key: str) -> dict[str, GroupNeed]:
     """Per topic: the main judge's agreement with the human labels of rubric ``key``."""
-    from evaltui.scoring.calibrate import calibrate
+    from evaltui.scoring.span_calibration import calibrate
 
     try:
         report = calibrate(store, key)
@@ -146,7 +146,7 @@ def topic_needs(store: Any, key: str) -> dict[str, GroupNeed]:
 def rubric_of(store: Any, scorer: str) -> str:
     """The rubric whose labels a queue collects: a judge trained on another's labels (the
     offline judge) is reviewed under that rubric."""
-    from evaltui.scoring.calibrate import labels_key
+    from evaltui.scoring.span_calibration import labels_key
 
     return labels_key(store.con, scorer_key(scorer))
 
@@ -217,7 +217,7 @@ def _check(reviews: int, limit: int | None) -> None:
 def grade_scale(store: Any, queue: Queue) -> dict[str, float]:
     """The grades a reviewer chooses from (label -> score), best first: the rubric's
     choices, else the labels its judges gave."""
-    from evaltui.scoring.labels import scale_for
+    from evaltui.scoring.human_labels import scale_for
 
     scale = scale_for(store.con, queue.scorer_key)
     if not scale and queue.kind == "result":
@@ -278,8 +278,8 @@ def human_agreement(store: Any, key: str) -> dict[str, Any]:
     more of them labelled: ``{"reviewers", "items", "pairs", "percent", "kappa",
     "weighted"}``. Every pair of reviewers of a target is one pair (reviewer names in
     order); kappa is Cohen's on those pooled pairs, linearly weighted on scales of 3+."""
-    from evaltui.scoring.calibration import agreement, categories_for, categorise
-    from evaltui.scoring.labels import scale_for
+    from evaltui.scoring.agreement import agreement, categories_for, categorise
+    from evaltui.scoring.human_labels import scale_for
     from evaltui.store.reviewers import reviewer_labels
 
     rows = reviewer_labels(store.con, key)
@@ -353,7 +353,7 @@ def agreement_line(humans: dict[str, Any], ground_truth: str | None = None, *, s
 def humans_by_scorer(store: Any, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
     """For the calibration pane's rows (kind, scorer): each scorer's ``agreement_line``,
     its reviewers being those of the rubric it is compared with."""
-    from evaltui.scoring.calibrate import labels_key
+    from evaltui.scoring.span_calibration import labels_key
 
     out: dict[str, str] = {}
     for row in rows:

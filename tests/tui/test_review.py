@@ -134,7 +134,7 @@ async def test_review_pane_snapshot_80x24(review_db: Path, monkeypatch: pytest.M
 
 
 async def test_the_calibration_pane_shows_how_people_agree_beside_the_judge(review_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.human_labels import add_label
     from evaltui.store import Store
 
     with Store(review_db) as store:

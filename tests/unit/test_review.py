@@ -82,7 +82,7 @@ def test_an_offline_judge_name_reviews_its_rubric_and_bad_input_says_so(review_d
 
 
 def test_several_reviewers_each_item_asks_for_its_reviews_and_nobody_gets_one_twice(review_db: Path) -> None:
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.human_labels import add_label
     from evaltui.scoring.review import build_from_filter, label_next
     from evaltui.store import Store
     from evaltui.store.review import next_targets, progress
@@ -145,7 +145,7 @@ def test_a_grade_outside_the_rubric_is_refused_in_one_line(review_db: Path) -> N
 def test_human_agreement_is_cohens_kappa_over_reviewer_pairs(review_db: Path) -> None:
     from sklearn.metrics import cohen_kappa_score
 
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.human_labels import add_label
     from evaltui.scoring.review import human_agreement
     from evaltui.store import Store
 
@@ -164,10 +164,10 @@ def test_human_agreement_is_cohens_kappa_over_reviewer_pairs(review_db: Path) ->
 
 def test_calibration_uses_the_majority_or_the_reviewer_named(review_db: Path) -> None:
     from evaltui.errors import EvaltuiError
-    from evaltui.scoring.calibrate import calibrate
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.span_calibration import calibrate
+    from evaltui.scoring.human_labels import add_label
     from evaltui.store import Store
-    from evaltui.store.scoring import calibration_pairs
+    from evaltui.store.calibration_pairs import calibration_pairs
 
     with Store(review_db) as store:
         for who, grade in (("ann", "A"), ("bob", "A"), ("cat", "C")):  # cat last: the latest label
@@ -187,7 +187,7 @@ def test_calibration_uses_the_majority_or_the_reviewer_named(review_db: Path) ->
 
 
 def test_a_label_carries_the_reviewer_from_the_environment(review_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from evaltui.scoring.labels import add_label
+    from evaltui.scoring.human_labels import add_label
     from evaltui.store import Store
 
     monkeypatch.setenv("EVALTUI_REVIEWER", "dana")
