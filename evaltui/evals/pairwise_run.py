@@ -105,7 +105,10 @@ def run_pairwise(store: Any, base: str, candidate: str, rubric: str, *, seed: in
     from evaltui.store import pairwise as pw_store
 
     b, c = exp_store.require_experiment(store, base), exp_store.require_experiment(store, candidate)
-    client = client or LLMClient.from_settings(settings, store=store, use_cache=use_cache)
+    if client is None:
+        from evaltui.store.llm_cache import LLMCache
+
+        client = LLMClient.from_settings(settings, cache=LLMCache(store), use_cache=use_cache)
     judge = PairwiseJudge(rubric, client)
     run = pw_store.PairwiseRun(run_id(b["id"], c["id"], judge.version, seed), b["id"], c["id"], judge.name,
                                judge.key, judge.version, judge.model, seed)

@@ -31,7 +31,7 @@ def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
     row = ScoreWrite(target_id=result_id, root_id=None, scorer=scorer, scorer_version="human", score=score,
                      label=label, source="human",
                      metadata={"experiment_id": rows[0][0], "reviewer": labeller or settings().reviewer_name})
-    write_scores(con, [row])
+    write_scores(store, [row])
     return row
 
 

@@ -304,7 +304,7 @@ def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None 
                                              scorer_version=version, score=score, label=label, rationale=why,
                                              source="online", metadata={"rubric": rubric.key, "aligned_by": "align",
                                                                         "candidate": name}))
-            write_scores(store.con, writes)
+            write_scores(store, writes)
         return {"scorer": rubric.key, "rubric": rubric.source, "seed": opts.seed, "threshold": threshold,
                 "stored": stored,
                 "dev": len(dev), "test": len(test), "test_ids": test_ids, "candidates": rows, "best": best["name"],
