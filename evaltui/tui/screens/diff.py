@@ -265,16 +265,17 @@ class DiffScreen(DataScreen):
                               (f"  ({len(c.cases):,} cases, matched by {c.matched_by}"
                                f"{f', +{len(c.added)} added' if c.added else ''}"
                                f"{f', -{len(c.removed)} removed' if c.removed else ''})", "dim"))
-        for change in c.prompts:  # what changed in the prompt, beside what changed in the scores
+        prompt_lines = []  # what changed in the prompt, right under the title: the header is capped, this stays in view
+        for change in c.prompts:
             first = change_lines(change)[0]
             diff_shown = self.query_one("#prompt-diff").has_class("shown")
-            lines.append(Text(first + ("" if change["base"] == change["candidate"] or diff_shown else " · P: show the diff"),
+            prompt_lines.append(Text(first + ("" if change["base"] == change["candidate"] or diff_shown else " · P: show the diff"),
                               style="bold" if change["added"] or change["removed"] else "dim"))
         if self.pairwise is not None:
             from evaltui.tui.pairwise_view import header_lines
 
             lines += header_lines(self.pairwise, detailed=detailed)
-        self.query_one("#diff-header", Static).update(Group(title, *trust, table, *lines))
+        self.query_one("#diff-header", Static).update(Group(title, *prompt_lines, *trust, table, *lines))
         self._show_prompt_diff()
 
     def _show_prompt_diff(self) -> None:
