@@ -152,6 +152,25 @@ async def test_c_cancels_an_align_before_its_next_candidate_and_saves_nothing(
     assert not any("<example grade=" in str(r.body) for r in server.chat_requests)
 
 
+async def test_without_an_endpoint_the_status_line_says_what_to_set(
+        tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaltui.testing import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        app = make_app(tmp_path, sample_db, monkeypatch, server)
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(var)
+    app.settings = type(app.settings)(theme="evaltui-dark", keymap={})
+    async with app.run_test(size=(80, 24)) as pilot:
+        cal = await open_row(app, pilot, "brand_alignment")
+        await pilot.press("a")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: cal.aligning is None)
+        assert "align of brand_alignment failed" in cal.align_status and "OPENAI_BASE_URL" in cal.align_status
+        assert "\n" not in cal.align_status
+    assert not (tmp_path / "rubrics").exists()
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_align_result_snapshot(tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch,
                                      size: tuple[int, int]) -> None:

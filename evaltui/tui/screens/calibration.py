@@ -25,6 +25,9 @@ from evaltui.tui.widgets.agreement_table import AgreementTable
 from evaltui.tui.widgets.calibration_table import CalibrationTable, kappa_text
 
 
+ALIGN_LOCK_WAIT = 60.0  # seconds an align waits to open the file read-write
+
+
 class CalibrationScreen(DataScreen):
     DEFAULT_CSS = """
     CalibrationScreen #calibration-table { height: 1fr; }
@@ -245,7 +248,8 @@ class CalibrationScreen(DataScreen):
             self.post_message(self.AlignProgress(f"aligning {scorer}: {line} (c: cancel)"))
 
         try:
-            with writing(path, self.app.lock_timeout) as store:
+            # a background job: it may wait for a long read (the topic map's) to let go of the file
+            with writing(path, max(self.app.lock_timeout, ALIGN_LOCK_WAIT)) as store:
                 client = LLMClient.from_settings(self.app.settings, cache=LLMCache(store))
                 report = align(store, scorer, client, settings=self.app.settings, echo=echo)
         except _Cancelled:
