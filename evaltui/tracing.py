@@ -253,8 +253,9 @@ class _StreamRecorder:
                 self.usage = chunk.usage
             for choice in getattr(chunk, "choices", None) or []:
                 delta = getattr(choice, "delta", None)
-                if isinstance(getattr(delta, "content", None), str):
-                    self.parts.append(delta.content)
+                content = getattr(delta, "content", None)
+                if isinstance(content, str):
+                    self.parts.append(content)
                 for tc in getattr(delta, "tool_calls", None) or []:
                     call = self.calls.setdefault(getattr(tc, "index", 0) or 0,
                                                  {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
