@@ -106,6 +106,8 @@ async def test_align_in_the_calibration_pane_shows_the_candidates_and_saves_the_
             assert cal.aligning == "brand_alignment" and "cancel_align" in footer_keys(app)
             await until(pilot, lambda: isinstance(app.screen, AlignResultScreen), timeout=120)
             report = app.screen.report
+            # the table of topics is drawn after the screen is pushed: wait for it on screen
+            await until(pilot, lambda: ACCOUNT in "\n".join(screen_text(app)))
             text = "\n".join(screen_text(app))
             current, best = report["candidates"][0], next(r for r in report["candidates"] if r["name"] == report["best"])
             before, after = current["test"]["by_topic"][ACCOUNT], best["test"]["by_topic"][ACCOUNT]
@@ -186,5 +188,5 @@ async def test_align_result_snapshot(tmp_path: Path, sample_db: Path, monkeypatc
             await pilot.press("a")
             await until(pilot, lambda: isinstance(app.screen, AlignResultScreen), timeout=120)
             await app.workers.wait_for_complete()
-            await pilot.pause(0.1)
+            await until(pilot, lambda: "saved as" in "\n".join(screen_text(app)))  # the screen is drawn
             check(app, f"align_{w}x{h}")
