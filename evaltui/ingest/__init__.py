@@ -122,7 +122,7 @@ def ingest_file(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest one file; good records are kept, bad ones reported with their line."""
-    from evaltui.store.jsonl_stage import staged_span_count
+    from evaltui.store.jsonl_stage import staged_span_count, unordered_writes
     from evaltui.store.spans import create_stage, drop_stage
 
     path = Path(path)
@@ -135,13 +135,14 @@ def ingest_file(
     con = store.con
     fast = getattr(module, "stage_fast", None)
     if fast is not None:
-        with _poll_progress(con, shown, progress):
-            done = fast(store, path)
-        if done:
-            report.kept = staged_span_count(store)
-            _merge(store, report, f"{fmt}:{path.name}")
-            drop_stage(store)
-            return report
+        with unordered_writes(store):
+            with _poll_progress(con, shown, progress):
+                done = fast(store, path)
+            if done:
+                report.kept = staged_span_count(store)
+                _merge(store, report, f"{fmt}:{path.name}")
+                drop_stage(store)
+                return report
     create_stage(store)
     _ingest_rows(store, module.read(path), report, f"{fmt}:{path.name}", progress)
     return report
