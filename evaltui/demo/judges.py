@@ -45,7 +45,7 @@ def production_judge(store: Any = None, *, topic: str | None = None, dataset: st
             return judge
     if topic is None and dataset is not None:
         topic = dataset_topic(store, dataset)
-    examples = labelled_examples(store.con, "brand_alignment", ("online",), PRODUCTION_VERSION)
+    examples = labelled_examples(store, "brand_alignment", ("online",), PRODUCTION_VERSION)
     if topic is not None:
         examples = [e for e in examples if e["topic"] == topic]
     return OfflineJudge(examples, name=PRODUCTION_NAME, rubric_key="brand_alignment",

@@ -23,7 +23,7 @@ def result_calibration(store: Any, scorer: str, experiment_id: str | None = None
     from evaltui.config import get_settings
 
     key = scorer_key(scorer)
-    scale = result_scale(store, key) or scale_for(store.con, key)
+    scale = result_scale(store, key) or scale_for(store, key)
     pairs = result_pairs(store, key, experiment_id)
     return {"scorer": key, **agreement.report(pairs, scale, get_settings().threshold(key)),
             "disagreements": agreement.disagreements(pairs, scale)}
@@ -37,13 +37,12 @@ def calibration_overview(store: Any) -> list[dict[str, Any]]:
     from evaltui.store.calibration_pairs import (human_label_keys, labelled_experiments,
                                                  labelled_result_scorer_keys, machine_scorer_keys, scorer_versions)
 
-    con = store.con
     out: list[dict[str, Any]] = []
     labelled = human_label_keys(store)
     for key in machine_scorer_keys(store):
         if labels_key(store, key) not in labelled:
             continue
-        for version, _, _ in scorer_versions(con, key):
+        for version, _, _ in scorer_versions(store, key):
             try:
                 rep = calibrate(store, key, versions=[version])
             except ScorerSetupError:

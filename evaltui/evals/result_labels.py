@@ -25,7 +25,7 @@ def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
     if found is None:
         raise ScorerSetupError(f"no eval result {result_id!r}")
     key = scorer_key(scorer)
-    scale = result_scale(store, key) or scale_for(store.con, key)
+    scale = result_scale(store, key) or scale_for(store, key)
     score, label = parse_label_value(value, scale, key)
     row = ScoreWrite(target_id=result_id, root_id=None, scorer=scorer, scorer_version="human", score=score,
                      label=label, source="human",

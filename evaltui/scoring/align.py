@@ -228,8 +228,8 @@ def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None 
     rubric = load_rubric(scorer)
     scale = dict(rubric.choices)
     threshold = (settings or get_settings()).threshold(rubric.key)
-    groups = topic_groups(store.con)
-    examples = [e for e in labelled_examples(store.con, rubric.key, ("human",)) if e["label"] in scale]
+    groups = topic_groups(store)
+    examples = [e for e in labelled_examples(store, rubric.key, ("human",)) if e["label"] in scale]
     if len(examples) < MIN_LABELS:
         raise ScorerSetupError(f"{len(examples)} human labels of {rubric.key} with one of its grades "
                                f"({', '.join(scale)}): align needs at least {MIN_LABELS}; label more first")
@@ -242,8 +242,8 @@ def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None 
 
     # the versions already stored (e.g. the production judge's own grades), on the same test part
     stored = []
-    for version, _, _ in scorer_versions(store.con, rubric.key):
-        pairs = [r for r in calibration_pairs(store.con, rubric.key, version, rubric.key) if r["target_id"] in set(test_ids)]
+    for version, _, _ in scorer_versions(store, rubric.key):
+        pairs = [r for r in calibration_pairs(store, rubric.key, version, rubric.key) if r["target_id"] in set(test_ids)]
         if pairs:
             stored.append({"version": version, "test": _brief(agreement.report(pairs, scale, threshold, groups))})
 

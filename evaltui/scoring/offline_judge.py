@@ -55,7 +55,7 @@ class OfflineJudge:
                    online_version: str | None = None, name: str | None = None, **kwargs: Any) -> OfflineJudge:
         from evaltui.store.calibration_pairs import labelled_examples
 
-        examples = labelled_examples(store.con, label_key, sources, online_version)
+        examples = labelled_examples(store, label_key, sources, online_version)
         kwargs.setdefault("store", store)
         return cls(examples, name=name or f"{label_key.replace('_', ' ').title()} Offline", rubric_key=label_key,
                    trained_on="+".join(sources), **kwargs)

@@ -160,14 +160,14 @@ def build_from_filter(store: Any, name: str, scorer: str, where: str = "", *, re
 
     key = rubric_of(store, scorer)
     _check(reviews, limit)
-    rows = span_grades(store.con, key, compile_filter(where), reviews)
+    rows = span_grades(store, key, compile_filter(where), reviews)
     if not rows:
         raise ScorerSetupError(f"no spans graded by {key} (or a judge of its labels) match "
                                f"{where or 'the whole database'} and still need a review")
     candidates = [Candidate(r["target_id"], r["group"], r["grades"]) for r in rows]
     items = order(candidates, topic_needs(store, key), limit)
     queue = Queue(name, key, "span", where or "(all spans)", reviews, now())
-    create_queue(store.con, queue, items)
+    create_queue(store, queue, items)
     return queue, items
 
 
@@ -182,7 +182,7 @@ def build_from_diff(store: Any, name: str, scorer: str, base: str, candidate: st
     _check(reviews, limit)
     key = scorer_key(scorer)
     exps = [require_experiment(store, base), require_experiment(store, candidate)]
-    rows = result_grades(store.con, key, [e["id"] for e in exps], reviews)
+    rows = result_grades(store, key, [e["id"] for e in exps], reviews)
     if not rows:
         raise ScorerSetupError(f"no results of {base} and {candidate} graded by {key} still need a review")
     run_grade: dict[tuple[str, str], dict[str, Any]] = {}
@@ -200,7 +200,7 @@ def build_from_diff(store: Any, name: str, scorer: str, base: str, candidate: st
         candidates.append(Candidate(r["target_id"], r["group"], r["grades"], change, size))
     items = order(candidates, {}, limit)
     queue = Queue(name, key, "result", f"diff {base} {candidate}", reviews, now())
-    create_queue(store.con, queue, items)
+    create_queue(store, queue, items)
     return queue, items
 
 
@@ -219,7 +219,7 @@ def grade_scale(store: Any, queue: Queue) -> dict[str, float]:
     choices, else the labels its judges gave."""
     from evaltui.scoring.human_labels import scale_for
 
-    scale = scale_for(store.con, queue.scorer_key)
+    scale = scale_for(store, queue.scorer_key)
     if not scale and queue.kind == "result":
         from evaltui.store.calibration_pairs import result_scale
 
@@ -242,12 +242,12 @@ def label_next(store: Any, name: str, reviewer: str, grade: str, note: str | Non
     from evaltui.store.review import get_queue, next_targets, record_label
     from evaltui.store.calibration_pairs import scorer_display_name
 
-    queue = get_queue(store.con, name)
-    target = target_id or next(iter(next_targets(store.con, name, reviewer)), None)
+    queue = get_queue(store, name)
+    target = target_id or next(iter(next_targets(store, name, reviewer)), None)
     if target is None:
         raise ScorerSetupError(f"nothing left for {reviewer} in queue {name}")
     label, score = parse_grade(grade, grade_scale(store, queue), queue.scorer_key)
-    display = scorer_display_name(store.con, queue.scorer_key) or queue.scorer_key
+    display = scorer_display_name(store, queue.scorer_key) or queue.scorer_key
     record_label(store, name, target, reviewer, scorer=display, score=score, label=label, note=note)
     return target, label
 
@@ -281,12 +281,12 @@ def human_agreement(store: Any, key: str) -> dict[str, Any]:
     from evaltui.scoring.human_labels import scale_for
     from evaltui.store.reviewers import reviewer_labels
 
-    rows = reviewer_labels(store.con, key)
+    rows = reviewer_labels(store, key)
     by_target: dict[str, list[tuple[str, float, str | None]]] = defaultdict(list)
     for target, who, score, label in rows:
         by_target[target].append((who, score, label))
     shared = {t: v for t, v in by_target.items() if len(v) >= 2}
-    categories = categories_for(scale_for(store.con, key), [s for _, s, _ in itertools.chain(*shared.values())])
+    categories = categories_for(scale_for(store, key), [s for _, s, _ in itertools.chain(*shared.values())])
     pairs = []
     for votes in shared.values():
         for (_, s1, l1), (_, s2, l2) in itertools.combinations(sorted(votes, key=lambda v: v[0]), 2):
@@ -319,18 +319,18 @@ def session(store: Any, name: str | None, reviewer: str) -> Session:
     with items left for them (else the newest queue)."""
     from evaltui.store.review import get_queue, item_reason, item_view, list_queues, next_targets, progress
 
-    names = [q.name for q in list_queues(store.con)]
+    names = [q.name for q in list_queues(store)]
     if name is None:
-        name = next((n for n in names if next_targets(store.con, n, reviewer)), names[0] if names else None)
+        name = next((n for n in names if next_targets(store, n, reviewer)), names[0] if names else None)
     if name is None:
         return Session(None, reviewer)
-    queue = get_queue(store.con, name)
-    out = Session(queue, reviewer, progress(store.con, name, reviewer), scale=grade_scale(store, queue),
+    queue = get_queue(store, name)
+    out = Session(queue, reviewer, progress(store, name, reviewer), scale=grade_scale(store, queue),
                   rubric=rubric_text(queue.scorer_key), queues=names)
-    targets = next_targets(store.con, name, reviewer)
+    targets = next_targets(store, name, reviewer)
     if targets:
-        out.item = item_view(store.con, queue, targets[0])
-        out.reason = item_reason(store.con, name, targets[0])[1]
+        out.item = item_view(store, queue, targets[0])
+        out.reason = item_reason(store, name, targets[0])[1]
     return out
 
 

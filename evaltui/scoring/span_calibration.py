@@ -48,9 +48,8 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
     from evaltui.config import get_settings
     from evaltui.store.calibration_pairs import topic_groups
 
-    con = store.con
     key = scorer_key(scorer)
-    known = scorer_versions(con, key)
+    known = scorer_versions(store, key)
     if not known:
         raise ScorerSetupError(_no_scores(store, scorer, key))
     names = [v for v, _, _ in known]
@@ -60,17 +59,17 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
     if len(versions) > 2:
         raise ScorerSetupError("compare at most two versions at a time")
     label_key = scorer_key(against) if against else labels_key(store, key)
-    scale = scale_for(con, label_key)
+    scale = scale_for(store, label_key)
     chosen = list(versions) or [names[0]]
     if reviewer is not None:
-        check_reviewer(con, label_key, reviewer)
-    pair_sets = [calibration_pairs(con, key, v, label_key, reviewer) for v in chosen]
+        check_reviewer(store, label_key, reviewer)
+    pair_sets = [calibration_pairs(store, key, v, label_key, reviewer) for v in chosen]
     if not any(pair_sets):
         raise ScorerSetupError(
             f"no human labels of {label_key} on spans {scorer} scored: add some with `evaltui label SPAN {label_key} VALUE`")
     threshold = (settings or get_settings()).threshold(label_key)
     if len(chosen) == 1:
-        out = agreement.report(pair_sets[0], scale, threshold, topic_groups(con))
+        out = agreement.report(pair_sets[0], scale, threshold, topic_groups(store))
         return {"scorer": key, "version": chosen[0], "labels_of": label_key, "ground_truth": truth_name(reviewer), **out,
                 "disagreements": agreement.disagreements(pair_sets[0], scale)}
     out = agreement.compare(pair_sets[0], pair_sets[1], scale, threshold)

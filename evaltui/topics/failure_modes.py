@@ -191,7 +191,7 @@ def failure_modes_of(store: "Store", *, topic_keys: Sequence[str] | None = None,
     from evaltui.topics.embed import DEFAULT_MODEL
 
     threshold = get_settings().threshold
-    rows = failing_rationales(store.con, threshold, topic_keys=topic_keys, where=where)
+    rows = failing_rationales(store, threshold, topic_keys=topic_keys, where=where)
     if not rows:
         return []
     modes = build_modes(rows, lambda texts: _vectors(store, texts, DEFAULT_MODEL), threshold)

@@ -120,10 +120,10 @@ class ReviewScreen(DataScreen):
                         _, label = label_next(store, queue, self.reviewer, value, note, target_id=target)
                         done = f"{target}: {label}" + (" with a note" if note else "")
                     elif action == "skip" and queue and target:
-                        record_skip(store.con, queue, target, self.reviewer)
+                        record_skip(store, queue, target, self.reviewer)
                         done = f"skipped {target}: it comes back after the others"
                     elif action == "undo" and queue:
-                        undone = undo_last(store.con, queue, self.reviewer)
+                        undone = undo_last(store, queue, self.reviewer)
                         done = f"undid the {undone[0]} of {undone[1]}" if undone else "nothing to undo"
                     elif action == "create":
                         scorer, _, where = value.partition("\t")
@@ -274,7 +274,7 @@ class ReviewScreen(DataScreen):
 def _free_name(store: Any, scorer: str) -> str:
     from evaltui.store.review import list_queues
 
-    taken = {q.name for q in list_queues(store.con)}
+    taken = {q.name for q in list_queues(store)}
     n = 1
     while f"{scorer}-{n}" in taken:
         n += 1
