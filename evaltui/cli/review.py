@@ -5,11 +5,14 @@ Only click is imported at module level."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from evaltui.cli.common import UserError, db_option, open_store, user_errors
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 _reviewer_option = click.option(
     "--reviewer", default=None, metavar="NAME", help="Who labels (default: $EVALTUI_REVIEWER, else the login name).")
@@ -119,7 +122,7 @@ def review_show(name: str, count: int, as_json: bool, reviewer: str | None) -> N
         click.echo(f"  #{position + 1} {target}: {reason}")
 
 
-def _show_item(store: Any, name: str, who: str) -> str | None:
+def _show_item(store: Store, name: str, who: str) -> str | None:
     """Print the reviewer's current item; its target id, or None when nothing is left."""
     from evaltui.scoring.review import session
     from evaltui.scoring.rubric import transcript

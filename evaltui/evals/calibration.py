@@ -7,15 +7,18 @@ experiment (the judge and rubric an experiment ran with are its scorer version).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.model import scorer_key
 from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.store.calibration_pairs import result_pairs, result_scale
 
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
-def result_calibration(store: Any, scorer: str, experiment_id: str | None = None) -> dict[str, Any]:
+
+def result_calibration(store: Store, scorer: str, experiment_id: str | None = None) -> dict[str, Any]:
     """Agreement of an eval scorer with human labels of results: overall and per experiment
     (in ``by_topic``, as the span report has it per topic)."""
     from evaltui.scoring.human_labels import scale_for
@@ -29,7 +32,7 @@ def result_calibration(store: Any, scorer: str, experiment_id: str | None = None
             "disagreements": agreement.disagreements(pairs, scale)}
 
 
-def calibration_overview(store: Any) -> list[dict[str, Any]]:
+def calibration_overview(store: Store) -> list[dict[str, Any]]:
     """Every (scorer, version) with human labels to compare against: log scorers per
     scorer version, eval scorers per experiment. Each row: kind, scorer, version, n,
     accuracy, kappa, labels, confusion, by_topic."""

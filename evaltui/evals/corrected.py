@@ -20,9 +20,12 @@ correction as well as of the sample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 RESAMPLES = 1000
 SEED = 0
@@ -181,7 +184,7 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
     )
 
 
-def judge_corrections(store: Any, comparison: Any, settings: Any = None,
+def judge_corrections(store: Store, comparison: Any, settings: Any = None,
                       experiment_ids: list[str] | None = None) -> dict[str, Any]:
     """Per score of ``comparison`` whose scorer has human labels: the judge's measured error
     (which scorer version, how many labels) and the corrected diff overall and per bucket.

@@ -7,14 +7,17 @@ How an eval's judge agrees with them is ``evaltui.evals.calibration``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.config import settings
 from evaltui.model import scorer_key
 from evaltui.scoring.errors import ScorerSetupError
 
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
-def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
+
+def label_result(store: Store, result_id: str, scorer: str, value: str | float, *,
                  labeller: str | None = None) -> Any:
     """Record a human label of eval result ``result_id`` for ``scorer`` ("A", "Y", 0.5...)."""
     from evaltui.scoring.human_labels import parse_label_value, scale_for

@@ -28,12 +28,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.protocol import ScorerError
 from evaltui.scoring.rubric import Rubric, as_text, load_rubric, parse_rubric
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 SHOTS = (4, 8, 16)
 # Fewer labels than this and a dev/test split says nothing: refuse, saying so.
@@ -215,7 +218,7 @@ def _brief(rep: dict[str, Any]) -> dict[str, Any]:
             "by_group": {g: part(a) for g, a in rep.get("by_group", {}).items()}}
 
 
-def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None = None, settings: Any = None,
+def align(store: Store, scorer: str, client: Any, *, options: AlignOptions | None = None, settings: Any = None,
           echo: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Align the LLM judge of rubric ``scorer`` (a built-in name or a rubric file) to the
     human labels in ``store``; see the module docstring. Returns the report (``--json``)."""
@@ -343,6 +346,6 @@ def save_rubric(content: str, key: str, version: str, folder: Path) -> Path:
     return path
 
 
-def _default_dir(store: Any) -> Path:
+def _default_dir(store: Store) -> Path:
     path = getattr(store, "path", None)
     return (Path(path).parent if path else Path.cwd()) / "rubrics"

@@ -23,12 +23,15 @@ import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
 from evaltui.model import scorer_key
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.store.review import Queue, QueueItem
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 MIN_TOPIC_LABELS = 5  # below this a topic's kappa is not trusted: its weakness counts as unknown (1)
 
@@ -132,7 +135,7 @@ def order(candidates: Sequence[Candidate], needs: dict[str, GroupNeed], limit: i
 # -- building queues from the store ---------------------------------------------------
 
 
-def topic_needs(store: Any, key: str) -> dict[str, GroupNeed]:
+def topic_needs(store: Store, key: str) -> dict[str, GroupNeed]:
     """Per topic: the main judge's agreement with the human labels of rubric ``key``."""
     from evaltui.scoring.span_calibration import calibrate
 
@@ -143,7 +146,7 @@ def topic_needs(store: Any, key: str) -> dict[str, GroupNeed]:
     return {t: GroupNeed(a.get("kappa"), a.get("n", 0)) for t, a in report.get("by_topic", {}).items()}
 
 
-def rubric_of(store: Any, scorer: str) -> str:
+def rubric_of(store: Store, scorer: str) -> str:
     """The rubric whose labels a queue collects: a judge trained on another's labels (the
     offline judge) is reviewed under that rubric."""
     from evaltui.scoring.span_calibration import labels_key
@@ -151,7 +154,7 @@ def rubric_of(store: Any, scorer: str) -> str:
     return labels_key(store, scorer_key(scorer))
 
 
-def build_from_filter(store: Any, name: str, scorer: str, where: str = "", *, reviews: int = 1,
+def build_from_filter(store: Store, name: str, scorer: str, where: str = "", *, reviews: int = 1,
                       limit: int | None = 120) -> tuple[Queue, list[QueueItem]]:
     """A queue of the spans a judge of ``scorer``'s rubric graded that match ``where``."""
     from evaltui.store.filters import compile_filter
@@ -171,7 +174,7 @@ def build_from_filter(store: Any, name: str, scorer: str, where: str = "", *, re
     return queue, items
 
 
-def build_from_diff(store: Any, name: str, scorer: str, base: str, candidate: str, *, reviews: int = 1,
+def build_from_diff(store: Store, name: str, scorer: str, base: str, candidate: str, *, reviews: int = 1,
                     limit: int | None = 120) -> tuple[Queue, list[QueueItem]]:
     """A queue of both sides' results of the cases two experiments share, cases whose grade
     moved (or whose judges disagree) first."""
@@ -214,7 +217,7 @@ def _check(reviews: int, limit: int | None) -> None:
 # -- labelling ----------------------------------------------------------------------------
 
 
-def grade_scale(store: Any, queue: Queue) -> dict[str, float]:
+def grade_scale(store: Store, queue: Queue) -> dict[str, float]:
     """The grades a reviewer chooses from (label -> score), best first: the rubric's
     choices, else the labels its judges gave."""
     from evaltui.scoring.human_labels import scale_for
@@ -236,7 +239,7 @@ def parse_grade(value: str, scale: dict[str, float], key: str) -> tuple[str, flo
     return label, scale[label]
 
 
-def label_next(store: Any, name: str, reviewer: str, grade: str, note: str | None = None,
+def label_next(store: Store, name: str, reviewer: str, grade: str, note: str | None = None,
                target_id: str | None = None) -> tuple[str, str]:
     """Label the reviewer's current item (or ``target_id``) with ``grade``: (target, label)."""
     from evaltui.store.review import get_queue, next_targets, record_label
@@ -272,7 +275,7 @@ def rubric_text(key: str) -> str:
 # -- agreement between people ------------------------------------------------------------
 
 
-def human_agreement(store: Any, key: str) -> dict[str, Any]:
+def human_agreement(store: Store, key: str) -> dict[str, Any]:
     """How the reviewers of rubric ``key`` agree with each other, on the targets two or
     more of them labelled: ``{"reviewers", "items", "pairs", "percent", "kappa",
     "weighted"}``. Every pair of reviewers of a target is one pair (reviewer names in
@@ -314,7 +317,7 @@ class Session:
     queues: list[str] = field(default_factory=list)
 
 
-def session(store: Any, name: str | None, reviewer: str) -> Session:
+def session(store: Store, name: str | None, reviewer: str) -> Session:
     """The reviewer's current item of queue ``name``; without a name, the newest queue
     with items left for them (else the newest queue)."""
     from evaltui.store.review import get_queue, item_reason, item_view, list_queues, next_targets, progress
@@ -349,7 +352,7 @@ def agreement_line(humans: dict[str, Any], ground_truth: str | None = None, *, s
             f"on {humans['items']} items labelled by 2+ of {len(humans['reviewers'])} reviewers")
 
 
-def humans_by_scorer(store: Any, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+def humans_by_scorer(store: Store, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
     """For the calibration pane's rows (kind, scorer): each scorer's ``agreement_line``,
     its reviewers being those of the rubric it is compared with."""
     from evaltui.scoring.span_calibration import labels_key

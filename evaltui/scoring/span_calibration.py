@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
 from evaltui.model import scorer_key
@@ -12,14 +12,17 @@ from evaltui.scoring.human_labels import scale_for
 from evaltui.store.calibration_pairs import calibration_pairs, machine_scorer_keys, scorer_rubric, scorer_versions
 from evaltui.store.reviewers import check_reviewer, truth_name
 
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
-def labels_key(store: Any, key: str) -> str:
+
+def labels_key(store: Store, key: str) -> str:
     """Whose human labels a scorer is compared with: the rubric it grades by (the offline
     judge ``brand_alignment_offline`` is compared with ``brand_alignment`` labels)."""
     return scorer_rubric(store, key) or key
 
 
-def _no_scores(store: Any, scorer: str, key: str) -> str:
+def _no_scores(store: Store, scorer: str, key: str) -> str:
     """Why there is nothing to calibrate: a scorer that can run but has not (run it), or a
     name nothing knows (the closest scorer that has scores)."""
     from evaltui.names import did_you_mean
@@ -34,7 +37,7 @@ def _no_scores(store: Any, scorer: str, key: str) -> str:
     return f"no scorer named {scorer}{hint}"
 
 
-def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against: str | None = None,
+def calibrate(store: Store, scorer: str, *, versions: Sequence[str] = (), against: str | None = None,
               settings: Any = None, reviewer: str | None = None) -> dict[str, Any]:
     """Agreement of ``scorer`` with human labels.
 

@@ -66,7 +66,7 @@ def add_scorer(store: Store, slug: str, source: str, *, project: str | None = No
     return stored_scorers.add_version(store, slug, "python", source, project=project, source=source)
 
 
-def build(row: stored_scorers.StoredScorer, *, store: Any = None, settings: Any = None) -> SlugScorer:
+def build(row: stored_scorers.StoredScorer, *, store: Store | None = None, settings: Any = None) -> SlugScorer:
     """The scorer a stored row describes (an LLM judge needs a model endpoint)."""
     from evaltui.scoring.registry import _llm_judge, _python_scorer
     from evaltui.scoring.rubric import RubricError, parse_rubric

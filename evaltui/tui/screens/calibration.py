@@ -8,7 +8,7 @@ c cancels) and shows each candidate's test-part agreement beside the current ver
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
@@ -23,6 +23,9 @@ from textual.widgets import Footer, Header, Static
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.agreement_table import AgreementTable
 from evaltui.tui.widgets.calibration_table import CalibrationTable, kappa_text
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 
 ALIGN_LOCK_WAIT = 60.0  # seconds an align waits to open the file read-write
@@ -85,7 +88,7 @@ class CalibrationScreen(DataScreen):
         self.stale = True  # agreement changed: query again when shown
 
     def reload(self) -> None:
-        def query(store: Any) -> CalibrationScreen.Loaded:
+        def query(store: Store) -> CalibrationScreen.Loaded:
             from evaltui.evals.calibration import calibration_overview
             from evaltui.scoring.review import humans_by_scorer
 

@@ -5,7 +5,7 @@ base (enter). Runs belong to the app, so they go on when you switch panes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from textual.widgets import Footer, Header, Static
 
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.experiment_table import ExperimentTable
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 # Scorers by name a run can add to the task's own (see evaltui.scoring.registry).
 EXTRA_SCORERS = ["exact_match", "levenshtein", "brand_alignment", "conversation_quality", "brand_alignment_offline"]
@@ -88,7 +91,7 @@ class ExperimentsScreen(DataScreen):
     def reload(self) -> None:
         running = [r.experiment_id for r in self.app.runs.values() if r.alive and r.experiment_id]  # type: ignore[attr-defined]
 
-        def query(store: Any) -> ExperimentsScreen.Loaded:
+        def query(store: Store) -> ExperimentsScreen.Loaded:
             from evaltui.store.browse_experiments import experiments, run_progress
 
             return self.Loaded(experiments(store), {i: run_progress(store, i) for i in running})
@@ -125,7 +128,7 @@ class ExperimentsScreen(DataScreen):
     def load_choices(self, path: Any, eval_paths: list[Any]) -> None:
         """The datasets a new eval can run on (a brief read), then the eval files' tasks."""
 
-        def query(store: Any) -> ExperimentsScreen.DatasetsRead:
+        def query(store: Store) -> ExperimentsScreen.DatasetsRead:
             from evaltui.store.browse_experiments import datasets_overview
 
             return self.DatasetsRead(datasets_overview(store), path, eval_paths)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,9 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from evaltui.tui.screens.base import DataScreen
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 # Shift+letter grades, as in the trace and the diff; the queue's scale decides which apply.
 GRADE_KEYS = ("A", "B", "C", "D", "Y", "N")
@@ -271,7 +274,7 @@ class ReviewScreen(DataScreen):
         self.app.action_back()
 
 
-def _free_name(store: Any, scorer: str) -> str:
+def _free_name(store: Store, scorer: str) -> str:
     from evaltui.store.review import list_queues
 
     taken = {q.name for q in list_queues(store)}
