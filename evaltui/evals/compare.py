@@ -18,6 +18,7 @@ from evaltui.evals.stats import mean, paired_bootstrap_ci, spread, wilcoxon_sign
 from evaltui.model import CaseStatus
 
 if TYPE_CHECKING:
+    from evaltui.config import Settings
     from evaltui.store.db import Store
 
 EPS = 1e-9
@@ -125,7 +126,7 @@ def compare(
     *,
     base_name: str | None = None,
     candidate_name: str | None = None,
-    settings: Any = None,
+    settings: Settings | None = None,
     seed: int = 0,
 ) -> Comparison:
     """Compare result rows (as ``store.experiments.load_results`` gives them)."""
@@ -207,7 +208,7 @@ class DiffData:
     candidate_id: str
 
 
-def load_diff(store: Store, base: str, candidate: str, settings: Any = None) -> DiffData:
+def load_diff(store: Store, base: str, candidate: str, settings: Settings | None = None) -> DiffData:
     """Compare two experiments from their lean results (no outputs), for the diff pane."""
     from evaltui.store.browse_experiments import lean_results
     from evaltui.store.experiments import require_experiment
@@ -228,7 +229,7 @@ def _prompt_changes(store: Store, base_id: str, candidate_id: str) -> list[dict[
     return [asdict(p) for p in prompt_changes(store, base_id, candidate_id)]
 
 
-def compare_experiments(store: Store, base_name: str, candidate_name: str, *, settings: Any = None) -> Comparison:
+def compare_experiments(store: Store, base_name: str, candidate_name: str, *, settings: Settings | None = None) -> Comparison:
     from evaltui.store import experiments as exp_store
 
     from evaltui.evals.corrected import judge_corrections

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from evaltui.config import Settings
     from evaltui.store.db import Store
 
 RESAMPLES = 1000
@@ -184,7 +185,7 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
     )
 
 
-def judge_corrections(store: Store, comparison: Any, settings: Any = None,
+def judge_corrections(store: Store, comparison: Any, settings: Settings | None = None,
                       experiment_ids: list[str] | None = None) -> dict[str, Any]:
     """Per score of ``comparison`` whose scorer has human labels: the judge's measured error
     (which scorer version, how many labels) and the corrected diff overall and per bucket.

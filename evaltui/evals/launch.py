@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from evaltui.errors import EvalFileError, StoreConfigConflict, StoreError
 
 if TYPE_CHECKING:
+    from evaltui.config import Settings
     from evaltui.store.db import Store
 
 
@@ -181,7 +182,7 @@ class _Unavailable:
         raise ScorerError(self.reason)
 
 
-def _scorers(task: Task, names: Sequence[str], store: Store, settings: Any) -> tuple[list[Any], list[Any], list[str]]:
+def _scorers(task: Task, names: Sequence[str], store: Store, settings: Settings | None) -> tuple[list[Any], list[Any], list[str]]:
     """(scorer callables, registry specs to close, one line per scorer that cannot run)
     for the chosen names: each chosen name runs, or marks every case with its reason."""
     from evaltui.scoring.errors import ScorerSetupError
@@ -217,7 +218,7 @@ class Run:
     """An eval running in a thread of this process. ``progress`` is read by the caller;
     ``on_change`` (if given) is called from the run's thread after each change."""
 
-    def __init__(self, spec: RunSpec, db: str | os.PathLike[str], settings: Any = None,
+    def __init__(self, spec: RunSpec, db: str | os.PathLike[str], settings: Settings | None = None,
                  on_change: Callable[[Run], None] | None = None) -> None:
         self.spec, self.db, self.settings, self.on_change = spec, str(db), settings, on_change
         self.progress = Progress()
@@ -396,7 +397,7 @@ def free_name(db: str | os.PathLike[str], name: str) -> str:
         store.close()
 
 
-def start(spec: RunSpec, db: str | os.PathLike[str], settings: Any = None,
+def start(spec: RunSpec, db: str | os.PathLike[str], settings: Settings | None = None,
           on_change: Callable[[Run], None] | None = None) -> Run:
     """Start ``spec`` in a background thread (resuming the experiment if it exists unfinished)."""
     return Run(spec, db, settings, on_change).start()

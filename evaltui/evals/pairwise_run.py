@@ -22,6 +22,7 @@ from evaltui.evals.pairwise import PairwiseReport, combine, report
 from evaltui.scoring.protocol import ScorerError
 
 if TYPE_CHECKING:
+    from evaltui.config import Settings
     from evaltui.store.db import Store
 
 
@@ -97,7 +98,7 @@ async def judge_cases(judge: Any, cases: list[MatchedCase], seed: int,
 
 def run_pairwise(store: Store, base: str, candidate: str, rubric: str, *, seed: int = 0, use_cache: bool | None = None,
                  reviewer_marks: bool = True, progress: Callable[[int, int], None] | None = None,
-                 client: Any = None, settings: Any = None) -> PairwiseReport:
+                 client: Any = None, settings: Settings | None = None) -> PairwiseReport:
     """Judge ``candidate`` against ``base`` (experiment names) with ``rubric`` (a built-in
     name or a rubric file), store every case, and return the report over all of the run's
     cases, with the judge's agreement with people's pairwise marks. The judge's client comes

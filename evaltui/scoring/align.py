@@ -36,6 +36,7 @@ from evaltui.scoring.protocol import ScorerError
 from evaltui.scoring.rubric import Rubric, as_text, load_rubric, parse_rubric
 
 if TYPE_CHECKING:
+    from evaltui.config import Settings
     from evaltui.store.db import Store
 
 SHOTS = (4, 8, 16)
@@ -218,7 +219,7 @@ def _brief(rep: dict[str, Any]) -> dict[str, Any]:
             "by_group": {g: part(a) for g, a in rep.get("by_group", {}).items()}}
 
 
-def align(store: Store, scorer: str, client: Any, *, options: AlignOptions | None = None, settings: Any = None,
+def align(store: Store, scorer: str, client: Any, *, options: AlignOptions | None = None, settings: Settings | None = None,
           echo: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Align the LLM judge of rubric ``scorer`` (a built-in name or a rubric file) to the
     human labels in ``store``; see the module docstring. Returns the report (``--json``)."""

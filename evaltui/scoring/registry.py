@@ -24,6 +24,7 @@ from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.protocol import scorer_name
 
 if TYPE_CHECKING:
+    from evaltui.config import Settings
     from evaltui.store.db import Store
 
 HEURISTICS: dict[str, Callable[[], Any]] = {
@@ -74,7 +75,7 @@ def available() -> list[str]:
                                                                                   "module:attr", "FILE.yaml"]
 
 
-def resolve(spec: str, *, store: Store | None = None, settings: Any = None, concurrency: int | None = None,
+def resolve(spec: str, *, store: Store | None = None, settings: Settings | None = None, concurrency: int | None = None,
             use_cache: bool | None = None) -> ScorerSpec:
     """The scorer named by ``spec``; ScorerSetupError (one line) when it cannot run."""
     from evaltui.scoring.rubric import RubricError, builtin_rubrics, load_rubric
@@ -117,7 +118,7 @@ def resolve(spec: str, *, store: Store | None = None, settings: Any = None, conc
     raise ScorerSetupError(f"unknown scorer {spec!r}; try one of: {', '.join(available())}")
 
 
-def _llm_judge(spec: str, rubric: Any, *, store: Store | None, settings: Any, concurrency: int | None,
+def _llm_judge(spec: str, rubric: Any, *, store: Store | None, settings: Settings | None, concurrency: int | None,
                use_cache: bool | None) -> ScorerSpec:
     from evaltui.config import get_settings
     from evaltui.llm import LLMClient, LLMError

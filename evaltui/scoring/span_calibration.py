@@ -13,6 +13,7 @@ from evaltui.store.calibration_pairs import calibration_pairs, machine_scorer_ke
 from evaltui.store.reviewers import check_reviewer, truth_name
 
 if TYPE_CHECKING:
+    from evaltui.config import Settings
     from evaltui.store.db import Store
 
 
@@ -38,7 +39,7 @@ def _no_scores(store: Store, scorer: str, key: str) -> str:
 
 
 def calibrate(store: Store, scorer: str, *, versions: Sequence[str] = (), against: str | None = None,
-              settings: Any = None, reviewer: str | None = None) -> dict[str, Any]:
+              settings: Settings | None = None, reviewer: str | None = None) -> dict[str, Any]:
     """Agreement of ``scorer`` with human labels.
 
     One version (default: the newest): ``{"scorer", "version", "labels_of", "labels",

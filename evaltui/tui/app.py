@@ -21,6 +21,7 @@ from evaltui.tui.themes import DEFAULT_THEME, load_themes
 from evaltui.tui.widgets.filter_bar import FilterBar
 
 if TYPE_CHECKING:
+    from evaltui.config import Settings
     from evaltui.store.db import Store
 
 
@@ -55,7 +56,7 @@ class EvalApp(App):
     def __init__(
         self,
         db_path: str | os.PathLike[str],
-        settings: Any = None,
+        settings: Settings | None = None,
         *,
         lock_timeout: float = 5.0,
         poll_seconds: float = 2.0,
