@@ -191,7 +191,7 @@ class CalibrationScreen(DataScreen):
     @on(Rescored)
     def _rescored(self, event: Rescored) -> None:
         self.notify(f"re-scored with {event.scorer}: {event.scored} spans", timeout=5)
-        self.app.labels_changed()  # type: ignore[attr-defined]
+        self.app.labels_changed()
         self.reload()
 
     # -- aligning the highlighted LLM judge ---------------------------------------------
@@ -282,7 +282,7 @@ class CalibrationScreen(DataScreen):
         self.align_report = event.report
         self.align_status = outcome(event.report)
         self._show_status()
-        self.app.labels_changed()  # type: ignore[attr-defined]  # new scorer version grades: agreement changed
+        self.app.labels_changed()  # new scorer version grades: agreement changed
         self.reload()
         self.app.push_screen(AlignResultScreen(event.report))
 

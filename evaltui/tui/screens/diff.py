@@ -505,7 +505,7 @@ class DiffScreen(DataScreen):
     @on(Labelled)
     def _labelled(self, event: Labelled) -> None:
         self.notify(f"labelled {event.scorer} {event.value} ({self.side})", timeout=2)
-        self.app.labels_changed()  # type: ignore[attr-defined]
+        self.app.labels_changed()
         self._cases.discard(event.key)  # its labels changed: fetch it again
         self._asked.discard(event.key)
         cases = self.query_one(CaseList)

@@ -196,7 +196,7 @@ class LogsScreen(DataScreen):
         self.view, self.page, self.scorers = view, page, event.scorers
         if count_changed:
             self.total = None
-        self.app.known_scorers = event.scorers  # type: ignore[attr-defined]
+        self.app.known_scorers = event.scorers
         select = event.select if event.select >= 0 else len(page.rows) - 1
         kept = [i for i, r in enumerate(page.rows) if r.id == event.keep]
         if kept:
@@ -215,7 +215,7 @@ class LogsScreen(DataScreen):
         if not self._words_asked:
             self._words_asked = True
             self.load_words()
-            self.app.data_shown()  # type: ignore[attr-defined]
+            self.app.data_shown()
 
     @on(CountLoaded)
     def _count_loaded(self, event: CountLoaded) -> None:

@@ -116,7 +116,7 @@ class ResultScreen(DataScreen):
     @on(Labelled)
     def _labelled(self, event: Labelled) -> None:
         self.notify(f"labelled {self.label_scorer} {event.value}", timeout=2)
-        self.app.labels_changed()  # type: ignore[attr-defined]
+        self.app.labels_changed()
         self.reload()
 
     def action_back(self) -> None:

@@ -179,7 +179,7 @@ class ReviewScreen(DataScreen):
         if event.done:
             self.notify(event.done, timeout=2)
         if event.labels_changed:
-            self.app.labels_changed()  # type: ignore[attr-defined]
+            self.app.labels_changed()
         self.refresh_bindings()
         self._pump()
 

@@ -167,7 +167,7 @@ class TopicsScreen(DataScreen):
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         overview: TopicOverview = event.overview
-        self.app.known_scorers = overview.scorers  # type: ignore[attr-defined]
+        self.app.known_scorers = overview.scorers
         self.query_one(TopicTable).show(overview)
         self.call_after_refresh(self._painted.set)
         topic_map = self.query_one(TopicMap)
@@ -186,7 +186,7 @@ class TopicsScreen(DataScreen):
         self.query_one("#topics-status", Static).update(
             head + f"{failing:,} failing (a score below its threshold) · enter: open logs"
         )
-        self.app.data_shown()  # type: ignore[attr-defined]
+        self.app.data_shown()
 
     @on(TopicTable.Highlighted)
     def _highlighted(self, event: TopicTable.Highlighted) -> None:

@@ -186,7 +186,7 @@ class TraceScreen(DataScreen):
         self._title()
         self.reload()  # the turn list shows the new label at once
         self.notify(f"labelled {event.scorer} {event.value}", timeout=2)
-        self.app.labels_changed()  # type: ignore[attr-defined]
+        self.app.labels_changed()
 
     def restyle(self) -> None:
         view = self.query_one(TraceView)
