@@ -74,7 +74,7 @@ async def score_pending(store: Store, spec: ScorerSpec, *, where: str | None = N
     query = PendingQuery(where, scope, spec.key, spec.version, sample)
     report = ScoringReport(spec.name, spec.version, scope)
     started = time.perf_counter()
-    report.pending = query.count(store.con)
+    report.pending = query.count(store)
     skip_ids = skip_ids if skip_ids is not None else set()
     after = None
     limit = asyncio.Semaphore(concurrency)
@@ -82,7 +82,7 @@ async def score_pending(store: Store, spec: ScorerSpec, *, where: str | None = N
         progress(0, report.pending, 0)
     with heap.frozen():  # no full collection over the loaded heap while calls are in flight
         while not (stop and stop.is_set()):
-            page = query.page(store.con, after, batch_size)
+            page = query.page(store, after, batch_size)
             if not page:
                 break
             after = (page[-1]["ts"], page[-1]["id"])
