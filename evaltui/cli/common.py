@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import enum
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 import click
 
 from evaltui.errors import EvaltuiError
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 
 class ExitCode(enum.IntEnum):
@@ -94,7 +97,7 @@ def db_path() -> str | None:
     return (click.get_current_context().find_root().obj or {}).get("db")
 
 
-def open_store(read_only: bool = False):
+def open_store(read_only: bool = False) -> Store:
     from evaltui.store import Store
 
     return Store(db_path(), read_only=read_only)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from evaltui.cli.common import UserError, db_option, exit_for, open_store, user_errors
 from evaltui.progress import ProgressBar
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 
 @click.command()
@@ -63,8 +67,8 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
         exit_for(kept, skipped + partial)
 
 
-def _follow(store: Any, path: Path, fmt: str) -> None:
-    """``store`` opens the database for each chunk of new lines."""
+def _follow(open_db: Callable[[], Store], path: Path, fmt: str) -> None:
+    """``open_db`` opens the database for each chunk of new lines."""
     import threading
 
     from evaltui.ingest import follow_file
@@ -78,7 +82,7 @@ def _follow(store: Any, path: Path, fmt: str) -> None:
 
     click.echo(f"following {path} (Ctrl-C to stop)", err=True)
     try:
-        follow_file(store, path, fmt, stop=stop, on_report=show)
+        follow_file(open_db, path, fmt, stop=stop, on_report=show)
     except KeyboardInterrupt:
         stop.set()
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from evaltui.evals.corrected import corrected_line
 from evaltui.jsondepth import loads_stored
 from evaltui.model import CHANGED, bucket_order
 from evaltui.text import preview
@@ -255,6 +254,8 @@ def _diff_table(title: str, diffs: dict[str, ScoreDiff], alpha: float) -> Any:
 
 def corrected_lines(corrected: dict[str, Any]) -> list[str]:
     """The diff's judge-corrected lines: per score with human labels, overall then per bucket."""
+    from evaltui.evals.corrected import corrected_line  # numpy: not at `evaltui --help`
+
     lines = []
     for name, e in corrected.items():
         which = "this judge version" if e.get("same_version") else "its version"

@@ -5,11 +5,14 @@ Only click is imported at module level."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from evaltui.cli.common import UserError, db_option, open_store, user_errors
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 _reviewer_option = click.option(
     "--reviewer", default=None, metavar="NAME", help="Who labels (default: $EVALTUI_REVIEWER, else the login name).")
@@ -75,7 +78,7 @@ def review_list(as_json: bool, reviewer: str | None) -> None:
 
     who = _who(reviewer)
     with open_store(read_only=True) as store:
-        rows = [(q, progress(store.con, q.name, who)) for q in list_queues(store.con)]
+        rows = [(q, progress(store, q.name, who)) for q in list_queues(store)]
     if as_json:
         from evaltui.cli.render import to_json
 
@@ -103,9 +106,9 @@ def review_show(name: str, count: int, as_json: bool, reviewer: str | None) -> N
 
     who = _who(reviewer)
     with open_store(read_only=True) as store:
-        queue = get_queue(store.con, name)
-        prog = progress(store.con, name, who)
-        upcoming = [(t, *item_reason(store.con, name, t)) for t in next_targets(store.con, name, who, count)]
+        queue = get_queue(store, name)
+        prog = progress(store, name, who)
+        upcoming = [(t, *item_reason(store, name, t)) for t in next_targets(store, name, who, count)]
     if as_json:
         from evaltui.cli.render import to_json
 
@@ -119,7 +122,7 @@ def review_show(name: str, count: int, as_json: bool, reviewer: str | None) -> N
         click.echo(f"  #{position + 1} {target}: {reason}")
 
 
-def _show_item(store: Any, name: str, who: str) -> str | None:
+def _show_item(store: Store, name: str, who: str) -> str | None:
     """Print the reviewer's current item; its target id, or None when nothing is left."""
     from evaltui.scoring.review import session
     from evaltui.scoring.rubric import transcript
@@ -168,7 +171,7 @@ def review_label(name: str, grade: str, note: str | None, reviewer: str | None) 
     who = _who(reviewer)
     with open_store() as store:
         target, label = label_next(store, name, who, grade, note)
-        click.echo(f"{target}: {label} by {who} ({progress(store.con, name, who).text()})")
+        click.echo(f"{target}: {label} by {who} ({progress(store, name, who).text()})")
 
 
 @review.command("skip")
@@ -182,10 +185,10 @@ def review_skip(name: str, reviewer: str | None) -> None:
 
     who = _who(reviewer)
     with open_store() as store:
-        targets = next_targets(store.con, name, who)
+        targets = next_targets(store, name, who)
         if not targets:
             raise UserError(f"nothing left for {who} in queue {name}")
-        record_skip(store.con, name, targets[0], who)
+        record_skip(store, name, targets[0], who)
     click.echo(f"skipped {targets[0]}")
 
 
@@ -200,7 +203,7 @@ def review_undo(name: str, reviewer: str | None) -> None:
 
     who = _who(reviewer)
     with open_store() as store:
-        undone = undo_last(store.con, name, who)
+        undone = undo_last(store, name, who)
     if undone is None:
         raise UserError(f"nothing to undo for {who} in queue {name}")
     click.echo(f"undid the {undone[0]} of {undone[1]}")
@@ -215,7 +218,7 @@ def review_delete(name: str) -> None:
     from evaltui.store.review import delete_queue
 
     with open_store() as store:
-        if not delete_queue(store.con, name):
+        if not delete_queue(store, name):
             raise UserError(f"no review queue named {name!r}")
     click.echo(f"deleted queue {name}; its labels stay")
 
@@ -251,9 +254,9 @@ def review_run(name: str, reviewer: str | None) -> None:
             continue
         with open_store() as store:
             if command.lower() == "s" and not note:
-                record_skip(store.con, name, target, who)
+                record_skip(store, name, target, who)
             elif command.lower() == "u" and not note:
-                undone = undo_last(store.con, name, who)
+                undone = undo_last(store, name, who)
                 click.echo(f"undid the {undone[0]} of {undone[1]}" if undone else "nothing to undo")
             else:
                 try:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from evaltui.cli.common import UserError, db_option, open_store, user_errors
 from evaltui.cli.render import to_json
 from evaltui.progress import ProgressBar
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 
 class _StageProgress:
@@ -192,7 +195,7 @@ def show(topic: str, modes: int, as_json: bool) -> None:
     print_failure_modes(detail["failure_modes"])
 
 
-def assign_after_ingest(store: Any) -> None:
+def assign_after_ingest(store: Store) -> None:
     """After `evaltui ingest`: place new conversations in the active map, if any.
     Without a map this is one small query; torch is only loaded when there is work."""
     from evaltui.topics.assign import assign_new_spans

@@ -5,11 +5,14 @@ round. Only click is imported at module level."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from evaltui.cli.common import UserError, db_option, open_store, user_errors
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 
 def _as_dict(view: Any) -> dict[str, Any]:
@@ -17,7 +20,7 @@ def _as_dict(view: Any) -> dict[str, Any]:
             "descending": view.descending}
 
 
-def _find(store: Any, name: str) -> Any:
+def _find(store: Store, name: str) -> Any:
     from evaltui.store.views import saved_views
 
     views = saved_views(store)

@@ -155,7 +155,7 @@ class Committer:
             try:
                 create_stage(store)
                 stage_arrow(store, spans, scores)
-                stage_roots(store.con, root_table)
+                stage_roots(store, root_table)
                 result = merge_stage(store, SOURCE, prepare=link_roots)
                 drop_stage(store)
             finally:

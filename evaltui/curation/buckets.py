@@ -13,10 +13,13 @@ With the defaults an A/B/C judge (1 / 0.5 / 0) gives passing / borderline / fail
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 from collections.abc import Mapping, Sequence
 
 from evaltui.model import GRADED, Bucket
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
 
 BUCKETS = tuple(Bucket)
 
@@ -34,7 +37,7 @@ def flips(scores: Sequence[float], threshold: float) -> bool:
     return len({s >= threshold for s in scores}) > 1
 
 
-def bucket_of(scores: Mapping[str, float | Sequence[float] | None], settings: Any = None) -> Bucket:
+def bucket_of(scores: Mapping[str, float | Sequence[float] | None], settings: Settings | None = None) -> Bucket:
     """The bucket of one case from its scores (one value, or one per trial, per scorer)."""
     if settings is None:
         from evaltui.config import settings as fresh

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from collections.abc import Iterable, Mapping
 
 import pyarrow as pa
@@ -20,6 +20,9 @@ from evaltui.model import GRADED
 from evaltui.store import datasets as ds_store
 from evaltui.store.db import Store, StoreError
 from evaltui.store.logs import newest_with_scores
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
 
 MARKS = (*GRADED, "excluded")
 SAVED = GRADED  # an excluded case is never saved
@@ -46,7 +49,7 @@ class Candidates:
     scorers: list[str] = field(default_factory=list)
 
 
-def load_candidates(store: Store, where: str | None, *, settings: Any = None, limit: int = 5000,
+def load_candidates(store: Store, where: str | None, *, settings: Settings | None = None, limit: int = 5000,
                     expected_from_output: bool = False) -> Candidates:
     """The conversations matching ``where`` (newest first, at most ``limit``), each with
     its scores, its threshold bucket and the record it would become."""
@@ -134,7 +137,7 @@ def threshold_marks(rows: Iterable[Candidate], *, only_unmarked: Marks | None = 
 
 
 def suggestion_marks(store: Store, where: str | None, *, failing: int, borderline: int, passing: int,
-                     seed: int = 0, settings: Any = None) -> dict[str, str]:
+                     seed: int = 0, settings: Settings | None = None) -> dict[str, str]:
     """The seeded stratified sample (N failing, M borderline, K passing) as marks."""
     picked = suggest(store, where, failing=failing, borderline=borderline, passing=passing, seed=seed,
                      settings=settings).records

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from collections.abc import Iterator
 
 from evaltui.curation import files
@@ -13,6 +13,9 @@ from evaltui.curation.from_logs import Suggestion, suggest
 from evaltui.curation.records import from_table, to_table
 from evaltui.store import datasets as ds_store
 from evaltui.store.db import Store, StoreError
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
 
 
 def create_from_logs(
@@ -28,7 +31,7 @@ def create_from_logs(
     expected_from_output: bool = False,
     project: str | None = None,
     add: bool = False,
-    settings: Any = None,
+    settings: Settings | None = None,
 ) -> tuple[ds_store.DatasetInfo | None, Suggestion, int | None]:
     """Make (or, with ``add``, extend) a dataset from the conversations matching ``where``.
 

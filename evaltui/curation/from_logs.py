@@ -9,13 +9,16 @@ a million conversations never comes to Python whole.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from evaltui.model import Bucket, scorer_key
 from evaltui.store.db import Store
 from evaltui.store.filters import compile_filter
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
 
 
 @dataclass
@@ -38,7 +41,7 @@ def suggest(
     seed: int = 0,
     scorers: list[str] | None = None,
     expected_from_output: bool = False,
-    settings: Any = None,
+    settings: Settings | None = None,
 ) -> Suggestion:
     """Records for the conversations matching ``where``, bucketed and sampled.
 

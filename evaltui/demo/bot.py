@@ -18,7 +18,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
 
 # Below this cosine similarity no policy answers the message: the bot says a person will.
 MIN_SIMILARITY = 0.36
@@ -148,7 +151,7 @@ def _pick(options: tuple[str, ...] | list[str], key: str) -> str:
 class SupportBot:
     """The demo's task: ``bot(input) -> reply``; see the module docstring."""
 
-    def __init__(self, system_prompt: Any, *, settings: Any = None, offline: bool | None = None,
+    def __init__(self, system_prompt: Any, *, settings: Settings | None = None, offline: bool | None = None,
                  name: str = "juno") -> None:
         # A stored prompt (``load_prompt``): its system message; each reply builds it, so the
         # case records the prompt version it ran.

@@ -13,14 +13,17 @@ With a model endpoint configured, use the rubric judge ``brand_alignment`` inste
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 PRODUCTION_NAME = "Brand Alignment"
 PRODUCTION_VERSION = "judge-v1"
 CALIBRATED_SPEC = "brand_alignment_offline"
 
 
-def dataset_topic(store: Any, dataset: str) -> str | None:
+def dataset_topic(store: Store, dataset: str) -> str | None:
     """The topic most of a dataset's records came from (spans.topic of their origin spans)."""
     from evaltui.store.datasets import origin_topics
 
@@ -28,7 +31,7 @@ def dataset_topic(store: Any, dataset: str) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def production_judge(store: Any = None, *, topic: str | None = None, dataset: str | None = None) -> Any:
+def production_judge(store: Store | None = None, *, topic: str | None = None, dataset: str | None = None) -> Any:
     """The offline replica of the production judge (see the module docstring), trained on
     ``judge-v1``'s grades of the turns in ``topic`` (or the topic ``dataset`` came from;
     every turn when neither is given). ``store`` defaults to the eval's database."""
@@ -45,14 +48,14 @@ def production_judge(store: Any = None, *, topic: str | None = None, dataset: st
             return judge
     if topic is None and dataset is not None:
         topic = dataset_topic(store, dataset)
-    examples = labelled_examples(store.con, "brand_alignment", ("online",), PRODUCTION_VERSION)
+    examples = labelled_examples(store, "brand_alignment", ("online",), PRODUCTION_VERSION)
     if topic is not None:
         examples = [e for e in examples if e["topic"] == topic]
     return OfflineJudge(examples, name=PRODUCTION_NAME, rubric_key="brand_alignment",
                         trained_on=PRODUCTION_VERSION, store=store)
 
 
-def calibrated_judge(store: Any) -> Any:
+def calibrated_judge(store: Store) -> Any:
     """The scorer spec of the offline judge trained on human labels."""
     from evaltui.scoring.registry import resolve
 

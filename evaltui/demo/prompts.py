@@ -5,9 +5,12 @@ experiments each record the version they ran and their diff shows what changed."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.prompts.template import PromptContent
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 JUNO = "juno"
 
@@ -21,7 +24,7 @@ def juno_prompt(*, fix: bool) -> PromptContent:
                          params={"temperature": 0})
 
 
-def add_demo_prompts(store: Any) -> tuple[Any, Any]:
+def add_demo_prompts(store: Store) -> tuple[Any, Any]:
     """Store both versions (unchanged content makes no new version); (baseline, fix)."""
     from evaltui.prompts.versions import add_prompt
 

@@ -42,14 +42,14 @@ def review_session(store: Store, topic: str, steps: Any) -> dict[str, Any]:
     disagree = sum(i.reason.startswith("judges disagree") for i in items[:LABELS])
     labelled = judge_wrong = 0
     while labelled < LABELS:
-        targets = next_targets(store.con, QUEUE, REVIEWER)
+        targets = next_targets(store, QUEUE, REVIEWER)
         if not targets:
             break
         grade = _truth(store, targets[0])
         if grade is None:  # no ground truth (not a generated turn): a reviewer would skip it
             from evaltui.store.review import record_skip
 
-            record_skip(store.con, QUEUE, targets[0], REVIEWER)
+            record_skip(store, QUEUE, targets[0], REVIEWER)
             continue
         label_next(store, QUEUE, REVIEWER, grade, target_id=targets[0])
         judge_wrong += _judge_v1(store, targets[0]) not in (None, grade)
@@ -58,7 +58,7 @@ def review_session(store: Store, topic: str, steps: Any) -> dict[str, Any]:
     pool = [(_judge_v1(store, i.target_id), _truth(store, i.target_id)) for i in items]
     graded = [(j, t) for j, t in pool if j is not None and t is not None]
     random_rate = sum(j != t for j, t in graded) / len(graded) if graded else 0.0
-    prog = progress(store.con, QUEUE, REVIEWER)
+    prog = progress(store, QUEUE, REVIEWER)
     out = {"queue": QUEUE, "items": len(items), "labelled": labelled, "judges_disagree": disagree,
            "judge_wrong": judge_wrong, "judge_wrong_at_random": round(random_rate * labelled, 1),
            "progress": prog.text(), "reviewer": REVIEWER}

@@ -327,7 +327,7 @@ def _calibrate(store: Store, topic: str, steps: Steps) -> tuple[dict[str, Any], 
 
     steps.doing(f"calibrating the production judge (judge-v1) against the human labels in {topic}")
     before = _kappa(calibrate(store, "brand_alignment", versions=["judge-v1"]), topic)
-    pairs = [r for r in calibration_pairs(store.con, "brand_alignment", "judge-v1", "brand_alignment")
+    pairs = [r for r in calibration_pairs(store, "brand_alignment", "judge-v1", "brand_alignment")
              if r.get("topic") == topic]
     outputs = span_outputs(store, [r["target_id"] for r in pairs])
     spot = blind_spot(pairs, outputs)
@@ -401,7 +401,7 @@ def _align_llm_judge(store: Store, topic: str, steps: Steps) -> dict[str, Any]:
     from evaltui.testing.fake_judge import DemoJudge
     from evaltui.testing.fake_openai import FakeOpenAI
 
-    group = topic_groups(store.con).get(topic)
+    group = topic_groups(store).get(topic)
     steps.doing("aligning the LLM judge (brand_alignment rubric, through the loopback judge) to the human labels: "
                 "few-shot and rubric-edit candidates from a dev part, measured on a held-out test part")
     with FakeOpenAI(responder=DemoJudge()) as server:

@@ -7,15 +7,18 @@ experiment (the judge and rubric an experiment ran with are its scorer version).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.model import scorer_key
 from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.store.calibration_pairs import result_pairs, result_scale
 
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
-def result_calibration(store: Any, scorer: str, experiment_id: str | None = None) -> dict[str, Any]:
+
+def result_calibration(store: Store, scorer: str, experiment_id: str | None = None) -> dict[str, Any]:
     """Agreement of an eval scorer with human labels of results: overall and per experiment
     (in ``by_topic``, as the span report has it per topic)."""
     from evaltui.scoring.human_labels import scale_for
@@ -23,13 +26,13 @@ def result_calibration(store: Any, scorer: str, experiment_id: str | None = None
     from evaltui.config import get_settings
 
     key = scorer_key(scorer)
-    scale = result_scale(store, key) or scale_for(store.con, key)
+    scale = result_scale(store, key) or scale_for(store, key)
     pairs = result_pairs(store, key, experiment_id)
     return {"scorer": key, **agreement.report(pairs, scale, get_settings().threshold(key)),
             "disagreements": agreement.disagreements(pairs, scale)}
 
 
-def calibration_overview(store: Any) -> list[dict[str, Any]]:
+def calibration_overview(store: Store) -> list[dict[str, Any]]:
     """Every (scorer, version) with human labels to compare against: log scorers per
     scorer version, eval scorers per experiment. Each row: kind, scorer, version, n,
     accuracy, kappa, labels, confusion, by_topic."""
@@ -37,13 +40,12 @@ def calibration_overview(store: Any) -> list[dict[str, Any]]:
     from evaltui.store.calibration_pairs import (human_label_keys, labelled_experiments,
                                                  labelled_result_scorer_keys, machine_scorer_keys, scorer_versions)
 
-    con = store.con
     out: list[dict[str, Any]] = []
     labelled = human_label_keys(store)
     for key in machine_scorer_keys(store):
         if labels_key(store, key) not in labelled:
             continue
-        for version, _, _ in scorer_versions(con, key):
+        for version, _, _ in scorer_versions(store, key):
             try:
                 rep = calibrate(store, key, versions=[version])
             except ScorerSetupError:

@@ -10,12 +10,16 @@ both sides of the threshold across trials is a flip.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.curation.buckets import flips
 from evaltui.evals.cases import input_hash
 from evaltui.evals.stats import mean, paired_bootstrap_ci, spread, wilcoxon_signed_rank
 from evaltui.model import CaseStatus
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
+    from evaltui.store.db import Store
 
 EPS = 1e-9
 
@@ -122,7 +126,7 @@ def compare(
     *,
     base_name: str | None = None,
     candidate_name: str | None = None,
-    settings: Any = None,
+    settings: Settings | None = None,
     seed: int = 0,
 ) -> Comparison:
     """Compare result rows (as ``store.experiments.load_results`` gives them)."""
@@ -204,7 +208,7 @@ class DiffData:
     candidate_id: str
 
 
-def load_diff(store: Any, base: str, candidate: str, settings: Any = None) -> DiffData:
+def load_diff(store: Store, base: str, candidate: str, settings: Settings | None = None) -> DiffData:
     """Compare two experiments from their lean results (no outputs), for the diff pane."""
     from evaltui.store.browse_experiments import lean_results
     from evaltui.store.experiments import require_experiment
@@ -219,13 +223,13 @@ def load_diff(store: Any, base: str, candidate: str, settings: Any = None) -> Di
     return DiffData(comparison, b["id"], c["id"])
 
 
-def _prompt_changes(store: Any, base_id: str, candidate_id: str) -> list[dict[str, Any]]:
+def _prompt_changes(store: Store, base_id: str, candidate_id: str) -> list[dict[str, Any]]:
     from evaltui.prompts.versions import prompt_changes
 
     return [asdict(p) for p in prompt_changes(store, base_id, candidate_id)]
 
 
-def compare_experiments(store: Any, base_name: str, candidate_name: str, *, settings: Any = None) -> Comparison:
+def compare_experiments(store: Store, base_name: str, candidate_name: str, *, settings: Settings | None = None) -> Comparison:
     from evaltui.store import experiments as exp_store
 
     from evaltui.evals.corrected import judge_corrections

@@ -20,9 +20,13 @@ correction as well as of the sample.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
+    from evaltui.store.db import Store
 
 RESAMPLES = 1000
 SEED = 0
@@ -181,7 +185,7 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
     )
 
 
-def judge_corrections(store: Any, comparison: Any, settings: Any = None,
+def judge_corrections(store: Store, comparison: Any, settings: Settings | None = None,
                       experiment_ids: list[str] | None = None) -> dict[str, Any]:
     """Per score of ``comparison`` whose scorer has human labels: the judge's measured error
     (which scorer version, how many labels) and the corrected diff overall and per bucket.
@@ -198,25 +202,24 @@ def judge_corrections(store: Any, comparison: Any, settings: Any = None,
                                                  topic_groups)
 
     s = settings or get_settings()
-    con = store.con
     record_ids = [row["record_id"] for row in comparison.cases if row.get("record_id")]
-    topic_of = record_topics(con, record_ids) if record_ids else {}
-    groups = topic_groups(con)
+    topic_of = record_topics(store, record_ids) if record_ids else {}
+    groups = topic_groups(store)
     out: dict[str, Any] = {}
     for name in comparison.scores:
         key = scorer_key(name)
-        rubric, graded_by = result_judge(con, experiment_ids, key) if experiment_ids else (None, None)
+        rubric, graded_by = result_judge(store, experiment_ids, key) if experiment_ids else (None, None)
         label_key = rubric or labels_key(store, key)
         # the judge's own scores of labelled spans: under its name, or its rubric's
-        measured = [(v, calibration_pairs(con, span_key, v, label_key))
-                    for span_key in dict.fromkeys([key, rubric or key]) for v, _, _ in scorer_versions(con, span_key)]
+        measured = [(v, calibration_pairs(store, span_key, v, label_key))
+                    for span_key in dict.fromkeys([key, rubric or key]) for v, _, _ in scorer_versions(store, span_key)]
         measured = [(v, p) for v, p in measured if p]
         if not measured:
             continue
         exact = [(v, p) for v, p in measured if v == graded_by]
-        own = [(v, p) for v, p in measured[: len(scorer_versions(con, key))]] or measured
+        own = [(v, p) for v, p in measured[: len(scorer_versions(store, key))]] or measured
         version, rows = exact[0] if exact else max(own, key=lambda vp: len(vp[1]))
-        scale = scale_for(con, label_key)
+        scale = scale_for(store, label_key)
         categories = categories_for(scale, [r["score"] for r in rows] + [r["human_score"] for r in rows])
         if len(categories) < 2:
             continue

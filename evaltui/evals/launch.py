@@ -23,10 +23,14 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Sequence
 
 from evaltui.errors import EvalFileError, StoreConfigConflict, StoreError
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
+    from evaltui.store.db import Store
 
 
 @dataclass
@@ -178,7 +182,7 @@ class _Unavailable:
         raise ScorerError(self.reason)
 
 
-def _scorers(task: Task, names: Sequence[str], store: Any, settings: Any) -> tuple[list[Any], list[Any], list[str]]:
+def _scorers(task: Task, names: Sequence[str], store: Store, settings: Settings | None) -> tuple[list[Any], list[Any], list[str]]:
     """(scorer callables, registry specs to close, one line per scorer that cannot run)
     for the chosen names: each chosen name runs, or marks every case with its reason."""
     from evaltui.scoring.errors import ScorerSetupError
@@ -214,7 +218,7 @@ class Run:
     """An eval running in a thread of this process. ``progress`` is read by the caller;
     ``on_change`` (if given) is called from the run's thread after each change."""
 
-    def __init__(self, spec: RunSpec, db: str | os.PathLike[str], settings: Any = None,
+    def __init__(self, spec: RunSpec, db: str | os.PathLike[str], settings: Settings | None = None,
                  on_change: Callable[[Run], None] | None = None) -> None:
         self.spec, self.db, self.settings, self.on_change = spec, str(db), settings, on_change
         self.progress = Progress()
@@ -296,7 +300,7 @@ class Run:
             if store is not None:
                 await in_thread(store.close)
 
-    async def _run_evaluator(self, store: Any, specs: list[Any]) -> None:
+    async def _run_evaluator(self, store: Store, specs: list[Any]) -> None:
         """Load the task, bind the scorers, run; returns when the run ends (or raises
         CancelledError once the runner and the experiment lookup have both stopped)."""
         from evaltui.curation.dataset import Dataset
@@ -352,7 +356,7 @@ class Run:
             await in_thread(store.close)
 
 
-def _planned(store: Any, spec: RunSpec) -> tuple[int, int]:
+def _planned(store: Store, spec: RunSpec) -> tuple[int, int]:
     """(results already stored, cases x trials) of the run ``spec`` is about to start."""
     from evaltui.store import datasets as ds_store
     from evaltui.store import experiments as exp_store
@@ -393,13 +397,13 @@ def free_name(db: str | os.PathLike[str], name: str) -> str:
         store.close()
 
 
-def start(spec: RunSpec, db: str | os.PathLike[str], settings: Any = None,
+def start(spec: RunSpec, db: str | os.PathLike[str], settings: Settings | None = None,
           on_change: Callable[[Run], None] | None = None) -> Run:
     """Start ``spec`` in a background thread (resuming the experiment if it exists unfinished)."""
     return Run(spec, db, settings, on_change).start()
 
 
-def interrupted(store: Any) -> list[RunSpec]:
+def interrupted(store: Store) -> list[RunSpec]:
     """Runs started from a front end that stopped mid-way (the app was closed): status
     'running', with a stored launch spec."""
     from evaltui.store.experiments import running_experiments

@@ -14,12 +14,16 @@ import asyncio
 import hashlib
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 from evaltui.evals.compare import case_keys
 from evaltui.evals.pairwise import PairwiseReport, combine, report
 from evaltui.scoring.protocol import ScorerError
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
+    from evaltui.store.db import Store
 
 
 @dataclass
@@ -92,9 +96,9 @@ async def judge_cases(judge: Any, cases: list[MatchedCase], seed: int,
         await asyncio.gather(*(one(c) for c in cases))
 
 
-def run_pairwise(store: Any, base: str, candidate: str, rubric: str, *, seed: int = 0, use_cache: bool | None = None,
+def run_pairwise(store: Store, base: str, candidate: str, rubric: str, *, seed: int = 0, use_cache: bool | None = None,
                  reviewer_marks: bool = True, progress: Callable[[int, int], None] | None = None,
-                 client: Any = None, settings: Any = None) -> PairwiseReport:
+                 client: Any = None, settings: Settings | None = None) -> PairwiseReport:
     """Judge ``candidate`` against ``base`` (experiment names) with ``rubric`` (a built-in
     name or a rubric file), store every case, and return the report over all of the run's
     cases, with the judge's agreement with people's pairwise marks. The judge's client comes
@@ -141,7 +145,7 @@ def run_pairwise(store: Any, base: str, candidate: str, rubric: str, *, seed: in
                   usage=client.usage.as_dict())
 
 
-def load_report(store: Any, base_id: str, candidate_id: str, base: str, candidate: str) -> PairwiseReport | None:
+def load_report(store: Store, base_id: str, candidate_id: str, base: str, candidate: str) -> PairwiseReport | None:
     """The latest stored pairwise run of two experiments (either orientation) with people's
     marks, as a report; with marks but no run, a report of no cases; None when neither."""
     from evaltui.store import pairwise as pw_store

@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from evaltui.model import scorer_key
 from evaltui.jsondepth import loads_stored
 from evaltui.scoring.protocol import Score, ScorerError, run_scorer, scorer_name
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 
 @dataclass
@@ -78,7 +81,7 @@ async def _grade_closing(scorer: Any, rows: list[dict[str, Any]]) -> list[list[S
             return await _grade(scorer, rows)
 
 
-def rescore_experiment(store: Any, experiment: str, scorer: Any, *, name: str | None = None,
+def rescore_experiment(store: Store, experiment: str, scorer: Any, *, name: str | None = None,
                        version: str | None = None) -> RescoreReport:
     """Grade every stored output of ``experiment`` (a name) with ``scorer`` (a protocol
     scorer, or a ``ScorerSpec`` from ``evaltui.scoring.resolve``) and store the grades under

@@ -7,14 +7,17 @@ How an eval's judge agrees with them is ``evaltui.evals.calibration``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.config import settings
 from evaltui.model import scorer_key
 from evaltui.scoring.errors import ScorerSetupError
 
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
-def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
+
+def label_result(store: Store, result_id: str, scorer: str, value: str | float, *,
                  labeller: str | None = None) -> Any:
     """Record a human label of eval result ``result_id`` for ``scorer`` ("A", "Y", 0.5...)."""
     from evaltui.scoring.human_labels import parse_label_value, scale_for
@@ -25,7 +28,7 @@ def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
     if found is None:
         raise ScorerSetupError(f"no eval result {result_id!r}")
     key = scorer_key(scorer)
-    scale = result_scale(store, key) or scale_for(store.con, key)
+    scale = result_scale(store, key) or scale_for(store, key)
     score, label = parse_label_value(value, scale, key)
     row = ScoreWrite(target_id=result_id, root_id=None, scorer=scorer, scorer_version="human", score=score,
                      label=label, source="human",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.evals.compare import compare
 from evaltui.evals.stats import mean
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
 
 
 @dataclass
@@ -87,7 +90,7 @@ def _metrics(results: list[dict[str, Any]]) -> dict[str, float | None]:
 
 def summarize(experiment: dict[str, Any], results: list[dict[str, Any]], *, cases: int, ran: int,
               base: dict[str, Any] | None, base_results: list[dict[str, Any]] | None,
-              dataset: str | None, settings: Any = None) -> ExperimentSummary:
+              dataset: str | None, settings: Settings | None = None) -> ExperimentSummary:
     summary = ExperimentSummary(
         project_name=experiment["project"], experiment_name=experiment["name"], experiment_id=experiment["id"],
         comparison_experiment_name=base["name"] if base else None, dataset=dataset,

@@ -118,7 +118,7 @@ def _make_pos_scanner():
         out.pos = end - 1
         return out, new_end
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.parse_object = parse_object
     return json.scanner.py_make_scanner(decoder)
 
 

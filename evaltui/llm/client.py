@@ -15,13 +15,16 @@ import time
 import weakref
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
 
 from evaltui.errors import EvaltuiError
 from evaltui.llm.keys import ReplyCache, request_key
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
 
 T = TypeVar("T")
 
@@ -145,7 +148,7 @@ class LLMClient:
         self._loops: dict[int, _LoopState] = {}
 
     @classmethod
-    def from_settings(cls, settings: Any = None, *, cache: ReplyCache | None = None, model: str | None = None,
+    def from_settings(cls, settings: Settings | None = None, *, cache: ReplyCache | None = None, model: str | None = None,
                       use_cache: bool | None = None, **overrides: Any) -> LLMClient:
         from evaltui.config import get_settings
 

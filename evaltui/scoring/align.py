@@ -28,12 +28,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.protocol import ScorerError
 from evaltui.scoring.rubric import Rubric, as_text, load_rubric, parse_rubric
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
+    from evaltui.store.db import Store
 
 SHOTS = (4, 8, 16)
 # Fewer labels than this and a dev/test split says nothing: refuse, saying so.
@@ -215,7 +219,7 @@ def _brief(rep: dict[str, Any]) -> dict[str, Any]:
             "by_group": {g: part(a) for g, a in rep.get("by_group", {}).items()}}
 
 
-def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None = None, settings: Any = None,
+def align(store: Store, scorer: str, client: Any, *, options: AlignOptions | None = None, settings: Settings | None = None,
           echo: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Align the LLM judge of rubric ``scorer`` (a built-in name or a rubric file) to the
     human labels in ``store``; see the module docstring. Returns the report (``--json``)."""
@@ -228,8 +232,8 @@ def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None 
     rubric = load_rubric(scorer)
     scale = dict(rubric.choices)
     threshold = (settings or get_settings()).threshold(rubric.key)
-    groups = topic_groups(store.con)
-    examples = [e for e in labelled_examples(store.con, rubric.key, ("human",)) if e["label"] in scale]
+    groups = topic_groups(store)
+    examples = [e for e in labelled_examples(store, rubric.key, ("human",)) if e["label"] in scale]
     if len(examples) < MIN_LABELS:
         raise ScorerSetupError(f"{len(examples)} human labels of {rubric.key} with one of its grades "
                                f"({', '.join(scale)}): align needs at least {MIN_LABELS}; label more first")
@@ -242,8 +246,8 @@ def align(store: Any, scorer: str, client: Any, *, options: AlignOptions | None 
 
     # the versions already stored (e.g. the production judge's own grades), on the same test part
     stored = []
-    for version, _, _ in scorer_versions(store.con, rubric.key):
-        pairs = [r for r in calibration_pairs(store.con, rubric.key, version, rubric.key) if r["target_id"] in set(test_ids)]
+    for version, _, _ in scorer_versions(store, rubric.key):
+        pairs = [r for r in calibration_pairs(store, rubric.key, version, rubric.key) if r["target_id"] in set(test_ids)]
         if pairs:
             stored.append({"version": version, "test": _brief(agreement.report(pairs, scale, threshold, groups))})
 
@@ -343,6 +347,6 @@ def save_rubric(content: str, key: str, version: str, folder: Path) -> Path:
     return path
 
 
-def _default_dir(store: Any) -> Path:
+def _default_dir(store: Store) -> Path:
     path = getattr(store, "path", None)
     return (Path(path).parent if path else Path.cwd()) / "rubrics"

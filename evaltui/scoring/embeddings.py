@@ -11,8 +11,11 @@ through the store's embedding cache, so a text is embedded once per database.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 _lock = threading.Lock()
@@ -28,7 +31,7 @@ def model() -> Any:
     return load_model(MODEL_NAME)
 
 
-def embed(texts: Sequence[str], *, batch_size: int = 64, store: Any = None) -> Any:
+def embed(texts: Sequence[str], *, batch_size: int = 64, store: Store | None = None) -> Any:
     """An (n, 384) float32 array of normalised embeddings (through ``store``'s cache if given)."""
     import numpy as np
 

@@ -4,7 +4,7 @@ convention the sample logs use), so they never count as production scores."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from evaltui.config import settings
 from evaltui.model import scorer_key
@@ -12,27 +12,29 @@ from evaltui.scoring.errors import ScorerSetupError
 from evaltui.store.scoring import ScoreWrite, write_scores
 from evaltui.store.calibration_pairs import label_scale, scorer_display_name, span_info
 
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
-def scale_for(con: Any, key: str) -> dict[str, float]:
+
+def scale_for(store: Store, key: str) -> dict[str, float]:
     """label -> score of a scorer: its built-in rubric's choices, else the labels in use."""
     from evaltui.scoring.rubric import builtin_rubrics, load_rubric
 
     if key in builtin_rubrics():
         return dict(load_rubric(key).choices)
-    return label_scale(con, key)
+    return label_scale(store, key)
 
 
-def add_label(store: Any, target_id: str, scorer: str, value: str | float, *,
+def add_label(store: Store, target_id: str, scorer: str, value: str | float, *,
               rationale: str | None = None, labeller: str | None = None) -> ScoreWrite:
     """Record a human label of span ``target_id`` for ``scorer`` (a choice such as "A",
     or a number in 0..1). Raises ScorerSetupError with a one-line reason."""
-    con = store.con
-    info = span_info(con, target_id)
+    info = span_info(store, target_id)
     if info is None:
         raise ScorerSetupError(f"no span {target_id!r} in {store.path}")
     key = scorer_key(scorer)
-    scale = scale_for(con, key)
-    name = scorer_display_name(con, key) or _rubric_name(key) or scorer
+    scale = scale_for(store, key)
+    name = scorer_display_name(store, key) or _rubric_name(key) or scorer
     score, label = parse_label_value(value, scale, key)
     row = ScoreWrite(
         target_id=target_id, root_id=info[0], scorer=name, scorer_version="human", score=score, label=label,

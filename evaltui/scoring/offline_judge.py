@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.protocol import Score
 from evaltui.scoring.rubric import as_text
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 MIN_LABELS = 30
 
@@ -45,17 +48,17 @@ class OfflineJudge:
     agreement: dict[str, Any] = field(default_factory=dict)
     # A store whose embedding cache the judge reads and fills (a text is embedded once per
     # database); without one, or once it is closed, embeddings stay in-process.
-    store: Any = field(default=None, repr=False, compare=False)
+    store: Store | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._fit()
 
     @classmethod
-    def from_store(cls, store: Any, *, label_key: str = "brand_alignment", sources: tuple[str, ...] = ("human",),
+    def from_store(cls, store: Store, *, label_key: str = "brand_alignment", sources: tuple[str, ...] = ("human",),
                    online_version: str | None = None, name: str | None = None, **kwargs: Any) -> OfflineJudge:
         from evaltui.store.calibration_pairs import labelled_examples
 
-        examples = labelled_examples(store.con, label_key, sources, online_version)
+        examples = labelled_examples(store, label_key, sources, online_version)
         kwargs.setdefault("store", store)
         return cls(examples, name=name or f"{label_key.replace('_', ' ').title()} Offline", rubric_key=label_key,
                    trained_on="+".join(sources), **kwargs)

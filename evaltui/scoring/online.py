@@ -17,7 +17,7 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import AsyncIterator, Callable
 
 from evaltui import heap
@@ -25,6 +25,9 @@ from evaltui.llm.client import redact_configured
 from evaltui.scoring.protocol import ScorerError, run_scorer
 from evaltui.scoring.registry import ScorerSpec, resolve
 from evaltui.store.scoring import PendingQuery, Rule, ScoreWrite, get_rule, write_scores
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 # (scored so far, total to score, errors so far)
 Progress = Callable[[int, int, int], None]
@@ -62,7 +65,7 @@ class ScoringReport:
         return text
 
 
-async def score_pending(store: Any, spec: ScorerSpec, *, where: str | None = None, sample: float = 1.0,
+async def score_pending(store: Store, spec: ScorerSpec, *, where: str | None = None, sample: float = 1.0,
                         scope: str = "auto", concurrency: int = 16, batch_size: int = 200,
                         progress: Progress | None = None, stop: threading.Event | None = None,
                         skip_ids: set[str] | None = None) -> ScoringReport:
@@ -71,7 +74,7 @@ async def score_pending(store: Any, spec: ScorerSpec, *, where: str | None = Non
     query = PendingQuery(where, scope, spec.key, spec.version, sample)
     report = ScoringReport(spec.name, spec.version, scope)
     started = time.perf_counter()
-    report.pending = query.count(store.con)
+    report.pending = query.count(store)
     skip_ids = skip_ids if skip_ids is not None else set()
     after = None
     limit = asyncio.Semaphore(concurrency)
@@ -79,7 +82,7 @@ async def score_pending(store: Any, spec: ScorerSpec, *, where: str | None = Non
         progress(0, report.pending, 0)
     with heap.frozen():  # no full collection over the loaded heap while calls are in flight
         while not (stop and stop.is_set()):
-            page = query.page(store.con, after, batch_size)
+            page = query.page(store, after, batch_size)
             if not page:
                 break
             after = (page[-1]["ts"], page[-1]["id"])
@@ -173,7 +176,7 @@ async def _score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: async
             task.cancel()
 
 
-def score_spans(store: Any, scorer: str | ScorerSpec, *, where: str | None = None, sample: float = 1.0,
+def score_spans(store: Store, scorer: str | ScorerSpec, *, where: str | None = None, sample: float = 1.0,
                 scope: str = "auto", concurrency: int | None = None, use_cache: bool | None = None,
                 progress: Progress | None = None) -> ScoringReport:
     """Score stored spans with one scorer (by name, see ``registry``), from sync code.
@@ -196,12 +199,12 @@ def score_spans(store: Any, scorer: str | ScorerSpec, *, where: str | None = Non
     return asyncio.run(run())
 
 
-def rule_specs(store: Any, rule: Rule, *, concurrency: int | None = None,
+def rule_specs(store: Store, rule: Rule, *, concurrency: int | None = None,
                use_cache: bool | None = None) -> list[ScorerSpec]:
     return [resolve(name, store=store, concurrency=concurrency, use_cache=use_cache) for name in rule.scorers]
 
 
-def run_rule(store: Any, name: str, *, concurrency: int | None = None, use_cache: bool | None = None,
+def run_rule(store: Store, name: str, *, concurrency: int | None = None, use_cache: bool | None = None,
              progress: Progress | None = None) -> list[ScoringReport]:
     """Run a stored scoring rule: each of its scorers over its filter, scope and sample."""
     rule = get_rule(store, name)
@@ -224,7 +227,7 @@ def follow(open_store: Callable[[], Any], jobs: list[tuple[ScorerSpec, dict[str,
 
     skip: dict[str, set[str]] = {spec.spec: set() for spec, _ in jobs}
 
-    async def one_pass(store: Any) -> None:
+    async def one_pass(store: Store) -> None:
         for spec, options in jobs:
             spec.bind(store)
             report = await score_pending(store, spec, concurrency=concurrency, stop=stop,

@@ -15,13 +15,17 @@ import importlib
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 from evaltui.model import scorer_key
 from evaltui.scoring import heuristics
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.protocol import scorer_name
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
+    from evaltui.store.db import Store
 
 HEURISTICS: dict[str, Callable[[], Any]] = {
     "exact_match": heuristics.ExactMatch,
@@ -50,7 +54,7 @@ class ScorerSpec:
     def key(self) -> str:
         return scorer_key(self.name)
 
-    def bind(self, store: Any) -> None:
+    def bind(self, store: Store) -> None:
         """Point the LLM response cache at this store's connection."""
         if self.client is not None and self.client.cache is not None:
             from evaltui.store.llm_cache import LLMCache
@@ -71,7 +75,7 @@ def available() -> list[str]:
                                                                                   "module:attr", "FILE.yaml"]
 
 
-def resolve(spec: str, *, store: Any = None, settings: Any = None, concurrency: int | None = None,
+def resolve(spec: str, *, store: Store | None = None, settings: Settings | None = None, concurrency: int | None = None,
             use_cache: bool | None = None) -> ScorerSpec:
     """The scorer named by ``spec``; ScorerSetupError (one line) when it cannot run."""
     from evaltui.scoring.rubric import RubricError, builtin_rubrics, load_rubric
@@ -114,7 +118,7 @@ def resolve(spec: str, *, store: Any = None, settings: Any = None, concurrency: 
     raise ScorerSetupError(f"unknown scorer {spec!r}; try one of: {', '.join(available())}")
 
 
-def _llm_judge(spec: str, rubric: Any, *, store: Any, settings: Any, concurrency: int | None,
+def _llm_judge(spec: str, rubric: Any, *, store: Store | None, settings: Settings | None, concurrency: int | None,
                use_cache: bool | None) -> ScorerSpec:
     from evaltui.config import get_settings
     from evaltui.llm import LLMClient, LLMError
@@ -136,7 +140,7 @@ def _llm_judge(spec: str, rubric: Any, *, store: Any, settings: Any, concurrency
                       client=client, info={"rubric": rubric.key, "model": judge.model})
 
 
-def _offline_judge(spec: str, rubric_key: str, store: Any) -> ScorerSpec:
+def _offline_judge(spec: str, rubric_key: str, store: Store | None) -> ScorerSpec:
     from evaltui.scoring.offline_judge import OfflineJudge
     from evaltui.scoring.rubric import load_rubric
 

@@ -23,12 +23,15 @@ import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
 from evaltui.model import scorer_key
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.store.review import Queue, QueueItem
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 MIN_TOPIC_LABELS = 5  # below this a topic's kappa is not trusted: its weakness counts as unknown (1)
 
@@ -132,7 +135,7 @@ def order(candidates: Sequence[Candidate], needs: dict[str, GroupNeed], limit: i
 # -- building queues from the store ---------------------------------------------------
 
 
-def topic_needs(store: Any, key: str) -> dict[str, GroupNeed]:
+def topic_needs(store: Store, key: str) -> dict[str, GroupNeed]:
     """Per topic: the main judge's agreement with the human labels of rubric ``key``."""
     from evaltui.scoring.span_calibration import calibrate
 
@@ -143,7 +146,7 @@ def topic_needs(store: Any, key: str) -> dict[str, GroupNeed]:
     return {t: GroupNeed(a.get("kappa"), a.get("n", 0)) for t, a in report.get("by_topic", {}).items()}
 
 
-def rubric_of(store: Any, scorer: str) -> str:
+def rubric_of(store: Store, scorer: str) -> str:
     """The rubric whose labels a queue collects: a judge trained on another's labels (the
     offline judge) is reviewed under that rubric."""
     from evaltui.scoring.span_calibration import labels_key
@@ -151,7 +154,7 @@ def rubric_of(store: Any, scorer: str) -> str:
     return labels_key(store, scorer_key(scorer))
 
 
-def build_from_filter(store: Any, name: str, scorer: str, where: str = "", *, reviews: int = 1,
+def build_from_filter(store: Store, name: str, scorer: str, where: str = "", *, reviews: int = 1,
                       limit: int | None = 120) -> tuple[Queue, list[QueueItem]]:
     """A queue of the spans a judge of ``scorer``'s rubric graded that match ``where``."""
     from evaltui.store.filters import compile_filter
@@ -160,18 +163,18 @@ def build_from_filter(store: Any, name: str, scorer: str, where: str = "", *, re
 
     key = rubric_of(store, scorer)
     _check(reviews, limit)
-    rows = span_grades(store.con, key, compile_filter(where), reviews)
+    rows = span_grades(store, key, compile_filter(where), reviews)
     if not rows:
         raise ScorerSetupError(f"no spans graded by {key} (or a judge of its labels) match "
                                f"{where or 'the whole database'} and still need a review")
     candidates = [Candidate(r["target_id"], r["group"], r["grades"]) for r in rows]
     items = order(candidates, topic_needs(store, key), limit)
     queue = Queue(name, key, "span", where or "(all spans)", reviews, now())
-    create_queue(store.con, queue, items)
+    create_queue(store, queue, items)
     return queue, items
 
 
-def build_from_diff(store: Any, name: str, scorer: str, base: str, candidate: str, *, reviews: int = 1,
+def build_from_diff(store: Store, name: str, scorer: str, base: str, candidate: str, *, reviews: int = 1,
                     limit: int | None = 120) -> tuple[Queue, list[QueueItem]]:
     """A queue of both sides' results of the cases two experiments share, cases whose grade
     moved (or whose judges disagree) first."""
@@ -182,7 +185,7 @@ def build_from_diff(store: Any, name: str, scorer: str, base: str, candidate: st
     _check(reviews, limit)
     key = scorer_key(scorer)
     exps = [require_experiment(store, base), require_experiment(store, candidate)]
-    rows = result_grades(store.con, key, [e["id"] for e in exps], reviews)
+    rows = result_grades(store, key, [e["id"] for e in exps], reviews)
     if not rows:
         raise ScorerSetupError(f"no results of {base} and {candidate} graded by {key} still need a review")
     run_grade: dict[tuple[str, str], dict[str, Any]] = {}
@@ -200,7 +203,7 @@ def build_from_diff(store: Any, name: str, scorer: str, base: str, candidate: st
         candidates.append(Candidate(r["target_id"], r["group"], r["grades"], change, size))
     items = order(candidates, {}, limit)
     queue = Queue(name, key, "result", f"diff {base} {candidate}", reviews, now())
-    create_queue(store.con, queue, items)
+    create_queue(store, queue, items)
     return queue, items
 
 
@@ -214,12 +217,12 @@ def _check(reviews: int, limit: int | None) -> None:
 # -- labelling ----------------------------------------------------------------------------
 
 
-def grade_scale(store: Any, queue: Queue) -> dict[str, float]:
+def grade_scale(store: Store, queue: Queue) -> dict[str, float]:
     """The grades a reviewer chooses from (label -> score), best first: the rubric's
     choices, else the labels its judges gave."""
     from evaltui.scoring.human_labels import scale_for
 
-    scale = scale_for(store.con, queue.scorer_key)
+    scale = scale_for(store, queue.scorer_key)
     if not scale and queue.kind == "result":
         from evaltui.store.calibration_pairs import result_scale
 
@@ -236,18 +239,18 @@ def parse_grade(value: str, scale: dict[str, float], key: str) -> tuple[str, flo
     return label, scale[label]
 
 
-def label_next(store: Any, name: str, reviewer: str, grade: str, note: str | None = None,
+def label_next(store: Store, name: str, reviewer: str, grade: str, note: str | None = None,
                target_id: str | None = None) -> tuple[str, str]:
     """Label the reviewer's current item (or ``target_id``) with ``grade``: (target, label)."""
     from evaltui.store.review import get_queue, next_targets, record_label
     from evaltui.store.calibration_pairs import scorer_display_name
 
-    queue = get_queue(store.con, name)
-    target = target_id or next(iter(next_targets(store.con, name, reviewer)), None)
+    queue = get_queue(store, name)
+    target = target_id or next(iter(next_targets(store, name, reviewer)), None)
     if target is None:
         raise ScorerSetupError(f"nothing left for {reviewer} in queue {name}")
     label, score = parse_grade(grade, grade_scale(store, queue), queue.scorer_key)
-    display = scorer_display_name(store.con, queue.scorer_key) or queue.scorer_key
+    display = scorer_display_name(store, queue.scorer_key) or queue.scorer_key
     record_label(store, name, target, reviewer, scorer=display, score=score, label=label, note=note)
     return target, label
 
@@ -272,7 +275,7 @@ def rubric_text(key: str) -> str:
 # -- agreement between people ------------------------------------------------------------
 
 
-def human_agreement(store: Any, key: str) -> dict[str, Any]:
+def human_agreement(store: Store, key: str) -> dict[str, Any]:
     """How the reviewers of rubric ``key`` agree with each other, on the targets two or
     more of them labelled: ``{"reviewers", "items", "pairs", "percent", "kappa",
     "weighted"}``. Every pair of reviewers of a target is one pair (reviewer names in
@@ -281,12 +284,12 @@ def human_agreement(store: Any, key: str) -> dict[str, Any]:
     from evaltui.scoring.human_labels import scale_for
     from evaltui.store.reviewers import reviewer_labels
 
-    rows = reviewer_labels(store.con, key)
+    rows = reviewer_labels(store, key)
     by_target: dict[str, list[tuple[str, float, str | None]]] = defaultdict(list)
     for target, who, score, label in rows:
         by_target[target].append((who, score, label))
     shared = {t: v for t, v in by_target.items() if len(v) >= 2}
-    categories = categories_for(scale_for(store.con, key), [s for _, s, _ in itertools.chain(*shared.values())])
+    categories = categories_for(scale_for(store, key), [s for _, s, _ in itertools.chain(*shared.values())])
     pairs = []
     for votes in shared.values():
         for (_, s1, l1), (_, s2, l2) in itertools.combinations(sorted(votes, key=lambda v: v[0]), 2):
@@ -314,23 +317,23 @@ class Session:
     queues: list[str] = field(default_factory=list)
 
 
-def session(store: Any, name: str | None, reviewer: str) -> Session:
+def session(store: Store, name: str | None, reviewer: str) -> Session:
     """The reviewer's current item of queue ``name``; without a name, the newest queue
     with items left for them (else the newest queue)."""
     from evaltui.store.review import get_queue, item_reason, item_view, list_queues, next_targets, progress
 
-    names = [q.name for q in list_queues(store.con)]
+    names = [q.name for q in list_queues(store)]
     if name is None:
-        name = next((n for n in names if next_targets(store.con, n, reviewer)), names[0] if names else None)
+        name = next((n for n in names if next_targets(store, n, reviewer)), names[0] if names else None)
     if name is None:
         return Session(None, reviewer)
-    queue = get_queue(store.con, name)
-    out = Session(queue, reviewer, progress(store.con, name, reviewer), scale=grade_scale(store, queue),
+    queue = get_queue(store, name)
+    out = Session(queue, reviewer, progress(store, name, reviewer), scale=grade_scale(store, queue),
                   rubric=rubric_text(queue.scorer_key), queues=names)
-    targets = next_targets(store.con, name, reviewer)
+    targets = next_targets(store, name, reviewer)
     if targets:
-        out.item = item_view(store.con, queue, targets[0])
-        out.reason = item_reason(store.con, name, targets[0])[1]
+        out.item = item_view(store, queue, targets[0])
+        out.reason = item_reason(store, name, targets[0])[1]
     return out
 
 
@@ -349,7 +352,7 @@ def agreement_line(humans: dict[str, Any], ground_truth: str | None = None, *, s
             f"on {humans['items']} items labelled by 2+ of {len(humans['reviewers'])} reviewers")
 
 
-def humans_by_scorer(store: Any, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+def humans_by_scorer(store: Store, rows: Sequence[dict[str, Any]]) -> dict[str, str]:
     """For the calibration pane's rows (kind, scorer): each scorer's ``agreement_line``,
     its reviewers being those of the rubric it is compared with."""
     from evaltui.scoring.span_calibration import labels_key

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Sequence
 
 from evaltui.model import scorer_key
@@ -12,14 +12,18 @@ from evaltui.scoring.human_labels import scale_for
 from evaltui.store.calibration_pairs import calibration_pairs, machine_scorer_keys, scorer_rubric, scorer_versions
 from evaltui.store.reviewers import check_reviewer, truth_name
 
+if TYPE_CHECKING:
+    from evaltui.config import Settings
+    from evaltui.store.db import Store
 
-def labels_key(store: Any, key: str) -> str:
+
+def labels_key(store: Store, key: str) -> str:
     """Whose human labels a scorer is compared with: the rubric it grades by (the offline
     judge ``brand_alignment_offline`` is compared with ``brand_alignment`` labels)."""
     return scorer_rubric(store, key) or key
 
 
-def _no_scores(store: Any, scorer: str, key: str) -> str:
+def _no_scores(store: Store, scorer: str, key: str) -> str:
     """Why there is nothing to calibrate: a scorer that can run but has not (run it), or a
     name nothing knows (the closest scorer that has scores)."""
     from evaltui.names import did_you_mean
@@ -34,8 +38,8 @@ def _no_scores(store: Any, scorer: str, key: str) -> str:
     return f"no scorer named {scorer}{hint}"
 
 
-def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against: str | None = None,
-              settings: Any = None, reviewer: str | None = None) -> dict[str, Any]:
+def calibrate(store: Store, scorer: str, *, versions: Sequence[str] = (), against: str | None = None,
+              settings: Settings | None = None, reviewer: str | None = None) -> dict[str, Any]:
     """Agreement of ``scorer`` with human labels.
 
     One version (default: the newest): ``{"scorer", "version", "labels_of", "labels",
@@ -48,9 +52,8 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
     from evaltui.config import get_settings
     from evaltui.store.calibration_pairs import topic_groups
 
-    con = store.con
     key = scorer_key(scorer)
-    known = scorer_versions(con, key)
+    known = scorer_versions(store, key)
     if not known:
         raise ScorerSetupError(_no_scores(store, scorer, key))
     names = [v for v, _, _ in known]
@@ -60,17 +63,17 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
     if len(versions) > 2:
         raise ScorerSetupError("compare at most two versions at a time")
     label_key = scorer_key(against) if against else labels_key(store, key)
-    scale = scale_for(con, label_key)
+    scale = scale_for(store, label_key)
     chosen = list(versions) or [names[0]]
     if reviewer is not None:
-        check_reviewer(con, label_key, reviewer)
-    pair_sets = [calibration_pairs(con, key, v, label_key, reviewer) for v in chosen]
+        check_reviewer(store, label_key, reviewer)
+    pair_sets = [calibration_pairs(store, key, v, label_key, reviewer) for v in chosen]
     if not any(pair_sets):
         raise ScorerSetupError(
             f"no human labels of {label_key} on spans {scorer} scored: add some with `evaltui label SPAN {label_key} VALUE`")
     threshold = (settings or get_settings()).threshold(label_key)
     if len(chosen) == 1:
-        out = agreement.report(pair_sets[0], scale, threshold, topic_groups(con))
+        out = agreement.report(pair_sets[0], scale, threshold, topic_groups(store))
         return {"scorer": key, "version": chosen[0], "labels_of": label_key, "ground_truth": truth_name(reviewer), **out,
                 "disagreements": agreement.disagreements(pair_sets[0], scale)}
     out = agreement.compare(pair_sets[0], pair_sets[1], scale, threshold)

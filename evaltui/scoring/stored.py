@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.protocol import Score, run_scorer
 from evaltui.store import stored_scorers
 from evaltui.store.db import Store
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
 
 RUBRIC_SUFFIXES = (".yaml", ".yml", ".toml")
 
@@ -66,7 +69,7 @@ def add_scorer(store: Store, slug: str, source: str, *, project: str | None = No
     return stored_scorers.add_version(store, slug, "python", source, project=project, source=source)
 
 
-def build(row: stored_scorers.StoredScorer, *, store: Any = None, settings: Any = None) -> SlugScorer:
+def build(row: stored_scorers.StoredScorer, *, store: Store | None = None, settings: Settings | None = None) -> SlugScorer:
     """The scorer a stored row describes (an LLM judge needs a model endpoint)."""
     from evaltui.scoring.registry import _llm_judge, _python_scorer
     from evaltui.scoring.rubric import RubricError, parse_rubric

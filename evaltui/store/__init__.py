@@ -7,9 +7,8 @@ One rule for the functions of its modules: the first parameter is the open ``Sto
 named ``store``, never its DuckDB connection. Callers hold a Store (``connections.reading``
 and ``writing`` yield one, the CLI opens one); a function that needs the connection reads
 ``store.con``. Exceptions: ``db.migrate``, which runs while a Store is being opened, and
-private helpers. (``span_info``, ``scorer_display_name``, ``label_scale``,
-``scorer_versions``, ``calibration_pairs`` and ``labelled_examples`` in ``scoring`` still
-take the connection: they move with the calibration modules' renaming, then follow it.)
+private helpers handed the connection their caller already holds (``_run``, ``_rows``,
+``_insert_assignments``).
 """
 
 from evaltui.dbpath import DEFAULT_DB, resolve_db_path

@@ -16,18 +16,21 @@ if TYPE_CHECKING:
 
 
 
-def span_info(con: duckdb.DuckDBPyConnection, span_id: str) -> tuple[str, str | None] | None:
+def span_info(store: Store, span_id: str) -> tuple[str, str | None] | None:
+    con = store.con
     rows = con.execute("SELECT root_id, topic FROM spans WHERE id = ?", [span_id]).fetchall()
     return (rows[0][0], rows[0][1]) if rows else None
 
 
-def scorer_display_name(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+def scorer_display_name(store: Store, key: str) -> str | None:
+    con = store.con
     rows = con.execute("SELECT min(scorer) FROM scores WHERE scorer_key = ?", [key]).fetchall()
     return rows[0][0] if rows and rows[0][0] else None
 
 
-def label_scale(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, float]:
+def label_scale(store: Store, key: str) -> dict[str, float]:
     """label -> score as already used for this scorer (e.g. A=1, B=0.5, C=0)."""
+    con = store.con
     rows = con.execute(
         "SELECT label, avg(score) FROM scores WHERE scorer_key = ? AND label IS NOT NULL AND score IS NOT NULL "
         "GROUP BY label", [key]).fetchall()
@@ -36,17 +39,19 @@ def label_scale(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, float]:
 
 
 
-def scorer_versions(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[str, int, datetime | None]]:
+def scorer_versions(store: Store, key: str) -> list[tuple[str, int, datetime | None]]:
     """(version, scores, newest) of a machine scorer, newest first."""
+    con = store.con
     return [tuple(r) for r in con.execute(
         "SELECT scorer_version, count(*), max(created) FROM scores WHERE scorer_key = ? AND source <> 'human' "
         "GROUP BY scorer_version ORDER BY max(created) DESC NULLS LAST, scorer_version", [key]).fetchall()]
 
 
-def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, label_key: str,
+def calibration_pairs(store: Store, key: str, version: str, label_key: str,
                       reviewer: str | None = None) -> list[dict[str, Any]]:
     """Per labelled target: the scorer's latest score at ``version`` and the human label
     (the majority of the reviewers' labels, or ``reviewer``'s), with the latest note."""
+    con = store.con
     truth, truth_params = human_truth_sql(reviewer)
     rows = con.execute(
         f"""
@@ -75,17 +80,19 @@ def calibration_pairs(con: duckdb.DuckDBPyConnection, key: str, version: str, la
              "human_label": r[5], "rationale": r[6], "human_note": r[7]} for r in rows]
 
 
-def record_topics(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, str]:
+def record_topics(store: Store, record_ids: list[str]) -> dict[str, str]:
     """record id -> the topic of the span it came from (records without one are left out)."""
+    con = store.con
     rows = con.execute(
         "SELECT DISTINCT r.record_id, sp.topic FROM dataset_records r JOIN spans sp ON sp.id = r.origin_span_id "
         "WHERE list_contains(?, r.record_id) AND sp.topic IS NOT NULL", [record_ids]).fetchall()
     return {str(r): str(t) for r, t in rows}
 
 
-def result_judge(con: duckdb.DuckDBPyConnection, experiment_ids: list[str], key: str) -> tuple[str | None, str | None]:
+def result_judge(store: Store, experiment_ids: list[str], key: str) -> tuple[str | None, str | None]:
     """(rubric, scorer version) most of these experiments' results of scorer ``key`` were
     graded with (an LLM judge records its rubric), or (None, None)."""
+    con = store.con
     rows = con.execute(
         "SELECT json_extract_string(metadata, '$.rubric'), scorer_version, count(*) FROM result_scores "
         "WHERE list_contains(?, experiment_id) AND scorer_key = ? AND score IS NOT NULL "
@@ -93,8 +100,9 @@ def result_judge(con: duckdb.DuckDBPyConnection, experiment_ids: list[str], key:
     return (rows[0][0], rows[0][1]) if rows else (None, None)
 
 
-def topic_groups(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def topic_groups(store: Store) -> dict[str, str]:
     """topic -> its group in the active topic map (topics without a group are left out)."""
+    con = store.con
     try:
         rows = con.execute(
             "SELECT t.key, g.key FROM topics t JOIN topic_maps m ON m.id = t.map_id "
@@ -104,9 +112,10 @@ def topic_groups(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {str(t): str(g) for t, g in rows}
 
 
-def labelled_examples(con: duckdb.DuckDBPyConnection, label_key: str, sources: tuple[str, ...] = ("human",),
+def labelled_examples(store: Store, label_key: str, sources: tuple[str, ...] = ("human",),
                       online_version: str | None = None) -> list[dict[str, Any]]:
     """Spans with a label for ``label_key`` (human labels win over a judge's), with their text."""
+    con = store.con
     marks = ", ".join("?" for _ in sources)
     version_sql = "AND (source = 'human' OR scorer_version = ?)" if online_version else ""
     params: list[Any] = [label_key, *sources] + ([online_version] if online_version else [])
@@ -127,9 +136,6 @@ def labelled_examples(con: duckdb.DuckDBPyConnection, label_key: str, sources: t
     ).fetchall()
     return [{"id": r[0], "score": r[1], "label": r[2], "input": loads_stored(r[3]), "output": loads_stored(r[4]),
              "topic": r[5], "note": r[6], "root_id": r[7]} for r in rows]
-
-
-# -- taking the Store ---------------------------------------------------------------------
 
 
 def scorer_rubric(store: Store, key: str) -> str | None:

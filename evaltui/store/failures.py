@@ -5,18 +5,20 @@ or a filter). The failure-mode clustering (evaltui.topics.failure_modes) reads t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Sequence
 
-import duckdb
 import pyarrow as pa
 
 from evaltui.store.filters import compile_filter
 from evaltui.store.topics import UNASSIGNED
 
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
+
 
 def failing_rationales(
-    con: duckdb.DuckDBPyConnection,
+    store: Store,
     threshold: Callable[[str], float],
     *,
     topic_keys: Sequence[str] | None = None,
@@ -34,6 +36,7 @@ def failing_rationales(
     judge's row, ``human_score``: the latest human label of the same span and scorer (None
     when nobody labelled it), so a caller can tell how often people disagree.
     """
+    con = store.con
     compiled = compile_filter(where)
     topic_sql = ""
     params: list[Any] = [*compiled.join_params, *compiled.params]

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from evaltui.errors import StoreError
 from evaltui.jsondepth import loads_stored
 from evaltui.store.reviewers import reviewer_sql as _reviewer
 from evaltui.store.scoring import ScoreWrite, now, write_scores
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
+
 
 @dataclass(frozen=True)
 class QueueItem:
@@ -56,8 +58,9 @@ class Progress:
 # -- queues -----------------------------------------------------------------------
 
 
-def create_queue(con: duckdb.DuckDBPyConnection, queue: Queue, items: list[QueueItem]) -> None:
+def create_queue(store: Store, queue: Queue, items: list[QueueItem]) -> None:
     """Store a new queue with its items in the order given (first = most useful)."""
+    con = store.con
     if con.execute("SELECT count(*) FROM review_queues WHERE name = ?", [queue.name]).fetchall()[0][0]:
         raise StoreError(f"a review queue named {queue.name!r} exists: pick another name, or "
                          f"`evaltui review delete {queue.name}` first")
@@ -74,25 +77,28 @@ def create_queue(con: duckdb.DuckDBPyConnection, queue: Queue, items: list[Queue
         raise
 
 
-def delete_queue(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+def delete_queue(store: Store, name: str) -> bool:
     """Delete a queue and its items (its labels stay: they are labels like any other)."""
+    con = store.con
     found = con.execute("SELECT count(*) FROM review_queues WHERE name = ?", [name]).fetchall()[0][0]
     for table, column in (("review_actions", "queue"), ("review_items", "queue"), ("review_queues", "name")):
         con.execute(f"DELETE FROM {table} WHERE {column} = ?", [name])
     return bool(found)
 
 
-def get_queue(con: duckdb.DuckDBPyConnection, name: str) -> Queue:
+def get_queue(store: Store, name: str) -> Queue:
+    con = store.con
     rows = con.execute("SELECT name, scorer_key, kind, source, reviews, created FROM review_queues WHERE name = ?",
                        [name]).fetchall()
     if not rows:
-        known = ", ".join(q.name for q in list_queues(con)) or "none yet (make one with `evaltui review create`)"
+        known = ", ".join(q.name for q in list_queues(store)) or "none yet (make one with `evaltui review create`)"
         raise StoreError(f"no review queue named {name!r}; queues: {known}")
     return Queue(*rows[0])
 
 
-def list_queues(con: duckdb.DuckDBPyConnection) -> list[Queue]:
+def list_queues(store: Store) -> list[Queue]:
     """Every queue, newest first."""
+    con = store.con
     rows = con.execute("SELECT name, scorer_key, kind, source, reviews, created FROM review_queues "
                        "ORDER BY created DESC, name").fetchall()
     return [Queue(*r) for r in rows]
@@ -110,8 +116,9 @@ def _open_items_sql(done: bool) -> str:
     """
 
 
-def progress(con: duckdb.DuckDBPyConnection, name: str, reviewer: str) -> Progress:
-    queue = get_queue(con, name)
+def progress(store: Store, name: str, reviewer: str) -> Progress:
+    con = store.con
+    queue = get_queue(store, name)
     total = con.execute("SELECT count(*) FROM review_items WHERE queue = ?", [name]).fetchall()[0][0]
     done = con.execute(f"SELECT count(*) FROM ({_open_items_sql(True)})",
                        [name, queue.scorer_key, queue.reviews]).fetchall()[0][0]
@@ -119,13 +126,14 @@ def progress(con: duckdb.DuckDBPyConnection, name: str, reviewer: str) -> Progre
     today, mine = con.execute(
         "SELECT count(*) FILTER (WHERE created >= ?), count(*) FROM review_actions "
         "WHERE queue = ? AND reviewer = ? AND action = 'label'", [midnight, name, reviewer]).fetchall()[0]
-    left = len(_next_ids(con, queue, reviewer, limit=None))
+    left = len(_next_ids(store, queue, reviewer, limit=None))
     return Progress(done=done, total=total, today=today, mine=mine, left=left)
 
 
-def _next_ids(con: duckdb.DuckDBPyConnection, queue: Queue, reviewer: str, limit: int | None) -> list[str]:
+def _next_ids(store: Store, queue: Queue, reviewer: str, limit: int | None) -> list[str]:
     """Items this reviewer can be given, in order: not yet reviewed enough, never labelled
     by them (in any queue), their skipped items last."""
+    con = store.con
     tail = "LIMIT ?" if limit is not None else ""
     rows = con.execute(
         f"""
@@ -143,13 +151,14 @@ def _next_ids(con: duckdb.DuckDBPyConnection, queue: Queue, reviewer: str, limit
     return [r[0] for r in rows]
 
 
-def next_targets(con: duckdb.DuckDBPyConnection, name: str, reviewer: str, limit: int = 1) -> list[str]:
+def next_targets(store: Store, name: str, reviewer: str, limit: int = 1) -> list[str]:
     """The next ``limit`` targets of queue ``name`` for ``reviewer``."""
-    return _next_ids(con, get_queue(con, name), reviewer, limit)
+    return _next_ids(store, get_queue(store, name), reviewer, limit)
 
 
-def item_reason(con: duckdb.DuckDBPyConnection, name: str, target_id: str) -> tuple[int, str]:
+def item_reason(store: Store, name: str, target_id: str) -> tuple[int, str]:
     """(position, reason) of an item."""
+    con = store.con
     rows = con.execute("SELECT position, reason FROM review_items WHERE queue = ? AND target_id = ?",
                        [name, target_id]).fetchall()
     return (rows[0][0], rows[0][1] or "") if rows else (-1, "")
@@ -158,11 +167,11 @@ def item_reason(con: duckdb.DuckDBPyConnection, name: str, target_id: str) -> tu
 # -- what a reviewer does -----------------------------------------------------------
 
 
-def record_label(store: Any, name: str, target_id: str, reviewer: str, *,
+def record_label(store: Store, name: str, target_id: str, reviewer: str, *,
                  scorer: str, score: float, label: str | None, note: str | None = None) -> None:
     """A reviewer's label of an item: a human score of the queue's scorer, and the action."""
     con = store.con
-    queue = get_queue(con, name)
+    queue = get_queue(store, name)
     stamp = now()
     meta: dict[str, Any] = {"reviewer": reviewer, "queue": name}
     root_id = None
@@ -179,15 +188,17 @@ def record_label(store: Any, name: str, target_id: str, reviewer: str, *,
     con.execute("INSERT INTO review_actions VALUES (?, ?, ?, 'label', ?)", [name, target_id, reviewer, stamp])
 
 
-def record_skip(con: duckdb.DuckDBPyConnection, name: str, target_id: str, reviewer: str) -> None:
+def record_skip(store: Store, name: str, target_id: str, reviewer: str) -> None:
     """Skip an item: it comes back to this reviewer after every item not skipped."""
-    get_queue(con, name)
+    con = store.con
+    get_queue(store, name)
     con.execute("INSERT INTO review_actions VALUES (?, ?, ?, 'skip', ?)", [name, target_id, reviewer, now()])
 
 
-def undo_last(con: duckdb.DuckDBPyConnection, name: str, reviewer: str) -> tuple[str, str] | None:
+def undo_last(store: Store, name: str, reviewer: str) -> tuple[str, str] | None:
     """Take back this reviewer's last label or skip in the queue: (action, target), or None."""
-    queue = get_queue(con, name)
+    con = store.con
+    queue = get_queue(store, name)
     rows = con.execute(
         "SELECT target_id, action, created FROM review_actions WHERE queue = ? AND reviewer = ? "
         "ORDER BY created DESC LIMIT 1", [name, reviewer]).fetchall()
@@ -212,20 +223,22 @@ def undo_last(con: duckdb.DuckDBPyConnection, name: str, reviewer: str) -> tuple
 # -- what the queue builder and the item view read ----------------------------------------
 
 
-def grading_keys(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
+def grading_keys(store: Store, key: str) -> list[str]:
     """Machine scorer keys that grade by rubric ``key``: itself and judges trained on its
     labels (metadata.rubric = key, such as the offline judge)."""
+    con = store.con
     rows = con.execute(
         "SELECT DISTINCT scorer_key FROM scores WHERE source <> 'human' AND "
         "(scorer_key = ? OR json_extract_string(metadata, '$.rubric') = ?) ORDER BY 1", [key, key]).fetchall()
     return [r[0] for r in rows]
 
 
-def span_grades(con: duckdb.DuckDBPyConnection, key: str, where: Any, reviews: int) -> list[dict[str, Any]]:
+def span_grades(store: Store, key: str, where: Any, reviews: int) -> list[dict[str, Any]]:
     """Per span a judge of rubric ``key`` graded, matching a compiled filter ``where``
     and with fewer than ``reviews`` human reviews: its topic and each (scorer, version)'s
     latest grade with the judge's confidence when it gave one."""
-    keys = grading_keys(con, key)
+    con = store.con
+    keys = grading_keys(store, key)
     if not keys:
         return []
     rows = con.execute(
@@ -256,10 +269,11 @@ def span_grades(con: duckdb.DuckDBPyConnection, key: str, where: Any, reviews: i
     return [{"target_id": t, "group": topic, "grades": list(grades)} for t, topic, grades in rows]
 
 
-def result_grades(con: duckdb.DuckDBPyConnection, key: str, experiment_ids: list[str], reviews: int) -> list[dict[str, Any]]:
+def result_grades(store: Store, key: str, experiment_ids: list[str], reviews: int) -> list[dict[str, Any]]:
     """Per eval result of these experiments whose case all of them ran, graded by rubric
     ``key`` and short of ``reviews`` human reviews: experiment, case, bucket and grades
     (the run's own grade has version = the experiment's name)."""
+    con = store.con
     rows = con.execute(
         f"""
         WITH shared AS (
@@ -288,10 +302,11 @@ def result_grades(con: duckdb.DuckDBPyConnection, key: str, experiment_ids: list
             for t, exp, case, bucket, grades in rows]
 
 
-def item_view(con: duckdb.DuckDBPyConnection, queue: Queue, target_id: str) -> dict[str, Any]:
+def item_view(store: Store, queue: Queue, target_id: str) -> dict[str, Any]:
     """What a reviewer sees of an item: where it is from, input, output, expected, and the
     judges' grades with rationales (never the other reviewers' labels)."""
-    keys = grading_keys(con, queue.scorer_key)
+    con = store.con
+    keys = grading_keys(store, queue.scorer_key)
     if queue.kind == "result":
         rows = con.execute(
             "SELECT e.name, r.case_id, r.bucket, r.input, r.output, r.expected FROM experiment_results r "

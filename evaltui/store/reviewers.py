@@ -8,11 +8,12 @@ reviewer, '').
 
 from __future__ import annotations
 
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from evaltui.errors import StoreError
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 # Who wrote a human label: metadata.reviewer, else the older metadata.labeller, else ''.
 REVIEWER_SQL = ("coalesce(json_extract_string({m}, '$.reviewer'), json_extract_string({m}, '$.labeller'), '')")
@@ -52,23 +53,25 @@ def human_truth_sql(reviewer: str | None) -> tuple[str, list[Any]]:
     return sql, [reviewer] if reviewer is not None else []
 
 
-def reviewers(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[str, int]]:
+def reviewers(store: Store, key: str) -> list[tuple[str, int]]:
     """(reviewer, labelled targets) of a scorer key's human labels, most first ('' = unnamed)."""
+    con = store.con
     return [tuple(r) for r in con.execute(
         f"SELECT {reviewer_sql()} AS who, count(DISTINCT target_id) FROM scores WHERE source = 'human' AND scorer_key = ? "
         "GROUP BY who ORDER BY 2 DESC, 1", [key]).fetchall()]
 
 
-def check_reviewer(con: duckdb.DuckDBPyConnection, key: str, reviewer: str) -> None:
+def check_reviewer(store: Store, key: str, reviewer: str) -> None:
     """Refuse a reviewer with no labels of ``key``, naming the ones there are."""
-    known = reviewers(con, key)
+    known = reviewers(store, key)
     if not any(name == reviewer for name, _ in known):
         names = ", ".join(name or "(unnamed)" for name, _ in known) or "none"
         raise StoreError(f"no labels of {key} by reviewer {reviewer!r}; reviewers: {names}")
 
 
-def reviewer_labels(con: duckdb.DuckDBPyConnection, key: str) -> list[tuple[str, str, float, str | None]]:
+def reviewer_labels(store: Store, key: str) -> list[tuple[str, str, float, str | None]]:
     """(target, reviewer, score, label): each reviewer's latest label of each target it labelled."""
+    con = store.con
     return [tuple(r) for r in con.execute(
         f"""
         SELECT target_id, {reviewer_sql()} AS who, arg_max(score, (created, id)), arg_max(label, (created, id))

@@ -76,11 +76,11 @@ class PendingQuery:
         """
         return sql, params
 
-    def count(self, con: duckdb.DuckDBPyConnection) -> int:
+    def count(self, store: Store) -> int:
         sql, params = self._sql("count(*)")
-        return _run(con, sql, params).fetchall()[0][0]
+        return _run(store.con, sql, params).fetchall()[0][0]
 
-    def page(self, con: duckdb.DuckDBPyConnection, after: tuple[Any, str] | None, limit: int) -> list[dict[str, Any]]:
+    def page(self, store: Store, after: tuple[Any, str] | None, limit: int) -> list[dict[str, Any]]:
         """The next ``limit`` spans after ``after`` = (ts, id), oldest first."""
         tail_params: list[Any] = []
         keyset = ""
@@ -91,7 +91,7 @@ class PendingQuery:
             "s.id, s.root_id, s.ts, s.topic, s.input, s.output, s.expected, s.metadata",
             f"{keyset} ORDER BY s.ts, s.id LIMIT ?",
         )
-        rows = _run(con, sql, [*params, *tail_params, limit]).fetchall()
+        rows = _run(store.con, sql, [*params, *tail_params, limit]).fetchall()
         out = []
         for id_, root, ts, topic, inp, outp, exp, meta in rows:
             metadata = _loads(meta) or {}

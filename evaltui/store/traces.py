@@ -9,7 +9,6 @@ the root itself, and remembers it in ``trace_roots`` for spans still to come.
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
 
 from evaltui.store.db import Store
@@ -18,8 +17,9 @@ from evaltui.store.scores import refresh_rollup
 ROOTS_ARROW_SCHEMA = pa.schema([("trace_id", pa.string()), ("root_id", pa.string())])
 
 
-def stage_roots(con: duckdb.DuckDBPyConnection, roots: pa.Table) -> None:
+def stage_roots(store: Store, roots: pa.Table) -> None:
     """The (trace id, root span id) pairs of the batch being staged."""
+    con = store.con
     con.execute("CREATE OR REPLACE TEMP TABLE _stage_roots (trace_id VARCHAR, root_id VARCHAR)")
     con.register("_arrow_roots", roots)
     try:

@@ -76,7 +76,7 @@ def _phrases() -> dict[str, tuple[str, ...]]:
                 out.append(longest.lower())
         return tuple(out)
 
-    bad_by_mode: dict[str, dict[str, tuple[str, ...]]] = texts._BAD  # type: ignore[assignment]
+    bad_by_mode: dict[str, dict[str, tuple[str, ...]]] = texts._BAD
     bad = [t for by_topic in bad_by_mode.values() for ts in by_topic.values() for t in ts]
     mediocre = [t for ts in texts._MEDIOCRE.values() for t in ts]
     return {"bad": pieces(bad), "mediocre": pieces(mediocre)}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from evaltui.store import topics as topic_store
 
@@ -21,7 +22,7 @@ class AssignResult:
     seconds: float
 
 
-def assign_new_spans(store: "Store", progress: Callable[[int, int], None] | None = None) -> AssignResult | None:
+def assign_new_spans(store: Store, progress: Callable[[int, int], None] | None = None) -> AssignResult | None:
     """Place conversations that are not yet in the active map; None when there is no map.
 
     Costs one small query (and imports nothing heavy) when there is no map or nothing new.

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -58,7 +59,7 @@ def _noop(stage: str, done: int, total: int) -> None:
     pass
 
 
-def build_map(store: "Store", options: BuildOptions | None = None, progress: BuildProgress | None = None) -> BuildResult:
+def build_map(store: Store, options: BuildOptions | None = None, progress: BuildProgress | None = None) -> BuildResult:
     """Cluster the root spans' texts into a new active topic map and file every span under it."""
     opts = options or BuildOptions()
     progress = progress or _noop
@@ -281,7 +282,7 @@ def _fresh_keys(keys: list[str | None], bases: list[str], taken: set[str]) -> li
     return out
 
 
-def _stable_keys(store: "Store", cents: np.ndarray, words: list[list[str]]) -> tuple[list[str], list[str]]:
+def _stable_keys(store: Store, cents: np.ndarray, words: list[list[str]]) -> tuple[list[str], list[str]]:
     """Keys for the new topics: a topic whose centroid matches one of the active map's keeps
     its key (one-to-one, best matches first); the others get a new key from their keywords."""
     from evaltui.topics.label import slug
@@ -309,7 +310,7 @@ def _group_centroids(cents: np.ndarray, sizes: np.ndarray, group_of: np.ndarray,
     return out
 
 
-def _stable_group_keys(store: "Store", group_cents: np.ndarray, words: list[list[str]], topic_keys: list[str]) -> list[str]:
+def _stable_group_keys(store: Store, group_cents: np.ndarray, words: list[list[str]], topic_keys: list[str]) -> list[str]:
     """Keys for the new groups, as for topics: a group whose centroid matches one of the
     active map's groups keeps its key (one-to-one, best matches first); the others get a new
     key from their keywords, distinct from every topic key and every group key ever used."""
@@ -332,7 +333,7 @@ def _stable_group_keys(store: "Store", group_cents: np.ndarray, words: list[list
     return _fresh_keys(keys, bases, set(topic_keys) | topic_store.all_group_keys(store))
 
 
-def _summaries(store: "Store", transcripts: list[str | None]) -> list[str | None]:
+def _summaries(store: Store, transcripts: list[str | None]) -> list[str | None]:
     from evaltui.topics.naming import llm_summaries
 
     present = [t for t in transcripts if t]

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
 
 if TYPE_CHECKING:
     from evaltui.store import Store
@@ -86,7 +87,7 @@ def compare_maps(old_assignments: Mapping[str, str | None], new_assignments: Map
     return changes_from_overlap((o, n, c) for (o, n), c in counts.items())
 
 
-def map_changes(store: "Store", map_id: int) -> tuple[int, MapChanges] | None:
+def map_changes(store: Store, map_id: int) -> tuple[int, MapChanges] | None:
     """(previous map id, what changed) for map ``map_id``; None when it is the first map."""
     from evaltui.store import map_history
 
@@ -141,7 +142,7 @@ def staleness_rule(built: int, built_unassigned: int, new: int, new_unassigned: 
                      min_new=max(20, math.ceil(0.02 * built)), threshold=min(1.0, base + max(0.10, base / 2)))
 
 
-def map_staleness(store: "Store") -> Staleness | None:
+def map_staleness(store: Store) -> Staleness | None:
     """The active map's staleness (see ``staleness_rule``; ``.stale`` says whether to rebuild);
     None when there is no map."""
     from evaltui.store import map_history

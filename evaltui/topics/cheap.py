@@ -7,7 +7,8 @@ with the MiniLM path is measured on texts it was not trained on and kept with th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -19,7 +20,7 @@ class CheapAssigner:
     classifier: Any = None
     constant: int | None = None  # when the sample holds a single class
 
-    def fit(self, texts: Sequence[str], labels: np.ndarray) -> "CheapAssigner":
+    def fit(self, texts: Sequence[str], labels: np.ndarray) -> CheapAssigner:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import SGDClassifier
 

@@ -11,7 +11,8 @@ import hashlib
 import os
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
 
 import pyarrow as pa
 
@@ -96,7 +97,7 @@ def load_model(model: str = DEFAULT_MODEL) -> Any:
         return loaded
 
 
-def encode(texts: Sequence[str], model: str = DEFAULT_MODEL, batch_size: int = 64) -> "np.ndarray":
+def encode(texts: Sequence[str], model: str = DEFAULT_MODEL, batch_size: int = 64) -> np.ndarray:
     """Embed without the cache: an (n, d) float32 array of L2-normalised vectors."""
     import numpy as np
 
@@ -108,7 +109,7 @@ def encode(texts: Sequence[str], model: str = DEFAULT_MODEL, batch_size: int = 6
     return np.asarray(vectors, dtype=np.float32)
 
 
-def cached_vectors(store: "Store", hashes: Sequence[str], model: str) -> dict[str, "np.ndarray"]:
+def cached_vectors(store: Store, hashes: Sequence[str], model: str) -> dict[str, np.ndarray]:
     """The cached vectors among ``hashes`` for ``model``, by hash."""
     import numpy as np
 
@@ -125,7 +126,7 @@ def cached_vectors(store: "Store", hashes: Sequence[str], model: str) -> dict[st
     return dict(zip(table.column("text_hash").to_pylist(), matrix))
 
 
-def _write_cache(store: "Store", hashes: Sequence[str], vectors: "np.ndarray", model: str) -> None:
+def _write_cache(store: Store, hashes: Sequence[str], vectors: np.ndarray, model: str) -> None:
     from evaltui.store.embeddings import add_embeddings
 
     dim = vectors.shape[1]
@@ -136,13 +137,13 @@ def _write_cache(store: "Store", hashes: Sequence[str], vectors: "np.ndarray", m
 
 
 def embed_texts(
-    store: "Store",
+    store: Store,
     texts: Sequence[str],
     model: str = DEFAULT_MODEL,
     *,
     progress: EmbedProgress | None = None,
     batch_size: int = 64,
-) -> "np.ndarray":
+) -> np.ndarray:
     """Embed ``texts`` (an (n, d) float32 array, L2-normalised, in input order).
 
     Texts already embedded with ``model`` come from the store; the rest are embedded in

@@ -14,7 +14,8 @@ the rest join their nearest mode. A mode is named by its most central rationale,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -150,7 +151,7 @@ def build_modes(rows: Sequence[dict[str, Any]], vectors_of: Any, threshold: Any 
     return modes
 
 
-def _vectors(store: "Store", texts: list[str], model: str) -> np.ndarray:
+def _vectors(store: Store, texts: list[str], model: str) -> np.ndarray:
     """MiniLM vectors of ``texts``: through the store's cache, which a read-only store only reads."""
     from evaltui.topics.embed import cached_vectors, embed_texts, encode, text_hash
 
@@ -164,7 +165,7 @@ def _vectors(store: "Store", texts: list[str], model: str) -> np.ndarray:
     return np.stack([found[h] for h in hashes])
 
 
-def _llm_namer(store: "Store") -> Any:
+def _llm_namer(store: Store) -> Any:
     """Names modes with the configured endpoint; None (keep the trimmed rationale) without one."""
     from evaltui.topics import naming
 
@@ -182,7 +183,7 @@ def _llm_namer(store: "Store") -> Any:
     return name
 
 
-def failure_modes_of(store: "Store", *, topic_keys: Sequence[str] | None = None, where: str | None = None,
+def failure_modes_of(store: Store, *, topic_keys: Sequence[str] | None = None, where: str | None = None,
                      limit: int | None = 5, name_with_llm: bool = True) -> list[FailureMode]:
     """The failure modes of the conversations in ``topic_keys`` (a topic, or a group's topics)
     that match the filter ``where``; the ``limit`` largest (all when None)."""
@@ -191,7 +192,7 @@ def failure_modes_of(store: "Store", *, topic_keys: Sequence[str] | None = None,
     from evaltui.topics.embed import DEFAULT_MODEL
 
     threshold = get_settings().threshold
-    rows = failing_rationales(store.con, threshold, topic_keys=topic_keys, where=where)
+    rows = failing_rationales(store, threshold, topic_keys=topic_keys, where=where)
     if not rows:
         return []
     modes = build_modes(rows, lambda texts: _vectors(store, texts, DEFAULT_MODEL), threshold)
@@ -205,6 +206,6 @@ def failure_modes_of(store: "Store", *, topic_keys: Sequence[str] | None = None,
     return modes
 
 
-def failure_modes(store: "Store", topic_key: str, limit: int = 5, *, name_with_llm: bool = True) -> list[FailureMode]:
+def failure_modes(store: Store, topic_key: str, limit: int = 5, *, name_with_llm: bool = True) -> list[FailureMode]:
     """The ``limit`` largest failure modes of one topic (``(unassigned)`` for the rest)."""
     return failure_modes_of(store, topic_keys=[topic_key], limit=limit, name_with_llm=name_with_llm)

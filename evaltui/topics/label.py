@@ -8,7 +8,7 @@ common everywhere ("please", "order") sink and the words that set a topic apart 
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

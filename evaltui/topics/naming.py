@@ -5,7 +5,8 @@ return None and the c-TF-IDF label stands."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
 
 if TYPE_CHECKING:
     from evaltui.store import Store
@@ -26,7 +27,7 @@ SUMMARY_PROMPT = (
 )
 
 
-def _client(store: "Store | None") -> Any:
+def _client(store: Store | None) -> Any:
     """An LLM client when an endpoint is configured and the LLM layer is importable, else None."""
     try:
         from evaltui.config import get_settings
@@ -73,7 +74,7 @@ def group_prompts(keywords: Sequence[Sequence[str]], topics: Sequence[Sequence[s
     ]
 
 
-def llm_names(store: "Store | None", prompts: Sequence[str]) -> list[str | None] | None:
+def llm_names(store: Store | None, prompts: Sequence[str]) -> list[str | None] | None:
     """One short name per naming prompt (topics' and groups' alike, asked at once), or None
     when no endpoint is configured."""
     client = _client(store)
@@ -82,7 +83,7 @@ def llm_names(store: "Store | None", prompts: Sequence[str]) -> list[str | None]
     return asyncio.run(_ask_all(client, prompts, max_tokens=20))
 
 
-def llm_summaries(store: "Store | None", transcripts: Sequence[str]) -> list[str | None] | None:
+def llm_summaries(store: Store | None, transcripts: Sequence[str]) -> list[str | None] | None:
     """One short summary per transcript, or None when no endpoint is configured."""
     client = _client(store)
     if client is None:

@@ -16,7 +16,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -48,7 +49,7 @@ class SentenceWeights:
     frequency: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, texts: Sequence[str]) -> "SentenceWeights":
+    def fit(cls, texts: Sequence[str]) -> SentenceWeights:
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update({sentence_key(s) for s in sentences(text)})
@@ -64,7 +65,7 @@ class SentenceWeights:
         return {"n_texts": self.n_texts, "frequency": dict(common[:KEPT_FREQUENCIES])}
 
     @classmethod
-    def from_params(cls, params: dict | None) -> "SentenceWeights | None":
+    def from_params(cls, params: dict | None) -> SentenceWeights | None:
         if not params:
             return None
         return cls(int(params.get("n_texts", 0)), dict(params.get("frequency") or {}))
@@ -82,7 +83,7 @@ def combine(texts: Sequence[str], weights: SentenceWeights, vector_of: dict[str,
 
 
 def text_vectors(
-    store: "Store",
+    store: Store,
     texts: Sequence[str],
     model: str,
     weights: SentenceWeights | None = None,

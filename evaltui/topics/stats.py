@@ -55,7 +55,7 @@ def where_it_hurts(rows: list[dict[str, Any]], keys: list[str], *, include_unass
     return hurts[:limit]
 
 
-def topic_table(store: "Store", topic: str | None = None) -> dict[str, Any]:
+def topic_table(store: Store, topic: str | None = None) -> dict[str, Any]:
     """Everything `topics list` shows: per topic its key, label, size and score statistics,
     and the where-it-hurts ranking (over spans.topic: the active map's topics, else the tags)."""
     from evaltui.config import get_settings
@@ -116,7 +116,7 @@ def group_rows(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, An
     return sorted(out.values(), key=lambda g: (-g["conversations"], g["topic"]))
 
 
-def topic_detail(store: "Store", topic: str) -> dict[str, Any] | None:
+def topic_detail(store: Store, topic: str) -> dict[str, Any] | None:
     """One topic: its map entry, score statistics, daily trend and closest examples."""
     from evaltui.topics.text import text_sql
 

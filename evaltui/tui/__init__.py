@@ -8,10 +8,13 @@ process loads DuckDB and Arrow after the first frame.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
 
 
-def run(db_path: str | Path, settings: Any = None, eval_paths: list[Path] | None = None) -> int:
+def run(db_path: str | Path, settings: Settings | None = None, eval_paths: list[Path] | None = None) -> int:
     """Open the app on ``db_path`` (a file that exists) until the user quits; the exit
     code: 0, or non-zero when the app died from an exception (its traceback printed)."""
     from evaltui.tui import startup

@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import App
@@ -19,6 +19,10 @@ from evaltui.tui.commands import EvaltuiCommands
 from evaltui.tui.screens.base import read_in_worker
 from evaltui.tui.themes import DEFAULT_THEME, load_themes
 from evaltui.tui.widgets.filter_bar import FilterBar
+
+if TYPE_CHECKING:
+    from evaltui.config import Settings
+    from evaltui.store.db import Store
 
 
 def _stamp(path: Path) -> tuple[int, ...]:
@@ -52,7 +56,7 @@ class EvalApp(App):
     def __init__(
         self,
         db_path: str | os.PathLike[str],
-        settings: Any = None,
+        settings: Settings | None = None,
         *,
         lock_timeout: float = 5.0,
         poll_seconds: float = 2.0,
@@ -242,7 +246,7 @@ class EvalApp(App):
         announce: bool = False  # say "resuming" first (runs found at start, not one asked for)
 
     def resume_run(self, name: str) -> None:
-        def query(store: Any) -> Message:
+        def query(store: Store) -> Message:
             from evaltui.evals.launch import RunSpec
             from evaltui.store.experiments import find_experiment
 
@@ -259,7 +263,7 @@ class EvalApp(App):
     def find_interrupted_runs(self) -> None:
         """Runs this app started that stopped mid-way when it closed: start them again."""
 
-        def query(store: Any) -> Message:
+        def query(store: Store) -> Message:
             from evaltui.evals.launch import interrupted
 
             return self.RunsToResume(interrupted(store), announce=True)

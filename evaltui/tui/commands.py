@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from evaltui.tui.app import EvalApp
 
 
-def _saved_views(app: "EvalApp") -> list[Any]:
+def _saved_views(app: EvalApp) -> list[Any]:
     """The saved log views (none when the file cannot be read now: the palette never waits long)."""
     from evaltui.store import StoreError
     from evaltui.store.connections import reading

@@ -29,7 +29,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("align") / "sample.duckdb"
     with Store(db) as store:
         ingest_file(store, SAMPLE_LOGS / "support_bot.jsonl")
-        examples = labelled_examples(store.con, "brand_alignment", ("human",))
+        examples = labelled_examples(store, "brand_alignment", ("human",))
         write_scores(store, [ScoreWrite(target_id=e["id"], root_id=e["root_id"], scorer="brand_alignment_offline",
                                         scorer_version="offline-v1", score=1.0, label="A",
                                         metadata={"rubric": "brand_alignment"}) for e in examples])

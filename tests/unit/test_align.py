@@ -97,7 +97,7 @@ def test_test_part_labels_never_reach_a_prompt(sample_db, judge_server, tmp_path
 
     # every example in every prompt is a dev-part span with its own human grade
     with Store(db, read_only=True) as store:
-        examples = {e["id"]: e for e in labelled_examples(store.con, "brand_alignment")}
+        examples = {e["id"]: e for e in labelled_examples(store, "brand_alignment")}
     dev_ids, test_ids = split(sorted(examples), 0, 0.5)
     assert sorted(test_ids) == sorted(first["test_ids"])
     allowed = {render_example(examples[i], examples[i]["label"]) for i in dev_ids}

@@ -61,8 +61,8 @@ def test_a_queue_from_a_filter_is_ordered_stored_and_survives_a_restart(review_d
     assert "brand_alignment_offline unsure" in items[2].reason
 
     with Store(review_db, read_only=True) as store:  # another process, later
-        assert next_targets(store.con, "login", "ann", limit=10) == [i.target_id for i in items]
-        assert progress(store.con, "login", "ann").text() == "0 of 10, 0 today"
+        assert next_targets(store, "login", "ann", limit=10) == [i.target_id for i in items]
+        assert progress(store, "login", "ann").text() == "0 of 10, 0 today"
 
 
 def test_an_offline_judge_name_reviews_its_rubric_and_bad_input_says_so(review_db: Path) -> None:
@@ -91,16 +91,16 @@ def test_several_reviewers_each_item_asks_for_its_reviews_and_nobody_gets_one_tw
         _, items = build_from_filter(store, "two", "brand_alignment", "topic = billing_and_payments", reviews=2)
         first, second = items[0].target_id, items[1].target_id
         assert label_next(store, "two", "ann", "a", "warm and clear") == (first, "A")
-        assert next_targets(store.con, "two", "ann") == [second]  # ann never gets it again
-        assert next_targets(store.con, "two", "bob") == [first]  # it still asks for a second review
-        assert progress(store.con, "two", "ann").text() == "0 of 10, 1 today"
+        assert next_targets(store, "two", "ann") == [second]  # ann never gets it again
+        assert next_targets(store, "two", "bob") == [first]  # it still asks for a second review
+        assert progress(store, "two", "ann").text() == "0 of 10, 1 today"
         label_next(store, "two", "bob", "B")
-        assert progress(store.con, "two", "bob").done == 1
-        assert first not in next_targets(store.con, "two", "cat", limit=20)  # it has its two reviews
+        assert progress(store, "two", "bob").done == 1
+        assert first not in next_targets(store, "two", "cat", limit=20)  # it has its two reviews
 
         # A label written elsewhere (the CLI's `label`, the trace) counts too.
         add_label(store, second, "brand_alignment", "C", labeller="cat")
-        assert second not in next_targets(store.con, "two", "cat", limit=20)
+        assert second not in next_targets(store, "two", "cat", limit=20)
         note = store.con.execute(
             "SELECT rationale, json_extract_string(metadata, '$.reviewer') FROM scores WHERE target_id = ? "
             "AND source = 'human' ORDER BY created", [first]).fetchall()
@@ -115,17 +115,17 @@ def test_skip_sends_an_item_last_and_undo_takes_back_the_last_action(review_db: 
     with Store(review_db) as store:
         _, items = build_from_filter(store, "q", "brand_alignment", "topic = shipping_and_delivery")
         ids = [i.target_id for i in items]
-        record_skip(store.con, "q", ids[0], "ann")
-        assert next_targets(store.con, "q", "ann", limit=20) == ids[1:] + ids[:1]
-        assert next_targets(store.con, "q", "bob") == ids[:1]  # a skip is ann's alone
+        record_skip(store, "q", ids[0], "ann")
+        assert next_targets(store, "q", "ann", limit=20) == ids[1:] + ids[:1]
+        assert next_targets(store, "q", "bob") == ids[:1]  # a skip is ann's alone
         label_next(store, "q", "ann", "C")
         humans = "SELECT count(*) FROM scores WHERE source = 'human'"
         assert store.con.execute(humans).fetchall()[0][0] == 1
-        assert undo_last(store.con, "q", "ann") == ("label", ids[1])
+        assert undo_last(store, "q", "ann") == ("label", ids[1])
         assert store.con.execute(humans).fetchall()[0][0] == 0
-        assert undo_last(store.con, "q", "ann") == ("skip", ids[0])
-        assert next_targets(store.con, "q", "ann", limit=20) == ids
-        assert undo_last(store.con, "q", "ann") is None
+        assert undo_last(store, "q", "ann") == ("skip", ids[0])
+        assert next_targets(store, "q", "ann", limit=20) == ids
+        assert undo_last(store, "q", "ann") is None
 
 
 def test_a_grade_outside_the_rubric_is_refused_in_one_line(review_db: Path) -> None:
@@ -175,9 +175,9 @@ def test_calibration_uses_the_majority_or_the_reviewer_named(review_db: Path) ->
         for who, grade in (("ann", "A"), ("bob", "C")):  # a tie goes to the latest
             add_label(store, "c03-t1", "brand_alignment", grade, labeller=who)
         add_label(store, "c03-t1", "brand_alignment", "B", labeller="ann")  # ann changes her mind: one vote
-        pairs = {p["target_id"]: p["human_label"] for p in calibration_pairs(store.con, "brand_alignment", "judge-v1", "brand_alignment")}
+        pairs = {p["target_id"]: p["human_label"] for p in calibration_pairs(store, "brand_alignment", "judge-v1", "brand_alignment")}
         assert pairs == {"c00-t1": "A", "c03-t1": "B"}
-        cat = {p["target_id"]: p["human_label"] for p in calibration_pairs(store.con, "brand_alignment", "judge-v1", "brand_alignment", "cat")}
+        cat = {p["target_id"]: p["human_label"] for p in calibration_pairs(store, "brand_alignment", "judge-v1", "brand_alignment", "cat")}
         assert cat == {"c00-t1": "C"}
 
         assert calibrate(store, "brand_alignment")["ground_truth"] == "majority of reviewers"

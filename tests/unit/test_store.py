@@ -159,3 +159,27 @@ def test_a_file_killed_before_its_version_row_migrates_once_and_stays_current(db
     with Store(db_path) as store:  # the second open finds it current, migrates nothing
         assert store.schema_version() == SCHEMA_VERSION
         assert store.con.execute("SELECT count(*) FROM evaltui_meta").fetchall()[0][0] == 1
+
+
+def test_the_store_functions_take_the_store_first():
+    """The rule in store/__init__.py: a public function or method of the store's modules
+    takes the open Store first, never its DuckDB connection (db.migrate runs while a Store
+    is being opened; private helpers may be handed the connection their caller holds)."""
+    import ast
+
+    from tests.helpers import ROOT
+
+    taking_con = []
+    for path in sorted((ROOT / "evaltui" / "store").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        defs = [(n, False) for n in tree.body if isinstance(n, ast.FunctionDef)]
+        defs += [(m, True) for c in tree.body if isinstance(c, ast.ClassDef) for m in c.body
+                 if isinstance(m, ast.FunctionDef)]
+        for fn, method in defs:
+            params = fn.args.args[1:] if method else fn.args.args
+            if fn.name.startswith("_") or not params or (path.stem, fn.name) == ("db", "migrate"):
+                continue
+            first = params[0]
+            if first.arg in ("con", "conn", "cur") or "DuckDBPyConnection" in ast.unparse(first.annotation or ast.Constant("")):
+                taking_con.append(f"{path.stem}.{fn.name}")
+    assert taking_con == []

@@ -21,6 +21,7 @@ from evaltui.tui.widgets.candidate_table import CandidateTable, mark_style
 from evaltui.tui.widgets.record_preview import RecordPreview
 
 if TYPE_CHECKING:
+    from evaltui.store.db import Store
     from evaltui.curation.builder import Candidates
 
 
@@ -117,7 +118,7 @@ class BuilderScreen(DataScreen):
         self.where = getattr(self.app, "log_filter", "")
         where = self.where
 
-        def query(store: Any) -> BuilderScreen.Loaded:
+        def query(store: Store) -> BuilderScreen.Loaded:
             from evaltui.curation.builder import load_candidates
             from evaltui.store.drafts import load_draft
 
@@ -224,7 +225,7 @@ class BuilderScreen(DataScreen):
         self.app.push_screen(SuggestDialog(matched, self.last_suggestion), chosen)
 
     def suggest(self, where: str, answer: SuggestAnswer) -> None:
-        def query(store: Any) -> BuilderScreen.Suggested:
+        def query(store: Store) -> BuilderScreen.Suggested:
             from evaltui.curation.builder import suggestion_marks
 
             marks = suggestion_marks(store, where, failing=answer.failing, borderline=answer.borderline,
@@ -250,7 +251,7 @@ class BuilderScreen(DataScreen):
         existing: dict[str, int]
 
     def existing_datasets(self) -> None:
-        def query(store: Any) -> BuilderScreen.DatasetsListed:
+        def query(store: Store) -> BuilderScreen.DatasetsListed:
             from evaltui.store.browse_experiments import datasets_overview
 
             return self.DatasetsListed({d["name"]: d["version"] for d in datasets_overview(store)})

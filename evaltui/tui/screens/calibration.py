@@ -8,7 +8,7 @@ c cancels) and shows each candidate's test-part agreement beside the current ver
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
@@ -23,6 +23,9 @@ from textual.widgets import Footer, Header, Static
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.agreement_table import AgreementTable
 from evaltui.tui.widgets.calibration_table import CalibrationTable, kappa_text
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 
 ALIGN_LOCK_WAIT = 60.0  # seconds an align waits to open the file read-write
@@ -85,7 +88,7 @@ class CalibrationScreen(DataScreen):
         self.stale = True  # agreement changed: query again when shown
 
     def reload(self) -> None:
-        def query(store: Any) -> CalibrationScreen.Loaded:
+        def query(store: Store) -> CalibrationScreen.Loaded:
             from evaltui.evals.calibration import calibration_overview
             from evaltui.scoring.review import humans_by_scorer
 
@@ -188,7 +191,7 @@ class CalibrationScreen(DataScreen):
     @on(Rescored)
     def _rescored(self, event: Rescored) -> None:
         self.notify(f"re-scored with {event.scorer}: {event.scored} spans", timeout=5)
-        self.app.labels_changed()  # type: ignore[attr-defined]
+        self.app.labels_changed()
         self.reload()
 
     # -- aligning the highlighted LLM judge ---------------------------------------------
@@ -279,7 +282,7 @@ class CalibrationScreen(DataScreen):
         self.align_report = event.report
         self.align_status = outcome(event.report)
         self._show_status()
-        self.app.labels_changed()  # type: ignore[attr-defined]  # new scorer version grades: agreement changed
+        self.app.labels_changed()  # new scorer version grades: agreement changed
         self.reload()
         self.app.push_screen(AlignResultScreen(event.report))
 

@@ -26,6 +26,7 @@ from evaltui.tui.widgets.case_list import CaseList
 from evaltui.tui.widgets.side_by_side import SideBySide
 
 if TYPE_CHECKING:
+    from evaltui.store.db import Store
     from evaltui.evals.compare import DiffData
     from evaltui.evals.diffview import CaseRow
 
@@ -151,7 +152,7 @@ class DiffScreen(DataScreen):
             self.pick_default()
 
     def load(self, base: str, candidate: str) -> None:
-        def query(store: Any) -> DiffScreen.Loaded:
+        def query(store: Store) -> DiffScreen.Loaded:
             from evaltui.evals.compare import load_diff
 
             return self.Loaded(load_diff(store, base, candidate, settings=self.app.settings))
@@ -161,7 +162,7 @@ class DiffScreen(DataScreen):
     def pick_default(self) -> None:
         """The newest finished experiment with a base, against that base."""
 
-        def query(store: Any) -> DiffScreen.Picked | None:
+        def query(store: Store) -> DiffScreen.Picked | None:
             from evaltui.store.browse_experiments import experiments
 
             for r in experiments(store):
@@ -345,7 +346,7 @@ class DiffScreen(DataScreen):
         self.load_cases(self.data.base_id, self.data.candidate_id, window)
 
     def load_cases(self, base_id: str, candidate_id: str, keys: list[str]) -> None:
-        def query(store: Any) -> DiffScreen.CasesLoaded:
+        def query(store: Store) -> DiffScreen.CasesLoaded:
             from evaltui.store.browse_experiments import case_details
 
             base, candidate = case_details(store, base_id, keys), case_details(store, candidate_id, keys)
@@ -504,7 +505,7 @@ class DiffScreen(DataScreen):
     @on(Labelled)
     def _labelled(self, event: Labelled) -> None:
         self.notify(f"labelled {event.scorer} {event.value} ({self.side})", timeout=2)
-        self.app.labels_changed()  # type: ignore[attr-defined]
+        self.app.labels_changed()
         self._cases.discard(event.key)  # its labels changed: fetch it again
         self._asked.discard(event.key)
         cases = self.query_one(CaseList)
@@ -519,7 +520,7 @@ class DiffScreen(DataScreen):
             return
         data = self.data
 
-        def query(store: Any) -> DiffScreen.PairwiseLoaded:
+        def query(store: Store) -> DiffScreen.PairwiseLoaded:
             from evaltui.evals.pairwise_marks import reviewer
             from evaltui.evals.pairwise_run import load_report
             from evaltui.store.pairwise import labels

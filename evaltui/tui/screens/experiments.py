@@ -5,7 +5,7 @@ base (enter). Runs belong to the app, so they go on when you switch panes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,6 +15,9 @@ from textual.widgets import Footer, Header, Static
 
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.experiment_table import ExperimentTable
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 # Scorers by name a run can add to the task's own (see evaltui.scoring.registry).
 EXTRA_SCORERS = ["exact_match", "levenshtein", "brand_alignment", "conversation_quality", "brand_alignment_offline"]
@@ -82,13 +85,13 @@ class ExperimentsScreen(DataScreen):
         self.reload()
 
     def _tick(self) -> None:
-        if any(run.alive for run in self.app.runs.values()):  # type: ignore[attr-defined]
+        if any(run.alive for run in self.app.runs.values()):
             self.reload()
 
     def reload(self) -> None:
-        running = [r.experiment_id for r in self.app.runs.values() if r.alive and r.experiment_id]  # type: ignore[attr-defined]
+        running = [r.experiment_id for r in self.app.runs.values() if r.alive and r.experiment_id]
 
-        def query(store: Any) -> ExperimentsScreen.Loaded:
+        def query(store: Store) -> ExperimentsScreen.Loaded:
             from evaltui.store.browse_experiments import experiments, run_progress
 
             return self.Loaded(experiments(store), {i: run_progress(store, i) for i in running})
@@ -97,7 +100,7 @@ class ExperimentsScreen(DataScreen):
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
-        runs = self.app.runs  # type: ignore[attr-defined]
+        runs = self.app.runs
         self.query_one(ExperimentTable).show(event.rows, {n: r.progress for n, r in runs.items()})
         lines = []
         for name, run in runs.items():
@@ -120,12 +123,12 @@ class ExperimentsScreen(DataScreen):
 
     def action_new_eval(self) -> None:
         self._show_loading("looking for eval files…")
-        self.load_choices(self.app.db_path, list(self.app.eval_paths))  # type: ignore[attr-defined]
+        self.load_choices(self.app.db_path, list(self.app.eval_paths))
 
     def load_choices(self, path: Any, eval_paths: list[Any]) -> None:
         """The datasets a new eval can run on (a brief read), then the eval files' tasks."""
 
-        def query(store: Any) -> ExperimentsScreen.DatasetsRead:
+        def query(store: Store) -> ExperimentsScreen.DatasetsRead:
             from evaltui.store.browse_experiments import datasets_overview
 
             return self.DatasetsRead(datasets_overview(store), path, eval_paths)
@@ -169,15 +172,15 @@ class ExperimentsScreen(DataScreen):
 
         def chosen(spec: Any) -> None:
             if spec is not None:
-                self.app.start_run(spec, fresh=True)  # type: ignore[attr-defined]
+                self.app.start_run(spec, fresh=True)
 
         self._show_loading(None)
-        looked_in = ", ".join(str(p) for p in self.app.eval_paths)  # type: ignore[attr-defined]
+        looked_in = ", ".join(str(p) for p in self.app.eval_paths)
         self.app.push_screen(RunDialog(event.datasets, event.tasks, EXTRA_SCORERS, event.problems, looked_in), chosen)
 
     def action_cancel_run(self) -> None:
         row = self.query_one(ExperimentTable).current
-        runs = self.app.runs  # type: ignore[attr-defined]
+        runs = self.app.runs
         run = runs.get(row["name"]) if row else None
         if run is None or not run.alive:
             live = [r for r in runs.values() if r.alive]
@@ -192,7 +195,7 @@ class ExperimentsScreen(DataScreen):
         row = self.query_one(ExperimentTable).current
         if row is None:
             return
-        self.app.resume_run(row["name"])  # type: ignore[attr-defined]
+        self.app.resume_run(row["name"])
 
     @on(ExperimentTable.RowHighlighted, "#experiment-table")
     def _row_highlighted(self) -> None:
@@ -204,7 +207,7 @@ class ExperimentsScreen(DataScreen):
         if not row["base_experiment"]:
             self.notify(f"{row['name']} has no base experiment to compare with: pick two with e in the diff pane", timeout=4)
             return
-        self.app.open_diff(row["base_experiment"], row["name"])  # type: ignore[attr-defined]
+        self.app.open_diff(row["base_experiment"], row["name"])
 
     def action_back(self) -> None:
         self.app.action_back()

@@ -16,6 +16,7 @@ from evaltui.tui.widgets.filter_bar import FilterBar
 from evaltui.tui.widgets.span_table import SpanTable
 
 if TYPE_CHECKING:
+    from evaltui.store.db import Store
     from evaltui.store.pages import LogRow, SpanPage
 
 PAGE_SIZE = 100
@@ -133,7 +134,7 @@ class LogsScreen(DataScreen):
         self, view: View, where: str, after: Any, backward: bool, select: int, scorers: list[str] | None,
         keep: str | None = None,
     ) -> None:
-        def query(store: Any) -> LogsScreen.PageLoaded:
+        def query(store: Store) -> LogsScreen.PageLoaded:
             from evaltui.store.pages import fetch_page
             from evaltui.store.pages import scorers as scorer_keys
             from evaltui.store.filter_names import check_names
@@ -159,7 +160,7 @@ class LogsScreen(DataScreen):
         self.read(query, group="page", failed=failed)
 
     def load_count(self, where: str) -> None:
-        def query(store: Any) -> LogsScreen.CountLoaded:
+        def query(store: Store) -> LogsScreen.CountLoaded:
             from evaltui.store.pages import total
 
             return self.CountLoaded(where, total(store, where))
@@ -167,7 +168,7 @@ class LogsScreen(DataScreen):
         self.read(query, group="count", failed=lambda exc: None)  # the page worker reports the problem
 
     def load_words(self) -> None:
-        def query(store: Any) -> LogsScreen.WordsLoaded:
+        def query(store: Store) -> LogsScreen.WordsLoaded:
             from evaltui.store.completion import completion_words, topic_names
 
             words, topics = completion_words(store), topic_names(store)
@@ -195,7 +196,7 @@ class LogsScreen(DataScreen):
         self.view, self.page, self.scorers = view, page, event.scorers
         if count_changed:
             self.total = None
-        self.app.known_scorers = event.scorers  # type: ignore[attr-defined]
+        self.app.known_scorers = event.scorers
         select = event.select if event.select >= 0 else len(page.rows) - 1
         kept = [i for i, r in enumerate(page.rows) if r.id == event.keep]
         if kept:
@@ -214,7 +215,7 @@ class LogsScreen(DataScreen):
         if not self._words_asked:
             self._words_asked = True
             self.load_words()
-            self.app.data_shown()  # type: ignore[attr-defined]
+            self.app.data_shown()
 
     @on(CountLoaded)
     def _count_loaded(self, event: CountLoaded) -> None:
@@ -315,7 +316,7 @@ class LogsScreen(DataScreen):
         self.load_choices("group")
 
     def load_choices(self, purpose: str = "columns") -> None:
-        def query(store: Any) -> LogsScreen.ChoicesLoaded:
+        def query(store: Store) -> LogsScreen.ChoicesLoaded:
             from evaltui.store.pages import column_choices
 
             return self.ChoicesLoaded(column_choices(store), purpose)
@@ -338,7 +339,7 @@ class LogsScreen(DataScreen):
         self.app.push_screen(GroupByDialog(keys), chosen)
 
     def load_groups(self, where: str, key: str) -> None:
-        def query(store: Any) -> LogsScreen.GroupsLoaded:
+        def query(store: Store) -> LogsScreen.GroupsLoaded:
             from evaltui.store.logs import group_stats
 
             scorers, rows = group_stats(store, where, key)
@@ -411,7 +412,7 @@ class LogsScreen(DataScreen):
         self.load_views()
 
     def load_views(self) -> None:
-        def query(store: Any) -> LogsScreen.ViewsLoaded:
+        def query(store: Store) -> LogsScreen.ViewsLoaded:
             from evaltui.store.views import saved_views
 
             return self.ViewsLoaded(saved_views(store))

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from evaltui.tui.screens.base import read_in_worker
 
 if TYPE_CHECKING:
+    from evaltui.store.db import Store
     from evaltui.tui.app import EvalApp
 
 
@@ -50,7 +51,7 @@ class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
         self.list_experiments()
 
     def list_experiments(self) -> None:
-        def query(store: Any) -> PickExperimentsDialog.Listed:
+        def query(store: Store) -> PickExperimentsDialog.Listed:
             from evaltui.store.browse_experiments import experiments
 
             return self.Listed(experiments(store))

@@ -5,7 +5,7 @@ version before it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.text import Text
@@ -17,6 +17,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from evaltui.tui.screens.base import DataScreen
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 
 class PromptsScreen(DataScreen):
@@ -56,7 +59,7 @@ class PromptsScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        def query(store: Any) -> PromptsScreen.Loaded:
+        def query(store: Store) -> PromptsScreen.Loaded:
             from evaltui.prompts.versions import prompt_overview
 
             return self.Loaded(prompt_overview(store))

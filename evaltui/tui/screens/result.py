@@ -4,7 +4,7 @@ with rationales, metadata and metrics; label keys as in the diff."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,6 +14,9 @@ from textual.widgets import Footer, Header, Static
 
 from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.trace_view import TraceView
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 LABEL_KEYS = ("A", "B", "C", "Y", "N")
 
@@ -56,7 +59,7 @@ class ResultScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        def query(store: Any) -> ResultScreen.Loaded:
+        def query(store: Store) -> ResultScreen.Loaded:
             from evaltui.store.browse_experiments import result_trace
 
             return self.Loaded(result_trace(store, self.result_id))
@@ -113,7 +116,7 @@ class ResultScreen(DataScreen):
     @on(Labelled)
     def _labelled(self, event: Labelled) -> None:
         self.notify(f"labelled {self.label_scorer} {event.value}", timeout=2)
-        self.app.labels_changed()  # type: ignore[attr-defined]
+        self.app.labels_changed()
         self.reload()
 
     def action_back(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -19,6 +19,9 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from evaltui.tui.screens.base import DataScreen
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 # Shift+letter grades, as in the trace and the diff; the queue's scale decides which apply.
 GRADE_KEYS = ("A", "B", "C", "D", "Y", "N")
@@ -120,10 +123,10 @@ class ReviewScreen(DataScreen):
                         _, label = label_next(store, queue, self.reviewer, value, note, target_id=target)
                         done = f"{target}: {label}" + (" with a note" if note else "")
                     elif action == "skip" and queue and target:
-                        record_skip(store.con, queue, target, self.reviewer)
+                        record_skip(store, queue, target, self.reviewer)
                         done = f"skipped {target}: it comes back after the others"
                     elif action == "undo" and queue:
-                        undone = undo_last(store.con, queue, self.reviewer)
+                        undone = undo_last(store, queue, self.reviewer)
                         done = f"undid the {undone[0]} of {undone[1]}" if undone else "nothing to undo"
                     elif action == "create":
                         scorer, _, where = value.partition("\t")
@@ -176,7 +179,7 @@ class ReviewScreen(DataScreen):
         if event.done:
             self.notify(event.done, timeout=2)
         if event.labels_changed:
-            self.app.labels_changed()  # type: ignore[attr-defined]
+            self.app.labels_changed()
         self.refresh_bindings()
         self._pump()
 
@@ -271,10 +274,10 @@ class ReviewScreen(DataScreen):
         self.app.action_back()
 
 
-def _free_name(store: Any, scorer: str) -> str:
+def _free_name(store: Store, scorer: str) -> str:
     from evaltui.store.review import list_queues
 
-    taken = {q.name for q in list_queues(store.con)}
+    taken = {q.name for q in list_queues(store)}
     n = 1
     while f"{scorer}-{n}" in taken:
         n += 1

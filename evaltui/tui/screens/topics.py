@@ -22,6 +22,7 @@ from evaltui.tui.widgets.topic_map import TopicMap
 from evaltui.tui.widgets.topic_table import TopicTable
 
 if TYPE_CHECKING:
+    from evaltui.store.db import Store
     from evaltui.store.overview import TopicOverview
 
 
@@ -91,7 +92,7 @@ class TopicsScreen(DataScreen):
             except Exception:  # a failure or no answer in time: the query below tries, and reports
                 pass
 
-        def query(store: Any) -> TopicsScreen.Loaded | None:
+        def query(store: Store) -> TopicsScreen.Loaded | None:
             from evaltui.store.topic_overview import topic_overview, topic_sizes
 
             # Sizes take one scan of the roots; the scores need a join with every
@@ -106,7 +107,7 @@ class TopicsScreen(DataScreen):
         post_query(self, query, failed=self.failure)
 
     def check_stale(self) -> None:
-        def query(store: Any) -> TopicsScreen.StaleChecked:
+        def query(store: Store) -> TopicsScreen.StaleChecked:
             from evaltui.topics.changes import map_staleness
 
             staleness = map_staleness(store)
@@ -125,7 +126,7 @@ class TopicsScreen(DataScreen):
         """The highlighted topic's (or group's) failure modes: clustering its failing
         rationales loads MiniLM, so it runs in a worker and the newest highlight wins."""
 
-        def query(store: Any) -> TopicsScreen.ModesLoaded:
+        def query(store: Store) -> TopicsScreen.ModesLoaded:
             from evaltui.topics.failure_modes import failure_modes_of
 
             modes = failure_modes_of(store, topic_keys=topics, limit=3, name_with_llm=False)
@@ -166,7 +167,7 @@ class TopicsScreen(DataScreen):
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         overview: TopicOverview = event.overview
-        self.app.known_scorers = overview.scorers  # type: ignore[attr-defined]
+        self.app.known_scorers = overview.scorers
         self.query_one(TopicTable).show(overview)
         self.call_after_refresh(self._painted.set)
         topic_map = self.query_one(TopicMap)
@@ -185,7 +186,7 @@ class TopicsScreen(DataScreen):
         self.query_one("#topics-status", Static).update(
             head + f"{failing:,} failing (a score below its threshold) · enter: open logs"
         )
-        self.app.data_shown()  # type: ignore[attr-defined]
+        self.app.data_shown()
 
     @on(TopicTable.Highlighted)
     def _highlighted(self, event: TopicTable.Highlighted) -> None:

@@ -16,6 +16,7 @@ from evaltui.tui.screens.base import DataScreen
 from evaltui.tui.widgets.trace_view import TraceView
 
 if TYPE_CHECKING:
+    from evaltui.store.db import Store
     from evaltui.store.pages import LogRow
 
 # Shift+letter: a human label of the chosen scorer (its scale decides which apply).
@@ -89,7 +90,7 @@ class TraceScreen(DataScreen):
     def load(self, row: Any, step: int, position: int) -> None:
         """The trace of ``row``, or of the one ``step`` rows away from it in the log order."""
 
-        def query(store: Any) -> Message:
+        def query(store: Store) -> Message:
             from evaltui.store.human_labels import human_labels, trace_label_targets
             from evaltui.store.pages import neighbour
             from evaltui.store.trace import load_trace
@@ -185,7 +186,7 @@ class TraceScreen(DataScreen):
         self._title()
         self.reload()  # the turn list shows the new label at once
         self.notify(f"labelled {event.scorer} {event.value}", timeout=2)
-        self.app.labels_changed()  # type: ignore[attr-defined]
+        self.app.labels_changed()
 
     def restyle(self) -> None:
         view = self.query_one(TraceView)

@@ -61,7 +61,7 @@ def squarify(sizes: list[float], width: int, height: int) -> list[Rect]:
             oy = y
             for k, a in enumerate(row):
                 hh = a / strip if strip else 0
-                rects[i + k] = (x, oy, strip, hh)  # type: ignore[assignment]
+                rects[i + k] = (x, oy, strip, hh)
                 oy += hh
             x, w = x + strip, w - strip
         else:
@@ -69,7 +69,7 @@ def squarify(sizes: list[float], width: int, height: int) -> list[Rect]:
             ox = x
             for k, a in enumerate(row):
                 ww = a / strip if strip else 0
-                rects[i + k] = (ox, y, ww, strip)  # type: ignore[assignment]
+                rects[i + k] = (ox, y, ww, strip)
                 ox += ww
             y, h = y + strip, h - strip
         i = j
