@@ -71,6 +71,21 @@ def test_embeddings_are_cached_by_text_and_model(store, monkeypatch):
     assert (again == first[[1, 0]]).all()
 
 
+def test_the_default_int8_model_is_near_the_float_one_and_cached_apart(store):
+    import numpy as np
+
+    from evaltui.topics import embed
+
+    texts = ["I forgot my password and cannot log in.", "Where is my order? It is a week late.", "cancel it"]
+    assert embed.DEFAULT_MODEL == embed.BASE_MODEL + embed.INT8_SUFFIX
+    quantised = embed.embed_texts(store, texts)
+    float_ = embed.embed_texts(store, texts, embed.BASE_MODEL)
+    # 8-bit activations where the CPU has VNNI (cosine ~0.99), else torch's 7-bit (~0.97)
+    assert (np.einsum("ij,ij->i", quantised, float_) > (0.98 if embed._has_vnni() else 0.9)).all()
+    rows = store.con.execute("SELECT model, count(*) FROM embeddings GROUP BY model ORDER BY model").fetchall()
+    assert rows == [(embed.BASE_MODEL, 3), (embed.DEFAULT_MODEL, 3)]
+
+
 def test_a_map_finds_the_themes_and_files_every_span(built_db):
     with Store(built_db, read_only=True) as store:
         by_tag = _tag_to_topic(store)
