@@ -66,6 +66,22 @@ def body(first: int, encoding: str) -> bytes:
     return ParseDict(doc, ExportTraceServiceRequest()).SerializeToString()
 
 
+def online_database(db: Path, sample: float, latency: float):
+    """A database with a topic map over the support fixture and a sampled LLM-judge rule on
+    what serve receives; returns the started fake judge."""
+    from evaltui.ingest import ingest_file
+    from evaltui.store import Store
+    from evaltui.store.scoring import Rule, save_rule
+    from evaltui.testing import FakeOpenAI
+    from evaltui.topics.build import BuildOptions, build_map
+
+    with Store(db) as store:
+        ingest_file(store, Path(__file__).parents[1] / "tests" / "fixtures" / "topics" / "support.jsonl")
+        build_map(store, BuildOptions(name_with_llm=False))
+        save_rule(store, Rule("bench-judge", ["brand_alignment"], 'source = "otlp:serve"', sample, "conversation"))
+    return FakeOpenAI(latency=latency).start()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=20)
@@ -73,6 +89,11 @@ def main() -> None:
     ap.add_argument("--encoding", choices=["json", "protobuf"], default="json")
     ap.add_argument("--read-every", type=float, default=0.1, help="seconds between two reads of this process")
     ap.add_argument("--requests", type=int, default=300, help="bodies made up front (500 spans each)")
+    ap.add_argument("--online", action="store_true",
+                    help="work as logs arrive: a topic map built beforehand and a stored rule with an LLM judge "
+                         "(a loopback fake OpenAI server in this process), so serve files and scores while it receives")
+    ap.add_argument("--sample", type=float, default=0.05, help="the rule's sample rate with --online")
+    ap.add_argument("--judge-latency", type=float, default=0.05, help="seconds the fake judge takes per call")
     args = ap.parse_args()
 
     from evaltui.store.connections import reading
@@ -81,9 +102,15 @@ def main() -> None:
     db, log = work / "live.duckdb", work / "serve.log"
     content = "application/json" if args.encoding == "json" else "application/x-protobuf"
     bodies = [body(i * PER_REQUEST, args.encoding) for i in range(args.requests)]
+    env = dict(os.environ)
+    judge = None
+    if args.online:
+        judge = online_database(db, args.sample, args.judge_latency)
+        env.update({"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": judge.base_url,
+                    "EVALTUI_CONFIG": str(work / "none.toml")})
     with open(log, "wb") as err:
         proc = subprocess.Popen([sys.executable, "-m", "evaltui", "serve", "--db", str(db), "--port", "0"],
-                                stdout=subprocess.DEVNULL, stderr=err)
+                                stdout=subprocess.DEVNULL, stderr=err, env=env)
     while not (m := re.search(r"127\.0\.0\.1:(\d+)/", log.read_text())):
         if proc.poll() is not None:
             sys.exit(log.read_text())
@@ -136,8 +163,10 @@ def main() -> None:
     status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/status").read())
     proc.terminate()
     proc.wait()
+    if judge is not None:
+        judge.stop()
     with reading(db) as store:
-        stored = store.con.execute("SELECT count(*) FROM spans").fetchall()[0][0]
+        stored = store.con.execute("SELECT count(*) FROM spans WHERE source = 'otlp:serve'").fetchall()[0][0]
     waits.sort()
 
     def pct(xs: list[float], q: float) -> float:
@@ -150,7 +179,9 @@ def main() -> None:
         "read_ms_p95": round(pct(waits, 0.95)), "read_ms_max": round(waits[-1] * 1000), "reads": len(waits),
         "hold_s_p95": status["hold_s_p95"], "hold_s_max": status["hold_s_max"], "commits": status["commits"], "busy_waits": status["busy_waits"],
         "throttled": throttled[0], "acknowledged": acked[0], "stored_after_stop": stored,
-        "load_average": round(os.getloadavg()[0], 1),
+        "load_average": round(os.getloadavg()[0], 1), "online": args.online,
+        "conversations_filed": status.get("conversations_filed"), "turns_scored": status.get("turns_scored"),
+        "score_failures": status.get("score_failures"), "work_passes": status.get("work_passes"),
     }
     print(f"{'figure':<28} value")
     for k, v in figures.items():

@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,34 @@ def decode_spans(payload: bytes) -> list[MappedSpan]:
     return out
 
 
+class FileTurns:
+    """Turns on the file for this process's threads (the committer, the online worker).
+
+    Threads of one process share DuckDB's instance, so their holds would join into one
+    long hold that shuts other processes out. One hold at a time, and after each the
+    file stays free at least as long as it was held (and ``min_gap`` s), so a reader
+    in another process retrying every 0.1 s always gets in between.
+    """
+
+    def __init__(self, min_gap: float = 0.15) -> None:
+        self.min_gap = min_gap
+        self._lock = threading.Lock()
+        self._free_from = 0.0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._lock:
+            wait = self._free_from - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            held = time.monotonic()
+            try:
+                yield
+            finally:
+                hold = time.monotonic() - held
+                self._free_from = time.monotonic() + max(self.min_gap, hold)
+
+
 @dataclass
 class CommitStats:
     commits: int = 0
@@ -61,12 +90,14 @@ class Committer:
     """Commits sealed spool segments to the database at ``db_path``, oldest first."""
 
     def __init__(self, db_path: str | os.PathLike[str], spool: Spool, *, interval: float = 0.5,
-                 max_batch: int = 20_000, target_hold: float = 0.2, on_commit: Callable[[int], None] | None = None) -> None:
+                 max_batch: int = 20_000, target_hold: float = 0.2, on_commit: Callable[[int], None] | None = None,
+                 turns: FileTurns | None = None) -> None:
         self.db_path = db_path
         self.spool = spool
         self.interval = interval
         self.max_batch = max_batch
         self.on_commit = on_commit
+        self.turns = turns or FileTurns()
         self.stats = CommitStats()
         self.batch_limit = min(2_000, max_batch)  # spans per commit: adapted so a commit holds the file ~target_hold
         self.target_hold = target_hold
@@ -149,7 +180,7 @@ class Committer:
         spans, scores = builder.take()
         root_table = pa.Table.from_pydict({"trace_id": list(roots), "root_id": list(roots.values())},
                                           schema=ROOTS_ARROW_SCHEMA)
-        with self.holding:
+        with self.turns.turn(), self.holding:  # the gap after another thread's hold first, then the file
             held = time.monotonic()
             store = Store(self.db_path, lock_timeout=0)
             try:
