@@ -26,6 +26,7 @@ _LAZY = {
     "traced": ("evaltui.tracing", "traced"),
     "wrap_openai": ("evaltui.tracing", "wrap_openai"),
     "wrap_anthropic": ("evaltui.tracing", "wrap_anthropic"),
+    "flush": ("evaltui.tracing", "flush"),
 }
 
 __all__ = ["__version__", *_LAZY]

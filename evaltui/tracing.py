@@ -94,12 +94,29 @@ def set_backend(backend: Backend | None) -> None:
     _backend = backend
 
 
-def init_logger(project: str | None = None, project_id: str | None = None, **options: Any) -> Any:
-    """Braintrust's ``init_logger``: accepted (no network); the returned logger keeps
-    nothing until a tracing backend is installed."""
-    logger = _backend.logger(project, project_id=project_id, **options) if _backend is not None else Logger(project)
+def init_logger(project: str | None = None, project_id: str | None = None, *, endpoint: str | None = None,
+                spool: str | None = None, **options: Any) -> Any:
+    """Braintrust's ``init_logger``: installs the tracing SDK (evaltui.sdk), which exports
+    spans through OpenTelemetry to `evaltui serve` at ``endpoint`` (else
+    ``EVALTUI_ENDPOINT``/``OTEL_EXPORTER_OTLP_ENDPOINT``), or with no server configured
+    appends them to a local JSONL spool (``spool``, ``EVALTUI_SPOOL``, else beside the database)."""
+    global _backend
+    from evaltui import sdk
+
+    if _backend is None or isinstance(_backend, sdk.OtelBackend):
+        if isinstance(_backend, sdk.OtelBackend):
+            _backend.shutdown()  # a second init_logger: the first one's spans are sent first
+        _backend = sdk.OtelBackend(project, endpoint=endpoint, spool=spool)
+    logger = _backend.logger(project, project_id=project_id, **options)
     _logger.set(logger)
     return logger
+
+
+def flush() -> None:
+    """Send (or spool) every span ended so far; a no-op without a logger."""
+    flush_backend = getattr(_backend, "flush", None)
+    if flush_backend is not None:
+        flush_backend()
 
 
 def current_logger() -> Any:
@@ -118,6 +135,19 @@ def traced(fn: F | None = None, *, name: str | None = None, **options: Any) -> A
 
     def decorate(f: F) -> F:
         span_name: str = name or getattr(f, "__name__", None) or "span"
+        try:
+            signature: inspect.Signature | None = inspect.signature(f)
+        except (TypeError, ValueError):
+            signature = None
+
+        def arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            if signature is None:
+                return {"args": list(args), "kwargs": kwargs}
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:
+                return {"args": list(args), "kwargs": kwargs}
+            return {k: v for k, v in bound.arguments.items() if k not in ("self", "cls")}
 
         if inspect.iscoroutinefunction(f):
             @functools.wraps(f)
@@ -127,7 +157,10 @@ def traced(fn: F | None = None, *, name: str | None = None, **options: Any) -> A
                 with _backend.span(span_name, **options) as span:
                     token = _span.set(span)
                     try:
-                        return await f(*args, **kwargs)
+                        _log_safely(span, input=arguments(args, kwargs))
+                        result = await f(*args, **kwargs)
+                        _log_safely(span, output=result)
+                        return result
                     finally:
                         _span.reset(token)
 
@@ -140,7 +173,10 @@ def traced(fn: F | None = None, *, name: str | None = None, **options: Any) -> A
             with _backend.span(span_name, **options) as span:
                 token = _span.set(span)
                 try:
-                    return f(*args, **kwargs)
+                    _log_safely(span, input=arguments(args, kwargs))
+                    result = f(*args, **kwargs)
+                    _log_safely(span, output=result)
+                    return result
                 finally:
                     _span.reset(token)
 
@@ -149,40 +185,212 @@ def traced(fn: F | None = None, *, name: str | None = None, **options: Any) -> A
     return decorate(fn) if fn is not None else decorate
 
 
+def _log_safely(span: Any, **event: Any) -> None:
+    """Record a traced function's arguments or result; a value that cannot be recorded
+    never breaks the call."""
+    try:
+        span.log(**event)
+    except Exception:
+        pass
+
+
 # -- model clients --------------------------------------------------------------------
 
 
-def _record(provider: str, response: Any, kwargs: dict[str, Any], started: float) -> None:
-    usage = getattr(response, "usage", None)
+def _usage(provider: str, usage: Any) -> tuple[int | None, int | None]:
     if provider == "anthropic":
         prompt, completion = getattr(usage, "input_tokens", None), getattr(usage, "output_tokens", None)
     else:
         prompt, completion = getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
+    return (prompt if isinstance(prompt, int) else None), (completion if isinstance(completion, int) else None)
+
+
+def _reply(provider: str, response: Any) -> tuple[Any, Any]:
+    """The reply's text and tool calls (as JSON-able values)."""
+    if provider == "anthropic":
+        blocks = getattr(response, "content", None) or []
+        texts = [getattr(b, "text", None) for b in blocks if getattr(b, "type", None) == "text"]
+        return "".join(t for t in texts if isinstance(t, str)) or None, None
+    choices = getattr(response, "choices", None) or []
+    message = getattr(choices[0], "message", None) if choices else None
+    calls = getattr(message, "tool_calls", None)
+    dumped = [c.model_dump() if hasattr(c, "model_dump") else c for c in calls] if calls else None
+    return getattr(message, "content", None), dumped
+
+
+def _record(provider: str, response: Any, kwargs: dict[str, Any], started: float, llm: Any = None,
+            *, text: Any = None, tool_calls: Any = None, usage: Any = None) -> None:
+    prompt, completion = _usage(provider, usage if usage is not None else getattr(response, "usage", None))
     call: dict[str, Any] = {"provider": provider, "model": getattr(response, "model", None) or kwargs.get("model"),
-            "prompt_tokens": prompt if isinstance(prompt, int) else None,
-            "completion_tokens": completion if isinstance(completion, int) else None,
+            "prompt_tokens": prompt, "completion_tokens": completion,
             "latency_s": time.perf_counter() - started}
     case_context.record_llm_call(**call)
     if _backend is not None:
         _backend.llm_call(call)
+    if llm is not None:
+        if text is None and tool_calls is None and usage is None:
+            text, tool_calls = _reply(provider, response)
+        llm.finish(model=call["model"], text=text, tool_calls=tool_calls, prompt_tokens=prompt,
+                   completion_tokens=completion)
+
+
+class _StreamRecorder:
+    """Assembles an OpenAI chat stream's chunks (passed through unchanged) into the reply,
+    recorded when the stream ends."""
+
+    def __init__(self, provider: str, kwargs: dict[str, Any], started: float, llm: Any) -> None:
+        self.provider, self.kwargs, self.started, self.llm = provider, kwargs, started, llm
+        self.parts: list[str] = []
+        self.calls: dict[int, dict[str, Any]] = {}
+        self.model: Any = None
+        self.usage: Any = None
+        self.done = False
+
+    def chunk(self, chunk: Any) -> None:
+        try:
+            self.model = getattr(chunk, "model", None) or self.model
+            if getattr(chunk, "usage", None) is not None:
+                self.usage = chunk.usage
+            for choice in getattr(chunk, "choices", None) or []:
+                delta = getattr(choice, "delta", None)
+                content = getattr(delta, "content", None)
+                if isinstance(content, str):
+                    self.parts.append(content)
+                for tc in getattr(delta, "tool_calls", None) or []:
+                    call = self.calls.setdefault(getattr(tc, "index", 0) or 0,
+                                                 {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+                    call["id"] = getattr(tc, "id", None) or call["id"]
+                    fn = getattr(tc, "function", None)
+                    if fn is not None:
+                        call["function"]["name"] += getattr(fn, "name", None) or ""
+                        call["function"]["arguments"] += getattr(fn, "arguments", None) or ""
+        except Exception:
+            pass  # a chunk we cannot read is still passed through
+
+    def end(self, exc: BaseException | None = None) -> None:
+        if self.done:
+            return
+        self.done = True
+        if exc is not None and self.llm is not None:
+            self.llm.fail(exc)
+            return
+        response = type("_Assembled", (), {"model": self.model})()
+        tool_calls = [self.calls[i] for i in sorted(self.calls)] or None
+        _record(self.provider, response, self.kwargs, self.started, self.llm,
+                text="".join(self.parts) if self.parts else None, tool_calls=tool_calls,
+                usage=self.usage if self.usage is not None else False)
+
+
+def _wrap_stream(stream: Any, recorder: _StreamRecorder) -> Any:
+    if hasattr(stream, "__aiter__"):
+        return _AsyncStream(stream, recorder)
+    return _SyncStream(stream, recorder)
+
+
+class _SyncStream:
+    """The client's stream, chunk for chunk; everything else (``close``, ``response``) is its own."""
+
+    def __init__(self, stream: Any, recorder: _StreamRecorder) -> None:
+        self._stream, self._recorder = stream, recorder
+
+    def __iter__(self) -> Any:
+        try:
+            for chunk in self._stream:
+                self._recorder.chunk(chunk)
+                yield chunk
+        except BaseException as exc:
+            self._recorder.end(exc)
+            raise
+        self._recorder.end()
+
+    def __next__(self) -> Any:  # some callers use next(stream)
+        try:
+            chunk = next(self._stream)
+        except StopIteration:
+            self._recorder.end()
+            raise
+        self._recorder.chunk(chunk)
+        return chunk
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._recorder.end()
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _AsyncStream:
+    def __init__(self, stream: Any, recorder: _StreamRecorder) -> None:
+        self._stream, self._recorder = stream, recorder
+
+    async def __aiter__(self) -> Any:
+        try:
+            async for chunk in self._stream:
+                self._recorder.chunk(chunk)
+                yield chunk
+        except BaseException as exc:
+            self._recorder.end(exc)
+            raise
+        self._recorder.end()
+
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._recorder.end()
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            await close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _timed(provider: str, create: Callable[..., Any]) -> Callable[..., Any]:
-    """``create`` recording each call; an async client's call stays awaitable."""
+    """``create`` recording each call (on the eval case, and as a span with the SDK); an
+    async client's call stays awaitable, a stream is passed through chunk for chunk."""
+
+    def done(response: Any, kwargs: dict[str, Any], started: float, llm: Any) -> Any:
+        if kwargs.get("stream") and provider == "openai":
+            return _wrap_stream(response, _StreamRecorder(provider, kwargs, started, llm))
+        _record(provider, response, kwargs, started, llm)
+        return response
 
     @functools.wraps(create)
     def call(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        out = create(*args, **kwargs)
+        start_llm = getattr(_backend, "start_llm", None)
+        llm = start_llm(provider, kwargs) if start_llm is not None else None
+        try:
+            out = create(*args, **kwargs)
+        except BaseException as exc:
+            if llm is not None:
+                llm.fail(exc)
+            raise
         if inspect.isawaitable(out):
             async def finish() -> Any:
-                response = await out
-                _record(provider, response, kwargs, started)
-                return response
+                try:
+                    response = await out
+                except BaseException as exc:
+                    if llm is not None:
+                        llm.fail(exc)
+                    raise
+                return done(response, kwargs, started, llm)
 
             return finish()
-        _record(provider, out, kwargs, started)
-        return out
+        return done(out, kwargs, started, llm)
 
     return call
 

@@ -51,8 +51,3 @@ def bucket_of(scores: Mapping[str, float | Sequence[float] | None], settings: An
             grade = min(grade, GRADED.index(Bucket.BORDERLINE))
         worst = min(worst, grade)
     return GRADED[worst] if worst < len(GRADED) else Bucket.UNSCORED
-
-
-def grade_sql(score: str, threshold: str, margin: str) -> str:
-    """SQL for ``classify`` as a rank (0 passing, 1 borderline, 2 failing)."""
-    return f"CASE WHEN {score} < {threshold} - {margin} THEN 2 WHEN {score} < {threshold} + {margin} THEN 1 ELSE 0 END"

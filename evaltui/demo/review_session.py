@@ -18,16 +18,16 @@ TRUTH = {"good": "A", "mediocre": "B", "bad": "C"}
 
 
 def _truth(store: Store, target: str) -> str | None:
-    rows = store.con.execute("SELECT json_extract_string(metadata, '$.reply_quality') FROM spans WHERE id = ?",
-                             [target]).fetchall()
-    return TRUTH.get(rows[0][0]) if rows else None
+    from evaltui.store.spans import span_metadata_value
+
+    found = span_metadata_value(store, target, "$.reply_quality")
+    return TRUTH.get(found[0] or "") if found else None
 
 
 def _judge_v1(store: Store, target: str) -> str | None:
-    rows = store.con.execute(
-        "SELECT arg_max(label, created) FROM scores WHERE target_id = ? AND scorer_key = 'brand_alignment' "
-        "AND scorer_version = 'judge-v1' AND source <> 'human'", [target]).fetchall()
-    return rows[0][0] if rows else None
+    from evaltui.store.scores import latest_machine_label
+
+    return latest_machine_label(store, target, "brand_alignment", "judge-v1")
 
 
 def review_session(store: Store, topic: str, steps: Any) -> dict[str, Any]:

@@ -471,8 +471,7 @@ def _next_iteration(store: Store, files: list[Path], topic: str, spec: Any, step
     report = score_spans(store, spec, where=f'topic = "{topic}" and ts >= "{since}"', scope="turn")
     steps.done(report.summary())
     trend = _trend(store, topic, since)
-    steps.done(f"trend in {topic}: {spec.name} {trend['before']:.2f} before the fix -> {trend['after']:.2f} after; "
-               f"judge-v1 {trend['before_judge_v1']:.2f} -> {trend['after_judge_v1']:.2f}")
+    steps.done(trend_line(topic, spec.name, trend))
     where = f'{dataset_filter(topic)} and ts >= "{since}"'
     steps.doing(f"adding the new failures ('{where}') to {DATASET}")
     _, suggestion, version = create_from_logs(store, DATASET, where, failing=NEW_FAILURES, borderline=0, passing=0,
@@ -481,6 +480,17 @@ def _next_iteration(store: Store, files: list[Path], topic: str, spec: Any, step
     steps.done(f"{DATASET} v{version}: {added} new failing cases" if version else f"{DATASET}: no new failures")
     return {"ingested": [p.name for p in files], "scored": report.scored, "trend": trend,
             "dataset_version": version, "new_failing": added}
+
+
+def trend_line(topic: str, judge: str, trend: dict[str, Any]) -> str:
+    """The trend step's line; a side with no scored conversation (its mean is None, as when
+    a map files no new conversation under the topic) reads "none scored" instead of crashing."""
+
+    def mean(key: str) -> str:
+        return "none scored" if trend.get(key) is None else f"{trend[key]:.2f}"
+
+    return (f"trend in {topic}: {judge} {mean('before')} before the fix -> {mean('after')} after; "
+            f"judge-v1 {mean('before_judge_v1')} -> {mean('after_judge_v1')}")
 
 
 def _trend(store: Store, topic: str, since: str) -> dict[str, Any]:

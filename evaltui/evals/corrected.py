@@ -206,7 +206,7 @@ def judge_corrections(store: Any, comparison: Any, settings: Any = None,
     for name in comparison.scores:
         key = scorer_key(name)
         rubric, graded_by = result_judge(con, experiment_ids, key) if experiment_ids else (None, None)
-        label_key = rubric or labels_key(con, key)
+        label_key = rubric or labels_key(store, key)
         # the judge's own scores of labelled spans: under its name, or its rubric's
         measured = [(v, calibration_pairs(con, span_key, v, label_key))
                     for span_key in dict.fromkeys([key, rubric or key]) for v, _, _ in scorer_versions(con, span_key)]

@@ -18,19 +18,18 @@ def label_result(store: Any, result_id: str, scorer: str, value: str | float, *,
                  labeller: str | None = None) -> Any:
     """Record a human label of eval result ``result_id`` for ``scorer`` ("A", "Y", 0.5...)."""
     from evaltui.scoring.human_labels import parse_label_value, scale_for
+    from evaltui.store.calibration_pairs import result_experiment, result_scale
     from evaltui.store.scoring import ScoreWrite, write_scores
 
-    con = store.con
-    rows = con.execute(
-        "SELECT r.experiment_id FROM experiment_results r WHERE r.id = ?", [result_id]).fetchall()
-    if not rows:
+    found = result_experiment(store, result_id)
+    if found is None:
         raise ScorerSetupError(f"no eval result {result_id!r}")
     key = scorer_key(scorer)
-    scale = result_scale(con, key) or scale_for(con, key)
+    scale = result_scale(store, key) or scale_for(store.con, key)
     score, label = parse_label_value(value, scale, key)
     row = ScoreWrite(target_id=result_id, root_id=None, scorer=scorer, scorer_version="human", score=score,
                      label=label, source="human",
-                     metadata={"experiment_id": rows[0][0], "reviewer": labeller or settings().reviewer_name})
+                     metadata={"experiment_id": found[0], "reviewer": labeller or settings().reviewer_name})
     write_scores(store, [row])
     return row
 
@@ -54,10 +53,3 @@ def save_label(path: Any, lock_timeout: float, target: str, scorer: str, value: 
         return str(exc)
     return None
 
-
-def result_scale(con: Any, key: str) -> dict[str, float]:
-    """label -> score as an eval's scorer used it (e.g. Y=1, N=0)."""
-    rows = con.execute(
-        "SELECT label, avg(score) FROM result_scores WHERE scorer_key = ? AND label IS NOT NULL AND score IS NOT NULL "
-        "GROUP BY label ORDER BY label", [key]).fetchall()
-    return {str(label): float(score) for label, score in rows}

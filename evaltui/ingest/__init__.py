@@ -122,6 +122,7 @@ def ingest_file(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest one file; good records are kept, bad ones reported with their line."""
+    from evaltui.store.jsonl_stage import staged_span_count
     from evaltui.store.spans import create_stage, drop_stage
 
     path = Path(path)
@@ -137,7 +138,7 @@ def ingest_file(
         with _poll_progress(con, shown, progress):
             done = fast(store, path)
         if done:
-            report.kept = con.execute("SELECT count(*) FROM _stage_spans").fetchall()[0][0]
+            report.kept = staged_span_count(store)
             _merge(store, report, f"{fmt}:{path.name}")
             drop_stage(store)
             return report

@@ -79,58 +79,13 @@ def stage_fast(store: Store, path: Path) -> bool:
     The stage is a pair of views over one raw read, so the file is parsed once and
     its rows are copied once more, into the store.
     """
+    from evaltui.store.jsonl_stage import stage_jsonl
     from evaltui.store.spans import drop_stage
 
-    con = store.con
-    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in _COLUMNS.items()) + "}"
     drop_stage(store)
     try:
-        con.execute(
-            f"""
-            CREATE TEMP TABLE _raw AS
-            SELECT * FROM read_json(?, format = 'newline_delimited', columns = {columns},
-                                    maximum_object_size = 134217728)
-            """,
-            [literal_path(path)],
-        )
-        con.execute(
-            """
-            CREATE TEMP VIEW _stage_spans AS
-            SELECT id, coalesce(root_id, id) AS root_id, parent_id, coalesce(name, 'span') AS name,
-                   coalesce(span_type, 'span') AS span_type,
-                   timezone('UTC', ts) AS ts, input, output, expected, error, metadata, tags, metrics
-            FROM _raw
-            """
-        )
-        con.execute(
-            f"""
-            CREATE TEMP TABLE _stage_scores AS
-            SELECT target_id, root_id, sc.name AS scorer, coalesce(sc.scorer_version, '') AS scorer_version,
-                   sc.score, sc.label, sc.rationale, coalesce(sc.source, 'online') AS source,
-                   coalesce(timezone('UTC', sc.created), ts) AS created, sc.metadata
-            FROM (
-                SELECT id AS target_id, coalesce(root_id, id) AS root_id, timezone('UTC', ts) AS ts,
-                       unnest(from_json(scores, '{_SCORE_STRUCT}')) AS sc
-                FROM _raw WHERE scores IS NOT NULL
-            )
-            """
-        )
-        # Records that need a line-numbered report go the slow way.
-        bad_spans = con.execute(
-            """
-            SELECT count(*) FROM _raw
-            WHERE id IS NULL OR (parent_id IS NOT NULL AND root_id IS NULL)
-               OR (metadata IS NOT NULL AND json_type(metadata) <> 'OBJECT')
-               OR (metrics IS NOT NULL AND json_type(metrics) <> 'OBJECT')
-               OR (scores IS NOT NULL AND json_type(scores) <> 'ARRAY')
-            """
-        ).fetchall()[0][0]
-        # A repeated id is reported with its lines, which only the line reader knows.
-        bad_spans += con.execute("SELECT count(*) - count(DISTINCT id) FROM _raw").fetchall()[0][0]
-        bad_scores = con.execute(
-            "SELECT count(*) FROM _stage_scores WHERE scorer IS NULL OR NOT (score BETWEEN 0 AND 1)"
-        ).fetchall()[0][0]
-        deep = _nested_too_deep(con)
+        bad_spans, bad_scores = stage_jsonl(store, literal_path(path), _COLUMNS, _SCORE_STRUCT)
+        deep = _nested_too_deep(store)
     except duckdb.Error:
         drop_stage(store)
         return False
@@ -143,15 +98,11 @@ def stage_fast(store: Store, path: Path) -> bool:
 _JSON_VALUES = ("input", "output", "expected", "metadata", "metrics", "scores")
 
 
-def _nested_too_deep(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether a staged span nests too deep (DuckDB reads any depth; orjson does not).
+def _nested_too_deep(store: Store) -> bool:
+    """Whether a staged span nests too deep (DuckDB reads any depth; orjson does not)."""
+    from evaltui.store.jsonl_stage import maybe_too_deep
 
-    Counting brackets with replace() is cheap (a few % of a read); only the rare value
-    with more openers than the limit is measured exactly."""
-    openers = " + ".join(
-        f"coalesce(strlen({c}) - strlen(replace(replace({c}, '[', ''), '{{', '')), 0)" for c in _JSON_VALUES)
-    rows = con.execute(
-        f"SELECT {', '.join(_JSON_VALUES)} FROM _raw WHERE {openers} > {MAX_DEPTH}").fetchall()
+    rows = maybe_too_deep(store, _JSON_VALUES, MAX_DEPTH)
     return any(text is not None and too_deep(text) for row in rows for text in row)
 
 

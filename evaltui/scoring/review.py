@@ -148,7 +148,7 @@ def rubric_of(store: Any, scorer: str) -> str:
     offline judge) is reviewed under that rubric."""
     from evaltui.scoring.span_calibration import labels_key
 
-    return labels_key(store.con, scorer_key(scorer))
+    return labels_key(store, scorer_key(scorer))
 
 
 def build_from_filter(store: Any, name: str, scorer: str, where: str = "", *, reviews: int = 1,
@@ -221,10 +221,9 @@ def grade_scale(store: Any, queue: Queue) -> dict[str, float]:
 
     scale = scale_for(store.con, queue.scorer_key)
     if not scale and queue.kind == "result":
-        rows = store.con.execute(
-            "SELECT label, avg(score) FROM result_scores WHERE scorer_key = ? AND label IS NOT NULL "
-            "AND score IS NOT NULL GROUP BY label", [queue.scorer_key]).fetchall()
-        scale = {str(lb): float(sc) for lb, sc in rows}
+        from evaltui.store.calibration_pairs import result_scale
+
+        scale = result_scale(store, queue.scorer_key)
     return dict(sorted(scale.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -358,6 +357,6 @@ def humans_by_scorer(store: Any, rows: Sequence[dict[str, Any]]) -> dict[str, st
     out: dict[str, str] = {}
     for row in rows:
         if row["scorer"] not in out:
-            key = labels_key(store.con, row["scorer"]) if row["kind"] == "logs" else row["scorer"]
+            key = labels_key(store, row["scorer"]) if row["kind"] == "logs" else row["scorer"]
             out[row["scorer"]] = agreement_line(human_agreement(store, key), short=True)
     return out

@@ -9,21 +9,17 @@ from evaltui.model import scorer_key
 from evaltui.scoring import agreement
 from evaltui.scoring.errors import ScorerSetupError
 from evaltui.scoring.human_labels import scale_for
-from evaltui.store.calibration_pairs import calibration_pairs, scorer_versions
+from evaltui.store.calibration_pairs import calibration_pairs, machine_scorer_keys, scorer_rubric, scorer_versions
 from evaltui.store.reviewers import check_reviewer, truth_name
 
 
-def labels_key(con: Any, key: str) -> str:
+def labels_key(store: Any, key: str) -> str:
     """Whose human labels a scorer is compared with: the rubric it grades by (the offline
     judge ``brand_alignment_offline`` is compared with ``brand_alignment`` labels)."""
-    rows = con.execute(
-        "SELECT json_extract_string(metadata, '$.rubric') FROM scores "
-        "WHERE scorer_key = ? AND source <> 'human' AND json_extract_string(metadata, '$.rubric') IS NOT NULL LIMIT 1",
-        [key]).fetchall()
-    return rows[0][0] if rows else key
+    return scorer_rubric(store, key) or key
 
 
-def _no_scores(con: Any, scorer: str, key: str) -> str:
+def _no_scores(store: Any, scorer: str, key: str) -> str:
     """Why there is nothing to calibrate: a scorer that can run but has not (run it), or a
     name nothing knows (the closest scorer that has scores)."""
     from evaltui.names import did_you_mean
@@ -32,8 +28,7 @@ def _no_scores(con: Any, scorer: str, key: str) -> str:
     runnable = key in available() or any(c in scorer for c in ":/") or scorer.endswith((".yaml", ".yml"))
     if runnable:
         return f"no scores from {scorer!r} yet: run `evaltui score --scorer {scorer}` first"
-    scored = [k for (k,) in con.execute(
-        "SELECT DISTINCT scorer_key FROM scores WHERE source <> 'human' ORDER BY 1").fetchall()]
+    scored = machine_scorer_keys(store)
     guess = did_you_mean(key, scored) or did_you_mean(key, available())
     hint = f"; did you mean {guess}?" if guess else f"; scorers with scores: {', '.join(scored) or 'none'}"
     return f"no scorer named {scorer}{hint}"
@@ -57,14 +52,14 @@ def calibrate(store: Any, scorer: str, *, versions: Sequence[str] = (), against:
     key = scorer_key(scorer)
     known = scorer_versions(con, key)
     if not known:
-        raise ScorerSetupError(_no_scores(con, scorer, key))
+        raise ScorerSetupError(_no_scores(store, scorer, key))
     names = [v for v, _, _ in known]
     for v in versions:
         if v not in names:
             raise ScorerSetupError(f"{scorer} has no version {v!r}; versions: {', '.join(names)}")
     if len(versions) > 2:
         raise ScorerSetupError("compare at most two versions at a time")
-    label_key = scorer_key(against) if against else labels_key(con, key)
+    label_key = scorer_key(against) if against else labels_key(store, key)
     scale = scale_for(con, label_key)
     chosen = list(versions) or [names[0]]
     if reviewer is not None:

@@ -4,12 +4,15 @@ label scale and versions, and the (machine score, human label) pairs calibration
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from evaltui.jsondepth import loads_stored
 from evaltui.store.reviewers import human_truth_sql
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 
 
@@ -124,3 +127,84 @@ def labelled_examples(con: duckdb.DuckDBPyConnection, label_key: str, sources: t
     ).fetchall()
     return [{"id": r[0], "score": r[1], "label": r[2], "input": loads_stored(r[3]), "output": loads_stored(r[4]),
              "topic": r[5], "note": r[6], "root_id": r[7]} for r in rows]
+
+
+# -- taking the Store ---------------------------------------------------------------------
+
+
+def scorer_rubric(store: Store, key: str) -> str | None:
+    """The rubric a machine scorer's scores say they graded by, if any."""
+    rows = store.con.execute(
+        "SELECT json_extract_string(metadata, '$.rubric') FROM scores "
+        "WHERE scorer_key = ? AND source <> 'human' AND json_extract_string(metadata, '$.rubric') IS NOT NULL LIMIT 1",
+        [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def machine_scorer_keys(store: Store) -> list[str]:
+    """Every scorer key with a machine (non-human) span score, sorted."""
+    return [k for (k,) in store.con.execute(
+        "SELECT DISTINCT scorer_key FROM scores WHERE source <> 'human' ORDER BY 1").fetchall()]
+
+
+def human_label_keys(store: Store) -> set[str]:
+    """Every scorer key some human label is under."""
+    return {k for (k,) in store.con.execute(
+        "SELECT DISTINCT scorer_key FROM scores WHERE source = 'human' ORDER BY 1").fetchall()}
+
+
+def labelled_result_scorer_keys(store: Store) -> list[str]:
+    """Eval scorer keys with at least one result a human labelled under the same key, sorted."""
+    return [k for (k,) in store.con.execute(
+        "SELECT DISTINCT r.scorer_key FROM result_scores r JOIN scores h ON h.target_id = r.result_id "
+        "AND h.source = 'human' AND h.scorer_key = r.scorer_key ORDER BY 1").fetchall()]
+
+
+def labelled_experiments(store: Store, key: str) -> list[tuple[str, str]]:
+    """(id, name) of the experiments with a result scored by ``key`` and labelled under it, by name."""
+    return [(i, n) for i, n in store.con.execute(
+        "SELECT DISTINCT e.id, e.name FROM result_scores r JOIN experiments e ON e.id = r.experiment_id "
+        "JOIN scores h ON h.target_id = r.result_id AND h.source = 'human' AND h.scorer_key = r.scorer_key "
+        "WHERE r.scorer_key = ? ORDER BY e.name", [key]).fetchall()]
+
+
+def result_scale(store: Store, key: str) -> dict[str, float]:
+    """label -> score as an eval's scorer used it (e.g. Y=1, N=0)."""
+    rows = store.con.execute(
+        "SELECT label, avg(score) FROM result_scores WHERE scorer_key = ? AND label IS NOT NULL AND score IS NOT NULL "
+        "GROUP BY label ORDER BY label", [key]).fetchall()
+    return {str(label): float(score) for label, score in rows}
+
+
+def result_experiment(store: Store, result_id: str) -> tuple[str | None] | None:
+    """(experiment id,) of eval result ``result_id``, or None when there is no such result."""
+    rows = store.con.execute(
+        "SELECT r.experiment_id FROM experiment_results r WHERE r.id = ?", [result_id]).fetchall()
+    return (rows[0][0],) if rows else None
+
+
+def result_pairs(store: Store, key: str, experiment_id: str | None = None,
+                 reviewer: str | None = None) -> list[dict[str, Any]]:
+    """(machine score, human label: the majority, or ``reviewer``'s) per labelled result;
+    ``topic`` is the experiment."""
+    truth, truth_params = human_truth_sql(reviewer)
+    extra = "AND r.experiment_id = ?" if experiment_id else ""
+    params: list[Any] = [key, *truth_params, key, *([experiment_id] if experiment_id else []), key]
+    rows = store.con.execute(
+        f"""
+        WITH truth AS ({truth}),
+        notes AS (
+            SELECT target_id, arg_max(rationale, (created, id)) AS note
+            FROM scores WHERE source = 'human' AND scorer_key = ? GROUP BY target_id
+        ),
+        human AS (SELECT t.target_id, t.score, t.label, n.note FROM truth t LEFT JOIN notes n USING (target_id))
+        SELECT r.result_id, e.name, r.score, r.label, h.score, h.label, r.rationale, h.note
+        FROM result_scores r JOIN human h ON h.target_id = r.result_id
+        JOIN experiments e ON e.id = r.experiment_id
+        WHERE r.score IS NOT NULL AND h.score IS NOT NULL {extra} AND r.scorer_key = ?
+        ORDER BY r.result_id
+        """,
+        params,
+    ).fetchall()
+    return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4], "human_label": r[5],
+             "rationale": r[6], "human_note": r[7]} for r in rows]

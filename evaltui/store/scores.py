@@ -65,3 +65,11 @@ def scorer_keys(store: Store) -> list[tuple[str, str]]:
         "GROUP BY scorer_key ORDER BY scorer_key"
     ).fetchall()
     return [(k, n) for k, n in rows]
+
+
+def latest_machine_label(store: Store, target_id: str, key: str, version: str) -> str | None:
+    """The newest label scorer ``key`` at ``version`` gave ``target_id`` (not a human's)."""
+    rows = store.con.execute(
+        "SELECT arg_max(label, created) FROM scores WHERE target_id = ? AND scorer_key = ? "
+        "AND scorer_version = ? AND source <> 'human'", [target_id, key, version]).fetchall()
+    return rows[0][0] if rows else None

@@ -230,3 +230,12 @@ def _merge_scores(store: Store) -> int:
         refresh_rollup(store, "SELECT DISTINCT trace_id FROM _new_scores WHERE trace_id IS NOT NULL")
     drop_temp(store, "_new_scores", "_scored")
     return added
+
+
+def span_metadata_value(store: Store, span_id: str, path: str) -> tuple[str | None] | None:
+    """(value at JSON ``path``, e.g. ``$.reply_quality``, of span ``span_id``'s metadata,) or None
+    when there is no such span."""
+    rows = store.con.execute("SELECT json_extract_string(metadata, ?) FROM spans WHERE id = ?",
+                             [path, span_id]).fetchall()
+    return (rows[0][0],) if rows else None
+

@@ -305,7 +305,12 @@ class _Handler(BaseHTTPRequestHandler):
             if self._fault(item, body):
                 return
             item = default_responder(body)
-        self._json(200, self._reply_body(body, item))
+        reply = self._reply_body(body, item)
+        if body.get("stream") and reply.get("object") == "chat.completion":
+            self._send(200, _sse(reply, bool((body.get("stream_options") or {}).get("include_usage"))),
+                       content_type="text/event-stream")
+            return
+        self._json(200, reply)
 
     def _fault(self, fault: Fault, body: dict[str, Any]) -> bool:
         """Send the fault; False when the request should then be answered normally (slow)."""
@@ -335,6 +340,22 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "bad_choice":
             self._json(200, self._reply_body(body, Reply(choice="Z", reasons="picked outside the enum")))
         return True
+
+
+def _sse(reply: dict[str, Any], include_usage: bool) -> bytes:
+    """A chat completion as the server-sent events of ``stream=True``: the content a word
+    per chunk, tool calls in one chunk, then (when asked) a usage chunk, then [DONE]."""
+    base = {"id": reply["id"], "object": "chat.completion.chunk", "created": reply["created"], "model": reply["model"]}
+    message = reply["choices"][0]["message"]
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+    deltas += [{"content": w} for w in re.findall(r"\S+\s*|\s+", message.get("content") or "")]
+    if message.get("tool_calls"):
+        deltas.append({"tool_calls": [{"index": i, **c} for i, c in enumerate(message["tool_calls"])]})
+    chunks = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply["choices"][0]["finish_reason"]}]})
+    if include_usage:
+        chunks.append({**base, "choices": [], "usage": reply["usage"]})
+    return b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + b"data: [DONE]\n\n"
 
 
 def _fmt_seconds(value: float) -> str:

@@ -123,3 +123,12 @@ def test_the_demo_says_the_blind_spot_its_numbers_show(demo):
         assert before["judge_lower"] >= 2 * before["judge_higher"] and before["sentence"] in line
     else:
         assert "grades" not in line
+
+
+def test_trend_line_reads_a_side_with_no_scores_instead_of_crashing():
+    from evaltui.demo.run import trend_line
+
+    line = trend_line("t1", "brand", {"before": 0.5, "after": None, "before_judge_v1": 0.25, "after_judge_v1": None})
+    assert line == "trend in t1: brand 0.50 before the fix -> none scored after; judge-v1 0.25 -> none scored"
+    assert "0.75 after" in trend_line("t1", "brand", {"before": 0.5, "after": 0.75, "before_judge_v1": 0.25,
+                                                       "after_judge_v1": 0.5})

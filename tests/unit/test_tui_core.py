@@ -239,6 +239,43 @@ print(len(names))
     assert int(out.stdout.strip()) > 10
 
 
+# Calls that run SQL on a DuckDB connection. Nothing outside evaltui/store/ may make one
+# (the TUI included). An exception would be listed here as {"evaltui/x/y.py": "reason"}.
+_SQL_CALLS = {"execute", "executemany", "sql"}
+_SQL_ALLOWED: dict[str, str] = {}
+
+
+def _sql_calls_outside_store(package: Path) -> list[str]:
+    import ast
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package.parent).as_posix()
+        if rel.startswith("evaltui/store/") or rel in _SQL_ALLOWED:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=rel)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _SQL_CALLS:
+                found.append(f"{rel}:{node.lineno}: .{node.func.attr}(...)")
+    return found
+
+
+def test_raw_sql_lives_only_in_the_store() -> None:
+    """No module outside evaltui/store/ (tui/ included) calls .execute/.executemany/.sql:
+    a query is a store function taking the Store first."""
+    found = _sql_calls_outside_store(ROOT / "evaltui")
+    assert not found, "SQL outside evaltui/store/ (move it into a store module):\n" + "\n".join(found)
+
+
+def test_the_sql_rule_sees_a_query_outside_the_store(tmp_path: Path) -> None:
+    """The walk above names file:line of a query in a core or TUI module."""
+    pkg = tmp_path / "evaltui"
+    (pkg / "store").mkdir(parents=True)
+    (pkg / "tui").mkdir()
+    (pkg / "store" / "q.py").write_text("def f(store):\n    return store.con.execute('SELECT 1')\n")
+    (pkg / "tui" / "screen.py").write_text("def f(store):\n    x = 1\n    return store.con.sql('SELECT 1')\n")
+    assert _sql_calls_outside_store(pkg) == ["evaltui/tui/screen.py:3: .sql(...)"]
+
+
 def test_the_app_starts_without_duckdb_or_arrow() -> None:
     """The first frame needs Textual only; the store loads in the first worker."""
     code = "import sys, evaltui.tui.app; print(sorted(m for m in ('duckdb', 'pyarrow') if m in sys.modules))"

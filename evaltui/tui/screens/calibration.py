@@ -1,7 +1,9 @@
 """The calibration pane: how each scorer version agrees with human labels (accuracy,
 kappa with its 95% CI, pass/fail TPR and TNR, per-grade precision and recall, confusion),
 overall and per topic (per experiment for eval judges); updated as you label; d lists the
-disagreements worst first; R re-scores the logs with another scorer version to compare."""
+disagreements worst first; R re-scores the logs with another scorer version to compare;
+a aligns the highlighted LLM judge to its human labels (``evaltui align``, in a worker;
+c cancels) and shows each candidate's test-part agreement beside the current version's."""
 
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ from evaltui.tui.widgets.agreement_table import AgreementTable
 from evaltui.tui.widgets.calibration_table import CalibrationTable, kappa_text
 
 
+ALIGN_LOCK_WAIT = 60.0  # seconds an align waits to open the file read-write
+
+
 class CalibrationScreen(DataScreen):
     DEFAULT_CSS = """
     CalibrationScreen #calibration-table { height: 1fr; }
@@ -35,6 +40,8 @@ class CalibrationScreen(DataScreen):
     BINDINGS = [
         Binding("d", "disagreements", "Disagreements", id="calibration.disagreements"),
         Binding("R", "rescore", "Re-score", id="calibration.rescore"),
+        Binding("a", "align", "Align judge", id="calibration.align"),
+        Binding("c", "cancel_align", "Cancel align", id="calibration.cancel_align"),
         Binding("escape", "back", "Back", id="calibration.back"),
     ]
 
@@ -47,6 +54,18 @@ class CalibrationScreen(DataScreen):
     class Rescored(Message):
         scorer: str
         scored: int
+
+    @dataclass
+    class AlignProgress(Message):
+        text: str
+
+    @dataclass
+    class Aligned(Message):
+        report: dict[str, Any]
+
+    aligning: str | None = None  # the scorer an align worker is running for
+    align_status = ""  # its last progress line (or its outcome)
+    align_report: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,10 +99,17 @@ class CalibrationScreen(DataScreen):
         self.rows = event.rows
         self.humans = event.humans or {}
         self.query_one(CalibrationTable).show(event.rows)
-        labelled = sum(r["n"] for r in event.rows)
-        self.query_one("#calibration-status", Static).update(
-            f"{len(event.rows)} scorer versions with labels ({labelled:,} pairs) · label with A/B/C/Y/N in a trace or the diff"
-            " · tab: per-topic table (worst first) · d: disagreements · R: re-score with another scorer")
+        self._show_status()
+        self.refresh_bindings()
+
+    def _show_status(self) -> None:
+        rows = getattr(self, "rows", None) or []
+        labelled = sum(r["n"] for r in rows)
+        text = (self.align_status if self.aligning or self.align_status else
+                f"{len(rows)} scorer versions with labels ({labelled:,} pairs) · label with A/B/C/Y/N in a trace or the diff"
+                " · tab: per-topic table (worst first) · d: disagreements · R: re-score with another scorer"
+                " · a: align an LLM judge")
+        self.query_one("#calibration-status", Static).update(text)
 
     def restyle(self) -> None:
         if getattr(self, "rows", None) is not None:
@@ -92,6 +118,7 @@ class CalibrationScreen(DataScreen):
     @on(CalibrationTable.Highlighted)
     def _highlighted(self, event: CalibrationTable.Highlighted) -> None:
         row = event.row
+        self.refresh_bindings()
         self.query_one("#calibration-confusion", Static).update(self._detail(row))
         self.query_one(AgreementTable).show(row["by_topic"] if row else {},
                                             "experiment" if row and row["kind"] == "eval" else "topic")
@@ -164,8 +191,111 @@ class CalibrationScreen(DataScreen):
         self.app.labels_changed()  # type: ignore[attr-defined]
         self.reload()
 
+    # -- aligning the highlighted LLM judge ---------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """a: only on an LLM judge (a built-in rubric) of the logs with human labels; c: only
+        while an align runs."""
+        if action == "align":
+            return self.aligning is None and _alignable(self._current())
+        if action == "cancel_align":
+            return self.aligning is not None
+        return True
+
+    def _current(self) -> dict[str, Any] | None:
+        try:
+            return self.query_one(CalibrationTable).current
+        except Exception:  # not composed yet
+            return None
+
+    def action_align(self) -> None:
+        row = self._current()
+        if self.aligning is not None or not _alignable(row):
+            return
+        assert row is not None
+        self.aligning, self.align_report = row["scorer"], None
+        self.align_status = f"aligning {row['scorer']}: splitting its human labels… (c: cancel)"
+        self._show_status()
+        self.refresh_bindings()
+        self.align(self.app.db_path, row["scorer"])
+
+    def action_cancel_align(self) -> None:
+        for worker in self.workers:
+            if worker.group == "calibration-align":
+                worker.cancel()
+        self.align_status = f"cancelling the align of {self.aligning}: it stops before the next candidate, saving nothing"
+        self._show_status()
+
+    @work(thread=True, exclusive=True, group="calibration-align", exit_on_error=False)
+    def align(self, path: Any, scorer: str) -> None:
+        """``evaltui align SCORER`` (the same core function), saving the best version as the
+        CLI does; its progress lines come back as ``AlignProgress``."""
+        from textual.worker import get_current_worker
+
+        from evaltui.llm import LLMClient, LLMError
+        from evaltui.scoring.align import align
+        from evaltui.scoring.errors import ScorerSetupError
+        from evaltui.scoring.rubric import RubricError
+        from evaltui.store import StoreError
+        from evaltui.store.connections import writing
+        from evaltui.store.llm_cache import LLMCache
+
+        worker = get_current_worker()
+
+        def echo(line: str) -> None:
+            if worker.is_cancelled:
+                raise _Cancelled
+            self.post_message(self.AlignProgress(f"aligning {scorer}: {line} (c: cancel)"))
+
+        try:
+            # a background job: it may wait for a long read (the topic map's) to let go of the file
+            with writing(path, max(self.app.lock_timeout, ALIGN_LOCK_WAIT)) as store:
+                client = LLMClient.from_settings(self.app.settings, cache=LLMCache(store))
+                report = align(store, scorer, client, settings=self.app.settings, echo=echo)
+        except _Cancelled:
+            self.post_message(self.AlignProgress(f"align of {scorer} cancelled: nothing saved"))
+            self.post_message(self.Aligned({}))
+            return
+        except (StoreError, ScorerSetupError, RubricError, LLMError) as exc:
+            self.post_message(self.AlignProgress(f"align of {scorer} failed: {exc}"))
+            self.post_message(self.Aligned({}))
+            return
+        self.post_message(self.Aligned(report))
+
+    @on(AlignProgress)
+    def _align_progress(self, event: AlignProgress) -> None:
+        self.align_status = event.text
+        self._show_status()
+
+    @on(Aligned)
+    def _aligned(self, event: Aligned) -> None:
+        from evaltui.tui.screens.align_result import AlignResultScreen, outcome
+
+        self.aligning = None
+        self.refresh_bindings()
+        if not event.report:
+            self._show_status()
+            return
+        self.align_report = event.report
+        self.align_status = outcome(event.report)
+        self._show_status()
+        self.app.labels_changed()  # type: ignore[attr-defined]  # new scorer version grades: agreement changed
+        self.reload()
+        self.app.push_screen(AlignResultScreen(event.report))
+
     def action_back(self) -> None:
         self.app.action_back()
+
+
+class _Cancelled(Exception):
+    """Raised from the align progress callback once its worker is cancelled."""
+
+
+def _alignable(row: dict[str, Any] | None) -> bool:
+    """An LLM judge of the logs (a built-in rubric) with human labels."""
+    from evaltui.scoring.rubric import builtin_rubrics
+
+    return bool(row) and row["kind"] == "logs" and row["n"] > 0 and row["scorer"] in builtin_rubrics()  # type: ignore[index]
 
 
 def _pct(value: float | None) -> str:

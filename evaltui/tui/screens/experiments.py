@@ -65,7 +65,7 @@ class ExperimentsScreen(DataScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.loading: str | None = None  # what `n` is loading, shown on the status line
+        self.loading_note: str | None = None  # what `n` is loading, shown on the status line
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -111,7 +111,7 @@ class ExperimentsScreen(DataScreen):
                              f" · {live.get('errors', 0)} errors · {means}   c: cancel")
         self.query_one("#run-progress", Static).update("\n".join(lines) or "no eval running · n: start one")
         self.query_one("#experiments-status", Static).update(
-            self.loading or f"{len(event.rows)} experiments · enter: diff against its base · n: new eval · R: resume interrupted")
+            self.loading_note or f"{len(event.rows)} experiments · enter: diff against its base · n: new eval · R: resume interrupted")
 
     def restyle(self) -> None:
         self.reload()
@@ -157,7 +157,7 @@ class ExperimentsScreen(DataScreen):
 
     def _show_loading(self, text: str | None) -> None:
         """What ``n`` is loading; it stays on the status line until the dialog opens."""
-        self.loading = text
+        self.loading_note = text
         if text is not None:
             self.query_one("#experiments-status", Static).update(text)
         else:
