@@ -68,18 +68,24 @@ def body(first: int, encoding: str) -> bytes:
 
 def online_database(db: Path, sample: float, latency: float):
     """A database with a topic map over the support fixture and a sampled LLM-judge rule on
-    what serve receives; returns the started fake judge."""
+    what serve receives (made in a child process, so this one does not keep the embedding
+    model and its threads while it measures); returns the started fake judge."""
+    from evaltui.testing import FakeOpenAI
+
+    subprocess.run([sys.executable, __file__, "--make-online-db", str(db), "--sample", str(sample)], check=True)
+    return FakeOpenAI(latency=latency).start()
+
+
+def make_online_db(db: Path, sample: float) -> None:
     from evaltui.ingest import ingest_file
     from evaltui.store import Store
     from evaltui.store.scoring import Rule, save_rule
-    from evaltui.testing import FakeOpenAI
     from evaltui.topics.build import BuildOptions, build_map
 
     with Store(db) as store:
         ingest_file(store, Path(__file__).parents[1] / "tests" / "fixtures" / "topics" / "support.jsonl")
         build_map(store, BuildOptions(name_with_llm=False))
         save_rule(store, Rule("bench-judge", ["brand_alignment"], 'source = "otlp:serve"', sample, "conversation"))
-    return FakeOpenAI(latency=latency).start()
 
 
 def main() -> None:
@@ -93,8 +99,14 @@ def main() -> None:
                     help="work as logs arrive: a topic map built beforehand and a stored rule with an LLM judge "
                          "(a loopback fake OpenAI server in this process), so serve files and scores while it receives")
     ap.add_argument("--sample", type=float, default=0.05, help="the rule's sample rate with --online")
+    ap.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
+                    help="an extra argument for `evaltui serve` (repeat), e.g. --serve-arg=--no-online")
     ap.add_argument("--judge-latency", type=float, default=0.05, help="seconds the fake judge takes per call")
+    ap.add_argument("--make-online-db", metavar="DB", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.make_online_db:
+        make_online_db(Path(args.make_online_db), args.sample)
+        return
 
     from evaltui.store.connections import reading
 
@@ -109,7 +121,7 @@ def main() -> None:
         env.update({"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": judge.base_url,
                     "EVALTUI_CONFIG": str(work / "none.toml")})
     with open(log, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "evaltui", "serve", "--db", str(db), "--port", "0"],
+        proc = subprocess.Popen([sys.executable, "-m", "evaltui", "serve", "--db", str(db), "--port", "0", *args.serve_arg],
                                 stdout=subprocess.DEVNULL, stderr=err, env=env)
     while not (m := re.search(r"127\.0\.0\.1:(\d+)/", log.read_text())):
         if proc.poll() is not None:
@@ -182,6 +194,9 @@ def main() -> None:
         "load_average": round(os.getloadavg()[0], 1), "online": args.online,
         "conversations_filed": status.get("conversations_filed"), "turns_scored": status.get("turns_scored"),
         "score_failures": status.get("score_failures"), "work_passes": status.get("work_passes"),
+        "work_turns": status.get("work_turns"), "work_hold_s": status.get("work_hold_s"),
+        "work_wait_s": status.get("work_wait_s"), "work_state": status.get("work_state"),
+        "serve_args": " ".join(args.serve_arg),
     }
     print(f"{'figure':<28} value")
     for k, v in figures.items():

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from evaltui.collect import otlp
-from evaltui.collect.committer import Committer, encode_spans
+from evaltui.collect.committer import Committer, FileTurns, encode_spans
 from evaltui.collect.spool import Spool
 from evaltui.collect.work import WorkerProcess
 
@@ -62,15 +62,19 @@ class Collector:
     def __init__(self, db_path: str | os.PathLike[str], spool_dir: str | os.PathLike[str], *,
                  host: str = "127.0.0.1", port: int = 4318, limits: Limits | None = None,
                  commit_interval: float = 0.5, max_batch: int = 20_000, work: bool = True,
-                 retry_seconds: float = 5.0) -> None:
+                 retry_seconds: float = 5.0, online_share: float = 0.1) -> None:
         self.limits = limits or Limits()
         self.counters = Counters()
         self.spool = Spool(spool_dir)
-        # Filing and scoring what is committed, in its own thread, off the receive path.
-        # (in a child process: its imports and embedding never hold this one's interpreter lock).
-        self.worker = WorkerProcess(db_path, retry_seconds=retry_seconds) if work else None
+        # Filing and scoring what is committed, off the receive path, in a child process (its
+        # imports and embedding never hold this one's interpreter lock); its turns on the file
+        # are queued with the committer's and bounded to ``online_share`` while spans wait.
+        turns = FileTurns()
+        self.worker = WorkerProcess(db_path, retry_seconds=retry_seconds, turns=turns, share=online_share,
+                                    behind=lambda: self.spool.pending_spans > 0 or self.spool.sealed_count() > 0) \
+            if work else None
         self.committer = Committer(db_path, self.spool, interval=commit_interval, max_batch=max_batch,
-                                   on_commit=self.worker.committed if self.worker else None)
+                                   on_commit=self.worker.committed if self.worker else None, turns=turns)
         self.started = time.time()
         self._slots = threading.BoundedSemaphore(self.limits.max_in_flight)
         self._stop = threading.Event()

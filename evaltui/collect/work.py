@@ -1,10 +1,15 @@
 """Work as logs arrive: after each commit, `serve` files new conversations under the
 active topic map and runs the stored online scoring rules (docs/live-capture.md).
 
-It runs in its own thread, woken by the committer, never on the receive path: a 2xx
-does not wait for it. It opens the file only for short steps (read a page of pending
-turns with its cached replies, then write the scores and cache entries) and never
-while a judge call is in flight, so other processes keep their turns on the file.
+It runs in a child process of `serve` (at a lower priority), woken after commits, never
+on the receive path: a 2xx does not wait for it. It touches the file only in turns that
+`serve` grants (``TurnGate``): one short step per turn (file a chunk of conversations
+sized to hold the file ~0.25 s; read a page of pending turns with its cached replies;
+write a page's scores and cache entries), never while a judge call is in flight. The
+gate grants a turn at once when the committer has nothing waiting, and otherwise only
+after the committer has had the file for ``(1 - share) / share`` times the worker's last
+turn, so under sustained load the work takes at most ``share`` (default 0.1) of the
+file's time and its steps still advance; its progress shows in ``GET /status``.
 Nothing is remembered between runs: the pending queries (conversations not in the map,
 turns this scorer version has not scored) are the state, so a restart picks up what
 was committed but not yet filed or scored, and each is done once. A failed judgement
@@ -28,7 +33,14 @@ from evaltui.errors import StoreBusy
 log = logging.getLogger("evaltui.serve")
 
 PAGE = 64  # turns judged between two short holds of the file
-FILE_CHUNK = 64  # conversations filed (embedded, placed) in one hold: a fraction of a second
+FILE_CHUNK = 16  # conversations filed (embedded, placed) in a first turn; then sized to hold ~FILE_HOLD
+FILE_CHUNK_MAX = 256
+FILE_HOLD = 0.25  # seconds a filing turn aims to hold the file
+PASS_GAP = 1.0  # seconds at least between the starts of two passes (at most one pass a second)
+
+
+class Stopping(Exception):
+    """`serve` is stopping: no more turns on the file."""
 
 
 @dataclass
@@ -39,15 +51,17 @@ class WorkStats:
     score_failures: int = 0  # judgements that failed (retried on a later pass)
     work_errors: int = 0  # a pass that failed as a whole (e.g. a rule naming an unknown scorer)
     last_error: str | None = None
+    state: str = "starting"  # idle, loading model, waiting (for a turn on the file), filing, scoring, working
+    last_pass_s: float = 0.0  # how long the last finished pass took
 
 
 class Worker:
     """Files and scores what the committer has committed, in its own thread."""
 
     def __init__(self, db_path: str | os.PathLike[str], *, retry_seconds: float = 5.0,
-                 concurrency: int | None = None, turns: FileTurns | None = None) -> None:
+                 concurrency: int | None = None, turns: Any = None) -> None:
         self.db_path = db_path
-        self.turns = turns or FileTurns()
+        self.turns = turns or FileTurns()  # or the child's GrantedTurns
         self.retry_seconds = retry_seconds
         self.concurrency = concurrency
         self.stats = WorkStats()
@@ -55,22 +69,38 @@ class Worker:
         self.wake.set()  # a first pass at start: what an earlier run committed but did not finish
         self._lock = threading.Lock()
         self._no_score: dict[str, set[str]] = {}
+        self._chunk = FILE_CHUNK
+
+    def _state(self, state: str) -> None:
+        with self._lock:
+            self.stats.state = state
 
     def committed(self, added: int) -> None:
         """The committer's hook: new spans are in the database."""
         self.wake.set()
 
     def run(self, stop: threading.Event) -> None:
+        import time
+
+        last_start = -PASS_GAP
         while not stop.is_set():
+            self._state("idle")
             self.wake.wait(0.5)
             if stop.is_set():
                 break
             if not self.wake.is_set():
                 continue
+            if stop.wait(max(0.0, last_start + PASS_GAP - time.monotonic())):  # at most a pass a second
+                break
             self.wake.clear()
+            last_start = time.monotonic()
             failed = False
             try:
                 failed = self.run_once(stop)
+                with self._lock:
+                    self.stats.last_pass_s = round(time.monotonic() - last_start, 3)
+            except Stopping:
+                break
             except StoreBusy:  # another process's turn
                 self.wake.set()
                 stop.wait(0.1)
@@ -85,16 +115,20 @@ class Worker:
                 self.wake.set()
 
     @contextmanager
-    def _held(self) -> Iterator[Any]:
-        """The file for one short step, in this process's turn (FileTurns)."""
+    def _held(self, state: str = "") -> Iterator[Any]:
+        """The file for one short step, in a turn granted by ``self.turns``."""
         from evaltui.store.db import Store
 
+        self._state("waiting")
         with self.turns.turn():
+            if state:
+                self._state(state)
             store = Store(self.db_path, lock_timeout=1.0)
             try:
                 yield store
             finally:
                 store.close()
+                self._state("working")  # between turns: embedding done, judges called without the file
 
     def run_once(self, stop: threading.Event | None = None) -> bool:
         """One pass: file, then score. Returns True when something failed (retry later)."""
@@ -103,20 +137,28 @@ class Worker:
 
         from evaltui.store import topics as topic_store
 
+        import time
+
         with self._held() as store:
             current = topic_store.active_map(store) if topic_store.has_active_map(store) else None
             rules = list_rules(store)
         if current is not None:
             from evaltui.topics.embed import load_model
 
+            self._state("loading model")
             load_model(current["model"])  # loaded before a turn on the file, never during it
         while current is not None and not (stop is not None and stop.is_set()):  # a chunk per turn
-            with self._held() as store:
-                placed = assign_new_spans(store, limit=FILE_CHUNK)
+            with self._held("filing") as store:
+                started = time.monotonic()
+                placed = assign_new_spans(store, limit=self._chunk)
+                hold = time.monotonic() - started
             if placed is None or placed.conversations == 0:
                 break
             with self._lock:
                 self.stats.conversations_filed += placed.conversations
+            if placed.conversations >= self._chunk:  # a full chunk: size the next to hold ~FILE_HOLD
+                scaled = int(self._chunk * FILE_HOLD / max(hold, 1e-3))
+                self._chunk = max(4, min(FILE_CHUNK_MAX, scaled, 2 * self._chunk))
         with self._lock:
             self.stats.passes += 1
         failed = False
@@ -131,7 +173,7 @@ class Worker:
         from evaltui.scoring.online import rule_specs
 
         workers = self.concurrency or get_settings().llm_concurrency
-        with self._held() as store:
+        with self._held("scoring") as store:
             specs = rule_specs(store, rule, concurrency=workers)
         failed = False
         for spec in specs:
@@ -154,7 +196,7 @@ class Worker:
         after = None
         failed = False
         while not (stop is not None and stop.is_set()):
-            with self._held() as store:  # a short hold: the page, and its cached replies into memory
+            with self._held("scoring") as store:  # a short hold: the page, and its cached replies into memory
                 page = query.page(store.con, after, PAGE)
                 if page:
                     spec.bind(store)
@@ -177,7 +219,7 @@ class Worker:
                 _record(spec, span, outcome, report, writes, skip)
                 if not isinstance(outcome, ScorerError) and not outcome:
                     no_score.add(span["id"])  # the scorer has nothing to say: not asked again
-            with self._held() as store:  # a short hold: the scores and the new cache entries
+            with self._held("scoring") as store:  # a short hold: the scores and the new cache entries
                 write_scores(store, writes)
                 if spec.client is not None and spec.client.cache is not None:
                     spec.client.cache.con = store.con
@@ -198,7 +240,8 @@ class Worker:
             st = self.stats
             return {"conversations_filed": st.conversations_filed, "turns_scored": st.turns_scored,
                     "score_failures": st.score_failures, "work_passes": st.passes,
-                    "work_errors": st.work_errors, "work_last_error": st.last_error}
+                    "work_errors": st.work_errors, "work_last_error": st.last_error,
+                    "work_state": st.state, "work_last_pass_s": st.last_pass_s}
 
 
 async def _judge(spec: Any, page: list[dict[str, Any]], limit: asyncio.Semaphore) -> AsyncIterator[tuple[dict[str, Any], Any]]:
@@ -229,29 +272,120 @@ async def _judge(spec: Any, page: list[dict[str, Any]], limit: asyncio.Semaphore
             task.cancel()
 
 
+class GrantedTurns:
+    """The child's side of the gate: a turn on the file is asked for on stdout
+    (``{"t": "want"}``) and starts when `serve` answers ``g`` on stdin; its end is
+    reported (``{"t": "done"}``). One turn at a time."""
+
+    def __init__(self, send: Any, stop: threading.Event) -> None:
+        self._send = send
+        self._stop = stop
+        self._go = threading.Event()
+        self._lock = threading.Lock()
+
+    def granted(self) -> None:
+        self._go.set()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._lock:
+            self._go.clear()
+            self._send({"t": "want"})
+            while not self._go.wait(0.2):
+                if self._stop.is_set():
+                    raise Stopping
+            try:
+                yield
+            finally:
+                self._send({"t": "done"})
+
+
 class WorkerProcess:
     """The worker in a child process of `serve`, at a lower priority: its imports (torch for
     the embedding model) and its embedding never take the receiver's interpreter lock or
-    its core first. It is woken by a line on its stdin after each commit and reports its
-    counters as JSON lines on its stdout; it takes turns on the file like any other process."""
+    its core first. It is woken by a line on its stdin after each commit, asks for each
+    turn on the file and gets it from this process's gate (see the module's docstring),
+    in the same queue (``FileTurns``) as the committer's commits; it reports its counters
+    as JSON lines on its stdout."""
 
-    def __init__(self, db_path: str | os.PathLike[str], *, retry_seconds: float = 5.0) -> None:
+    def __init__(self, db_path: str | os.PathLike[str], *, retry_seconds: float = 5.0,
+                 turns: FileTurns | None = None, behind: Any = None, share: float = 0.1) -> None:
         self.db_path = str(db_path)
         self.retry_seconds = retry_seconds
+        self.turns = turns or FileTurns()
+        self.behind = behind or (lambda: False)  # the committer has spans waiting
+        self.share = min(1.0, max(0.01, share))
         self.latest: dict[str, Any] = {"conversations_filed": 0, "turns_scored": 0, "score_failures": 0,
-                                       "work_passes": 0, "work_errors": 0, "work_last_error": None}
+                                       "work_passes": 0, "work_errors": 0, "work_last_error": None,
+                                       "work_state": "starting", "work_last_pass_s": 0.0}
+        self.turns_granted = 0
+        self.hold_s = 0.0  # the file held in the worker's turns, in all
+        self.wait_s = 0.0  # the worker waited for a turn (the committer first), in all
         self._proc: Any = None
         self._lock = threading.Lock()
-        self._reader: threading.Thread | None = None
+        self._want = threading.Event()
+        self._done = threading.Event()
+        self._stopping = threading.Event()
+        self._next_allowed = 0.0
+        self._threads: list[threading.Thread] = []
+        self._io = threading.Lock()  # writes to the child's stdin
+        self._running = True  # not paused by the governor
+        self._in_turn = False  # the child holds a granted turn on the file
+        self.paused_s = 0.0  # the child was paused (the committer behind), in all
 
     def start(self) -> None:
         import subprocess
         import sys
 
+        env = dict(os.environ)
+        for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # one core for embedding: the other is the receiver's
+            env.setdefault(key, "1")
         self._proc = subprocess.Popen([sys.executable, "-m", "evaltui.collect.work", self.db_path,
-                                       str(self.retry_seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+                                       str(self.retry_seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                      preexec_fn=_die_with_parent)
+        for target in (self._read, self._gate, self._govern):
+            t = threading.Thread(target=target, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def _signal(self, running: bool) -> None:
+        """Let the child run, or pause it (SIGSTOP); called with ``self._lock`` held."""
+        import signal
+
+        proc = self._proc
+        if proc is None or proc.poll() is not None or running == self._running:
+            return
+        try:
+            proc.send_signal(signal.SIGCONT if running else signal.SIGSTOP)
+        except OSError:
+            return
+        self._running = running
+
+    def _govern(self) -> None:
+        """While spans wait to be committed, the child runs ``share`` of each second (its
+        CPU: loading the embedding model, embedding, its imports all compete with the
+        receiver on two cores, and a lower priority alone did not keep them out); it is
+        never paused while it holds the file (a granted turn)."""
+        import time
+
+        period = 1.0
+        phase_start = time.monotonic()
+        while not self._stopping.wait(0.02):
+            now = time.monotonic()
+            with self._lock:
+                if self._in_turn or not self.behind():
+                    self._signal(True)
+                    phase_start = now
+                elif self._running and now - phase_start >= self.share * period:
+                    self._signal(False)
+                    phase_start = now
+                elif not self._running and now - phase_start >= (1 - self.share) * period:
+                    self._signal(True)
+                    phase_start = now
+                if not self._running:
+                    self.paused_s += 0.02
+        with self._lock:
+            self._signal(True)  # stopping: the child finishes its step and exits
 
     def _read(self) -> None:
         import orjson
@@ -259,24 +393,73 @@ class WorkerProcess:
         assert self._proc is not None and self._proc.stdout is not None
         for line in self._proc.stdout:
             try:
-                self.latest = orjson.loads(line)
+                msg = orjson.loads(line)
             except orjson.JSONDecodeError:
                 continue
+            kind = msg.pop("t", None)
+            if kind == "want":
+                self._want.set()
+            elif kind == "done":
+                self._done.set()
+            else:
+                self.latest = msg
+        self._done.set()  # the child is gone: no turn outlives it
 
-    def committed(self, added: int) -> None:
-        with self._lock:
+    def _gate(self) -> None:
+        """Grant the child's turns: at once when the committer has nothing waiting, else
+        after the committer has had ``(1 - share) / share`` times the child's last turn."""
+        import time
+
+        while not self._stopping.is_set():
+            if not self._want.wait(0.2):
+                continue
+            self._want.clear()
+            asked = time.monotonic()
+            while not self._stopping.is_set() and self.behind() and time.monotonic() < self._next_allowed:
+                self._stopping.wait(min(0.05, max(0.0, self._next_allowed - time.monotonic())))
+            if self._stopping.is_set():
+                return
+            with self.turns.turn():  # after the committer's hold and its gap for other processes
+                granted = time.monotonic()
+                self._done.clear()
+                with self._lock:
+                    self._in_turn = True
+                    self._signal(True)
+                try:
+                    if not self._send(b"g\n"):
+                        return
+                    self._done.wait()
+                finally:
+                    with self._lock:
+                        self._in_turn = False
+                held = time.monotonic() - granted
+            self.turns_granted += 1
+            self.hold_s += held
+            self.wait_s += granted - asked
+            self._next_allowed = time.monotonic() + held * (1 - self.share) / self.share
+
+    def _send(self, line: bytes) -> bool:
+        with self._io:
             proc = self._proc
             if proc is None or proc.poll() is not None or proc.stdin is None:
-                return
+                return False
             try:
-                proc.stdin.write(b"\n")
+                proc.stdin.write(line)
                 proc.stdin.flush()
+                return True
             except (BrokenPipeError, ValueError, OSError):
-                pass
+                return False
+
+    def committed(self, added: int) -> None:
+        """The committer's hook: new spans are in the database."""
+        self._send(b"w\n")
 
     def stop(self, timeout: float = 30.0) -> None:
         """Let the worker finish its step (its stdin closed), then end it."""
+        self._stopping.set()
         with self._lock:
+            self._signal(True)
+        with self._lock, self._io:
             proc, self._proc = self._proc, None
         if proc is None:
             return
@@ -290,11 +473,26 @@ class WorkerProcess:
         except Exception:
             proc.kill()
             proc.wait()
-        if self._reader is not None:
-            self._reader.join(5)
+        for t in self._threads:
+            t.join(5)
 
     def snapshot(self) -> dict[str, Any]:
-        return dict(self.latest)
+        out = dict(self.latest)
+        out.update({"work_turns": self.turns_granted, "work_hold_s": round(self.hold_s, 2),
+                    "work_wait_s": round(self.wait_s, 2), "work_paused_s": round(self.paused_s, 1),
+                    "work_share": self.share})
+        return out
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it when `serve` dies (kill -9 included), so a
+    paused worker is never left behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -308,12 +506,23 @@ def main(argv: list[str] | None = None) -> None:
         os.nice(10)  # the receiver first
     except OSError:
         pass
-    worker = Worker(args[0], retry_seconds=float(args[1]))
     stop = threading.Event()
+    out = threading.Lock()
 
-    def wakes() -> None:
-        for _ in sys.stdin.buffer:
-            worker.wake.set()
+    def send(msg: dict[str, Any]) -> None:
+        with out:
+            sys.stdout.buffer.write(orjson.dumps(msg) + b"\n")
+            sys.stdout.buffer.flush()
+
+    turns = GrantedTurns(send, stop)
+    worker = Worker(args[0], retry_seconds=float(args[1]), turns=turns)
+
+    def commands() -> None:
+        for line in sys.stdin.buffer:
+            if line.startswith(b"g"):
+                turns.granted()
+            else:
+                worker.wake.set()
         stop.set()  # stdin closed: serve is stopping
         worker.wake.set()
 
@@ -322,15 +531,13 @@ def main(argv: list[str] | None = None) -> None:
         while True:
             snap = worker.snapshot()
             if snap != last:
-                sys.stdout.buffer.write(orjson.dumps(snap) + b"\n")
-                sys.stdout.buffer.flush()
+                send(snap)
                 last = snap
             if stop.wait(0.1):
-                sys.stdout.buffer.write(orjson.dumps(worker.snapshot()) + b"\n")
-                sys.stdout.buffer.flush()
+                send(worker.snapshot())
                 return
 
-    threading.Thread(target=wakes, daemon=True).start()
+    threading.Thread(target=commands, daemon=True).start()
     reporter = threading.Thread(target=report)
     reporter.start()
     worker.run(stop)
