@@ -137,8 +137,6 @@ class Collector:
         if (self.spool.pending_bytes > self.limits.max_spool_bytes
                 or self.spool.pending_spans > self.committer.backlog_limit()):
             return self._throttle(503, reply_kind, "the server is behind writing to the database; retry later")
-        with self.committer.holding:  # a commit holds the file: let it finish first
-            pass
         try:
             raw = otlp.decompress(body, encoding, self.limits.max_body_bytes)
             decoded = otlp.decode(raw, content_type)
@@ -147,9 +145,16 @@ class Collector:
                 self.counters.malformed += 1
                 self.counters.last_malformed = str(exc)
             return exc.status, otlp.status(reply_kind, 3, str(exc)), {}
+        accepted = 0
         if decoded.spans:
-            self.spool.append(encode_spans(decoded.spans), len(decoded.spans))  # durable before the reply
-        self.counters.add(spans_accepted=len(decoded.spans), spans_rejected=decoded.rejected)
+            encoded = encode_spans(decoded.spans)  # Arrow columns: the commit does nothing per span
+            if encoded.unstorable:
+                decoded.rejected += len(encoded.unstorable)
+                decoded.problems.extend(encoded.unstorable)
+            if encoded.spans:
+                self.spool.append(encoded.payload, encoded.spans)  # durable before the reply
+            accepted = encoded.spans
+        self.counters.add(spans_accepted=accepted, spans_rejected=decoded.rejected)
         return 200, otlp.success(reply_kind, decoded), {}
 
     def _throttle(self, code: int, kind: str, message: str) -> tuple[int, bytes, dict[str, str]]:
