@@ -262,8 +262,8 @@ class Committer:
         self._fixed = min(hold, self._fixed * 1.05)
         per_span = max((hold - self._fixed) / max(taken, 1), 1e-6)
         fits = int(max(self.target_hold - self._fixed, 0.5 * self.target_hold) / per_span)
-        if taken >= self.batch_limit:  # a full batch: grow (at most doubling) or shrink to fit
-            self.batch_limit = max(MIN_BATCH, min(self.max_batch, fits, 2 * self.batch_limit))
+        if taken >= self.batch_limit:  # a full batch: grow (by a quarter at most: holds are noisy) or shrink to fit
+            self.batch_limit = max(MIN_BATCH, min(self.max_batch, fits, int(1.25 * self.batch_limit)))
         elif hold > self.target_hold:
             self.batch_limit = max(MIN_BATCH, min(self.batch_limit, fits))
 
