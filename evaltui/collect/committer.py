@@ -157,6 +157,11 @@ class Committer:
         self.batch_limit = min(5_000, max_batch)  # spans per commit: adapted so a commit holds the file ~target_hold
         self.target_hold = target_hold
         self._fixed = float("inf")  # a commit's fixed hold, estimated
+        # Held while the file is: the receiver waits on it before mapping a request, so the
+        # commit's statements do not queue for the GIL behind decoding threads and the file
+        # is let go sooner (requests wait instead). Measured both ways on 2026-12-06: without
+        # it holds were longer, more requests got 503, and fewer spans/s were stored.
+        self.holding = threading.Lock()
         self._cursor: dict[Path, int] = {}  # records already committed of a partly committed segment
 
     def run(self, stop: threading.Event, drain_seconds: float = 30.0) -> None:
@@ -230,9 +235,7 @@ class Committer:
                               schema=ROOTS_ARROW_SCHEMA)
         spans = table.drop_columns(list(_EXTRA))
         scores = pa.concat_tables(score_tables)
-        # The receivers keep decoding meanwhile (they used to wait for the commit: with the
-        # batch already Arrow, the hold runs SQL, not Python, so it is not starved of the GIL).
-        with self.turns.turn():  # the gap after another thread's hold first, then the file
+        with self.turns.turn(), self.holding:  # the gap after another thread's hold first, then the file
             held = time.monotonic()
             store = Store(self.db_path, lock_timeout=0)
             try:

@@ -93,6 +93,12 @@ class Collector:
         return str(host), int(port)
 
     def start(self) -> None:
+        import sys
+
+        # The committer runs SQL with the interpreter lock released and needs it back
+        # between statements; with decoding threads busy, the default 5 ms switch interval
+        # made each of a commit's statements wait, and the file was held longer.
+        sys.setswitchinterval(0.001)
         targets = [self.httpd.serve_forever, lambda: self.committer.run(self._stop, self._drain_seconds)]
         if self.worker is not None:
             self.worker.start()
@@ -137,6 +143,8 @@ class Collector:
         if (self.spool.pending_bytes > self.limits.max_spool_bytes
                 or self.spool.pending_spans > self.committer.backlog_limit()):
             return self._throttle(503, reply_kind, "the server is behind writing to the database; retry later")
+        with self.committer.holding:  # a commit holds the file: let it finish first
+            pass
         try:
             raw = otlp.decompress(body, encoding, self.limits.max_body_bytes)
             decoded = otlp.decode(raw, content_type)
