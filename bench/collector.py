@@ -1,6 +1,6 @@
 """Spans per second through `evaltui serve`, and what another process's reads wait meanwhile.
 
-    .venv/bin/python bench/collector.py [--seconds 20] [--clients 2] [--encoding json|protobuf]
+    .venv/bin/python bench/collector.py [--seconds 20] [--clients 2] [--encoding json|protobuf] [--phoenix]
 
 Starts `evaltui serve` on a new database and a free loopback port; client threads post
 OTLP requests of 500 new spans each (100 conversations of a root and 4 chat spans,
@@ -9,7 +9,9 @@ process reads the span count the way the app does (a short read-only connection)
 ``--read-every`` seconds (0.1: far more often than the app, which reads when the file
 changed, at most every 2 s). Then the server is stopped (it commits what it acknowledged) and the stored
 count is checked against the acknowledged one. The machine's load average is printed:
-on a shared machine it says as much as the figures.
+on a shared machine it says as much as the figures; so is the CPU the server spent per
+span, which hardly moves with the load. With ``--phoenix`` the same load (protobuf) then
+goes to Phoenix's collector (`phoenix serve`, the bench extra) and the ratios are printed.
 
 Prints a table, then one JSON object on the last line.
 """
@@ -21,6 +23,7 @@ import base64
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +32,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 PER_REQUEST = 100  # conversations; x 5 spans
 
@@ -66,38 +70,33 @@ def body(first: int, encoding: str) -> bytes:
     return ParseDict(doc, ExportTraceServiceRequest()).SerializeToString()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seconds", type=float, default=20)
-    ap.add_argument("--clients", type=int, default=2)
-    ap.add_argument("--encoding", choices=["json", "protobuf"], default="json")
-    ap.add_argument("--read-every", type=float, default=0.1, help="seconds between two reads of this process")
-    ap.add_argument("--requests", type=int, default=300, help="bodies made up front (500 spans each)")
-    args = ap.parse_args()
+def online_database(db: Path, sample: float, latency: float):
+    """A database with a topic map over the support fixture and a sampled LLM-judge rule on
+    what serve receives (made in a child process, so this one does not keep the embedding
+    model and its threads while it measures); returns the started fake judge."""
+    from evaltui.testing import FakeOpenAI
 
-    from evaltui.store.connections import reading
+    subprocess.run([sys.executable, __file__, "--make-online-db", str(db), "--sample", str(sample)], check=True)
+    return FakeOpenAI(latency=latency).start()
 
-    work = Path(tempfile.mkdtemp(prefix="bench-collector-"))
-    db, log = work / "live.duckdb", work / "serve.log"
-    content = "application/json" if args.encoding == "json" else "application/x-protobuf"
-    bodies = [body(i * PER_REQUEST, args.encoding) for i in range(args.requests)]
-    with open(log, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "evaltui", "serve", "--db", str(db), "--port", "0"],
-                                stdout=subprocess.DEVNULL, stderr=err)
-    while not (m := re.search(r"127\.0\.0\.1:(\d+)/", log.read_text())):
-        if proc.poll() is not None:
-            sys.exit(log.read_text())
-        time.sleep(0.05)
-    port = int(m.group(1))
-    url = f"http://127.0.0.1:{port}/v1/traces"
 
-    def read_once() -> float:
-        started = time.monotonic()
-        with reading(db) as store:
-            store.con.execute("SELECT count(*) FROM spans").fetchall()
-        return time.monotonic() - started
+def make_online_db(db: Path, sample: float) -> None:
+    from evaltui.ingest import ingest_file
+    from evaltui.store import Store
+    from evaltui.store.scoring import Rule, save_rule
+    from evaltui.topics.build import BuildOptions, build_map
 
-    idle = sorted(read_once() for _ in range(20))
+    with Store(db) as store:
+        ingest_file(store, Path(__file__).parents[1] / "tests" / "fixtures" / "topics" / "support.jsonl")
+        build_map(store, BuildOptions(name_with_llm=False))
+        save_rule(store, Rule("bench-judge", ["brand_alignment"], 'source = "otlp:serve"', sample, "conversation"))
+
+
+def drive(url: str, bodies: list[bytes], content: str, seconds: float, clients: int,
+          tick: Any = None, every: float = 0.1) -> tuple[int, int, float]:
+    """Client threads post the bodies (each once; a throttled one is dropped after its
+    Retry-After) for ``seconds``; ``tick`` runs every ``every`` s meanwhile. Returns
+    (spans acknowledged, throttled replies, seconds)."""
     stop, lock = threading.Event(), threading.Lock()
     queue, acked, throttled = iter(bodies), [0], [0]
 
@@ -117,27 +116,159 @@ def main() -> None:
                 with lock:
                     throttled[0] += 1
                 time.sleep(float(exc.headers.get("Retry-After", 1)))
-                with lock:
-                    queue_back.append(b)
 
-    queue_back: list[bytes] = []
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(args.clients)]
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     started = time.monotonic()
     for t in threads:
         t.start()
-    waits = []
-    while time.monotonic() - started < args.seconds and any(t.is_alive() for t in threads):
-        waits.append(read_once())
-        stop.wait(args.read_every)  # the app reads when the file changed, at most every 2 s
+    while time.monotonic() - started < seconds and any(t.is_alive() for t in threads):
+        if tick is not None:
+            tick()
+        stop.wait(every)  # the app reads when the file changed, at most every 2 s
     stop.set()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
+    return acked[0], throttled[0], time.monotonic() - started
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def phoenix(bodies: list[bytes], args: argparse.Namespace) -> dict[str, Any]:
+    """The same load (protobuf: Phoenix takes no OTLP JSON) to Phoenix's collector (`phoenix
+    serve` on loopback ports, its own temporary working dir and SQLite database). Phoenix
+    replies before it writes (spans wait in memory for its bulk inserter), so what it has
+    stored is counted in its database at the end of the load and again once it stops
+    growing (the drain)."""
+    import shutil
+    import sqlite3
+
+    exe = args.phoenix_bin or shutil.which("phoenix", path=str(Path(sys.executable).parent)) or shutil.which("phoenix")
+    if not exe:
+        return {"phoenix": "not run: the phoenix command is missing (pip install -e '.[bench]', or --phoenix-bin)"}
+    wd = Path(tempfile.mkdtemp(prefix="bench-phoenix-"))
+    port = free_port()
+    env = {**os.environ, "PHOENIX_WORKING_DIR": str(wd), "PHOENIX_HOST": "127.0.0.1", "PHOENIX_PORT": str(port),
+           "PHOENIX_GRPC_PORT": str(free_port()), "PHOENIX_TELEMETRY_ENABLED": "false"}
+    with open(wd / "phoenix.log", "wb") as out:
+        proc = subprocess.Popen([exe, "serve"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=wd)
+    try:
+        started = time.monotonic()
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() - started > 300:
+                    return {"phoenix": f"not run: phoenix serve did not start ({(wd / 'phoenix.log').read_text()[-300:]!r})"}
+                time.sleep(0.5)
+        startup = time.monotonic() - started
+
+        def count() -> int:
+            con = sqlite3.connect(f"file:{wd / 'phoenix.db'}?mode=ro", uri=True, timeout=10)
+            try:
+                return int(con.execute("SELECT count(*) FROM spans").fetchone()[0])
+            finally:
+                con.close()
+
+        acked, throttled, elapsed = drive(f"http://127.0.0.1:{port}/v1/traces", bodies, "application/x-protobuf",
+                                          args.seconds, args.clients)
+        cpu_s = serve_cpu_seconds(proc.pid)
+        at_end = count()
+        drain_started = last_change = time.monotonic()
+        stored = at_end
+        while stored < acked and time.monotonic() - last_change < 10 and time.monotonic() - drain_started < 120:
+            time.sleep(0.5)
+            if (n := count()) != stored:
+                stored, last_change = n, time.monotonic()
+        drained = last_change - drain_started
+        return {"phoenix_startup_s": round(startup, 1), "phoenix_acknowledged_per_s": round(acked / elapsed),
+                "phoenix_stored_at_end_of_load": at_end, "phoenix_stored_after_drain": stored,
+                "phoenix_drain_s": round(drained, 1), "phoenix_throttled": throttled,
+                # stored / (load + the time its inserter took to catch up): the rate it can sustain
+                "phoenix_stored_per_s": round(stored / (elapsed + drained)),
+                "phoenix_cpu_us_per_span": round(1e6 * cpu_s / max(acked, 1)), "phoenix_acknowledged": acked}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def serve_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--clients", type=int, default=2)
+    ap.add_argument("--encoding", choices=["json", "protobuf"], default="json")
+    ap.add_argument("--read-every", type=float, default=0.1, help="seconds between two reads of this process")
+    ap.add_argument("--requests", type=int, default=300, help="bodies made up front (500 spans each)")
+    ap.add_argument("--online", action="store_true",
+                    help="work as logs arrive: a topic map built beforehand and a stored rule with an LLM judge "
+                         "(a loopback fake OpenAI server in this process), so serve files and scores while it receives")
+    ap.add_argument("--sample", type=float, default=0.05, help="the rule's sample rate with --online")
+    ap.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
+                    help="an extra argument for `evaltui serve` (repeat), e.g. --serve-arg=--no-online")
+    ap.add_argument("--judge-latency", type=float, default=0.05, help="seconds the fake judge takes per call")
+    ap.add_argument("--phoenix", action="store_true",
+                    help="then the same load (protobuf) to Phoenix's collector (arize-phoenix, the bench extra); ratios printed")
+    ap.add_argument("--phoenix-bin", metavar="PATH", help="the phoenix command (default: beside this Python, else on PATH)")
+    ap.add_argument("--make-online-db", metavar="DB", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.make_online_db:
+        make_online_db(Path(args.make_online_db), args.sample)
+        return
+
+    from evaltui.store.connections import reading
+
+    work = Path(tempfile.mkdtemp(prefix="bench-collector-"))
+    db, log = work / "live.duckdb", work / "serve.log"
+    content = "application/json" if args.encoding == "json" else "application/x-protobuf"
+    bodies = [body(i * PER_REQUEST, args.encoding) for i in range(args.requests)]
+    env = dict(os.environ)
+    judge = None
+    if args.online:
+        judge = online_database(db, args.sample, args.judge_latency)
+        env.update({"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": judge.base_url,
+                    "EVALTUI_CONFIG": str(work / "none.toml")})
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "evaltui", "serve", "--db", str(db), "--port", "0", *args.serve_arg],
+                                stdout=subprocess.DEVNULL, stderr=err, env=env)
+    while not (m := re.search(r"127\.0\.0\.1:(\d+)/", log.read_text())):
+        if proc.poll() is not None:
+            sys.exit(log.read_text())
+        time.sleep(0.05)
+    port = int(m.group(1))
+    url = f"http://127.0.0.1:{port}/v1/traces"
+
+    def read_once() -> float:
+        started = time.monotonic()
+        with reading(db) as store:
+            store.con.execute("SELECT count(*) FROM spans").fetchall()
+        return time.monotonic() - started
+
+    idle = sorted(read_once() for _ in range(20))
+    waits: list[float] = []
+    acked, throttled, elapsed = drive(url, bodies, content, args.seconds, args.clients,
+                                      lambda: waits.append(read_once()), args.read_every)
     status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/status").read())
+    cpu_s = serve_cpu_seconds(proc.pid)  # the receiver and committer (not the online worker: its own process)
     proc.terminate()
     proc.wait()
+    if judge is not None:
+        judge.stop()
     with reading(db) as store:
-        stored = store.con.execute("SELECT count(*) FROM spans").fetchall()[0][0]
+        stored = store.con.execute("SELECT count(*) FROM spans WHERE source = 'otlp:serve'").fetchall()[0][0]
     waits.sort()
 
     def pct(xs: list[float], q: float) -> float:
@@ -145,18 +276,33 @@ def main() -> None:
 
     figures = {
         "encoding": args.encoding, "clients": args.clients, "seconds": round(elapsed, 1),
-        "spans_acknowledged_per_s": round(acked[0] / elapsed), "spans_committed_per_s": round(status["spans_committed"] / elapsed),
+        "spans_acknowledged_per_s": round(acked / elapsed), "spans_committed_per_s": round(status["spans_committed"] / elapsed),
         "read_ms_idle_p50": round(pct(idle, 0.5)), "read_ms_p50": round(pct(waits, 0.5)),
         "read_ms_p95": round(pct(waits, 0.95)), "read_ms_max": round(waits[-1] * 1000), "reads": len(waits),
-        "hold_s_p95": status["hold_s_p95"], "hold_s_max": status["hold_s_max"], "commits": status["commits"], "busy_waits": status["busy_waits"],
-        "throttled": throttled[0], "acknowledged": acked[0], "stored_after_stop": stored,
-        "load_average": round(os.getloadavg()[0], 1),
+        "hold_s_p95": status["hold_s_p95"], "hold_s_max": status["hold_s_max"], "commits": status["commits"], "batch_limit": status.get("batch_limit"), "busy_waits": status["busy_waits"],
+        "throttled": throttled, "acknowledged": acked, "stored_after_stop": stored,
+        "load_average": round(os.getloadavg()[0], 1), "online": args.online,
+        # CPU the serve process spent per acknowledged span: unlike spans/s, it hardly moves with the machine's load
+        "serve_cpu_s": round(cpu_s, 1), "serve_cpu_us_per_span": round(1e6 * cpu_s / max(acked, 1)),
+        "conversations_filed": status.get("conversations_filed"), "turns_scored": status.get("turns_scored"),
+        "score_failures": status.get("score_failures"), "work_passes": status.get("work_passes"),
+        "work_turns": status.get("work_turns"), "work_hold_s": status.get("work_hold_s"),
+        "work_wait_s": status.get("work_wait_s"), "work_state": status.get("work_state"),
+        "serve_args": " ".join(args.serve_arg),
     }
-    print(f"{'figure':<28} value")
+    assert stored == acked, "an acknowledged span is missing"
+    if args.phoenix:
+        pb = bodies if args.encoding == "protobuf" else [body(i * PER_REQUEST, "protobuf") for i in range(args.requests)]
+        px = phoenix(pb, args)
+        figures.update(px)
+        if px.get("phoenix_stored_per_s"):
+            figures["ratio_committed_vs_phoenix_stored"] = round(figures["spans_committed_per_s"] / px["phoenix_stored_per_s"], 2)
+        if px.get("phoenix_acknowledged_per_s"):
+            figures["ratio_acknowledged_vs_phoenix"] = round(figures["spans_acknowledged_per_s"] / px["phoenix_acknowledged_per_s"], 2)
+    print(f"{'figure':<34} value")
     for k, v in figures.items():
-        print(f"{k:<28} {v}")
+        print(f"{k:<34} {v}")
     print(json.dumps(figures))
-    assert stored == acked[0], "an acknowledged span is missing"
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@ it held it (and 0.15 s), so a reader retrying every 0.1 s always gets in.
 from __future__ import annotations
 
 import os
+import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,18 +32,101 @@ from evaltui.model import ScoreRow, SpanRow
 SOURCE = "otlp:serve"
 
 
-def encode_spans(spans: list[MappedSpan]) -> bytes:
-    """One spool record: the mapped spans of one request."""
-    return orjson.dumps([[s.row, s.trace_id, s.is_root] for s in spans],
-                        option=orjson.OPT_NON_STR_KEYS, default=str)
+_ARROW = b"\x00ARW"  # a spool record of Arrow IPC streams (older records are JSON: they start with "[")
+_LEN = struct.Struct("<I")
+_EXTRA = ("_trace_id", "_is_root")
+MIN_BATCH = 2_000  # spans: below it a commit's fixed cost dominates  # beside SPANS_ARROW_SCHEMA's columns: what the commit needs to link roots
 
 
-def decode_spans(payload: bytes) -> list[MappedSpan]:
-    out = []
+@dataclass
+class Encoded:
+    """One request's spans as a spool record, and the spans Arrow could not hold."""
+
+    payload: bytes
+    spans: int
+    unstorable: list[str] = field(default_factory=list)
+
+
+def encode_spans(spans: list[MappedSpan]) -> Encoded:
+    """One spool record: the mapped spans of one request as Arrow (the columns the
+    commit stages, so a commit does no work per span in Python). Roots within the
+    request are resolved here; the rest is the commit's (in SQL, ``link_roots``)."""
+    import pyarrow as pa
+
+    from evaltui.ingest.otel import resolve_roots
+    from evaltui.ingest.writer import BatchBuilder
+
+    resolve_roots(spans)
+    builder, kept, bad = BatchBuilder(), [], []
+    for s in spans:
+        try:
+            builder.add(s.row)
+            kept.append(s)
+        except (ValueError, TypeError, OverflowError) as exc:  # a value Arrow cannot hold: that span, not the request
+            bad.append(f"span {s.row.id}: {exc}")
+            builder = BatchBuilder()  # a failed add may have filled some columns: start again from the good ones
+            for k in kept:
+                builder.add(k.row)
+    table, scores = builder.take()
+    table = table.append_column("_trace_id", pa.array([s.trace_id for s in kept], pa.string()))
+    table = table.append_column("_is_root", pa.array([s.is_root for s in kept], pa.bool_()))
+    first, second = _ipc(table), _ipc(scores)
+    return Encoded(_ARROW + _LEN.pack(len(first)) + first + second, len(kept), bad)
+
+
+def _ipc(table: Any) -> bytes:
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def decode_record(payload: bytes) -> tuple[Any, Any]:
+    """(spans with _trace_id and _is_root, scores) Arrow tables of one spool record."""
+    import pyarrow as pa
+
+    if payload.startswith(_ARROW):
+        (n,) = _LEN.unpack_from(payload, len(_ARROW))
+        start = len(_ARROW) + _LEN.size
+        return (pa.ipc.open_stream(payload[start:start + n]).read_all(),
+                pa.ipc.open_stream(payload[start + n:]).read_all())
+    # A record of an earlier version (JSON rows), left in the spool by a crash: replayed the same way.
+    spans = []
     for row, trace_id, is_root in orjson.loads(payload):
         row["scores"] = [ScoreRow(**sc) for sc in row.get("scores") or []]
-        out.append(MappedSpan(SpanRow(**row), trace_id, is_root))
-    return out
+        spans.append(MappedSpan(SpanRow(**row), trace_id, is_root))
+    encoded = encode_spans(spans)
+    return decode_record(encoded.payload)
+
+
+class FileTurns:
+    """Turns on the file for this process's threads (the committer, the online worker).
+
+    Threads of one process share DuckDB's instance, so their holds would join into one
+    long hold that shuts other processes out. One hold at a time, and after each the
+    file stays free at least as long as it was held (and ``min_gap`` s), so a reader
+    in another process retrying every 0.1 s always gets in between.
+    """
+
+    def __init__(self, min_gap: float = 0.15) -> None:
+        self.min_gap = min_gap
+        self._lock = threading.Lock()
+        self._free_from = 0.0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._lock:
+            wait = self._free_from - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            held = time.monotonic()
+            try:
+                yield
+            finally:
+                hold = time.monotonic() - held
+                self._free_from = time.monotonic() + max(self.min_gap, hold)
 
 
 @dataclass
@@ -50,7 +135,6 @@ class CommitStats:
     spans_committed: int = 0  # new spans stored
     spans_duplicate: int = 0  # already stored (an exporter's retry, a replay): kept once
     busy_waits: int = 0  # turns another process held the file
-    spans_unstorable: int = 0  # acknowledged but refused by the Arrow batch (reported, never retried forever)
     last_hold_s: float = 0.0  # the file held for the last commit
     max_hold_s: float = 0.0
     last_error: str | None = None
@@ -61,18 +145,22 @@ class Committer:
     """Commits sealed spool segments to the database at ``db_path``, oldest first."""
 
     def __init__(self, db_path: str | os.PathLike[str], spool: Spool, *, interval: float = 0.5,
-                 max_batch: int = 20_000, target_hold: float = 0.2, on_commit: Callable[[int], None] | None = None) -> None:
+                 max_batch: int = 20_000, target_hold: float = 0.3, on_commit: Callable[[int], None] | None = None,
+                 turns: FileTurns | None = None) -> None:
         self.db_path = db_path
         self.spool = spool
         self.interval = interval
         self.max_batch = max_batch
         self.on_commit = on_commit
+        self.turns = turns or FileTurns()
         self.stats = CommitStats()
-        self.batch_limit = min(2_000, max_batch)  # spans per commit: adapted so a commit holds the file ~target_hold
+        self.batch_limit = min(5_000, max_batch)  # spans per commit: adapted so a commit holds the file ~target_hold
         self.target_hold = target_hold
+        self._fixed = float("inf")  # a commit's fixed hold, estimated
         # Held while the file is: the receiver waits on it before mapping a request, so the
-        # commit's Python steps do not queue for the GIL behind decoding threads and the
-        # file is let go sooner (requests wait instead, a fraction of a second).
+        # commit's statements do not queue for the GIL behind decoding threads and the file
+        # is let go sooner (requests wait instead). Measured both ways on 2026-12-06: without
+        # it holds were longer, more requests got 503, and fewer spans/s were stored.
         self.holding = threading.Lock()
         self._cursor: dict[Path, int] = {}  # records already committed of a partly committed segment
 
@@ -105,19 +193,24 @@ class Committer:
         record); returns the new spans stored. Raises StoreBusy when another process
         holds the file (nothing is lost: the records wait)."""
         segments = self.spool.seal()
-        batch: list[MappedSpan] = []
+        spans: list[Any] = []
+        scores: list[Any] = []
+        taken = 0
         progress: list[tuple[Path, int, bool]] = []  # segment, records taken up to, whole
         for segment in segments:
             records = list(read_segment(segment))
             end = self._cursor.get(segment, 0)
-            while end < len(records) and (len(batch) < self.batch_limit or not batch):
-                batch.extend(decode_spans(records[end]))
+            while end < len(records) and (taken < self.batch_limit or not taken):
+                table, score_table = decode_record(records[end])
+                spans.append(table)
+                scores.append(score_table)
+                taken += table.num_rows
                 end += 1
             progress.append((segment, end, end == len(records)))
-            if len(batch) >= self.batch_limit:
+            if taken >= self.batch_limit:
                 break
-        added = self._commit(batch) if batch else 0
-        self.spool.committed(len(batch))
+        added = self._commit(spans, scores, taken) if taken else 0
+        self.spool.committed(taken)
         for segment, end, whole in progress:  # committed: only now may the spool let go
             if whole:
                 self.spool.delete(segment)
@@ -128,28 +221,21 @@ class Committer:
             self.on_commit(added)
         return added
 
-    def _commit(self, batch: list[MappedSpan]) -> int:
+    def _commit(self, span_tables: list[Any], score_tables: list[Any], taken: int) -> int:
         import pyarrow as pa
 
-        from evaltui.ingest.otel import resolve_roots
-        from evaltui.ingest.writer import BatchBuilder
         from evaltui.store.db import Store
         from evaltui.store.spans import create_stage, drop_stage, merge_stage, stage_arrow
         from evaltui.store.traces import ROOTS_ARROW_SCHEMA, link_roots, stage_roots
 
         # Everything but the database first, so the file is held only for the SQL.
-        roots = resolve_roots(batch)
-        builder = BatchBuilder()
-        for s in batch:
-            try:
-                builder.add(s.row)
-            except (ValueError, TypeError) as exc:  # a value Arrow cannot hold: skip that span, not the batch
-                self.stats.spans_unstorable += 1
-                self.stats.last_error = f"span {s.row.id}: {exc}"
-        spans, scores = builder.take()
-        root_table = pa.Table.from_pydict({"trace_id": list(roots), "root_id": list(roots.values())},
-                                          schema=ROOTS_ARROW_SCHEMA)
-        with self.holding:
+        table = pa.concat_tables(span_tables)
+        roots = table.filter(table.column("_is_root"))
+        root_table = pa.table({"trace_id": roots.column("_trace_id"), "root_id": roots.column("id")},
+                              schema=ROOTS_ARROW_SCHEMA)
+        spans = table.drop_columns(list(_EXTRA))
+        scores = pa.concat_tables(score_tables)
+        with self.turns.turn(), self.holding:  # the gap after another thread's hold first, then the file
             held = time.monotonic()
             store = Store(self.db_path, lock_timeout=0)
             try:
@@ -168,18 +254,27 @@ class Committer:
         st.last_hold_s, st.max_hold_s = hold, max(st.max_hold_s, hold)
         st.holds.append(hold)
         del st.holds[:-1000]
-        if len(batch) >= self.batch_limit:  # a full batch: size the next one to hold the file ~target_hold
-            scaled = int(len(batch) * self.target_hold / max(hold, 1e-3))
-            self.batch_limit = max(500, min(self.max_batch, scaled, 2 * self.batch_limit))
-        elif hold > self.target_hold:
-            self.batch_limit = max(500, int(len(batch) * self.target_hold / hold))
+        self._size_next(taken, hold)
         return result.spans_added
+
+    def _size_next(self, taken: int, hold: float) -> None:
+        """Size the next batch to hold the file about ``target_hold``. A commit's hold is
+        mostly fixed (open, a dozen statements, close with its checkpoint) plus a little
+        per span, so the model is linear: the fixed part is the shortest recent hold
+        (allowed to creep up 5% a commit, so a busier machine is followed)."""
+        self._fixed = min(hold, self._fixed * 1.05)
+        per_span = max((hold - self._fixed) / max(taken, 1), 1e-6)
+        fits = int(max(self.target_hold - self._fixed, 0.5 * self.target_hold) / per_span)
+        if taken >= self.batch_limit:  # a full batch: grow (by a quarter at most: holds are noisy) or shrink to fit
+            self.batch_limit = max(MIN_BATCH, min(self.max_batch, fits, int(1.25 * self.batch_limit)))
+        elif hold > self.target_hold:
+            self.batch_limit = max(MIN_BATCH, min(self.batch_limit, fits))
 
     def backlog_limit(self) -> int:
         """Spans waiting in the spool beyond which the receiver says it is behind: about
         three commits' worth, so a new conversation reaches the database within a few
         seconds however long the load lasts."""
-        return max(5_000, 3 * self.batch_limit)
+        return max(10_000, 3 * self.batch_limit)
 
     def snapshot(self) -> dict[str, Any]:
         st = self.stats
@@ -187,6 +282,5 @@ class Committer:
         p95 = holds[int(0.95 * (len(holds) - 1))] if holds else 0.0
         return {"commits": st.commits, "spans_committed": st.spans_committed,
                 "spans_duplicate": st.spans_duplicate, "busy_waits": st.busy_waits,
-                "spans_unstorable": st.spans_unstorable,
                 "hold_s_last": round(st.last_hold_s, 4), "hold_s_p95": round(p95, 4),
-                "hold_s_max": round(st.max_hold_s, 4), "last_error": st.last_error}
+                "hold_s_max": round(st.max_hold_s, 4), "batch_limit": self.batch_limit, "last_error": st.last_error}

@@ -7,7 +7,9 @@ holds more than ``max_spool_bytes`` or about three commits' worth of spans not y
 committed (so what is acknowledged reaches the database within seconds), or too many
 requests are in flight, the reply is 503/429 with Retry-After (OTel exporters wait and retry) instead
 of memory growing. A body that cannot be read gets a 400 with the reason and is
-counted. ``GET /status`` reports the counters as JSON.
+counted. After each commit a worker thread files new conversations under the active
+topic map and runs the stored online scoring rules (evaltui.collect.work).
+``GET /status`` reports the counters as JSON.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from typing import Any
 import orjson
 
 from evaltui.collect import otlp
-from evaltui.collect.committer import Committer, encode_spans
+from evaltui.collect.committer import Committer, FileTurns, encode_spans
 from evaltui.collect.spool import Spool
+from evaltui.collect.work import WorkerProcess
 
 TRACES_PATH = "/v1/traces"
 
@@ -58,11 +61,20 @@ class Collector:
 
     def __init__(self, db_path: str | os.PathLike[str], spool_dir: str | os.PathLike[str], *,
                  host: str = "127.0.0.1", port: int = 4318, limits: Limits | None = None,
-                 commit_interval: float = 0.5, max_batch: int = 20_000) -> None:
+                 commit_interval: float = 0.5, max_batch: int = 20_000, work: bool = True,
+                 retry_seconds: float = 5.0, online_share: float = 0.1) -> None:
         self.limits = limits or Limits()
         self.counters = Counters()
         self.spool = Spool(spool_dir)
-        self.committer = Committer(db_path, self.spool, interval=commit_interval, max_batch=max_batch)
+        # Filing and scoring what is committed, off the receive path, in a child process (its
+        # imports and embedding never hold this one's interpreter lock); its turns on the file
+        # are queued with the committer's and bounded to ``online_share`` while spans wait.
+        turns = FileTurns()
+        self.worker = WorkerProcess(db_path, retry_seconds=retry_seconds, turns=turns, share=online_share,
+                                    behind=lambda: self.spool.pending_spans > 0 or self.spool.sealed_count() > 0) \
+            if work else None
+        self.committer = Committer(db_path, self.spool, interval=commit_interval, max_batch=max_batch,
+                                   on_commit=self.worker.committed if self.worker else None, turns=turns)
         self.started = time.time()
         self._slots = threading.BoundedSemaphore(self.limits.max_in_flight)
         self._stop = threading.Event()
@@ -81,7 +93,16 @@ class Collector:
         return str(host), int(port)
 
     def start(self) -> None:
-        for target in (self.httpd.serve_forever, lambda: self.committer.run(self._stop, self._drain_seconds)):
+        import sys
+
+        # The committer runs SQL with the interpreter lock released and needs it back
+        # between statements; with decoding threads busy, the default 5 ms switch interval
+        # made each of a commit's statements wait, and the file was held longer.
+        sys.setswitchinterval(0.001)
+        targets = [self.httpd.serve_forever, lambda: self.committer.run(self._stop, self._drain_seconds)]
+        if self.worker is not None:
+            self.worker.start()
+        for target in targets:
             t = threading.Thread(target=target, daemon=True)
             t.start()
             self._threads.append(t)
@@ -94,6 +115,8 @@ class Collector:
         self._stop.set()
         for t in self._threads:
             t.join()
+        if self.worker is not None:
+            self.worker.stop()
         self.spool.close()
 
     def status(self) -> dict[str, Any]:
@@ -106,6 +129,8 @@ class Collector:
         out["spool_spans"] = self.spool.pending_spans
         out["uptime_s"] = round(time.time() - self.started, 1)
         out.update(self.committer.snapshot())
+        if self.worker is not None:
+            out.update(self.worker.snapshot())
         return out
 
     # -- one request ------------------------------------------------------
@@ -128,9 +153,16 @@ class Collector:
                 self.counters.malformed += 1
                 self.counters.last_malformed = str(exc)
             return exc.status, otlp.status(reply_kind, 3, str(exc)), {}
+        accepted = 0
         if decoded.spans:
-            self.spool.append(encode_spans(decoded.spans), len(decoded.spans))  # durable before the reply
-        self.counters.add(spans_accepted=len(decoded.spans), spans_rejected=decoded.rejected)
+            encoded = encode_spans(decoded.spans)  # Arrow columns: the commit does nothing per span
+            if encoded.unstorable:
+                decoded.rejected += len(encoded.unstorable)
+                decoded.problems.extend(encoded.unstorable)
+            if encoded.spans:
+                self.spool.append(encoded.payload, encoded.spans)  # durable before the reply
+            accepted = encoded.spans
+        self.counters.add(spans_accepted=accepted, spans_rejected=decoded.rejected)
         return 200, otlp.success(reply_kind, decoded), {}
 
     def _throttle(self, code: int, kind: str, message: str) -> tuple[int, bytes, dict[str, str]]:

@@ -202,8 +202,9 @@ def unassigned_roots_sql(map_id_param: bool = True) -> str:
     )
 
 
-def root_texts(store: Store, text_sql: str, *, map_id: int | None = None) -> pa.Table:
-    """(span_id, text, text_hash) of root spans: all, or those not yet in map ``map_id``."""
+def root_texts(store: Store, text_sql: str, *, map_id: int | None = None, limit: int | None = None) -> pa.Table:
+    """(span_id, text, text_hash) of root spans: all, or those not yet in map ``map_id``
+    (the first ``limit`` by id, when given)."""
     con = store.con
     source = "spans s WHERE s.parent_id IS NULL" if map_id is None else f"({unassigned_roots_sql()}) s WHERE true"
     params = [] if map_id is None else [map_id]
@@ -212,7 +213,7 @@ def root_texts(store: Store, text_sql: str, *, map_id: int | None = None) -> pa.
         SELECT id AS span_id, text, md5(text) AS text_hash FROM (
             SELECT s.id, nullif(trim(regexp_replace(({text_sql}), '\\s+', ' ', 'g')), '') AS text
             FROM {source}
-        ) ORDER BY id
+        ) ORDER BY id {"" if limit is None else f"LIMIT {int(limit)}"}
         """,
         params=params,
     ).to_arrow_table()

@@ -22,12 +22,14 @@ class AssignResult:
     seconds: float
 
 
-def assign_new_spans(store: Store, progress: Callable[[int, int], None] | None = None) -> AssignResult | None:
+def assign_new_spans(store: Store, progress: Callable[[int, int], None] | None = None,
+                     limit: int | None = None) -> AssignResult | None:
     """Place conversations that are not yet in the active map; None when there is no map.
 
     Costs one small query (and imports nothing heavy) when there is no map or nothing new.
     A conversation farther from its nearest topic than that topic's radius (or the map's
-    fixed threshold) stays unassigned.
+    fixed threshold) stays unassigned. ``limit`` places at most that many (the first by
+    id), so a long-running caller holds the file only briefly; call again for the rest.
     """
     if not topic_store.has_active_map(store):
         return None
@@ -36,7 +38,7 @@ def assign_new_spans(store: Store, progress: Callable[[int, int], None] | None =
     assert current is not None
     from evaltui.topics.text import text_sql
 
-    new = topic_store.root_texts(store, text_sql(current["facet"]), map_id=current["id"])
+    new = topic_store.root_texts(store, text_sql(current["facet"]), map_id=current["id"], limit=limit)
     if new.num_rows == 0:
         return AssignResult(current["id"], 0, 0, 0, time.perf_counter() - t0)
 
