@@ -25,10 +25,13 @@ import threading
 from dataclasses import dataclass
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaltui.collect.committer import FileTurns
 from evaltui.errors import StoreBusy
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
 
 log = logging.getLogger("evaltui.serve")
 
@@ -115,7 +118,7 @@ class Worker:
                 self.wake.set()
 
     @contextmanager
-    def _held(self, state: str = "") -> Iterator[Any]:
+    def _held(self, state: str = "") -> Iterator[Store]:
         """The file for one short step, in a turn granted by ``self.turns``."""
         from evaltui.store.db import Store
 
@@ -197,7 +200,7 @@ class Worker:
         failed = False
         while not (stop is not None and stop.is_set()):
             with self._held("scoring") as store:  # a short hold: the page, and its cached replies into memory
-                page = query.page(store.con, after, PAGE)
+                page = query.page(store, after, PAGE)
                 if page:
                     spec.bind(store)
                     cache = spec.client.cache if spec.client is not None else None
@@ -247,29 +250,10 @@ class Worker:
 async def _judge(spec: Any, page: list[dict[str, Any]], limit: asyncio.Semaphore) -> AsyncIterator[tuple[dict[str, Any], Any]]:
     """(span, Scores or a ScorerError) as each arrives, the file not held (the page's
     cached replies were loaded before)."""
-    from evaltui.scoring.online import _score_page
-    from evaltui.scoring.protocol import ScorerError, run_scorer
+    from evaltui.scoring.online import score_page
 
-    if getattr(spec.fn, "score_batch", None) is not None:
-        async for pair in _score_page(spec, page, limit):
-            yield pair
-        return
-
-    async def one(span: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-        async with limit:
-            try:
-                return span, await run_scorer(spec.fn, input=span["input"], output=span["output"],
-                                              expected=span["expected"], metadata=span["metadata"])
-            except ScorerError as exc:
-                return span, exc
-
-    tasks = [asyncio.ensure_future(one(span)) for span in page]
-    try:
-        for arrived in asyncio.as_completed(tasks):
-            yield await arrived
-    finally:
-        for task in tasks:
-            task.cancel()
+    async for pair in score_page(spec, page, limit, prefetch=False):
+        yield pair
 
 
 class GrantedTurns:

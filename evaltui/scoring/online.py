@@ -102,7 +102,7 @@ async def score_pending(store: Store, spec: ScorerSpec, *, where: str | None = N
                     progress(report.scored + report.skipped, report.pending, report.errors)
 
             try:
-                async for span, outcome in _score_page(spec, page, limit):
+                async for span, outcome in score_page(spec, page, limit):
                     _record(spec, span, outcome, report, writes, skip_ids)
                     group += 1
                     if group >= COMMIT_EVERY or time.monotonic() - last_commit >= COMMIT_SECONDS:
@@ -140,9 +140,11 @@ def _record(spec: ScorerSpec, span: dict[str, Any], outcome: Any, report: Scorin
     report.scored += 1
 
 
-async def _score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: asyncio.Semaphore
-                      ) -> AsyncIterator[tuple[dict[str, Any], Any]]:
-    """(span, list of Scores or a ScorerError) for each span of the page, as each arrives."""
+async def score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: asyncio.Semaphore,
+                     prefetch: bool = True) -> AsyncIterator[tuple[dict[str, Any], Any]]:
+    """(span, list of Scores or a ScorerError) for each span of the page, as each arrives.
+    ``prefetch=False``: the caller loaded the page's cached replies itself (and does not
+    hold the file now)."""
     batch = getattr(spec.fn, "score_batch", None)
     if batch is not None:  # one embedding pass for the whole page (the offline judge)
         try:
@@ -155,9 +157,9 @@ async def _score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: async
             yield span, outcome
         return
 
-    prefetch = getattr(spec.fn, "prefetch", None)
-    if prefetch is not None:  # one cache query for the page, not one per span
-        prefetch(page)
+    load_cached = getattr(spec.fn, "prefetch", None) if prefetch else None
+    if load_cached is not None:  # one cache query for the page, not one per span
+        load_cached(page)
 
     async def one(span: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         async with limit:
