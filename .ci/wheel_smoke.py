@@ -13,8 +13,9 @@ import evaltui
 
 db, repo = Path(sys.argv[1]), Path(sys.argv[2]).resolve()
 where = Path(evaltui.__file__).resolve()
-assert Path(sys.prefix).resolve() in where.parents and where.parent != repo / "evaltui", \
+assert Path(sys.prefix).resolve() in where.parents and where.parent != repo / "evaltui", (
     f"evaltui was imported from {where}, not from the venv the wheel went into"
+)
 
 from evaltui.scoring.rubric import load_rubric  # noqa: E402
 from evaltui.tui.app import EvalApp  # noqa: E402

@@ -42,18 +42,54 @@ def conversations(first: int, n: int) -> dict:
     for trace in range(first, first + n):
         tid, root = f"{trace:032x}", f"{trace:012x}0000"
         t0 = 1_765_000_000_000_000_000 + trace * 1000
-        spans.append({"traceId": tid, "spanId": root, "name": "conversation",
-                      "startTimeUnixNano": str(t0), "endTimeUnixNano": str(t0 + 900),
-                      "attributes": [{"key": "gen_ai.input.messages", "value": {"stringValue": json.dumps(
-                          [{"role": "user", "parts": [{"type": "text", "content": f"where is my order {trace}?"}]}])}}]})
+        spans.append(
+            {
+                "traceId": tid,
+                "spanId": root,
+                "name": "conversation",
+                "startTimeUnixNano": str(t0),
+                "endTimeUnixNano": str(t0 + 900),
+                "attributes": [
+                    {
+                        "key": "gen_ai.input.messages",
+                        "value": {
+                            "stringValue": json.dumps(
+                                [
+                                    {
+                                        "role": "user",
+                                        "parts": [{"type": "text", "content": f"where is my order {trace}?"}],
+                                    }
+                                ]
+                            )
+                        },
+                    }
+                ],
+            }
+        )
         for t in range(1, 5):
-            spans.append({"traceId": tid, "spanId": f"{trace:012x}{t:04x}", "parentSpanId": root, "name": "chat",
-                          "startTimeUnixNano": str(t0 + t), "endTimeUnixNano": str(t0 + t + 100),
-                          "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-                                         {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-bench"}},
-                                         {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "40"}}]})
-    return {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "bench"}}]},
-                               "scopeSpans": [{"spans": spans}]}]}
+            spans.append(
+                {
+                    "traceId": tid,
+                    "spanId": f"{trace:012x}{t:04x}",
+                    "parentSpanId": root,
+                    "name": "chat",
+                    "startTimeUnixNano": str(t0 + t),
+                    "endTimeUnixNano": str(t0 + t + 100),
+                    "attributes": [
+                        {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                        {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-bench"}},
+                        {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "40"}},
+                    ],
+                }
+            )
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "bench"}}]},
+                "scopeSpans": [{"spans": spans}],
+            }
+        ]
+    }
 
 
 def body(first: int, encoding: str) -> bytes:
@@ -92,8 +128,9 @@ def make_online_db(db: Path, sample: float) -> None:
         save_rule(store, Rule("bench-judge", ["brand_alignment"], 'source = "otlp:serve"', sample, "conversation"))
 
 
-def drive(url: str, bodies: list[bytes], content: str, seconds: float, clients: int,
-          tick: Any = None, every: float = 0.1) -> tuple[int, int, float]:
+def drive(
+    url: str, bodies: list[bytes], content: str, seconds: float, clients: int, tick: Any = None, every: float = 0.1
+) -> tuple[int, int, float]:
     """Client threads post the bodies (each once; a throttled one is dropped after its
     Retry-After) for ``seconds``; ``tick`` runs every ``every`` s meanwhile. Returns
     (spans acknowledged, throttled replies, seconds)."""
@@ -151,8 +188,14 @@ def phoenix(bodies: list[bytes], args: argparse.Namespace) -> dict[str, Any]:
         return {"phoenix": "not run: the phoenix command is missing (pip install -e '.[bench]', or --phoenix-bin)"}
     wd = Path(tempfile.mkdtemp(prefix="bench-phoenix-"))
     port = free_port()
-    env = {**os.environ, "PHOENIX_WORKING_DIR": str(wd), "PHOENIX_HOST": "127.0.0.1", "PHOENIX_PORT": str(port),
-           "PHOENIX_GRPC_PORT": str(free_port()), "PHOENIX_TELEMETRY_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "PHOENIX_WORKING_DIR": str(wd),
+        "PHOENIX_HOST": "127.0.0.1",
+        "PHOENIX_PORT": str(port),
+        "PHOENIX_GRPC_PORT": str(free_port()),
+        "PHOENIX_TELEMETRY_ENABLED": "false",
+    }
     with open(wd / "phoenix.log", "wb") as out:
         proc = subprocess.Popen([exe, "serve"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=wd)
     try:
@@ -163,7 +206,9 @@ def phoenix(bodies: list[bytes], args: argparse.Namespace) -> dict[str, Any]:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() - started > 300:
-                    return {"phoenix": f"not run: phoenix serve did not start ({(wd / 'phoenix.log').read_text()[-300:]!r})"}
+                    return {
+                        "phoenix": f"not run: phoenix serve did not start ({(wd / 'phoenix.log').read_text()[-300:]!r})"
+                    }
                 time.sleep(0.5)
         startup = time.monotonic() - started
 
@@ -174,8 +219,9 @@ def phoenix(bodies: list[bytes], args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 con.close()
 
-        acked, throttled, elapsed = drive(f"http://127.0.0.1:{port}/v1/traces", bodies, "application/x-protobuf",
-                                          args.seconds, args.clients)
+        acked, throttled, elapsed = drive(
+            f"http://127.0.0.1:{port}/v1/traces", bodies, "application/x-protobuf", args.seconds, args.clients
+        )
         cpu_s = serve_cpu_seconds(proc.pid)
         at_end = count()
         drain_started = last_change = time.monotonic()
@@ -185,12 +231,18 @@ def phoenix(bodies: list[bytes], args: argparse.Namespace) -> dict[str, Any]:
             if (n := count()) != stored:
                 stored, last_change = n, time.monotonic()
         drained = last_change - drain_started
-        return {"phoenix_startup_s": round(startup, 1), "phoenix_acknowledged_per_s": round(acked / elapsed),
-                "phoenix_stored_at_end_of_load": at_end, "phoenix_stored_after_drain": stored,
-                "phoenix_drain_s": round(drained, 1), "phoenix_throttled": throttled,
-                # stored / (load + the time its inserter took to catch up): the rate it can sustain
-                "phoenix_stored_per_s": round(stored / (elapsed + drained)),
-                "phoenix_cpu_us_per_span": round(1e6 * cpu_s / max(acked, 1)), "phoenix_acknowledged": acked}
+        return {
+            "phoenix_startup_s": round(startup, 1),
+            "phoenix_acknowledged_per_s": round(acked / elapsed),
+            "phoenix_stored_at_end_of_load": at_end,
+            "phoenix_stored_after_drain": stored,
+            "phoenix_drain_s": round(drained, 1),
+            "phoenix_throttled": throttled,
+            # stored / (load + the time its inserter took to catch up): the rate it can sustain
+            "phoenix_stored_per_s": round(stored / (elapsed + drained)),
+            "phoenix_cpu_us_per_span": round(1e6 * cpu_s / max(acked, 1)),
+            "phoenix_acknowledged": acked,
+        }
     finally:
         proc.terminate()
         try:
@@ -213,16 +265,29 @@ def main() -> None:
     ap.add_argument("--encoding", choices=["json", "protobuf"], default="json")
     ap.add_argument("--read-every", type=float, default=0.1, help="seconds between two reads of this process")
     ap.add_argument("--requests", type=int, default=300, help="bodies made up front (500 spans each)")
-    ap.add_argument("--online", action="store_true",
-                    help="work as logs arrive: a topic map built beforehand and a stored rule with an LLM judge "
-                         "(a loopback fake OpenAI server in this process), so serve files and scores while it receives")
+    ap.add_argument(
+        "--online",
+        action="store_true",
+        help="work as logs arrive: a topic map built beforehand and a stored rule with an LLM judge "
+        "(a loopback fake OpenAI server in this process), so serve files and scores while it receives",
+    )
     ap.add_argument("--sample", type=float, default=0.05, help="the rule's sample rate with --online")
-    ap.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
-                    help="an extra argument for `evaltui serve` (repeat), e.g. --serve-arg=--no-online")
+    ap.add_argument(
+        "--serve-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="an extra argument for `evaltui serve` (repeat), e.g. --serve-arg=--no-online",
+    )
     ap.add_argument("--judge-latency", type=float, default=0.05, help="seconds the fake judge takes per call")
-    ap.add_argument("--phoenix", action="store_true",
-                    help="then the same load (protobuf) to Phoenix's collector (arize-phoenix, the bench extra); ratios printed")
-    ap.add_argument("--phoenix-bin", metavar="PATH", help="the phoenix command (default: beside this Python, else on PATH)")
+    ap.add_argument(
+        "--phoenix",
+        action="store_true",
+        help="then the same load (protobuf) to Phoenix's collector (arize-phoenix, the bench extra); ratios printed",
+    )
+    ap.add_argument(
+        "--phoenix-bin", metavar="PATH", help="the phoenix command (default: beside this Python, else on PATH)"
+    )
     ap.add_argument("--make-online-db", metavar="DB", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.make_online_db:
@@ -239,11 +304,16 @@ def main() -> None:
     judge = None
     if args.online:
         judge = online_database(db, args.sample, args.judge_latency)
-        env.update({"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": judge.base_url,
-                    "EVALTUI_CONFIG": str(work / "none.toml")})
+        env.update(
+            {"OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": judge.base_url, "EVALTUI_CONFIG": str(work / "none.toml")}
+        )
     with open(log, "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "evaltui", "serve", "--db", str(db), "--port", "0", *args.serve_arg],
-                                stdout=subprocess.DEVNULL, stderr=err, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "evaltui", "serve", "--db", str(db), "--port", "0", *args.serve_arg],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=env,
+        )
     while not (m := re.search(r"127\.0\.0\.1:(\d+)/", log.read_text())):
         if proc.poll() is not None:
             sys.exit(log.read_text())
@@ -259,8 +329,9 @@ def main() -> None:
 
     idle = sorted(read_once() for _ in range(20))
     waits: list[float] = []
-    acked, throttled, elapsed = drive(url, bodies, content, args.seconds, args.clients,
-                                      lambda: waits.append(read_once()), args.read_every)
+    acked, throttled, elapsed = drive(
+        url, bodies, content, args.seconds, args.clients, lambda: waits.append(read_once()), args.read_every
+    )
     status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/status").read())
     cpu_s = serve_cpu_seconds(proc.pid)  # the receiver and committer (not the online worker: its own process)
     proc.terminate()
@@ -275,30 +346,54 @@ def main() -> None:
         return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
 
     figures = {
-        "encoding": args.encoding, "clients": args.clients, "seconds": round(elapsed, 1),
-        "spans_acknowledged_per_s": round(acked / elapsed), "spans_committed_per_s": round(status["spans_committed"] / elapsed),
-        "read_ms_idle_p50": round(pct(idle, 0.5)), "read_ms_p50": round(pct(waits, 0.5)),
-        "read_ms_p95": round(pct(waits, 0.95)), "read_ms_max": round(waits[-1] * 1000), "reads": len(waits),
-        "hold_s_p95": status["hold_s_p95"], "hold_s_max": status["hold_s_max"], "commits": status["commits"], "batch_limit": status.get("batch_limit"), "busy_waits": status["busy_waits"],
-        "throttled": throttled, "acknowledged": acked, "stored_after_stop": stored,
-        "load_average": round(os.getloadavg()[0], 1), "online": args.online,
+        "encoding": args.encoding,
+        "clients": args.clients,
+        "seconds": round(elapsed, 1),
+        "spans_acknowledged_per_s": round(acked / elapsed),
+        "spans_committed_per_s": round(status["spans_committed"] / elapsed),
+        "read_ms_idle_p50": round(pct(idle, 0.5)),
+        "read_ms_p50": round(pct(waits, 0.5)),
+        "read_ms_p95": round(pct(waits, 0.95)),
+        "read_ms_max": round(waits[-1] * 1000),
+        "reads": len(waits),
+        "hold_s_p95": status["hold_s_p95"],
+        "hold_s_max": status["hold_s_max"],
+        "commits": status["commits"],
+        "batch_limit": status.get("batch_limit"),
+        "busy_waits": status["busy_waits"],
+        "throttled": throttled,
+        "acknowledged": acked,
+        "stored_after_stop": stored,
+        "load_average": round(os.getloadavg()[0], 1),
+        "online": args.online,
         # CPU the serve process spent per acknowledged span: unlike spans/s, it hardly moves with the machine's load
-        "serve_cpu_s": round(cpu_s, 1), "serve_cpu_us_per_span": round(1e6 * cpu_s / max(acked, 1)),
-        "conversations_filed": status.get("conversations_filed"), "turns_scored": status.get("turns_scored"),
-        "score_failures": status.get("score_failures"), "work_passes": status.get("work_passes"),
-        "work_turns": status.get("work_turns"), "work_hold_s": status.get("work_hold_s"),
-        "work_wait_s": status.get("work_wait_s"), "work_state": status.get("work_state"),
+        "serve_cpu_s": round(cpu_s, 1),
+        "serve_cpu_us_per_span": round(1e6 * cpu_s / max(acked, 1)),
+        "conversations_filed": status.get("conversations_filed"),
+        "turns_scored": status.get("turns_scored"),
+        "score_failures": status.get("score_failures"),
+        "work_passes": status.get("work_passes"),
+        "work_turns": status.get("work_turns"),
+        "work_hold_s": status.get("work_hold_s"),
+        "work_wait_s": status.get("work_wait_s"),
+        "work_state": status.get("work_state"),
         "serve_args": " ".join(args.serve_arg),
     }
     assert stored == acked, "an acknowledged span is missing"
     if args.phoenix:
-        pb = bodies if args.encoding == "protobuf" else [body(i * PER_REQUEST, "protobuf") for i in range(args.requests)]
+        pb = (
+            bodies if args.encoding == "protobuf" else [body(i * PER_REQUEST, "protobuf") for i in range(args.requests)]
+        )
         px = phoenix(pb, args)
         figures.update(px)
         if px.get("phoenix_stored_per_s"):
-            figures["ratio_committed_vs_phoenix_stored"] = round(figures["spans_committed_per_s"] / px["phoenix_stored_per_s"], 2)
+            figures["ratio_committed_vs_phoenix_stored"] = round(
+                figures["spans_committed_per_s"] / px["phoenix_stored_per_s"], 2
+            )
         if px.get("phoenix_acknowledged_per_s"):
-            figures["ratio_acknowledged_vs_phoenix"] = round(figures["spans_acknowledged_per_s"] / px["phoenix_acknowledged_per_s"], 2)
+            figures["ratio_acknowledged_vs_phoenix"] = round(
+                figures["spans_acknowledged_per_s"] / px["phoenix_acknowledged_per_s"], 2
+            )
     print(f"{'figure':<34} value")
     for k, v in figures.items():
         print(f"{k:<34} {v}")

@@ -50,8 +50,15 @@ def run_once(command: list[str]) -> dict:
         load_before = os.getloadavg()[0]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        proc = subprocess.Popen([*command, "demo", "--no-tui"], cwd=workdir, env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1)
+        proc = subprocess.Popen(
+            [*command, "demo", "--no-tui"],
+            cwd=workdir,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=1,
+        )
         marks: list[tuple[str, float]] = [("start-up (imports)", 0.0)]
         errors: list[str] = []
         assert proc.stderr is not None
@@ -74,8 +81,14 @@ def run_once(command: list[str]) -> dict:
     for (name, at), nxt in zip(marks, [m[1] for m in marks[1:]] + [total]):
         steps.append({"step": name, "seconds": round(nxt - at, 2)})
     story = next((line for line in stdout.splitlines() if line.startswith("the story:")), "")
-    return {"story": story, "seconds": round(total, 2), "cpu_seconds": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2),
-            "load_before": round(load_before, 2), "load_after": round(load_after, 2), "steps": steps}
+    return {
+        "story": story,
+        "seconds": round(total, 2),
+        "cpu_seconds": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2),
+        "load_before": round(load_before, 2),
+        "load_after": round(load_after, 2),
+        "steps": steps,
+    }
 
 
 def print_run(i: int, run: dict) -> None:

@@ -74,8 +74,11 @@ _NAIVE_PAGE = """
     FROM page LEFT JOIN score_rollup r ON r.span_id = page.id
     GROUP BY ALL ORDER BY page.ts DESC, page.id DESC
 """
-_FIRST = dict(key="brand_alignment", where="s.topic = 'account_and_login' AND r.score <= 0.5 "
-              "AND TRY_CAST(json_extract_string(s.metadata, '$.total_turns') AS DOUBLE) = 1")
+_FIRST = dict(
+    key="brand_alignment",
+    where="s.topic = 'account_and_login' AND r.score <= 0.5 "
+    "AND TRY_CAST(json_extract_string(s.metadata, '$.total_turns') AS DOUBLE) = 1",
+)
 _DEEP = dict(key="conversation_quality", where="r.score = 1 AND (s.ts < ? OR (s.ts = ? AND s.id < ?))")
 BARE_FIRST, BARE_DEEP = _BEST_PAGE.format(**_FIRST), _BEST_PAGE.format(**_DEEP)
 NAIVE_FIRST, NAIVE_DEEP = _NAIVE_PAGE.format(**_FIRST), _NAIVE_PAGE.format(**_DEEP)
@@ -108,8 +111,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--spans", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=30)
-    ap.add_argument("--ingest-repeat", type=int, default=1,
-                    help="Ingest and bare read_json this many times, in turns; medians are reported.")
+    ap.add_argument(
+        "--ingest-repeat",
+        type=int,
+        default=1,
+        help="Ingest and bare read_json this many times, in turns; medians are reported.",
+    )
     ap.add_argument("--workdir", default=None, help="Keep the generated file and databases here.")
     args = ap.parse_args()
 
@@ -170,10 +177,14 @@ def main() -> None:
             lambda: con.sql(NAIVE_DEEP, params=[cursor.ts, cursor.ts, cursor.id]).to_arrow_table(), args.repeat
         )
         # Same rows both ways.
-        assert logs.query_page(store, WHERE_FIRST, limit=PAGE).column("id").to_pylist() == \
-            con.sql(BARE_FIRST).to_arrow_table().column("id").to_pylist()
-        assert logs.query_page(store, WHERE_DEEP, limit=PAGE, after=cursor).column("id").to_pylist() == \
-            con.sql(BARE_DEEP, params=[cursor.ts, cursor.ts, cursor.id]).to_arrow_table().column("id").to_pylist()
+        assert (
+            logs.query_page(store, WHERE_FIRST, limit=PAGE).column("id").to_pylist()
+            == con.sql(BARE_FIRST).to_arrow_table().column("id").to_pylist()
+        )
+        assert (
+            logs.query_page(store, WHERE_DEEP, limit=PAGE, after=cursor).column("id").to_pylist()
+            == con.sql(BARE_DEEP, params=[cursor.ts, cursor.ts, cursor.id]).to_arrow_table().column("id").to_pylist()
+        )
 
     figures = {
         "spans": n_lines,
@@ -210,19 +221,29 @@ def main() -> None:
     }
     rows = [
         ("spans in file", f"{n_lines:,}", f"{file_mb:.0f} MB JSONL", ""),
-        ("ingest", f"{figures['ingest_spans_per_s']:,} spans/s", f"{ingest_s:.2f} s",
-         f"read_json {bare_s:.2f} s -> {figures['ingest_vs_read_json']}x"
-         + (f" (median of {len(ingest_runs)} turns)" if len(ingest_runs) > 1 else "")
-         + f"; CPU {figures['ingest_vs_read_json_cpu']}x"),
+        (
+            "ingest",
+            f"{figures['ingest_spans_per_s']:,} spans/s",
+            f"{ingest_s:.2f} s",
+            f"read_json {bare_s:.2f} s -> {figures['ingest_vs_read_json']}x"
+            + (f" (median of {len(ingest_runs)} turns)" if len(ingest_runs) > 1 else "")
+            + f"; CPU {figures['ingest_vs_read_json_cpu']}x",
+        ),
         ("database size", f"{db_mb:.0f} MB", "", ""),
-        (f"first page ({matches_first:,} match)", f"p50 {figures['first_page_p50_ms']} ms",
-         f"p95 {figures['first_page_p95_ms']} ms",
-         f"best hand SQL p50 {figures['first_page_bare_p50_ms']} ms -> {figures['first_page_ratio_p50']}x "
-         f"(naive {figures['first_page_naive_p50_ms']} ms)"),
-        (f"page {deep_page:,} (keyset, {matches_deep:,} match)", f"p50 {figures['deep_page_p50_ms']} ms",
-         f"p95 {figures['deep_page_p95_ms']} ms",
-         f"best hand SQL p50 {figures['deep_page_bare_p50_ms']} ms -> {figures['deep_page_ratio_p50']}x "
-         f"(naive {figures['deep_page_naive_p50_ms']} ms)"),
+        (
+            f"first page ({matches_first:,} match)",
+            f"p50 {figures['first_page_p50_ms']} ms",
+            f"p95 {figures['first_page_p95_ms']} ms",
+            f"best hand SQL p50 {figures['first_page_bare_p50_ms']} ms -> {figures['first_page_ratio_p50']}x "
+            f"(naive {figures['first_page_naive_p50_ms']} ms)",
+        ),
+        (
+            f"page {deep_page:,} (keyset, {matches_deep:,} match)",
+            f"p50 {figures['deep_page_p50_ms']} ms",
+            f"p95 {figures['deep_page_p95_ms']} ms",
+            f"best hand SQL p50 {figures['deep_page_bare_p50_ms']} ms -> {figures['deep_page_ratio_p50']}x "
+            f"(naive {figures['deep_page_naive_p50_ms']} ms)",
+        ),
     ]
     width = [max(len(r[i]) for r in rows) for i in range(4)]
     print(f"filter (first page): {WHERE_FIRST}\nfilter (deep page):  {WHERE_DEEP}\n")

@@ -62,8 +62,21 @@ class Terminal:
 
     def start(self, db: Path, evaltui: list[str]) -> None:
         command = f"{shlex.join([*evaltui, 'tui', '--db', str(db)])}; echo $? > {shlex.quote(str(self.exit_file))}"
-        self.tmux("new-session", "-d", "-s", self.session, "-x", str(self.width), "-y", str(self.height),
-                  "-c", str(ROOT), "-e", "TERM=xterm-256color", command)
+        self.tmux(
+            "new-session",
+            "-d",
+            "-s",
+            self.session,
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            "-c",
+            str(ROOT),
+            "-e",
+            "TERM=xterm-256color",
+            command,
+        )
         self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
 
     def screen(self) -> str:
@@ -83,7 +96,9 @@ class Terminal:
             if "Traceback" in screen:
                 raise JourneyFailed(f"a traceback while waiting for {what}:\n{screen}")
             if self.exit_file.exists():
-                raise JourneyFailed(f"the app ended (exit {self.exit_file.read_text().strip()}) while waiting for {what}:\n{screen}")
+                raise JourneyFailed(
+                    f"the app ended (exit {self.exit_file.read_text().strip()}) while waiting for {what}:\n{screen}"
+                )
             if test(screen):
                 return screen
             time.sleep(0.2)
@@ -149,8 +164,11 @@ def eval_from_the_app(t: Terminal) -> str:
     t.keys("n")
     t.wait("the new-eval dialog with the example tasks", r"ctrl\+s: start", timeout=max(t.timeout, 120))
     t.keys("C-s")
-    t.wait("the run to finish", lambda s: f"{before + 1} experiments ·" in s and "no eval running" in s,
-           timeout=max(t.timeout, 180))
+    t.wait(
+        "the run to finish",
+        lambda s: f"{before + 1} experiments ·" in s and "no eval running" in s,
+        timeout=max(t.timeout, 180),
+    )
     return f"experiment {before + 1} ran to the end"
 
 
@@ -182,8 +200,11 @@ def calibration(t: Terminal) -> str:
 
 
 JOURNEYS: list[tuple[str, Callable[[Terminal], str]]] = [
-    ("triage", triage), ("curation", curation), ("eval from the app", eval_from_the_app),
-    ("review", review), ("calibration", calibration),
+    ("triage", triage),
+    ("curation", curation),
+    ("eval from the app", eval_from_the_app),
+    ("review", review),
+    ("calibration", calibration),
 ]
 
 
@@ -197,8 +218,13 @@ def evaltui_command() -> list[str]:
 
 def build_demo_db(folder: Path) -> Path:
     db = folder / "demo.duckdb"
-    out = subprocess.run([*evaltui_command(), "demo", "--no-tui", "--json", "--conversations", "600", "--db", str(db)],
-                         capture_output=True, text=True, cwd=folder, timeout=1800)
+    out = subprocess.run(
+        [*evaltui_command(), "demo", "--no-tui", "--json", "--conversations", "600", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=1800,
+    )
     if out.returncode != 0:
         raise SystemExit(f"evaltui demo failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return db
@@ -214,24 +240,45 @@ def run_size(demo_db: Path, width: int, height: int, folder: Path, timeout: floa
         failed = False
         for name, journey in JOURNEYS:
             if failed:
-                results.append({"size": f"{width}x{height}", "journey": name, "ok": False, "seconds": 0.0,
-                                "detail": "not run (an earlier journey failed)"})
+                results.append(
+                    {
+                        "size": f"{width}x{height}",
+                        "journey": name,
+                        "ok": False,
+                        "seconds": 0.0,
+                        "detail": "not run (an earlier journey failed)",
+                    }
+                )
                 continue
             started = time.perf_counter()
             try:
                 detail, ok = journey(t), True
             except JourneyFailed as exc:
                 detail, ok, failed = str(exc), False, True
-            results.append({"size": f"{width}x{height}", "journey": name, "ok": ok,
-                            "seconds": round(time.perf_counter() - started, 1), "detail": detail})
+            results.append(
+                {
+                    "size": f"{width}x{height}",
+                    "journey": name,
+                    "ok": ok,
+                    "seconds": round(time.perf_counter() - started, 1),
+                    "detail": detail,
+                }
+            )
         started = time.perf_counter()
         try:
             code = t.quit()
             ok, detail = code == 0, f"exit code {code}"
         except JourneyFailed as exc:
             ok, detail = False, str(exc)
-        results.append({"size": f"{width}x{height}", "journey": "quit (q)", "ok": ok,
-                        "seconds": round(time.perf_counter() - started, 1), "detail": detail})
+        results.append(
+            {
+                "size": f"{width}x{height}",
+                "journey": "quit (q)",
+                "ok": ok,
+                "seconds": round(time.perf_counter() - started, 1),
+                "detail": detail,
+            }
+        )
     finally:
         t.close()
     return results
@@ -268,8 +315,10 @@ def main() -> int:
         if not r["ok"] and "\n" in r["detail"]:
             print(f"\n{r['size']} {r['journey']}: {r['detail']}")
     total = time.perf_counter() - started
-    print(f"\n{sum(r['ok'] for r in results)} of {len(results)} ok; demo database {'given' if args.db else f'built in {built:.0f} s'}; "
-          f"{total:.0f} s in all")
+    print(
+        f"\n{sum(r['ok'] for r in results)} of {len(results)} ok; demo database {'given' if args.db else f'built in {built:.0f} s'}; "
+        f"{total:.0f} s in all"
+    )
     print(json.dumps({"ok": all(r["ok"] for r in results), "seconds": round(total, 1), "results": results}))
     return 0 if all(r["ok"] for r in results) else 1
 

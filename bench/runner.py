@@ -45,8 +45,16 @@ def run_evaltui(cases: int, sleep: float, concurrency: int, db: Path) -> dict:
     assert not db.exists()  # the run creates its database inside the clock: the peers keep nothing
 
     async def main():
-        return await EvalAsync("bench", data=data, task=task, scores=[nonneg], max_concurrency=concurrency,
-                               experiment_name="bench", db=db, quiet=True)
+        return await EvalAsync(
+            "bench",
+            data=data,
+            task=task,
+            scores=[nonneg],
+            max_concurrency=concurrency,
+            experiment_name="bench",
+            db=db,
+            quiet=True,
+        )
 
     cpu0, t0 = time.process_time(), time.perf_counter()
     result = asyncio.run(main())
@@ -95,8 +103,11 @@ def run_pydantic_evals(cases: int, sleep: float, concurrency: int) -> dict:
         await asyncio.sleep(sleep)
         return input * 2
 
-    dataset = Dataset(name="bench", cases=[Case(name=f"c{i}", inputs=i, expected_output=i * 2) for i in range(cases)],
-                      evaluators=[NonNeg()])
+    dataset = Dataset(
+        name="bench",
+        cases=[Case(name=f"c{i}", inputs=i, expected_output=i * 2) for i in range(cases)],
+        evaluators=[NonNeg()],
+    )
 
     async def main():
         return await dataset.evaluate(task, max_concurrency=concurrency, progress=False)
@@ -124,7 +135,10 @@ def main() -> None:
     }
 
     figures = {
-        "cases": args.cases, "sleep_s": args.sleep, "max_concurrency": args.concurrency, "ideal_s": ideal,
+        "cases": args.cases,
+        "sleep_s": args.sleep,
+        "max_concurrency": args.concurrency,
+        "ideal_s": ideal,
         "evaltui_wall_s": round(ours["wall_s"], 3),
         "evaltui_vs_ideal": round(ours["wall_s"] / ideal, 3),
         "evaltui_cpu_ms_per_case": round(ours["cpu_s"] / args.cases * 1000, 3),
@@ -138,8 +152,10 @@ def main() -> None:
         figures[f"{name}_vs_evaltui"] = round(peer["wall_s"] / ours["wall_s"], 3)
         rows.append((name.replace("_", "-"), peer["wall_s"], peer["wall_s"] / ideal, peer["wall_s"] / ours["wall_s"]))
 
-    print(f"{args.cases} cases x {args.sleep * 1000:.0f} ms async task, 1 scorer, max_concurrency {args.concurrency}; "
-          f"ideal {ideal:.2f} s")
+    print(
+        f"{args.cases} cases x {args.sleep * 1000:.0f} ms async task, 1 scorer, max_concurrency {args.concurrency}; "
+        f"ideal {ideal:.2f} s"
+    )
     print(f"{'runner':<28}{'wall s':>9}{'x ideal':>9}{'x evaltui':>11}")
     for name, wall, vs_ideal, vs_ours in rows:
         print(f"{name:<28}{wall:>9.3f}{vs_ideal:>9.3f}{vs_ours:>11.3f}")

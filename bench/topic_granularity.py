@@ -73,10 +73,14 @@ def finish(vectors, raw, idx):
     labels = clu.relabel(raw)
     labels = np.where(clu.outliers(vectors, labels, idx), clu.OUTLIER, labels)
     sizes = np.bincount(labels[labels >= 0], minlength=int(labels.max()) + 1)
-    return clu.relabel(np.where((labels >= 0) & (sizes[np.maximum(labels, 0)] < clu.MIN_TOPIC_SIZE), clu.OUTLIER, labels))
+    return clu.relabel(
+        np.where((labels >= 0) & (sizes[np.maximum(labels, 0)] < clu.MIN_TOPIC_SIZE), clu.OUTLIER, labels)
+    )
 
 
-def scan(vectors, fine, seed: int = 42, steps: int = 13, subsamples: int = 4, frac: float = 0.8) -> tuple[float, list[dict]]:
+def scan(
+    vectors, fine, seed: int = 42, steps: int = 13, subsamples: int = 4, frac: float = 0.8
+) -> tuple[float, list[dict]]:
     import numpy as np
     from sklearn.metrics import adjusted_rand_score as ari
     from sklearn.metrics import normalized_mutual_info_score as nmi
@@ -105,9 +109,17 @@ def scan(vectors, fine, seed: int = 42, steps: int = 13, subsamples: int = 4, fr
         labels = finish(vectors, raw, idx)
         stability = float(np.mean([ari(raw[keep], clu.leiden(g, gamma / frac, seed)) for keep, g in subs]))
         assigned = labels >= 0
-        row = {"resolution": gamma, "multiple": m, "picked_by_seeds": [s for s, at in picks.items() if at == m],
-               "topics": int(labels.max()) + 1, "nmi": nmi(fine, labels), "ari": ari(fine, labels),
-               "stability": stability, "silhouette": float("nan"), **criteria(graph, clu.relabel(raw))}
+        row = {
+            "resolution": gamma,
+            "multiple": m,
+            "picked_by_seeds": [s for s, at in picks.items() if at == m],
+            "topics": int(labels.max()) + 1,
+            "nmi": nmi(fine, labels),
+            "ari": ari(fine, labels),
+            "stability": stability,
+            "silhouette": float("nan"),
+            **criteria(graph, clu.relabel(raw)),
+        }
         if 1 < len(set(labels[assigned].tolist())) < assigned.sum():
             row["silhouette"] = float(silhouette_score(vectors[assigned], labels[assigned], metric="cosine"))
         rows.append(row)
@@ -132,12 +144,24 @@ def groups(vectors, fine, coarse) -> dict:
     for cut in range(2, k):
         g = fcluster(tree, cut, "maxclust") - 1
         assigned = labels >= 0
-        cuts.append((cut, float(silhouette_score(vectors[assigned], g[labels[assigned]], metric="cosine")), nmi(coarse, spread(g))))
+        cuts.append(
+            (
+                cut,
+                float(silhouette_score(vectors[assigned], g[labels[assigned]], metric="cosine")),
+                nmi(coarse, spread(g)),
+            )
+        )
     by_sil, by_label = max(cuts, key=lambda c: c[1]), max(cuts, key=lambda c: c[2])
-    return {"topics": k, "topics_vs_coarse": nmi(coarse, labels),
-            "modularity_groups": int(current.max()) + 1, "modularity_nmi": nmi(coarse, spread(current)),
-            "ward_silhouette_groups": by_sil[0], "ward_silhouette_nmi": by_sil[2],
-            "ward_oracle_groups": by_label[0], "ward_oracle_nmi": by_label[2]}
+    return {
+        "topics": k,
+        "topics_vs_coarse": nmi(coarse, labels),
+        "modularity_groups": int(current.max()) + 1,
+        "modularity_nmi": nmi(coarse, spread(current)),
+        "ward_silhouette_groups": by_sil[0],
+        "ward_silhouette_nmi": by_sil[2],
+        "ward_oracle_groups": by_label[0],
+        "ward_oracle_nmi": by_label[2],
+    }
 
 
 def main() -> None:
@@ -164,18 +188,28 @@ def main() -> None:
             g = groups(vectors, fine, coarse)
             out["data"][name] = {"graph_density": density, "resolutions": rows, "groups": g}
             print(f"\n== {name}: {len(texts):,} texts; graph density p = {density:.5f}")
-            print(f"{'resolution':>12s}{'x p':>7s}{'topics':>8s}{'NMI':>7s}{'ARI':>7s}{'stability':>11s}{'surprise':>10s}{'signif.':>10s}{'silhouette':>12s}")
-            best = {c: max(rows, key=lambda r: r[c])["resolution"] for c in ("nmi", "stability", "surprise", "significance", "silhouette")}
+            print(
+                f"{'resolution':>12s}{'x p':>7s}{'topics':>8s}{'NMI':>7s}{'ARI':>7s}{'stability':>11s}{'surprise':>10s}{'signif.':>10s}{'silhouette':>12s}"
+            )
+            best = {
+                c: max(rows, key=lambda r: r[c])["resolution"]
+                for c in ("nmi", "stability", "surprise", "significance", "silhouette")
+            }
             for r in rows:
                 marks = "".join(f" <{c}" for c, at in best.items() if at == r["resolution"])
                 if r["picked_by_seeds"]:
                     marks += f" <pipeline (seeds {', '.join(map(str, r['picked_by_seeds']))})"
-                print(f"{r['resolution']:>12.4f}{r['resolution'] / density:>7.1f}{r['topics']:>8d}{r['nmi']:>7.3f}{r['ari']:>7.3f}"
-                      f"{r['stability']:>11.3f}{r['surprise']:>10.0f}{r['significance']:>10.0f}{r['silhouette']:>12.3f}{marks}")
-            print(f"groups vs coarse labels: {g['topics']} topics themselves {g['topics_vs_coarse']:.3f}; "
-                  f"modularity groups ({g['modularity_groups']}) {g['modularity_nmi']:.3f}; "
-                  f"Ward cut at peak silhouette ({g['ward_silhouette_groups']}) {g['ward_silhouette_nmi']:.3f}; "
-                  f"best Ward cut by the labels ({g['ward_oracle_groups']}) {g['ward_oracle_nmi']:.3f}", flush=True)
+                print(
+                    f"{r['resolution']:>12.4f}{r['resolution'] / density:>7.1f}{r['topics']:>8d}{r['nmi']:>7.3f}{r['ari']:>7.3f}"
+                    f"{r['stability']:>11.3f}{r['surprise']:>10.0f}{r['significance']:>10.0f}{r['silhouette']:>12.3f}{marks}"
+                )
+            print(
+                f"groups vs coarse labels: {g['topics']} topics themselves {g['topics_vs_coarse']:.3f}; "
+                f"modularity groups ({g['modularity_groups']}) {g['modularity_nmi']:.3f}; "
+                f"Ward cut at peak silhouette ({g['ward_silhouette_groups']}) {g['ward_silhouette_nmi']:.3f}; "
+                f"best Ward cut by the labels ({g['ward_oracle_groups']}) {g['ward_oracle_nmi']:.3f}",
+                flush=True,
+            )
     print(json.dumps(out, default=float))
 
 

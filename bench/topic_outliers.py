@@ -110,9 +110,15 @@ def main() -> None:
             for rule, (mask, floor) in rules(vectors, raw, idx, sim).items():
                 labels = np.where(mask, clu.OUTLIER, raw)
                 sizes = np.bincount(labels[labels >= 0], minlength=int(raw.max()) + 1)
-                labels = clu.relabel(np.where((labels >= 0) & (sizes[np.maximum(labels, 0)] < floor), clu.OUTLIER, labels))
-                row = {"nmi": nmi(fine, labels), "ari": ari(fine, labels), "topics": int(labels.max()) + 1,
-                       "unassigned": float(np.mean(labels < 0))}
+                labels = clu.relabel(
+                    np.where((labels >= 0) & (sizes[np.maximum(labels, 0)] < floor), clu.OUTLIER, labels)
+                )
+                row = {
+                    "nmi": nmi(fine, labels),
+                    "ari": ari(fine, labels),
+                    "topics": int(labels.max()) + 1,
+                    "unassigned": float(np.mean(labels < 0)),
+                }
                 if (fine == "oos").any():
                     row["oos_unassigned"] = float(np.mean(labels[fine == "oos"] < 0))
                 rows[rule] = row
@@ -126,13 +132,20 @@ def main() -> None:
                     "neighbours elsewhere": roc_auc_score(oos, -(raw[idx] == raw[:, None]).mean(axis=1)),
                 }
             out["data"][name] = entry
-            print(f"\n== {name}: {len(texts):,} texts, resolution {entry['resolution_x_density']:.2f}x the graph's density")
+            print(
+                f"\n== {name}: {len(texts):,} texts, resolution {entry['resolution_x_density']:.2f}x the graph's density"
+            )
             print(f"{'rule':28s}{'NMI':>7s}{'ARI':>7s}{'topics':>8s}{'unassigned':>12s}{'oos unassigned':>16s}")
             for rule, r in rows.items():
                 oos_share = f"{r['oos_unassigned']:.1%}" if "oos_unassigned" in r else "-"
-                print(f"{rule:28s}{r['nmi']:>7.3f}{r['ari']:>7.3f}{r['topics']:>8d}{r['unassigned']:>12.1%}{oos_share:>16s}")
+                print(
+                    f"{rule:28s}{r['nmi']:>7.3f}{r['ari']:>7.3f}{r['topics']:>8d}{r['unassigned']:>12.1%}{oos_share:>16s}"
+                )
             if "auc" in entry:
-                print("out-of-scope ranked by (AUC): " + ", ".join(f"{m} {a:.3f}" for m, a in entry["auc"].items()), flush=True)
+                print(
+                    "out-of-scope ranked by (AUC): " + ", ".join(f"{m} {a:.3f}" for m, a in entry["auc"].items()),
+                    flush=True,
+                )
     print(json.dumps(out, default=float))
 
 

@@ -41,7 +41,11 @@ def sample_texts(n_spans: int = 1_000_000, size: int = 20_000, seed: int = 42) -
         if span.get("parent_id") is not None:
             continue
         messages = span["input"]
-        text = next((m["content"] for m in messages if m.get("role") == "user"), None) if isinstance(messages, list) else messages
+        text = (
+            next((m["content"] for m in messages if m.get("role") == "user"), None)
+            if isinstance(messages, list)
+            else messages
+        )
         if text:
             meta = span.get("metadata") or {}
             unique.setdefault(text_hash(text), (text, meta.get("intent", ""), meta.get("topic", "")))
@@ -71,8 +75,10 @@ def main() -> None:
     tags = np.array([t for _, _, t in sample])
     order = np.random.default_rng(0).permutation(len(sample))
     rows = []
-    print(f"{'texts':>7s} {'setting':14s}{'resolution':>11s}{'x p':>7s}{'topics':>8s}{'groups':>8s}{'median':>8s}"
-          f"{'biggest':>9s}{'unassigned':>12s}{'NMI':>7s}{'groups NMI':>12s}{'wall s':>8s}{'CPU s':>7s}")
+    print(
+        f"{'texts':>7s} {'setting':14s}{'resolution':>11s}{'x p':>7s}{'topics':>8s}{'groups':>8s}{'median':>8s}"
+        f"{'biggest':>9s}{'unassigned':>12s}{'NMI':>7s}{'groups NMI':>12s}{'wall s':>8s}{'CPU s':>7s}"
+    )
     for n in (int(s) for s in args.sizes.split(",")):
         pick = np.sort(order[:n])
         for setting, params in (("fixed", clu.ClusterParams()), ("auto", clu.ClusterParams(resolution=None))):
@@ -82,15 +88,28 @@ def main() -> None:
             group_of = clu.group_topics(graph, labels)
             groups = np.where(labels >= 0, group_of[np.maximum(labels, 0)], -1)
             sizes = np.bincount(labels[labels >= 0])
-            row = {"texts": n, "setting": setting, "resolution": resolution,
-                   "multiple": resolution / clu.density(graph), "topics": len(sizes), "groups": int(group_of.max()) + 1,
-                   "median_topic": float(np.median(sizes)), "biggest": float(sizes.max() / n),
-                   "unassigned": float(np.mean(labels < 0)), "nmi_intent": nmi(intents[pick], labels),
-                   "nmi_groups_topic": nmi(tags[pick], groups), "wall_s": wall, "cpu_s": cpu}
+            row = {
+                "texts": n,
+                "setting": setting,
+                "resolution": resolution,
+                "multiple": resolution / clu.density(graph),
+                "topics": len(sizes),
+                "groups": int(group_of.max()) + 1,
+                "median_topic": float(np.median(sizes)),
+                "biggest": float(sizes.max() / n),
+                "unassigned": float(np.mean(labels < 0)),
+                "nmi_intent": nmi(intents[pick], labels),
+                "nmi_groups_topic": nmi(tags[pick], groups),
+                "wall_s": wall,
+                "cpu_s": cpu,
+            }
             rows.append(row)
-            print(f"{n:>7,d} {setting:14s}{resolution:>11.5f}{row['multiple']:>7.2f}{row['topics']:>8d}{row['groups']:>8d}"
-                  f"{row['median_topic']:>8.0f}{row['biggest']:>9.1%}{row['unassigned']:>12.1%}{row['nmi_intent']:>7.3f}"
-                  f"{row['nmi_groups_topic']:>12.3f}{wall:>8.1f}{cpu:>7.1f}", flush=True)
+            print(
+                f"{n:>7,d} {setting:14s}{resolution:>11.5f}{row['multiple']:>7.2f}{row['topics']:>8d}{row['groups']:>8d}"
+                f"{row['median_topic']:>8.0f}{row['biggest']:>9.1%}{row['unassigned']:>12.1%}{row['nmi_intent']:>7.3f}"
+                f"{row['nmi_groups_topic']:>12.3f}{wall:>8.1f}{cpu:>7.1f}",
+                flush=True,
+            )
     print(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M"), "rows": rows}, default=float))
 
 

@@ -148,8 +148,9 @@ def run_bertopic(model, texts, embeddings=None, min_cluster_size=None) -> tuple[
     t0 = time.perf_counter()
     kwargs = {}
     if min_cluster_size:
-        kwargs["hdbscan_model"] = HDBSCAN(min_cluster_size=min_cluster_size, metric="euclidean",
-                                          cluster_selection_method="eom", prediction_data=True)
+        kwargs["hdbscan_model"] = HDBSCAN(
+            min_cluster_size=min_cluster_size, metric="euclidean", cluster_selection_method="eom", prediction_data=True
+        )
     labels, _ = BERTopic(embedding_model=model, **kwargs).fit_transform(texts, embeddings)
     t["fit"] = time.perf_counter() - t0
     t["total"] = t["embed"] + t["fit"]
@@ -181,7 +182,9 @@ def main() -> None:
     parser.add_argument("--data", default=",".join(DATASETS), help="Comma-separated: " + ", ".join(DATASETS))
     parser.add_argument("--no-bertopic", action="store_true", help="Only evaltui's pipeline.")
     parser.add_argument("--model", default=None, help="evaltui's embedding model id (default: the pipeline's).")
-    parser.add_argument("--also-model", default=None, help="Also run evaltui cold with this model id (e.g. all-MiniLM-L6-v2).")
+    parser.add_argument(
+        "--also-model", default=None, help="Also run evaltui cold with this model id (e.g. all-MiniLM-L6-v2)."
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: see the module docstring
@@ -198,15 +201,24 @@ def main() -> None:
 
     model = load_model(BASE_MODEL)  # BERTopic's MiniLM (the float one, its default); loading is not timed
     ours = args.model or DEFAULT_MODEL
-    figures: dict = {"date": time.strftime("%Y-%m-%d"), "cpu_threads": torch.get_num_threads(), "data": {},
-                     "model": ours, "also_model": args.also_model, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
-                     "load_s": {}}
+    figures: dict = {
+        "date": time.strftime("%Y-%m-%d"),
+        "cpu_threads": torch.get_num_threads(),
+        "data": {},
+        "model": ours,
+        "also_model": args.also_model,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        "load_s": {},
+    }
     for m in dict.fromkeys([ours] + ([args.also_model] if args.also_model else [])):
         c1, t1 = time.process_time(), time.perf_counter()
         load_model(m)
         figures["load_s"][m] = {"wall": time.perf_counter() - t1, "cpu": time.process_time() - c1}
-    print(f"evaltui embeds with {ours}; BERTopic with {BASE_MODEL}; OMP_WAIT_POLICY={figures['omp_wait_policy']}; "
-          "model loads (not timed on either side): " + ", ".join(f"{m} {v['cpu']:.1f} s CPU" for m, v in figures["load_s"].items()))
+    print(
+        f"evaltui embeds with {ours}; BERTopic with {BASE_MODEL}; OMP_WAIT_POLICY={figures['omp_wait_policy']}; "
+        "model loads (not timed on either side): "
+        + ", ".join(f"{m} {v['cpu']:.1f} s CPU" for m, v in figures["load_s"].items())
+    )
     if not args.no_bertopic:
         import bertopic
 
@@ -227,7 +239,11 @@ def main() -> None:
 
     for name in args.data.split(","):
         texts, fine, coarse = load(name)
-        row: dict = {"texts": len(texts), "fine_labels": len(set(fine) - {"oos"}), "coarse_labels": len(set(coarse) - {"oos"})}
+        row: dict = {
+            "texts": len(texts),
+            "fine_labels": len(set(fine) - {"oos"}),
+            "coarse_labels": len(set(coarse) - {"oos"}),
+        }
         with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
             out, cold = run_evaltui(store, texts, model_id=ours)
             _, warm_t = run_evaltui(store, texts, model_id=ours)
@@ -238,12 +254,23 @@ def main() -> None:
                 alt, _ = run_evaltui(store, texts, ClusterParams(resolution=out["resolution"] * factor), model_id=ours)
                 e[f"at_{label}_resolution"] = scores(alt["labels"], fine, coarse, alt["groups"])
             auto, auto_t = run_evaltui(store, texts, ClusterParams(resolution=None), model_id=ours)
-            e["auto"] = {**scores(auto["labels"], fine, coarse, auto["groups"]), "resolution": auto["resolution"],
-                         "added_s": auto_t["total"] - warm_t["total"], "added_cpu_s": auto_t["cpu"] - warm_t["cpu"]}
-            e["auto"]["time"] = {"total": cold["total"] + e["auto"]["added_s"], "cpu": cold["cpu"] + e["auto"]["added_cpu_s"]}
+            e["auto"] = {
+                **scores(auto["labels"], fine, coarse, auto["groups"]),
+                "resolution": auto["resolution"],
+                "added_s": auto_t["total"] - warm_t["total"],
+                "added_cpu_s": auto_t["cpu"] - warm_t["cpu"],
+            }
+            e["auto"]["time"] = {
+                "total": cold["total"] + e["auto"]["added_s"],
+                "cpu": cold["cpu"] + e["auto"]["added_cpu_s"],
+            }
             if args.also_model:
                 other, other_t = run_evaltui(store, texts, model_id=args.also_model)
-                e["also"] = {**scores(other["labels"], fine, coarse, other["groups"]), "time": other_t, "model": args.also_model}
+                e["also"] = {
+                    **scores(other["labels"], fine, coarse, other["groups"]),
+                    "time": other_t,
+                    "model": args.also_model,
+                }
         row["evaltui"] = e
         if not args.no_bertopic:
             labels, bt, emb = run_bertopic(model, texts)
@@ -264,40 +291,65 @@ def main() -> None:
             row["cpu_warm_ratio"] = warm_t["cpu"] / bt_warm["cpu"]
         figures["data"][name] = row
         print_row(name, row)
-    for key, what in (("goals", "default resolution"), ("goals_auto", "resolution auto"), ("goals_also", f"with {args.also_model}")):
+    for key, what in (
+        ("goals", "default resolution"),
+        ("goals_auto", "resolution auto"),
+        ("goals_also", f"with {args.also_model}"),
+    ):
         met = {n: all(r[key].values()) for n, r in figures["data"].items() if key in r}
         if met:
-            print(f"\nall goals met ({what}): {', '.join(n for n, ok in met.items() if ok) or 'none'}; "
-                  f"not: {', '.join(n for n, ok in met.items() if not ok) or 'none'}")
+            print(
+                f"\nall goals met ({what}): {', '.join(n for n, ok in met.items() if ok) or 'none'}; "
+                f"not: {', '.join(n for n, ok in met.items() if not ok) or 'none'}"
+            )
     if "bertopic_compile_s" in figures:
-        print(f"BERTopic's one-time numba compilation (warm-up fits on 300 texts and on 4,200 random vectors): {figures['bertopic_compile_s']:.1f}s, not counted")
+        print(
+            f"BERTopic's one-time numba compilation (warm-up fits on 300 texts and on 4,200 random vectors): {figures['bertopic_compile_s']:.1f}s, not counted"
+        )
     print(json.dumps(figures, default=float))
 
 
 def print_row(name: str, row: dict) -> None:
     e, b, s = row["evaltui"], row.get("bertopic"), row.get("bertopic_same_size")
     a = e["auto"]
-    print(f"\n== {name}: {row['texts']:,} texts, {row['fine_labels']} fine labels, {row['coarse_labels']} coarse; "
-          f"resolution {e['resolution']:.5f}, auto {a['resolution']:.5f} (adds {a['added_s']:.1f} s wall, "
-          f"{a['added_cpu_s']:.1f} s CPU)")
-    cols = [("evaltui", e), ("at 1/2 res", e["at_half_resolution"]), ("at 2x res", e["at_twice_resolution"]),
-            ("res auto", a)]
+    print(
+        f"\n== {name}: {row['texts']:,} texts, {row['fine_labels']} fine labels, {row['coarse_labels']} coarse; "
+        f"resolution {e['resolution']:.5f}, auto {a['resolution']:.5f} (adds {a['added_s']:.1f} s wall, "
+        f"{a['added_cpu_s']:.1f} s CPU)"
+    )
+    cols = [
+        ("evaltui", e),
+        ("at 1/2 res", e["at_half_resolution"]),
+        ("at 2x res", e["at_twice_resolution"]),
+        ("res auto", a),
+    ]
     if b:
         cols += [("BERTopic", b), (f"BT mcs={s['min_cluster_size']}", s)]
     print(f"{'':26s}" + "".join(f"{c:>14s}" for c, _ in cols))
-    rows = [("NMI (fine)", "nmi", "{:.3f}"), ("ARI (fine)", "ari", "{:.3f}"),
-            ("NMI coarse (groups | BT)", "nmi_coarse", "{:.3f}"), ("topics", "topics", "{:d}"),
-            ("groups", "groups", "{:d}"), ("biggest topic", "biggest", "{:.1%}"), ("unassigned", "unassigned", "{:.1%}"),
-            ("out-of-scope unassigned", "oos_unassigned", "{:.1%}"), ("out-of-scope in one topic", "oos_largest_share", "{:.1%}")]
+    rows = [
+        ("NMI (fine)", "nmi", "{:.3f}"),
+        ("ARI (fine)", "ari", "{:.3f}"),
+        ("NMI coarse (groups | BT)", "nmi_coarse", "{:.3f}"),
+        ("topics", "topics", "{:d}"),
+        ("groups", "groups", "{:d}"),
+        ("biggest topic", "biggest", "{:.1%}"),
+        ("unassigned", "unassigned", "{:.1%}"),
+        ("out-of-scope unassigned", "oos_unassigned", "{:.1%}"),
+        ("out-of-scope in one topic", "oos_largest_share", "{:.1%}"),
+    ]
     for title, key, fmt in rows:
         if key not in e:
             continue
         print(f"{title:26s}" + "".join(f"{fmt.format(d[key]) if key in d else '-':>14s}" for _, d in cols))
     if b:
-        print(f"{'time cold s (embed+fit)':26s}{e['time']['embed']:>7.1f}+{e['time']['cluster'] + e['time']['label']:<6.1f}"
-              f"{'':28s}{b['time']['embed']:>7.1f}+{b['time']['fit']:<6.1f}")
+        print(
+            f"{'time cold s (embed+fit)':26s}{e['time']['embed']:>7.1f}+{e['time']['cluster'] + e['time']['label']:<6.1f}"
+            f"{'':28s}{b['time']['embed']:>7.1f}+{b['time']['fit']:<6.1f}"
+        )
         print(f"{'time warm s':26s}{e['warm']['total']:>14.1f}{'':28s}{b['warm']['total']:>14.1f}")
-        print(f"{'CPU s cold | warm':26s}{e['time']['cpu']:>7.1f}|{e['warm']['cpu']:<6.1f}{'':28s}{b['time']['cpu']:>7.1f}|{b['warm']['cpu']:<6.1f}")
+        print(
+            f"{'CPU s cold | warm':26s}{e['time']['cpu']:>7.1f}|{e['warm']['cpu']:<6.1f}{'':28s}{b['time']['cpu']:>7.1f}|{b['warm']['cpu']:<6.1f}"
+        )
         print(f"time cold x{row['time_cold_ratio']:.2f}, warm x{row['time_warm_ratio']:.2f} of BERTopic's (wall clock)")
         print(f"CPU time cold x{row['cpu_cold_ratio']:.2f}, warm x{row['cpu_warm_ratio']:.2f} of BERTopic's")
         print("goals: default resolution | resolution auto (its cold time: the default's + the seconds it adds)")
@@ -305,12 +357,16 @@ def print_row(name: str, row: dict) -> None:
             print(f"  [{'x' if ok else ' '}] [{'x' if row['goals_auto'][goal] else ' '}] {goal}")
     if "also" in e:
         o = e["also"]
-        print(f"with {o['model']} instead (default resolution, cold): NMI {o['nmi']:.3f}, ARI {o['ari']:.3f}, "
-              f"groups {o['nmi_coarse']:.3f}, {o['topics']} topics, biggest {o['biggest']:.1%}, unassigned {o['unassigned']:.1%}, "
-              f"CPU {o['time']['cpu']:.1f} s (embed {o['time']['embed']:.1f} s wall), wall {o['time']['total']:.1f} s")
+        print(
+            f"with {o['model']} instead (default resolution, cold): NMI {o['nmi']:.3f}, ARI {o['ari']:.3f}, "
+            f"groups {o['nmi_coarse']:.3f}, {o['topics']} topics, biggest {o['biggest']:.1%}, unassigned {o['unassigned']:.1%}, "
+            f"CPU {o['time']['cpu']:.1f} s (embed {o['time']['embed']:.1f} s wall), wall {o['time']['total']:.1f} s"
+        )
         if b:
-            print(f"  CPU time cold x{row['cpu_cold_ratio_also']:.2f} of BERTopic's; goals not met: "
-                  f"{', '.join(g for g, ok in row['goals_also'].items() if not ok) or 'none'}")
+            print(
+                f"  CPU time cold x{row['cpu_cold_ratio_also']:.2f} of BERTopic's; goals not met: "
+                f"{', '.join(g for g, ok in row['goals_also'].items() if not ok) or 'none'}"
+            )
 
 
 if __name__ == "__main__":

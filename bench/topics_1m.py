@@ -103,9 +103,11 @@ def read_map(db: Path) -> dict:
         distinct = con.execute(
             "SELECT json_extract(m.params, '$.distinct_texts')::INTEGER FROM topic_maps m WHERE m.active"
         ).fetchone()[0]
-        methods = dict(con.execute(
-            "SELECT method, count(*) FROM span_topics st JOIN topic_maps m ON m.id = st.map_id AND m.active GROUP BY 1"
-        ).fetchall())
+        methods = dict(
+            con.execute(
+                "SELECT method, count(*) FROM span_topics st JOIN topic_maps m ON m.id = st.map_id AND m.active GROUP BY 1"
+            ).fetchall()
+        )
     n = len(rows)
     topics = [-1 if r[0] is None else r[0] for r in rows]
     groups_of = [-1 if r[1] is None else r[1] for r in rows]
@@ -154,9 +156,11 @@ def sweep(db: Path, sizes: list[int], sample_size: int = 20_000, seed: int = 42)
 
     with Store(db) as store:
         spans = topic_store.root_texts(store, text_sql("first_message"))
-        intent = dict(store.con.execute(
-            "SELECT id, json_extract_string(metadata, '$.intent') FROM spans WHERE parent_id IS NULL"
-        ).fetchall())
+        intent = dict(
+            store.con.execute(
+                "SELECT id, json_extract_string(metadata, '$.intent') FROM spans WHERE parent_id IS NULL"
+            ).fetchall()
+        )
         unique: dict[str, tuple[str, str]] = {}
         for span_id, text in zip(spans.column("span_id").to_pylist(), spans.column("text").to_pylist()):
             if text:
@@ -175,14 +179,18 @@ def sweep(db: Path, sizes: list[int], sample_size: int = 20_000, seed: int = 42)
         seconds = time.perf_counter() - t0
         groups = clu.group_topics(graph, labels)
         sizes_ = np.bincount(labels[labels >= 0])
-        rows.append({
-            "texts": len(pick), "topics": int(len(sizes_)), "groups": int(groups.max()) + 1 if len(groups) else 0,
-            "median_topic_texts": float(np.median(sizes_)) if len(sizes_) else 0.0,
-            "biggest_share": round(float(sizes_.max() / len(pick)), 4) if len(sizes_) else 0.0,
-            "unassigned_share": round(float(np.mean(labels < 0)), 4),
-            "nmi_intent": round(float(normalized_mutual_info_score(truth[pick], labels)), 3),
-            "cluster_s": round(seconds, 1),
-        })
+        rows.append(
+            {
+                "texts": len(pick),
+                "topics": int(len(sizes_)),
+                "groups": int(groups.max()) + 1 if len(groups) else 0,
+                "median_topic_texts": float(np.median(sizes_)) if len(sizes_) else 0.0,
+                "biggest_share": round(float(sizes_.max() / len(pick)), 4) if len(sizes_) else 0.0,
+                "unassigned_share": round(float(np.mean(labels < 0)), 4),
+                "nmi_intent": round(float(normalized_mutual_info_score(truth[pick], labels)), 3),
+                "cluster_s": round(seconds, 1),
+            }
+        )
     return rows
 
 
@@ -230,27 +238,50 @@ def main() -> None:
         "load_average_after": load,
         "cores": os.cpu_count(),
     }
-    goal = {"time": figures["wall_s"] <= 900, "biggest": m["biggest_share"] <= 0.20, "unassigned": m["unassigned_share"] <= 0.15}
+    goal = {
+        "time": figures["wall_s"] <= 900,
+        "biggest": m["biggest_share"] <= 0.20,
+        "unassigned": m["unassigned_share"] <= 0.15,
+    }
     rows = [
-        ("spans / conversations / distinct texts", f"{args.spans:,} / {b['conversations']:,} / {m['distinct_texts']:,}", ""),
+        (
+            "spans / conversations / distinct texts",
+            f"{args.spans:,} / {b['conversations']:,} / {m['distinct_texts']:,}",
+            "",
+        ),
         ("texts (read, deduplicate)", f"{figures['texts_s']} s", ""),
         ("embed (model load included)", f"{figures['embed_s']} s", ""),
         ("cluster", f"{figures['cluster_s']} s", ""),
         ("label", f"{figures['label_s']} s", ""),
-        ("assign (cheap path + its validation)", f"{figures['assign_s']} s",
-         f"{b['cheap_assigned']:,} texts" if b["cheap_assigned"] else ""),
+        (
+            "assign (cheap path + its validation)",
+            f"{figures['assign_s']} s",
+            f"{b['cheap_assigned']:,} texts" if b["cheap_assigned"] else "",
+        ),
         ("store", f"{figures['store_s']} s", ""),
-        ("total, wall (fresh process, cold)", f"{figures['wall_s']} s = {figures['wall_s'] / 60:.1f} min",
-         f"goal <= 15 min: {'met' if goal['time'] else 'NOT met'}"),
+        (
+            "total, wall (fresh process, cold)",
+            f"{figures['wall_s']} s = {figures['wall_s'] / 60:.1f} min",
+            f"goal <= 15 min: {'met' if goal['time'] else 'NOT met'}",
+        ),
         ("peak RSS", f"{figures['peak_rss_mb']:,} MB", ""),
-        ("CPU time (user + system)", f"{t['user_s'] + t['system_s']:.0f} s",
-         f"{figures['cpu_percent']} of one core on average; load average after: {load}"),
+        (
+            "CPU time (user + system)",
+            f"{t['user_s'] + t['system_s']:.0f} s",
+            f"{figures['cpu_percent']} of one core on average; load average after: {load}",
+        ),
         ("topics / groups", f"{b['topics']} / {b['groups']}", ""),
-        ("biggest topic", f"{m['biggest_share']:.1%}", f"{m['biggest_topic']}; goal <= 20%: "
-         f"{'met' if goal['biggest'] else 'NOT met'}"),
+        (
+            "biggest topic",
+            f"{m['biggest_share']:.1%}",
+            f"{m['biggest_topic']}; goal <= 20%: {'met' if goal['biggest'] else 'NOT met'}",
+        ),
         ("unassigned", f"{m['unassigned_share']:.1%}", f"goal <= 15%: {'met' if goal['unassigned'] else 'NOT met'}"),
-        ("cheap path agrees with MiniLM", "" if b["cheap_agreement"] is None else f"{b['cheap_agreement']:.1%}",
-         "held-out texts"),
+        (
+            "cheap path agrees with MiniLM",
+            "" if b["cheap_agreement"] is None else f"{b['cheap_agreement']:.1%}",
+            "held-out texts",
+        ),
         ("NMI topics vs generator intent", f"{m['nmi_intent']}", f"{m['intents']} intents; unassigned as one cluster"),
         ("NMI groups vs generator topic tag", f"{m['nmi_groups_category']}", f"{m['categories']} tags"),
     ]
@@ -263,11 +294,15 @@ def main() -> None:
     if args.sweep:
         figures["sweep"] = sweep(work / "run.duckdb", [int(x) for x in args.sweep.split(",")])
         print()
-        print(f"{'texts clustered':>15}  {'topics':>6}  {'groups':>6}  {'median topic':>12}  {'biggest':>7}  "
-              f"{'unassigned':>10}  {'NMI intent':>10}  {'cluster s':>9}")
+        print(
+            f"{'texts clustered':>15}  {'topics':>6}  {'groups':>6}  {'median topic':>12}  {'biggest':>7}  "
+            f"{'unassigned':>10}  {'NMI intent':>10}  {'cluster s':>9}"
+        )
         for r in figures["sweep"]:
-            print(f"{r['texts']:>15,}  {r['topics']:>6}  {r['groups']:>6}  {r['median_topic_texts']:>12.0f}  "
-                  f"{r['biggest_share']:>7.1%}  {r['unassigned_share']:>10.1%}  {r['nmi_intent']:>10}  {r['cluster_s']:>9}")
+            print(
+                f"{r['texts']:>15,}  {r['topics']:>6}  {r['groups']:>6}  {r['median_topic_texts']:>12.0f}  "
+                f"{r['biggest_share']:>7.1%}  {r['unassigned_share']:>10.1%}  {r['nmi_intent']:>10}  {r['cluster_s']:>9}"
+            )
     print(json.dumps(figures))
 
 

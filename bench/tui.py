@@ -121,7 +121,13 @@ def child_journey(db: str, repeat: int) -> None:
 
     async def run() -> dict:
         app = EvalApp(db, settings=Settings(theme="evaltui-dark", keymap={}), poll_seconds=0)
-        out: dict[str, list[float]] = {"filter_s": [], "filter_typing_s": [], "next_page_s": [], "last_page_s": [], "clear_filter_s": []}
+        out: dict[str, list[float]] = {
+            "filter_s": [],
+            "filter_typing_s": [],
+            "next_page_s": [],
+            "last_page_s": [],
+            "clear_filter_s": [],
+        }
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("2")
             await until(pilot, lambda: app.screen.query_one(SpanTable).row_count > 0 and app.screen.total is not None)
@@ -154,7 +160,9 @@ def child_journey(db: str, repeat: int) -> None:
                 table.focus()
                 t = time.perf_counter()
                 await pilot.press("/", "ctrl+u")  # the filter deleted, then the debounce
-                await until(pilot, lambda: screen.view.where == "" and screen.page is not None and screen.page.more_after)
+                await until(
+                    pilot, lambda: screen.view.where == "" and screen.page is not None and screen.page.more_after
+                )
                 out["clear_filter_s"].append(time.perf_counter() - t)
             total = screen.total
         figures = {k: statistics.median(v) for k, v in out.items()}
@@ -177,20 +185,53 @@ def build_diff(db: Path, cases: int) -> None:
     rng = random.Random(3)
     with Store(db) as store:
         for name, p in (("diff-base", 0.5), ("diff-candidate", 0.55)):
-            exp = exp_store.create_experiment(store, project="bench", name=name, dataset_id=None, dataset_version=None,
-                                              base_experiment_id=None, trial_count=1, task={}, metadata={})
+            exp = exp_store.create_experiment(
+                store,
+                project="bench",
+                name=name,
+                dataset_id=None,
+                dataset_version=None,
+                base_experiment_id=None,
+                trial_count=1,
+                task={},
+                metadata={},
+            )
             results, scores = [], []
             for i in range(cases):
                 rid = exp_store.result_id(exp["id"], f"r{i:05d}", 0)
                 ok = rng.random() < p
-                results.append({"id": rid, "experiment_id": exp["id"], "case_id": f"r{i:05d}", "record_id": f"r{i:05d}",
-                                "trial": 0, "input": json.dumps(f"question {i} about an order"), "expected": None,
-                                "output": json.dumps(f"{'Sorry, ' if ok else ''}here is the answer to question {i}."),
-                                "metadata": "{}", "tags": [], "bucket": ["failing", "borderline", "passing"][i % 3],
-                                "error": None, "duration_s": 0.1, "metrics": "{}", "created": datetime(2026, 11, 1)})
-                scores.append({"result_id": rid, "experiment_id": exp["id"], "scorer": "Apologises",
-                               "scorer_key": "apologises", "score": 1.0 if ok else 0.0, "label": "Y" if ok else "N",
-                               "rationale": "says sorry" if ok else "no apology", "error": None, "metadata": "{}"})
+                results.append(
+                    {
+                        "id": rid,
+                        "experiment_id": exp["id"],
+                        "case_id": f"r{i:05d}",
+                        "record_id": f"r{i:05d}",
+                        "trial": 0,
+                        "input": json.dumps(f"question {i} about an order"),
+                        "expected": None,
+                        "output": json.dumps(f"{'Sorry, ' if ok else ''}here is the answer to question {i}."),
+                        "metadata": "{}",
+                        "tags": [],
+                        "bucket": ["failing", "borderline", "passing"][i % 3],
+                        "error": None,
+                        "duration_s": 0.1,
+                        "metrics": "{}",
+                        "created": datetime(2026, 11, 1),
+                    }
+                )
+                scores.append(
+                    {
+                        "result_id": rid,
+                        "experiment_id": exp["id"],
+                        "scorer": "Apologises",
+                        "scorer_key": "apologises",
+                        "score": 1.0 if ok else 0.0,
+                        "label": "Y" if ok else "N",
+                        "rationale": "says sorry" if ok else "no apology",
+                        "error": None,
+                        "metadata": "{}",
+                    }
+                )
             exp_store.write_results(store, results, scores)
             exp_store.set_status(store, exp["id"], "finished")
 
@@ -210,8 +251,14 @@ def child_diff(db: str, repeat: int) -> None:
             async with app.run_test(size=(120, 40)) as pilot:
                 t = time.perf_counter()
                 app.open_diff("diff-base", "diff-candidate")
-                await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.data is not None
-                            and app.screen.query_one(CaseList).rows)
+                await until(
+                    pilot,
+                    lambda: (
+                        isinstance(app.screen, DiffScreen)
+                        and app.screen.data is not None
+                        and app.screen.query_one(CaseList).rows
+                    ),
+                )
                 await pilot.pause(0)  # the frame with the rows
                 out["diff_first_frame_s"].append(time.perf_counter() - t)
                 out["cases"].append(len(app.screen.query_one(CaseList).rows))
@@ -234,7 +281,10 @@ def spawn(*args: str) -> dict:
     t0 = time.time()
     out = subprocess.run(
         [sys.executable, __file__, "--child", *args, "--t0", repr(t0)],
-        capture_output=True, text=True, cwd=ROOT, timeout=900,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
     )
     if out.returncode != 0:
         raise SystemExit(out.stderr[-3000:])
@@ -273,16 +323,28 @@ def main() -> None:
     diff = spawn("diff", str(diff_db), str(args.repeat))
     diff_rows = [
         ("diff: cases per experiment", f"{int(diff['cases']):,}", ""),
-        ("diff: open (5) -> header and rows shown", f"{diff['diff_first_frame_s']:.3f} s", "compare + bootstrap CI in a worker"),
+        (
+            "diff: open (5) -> header and rows shown",
+            f"{diff['diff_first_frame_s']:.3f} s",
+            "compare + bootstrap CI in a worker",
+        ),
         ("diff: step 100 cases with n", f"{diff['step_100_s']:.3f} s", f"{diff['step_100_s'] * 10:.1f} ms per case"),
         ("  same 100 presses of an unbound key", f"{diff['noop_100_s']:.3f} s", "Pilot's own cost per press"),
     ]
     if args.diff_only:
         for name, value, note in diff_rows:
             print(f"{name.ljust(44)}  {value:>10}  {note}")
-        print(json.dumps({"diff_cases": int(diff["cases"]), "diff_first_frame_s": round(diff["diff_first_frame_s"], 3),
-                          "diff_step_100_s": round(diff["step_100_s"], 3),
-                          "noop_100_presses_s": round(diff["noop_100_s"], 3), "repeat": args.repeat}))
+        print(
+            json.dumps(
+                {
+                    "diff_cases": int(diff["cases"]),
+                    "diff_first_frame_s": round(diff["diff_first_frame_s"], 3),
+                    "diff_step_100_s": round(diff["step_100_s"], 3),
+                    "noop_100_presses_s": round(diff["noop_100_s"], 3),
+                    "repeat": args.repeat,
+                }
+            )
+        )
         return
 
     db = Path(args.db)
@@ -320,12 +382,21 @@ def main() -> None:
     rows = [
         ("spans in the database", f"{spans:,}", ""),
         ("empty Textual app: start -> first frame", f"{figures['empty_textual_first_frame_s']:.3f} s", "baseline"),
-        ("evaltui topics: start -> first frame with data", f"{figures['topics_first_data_frame_s']:.3f} s",
-         f"{figures['topics_vs_empty']}x (goal <= 2.5x)"),
-        ("  logs pane as first screen (not a start pane)", f"{figures['logs_first_data_frame_s']:.3f} s",
-         f"{figures['logs_vs_empty']}x, no start-up fetch"),
-        ("apply a filter (last key typed -> rows shown, 0.3 s debounce included)", f"{figures['filter_apply_s']:.3f} s",
-         f"{FILTER} (typed through Pilot in {figures['filter_typing_s']:.1f} s)"),
+        (
+            "evaltui topics: start -> first frame with data",
+            f"{figures['topics_first_data_frame_s']:.3f} s",
+            f"{figures['topics_vs_empty']}x (goal <= 2.5x)",
+        ),
+        (
+            "  logs pane as first screen (not a start pane)",
+            f"{figures['logs_first_data_frame_s']:.3f} s",
+            f"{figures['logs_vs_empty']}x, no start-up fetch",
+        ),
+        (
+            "apply a filter (last key typed -> rows shown, 0.3 s debounce included)",
+            f"{figures['filter_apply_s']:.3f} s",
+            f"{FILTER} (typed through Pilot in {figures['filter_typing_s']:.1f} s)",
+        ),
         ("page down past the window (next keyset page)", f"{figures['next_page_s']:.3f} s", "filtered"),
         ("jump to the last page", f"{figures['last_page_s']:.3f} s", "filtered"),
         ("clear the filter (all spans, first page)", f"{figures['clear_filter_s']:.3f} s", ""),

@@ -20,8 +20,12 @@ async def shoot(db: Path, base: str, candidate: str, topic: str) -> list[Path]:
     from evaltui.tui.app import EvalApp
 
     # the review pane goes on with the demo's reviewer
-    app = EvalApp(db, settings=Settings(theme="evaltui-dark", keymap={}, reviewer="demo-reviewer"), poll_seconds=0,
-                  resume_runs=False)
+    app = EvalApp(
+        db,
+        settings=Settings(theme="evaltui-dark", keymap={}, reviewer="demo-reviewer"),
+        poll_seconds=0,
+        resume_runs=False,
+    )
     saved = []
 
     async def save(name: str, settle: float = 2.5) -> None:

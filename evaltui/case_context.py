@@ -51,14 +51,22 @@ def record_prompt(ref: dict[str, Any]) -> None:
         case.prompts.append(dict(ref))
 
 
-def record_llm_call(*, provider: str, model: str | None, prompt_tokens: int | None,
-                    completion_tokens: int | None, latency_s: float) -> None:
+def record_llm_call(
+    *, provider: str, model: str | None, prompt_tokens: int | None, completion_tokens: int | None, latency_s: float
+) -> None:
     """Add one model call's usage and latency to the current case's metrics."""
     case = current()
     if case is None:
         return
-    case.llm_calls.append({"provider": provider, "model": model, "prompt_tokens": prompt_tokens,
-                           "completion_tokens": completion_tokens, "latency_s": latency_s})
+    case.llm_calls.append(
+        {
+            "provider": provider,
+            "model": model,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "latency_s": latency_s,
+        }
+    )
     m = case.metrics
     m["llm_calls"] = m.get("llm_calls", 0) + 1
     m["llm_latency_s"] = m.get("llm_latency_s", 0.0) + latency_s

@@ -48,8 +48,10 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one model call.")
     llm_max_retries: int = Field(default=6, ge=0, description="Retries on 429, 5xx, timeouts.")
     llm_backoff_s: float = Field(
-        default=0.5, gt=0, description="First wait before a retry (doubles each time, with jitter); "
-        "a 429's Retry-After wins over it.")
+        default=0.5,
+        gt=0,
+        description="First wait before a retry (doubles each time, with jitter); a 429's Retry-After wins over it.",
+    )
     llm_cache: bool = Field(default=True, description="Reuse stored replies for identical requests.")
 
     # -- buckets --
@@ -63,7 +65,8 @@ class Settings(BaseSettings):
 
     # -- review --
     reviewer: str | None = Field(
-        default=None, description="Who labels: stored with every human label (default: the login name).")
+        default=None, description="Who labels: stored with every human label (default: the login name)."
+    )
 
     # -- TUI --
     theme: str = Field(default="evaltui-dark", description="Colour theme (a file in themes/ or your own).")
@@ -102,7 +105,9 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         files = [p for p in config_files() if p.is_file()]
-        toml: list[PydanticBaseSettingsSource] = [TomlConfigSettingsSource(settings_cls, toml_file=files)] if files else []
+        toml: list[PydanticBaseSettingsSource] = (
+            [TomlConfigSettingsSource(settings_cls, toml_file=files)] if files else []
+        )
         return (init_settings, env_settings, *toml)
 
 

@@ -19,8 +19,16 @@ class ProgressBar:
     a terminal) turns the bar off; a disabled bar's ``update`` does nothing.
     """
 
-    def __init__(self, label: str = "", *, total: float | None = None, counted: bool = True, note: bool = False,
-                 remaining: bool = False, enabled: bool | None = None) -> None:
+    def __init__(
+        self,
+        label: str = "",
+        *,
+        total: float | None = None,
+        counted: bool = True,
+        note: bool = False,
+        remaining: bool = False,
+        enabled: bool | None = None,
+    ) -> None:
         self.label, self.total, self.counted, self.note, self.remaining = label, total, counted, note, remaining
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self._bar: Any = None

@@ -62,7 +62,11 @@ def _attr(value: Any) -> Any:
 
 
 def _is_chat(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in value)
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in value)
+    )
 
 
 class SdkSpan:
@@ -77,8 +81,16 @@ class SdkSpan:
     def id(self) -> str:
         return format(self.otel.get_span_context().span_id, "016x")
 
-    def log(self, *, input: Any = None, output: Any = None, scores: dict[str, Any] | None = None,
-            metadata: dict[str, Any] | None = None, metrics: dict[str, Any] | None = None, **_: Any) -> None:
+    def log(
+        self,
+        *,
+        input: Any = None,
+        output: Any = None,
+        scores: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        metrics: dict[str, Any] | None = None,
+        **_: Any,
+    ) -> None:
         case = case_context.current()
         if case is not None:
             case.metadata.update(metadata or {})
@@ -158,8 +170,9 @@ class SdkLogger:
 class OtelBackend:
     """The ``tracing.Backend`` that exports through the OpenTelemetry SDK."""
 
-    def __init__(self, project: str | None, endpoint: str | None = None,
-                 spool: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, project: str | None, endpoint: str | None = None, spool: str | os.PathLike[str] | None = None
+    ) -> None:
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -223,8 +236,9 @@ class LlmCall:
         self.span = span
         self.provider = provider
 
-    def finish(self, *, model: Any, text: Any, tool_calls: Any = None, prompt_tokens: Any = None,
-               completion_tokens: Any = None) -> None:
+    def finish(
+        self, *, model: Any, text: Any, tool_calls: Any = None, prompt_tokens: Any = None, completion_tokens: Any = None
+    ) -> None:
         s = self.span
         if model:
             s.set_attribute("gen_ai.response.model", str(model))
@@ -270,12 +284,21 @@ def _row_json(row: Any) -> bytes:
     import orjson
 
     obj = {
-        "id": row.id, "root_id": row.root_id, "parent_id": row.parent_id, "name": row.name,
-        "span_type": row.span_type, "ts": row.ts.isoformat() if hasattr(row.ts, "isoformat") else row.ts,
-        "input": row.input, "output": row.output, "error": row.error, "metadata": row.metadata,
+        "id": row.id,
+        "root_id": row.root_id,
+        "parent_id": row.parent_id,
+        "name": row.name,
+        "span_type": row.span_type,
+        "ts": row.ts.isoformat() if hasattr(row.ts, "isoformat") else row.ts,
+        "input": row.input,
+        "output": row.output,
+        "error": row.error,
+        "metadata": row.metadata,
         "metrics": row.metrics,
-        "scores": [{"name": s.name, "score": s.score, "label": s.label, "rationale": s.rationale, "source": s.source}
-                   for s in row.scores],
+        "scores": [
+            {"name": s.name, "score": s.score, "label": s.label, "rationale": s.rationale, "source": s.source}
+            for s in row.scores
+        ],
     }
     return orjson.dumps(obj, default=str) + b"\n"
 
@@ -295,8 +318,15 @@ class JsonlSpoolExporter:
 
         from evaltui.ingest.otel import MappedSpan, map_export, resolve_roots
 
-        doc = {"resourceSpans": [{"resource": {"attributes": dict(s.resource.attributes)},
-                                  "scopeSpans": [{"spans": [_readable_as_otlp(s)]}]} for s in spans]}
+        doc = {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": dict(s.resource.attributes)},
+                    "scopeSpans": [{"spans": [_readable_as_otlp(s)]}],
+                }
+                for s in spans
+            ]
+        }
         ready: list[MappedSpan] = []
         with self._lock:
             for entry in map_export(doc):

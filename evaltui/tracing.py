@@ -94,8 +94,14 @@ def set_backend(backend: Backend | None) -> None:
     _backend = backend
 
 
-def init_logger(project: str | None = None, project_id: str | None = None, *, endpoint: str | None = None,
-                spool: str | None = None, **options: Any) -> Any:
+def init_logger(
+    project: str | None = None,
+    project_id: str | None = None,
+    *,
+    endpoint: str | None = None,
+    spool: str | None = None,
+    **options: Any,
+) -> Any:
     """Braintrust's ``init_logger``: installs the tracing SDK (evaltui.sdk), which exports
     spans through OpenTelemetry to `evaltui serve` at ``endpoint`` (else
     ``EVALTUI_ENDPOINT``/``OTEL_EXPORTER_OTLP_ENDPOINT``), or with no server configured
@@ -150,6 +156,7 @@ def traced(fn: F | None = None, *, name: str | None = None, **options: Any) -> A
             return {k: v for k, v in bound.arguments.items() if k not in ("self", "cls")}
 
         if inspect.iscoroutinefunction(f):
+
             @functools.wraps(f)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
                 if _backend is None:
@@ -218,20 +225,34 @@ def _reply(provider: str, response: Any) -> tuple[Any, Any]:
     return getattr(message, "content", None), dumped
 
 
-def _record(provider: str, response: Any, kwargs: dict[str, Any], started: float, llm: Any = None,
-            *, text: Any = None, tool_calls: Any = None, usage: Any = None) -> None:
+def _record(
+    provider: str,
+    response: Any,
+    kwargs: dict[str, Any],
+    started: float,
+    llm: Any = None,
+    *,
+    text: Any = None,
+    tool_calls: Any = None,
+    usage: Any = None,
+) -> None:
     prompt, completion = _usage(provider, usage if usage is not None else getattr(response, "usage", None))
-    call: dict[str, Any] = {"provider": provider, "model": getattr(response, "model", None) or kwargs.get("model"),
-            "prompt_tokens": prompt, "completion_tokens": completion,
-            "latency_s": time.perf_counter() - started}
+    call: dict[str, Any] = {
+        "provider": provider,
+        "model": getattr(response, "model", None) or kwargs.get("model"),
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "latency_s": time.perf_counter() - started,
+    }
     case_context.record_llm_call(**call)
     if _backend is not None:
         _backend.llm_call(call)
     if llm is not None:
         if text is None and tool_calls is None and usage is None:
             text, tool_calls = _reply(provider, response)
-        llm.finish(model=call["model"], text=text, tool_calls=tool_calls, prompt_tokens=prompt,
-                   completion_tokens=completion)
+        llm.finish(
+            model=call["model"], text=text, tool_calls=tool_calls, prompt_tokens=prompt, completion_tokens=completion
+        )
 
 
 class _StreamRecorder:
@@ -257,8 +278,10 @@ class _StreamRecorder:
                 if isinstance(content, str):
                     self.parts.append(content)
                 for tc in getattr(delta, "tool_calls", None) or []:
-                    call = self.calls.setdefault(getattr(tc, "index", 0) or 0,
-                                                 {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+                    call = self.calls.setdefault(
+                        getattr(tc, "index", 0) or 0,
+                        {"id": None, "type": "function", "function": {"name": "", "arguments": ""}},
+                    )
                     call["id"] = getattr(tc, "id", None) or call["id"]
                     fn = getattr(tc, "function", None)
                     if fn is not None:
@@ -276,9 +299,16 @@ class _StreamRecorder:
             return
         response = type("_Assembled", (), {"model": self.model})()
         tool_calls = [self.calls[i] for i in sorted(self.calls)] or None
-        _record(self.provider, response, self.kwargs, self.started, self.llm,
-                text="".join(self.parts) if self.parts else None, tool_calls=tool_calls,
-                usage=self.usage if self.usage is not None else False)
+        _record(
+            self.provider,
+            response,
+            self.kwargs,
+            self.started,
+            self.llm,
+            text="".join(self.parts) if self.parts else None,
+            tool_calls=tool_calls,
+            usage=self.usage if self.usage is not None else False,
+        )
 
 
 def _wrap_stream(stream: Any, recorder: _StreamRecorder) -> Any:
@@ -380,6 +410,7 @@ def _timed(provider: str, create: Callable[..., Any]) -> Callable[..., Any]:
                 llm.fail(exc)
             raise
         if inspect.isawaitable(out):
+
             async def finish() -> Any:
                 try:
                     response = await out

@@ -20,8 +20,13 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, list
     import subprocess
 
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    result = subprocess.run([*EVALTUI, "demo", "--json", "--conversations", "600", "--db", str(db)],
-                            capture_output=True, text=True, cwd=ROOT, timeout=900)
+    result = subprocess.run(
+        [*EVALTUI, "demo", "--json", "--conversations", "600", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1  # one JSON object, the steps go to stderr
     return db, json.loads(result.stdout), result.stderr.splitlines()

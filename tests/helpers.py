@@ -33,16 +33,34 @@ def write_jsonl(path: Path, rows: list[dict[str, Any] | str]) -> Path:
     return path
 
 
-def conversation(i: int, topic: str, ba: float, cq: float | None = None, day: int = 1, text: str = "hello") -> list[dict[str, Any]]:
+def conversation(
+    i: int, topic: str, ba: float, cq: float | None = None, day: int = 1, text: str = "hello"
+) -> list[dict[str, Any]]:
     """A root conversation with one turn; Brand Alignment on the turn, Conversation Quality on the root."""
     cid = f"c{i}"
     ts = f"2026-11-{day:02d}T10:{i % 60:02d}:00Z"
     root_scores = [] if cq is None else [{"name": "Conversation Quality", "score": cq, "label": "Y" if cq else "N"}]
     return [
-        span(cid, name="conversation", ts=ts, input=[{"role": "user", "content": text}], output="ok",
-             metadata={"topic": topic, "total_turns": 1}, scores=root_scores),
-        span(f"{cid}-t1", cid, cid, name="turn", ts=ts, input=text, output="ok", metadata={"turn_index": 1},
-             scores=[{"name": "Brand Alignment", "score": ba, "label": {1.0: "A", 0.5: "B", 0.0: "C"}.get(ba)}]),
+        span(
+            cid,
+            name="conversation",
+            ts=ts,
+            input=[{"role": "user", "content": text}],
+            output="ok",
+            metadata={"topic": topic, "total_turns": 1},
+            scores=root_scores,
+        ),
+        span(
+            f"{cid}-t1",
+            cid,
+            cid,
+            name="turn",
+            ts=ts,
+            input=text,
+            output="ok",
+            metadata={"turn_index": 1},
+            scores=[{"name": "Brand Alignment", "score": ba, "label": {1.0: "A", 0.5: "B", 0.0: "C"}.get(ba)}],
+        ),
     ]
 
 
@@ -63,8 +81,11 @@ async def until(pilot: Any, check: Callable[[], Any], timeout: float = 10.0) -> 
         except Exception as exc:  # noqa: BLE001 - kept, and raised below if it persists
             last = exc
         if waited >= timeout:
-            raise AssertionError(f"timed out waiting for the app (last check raised {last!r})" if last
-                                 else "timed out waiting for the app") from last
+            raise AssertionError(
+                f"timed out waiting for the app (last check raised {last!r})"
+                if last
+                else "timed out waiting for the app"
+            ) from last
         await pilot.pause(0.05)
         waited += 0.05
 
@@ -83,12 +104,15 @@ def query(db: Path, sql: str) -> list[tuple]:
 def cells_containing(db: Path, needle: str) -> list[tuple[str, str, int]]:
     """(table, column, rows) for every column of every table whose text holds ``needle``,
     read in SQL (DuckDB compresses what it stores, so a scan of the file's bytes can miss it)."""
-    columns = query(db, "SELECT table_name, column_name FROM duckdb_columns() "
-                        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal")
+    columns = query(
+        db,
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal",
+    )
     assert len(columns) > 20  # the whole schema, not a part of it
     hits = []
     for table, column in columns:
-        sql = f"SELECT count(*) FROM \"{table}\" WHERE strpos(CAST(\"{column}\" AS VARCHAR), '{needle}') > 0"
+        sql = f'SELECT count(*) FROM "{table}" WHERE strpos(CAST("{column}" AS VARCHAR), \'{needle}\') > 0'
         n = query(db, sql)[0][0]
         if n:
             hits.append((table, column, n))

@@ -25,8 +25,12 @@ class Serve:
         self.db = db
         self.log = db.with_name(f"{db.name}.serve-{time.monotonic_ns()}.log")
         with open(self.log, "wb") as err:
-            self.proc = subprocess.Popen([*EVALTUI, "serve", "--db", str(db), "--port", "0", *args],
-                                         stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, **(env or {})})
+            self.proc = subprocess.Popen(
+                [*EVALTUI, "serve", "--db", str(db), "--port", "0", *args],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env={**os.environ, **(env or {})},
+            )
         self.port = int(wait_for(lambda: _port(self.log) or self._alive(), 60, "serve to listen"))
         self.url = f"http://127.0.0.1:{self.port}/v1/traces"
 
@@ -71,8 +75,13 @@ def wait_for(condition, timeout: float, what: str):
         time.sleep(0.02)
 
 
-def post(url: str, body: bytes, content_type: str = "application/x-protobuf",
-         encoding: str | None = None, timeout: float = 30) -> tuple[int, bytes, dict[str, str]]:
+def post(
+    url: str,
+    body: bytes,
+    content_type: str = "application/x-protobuf",
+    encoding: str | None = None,
+    timeout: float = 30,
+) -> tuple[int, bytes, dict[str, str]]:
     headers = {"Content-Type": content_type}
     if encoding:
         headers["Content-Encoding"] = encoding
@@ -85,36 +94,63 @@ def post(url: str, body: bytes, content_type: str = "application/x-protobuf",
 
 
 def otlp_json(spans: list[dict[str, Any]], service: str = "shop-bot") -> dict[str, Any]:
-    return {"resourceSpans": [{
-        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]},
-        "scopeSpans": [{"scope": {"name": "test"}, "spans": spans}],
-    }]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]},
+                "scopeSpans": [{"scope": {"name": "test"}, "spans": spans}],
+            }
+        ]
+    }
 
 
 def chat_spans(trace: int, turns: int = 1, start_ns: int = 1_765_000_000_000_000_000) -> list[dict[str, Any]]:
     """A conversation in OTLP JSON: a root with the GenAI messages and ``turns`` chat spans."""
     trace_id = f"{trace:032x}"
     root = f"{trace:012x}0000"
-    spans = [{
-        "traceId": trace_id, "spanId": root, "name": "conversation",
-        "startTimeUnixNano": str(start_ns + trace), "endTimeUnixNano": str(start_ns + trace + 5_000_000),
-        "attributes": [
-            {"key": "gen_ai.input.messages", "value": {"stringValue": json.dumps(
-                [{"role": "user", "parts": [{"type": "text", "content": f"where is order {trace}?"}]}])}},
-            {"key": "gen_ai.output.messages", "value": {"stringValue": json.dumps(
-                [{"role": "assistant", "parts": [{"type": "text", "content": "it ships today"}]}])}},
-        ],
-    }]
-    for t in range(turns):
-        spans.append({
-            "traceId": trace_id, "spanId": f"{trace:012x}{t + 1:04x}", "parentSpanId": root, "name": "chat",
-            "startTimeUnixNano": str(start_ns + trace + t), "endTimeUnixNano": str(start_ns + trace + t + 1_000_000),
+    spans = [
+        {
+            "traceId": trace_id,
+            "spanId": root,
+            "name": "conversation",
+            "startTimeUnixNano": str(start_ns + trace),
+            "endTimeUnixNano": str(start_ns + trace + 5_000_000),
             "attributes": [
-                {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-                {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-test"}},
-                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "12"}},
+                {
+                    "key": "gen_ai.input.messages",
+                    "value": {
+                        "stringValue": json.dumps(
+                            [{"role": "user", "parts": [{"type": "text", "content": f"where is order {trace}?"}]}]
+                        )
+                    },
+                },
+                {
+                    "key": "gen_ai.output.messages",
+                    "value": {
+                        "stringValue": json.dumps(
+                            [{"role": "assistant", "parts": [{"type": "text", "content": "it ships today"}]}]
+                        )
+                    },
+                },
             ],
-        })
+        }
+    ]
+    for t in range(turns):
+        spans.append(
+            {
+                "traceId": trace_id,
+                "spanId": f"{trace:012x}{t + 1:04x}",
+                "parentSpanId": root,
+                "name": "chat",
+                "startTimeUnixNano": str(start_ns + trace + t),
+                "endTimeUnixNano": str(start_ns + trace + t + 1_000_000),
+                "attributes": [
+                    {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                    {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-test"}},
+                    {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "12"}},
+                ],
+            }
+        )
     return spans
 
 
@@ -132,8 +168,12 @@ def _b64_ids(doc: Any) -> Any:
     if isinstance(doc, list):
         return [_b64_ids(x) for x in doc]
     if isinstance(doc, dict):
-        return {k: base64.b64encode(bytes.fromhex(v)).decode() if k in ("traceId", "spanId", "parentSpanId") else _b64_ids(v)
-                for k, v in doc.items()}
+        return {
+            k: base64.b64encode(bytes.fromhex(v)).decode()
+            if k in ("traceId", "spanId", "parentSpanId")
+            else _b64_ids(v)
+            for k, v in doc.items()
+        }
     return doc
 
 

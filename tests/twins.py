@@ -19,14 +19,35 @@ def twin_rows(n: int = 24) -> list[dict[str, Any]]:
     rows = []
     for i in range(n):
         cid, ts = f"c{i}", f"2026-11-{1 + i % 9:02d}T10:{i % 60:02d}:00Z"
-        text = f"please delete my account #{i}" if i % 3 == 0 else f"reset link broken #{i}" if i % 3 == 1 else f"code invalid #{i}"
+        text = (
+            f"please delete my account #{i}"
+            if i % 3 == 0
+            else f"reset link broken #{i}"
+            if i % 3 == 1
+            else f"code invalid #{i}"
+        )
         ba, off = [0.0, 0.5, 1.0][i % 3], [1.0, 0.5, 0.0][i % 3]
         rows += [
-            span(cid, name="conversation", ts=ts, input=[{"role": "user", "content": text}], output="ok",
-                 metadata={"topic": TOPICS[i % 3], "total_turns": 1},
-                 scores=[{"name": "Conversation Quality", "score": float(i % 2), "label": "Y" if i % 2 else "N"}]),
-            span(f"{cid}-t1", cid, cid, name="turn", ts=ts, input=text, output="ok", metadata={"turn_index": 1},
-                 scores=[{"name": "Brand Alignment", "score": ba}, {"name": "Brand Alignment Offline", "score": off}]),
+            span(
+                cid,
+                name="conversation",
+                ts=ts,
+                input=[{"role": "user", "content": text}],
+                output="ok",
+                metadata={"topic": TOPICS[i % 3], "total_turns": 1},
+                scores=[{"name": "Conversation Quality", "score": float(i % 2), "label": "Y" if i % 2 else "N"}],
+            ),
+            span(
+                f"{cid}-t1",
+                cid,
+                cid,
+                name="turn",
+                ts=ts,
+                input=text,
+                output="ok",
+                metadata={"turn_index": 1},
+                scores=[{"name": "Brand Alignment", "score": ba}, {"name": "Brand Alignment Offline", "score": off}],
+            ),
         ]
     return rows
 
@@ -66,10 +87,18 @@ async def build_twins(folder: Path) -> Path:
         def task(input):
             n = int(str(input[-1]["content"]).split("#")[-1])
             return f"Sorry, case #{n}." if n % every == 0 else f"Here is what to do for case {n}."
+
         return task
 
     data = init_dataset(name="account-issues", db=db, version=1)
     for name, every in ((BASE, 2), (CANDIDATE, 3)):
-        await EvalAsync("support-bot", data=data, task=task_for(every), scores=[prod, offline],
-                        experiment_name=name, db=db, quiet=True)
+        await EvalAsync(
+            "support-bot",
+            data=data,
+            task=task_for(every),
+            scores=[prod, offline],
+            experiment_name=name,
+            db=db,
+            quiet=True,
+        )
     return db

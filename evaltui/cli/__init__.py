@@ -12,7 +12,22 @@ from typing import Any
 
 import click
 
-from evaltui.cli import align, app, datasets, evals, ingest, logs, pairwise, prompts, review, scorers, scoring, serve, topics, views
+from evaltui.cli import (
+    align,
+    app,
+    datasets,
+    evals,
+    ingest,
+    logs,
+    pairwise,
+    prompts,
+    review,
+    scorers,
+    scoring,
+    serve,
+    topics,
+    views,
+)
 from evaltui.cli.common import ExitCode, UserError, db_option, open_store, user_errors
 
 __all__ = ["ExitCode", "UserError", "db_option", "main", "open_store", "user_errors"]
@@ -48,14 +63,27 @@ def main(ctx: click.Context) -> None:
 
 
 for _command in (
-    app.tui, app.demo,
-    ingest.ingest, serve.serve, logs.logs, logs.stats,
+    app.tui,
+    app.demo,
+    ingest.ingest,
+    serve.serve,
+    logs.logs,
+    logs.stats,
     topics.topics,
-    scoring.score, scoring.rescore, scoring.rules, scoring.label, scoring.calibrate, align.align, review.review,
+    scoring.score,
+    scoring.rescore,
+    scoring.rules,
+    scoring.label,
+    scoring.calibrate,
+    align.align,
+    review.review,
     datasets.datasets,
-    evals.eval_command, evals.experiments, evals.diff,
+    evals.eval_command,
+    evals.experiments,
+    evals.diff,
     pairwise.pairwise,
     views.views,
-    prompts.prompts, scorers.scorers,
+    prompts.prompts,
+    scorers.scorers,
 ):
     main.add_command(_command)

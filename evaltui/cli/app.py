@@ -33,8 +33,13 @@ def tui() -> None:
 @click.option("--fresh/--reuse", default=True, show_default=True, help="Start from an empty demo database.")
 @click.option("--no-tui", is_flag=True, help="Print each step's outcome instead of opening the app at the end.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object (implies --no-tui).")
-@click.option("--conversations", type=click.IntRange(min=100), default=None, hidden=True,
-              help="A reduced, freshly generated sample of this many conversations (for tests).")
+@click.option(
+    "--conversations",
+    type=click.IntRange(min=100),
+    default=None,
+    hidden=True,
+    help="A reduced, freshly generated sample of this many conversations (for tests).",
+)
 @db_option
 @user_errors
 def demo(fresh: bool, no_tui: bool, as_json: bool, conversations: int | None) -> None:
@@ -48,7 +53,14 @@ def demo(fresh: bool, no_tui: bool, as_json: bool, conversations: int | None) ->
 
     db = db_path() or "evaltui-demo.duckdb"
     tui = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
-    out = run_demo(Path(db), fresh=fresh, as_json=as_json, tui=tui, quiet=tui, conversations=conversations,
-                   echo=lambda m: click.echo(m, err=True))
+    out = run_demo(
+        Path(db),
+        fresh=fresh,
+        as_json=as_json,
+        tui=tui,
+        quiet=tui,
+        conversations=conversations,
+        echo=lambda m: click.echo(m, err=True),
+    )
     if out.get("app_exit_code"):  # the app died from an exception: never report success
         raise click.exceptions.Exit(out["app_exit_code"])

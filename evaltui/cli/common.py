@@ -87,7 +87,13 @@ def db_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         return value
 
     return click.option(
-        "--db", "db", metavar="PATH", default=None, expose_value=False, callback=remember, is_eager=True,
+        "--db",
+        "db",
+        metavar="PATH",
+        default=None,
+        expose_value=False,
+        callback=remember,
+        is_eager=True,
         help="Database file (default: $EVALTUI_DB or ./evaltui.duckdb).",
     )(fn)
 

@@ -22,23 +22,44 @@ def datasets() -> None:
 
 
 def _sample_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed([
-        click.option("--where", "where", default="", metavar="FILTER", help="Which conversations (the logs filter language)."),
-        click.option("--failing", type=click.IntRange(min=0), default=None, metavar="N", help="Take N failing cases."),
-        click.option("--borderline", type=click.IntRange(min=0), default=None, metavar="M", help="Take M borderline cases."),
-        click.option("--passing", type=click.IntRange(min=0), default=None, metavar="K", help="Take K passing cases."),
-        click.option("--seed", default=0, show_default=True, help="Seed of the stratified sample."),
-        click.option("--scorer", "scorers", multiple=True, metavar="NAME", help="Bucket by these scorers only (default: all)."),
-        click.option("--expected-from-output", is_flag=True, help="Use each span's output as the expected output."),
-    ]):
+    for opt in reversed(
+        [
+            click.option(
+                "--where", "where", default="", metavar="FILTER", help="Which conversations (the logs filter language)."
+            ),
+            click.option(
+                "--failing", type=click.IntRange(min=0), default=None, metavar="N", help="Take N failing cases."
+            ),
+            click.option(
+                "--borderline", type=click.IntRange(min=0), default=None, metavar="M", help="Take M borderline cases."
+            ),
+            click.option(
+                "--passing", type=click.IntRange(min=0), default=None, metavar="K", help="Take K passing cases."
+            ),
+            click.option("--seed", default=0, show_default=True, help="Seed of the stratified sample."),
+            click.option(
+                "--scorer",
+                "scorers",
+                multiple=True,
+                metavar="NAME",
+                help="Bucket by these scorers only (default: all).",
+            ),
+            click.option("--expected-from-output", is_flag=True, help="Use each span's output as the expected output."),
+        ]
+    ):
         fn = opt(fn)
     return fn
 
 
 def _print_suggestion(name: str, suggestion: Any, version: int | None, *, exists: bool = True) -> None:
     parts = [f"{b} {suggestion.taken.get(b, 0)} of {suggestion.matched[b]}" for b in Bucket if b in suggestion.matched]
-    made = (f"version {version}" if version else "no change (the records are there already)" if exists
-            else "not created (nothing to add)")
+    made = (
+        f"version {version}"
+        if version
+        else "no change (the records are there already)"
+        if exists
+        else "not created (nothing to add)"
+    )
     click.echo(f"{name}: {made}: " + (", ".join(parts) if parts else "no conversation matches"))
 
 
@@ -48,8 +69,17 @@ def _print_suggestion(name: str, suggestion: Any, version: int | None, *, exists
 @click.option("--project", default=None, help="A project label.")
 @db_option
 @user_errors
-def datasets_create(name: str, where: str, failing: int | None, borderline: int | None, passing: int | None,
-                    seed: int, scorers: tuple[str, ...], expected_from_output: bool, project: str | None) -> None:
+def datasets_create(
+    name: str,
+    where: str,
+    failing: int | None,
+    borderline: int | None,
+    passing: int | None,
+    seed: int,
+    scorers: tuple[str, ...],
+    expected_from_output: bool,
+    project: str | None,
+) -> None:
     """Make dataset NAME from the conversations matching --where.
 
     Without counts every match is taken; with them, a seeded stratified sample.
@@ -58,8 +88,17 @@ def datasets_create(name: str, where: str, failing: int | None, borderline: int 
 
     with open_store() as store:
         info, suggestion, version = create_from_logs(
-            store, name, where, failing=failing, borderline=borderline, passing=passing, seed=seed,
-            scorers=list(scorers) or None, expected_from_output=expected_from_output, project=project)
+            store,
+            name,
+            where,
+            failing=failing,
+            borderline=borderline,
+            passing=passing,
+            seed=seed,
+            scorers=list(scorers) or None,
+            expected_from_output=expected_from_output,
+            project=project,
+        )
     _print_suggestion(name, suggestion, version, exists=info is not None)
 
 
@@ -68,8 +107,16 @@ def datasets_create(name: str, where: str, failing: int | None, borderline: int 
 @_sample_options
 @db_option
 @user_errors
-def datasets_add(name: str, where: str, failing: int | None, borderline: int | None, passing: int | None,
-                 seed: int, scorers: tuple[str, ...], expected_from_output: bool) -> None:
+def datasets_add(
+    name: str,
+    where: str,
+    failing: int | None,
+    borderline: int | None,
+    passing: int | None,
+    seed: int,
+    scorers: tuple[str, ...],
+    expected_from_output: bool,
+) -> None:
     """Add matching conversations to dataset NAME as a new version."""
     from evaltui.curation.dataset import create_from_logs
     from evaltui.store.datasets import require_dataset
@@ -77,8 +124,17 @@ def datasets_add(name: str, where: str, failing: int | None, borderline: int | N
     with open_store() as store:
         require_dataset(store, name)
         _, suggestion, version = create_from_logs(
-            store, name, where, failing=failing, borderline=borderline, passing=passing, seed=seed,
-            scorers=list(scorers) or None, expected_from_output=expected_from_output, add=True)
+            store,
+            name,
+            where,
+            failing=failing,
+            borderline=borderline,
+            passing=passing,
+            seed=seed,
+            scorers=list(scorers) or None,
+            expected_from_output=expected_from_output,
+            add=True,
+        )
     _print_suggestion(name, suggestion, version)
 
 
@@ -145,8 +201,14 @@ def datasets_show(name: str, version: int | None, as_json: bool) -> None:
 @datasets.command("export")
 @click.argument("name")
 @click.option("--format", "fmt", required=True, type=click.Choice(["jsonl", "csv", "parquet", "braintrust"]))
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="File to write (default, or -: stdout).")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File to write (default, or -: stdout).",
+)
 @click.option("--version", "version", type=int, default=None, help="An older version (default: the latest).")
 @db_option
 @user_errors
@@ -174,8 +236,13 @@ def datasets_export(name: str, fmt: str, output: Path | None, version: int | Non
 @datasets.command("import")
 @click.argument("name")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--format", "fmt", default="auto", show_default=True,
-              type=click.Choice(["auto", "jsonl", "csv", "parquet", "braintrust"]))
+@click.option(
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "jsonl", "csv", "parquet", "braintrust"]),
+)
 @db_option
 @user_errors
 def datasets_import(name: str, file: Path, fmt: str) -> None:
@@ -189,6 +256,8 @@ def datasets_import(name: str, file: Path, fmt: str) -> None:
         _, report, version = import_file(store, name, file, fmt)
     for bad in report.bad:
         click.echo(bad, err=True)
-    click.echo(f"{name}: {'version ' + str(version) if version else 'no change'}: kept {len(report.records)}, "
-               f"skipped {len(report.bad)}")
+    click.echo(
+        f"{name}: {'version ' + str(version) if version else 'no change'}: kept {len(report.records)}, "
+        f"skipped {len(report.bad)}"
+    )
     exit_for(len(report.records), len(report.bad))

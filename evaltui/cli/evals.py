@@ -18,18 +18,35 @@ from evaltui.cli.common import ExitCode, UserError, db_option, db_path, exit_for
 
 @click.command("eval")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--filter", "filters", multiple=True, metavar="[PATH=]REGEX",
-              help="PATH=REGEX: only the cases whose field matches (e.g. metadata.priority='^P0$', as `braintrust eval` "
-                   "filters); REGEX alone: only the evals whose name matches. Repeatable: all must match.")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="[PATH=]REGEX",
+    help="PATH=REGEX: only the cases whose field matches (e.g. metadata.priority='^P0$', as `braintrust eval` "
+    "filters); REGEX alone: only the evals whose name matches. Repeatable: all must match.",
+)
 @click.option("--list", "list_only", is_flag=True, help="List the evals in the files; run nothing.")
 @click.option("--jsonl", is_flag=True, help="Print each eval's summary as one JSON line instead of a table.")
-@click.option("--num-workers", "--max-concurrency", "workers", type=click.IntRange(min=1), default=None,
-              help="Cases in flight per eval, over each Eval's own max_concurrency.")
+@click.option(
+    "--num-workers",
+    "--max-concurrency",
+    "workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Cases in flight per eval, over each Eval's own max_concurrency.",
+)
 @click.option("--no-send-logs", is_flag=True, help="Accepted for `braintrust eval`: evaltui sends nothing anywhere.")
 @db_option
 @user_errors
-def eval_command(paths: tuple[Path, ...], filters: tuple[str, ...], list_only: bool, jsonl: bool, workers: int | None,
-                 no_send_logs: bool) -> None:
+def eval_command(
+    paths: tuple[Path, ...],
+    filters: tuple[str, ...],
+    list_only: bool,
+    jsonl: bool,
+    workers: int | None,
+    no_send_logs: bool,
+) -> None:
     """Run every Eval(...) in the files (a folder: every eval_*.py and *.eval.py under it), as `braintrust eval` does.
 
     An interrupted run resumes when run again; a finished experiment's name gets a suffix.
@@ -66,11 +83,12 @@ def eval_command(paths: tuple[Path, ...], filters: tuple[str, ...], list_only: b
             exc.show()  # one file of several: say so, run the others
             load_failures += 1
     if not loaded and not load_failures:
-        raise UserError(f"{files[0] if len(files) == 1 else 'these files'} define{'s' if len(files) == 1 else ''} no Eval(...)")
+        raise UserError(
+            f"{files[0] if len(files) == 1 else 'these files'} define{'s' if len(files) == 1 else ''} no Eval(...)"
+        )
     if not loaded:
         raise UserError("no eval file loaded")
-    chosen = [(f, e) for f, e in loaded
-              if all(r.search(e.name) or r.search(e.experiment_name or "") for r in by_name)]
+    chosen = [(f, e) for f, e in loaded if all(r.search(e.name) or r.search(e.experiment_name or "") for r in by_name)]
     if list_only:
         for f, e in chosen:
             line = e.name if not e.experiment_name else f"{e.name}\t{e.experiment_name}"
@@ -112,8 +130,12 @@ def _load_eval_file(file: Path, registry: Any) -> list[Any]:
             if exc.code not in (None, 0) or not evaluators:
                 from evaltui.llm.client import redact_configured
 
-                raise UserError(redact_configured(f"{file} raised SystemExit({exc.code!r}) while loading"
-                                                  + ("" if evaluators else ", before defining any Eval(...)"))) from None
+                raise UserError(
+                    redact_configured(
+                        f"{file} raised SystemExit({exc.code!r}) while loading"
+                        + ("" if evaluators else ", before defining any Eval(...)")
+                    )
+                ) from None
         except Exception as exc:
             import traceback
 
@@ -169,18 +191,39 @@ def experiments_show(name: str, as_json: bool) -> None:
         base = exp_store.get_experiment(store, exp["base_experiment_id"]) if exp["base_experiment_id"] else None
         dataset = dataset_name(store, exp["dataset_id"]) if exp["dataset_id"] else None
         prompts = experiment_prompts(store, exp["id"])
-    cases = [{"case_id": r["case_id"], "record_id": r["record_id"], "trial": r["trial"], "bucket": r["bucket"],
-              "input": r["input"], "expected": r["expected"], "output": r["output"], "error": r["error"],
-              "scores": r["scores"], "duration_s": r["duration_s"], "metadata": r["metadata"], "metrics": r["metrics"]}
-             for r in results]
+    cases = [
+        {
+            "case_id": r["case_id"],
+            "record_id": r["record_id"],
+            "trial": r["trial"],
+            "bucket": r["bucket"],
+            "input": r["input"],
+            "expected": r["expected"],
+            "output": r["output"],
+            "error": r["error"],
+            "scores": r["scores"],
+            "duration_s": r["duration_s"],
+            "metadata": r["metadata"],
+            "metrics": r["metrics"],
+        }
+        for r in results
+    ]
     import orjson
 
     task = orjson.loads(exp["task"]) if exp["task"] else {}
-    header = {"name": exp["name"], "project": exp["project"],
-              "status": exp["status"] if exp["status"] == "finished" else "interrupted",
-              "dataset": dataset, "dataset_version": exp["dataset_version"], "trial_count": exp["trial_count"],
-              "base_experiment": base["name"] if base else None, "created": exp["created"], "task": exp["task"],
-              "scorers": (task or {}).get("scorers") or [], "prompts": prompts}
+    header = {
+        "name": exp["name"],
+        "project": exp["project"],
+        "status": exp["status"] if exp["status"] == "finished" else "interrupted",
+        "dataset": dataset,
+        "dataset_version": exp["dataset_version"],
+        "trial_count": exp["trial_count"],
+        "base_experiment": base["name"] if base else None,
+        "created": exp["created"],
+        "task": exp["task"],
+        "scorers": (task or {}).get("scorers") or [],
+        "prompts": prompts,
+    }
     from evaltui.cli.render import echo_json, print_experiment
 
     if as_json:

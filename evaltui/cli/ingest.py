@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", default="auto", show_default=True,
+    "--format",
+    "fmt",
+    default="auto",
+    show_default=True,
     type=click.Choice(["auto", "evaltui", "openai", "braintrust", "langfuse", "otel", "csv"]),
     help="Input format; auto detects it from the file's start.",
 )
@@ -49,8 +52,11 @@ def ingest(files: tuple[Path, ...], fmt: str, follow: bool) -> None:
             for bad in report.bad:
                 click.echo(str(bad), err=True)
             if report.changed:
-                click.echo(f"{report.path}: {report.changed} spans were already stored with other content; "
-                           "the stored copies are kept (a stored span is never replaced)", err=True)
+                click.echo(
+                    f"{report.path}: {report.changed} spans were already stored with other content; "
+                    "the stored copies are kept (a stored span is never replaced)",
+                    err=True,
+                )
             kept, skipped, added = kept + report.kept, skipped + report.skipped, added + report.added
             partial += report.scores_skipped
             dropped = f", scores skipped {report.scores_skipped}" if report.scores_skipped else ""

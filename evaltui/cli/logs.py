@@ -8,7 +8,13 @@ from evaltui.cli.common import db_option, open_store, user_errors
 
 
 @click.command()
-@click.option("--where", "where", default="", metavar="FILTER", help='Filter, e.g. \'topic = "billing" and scores.brand_alignment <= 0.5\'.')
+@click.option(
+    "--where",
+    "where",
+    default="",
+    metavar="FILTER",
+    help="Filter, e.g. 'topic = \"billing\" and scores.brand_alignment <= 0.5'.",
+)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1))
 @click.option("--all-spans", is_flag=True, help="List every span, not only root conversations.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per span.")
@@ -37,8 +43,13 @@ def logs(where: str, limit: int, all_spans: bool, as_json: bool) -> None:
 
 @click.command()
 @click.option("--where", "where", default="", metavar="FILTER", help="Only conversations matching this filter.")
-@click.option("--by", "by", default="topic", metavar="metadata.KEY",
-              help="topic, group (the topic map's groups), or a metadata key (model, prompt_version...).")
+@click.option(
+    "--by",
+    "by",
+    default="topic",
+    metavar="metadata.KEY",
+    help="topic, group (the topic map's groups), or a metadata key (model, prompt_version...).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @db_option
 @user_errors
@@ -65,8 +76,11 @@ def stats(where: str, by: str, as_json: bool) -> None:
     elif as_json:
         import orjson
 
-        click.echo(orjson.dumps({"scorers": keys, "by": by, "topics": rows,
-                                 "stale_map": None if staleness is None else staleness.stale}).decode())
+        click.echo(
+            orjson.dumps(
+                {"scorers": keys, "by": by, "topics": rows, "stale_map": None if staleness is None else staleness.stale}
+            ).decode()
+        )
         return
     from evaltui.cli.render import print_stats_table
     from evaltui.cli.topics import stale_notice

@@ -15,8 +15,13 @@ from evaltui.cli.common import UserError, db_option, exit_for, open_store, user_
 @click.command("pairwise")
 @click.argument("base")
 @click.argument("candidate")
-@click.option("--scorer", "rubric", required=True, metavar="RUBRIC",
-              help="A rubric: built-in name (brand_alignment) or a rubric file; its criteria decide which is better.")
+@click.option(
+    "--scorer",
+    "rubric",
+    required=True,
+    metavar="RUBRIC",
+    help="A rubric: built-in name (brand_alignment) or a rubric file; its criteria decide which is better.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the order each case is shown in first.")
 @click.option("--no-cache", is_flag=True, help="Ask the model again even for requests answered before.")
 @click.option("--json", "as_json", is_flag=True, help="The report (and every case) as one JSON object.")
@@ -41,11 +46,20 @@ def pairwise(base: str, candidate: str, rubric: str, seed: int, no_cache: bool, 
             bar.update(completed=done, total=total)
 
         with bar:
-            rep = run_pairwise(store, base, candidate, rubric, seed=seed, use_cache=False if no_cache else None,
-                               progress=update if bar.enabled else None)
+            rep = run_pairwise(
+                store,
+                base,
+                candidate,
+                rubric,
+                seed=seed,
+                use_cache=False if no_cache else None,
+                progress=update if bar.enabled else None,
+            )
     if not rep.cases:
-        raise UserError(f"{base} and {candidate} share no case with an output on both sides"
-                        + (f" ({rep.skipped} matched cases have a failed task)" if rep.skipped else ""))
+        raise UserError(
+            f"{base} and {candidate} share no case with an output on both sides"
+            + (f" ({rep.skipped} matched cases have a failed task)" if rep.skipped else "")
+        )
     if as_json:
         from evaltui.cli.render import echo_json
 
@@ -69,15 +83,25 @@ def print_pairwise(rep: Any) -> None:
     from evaltui.cli.render import console
 
     screen = console(160)
-    screen.print(f"[bold]{rep.candidate}[/bold] against [bold]{rep.base}[/bold], pairwise by {rep.scorer} "
-                 f"({rep.model}, seed {rep.seed}): win = the candidate's output is better; {rep.ci}")
+    screen.print(
+        f"[bold]{rep.candidate}[/bold] against [bold]{rep.base}[/bold], pairwise by {rep.scorer} "
+        f"({rep.model}, seed {rep.seed}): win = the candidate's output is better; {rep.ci}"
+    )
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("bucket", "n", "win", "tie", "loss", "swap-inconsistent", "errors"):
         table.add_column(col, justify="left" if col == "bucket" else "right", no_wrap=True)
 
     def add(name: str, s: Any, style: str = "") -> None:
-        table.add_row(name, str(s.n), _pct(s.win), _pct(s.tie), _pct(s.loss), _pct(s.swap_inconsistent),
-                      str(s.errors), style=style)
+        table.add_row(
+            name,
+            str(s.n),
+            _pct(s.win),
+            _pct(s.tie),
+            _pct(s.loss),
+            _pct(s.swap_inconsistent),
+            str(s.errors),
+            style=style,
+        )
 
     for bucket, s in rep.buckets.items():
         if list(rep.buckets) != ["(none)"]:
@@ -86,9 +110,11 @@ def print_pairwise(rep: Any) -> None:
     screen.print(table)
     o = rep.overall
     if o.swap_inconsistent.k:
-        screen.print(f"{o.swap_inconsistent.k} of {o.n} verdicts changed with the order (counted as ties): "
-                     f"{o.first_favoured} followed the output shown first, {o.second_favoured} the one shown second",
-                     style="yellow")
+        screen.print(
+            f"{o.swap_inconsistent.k} of {o.n} verdicts changed with the order (counted as ties): "
+            f"{o.first_favoured} followed the output shown first, {o.second_favoured} the one shown second",
+            style="yellow",
+        )
     if rep.skipped:
         screen.print(f"{rep.skipped} matched cases left out: a side's task failed", style="dim")
     if o.errors:
@@ -97,11 +123,15 @@ def print_pairwise(rep: Any) -> None:
     a = rep.agreement
     if a.n:
         kappa = "–" if a.kappa is None else f"{a.kappa:.2f}"
-        screen.print(f"agreement with people's marks: n {a.n}, {a.percent:.0%} agree, kappa {kappa} "
-                     f"(linear weighted; {', '.join(a.reviewers)})")
+        screen.print(
+            f"agreement with people's marks: n {a.n}, {a.percent:.0%} agree, kappa {kappa} "
+            f"(linear weighted; {', '.join(a.reviewers)})"
+        )
     else:
         screen.print("no people's marks yet: mark the better side with < > = in the diff pane", style="dim")
     u = rep.usage
     if u:
-        screen.print(f"model calls {u.get('calls', 0)}, from cache {u.get('cache_hits', 0)}, "
-                     f"retries {u.get('retries', 0)}", style="dim")
+        screen.print(
+            f"model calls {u.get('calls', 0)}, from cache {u.get('cache_hits', 0)}, retries {u.get('retries', 0)}",
+            style="dim",
+        )

@@ -17,8 +17,12 @@ def prompts() -> None:
 @prompts.command("add")
 @click.argument("name")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--role", default="system", show_default=True,
-              help="The role of a plain-text file's one message (YAML files say their own).")
+@click.option(
+    "--role",
+    default="system",
+    show_default=True,
+    help="The role of a plain-text file's one message (YAML files say their own).",
+)
 @db_option
 @user_errors
 def prompts_add(name: str, file: Path, role: str) -> None:
@@ -59,7 +63,9 @@ def prompts_list(as_json: bool) -> None:
 
 @prompts.command("show")
 @click.argument("name")
-@click.option("--version", "version", default=None, metavar="V", help="A version number or content hash (default: the latest).")
+@click.option(
+    "--version", "version", default=None, metavar="V", help="A version number or content hash (default: the latest)."
+)
 @click.option("--json", "as_json", is_flag=True, help="The version as one JSON object.")
 @db_option
 @user_errors
@@ -72,8 +78,16 @@ def prompts_show(name: str, version: str | None, as_json: bool) -> None:
     if as_json:
         from evaltui.cli.render import echo_json
 
-        echo_json({"name": v.name, "version": v.version, "hash": v.hash, "source": v.source, "created": v.created,
-                   **v.content})
+        echo_json(
+            {
+                "name": v.name,
+                "version": v.version,
+                "hash": v.hash,
+                "source": v.source,
+                "created": v.created,
+                **v.content,
+            }
+        )
         return
     from evaltui.prompts.template import PromptContent
 
@@ -104,17 +118,32 @@ def prompts_diff(name: str, v1: str | None, v2: str | None, as_json: bool) -> No
         else:
             old, new = require_version(store, name, v1), require_version(store, name, v2)
     label = lambda v: f"{name} v{v.version} ({v.hash})"  # noqa: E731
-    lines, added, removed = unified_diff(PromptContent.from_json(old.content), PromptContent.from_json(new.content),
-                                         label(old), label(new))
+    lines, added, removed = unified_diff(
+        PromptContent.from_json(old.content), PromptContent.from_json(new.content), label(old), label(new)
+    )
     if as_json:
         from evaltui.cli.render import echo_json
 
-        echo_json({"name": name, "base": {"version": old.version, "hash": old.hash},
-                   "candidate": {"version": new.version, "hash": new.hash}, "added": added, "removed": removed,
-                   "diff": lines})
+        echo_json(
+            {
+                "name": name,
+                "base": {"version": old.version, "hash": old.hash},
+                "candidate": {"version": new.version, "hash": new.hash},
+                "added": added,
+                "removed": removed,
+                "diff": lines,
+            }
+        )
         return
     from evaltui.cli.render import print_prompt_diff
 
-    print_prompt_diff({"name": name, "added": added, "removed": removed, "diff": lines,
-                       "base": {"version": old.version, "hash": old.hash},
-                       "candidate": {"version": new.version, "hash": new.hash}})
+    print_prompt_diff(
+        {
+            "name": name,
+            "added": added,
+            "removed": removed,
+            "diff": lines,
+            "base": {"version": old.version, "hash": old.hash},
+            "candidate": {"version": new.version, "hash": new.hash},
+        }
+    )

@@ -89,7 +89,9 @@ def print_spans_table(rows: list[dict[str, Any]], total: int) -> None:
         scores = dict(r["scores"] or [])
         table.add_row(
             r["ts"].strftime("%Y-%m-%d %H:%M") if r["ts"] else "",
-            r["id"], r["topic"] or "", preview(r["input"]),
+            r["id"],
+            r["topic"] or "",
+            preview(r["input"]),
             *(_num(scores.get(k)) for k in keys),
         )
     screen = console()
@@ -126,9 +128,15 @@ def print_experiments(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         status = r["status"] if r["status"] == "finished" else "interrupted"
         dataset = f"{r['dataset']}@v{r['dataset_version']}" if r["dataset"] else ""
-        table.add_row(r["name"], status, r["created"].strftime("%Y-%m-%d %H:%M") if r["created"] else "", dataset,
-                      str(r["results"]), str(r["errors"]),
-                      *("" if r["scores"].get(n) is None else f"{r['scores'][n]:.2f}" for n in names))
+        table.add_row(
+            r["name"],
+            status,
+            r["created"].strftime("%Y-%m-%d %H:%M") if r["created"] else "",
+            dataset,
+            str(r["results"]),
+            str(r["errors"]),
+            *("" if r["scores"].get(n) is None else f"{r['scores'][n]:.2f}" for n in names),
+        )
     console(_EVAL_WIDTH).print(table)
 
 
@@ -137,25 +145,45 @@ def print_experiment(header: dict[str, Any], cases: list[dict[str, Any]]) -> Non
     from rich.table import Table
 
     screen = console(_EVAL_WIDTH)
-    screen.print(f"[bold]{header['name']}[/bold] ({header['status']}, {len(cases)} results"
-              + (f", base {header['base_experiment']}" if header["base_experiment"] else "") + ")")
+    screen.print(
+        f"[bold]{header['name']}[/bold] ({header['status']}, {len(cases)} results"
+        + (f", base {header['base_experiment']}" if header["base_experiment"] else "")
+        + ")"
+    )
     ran = experiment_ran_on(header)
     if ran:
         screen.print(ran, markup=False, highlight=False)
     names = sorted({n for c in cases for n in c["scores"]})
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("case", "trial", "input", "output", *names, "duration"):
-        table.add_column(col, justify="right" if col in ("trial", "duration", *names) else "left",
-                         no_wrap=True, overflow="ellipsis", max_width=40 if col in ("input", "output") else None)
+        table.add_column(
+            col,
+            justify="right" if col in ("trial", "duration", *names) else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=40 if col in ("input", "output") else None,
+        )
     for c in cases:
+
         def cell(n: str) -> str:
             s = c["scores"].get(n)
             if s is None:
                 return ""
             return "err" if s.get("error") else ("" if s.get("score") is None else f"{s['score']:.2f}")
-        output = ("ERROR " + c["error"].strip().splitlines()[-1]) if c["error"] else preview(orjson.dumps(c["output"]).decode())
-        table.add_row(c["record_id"] or c["case_id"], str(c["trial"]), preview(orjson.dumps(c["input"]).decode()),
-                      output, *(cell(n) for n in names), f"{c['duration_s']:.2f}s")
+
+        output = (
+            ("ERROR " + c["error"].strip().splitlines()[-1])
+            if c["error"]
+            else preview(orjson.dumps(c["output"]).decode())
+        )
+        table.add_row(
+            c["record_id"] or c["case_id"],
+            str(c["trial"]),
+            preview(orjson.dumps(c["input"]).decode()),
+            output,
+            *(cell(n) for n in names),
+            f"{c['duration_s']:.2f}s",
+        )
     screen.print(table)
 
 
@@ -180,9 +208,13 @@ def print_prompts(rows: list[dict[str, Any]]) -> None:
         table.add_column(col)
     for p in rows:
         for i, v in enumerate(p["versions"]):
-            table.add_row(p["name"] if i == 0 else "", f"v{v['version']}", v["hash"],
-                          v["created"].strftime("%Y-%m-%d %H:%M") if v["created"] else "",
-                          ", ".join(v["experiments"]) or "-")
+            table.add_row(
+                p["name"] if i == 0 else "",
+                f"v{v['version']}",
+                v["hash"],
+                v["created"].strftime("%Y-%m-%d %H:%M") if v["created"] else "",
+                ", ".join(v["experiments"]) or "-",
+            )
     console(_EVAL_WIDTH).print(table)
 
 
@@ -193,7 +225,15 @@ def print_prompt_diff(change: dict[str, Any]) -> None:
 
     screen = console(_EVAL_WIDTH)
     for line in change_lines(change):
-        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else ""
+        style = (
+            "green"
+            if line.startswith("+")
+            else "red"
+            if line.startswith("-")
+            else "cyan"
+            if line.startswith("@@")
+            else ""
+        )
         screen.print(Text(line, style=style), soft_wrap=True)
 
 
@@ -205,13 +245,19 @@ def print_datasets(rows: list[dict[str, Any]]) -> None:
     for col in ("dataset", "version", "records", "created", "description"):
         table.add_column(col, justify="right" if col in ("version", "records") else "left")
     for r in rows:
-        table.add_row(r["name"], str(r["version"]), str(r["records"]),
-                      r["created"].strftime("%Y-%m-%d %H:%M") if r["created"] else "", r["description"] or "")
+        table.add_row(
+            r["name"],
+            str(r["version"]),
+            str(r["records"]),
+            r["created"].strftime("%Y-%m-%d %H:%M") if r["created"] else "",
+            r["description"] or "",
+        )
     console(_EVAL_WIDTH).print(table)
 
 
-def print_dataset(name: str, version: int, latest: int, records: list[dict[str, Any]],
-                  history: list[dict[str, Any]]) -> None:
+def print_dataset(
+    name: str, version: int, latest: int, records: list[dict[str, Any]], history: list[dict[str, Any]]
+) -> None:
     """`evaltui datasets show`: the version's bucket counts, the version history, the records."""
     from collections import Counter
 
@@ -219,17 +265,27 @@ def print_dataset(name: str, version: int, latest: int, records: list[dict[str, 
 
     screen = console(_EVAL_WIDTH)
     buckets = Counter(r["bucket"] or "(none)" for r in records)
-    screen.print(f"[bold]{name}[/bold] version {version} of {latest}: {len(records)} records ("
-              + ", ".join(f"{b} {n}" for b, n in sorted(buckets.items())) + ")")
+    screen.print(
+        f"[bold]{name}[/bold] version {version} of {latest}: {len(records)} records ("
+        + ", ".join(f"{b} {n}" for b, n in sorted(buckets.items()))
+        + ")"
+    )
     for h in history:
-        screen.print(f"  v{h['version']}  {h['created']:%Y-%m-%d %H:%M}  +{h['added']} -{h['removed']}  "
-                  f"= {h['records']}  {h['note'] or ''}", style="dim")
+        screen.print(
+            f"  v{h['version']}  {h['created']:%Y-%m-%d %H:%M}  +{h['added']} -{h['removed']}  "
+            f"= {h['records']}  {h['note'] or ''}",
+            style="dim",
+        )
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("id", "bucket", "input", "expected"):
         table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=60 if col == "input" else 30)
     for r in records:
-        table.add_row(r["id"], r["bucket"] or "", preview(orjson.dumps(r["input"]).decode()),
-                      "" if r["expected"] is None else preview(orjson.dumps(r["expected"]).decode()))
+        table.add_row(
+            r["id"],
+            r["bucket"] or "",
+            preview(orjson.dumps(r["input"]).decode()),
+            "" if r["expected"] is None else preview(orjson.dumps(r["expected"]).decode()),
+        )
     screen.print(table)
 
 
@@ -243,12 +299,25 @@ def _diff_table(title: str, diffs: dict[str, ScoreDiff], alpha: float) -> Any:
     for col in ("score", "n", "base", "candidate", "delta", "95% CI", "p", "improved", "regressed"):
         table.add_column(col, justify="left" if col == "score" else "right")
     for name, d in diffs.items():
-        style = "red" if d.significant_regression(alpha) else "green" if (d.delta or 0) > 0 and (d.p_value or 1) < alpha else ""
+        style = (
+            "red"
+            if d.significant_regression(alpha)
+            else "green"
+            if (d.delta or 0) > 0 and (d.p_value or 1) < alpha
+            else ""
+        )
         delta = _num(d.delta, "{:+.3f}")
-        table.add_row(name, str(d.n), _num(d.base_mean, "{:.3f}"), _num(d.candidate_mean, "{:.3f}"),
-                      f"[{style}]{delta}[/{style}]" if style else delta,
-                      "" if d.ci_low is None else f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]",
-                      _num(d.p_value, "{:.3g}"), str(d.improvements), str(d.regressions))
+        table.add_row(
+            name,
+            str(d.n),
+            _num(d.base_mean, "{:.3f}"),
+            _num(d.candidate_mean, "{:.3f}"),
+            f"[{style}]{delta}[/{style}]" if style else delta,
+            "" if d.ci_low is None else f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]",
+            _num(d.p_value, "{:.3g}"),
+            str(d.improvements),
+            str(d.regressions),
+        )
     return table
 
 
@@ -259,11 +328,14 @@ def corrected_lines(corrected: dict[str, Any]) -> list[str]:
     lines = []
     for name, e in corrected.items():
         which = "this judge version" if e.get("same_version") else "its version"
-        lines.append(f"corrected for the judge's error ({e['labels']} human labels of {e['labels_of']} against "
-                     f"{which} {e['version']}, per topic; 95% CI with the correction's uncertainty):")
+        lines.append(
+            f"corrected for the judge's error ({e['labels']} human labels of {e['labels_of']} against "
+            f"{which} {e['version']}, per topic; 95% CI with the correction's uncertainty):"
+        )
         lines.append("  " + corrected_line(name, e["overall"]))
-        lines.append("  " + corrected_line(name, e["overall"], pass_rate=True)
-                     + f" (pass: score >= {e['threshold']:g})")
+        lines.append(
+            "  " + corrected_line(name, e["overall"], pass_rate=True) + f" (pass: score >= {e['threshold']:g})"
+        )
         for bucket, d in e["by_bucket"].items():
             lines.append(f"    bucket {bucket}: " + corrected_line(name, d).split(": ", 1)[1])
     return lines
@@ -273,8 +345,11 @@ def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20)
     """`evaltui diff`: a ``Comparison`` per score, per bucket, then the changed cases (the
     TUI's diff screen renders the same data)."""
     screen = console(_EVAL_WIDTH)
-    screen.print(f"[bold]{c.candidate}[/bold] against [bold]{c.base}[/bold]: cases matched by {c.matched_by}"
-              + (f", {len(c.added)} added" if c.added else "") + (f", {len(c.removed)} removed" if c.removed else ""))
+    screen.print(
+        f"[bold]{c.candidate}[/bold] against [bold]{c.base}[/bold]: cases matched by {c.matched_by}"
+        + (f", {len(c.added)} added" if c.added else "")
+        + (f", {len(c.removed)} removed" if c.removed else "")
+    )
     screen.print(_diff_table("per score", c.scores, alpha))
     for change in c.prompts:
         print_prompt_diff(change)
@@ -292,21 +367,28 @@ def print_comparison(c: Comparison, *, alpha: float = 0.05, max_cases: int = 20)
         for col in ("case", "bucket", "status", "input", "deltas"):
             table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=50 if col == "input" else None)
         for row in changed[:max_cases]:
-            deltas = " ".join(f"{n} {s['delta']:+.2f}" for n, s in row["scores"].items() if "delta" in s and abs(s["delta"]) > 1e-9)
-            table.add_row(row["key"], row["bucket"] or "", row["status"], preview(orjson.dumps(row["input"]).decode()), deltas)
+            deltas = " ".join(
+                f"{n} {s['delta']:+.2f}" for n, s in row["scores"].items() if "delta" in s and abs(s["delta"]) > 1e-9
+            )
+            table.add_row(
+                row["key"], row["bucket"] or "", row["status"], preview(orjson.dumps(row["input"]).decode()), deltas
+            )
         screen.print(table)
         if len(changed) > max_cases:
             screen.print(f"... {len(changed) - max_cases} more (--json for all)", style="dim")
     if c.flips:
-        screen.print(f"{len(c.flips)} grades flip across trials: "
-                  + ", ".join(f"{f['key']} ({f['score']}, {f['side']})" for f in c.flips[:10]), style="yellow")
+        screen.print(
+            f"{len(c.flips)} grades flip across trials: "
+            + ", ".join(f"{f['key']} ({f['score']}, {f['side']})" for f in c.flips[:10]),
+            style="yellow",
+        )
 
 
 # -- calibration -------------------------------------------------------------------------
 
 
 def kappa_with_ci(a: dict[str, Any], fmt: str = "{:.2f}") -> str:
-    """"0.26 [0.05, 0.47]": kappa and its 95% interval, or "-" when undefined."""
+    """ "0.26 [0.05, 0.47]": kappa and its 95% interval, or "-" when undefined."""
     if a.get("kappa") is None:
         return "-"
     ci = a.get("kappa_ci")
@@ -324,8 +406,13 @@ def _agreement_table(title: str, result: dict[str, Any], key: str = "by_topic", 
 
     def cells(a: dict[str, Any]) -> list[str]:
         pf = a.get("pass_fail") or {}
-        return [str(a["n"]), _num(a["accuracy"], "{:.0%}", "-"), kappa_with_ci(a),
-                _num(pf.get("tpr"), "{:.0%}", "-"), _num(pf.get("tnr"), "{:.0%}", "-")]
+        return [
+            str(a["n"]),
+            _num(a["accuracy"], "{:.0%}", "-"),
+            kappa_with_ci(a),
+            _num(pf.get("tpr"), "{:.0%}", "-"),
+            _num(pf.get("tnr"), "{:.0%}", "-"),
+        ]
 
     for topic, a in rows:
         table.add_row(topic, *cells(a))
@@ -341,8 +428,13 @@ def _classes_table(result: dict[str, Any]):
     for col in ("grade", "humans", "scorer", "precision", "recall"):
         table.add_column(col, justify="left" if col == "grade" else "right")
     for label, c in (result["overall"].get("classes") or {}).items():
-        table.add_row(label, str(c["human"]), str(c["scorer"]), _num(c["precision"], "{:.0%}", "-"),
-                      _num(c["recall"], "{:.0%}", "-"))
+        table.add_row(
+            label,
+            str(c["human"]),
+            str(c["scorer"]),
+            _num(c["precision"], "{:.0%}", "-"),
+            _num(c["recall"], "{:.0%}", "-"),
+        )
     return table
 
 
@@ -360,8 +452,9 @@ def print_disagreements(rows: list[dict[str, Any]], limit: int | None = None) ->
     shown = rows[:limit] if limit else rows
     screen.print(f"{len(rows)} disagreements, worst first (judge grade vs human grade):", style="bold")
     for d in shown:
-        screen.print(f"{d['target_id']}  [{d['topic']}]  judge {d['judge']}  human {d['human']}", markup=False,
-                     highlight=False)
+        screen.print(
+            f"{d['target_id']}  [{d['topic']}]  judge {d['judge']}  human {d['human']}", markup=False, highlight=False
+        )
         screen.print(f"    judge: {_one_line(d['judge_rationale'])}", markup=False, highlight=False)
         screen.print(f"    human: {_one_line(d['human_note'])}", markup=False, highlight=False)
     if limit and len(rows) > limit:
@@ -397,12 +490,16 @@ def print_calibration(result: dict[str, Any]) -> None:
         screen.print(humans_line(result))
         screen.print(_agreement_table(f"{a}", result["a"]))
         screen.print(_agreement_table(f"{b}", result["b"]))
-        screen.print(f"{b} agrees with the humans where {a} did not on {result['fixed']} targets, "
-                      f"and disagrees where {a} agreed on {result['broken']}.")
+        screen.print(
+            f"{b} agrees with the humans where {a} did not on {result['fixed']} targets, "
+            f"and disagrees where {a} agreed on {result['broken']}."
+        )
         return
     kind = "weighted kappa (linear)" if result.get("weighted") else "kappa"
-    screen.print(f"{result['scorer']} {result['version']} against human labels of {result['labels_of']} ({kind}, "
-                 f"95% CI; TPR/TNR: passing = score >= {result.get('threshold', 0.5):g}):")
+    screen.print(
+        f"{result['scorer']} {result['version']} against human labels of {result['labels_of']} ({kind}, "
+        f"95% CI; TPR/TNR: passing = score >= {result.get('threshold', 0.5):g}):"
+    )
     screen.print(humans_line(result))
     screen.print(_agreement_table("agreement by topic, worst first", result))
     if result.get("by_group"):
@@ -418,21 +515,37 @@ def print_alignment(report: dict[str, Any], min_topic_labels: int = 10) -> None:
 
     screen = console()
     rows = report["candidates"]
-    screen.print(f"{report['scorer']}: {report['dev']} dev and {report['test']} test labels (seed {report['seed']}); "
-                 "weighted kappa [95% CI] on the test part:")
+    screen.print(
+        f"{report['scorer']}: {report['dev']} dev and {report['test']} test labels (seed {report['seed']}); "
+        "weighted kappa [95% CI] on the test part:"
+    )
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("version", "examples", "dev kappa", "test kappa [95% CI]", "test agree", "TPR", "TNR"):
         table.add_column(col, justify="left" if col == "version" else "right")
     for r in rows:
         t = r["test"]["overall"]
         mark = " *" if r["name"] == report["best"] else ""
-        table.add_row(f"{r['name']}{mark}", str(r["examples"]), _num(r["dev"]["overall"]["kappa"], none="-"),
-                      kappa_with_ci(t), _num(t["accuracy"], "{:.0%}", "-"), _num(t["tpr"], "{:.0%}", "-"),
-                      _num(t["tnr"], "{:.0%}", "-"))
+        table.add_row(
+            f"{r['name']}{mark}",
+            str(r["examples"]),
+            _num(r["dev"]["overall"]["kappa"], none="-"),
+            kappa_with_ci(t),
+            _num(t["accuracy"], "{:.0%}", "-"),
+            _num(t["tpr"], "{:.0%}", "-"),
+            _num(t["tnr"], "{:.0%}", "-"),
+        )
     for s in report.get("stored") or []:
         t = s["test"]["overall"]
-        table.add_row(f"{s['version']} (stored grades)", "", "", kappa_with_ci(t), _num(t["accuracy"], "{:.0%}", "-"),
-                      _num(t["tpr"], "{:.0%}", "-"), _num(t["tnr"], "{:.0%}", "-"), style="dim")
+        table.add_row(
+            f"{s['version']} (stored grades)",
+            "",
+            "",
+            kappa_with_ci(t),
+            _num(t["accuracy"], "{:.0%}", "-"),
+            _num(t["tpr"], "{:.0%}", "-"),
+            _num(t["tnr"], "{:.0%}", "-"),
+            style="dim",
+        )
     screen.print(table)
     current = rows[0]
     best = next(r for r in rows if r["name"] == report["best"])
@@ -440,20 +553,38 @@ def print_alignment(report: dict[str, Any], min_topic_labels: int = 10) -> None:
         parts = [p for p, a in current["test"][key].items() if a["n"] >= min_topic_labels]
         if not parts or best is current:
             continue
-        per = Table(box=None, pad_edge=False, header_style="bold",
-                    title=f"test part by {first} (at least {min_topic_labels} labels)", title_justify="left")
+        per = Table(
+            box=None,
+            pad_edge=False,
+            header_style="bold",
+            title=f"test part by {first} (at least {min_topic_labels} labels)",
+            title_justify="left",
+        )
         stored = (report.get("stored") or [])[:1]
-        for col in (first, "n", *(f"{s['version']} (stored)" for s in stored), "current kappa [95% CI]",
-                    f"{best['name']} kappa [95% CI]"):
+        for col in (
+            first,
+            "n",
+            *(f"{s['version']} (stored)" for s in stored),
+            "current kappa [95% CI]",
+            f"{best['name']} kappa [95% CI]",
+        ):
             per.add_column(col, justify="left" if col == first else "right")
         for p in sorted(parts, key=lambda p: current["test"][key][p]["kappa"] or 0):
-            per.add_row(p, str(current["test"][key][p]["n"]),
-                        *(kappa_with_ci(s["test"][key].get(p) or {}) for s in stored),
-                        kappa_with_ci(current["test"][key][p]), kappa_with_ci(best["test"][key].get(p) or {}))
+            per.add_row(
+                p,
+                str(current["test"][key][p]["n"]),
+                *(kappa_with_ci(s["test"][key].get(p) or {}) for s in stored),
+                kappa_with_ci(current["test"][key][p]),
+                kappa_with_ci(best["test"][key].get(p) or {}),
+            )
         screen.print(per)
     if report["saved"]:
-        screen.print(f"saved {best['name']} as {report['saved']} (version {report['best_version']}); score with "
-                     f"`evaltui score --scorer {report['saved']}`", markup=False, highlight=False)
+        screen.print(
+            f"saved {best['name']} as {report['saved']} (version {report['best_version']}); score with "
+            f"`evaltui score --scorer {report['saved']}`",
+            markup=False,
+            highlight=False,
+        )
     else:
         screen.print("no candidate beat the current rubric on the dev part: nothing saved")
 
@@ -492,34 +623,58 @@ def print_topic_table(table: dict[str, Any]) -> None:
     screen = console()
     current = table["map"]
     if current:
-        screen.print(f"map {current['id']} ({current['facet']}, {current['model']}): {current['n_topics']} topics", style="dim")
+        screen.print(
+            f"map {current['id']} ({current['facet']}, {current['model']}): {current['n_topics']} topics", style="dim"
+        )
     else:
-        screen.print("no topic map yet: topics are the logs' own tags (`evaltui topics build` makes a map)", style="dim")
+        screen.print(
+            "no topic map yet: topics are the logs' own tags (`evaltui topics build` makes a map)", style="dim"
+        )
     keys = table["scorers"]
     out = _topic_score_table(keys, [("topic", 34), ("group", 24), ("label", 44), ("convs", 0)])
     for r in table["topics"]:
-        out.add_row(r["topic"], r.get("group") or "", r["label"] or "", f"{r['conversations']:,}", *_score_cells(r, keys))
+        out.add_row(
+            r["topic"], r.get("group") or "", r["label"] or "", f"{r['conversations']:,}", *_score_cells(r, keys)
+        )
     screen.print(out)
     if table.get("groups"):
         groups = _topic_score_table(keys, [("group", 34), ("label", 44), ("topics", 0), ("convs", 0)], title="groups")
         for g in table["groups"]:
-            groups.add_row(g["topic"], g["label"] or "", str(len(g["topics"])), f"{g['conversations']:,}", *_score_cells(g, keys))
+            groups.add_row(
+                g["topic"], g["label"] or "", str(len(g["topics"])), f"{g['conversations']:,}", *_score_cells(g, keys)
+            )
         screen.print(groups)
     if table["where_it_hurts"]:
         hurt = Table(box=None, pad_edge=False, header_style="bold", title="where it hurts", title_justify="left")
         for col in ("topic", "scorer", "convs", "mean", "overall", "fail", "impact"):
             hurt.add_column(col, justify="left" if col in ("topic", "scorer") else "right")
         for h in table["where_it_hurts"]:
-            hurt.add_row(h["topic"], h["scorer"], f"{h['conversations']:,}", _num(h["mean"]), _num(h["overall_mean"]),
-                         _num(h["fail_share"], "{:.0%}"), _num(h["impact"], "{:.1f}"))
+            hurt.add_row(
+                h["topic"],
+                h["scorer"],
+                f"{h['conversations']:,}",
+                _num(h["mean"]),
+                _num(h["overall_mean"]),
+                _num(h["fail_share"], "{:.0%}"),
+                _num(h["impact"], "{:.1f}"),
+            )
         screen.print(hurt)
     if table.get("where_it_hurts_groups"):
-        hurt = Table(box=None, pad_edge=False, header_style="bold", title="where it hurts, by group", title_justify="left")
+        hurt = Table(
+            box=None, pad_edge=False, header_style="bold", title="where it hurts, by group", title_justify="left"
+        )
         for col in ("group", "scorer", "convs", "mean", "overall", "fail", "impact"):
             hurt.add_column(col, justify="left" if col in ("group", "scorer") else "right")
         for h in table["where_it_hurts_groups"][:5]:
-            hurt.add_row(h["group"], h["scorer"], f"{h['conversations']:,}", _num(h["mean"]), _num(h["overall_mean"]),
-                         _num(h["fail_share"], "{:.0%}"), _num(h["impact"], "{:.1f}"))
+            hurt.add_row(
+                h["group"],
+                h["scorer"],
+                f"{h['conversations']:,}",
+                _num(h["mean"]),
+                _num(h["overall_mean"]),
+                _num(h["fail_share"], "{:.0%}"),
+                _num(h["impact"], "{:.1f}"),
+            )
         screen.print(hurt)
 
 
@@ -555,8 +710,7 @@ def failure_mode_lines(modes: list[dict[str, Any]]) -> list[str]:
     lines = []
     for i, m in enumerate(modes, 1):
         sources = ", ".join(f"{k} {v}" for k, v in m["sources"].items())
-        people = (f"; people passed {m['people_passed']} of the {m['labelled']} they labelled"
-                  if m["labelled"] else "")
+        people = f"; people passed {m['people_passed']} of the {m['labelled']} they labelled" if m["labelled"] else ""
         lines.append(f"{i}. {m['name']}  ({m['count']:,} failing, {m['share']:.0%}; {m['scorer']}: {sources}{people})")
         if m["keywords"]:
             lines.append(f"   keywords: {', '.join(m['keywords'])}")

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from evaltui.store.db import Store
 
 _reviewer_option = click.option(
-    "--reviewer", default=None, metavar="NAME", help="Who labels (default: $EVALTUI_REVIEWER, else the login name).")
+    "--reviewer", default=None, metavar="NAME", help="Who labels (default: $EVALTUI_REVIEWER, else the login name)."
+)
 
 
 def _who(reviewer: str | None) -> str:
@@ -39,10 +40,21 @@ def review(ctx: click.Context) -> None:
 @click.argument("name")
 @click.option("--scorer", required=True, metavar="NAME", help="Whose grades to review (e.g. brand_alignment).")
 @click.option("--where", default="", metavar="FILTER", help="Spans matching this filter (default: every graded span).")
-@click.option("--diff", "diff", nargs=2, default=None, metavar="BASE CANDIDATE",
-              help="Instead of spans: the results of the cases two experiments share.")
-@click.option("--reviews", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Labels (by different reviewers) each item asks for.")
+@click.option(
+    "--diff",
+    "diff",
+    nargs=2,
+    default=None,
+    metavar="BASE CANDIDATE",
+    help="Instead of spans: the results of the cases two experiments share.",
+)
+@click.option(
+    "--reviews",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Labels (by different reviewers) each item asks for.",
+)
 @click.option("--limit", default=120, show_default=True, type=click.IntRange(min=1), help="Items in the queue.")
 @db_option
 @user_errors
@@ -59,12 +71,16 @@ def review_create(name: str, scorer: str, where: str, diff: tuple[str, str] | No
             queue, items = build_from_diff(store, name, scorer, *diff, reviews=reviews, limit=limit)
         else:
             queue, items = build_from_filter(store, name, scorer, where, reviews=reviews, limit=limit)
-    click.echo(f"queue {queue.name}: {len(items)} {queue.kind}s to label for {queue.scorer_key} "
-               f"({reviews} review{'s' if reviews > 1 else ''} each), from {queue.source}")
+    click.echo(
+        f"queue {queue.name}: {len(items)} {queue.kind}s to label for {queue.scorer_key} "
+        f"({reviews} review{'s' if reviews > 1 else ''} each), from {queue.source}"
+    )
     for i, item in enumerate(items[:5], 1):
         click.echo(f"  {i}. {item.target_id}: {item.reason}")
     if len(items) > 5:
-        click.echo(f"  ... {len(items) - 5} more; label them with `evaltui review run {queue.name}` or the app's Review pane (7)")
+        click.echo(
+            f"  ... {len(items) - 5} more; label them with `evaltui review run {queue.name}` or the app's Review pane (7)"
+        )
 
 
 @review.command("list")
@@ -83,12 +99,27 @@ def review_list(as_json: bool, reviewer: str | None) -> None:
         from evaltui.cli.render import to_json
 
         for q, p in rows:
-            click.echo(to_json({"name": q.name, "scorer": q.scorer_key, "kind": q.kind, "source": q.source,
-                                "reviews": q.reviews, "done": p.done, "total": p.total, "today": p.today,
-                                "mine": p.mine, "left_for_you": p.left}))
+            click.echo(
+                to_json(
+                    {
+                        "name": q.name,
+                        "scorer": q.scorer_key,
+                        "kind": q.kind,
+                        "source": q.source,
+                        "reviews": q.reviews,
+                        "done": p.done,
+                        "total": p.total,
+                        "today": p.today,
+                        "mine": p.mine,
+                        "left_for_you": p.left,
+                    }
+                )
+            )
         return
     if not rows:
-        click.echo("no review queues yet: evaltui review create NAME --scorer SCORER [--where FILTER | --diff BASE CANDIDATE]")
+        click.echo(
+            "no review queues yet: evaltui review create NAME --scorer SCORER [--where FILTER | --diff BASE CANDIDATE]"
+        )
     for q, p in rows:
         click.echo(f"{q.name}: {q.scorer_key} · {p.text()} · {p.left} left for {who} · from {q.source}")
 
@@ -112,10 +143,22 @@ def review_show(name: str, count: int, as_json: bool, reviewer: str | None) -> N
     if as_json:
         from evaltui.cli.render import to_json
 
-        click.echo(to_json({"name": queue.name, "scorer": queue.scorer_key, "source": queue.source,
-                            "reviews": queue.reviews, "reviewer": who, "done": prog.done, "total": prog.total,
-                            "today": prog.today, "left_for_you": prog.left,
-                            "next": [{"target": t, "position": p, "reason": r} for t, p, r in upcoming]}))
+        click.echo(
+            to_json(
+                {
+                    "name": queue.name,
+                    "scorer": queue.scorer_key,
+                    "source": queue.source,
+                    "reviews": queue.reviews,
+                    "reviewer": who,
+                    "done": prog.done,
+                    "total": prog.total,
+                    "today": prog.today,
+                    "left_for_you": prog.left,
+                    "next": [{"target": t, "position": p, "reason": r} for t, p, r in upcoming],
+                }
+            )
+        )
         return
     click.echo(f"{queue.name}: {queue.scorer_key} from {queue.source}; {prog.text()}; {prog.left} left for {who}")
     for target, position, reason in upcoming:

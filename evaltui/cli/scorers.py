@@ -44,8 +44,17 @@ def scorers_list(as_json: bool) -> None:
 
     for r in rows:
         if as_json:
-            echo_json({"slug": r.slug, "version": r.version, "hash": r.hash, "kind": r.kind, "project": r.project,
-                       "source": r.source, "created": r.created})
+            echo_json(
+                {
+                    "slug": r.slug,
+                    "version": r.version,
+                    "hash": r.hash,
+                    "kind": r.kind,
+                    "project": r.project,
+                    "source": r.source,
+                    "created": r.created,
+                }
+            )
         else:
             click.echo(f"{r.slug}\tv{r.version}\t{r.kind}\t{r.source or ''}")
     if not rows and not as_json:

@@ -12,25 +12,56 @@ from evaltui.progress import ProgressBar
 
 
 @click.command()
-@click.option("--scorer", "scorers", multiple=True, metavar="NAME",
-              help="Scorer to run (repeatable): brand_alignment, conversation_quality, brand_alignment_offline, "
-                   "exact_match, levenshtein, contains:TEXT, regex:PATTERN, valid_json, json_diff, "
-                   "embedding_similarity, a rubric file, or module:attr.")
+@click.option(
+    "--scorer",
+    "scorers",
+    multiple=True,
+    metavar="NAME",
+    help="Scorer to run (repeatable): brand_alignment, conversation_quality, brand_alignment_offline, "
+    "exact_match, levenshtein, contains:TEXT, regex:PATTERN, valid_json, json_diff, "
+    "embedding_similarity, a rubric file, or module:attr.",
+)
 @click.option("--rule", "rules", multiple=True, metavar="NAME", help="Run a stored scoring rule (repeatable).")
 @click.option("--where", default="", metavar="FILTER", help="Only spans matching this filter.")
-@click.option("--sample", default=1.0, show_default=True, type=click.FloatRange(0, 1, min_open=True),
-              help="Score this fraction of matching spans (the same spans on every run).")
-@click.option("--scope", default="auto", show_default=True, metavar="SCOPE",
-              help="Spans to grade: conversation, turn, all, a span name, or auto (the scorer's own).")
+@click.option(
+    "--sample",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Score this fraction of matching spans (the same spans on every run).",
+)
+@click.option(
+    "--scope",
+    default="auto",
+    show_default=True,
+    metavar="SCOPE",
+    help="Spans to grade: conversation, turn, all, a span name, or auto (the scorer's own).",
+)
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Scorer calls in flight.")
 @click.option("--no-cache", is_flag=True, help="Ask the model again even for requests answered before.")
 @click.option("--follow", is_flag=True, help="Keep scoring newly ingested spans until interrupted.")
-@click.option("--poll", default=2.0, show_default=True, type=click.FloatRange(min=0.05), help="Seconds between passes with --follow.")
+@click.option(
+    "--poll",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0.05),
+    help="Seconds between passes with --follow.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per scorer.")
 @db_option
 @user_errors
-def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: float, scope: str,
-          concurrency: int | None, no_cache: bool, follow: bool, poll: float, as_json: bool) -> None:
+def score(
+    scorers: tuple[str, ...],
+    rules: tuple[str, ...],
+    where: str,
+    sample: float,
+    scope: str,
+    concurrency: int | None,
+    no_cache: bool,
+    follow: bool,
+    poll: float,
+    as_json: bool,
+) -> None:
     """Score stored spans that this scorer version has not scored yet.
 
     Idempotent and resumable: a second run does nothing; a new scorer version (an edited
@@ -53,13 +84,21 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
     jobs: list[tuple[Any, dict[str, Any]]] = []
     with open_store() as store:
         for name in scorers:
-            jobs.append((resolve(name, store=store, concurrency=workers, use_cache=use_cache),
-                         {"where": where or None, "sample": sample, "scope": scope}))
+            jobs.append(
+                (
+                    resolve(name, store=store, concurrency=workers, use_cache=use_cache),
+                    {"where": where or None, "sample": sample, "scope": scope},
+                )
+            )
         for rule_name in rules:
             rule = get_rule(store, rule_name)
             for name in rule.scorers:
-                jobs.append((resolve(name, store=store, concurrency=workers, use_cache=use_cache),
-                             {"where": rule.filter, "sample": rule.sample_rate, "scope": rule.scope}))
+                jobs.append(
+                    (
+                        resolve(name, store=store, concurrency=workers, use_cache=use_cache),
+                        {"where": rule.filter, "sample": rule.sample_rate, "scope": rule.scope},
+                    )
+                )
 
         def show(report: ScoringReport) -> None:
             if as_json:
@@ -83,8 +122,9 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
 
                     try:
                         with bar:
-                            report = await score_pending(store, spec, concurrency=workers,
-                                                         progress=update if bar.enabled else None, **options)
+                            report = await score_pending(
+                                store, spec, concurrency=workers, progress=update if bar.enabled else None, **options
+                            )
                     finally:
                         await spec.aclose()
                     show(report)
@@ -107,8 +147,15 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
 
     click.echo("scoring new spans as they arrive (Ctrl-C to stop)", err=True)
     try:
-        follow_scoring(lambda: open_store(), jobs, stop=stop, poll_seconds=poll, concurrency=workers,
-                       on_report=show, on_wait=wait_note)
+        follow_scoring(
+            lambda: open_store(),
+            jobs,
+            stop=stop,
+            poll_seconds=poll,
+            concurrency=workers,
+            on_report=show,
+            on_wait=wait_note,
+        )
     except KeyboardInterrupt:
         stop.set()
 
@@ -118,8 +165,13 @@ def score(scorers: tuple[str, ...], rules: tuple[str, ...], where: str, sample: 
 
 @click.command()
 @click.argument("experiments", nargs=-1, required=True)
-@click.option("--scorer", "scorer", required=True, metavar="NAME",
-              help="The judge to grade with, e.g. brand_alignment_offline (see `evaltui score --help`).")
+@click.option(
+    "--scorer",
+    "scorer",
+    required=True,
+    metavar="NAME",
+    help="The judge to grade with, e.g. brand_alignment_offline (see `evaltui score --help`).",
+)
 @db_option
 @user_errors
 def rescore(experiments: tuple[str, ...], scorer: str) -> None:
@@ -163,8 +215,11 @@ def rules_add(name: str, scorers: tuple[str, ...], where: str, sample: float, sc
 
     with open_store() as store:
         save_rule(store, Rule(name, list(scorers), where or None, sample, scope))
-    click.echo(f"rule {name}: {', '.join(scorers)} on {scope} spans"
-               + (f" where {where}" if where else "") + (f", sample {sample:g}" if sample < 1 else ""))
+    click.echo(
+        f"rule {name}: {', '.join(scorers)} on {scope} spans"
+        + (f" where {where}" if where else "")
+        + (f", sample {sample:g}" if sample < 1 else "")
+    )
 
 
 @rules.command("list")
@@ -186,8 +241,10 @@ def rules_list(as_json: bool) -> None:
     if not found:
         click.echo("no scoring rules yet: evaltui rules add NAME --scorer SCORER [--where FILTER] [--sample RATE]")
     for r in found:
-        click.echo(f"{r.name}: {', '.join(r.scorers)} | scope {r.scope} | sample {r.sample_rate:g}"
-                   + (f" | where {r.filter}" if r.filter else ""))
+        click.echo(
+            f"{r.name}: {', '.join(r.scorers)} | scope {r.scope} | sample {r.sample_rate:g}"
+            + (f" | where {r.filter}" if r.filter else "")
+        )
 
 
 @rules.command("rm")
@@ -212,8 +269,13 @@ def rules_rm(name: str) -> None:
 @click.argument("scorer")
 @click.argument("value")
 @click.option("--rationale", default=None, help="Why (kept with the label).")
-@click.option("--by", "labeller", default=None, metavar="NAME",
-              help="The reviewer (default: $EVALTUI_REVIEWER, else the login name).")
+@click.option(
+    "--by",
+    "labeller",
+    default=None,
+    metavar="NAME",
+    help="The reviewer (default: $EVALTUI_REVIEWER, else the login name).",
+)
 @db_option
 @user_errors
 def label(target: str, scorer: str, value: str, rationale: str | None, labeller: str | None) -> None:
@@ -228,19 +290,39 @@ def label(target: str, scorer: str, value: str, rationale: str | None, labeller:
 
 @click.command()
 @click.argument("scorer")
-@click.option("--version", "versions", multiple=True, metavar="V",
-              help="Scorer version (default: the newest); give two to compare them.")
+@click.option(
+    "--version",
+    "versions",
+    multiple=True,
+    metavar="V",
+    help="Scorer version (default: the newest); give two to compare them.",
+)
 @click.option("--against", default=None, metavar="SCORER", help="Whose human labels (default: the scorer's rubric).")
-@click.option("--reviewer", default=None, metavar="NAME",
-              help="Compare with this reviewer's labels (default: the majority of the reviewers' labels).")
-@click.option("--disagreements", "show_disagreements", is_flag=True,
-              help="List the targets where scorer and humans disagree, worst first, with rationale and note.")
+@click.option(
+    "--reviewer",
+    default=None,
+    metavar="NAME",
+    help="Compare with this reviewer's labels (default: the majority of the reviewers' labels).",
+)
+@click.option(
+    "--disagreements",
+    "show_disagreements",
+    is_flag=True,
+    help="List the targets where scorer and humans disagree, worst first, with rationale and note.",
+)
 @click.option("--limit", type=int, default=20, show_default=True, help="How many disagreements to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 @user_errors
-def calibrate(scorer: str, versions: tuple[str, ...], against: str | None, reviewer: str | None,
-              show_disagreements: bool, limit: int, as_json: bool) -> None:
+def calibrate(
+    scorer: str,
+    versions: tuple[str, ...],
+    against: str | None,
+    reviewer: str | None,
+    show_disagreements: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
     """How well SCORER agrees with human labels: n, percent agreement, Cohen's kappa (weighted
     for ordinal scales such as A/B/C) with its 95% CI, pass/fail TPR and TNR, per-grade
     precision and recall and the confusion matrix, overall, per topic and per topic group;

@@ -9,25 +9,67 @@ from evaltui.cli.common import UserError, db_option, db_path, user_errors
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=4318, show_default=True, type=click.IntRange(0, 65535),
-              help="Port (4318 is OTLP/HTTP's; 0 picks a free one).")
-@click.option("--spool", "spool_dir", metavar="DIR", default=None,
-              help="Write-ahead spool folder (default: the database path + .spool).")
-@click.option("--commit-every", default=0.5, show_default=True, type=click.FloatRange(min=0.01),
-              help="Seconds between commits; the file is free for other processes in between.")
-@click.option("--max-spool-mb", default=256, show_default=True, type=click.IntRange(min=1),
-              help="Received but not yet committed; beyond it requests get 503 with Retry-After.")
-@click.option("--online/--no-online", default=True, show_default=True,
-              help="After each commit, file new conversations under the active topic map and run the stored scoring rules.")
-@click.option("--online-share", default=0.1, show_default=True, type=click.FloatRange(0.01, 1.0),
-              help="While spans wait to be committed, the online work gets at most this share of the file's time "
-                   "(all of it when the committer is idle).")
-@click.option("--retry-every", default=5.0, show_default=True, type=click.FloatRange(min=0.05),
-              help="Seconds before failed judgements are tried again.")
+@click.option(
+    "--port",
+    default=4318,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (4318 is OTLP/HTTP's; 0 picks a free one).",
+)
+@click.option(
+    "--spool",
+    "spool_dir",
+    metavar="DIR",
+    default=None,
+    help="Write-ahead spool folder (default: the database path + .spool).",
+)
+@click.option(
+    "--commit-every",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(min=0.01),
+    help="Seconds between commits; the file is free for other processes in between.",
+)
+@click.option(
+    "--max-spool-mb",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Received but not yet committed; beyond it requests get 503 with Retry-After.",
+)
+@click.option(
+    "--online/--no-online",
+    default=True,
+    show_default=True,
+    help="After each commit, file new conversations under the active topic map and run the stored scoring rules.",
+)
+@click.option(
+    "--online-share",
+    default=0.1,
+    show_default=True,
+    type=click.FloatRange(0.01, 1.0),
+    help="While spans wait to be committed, the online work gets at most this share of the file's time "
+    "(all of it when the committer is idle).",
+)
+@click.option(
+    "--retry-every",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0.05),
+    help="Seconds before failed judgements are tried again.",
+)
 @db_option
 @user_errors
-def serve(host: str, port: int, spool_dir: str | None, commit_every: float, max_spool_mb: int,
-          online: bool, online_share: float, retry_every: float) -> None:
+def serve(
+    host: str,
+    port: int,
+    spool_dir: str | None,
+    commit_every: float,
+    max_spool_mb: int,
+    online: bool,
+    online_share: float,
+    retry_every: float,
+) -> None:
     """Receive traces on POST /v1/traces (protobuf or JSON, gzip) until interrupted.
 
     Point an instrumented app at it: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318.
@@ -47,10 +89,17 @@ def serve(host: str, port: int, spool_dir: str | None, commit_every: float, max_
     path = resolve_db_path(db_path())
     Store(path).close()  # create or upgrade the file now, and fail early if it cannot be opened
     try:
-        collector = Collector(path, spool_dir or f"{path}.spool", host=host, port=port,
-                              limits=Limits(max_spool_bytes=max_spool_mb * 1024 * 1024),
-                              commit_interval=commit_every, work=online, retry_seconds=retry_every,
-                              online_share=online_share)
+        collector = Collector(
+            path,
+            spool_dir or f"{path}.spool",
+            host=host,
+            port=port,
+            limits=Limits(max_spool_bytes=max_spool_mb * 1024 * 1024),
+            commit_interval=commit_every,
+            work=online,
+            retry_seconds=retry_every,
+            online_share=online_share,
+        )
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     stop = threading.Event()
@@ -60,16 +109,24 @@ def serve(host: str, port: int, spool_dir: str | None, commit_every: float, max_
         click.echo(f"replaying {collector.spool.pending_bytes} bytes left in {collector.spool.folder}", err=True)
     collector.start()
     bound_host, bound_port = collector.address
-    click.echo(f"evaltui serve: listening on http://{bound_host}:{bound_port}/v1/traces "
-               f"(database {path}; Ctrl-C to stop)", err=True)
+    click.echo(
+        f"evaltui serve: listening on http://{bound_host}:{bound_port}/v1/traces (database {path}; Ctrl-C to stop)",
+        err=True,
+    )
     while not stop.wait(0.5):
         pass
     click.echo("stopping: committing what was received...", err=True)
     collector.stop()
     st = collector.status()
     left = f"; {st['spool_bytes']} bytes left in the spool for the next start" if st["spool_bytes"] else ""
-    click.echo(f"stopped: {st['spans_accepted']} spans received, {st['spans_committed']} new stored, "
-               f"{st['malformed']} malformed requests{left}", err=True)
+    click.echo(
+        f"stopped: {st['spans_accepted']} spans received, {st['spans_committed']} new stored, "
+        f"{st['malformed']} malformed requests{left}",
+        err=True,
+    )
     if online:
-        click.echo(f"online work: {st['conversations_filed']} conversations filed, {st['turns_scored']} turns scored, "
-                   f"{st['score_failures']} judgements failed", err=True)
+        click.echo(
+            f"online work: {st['conversations_filed']} conversations filed, {st['turns_scored']} turns scored, "
+            f"{st['score_failures']} judgements failed",
+            err=True,
+        )

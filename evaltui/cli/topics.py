@@ -58,24 +58,49 @@ def _resolution(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @topics.command()
-@click.option("--text", "facet", default="first_message", show_default=True,
-              type=click.Choice(["first_message", "transcript", "summary"]),
-              help="What to embed per conversation (summary needs a model endpoint).")
-@click.option("--resolution", callback=_resolution, default=None,
-              help="Link density a topic needs (default 0.0075): higher gives more, smaller topics; "
-                   "'auto' chooses it from the data (the multiple of the graph's density whose topics "
-                   "survive resampling).")
-@click.option("--sample-size", type=click.IntRange(min=100), default=20_000, show_default=True,
-              help="Distinct texts clustered; the rest join by nearest centroid (or the cheap path).")
-@click.option("--threshold", type=click.FloatRange(0, 2), default=None,
-              help="Fixed cosine distance beyond which a span stays unassigned (default: per-topic radius).")
+@click.option(
+    "--text",
+    "facet",
+    default="first_message",
+    show_default=True,
+    type=click.Choice(["first_message", "transcript", "summary"]),
+    help="What to embed per conversation (summary needs a model endpoint).",
+)
+@click.option(
+    "--resolution",
+    callback=_resolution,
+    default=None,
+    help="Link density a topic needs (default 0.0075): higher gives more, smaller topics; "
+    "'auto' chooses it from the data (the multiple of the graph's density whose topics "
+    "survive resampling).",
+)
+@click.option(
+    "--sample-size",
+    type=click.IntRange(min=100),
+    default=20_000,
+    show_default=True,
+    help="Distinct texts clustered; the rest join by nearest centroid (or the cheap path).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 2),
+    default=None,
+    help="Fixed cosine distance beyond which a span stays unassigned (default: per-topic radius).",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--no-llm", is_flag=True, help="Keep the keyword labels even when a model endpoint is configured.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
 @db_option
 @user_errors
-def build(facet: str, resolution: float | str | None, sample_size: int, threshold: float | None,
-          seed: int, no_llm: bool, as_json: bool) -> None:
+def build(
+    facet: str,
+    resolution: float | str | None,
+    sample_size: int,
+    threshold: float | None,
+    seed: int,
+    no_llm: bool,
+    as_json: bool,
+) -> None:
     """Cluster the conversations into a new topic map and file every span under it."""
     from dataclasses import asdict
 
@@ -83,8 +108,12 @@ def build(facet: str, resolution: float | str | None, sample_size: int, threshol
     from evaltui.topics.cluster import ClusterParams
 
     options = BuildOptions(
-        facet=facet, sample_size=sample_size, threshold=threshold, name_with_llm=not no_llm,
-        cluster=ClusterParams(seed=seed) if resolution is None
+        facet=facet,
+        sample_size=sample_size,
+        threshold=threshold,
+        name_with_llm=not no_llm,
+        cluster=ClusterParams(seed=seed)
+        if resolution is None
         else ClusterParams(seed=seed, resolution=None if resolution == "auto" else float(resolution)),
     )
     from evaltui.topics.changes import map_changes
@@ -97,12 +126,21 @@ def build(facet: str, resolution: float | str | None, sample_size: int, threshol
             progress.close()
         changed = map_changes(store, result.map_id)
     if as_json:
-        click.echo(to_json({**asdict(result), "changes": None if changed is None else
-                          {"previous_map": changed[0], **asdict(changed[1])}}))
+        click.echo(
+            to_json(
+                {
+                    **asdict(result),
+                    "changes": None if changed is None else {"previous_map": changed[0], **asdict(changed[1])},
+                }
+            )
+        )
         return
     kept = f", {len(result.kept_keys)} kept their key from the previous map" if result.kept_keys else ""
-    cheap = (f"; {result.cheap_assigned:,} assigned by the cheap path "
-             f"(agreement with MiniLM {result.cheap_agreement:.1%})" if result.cheap_assigned else "")
+    cheap = (
+        f"; {result.cheap_assigned:,} assigned by the cheap path (agreement with MiniLM {result.cheap_agreement:.1%})"
+        if result.cheap_assigned
+        else ""
+    )
     click.echo(
         f"map {result.map_id}: {result.topics} topics in {result.groups} groups over {result.conversations:,} conversations, "
         f"{result.unassigned_share:.1%} unassigned{kept}{cheap} "
@@ -131,8 +169,10 @@ def assign(as_json: bool) -> None:
     if as_json:
         click.echo(to_json(asdict(result)))
         return
-    click.echo(f"map {result.map_id}: {result.conversations:,} new conversations, "
-               f"{result.assigned:,} assigned, {result.unassigned:,} unassigned ({result.seconds:.1f}s)")
+    click.echo(
+        f"map {result.map_id}: {result.conversations:,} new conversations, "
+        f"{result.assigned:,} assigned, {result.unassigned:,} unassigned ({result.seconds:.1f}s)"
+    )
 
 
 @topics.command(name="list")
@@ -150,8 +190,11 @@ def list_topics(as_json: bool) -> None:
         table = topic_table(store)
         staleness = map_staleness(store)
     if as_json:
-        click.echo(to_json({**table, "staleness": None if staleness is None else
-                          {**asdict(staleness), "stale": staleness.stale}}))
+        click.echo(
+            to_json(
+                {**table, "staleness": None if staleness is None else {**asdict(staleness), "stale": staleness.stale}}
+            )
+        )
         return
     from evaltui.cli.render import print_topic_table
 
@@ -167,8 +210,13 @@ def stale_notice(staleness: Any) -> None:
 
 @topics.command()
 @click.argument("topic")
-@click.option("--modes", type=click.IntRange(min=0), default=5, show_default=True,
-              help="Failure modes to list (0: none, and no embedding).")
+@click.option(
+    "--modes",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Failure modes to list (0: none, and no embedding).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the topic as JSON.")
 @db_option
 @user_errors
@@ -207,8 +255,11 @@ def assign_after_ingest(store: Store) -> None:
         click.echo(f"warning: new conversations not assigned to topics: {exc}", err=True)
         return
     if result is not None and result.conversations:
-        click.echo(f"topics: {result.assigned:,} of {result.conversations:,} new conversations assigned "
-                   f"to map {result.map_id}", err=True)
+        click.echo(
+            f"topics: {result.assigned:,} of {result.conversations:,} new conversations assigned "
+            f"to map {result.map_id}",
+            err=True,
+        )
         from evaltui.topics.changes import map_staleness
 
         stale_notice(map_staleness(store))

@@ -16,8 +16,13 @@ if TYPE_CHECKING:
 
 
 def _as_dict(view: Any) -> dict[str, Any]:
-    return {"name": view.name, "where": view.where, "columns": list(view.columns), "sort": view.sort,
-            "descending": view.descending}
+    return {
+        "name": view.name,
+        "where": view.where,
+        "columns": list(view.columns),
+        "sort": view.sort,
+        "descending": view.descending,
+    }
 
 
 def _find(store: Store, name: str) -> Any:
@@ -92,12 +97,25 @@ def views_show(name: str, as_json: bool) -> None:
 @views.command("save")
 @click.argument("name")
 @click.option("--where", default="", metavar="FILTER", help="The view's filter (the filter language).")
-@click.option("--column", "columns", multiple=True, metavar="metrics.KEY|metadata.KEY",
-              help="An extra column (repeatable), e.g. metrics.latency_s or metadata.model.")
-@click.option("--sort", default="ts", show_default=True, metavar="COLUMN",
-              help="ts, topic, input, scores.NAME, metrics.KEY or metadata.KEY.")
-@click.option("--descending/--ascending", default=None,
-              help="Sort order (default: newest first for ts, otherwise ascending, e.g. worst score first).")
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="metrics.KEY|metadata.KEY",
+    help="An extra column (repeatable), e.g. metrics.latency_s or metadata.model.",
+)
+@click.option(
+    "--sort",
+    default="ts",
+    show_default=True,
+    metavar="COLUMN",
+    help="ts, topic, input, scores.NAME, metrics.KEY or metadata.KEY.",
+)
+@click.option(
+    "--descending/--ascending",
+    default=None,
+    help="Sort order (default: newest first for ts, otherwise ascending, e.g. worst score first).",
+)
 @db_option
 @user_errors
 def views_save(name: str, where: str, columns: tuple[str, ...], sort: str, descending: bool | None) -> None:
@@ -114,21 +132,28 @@ def views_save(name: str, where: str, columns: tuple[str, ...], sort: str, desce
     for column in columns:
         head, _, key = column.partition(".")
         if head not in ("metrics", "metadata") or not COLUMN_KEY.fullmatch(key):
-            raise UserError(f"cannot show column {column!r}: choose metrics.KEY or metadata.KEY (letters, digits, _ and -)")
+            raise UserError(
+                f"cannot show column {column!r}: choose metrics.KEY or metadata.KEY (letters, digits, _ and -)"
+            )
     compile_filter(where)  # a filter that does not parse fails here, with where
     try:
         check_sort(sort)
     except FilterError:
-        raise UserError(f"cannot sort by {sort!r}: sort by ts, topic, input, output, id, name, scores.NAME, "
-                        "metrics.KEY or metadata.KEY") from None
-    view = SavedView(name, where.strip(), tuple(dict.fromkeys(columns)), sort,
-                     sort == "ts" if descending is None else descending)
+        raise UserError(
+            f"cannot sort by {sort!r}: sort by ts, topic, input, output, id, name, scores.NAME, "
+            "metrics.KEY or metadata.KEY"
+        ) from None
+    view = SavedView(
+        name, where.strip(), tuple(dict.fromkeys(columns)), sort, sort == "ts" if descending is None else descending
+    )
     with open_store() as store:
         check_names(store, view.where)  # a misspelt scorer or topic would save a view that shows nothing
         replaced = any(v.name == name for v in saved_views(store))
         save_view(store, view)
-    click.echo(f"{'replaced' if replaced else 'saved'} view {name}: {view.where or 'no filter'} · by {view.order}"
-               + (f" · columns {', '.join(view.columns)}" if view.columns else ""))
+    click.echo(
+        f"{'replaced' if replaced else 'saved'} view {name}: {view.where or 'no filter'} · by {view.order}"
+        + (f" · columns {', '.join(view.columns)}" if view.columns else "")
+    )
 
 
 @views.command("delete")

@@ -90,8 +90,10 @@ def decode_record(payload: bytes) -> tuple[Any, Any]:
     if payload.startswith(_ARROW):
         (n,) = _LEN.unpack_from(payload, len(_ARROW))
         start = len(_ARROW) + _LEN.size
-        return (pa.ipc.open_stream(payload[start:start + n]).read_all(),
-                pa.ipc.open_stream(payload[start + n:]).read_all())
+        return (
+            pa.ipc.open_stream(payload[start : start + n]).read_all(),
+            pa.ipc.open_stream(payload[start + n :]).read_all(),
+        )
     # A record of an earlier version (JSON rows), left in the spool by a crash: replayed the same way.
     spans = []
     for row, trace_id, is_root in orjson.loads(payload):
@@ -144,9 +146,17 @@ class CommitStats:
 class Committer:
     """Commits sealed spool segments to the database at ``db_path``, oldest first."""
 
-    def __init__(self, db_path: str | os.PathLike[str], spool: Spool, *, interval: float = 0.5,
-                 max_batch: int = 20_000, target_hold: float = 0.3, on_commit: Callable[[int], None] | None = None,
-                 turns: FileTurns | None = None) -> None:
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        spool: Spool,
+        *,
+        interval: float = 0.5,
+        max_batch: int = 20_000,
+        target_hold: float = 0.3,
+        on_commit: Callable[[int], None] | None = None,
+        turns: FileTurns | None = None,
+    ) -> None:
         self.db_path = db_path
         self.spool = spool
         self.interval = interval
@@ -231,8 +241,9 @@ class Committer:
         # Everything but the database first, so the file is held only for the SQL.
         table = pa.concat_tables(span_tables)
         roots = table.filter(table.column("_is_root"))
-        root_table = pa.table({"trace_id": roots.column("_trace_id"), "root_id": roots.column("id")},
-                              schema=ROOTS_ARROW_SCHEMA)
+        root_table = pa.table(
+            {"trace_id": roots.column("_trace_id"), "root_id": roots.column("id")}, schema=ROOTS_ARROW_SCHEMA
+        )
         spans = table.drop_columns(list(_EXTRA))
         scores = pa.concat_tables(score_tables)
         with self.turns.turn(), self.holding:  # the gap after another thread's hold first, then the file
@@ -280,7 +291,14 @@ class Committer:
         st = self.stats
         holds = sorted(st.holds)
         p95 = holds[int(0.95 * (len(holds) - 1))] if holds else 0.0
-        return {"commits": st.commits, "spans_committed": st.spans_committed,
-                "spans_duplicate": st.spans_duplicate, "busy_waits": st.busy_waits,
-                "hold_s_last": round(st.last_hold_s, 4), "hold_s_p95": round(p95, 4),
-                "hold_s_max": round(st.max_hold_s, 4), "batch_limit": self.batch_limit, "last_error": st.last_error}
+        return {
+            "commits": st.commits,
+            "spans_committed": st.spans_committed,
+            "spans_duplicate": st.spans_duplicate,
+            "busy_waits": st.busy_waits,
+            "hold_s_last": round(st.last_hold_s, 4),
+            "hold_s_p95": round(p95, 4),
+            "hold_s_max": round(st.max_hold_s, 4),
+            "batch_limit": self.batch_limit,
+            "last_error": st.last_error,
+        }

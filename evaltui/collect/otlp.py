@@ -103,13 +103,15 @@ def _protobuf_document(body: bytes) -> dict[str, Any]:
         request.ParseFromString(body)
     except DecodeError as exc:
         raise BadRequest(f"body is not an OTLP protobuf ExportTraceServiceRequest: {exc}") from None
-    return {"resourceSpans": [
-        {
-            "resource": {"attributes": _attrs(rs.resource.attributes)},
-            "scopeSpans": [{"spans": [_span(s) for s in ss.spans]} for ss in rs.scope_spans],
-        }
-        for rs in request.resource_spans
-    ]}
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": _attrs(rs.resource.attributes)},
+                "scopeSpans": [{"spans": [_span(s) for s in ss.spans]} for ss in rs.scope_spans],
+            }
+            for rs in request.resource_spans
+        ]
+    }
 
 
 def _span(s: Any) -> dict[str, Any]:

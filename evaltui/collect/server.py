@@ -59,10 +59,20 @@ class Counters:
 class Collector:
     """The receiver and its committer, on one database and spool."""
 
-    def __init__(self, db_path: str | os.PathLike[str], spool_dir: str | os.PathLike[str], *,
-                 host: str = "127.0.0.1", port: int = 4318, limits: Limits | None = None,
-                 commit_interval: float = 0.5, max_batch: int = 20_000, work: bool = True,
-                 retry_seconds: float = 5.0, online_share: float = 0.1) -> None:
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        spool_dir: str | os.PathLike[str],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 4318,
+        limits: Limits | None = None,
+        commit_interval: float = 0.5,
+        max_batch: int = 20_000,
+        work: bool = True,
+        retry_seconds: float = 5.0,
+        online_share: float = 0.1,
+    ) -> None:
         self.limits = limits or Limits()
         self.counters = Counters()
         self.spool = Spool(spool_dir)
@@ -70,11 +80,25 @@ class Collector:
         # imports and embedding never hold this one's interpreter lock); its turns on the file
         # are queued with the committer's and bounded to ``online_share`` while spans wait.
         turns = FileTurns()
-        self.worker = WorkerProcess(db_path, retry_seconds=retry_seconds, turns=turns, share=online_share,
-                                    behind=lambda: self.spool.pending_spans > 0 or self.spool.sealed_count() > 0) \
-            if work else None
-        self.committer = Committer(db_path, self.spool, interval=commit_interval, max_batch=max_batch,
-                                   on_commit=self.worker.committed if self.worker else None, turns=turns)
+        self.worker = (
+            WorkerProcess(
+                db_path,
+                retry_seconds=retry_seconds,
+                turns=turns,
+                share=online_share,
+                behind=lambda: self.spool.pending_spans > 0 or self.spool.sealed_count() > 0,
+            )
+            if work
+            else None
+        )
+        self.committer = Committer(
+            db_path,
+            self.spool,
+            interval=commit_interval,
+            max_batch=max_batch,
+            on_commit=self.worker.committed if self.worker else None,
+            turns=turns,
+        )
         self.started = time.time()
         self._slots = threading.BoundedSemaphore(self.limits.max_in_flight)
         self._stop = threading.Event()
@@ -122,9 +146,18 @@ class Collector:
     def status(self) -> dict[str, Any]:
         c = self.counters
         with c.lock:
-            out: dict[str, Any] = {k: getattr(c, k) for k in
-                                   ("requests", "spans_accepted", "spans_rejected", "malformed", "throttled",
-                                    "errors", "last_malformed")}
+            out: dict[str, Any] = {
+                k: getattr(c, k)
+                for k in (
+                    "requests",
+                    "spans_accepted",
+                    "spans_rejected",
+                    "malformed",
+                    "throttled",
+                    "errors",
+                    "last_malformed",
+                )
+            }
         out["spool_bytes"] = self.spool.pending_bytes
         out["spool_spans"] = self.spool.pending_spans
         out["uptime_s"] = round(time.time() - self.started, 1)
@@ -140,8 +173,10 @@ class Collector:
         kind = otlp.media_type(content_type)
         reply_kind = otlp.PROTOBUF if kind == otlp.PROTOBUF else otlp.JSON
         self.counters.add(requests=1)
-        if (self.spool.pending_bytes > self.limits.max_spool_bytes
-                or self.spool.pending_spans > self.committer.backlog_limit()):
+        if (
+            self.spool.pending_bytes > self.limits.max_spool_bytes
+            or self.spool.pending_spans > self.committer.backlog_limit()
+        ):
             return self._throttle(503, reply_kind, "the server is behind writing to the database; retry later")
         with self.committer.holding:  # a commit holds the file: let it finish first
             pass
@@ -194,7 +229,9 @@ class _Handler(BaseHTTPRequestHandler):
         kind = otlp.PROTOBUF if otlp.media_type(self.headers.get("Content-Type")) == otlp.PROTOBUF else otlp.JSON
         if int(length) > collector.limits.max_body_bytes:
             collector.counters.add(malformed=1)
-            self._reply(413, kind, otlp.status(kind, 3, f"body over {collector.limits.max_body_bytes} bytes"), close=True)
+            self._reply(
+                413, kind, otlp.status(kind, 3, f"body over {collector.limits.max_body_bytes} bytes"), close=True
+            )
             return
         if not collector._slots.acquire(blocking=False):
             status, body, headers = collector._throttle(429, kind, "too many requests in flight; retry later")
@@ -203,8 +240,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = self.rfile.read(int(length))
             try:
-                status, reply, headers = collector.receive(body, self.headers.get("Content-Type"),
-                                                           self.headers.get("Content-Encoding"))
+                status, reply, headers = collector.receive(
+                    body, self.headers.get("Content-Type"), self.headers.get("Content-Encoding")
+                )
             except Exception as exc:  # a bug, not the client's: say so, stay up, acknowledge nothing
                 collector.counters.add(errors=1)
                 status, reply, headers = 500, otlp.status(kind, 13, f"{type(exc).__name__}: {exc}"), {}
@@ -218,8 +256,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._reply(404, otlp.JSON, b'{"code": 5, "message": "GET /status"}')
 
-    def _reply(self, status: int, kind: str, body: bytes, headers: dict[str, str] | None = None,
-               close: bool = False) -> None:
+    def _reply(
+        self, status: int, kind: str, body: bytes, headers: dict[str, str] | None = None, close: bool = False
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))

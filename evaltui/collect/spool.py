@@ -125,7 +125,7 @@ def read_segment(segment: Path) -> Iterator[bytes]:
     pos = 0
     while pos + _HEADER.size <= len(data):
         size, crc = _HEADER.unpack_from(data, pos)
-        payload = data[pos + _HEADER.size:pos + _HEADER.size + size]
+        payload = data[pos + _HEADER.size : pos + _HEADER.size + size]
         if len(payload) < size or zlib.crc32(payload) != crc:
             return
         yield payload

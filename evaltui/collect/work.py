@@ -61,8 +61,14 @@ class WorkStats:
 class Worker:
     """Files and scores what the committer has committed, in its own thread."""
 
-    def __init__(self, db_path: str | os.PathLike[str], *, retry_seconds: float = 5.0,
-                 concurrency: int | None = None, turns: Any = None) -> None:
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        *,
+        retry_seconds: float = 5.0,
+        concurrency: int | None = None,
+        turns: Any = None,
+    ) -> None:
         self.db_path = db_path
         self.turns = turns or FileTurns()  # or the child's GrantedTurns
         self.retry_seconds = retry_seconds
@@ -234,20 +240,32 @@ class Worker:
                     self.stats.last_error = f"{spec.name}: {report.error_samples[0][1]}"
             if report.errors:
                 failed = True
-                log.warning("serve: rule %s: %d judgements failed (retried later); first: %s",
-                            rule.name, report.errors, report.error_samples[0][1])
+                log.warning(
+                    "serve: rule %s: %d judgements failed (retried later); first: %s",
+                    rule.name,
+                    report.errors,
+                    report.error_samples[0][1],
+                )
         return failed
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             st = self.stats
-            return {"conversations_filed": st.conversations_filed, "turns_scored": st.turns_scored,
-                    "score_failures": st.score_failures, "work_passes": st.passes,
-                    "work_errors": st.work_errors, "work_last_error": st.last_error,
-                    "work_state": st.state, "work_last_pass_s": st.last_pass_s}
+            return {
+                "conversations_filed": st.conversations_filed,
+                "turns_scored": st.turns_scored,
+                "score_failures": st.score_failures,
+                "work_passes": st.passes,
+                "work_errors": st.work_errors,
+                "work_last_error": st.last_error,
+                "work_state": st.state,
+                "work_last_pass_s": st.last_pass_s,
+            }
 
 
-async def _judge(spec: Any, page: list[dict[str, Any]], limit: asyncio.Semaphore) -> AsyncIterator[tuple[dict[str, Any], Any]]:
+async def _judge(
+    spec: Any, page: list[dict[str, Any]], limit: asyncio.Semaphore
+) -> AsyncIterator[tuple[dict[str, Any], Any]]:
     """(span, Scores or a ScorerError) as each arrives, the file not held (the page's
     cached replies were loaded before)."""
     from evaltui.scoring.online import score_page
@@ -292,16 +310,30 @@ class WorkerProcess:
     in the same queue (``FileTurns``) as the committer's commits; it reports its counters
     as JSON lines on its stdout."""
 
-    def __init__(self, db_path: str | os.PathLike[str], *, retry_seconds: float = 5.0,
-                 turns: FileTurns | None = None, behind: Any = None, share: float = 0.1) -> None:
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        *,
+        retry_seconds: float = 5.0,
+        turns: FileTurns | None = None,
+        behind: Any = None,
+        share: float = 0.1,
+    ) -> None:
         self.db_path = str(db_path)
         self.retry_seconds = retry_seconds
         self.turns = turns or FileTurns()
         self.behind = behind or (lambda: False)  # the committer has spans waiting
         self.share = min(1.0, max(0.01, share))
-        self.latest: dict[str, Any] = {"conversations_filed": 0, "turns_scored": 0, "score_failures": 0,
-                                       "work_passes": 0, "work_errors": 0, "work_last_error": None,
-                                       "work_state": "starting", "work_last_pass_s": 0.0}
+        self.latest: dict[str, Any] = {
+            "conversations_filed": 0,
+            "turns_scored": 0,
+            "score_failures": 0,
+            "work_passes": 0,
+            "work_errors": 0,
+            "work_last_error": None,
+            "work_state": "starting",
+            "work_last_pass_s": 0.0,
+        }
         self.turns_granted = 0
         self.hold_s = 0.0  # the file held in the worker's turns, in all
         self.wait_s = 0.0  # the worker waited for a turn (the committer first), in all
@@ -324,9 +356,13 @@ class WorkerProcess:
         env = dict(os.environ)
         for key in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # one core for embedding: the other is the receiver's
             env.setdefault(key, "1")
-        self._proc = subprocess.Popen([sys.executable, "-m", "evaltui.collect.work", self.db_path,
-                                       str(self.retry_seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-                                      preexec_fn=_die_with_parent)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "evaltui.collect.work", self.db_path, str(self.retry_seconds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            preexec_fn=_die_with_parent,
+        )
         for target in (self._read, self._gate, self._govern):
             t = threading.Thread(target=target, daemon=True)
             t.start()
@@ -462,9 +498,15 @@ class WorkerProcess:
 
     def snapshot(self) -> dict[str, Any]:
         out = dict(self.latest)
-        out.update({"work_turns": self.turns_granted, "work_hold_s": round(self.hold_s, 2),
-                    "work_wait_s": round(self.wait_s, 2), "work_paused_s": round(self.paused_s, 1),
-                    "work_share": self.share})
+        out.update(
+            {
+                "work_turns": self.turns_granted,
+                "work_hold_s": round(self.hold_s, 2),
+                "work_wait_s": round(self.wait_s, 2),
+                "work_paused_s": round(self.paused_s, 1),
+                "work_share": self.share,
+            }
+        )
         return out
 
 

@@ -44,13 +44,19 @@ class Candidate:
 class Candidates:
     where: str
     rows: list[Candidate]
-    records: pa.Table          # the record each candidate would be saved as (RECORDS_ARROW_SCHEMA)
-    matched: int               # conversations in the slice (rows holds at most ``limit``)
+    records: pa.Table  # the record each candidate would be saved as (RECORDS_ARROW_SCHEMA)
+    matched: int  # conversations in the slice (rows holds at most ``limit``)
     scorers: list[str] = field(default_factory=list)
 
 
-def load_candidates(store: Store, where: str | None, *, settings: Settings | None = None, limit: int = 5000,
-                    expected_from_output: bool = False) -> Candidates:
+def load_candidates(
+    store: Store,
+    where: str | None,
+    *,
+    settings: Settings | None = None,
+    limit: int = 5000,
+    expected_from_output: bool = False,
+) -> Candidates:
     """The conversations matching ``where`` (newest first, at most ``limit``), each with
     its scores, its threshold bucket and the record it would become."""
     from evaltui.text import preview
@@ -71,8 +77,9 @@ def load_candidates(store: Store, where: str | None, *, settings: Settings | Non
     rows = []
     for span_id, ts, topic in spans:
         i = index[span_id]
-        rows.append(Candidate(span_id, ts, topic, preview(inputs[i], 200),
-                              by_id.get(span_id, {}), buckets[i] or "unscored"))
+        rows.append(
+            Candidate(span_id, ts, topic, preview(inputs[i], 200), by_id.get(span_id, {}), buckets[i] or "unscored")
+        )
     shown = {c.id for c in rows}
     if len(shown) < matched:
         records = records.filter(pa.array([rid in shown for rid in ids]))
@@ -132,15 +139,25 @@ class Marks:
 
 def threshold_marks(rows: Iterable[Candidate], *, only_unmarked: Marks | None = None) -> dict[str, str]:
     """Each scored candidate's bucket by the score thresholds (unscored ones are left out)."""
-    return {c.id: c.bucket for c in rows
-            if c.bucket in SAVED and (only_unmarked is None or only_unmarked.get(c.id) is None)}
+    return {
+        c.id: c.bucket for c in rows if c.bucket in SAVED and (only_unmarked is None or only_unmarked.get(c.id) is None)
+    }
 
 
-def suggestion_marks(store: Store, where: str | None, *, failing: int, borderline: int, passing: int,
-                     seed: int = 0, settings: Settings | None = None) -> dict[str, str]:
+def suggestion_marks(
+    store: Store,
+    where: str | None,
+    *,
+    failing: int,
+    borderline: int,
+    passing: int,
+    seed: int = 0,
+    settings: Settings | None = None,
+) -> dict[str, str]:
     """The seeded stratified sample (N failing, M borderline, K passing) as marks."""
-    picked = suggest(store, where, failing=failing, borderline=borderline, passing=passing, seed=seed,
-                     settings=settings).records
+    picked = suggest(
+        store, where, failing=failing, borderline=borderline, passing=passing, seed=seed, settings=settings
+    ).records
     return dict(zip(picked.column("record_id").to_pylist(), picked.column("bucket").to_pylist()))
 
 
@@ -161,8 +178,9 @@ class Saved:
     removed: int
 
 
-def save(store: Store, name: str, records: pa.Table, marks: Marks, *, where: str | None,
-         new_version: bool = False) -> Saved:
+def save(
+    store: Store, name: str, records: pa.Table, marks: Marks, *, where: str | None, new_version: bool = False
+) -> Saved:
     """Save the marked records as a new dataset ``name`` or (``new_version``) as the next
     version of it; there, a case marked excluded that the dataset holds is removed.
     Each record keeps the span it came from (``origin_span_id``)."""
@@ -179,15 +197,21 @@ def save(store: Store, name: str, records: pa.Table, marks: Marks, *, where: str
     if chosen.num_rows == 0 and not (new_version and excluded):
         raise StoreError("nothing to save: mark some cases failing, borderline or passing first")
     counts = marks.counts()
-    note = (f"builder: logs where {where or 'all'}; " +
-            ", ".join(f"{counts[m]} {m}" for m in MARKS if counts[m]))
+    note = f"builder: logs where {where or 'all'}; " + ", ".join(f"{counts[m]} {m}" for m in MARKS if counts[m])
     create = None
     if info is None:  # the dataset and its first version commit together
         create = ds_store.NewDataset(name, description=f"from logs: {where or 'all'}")
     dataset_id = info.id if info is not None else uuid.uuid4().hex
-    version = ds_store.new_version(store, dataset_id, add=chosen if chosen.num_rows else None,
-                                   remove=excluded if new_version else (), note=note, create=create)
+    version = ds_store.new_version(
+        store,
+        dataset_id,
+        add=chosen if chosen.num_rows else None,
+        remove=excluded if new_version else (),
+        note=note,
+        create=create,
+    )
     rows = ds_store.versions(store, dataset_id)
     made = next((r for r in rows if r["version"] == version), None)
-    return Saved(ds_store.require_dataset(store, name), version,
-                 made["added"] if made else 0, made["removed"] if made else 0)
+    return Saved(
+        ds_store.require_dataset(store, name), version, made["added"] if made else 0, made["removed"] if made else 0
+    )

@@ -41,26 +41,44 @@ def create_from_logs(
     info = ds_store.get_dataset(store, name)
     if info is not None and not add:
         raise StoreError(f"a dataset named {name!r} exists: use `evaltui datasets add` to add records to it")
-    suggestion = suggest(store, where, failing=failing, borderline=borderline, passing=passing, seed=seed,
-                         scorers=scorers, expected_from_output=expected_from_output, settings=settings)
-    note = f"logs where {where or 'all'}" + (f" (seed {seed})" if any(x is not None for x in (failing, borderline, passing)) else "")
+    suggestion = suggest(
+        store,
+        where,
+        failing=failing,
+        borderline=borderline,
+        passing=passing,
+        seed=seed,
+        scorers=scorers,
+        expected_from_output=expected_from_output,
+        settings=settings,
+    )
+    note = f"logs where {where or 'all'}" + (
+        f" (seed {seed})" if any(x is not None for x in (failing, borderline, passing)) else ""
+    )
     if info is None:  # the dataset and its first version commit together (or not at all)
-        version = ds_store.new_version(store, uuid.uuid4().hex, add=suggestion.records, note=note,
-                                       create=ds_store.NewDataset(name, project, f"from logs: {where or 'all'}"))
+        version = ds_store.new_version(
+            store,
+            uuid.uuid4().hex,
+            add=suggestion.records,
+            note=note,
+            create=ds_store.NewDataset(name, project, f"from logs: {where or 'all'}"),
+        )
     else:
         version = ds_store.new_version(store, info.id, add=suggestion.records, note=note)
     return ds_store.get_dataset(store, name), suggestion, version
 
 
-def import_file(store: Store, name: str, path: Path, fmt: str = "auto", *, project: str | None = None
-                ) -> tuple[ds_store.DatasetInfo | None, files.ImportReport, int | None]:
+def import_file(
+    store: Store, name: str, path: Path, fmt: str = "auto", *, project: str | None = None
+) -> tuple[ds_store.DatasetInfo | None, files.ImportReport, int | None]:
     """Add the records of a file to a dataset (created if missing) as one new version."""
     report = files.read_records(Path(path), fmt)
     info = ds_store.get_dataset(store, name)
     note = f"import {Path(path).name}"
     if info is None:  # the dataset and its first version commit together (or not at all)
-        version = ds_store.new_version(store, uuid.uuid4().hex, add=to_table(report.records), note=note,
-                                       create=ds_store.NewDataset(name, project))
+        version = ds_store.new_version(
+            store, uuid.uuid4().hex, add=to_table(report.records), note=note, create=ds_store.NewDataset(name, project)
+        )
     else:
         version = ds_store.new_version(store, info.id, add=to_table(report.records), note=note)
     return ds_store.get_dataset(store, name), report, version
@@ -73,7 +91,9 @@ def export_file(store: Store, name: str, out: Path | BinaryIO, fmt: str, *, vers
     return files.write_records(from_table(ds_store.read_records(store, info.id, v)), out, fmt)
 
 
-def load_records(store: Store, name: str, version: int | None = None) -> tuple[ds_store.DatasetInfo, int, list[dict[str, Any]]]:
+def load_records(
+    store: Store, name: str, version: int | None = None
+) -> tuple[ds_store.DatasetInfo, int, list[dict[str, Any]]]:
     info = ds_store.require_dataset(store, name)
     v = ds_store.check_version(info, version)
     return info, v, from_table(ds_store.read_records(store, info.id, v))
@@ -88,7 +108,9 @@ class Dataset:
     one new version. Pass it as ``Eval(data=...)``: the experiment pins the version.
     """
 
-    def __init__(self, project: str | None, name: str, version: int | None = None, db: str | os.PathLike[str] | None = None):
+    def __init__(
+        self, project: str | None, name: str, version: int | None = None, db: str | os.PathLike[str] | None = None
+    ):
         self.project, self.name, self.db = project, name, db
         self._pinned = version
         self._inserts: list[dict[str, Any]] = []
@@ -110,16 +132,33 @@ class Dataset:
         with Store(self.db) as store:
             return ds_store.require_dataset(store, self.name).version
 
-    def insert(self, input: Any = None, expected: Any = None, metadata: dict[str, Any] | None = None,
-               tags: list[str] | None = None, id: str | None = None, bucket: str | None = None) -> str:
+    def insert(
+        self,
+        input: Any = None,
+        expected: Any = None,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        id: str | None = None,
+        bucket: str | None = None,
+    ) -> str:
         """Queue a record (replacing one with the same id); returns its id."""
         if self._pinned is not None:
-            raise StoreError(f"dataset {self.name!r} is pinned to version {self._pinned}: open it without a version to change it")
+            raise StoreError(
+                f"dataset {self.name!r} is pinned to version {self._pinned}: open it without a version to change it"
+            )
         from evaltui.curation.records import content_id
 
         rid = str(id) if id is not None else content_id(input, expected)
-        self._inserts.append({"id": rid, "input": input, "expected": expected, "metadata": metadata or {},
-                              "tags": tags or [], "bucket": bucket})
+        self._inserts.append(
+            {
+                "id": rid,
+                "input": input,
+                "expected": expected,
+                "metadata": metadata or {},
+                "tags": tags or [],
+                "bucket": bucket,
+            }
+        )
         return rid
 
     def delete(self, id: str) -> None:
@@ -135,8 +174,13 @@ class Dataset:
         self._inserts, self._deletes = [], []
         inserted = {r["id"] for r in inserts}
         with Store(self.db) as store:
-            return ds_store.new_version(store, self.id, add=to_table(inserts) if inserts else None,
-                                        remove=[d for d in deletes if d not in inserted], note="api")
+            return ds_store.new_version(
+                store,
+                self.id,
+                add=to_table(inserts) if inserts else None,
+                remove=[d for d in deletes if d not in inserted],
+                note="api",
+            )
 
     def fetch(self, store: Store | None = None) -> tuple[int, list[dict[str, Any]]]:
         """(version, records) of the pinned version."""
@@ -161,9 +205,16 @@ class Dataset:
         return f"Dataset(project={self.project!r}, name={self.name!r}, version={self._pinned!r})"
 
 
-def init_dataset(project: str | None = None, name: str | None = None, description: str | None = None, *,
-                 version: int | str | None = None, db: str | os.PathLike[str] | None = None, dataset: str | None = None,
-                 **_braintrust_only: Any) -> Dataset:
+def init_dataset(
+    project: str | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    *,
+    version: int | str | None = None,
+    db: str | os.PathLike[str] | None = None,
+    dataset: str | None = None,
+    **_braintrust_only: Any,
+) -> Dataset:
     """Open (or create) the dataset ``name``; ``version`` pins an older one (a number, or
     its text as Braintrust passes it: ``"3"``).
 

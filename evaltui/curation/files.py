@@ -68,8 +68,14 @@ def _normalise(obj: Any, where: str, report: ImportReport, braintrust: bool) -> 
         rec["origin_span_id"] = rec["origin_span_id"] or extra.get("origin_span_id")
     # Other fields (an `output` column, say) are kept in metadata, as `ingest` keeps them;
     # Braintrust's own bookkeeping fields are not the user's data.
-    others = {k: v for k, v in obj.items() if k not in RECORD_FIELDS and k != "metadata" and v is not None
-              and not (braintrust and (k.startswith("_") or k in BRAINTRUST_SYSTEM_FIELDS))}
+    others = {
+        k: v
+        for k, v in obj.items()
+        if k not in RECORD_FIELDS
+        and k != "metadata"
+        and v is not None
+        and not (braintrust and (k.startswith("_") or k in BRAINTRUST_SYSTEM_FIELDS))
+    }
     if others:
         metadata = {**others, **metadata}
     rec["metadata"] = metadata
@@ -126,8 +132,10 @@ def read_records(path: Path, fmt: str = "auto") -> ImportReport:
     if "input" not in table.column_names:
         raise StoreError(f"{path}: a dataset Parquet file needs an 'input' column")
     for i, row in enumerate(table.to_pylist(), 1):
-        obj = {k: (_json_cell(v) if k in ("input", "expected", "metadata") and isinstance(v, str) else v)
-               for k, v in row.items()}
+        obj = {
+            k: (_json_cell(v) if k in ("input", "expected", "metadata") and isinstance(v, str) else v)
+            for k, v in row.items()
+        }
         if "record_id" in obj and "id" not in obj:
             obj["id"] = obj.pop("record_id")
         _normalise(obj, f"{path}:row {i}", report, False)
@@ -187,8 +195,13 @@ def write_records(records: list[dict[str, Any]], out: Path | BinaryIO, fmt: str)
                 meta = dict(rec["metadata"] or {})
                 if rec.get("bucket") or rec.get("origin_span_id"):
                     meta["evaltui"] = {"bucket": rec.get("bucket"), "origin_span_id": rec.get("origin_span_id")}
-                row = {"id": rec["id"], "input": rec["input"], "expected": rec["expected"],
-                       "metadata": meta, "tags": rec["tags"]}
+                row = {
+                    "id": rec["id"],
+                    "input": rec["input"],
+                    "expected": rec["expected"],
+                    "metadata": meta,
+                    "tags": rec["tags"],
+                }
             else:
                 row = rec
             out.write(orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS, default=str) + b"\n")
@@ -210,10 +223,23 @@ def write_records(records: list[dict[str, Any]], out: Path | BinaryIO, fmt: str)
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
-        table = pa.table({**{k: pa.array(v, pa.string()) for k, v in columns.items()},
-                          "tags": pa.array([r["tags"] for r in records], pa.list_(pa.string()))})
+        table = pa.table(
+            {
+                **{k: pa.array(v, pa.string()) for k, v in columns.items()},
+                "tags": pa.array([r["tags"] for r in records], pa.list_(pa.string())),
+            }
+        )
         pq.write_table(table, out)
     return len(records)
 
 
-__all__ = ["FORMATS", "ImportReport", "detect_format", "read_records", "write_records", "to_table", "from_table", "loads"]
+__all__ = [
+    "FORMATS",
+    "ImportReport",
+    "detect_format",
+    "read_records",
+    "write_records",
+    "to_table",
+    "from_table",
+    "loads",
+]

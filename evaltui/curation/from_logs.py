@@ -53,13 +53,19 @@ def suggest(
         from evaltui.config import settings as fresh
 
         settings = fresh()
-    quotas = {Bucket.FAILING: failing, Bucket.BORDERLINE: borderline, Bucket.PASSING: passing, Bucket.UNSCORED: unscored}
+    quotas = {
+        Bucket.FAILING: failing,
+        Bucket.BORDERLINE: borderline,
+        Bucket.PASSING: passing,
+        Bucket.UNSCORED: unscored,
+    }
     take_all = all(v is None for v in quotas.values())
     compiled = compile_filter(where)
     from evaltui.store.log_sample import sample_by_bucket
 
     table = sample_by_bucket(
-        store, compiled,
+        store,
+        compiled,
         thresholds={k: float(v) for k, v in settings.fail_threshold.items() if k != "default"},
         default_threshold=float(settings.threshold("default")),
         margin=float(settings.borderline_margin),

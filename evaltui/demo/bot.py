@@ -39,14 +39,22 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _TAILS = ("We appreciate your understanding.", "Thank you for your patience.", "Let us know if there's anything else.")
 
 _FEELINGS = (  # (cue words, acknowledgement)
-    (("furious", "ridiculous", "angry", "unacceptable", "unbelievable", "sick of", "worst", "kidding"),
-     "I'm really sorry - I understand why you're frustrated, and I want to fix this now."),
-    (("urgent", "asap", "panick", "help!", "stressed", "worried", "hurry", "please help"),
-     "Don't worry - we'll get this sorted together."),
-    (("confused", "lost", "don't understand", "not sure", "can't figure", "dumb question"),
-     "Happy to walk you through it."),
-    (("great,", "love this", "fantastic", "as always", "perfect", "amazing how"),
-     "Fair enough - this hasn't been the experience you deserve. Let me fix it."),
+    (
+        ("furious", "ridiculous", "angry", "unacceptable", "unbelievable", "sick of", "worst", "kidding"),
+        "I'm really sorry - I understand why you're frustrated, and I want to fix this now.",
+    ),
+    (
+        ("urgent", "asap", "panick", "help!", "stressed", "worried", "hurry", "please help"),
+        "Don't worry - we'll get this sorted together.",
+    ),
+    (
+        ("confused", "lost", "don't understand", "not sure", "can't figure", "dumb question"),
+        "Happy to walk you through it.",
+    ),
+    (
+        ("great,", "love this", "fantastic", "as always", "perfect", "amazing how"),
+        "Fair enough - this hasn't been the experience you deserve. Let me fix it.",
+    ),
     (("thank", "appreciate"), "Thanks so much - happy to help!"),
 )
 
@@ -108,7 +116,9 @@ class Prompt:
             m = _ENDING_WITH.search(d + "\n")
             if m:
                 wanted = set(m.group(1).lower().replace("-", " ").split())
-                ending = next((b for b in bullets if b.title and wanted <= set(b.title.lower().replace("-", " ").split())), None)
+                ending = next(
+                    (b for b in bullets if b.title and wanted <= set(b.title.lower().replace("-", " ").split())), None
+                )
         low_text = text.lower()
         return cls(
             units=units,
@@ -151,8 +161,9 @@ def _pick(options: tuple[str, ...] | list[str], key: str) -> str:
 class SupportBot:
     """The demo's task: ``bot(input) -> reply``; see the module docstring."""
 
-    def __init__(self, system_prompt: Any, *, settings: Settings | None = None, offline: bool | None = None,
-                 name: str = "juno") -> None:
+    def __init__(
+        self, system_prompt: Any, *, settings: Settings | None = None, offline: bool | None = None, name: str = "juno"
+    ) -> None:
         # A stored prompt (``load_prompt``): its system message; each reply builds it, so the
         # case records the prompt version it ran.
         self.source = system_prompt if hasattr(system_prompt, "build") else None
@@ -191,8 +202,11 @@ class SupportBot:
 
         s = self.settings or get_settings()
         client = LLMClient.from_settings(s, model=s.task_model)
-        history = [m for m in input if isinstance(m, dict) and m.get("role") != "system"] if isinstance(input, list) \
+        history = (
+            [m for m in input if isinstance(m, dict) and m.get("role") != "system"]
+            if isinstance(input, list)
             else [{"role": "user", "content": customer_message(input)}]
+        )
         try:
             result = await client.chat([{"role": "system", "content": self.system_prompt}, *history], temperature=0)
         finally:
@@ -222,15 +236,18 @@ class SupportBot:
             return []
         texts, titles = self._vectors()
         v = embed([message])[0]
-        sims = [max(float(a), float(b)) if u.title else float(a)
-                for u, a, b in zip(units, texts @ v, titles @ v)]
+        sims = [max(float(a), float(b)) if u.title else float(a) for u, a, b in zip(units, texts @ v, titles @ v)]
         order = [i for i in sorted(range(len(sims)), key=lambda i: (-sims[i], i)) if units[i] is not self.prompt.ending]
         if not order or sims[order[0]] < MIN_SIMILARITY:
             return []
         best = sims[order[0]]
         chosen = [(units[order[0]], best)]
-        if len(order) > 1 and sims[order[1]] >= best - SECOND_WITHIN and units[order[1]].title is None \
-                and chosen[0][0].title is None:
+        if (
+            len(order) > 1
+            and sims[order[1]] >= best - SECOND_WITHIN
+            and units[order[1]].title is None
+            and chosen[0][0].title is None
+        ):
             chosen.append((units[order[1]], sims[order[1]]))
         return chosen
 
@@ -259,11 +276,16 @@ class SupportBot:
             # Nothing in the prompt answers it well: the thin, generic reply production's bot
             # gave under this prompt (the logs' "mediocre" replies), the closest one.
             return self.generic(message)
-        body = " ".join(_sentence(u.text if u.title is None else f"{u.title}: {'; '.join(u.clauses)}") for u, _ in chosen)
+        body = " ".join(
+            _sentence(u.text if u.title is None else f"{u.title}: {'; '.join(u.clauses)}") for u, _ in chosen
+        )
         close = ""
         if p.next_step:
-            close = ("If that doesn't solve it, reply here and I'll open a ticket for you." if p.human_handoff
-                     else "Reply here if you need anything else.")
+            close = (
+                "If that doesn't solve it, reply here and I'll open a ticket for you."
+                if p.human_handoff
+                else "Reply here if you need anything else."
+            )
         return " ".join(x for x in (ack, body, close) if x)
 
     def generic(self, message: str) -> str:

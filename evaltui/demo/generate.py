@@ -115,8 +115,30 @@ _TONE_WEIGHTS = (0.34, 0.16, 0.10, 0.14, 0.10, 0.16)
 _CHANNELS = ("chat", "email", "app")
 _CHANNEL_WEIGHTS = (0.58, 0.17, 0.25)
 _HOUR_WEIGHTS = (
-    1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.4, 3.6, 4.4, 4.8, 4.9,
-    5.0, 5.0, 4.8, 4.6, 4.6, 4.9, 5.4, 6.0, 6.2, 5.4, 3.6, 2.0,
+    1,
+    0.6,
+    0.4,
+    0.3,
+    0.3,
+    0.5,
+    1.2,
+    2.4,
+    3.6,
+    4.4,
+    4.8,
+    4.9,
+    5.0,
+    5.0,
+    4.8,
+    4.6,
+    4.6,
+    4.9,
+    5.4,
+    6.0,
+    6.2,
+    5.4,
+    3.6,
+    2.0,
 )
 # (good, mediocre, bad) per topic, before the tone shift.
 _QUALITY_MIX = {
@@ -338,9 +360,7 @@ def iter_spans(
     conv_no = 0
     for day, count in enumerate(counts):
         # Times of day for this day's conversations: hour by weight, then uniform within it.
-        times = sorted(
-            bisect(hour_cum, rand()) * 3_600_000 + randrange(3_600_000) for _ in range(count)
-        )
+        times = sorted(bisect(hour_cum, rand()) * 3_600_000 + randrange(3_600_000) for _ in range(count))
         day_ms = day * 86_400_000
         model = _MODELS[0] if day < _MODEL_SWITCH_DAY and not after_fix else _MODELS[1]
         price_in, price_out = _PRICING[model]
@@ -666,9 +686,7 @@ def summarize(spans: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "topics": topics,
         "mean_brand_alignment": {t: round(ba_sum[t] / ba_n[t], 3) if ba_n[t] else None for t in TOPICS},
         "human_labels": humans,
-        "judge_human_agreement": {
-            k: round(a / b, 3) if b else None for k, (a, b) in agree.items()
-        },
+        "judge_human_agreement": {k: round(a / b, 3) if b else None for k, (a, b) in agree.items()},
     }
 
 
@@ -693,8 +711,9 @@ def generate(
     collected: list[dict[str, Any]] = []
     options: dict[str, Any] = {"seed": seed, "n_conversations": n_conversations}
     if after_fix:
-        options.update(start=AFTER_FIX_START, days=days or AFTER_FIX_DEFAULTS["days"], after_fix=True,
-                       id_prefix="conv-b2")
+        options.update(
+            start=AFTER_FIX_START, days=days or AFTER_FIX_DEFAULTS["days"], after_fix=True, id_prefix="conv-b2"
+        )
     elif days:
         options["days"] = days
 
@@ -716,20 +735,28 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m evaltui.demo.generate",
         description="Write seeded, reproducible sample support-bot logs (span JSONL).",
     )
-    parser.add_argument("out_dir", nargs="?", default=None,
-                        help="default: sample_logs (sample_logs/after_fix with --after-fix)")
+    parser.add_argument(
+        "out_dir", nargs="?", default=None, help="default: sample_logs (sample_logs/after_fix with --after-fix)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="default: 7 (8 with --after-fix)")
     parser.add_argument("--conversations", type=int, default=None, help="default: 2400 (480 with --after-fix)")
-    parser.add_argument("--after-fix", action="store_true",
-                        help="write the second batch: a week of production under the fixed prompt")
+    parser.add_argument(
+        "--after-fix", action="store_true", help="write the second batch: a week of production under the fixed prompt"
+    )
     args = parser.parse_args(argv)
     if args.after_fix:
-        summary = generate(args.out_dir or os.path.join("sample_logs", AFTER_FIX_DIR),
-                           seed=AFTER_FIX_DEFAULTS["seed"] if args.seed is None else args.seed,
-                           n_conversations=args.conversations or AFTER_FIX_DEFAULTS["n_conversations"], after_fix=True)
+        summary = generate(
+            args.out_dir or os.path.join("sample_logs", AFTER_FIX_DIR),
+            seed=AFTER_FIX_DEFAULTS["seed"] if args.seed is None else args.seed,
+            n_conversations=args.conversations or AFTER_FIX_DEFAULTS["n_conversations"],
+            after_fix=True,
+        )
     else:
-        summary = generate(args.out_dir or "sample_logs", seed=7 if args.seed is None else args.seed,
-                           n_conversations=args.conversations or 2400)
+        summary = generate(
+            args.out_dir or "sample_logs",
+            seed=7 if args.seed is None else args.seed,
+            n_conversations=args.conversations or 2400,
+        )
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     return 0
 

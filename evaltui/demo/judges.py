@@ -51,8 +51,9 @@ def production_judge(store: Store | None = None, *, topic: str | None = None, da
     examples = labelled_examples(store, "brand_alignment", ("online",), PRODUCTION_VERSION)
     if topic is not None:
         examples = [e for e in examples if e["topic"] == topic]
-    return OfflineJudge(examples, name=PRODUCTION_NAME, rubric_key="brand_alignment",
-                        trained_on=PRODUCTION_VERSION, store=store)
+    return OfflineJudge(
+        examples, name=PRODUCTION_NAME, rubric_key="brand_alignment", trained_on=PRODUCTION_VERSION, store=store
+    )
 
 
 def calibrated_judge(store: Store) -> Any:

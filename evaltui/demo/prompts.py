@@ -20,8 +20,9 @@ def juno_prompt(*, fix: bool) -> PromptContent:
     from evaltui.demo.generate import BASELINE_SYSTEM_PROMPT, FIX_SYSTEM_PROMPT
 
     system = FIX_SYSTEM_PROMPT if fix else BASELINE_SYSTEM_PROMPT
-    return PromptContent([{"role": "system", "content": system}, {"role": "user", "content": "{{input}}"}],
-                         params={"temperature": 0})
+    return PromptContent(
+        [{"role": "system", "content": system}, {"role": "user", "content": "{{input}}"}], params={"temperature": 0}
+    )
 
 
 def add_demo_prompts(store: Store) -> tuple[Any, Any]:

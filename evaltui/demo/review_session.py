@@ -36,8 +36,10 @@ def review_session(store: Store, topic: str, steps: Any) -> dict[str, Any]:
     from evaltui.store.review import next_targets, progress
 
     where = f'topic = "{topic}"'
-    steps.doing(f"a review session: queue {QUEUE} of the unlabelled turns in {topic}, judges that disagree first; "
-                f"{REVIEWER} labels {LABELS} of them (the generator's ground truth plays the reviewer)")
+    steps.doing(
+        f"a review session: queue {QUEUE} of the unlabelled turns in {topic}, judges that disagree first; "
+        f"{REVIEWER} labels {LABELS} of them (the generator's ground truth plays the reviewer)"
+    )
     _, items = build_from_filter(store, QUEUE, "brand_alignment", where, limit=None)
     disagree = sum(i.reason.startswith("judges disagree") for i in items[:LABELS])
     labelled = judge_wrong = 0
@@ -59,10 +61,19 @@ def review_session(store: Store, topic: str, steps: Any) -> dict[str, Any]:
     graded = [(j, t) for j, t in pool if j is not None and t is not None]
     random_rate = sum(j != t for j, t in graded) / len(graded) if graded else 0.0
     prog = progress(store, QUEUE, REVIEWER)
-    out = {"queue": QUEUE, "items": len(items), "labelled": labelled, "judges_disagree": disagree,
-           "judge_wrong": judge_wrong, "judge_wrong_at_random": round(random_rate * labelled, 1),
-           "progress": prog.text(), "reviewer": REVIEWER}
-    steps.done(f"{QUEUE}: {len(items)} turns; {REVIEWER} labelled {labelled} ({prog.text()}): judge-v1 was wrong on "
-               f"{judge_wrong} of them (on {random_rate * labelled:.1f} expected from {labelled} turns at random); "
-               f"the judges disagreed on {disagree} of the first {LABELS}")
+    out = {
+        "queue": QUEUE,
+        "items": len(items),
+        "labelled": labelled,
+        "judges_disagree": disagree,
+        "judge_wrong": judge_wrong,
+        "judge_wrong_at_random": round(random_rate * labelled, 1),
+        "progress": prog.text(),
+        "reviewer": REVIEWER,
+    }
+    steps.done(
+        f"{QUEUE}: {len(items)} turns; {REVIEWER} labelled {labelled} ({prog.text()}): judge-v1 was wrong on "
+        f"{judge_wrong} of them (on {random_rate * labelled:.1f} expected from {labelled} turns at random); "
+        f"the judges disagreed on {disagree} of the first {LABELS}"
+    )
     return out

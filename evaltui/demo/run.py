@@ -64,8 +64,12 @@ def sample_log_files(conversations: int | None = None, into: Path | None = None)
     out = into or Path(tempfile.mkdtemp(prefix="evaltui-sample-logs-"))
     if conversations is None:  # the committed files' arguments: the same logs, the same figures
         generate(out)
-        generate(out / AFTER_FIX_DIR, seed=AFTER_FIX_DEFAULTS["seed"],
-                 n_conversations=AFTER_FIX_DEFAULTS["n_conversations"], after_fix=True)
+        generate(
+            out / AFTER_FIX_DIR,
+            seed=AFTER_FIX_DEFAULTS["seed"],
+            n_conversations=AFTER_FIX_DEFAULTS["n_conversations"],
+            after_fix=True,
+        )
     else:
         generate(out, n_conversations=conversations)
         generate(out / AFTER_FIX_DIR, seed=8, n_conversations=max(60, conversations // 2), after_fix=True)
@@ -88,9 +92,16 @@ class Steps:
         self.echo(f"        {text}")
 
 
-def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool = False,
-             echo: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
-             conversations: int | None = None, quiet: bool = False) -> dict[str, Any]:
+def run_demo(
+    db: Path,
+    *,
+    fresh: bool = True,
+    as_json: bool = False,
+    tui: bool = False,
+    echo: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+    conversations: int | None = None,
+    quiet: bool = False,
+) -> dict[str, Any]:
     """Run the whole loop on ``db`` and return the outcome (the ``--json`` object).
 
     ``conversations`` runs on a reduced, freshly generated sample (the tests use it).
@@ -140,7 +151,9 @@ def run_demo(db: Path, *, fresh: bool = True, as_json: bool = False, tui: bool =
         from evaltui.tui import run
 
         # The demo's eval files, wherever the demo was started from (`n` in the experiments pane).
-        out["app_exit_code"] = run(db, eval_paths=[EXAMPLES] if _has_examples() else None)  # non-zero: the app died from an exception
+        out["app_exit_code"] = run(
+            db, eval_paths=[EXAMPLES] if _has_examples() else None
+        )  # non-zero: the app died from an exception
     return out
 
 
@@ -153,8 +166,10 @@ def _ingest(store: Store, files: list[Path], steps: Steps) -> None:
         before = count_human_labels(store)
         report = ingest_file(store, path)
         labels = count_human_labels(store) - before  # this file's labels, not the running total
-        steps.done(f"ingested {report.kept:,} spans, {report.scores_added - labels:,} scores from the production "
-                   f"judge (judge-v1) and {labels} human labels")
+        steps.done(
+            f"ingested {report.kept:,} spans, {report.scores_added - labels:,} scores from the production "
+            f"judge (judge-v1) and {labels} human labels"
+        )
 
 
 # -- 2. topics ------------------------------------------------------------------------
@@ -165,20 +180,31 @@ def _topic_map(store: Store, steps: Steps) -> dict[str, Any]:
     from evaltui.topics.build import BuildOptions
     from evaltui.topics.stats import topic_table
 
-    steps.doing("building the topic map (MiniLM embeddings of each conversation's first message, then Leiden topics and groups)")
+    steps.doing(
+        "building the topic map (MiniLM embeddings of each conversation's first message, then Leiden topics and groups)"
+    )
     result = build_map(store, BuildOptions(name_with_llm=False))
-    steps.done(f"{result.topics} topics over {result.conversations:,} conversations, "
-               f"{result.unassigned_share:.0%} unassigned")
+    steps.done(
+        f"{result.topics} topics over {result.conversations:,} conversations, {result.unassigned_share:.0%} unassigned"
+    )
     table = topic_table(store)
     hurts = [h for h in table["where_it_hurts"] if h["scorer"] == "brand_alignment"] or table["where_it_hurts"]
     if not hurts:
         raise RuntimeError("no topic scores below the average: nothing to fix")
     key = hurts[0]["topic"]
     tag = dominant_tag(store, key)
-    steps.done(f"where it hurts: topic {key} (mostly {tag}): {hurts[0]['conversations']} conversations, "
-               f"Brand Alignment {hurts[0]['mean']:.2f} against {hurts[0]['overall_mean']:.2f} overall")
+    steps.done(
+        f"where it hurts: topic {key} (mostly {tag}): {hurts[0]['conversations']} conversations, "
+        f"Brand Alignment {hurts[0]['mean']:.2f} against {hurts[0]['overall_mean']:.2f} overall"
+    )
     modes = _failure_modes(store, key, steps)
-    return {"key": key, "tag": tag, "mean": hurts[0]["mean"], "overall": hurts[0]["overall_mean"], "failure_modes": modes}
+    return {
+        "key": key,
+        "tag": tag,
+        "mean": hurts[0]["mean"],
+        "overall": hurts[0]["overall_mean"],
+        "failure_modes": modes,
+    }
 
 
 def _failure_modes(store: Store, topic: str, steps: Steps) -> list[dict[str, Any]]:
@@ -191,8 +217,7 @@ def _failure_modes(store: Store, topic: str, steps: Steps) -> list[dict[str, Any
     modes = [asdict(m) for m in failure_modes(store, topic, limit=5, name_with_llm=False)]
     steps.done(f"failure modes of {topic}:")
     for m in modes:
-        people = (f"; people passed {m['people_passed']} of the {m['labelled']} they labelled"
-                  if m["labelled"] else "")
+        people = f"; people passed {m['people_passed']} of the {m['labelled']} they labelled" if m["labelled"] else ""
         steps.done(f"  {m['count']:>4} ({m['share']:.0%}) {m['scorer']}: {m['name']}{people}")
     return modes
 
@@ -209,11 +234,14 @@ def _dataset(store: Store, topic: str, steps: Steps) -> dict[str, Any]:
 
     where = dataset_filter(topic)
     steps.doing(f"building dataset {DATASET} from '{where}'")
-    _, suggestion, version = create_from_logs(store, DATASET, where, project=PROJECT, seed=0,
-                                              scorers=["brand_alignment", "conversation_quality"], **QUOTAS)
+    _, suggestion, version = create_from_logs(
+        store, DATASET, where, project=PROJECT, seed=0, scorers=["brand_alignment", "conversation_quality"], **QUOTAS
+    )
     taken = {b: suggestion.taken.get(b, 0) for b in QUOTAS}
-    steps.done(f"{DATASET} v{version}: {taken['failing']} failing (low Conversation Quality or Brand Alignment), "
-               f"{taken['borderline']} borderline, {taken['passing']} passing")
+    steps.done(
+        f"{DATASET} v{version}: {taken['failing']} failing (low Conversation Quality or Brand Alignment), "
+        f"{taken['borderline']} borderline, {taken['passing']} passing"
+    )
     return {"name": DATASET, "version": version, **taken}
 
 
@@ -253,7 +281,9 @@ def _experiments(db: Path, steps: Steps) -> tuple[dict[str, float], dict[str, fl
             rows = [r for r in exp_store.list_experiments(store) if r["id"] == exp["id"]]
         scores = {k: round(v, 4) for k, v in rows[0]["scores"].items()}
         means.append(scores)
-        steps.done(f"{exp['name']}: {rows[0]['results']} cases, " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+        steps.done(
+            f"{exp['name']}: {rows[0]['results']} cases, " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+        )
     return means[0], means[1]
 
 
@@ -268,16 +298,31 @@ def _inline_eval(name: str) -> None:
     from evaltui.demo.prompts import JUNO
 
     prompt = load_prompt(JUNO, version=1 if name == BASELINE else 2)
-    Eval(PROJECT, data=init_dataset(PROJECT, DATASET), task=SupportBot(prompt), scores=[production_judge(dataset=DATASET)],
-         experiment_name=name, base_experiment_name=BASELINE if name == FIX else None, max_concurrency=4)
+    Eval(
+        PROJECT,
+        data=init_dataset(PROJECT, DATASET),
+        task=SupportBot(prompt),
+        scores=[production_judge(dataset=DATASET)],
+        experiment_name=name,
+        base_experiment_name=BASELINE if name == FIX else None,
+        max_concurrency=4,
+    )
 
 
 def summarize_diff(comparison: Any, score: str) -> dict[str, Any]:
     """One score of a comparison: overall and per bucket (baseline, fix, delta, counts)."""
+
     def part(d: Any) -> dict[str, Any]:
         r = lambda v: None if v is None else round(v, 4)  # noqa: E731
-        return {"n": d.n, "baseline": r(d.base_mean), "fix": r(d.candidate_mean), "delta": r(d.delta),
-                "improvements": d.improvements, "regressions": d.regressions, "p_value": r(d.p_value)}
+        return {
+            "n": d.n,
+            "baseline": r(d.base_mean),
+            "fix": r(d.candidate_mean),
+            "delta": r(d.delta),
+            "improvements": d.improvements,
+            "regressions": d.regressions,
+            "p_value": r(d.p_value),
+        }
 
     overall = comparison.scores.get(score)
     return {
@@ -295,8 +340,10 @@ def _diff(store: Store, score: str, steps: Steps, who: str) -> dict[str, Any]:
     out = summarize_diff(compare_experiments(store, BASELINE, FIX), score)
     for p in out["prompts"]:
         if p["base"] and p["candidate"]:
-            steps.done(f"prompt {p['name']}: v{p['base']['version']} -> v{p['candidate']['version']} "
-                       f"(+{p['added']} -{p['removed']} lines)")
+            steps.done(
+                f"prompt {p['name']}: v{p['base']['version']} -> v{p['candidate']['version']} "
+                f"(+{p['added']} -{p['removed']} lines)"
+            )
     steps.done(_diff_line(out))
     return out
 
@@ -305,8 +352,10 @@ def _diff_line(d: dict[str, Any]) -> str:
     if "delta" not in d:
         return f"{d['score']}: no cases scored on both sides"
     buckets = ", ".join(f"{b} {v['baseline']:.2f} -> {v['fix']:.2f}" for b, v in d["by_bucket"].items())
-    return (f"{d['score']}: {d['baseline']:.3f} -> {d['fix']:.3f} (delta {d['delta']:+.3f}, "
-            f"{d['improvements']} better, {d['regressions']} worse); {buckets}")
+    return (
+        f"{d['score']}: {d['baseline']:.3f} -> {d['fix']:.3f} (delta {d['delta']:+.3f}, "
+        f"{d['improvements']} better, {d['regressions']} worse); {buckets}"
+    )
 
 
 # -- 6. calibration and re-scoring ------------------------------------------------------
@@ -314,8 +363,11 @@ def _diff_line(d: dict[str, Any]) -> str:
 
 def _kappa(report: dict[str, Any], topic: str) -> dict[str, Any]:
     part = report.get("by_topic", {}).get(topic) or {}
-    return {"n": part.get("n", 0), "kappa": None if part.get("kappa") is None else round(part["kappa"], 4),
-            "accuracy": None if part.get("accuracy") is None else round(part["accuracy"], 4)}
+    return {
+        "n": part.get("n", 0),
+        "kappa": None if part.get("kappa") is None else round(part["kappa"], 4),
+        "accuracy": None if part.get("accuracy") is None else round(part["accuracy"], 4),
+    }
 
 
 def _calibrate(store: Store, topic: str, steps: Steps) -> tuple[dict[str, Any], Any]:
@@ -327,22 +379,31 @@ def _calibrate(store: Store, topic: str, steps: Steps) -> tuple[dict[str, Any], 
 
     steps.doing(f"calibrating the production judge (judge-v1) against the human labels in {topic}")
     before = _kappa(calibrate(store, "brand_alignment", versions=["judge-v1"]), topic)
-    pairs = [r for r in calibration_pairs(store, "brand_alignment", "judge-v1", "brand_alignment")
-             if r.get("topic") == topic]
+    pairs = [
+        r for r in calibration_pairs(store, "brand_alignment", "judge-v1", "brand_alignment") if r.get("topic") == topic
+    ]
     outputs = span_outputs(store, [r["target_id"] for r in pairs])
     spot = blind_spot(pairs, outputs)
     before.update(spot)
-    steps.done(f"judge-v1 vs people on {before['n']} labelled turns: kappa {before['kappa']:.2f} "
-               f"(accuracy {before['accuracy']:.0%})" + (f": {spot['sentence']}" if spot["sentence"] else ""))
+    steps.done(
+        f"judge-v1 vs people on {before['n']} labelled turns: kappa {before['kappa']:.2f} "
+        f"(accuracy {before['accuracy']:.0%})" + (f": {spot['sentence']}" if spot["sentence"] else "")
+    )
     steps.doing("training the offline judge on the human labels and scoring the topic's turns with it")
     spec = calibrated_judge(store)
     report = score_spans(store, spec, where=f'topic = "{topic}"', scope="turn")
     after = _kappa(calibrate(store, spec.key), topic)
-    steps.done(f"{spec.name} ({spec.version}) scored {report.scored} turns; vs people on {after['n']} labelled turns "
-               f"(held out): kappa {after['kappa']:.2f} (accuracy {after['accuracy']:.0%})")
-    return {"topic": topic, "kappa_before": before["kappa"], "kappa_after": after["kappa"],
-            "before": {"scorer": "brand_alignment", "version": "judge-v1", **before},
-            "after": {"scorer": spec.key, "version": spec.version, **after}}, spec
+    steps.done(
+        f"{spec.name} ({spec.version}) scored {report.scored} turns; vs people on {after['n']} labelled turns "
+        f"(held out): kappa {after['kappa']:.2f} (accuracy {after['accuracy']:.0%})"
+    )
+    return {
+        "topic": topic,
+        "kappa_before": before["kappa"],
+        "kappa_after": after["kappa"],
+        "before": {"scorer": "brand_alignment", "version": "judge-v1", **before},
+        "after": {"scorer": spec.key, "version": spec.version, **after},
+    }, spec
 
 
 _NUMBERED_LINE = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
@@ -352,15 +413,21 @@ def blind_spot(pairs: list[dict[str, Any]], outputs: dict[str, Any]) -> dict[str
     """What the judge's disagreements with people say, from the data: how many replies it
     grades below and above people's grade, how many of those below are numbered step
     lists, and a sentence only when the disagreements lean one way (None otherwise)."""
-    lower = [p for p in pairs if p["score"] is not None and p["human_score"] is not None and p["score"] < p["human_score"]]
-    higher = [p for p in pairs if p["score"] is not None and p["human_score"] is not None and p["score"] > p["human_score"]]
+    lower = [
+        p for p in pairs if p["score"] is not None and p["human_score"] is not None and p["score"] < p["human_score"]
+    ]
+    higher = [
+        p for p in pairs if p["score"] is not None and p["human_score"] is not None and p["score"] > p["human_score"]
+    ]
     steps = sum(len(_NUMBERED_LINE.findall(str(outputs.get(p["target_id"]) or ""))) >= 2 for p in lower)
     sentence = None
     if len(lower) >= 3 and len(lower) >= 2 * len(higher):
         sentence = f"it grades {len(lower)} replies below people's grade ({len(higher)} above)"
         if steps * 2 > len(lower):
-            sentence = (f"it grades the step-by-step recovery replies down ({steps} of the {len(lower)} replies "
-                        f"it grades below people's grade are numbered steps; {len(higher)} above)")
+            sentence = (
+                f"it grades the step-by-step recovery replies down ({steps} of the {len(lower)} replies "
+                f"it grades below people's grade are numbered steps; {len(higher)} above)"
+            )
     return {"judge_lower": len(lower), "judge_higher": len(higher), "lower_step_by_step": steps, "sentence": sentence}
 
 
@@ -402,12 +469,16 @@ def _align_llm_judge(store: Store, topic: str, steps: Steps) -> dict[str, Any]:
     from evaltui.testing.fake_openai import FakeOpenAI
 
     group = topic_groups(store).get(topic)
-    steps.doing("aligning the LLM judge (brand_alignment rubric, through the loopback judge) to the human labels: "
-                "few-shot and rubric-edit candidates from a dev part, measured on a held-out test part")
+    steps.doing(
+        "aligning the LLM judge (brand_alignment rubric, through the loopback judge) to the human labels: "
+        "few-shot and rubric-edit candidates from a dev part, measured on a held-out test part"
+    )
     with FakeOpenAI(responder=DemoJudge()) as server:
+
         def client() -> LLMClient:
-            return LLMClient(base_url=server.base_url, api_key="sk-demo", model=get_settings().judge_model,
-                             cache=LLMCache(store))
+            return LLMClient(
+                base_url=server.base_url, api_key="sk-demo", model=get_settings().judge_model, cache=LLMCache(store)
+            )
 
         report = align(store, "brand_alignment", client())
         current = report["candidates"][0]
@@ -418,8 +489,10 @@ def _align_llm_judge(store: Store, topic: str, steps: Steps) -> dict[str, Any]:
         if group and group in current["test"]["by_group"]:
             parts[f"group {group}"] = (current["test"]["by_group"][group], best["test"]["by_group"].get(group, {}))
         for where, (before, after) in parts.items():
-            steps.done(f"LLM judge vs people on the test part, {where}: current rubric {_agreement_text(before)}; "
-                       f"{best['name']} {_agreement_text(after)}")
+            steps.done(
+                f"LLM judge vs people on the test part, {where}: current rubric {_agreement_text(before)}; "
+                f"{best['name']} {_agreement_text(after)}"
+            )
         steps.done(f"saved {best['name']} as {report['saved']}" if report["saved"] else "no candidate beat the rubric")
         steps.doing("grading both experiments' outputs with the LLM judge before and after alignment")
         judges = [(LLM_JUDGE, load_rubric("brand_alignment"))]
@@ -433,10 +506,18 @@ def _align_llm_judge(store: Store, topic: str, steps: Steps) -> dict[str, Any]:
     comparison = compare_experiments(store, BASELINE, FIX)
     diffs = {name: summarize_diff(comparison, name) for name, _ in judges}
     corrected = comparison.corrected.get(LLM_JUDGE)
-    out: dict[str, Any] = {"align": {"seed": report["seed"], "dev": report["dev"], "test": report["test"],
-                                     "best": report["best"], "saved": report["saved"],
-                                     "test_agreement": {w: {"before": b, "after": a} for w, (b, a) in parts.items()}},
-                           "diffs": diffs, "corrected": None}
+    out: dict[str, Any] = {
+        "align": {
+            "seed": report["seed"],
+            "dev": report["dev"],
+            "test": report["test"],
+            "best": report["best"],
+            "saved": report["saved"],
+            "test_agreement": {w: {"before": b, "after": a} for w, (b, a) in parts.items()},
+        },
+        "diffs": diffs,
+        "corrected": None,
+    }
     if corrected:
         from dataclasses import asdict
 
@@ -445,8 +526,10 @@ def _align_llm_judge(store: Store, topic: str, steps: Steps) -> dict[str, Any]:
         o = corrected["overall"]
         steps.done(corrected_line(LLM_JUDGE, o) + f" (its error measured on {corrected['labels']} human labels)")
         if ALIGNED_JUDGE in diffs and "delta" in diffs[ALIGNED_JUDGE]:
-            steps.done(f"{ALIGNED_JUDGE}: {diffs[ALIGNED_JUDGE]['delta']:+.2f}; the judge calibrated on people "
-                       f"(Brand Alignment Offline) sees {summarize_diff(comparison, CALIBRATED).get('delta', 0):+.2f}")
+            steps.done(
+                f"{ALIGNED_JUDGE}: {diffs[ALIGNED_JUDGE]['delta']:+.2f}; the judge calibrated on people "
+                f"(Brand Alignment Offline) sees {summarize_diff(comparison, CALIBRATED).get('delta', 0):+.2f}"
+            )
         out["corrected"] = {"labels": corrected["labels"], "version": corrected["version"], **asdict(o)}
     return out
 
@@ -465,8 +548,11 @@ def _next_iteration(store: Store, files: list[Path], topic: str, spec: Any, step
     _ingest(store, files, steps)
     steps.doing("filing the new conversations under the topic map")
     assigned = assign_new_spans(store)
-    steps.done(f"{assigned.assigned} of {assigned.conversations} new conversations filed under a topic"
-               if assigned is not None else "no active topic map")
+    steps.done(
+        f"{assigned.assigned} of {assigned.conversations} new conversations filed under a topic"
+        if assigned is not None
+        else "no active topic map"
+    )
     steps.doing("scoring the new logs online with the calibrated judge")
     report = score_spans(store, spec, where=f'topic = "{topic}" and ts >= "{since}"', scope="turn")
     steps.done(report.summary())
@@ -474,12 +560,18 @@ def _next_iteration(store: Store, files: list[Path], topic: str, spec: Any, step
     steps.done(trend_line(topic, spec.name, trend))
     where = f'{dataset_filter(topic)} and ts >= "{since}"'
     steps.doing(f"adding the new failures ('{where}') to {DATASET}")
-    _, suggestion, version = create_from_logs(store, DATASET, where, failing=NEW_FAILURES, borderline=0, passing=0,
-                                              scorers=[spec.key], seed=0, add=True)
+    _, suggestion, version = create_from_logs(
+        store, DATASET, where, failing=NEW_FAILURES, borderline=0, passing=0, scorers=[spec.key], seed=0, add=True
+    )
     added = suggestion.taken.get("failing", 0)
     steps.done(f"{DATASET} v{version}: {added} new failing cases" if version else f"{DATASET}: no new failures")
-    return {"ingested": [p.name for p in files], "scored": report.scored, "trend": trend,
-            "dataset_version": version, "new_failing": added}
+    return {
+        "ingested": [p.name for p in files],
+        "scored": report.scored,
+        "trend": trend,
+        "dataset_version": version,
+        "new_failing": added,
+    }
 
 
 def trend_line(topic: str, judge: str, trend: dict[str, Any]) -> str:
@@ -489,16 +581,25 @@ def trend_line(topic: str, judge: str, trend: dict[str, Any]) -> str:
     def mean(key: str) -> str:
         return "none scored" if trend.get(key) is None else f"{trend[key]:.2f}"
 
-    return (f"trend in {topic}: {judge} {mean('before')} before the fix -> {mean('after')} after; "
-            f"judge-v1 {mean('before_judge_v1')} -> {mean('after_judge_v1')}")
+    return (
+        f"trend in {topic}: {judge} {mean('before')} before the fix -> {mean('after')} after; "
+        f"judge-v1 {mean('before_judge_v1')} -> {mean('after_judge_v1')}"
+    )
 
 
 def _trend(store: Store, topic: str, since: str) -> dict[str, Any]:
     by = means_before_and_after(store, topic, since, ["brand_alignment_offline", "brand_alignment"])
     r = lambda v: None if v is None else round(v, 4)  # noqa: E731
     b, a = by.get(False, (None, None, 0)), by.get(True, (None, None, 0))
-    return {"since": since, "before": r(b[0]), "after": r(a[0]), "before_judge_v1": r(b[1]),
-            "after_judge_v1": r(a[1]), "conversations_before": b[2], "conversations_after": a[2]}
+    return {
+        "since": since,
+        "before": r(b[0]),
+        "after": r(a[0]),
+        "before_judge_v1": r(b[1]),
+        "after_judge_v1": r(a[1]),
+        "conversations_before": b[2],
+        "conversations_after": a[2],
+    }
 
 
 # -- printing ---------------------------------------------------------------------------
@@ -511,18 +612,24 @@ def print_outcome(out: dict[str, Any], steps: Steps) -> None:
         print(f"  {line}")
     c = out["calibration"]
     print()
-    print(f"the story: the production judge sees {out['diff'].get('delta', 0):+.3f} from the fix; it disagrees with "
-          f"people on {out['worst_topic_tag'] or out['worst_topic']} (kappa {c['kappa_before']:.2f}); the judge "
-          f"calibrated on human labels (kappa {c['kappa_after']:.2f}) sees {out['rescored_diff'].get('delta', 0):+.3f}.")
+    print(
+        f"the story: the production judge sees {out['diff'].get('delta', 0):+.3f} from the fix; it disagrees with "
+        f"people on {out['worst_topic_tag'] or out['worst_topic']} (kappa {c['kappa_before']:.2f}); the judge "
+        f"calibrated on human labels (kappa {c['kappa_after']:.2f}) sees {out['rescored_diff'].get('delta', 0):+.3f}."
+    )
     llm = out.get("llm_judge") or {}
     if llm.get("corrected"):
         k = llm["corrected"]
         aligned = (llm["diffs"].get(ALIGNED_JUDGE) or {}).get("delta")
-        print(f"           the LLM judge has the same blind spot: it sees {k['judge_delta']:+.2f}; corrected for its "
-              f"measured error, {k['corrected_delta']:+.2f} [{k['corrected_ci'][0]:+.2f}, {k['corrected_ci'][1]:+.2f}]"
-              + (f"; aligned to people's labels it sees {aligned:+.2f}." if aligned is not None else "."))
+        print(
+            f"           the LLM judge has the same blind spot: it sees {k['judge_delta']:+.2f}; corrected for its "
+            f"measured error, {k['corrected_delta']:+.2f} [{k['corrected_ci'][0]:+.2f}, {k['corrected_ci'][1]:+.2f}]"
+            + (f"; aligned to people's labels it sees {aligned:+.2f}." if aligned is not None else ".")
+        )
     r = out["review"]
-    print(f"a review queue put first what teaches the most: in {r['labelled']} labels, {r['judge_wrong']} judge errors "
-          f"({r['judge_wrong_at_random']:g} expected at random).")
+    print(
+        f"a review queue put first what teaches the most: in {r['labelled']} labels, {r['judge_wrong']} judge errors "
+        f"({r['judge_wrong_at_random']:g} expected at random)."
+    )
     print(f"next: evaltui --db {db}   (topics, experiments, diff, calibration and review panes)")
     print(f"      evaltui diff {BASELINE} {FIX} --db {db}")

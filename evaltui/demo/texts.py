@@ -10,38 +10,108 @@ from __future__ import annotations
 # --------------------------------------------------------------------------- slot values
 
 _PRODUCTS = (
-    "Alder oak side table", "linen duvet cover (queen)", "10-inch cast-iron skillet",
-    "merino wool throw", "Fjord ceramic dinner set", "bamboo bath mat", "Halden floor lamp",
-    "copper-core saucepan", "walnut cutting board", "Nordby 3-seat sofa",
-    "stoneware mixing bowls", "rattan laundry basket", "cedar raised garden bed",
-    "Ember electric kettle", "velvet cushion covers", "enamel Dutch oven",
-    "teak outdoor chair", "washed cotton sheet set", "Lumen bedside lamp", "glass pour-over set",
-    "Solstice patio umbrella", "wool area rug 5x8", "chef's knife 8-inch",
-    "Marlow bookshelf", "blackout curtains", "oak bar stools (set of 2)", "herb planter trio",
-    "cold brew coffee maker", "waffle-weave bath towels", "Brae dining chairs",
+    "Alder oak side table",
+    "linen duvet cover (queen)",
+    "10-inch cast-iron skillet",
+    "merino wool throw",
+    "Fjord ceramic dinner set",
+    "bamboo bath mat",
+    "Halden floor lamp",
+    "copper-core saucepan",
+    "walnut cutting board",
+    "Nordby 3-seat sofa",
+    "stoneware mixing bowls",
+    "rattan laundry basket",
+    "cedar raised garden bed",
+    "Ember electric kettle",
+    "velvet cushion covers",
+    "enamel Dutch oven",
+    "teak outdoor chair",
+    "washed cotton sheet set",
+    "Lumen bedside lamp",
+    "glass pour-over set",
+    "Solstice patio umbrella",
+    "wool area rug 5x8",
+    "chef's knife 8-inch",
+    "Marlow bookshelf",
+    "blackout curtains",
+    "oak bar stools (set of 2)",
+    "herb planter trio",
+    "cold brew coffee maker",
+    "waffle-weave bath towels",
+    "Brae dining chairs",
 )
 _FURNITURE = (
-    "Alder oak side table", "Nordby 3-seat sofa", "Marlow bookshelf", "oak bar stools (set of 2)",
-    "Brae dining chairs", "teak outdoor chair", "Halden floor lamp",
+    "Alder oak side table",
+    "Nordby 3-seat sofa",
+    "Marlow bookshelf",
+    "oak bar stools (set of 2)",
+    "Brae dining chairs",
+    "teak outdoor chair",
+    "Halden floor lamp",
 )
 _WOODEN = (
-    "Alder oak side table", "Marlow bookshelf", "oak bar stools (set of 2)", "Brae dining chairs",
-    "walnut cutting board", "Alder oak coffee table",
+    "Alder oak side table",
+    "Marlow bookshelf",
+    "oak bar stools (set of 2)",
+    "Brae dining chairs",
+    "walnut cutting board",
+    "Alder oak coffee table",
 )
 _COOKWARE = (
-    "10-inch cast-iron skillet", "copper-core saucepan", "enamel Dutch oven",
-    "tri-ply stainless frying pan", "Fjord ceramic baking dish",
+    "10-inch cast-iron skillet",
+    "copper-core saucepan",
+    "enamel Dutch oven",
+    "tri-ply stainless frying pan",
+    "Fjord ceramic baking dish",
 )
 _CARRIERS = ("UPS", "FedEx", "USPS", "DHL", "OnTrac")
 _FIRST_NAMES = (
-    "Maya", "Jordan", "Priya", "Luis", "Hannah", "Omar", "Chloe", "Ben", "Aisha", "Tomás",
-    "Grace", "Daniel", "Yuki", "Sam", "Fatima", "Leo", "Ingrid", "Marcus", "Zoe", "Ravi",
-    "Elena", "Noah", "Amara", "Kevin", "Sofia", "Ethan", "Mei", "Diego", "Nora", "Isaac",
+    "Maya",
+    "Jordan",
+    "Priya",
+    "Luis",
+    "Hannah",
+    "Omar",
+    "Chloe",
+    "Ben",
+    "Aisha",
+    "Tomás",
+    "Grace",
+    "Daniel",
+    "Yuki",
+    "Sam",
+    "Fatima",
+    "Leo",
+    "Ingrid",
+    "Marcus",
+    "Zoe",
+    "Ravi",
+    "Elena",
+    "Noah",
+    "Amara",
+    "Kevin",
+    "Sofia",
+    "Ethan",
+    "Mei",
+    "Diego",
+    "Nora",
+    "Isaac",
 )
 _EMAIL_DOMAINS = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me", "hey.com")
 _CITIES = (
-    "Portland", "Austin", "Denver", "Chicago", "Raleigh", "Boston", "Tucson", "Madison",
-    "Sacramento", "Pittsburgh", "Boise", "Richmond",
+    "Portland",
+    "Austin",
+    "Denver",
+    "Chicago",
+    "Raleigh",
+    "Boston",
+    "Tucson",
+    "Madison",
+    "Sacramento",
+    "Pittsburgh",
+    "Boise",
+    "Richmond",
 )
 _PROMOS = ("WELCOME15", "COZY20", "FALLHOME", "FRIENDS10", "HARVEST25", "FREESHIP")
 _SIZES = ("queen", "king", "twin", "full", "small", "large")
@@ -52,56 +122,90 @@ _COLORS = ("sage", "oat", "charcoal", "terracotta", "ivory", "navy")
 _OPENINGS = {
     "neutral": ("Hi,", "Hello,", "Hi there.", "Hey,", "Good morning,", "", "", "Hi Juno,"),
     "angry": (
-        "This is ridiculous.", "I am absolutely furious.", "Seriously, what is going on?",
-        "I'm sick of this.", "Unbelievable.", "This is the worst service I've had all year.",
-        "I'm so angry right now.", "Are you kidding me?",
+        "This is ridiculous.",
+        "I am absolutely furious.",
+        "Seriously, what is going on?",
+        "I'm sick of this.",
+        "Unbelievable.",
+        "This is the worst service I've had all year.",
+        "I'm so angry right now.",
+        "Are you kidding me?",
     ),
     "panicked": (
-        "Please help, this is urgent!", "I'm panicking a bit here -", "HELP please!!",
-        "Oh no, I need help fast.", "Urgent:", "I'm really stressed out,",
-        "Please please help me,", "I need this fixed ASAP -",
+        "Please help, this is urgent!",
+        "I'm panicking a bit here -",
+        "HELP please!!",
+        "Oh no, I need help fast.",
+        "Urgent:",
+        "I'm really stressed out,",
+        "Please please help me,",
+        "I need this fixed ASAP -",
     ),
     "confused": (
-        "Sorry, I'm a bit lost.", "I'm confused -", "Not sure if I'm doing this right, but",
-        "Hmm, I don't really understand what's going on.", "Quick question, I'm confused:",
-        "Sorry if this is a dumb question,", "I can't figure this out.",
+        "Sorry, I'm a bit lost.",
+        "I'm confused -",
+        "Not sure if I'm doing this right, but",
+        "Hmm, I don't really understand what's going on.",
+        "Quick question, I'm confused:",
+        "Sorry if this is a dumb question,",
+        "I can't figure this out.",
     ),
     "sarcastic": (
-        "Oh great, another fun day with Juniper Lane.", "Wow, love this for me.",
-        "Fantastic service as always.", "Well, this is just perfect.",
-        "Amazing how this keeps happening.", "Love the 'premium' experience so far.",
+        "Oh great, another fun day with Juniper Lane.",
+        "Wow, love this for me.",
+        "Fantastic service as always.",
+        "Well, this is just perfect.",
+        "Amazing how this keeps happening.",
+        "Love the 'premium' experience so far.",
     ),
     "grateful": (
-        "Hi! Thanks so much for your help.", "Hello and thank you in advance!",
-        "Hi Juno, hope you're having a good day!", "Hi team, you've always been great,",
-        "Thank you for being so helpful last time!", "Hi there, really appreciate this,",
+        "Hi! Thanks so much for your help.",
+        "Hello and thank you in advance!",
+        "Hi Juno, hope you're having a good day!",
+        "Hi team, you've always been great,",
+        "Thank you for being so helpful last time!",
+        "Hi there, really appreciate this,",
     ),
 }
 _CLOSINGS = {
     "neutral": ("Thanks.", "Thank you.", "", "", "Thanks in advance.", "Let me know."),
     "angry": (
-        "Fix this now.", "I want this sorted today or I'm done with you.",
-        "This is completely unacceptable.", "I expect a real answer, not a script.",
-        "Don't make me ask again.", "I'm about to leave a 1-star review.",
+        "Fix this now.",
+        "I want this sorted today or I'm done with you.",
+        "This is completely unacceptable.",
+        "I expect a real answer, not a script.",
+        "Don't make me ask again.",
+        "I'm about to leave a 1-star review.",
     ),
     "panicked": (
-        "I need it by {edate}!!", "Please hurry, I'm really worried.",
-        "What do I do?? Please respond quickly.", "I really can't afford for this to go wrong.",
-        "Please tell me this can be fixed today!", "I'm freaking out a little.",
+        "I need it by {edate}!!",
+        "Please hurry, I'm really worried.",
+        "What do I do?? Please respond quickly.",
+        "I really can't afford for this to go wrong.",
+        "Please tell me this can be fixed today!",
+        "I'm freaking out a little.",
     ),
     "confused": (
-        "What am I supposed to do?", "Can you explain what happens next?",
-        "I don't get it.", "Is that normal?", "Am I missing something?",
+        "What am I supposed to do?",
+        "Can you explain what happens next?",
+        "I don't get it.",
+        "Is that normal?",
+        "Am I missing something?",
         "Could you walk me through it?",
     ),
     "sarcastic": (
-        "Can't wait to hear the excuse.", "Really looking forward to your scripted reply.",
-        "Surely this time it'll be different.", "Take your time, it's not like I need it.",
+        "Can't wait to hear the excuse.",
+        "Really looking forward to your scripted reply.",
+        "Surely this time it'll be different.",
+        "Take your time, it's not like I need it.",
         "Go on, impress me.",
     ),
     "grateful": (
-        "Thank you so much!", "Really appreciate your help 🙏", "Thanks a million!",
-        "You're the best, thank you.", "Thanks so much in advance!",
+        "Thank you so much!",
+        "Really appreciate your help 🙏",
+        "Thanks a million!",
+        "You're the best, thank you.",
+        "Thanks so much in advance!",
     ),
 }
 
@@ -864,7 +968,11 @@ _GOOD_ACKS = {
         "I get it, and I'm sorry it's been a hassle.",
         "Understood - let's make this the last time you need to ask.",
     ),
-    "grateful": ("Thank you for the kind words!", "Thanks so much - happy to help!", "That's lovely to hear, thank you!"),
+    "grateful": (
+        "Thank you for the kind words!",
+        "Thanks so much - happy to help!",
+        "That's lovely to hear, thank you!",
+    ),
 }
 _GOOD_CLOSES = (
     "Anything else I can help with?",
@@ -879,10 +987,8 @@ _MEDIOCRE = {
     "shipping_and_delivery": (
         "Thanks for your message. Deliveries can sometimes take longer than expected. Please check "
         "your tracking link for the latest updates.",
-        "Orders usually arrive within the estimated window. If you have any other questions, let us "
-        "know.",
-        "We're sorry for any inconvenience. Our shipping partners are working hard to deliver all "
-        "orders.",
+        "Orders usually arrive within the estimated window. If you have any other questions, let us know.",
+        "We're sorry for any inconvenience. Our shipping partners are working hard to deliver all orders.",
     ),
     "refunds_and_returns": (
         "Returns are handled according to our returns policy, which you can find on our website.",
@@ -924,8 +1030,7 @@ _BAD: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "blames_customer": {
         "shipping_and_delivery": (
-            "You probably entered the wrong address. Delivery issues are usually on the customer's "
-            "end.",
+            "You probably entered the wrong address. Delivery issues are usually on the customer's end.",
             "If you had chosen express shipping this wouldn't be a problem.",
         ),
         "refunds_and_returns": (
@@ -983,8 +1088,7 @@ _BAD: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "account_and_login": (
             "I've reset your password to 'Juniper123' - you can log in with that now.",
-            "I've permanently disabled two-factor authentication on your account so this won't "
-            "happen again.",
+            "I've permanently disabled two-factor authentication on your account so this won't happen again.",
             "I've merged all your accounts and added a $25 credit.",
         ),
     },
@@ -1003,48 +1107,71 @@ _BAD_MODE_WEIGHTS = (0.22, 0.24, 0.24, 0.18, 0.12)
 # Follow-up customer messages (turns 2+), each with the good answer to it.
 _FOLLOWUPS: dict[str, tuple[tuple[str, str], ...]] = {
     "shipping_and_delivery": (
-        ("Okay, and what if it doesn't arrive by {edate}?",
-         "Completely fair question. If it's not with you by {edate}, I'll refund the shipping and "
-         "either reship or refund the order, whichever you prefer - just reply here."),
-        ("The tracking still hasn't changed.",
-         "Thanks for checking. I've opened a trace with {carrier} on {track}; they reply within 24 "
-         "hours and I'll email {email} the moment they do."),
-        ("Can you just send me the tracking link again?",
-         "Of course - it's {carrier} tracking {track}, and I've resent the email to {email} too."),
-        ("Will I get a refund on shipping for this?",
-         "Yes - since the delivery is late, I've refunded the shipping to your card. It'll show "
-         "within 5 business days."),
-        ("Is there a phone number for {carrier}?",
-         "You won't need to call them - I can contact {carrier} for you. I've asked them for an "
-         "update and will email {email} as soon as I hear back."),
+        (
+            "Okay, and what if it doesn't arrive by {edate}?",
+            "Completely fair question. If it's not with you by {edate}, I'll refund the shipping and "
+            "either reship or refund the order, whichever you prefer - just reply here.",
+        ),
+        (
+            "The tracking still hasn't changed.",
+            "Thanks for checking. I've opened a trace with {carrier} on {track}; they reply within 24 "
+            "hours and I'll email {email} the moment they do.",
+        ),
+        (
+            "Can you just send me the tracking link again?",
+            "Of course - it's {carrier} tracking {track}, and I've resent the email to {email} too.",
+        ),
+        (
+            "Will I get a refund on shipping for this?",
+            "Yes - since the delivery is late, I've refunded the shipping to your card. It'll show "
+            "within 5 business days.",
+        ),
+        (
+            "Is there a phone number for {carrier}?",
+            "You won't need to call them - I can contact {carrier} for you. I've asked them for an "
+            "update and will email {email} as soon as I hear back.",
+        ),
     ),
     "refunds_and_returns": (
-        ("How long until the money is back on my card?",
-         "Once we scan the return, the refund reaches your card in 5-7 business days. I'll email "
-         "{email} when it's issued."),
-        ("Do I need the original box?",
-         "Not at all - any sturdy box works. Just put the label on the outside."),
-        ("I didn't get the return label email.",
-         "Sorry about that! I've just resent the label to {email}; it's also under Orders > {order}."),
-        ("Can I drop it off at a {carrier} store?",
-         "Yes, any {carrier} location accepts our prepaid label - no printer needed if you show the "
-         "QR code."),
-        ("Will I be refunded the shipping too?",
-         "Return shipping is always free, and if the item was faulty or wrong we refund the "
-         "original shipping too - it's added to your refund automatically."),
+        (
+            "How long until the money is back on my card?",
+            "Once we scan the return, the refund reaches your card in 5-7 business days. I'll email "
+            "{email} when it's issued.",
+        ),
+        ("Do I need the original box?", "Not at all - any sturdy box works. Just put the label on the outside."),
+        (
+            "I didn't get the return label email.",
+            "Sorry about that! I've just resent the label to {email}; it's also under Orders > {order}.",
+        ),
+        (
+            "Can I drop it off at a {carrier} store?",
+            "Yes, any {carrier} location accepts our prepaid label - no printer needed if you show the QR code.",
+        ),
+        (
+            "Will I be refunded the shipping too?",
+            "Return shipping is always free, and if the item was faulty or wrong we refund the "
+            "original shipping too - it's added to your refund automatically.",
+        ),
     ),
     "product_questions": (
-        ("And does it come in {color}?",
-         "It does! The {product} comes in {color}, oat and charcoal - all in stock today."),
-        ("Is it easy to assemble?",
-         "Very - it takes about 15 minutes with the included tool, no drill needed. There's a short "
-         "assembly video on the product page too."),
-        ("What about the bigger version?",
-         "The large version is 20% wider with the same finish, and it's {amount}. Happy to send you "
-         "a link."),
-        ("Would you recommend it for a small apartment?",
-         "For a small space I'd suggest the compact version: it's 20% narrower with the same "
-         "storage. Want me to send a link?"),
+        (
+            "And does it come in {color}?",
+            "It does! The {product} comes in {color}, oat and charcoal - all in stock today.",
+        ),
+        (
+            "Is it easy to assemble?",
+            "Very - it takes about 15 minutes with the included tool, no drill needed. There's a short "
+            "assembly video on the product page too.",
+        ),
+        (
+            "What about the bigger version?",
+            "The large version is 20% wider with the same finish, and it's {amount}. Happy to send you a link.",
+        ),
+        (
+            "Would you recommend it for a small apartment?",
+            "For a small space I'd suggest the compact version: it's 20% narrower with the same "
+            "storage. Want me to send a link?",
+        ),
     ),
     "account_and_login": (
         ("I did that and still nothing happened.", ""),
@@ -1055,26 +1182,33 @@ _FOLLOWUPS: dict[str, tuple[tuple[str, str], ...]] = {
         ("Okay I'm in, but now I can't see my orders.", ""),
     ),
     "billing_and_payments": (
-        ("When will I see the money back?",
-         "The refund is on its way: you'll see it within 5 business days on the card ending {last4}."),
-        ("Can you email me a receipt for that?",
-         "Done - the receipt is on its way to {email}."),
-        ("It's still showing two charges.",
-         "The second charge is a pending hold that disappears by {edate}. If it's still there then, "
-         "reply here and I'll chase it with our payments team."),
-        ("Can I use a different card instead?",
-         "Of course - go to Orders > {order} > Payment and choose 'Change card'; the old hold is "
-         "released automatically."),
+        (
+            "When will I see the money back?",
+            "The refund is on its way: you'll see it within 5 business days on the card ending {last4}.",
+        ),
+        ("Can you email me a receipt for that?", "Done - the receipt is on its way to {email}."),
+        (
+            "It's still showing two charges.",
+            "The second charge is a pending hold that disappears by {edate}. If it's still there then, "
+            "reply here and I'll chase it with our payments team.",
+        ),
+        (
+            "Can I use a different card instead?",
+            "Of course - go to Orders > {order} > Payment and choose 'Change card'; the old hold is "
+            "released automatically.",
+        ),
     ),
     "order_changes": (
-        ("Will I get a confirmation email?",
-         "Yes, a confirmation is on its way to {email} - it usually arrives within a few minutes."),
-        ("Does that change the delivery date?",
-         "No, delivery stays on track for {edate}."),
-        ("Can I also change the colour while you're at it?",
-         "Sure - I've switched it to {color} as well. Same price, same delivery date."),
-        ("Is there a fee for that?",
-         "No fee at all for changes before the order is packed."),
+        (
+            "Will I get a confirmation email?",
+            "Yes, a confirmation is on its way to {email} - it usually arrives within a few minutes.",
+        ),
+        ("Does that change the delivery date?", "No, delivery stays on track for {edate}."),
+        (
+            "Can I also change the colour while you're at it?",
+            "Sure - I've switched it to {color} as well. Same price, same delivery date.",
+        ),
+        ("Is there a fee for that?", "No fee at all for changes before the order is packed."),
     ),
 }
 _FOLLOWUP_PREFIX = {
@@ -1126,10 +1260,8 @@ _BA_RATIONALES: dict[tuple[str, str], tuple[str, ...]] = {
     ("A", "good"): (
         "The reply acknowledges the customer's situation warmly, answers with specifics and ends "
         "with a concrete next step. On-brand.",
-        "Empathetic and accurate; it states the policy correctly and tells the customer exactly "
-        "what happens next.",
-        "Warm, plain-spoken and specific. The reply resolves the question and offers a clear next "
-        "step.",
+        "Empathetic and accurate; it states the policy correctly and tells the customer exactly what happens next.",
+        "Warm, plain-spoken and specific. The reply resolves the question and offers a clear next step.",
     ),
     ("B", "good"): (
         "Correct and helpful, but the tone is a little flat; more acknowledgement of the customer's "
@@ -1139,10 +1271,8 @@ _BA_RATIONALES: dict[tuple[str, str], tuple[str, ...]] = {
     ("C", "good"): ("The reply feels transactional and misses the brand's warmth.",),
     ("A", "mediocre"): ("Polite and on-brand in tone, although light on specifics.",),
     ("B", "mediocre"): (
-        "Polite but generic: the reply does not address the specific order or give a concrete "
-        "next step.",
-        "Vague, boilerplate answer; it is not wrong, but the customer still doesn't know what to "
-        "do next.",
+        "Polite but generic: the reply does not address the specific order or give a concrete next step.",
+        "Vague, boilerplate answer; it is not wrong, but the customer still doesn't know what to do next.",
         "The reply is courteous but non-committal and reads like a template.",
     ),
     ("C", "mediocre"): ("Generic boilerplate that ignores the customer's actual question.",),
@@ -1156,8 +1286,7 @@ _BA_RATIONALES: dict[tuple[str, str], tuple[str, ...]] = {
         "One-line brush-off; it neither answers the question nor acknowledges the customer.",
     ),
     ("C", "blames_customer"): (
-        "The reply blames the customer for the problem, which directly contradicts the brand "
-        "guidelines.",
+        "The reply blames the customer for the problem, which directly contradicts the brand guidelines.",
         "Accusatory tone: it suggests the issue is the customer's fault instead of helping.",
     ),
     ("C", "wrong_policy"): (
@@ -1178,16 +1307,13 @@ _BA_RATIONALES: dict[tuple[str, str], tuple[str, ...]] = {
     ("B", "recovery"): (
         "The steps are correct, but the reply reads like a procedural checklist; it is not warm "
         "and barely acknowledges the customer.",
-        "Too procedural: a numbered list of instructions with little empathy for a frustrated "
-        "customer.",
+        "Too procedural: a numbered list of instructions with little empathy for a frustrated customer.",
         "Accurate, but it feels like a help-center article rather than a conversation.",
     ),
     ("C", "recovery"): (
         "A wall of procedural steps with no warmth; this reads as robotic and off-brand.",
-        "The reply pushes the work back onto the customer with a checklist instead of helping "
-        "them personally.",
-        "Impersonal step list; it ignores the customer's frustration and does not sound like "
-        "Juniper Lane.",
+        "The reply pushes the work back onto the customer with a checklist instead of helping them personally.",
+        "Impersonal step list; it ignores the customer's frustration and does not sound like Juniper Lane.",
     ),
     ("A", "closing"): ("A friendly, on-brand sign-off.",),
     ("B", "closing"): ("A fine closing message, if a little generic.",),
@@ -1214,9 +1340,7 @@ _CQ_RATIONALES = {
         "Resolved: the assistant answered the question and gave a clear next step.",
         "Good conversation; the customer left with what they needed.",
     ),
-    ("Y", False): (
-        "Replies were acceptable overall, though the conversation ended without full resolution.",
-    ),
+    ("Y", False): ("Replies were acceptable overall, though the conversation ended without full resolution.",),
     ("N", True): (
         "The issue was eventually handled, but at least one reply was off-brand or unhelpful.",
         "Resolution reached, but the weakest turn fell well below the brand standard.",

@@ -28,8 +28,11 @@ def result_calibration(store: Store, scorer: str, experiment_id: str | None = No
     key = scorer_key(scorer)
     scale = result_scale(store, key) or scale_for(store, key)
     pairs = result_pairs(store, key, experiment_id)
-    return {"scorer": key, **agreement.report(pairs, scale, get_settings().threshold(key)),
-            "disagreements": agreement.disagreements(pairs, scale)}
+    return {
+        "scorer": key,
+        **agreement.report(pairs, scale, get_settings().threshold(key)),
+        "disagreements": agreement.disagreements(pairs, scale),
+    }
 
 
 def calibration_overview(store: Store) -> list[dict[str, Any]]:
@@ -37,8 +40,13 @@ def calibration_overview(store: Store) -> list[dict[str, Any]]:
     scorer version, eval scorers per experiment. Each row: kind, scorer, version, n,
     accuracy, kappa, labels, confusion, by_topic."""
     from evaltui.scoring.span_calibration import calibrate, labels_key
-    from evaltui.store.calibration_pairs import (human_label_keys, labelled_experiments,
-                                                 labelled_result_scorer_keys, machine_scorer_keys, scorer_versions)
+    from evaltui.store.calibration_pairs import (
+        human_label_keys,
+        labelled_experiments,
+        labelled_result_scorer_keys,
+        machine_scorer_keys,
+        scorer_versions,
+    )
 
     out: list[dict[str, Any]] = []
     labelled = human_label_keys(store)
@@ -60,9 +68,17 @@ def calibration_overview(store: Store) -> list[dict[str, Any]]:
 
 def _flat(rep: dict[str, Any]) -> dict[str, Any]:
     overall = rep.get("overall") or {}
-    return {"n": overall.get("n", 0), "accuracy": overall.get("accuracy"), "kappa": overall.get("kappa"),
-            "kappa_ci": overall.get("kappa_ci"), "classes": overall.get("classes", {}),
-            "pass_fail": overall.get("pass_fail", {}), "labels": rep.get("labels", []),
-            "confusion": overall.get("confusion", {}), "by_topic": rep.get("by_topic", {}),
-            "by_group": rep.get("by_group", {}), "weighted": rep.get("weighted", False),
-            "disagreements": rep.get("disagreements", [])}
+    return {
+        "n": overall.get("n", 0),
+        "accuracy": overall.get("accuracy"),
+        "kappa": overall.get("kappa"),
+        "kappa_ci": overall.get("kappa_ci"),
+        "classes": overall.get("classes", {}),
+        "pass_fail": overall.get("pass_fail", {}),
+        "labels": rep.get("labels", []),
+        "confusion": overall.get("confusion", {}),
+        "by_topic": rep.get("by_topic", {}),
+        "by_group": rep.get("by_group", {}),
+        "weighted": rep.get("weighted", False),
+        "disagreements": rep.get("disagreements", []),
+    }

@@ -26,15 +26,15 @@ EPS = 1e-9
 
 @dataclass
 class ScoreDiff:
-    n: int                          # matched cases with this score on both sides
-    base_mean: float | None         # over those cases
+    n: int  # matched cases with this score on both sides
+    base_mean: float | None  # over those cases
     candidate_mean: float | None
-    delta: float | None             # mean of the paired deltas (candidate - base)
+    delta: float | None  # mean of the paired deltas (candidate - base)
     improvements: int
     regressions: int
-    ci_low: float | None            # paired bootstrap 95% CI of the mean delta
+    ci_low: float | None  # paired bootstrap 95% CI of the mean delta
     ci_high: float | None
-    p_value: float | None           # Wilcoxon signed-rank, two-sided
+    p_value: float | None  # Wilcoxon signed-rank, two-sided
 
     def significant_regression(self, alpha: float = 0.05) -> bool:
         return self.delta is not None and self.delta < 0 and self.p_value is not None and self.p_value < alpha
@@ -44,9 +44,9 @@ class ScoreDiff:
 class Comparison:
     base: str | None
     candidate: str | None
-    matched_by: str                                   # record_id | input_hash
-    added: list[str] = field(default_factory=list)   # case keys only in the candidate
-    removed: list[str] = field(default_factory=list) # case keys only in the base
+    matched_by: str  # record_id | input_hash
+    added: list[str] = field(default_factory=list)  # case keys only in the candidate
+    removed: list[str] = field(default_factory=list)  # case keys only in the base
     scores: dict[str, ScoreDiff] = field(default_factory=dict)
     buckets: dict[str, dict[str, ScoreDiff]] = field(default_factory=dict)
     cases: list[dict[str, Any]] = field(default_factory=list)
@@ -94,8 +94,17 @@ def _occurrence(case_id: str) -> tuple[int, str]:
 def _group(results: list[dict[str, Any]], by_record: bool) -> dict[str, dict[str, Any]]:
     cases: dict[str, dict[str, Any]] = {}
     for key, r in zip(case_keys(results, by_record), results):
-        case = cases.setdefault(key, {"record_id": r.get("record_id"), "bucket": r.get("bucket"), "input": r.get("input"),
-                                      "trials": 0, "errors": [], "scores": {}})
+        case = cases.setdefault(
+            key,
+            {
+                "record_id": r.get("record_id"),
+                "bucket": r.get("bucket"),
+                "input": r.get("input"),
+                "trials": 0,
+                "errors": [],
+                "scores": {},
+            },
+        )
         case["trials"] += 1
         if r.get("error"):
             case["errors"].append(r["error"].strip().splitlines()[-1] if r["error"].strip() else r["error"])
@@ -115,7 +124,8 @@ def _diff(pairs: list[tuple[float, float]], seed: int) -> ScoreDiff:
         delta=mean(deltas),
         improvements=sum(d > EPS for d in deltas),
         regressions=sum(d < -EPS for d in deltas),
-        ci_low=lo, ci_high=hi,
+        ci_low=lo,
+        ci_high=hi,
         p_value=wilcoxon_signed_rank(deltas),
     )
 
@@ -138,7 +148,9 @@ def compare(
     b_cases, c_cases = _group(base, by_record), _group(candidate, by_record)
     matched = sorted(k for k in c_cases if k in b_cases)  # the bootstrap sees one order, however rows were stored
     out = Comparison(
-        base=base_name, candidate=candidate_name, matched_by="record_id" if by_record else "input_hash",
+        base=base_name,
+        candidate=candidate_name,
+        matched_by="record_id" if by_record else "input_hash",
         added=sorted(k for k in c_cases if k not in b_cases),
         removed=sorted(k for k in b_cases if k not in c_cases),
     )
@@ -164,8 +176,14 @@ def compare(
         b, c = b_cases.get(key), c_cases.get(key)
         any_side = c or b
         assert any_side is not None
-        row: dict[str, Any] = {"key": key, "record_id": any_side["record_id"], "bucket": any_side["bucket"],
-                               "input": any_side["input"], "scores": {}, "errors": {}}
+        row: dict[str, Any] = {
+            "key": key,
+            "record_id": any_side["record_id"],
+            "bucket": any_side["bucket"],
+            "input": any_side["input"],
+            "scores": {},
+            "errors": {},
+        }
         if b is None:
             row["status"] = CaseStatus.ADDED
         elif c is None:
@@ -187,8 +205,15 @@ def compare(
             row["scores"][n]["delta"] = d
         if "status" not in row:
             up, down = any(d > EPS for d in deltas.values()), any(d < -EPS for d in deltas.values())
-            row["status"] = (CaseStatus.MIXED if up and down else CaseStatus.IMPROVED if up
-                             else CaseStatus.REGRESSED if down else CaseStatus.SAME)
+            row["status"] = (
+                CaseStatus.MIXED
+                if up and down
+                else CaseStatus.IMPROVED
+                if up
+                else CaseStatus.REGRESSED
+                if down
+                else CaseStatus.SAME
+            )
         out.cases.append(row)
     return out
 
@@ -216,8 +241,13 @@ def load_diff(store: Store, base: str, candidate: str, settings: Settings | None
     from evaltui.evals.corrected import judge_corrections
 
     b, c = require_experiment(store, base), require_experiment(store, candidate)
-    comparison = compare(lean_results(store, b["id"]), lean_results(store, c["id"]),
-                         base_name=base, candidate_name=candidate, settings=settings)
+    comparison = compare(
+        lean_results(store, b["id"]),
+        lean_results(store, c["id"]),
+        base_name=base,
+        candidate_name=candidate,
+        settings=settings,
+    )
     comparison.prompts = _prompt_changes(store, b["id"], c["id"])
     comparison.corrected = judge_corrections(store, comparison, settings, [b["id"], c["id"]])
     return DiffData(comparison, b["id"], c["id"])
@@ -229,15 +259,22 @@ def _prompt_changes(store: Store, base_id: str, candidate_id: str) -> list[dict[
     return [asdict(p) for p in prompt_changes(store, base_id, candidate_id)]
 
 
-def compare_experiments(store: Store, base_name: str, candidate_name: str, *, settings: Settings | None = None) -> Comparison:
+def compare_experiments(
+    store: Store, base_name: str, candidate_name: str, *, settings: Settings | None = None
+) -> Comparison:
     from evaltui.store import experiments as exp_store
 
     from evaltui.evals.corrected import judge_corrections
 
     base = exp_store.require_experiment(store, base_name)
     cand = exp_store.require_experiment(store, candidate_name)
-    comparison = compare(exp_store.load_results(store, base["id"]), exp_store.load_results(store, cand["id"]),
-                         base_name=base_name, candidate_name=candidate_name, settings=settings)
+    comparison = compare(
+        exp_store.load_results(store, base["id"]),
+        exp_store.load_results(store, cand["id"]),
+        base_name=base_name,
+        candidate_name=candidate_name,
+        settings=settings,
+    )
     comparison.prompts = _prompt_changes(store, base["id"], cand["id"])
     comparison.corrected = judge_corrections(store, comparison, settings, [base["id"], cand["id"]])
     return comparison

@@ -73,8 +73,8 @@ class Corrected:
     """One score's diff, as the judge graded it and corrected for its error."""
 
     n: int
-    labels: int                     # human labels the error was measured on
-    judge_base: float | None        # mean score
+    labels: int  # human labels the error was measured on
+    judge_base: float | None  # mean score
     judge_candidate: float | None
     judge_delta: float | None
     judge_ci: tuple[float, float] | None
@@ -82,16 +82,23 @@ class Corrected:
     corrected_candidate: float | None
     corrected_delta: float | None
     corrected_ci: tuple[float, float] | None
-    judge_pass_delta: float | None = None     # pass rate (score >= threshold)
+    judge_pass_delta: float | None = None  # pass rate (score >= threshold)
     judge_pass_ci: tuple[float, float] | None = None
     corrected_pass_delta: float | None = None
     corrected_pass_ci: tuple[float, float] | None = None
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)  # per case topic: n, labels, TPR, TNR
 
 
-def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int, int]], scores: list[float],
-                   threshold: float, *, groups: dict[str, str] | None = None, resamples: int = RESAMPLES,
-                   seed: int = SEED) -> Corrected:
+def corrected_diff(
+    cases: list[tuple[str, int, int]],
+    pairs: list[tuple[str, int, int]],
+    scores: list[float],
+    threshold: float,
+    *,
+    groups: dict[str, str] | None = None,
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
+) -> Corrected:
     """``cases``: (topic, base grade, candidate grade) per matched case, grades as indices
     into ``scores`` (each grade's score, best first); ``pairs``: (topic, human grade, judge
     grade) per human label the judge's error is measured on; ``groups``: topic -> group."""
@@ -116,8 +123,15 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
     n_groups = len(group_names) + 1  # + labels of no group of the cases
     p_group = np.array([g_index.get(groups.get(t, ""), len(group_names)) for t, _, _ in pairs], dtype=int)
     topic_group = np.array([g_index.get(groups.get(t, ""), -1) for t in topics] + [-1])
-    p_flat = (p_topic * k * k + np.array([h for _, h, _ in pairs], dtype=int) * k
-              + np.array([j for _, _, j in pairs], dtype=int)) if pairs else np.zeros(0, int)
+    p_flat = (
+        (
+            p_topic * k * k
+            + np.array([h for _, h, _ in pairs], dtype=int) * k
+            + np.array([j for _, _, j in pairs], dtype=int)
+        )
+        if pairs
+        else np.zeros(0, int)
+    )
 
     def estimate(case_idx: np.ndarray, pair_idx: np.ndarray) -> np.ndarray:
         """Per draw (rows of the index arrays): judge mean base, candidate; corrected mean
@@ -134,14 +148,21 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
         g_flat = p_group * k * k + (p_flat % (k * k))
         g_counts = np.bincount((offsets * g_cells + g_flat[pair_idx]).ravel(), minlength=draws * g_cells)
         g_rows = shrink(g_counts.reshape(draws, n_groups, k, k).astype(float), overall_rows[:, None], float(k))
-        prior = np.where((topic_group >= 0)[None, :, None, None], g_rows[:, np.maximum(topic_group, 0)],
-                         overall_rows[:, None])
+        prior = np.where(
+            (topic_group >= 0)[None, :, None, None], g_rows[:, np.maximum(topic_group, 0)], overall_rows[:, None]
+        )
         m = shrink(counts, prior, float(k))
         out = []
         judged, corrected = [], []
         for side in (c_base, c_cand):
-            q = np.bincount((offsets * n_topics * k + c_topic[case_idx] * k + side[case_idx]).ravel(),
-                            minlength=draws * n_topics * k).reshape(draws, n_topics, k).astype(float)
+            q = (
+                np.bincount(
+                    (offsets * n_topics * k + c_topic[case_idx] * k + side[case_idx]).ravel(),
+                    minlength=draws * n_topics * k,
+                )
+                .reshape(draws, n_topics, k)
+                .astype(float)
+            )
             n_t = q.sum(axis=2)
             q_share = q / np.where(n_t > 0, n_t, 1)[:, :, None]
             pi = correct_shares(q_share, m)
@@ -156,9 +177,10 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
 
     point = [float(v) for v in estimate(np.arange(len(cases))[None, :], np.arange(len(pairs))[None, :])[0]]
     rng = np.random.default_rng(seed)
-    draws = estimate(rng.integers(0, len(cases), (resamples, len(cases))),
-                     rng.integers(0, len(pairs), (resamples, len(pairs))) if pairs
-                     else np.zeros((resamples, 0), dtype=int))
+    draws = estimate(
+        rng.integers(0, len(cases), (resamples, len(cases))),
+        rng.integers(0, len(pairs), (resamples, len(pairs))) if pairs else np.zeros((resamples, 0), dtype=int),
+    )
 
     def ci(col_b: int, col_c: int) -> tuple[float, float]:
         deltas = draws[:, col_c] - draws[:, col_b]
@@ -166,27 +188,41 @@ def corrected_diff(cases: list[tuple[str, int, int]], pairs: list[tuple[str, int
         return float(lo), float(hi)
 
     per_topic: dict[str, dict[str, Any]] = {}
-    counts = np.bincount(p_flat, minlength=n_topics * k * k).reshape(n_topics, k, k) if pairs else np.zeros((n_topics, k, k))
+    counts = (
+        np.bincount(p_flat, minlength=n_topics * k * k).reshape(n_topics, k, k) if pairs else np.zeros((n_topics, k, k))
+    )
     for t in sorted({t for t, _, _ in cases}):
         c = counts[index[t]]
         tp, fn = c[np.ix_(passing, passing)].sum(), c[np.ix_(passing, ~passing)].sum()
         tn, fp = c[np.ix_(~passing, ~passing)].sum(), c[np.ix_(~passing, passing)].sum()
-        per_topic[t] = {"cases": int((c_topic == index[t]).sum()), "labels": int(c.sum()),
-                        "tpr": float(tp / (tp + fn)) if tp + fn else None,
-                        "tnr": float(tn / (tn + fp)) if tn + fp else None}
+        per_topic[t] = {
+            "cases": int((c_topic == index[t]).sum()),
+            "labels": int(c.sum()),
+            "tpr": float(tp / (tp + fn)) if tp + fn else None,
+            "tnr": float(tn / (tn + fp)) if tn + fp else None,
+        }
     return Corrected(
-        n=len(cases), labels=len(pairs),
-        judge_base=point[0], judge_candidate=point[1], judge_delta=point[1] - point[0], judge_ci=ci(0, 1),
-        corrected_base=point[2], corrected_candidate=point[3], corrected_delta=point[3] - point[2],
+        n=len(cases),
+        labels=len(pairs),
+        judge_base=point[0],
+        judge_candidate=point[1],
+        judge_delta=point[1] - point[0],
+        judge_ci=ci(0, 1),
+        corrected_base=point[2],
+        corrected_candidate=point[3],
+        corrected_delta=point[3] - point[2],
         corrected_ci=ci(2, 3),
-        judge_pass_delta=point[5] - point[4], judge_pass_ci=ci(4, 5),
-        corrected_pass_delta=point[7] - point[6], corrected_pass_ci=ci(6, 7),
+        judge_pass_delta=point[5] - point[4],
+        judge_pass_ci=ci(4, 5),
+        corrected_pass_delta=point[7] - point[6],
+        corrected_pass_ci=ci(6, 7),
         topics=per_topic,
     )
 
 
-def judge_corrections(store: Store, comparison: Any, settings: Settings | None = None,
-                      experiment_ids: list[str] | None = None) -> dict[str, Any]:
+def judge_corrections(
+    store: Store, comparison: Any, settings: Settings | None = None, experiment_ids: list[str] | None = None
+) -> dict[str, Any]:
     """Per score of ``comparison`` whose scorer has human labels: the judge's measured error
     (which scorer version, how many labels) and the corrected diff overall and per bucket.
     The error is that of the very judge version that graded the experiments when it has
@@ -198,8 +234,13 @@ def judge_corrections(store: Store, comparison: Any, settings: Settings | None =
     from evaltui.scoring.agreement import categories_for, categorise
     from evaltui.scoring.human_labels import scale_for
     from evaltui.scoring.span_calibration import labels_key
-    from evaltui.store.calibration_pairs import (calibration_pairs, record_topics, result_judge, scorer_versions,
-                                                 topic_groups)
+    from evaltui.store.calibration_pairs import (
+        calibration_pairs,
+        record_topics,
+        result_judge,
+        scorer_versions,
+        topic_groups,
+    )
 
     s = settings or get_settings()
     record_ids = [row["record_id"] for row in comparison.cases if row.get("record_id")]
@@ -211,8 +252,11 @@ def judge_corrections(store: Store, comparison: Any, settings: Settings | None =
         rubric, graded_by = result_judge(store, experiment_ids, key) if experiment_ids else (None, None)
         label_key = rubric or labels_key(store, key)
         # the judge's own scores of labelled spans: under its name, or its rubric's
-        measured = [(v, calibration_pairs(store, span_key, v, label_key))
-                    for span_key in dict.fromkeys([key, rubric or key]) for v, _, _ in scorer_versions(store, span_key)]
+        measured = [
+            (v, calibration_pairs(store, span_key, v, label_key))
+            for span_key in dict.fromkeys([key, rubric or key])
+            for v, _, _ in scorer_versions(store, span_key)
+        ]
         measured = [(v, p) for v, p in measured if p]
         if not measured:
             continue
@@ -225,8 +269,14 @@ def judge_corrections(store: Store, comparison: Any, settings: Settings | None =
             continue
         names = [c for c, _ in categories]
         grade = {c: i for i, c in enumerate(names)}
-        pairs = [(r["topic"], grade[categorise(r["human_score"], r.get("human_label"), categories)],
-                  grade[categorise(r["score"], r.get("label"), categories)]) for r in rows]
+        pairs = [
+            (
+                r["topic"],
+                grade[categorise(r["human_score"], r.get("human_label"), categories)],
+                grade[categorise(r["score"], r.get("label"), categories)],
+            )
+            for r in rows
+        ]
         threshold = s.threshold(label_key)
 
         def cases_of(bucket: str | None) -> list[tuple[str, int, int]]:
@@ -237,22 +287,34 @@ def judge_corrections(store: Store, comparison: Any, settings: Settings | None =
                     continue
                 if bucket is not None and (row.get("bucket") or "(none)") != bucket:
                     continue
-                picked.append((topic_of.get(row.get("record_id") or "", "(unassigned)"),
-                               grade[categorise(sc["base"], None, categories)],
-                               grade[categorise(sc["candidate"], None, categories)]))
+                picked.append(
+                    (
+                        topic_of.get(row.get("record_id") or "", "(unassigned)"),
+                        grade[categorise(sc["base"], None, categories)],
+                        grade[categorise(sc["candidate"], None, categories)],
+                    )
+                )
             return picked
 
         scores = [v for _, v in categories]
         from evaltui.scoring.agreement import agreement as agree
 
         overall = agree([(names[h], names[j]) for _, h, j in pairs], categories, threshold)
-        entry = {"labels_of": label_key, "version": version, "same_version": bool(exact), "labels": len(pairs),
-                 "threshold": threshold,
-                 "agreement": {k: overall[k] for k in ("n", "accuracy", "kappa", "kappa_ci")}
-                 | {"tpr": overall["pass_fail"]["tpr"], "tnr": overall["pass_fail"]["tnr"]},
-                 "overall": corrected_diff(cases_of(None), pairs, scores, threshold, groups=groups),
-                 "by_bucket": {b: corrected_diff(cases_of(b), pairs, scores, threshold, groups=groups)
-                               for b in sorted(comparison.buckets) if name in comparison.buckets[b]}}
+        entry = {
+            "labels_of": label_key,
+            "version": version,
+            "same_version": bool(exact),
+            "labels": len(pairs),
+            "threshold": threshold,
+            "agreement": {k: overall[k] for k in ("n", "accuracy", "kappa", "kappa_ci")}
+            | {"tpr": overall["pass_fail"]["tpr"], "tnr": overall["pass_fail"]["tnr"]},
+            "overall": corrected_diff(cases_of(None), pairs, scores, threshold, groups=groups),
+            "by_bucket": {
+                b: corrected_diff(cases_of(b), pairs, scores, threshold, groups=groups)
+                for b in sorted(comparison.buckets)
+                if name in comparison.buckets[b]
+            },
+        }
         out[name] = entry
     return out
 
@@ -264,12 +326,18 @@ def _delta_ci(delta: float | None, ci: Any) -> str:
 
 
 def corrected_line(name: str, d: Any, pass_rate: bool = False) -> str:
-    """"Brand Alignment: judge +0.31 [CI]; corrected for judge error +0.24 [CI]" of one
+    """ "Brand Alignment: judge +0.31 [CI]; corrected for judge error +0.24 [CI]" of one
     ``evals.corrected.Corrected`` (its mean score, or its pass rate)."""
+
     def get(field: str) -> Any:
         return d[field] if isinstance(d, dict) else getattr(d, field)
+
     if pass_rate:
-        return (f"{name} pass rate: judge {_delta_ci(get('judge_pass_delta'), get('judge_pass_ci'))}; "
-                f"corrected for judge error {_delta_ci(get('corrected_pass_delta'), get('corrected_pass_ci'))}")
-    return (f"{name}: judge {_delta_ci(get('judge_delta'), get('judge_ci'))}; "
-            f"corrected for judge error {_delta_ci(get('corrected_delta'), get('corrected_ci'))}")
+        return (
+            f"{name} pass rate: judge {_delta_ci(get('judge_pass_delta'), get('judge_pass_ci'))}; "
+            f"corrected for judge error {_delta_ci(get('corrected_pass_delta'), get('corrected_pass_ci'))}"
+        )
+    return (
+        f"{name}: judge {_delta_ci(get('judge_delta'), get('judge_ci'))}; "
+        f"corrected for judge error {_delta_ci(get('corrected_delta'), get('corrected_ci'))}"
+    )

@@ -20,12 +20,12 @@ class CaseRow:
     key: str
     record_id: str | None
     bucket: str | None
-    status: str                     # a CaseStatus
-    worst: float | None             # the most negative (or least positive) delta over the scores
+    status: str  # a CaseStatus
+    worst: float | None  # the most negative (or least positive) delta over the scores
     deltas: dict[str, float]
-    base: dict[str, float | None]   # per score: the base's mean over trials
+    base: dict[str, float | None]  # per score: the base's mean over trials
     candidate: dict[str, float | None]
-    flips: bool                     # a grade on both sides of the threshold across trials
+    flips: bool  # a grade on both sides of the threshold across trials
     errors: dict[str, list[str]] = field(default_factory=dict)
     preview: str = ""
 
@@ -50,13 +50,21 @@ def case_rows(comparison: Any) -> list[CaseRow]:
     rows = []
     for c in comparison.cases:
         deltas = {n: s["delta"] for n, s in c["scores"].items() if s.get("delta") is not None}
-        rows.append(CaseRow(
-            key=c["key"], record_id=c.get("record_id"), bucket=c.get("bucket"), status=c["status"],
-            worst=min(deltas.values()) if deltas else None, deltas=deltas,
-            base={n: s.get("base") for n, s in c["scores"].items()},
-            candidate={n: s.get("candidate") for n, s in c["scores"].items()},
-            flips=c["key"] in flipping, errors=dict(c.get("errors") or {}), preview=_preview(c.get("input")),
-        ))
+        rows.append(
+            CaseRow(
+                key=c["key"],
+                record_id=c.get("record_id"),
+                bucket=c.get("bucket"),
+                status=c["status"],
+                worst=min(deltas.values()) if deltas else None,
+                deltas=deltas,
+                base={n: s.get("base") for n, s in c["scores"].items()},
+                candidate={n: s.get("candidate") for n, s in c["scores"].items()},
+                flips=c["key"] in flipping,
+                errors=dict(c.get("errors") or {}),
+                preview=_preview(c.get("input")),
+            )
+        )
     return sort_rows(rows)
 
 

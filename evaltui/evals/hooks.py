@@ -13,7 +13,9 @@ class EvalHooks:
     ``completion_tokens``: summed into the experiment's token metric), ``meta(**kw)``
     and ``span.log(metadata=, metrics=)``."""
 
-    def __init__(self, *, input: Any, expected: Any, metadata: dict[str, Any], trial_index: int, tags: list[str]) -> None:
+    def __init__(
+        self, *, input: Any, expected: Any, metadata: dict[str, Any], trial_index: int, tags: list[str]
+    ) -> None:
         self.input = input
         self.expected = expected
         self.metadata = metadata

@@ -38,7 +38,7 @@ class Task:
     """One ``Eval(...)`` of an eval file: its task callable and its own scorers."""
 
     file: str
-    name: str        # the experiment name it was registered with (else the project)
+    name: str  # the experiment name it was registered with (else the project)
     project: str
     scorers: list[str]
     evaluator: Any = field(repr=False, default=None)
@@ -76,8 +76,9 @@ def braintrust_eval_files(folder: str | os.PathLike[str]) -> list[Path]:
     return found
 
 
-def load_file(path: str | os.PathLike[str], db: str | os.PathLike[str] | None = None, *,
-              reload: bool = False) -> list[Task]:
+def load_file(
+    path: str | os.PathLike[str], db: str | os.PathLike[str] | None = None, *, reload: bool = False
+) -> list[Task]:
     """The tasks one eval file registers, imported against ``db`` (once per process and
     database unless ``reload``)."""
     from evaltui.evals import registry
@@ -108,14 +109,18 @@ def load_file(path: str | os.PathLike[str], db: str | os.PathLike[str] | None = 
         finally:
             if keeper is not None:
                 keeper.close()
-        tasks = [Task(key, e.experiment_name or e.name, e.name, [scorer_name(s) for s in e.scores], e)
-                 for e in evaluators]
+        tasks = [
+            Task(key, e.experiment_name or e.name, e.name, [scorer_name(s) for s in e.scores], e) for e in evaluators
+        ]
         _loaded[cache_key] = tasks
         return tasks
 
 
-def discover(paths: Sequence[str | os.PathLike[str]], db: str | os.PathLike[str] | None = None,
-             on_file: Callable[[Path, int, int], None] | None = None) -> tuple[list[Task], list[str]]:
+def discover(
+    paths: Sequence[str | os.PathLike[str]],
+    db: str | os.PathLike[str] | None = None,
+    on_file: Callable[[Path, int, int], None] | None = None,
+) -> tuple[list[Task], list[str]]:
     """Every task in the eval files under ``paths`` (run against ``db``), and one line per
     file that failed. ``on_file(file, index, count)`` is called before each file loads."""
     tasks: list[Task] = []
@@ -182,7 +187,9 @@ class _Unavailable:
         raise ScorerError(self.reason)
 
 
-def _scorers(task: Task, names: Sequence[str], store: Store, settings: Settings | None) -> tuple[list[Any], list[Any], list[str]]:
+def _scorers(
+    task: Task, names: Sequence[str], store: Store, settings: Settings | None
+) -> tuple[list[Any], list[Any], list[str]]:
     """(scorer callables, registry specs to close, one line per scorer that cannot run)
     for the chosen names: each chosen name runs, or marks every case with its reason."""
     from evaltui.scoring.errors import ScorerSetupError
@@ -210,7 +217,7 @@ def _scorers(task: Task, names: Sequence[str], store: Store, settings: Settings 
 class Progress:
     done: int = 0
     total: int = 0
-    status: str = "starting"   # starting | running | finished | cancelled | failed
+    status: str = "starting"  # starting | running | finished | cancelled | failed
     message: str = ""
 
 
@@ -218,8 +225,13 @@ class Run:
     """An eval running in a thread of this process. ``progress`` is read by the caller;
     ``on_change`` (if given) is called from the run's thread after each change."""
 
-    def __init__(self, spec: RunSpec, db: str | os.PathLike[str], settings: Settings | None = None,
-                 on_change: Callable[[Run], None] | None = None) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        db: str | os.PathLike[str],
+        settings: Settings | None = None,
+        on_change: Callable[[Run], None] | None = None,
+    ) -> None:
         self.spec, self.db, self.settings, self.on_change = spec, str(db), settings, on_change
         self.progress = Progress()
         self.experiment_id: str | None = None
@@ -290,7 +302,9 @@ class Run:
             if store is not None:  # a run stopped after its experiment was created says so
                 exp = await in_thread(exp_store.find_experiment, store, self.spec.experiment)
                 if exp is not None and exp["status"] != "finished":
-                    await in_thread(exp_store.set_status, store, exp["id"], getattr(self, "_cancel_status", "cancelled"))
+                    await in_thread(
+                        exp_store.set_status, store, exp["id"], getattr(self, "_cancel_status", "cancelled")
+                    )
         finally:
             for s in specs:
                 try:
@@ -321,9 +335,18 @@ class Run:
             self._changed()
 
         evaluator = Evaluator(
-            name=task.project, data=data, task=ev.task, scores=scorers, experiment_name=self.spec.experiment,
-            max_concurrency=self.spec.max_concurrency or ev.max_concurrency, trial_count=self.spec.trial_count,
-            timeout=ev.timeout, metadata=metadata, description=ev.description, db=self.db, quiet=True,
+            name=task.project,
+            data=data,
+            task=ev.task,
+            scores=scorers,
+            experiment_name=self.spec.experiment,
+            max_concurrency=self.spec.max_concurrency or ev.max_concurrency,
+            trial_count=self.spec.trial_count,
+            timeout=ev.timeout,
+            metadata=metadata,
+            description=ev.description,
+            db=self.db,
+            quiet=True,
             progress=progress,
         )
         self.progress.status = "running"
@@ -397,8 +420,12 @@ def free_name(db: str | os.PathLike[str], name: str) -> str:
         store.close()
 
 
-def start(spec: RunSpec, db: str | os.PathLike[str], settings: Settings | None = None,
-          on_change: Callable[[Run], None] | None = None) -> Run:
+def start(
+    spec: RunSpec,
+    db: str | os.PathLike[str],
+    settings: Settings | None = None,
+    on_change: Callable[[Run], None] | None = None,
+) -> Run:
     """Start ``spec`` in a background thread (resuming the experiment if it exists unfinished)."""
     return Run(spec, db, settings, on_change).start()
 

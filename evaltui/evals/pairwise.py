@@ -62,14 +62,14 @@ class Rate:
 class PairwiseStats:
     """Win / tie / loss of the candidate over the graded cases of one bucket (or all)."""
 
-    n: int                    # cases the judge graded (both orders)
-    win: Rate                 # candidate better
-    tie: Rate                 # tie, including swap-inconsistent cases
-    loss: Rate                # base better
-    swap_inconsistent: Rate   # the two orders disagreed
-    first_favoured: int       # inconsistent cases where both orders picked the output shown first
-    second_favoured: int      # ... the output shown second
-    errors: int = 0           # cases the judge could not grade
+    n: int  # cases the judge graded (both orders)
+    win: Rate  # candidate better
+    tie: Rate  # tie, including swap-inconsistent cases
+    loss: Rate  # base better
+    swap_inconsistent: Rate  # the two orders disagreed
+    first_favoured: int  # inconsistent cases where both orders picked the output shown first
+    second_favoured: int  # ... the output shown second
+    errors: int = 0  # cases the judge could not grade
 
 
 def stats(rows: Sequence[dict[str, Any]]) -> PairwiseStats:
@@ -87,8 +87,13 @@ def stats(rows: Sequence[dict[str, Any]]) -> PairwiseStats:
         elif r.get("verdict_1") == shown_second and r.get("verdict_2") == shown_first:
             second += 1
     return PairwiseStats(
-        n=n, win=Rate.of(count["candidate"], n), tie=Rate.of(count["tie"], n), loss=Rate.of(count["base"], n),
-        swap_inconsistent=Rate.of(len(flipped), n), first_favoured=first, second_favoured=second,
+        n=n,
+        win=Rate.of(count["candidate"], n),
+        tie=Rate.of(count["tie"], n),
+        loss=Rate.of(count["base"], n),
+        swap_inconsistent=Rate.of(len(flipped), n),
+        first_favoured=first,
+        second_favoured=second,
         errors=sum(bool(r.get("error")) for r in rows),
     )
 
@@ -147,8 +152,9 @@ def agreement(judge: dict[str, str], marks: Iterable[dict[str, Any]]) -> Agreeme
         reviewers.add(m["reviewer"])
     agree = sum(h == j for h, j in pairs)
     confusion = {h: {j: sum(p == (h, j) for p in pairs) for j in ORDER} for h in ORDER}
-    return Agreement(len(pairs), agree, agree / len(pairs) if pairs else None, weighted_kappa(pairs),
-                     sorted(reviewers), confusion)
+    return Agreement(
+        len(pairs), agree, agree / len(pairs) if pairs else None, weighted_kappa(pairs), sorted(reviewers), confusion
+    )
 
 
 @dataclass
@@ -166,7 +172,7 @@ class PairwiseReport:
     agreement: Agreement
     cases: list[dict[str, Any]]
     ci: str = CI_METHOD
-    skipped: int = 0          # matched cases without an output on one side (the task failed)
+    skipped: int = 0  # matched cases without an output on one side (the task failed)
     usage: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -177,9 +183,31 @@ class PairwiseReport:
         return {c["case_key"]: c["verdict"] for c in self.cases if c.get("verdict") and not c.get("error")}
 
 
-def report(*, base: str, candidate: str, scorer: str, scorer_version: str, model: str | None, seed: int,
-           rows: list[dict[str, Any]], marks: list[dict[str, Any]], skipped: int = 0,
-           usage: dict[str, int] | None = None) -> PairwiseReport:
+def report(
+    *,
+    base: str,
+    candidate: str,
+    scorer: str,
+    scorer_version: str,
+    model: str | None,
+    seed: int,
+    rows: list[dict[str, Any]],
+    marks: list[dict[str, Any]],
+    skipped: int = 0,
+    usage: dict[str, int] | None = None,
+) -> PairwiseReport:
     judge = {r["case_key"]: r["verdict"] for r in rows if r.get("verdict") and not r.get("error")}
-    return PairwiseReport(base, candidate, scorer, scorer_version, model, seed, stats(rows), by_bucket(rows),
-                          agreement(judge, marks), rows, skipped=skipped, usage=usage or {})
+    return PairwiseReport(
+        base,
+        candidate,
+        scorer,
+        scorer_version,
+        model,
+        seed,
+        stats(rows),
+        by_bucket(rows),
+        agreement(judge, marks),
+        rows,
+        skipped=skipped,
+        usage=usage or {},
+    )

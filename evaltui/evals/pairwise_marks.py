@@ -23,8 +23,9 @@ def reviewer() -> str:
         return "unknown"
 
 
-def save_mark(path: Any, lock_timeout: float, base_id: str, candidate_id: str, case_key: str, verdict: str,
-              who: str | None = None) -> str | None:
+def save_mark(
+    path: Any, lock_timeout: float, base_id: str, candidate_id: str, case_key: str, verdict: str, who: str | None = None
+) -> str | None:
     """Write one mark in a short read-write session (what the diff pane's ``<`` ``>`` ``=``
     do). Returns the one-line reason it could not be written, or None."""
     from evaltui.store import StoreError

@@ -59,8 +59,17 @@ def matched_cases(base: list[dict[str, Any]], candidate: list[dict[str, Any]]) -
         if rb.get("error") is not None or rc.get("error") is not None:
             skipped += 1
             continue
-        cases.append(MatchedCase(key, rc.get("bucket") or rb.get("bucket"), rc.get("input"), rc.get("expected"),
-                                 rc.get("metadata") or {}, rb.get("output"), rc.get("output")))
+        cases.append(
+            MatchedCase(
+                key,
+                rc.get("bucket") or rb.get("bucket"),
+                rc.get("input"),
+                rc.get("expected"),
+                rc.get("metadata") or {},
+                rb.get("output"),
+                rc.get("output"),
+            )
+        )
     return cases, skipped
 
 
@@ -73,8 +82,9 @@ def run_id(base_id: str, candidate_id: str, version: str, seed: int) -> str:
     return hashlib.md5(f"{base_id}|{candidate_id}|{version}|{seed}".encode()).hexdigest()
 
 
-async def judge_cases(judge: Any, cases: list[MatchedCase], seed: int,
-                      on_done: Callable[[dict[str, Any]], None]) -> None:
+async def judge_cases(
+    judge: Any, cases: list[MatchedCase], seed: int, on_done: Callable[[dict[str, Any]], None]
+) -> None:
     """Judge every case in both orders, all in flight at once (the client bounds how many
     calls run); ``on_done(row)`` gets each case's outcome as it finishes."""
     from evaltui.llm.client import closing_clients, redact_configured
@@ -88,17 +98,33 @@ async def judge_cases(judge: Any, cases: list[MatchedCase], seed: int,
             row["error"] = redact_configured(str(exc))
         else:
             verdict, consistent = combine(v1.side, v2.side)
-            row.update(verdict_1=v1.side, verdict_2=v2.side, verdict=verdict, consistent=consistent,
-                       rationale_1=v1.rationale, rationale_2=v2.rationale)
+            row.update(
+                verdict_1=v1.side,
+                verdict_2=v2.side,
+                verdict=verdict,
+                consistent=consistent,
+                rationale_1=v1.rationale,
+                rationale_2=v2.rationale,
+            )
         on_done(row)
 
     async with closing_clients():
         await asyncio.gather(*(one(c) for c in cases))
 
 
-def run_pairwise(store: Store, base: str, candidate: str, rubric: str, *, seed: int = 0, use_cache: bool | None = None,
-                 reviewer_marks: bool = True, progress: Callable[[int, int], None] | None = None,
-                 client: Any = None, settings: Settings | None = None) -> PairwiseReport:
+def run_pairwise(
+    store: Store,
+    base: str,
+    candidate: str,
+    rubric: str,
+    *,
+    seed: int = 0,
+    use_cache: bool | None = None,
+    reviewer_marks: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    client: Any = None,
+    settings: Settings | None = None,
+) -> PairwiseReport:
     """Judge ``candidate`` against ``base`` (experiment names) with ``rubric`` (a built-in
     name or a rubric file), store every case, and return the report over all of the run's
     cases, with the judge's agreement with people's pairwise marks. The judge's client comes
@@ -114,8 +140,16 @@ def run_pairwise(store: Store, base: str, candidate: str, rubric: str, *, seed: 
 
         client = LLMClient.from_settings(settings, cache=LLMCache(store), use_cache=use_cache)
     judge = PairwiseJudge(rubric, client)
-    run = pw_store.PairwiseRun(run_id(b["id"], c["id"], judge.version, seed), b["id"], c["id"], judge.name,
-                               judge.key, judge.version, judge.model, seed)
+    run = pw_store.PairwiseRun(
+        run_id(b["id"], c["id"], judge.version, seed),
+        b["id"],
+        c["id"],
+        judge.name,
+        judge.key,
+        judge.version,
+        judge.model,
+        seed,
+    )
     cases, skipped = matched_cases(exp_store.load_results(store, b["id"]), exp_store.load_results(store, c["id"]))
     pw_store.save_run(store, run)
     done = pw_store.done_cases(store, run.id)
@@ -140,9 +174,18 @@ def run_pairwise(store: Store, base: str, candidate: str, rubric: str, *, seed: 
     keys = {case.key for case in cases}
     rows = [r for r in pw_store.run_results(store, run) if r["case_key"] in keys]
     marks = pw_store.labels(store, b["id"], c["id"]) if reviewer_marks else []
-    return report(base=b["name"], candidate=c["name"], scorer=judge.name, scorer_version=judge.version,
-                  model=judge.model, seed=seed, rows=rows, marks=marks, skipped=skipped,
-                  usage=client.usage.as_dict())
+    return report(
+        base=b["name"],
+        candidate=c["name"],
+        scorer=judge.name,
+        scorer_version=judge.version,
+        model=judge.model,
+        seed=seed,
+        rows=rows,
+        marks=marks,
+        skipped=skipped,
+        usage=client.usage.as_dict(),
+    )
 
 
 def load_report(store: Store, base_id: str, candidate_id: str, base: str, candidate: str) -> PairwiseReport | None:
@@ -155,5 +198,13 @@ def load_report(store: Store, base_id: str, candidate_id: str, base: str, candid
     if run is None and not marks:
         return None
     rows = pw_store.run_results(store, run) if run is not None else []
-    return report(base=base, candidate=candidate, scorer=run.scorer if run else "", scorer_version=run.scorer_version if run else "",
-                  model=run.model if run else None, seed=run.seed if run else 0, rows=rows, marks=marks)
+    return report(
+        base=base,
+        candidate=candidate,
+        scorer=run.scorer if run else "",
+        scorer_version=run.scorer_version if run else "",
+        model=run.model if run else None,
+        seed=run.seed if run else 0,
+        rows=rows,
+        marks=marks,
+    )

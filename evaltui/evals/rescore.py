@@ -62,8 +62,9 @@ async def _grade(scorer: Any, rows: list[dict[str, Any]]) -> list[list[Score] | 
 
     async def one(r: dict[str, Any]) -> list[Score] | str:
         try:
-            return await run_scorer(scorer, input=r["input"], output=r["output"], expected=r["expected"],
-                                    metadata=r["metadata"])
+            return await run_scorer(
+                scorer, input=r["input"], output=r["output"], expected=r["expected"], metadata=r["metadata"]
+            )
         except ScorerError as exc:
             return str(exc)
 
@@ -81,8 +82,9 @@ async def _grade_closing(scorer: Any, rows: list[dict[str, Any]]) -> list[list[S
             return await _grade(scorer, rows)
 
 
-def rescore_experiment(store: Store, experiment: str, scorer: Any, *, name: str | None = None,
-                       version: str | None = None) -> RescoreReport:
+def rescore_experiment(
+    store: Store, experiment: str, scorer: Any, *, name: str | None = None, version: str | None = None
+) -> RescoreReport:
     """Grade every stored output of ``experiment`` (a name) with ``scorer`` (a protocol
     scorer, or a ``ScorerSpec`` from ``evaltui.scoring.resolve``) and store the grades under
     ``name`` (default: the scorer's name) and ``version``. Results already graded by that
@@ -108,8 +110,15 @@ def rescore_experiment(store: Store, experiment: str, scorer: Any, *, name: str 
         if rid in done:
             continue
         loads = loads_stored
-        todo.append({"id": rid, "input": loads(inp), "output": loads(out), "expected": loads(expd),
-                     "metadata": loads(meta) or {}})
+        todo.append(
+            {
+                "id": rid,
+                "input": loads(inp),
+                "output": loads(out),
+                "expected": loads(expd),
+                "metadata": loads(meta) or {},
+            }
+        )
     report.pending = len(todo)
     outcomes = asyncio.run(_grade_closing(fn, todo)) if todo else []
     stamp = datetime.now(UTC).replace(tzinfo=None)
@@ -119,11 +128,26 @@ def rescore_experiment(store: Store, experiment: str, scorer: Any, *, name: str 
             report.errors += 1
             if len(report.error_samples) < 3:
                 report.error_samples.append(redact_configured(outcome))
-            writes.append([r["id"], exp["id"], display, key, None, None, None, redact_configured(outcome), "{}", ver, stamp])
+            writes.append(
+                [r["id"], exp["id"], display, key, None, None, None, redact_configured(outcome), "{}", ver, stamp]
+            )
             continue
         for s in outcome[:1]:  # one grade per scorer, stored under the chosen name
-            writes.append([r["id"], exp["id"], display, key, s.score, s.label, s.rationale, None,
-                           orjson.dumps(s.metadata or {}).decode(), ver, stamp])
+            writes.append(
+                [
+                    r["id"],
+                    exp["id"],
+                    display,
+                    key,
+                    s.score,
+                    s.label,
+                    s.rationale,
+                    None,
+                    orjson.dumps(s.metadata or {}).decode(),
+                    ver,
+                    stamp,
+                ]
+            )
         report.scored += 1
     if writes:
         grades.add_grades(store, writes)

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from evaltui.store.db import Store
 
 
-def label_result(store: Store, result_id: str, scorer: str, value: str | float, *,
-                 labeller: str | None = None) -> Any:
+def label_result(store: Store, result_id: str, scorer: str, value: str | float, *, labeller: str | None = None) -> Any:
     """Record a human label of eval result ``result_id`` for ``scorer`` ("A", "Y", 0.5...)."""
     from evaltui.scoring.human_labels import parse_label_value, scale_for
     from evaltui.store.calibration_pairs import result_experiment, result_scale
@@ -30,15 +29,30 @@ def label_result(store: Store, result_id: str, scorer: str, value: str | float, 
     key = scorer_key(scorer)
     scale = result_scale(store, key) or scale_for(store, key)
     score, label = parse_label_value(value, scale, key)
-    row = ScoreWrite(target_id=result_id, root_id=None, scorer=scorer, scorer_version="human", score=score,
-                     label=label, source="human",
-                     metadata={"experiment_id": found[0], "reviewer": labeller or settings().reviewer_name})
+    row = ScoreWrite(
+        target_id=result_id,
+        root_id=None,
+        scorer=scorer,
+        scorer_version="human",
+        score=score,
+        label=label,
+        source="human",
+        metadata={"experiment_id": found[0], "reviewer": labeller or settings().reviewer_name},
+    )
     write_scores(store, [row])
     return row
 
 
-def save_label(path: Any, lock_timeout: float, target: str, scorer: str, value: str, *,
-               result: bool = False, rationale: str | None = None) -> str | None:
+def save_label(
+    path: Any,
+    lock_timeout: float,
+    target: str,
+    scorer: str,
+    value: str,
+    *,
+    result: bool = False,
+    rationale: str | None = None,
+) -> str | None:
     """Write one human label in a short read-write session (what the app's label keys do):
     of eval result ``target`` when ``result``, else of log span ``target``. Returns the
     one-line reason it could not be written, or None."""
@@ -55,4 +69,3 @@ def save_label(path: Any, lock_timeout: float, target: str, scorer: str, value: 
     except (StoreError, ScorerSetupError) as exc:
         return str(exc)
     return None
-

@@ -105,8 +105,23 @@ def Eval(
     ignored. Under ``evaltui eval FILE.py`` the call is collected and run by the CLI.
     In a running event loop, ``await EvalAsync(...)`` instead.
     """
-    evaluator = Evaluator(name, data, task, tuple(scores or ()), experiment_name, max_concurrency, trial_count,
-                          timeout, dict(metadata or {}), update, base_experiment_name, description, db, quiet, progress)
+    evaluator = Evaluator(
+        name,
+        data,
+        task,
+        tuple(scores or ()),
+        experiment_name,
+        max_concurrency,
+        trial_count,
+        timeout,
+        dict(metadata or {}),
+        update,
+        base_experiment_name,
+        description,
+        db,
+        quiet,
+        progress,
+    )
     collected = registry.collecting()
     if collected is not None:
         collected.append(evaluator)
@@ -118,8 +133,9 @@ def Eval(
     raise EvalError("Eval() was called inside a running event loop: use `await EvalAsync(...)` there")
 
 
-async def EvalAsync(name: str, data: Any, task: Callable[..., Any], scores: Sequence[Any] | None = None,
-                    **kwargs: Any) -> EvalResultWithSummary:
+async def EvalAsync(
+    name: str, data: Any, task: Callable[..., Any], scores: Sequence[Any] | None = None, **kwargs: Any
+) -> EvalResultWithSummary:
     """``Eval`` for callers already in an event loop."""
     known = {f for f in Evaluator.__dataclass_fields__} - {"name", "data", "task", "scores"}
     options = {k: v for k, v in kwargs.items() if k in known}
@@ -196,7 +212,9 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
     else:
         items = data
     if items is None or isinstance(items, (str, bytes, dict)) or not hasattr(items, "__iter__"):
-        raise EvalError(f"data must be a list of cases, a callable returning one, or a dataset (got {type(items).__name__})")
+        raise EvalError(
+            f"data must be a list of cases, a callable returning one, or a dataset (got {type(items).__name__})"
+        )
     if ev.case_filters:
         from evaltui.evals.case_filter import keep
 
@@ -219,11 +237,23 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
     else:
         name = exp_store.free_name(store, ev.experiment_name or ev.name)
         versions = {scorer_name(s): s.version for s in ev.scores if isinstance(getattr(s, "version", None), str)}
-        task_ref = {**_task_reference(ev.task), "scorers": [scorer_name(s) for s in ev.scores], "scorer_versions": versions,
-                    "timeout": ev.timeout, "max_concurrency": ev.max_concurrency, "description": ev.description}
+        task_ref = {
+            **_task_reference(ev.task),
+            "scorers": [scorer_name(s) for s in ev.scores],
+            "scorer_versions": versions,
+            "timeout": ev.timeout,
+            "max_concurrency": ev.max_concurrency,
+            "description": ev.description,
+        }
         experiment = exp_store.create_experiment(
-            store, project=ev.name, name=name, dataset_id=dataset_id, dataset_version=dataset_version,
-            base_experiment_id=base["id"] if base else None, trial_count=ev.trial_count, task=task_ref,
+            store,
+            project=ev.name,
+            name=name,
+            dataset_id=dataset_id,
+            dataset_version=dataset_version,
+            base_experiment_id=base["id"] if base else None,
+            trial_count=ev.trial_count,
+            task=task_ref,
             metadata=ev.metadata,
         )
         if base is None:
@@ -232,8 +262,14 @@ def _prepare(ev: Evaluator, store: Store, data: Any) -> dict[str, Any]:
                 exp_store.set_base(store, experiment["id"], base["id"])
     done = exp_store.result_keys(store, experiment["id"])
     pairs = [(c, t) for c in cases for t in range(ev.trial_count) if (c.case_id, t) not in done]
-    return {"experiment": experiment, "cases": cases, "pairs": pairs, "base": base, "dataset": dataset_name,
-            "resumed": len(done)}
+    return {
+        "experiment": experiment,
+        "cases": cases,
+        "pairs": pairs,
+        "base": base,
+        "dataset": dataset_name,
+        "resumed": len(done),
+    }
 
 
 async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
@@ -254,8 +290,10 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
         plan = await in_thread(_prepare, ev, store, data)
         experiment = plan["experiment"]
         if plan["resumed"] and not quiet:
-            print(f"resuming {experiment['name']}: {plan['resumed']} results already stored, "
-                  f"{len(plan['pairs'])} to run", file=sys.stderr)
+            print(
+                f"resuming {experiment['name']}: {plan['resumed']} results already stored, {len(plan['pairs'])} to run",
+                file=sys.stderr,
+            )
         from evaltui.llm.client import closing_clients
 
         async with closing_clients():
@@ -268,8 +306,15 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
             base_rows = exp_store.load_results(store, base["id"]) if base else None
             header = exp_store.get_experiment(store, experiment["id"])
             assert header is not None  # this run wrote it
-            return summarize(header, rows, cases=len(plan["cases"]),
-                             ran=len(results), base=base, base_results=base_rows, dataset=plan["dataset"])
+            return summarize(
+                header,
+                rows,
+                cases=len(plan["cases"]),
+                ran=len(results),
+                base=base,
+                base_results=base_rows,
+                dataset=plan["dataset"],
+            )
 
         summary = await in_thread(finish)
     finally:
@@ -279,8 +324,14 @@ async def run_evaluator(ev: Evaluator) -> EvalResultWithSummary:
     return EvalResultWithSummary(summary, results)
 
 
-async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pairs: list[tuple[Case, int]],
-                     quiet: bool, progress_cb: Callable[[int, int], None] | None) -> list[EvalResult]:
+async def _run_pairs(
+    ev: Evaluator,
+    store: Store,
+    experiment: dict[str, Any],
+    pairs: list[tuple[Case, int]],
+    quiet: bool,
+    progress_cb: Callable[[int, int], None] | None,
+) -> list[EvalResult]:
     from evaltui.evals.writer import ResultWriter
 
     results: list[EvalResult] = []
@@ -325,8 +376,13 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
 
     async def run_one(case: Case, trial: int) -> asyncio.Future[None]:
         """Run the task and its scorers and queue the result; returns its commit."""
-        hooks = EvalHooks(input=case.input, expected=case.expected, metadata=dict(case.metadata),
-                          trial_index=trial, tags=list(case.tags))
+        hooks = EvalHooks(
+            input=case.input,
+            expected=case.expected,
+            metadata=dict(case.metadata),
+            trial_index=trial,
+            tags=list(case.tags),
+        )
         started = time.perf_counter()
         deadline = None if ev.timeout is None else loop.time() + ev.timeout
         output = error = None
@@ -361,18 +417,41 @@ async def _run_pairs(ev: Evaluator, store: Store, experiment: dict[str, Any], pa
         except TypeError:
             output_json = dumps(repr(output))
         metadata = hooks.metadata
-        committed = asyncio.wrap_future(writer.put(
-            {"id": rid, "experiment_id": experiment["id"], "case_id": case.case_id, "record_id": case.record_id,
-             "trial": trial, "input": dumps(case.input),
-             "expected": None if hooks.expected is None else dumps(hooks.expected),
-             # a task may put its config, key included, into hooks.metadata: the key is never stored
-             "output": output_json, "metadata": redact_configured(dumps(metadata)), "tags": [str(t) for t in hooks.tags],
-             "bucket": case.bucket, "error": error, "duration_s": duration, "metrics": dumps(hooks.metrics),
-             "created": datetime.now(UTC).replace(tzinfo=None)},
-            score_rows, new_prompts(hooks),
-        ))
-        result = EvalResult(case.input, output, {r["scorer"]: r["score"] for r in score_rows}, hooks.expected,
-                            metadata, list(hooks.tags), error, trial, case.case_id)
+        committed = asyncio.wrap_future(
+            writer.put(
+                {
+                    "id": rid,
+                    "experiment_id": experiment["id"],
+                    "case_id": case.case_id,
+                    "record_id": case.record_id,
+                    "trial": trial,
+                    "input": dumps(case.input),
+                    "expected": None if hooks.expected is None else dumps(hooks.expected),
+                    # a task may put its config, key included, into hooks.metadata: the key is never stored
+                    "output": output_json,
+                    "metadata": redact_configured(dumps(metadata)),
+                    "tags": [str(t) for t in hooks.tags],
+                    "bucket": case.bucket,
+                    "error": error,
+                    "duration_s": duration,
+                    "metrics": dumps(hooks.metrics),
+                    "created": datetime.now(UTC).replace(tzinfo=None),
+                },
+                score_rows,
+                new_prompts(hooks),
+            )
+        )
+        result = EvalResult(
+            case.input,
+            output,
+            {r["scorer"]: r["score"] for r in score_rows},
+            hooks.expected,
+            metadata,
+            list(hooks.tags),
+            error,
+            trial,
+            case.case_id,
+        )
 
         def finished(commit: asyncio.Future[None]) -> None:  # a case counts once it is durable
             if not commit.cancelled() and commit.exception() is None:
@@ -433,9 +512,14 @@ _scorer_key = functools.lru_cache(maxsize=1024)(scorer_key)
 
 def _score_row(result_id: str, experiment_id: str, name: str, score: Any, error: str | None) -> dict[str, Any]:
     return {
-        "result_id": result_id, "experiment_id": experiment_id, "scorer": name, "scorer_key": _scorer_key(name),
-        "score": None if score is None else score.score, "label": None if score is None else score.label,
-        "rationale": None if score is None else score.rationale, "error": error,
+        "result_id": result_id,
+        "experiment_id": experiment_id,
+        "scorer": name,
+        "scorer_key": _scorer_key(name),
+        "score": None if score is None else score.score,
+        "label": None if score is None else score.label,
+        "rationale": None if score is None else score.rationale,
+        "error": error,
         "metadata": dumps(score.metadata if score is not None else {}),
     }
 

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 @dataclass
 class ScoreSummary:
     name: str
-    score: float | None              # mean over every scored result (trials count one by one)
-    diff: float | None = None        # minus the base experiment's mean
+    score: float | None  # mean over every scored result (trials count one by one)
+    diff: float | None = None  # minus the base experiment's mean
     improvements: int | None = None  # matched cases that went up / down against the base
     regressions: int | None = None
 
@@ -40,7 +40,7 @@ class ExperimentSummary:
     cases: int
     results: int
     errors: int
-    ran: int                                   # results made by this run (the rest were resumed)
+    ran: int  # results made by this run (the rest were resumed)
     scores: dict[str, ScoreSummary] = field(default_factory=dict)
     metrics: dict[str, MetricSummary] = field(default_factory=dict)
     # per scorer that failed on some results: {"count": N, "example": the first reason}
@@ -88,14 +88,28 @@ def _metrics(results: list[dict[str, Any]]) -> dict[str, float | None]:
     return out
 
 
-def summarize(experiment: dict[str, Any], results: list[dict[str, Any]], *, cases: int, ran: int,
-              base: dict[str, Any] | None, base_results: list[dict[str, Any]] | None,
-              dataset: str | None, settings: Settings | None = None) -> ExperimentSummary:
+def summarize(
+    experiment: dict[str, Any],
+    results: list[dict[str, Any]],
+    *,
+    cases: int,
+    ran: int,
+    base: dict[str, Any] | None,
+    base_results: list[dict[str, Any]] | None,
+    dataset: str | None,
+    settings: Settings | None = None,
+) -> ExperimentSummary:
     summary = ExperimentSummary(
-        project_name=experiment["project"], experiment_name=experiment["name"], experiment_id=experiment["id"],
-        comparison_experiment_name=base["name"] if base else None, dataset=dataset,
-        dataset_version=experiment["dataset_version"], cases=cases, results=len(results),
-        errors=sum(1 for r in results if r.get("error")), ran=ran,
+        project_name=experiment["project"],
+        experiment_name=experiment["name"],
+        experiment_id=experiment["id"],
+        comparison_experiment_name=base["name"] if base else None,
+        dataset=dataset,
+        dataset_version=experiment["dataset_version"],
+        cases=cases,
+        results=len(results),
+        errors=sum(1 for r in results if r.get("error")),
+        ran=ran,
     )
     comparison = compare(base_results, results, settings=settings) if base_results is not None else None
 
@@ -125,7 +139,9 @@ def summarize(experiment: dict[str, Any], results: list[dict[str, Any]], *, case
     for name, value in _metrics(results).items():
         other = base_metrics.get(name)
         unit = "s" if name == "duration" else "tok"
-        summary.metrics[name] = MetricSummary(name, value, unit, value - other if value is not None and other is not None else None)
+        summary.metrics[name] = MetricSummary(
+            name, value, unit, value - other if value is not None and other is not None else None
+        )
     return summary
 
 
@@ -142,11 +158,19 @@ def render(summary: ExperimentSummary, file: Any = None) -> None:
     if summary.comparison_experiment_name:
         head += f" compared to [bold]{summary.comparison_experiment_name}[/bold]"
     resumed = summary.results - summary.ran
-    console.print(f"{head}: {summary.results} results for {summary.cases} cases"
-                  + (f", {summary.errors} errors" if summary.errors else "")
-                  + (f" ({resumed} from an earlier run)" if resumed > 0 else ""))
+    console.print(
+        f"{head}: {summary.results} results for {summary.cases} cases"
+        + (f", {summary.errors} errors" if summary.errors else "")
+        + (f" ({resumed} from an earlier run)" if resumed > 0 else "")
+    )
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for col, justify in (("score", "left"), ("mean", "right"), ("diff", "right"), ("improvements", "right"), ("regressions", "right")):
+    for col, justify in (
+        ("score", "left"),
+        ("mean", "right"),
+        ("diff", "right"),
+        ("improvements", "right"),
+        ("regressions", "right"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
 
     def pct(v: float | None, signed: bool = False) -> str:
@@ -155,14 +179,26 @@ def render(summary: ExperimentSummary, file: Any = None) -> None:
     for s in summary.scores.values():
         diff = pct(s.diff, signed=True)
         style = "green" if (s.diff or 0) > 0 else "red" if (s.diff or 0) < 0 else ""
-        table.add_row(s.name, pct(s.score), f"[{style}]{diff}[/{style}]" if style else diff,
-                      "" if s.improvements is None else str(s.improvements),
-                      "" if s.regressions is None else str(s.regressions))
+        table.add_row(
+            s.name,
+            pct(s.score),
+            f"[{style}]{diff}[/{style}]" if style else diff,
+            "" if s.improvements is None else str(s.improvements),
+            "" if s.regressions is None else str(s.regressions),
+        )
     for m in summary.metrics.values():
         fmt = (lambda v: f"{v:.3f}{m.unit}") if m.unit == "s" else (lambda v: f"{v:.1f}{m.unit}")
-        table.add_row(m.name, "" if m.metric is None else fmt(m.metric),
-                      "" if m.diff is None else ("+" if m.diff >= 0 else "") + fmt(m.diff), "", "")
+        table.add_row(
+            m.name,
+            "" if m.metric is None else fmt(m.metric),
+            "" if m.diff is None else ("+" if m.diff >= 0 else "") + fmt(m.diff),
+            "",
+            "",
+        )
     console.print(table)
     for name, err in summary.scorer_errors.items():  # a scorer that failed must not pass unseen
-        console.print(f"[red]{escape(name)}: {err['count']} scorer error{'s' if err['count'] != 1 else ''}[/red], "
-                      f"e.g. {escape(err['example'])}", highlight=False)
+        console.print(
+            f"[red]{escape(name)}: {err['count']} scorer error{'s' if err['count'] != 1 else ''}[/red], "
+            f"e.g. {escape(err['example'])}",
+            highlight=False,
+        )

@@ -30,8 +30,9 @@ class ResultWriter:
         self._thread = threading.Thread(target=self._run, name="evaltui-result-writer", daemon=True)
         self._thread.start()
 
-    def put(self, result: dict[str, Any], scores: list[dict[str, Any]],
-            prompts: list[dict[str, Any]] | None = None) -> Future[None]:
+    def put(
+        self, result: dict[str, Any], scores: list[dict[str, Any]], prompts: list[dict[str, Any]] | None = None
+    ) -> Future[None]:
         """Queue a finished case (and the prompt versions it built); the future resolves
         once it is committed."""
         if self.error is not None:
@@ -63,7 +64,9 @@ class ResultWriter:
             if self.error is None:
                 try:
                     self.written += exp_store.write_results(
-                        self.store, [r for r, _, _, _ in batch], [s for _, scores, _, _ in batch for s in scores],
+                        self.store,
+                        [r for r, _, _, _ in batch],
+                        [s for _, scores, _, _ in batch for s in scores],
                         [p for _, _, prompts, _ in batch for p in prompts],
                     )
                 except BaseException as exc:  # surfaced to the run by put(), the futures and close()

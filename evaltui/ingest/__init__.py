@@ -98,7 +98,7 @@ def _head(path: Path) -> str:
     with open(path, "rb") as fh:
         data = fh.read(_SNIFF_BYTES)
         start = len(data) - len(data.lstrip(b"\xef\xbb\xbf \t\r\n"))
-        while data[start:start + 1] == b"{" and b"\n" not in data[start:] and len(data) < _MAX_FIRST_LINE:
+        while data[start : start + 1] == b"{" and b"\n" not in data[start:] and len(data) < _MAX_FIRST_LINE:
             more = fh.read(1 << 20)
             if not more:
                 break
@@ -169,8 +169,11 @@ def _ingest_rows(
         # and each later copy is reported with its line.
         first = seen.get(item.id)
         if first is not None:
-            report.bad.append(BadRecord(report.path, item.line,
-                                        f"duplicate id {item.id!r} (first at line {first}); the first copy is kept"))
+            report.bad.append(
+                BadRecord(
+                    report.path, item.line, f"duplicate id {item.id!r} (first at line {first}); the first copy is kept"
+                )
+            )
             continue
         try:
             builder.add(item)
@@ -230,6 +233,7 @@ class _poll_progress:
                     return
                 if pct and pct > 0:
                     progress(self.path, 0, min(pct, 100.0) / 100)
+
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
 

@@ -131,7 +131,11 @@ def _metrics(raw: dict[str, Any]) -> dict[str, Any]:
     start, end = metrics.get("start"), metrics.get("end")
     if isinstance(start, (int, float)) and isinstance(end, (int, float)) and end >= start:
         metrics["latency_s"] = round(end - start, 6)  # epoch floats carry noise
-    if "tokens" not in metrics and isinstance(metrics.get("prompt_tokens"), int) and isinstance(metrics.get("completion_tokens"), int):
+    if (
+        "tokens" not in metrics
+        and isinstance(metrics.get("prompt_tokens"), int)
+        and isinstance(metrics.get("completion_tokens"), int)
+    ):
         metrics["tokens"] = metrics["prompt_tokens"] + metrics["completion_tokens"]
     return metrics
 
@@ -150,6 +154,10 @@ def _score_detail(rec: dict[str, Any], kind: Any) -> dict[str, Any]:
             continue
         if "rationale" not in detail and isinstance(src.get("rationale"), str):
             detail["rationale"] = src["rationale"]
-        if "label" not in detail and isinstance(src.get("choice"), (str, int, float)) and not isinstance(src.get("choice"), bool):
+        if (
+            "label" not in detail
+            and isinstance(src.get("choice"), (str, int, float))
+            and not isinstance(src.get("choice"), bool)
+        ):
             detail["label"] = str(src["choice"])
     return detail

@@ -69,8 +69,12 @@ def sniff_bare(head: str) -> bool:
         obj = orjson.loads(first)
     except orjson.JSONDecodeError:
         return False
-    return (isinstance(obj, dict) and isinstance(obj.get("id"), (str, int)) and set(obj) <= _COLUMNS.keys()
-            and isinstance(obj.get("scores") or [], list))  # Braintrust rows keep scores in an object
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("id"), (str, int))
+        and set(obj) <= _COLUMNS.keys()
+        and isinstance(obj.get("scores") or [], list)
+    )  # Braintrust rows keep scores in an object
 
 
 def stage_fast(store: Store, path: Path) -> bool:

@@ -179,7 +179,9 @@ def iter_json_items(text: str, *, unwrap: tuple[str, ...] = ("data",)) -> Iterat
         yield from _iter_document(_Source(line.rstrip("\r\n"), n), None, unwrap, jsonl=True)
 
 
-def _iter_document(src: _Source, start: int | None, unwrap: tuple[str, ...], *, jsonl: bool = False) -> Iterator[JsonItem | JsonError]:
+def _iter_document(
+    src: _Source, start: int | None, unwrap: tuple[str, ...], *, jsonl: bool = False
+) -> Iterator[JsonItem | JsonError]:
     s = src.text
     i = _skip_ws(s, 0) if start is None else start
     if s[i] == "[" and not jsonl:
@@ -195,7 +197,9 @@ def _iter_document(src: _Source, start: int | None, unwrap: tuple[str, ...], *, 
             if s[i] == "{" and unwrap:
                 yield from _walk_wrapper(src, i, unwrap, exc, jsonl=jsonl)
             else:
-                yield JsonError(src.line(i) if jsonl else src.line(exc.pos), json_error_reason(exc, with_line=not jsonl))
+                yield JsonError(
+                    src.line(i) if jsonl else src.line(exc.pos), json_error_reason(exc, with_line=not jsonl)
+                )
             return
         if isinstance(value, dict) and any(isinstance(value.get(k), list) for k in unwrap) and "id" not in value:
             yield from _walk_wrapper(src, i, unwrap, None, jsonl=jsonl)
@@ -206,10 +210,14 @@ def _iter_document(src: _Source, start: int | None, unwrap: tuple[str, ...], *, 
     if end is not None:
         rest = _skip_ws(s, end)
         if rest < len(s):
-            yield JsonError(src.line(rest), "unexpected data after the JSON value" + ("" if jsonl else f" (line {src.line(rest)})"))
+            yield JsonError(
+                src.line(rest), "unexpected data after the JSON value" + ("" if jsonl else f" (line {src.line(rest)})")
+            )
 
 
-def _walk_wrapper(src: _Source, i: int, keys: tuple[str, ...], exc: json.JSONDecodeError | None, *, jsonl: bool) -> Iterator[JsonItem | JsonError]:
+def _walk_wrapper(
+    src: _Source, i: int, keys: tuple[str, ...], exc: json.JSONDecodeError | None, *, jsonl: bool
+) -> Iterator[JsonItem | JsonError]:
     """Walk ``{"key": value, ...}`` and yield the elements of the first ``keys`` array."""
     s = src.text
     i = _skip_ws(s, i + 1)
@@ -250,7 +258,9 @@ def _walk_array(src: _Source, i: int) -> Iterator[JsonItem | JsonError]:
         try:
             value, end = _DECODER.raw_decode(s, i)
         except (json.JSONDecodeError, RecursionError) as exc:
-            reason = json_error_reason(exc, with_line=True) if isinstance(exc, json.JSONDecodeError) else NESTED_TOO_DEEP
+            reason = (
+                json_error_reason(exc, with_line=True) if isinstance(exc, json.JSONDecodeError) else NESTED_TOO_DEEP
+            )
             yield JsonError(src.line(start), reason)
             nxt = _resync(src, start)
             if nxt is None:

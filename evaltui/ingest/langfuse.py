@@ -46,8 +46,10 @@ def sniff(head: str, path: pathlib.Path) -> bool:
         return False
     rec = first_record(head)
     if isinstance(rec, dict):
-        return "observations" in rec or ("traceId" in rec and "spanId" not in rec) or (
-            "sessionId" in rec and "timestamp" in rec
+        return (
+            "observations" in rec
+            or ("traceId" in rec and "spanId" not in rec)
+            or ("sessionId" in rec and "timestamp" in rec)
         )
     if rec is not None:
         return False
@@ -79,7 +81,13 @@ def _trace(item: JsonItem, path: str) -> Iterator[SpanRow | BadRecord]:
     else:
         span_type = "task"
     metadata = object_field(rec, "metadata")
-    for key, meta_key in (("sessionId", "session_id"), ("userId", "user_id"), ("release", "release"), ("version", "version"), ("environment", "environment")):
+    for key, meta_key in (
+        ("sessionId", "session_id"),
+        ("userId", "user_id"),
+        ("release", "release"),
+        ("version", "version"),
+        ("environment", "environment"),
+    ):
         if rec.get(key) not in (None, ""):
             metadata[meta_key] = rec[key]
     metrics: dict[str, Any] = {}

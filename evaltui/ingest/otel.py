@@ -141,7 +141,9 @@ def map_export(doc: Any) -> Iterator[MappedSpan | MappingProblem]:
         doc = require_object(doc)
         resource_spans = doc.get("resourceSpans", doc.get("resource_spans"))
         if not isinstance(resource_spans, list):
-            raise RecordError('missing "resourceSpans"' if resource_spans is None else '"resourceSpans" must be an array')
+            raise RecordError(
+                'missing "resourceSpans"' if resource_spans is None else '"resourceSpans" must be an array'
+            )
     except RecordError as exc:
         yield MappingProblem((), str(exc))
         return
@@ -173,8 +175,9 @@ def map_export(doc: Any) -> Iterator[MappedSpan | MappingProblem]:
                 if entry is not None:
                     yield entry
                 for reason in problems:
-                    yield MappingProblem(("resourceSpans", i, "scopeSpans", j, "spans", k), reason,
-                                         partial=entry is not None)
+                    yield MappingProblem(
+                        ("resourceSpans", i, "scopeSpans", j, "spans", k), reason, partial=entry is not None
+                    )
 
 
 def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> MappedSpan:
@@ -182,7 +185,11 @@ def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> MappedSpan:
     trace_id = _hex_id(sp.get("traceId"), "traceId", 16)
     span_id = _hex_id(sp.get("spanId"), "spanId", 8)
     parent = sp.get("parentSpanId")
-    parent_id = None if parent in (None, "") or (isinstance(parent, str) and _NULL_ID.match(parent)) else _hex_id(parent, "parentSpanId", 8)
+    parent_id = (
+        None
+        if parent in (None, "") or (isinstance(parent, str) and _NULL_ID.match(parent))
+        else _hex_id(parent, "parentSpanId", 8)
+    )
     start = _nanos(sp.get("startTimeUnixNano"))
     end = _nanos(sp.get("endTimeUnixNano"))
     attrs = _attributes(sp.get("attributes"))
@@ -354,7 +361,11 @@ def _semconv_messages(value: Any) -> list[dict[str, Any]]:
             raise RecordError("gen_ai messages attribute has a message without a role")
         if "parts" in m:
             parts = m["parts"] if isinstance(m["parts"], list) else []
-            texts = [p.get("content") for p in parts if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("content"), str)]
+            texts = [
+                p.get("content")
+                for p in parts
+                if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("content"), str)
+            ]
             calls = [p for p in parts if isinstance(p, dict) and p.get("type") == "tool_call"]
             msg: dict[str, Any] = {"role": m["role"], "content": "\n".join(texts) if texts else None}
             if calls:
@@ -397,12 +408,18 @@ def _event_message(attrs: dict[str, Any], body: Any, role: str) -> dict[str, Any
     if not isinstance(msg, dict) and isinstance(body, dict):
         msg = body.get("message") if isinstance(body.get("message"), dict) else body
     if isinstance(msg, dict):
-        out: dict[str, Any] = {"role": msg.get("role") if isinstance(msg.get("role"), str) else role, "content": content_text(msg.get("content"))}
+        out: dict[str, Any] = {
+            "role": msg.get("role") if isinstance(msg.get("role"), str) else role,
+            "content": content_text(msg.get("content")),
+        }
         if msg.get("tool_calls"):
             out["tool_calls"] = _maybe_json(msg["tool_calls"])
         return out
     content = attrs.get("content", attrs.get("gen_ai.event.content"))
-    return {"role": attrs.get("role") if isinstance(attrs.get("role"), str) else role, "content": content_text(_maybe_json(content))}
+    return {
+        "role": attrs.get("role") if isinstance(attrs.get("role"), str) else role,
+        "content": content_text(_maybe_json(content)),
+    }
 
 
 def _evaluation(attrs: dict[str, Any]) -> ScoreRow:

@@ -148,19 +148,32 @@ class LLMClient:
         self._loops: dict[int, _LoopState] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, *, cache: ReplyCache | None = None, model: str | None = None,
-                      use_cache: bool | None = None, **overrides: Any) -> LLMClient:
+    def from_settings(
+        cls,
+        settings: Settings | None = None,
+        *,
+        cache: ReplyCache | None = None,
+        model: str | None = None,
+        use_cache: bool | None = None,
+        **overrides: Any,
+    ) -> LLMClient:
         from evaltui.config import get_settings
 
         s = settings or get_settings()
         if not s.llm_configured:
             raise LLMError(
                 "no model endpoint configured: set OPENAI_BASE_URL (a local vLLM/Ollama/llama.cpp server) "
-                "and/or OPENAI_API_KEY", "not_configured")
+                "and/or OPENAI_API_KEY",
+                "not_configured",
+            )
         key = s.openai_api_key.get_secret_value() if s.openai_api_key else None
         kwargs: dict[str, Any] = dict(
-            base_url=s.openai_base_url, api_key=key, model=model or s.judge_model,
-            concurrency=s.llm_concurrency, timeout=s.llm_timeout_s, max_retries=s.llm_max_retries,
+            base_url=s.openai_base_url,
+            api_key=key,
+            model=model or s.judge_model,
+            concurrency=s.llm_concurrency,
+            timeout=s.llm_timeout_s,
+            max_retries=s.llm_max_retries,
             backoff_base=getattr(s, "llm_backoff_s", cls.backoff_base),
             cache=cache,
             use_cache=s.llm_cache if use_cache is None else use_cache,
@@ -176,10 +189,14 @@ class LLMClient:
         if state is None:
             import openai
 
-            transport: dict[str, Any] = {"http_client": openai.DefaultAioHttpClient(timeout=self.timeout)} if _aiohttp_available() else {}
+            transport: dict[str, Any] = (
+                {"http_client": openai.DefaultAioHttpClient(timeout=self.timeout)} if _aiohttp_available() else {}
+            )
             client = openai.AsyncOpenAI(
-                base_url=self.base_url, api_key=self.api_key or "not-needed",
-                timeout=self.timeout, max_retries=0,  # retries are ours: backoff, jitter, Retry-After
+                base_url=self.base_url,
+                api_key=self.api_key or "not-needed",
+                timeout=self.timeout,
+                max_retries=0,  # retries are ours: backoff, jitter, Retry-After
                 **transport,
             )
             state = _LoopState(client, asyncio.Semaphore(self.concurrency))
@@ -204,7 +221,7 @@ class LLMClient:
         after = _retry_after(exc)
         if after is not None:
             return min(after, self.retry_after_max)
-        step = min(self.backoff_max, self.backoff_base * (2 ** attempt))
+        step = min(self.backoff_max, self.backoff_base * (2**attempt))
         return step / 2 + random.uniform(0, step / 2)  # "equal jitter": grows, never bunches
 
     def _error(self, exc: Exception) -> LLMError:
@@ -233,9 +250,15 @@ class LLMClient:
 
     # -- calls ------------------------------------------------------------------
 
-    async def chat(self, messages: list[dict[str, Any]], *, model: str | None = None,
-                   use_cache: bool | None = None, check: Callable[[Any], Any] | None = None,
-                   **params: Any) -> ChatResult:
+    async def chat(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        model: str | None = None,
+        use_cache: bool | None = None,
+        check: Callable[[Any], Any] | None = None,
+        **params: Any,
+    ) -> ChatResult:
         """One chat completion (``params``: temperature, tools, tool_choice, max_tokens...).
 
         Served from the cache when this exact (model, messages, params) was answered
@@ -276,10 +299,22 @@ class LLMClient:
         if check is not None:
             check(completion)
         if self.cache is not None:
-            self.cache.put(key, model, {"model": model, "messages": messages, "params": params},
-                           completion.model_dump_json(), p_tok, c_tok)
-        return ChatResult(completion, cached=False, prompt_tokens=p_tok, completion_tokens=c_tok,
-                          attempts=attempts, latency_s=time.perf_counter() - started)
+            self.cache.put(
+                key,
+                model,
+                {"model": model, "messages": messages, "params": params},
+                completion.model_dump_json(),
+                p_tok,
+                c_tok,
+            )
+        return ChatResult(
+            completion,
+            cached=False,
+            prompt_tokens=p_tok,
+            completion_tokens=c_tok,
+            attempts=attempts,
+            latency_s=time.perf_counter() - started,
+        )
 
     async def embed(self, texts: list[str], *, model: str = "text-embedding-3-small") -> list[list[float]]:
         """Embeddings from the endpoint (for a remote embedding model at scale)."""
@@ -299,8 +334,12 @@ class LLMClient:
         any other failure, or the last retryable one, ends in one LLMError."""
         import openai
 
-        retryable = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
-                     openai.APIConnectionError)
+        retryable = (
+            openai.RateLimitError,
+            openai.InternalServerError,
+            openai.APITimeoutError,
+            openai.APIConnectionError,
+        )
         attempt = 0
         while True:
             try:
@@ -345,8 +384,12 @@ async def _create(client: Any, model: str, messages: list[dict[str, Any]], param
     JSON values (what a judge sends) is posted as it is, skipping ``create``'s transform, and
     its reply is read by ``_completion``."""
     if _PLAIN_POST and "stream" not in params and _plain_json(messages) and _plain_json(params):
-        raw = await client.post("/chat/completions", body={"model": model, "messages": messages, **params},
-                                cast_to=_response_type(), options={"security": {"bearer_auth": True}})
+        raw = await client.post(
+            "/chat/completions",
+            body={"model": model, "messages": messages, **params},
+            cast_to=_response_type(),
+            options={"security": {"bearer_auth": True}},
+        )
         return _completion(raw.content)
     return await client.chat.completions.create(model=model, messages=messages, **params)
 

@@ -25,8 +25,15 @@ class ReplyCache(Protocol):
 
     def get(self, key: str) -> str | None: ...
 
-    def put(self, key: str, model: str, request: dict[str, Any], response: str,
-            prompt_tokens: int | None, completion_tokens: int | None) -> None: ...
+    def put(
+        self,
+        key: str,
+        model: str,
+        request: dict[str, Any],
+        response: str,
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+    ) -> None: ...
 
     def prefetch(self, keys: list[str]) -> int: ...
 

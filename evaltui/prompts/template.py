@@ -135,8 +135,9 @@ def parse_prompt(content: bytes, path: str | Path = "prompt.txt", *, role: str =
     return PromptContent(messages, None if model is None else str(model), params)
 
 
-def unified_diff(old: PromptContent | None, new: PromptContent | None, old_label: str = "base",
-                 new_label: str = "candidate") -> tuple[list[str], int, int]:
+def unified_diff(
+    old: PromptContent | None, new: PromptContent | None, old_label: str = "base", new_label: str = "candidate"
+) -> tuple[list[str], int, int]:
     """(diff lines, lines added, lines removed) from ``old`` to ``new``."""
     a = old.text_lines() if old is not None else []
     b = new.text_lines() if new is not None else []

@@ -14,14 +14,16 @@ from evaltui.store import prompts as prompt_store
 from evaltui.store.db import Store
 
 
-def add_prompt(store: Store, name: str, content: PromptContent, source: str | None = None
-               ) -> tuple[prompt_store.PromptVersion, bool]:
+def add_prompt(
+    store: Store, name: str, content: PromptContent, source: str | None = None
+) -> tuple[prompt_store.PromptVersion, bool]:
     """Store ``content`` as the next version of ``name`` (unless a version has it already)."""
     return prompt_store.add_version(store, name, content.hash, content.to_json(), source)
 
 
-def add_prompt_file(store: Store, name: str, path: str | Path, *, role: str = "system"
-                    ) -> tuple[prompt_store.PromptVersion, bool]:
+def add_prompt_file(
+    store: Store, name: str, path: str | Path, *, role: str = "system"
+) -> tuple[prompt_store.PromptVersion, bool]:
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -78,9 +80,15 @@ def get_prompt(store: Store, name: str, version: int | str | None = None) -> Loa
     return LoadedPrompt(v.name, v.version, v.hash, PromptContent.from_json(v.content))
 
 
-def load_prompt(name: str | None = None, version: int | str | None = None, *, project: str | None = None,
-                slug: str | None = None, db: str | os.PathLike[str] | None = None, **_braintrust_only: Any
-                ) -> LoadedPrompt:
+def load_prompt(
+    name: str | None = None,
+    version: int | str | None = None,
+    *,
+    project: str | None = None,
+    slug: str | None = None,
+    db: str | os.PathLike[str] | None = None,
+    **_braintrust_only: Any,
+) -> LoadedPrompt:
     """The prompt ``name`` (Braintrust: ``slug=``) at ``version`` (a number, ``"v3"`` or a
     content hash prefix; the latest when None), from ``db`` (default: ``evaltui eval
     --db``, $EVALTUI_DB, ./evaltui.duckdb). ``project`` is accepted (prompts are named
@@ -99,7 +107,7 @@ class PromptChange:
     """One prompt's versions on the two sides of a diff, and the lines that changed."""
 
     name: str
-    base: dict[str, Any] | None        # {name, version, hash} or None: not built on that side
+    base: dict[str, Any] | None  # {name, version, hash} or None: not built on that side
     candidate: dict[str, Any] | None
     added: int
     removed: int
@@ -125,7 +133,6 @@ def prompt_changes(store: Store, base_id: str, candidate_id: str) -> list[Prompt
     return out
 
 
-
 def prompt_overview(store: Store) -> list[dict[str, Any]]:
     """One row per prompt version, for the app's prompts pane: name, version, hash,
     created, source, the experiments that ran it, its text lines, and its diff against the
@@ -136,9 +143,20 @@ def prompt_overview(store: Store) -> list[dict[str, Any]]:
         for v in prompt["versions"]:
             stored = prompt_store.require_version(store, prompt["name"], v["version"])
             content = PromptContent.from_json(stored.content)
-            lines, added, removed = unified_diff(previous, content, f"v{v['version'] - 1}", f"v{v['version']}") \
-                if previous is not None else ([], 0, 0)
-            rows.append({"name": prompt["name"], **v, "lines": content.text_lines(), "diff": lines,
-                         "added": added, "removed": removed})
+            lines, added, removed = (
+                unified_diff(previous, content, f"v{v['version'] - 1}", f"v{v['version']}")
+                if previous is not None
+                else ([], 0, 0)
+            )
+            rows.append(
+                {
+                    "name": prompt["name"],
+                    **v,
+                    "lines": content.text_lines(),
+                    "diff": lines,
+                    "added": added,
+                    "removed": removed,
+                }
+            )
             previous = content
     return rows

@@ -61,12 +61,14 @@ def cohen_kappa(matrix: Sequence[Sequence[int]], positions: Sequence[float] | No
     if total == 0 or k == 0:
         return None
     span = (max(positions) - min(positions)) if positions else 0
+
     def weight(i: int, j: int) -> float:  # disagreement weight
         if i == j:
             return 0.0
         if positions and span > 0:
             return abs(positions[i] - positions[j]) / span
         return 1.0
+
     rows = [sum(matrix[i]) / total for i in range(k)]
     cols = [sum(matrix[i][j] for i in range(k)) / total for j in range(k)]
     observed = sum(weight(i, j) * matrix[i][j] / total for i in range(k) for j in range(k))
@@ -88,6 +90,7 @@ def kappa_standard_error(matrix: Sequence[Sequence[int]], positions: Sequence[fl
     if kappa is None or total < 2:  # one label: no interval worth printing
         return None
     span = (max(positions) - min(positions)) if positions else 0
+
     # agreement weights w = 1 - disagreement weight
     def w(i: int, j: int) -> float:
         if i == j:
@@ -95,6 +98,7 @@ def kappa_standard_error(matrix: Sequence[Sequence[int]], positions: Sequence[fl
         if positions and span > 0:
             return 1.0 - abs(positions[i] - positions[j]) / span
         return 0.0
+
     p = [[matrix[i][j] / total for j in range(k)] for i in range(k)]
     rows = [sum(p[i]) for i in range(k)]
     cols = [sum(p[i][j] for i in range(k)) for j in range(k)]
@@ -124,8 +128,12 @@ def class_rates(matrix: Sequence[Sequence[int]], labels: Sequence[str]) -> dict[
         human = sum(matrix[c])
         machine = sum(matrix[i][c] for i in range(k))
         hit = matrix[c][c]
-        out[labels[c]] = {"precision": hit / machine if machine else None, "recall": hit / human if human else None,
-                          "human": human, "scorer": machine}
+        out[labels[c]] = {
+            "precision": hit / machine if machine else None,
+            "recall": hit / human if human else None,
+            "human": human,
+            "scorer": machine,
+        }
     return out
 
 
@@ -137,12 +145,19 @@ def pass_fail_rates(matrix: Sequence[Sequence[int]], passing: Sequence[bool]) ->
     fn = sum(matrix[i][j] for i in range(k) for j in range(k) if passing[i] and not passing[j])
     tn = sum(matrix[i][j] for i in range(k) for j in range(k) if not passing[i] and not passing[j])
     fp = sum(matrix[i][j] for i in range(k) for j in range(k) if not passing[i] and passing[j])
-    return {"tp": tp, "fn": fn, "tn": tn, "fp": fp,
-            "tpr": tp / (tp + fn) if tp + fn else None, "tnr": tn / (tn + fp) if tn + fp else None}
+    return {
+        "tp": tp,
+        "fn": fn,
+        "tn": tn,
+        "fp": fp,
+        "tpr": tp / (tp + fn) if tp + fn else None,
+        "tnr": tn / (tn + fp) if tn + fp else None,
+    }
 
 
-def agreement(pairs: Sequence[tuple[str, str]], categories: Sequence[tuple[str, float]],
-              threshold: float = 0.5) -> dict[str, Any]:
+def agreement(
+    pairs: Sequence[tuple[str, str]], categories: Sequence[tuple[str, float]], threshold: float = 0.5
+) -> dict[str, Any]:
     """n, percent agreement (``accuracy``), kappa (weighted for ordinal scales of 3+) with
     its standard error and 95% interval, per-class precision/recall, pass/fail TPR and TNR
     (a grade passes when its score is at least ``threshold``) and the confusion matrix
@@ -161,8 +176,10 @@ def agreement(pairs: Sequence[tuple[str, str]], categories: Sequence[tuple[str, 
         "kappa_se": se,
         "kappa_ci": kappa_interval(kappa, se),
         "classes": class_rates(matrix, labels),
-        "pass_fail": {"threshold": threshold,
-                      **pass_fail_rates(matrix, [score >= threshold for _, score in categories])},
+        "pass_fail": {
+            "threshold": threshold,
+            **pass_fail_rates(matrix, [score >= threshold for _, score in categories]),
+        },
         "confusion": {labels[i]: {labels[j]: matrix[i][j] for j in range(len(labels))} for i in range(len(labels))},
     }
 
@@ -178,28 +195,48 @@ def disagreements(rows: Sequence[dict[str, Any]], scale: dict[str, float]) -> li
         machine = categorise(r["score"], r.get("label"), categories)
         if human == machine:
             continue
-        out.append({"target_id": r["target_id"], "topic": r.get("topic") or "(unassigned)", "judge": machine,
-                    "human": human, "distance": abs(float(r["score"]) - float(r["human_score"])),
-                    "judge_rationale": r.get("rationale"), "human_note": r.get("human_note")})
+        out.append(
+            {
+                "target_id": r["target_id"],
+                "topic": r.get("topic") or "(unassigned)",
+                "judge": machine,
+                "human": human,
+                "distance": abs(float(r["score"]) - float(r["human_score"])),
+                "judge_rationale": r.get("rationale"),
+                "human_note": r.get("human_note"),
+            }
+        )
     out.sort(key=lambda d: (-d["distance"], d["topic"], d["target_id"]))
     return out
 
 
-def report(rows: Sequence[dict[str, Any]], scale: dict[str, float], threshold: float = 0.5,
-           groups: dict[str, str] | None = None) -> dict[str, Any]:
+def report(
+    rows: Sequence[dict[str, Any]],
+    scale: dict[str, float],
+    threshold: float = 0.5,
+    groups: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """The calibration report of rows with score/label, human_score/human_label and topic:
     ``{"overall": {...}, "by_topic": {TOPIC: {...}}, "by_group": {GROUP: {...}}}``, each an
     ``agreement``; ``groups`` maps a topic to its group (topics without one are left out)."""
     categories = categories_for(scale, [r["score"] for r in rows] + [r["human_score"] for r in rows])
     if not categories:
-        return {"labels": [], "weighted": False, "threshold": threshold, "overall": agreement([], [], threshold),
-                "by_topic": {}, "by_group": {}}
+        return {
+            "labels": [],
+            "weighted": False,
+            "threshold": threshold,
+            "overall": agreement([], [], threshold),
+            "by_topic": {},
+            "by_group": {},
+        }
     pairs_by_topic: dict[str, list[tuple[str, str]]] = defaultdict(list)
     pairs_by_group: dict[str, list[tuple[str, str]]] = defaultdict(list)
     pairs = []
     for r in rows:
-        pair = (categorise(r["human_score"], r.get("human_label"), categories),
-                categorise(r["score"], r.get("label"), categories))
+        pair = (
+            categorise(r["human_score"], r.get("human_label"), categories),
+            categorise(r["score"], r.get("label"), categories),
+        )
         pairs.append(pair)
         topic = r.get("topic") or "(unassigned)"
         pairs_by_topic[topic].append(pair)
@@ -215,8 +252,9 @@ def report(rows: Sequence[dict[str, Any]], scale: dict[str, float], threshold: f
     }
 
 
-def compare(rows_a: Sequence[dict[str, Any]], rows_b: Sequence[dict[str, Any]], scale: dict[str, float],
-            threshold: float = 0.5) -> dict[str, Any]:
+def compare(
+    rows_a: Sequence[dict[str, Any]], rows_b: Sequence[dict[str, Any]], scale: dict[str, float], threshold: float = 0.5
+) -> dict[str, Any]:
     """Two scorer versions on the targets both scored and humans labelled: each one's
     agreement, and how many cases moved toward (fixed) or away from (broken) the humans."""
     b_by_id = {r["target_id"]: r for r in rows_b}

@@ -66,8 +66,10 @@ class Candidate:
 
 def split(ids: list[str], seed: int, test_share: float) -> tuple[list[str], list[str]]:
     """(dev, test): a span is in the test part when a hash of (seed, id) falls below the share."""
+
     def draw(i: str) -> float:
         return int(hashlib.sha256(f"{seed}:{i}".encode()).hexdigest()[:12], 16) / 16**12
+
     dev = [i for i in ids if draw(i) >= test_share]
     test = [i for i in ids if draw(i) < test_share]
     return dev, test
@@ -82,8 +84,10 @@ def _text(value: Any) -> str:
 
 def render_example(example: dict[str, Any], grade: str) -> str:
     """One graded example as a few-shot rubric carries it."""
-    return (f'<example grade="{grade}">\n[Customer message]\n{_text(example["input"])}\n\n'
-            f'[Reply]\n{_text(example["output"])}\n</example>')
+    return (
+        f'<example grade="{grade}">\n[Customer message]\n{_text(example["input"])}\n\n'
+        f"[Reply]\n{_text(example['output'])}\n</example>"
+    )
 
 
 def with_examples(rubric: Rubric, examples: list[tuple[dict[str, Any], str]], note: str) -> tuple[Rubric, str]:
@@ -116,9 +120,13 @@ def rubric_yaml(rubric: Rubric, prompt: str | None = None, note: str = "") -> st
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     _Block.add_representer(str, text)
-    data: dict[str, Any] = {"name": rubric.name, "scope": rubric.scope, "description": rubric.description,
-                            "prompt": (prompt if prompt is not None else rubric.prompt).rstrip() + "\n",
-                            "choices": dict(rubric.choices)}
+    data: dict[str, Any] = {
+        "name": rubric.name,
+        "scope": rubric.scope,
+        "description": rubric.description,
+        "prompt": (prompt if prompt is not None else rubric.prompt).rstrip() + "\n",
+        "choices": dict(rubric.choices),
+    }
     if rubric.model:
         data["model"] = rubric.model
     if rubric.temperature:
@@ -127,12 +135,14 @@ def rubric_yaml(rubric: Rubric, prompt: str | None = None, note: str = "") -> st
     return head + yaml.dump(data, Dumper=_Block, sort_keys=False, allow_unicode=True, width=100)
 
 
-def pick_examples(dev: list[dict[str, Any]], judged: dict[str, str], scale: dict[str, float],
-                  k: int) -> list[tuple[dict[str, Any], str]]:
+def pick_examples(
+    dev: list[dict[str, Any]], judged: dict[str, str], scale: dict[str, float], k: int
+) -> list[tuple[dict[str, Any], str]]:
     """``k`` graded dev examples: half from the disagreements, the most common kind of
     disagreement first (a confusion cell many labels fall in is a habit of the judge worth
     showing; a lone one may be a labelling slip), half agreed examples, a grade at a time,
     so the examples also show what the judge already grades as people do."""
+
     def order(e: dict[str, Any]) -> str:
         return hashlib.sha256(str(e["id"]).encode()).hexdigest()
 
@@ -158,7 +168,7 @@ def pick_examples(dev: list[dict[str, Any]], judged: dict[str, str], scale: dict
                 chosen.append((agreed[g][depth], g))
         depth += 1
     if len(chosen) < k:  # few agreements: more disagreements
-        chosen += missed[half:half + k - len(chosen)]
+        chosen += missed[half : half + k - len(chosen)]
     return chosen
 
 
@@ -168,12 +178,19 @@ def edit_request(rubric: Rubric, disagreements: list[tuple[dict[str, Any], str, 
     cases = "\n".join(
         f"- judge: {machine}, people: {human}. Reply: {_text(e['output'])[:400]!r}"
         + (f" People's note: {e['note']!r}" if e.get("note") else "")
-        for e, human, machine in disagreements)
-    return [{"role": "user", "content": (
-        "You maintain the rubric of an LLM judge. People disagreed with the judge on the cases listed after the "
-        "rubric. Propose a revised rubric that would grade them as people did. Reply with only the revised rubric "
-        "text, keeping every {{placeholder}} it uses.\n\n"
-        f"<rubric>\n{rubric.prompt}\n</rubric>\n\nCases where people disagreed with the judge:\n{cases}")}]
+        for e, human, machine in disagreements
+    )
+    return [
+        {
+            "role": "user",
+            "content": (
+                "You maintain the rubric of an LLM judge. People disagreed with the judge on the cases listed after the "
+                "rubric. Propose a revised rubric that would grade them as people did. Reply with only the revised rubric "
+                "text, keeping every {{placeholder}} it uses.\n\n"
+                f"<rubric>\n{rubric.prompt}\n</rubric>\n\nCases where people disagreed with the judge:\n{cases}"
+            ),
+        }
+    ]
 
 
 def _clean_edit(text: str) -> str:
@@ -182,7 +199,9 @@ def _clean_edit(text: str) -> str:
     return fence.group(1) if fence else text
 
 
-async def _grade(rubric: Rubric, client: Any, examples: list[dict[str, Any]]) -> tuple[dict[str, tuple[float, str | None, str]], int]:
+async def _grade(
+    rubric: Rubric, client: Any, examples: list[dict[str, Any]]
+) -> tuple[dict[str, tuple[float, str | None, str]], int]:
     """id -> (score, label, rationale) of each example under ``rubric``; and the errors."""
     from evaltui.scoring.judge import LLMJudge
 
@@ -206,21 +225,49 @@ async def _grade(rubric: Rubric, client: Any, examples: list[dict[str, Any]]) ->
 
 
 def _pairs(examples: list[dict[str, Any]], graded: dict[str, tuple[float, str | None, str]]) -> list[dict[str, Any]]:
-    return [{"target_id": e["id"], "topic": e["topic"] or "(unassigned)", "score": graded[e["id"]][0],
-             "label": graded[e["id"]][1], "human_score": e["score"], "human_label": e["label"],
-             "rationale": graded[e["id"]][2], "human_note": e.get("note")} for e in examples if e["id"] in graded]
+    return [
+        {
+            "target_id": e["id"],
+            "topic": e["topic"] or "(unassigned)",
+            "score": graded[e["id"]][0],
+            "label": graded[e["id"]][1],
+            "human_score": e["score"],
+            "human_label": e["label"],
+            "rationale": graded[e["id"]][2],
+            "human_note": e.get("note"),
+        }
+        for e in examples
+        if e["id"] in graded
+    ]
 
 
 def _brief(rep: dict[str, Any]) -> dict[str, Any]:
     def part(a: dict[str, Any]) -> dict[str, Any]:
-        return {"n": a["n"], "accuracy": a["accuracy"], "kappa": a["kappa"], "kappa_ci": a["kappa_ci"],
-                "tpr": a["pass_fail"]["tpr"], "tnr": a["pass_fail"]["tnr"]}
-    return {"overall": part(rep["overall"]), "by_topic": {t: part(a) for t, a in rep["by_topic"].items()},
-            "by_group": {g: part(a) for g, a in rep.get("by_group", {}).items()}}
+        return {
+            "n": a["n"],
+            "accuracy": a["accuracy"],
+            "kappa": a["kappa"],
+            "kappa_ci": a["kappa_ci"],
+            "tpr": a["pass_fail"]["tpr"],
+            "tnr": a["pass_fail"]["tnr"],
+        }
+
+    return {
+        "overall": part(rep["overall"]),
+        "by_topic": {t: part(a) for t, a in rep["by_topic"].items()},
+        "by_group": {g: part(a) for g, a in rep.get("by_group", {}).items()},
+    }
 
 
-def align(store: Store, scorer: str, client: Any, *, options: AlignOptions | None = None, settings: Settings | None = None,
-          echo: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+def align(
+    store: Store,
+    scorer: str,
+    client: Any,
+    *,
+    options: AlignOptions | None = None,
+    settings: Settings | None = None,
+    echo: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
     """Align the LLM judge of rubric ``scorer`` (a built-in name or a rubric file) to the
     human labels in ``store``; see the module docstring. Returns the report (``--json``)."""
     from evaltui.config import get_settings
@@ -235,19 +282,24 @@ def align(store: Store, scorer: str, client: Any, *, options: AlignOptions | Non
     groups = topic_groups(store)
     examples = [e for e in labelled_examples(store, rubric.key, ("human",)) if e["label"] in scale]
     if len(examples) < MIN_LABELS:
-        raise ScorerSetupError(f"{len(examples)} human labels of {rubric.key} with one of its grades "
-                               f"({', '.join(scale)}): align needs at least {MIN_LABELS}; label more first")
+        raise ScorerSetupError(
+            f"{len(examples)} human labels of {rubric.key} with one of its grades "
+            f"({', '.join(scale)}): align needs at least {MIN_LABELS}; label more first"
+        )
     by_id = {e["id"]: e for e in examples}
     dev_ids, test_ids = split(sorted(by_id), opts.seed, opts.test_share)
     if len(dev_ids) < 2 or len(test_ids) < 2:
-        raise ScorerSetupError(f"the {len(examples)} labels split into {len(dev_ids)} dev and {len(test_ids)} test: "
-                               "change --test-share")
+        raise ScorerSetupError(
+            f"the {len(examples)} labels split into {len(dev_ids)} dev and {len(test_ids)} test: change --test-share"
+        )
     dev, test = [by_id[i] for i in dev_ids], [by_id[i] for i in test_ids]
 
     # the versions already stored (e.g. the production judge's own grades), on the same test part
     stored = []
     for version, _, _ in scorer_versions(store, rubric.key):
-        pairs = [r for r in calibration_pairs(store, rubric.key, version, rubric.key) if r["target_id"] in set(test_ids)]
+        pairs = [
+            r for r in calibration_pairs(store, rubric.key, version, rubric.key) if r["target_id"] in set(test_ids)
+        ]
         if pairs:
             stored.append({"version": version, "test": _brief(agreement.report(pairs, scale, threshold, groups))})
 
@@ -265,10 +317,16 @@ def align(store: Store, scorer: str, client: Any, *, options: AlignOptions | Non
             echo(f"scoring {len(dev)} dev and {len(test)} test labels with {c.name}")
             graded, errors = await _grade(c.rubric, client, dev + test)
             graded_by[c.name] = graded
-            row = {"name": c.name, "version": LLMJudge(c.rubric, client).version, "note": c.note,
-                   "examples": len(c.example_ids), "example_ids": c.example_ids, "errors": errors,
-                   "dev": _brief(agreement.report(_pairs(dev, graded), scale, threshold, groups)),
-                   "test": _brief(agreement.report(_pairs(test, graded), scale, threshold, groups))}
+            row = {
+                "name": c.name,
+                "version": LLMJudge(c.rubric, client).version,
+                "note": c.note,
+                "examples": len(c.example_ids),
+                "example_ids": c.example_ids,
+                "errors": errors,
+                "dev": _brief(agreement.report(_pairs(dev, graded), scale, threshold, groups)),
+                "test": _brief(agreement.report(_pairs(test, graded), scale, threshold, groups)),
+            }
             rows.append(row)
             return row
 
@@ -284,8 +342,7 @@ def align(store: Store, scorer: str, client: Any, *, options: AlignOptions | Non
             if any(c.name == name for c in candidates):
                 continue
             missed = sum(judged.get(e["id"]) != g for e, g in picked)
-            note = (f"{len(picked)} graded examples from the dev part, {missed} the judge got wrong "
-                    f"(seed {opts.seed})")
+            note = f"{len(picked)} graded examples from the dev part, {missed} the judge got wrong (seed {opts.seed})"
             new, content = with_examples(rubric, picked, note)
             candidates.append(Candidate(name, new, note, [e["id"] for e, _ in picked], content))
         if opts.propose_edit:
@@ -304,21 +361,41 @@ def align(store: Store, scorer: str, client: Any, *, options: AlignOptions | Non
             writes = []
             for name, version in (("current", rows[0]["version"]), (best["name"], best["version"])):
                 for target, (score, label, why) in graded_by[name].items():
-                    writes.append(ScoreWrite(target_id=target, root_id=by_id[target]["root_id"], scorer=rubric.name,
-                                             scorer_version=version, score=score, label=label, rationale=why,
-                                             source="online", metadata={"rubric": rubric.key, "aligned_by": "align",
-                                                                        "candidate": name}))
+                    writes.append(
+                        ScoreWrite(
+                            target_id=target,
+                            root_id=by_id[target]["root_id"],
+                            scorer=rubric.name,
+                            scorer_version=version,
+                            score=score,
+                            label=label,
+                            rationale=why,
+                            source="online",
+                            metadata={"rubric": rubric.key, "aligned_by": "align", "candidate": name},
+                        )
+                    )
             write_scores(store, writes)
-        return {"scorer": rubric.key, "rubric": rubric.source, "seed": opts.seed, "threshold": threshold,
-                "stored": stored,
-                "dev": len(dev), "test": len(test), "test_ids": test_ids, "candidates": rows, "best": best["name"],
-                "best_version": best["version"], "saved": str(saved) if saved else None}
+        return {
+            "scorer": rubric.key,
+            "rubric": rubric.source,
+            "seed": opts.seed,
+            "threshold": threshold,
+            "stored": stored,
+            "dev": len(dev),
+            "test": len(test),
+            "test_ids": test_ids,
+            "candidates": rows,
+            "best": best["name"],
+            "best_version": best["version"],
+            "saved": str(saved) if saved else None,
+        }
 
     return asyncio.run(run())
 
 
-async def _proposed_edit(rubric: Rubric, client: Any, dev: list[dict[str, Any]], judged: dict[str, str],
-                         scale: dict[str, float], seed: int) -> Candidate | str:
+async def _proposed_edit(
+    rubric: Rubric, client: Any, dev: list[dict[str, Any]], judged: dict[str, str], scale: dict[str, float], seed: int
+) -> Candidate | str:
     """The model's rubric edit as a candidate, or why there is none (one line)."""
     from evaltui.llm import LLMError
 

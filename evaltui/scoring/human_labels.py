@@ -25,8 +25,15 @@ def scale_for(store: Store, key: str) -> dict[str, float]:
     return label_scale(store, key)
 
 
-def add_label(store: Store, target_id: str, scorer: str, value: str | float, *,
-              rationale: str | None = None, labeller: str | None = None) -> ScoreWrite:
+def add_label(
+    store: Store,
+    target_id: str,
+    scorer: str,
+    value: str | float,
+    *,
+    rationale: str | None = None,
+    labeller: str | None = None,
+) -> ScoreWrite:
     """Record a human label of span ``target_id`` for ``scorer`` (a choice such as "A",
     or a number in 0..1). Raises ScorerSetupError with a one-line reason."""
     info = span_info(store, target_id)
@@ -37,8 +44,15 @@ def add_label(store: Store, target_id: str, scorer: str, value: str | float, *,
     name = scorer_display_name(store, key) or _rubric_name(key) or scorer
     score, label = parse_label_value(value, scale, key)
     row = ScoreWrite(
-        target_id=target_id, root_id=info[0], scorer=name, scorer_version="human", score=score, label=label,
-        rationale=rationale, source="human", metadata={"reviewer": labeller or settings().reviewer_name},
+        target_id=target_id,
+        root_id=info[0],
+        scorer=name,
+        scorer_version="human",
+        score=score,
+        label=label,
+        rationale=rationale,
+        source="human",
+        metadata={"reviewer": labeller or settings().reviewer_name},
     )
     write_scores(store, [row])
     return row

@@ -40,34 +40,40 @@ class LLMJudge:
         """The rubric's content hash and the model: a change to either is a new version."""
         return f"{self.rubric.version}+{self.model}"
 
-    def request(self, *, input: Any = None, output: Any = None, expected: Any = None,
-                metadata: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def request(
+        self, *, input: Any = None, output: Any = None, expected: Any = None, metadata: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """The chat messages and parameters this judge sends for one case."""
         labels = list(self.rubric.choices)
         prompt = self.rubric.render(input=input, output=output, expected=expected, metadata=metadata)
         instructions = (
             f"\n\nThink step by step about the criteria, then answer by calling {TOOL_NAME} with your "
-            f"reasoning in \"reasons\" and one of {', '.join(labels)} as \"choice\". If you cannot call "
-            f"tools, reply with only a JSON object: {{\"reasons\": \"...\", \"choice\": \"{labels[0]}\"}}."
+            f'reasoning in "reasons" and one of {", ".join(labels)} as "choice". If you cannot call '
+            f'tools, reply with only a JSON object: {{"reasons": "...", "choice": "{labels[0]}"}}.'
         )
         messages = [{"role": "user", "content": prompt + instructions}]
         params = {
             "temperature": self.rubric.temperature,
-            "tools": [{
-                "type": "function",
-                "function": {
-                    "name": TOOL_NAME,
-                    "description": "Record your reasoning, then your choice.",
-                    "parameters": {
-                        "type": "object",
-                        "properties": {
-                            "reasons": {"type": "string", "description": "Step-by-step reasoning, before choosing."},
-                            "choice": {"type": "string", "enum": labels},
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": TOOL_NAME,
+                        "description": "Record your reasoning, then your choice.",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {
+                                "reasons": {
+                                    "type": "string",
+                                    "description": "Step-by-step reasoning, before choosing.",
+                                },
+                                "choice": {"type": "string", "enum": labels},
+                            },
+                            "required": ["reasons", "choice"],
                         },
-                        "required": ["reasons", "choice"],
                     },
-                },
-            }],
+                }
+            ],
             "tool_choice": {"type": "function", "function": {"name": TOOL_NAME}},
         }
         return messages, params
@@ -80,26 +86,40 @@ class LLMJudge:
             return 0
         keys = []
         for case in cases:
-            messages, params = self.request(input=case.get("input"), output=case.get("output"),
-                                            expected=case.get("expected"), metadata=case.get("metadata"))
+            messages, params = self.request(
+                input=case.get("input"),
+                output=case.get("output"),
+                expected=case.get("expected"),
+                metadata=case.get("metadata"),
+            )
             keys.append(request_key(self.model, messages, params))
         return cache.prefetch(keys)
 
-    async def __call__(self, input: Any = None, output: Any = None, expected: Any = None,
-                       metadata: dict[str, Any] | None = None) -> Score:
+    async def __call__(
+        self, input: Any = None, output: Any = None, expected: Any = None, metadata: dict[str, Any] | None = None
+    ) -> Score:
         messages, params = self.request(input=input, output=output, expected=expected, metadata=metadata)
         try:
             # parse() as the check: an unreadable reply is never cached, so a re-run asks again
-            result = await self.client.chat(messages, model=self.model,
-                                            check=lambda c: self.parse(c.choices[0].message), **params)
+            result = await self.client.chat(
+                messages, model=self.model, check=lambda c: self.parse(c.choices[0].message), **params
+            )
         except LLMError as exc:
             raise ScorerError(f"{self.name}: {exc}") from None
         choice, reasons = self.parse(result.message)
         return Score(
-            self.name, self.rubric.choices[choice], label=choice, rationale=reasons,
-            metadata={"rubric": self.rubric.key, "rubric_version": self.rubric.version, "model": self.model,
-                      "cached": result.cached, "prompt_tokens": result.prompt_tokens,
-                      "completion_tokens": result.completion_tokens},
+            self.name,
+            self.rubric.choices[choice],
+            label=choice,
+            rationale=reasons,
+            metadata={
+                "rubric": self.rubric.key,
+                "rubric_version": self.rubric.version,
+                "model": self.model,
+                "cached": result.cached,
+                "prompt_tokens": result.prompt_tokens,
+                "completion_tokens": result.completion_tokens,
+            },
         )
 
     def parse(self, message: Any) -> tuple[str, str]:
@@ -129,13 +149,14 @@ class LLMJudge:
 
     def _checked(self, args: Any, where: str) -> tuple[str, str]:
         if not isinstance(args, dict) or "choice" not in args:
-            raise ScorerError(f"{self.name}: the {where} has no \"choice\"")
+            raise ScorerError(f'{self.name}: the {where} has no "choice"')
         choice = str(args["choice"]).strip()
         if choice not in self.rubric.choices:
             folded = {c.lower(): c for c in self.rubric.choices}
             if choice.lower() not in folded:
                 raise ScorerError(
-                    f"{self.name}: the {where} chose {choice!r}, not one of {', '.join(self.rubric.choices)}")
+                    f"{self.name}: the {where} chose {choice!r}, not one of {', '.join(self.rubric.choices)}"
+                )
             choice = folded[choice.lower()]
         reasons = args.get("reasons") or args.get("rationale") or ""
         return choice, str(reasons)
@@ -149,7 +170,7 @@ def _json_object(text: str) -> Any:
     candidates += _FENCE.findall(text)
     start, end = text.find("{"), text.rfind("}")
     if 0 <= start < end:
-        candidates.append(text[start:end + 1])
+        candidates.append(text[start : end + 1])
     for candidate in candidates:
         try:
             value = json.loads(candidate)

@@ -54,14 +54,27 @@ class OfflineJudge:
         self._fit()
 
     @classmethod
-    def from_store(cls, store: Store, *, label_key: str = "brand_alignment", sources: tuple[str, ...] = ("human",),
-                   online_version: str | None = None, name: str | None = None, **kwargs: Any) -> OfflineJudge:
+    def from_store(
+        cls,
+        store: Store,
+        *,
+        label_key: str = "brand_alignment",
+        sources: tuple[str, ...] = ("human",),
+        online_version: str | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> OfflineJudge:
         from evaltui.store.calibration_pairs import labelled_examples
 
         examples = labelled_examples(store, label_key, sources, online_version)
         kwargs.setdefault("store", store)
-        return cls(examples, name=name or f"{label_key.replace('_', ' ').title()} Offline", rubric_key=label_key,
-                   trained_on="+".join(sources), **kwargs)
+        return cls(
+            examples,
+            name=name or f"{label_key.replace('_', ' ').title()} Offline",
+            rubric_key=label_key,
+            trained_on="+".join(sources),
+            **kwargs,
+        )
 
     def _embed(self, texts: list[str]) -> Any:
         from evaltui.scoring.embeddings import embed
@@ -89,16 +102,23 @@ class OfflineJudge:
         if len(rows) < self.min_labels:
             raise ScorerSetupError(
                 f"{self.name} needs at least {self.min_labels} labelled examples of {self.rubric_key}, found "
-                f"{len(rows)}: add labels with `evaltui label SPAN {self.rubric_key} CHOICE`")
+                f"{len(rows)}: add labels with `evaltui label SPAN {self.rubric_key} CHOICE`"
+            )
         if len(counts) < 2:
-            raise ScorerSetupError(f"{self.name} needs labels of at least two different choices, found only {list(counts)}")
+            raise ScorerSetupError(
+                f"{self.name} needs labels of at least two different choices, found only {list(counts)}"
+            )
         texts = [example_text(e.get("input"), e.get("output")) for e in rows]
         X = self._embed(texts)
         y = np.array(labels)
         self.classes = sorted(self.scale, key=lambda c: -self.scale[c])
         self.model = self._new_model().fit(X, y)
-        self.version = "logreg-minilm-" + hashlib.sha256(
-            repr(sorted((e.get("id"), t, lab) for e, t, lab in zip(rows, texts, labels))).encode()).hexdigest()[:12]
+        self.version = (
+            "logreg-minilm-"
+            + hashlib.sha256(
+                repr(sorted((e.get("id"), t, lab) for e, t, lab in zip(rows, texts, labels))).encode()
+            ).hexdigest()[:12]
+        )
         self._oof = self._out_of_fold(X, y, texts, counts)
 
     def _new_model(self) -> Any:
@@ -113,8 +133,11 @@ class OfflineJudge:
         from evaltui.scoring.agreement import agreement
 
         folds = max(2, min(self.folds, len(y)))
-        splitter = (StratifiedKFold(folds, shuffle=True, random_state=0) if min(counts.values()) >= folds
-                    else KFold(folds, shuffle=True, random_state=0))
+        splitter = (
+            StratifiedKFold(folds, shuffle=True, random_state=0)
+            if min(counts.values()) >= folds
+            else KFold(folds, shuffle=True, random_state=0)
+        )
         predicted = list(y)
         for train, test in splitter.split(X, y):
             if len(set(y[train])) < 2:
@@ -149,8 +172,10 @@ class OfflineJudge:
             meta = {"rubric": self.rubric_key, "trained_on": self.trained_on, "out_of_fold": held_out}
             if confidence is not None:
                 meta["confidence"] = round(confidence, 4)
-            rationale = (f"logistic regression on MiniLM embeddings, trained on {len(self._oof)} "
-                         f"{self.trained_on} labels" + (" (predicted out of fold)" if held_out else ""))
+            rationale = (
+                f"logistic regression on MiniLM embeddings, trained on {len(self._oof)} "
+                f"{self.trained_on} labels" + (" (predicted out of fold)" if held_out else "")
+            )
             out.append(Score(self.name, self.scale[label], label=label, rationale=rationale, metadata=meta))
         return out
 

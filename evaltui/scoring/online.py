@@ -52,23 +52,36 @@ class ScoringReport:
     usage: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
-        text = (f"{self.scorer} ({self.version}, {self.scope}): scored {self.scored} of {self.pending} pending"
-                f" in {self.seconds:.1f}s")
+        text = (
+            f"{self.scorer} ({self.version}, {self.scope}): scored {self.scored} of {self.pending} pending"
+            f" in {self.seconds:.1f}s"
+        )
         if self.skipped:
             text += f", {self.skipped} without a score"
         if self.errors:
             text += f", {self.errors} errors (first: {self.error_samples[0][0]}: {self.error_samples[0][1]})"
         if self.usage.get("calls") or self.usage.get("cache_hits"):
             u = self.usage
-            text += (f"; model calls {u['calls']}, cached {u['cache_hits']}, retries {u['retries']}, "
-                     f"tokens {u['prompt_tokens']}+{u['completion_tokens']}")
+            text += (
+                f"; model calls {u['calls']}, cached {u['cache_hits']}, retries {u['retries']}, "
+                f"tokens {u['prompt_tokens']}+{u['completion_tokens']}"
+            )
         return text
 
 
-async def score_pending(store: Store, spec: ScorerSpec, *, where: str | None = None, sample: float = 1.0,
-                        scope: str = "auto", concurrency: int = 16, batch_size: int = 200,
-                        progress: Progress | None = None, stop: threading.Event | None = None,
-                        skip_ids: set[str] | None = None) -> ScoringReport:
+async def score_pending(
+    store: Store,
+    spec: ScorerSpec,
+    *,
+    where: str | None = None,
+    sample: float = 1.0,
+    scope: str = "auto",
+    concurrency: int = 16,
+    batch_size: int = 200,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    skip_ids: set[str] | None = None,
+) -> ScoringReport:
     """Score what ``spec`` has not scored yet; see the module docstring."""
     scope = spec.scope if scope in ("auto", "", None) else scope
     query = PendingQuery(where, scope, spec.key, spec.version, sample)
@@ -116,8 +129,14 @@ async def score_pending(store: Store, spec: ScorerSpec, *, where: str | None = N
     return report
 
 
-def _record(spec: ScorerSpec, span: dict[str, Any], outcome: Any, report: ScoringReport,
-            writes: list[ScoreWrite], skip_ids: set[str]) -> None:
+def _record(
+    spec: ScorerSpec,
+    span: dict[str, Any],
+    outcome: Any,
+    report: ScoringReport,
+    writes: list[ScoreWrite],
+    skip_ids: set[str],
+) -> None:
     """Count one span's outcome and queue its scores."""
     if isinstance(outcome, ScorerError):
         report.errors += 1
@@ -132,16 +151,25 @@ def _record(spec: ScorerSpec, span: dict[str, Any], outcome: Any, report: Scorin
     if len(outcome) == 1:
         outcome[0].name = spec.name  # stored under the name the pending check looks for
     for score in outcome:
-        writes.append(ScoreWrite(
-            target_id=span["id"], root_id=span["root_id"], scorer=score.name, scorer_version=spec.version,
-            score=score.score, label=score.label, rationale=score.rationale, source="online",
-            metadata={**(score.metadata or {}), "scorer_spec": spec.spec},
-        ))
+        writes.append(
+            ScoreWrite(
+                target_id=span["id"],
+                root_id=span["root_id"],
+                scorer=score.name,
+                scorer_version=spec.version,
+                score=score.score,
+                label=score.label,
+                rationale=score.rationale,
+                source="online",
+                metadata={**(score.metadata or {}), "scorer_spec": spec.spec},
+            )
+        )
     report.scored += 1
 
 
-async def score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: asyncio.Semaphore,
-                     prefetch: bool = True) -> AsyncIterator[tuple[dict[str, Any], Any]]:
+async def score_page(
+    spec: ScorerSpec, page: list[dict[str, Any]], limit: asyncio.Semaphore, prefetch: bool = True
+) -> AsyncIterator[tuple[dict[str, Any], Any]]:
     """(span, list of Scores or a ScorerError) for each span of the page, as each arrives.
     ``prefetch=False``: the caller loaded the page's cached replies itself (and does not
     hold the file now)."""
@@ -164,8 +192,13 @@ async def score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: asynci
     async def one(span: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         async with limit:
             try:
-                return span, await run_scorer(spec.fn, input=span["input"], output=span["output"],
-                                              expected=span["expected"], metadata=span["metadata"])
+                return span, await run_scorer(
+                    spec.fn,
+                    input=span["input"],
+                    output=span["output"],
+                    expected=span["expected"],
+                    metadata=span["metadata"],
+                )
             except ScorerError as exc:
                 return span, exc
 
@@ -178,9 +211,17 @@ async def score_page(spec: ScorerSpec, page: list[dict[str, Any]], limit: asynci
             task.cancel()
 
 
-def score_spans(store: Store, scorer: str | ScorerSpec, *, where: str | None = None, sample: float = 1.0,
-                scope: str = "auto", concurrency: int | None = None, use_cache: bool | None = None,
-                progress: Progress | None = None) -> ScoringReport:
+def score_spans(
+    store: Store,
+    scorer: str | ScorerSpec,
+    *,
+    where: str | None = None,
+    sample: float = 1.0,
+    scope: str = "auto",
+    concurrency: int | None = None,
+    use_cache: bool | None = None,
+    progress: Progress | None = None,
+) -> ScoringReport:
     """Score stored spans with one scorer (by name, see ``registry``), from sync code.
 
     >>> score_spans(store, "brand_alignment_offline", where='topic = "account_and_login"')  # doctest: +SKIP
@@ -188,37 +229,63 @@ def score_spans(store: Store, scorer: str | ScorerSpec, *, where: str | None = N
     from evaltui.config import get_settings
 
     workers = concurrency or get_settings().llm_concurrency
-    spec = scorer if isinstance(scorer, ScorerSpec) else resolve(scorer, store=store, concurrency=workers,
-                                                                 use_cache=use_cache)
+    spec = (
+        scorer
+        if isinstance(scorer, ScorerSpec)
+        else resolve(scorer, store=store, concurrency=workers, use_cache=use_cache)
+    )
 
     async def run() -> ScoringReport:
         try:
-            return await score_pending(store, spec, where=where, sample=sample, scope=scope,
-                                       concurrency=workers, progress=progress)
+            return await score_pending(
+                store, spec, where=where, sample=sample, scope=scope, concurrency=workers, progress=progress
+            )
         finally:
             await spec.aclose()
 
     return asyncio.run(run())
 
 
-def rule_specs(store: Store, rule: Rule, *, concurrency: int | None = None,
-               use_cache: bool | None = None) -> list[ScorerSpec]:
+def rule_specs(
+    store: Store, rule: Rule, *, concurrency: int | None = None, use_cache: bool | None = None
+) -> list[ScorerSpec]:
     return [resolve(name, store=store, concurrency=concurrency, use_cache=use_cache) for name in rule.scorers]
 
 
-def run_rule(store: Store, name: str, *, concurrency: int | None = None, use_cache: bool | None = None,
-             progress: Progress | None = None) -> list[ScoringReport]:
+def run_rule(
+    store: Store,
+    name: str,
+    *,
+    concurrency: int | None = None,
+    use_cache: bool | None = None,
+    progress: Progress | None = None,
+) -> list[ScoringReport]:
     """Run a stored scoring rule: each of its scorers over its filter, scope and sample."""
     rule = get_rule(store, name)
-    return [score_spans(store, spec, where=rule.filter, sample=rule.sample_rate, scope=rule.scope,
-                        concurrency=concurrency, progress=progress)
-            for spec in rule_specs(store, rule, concurrency=concurrency, use_cache=use_cache)]
+    return [
+        score_spans(
+            store,
+            spec,
+            where=rule.filter,
+            sample=rule.sample_rate,
+            scope=rule.scope,
+            concurrency=concurrency,
+            progress=progress,
+        )
+        for spec in rule_specs(store, rule, concurrency=concurrency, use_cache=use_cache)
+    ]
 
 
-def follow(open_store: Callable[[], Any], jobs: list[tuple[ScorerSpec, dict[str, Any]]], *,
-           stop: threading.Event, poll_seconds: float = 1.0, concurrency: int = 16,
-           on_report: Callable[[ScoringReport], None] | None = None,
-           on_wait: Callable[[str], None] | None = None) -> None:
+def follow(
+    open_store: Callable[[], Any],
+    jobs: list[tuple[ScorerSpec, dict[str, Any]]],
+    *,
+    stop: threading.Event,
+    poll_seconds: float = 1.0,
+    concurrency: int = 16,
+    on_report: Callable[[ScoringReport], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> None:
     """Keep scoring newly ingested spans until ``stop`` is set.
 
     The database is opened for each pass and closed in between, so other evaltui
@@ -232,8 +299,9 @@ def follow(open_store: Callable[[], Any], jobs: list[tuple[ScorerSpec, dict[str,
     async def one_pass(store: Store) -> None:
         for spec, options in jobs:
             spec.bind(store)
-            report = await score_pending(store, spec, concurrency=concurrency, stop=stop,
-                                         skip_ids=skip[spec.spec], **options)
+            report = await score_pending(
+                store, spec, concurrency=concurrency, stop=stop, skip_ids=skip[spec.spec], **options
+            )
             if on_report and (report.scored or report.errors):
                 on_report(report)
 

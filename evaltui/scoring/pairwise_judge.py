@@ -79,14 +79,16 @@ class PairwiseJudge:
         the endpoint fails for good or its reply cannot be read after retries."""
         second = "candidate" if first == "base" else "base"
         text = replies(case[f"{first}_output"], case[f"{second}_output"])
-        messages, params = self.judge.request(input=case.get("input"), output=text, expected=case.get("expected"),
-                                              metadata=case.get("metadata"))
+        messages, params = self.judge.request(
+            input=case.get("input"), output=text, expected=case.get("expected"), metadata=case.get("metadata")
+        )
         last = ""
         for _ in range(1 + UNREADABLE_RETRIES):
             try:
                 # parse() as the check: an unreadable reply is never cached, so asking again asks the model
-                result = await self.client.chat(messages, model=self.model,
-                                                check=lambda c: self.judge.parse(c.choices[0].message), **params)
+                result = await self.client.chat(
+                    messages, model=self.model, check=lambda c: self.judge.parse(c.choices[0].message), **params
+                )
             except LLMError as exc:
                 if exc.kind != "malformed":
                     raise ScorerError(f"{self.name} (pairwise): {exc}") from None

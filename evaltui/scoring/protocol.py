@@ -62,21 +62,33 @@ def _to_scores(result: Any, default_name: str) -> list[Score]:
         return [_checked(Score(default_name, float(result)))]
     if isinstance(result, dict) and "score" in result:
         meta = dict(result.get("metadata") or {})
-        return [_checked(Score(
-            str(result.get("name") or default_name), _as_float(result["score"]),
-            label=result.get("label") or meta.get("choice"),
-            rationale=result.get("rationale") or meta.get("rationale"),
-            metadata=meta,
-        ))]
+        return [
+            _checked(
+                Score(
+                    str(result.get("name") or default_name),
+                    _as_float(result["score"]),
+                    label=result.get("label") or meta.get("choice"),
+                    rationale=result.get("rationale") or meta.get("rationale"),
+                    metadata=meta,
+                )
+            )
+        ]
     if hasattr(result, "score"):  # autoevals.Score and look-alikes
         error = getattr(result, "error", None)
         if error:
             raise ScorerError(str(error))
         meta = dict(getattr(result, "metadata", None) or {})
-        return [_checked(Score(
-            str(getattr(result, "name", None) or default_name), _as_float(result.score),
-            label=meta.get("choice"), rationale=meta.get("rationale"), metadata=meta,
-        ))]
+        return [
+            _checked(
+                Score(
+                    str(getattr(result, "name", None) or default_name),
+                    _as_float(result.score),
+                    label=meta.get("choice"),
+                    rationale=meta.get("rationale"),
+                    metadata=meta,
+                )
+            )
+        ]
     raise ScorerError(f"scorer returned {type(result).__name__}, not a score")
 
 
@@ -125,8 +137,9 @@ class BoundScorer:
         self._accepts = _accepted_names(self._fn)
         self._quick = 0  # probe calls so far that were quick
 
-    async def __call__(self, *, input: Any = None, output: Any = None, expected: Any = None,
-                       metadata: dict[str, Any] | None = None) -> list[Score]:
+    async def __call__(
+        self, *, input: Any = None, output: Any = None, expected: Any = None, metadata: dict[str, Any] | None = None
+    ) -> list[Score]:
         values = {"input": input, "output": output, "expected": expected, "metadata": metadata or {}}
         kwargs = values if self._accepts is None else {k: values[k] for k in self._accepts}
         try:

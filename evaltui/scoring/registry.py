@@ -1,12 +1,12 @@
 """Scorers by name, for the CLI, scoring rules and the demo.
 
-    brand_alignment, conversation_quality   the project's rubrics, judged by an LLM
-    path/to/rubric.yaml (or .toml)          your own rubric, judged by an LLM
-    brand_alignment_offline                 the offline judge (any RUBRIC_offline works)
-    exact_match, levenshtein, valid_json, json_diff, embedding_similarity
-    contains:TEXT, regex:PATTERN
-    package.module:attr                     any protocol scorer, e.g. autoevals:Levenshtein
-    SLUG                                    a scorer stored with `evaltui scorers add` (given a store)
+brand_alignment, conversation_quality   the project's rubrics, judged by an LLM
+path/to/rubric.yaml (or .toml)          your own rubric, judged by an LLM
+brand_alignment_offline                 the offline judge (any RUBRIC_offline works)
+exact_match, levenshtein, valid_json, json_diff, embedding_similarity
+contains:TEXT, regex:PATTERN
+package.module:attr                     any protocol scorer, e.g. autoevals:Levenshtein
+SLUG                                    a scorer stored with `evaltui scorers add` (given a store)
 """
 
 from __future__ import annotations
@@ -71,12 +71,22 @@ def available() -> list[str]:
     from evaltui.scoring.rubric import builtin_rubrics
 
     names = list(builtin_rubrics())
-    return names + [f"{n}{OFFLINE_SUFFIX}" for n in names] + list(HEURISTICS) + ["contains:TEXT", "regex:PATTERN",
-                                                                                  "module:attr", "FILE.yaml"]
+    return (
+        names
+        + [f"{n}{OFFLINE_SUFFIX}" for n in names]
+        + list(HEURISTICS)
+        + ["contains:TEXT", "regex:PATTERN", "module:attr", "FILE.yaml"]
+    )
 
 
-def resolve(spec: str, *, store: Store | None = None, settings: Settings | None = None, concurrency: int | None = None,
-            use_cache: bool | None = None) -> ScorerSpec:
+def resolve(
+    spec: str,
+    *,
+    store: Store | None = None,
+    settings: Settings | None = None,
+    concurrency: int | None = None,
+    use_cache: bool | None = None,
+) -> ScorerSpec:
     """The scorer named by ``spec``; ScorerSetupError (one line) when it cannot run."""
     from evaltui.scoring.rubric import RubricError, builtin_rubrics, load_rubric
 
@@ -113,13 +123,27 @@ def resolve(spec: str, *, store: Store | None = None, settings: Settings | None 
         if row is not None:
             scorer = build(row, store=store, settings=settings)
             inner = scorer.spec
-            return ScorerSpec(spec, scorer, inner.name, scorer.version, inner.scope, client=inner.client,
-                              info={**inner.info, "slug": row.slug, "stored_version": row.version})
+            return ScorerSpec(
+                spec,
+                scorer,
+                inner.name,
+                scorer.version,
+                inner.scope,
+                client=inner.client,
+                info={**inner.info, "slug": row.slug, "stored_version": row.version},
+            )
     raise ScorerSetupError(f"unknown scorer {spec!r}; try one of: {', '.join(available())}")
 
 
-def _llm_judge(spec: str, rubric: Any, *, store: Store | None, settings: Settings | None, concurrency: int | None,
-               use_cache: bool | None) -> ScorerSpec:
+def _llm_judge(
+    spec: str,
+    rubric: Any,
+    *,
+    store: Store | None,
+    settings: Settings | None,
+    concurrency: int | None,
+    use_cache: bool | None,
+) -> ScorerSpec:
     from evaltui.config import get_settings
     from evaltui.llm import LLMClient, LLMError
     from evaltui.scoring.judge import LLMJudge
@@ -136,8 +160,15 @@ def _llm_judge(spec: str, rubric: Any, *, store: Store | None, settings: Setting
         hint = f", or use the offline judge: --scorer {offline}" if Path(spec).stem == rubric.key else ""
         raise ScorerSetupError(f"{spec} is an LLM judge: {exc}{hint}") from None
     judge = LLMJudge(rubric, client)
-    return ScorerSpec(spec, judge, rubric.name, judge.version, rubric.scope if rubric.scope != "all" else "all",
-                      client=client, info={"rubric": rubric.key, "model": judge.model})
+    return ScorerSpec(
+        spec,
+        judge,
+        rubric.name,
+        judge.version,
+        rubric.scope if rubric.scope != "all" else "all",
+        client=client,
+        info={"rubric": rubric.key, "model": judge.model},
+    )
 
 
 def _offline_judge(spec: str, rubric_key: str, store: Store | None) -> ScorerSpec:
@@ -148,8 +179,9 @@ def _offline_judge(spec: str, rubric_key: str, store: Store | None) -> ScorerSpe
         raise ScorerSetupError(f"{spec} learns from labels in a database: pass a store")
     judge = OfflineJudge.from_store(store, label_key=rubric_key)
     scope = load_rubric(rubric_key).scope
-    return ScorerSpec(spec, judge, judge.name, judge.version, scope,
-                      info={"rubric": rubric_key, "held_out": judge.agreement})
+    return ScorerSpec(
+        spec, judge, judge.name, judge.version, scope, info={"rubric": rubric_key, "held_out": judge.agreement}
+    )
 
 
 def _python_scorer(spec: str, module_name: str, attr: str) -> ScorerSpec:

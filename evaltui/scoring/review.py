@@ -86,8 +86,13 @@ def _reason(c: Candidate, spread: float, unsure: float, least: dict[str, Any] | 
     parts = []
     if spread > 0:
         once = {g["scorer"] for g in c.grades if sum(h["scorer"] == g["scorer"] for h in c.grades) == 1}
-        parts.append("judges disagree: " + ", ".join(
-            f"{g['scorer'] if g['scorer'] in once else g['scorer'] + ' ' + str(g['version'])} {_grade(g)}" for g in c.grades))
+        parts.append(
+            "judges disagree: "
+            + ", ".join(
+                f"{g['scorer'] if g['scorer'] in once else g['scorer'] + ' ' + str(g['version'])} {_grade(g)}"
+                for g in c.grades
+            )
+        )
     if c.change and c.change_size > 0:
         parts.append(f"grade moved {c.change[0]} -> {c.change[1]} between base and candidate")
     if least is not None and unsure >= 0.3:
@@ -154,8 +159,9 @@ def rubric_of(store: Store, scorer: str) -> str:
     return labels_key(store, scorer_key(scorer))
 
 
-def build_from_filter(store: Store, name: str, scorer: str, where: str = "", *, reviews: int = 1,
-                      limit: int | None = 120) -> tuple[Queue, list[QueueItem]]:
+def build_from_filter(
+    store: Store, name: str, scorer: str, where: str = "", *, reviews: int = 1, limit: int | None = 120
+) -> tuple[Queue, list[QueueItem]]:
     """A queue of the spans a judge of ``scorer``'s rubric graded that match ``where``."""
     from evaltui.store.filters import compile_filter
     from evaltui.store.review import create_queue, span_grades
@@ -165,8 +171,10 @@ def build_from_filter(store: Store, name: str, scorer: str, where: str = "", *, 
     _check(reviews, limit)
     rows = span_grades(store, key, compile_filter(where), reviews)
     if not rows:
-        raise ScorerSetupError(f"no spans graded by {key} (or a judge of its labels) match "
-                               f"{where or 'the whole database'} and still need a review")
+        raise ScorerSetupError(
+            f"no spans graded by {key} (or a judge of its labels) match "
+            f"{where or 'the whole database'} and still need a review"
+        )
     candidates = [Candidate(r["target_id"], r["group"], r["grades"]) for r in rows]
     items = order(candidates, topic_needs(store, key), limit)
     queue = Queue(name, key, "span", where or "(all spans)", reviews, now())
@@ -174,8 +182,9 @@ def build_from_filter(store: Store, name: str, scorer: str, where: str = "", *, 
     return queue, items
 
 
-def build_from_diff(store: Store, name: str, scorer: str, base: str, candidate: str, *, reviews: int = 1,
-                    limit: int | None = 120) -> tuple[Queue, list[QueueItem]]:
+def build_from_diff(
+    store: Store, name: str, scorer: str, base: str, candidate: str, *, reviews: int = 1, limit: int | None = 120
+) -> tuple[Queue, list[QueueItem]]:
     """A queue of both sides' results of the cases two experiments share, cases whose grade
     moved (or whose judges disagree) first."""
     from evaltui.store.experiments import require_experiment
@@ -239,8 +248,9 @@ def parse_grade(value: str, scale: dict[str, float], key: str) -> tuple[str, flo
     return label, scale[label]
 
 
-def label_next(store: Store, name: str, reviewer: str, grade: str, note: str | None = None,
-               target_id: str | None = None) -> tuple[str, str]:
+def label_next(
+    store: Store, name: str, reviewer: str, grade: str, note: str | None = None, target_id: str | None = None
+) -> tuple[str, str]:
     """Label the reviewer's current item (or ``target_id``) with ``grade``: (target, label)."""
     from evaltui.store.review import get_queue, next_targets, record_label
     from evaltui.store.calibration_pairs import scorer_display_name
@@ -295,8 +305,14 @@ def human_agreement(store: Store, key: str) -> dict[str, Any]:
         for (_, s1, l1), (_, s2, l2) in itertools.combinations(sorted(votes, key=lambda v: v[0]), 2):
             pairs.append((categorise(s1, l1, categories), categorise(s2, l2, categories)))
     result = agreement(pairs, categories) if pairs else {"n": 0, "accuracy": None, "kappa": None}
-    return {"reviewers": sorted({who for _, who, _, _ in rows}), "items": len(shared), "pairs": len(pairs),
-            "percent": result["accuracy"], "kappa": result["kappa"], "weighted": len(categories) > 2}
+    return {
+        "reviewers": sorted({who for _, who, _, _ in rows}),
+        "items": len(shared),
+        "pairs": len(pairs),
+        "percent": result["accuracy"],
+        "kappa": result["kappa"],
+        "weighted": len(categories) > 2,
+    }
 
 
 # -- a reviewer's session -------------------------------------------------------------------
@@ -328,8 +344,14 @@ def session(store: Store, name: str | None, reviewer: str) -> Session:
     if name is None:
         return Session(None, reviewer)
     queue = get_queue(store, name)
-    out = Session(queue, reviewer, progress(store, name, reviewer), scale=grade_scale(store, queue),
-                  rubric=rubric_text(queue.scorer_key), queues=names)
+    out = Session(
+        queue,
+        reviewer,
+        progress(store, name, reviewer),
+        scale=grade_scale(store, queue),
+        rubric=rubric_text(queue.scorer_key),
+        queues=names,
+    )
     targets = next_targets(store, name, reviewer)
     if targets:
         out.item = item_view(store, queue, targets[0])
@@ -348,8 +370,10 @@ def agreement_line(humans: dict[str, Any], ground_truth: str | None = None, *, s
         return f"truth: {truth} · humans agree {humans['percent']:.0%}, kappa {kappa} on {humans['items']}"
     if not humans.get("pairs"):
         return f"ground truth: {truth}; humans vs humans: no item has labels from 2+ reviewers yet"
-    return (f"ground truth: {truth}; humans vs humans: {humans['percent']:.0%} agree, kappa {kappa} "
-            f"on {humans['items']} items labelled by 2+ of {len(humans['reviewers'])} reviewers")
+    return (
+        f"ground truth: {truth}; humans vs humans: {humans['percent']:.0%} agree, kappa {kappa} "
+        f"on {humans['items']} items labelled by 2+ of {len(humans['reviewers'])} reviewers"
+    )
 
 
 def humans_by_scorer(store: Store, rows: Sequence[dict[str, Any]]) -> dict[str, str]:

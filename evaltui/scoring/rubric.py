@@ -52,10 +52,16 @@ class Rubric:
     def key(self) -> str:
         return scorer_key(self.name)
 
-    def render(self, *, input: Any = None, output: Any = None, expected: Any = None,
-               metadata: dict[str, Any] | None = None) -> str:
-        values = {"input": input, "output": output, "expected": expected, "metadata": metadata or {},
-                  "transcript": transcript(input, output)}
+    def render(
+        self, *, input: Any = None, output: Any = None, expected: Any = None, metadata: dict[str, Any] | None = None
+    ) -> str:
+        values = {
+            "input": input,
+            "output": output,
+            "expected": expected,
+            "metadata": metadata or {},
+            "transcript": transcript(input, output),
+        }
 
         def sub(m: re.Match[str]) -> str:
             head, *rest = m.group(1).split(".")
@@ -131,7 +137,9 @@ def parse_rubric(content: bytes, path: Path | str = "rubric.yaml") -> Rubric:
 
             data = yaml.safe_load(content.decode("utf-8"))
     except Exception as exc:  # yaml/toml syntax errors: say where
-        raise RubricError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {str(exc).splitlines()[0]}") from None
+        raise RubricError(
+            f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {str(exc).splitlines()[0]}"
+        ) from None
     if not isinstance(data, dict):
         raise RubricError(f"{path}: expected a mapping with name, prompt and choices")
     missing = [k for k in ("prompt", "choices") if not data.get(k)]

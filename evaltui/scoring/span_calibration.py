@@ -38,8 +38,15 @@ def _no_scores(store: Store, scorer: str, key: str) -> str:
     return f"no scorer named {scorer}{hint}"
 
 
-def calibrate(store: Store, scorer: str, *, versions: Sequence[str] = (), against: str | None = None,
-              settings: Settings | None = None, reviewer: str | None = None) -> dict[str, Any]:
+def calibrate(
+    store: Store,
+    scorer: str,
+    *,
+    versions: Sequence[str] = (),
+    against: str | None = None,
+    settings: Settings | None = None,
+    reviewer: str | None = None,
+) -> dict[str, Any]:
     """Agreement of ``scorer`` with human labels.
 
     One version (default: the newest): ``{"scorer", "version", "labels_of", "labels",
@@ -70,11 +77,18 @@ def calibrate(store: Store, scorer: str, *, versions: Sequence[str] = (), agains
     pair_sets = [calibration_pairs(store, key, v, label_key, reviewer) for v in chosen]
     if not any(pair_sets):
         raise ScorerSetupError(
-            f"no human labels of {label_key} on spans {scorer} scored: add some with `evaltui label SPAN {label_key} VALUE`")
+            f"no human labels of {label_key} on spans {scorer} scored: add some with `evaltui label SPAN {label_key} VALUE`"
+        )
     threshold = (settings or get_settings()).threshold(label_key)
     if len(chosen) == 1:
         out = agreement.report(pair_sets[0], scale, threshold, topic_groups(store))
-        return {"scorer": key, "version": chosen[0], "labels_of": label_key, "ground_truth": truth_name(reviewer), **out,
-                "disagreements": agreement.disagreements(pair_sets[0], scale)}
+        return {
+            "scorer": key,
+            "version": chosen[0],
+            "labels_of": label_key,
+            "ground_truth": truth_name(reviewer),
+            **out,
+            "disagreements": agreement.disagreements(pair_sets[0], scale),
+        }
     out = agreement.compare(pair_sets[0], pair_sets[1], scale, threshold)
     return {"scorer": key, "labels_of": label_key, "ground_truth": truth_name(reviewer), "versions": chosen, **out}

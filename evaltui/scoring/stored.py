@@ -35,16 +35,18 @@ class SlugScorer:
         self.spec = spec  # the registry's ScorerSpec (the judge, its client...)
         self.version = f"{row.slug}@v{row.version}+{spec.version}"
 
-    async def __call__(self, input: Any = None, output: Any = None, expected: Any = None,
-                       metadata: dict[str, Any] | None = None) -> list[Score]:
+    async def __call__(
+        self, input: Any = None, output: Any = None, expected: Any = None, metadata: dict[str, Any] | None = None
+    ) -> list[Score]:
         return await run_scorer(self.spec.fn, input=input, output=output, expected=expected, metadata=metadata)
 
     def __repr__(self) -> str:
         return f"SlugScorer({self.slug!r}, v{self.stored_version}, {self.kind})"
 
 
-def add_scorer(store: Store, slug: str, source: str, *, project: str | None = None
-               ) -> tuple[stored_scorers.StoredScorer, bool]:
+def add_scorer(
+    store: Store, slug: str, source: str, *, project: str | None = None
+) -> tuple[stored_scorers.StoredScorer, bool]:
     """Store ``source`` (a rubric file, or ``module:attr``) under ``slug``; checked first:
     a rubric must parse and a reference must import."""
     from evaltui.scoring.registry import _python_scorer
@@ -60,8 +62,9 @@ def add_scorer(store: Store, slug: str, source: str, *, project: str | None = No
             parse_rubric(raw, path)
         except RubricError as exc:
             raise ScorerSetupError(str(exc)) from None
-        return stored_scorers.add_version(store, slug, "rubric", raw.decode("utf-8"), format=path.suffix,
-                                          project=project, source=str(path))
+        return stored_scorers.add_version(
+            store, slug, "rubric", raw.decode("utf-8"), format=path.suffix, project=project, source=str(path)
+        )
     module, sep, attr = source.partition(":")
     if not sep or not module or not attr:
         raise ScorerSetupError(f"{source!r} is neither a rubric file ({', '.join(RUBRIC_SUFFIXES)}) nor module:attr")
@@ -69,7 +72,9 @@ def add_scorer(store: Store, slug: str, source: str, *, project: str | None = No
     return stored_scorers.add_version(store, slug, "python", source, project=project, source=source)
 
 
-def build(row: stored_scorers.StoredScorer, *, store: Store | None = None, settings: Settings | None = None) -> SlugScorer:
+def build(
+    row: stored_scorers.StoredScorer, *, store: Store | None = None, settings: Settings | None = None
+) -> SlugScorer:
     """The scorer a stored row describes (an LLM judge needs a model endpoint)."""
     from evaltui.scoring.registry import _llm_judge, _python_scorer
     from evaltui.scoring.rubric import RubricError, parse_rubric
@@ -86,8 +91,14 @@ def build(row: stored_scorers.StoredScorer, *, store: Store | None = None, setti
     return SlugScorer(row, spec)
 
 
-def init_function(project_name: str | None = None, slug: str | None = None, version: int | str | None = None, *,
-                  db: str | os.PathLike[str] | None = None, **_braintrust_only: Any) -> SlugScorer:
+def init_function(
+    project_name: str | None = None,
+    slug: str | None = None,
+    version: int | str | None = None,
+    *,
+    db: str | os.PathLike[str] | None = None,
+    **_braintrust_only: Any,
+) -> SlugScorer:
     """The stored scorer ``slug`` (Braintrust's ``init_function``), at ``version`` (the
     latest when None), from ``db`` (default: ``evaltui eval --db``, $EVALTUI_DB,
     ./evaltui.duckdb). ``project_name`` is accepted: slugs are per database file."""

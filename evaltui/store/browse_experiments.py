@@ -32,18 +32,28 @@ def datasets_overview(store: Store) -> list[dict[str, Any]]:
     """Datasets with their versions (newest last) for pickers."""
     from evaltui.store.datasets import list_datasets, versions
 
-    return [{"name": d.name, "version": d.version, "records": d.records,
-             "versions": [v["version"] for v in versions(store, d.id)]} for d in list_datasets(store)]
+    return [
+        {
+            "name": d.name,
+            "version": d.version,
+            "records": d.records,
+            "versions": [v["version"] for v in versions(store, d.id)],
+        }
+        for d in list_datasets(store)
+    ]
 
 
 def run_progress(store: Store, experiment_id: str) -> dict[str, Any]:
     """A running experiment's results so far: done, errors and the running mean per score."""
     done, errors = store.con.execute(
         "SELECT count(*), count(*) FILTER (WHERE error IS NOT NULL) FROM experiment_results WHERE experiment_id = ?",
-        [experiment_id]).fetchall()[0]
+        [experiment_id],
+    ).fetchall()[0]
     means = store.con.execute(
         f"SELECT scorer, avg(score) FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ? AND score IS NOT NULL "
-        "GROUP BY scorer ORDER BY scorer", [experiment_id]).fetchall()
+        "GROUP BY scorer ORDER BY scorer",
+        [experiment_id],
+    ).fetchall()
     return {"done": done, "errors": errors, "means": dict(means)}
 
 
@@ -52,14 +62,26 @@ def lean_results(store: Store, experiment_id: str) -> list[dict[str, Any]]:
     cases stays light)."""
     results = store.con.execute(
         "SELECT id, record_id, trial, bucket, input, error FROM experiment_results WHERE experiment_id = ? "
-        "ORDER BY created, case_id, trial", [experiment_id]).fetchall()
+        "ORDER BY created, case_id, trial",
+        [experiment_id],
+    ).fetchall()
     scores = store.con.execute(
-        f"SELECT result_id, scorer, score FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ?", [experiment_id]).fetchall()
+        f"SELECT result_id, scorer, score FROM ({CURRENT_SCORES_SQL}) WHERE experiment_id = ?", [experiment_id]
+    ).fetchall()
     by_result: dict[str, dict[str, Any]] = {}
     for rid, scorer, score in scores:
         by_result.setdefault(rid, {})[scorer] = {"score": score}
-    return [{"record_id": r[1], "trial": r[2], "bucket": r[3], "input": _json(r[4]), "error": r[5],
-             "scores": by_result.get(r[0], {})} for r in results]
+    return [
+        {
+            "record_id": r[1],
+            "trial": r[2],
+            "bucket": r[3],
+            "input": _json(r[4]),
+            "error": r[5],
+            "scores": by_result.get(r[0], {}),
+        }
+        for r in results
+    ]
 
 
 @dataclass
@@ -89,7 +111,8 @@ def case_details(store: Store, experiment_id: str, keys: list[str]) -> dict[str,
     rows = store.con.execute(
         "SELECT id, output, error, expected, input, record_id, case_id FROM experiment_results "
         "WHERE experiment_id = ? AND (list_contains(?, record_id) OR list_contains(?, case_id)) ORDER BY trial, id",
-        [experiment_id, wanted, wanted]).fetchall()
+        [experiment_id, wanted, wanted],
+    ).fetchall()
     first_ids: dict[str, str] = {}
     for rid, output, error, expected, inp, record_id, case_id in rows:
         for k in dict.fromkeys(x for x in (record_id, case_id) if x in out):
@@ -103,8 +126,10 @@ def case_details(store: Store, experiment_id: str, keys: list[str]) -> dict[str,
     all_ids = [rid for side in out.values() for rid in side.result_ids]
     scores: dict[str, dict[str, dict[str, Any]]] = {}
     for rid, name, sc, lb, ra, er in store.con.execute(
-            f"SELECT result_id, scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) "
-            "WHERE list_contains(?, result_id) ORDER BY result_id, scorer", [all_ids]).fetchall():
+        f"SELECT result_id, scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) "
+        "WHERE list_contains(?, result_id) ORDER BY result_id, scorer",
+        [all_ids],
+    ).fetchall():
         scores.setdefault(rid, {})[name] = {"score": sc, "label": lb, "rationale": ra, "error": er}
     labels = human_labels_of(store, list(first_ids))
     for side in out.values():
@@ -120,21 +145,33 @@ def result_trace(store: Store, result_id: str) -> Trace | None:
     rows = store.con.execute(
         "SELECT r.id, r.case_id, r.trial, r.input, r.output, r.expected, r.error, r.metadata, r.tags, r.metrics, "
         "r.created, e.name FROM experiment_results r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
-        [result_id]).fetchall()
+        [result_id],
+    ).fetchall()
     if not rows:
         return None
     rid, case_id, trial, inp, out, exp, err, meta, tags, metrics, created, exp_name = rows[0]
     metadata = {"experiment": exp_name, "case": case_id, "trial": trial, **(_json(meta) or {})}
     if exp is not None:
         metadata["expected"] = _json(exp)
-    root = TraceSpan(rid, None, exp_name, "result", created, _json(inp), _json(out), _json(exp), err,
-                     metadata, list(tags or []), _json(metrics) or {})
+    root = TraceSpan(
+        rid,
+        None,
+        exp_name,
+        "result",
+        created,
+        _json(inp),
+        _json(out),
+        _json(exp),
+        err,
+        metadata,
+        list(tags or []),
+        _json(metrics) or {},
+    )
     for scorer, score, label, rationale, error in store.con.execute(
-            f"SELECT scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) WHERE result_id = ? ORDER BY scorer",
-            [rid]).fetchall():
+        f"SELECT scorer, score, label, rationale, error FROM ({CURRENT_SCORES_SQL}) WHERE result_id = ? ORDER BY scorer",
+        [rid],
+    ).fetchall():
         root.scores.append(ScoreDetail(scorer, scorer_key(scorer), score, label, rationale or error, "eval", "", None))
     for key, label in human_labels(store, rid).items():
         root.scores.append(ScoreDetail(key, key, None, label, None, "human", "human", None))
     return Trace(root, None, [], {s.scorer_key: s.score for s in root.scores if s.source == "eval"})
-
-

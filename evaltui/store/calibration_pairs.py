@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from evaltui.store.db import Store
 
 
-
 def span_info(store: Store, span_id: str) -> tuple[str, str | None] | None:
     con = store.con
     rows = con.execute("SELECT root_id, topic FROM spans WHERE id = ?", [span_id]).fetchall()
@@ -33,22 +32,28 @@ def label_scale(store: Store, key: str) -> dict[str, float]:
     con = store.con
     rows = con.execute(
         "SELECT label, avg(score) FROM scores WHERE scorer_key = ? AND label IS NOT NULL AND score IS NOT NULL "
-        "GROUP BY label", [key]).fetchall()
+        "GROUP BY label",
+        [key],
+    ).fetchall()
     return {str(label): float(score) for label, score in rows}
-
-
 
 
 def scorer_versions(store: Store, key: str) -> list[tuple[str, int, datetime | None]]:
     """(version, scores, newest) of a machine scorer, newest first."""
     con = store.con
-    return [tuple(r) for r in con.execute(
-        "SELECT scorer_version, count(*), max(created) FROM scores WHERE scorer_key = ? AND source <> 'human' "
-        "GROUP BY scorer_version ORDER BY max(created) DESC NULLS LAST, scorer_version", [key]).fetchall()]
+    return [
+        tuple(r)
+        for r in con.execute(
+            "SELECT scorer_version, count(*), max(created) FROM scores WHERE scorer_key = ? AND source <> 'human' "
+            "GROUP BY scorer_version ORDER BY max(created) DESC NULLS LAST, scorer_version",
+            [key],
+        ).fetchall()
+    ]
 
 
-def calibration_pairs(store: Store, key: str, version: str, label_key: str,
-                      reviewer: str | None = None) -> list[dict[str, Any]]:
+def calibration_pairs(
+    store: Store, key: str, version: str, label_key: str, reviewer: str | None = None
+) -> list[dict[str, Any]]:
     """Per labelled target: the scorer's latest score at ``version`` and the human label
     (the majority of the reviewers' labels, or ``reviewer``'s), with the latest note."""
     con = store.con
@@ -76,8 +81,19 @@ def calibration_pairs(store: Store, key: str, version: str, label_key: str,
         """,
         [key, version, label_key, *truth_params, label_key],
     ).fetchall()
-    return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4],
-             "human_label": r[5], "rationale": r[6], "human_note": r[7]} for r in rows]
+    return [
+        {
+            "target_id": r[0],
+            "topic": r[1],
+            "score": r[2],
+            "label": r[3],
+            "human_score": r[4],
+            "human_label": r[5],
+            "rationale": r[6],
+            "human_note": r[7],
+        }
+        for r in rows
+    ]
 
 
 def record_topics(store: Store, record_ids: list[str]) -> dict[str, str]:
@@ -85,7 +101,9 @@ def record_topics(store: Store, record_ids: list[str]) -> dict[str, str]:
     con = store.con
     rows = con.execute(
         "SELECT DISTINCT r.record_id, sp.topic FROM dataset_records r JOIN spans sp ON sp.id = r.origin_span_id "
-        "WHERE list_contains(?, r.record_id) AND sp.topic IS NOT NULL", [record_ids]).fetchall()
+        "WHERE list_contains(?, r.record_id) AND sp.topic IS NOT NULL",
+        [record_ids],
+    ).fetchall()
     return {str(r): str(t) for r, t in rows}
 
 
@@ -96,7 +114,9 @@ def result_judge(store: Store, experiment_ids: list[str], key: str) -> tuple[str
     rows = con.execute(
         "SELECT json_extract_string(metadata, '$.rubric'), scorer_version, count(*) FROM result_scores "
         "WHERE list_contains(?, experiment_id) AND scorer_key = ? AND score IS NOT NULL "
-        "GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT 1", [experiment_ids, key]).fetchall()
+        "GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT 1",
+        [experiment_ids, key],
+    ).fetchall()
     return (rows[0][0], rows[0][1]) if rows else (None, None)
 
 
@@ -106,14 +126,16 @@ def topic_groups(store: Store) -> dict[str, str]:
     try:
         rows = con.execute(
             "SELECT t.key, g.key FROM topics t JOIN topic_maps m ON m.id = t.map_id "
-            "JOIN topic_groups g ON g.map_id = t.map_id AND g.group_id = t.group_id WHERE m.active").fetchall()
+            "JOIN topic_groups g ON g.map_id = t.map_id AND g.group_id = t.group_id WHERE m.active"
+        ).fetchall()
     except duckdb.Error:
         return {}
     return {str(t): str(g) for t, g in rows}
 
 
-def labelled_examples(store: Store, label_key: str, sources: tuple[str, ...] = ("human",),
-                      online_version: str | None = None) -> list[dict[str, Any]]:
+def labelled_examples(
+    store: Store, label_key: str, sources: tuple[str, ...] = ("human",), online_version: str | None = None
+) -> list[dict[str, Any]]:
     """Spans with a label for ``label_key`` (human labels win over a judge's), with their text."""
     con = store.con
     marks = ", ".join("?" for _ in sources)
@@ -134,8 +156,19 @@ def labelled_examples(store: Store, label_key: str, sources: tuple[str, ...] = (
         """,
         params,
     ).fetchall()
-    return [{"id": r[0], "score": r[1], "label": r[2], "input": loads_stored(r[3]), "output": loads_stored(r[4]),
-             "topic": r[5], "note": r[6], "root_id": r[7]} for r in rows]
+    return [
+        {
+            "id": r[0],
+            "score": r[1],
+            "label": r[2],
+            "input": loads_stored(r[3]),
+            "output": loads_stored(r[4]),
+            "topic": r[5],
+            "note": r[6],
+            "root_id": r[7],
+        }
+        for r in rows
+    ]
 
 
 def scorer_rubric(store: Store, key: str) -> str | None:
@@ -143,54 +176,74 @@ def scorer_rubric(store: Store, key: str) -> str | None:
     rows = store.con.execute(
         "SELECT json_extract_string(metadata, '$.rubric') FROM scores "
         "WHERE scorer_key = ? AND source <> 'human' AND json_extract_string(metadata, '$.rubric') IS NOT NULL LIMIT 1",
-        [key]).fetchall()
+        [key],
+    ).fetchall()
     return rows[0][0] if rows else None
 
 
 def machine_scorer_keys(store: Store) -> list[str]:
     """Every scorer key with a machine (non-human) span score, sorted."""
-    return [k for (k,) in store.con.execute(
-        "SELECT DISTINCT scorer_key FROM scores WHERE source <> 'human' ORDER BY 1").fetchall()]
+    return [
+        k
+        for (k,) in store.con.execute(
+            "SELECT DISTINCT scorer_key FROM scores WHERE source <> 'human' ORDER BY 1"
+        ).fetchall()
+    ]
 
 
 def human_label_keys(store: Store) -> set[str]:
     """Every scorer key some human label is under."""
-    return {k for (k,) in store.con.execute(
-        "SELECT DISTINCT scorer_key FROM scores WHERE source = 'human' ORDER BY 1").fetchall()}
+    return {
+        k
+        for (k,) in store.con.execute(
+            "SELECT DISTINCT scorer_key FROM scores WHERE source = 'human' ORDER BY 1"
+        ).fetchall()
+    }
 
 
 def labelled_result_scorer_keys(store: Store) -> list[str]:
     """Eval scorer keys with at least one result a human labelled under the same key, sorted."""
-    return [k for (k,) in store.con.execute(
-        "SELECT DISTINCT r.scorer_key FROM result_scores r JOIN scores h ON h.target_id = r.result_id "
-        "AND h.source = 'human' AND h.scorer_key = r.scorer_key ORDER BY 1").fetchall()]
+    return [
+        k
+        for (k,) in store.con.execute(
+            "SELECT DISTINCT r.scorer_key FROM result_scores r JOIN scores h ON h.target_id = r.result_id "
+            "AND h.source = 'human' AND h.scorer_key = r.scorer_key ORDER BY 1"
+        ).fetchall()
+    ]
 
 
 def labelled_experiments(store: Store, key: str) -> list[tuple[str, str]]:
     """(id, name) of the experiments with a result scored by ``key`` and labelled under it, by name."""
-    return [(i, n) for i, n in store.con.execute(
-        "SELECT DISTINCT e.id, e.name FROM result_scores r JOIN experiments e ON e.id = r.experiment_id "
-        "JOIN scores h ON h.target_id = r.result_id AND h.source = 'human' AND h.scorer_key = r.scorer_key "
-        "WHERE r.scorer_key = ? ORDER BY e.name", [key]).fetchall()]
+    return [
+        (i, n)
+        for i, n in store.con.execute(
+            "SELECT DISTINCT e.id, e.name FROM result_scores r JOIN experiments e ON e.id = r.experiment_id "
+            "JOIN scores h ON h.target_id = r.result_id AND h.source = 'human' AND h.scorer_key = r.scorer_key "
+            "WHERE r.scorer_key = ? ORDER BY e.name",
+            [key],
+        ).fetchall()
+    ]
 
 
 def result_scale(store: Store, key: str) -> dict[str, float]:
     """label -> score as an eval's scorer used it (e.g. Y=1, N=0)."""
     rows = store.con.execute(
         "SELECT label, avg(score) FROM result_scores WHERE scorer_key = ? AND label IS NOT NULL AND score IS NOT NULL "
-        "GROUP BY label ORDER BY label", [key]).fetchall()
+        "GROUP BY label ORDER BY label",
+        [key],
+    ).fetchall()
     return {str(label): float(score) for label, score in rows}
 
 
 def result_experiment(store: Store, result_id: str) -> tuple[str | None] | None:
     """(experiment id,) of eval result ``result_id``, or None when there is no such result."""
-    rows = store.con.execute(
-        "SELECT r.experiment_id FROM experiment_results r WHERE r.id = ?", [result_id]).fetchall()
+    rows = store.con.execute("SELECT r.experiment_id FROM experiment_results r WHERE r.id = ?", [result_id]).fetchall()
     return (rows[0][0],) if rows else None
 
 
-def result_pairs(store: Store, key: str, experiment_id: str | None = None,
-                 reviewer: str | None = None) -> list[dict[str, Any]]:
+def result_pairs(
+    store: Store, key: str, experiment_id: str | None = None, reviewer: str | None = None
+) -> list[dict[str, Any]]:
     """(machine score, human label: the majority, or ``reviewer``'s) per labelled result;
     ``topic`` is the experiment."""
     truth, truth_params = human_truth_sql(reviewer)
@@ -212,5 +265,16 @@ def result_pairs(store: Store, key: str, experiment_id: str | None = None,
         """,
         params,
     ).fetchall()
-    return [{"target_id": r[0], "topic": r[1], "score": r[2], "label": r[3], "human_score": r[4], "human_label": r[5],
-             "rationale": r[6], "human_note": r[7]} for r in rows]
+    return [
+        {
+            "target_id": r[0],
+            "topic": r[1],
+            "score": r[2],
+            "label": r[3],
+            "human_score": r[4],
+            "human_label": r[5],
+            "rationale": r[6],
+            "human_note": r[7],
+        }
+        for r in rows
+    ]

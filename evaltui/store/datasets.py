@@ -21,9 +21,9 @@ from evaltui.store.db import Store, StoreError
 RECORDS_ARROW_SCHEMA = pa.schema(
     [
         ("record_id", pa.string()),
-        ("input", pa.string()),      # JSON text
-        ("expected", pa.string()),   # JSON text or null
-        ("metadata", pa.string()),   # JSON text
+        ("input", pa.string()),  # JSON text
+        ("expected", pa.string()),  # JSON text or null
+        ("metadata", pa.string()),  # JSON text
         ("tags", pa.list_(pa.string())),
         ("bucket", pa.string()),
         ("origin_span_id", pa.string()),
@@ -39,8 +39,8 @@ class DatasetInfo:
     project: str | None
     description: str | None
     created: datetime | None
-    version: int          # the latest version (0: no records ever added)
-    records: int          # records in the latest version
+    version: int  # the latest version (0: no records ever added)
+    records: int  # records in the latest version
 
 
 def get_dataset(store: Store, name: str) -> DatasetInfo | None:
@@ -93,7 +93,9 @@ def _insert_header(store: Store, dataset_id: str, new: NewDataset) -> None:
     )
 
 
-def create_dataset(store: Store, name: str, *, project: str | None = None, description: str | None = None) -> DatasetInfo:
+def create_dataset(
+    store: Store, name: str, *, project: str | None = None, description: str | None = None
+) -> DatasetInfo:
     """An empty dataset (version 0), as ``init_dataset`` makes before its inserts; to
     create one with records, use ``new_version(create=...)``, which commits both at once."""
     _insert_header(store, uuid.uuid4().hex, NewDataset(name, project, description))
@@ -118,8 +120,16 @@ def versions(store: Store, dataset_id: str) -> list[dict[str, Any]]:
     ).fetchall()
     out = []
     for version, created, note, added, removed in rows:
-        out.append({"version": version, "created": created, "note": note, "added": added, "removed": removed,
-                    "records": count_records(store, dataset_id, version)})
+        out.append(
+            {
+                "version": version,
+                "created": created,
+                "note": note,
+                "added": added,
+                "removed": removed,
+                "records": count_records(store, dataset_id, version),
+            }
+        )
     return out
 
 
@@ -139,7 +149,7 @@ def read_records(store: Store, dataset_id: str, version: int) -> pa.Table:
     return store.con.sql(
         f"""
         SELECT {RECORD_COLUMNS} FROM dataset_records
-        WHERE dataset_id = $id AND {_visible('$v')}
+        WHERE dataset_id = $id AND {_visible("$v")}
         ORDER BY added_version, created, rowid
         """,
         params={"id": dataset_id, "v": version},
@@ -213,8 +223,11 @@ def new_version(
             con.unregister("_add_arrow")
             con.execute("INSERT INTO _remove_ids SELECT record_id FROM _add")
             added = con.execute("SELECT count(*) FROM _add").fetchall()[0][0]
-        con.execute("CREATE OR REPLACE TEMP TABLE _add_ids AS SELECT record_id FROM _add" if added
-                    else "CREATE OR REPLACE TEMP TABLE _add_ids (record_id VARCHAR)")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _add_ids AS SELECT record_id FROM _add"
+            if added
+            else "CREATE OR REPLACE TEMP TABLE _add_ids (record_id VARCHAR)"
+        )
         removed = con.execute(
             """
             SELECT count(*) FROM dataset_records
@@ -264,6 +277,11 @@ def new_version(
 def origin_topics(store: Store, name: str) -> list[str]:
     """The topic of the span each record of dataset ``name`` came from (every version's
     records; records whose span has no topic are left out)."""
-    return [t for (t,) in store.con.execute(
-        "SELECT s.topic FROM dataset_records r JOIN datasets d ON d.id = r.dataset_id "
-        "JOIN spans s ON s.id = r.origin_span_id WHERE d.name = ? AND s.topic IS NOT NULL", [name]).fetchall()]
+    return [
+        t
+        for (t,) in store.con.execute(
+            "SELECT s.topic FROM dataset_records r JOIN datasets d ON d.id = r.dataset_id "
+            "JOIN spans s ON s.id = r.origin_span_id WHERE d.name = ? AND s.topic IS NOT NULL",
+            [name],
+        ).fetchall()
+    ]

@@ -48,8 +48,10 @@ class Store:
             raise StoreError(f"cannot create {self.path}: folder {self.path.parent} does not exist")
         if not read_only and not os.access(self.path.parent, os.W_OK | os.X_OK):
             # DuckDB opens such a file but fails at its first commit (it writes a journal beside it).
-            raise StoreError(f"cannot write {self.path}: its folder {self.path.parent} is read-only "
-                             f"(DuckDB writes {self.path.name}.wal beside it); copy the file to a writable folder")
+            raise StoreError(
+                f"cannot write {self.path}: its folder {self.path.parent} is read-only "
+                f"(DuckDB writes {self.path.name}.wal beside it); copy the file to a writable folder"
+            )
         self.con = self._connect(lock_timeout)
         try:
             self._migrate()
@@ -78,9 +80,7 @@ class Store:
     # -- schema -------------------------------------------------------------
 
     def schema_version(self) -> int:
-        row = self.con.execute(
-            "SELECT value FROM evaltui_meta WHERE key = 'schema_version'"
-        ).fetchall()
+        row = self.con.execute("SELECT value FROM evaltui_meta WHERE key = 'schema_version'").fetchall()
         return int(row[0][0]) if row else 0
 
     def _migrate(self) -> None:
@@ -139,20 +139,24 @@ def migrate(con: duckdb.DuckDBPyConnection, current: int, target: int) -> None:
             raise
 
 
-def add_by_hash(store: Store, table: str, key_column: str, key: str, digest: str, rest: list[object]) -> tuple[int, bool]:
+def add_by_hash(
+    store: Store, table: str, key_column: str, key: str, digest: str, rest: list[object]
+) -> tuple[int, bool]:
     """Versioned-by-content tables (prompts, stored scorers: ``key, version, hash, ...rest,
     created``): (the version holding ``digest``, whether it was added now). Numbers go
     1, 2, ... per key; content a version already has makes none."""
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
-        found = con.execute(f"SELECT version FROM {table} WHERE {key_column} = ? AND hash = ? ORDER BY version LIMIT 1",
-                            [key, digest]).fetchall()
+        found = con.execute(
+            f"SELECT version FROM {table} WHERE {key_column} = ? AND hash = ? ORDER BY version LIMIT 1", [key, digest]
+        ).fetchall()
         if found:
             con.execute("COMMIT")
             return found[0][0], False
-        version = con.execute(f"SELECT coalesce(max(version), 0) + 1 FROM {table} WHERE {key_column} = ?",
-                              [key]).fetchall()[0][0]
+        version = con.execute(
+            f"SELECT coalesce(max(version), 0) + 1 FROM {table} WHERE {key_column} = ?", [key]
+        ).fetchall()[0][0]
         marks = ", ".join("?" for _ in range(3 + len(rest)))
         con.execute(f"INSERT INTO {table} VALUES ({marks}, now()::TIMESTAMP)", [key, version, digest, *rest])
         con.execute("COMMIT")

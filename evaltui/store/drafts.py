@@ -14,8 +14,9 @@ _PREFIX = "draft:"
 
 
 def save_draft(store: Store, name: str, value: dict[str, Any]) -> None:
-    store.con.execute("INSERT OR REPLACE INTO evaltui_meta VALUES (?, ?)",
-                      [_PREFIX + name, orjson.dumps(value).decode()]).fetchall()
+    store.con.execute(
+        "INSERT OR REPLACE INTO evaltui_meta VALUES (?, ?)", [_PREFIX + name, orjson.dumps(value).decode()]
+    ).fetchall()
 
 
 def load_draft(store: Store, name: str) -> dict[str, Any] | None:

@@ -64,7 +64,9 @@ def get_experiment(store: Store, experiment_id: str) -> dict[str, Any] | None:
 def require_experiment(store: Store, name: str) -> dict[str, Any]:
     exp = find_experiment(store, name)
     if exp is None:
-        known = [r[0] for r in store.con.execute("SELECT name FROM experiments ORDER BY created DESC LIMIT 8").fetchall()]
+        known = [
+            r[0] for r in store.con.execute("SELECT name FROM experiments ORDER BY created DESC LIMIT 8").fetchall()
+        ]
         hint = f" (recent: {', '.join(known)})" if known else " (none yet: run `evaltui eval FILE.py`)"
         raise StoreError(f"no experiment named {name!r}{hint}")
     return exp
@@ -72,8 +74,12 @@ def require_experiment(store: Store, name: str) -> dict[str, Any]:
 
 def free_name(store: Store, name: str) -> str:
     """``name`` if unused, else the first free ``name-2``, ``name-3``, ..."""
-    taken = {r[0] for r in store.con.execute(
-        "SELECT name FROM experiments WHERE name = ? OR starts_with(name, ?)", [name, name + "-"]).fetchall()}
+    taken = {
+        r[0]
+        for r in store.con.execute(
+            "SELECT name FROM experiments WHERE name = ? OR starts_with(name, ?)", [name, name + "-"]
+        ).fetchall()
+    }
     if name not in taken:
         return name
     k = 2
@@ -98,13 +104,30 @@ def latest_suffixed(store: Store, name: str) -> dict[str, Any] | None:
 
 
 def create_experiment(
-    store: Store, *, project: str | None, name: str, dataset_id: str | None, dataset_version: int | None,
-    base_experiment_id: str | None, trial_count: int, task: dict[str, Any], metadata: dict[str, Any],
+    store: Store,
+    *,
+    project: str | None,
+    name: str,
+    dataset_id: str | None,
+    dataset_version: int | None,
+    base_experiment_id: str | None,
+    trial_count: int,
+    task: dict[str, Any],
+    metadata: dict[str, Any],
 ) -> dict[str, Any]:
     store.con.execute(
         "INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, now()::TIMESTAMP, NULL)",
-        [uuid.uuid4().hex, project, name, dataset_id, dataset_version, base_experiment_id, trial_count,
-         orjson.dumps(task, default=str).decode(), orjson.dumps(metadata, default=str).decode()],
+        [
+            uuid.uuid4().hex,
+            project,
+            name,
+            dataset_id,
+            dataset_version,
+            base_experiment_id,
+            trial_count,
+            orjson.dumps(task, default=str).decode(),
+            orjson.dumps(metadata, default=str).decode(),
+        ],
     )
     exp = find_experiment(store, name)
     assert exp is not None
@@ -162,13 +185,32 @@ def result_keys(store: Store, experiment_id: str) -> set[tuple[str, int]]:
 # imports pandas, ~0.2 s) and needs no temp table; a batch of 1-50 cases takes about a
 # millisecond of SQL plus the commit itself.
 _RESULT_TYPES = {
-    "id": "VARCHAR", "experiment_id": "VARCHAR", "case_id": "VARCHAR", "record_id": "VARCHAR", "trial": "INTEGER",
-    "input": "JSON", "expected": "JSON", "output": "JSON", "metadata": "JSON", "tags": "VARCHAR[]",
-    "bucket": "VARCHAR", "error": "VARCHAR", "duration_s": "DOUBLE", "metrics": "JSON", "created": "TIMESTAMP",
+    "id": "VARCHAR",
+    "experiment_id": "VARCHAR",
+    "case_id": "VARCHAR",
+    "record_id": "VARCHAR",
+    "trial": "INTEGER",
+    "input": "JSON",
+    "expected": "JSON",
+    "output": "JSON",
+    "metadata": "JSON",
+    "tags": "VARCHAR[]",
+    "bucket": "VARCHAR",
+    "error": "VARCHAR",
+    "duration_s": "DOUBLE",
+    "metrics": "JSON",
+    "created": "TIMESTAMP",
 }
 _SCORE_TYPES = {
-    "result_id": "VARCHAR", "experiment_id": "VARCHAR", "scorer": "VARCHAR", "scorer_key": "VARCHAR",
-    "score": "DOUBLE", "label": "VARCHAR", "rationale": "VARCHAR", "error": "VARCHAR", "metadata": "JSON",
+    "result_id": "VARCHAR",
+    "experiment_id": "VARCHAR",
+    "scorer": "VARCHAR",
+    "scorer_key": "VARCHAR",
+    "score": "DOUBLE",
+    "label": "VARCHAR",
+    "rationale": "VARCHAR",
+    "error": "VARCHAR",
+    "metadata": "JSON",
 }
 
 
@@ -185,8 +227,12 @@ _INSERT_RESULTS_SQL = (
 _INSERT_SCORES_SQL = f"INSERT INTO result_scores ({', '.join(_SCORE_TYPES)}) {_unnest_select(_SCORE_TYPES)}"
 
 
-def write_results(store: Store, results: list[dict[str, Any]], scores: list[dict[str, Any]],
-                  prompts: list[dict[str, Any]] | None = None) -> int:
+def write_results(
+    store: Store,
+    results: list[dict[str, Any]],
+    scores: list[dict[str, Any]],
+    prompts: list[dict[str, Any]] | None = None,
+) -> int:
     """Write finished results and their scores in one transaction; returns how many were new.
 
     A result already stored (or twice in the batch) is skipped with its scores: a result,
@@ -201,7 +247,9 @@ def write_results(store: Store, results: list[dict[str, Any]], scores: list[dict
     rows = list(unique.values())
     con.execute("BEGIN TRANSACTION")
     try:
-        new = {r[0] for r in con.execute(_INSERT_RESULTS_SQL, [[r.get(c) for r in rows] for c in _RESULT_TYPES]).fetchall()}
+        new = {
+            r[0] for r in con.execute(_INSERT_RESULTS_SQL, [[r.get(c) for r in rows] for c in _RESULT_TYPES]).fetchall()
+        }
         kept, seen = [], set()
         for s in scores:  # a result's scores, each scorer once
             if s["result_id"] in new and (s["result_id"], s["scorer"]) not in seen:
@@ -210,8 +258,10 @@ def write_results(store: Store, results: list[dict[str, Any]], scores: list[dict
         if kept:
             con.execute(_INSERT_SCORES_SQL, [[s.get(c) for s in kept] for c in _SCORE_TYPES]).fetchall()
         for p in prompts or ():
-            con.execute("INSERT OR IGNORE INTO experiment_prompts VALUES (?, ?, ?, ?)",
-                        [p["experiment_id"], p["name"], p.get("version"), p["hash"]]).fetchall()
+            con.execute(
+                "INSERT OR IGNORE INTO experiment_prompts VALUES (?, ?, ?, ?)",
+                [p["experiment_id"], p["name"], p.get("version"), p["hash"]],
+            ).fetchall()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -287,8 +337,12 @@ def delete_experiment(store: Store, experiment_id: str) -> None:
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
-        for sql in ("DELETE FROM result_scores WHERE experiment_id = ?", "DELETE FROM experiment_results WHERE experiment_id = ?",
-                    "DELETE FROM experiment_prompts WHERE experiment_id = ?", "DELETE FROM experiments WHERE id = ?"):
+        for sql in (
+            "DELETE FROM result_scores WHERE experiment_id = ?",
+            "DELETE FROM experiment_results WHERE experiment_id = ?",
+            "DELETE FROM experiment_prompts WHERE experiment_id = ?",
+            "DELETE FROM experiments WHERE id = ?",
+        ):
             con.execute(sql, [experiment_id]).fetchall()
         con.execute("COMMIT")
     except BaseException:

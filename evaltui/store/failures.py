@@ -77,7 +77,15 @@ def failing_rationales(
     finally:
         con.unregister("_fail_thresholds")
     return [
-        {"span_id": r[0], "scorer_key": r[1], "scorer": r[2], "version": r[3] or "", "source": "human" if r[4] else "judge",
-         "score": r[5], "rationale": r[6], "human_score": r[7]}
+        {
+            "span_id": r[0],
+            "scorer_key": r[1],
+            "scorer": r[2],
+            "version": r[3] or "",
+            "source": "human" if r[4] else "judge",
+            "score": r[5],
+            "rationale": r[6],
+            "human_score": r[7],
+        }
         for r in rows
     ]

@@ -37,15 +37,22 @@ def check_names(store: Store, where: str | None) -> None:
         parts = c.field.parts
         if parts[0] in ("scores", "labels") and len(parts) == 2:
             # One row is enough to know the name; the full list only for the message.
-            if not store.con.execute("SELECT 1 FROM scores WHERE scorer_key = ? LIMIT 1",
-                                     [scorer_key(parts[1])]).fetchall():
-                scorers = [k for (k,) in store.con.execute("SELECT DISTINCT scorer_key FROM scores ORDER BY 1").fetchall()]
+            if not store.con.execute(
+                "SELECT 1 FROM scores WHERE scorer_key = ? LIMIT 1", [scorer_key(parts[1])]
+            ).fetchall():
+                scorers = [
+                    k for (k,) in store.con.execute("SELECT DISTINCT scorer_key FROM scores ORDER BY 1").fetchall()
+                ]
                 raise UnknownNameError(_message("scorer", parts[1], scorers), c.field.pos, text)
         elif parts == ("topic",) and c.op in ("=", "!=", "in", "notin"):
             for v in c.values:
                 if isinstance(v.value, str) and not _topic_exists(store, v.value):
-                    topics = [t for (t,) in store.con.execute(
-                        "SELECT DISTINCT topic FROM spans WHERE topic IS NOT NULL ORDER BY 1").fetchall()]
+                    topics = [
+                        t
+                        for (t,) in store.con.execute(
+                            "SELECT DISTINCT topic FROM spans WHERE topic IS NOT NULL ORDER BY 1"
+                        ).fetchall()
+                    ]
                     raise UnknownNameError(_message("topic", v.value, topics), v.pos, text)
 
 
@@ -57,4 +64,6 @@ def _message(what: str, name: str, known: list[str]) -> str:
     guess = did_you_mean(name, known)
     if guess:
         return f"no {what} named {name}; did you mean {guess}?"
-    return f"no {what} named {name}" + (f"; known: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''}" if known else "")
+    return f"no {what} named {name}" + (
+        f"; known: {', '.join(known[:5])}{', ...' if len(known) > 5 else ''}" if known else ""
+    )

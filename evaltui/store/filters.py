@@ -312,14 +312,24 @@ def parse(text: str) -> Node | None:
 
 # Plain span columns a filter can name; aliases on the right.
 SPAN_COLUMNS = {
-    "id": "id", "root_id": "root_id", "parent_id": "parent_id", "name": "name",
-    "span_type": "span_type", "type": "span_type", "ts": "ts", "time": "ts",
-    "error": "error", "source": "source", "topic": "topic", "group": "topic_group",
+    "id": "id",
+    "root_id": "root_id",
+    "parent_id": "parent_id",
+    "name": "name",
+    "span_type": "span_type",
+    "type": "span_type",
+    "ts": "ts",
+    "time": "ts",
+    "error": "error",
+    "source": "source",
+    "topic": "topic",
+    "group": "topic_group",
 }
 JSON_COLUMNS = {"input", "output", "expected"}
 JSON_OBJECT_COLUMNS = {"metadata", "metrics"}
 FIELD_HELP = (
-    "fields: " + ", ".join(sorted(set(SPAN_COLUMNS) | JSON_COLUMNS))
+    "fields: "
+    + ", ".join(sorted(set(SPAN_COLUMNS) | JSON_COLUMNS))
     + ", tags, scores.NAME, labels.NAME, metadata.KEY, metrics.KEY"
 )
 _CMP = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -364,8 +374,12 @@ class _Compiler:
         merge_op = "~" if n.op == "or" else "!~"
         groups: dict[str, list[Compare]] = {}
         for item in n.items:
-            if (isinstance(item, Compare) and item.op == merge_op and item.values[0].value is not None
-                    and self.text_column(item.field) is not None):
+            if (
+                isinstance(item, Compare)
+                and item.op == merge_op
+                and item.values[0].value is not None
+                and self.text_column(item.field) is not None
+            ):
                 groups.setdefault(item.field.name.lower(), []).append(item)
         out: list[str] = []
         for item in n.items:
@@ -434,7 +448,7 @@ class _Compiler:
             except RecordError:
                 parsed = None
             if parsed is None:
-                raise self.error(f"{v.value!r} is not a time; use e.g. \"2026-11-01\" or \"2026-11-01T12:00\"", v.pos)
+                raise self.error(f'{v.value!r} is not a time; use e.g. "2026-11-01" or "2026-11-01T12:00"', v.pos)
             return parsed
         if kind == "number":
             if isinstance(v.value, bool) or not isinstance(v.value, (int, float)):
@@ -513,5 +527,3 @@ def compile_filter(text: str | None) -> CompiledFilter:
 def field_names() -> list[str]:
     """Field names for completion (scorer names are added by the caller from the store)."""
     return sorted(set(SPAN_COLUMNS) | JSON_COLUMNS | {"tags"}) + ["labels.", "metadata.", "metrics.", "scores."]
-
-

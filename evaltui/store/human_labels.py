@@ -14,7 +14,9 @@ def human_labels_of(store: Store, target_ids: list[str]) -> dict[str, dict[str, 
     rows = store.con.execute(
         "SELECT target_id, scorer_key, arg_max(coalesce(label, CAST(score AS VARCHAR)), created) FROM scores "
         "WHERE list_contains(?, target_id) AND source = 'human' GROUP BY target_id, scorer_key "
-        "ORDER BY target_id, scorer_key", [target_ids]).fetchall()
+        "ORDER BY target_id, scorer_key",
+        [target_ids],
+    ).fetchall()
     for target, key, label in rows:
         out.setdefault(target, {})[key] = label
     return out
@@ -24,7 +26,9 @@ def human_labels(store: Store, target_id: str) -> dict[str, str | None]:
     """A target's latest human label per scorer key."""
     rows = store.con.execute(
         "SELECT scorer_key, arg_max(coalesce(label, CAST(score AS VARCHAR)), created) FROM scores "
-        "WHERE target_id = ? AND source = 'human' GROUP BY scorer_key ORDER BY scorer_key", [target_id]).fetchall()
+        "WHERE target_id = ? AND source = 'human' GROUP BY scorer_key ORDER BY scorer_key",
+        [target_id],
+    ).fetchall()
     return dict(rows)
 
 
@@ -34,7 +38,9 @@ def trace_label_targets(store: Store, root_id: str) -> dict[str, list[str]]:
     rows = store.con.execute(
         "SELECT sc.scorer_key, sc.target_id FROM scores sc JOIN spans sp ON sp.id = sc.target_id "
         "WHERE sc.root_id = ? AND sc.source <> 'human' GROUP BY sc.scorer_key, sc.target_id "
-        "ORDER BY sc.scorer_key, min(sp.ts), sc.target_id", [root_id]).fetchall()
+        "ORDER BY sc.scorer_key, min(sp.ts), sc.target_id",
+        [root_id],
+    ).fetchall()
     out: dict[str, list[str]] = {}
     for key, target in rows:
         out.setdefault(key, []).append(target)

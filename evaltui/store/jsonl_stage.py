@@ -92,7 +92,8 @@ def _maybe_deep(columns: Sequence[str], max_depth: int) -> str:
     return " OR ".join(
         f"coalesce(CASE WHEN strlen({c}) >= {shortest} "
         f"THEN strlen({c}) - strlen(replace(replace({c}, '[', ''), '{{', '')) > {max_depth} END, false)"
-        for c in columns)
+        for c in columns
+    )
 
 
 def maybe_too_deep(store: Store, json_columns: Sequence[str], max_depth: int) -> list[tuple[str | None, ...]]:
@@ -101,7 +102,8 @@ def maybe_too_deep(store: Store, json_columns: Sequence[str], max_depth: int) ->
     Counting brackets with replace() is cheap (a few % of a read); the caller measures
     these rare values exactly."""
     return store.con.execute(
-        f"SELECT {', '.join(json_columns)} FROM _raw WHERE {_maybe_deep(json_columns, max_depth)}").fetchall()
+        f"SELECT {', '.join(json_columns)} FROM _raw WHERE {_maybe_deep(json_columns, max_depth)}"
+    ).fetchall()
 
 
 def staged_span_count(store: Store) -> int:

@@ -20,10 +20,17 @@ import pyarrow as pa
 
 from evaltui.store.db import Store
 
-_ARROW = pa.schema([
-    ("key", pa.string()), ("model", pa.string()), ("request", pa.string()), ("response", pa.string()),
-    ("prompt_tokens", pa.int32()), ("completion_tokens", pa.int32()), ("created", pa.timestamp("us")),
-])
+_ARROW = pa.schema(
+    [
+        ("key", pa.string()),
+        ("model", pa.string()),
+        ("request", pa.string()),
+        ("response", pa.string()),
+        ("prompt_tokens", pa.int32()),
+        ("completion_tokens", pa.int32()),
+        ("created", pa.timestamp("us")),
+    ]
+)
 
 
 class LLMCache:
@@ -90,12 +97,23 @@ class LLMCache:
                 out.update(dict(rows))
         return out
 
-    def put(self, key: str, model: str, request: dict[str, Any], response: str,
-            prompt_tokens: int | None, completion_tokens: int | None) -> None:
+    def put(
+        self,
+        key: str,
+        model: str,
+        request: dict[str, Any],
+        response: str,
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+    ) -> None:
         with self._lock:
             self._pending[key] = {
-                "key": key, "model": model, "request": orjson.dumps(request).decode(), "response": response,
-                "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                "key": key,
+                "model": model,
+                "request": orjson.dumps(request).decode(),
+                "response": response,
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
                 "created": datetime.now(UTC).replace(tzinfo=None),
             }
             full = len(self._pending) >= self.flush_every
@@ -132,9 +150,11 @@ class LLMCache:
             con = self.con.cursor() if background else self.con  # a connection is not shared across threads
             con.register("_cache_rows", table)
             try:
-                added = len(con.execute(
-                    "INSERT OR IGNORE INTO llm_cache BY NAME SELECT DISTINCT ON (key) * FROM _cache_rows RETURNING key"
-                ).fetchall())
+                added = len(
+                    con.execute(
+                        "INSERT OR IGNORE INTO llm_cache BY NAME SELECT DISTINCT ON (key) * FROM _cache_rows RETURNING key"
+                    ).fetchall()
+                )
             finally:
                 con.unregister("_cache_rows")
                 if background:

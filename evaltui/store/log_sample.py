@@ -36,12 +36,21 @@ def sample_by_bucket(
     """Every root span matching ``compiled`` with its bucket, ``matched_in_bucket`` and
     ``taken`` (within its bucket's quota; a None quota takes all), failing first."""
     con = store.con
-    con.register("_thresholds", pa.table({"key": pa.array(list(thresholds), pa.string()),
-                                          "t": pa.array(list(thresholds.values()), pa.float64())}))
-    con.register("_quotas", pa.table({
-        "bucket": pa.array(list(quotas), pa.string()),
-        "quota": pa.array(list(quotas.values()), pa.int64()),
-    }))
+    con.register(
+        "_thresholds",
+        pa.table(
+            {"key": pa.array(list(thresholds), pa.string()), "t": pa.array(list(thresholds.values()), pa.float64())}
+        ),
+    )
+    con.register(
+        "_quotas",
+        pa.table(
+            {
+                "bucket": pa.array(list(quotas), pa.string()),
+                "quota": pa.array(list(quotas.values()), pa.int64()),
+            }
+        ),
+    )
     scorer_clause = f"AND r.scorer_key IN ({', '.join('?' for _ in scorer_keys)})" if scorer_keys else ""
     # Floats from validated settings, written as SQL literals (they are not user text).
     grade = grade_sql("r.score", f"coalesce(th.t, {float(default_threshold)!r})", repr(float(margin)))
@@ -68,7 +77,7 @@ def sample_by_bucket(
             FROM bucketed b
         )
         SELECT r.id AS record_id, r.input::VARCHAR AS input,
-               {'r.output::VARCHAR' if expected_from_output else 'NULL::VARCHAR'} AS expected,
+               {"r.output::VARCHAR" if expected_from_output else "NULL::VARCHAR"} AS expected,
                r.metadata::VARCHAR AS metadata, r.tags, r.bucket, r.id AS origin_span_id,
                r.matched_in_bucket, (q.quota IS NULL OR r.rn <= q.quota) AS taken
         FROM ranked r JOIN _quotas q ON q.bucket = r.bucket

@@ -68,8 +68,12 @@ def _sort_expr(sort: str) -> tuple[str, str, list[Any]]:
         if head == "metrics":
             return f"TRY_CAST(json_extract(s.metrics, '$.\"{rest}\"') AS DOUBLE)", "", []
         return f"json_extract_string(s.metadata, '$.\"{rest}\"')", "", []
-    raise FilterError(f"cannot sort by {sort!r}; sort by ts, topic, input, output, id, name, scores.NAME, "
-                      "metrics.KEY or metadata.KEY", 0, sort)
+    raise FilterError(
+        f"cannot sort by {sort!r}; sort by ts, topic, input, output, id, name, scores.NAME, "
+        "metrics.KEY or metadata.KEY",
+        0,
+        sort,
+    )
 
 
 def check_sort(sort: str) -> None:
@@ -143,7 +147,7 @@ def page_sql(
             LIMIT ?
         ),
         page AS (
-            SELECT {PAGE_COLUMNS}{', keys.sort_value' if extra else ''}
+            SELECT {PAGE_COLUMNS}{", keys.sort_value" if extra else ""}
             FROM keys JOIN spans s ON s.rowid = keys._rid
         ),
         page_scores AS (
@@ -176,8 +180,15 @@ def query_page(
     ``backward=True`` returns the ``limit`` rows *before* ``after`` (the last page when
     ``after`` is None), still in display order.
     """
-    sql, params = page_sql(compile_filter(where), roots_only=roots_only, after=after, limit=limit, sort=sort,
-                           descending=descending, backward=backward)
+    sql, params = page_sql(
+        compile_filter(where),
+        roots_only=roots_only,
+        after=after,
+        limit=limit,
+        sort=sort,
+        descending=descending,
+        backward=backward,
+    )
     return _run(store.con, sql, params, where, arrow=True)
 
 
@@ -194,8 +205,15 @@ def query_rows(
 ) -> list[dict[str, Any]]:
     """``query_page`` as plain dicts (``scores`` a dict), without loading pyarrow: what an
     interactive browser wants for its first page."""
-    sql, params = page_sql(compile_filter(where), roots_only=roots_only, after=after, limit=limit, sort=sort,
-                           descending=descending, backward=backward)
+    sql, params = page_sql(
+        compile_filter(where),
+        roots_only=roots_only,
+        after=after,
+        limit=limit,
+        sort=sort,
+        descending=descending,
+        backward=backward,
+    )
     cur = _run(store.con, sql, params, where)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row)) for row in cur.fetchall()]
@@ -228,14 +246,16 @@ def topic_stats(store: Store, where: str | None = None, level: str = "topic") ->
             FROM {compiled.from_sql}
             WHERE s.parent_id IS NULL AND ({compiled.where})
         )
-        SELECT m.topic, count(DISTINCT m.id) AS conversations {', ' + means if keys else ''}
+        SELECT m.topic, count(DISTINCT m.id) AS conversations {", " + means if keys else ""}
         FROM matched m LEFT JOIN score_rollup r ON r.span_id = m.id
         GROUP BY m.topic ORDER BY conversations DESC, m.topic
     """
     return keys, _stat_rows(store, sql, compiled, keys, where, "topic")
 
 
-def _stat_rows(store: Store, sql: str, compiled: Any, keys: list[str], where: str | None, name: str) -> list[dict[str, Any]]:
+def _stat_rows(
+    store: Store, sql: str, compiled: Any, keys: list[str], where: str | None, name: str
+) -> list[dict[str, Any]]:
     """Rows of (name, conversations, one mean per scorer key) as dicts."""
     params = [*compiled.join_params, *compiled.params, *keys]
     rows = []
@@ -260,7 +280,7 @@ def group_stats(store: Store, where: str | None, key: str) -> tuple[list[str], l
             FROM {compiled.from_sql}
             WHERE s.parent_id IS NULL AND ({compiled.where})
         )
-        SELECT m.value, count(DISTINCT m.id) AS conversations {', ' + means if keys else ''}
+        SELECT m.value, count(DISTINCT m.id) AS conversations {", " + means if keys else ""}
         FROM matched m LEFT JOIN score_rollup r ON r.span_id = m.id
         GROUP BY m.value ORDER BY conversations DESC, m.value NULLS LAST
     """
@@ -278,7 +298,9 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], where: str
         raise StoreError(f"query failed: {str(exc).splitlines()[0]}") from None
 
 
-def newest_with_scores(store: Store, ids: list[str], *, limit: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def newest_with_scores(
+    store: Store, ids: list[str], *, limit: int
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Of the spans ``ids``: the newest ``limit`` as (id, ts, topic), and every score of
     each in the roll-up as (span_id, scorer_key, score), by scorer key."""
     import pyarrow as pa

@@ -53,5 +53,3 @@ def topic_overlap(store: Store, old_map: int, new_map: int) -> list[tuple[str | 
 def map_keys(store: Store, map_id: int) -> list[str]:
     con = store.con
     return [r[0] for r in con.execute("SELECT key FROM topics WHERE map_id = ? ORDER BY topic_id", [map_id]).fetchall()]
-
-

@@ -71,7 +71,9 @@ def roll_up(key: str, rows: list[TopicRow]) -> TopicRow:
 
     days = max((len(r.daily) for r in rows), default=0)
     return TopicRow(
-        key, n, sum(r.failing for r in rows),
+        key,
+        n,
+        sum(r.failing for r in rows),
         {k: weighted([(r.means.get(k), r.conversations) for r in rows]) for k in keys},
         {k: weighted([(r.fail_share.get(k), r.conversations) for r in rows]) for k in keys},
         [sum(r.daily[i] for r in rows if i < len(r.daily)) for i in range(days)],

@@ -62,8 +62,14 @@ def fetch_page(
     """``limit`` rows after ``after`` (or, with ``backward``, before it; the last page
     when ``after`` is None), each with its own cursor for paging and next/previous."""
     raws = query_rows(
-        store, where, limit=limit + 1, after=after, roots_only=roots_only,
-        sort=sort, descending=descending, backward=backward,
+        store,
+        where,
+        limit=limit + 1,
+        after=after,
+        roots_only=roots_only,
+        sort=sort,
+        descending=descending,
+        backward=backward,
     )
     extra = len(raws) > limit
     if extra:  # the look-ahead row tells whether there is more; drop it
@@ -72,10 +78,15 @@ def fetch_page(
     for raw in raws:
         rows.append(
             LogRow(
-                id=raw["id"], root_id=raw["root_id"], ts=raw["ts"], topic=raw["topic"],
-                preview=preview(raw["input"], 200), scores=dict(raw["scores"] or {}),
+                id=raw["id"],
+                root_id=raw["root_id"],
+                ts=raw["ts"],
+                topic=raw["topic"],
+                preview=preview(raw["input"], 200),
+                scores=dict(raw["scores"] or {}),
                 cursor=Cursor(raw["ts"], raw["id"], raw.get("sort_value")),
-                metadata=_object(raw.get("metadata")), metrics=_object(raw.get("metrics")),
+                metadata=_object(raw.get("metadata")),
+                metrics=_object(raw.get("metrics")),
             )
         )
     if backward:

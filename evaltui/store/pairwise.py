@@ -24,8 +24,10 @@ def _now() -> datetime:
 
 def _turned(column: str, swapped: str) -> str:
     """SQL: ``column`` as seen from the other orientation when ``swapped`` is true."""
-    return (f"CASE WHEN {swapped} THEN (CASE {column} WHEN 'base' THEN 'candidate' "
-            f"WHEN 'candidate' THEN 'base' ELSE {column} END) ELSE {column} END")
+    return (
+        f"CASE WHEN {swapped} THEN (CASE {column} WHEN 'base' THEN 'candidate' "
+        f"WHEN 'candidate' THEN 'base' ELSE {column} END) ELSE {column} END"
+    )
 
 
 @dataclass
@@ -46,23 +48,50 @@ def save_run(store: Store, run: PairwiseRun) -> None:
     store.con.execute(
         "INSERT INTO pairwise_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET updated = excluded.updated",
-        [run.id, run.base_id, run.candidate_id, run.scorer, run.scorer_key, run.scorer_version, run.model,
-         run.seed, _now(), _now()])
+        [
+            run.id,
+            run.base_id,
+            run.candidate_id,
+            run.scorer,
+            run.scorer_key,
+            run.scorer_version,
+            run.model,
+            run.seed,
+            _now(),
+            _now(),
+        ],
+    )
 
 
 def done_cases(store: Store, run_id: str) -> set[str]:
     """Cases of a run the judge has graded (those that failed are asked again)."""
-    return {k for (k,) in store.con.execute(
-        "SELECT case_key FROM pairwise_results WHERE run_id = ? AND error IS NULL", [run_id]).fetchall()}
+    return {
+        k
+        for (k,) in store.con.execute(
+            "SELECT case_key FROM pairwise_results WHERE run_id = ? AND error IS NULL", [run_id]
+        ).fetchall()
+    }
 
 
 def save_result(store: Store, run_id: str, row: dict[str, Any]) -> None:
     """One case's outcome (keys as the ``pairwise_results`` columns), replacing an earlier one."""
     store.con.execute(
         "INSERT OR REPLACE INTO pairwise_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, row["case_key"], row.get("bucket"), row.get("first_shown"), row.get("verdict_1"),
-         row.get("verdict_2"), row.get("verdict"), row.get("consistent"), row.get("rationale_1"),
-         row.get("rationale_2"), row.get("error"), _now()])
+        [
+            run_id,
+            row["case_key"],
+            row.get("bucket"),
+            row.get("first_shown"),
+            row.get("verdict_1"),
+            row.get("verdict_2"),
+            row.get("verdict"),
+            row.get("consistent"),
+            row.get("rationale_1"),
+            row.get("rationale_2"),
+            row.get("error"),
+            _now(),
+        ],
+    )
     store.con.execute("UPDATE pairwise_runs SET updated = ? WHERE id = ?", [_now(), run_id])
 
 
@@ -73,7 +102,8 @@ def latest_run(store: Store, base_id: str, candidate_id: str, scorer_key: str | 
         "SELECT id, base_id, candidate_id, scorer, scorer_key, scorer_version, model, seed FROM pairwise_runs "
         f"WHERE ((base_id = ? AND candidate_id = ?) OR (base_id = ? AND candidate_id = ?)) {extra} "
         "ORDER BY updated DESC, id LIMIT 1",
-        [base_id, candidate_id, candidate_id, base_id, *([scorer_key] if scorer_key else [])]).fetchall()
+        [base_id, candidate_id, candidate_id, base_id, *([scorer_key] if scorer_key else [])],
+    ).fetchall()
     if not rows:
         return None
     rid, base, candidate, scorer, key, version, model, seed = rows[0]
@@ -87,9 +117,21 @@ def run_results(store: Store, run: PairwiseRun) -> list[dict[str, Any]]:
     rows = store.con.execute(
         f"SELECT case_key, bucket, {first}, {_turned('verdict_1', swapped)}, {_turned('verdict_2', swapped)}, "
         f"{_turned('verdict', swapped)}, consistent, rationale_1, rationale_2, error "
-        "FROM pairwise_results WHERE run_id = ? ORDER BY case_key", [run.id]).fetchall()
-    cols = ("case_key", "bucket", "first_shown", "verdict_1", "verdict_2", "verdict", "consistent",
-            "rationale_1", "rationale_2", "error")
+        "FROM pairwise_results WHERE run_id = ? ORDER BY case_key",
+        [run.id],
+    ).fetchall()
+    cols = (
+        "case_key",
+        "bucket",
+        "first_shown",
+        "verdict_1",
+        "verdict_2",
+        "verdict",
+        "consistent",
+        "rationale_1",
+        "rationale_2",
+        "error",
+    )
     return [dict(zip(cols, r)) for r in rows]
 
 
@@ -97,8 +139,10 @@ def add_label(store: Store, base_id: str, candidate_id: str, case_key: str, verd
     """A reviewer's mark of the better side of one case (their latest mark counts)."""
     if verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
-    store.con.execute("INSERT INTO pairwise_labels VALUES (?, ?, ?, ?, ?, ?)",
-                      [base_id, candidate_id, case_key, reviewer, verdict, _now()])
+    store.con.execute(
+        "INSERT INTO pairwise_labels VALUES (?, ?, ?, ?, ?, ?)",
+        [base_id, candidate_id, case_key, reviewer, verdict, _now()],
+    )
 
 
 def labels(store: Store, base_id: str, candidate_id: str) -> list[dict[str, Any]]:
@@ -106,9 +150,11 @@ def labels(store: Store, base_id: str, candidate_id: str) -> list[dict[str, Any]
     verdicts as seen with ``base_id`` as the base: case_key, reviewer, verdict."""
     rows = store.con.execute(
         f"""
-        SELECT case_key, reviewer, arg_max({_turned('verdict', 'base_id <> ?')}, created)
+        SELECT case_key, reviewer, arg_max({_turned("verdict", "base_id <> ?")}, created)
         FROM pairwise_labels
         WHERE (base_id = ? AND candidate_id = ?) OR (base_id = ? AND candidate_id = ?)
         GROUP BY case_key, reviewer ORDER BY case_key, reviewer
-        """, [base_id, base_id, candidate_id, candidate_id, base_id]).fetchall()
+        """,
+        [base_id, base_id, candidate_id, candidate_id, base_id],
+    ).fetchall()
     return [{"case_key": k, "reviewer": r, "verdict": v} for k, r, v in rows]

@@ -37,8 +37,9 @@ def _version(row: tuple[Any, ...]) -> PromptVersion:
     return PromptVersion(name, version, digest, orjson.loads(content), source, created)
 
 
-def add_version(store: Store, name: str, digest: str, content: dict[str, Any], source: str | None = None
-                ) -> tuple[PromptVersion, bool]:
+def add_version(
+    store: Store, name: str, digest: str, content: dict[str, Any], source: str | None = None
+) -> tuple[PromptVersion, bool]:
     """(the version with this content, whether it is new)."""
     name = name.strip()
     if not name:
@@ -87,8 +88,15 @@ def list_prompts(store: Store) -> list[dict[str, Any]]:
     for row in rows:
         v = _version(row)
         entry = out.setdefault(v.name, {"name": v.name, "versions": []})
-        entry["versions"].append({"version": v.version, "hash": v.hash, "created": v.created, "source": v.source,
-                                  "experiments": used.get((v.name, v.hash), [])})
+        entry["versions"].append(
+            {
+                "version": v.version,
+                "hash": v.hash,
+                "created": v.created,
+                "source": v.source,
+                "experiments": used.get((v.name, v.hash), []),
+            }
+        )
     return list(out.values())
 
 
@@ -96,7 +104,8 @@ def experiments_by_version(store: Store) -> dict[tuple[str, str], list[str]]:
     """(prompt name, hash) -> the names of the experiments that ran it, oldest first."""
     rows = store.con.execute(
         "SELECT p.name, p.hash, e.name FROM experiment_prompts p JOIN experiments e ON e.id = p.experiment_id "
-        "ORDER BY e.created, e.name").fetchall()
+        "ORDER BY e.created, e.name"
+    ).fetchall()
     out: dict[tuple[str, str], list[str]] = {}
     for name, digest, experiment in rows:
         out.setdefault((name, digest), []).append(experiment)
@@ -106,13 +115,17 @@ def experiments_by_version(store: Store) -> dict[tuple[str, str], list[str]]:
 def experiment_prompts(store: Store, experiment_id: str) -> list[dict[str, Any]]:
     """The prompt versions an experiment's tasks built: ``{name, version, hash}`` by name."""
     try:
-        rows = store.con.execute("SELECT name, version, hash FROM experiment_prompts WHERE experiment_id = ? "
-                                 "ORDER BY name, version", [experiment_id]).fetchall()
+        rows = store.con.execute(
+            "SELECT name, version, hash FROM experiment_prompts WHERE experiment_id = ? ORDER BY name, version",
+            [experiment_id],
+        ).fetchall()
     except duckdb.CatalogException:
         return []
     return [{"name": n, "version": v, "hash": h} for n, v, h in rows]
 
 
 def content_of(store: Store, name: str, digest: str) -> dict[str, Any] | None:
-    rows = store.con.execute("SELECT content FROM prompts WHERE name = ? AND hash = ? LIMIT 1", [name, digest]).fetchall()
+    rows = store.con.execute(
+        "SELECT content FROM prompts WHERE name = ? AND hash = ? LIMIT 1", [name, digest]
+    ).fetchall()
     return orjson.loads(rows[0][0]) if rows else None

@@ -62,15 +62,21 @@ def create_queue(store: Store, queue: Queue, items: list[QueueItem]) -> None:
     """Store a new queue with its items in the order given (first = most useful)."""
     con = store.con
     if con.execute("SELECT count(*) FROM review_queues WHERE name = ?", [queue.name]).fetchall()[0][0]:
-        raise StoreError(f"a review queue named {queue.name!r} exists: pick another name, or "
-                         f"`evaltui review delete {queue.name}` first")
+        raise StoreError(
+            f"a review queue named {queue.name!r} exists: pick another name, or "
+            f"`evaltui review delete {queue.name}` first"
+        )
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("INSERT INTO review_queues VALUES (?, ?, ?, ?, ?, ?)",
-                    [queue.name, queue.scorer_key, queue.kind, queue.source, queue.reviews, queue.created])
+        con.execute(
+            "INSERT INTO review_queues VALUES (?, ?, ?, ?, ?, ?)",
+            [queue.name, queue.scorer_key, queue.kind, queue.source, queue.reviews, queue.created],
+        )
         if items:
-            con.executemany("INSERT INTO review_items VALUES (?, ?, ?, ?, ?)",
-                            [[queue.name, i, it.target_id, it.priority, it.reason] for i, it in enumerate(items)])
+            con.executemany(
+                "INSERT INTO review_items VALUES (?, ?, ?, ?, ?)",
+                [[queue.name, i, it.target_id, it.priority, it.reason] for i, it in enumerate(items)],
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -88,8 +94,9 @@ def delete_queue(store: Store, name: str) -> bool:
 
 def get_queue(store: Store, name: str) -> Queue:
     con = store.con
-    rows = con.execute("SELECT name, scorer_key, kind, source, reviews, created FROM review_queues WHERE name = ?",
-                       [name]).fetchall()
+    rows = con.execute(
+        "SELECT name, scorer_key, kind, source, reviews, created FROM review_queues WHERE name = ?", [name]
+    ).fetchall()
     if not rows:
         known = ", ".join(q.name for q in list_queues(store)) or "none yet (make one with `evaltui review create`)"
         raise StoreError(f"no review queue named {name!r}; queues: {known}")
@@ -99,8 +106,9 @@ def get_queue(store: Store, name: str) -> Queue:
 def list_queues(store: Store) -> list[Queue]:
     """Every queue, newest first."""
     con = store.con
-    rows = con.execute("SELECT name, scorer_key, kind, source, reviews, created FROM review_queues "
-                       "ORDER BY created DESC, name").fetchall()
+    rows = con.execute(
+        "SELECT name, scorer_key, kind, source, reviews, created FROM review_queues ORDER BY created DESC, name"
+    ).fetchall()
     return [Queue(*r) for r in rows]
 
 
@@ -111,7 +119,7 @@ def _open_items_sql(done: bool) -> str:
     return f"""
         SELECT i.target_id, i.position FROM review_items i
         WHERE i.queue = ? AND (
-            SELECT count(DISTINCT {_reviewer('h')}) FROM scores h
+            SELECT count(DISTINCT {_reviewer("h")}) FROM scores h
             WHERE h.target_id = i.target_id AND h.scorer_key = ? AND h.source = 'human') {op} ?
     """
 
@@ -120,12 +128,15 @@ def progress(store: Store, name: str, reviewer: str) -> Progress:
     con = store.con
     queue = get_queue(store, name)
     total = con.execute("SELECT count(*) FROM review_items WHERE queue = ?", [name]).fetchall()[0][0]
-    done = con.execute(f"SELECT count(*) FROM ({_open_items_sql(True)})",
-                       [name, queue.scorer_key, queue.reviews]).fetchall()[0][0]
+    done = con.execute(
+        f"SELECT count(*) FROM ({_open_items_sql(True)})", [name, queue.scorer_key, queue.reviews]
+    ).fetchall()[0][0]
     midnight = now().replace(hour=0, minute=0, second=0, microsecond=0)
     today, mine = con.execute(
         "SELECT count(*) FILTER (WHERE created >= ?), count(*) FROM review_actions "
-        "WHERE queue = ? AND reviewer = ? AND action = 'label'", [midnight, name, reviewer]).fetchall()[0]
+        "WHERE queue = ? AND reviewer = ? AND action = 'label'",
+        [midnight, name, reviewer],
+    ).fetchall()[0]
     left = len(_next_ids(store, queue, reviewer, limit=None))
     return Progress(done=done, total=total, today=today, mine=mine, left=left)
 
@@ -140,14 +151,23 @@ def _next_ids(store: Store, queue: Queue, reviewer: str, limit: int | None) -> l
         SELECT o.target_id FROM ({_open_items_sql(False)}) o
         WHERE NOT EXISTS (
             SELECT 1 FROM scores h WHERE h.target_id = o.target_id AND h.scorer_key = ? AND h.source = 'human'
-              AND {_reviewer('h')} = ?)
+              AND {_reviewer("h")} = ?)
         ORDER BY EXISTS (
             SELECT 1 FROM review_actions a WHERE a.queue = ? AND a.target_id = o.target_id AND a.reviewer = ?
               AND a.action = 'skip'), o.position
         {tail}
         """,
-        [queue.name, queue.scorer_key, queue.reviews, queue.scorer_key, reviewer, queue.name, reviewer,
-         *([limit] if limit is not None else [])]).fetchall()
+        [
+            queue.name,
+            queue.scorer_key,
+            queue.reviews,
+            queue.scorer_key,
+            reviewer,
+            queue.name,
+            reviewer,
+            *([limit] if limit is not None else []),
+        ],
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -159,16 +179,26 @@ def next_targets(store: Store, name: str, reviewer: str, limit: int = 1) -> list
 def item_reason(store: Store, name: str, target_id: str) -> tuple[int, str]:
     """(position, reason) of an item."""
     con = store.con
-    rows = con.execute("SELECT position, reason FROM review_items WHERE queue = ? AND target_id = ?",
-                       [name, target_id]).fetchall()
+    rows = con.execute(
+        "SELECT position, reason FROM review_items WHERE queue = ? AND target_id = ?", [name, target_id]
+    ).fetchall()
     return (rows[0][0], rows[0][1] or "") if rows else (-1, "")
 
 
 # -- what a reviewer does -----------------------------------------------------------
 
 
-def record_label(store: Store, name: str, target_id: str, reviewer: str, *,
-                 scorer: str, score: float, label: str | None, note: str | None = None) -> None:
+def record_label(
+    store: Store,
+    name: str,
+    target_id: str,
+    reviewer: str,
+    *,
+    scorer: str,
+    score: float,
+    label: str | None,
+    note: str | None = None,
+) -> None:
     """A reviewer's label of an item: a human score of the queue's scorer, and the action."""
     con = store.con
     queue = get_queue(store, name)
@@ -182,9 +212,23 @@ def record_label(store: Store, name: str, target_id: str, reviewer: str, *,
     else:
         rows = con.execute("SELECT root_id FROM spans WHERE id = ?", [target_id]).fetchall()
         root_id = rows[0][0] if rows else None
-    write_scores(store, [ScoreWrite(target_id=target_id, root_id=root_id, scorer=scorer, scorer_version="human",
-                                  score=score, label=label, rationale=note or None, source="human",
-                                  created=stamp, metadata=meta)])
+    write_scores(
+        store,
+        [
+            ScoreWrite(
+                target_id=target_id,
+                root_id=root_id,
+                scorer=scorer,
+                scorer_version="human",
+                score=score,
+                label=label,
+                rationale=note or None,
+                source="human",
+                created=stamp,
+                metadata=meta,
+            )
+        ],
+    )
     con.execute("INSERT INTO review_actions VALUES (?, ?, ?, 'label', ?)", [name, target_id, reviewer, stamp])
 
 
@@ -201,18 +245,24 @@ def undo_last(store: Store, name: str, reviewer: str) -> tuple[str, str] | None:
     queue = get_queue(store, name)
     rows = con.execute(
         "SELECT target_id, action, created FROM review_actions WHERE queue = ? AND reviewer = ? "
-        "ORDER BY created DESC LIMIT 1", [name, reviewer]).fetchall()
+        "ORDER BY created DESC LIMIT 1",
+        [name, reviewer],
+    ).fetchall()
     if not rows:
         return None
     target, action, created = rows[0]
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM review_actions WHERE queue = ? AND reviewer = ? AND target_id = ? AND created = ?",
-                    [name, reviewer, target, created])
+        con.execute(
+            "DELETE FROM review_actions WHERE queue = ? AND reviewer = ? AND target_id = ? AND created = ?",
+            [name, reviewer, target, created],
+        )
         if action == "label":
             con.execute(
                 f"DELETE FROM scores WHERE target_id = ? AND scorer_key = ? AND source = 'human' AND created = ? "
-                f"AND {_reviewer()} = ?", [target, queue.scorer_key, created, reviewer])
+                f"AND {_reviewer()} = ?",
+                [target, queue.scorer_key, created, reviewer],
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -229,7 +279,9 @@ def grading_keys(store: Store, key: str) -> list[str]:
     con = store.con
     rows = con.execute(
         "SELECT DISTINCT scorer_key FROM scores WHERE source <> 'human' AND "
-        "(scorer_key = ? OR json_extract_string(metadata, '$.rubric') = ?) ORDER BY 1", [key, key]).fetchall()
+        "(scorer_key = ? OR json_extract_string(metadata, '$.rubric') = ?) ORDER BY 1",
+        [key, key],
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -265,7 +317,8 @@ def span_grades(store: Store, key: str, where: Any, reviews: int) -> list[dict[s
         WHERE coalesce(r.n, 0) < ?
         GROUP BY g.target_id, sp.topic ORDER BY g.target_id
         """,
-        [*where.join_params, *where.params, keys, key, reviews]).fetchall()
+        [*where.join_params, *where.params, keys, key, reviews],
+    ).fetchall()
     return [{"target_id": t, "group": topic, "grades": list(grades)} for t, topic, grades in rows]
 
 
@@ -297,9 +350,12 @@ def result_grades(store: Store, key: str, experiment_ids: list[str], reviews: in
           AND coalesce(h.n, 0) < ?
         GROUP BY r.id, e.name, r.case_id, r.bucket ORDER BY r.case_id, e.name, r.id
         """,
-        [experiment_ids, len(experiment_ids), key, experiment_ids, key, key, reviews]).fetchall()
-    return [{"target_id": t, "experiment": exp, "case_id": case, "group": bucket, "grades": list(grades)}
-            for t, exp, case, bucket, grades in rows]
+        [experiment_ids, len(experiment_ids), key, experiment_ids, key, key, reviews],
+    ).fetchall()
+    return [
+        {"target_id": t, "experiment": exp, "case_id": case, "group": bucket, "grades": list(grades)}
+        for t, exp, case, bucket, grades in rows
+    ]
 
 
 def item_view(store: Store, queue: Queue, target_id: str) -> dict[str, Any]:
@@ -310,32 +366,46 @@ def item_view(store: Store, queue: Queue, target_id: str) -> dict[str, Any]:
     if queue.kind == "result":
         rows = con.execute(
             "SELECT e.name, r.case_id, r.bucket, r.input, r.output, r.expected FROM experiment_results r "
-            "JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?", [target_id]).fetchall()
+            "JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
+            [target_id],
+        ).fetchall()
         grades = con.execute(
             "SELECT rs.scorer, coalesce(rs.scorer_version, e.name), rs.score, rs.label, rs.rationale "
             "FROM result_scores rs JOIN experiments e ON e.id = rs.experiment_id WHERE rs.result_id = ? "
             "AND (rs.scorer_key = ? OR json_extract_string(rs.metadata, '$.rubric') = ?) AND rs.score IS NOT NULL "
-            "ORDER BY rs.scorer_key, rs.scorer_version NULLS FIRST", [target_id, queue.scorer_key, queue.scorer_key]).fetchall()
+            "ORDER BY rs.scorer_key, rs.scorer_version NULLS FIRST",
+            [target_id, queue.scorer_key, queue.scorer_key],
+        ).fetchall()
         where = f"{rows[0][0]} · case {rows[0][1]} · {rows[0][2] or 'no bucket'}" if rows else ""
     else:
         rows = con.execute(
-            "SELECT root_id, span_type, topic, input, output, expected FROM spans WHERE id = ?", [target_id]).fetchall()
+            "SELECT root_id, span_type, topic, input, output, expected FROM spans WHERE id = ?", [target_id]
+        ).fetchall()
         grades = con.execute(
             """
             SELECT scorer, scorer_version, arg_max(score, (created, id)), arg_max(label, (created, id)),
                    arg_max(rationale, (created, id))
             FROM scores WHERE target_id = ? AND source <> 'human' AND list_contains(?, scorer_key) AND score IS NOT NULL
             GROUP BY scorer, scorer_key, scorer_version ORDER BY scorer_key, max(created) DESC
-            """, [target_id, keys]).fetchall()
+            """,
+            [target_id, keys],
+        ).fetchall()
         where = f"{target_id} · {rows[0][1] or 'span'} · topic {rows[0][2] or '(unassigned)'}" if rows else ""
     if not rows:
         raise StoreError(f"item {target_id!r} of queue {queue.name!r} is no longer in the database")
     _, _, _, inp, outp, exp = rows[0]
     reviewed = con.execute(
         f"SELECT count(DISTINCT {_reviewer()}) FROM scores WHERE target_id = ? AND scorer_key = ? AND source = 'human'",
-        [target_id, queue.scorer_key]).fetchall()[0][0]
-    return {"target_id": target_id, "where": where, "input": loads_stored(inp), "output": loads_stored(outp),
-            "expected": loads_stored(exp), "reviews": reviewed,
-            "grades": [{"scorer": s, "version": v, "score": sc, "label": lb, "rationale": ra}
-                       for s, v, sc, lb, ra in grades]}
-
+        [target_id, queue.scorer_key],
+    ).fetchall()[0][0]
+    return {
+        "target_id": target_id,
+        "where": where,
+        "input": loads_stored(inp),
+        "output": loads_stored(outp),
+        "expected": loads_stored(exp),
+        "reviews": reviewed,
+        "grades": [
+            {"scorer": s, "version": v, "score": sc, "label": lb, "rationale": ra} for s, v, sc, lb, ra in grades
+        ],
+    }

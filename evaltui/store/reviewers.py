@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from evaltui.store.db import Store
 
 # Who wrote a human label: metadata.reviewer, else the older metadata.labeller, else ''.
-REVIEWER_SQL = ("coalesce(json_extract_string({m}, '$.reviewer'), json_extract_string({m}, '$.labeller'), '')")
+REVIEWER_SQL = "coalesce(json_extract_string({m}, '$.reviewer'), json_extract_string({m}, '$.labeller'), '')"
 
 
 def reviewer_sql(alias: str = "") -> str:
@@ -56,9 +56,14 @@ def human_truth_sql(reviewer: str | None) -> tuple[str, list[Any]]:
 def reviewers(store: Store, key: str) -> list[tuple[str, int]]:
     """(reviewer, labelled targets) of a scorer key's human labels, most first ('' = unnamed)."""
     con = store.con
-    return [tuple(r) for r in con.execute(
-        f"SELECT {reviewer_sql()} AS who, count(DISTINCT target_id) FROM scores WHERE source = 'human' AND scorer_key = ? "
-        "GROUP BY who ORDER BY 2 DESC, 1", [key]).fetchall()]
+    return [
+        tuple(r)
+        for r in con.execute(
+            f"SELECT {reviewer_sql()} AS who, count(DISTINCT target_id) FROM scores WHERE source = 'human' AND scorer_key = ? "
+            "GROUP BY who ORDER BY 2 DESC, 1",
+            [key],
+        ).fetchall()
+    ]
 
 
 def check_reviewer(store: Store, key: str, reviewer: str) -> None:
@@ -72,9 +77,14 @@ def check_reviewer(store: Store, key: str, reviewer: str) -> None:
 def reviewer_labels(store: Store, key: str) -> list[tuple[str, str, float, str | None]]:
     """(target, reviewer, score, label): each reviewer's latest label of each target it labelled."""
     con = store.con
-    return [tuple(r) for r in con.execute(
-        f"""
+    return [
+        tuple(r)
+        for r in con.execute(
+            f"""
         SELECT target_id, {reviewer_sql()} AS who, arg_max(score, (created, id)), arg_max(label, (created, id))
         FROM scores WHERE source = 'human' AND scorer_key = ? AND score IS NOT NULL
         GROUP BY target_id, who ORDER BY target_id, who
-        """, [key]).fetchall()]
+        """,
+            [key],
+        ).fetchall()
+    ]

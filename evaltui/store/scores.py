@@ -11,9 +11,7 @@ SCORE_ID_SQL = (
 )
 
 # Must agree with evaltui.model.scorer_key.
-SCORER_KEY_SQL = (
-    "coalesce(nullif(trim(regexp_replace(lower(trim({col})), '[^0-9a-z]+', '_', 'g'), '_'), ''), '_')"
-)
+SCORER_KEY_SQL = "coalesce(nullif(trim(regexp_replace(lower(trim({col})), '[^0-9a-z]+', '_', 'g'), '_'), ''), '_')"
 
 
 def refresh_rollup(store: Store, roots_query: str | None = None) -> None:
@@ -61,8 +59,7 @@ def scorer_keys(store: Store) -> list[tuple[str, str]]:
     """(key, display name) of every machine scorer, in a stable order."""
     con = store.con
     rows = con.execute(
-        "SELECT scorer_key, min(scorer) FROM scores WHERE source <> 'human' "
-        "GROUP BY scorer_key ORDER BY scorer_key"
+        "SELECT scorer_key, min(scorer) FROM scores WHERE source <> 'human' GROUP BY scorer_key ORDER BY scorer_key"
     ).fetchall()
     return [(k, n) for k, n in rows]
 
@@ -71,5 +68,7 @@ def latest_machine_label(store: Store, target_id: str, key: str, version: str) -
     """The newest label scorer ``key`` at ``version`` gave ``target_id`` (not a human's)."""
     rows = store.con.execute(
         "SELECT arg_max(label, created) FROM scores WHERE target_id = ? AND scorer_key = ? "
-        "AND scorer_version = ? AND source <> 'human'", [target_id, key, version]).fetchall()
+        "AND scorer_version = ? AND source <> 'human'",
+        [target_id, key, version],
+    ).fetchall()
     return rows[0][0] if rows else None

@@ -19,12 +19,20 @@ from evaltui.store.scores import SCORE_ID_SQL, SCORER_KEY_SQL, refresh_rollup
 
 SCOPES = ("auto", "conversation", "turn", "all")
 
-_SCORE_ROWS = pa.schema([
-    ("target_id", pa.string()), ("root_id", pa.string()), ("scorer", pa.string()),
-    ("scorer_version", pa.string()), ("score", pa.float64()), ("label", pa.string()),
-    ("rationale", pa.string()), ("source", pa.string()), ("created", pa.timestamp("us")),
-    ("metadata", pa.string()),
-])
+_SCORE_ROWS = pa.schema(
+    [
+        ("target_id", pa.string()),
+        ("root_id", pa.string()),
+        ("scorer", pa.string()),
+        ("scorer_version", pa.string()),
+        ("score", pa.float64()),
+        ("label", pa.string()),
+        ("rationale", pa.string()),
+        ("source", pa.string()),
+        ("created", pa.timestamp("us")),
+        ("metadata", pa.string()),
+    ]
+)
 
 
 def now() -> datetime:
@@ -63,7 +71,7 @@ class PendingQuery:
         if self.sample < 1.0:
             # Deterministic per (span, scorer): re-running at the same rate picks the same spans.
             sample = "CAST(('0x' || left(md5(s.id || ':' || ?), 8)) AS UBIGINT) < ?"
-            params += [self.key, int(self.sample * 2 ** 32)]
+            params += [self.key, int(self.sample * 2**32)]
         params += [self.key, self.version]
         sql = f"""
             SELECT {select}
@@ -95,8 +103,18 @@ class PendingQuery:
         out = []
         for id_, root, ts, topic, inp, outp, exp, meta in rows:
             metadata = _loads(meta) or {}
-            out.append({"id": id_, "root_id": root, "ts": ts, "topic": topic, "input": _loads(inp),
-                        "output": _loads(outp), "expected": _loads(exp), "metadata": metadata})
+            out.append(
+                {
+                    "id": id_,
+                    "root_id": root,
+                    "ts": ts,
+                    "topic": topic,
+                    "input": _loads(inp),
+                    "output": _loads(outp),
+                    "expected": _loads(exp),
+                    "metadata": metadata,
+                }
+            )
         return out
 
 
@@ -132,11 +150,21 @@ def write_scores(store: Store, rows: Iterable[ScoreWrite]) -> int:
     """Store scores in one Arrow batch and refresh the roll-up of their traces."""
     con = store.con
     stamp = now()
-    data = [{
-        "target_id": r.target_id, "root_id": r.root_id, "scorer": r.scorer, "scorer_version": r.scorer_version,
-        "score": r.score, "label": r.label, "rationale": r.rationale, "source": r.source,
-        "created": r.created or stamp, "metadata": orjson.dumps(r.metadata or {}).decode(),
-    } for r in rows]
+    data = [
+        {
+            "target_id": r.target_id,
+            "root_id": r.root_id,
+            "scorer": r.scorer,
+            "scorer_version": r.scorer_version,
+            "score": r.score,
+            "label": r.label,
+            "rationale": r.rationale,
+            "source": r.source,
+            "created": r.created or stamp,
+            "metadata": orjson.dumps(r.metadata or {}).decode(),
+        }
+        for r in rows
+    ]
     if not data:
         return 0
     table = pa.Table.from_pylist(data, schema=_SCORE_ROWS)
@@ -196,7 +224,8 @@ def save_rule(store: Store, rule: Rule) -> None:
 def get_rule(store: Store, name: str) -> Rule:
     con = store.con
     rows = con.execute(
-        "SELECT name, scorers, filter, sample_rate, scope FROM scoring_rules WHERE name = ?", [name]).fetchall()
+        "SELECT name, scorers, filter, sample_rate, scope FROM scoring_rules WHERE name = ?", [name]
+    ).fetchall()
     if not rows:
         known = ", ".join(r.name for r in list_rules(store)) or "none yet (add one with `evaltui rules add`)"
         raise StoreError(f"no scoring rule named {name!r}; rules: {known}")
@@ -215,4 +244,3 @@ def delete_rule(store: Store, name: str) -> bool:
     found = con.execute("SELECT count(*) FROM scoring_rules WHERE name = ?", [name]).fetchall()[0][0]
     con.execute("DELETE FROM scoring_rules WHERE name = ?", [name]).fetchall()
     return bool(found)
-

@@ -107,8 +107,7 @@ def stage_arrow(store: Store, spans: pa.Table, scores: pa.Table) -> None:
         con.unregister("_arrow_scores")
 
 
-def merge_stage(store: Store, source: str,
-                prepare: Callable[[Store], None] | None = None) -> MergeResult:
+def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | None = None) -> MergeResult:
     """Move new staged spans and scores into the store, in one transaction (which
     ``prepare`` opens, to adjust the stage or the store first)."""
     con = store.con
@@ -235,7 +234,7 @@ def _merge_scores(store: Store) -> int:
 def span_metadata_value(store: Store, span_id: str, path: str) -> tuple[str | None] | None:
     """(value at JSON ``path``, e.g. ``$.reply_quality``, of span ``span_id``'s metadata,) or None
     when there is no such span."""
-    rows = store.con.execute("SELECT json_extract_string(metadata, ?) FROM spans WHERE id = ?",
-                             [path, span_id]).fetchall()
+    rows = store.con.execute(
+        "SELECT json_extract_string(metadata, ?) FROM spans WHERE id = ?", [path, span_id]
+    ).fetchall()
     return (rows[0][0],) if rows else None
-

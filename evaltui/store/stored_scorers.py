@@ -17,8 +17,8 @@ class StoredScorer:
     slug: str
     version: int
     hash: str
-    kind: str      # rubric | python
-    content: str   # the rubric's text, or module:attr
+    kind: str  # rubric | python
+    content: str  # the rubric's text, or module:attr
     format: str | None
     project: str | None
     source: str | None
@@ -32,8 +32,16 @@ def content_hash(kind: str, content: str) -> str:
     return hashlib.sha256(f"{kind}\x1f{content}".encode()).hexdigest()[:12]
 
 
-def add_version(store: Store, slug: str, kind: str, content: str, *, format: str | None = None,
-                project: str | None = None, source: str | None = None) -> tuple[StoredScorer, bool]:
+def add_version(
+    store: Store,
+    slug: str,
+    kind: str,
+    content: str,
+    *,
+    format: str | None = None,
+    project: str | None = None,
+    source: str | None = None,
+) -> tuple[StoredScorer, bool]:
     """(the version with this content, whether it is new)."""
     slug = slug.strip()
     if not slug:
@@ -47,7 +55,9 @@ def find(store: Store, slug: str, version: int | None = None) -> StoredScorer | 
     try:
         rows = store.con.execute(
             f"SELECT {_COLUMNS} FROM stored_scorers WHERE slug = ? AND (? IS NULL OR version = ?) "
-            "ORDER BY version DESC LIMIT 1", [slug, version, version]).fetchall()
+            "ORDER BY version DESC LIMIT 1",
+            [slug, version, version],
+        ).fetchall()
     except duckdb.CatalogException:  # a file from before stored scorers, opened read-only
         return None
     return StoredScorer(*rows[0]) if rows else None
@@ -68,7 +78,8 @@ def list_scorers(store: Store) -> list[StoredScorer]:
     try:
         rows = store.con.execute(
             f"SELECT {_COLUMNS} FROM stored_scorers QUALIFY row_number() OVER (PARTITION BY slug ORDER BY version DESC) = 1 "
-            "ORDER BY slug").fetchall()
+            "ORDER BY slug"
+        ).fetchall()
     except duckdb.CatalogException:
         return []
     return [StoredScorer(*r) for r in rows]

@@ -48,15 +48,19 @@ def topic_sizes(
         TopicRow(t, n, 0, {k: None for k in keys}, {k: None for k in keys}, daily[t], [0] * len(days), group[t])
         for t, n in sorted(sizes.items(), key=lambda item: (-item[1], item[0]))
     ]
-    return TopicOverview(keys, {k: float(threshold(k)) for k in keys}, days, rows, complete=False,
-                         group_labels=_group_labels(store))
+    return TopicOverview(
+        keys, {k: float(threshold(k)) for k in keys}, days, rows, complete=False, group_labels=_group_labels(store)
+    )
 
 
 def _group_labels(store: Store) -> dict[str, str]:
     """The active map's group keys and readable names."""
-    return {k: n or label or k for k, label, n in store.con.execute(
-        "SELECT g.key, g.label, g.name FROM topic_groups g JOIN topic_maps m ON m.id = g.map_id WHERE m.active"
-    ).fetchall()}
+    return {
+        k: n or label or k
+        for k, label, n in store.con.execute(
+            "SELECT g.key, g.label, g.name FROM topic_groups g JOIN topic_maps m ON m.id = g.map_id WHERE m.active"
+        ).fetchall()
+    }
 
 
 def topic_overview(
@@ -69,9 +73,7 @@ def topic_overview(
     compiled = compile_filter(where)
     keys = scorers(store)
     thresholds = {k: float(threshold(k)) for k in keys}
-    per_key = "".join(
-        f", max(r.score) FILTER (WHERE r.scorer_key = ?) AS s{i}" for i in range(len(keys))
-    )
+    per_key = "".join(f", max(r.score) FILTER (WHERE r.scorer_key = ?) AS s{i}" for i in range(len(keys)))
     aggregates = "".join(
         f", avg(s{i}) AS m{i}, avg(CASE WHEN s{i} < ? THEN 1.0 ELSE 0.0 END) FILTER (WHERE s{i} IS NOT NULL) AS f{i}"
         for i in range(len(keys))
@@ -114,7 +116,8 @@ def topic_overview(
     """
     # Placeholders in text order: matched (join + where), thr, per_key, aggregates.
     params: list[Any] = [
-        *compiled.join_params, *compiled.params,
+        *compiled.join_params,
+        *compiled.params,
         *[x for k in keys for x in (k, thresholds[k])],
         *keys,
         *[thresholds[k] for k in keys],

@@ -65,8 +65,15 @@ def active_map(store: Store) -> dict[str, Any] | None:
     if not rows:
         return None
     r = rows[0]
-    return {"id": r[0], "facet": r[1], "model": r[2], "params": orjson.loads(r[3] or "{}"),
-            "n_spans": r[4], "n_topics": r[5], "created": r[6]}
+    return {
+        "id": r[0],
+        "facet": r[1],
+        "model": r[2],
+        "params": orjson.loads(r[3] or "{}"),
+        "n_spans": r[4],
+        "n_topics": r[5],
+        "created": r[6],
+    }
 
 
 def map_topics(store: Store, map_id: int, *, with_centroids: bool = True) -> list[dict[str, Any]]:
@@ -80,10 +87,14 @@ def map_topics(store: Store, map_id: int, *, with_centroids: bool = True) -> lis
 def map_groups(store: Store, map_id: int) -> list[dict[str, Any]]:
     """The groups of a map, by group_id: key, label, name, keywords, size."""
     con = store.con
-    return con.sql(
-        "SELECT group_id, key, label, name, keywords, size FROM topic_groups WHERE map_id = ? ORDER BY group_id",
-        params=[map_id],
-    ).to_arrow_table().to_pylist()
+    return (
+        con.sql(
+            "SELECT group_id, key, label, name, keywords, size FROM topic_groups WHERE map_id = ? ORDER BY group_id",
+            params=[map_id],
+        )
+        .to_arrow_table()
+        .to_pylist()
+    )
 
 
 def all_topic_keys(store: Store) -> set[str]:
@@ -222,14 +233,18 @@ def root_texts(store: Store, text_sql: str, *, map_id: int | None = None, limit:
 # -- statistics --------------------------------------------------------------------
 
 
-def topic_score_rows(store: Store, thresholds: dict[str, float], topic: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+def topic_score_rows(
+    store: Store, thresholds: dict[str, float], topic: str | None = None
+) -> tuple[list[str], list[dict[str, Any]]]:
     """Per topic (spans.topic of roots): conversations and, per scorer, the number scored,
     the mean and the share failing (score below the scorer's threshold)."""
     con = store.con
     keys = [k for k, _ in scorer_keys(store)]
     where = "" if topic is None else "AND coalesce(s.topic, ?) = ?"
     params: list[Any] = [] if topic is None else [UNASSIGNED, topic]
-    per_scorer = pa.table({"scorer_key": keys, "threshold": [float(thresholds.get(k, thresholds.get("default", 0.5))) for k in keys]})
+    per_scorer = pa.table(
+        {"scorer_key": keys, "threshold": [float(thresholds.get(k, thresholds.get("default", 0.5))) for k in keys]}
+    )
     con.register("_thresholds", per_scorer)
     try:
         rows = con.execute(
@@ -303,7 +318,9 @@ def dominant_tag(store: Store, topic: str) -> str | None:
     """The most common ``metadata.topic`` tag among a topic's conversations."""
     rows = store.con.execute(
         "SELECT json_extract_string(metadata, '$.topic') AS tag, count(*) AS n FROM spans "
-        "WHERE parent_id IS NULL AND topic = ? GROUP BY tag ORDER BY n DESC, tag LIMIT 1", [topic]).fetchall()
+        "WHERE parent_id IS NULL AND topic = ? GROUP BY tag ORDER BY n DESC, tag LIMIT 1",
+        [topic],
+    ).fetchall()
     return rows[0][0] if rows else None
 
 
@@ -316,5 +333,7 @@ def means_before_and_after(store: Store, topic: str, since: str, keys: Sequence[
         SELECT s.ts >= CAST(? AS TIMESTAMP) AS after, {means}, count(DISTINCT s.id)
         FROM spans s JOIN score_rollup r ON r.span_id = s.id
         WHERE s.parent_id IS NULL AND s.topic = ? GROUP BY after
-        """, [since, *keys, topic]).fetchall()
+        """,
+        [since, *keys, topic],
+    ).fetchall()
     return {bool(row[0]): tuple(row[1:]) for row in rows}

@@ -90,9 +90,18 @@ def load_trace(store: Store, root_id: str) -> Trace | None:
     topic = None
     for r in spans:
         by_id[r[0]] = TraceSpan(
-            id=r[0], parent_id=r[1], name=r[2], span_type=r[3], ts=r[4], input=_json(r[5]),
-            output=_json(r[6]), expected=_json(r[7]), error=r[8], metadata=_json(r[9]) or {},
-            tags=list(r[10] or []), metrics=_json(r[11]) or {},
+            id=r[0],
+            parent_id=r[1],
+            name=r[2],
+            span_type=r[3],
+            ts=r[4],
+            input=_json(r[5]),
+            output=_json(r[6]),
+            expected=_json(r[7]),
+            error=r[8],
+            metadata=_json(r[9]) or {},
+            tags=list(r[10] or []),
+            metrics=_json(r[11]) or {},
         )
         if r[1] is None:
             topic = r[12]

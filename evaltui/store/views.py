@@ -31,8 +31,10 @@ def save_view(store: Store, view: SavedView) -> None:
     if not name:
         raise StoreError("a saved view needs a name")
     store.con.execute("DELETE FROM saved_views WHERE name = ?", [name])
-    store.con.execute("INSERT INTO saved_views VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                      [name, view.where, list(view.columns), view.sort, view.descending])
+    store.con.execute(
+        "INSERT INTO saved_views VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [name, view.where, list(view.columns), view.sort, view.descending],
+    )
 
 
 def saved_views(store: Store) -> list[SavedView]:
@@ -40,7 +42,8 @@ def saved_views(store: Store) -> list[SavedView]:
     so not migrated yet) has none."""
     try:
         rows = store.con.execute(
-            "SELECT name, filter, columns, sort, descending FROM saved_views ORDER BY name").fetchall()
+            "SELECT name, filter, columns, sort, descending FROM saved_views ORDER BY name"
+        ).fetchall()
     except duckdb.CatalogException:
         return []
     return [SavedView(n, w, tuple(c or ()), s, bool(d)) for n, w, c, s, d in rows]

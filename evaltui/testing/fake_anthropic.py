@@ -25,27 +25,45 @@ from evaltui.testing.fake_openai import FakeOpenAI, Fault, FaultMix, Reply, _Han
 __all__ = ["FakeAnthropic", "Fault", "FaultMix", "Reply"]
 
 # OpenAI's error types as Anthropic names them
-_ERROR_TYPES = {"rate_limit_error": "rate_limit_error", "server_error": "api_error",
-                "invalid_request_error": "invalid_request_error", "not_found": "not_found_error"}
+_ERROR_TYPES = {
+    "rate_limit_error": "rate_limit_error",
+    "server_error": "api_error",
+    "invalid_request_error": "invalid_request_error",
+    "not_found": "not_found_error",
+}
 
 
-def _message(body: dict[str, Any], reply: Reply, n: int, *, force_text: bool = False,
-             raw_args: str | None = None) -> dict[str, Any]:
+def _message(
+    body: dict[str, Any], reply: Reply, n: int, *, force_text: bool = False, raw_args: str | None = None
+) -> dict[str, Any]:
     tools = body.get("tools") or []
     if tools and not force_text and reply.content is None:
         enum = _tool_enum(body)
         choice = reply.choice if reply.choice is not None else (enum[0] if enum else "A")
-        tool_input: dict[str, Any] = {"reasons": reply.reasons, "choice": choice} if raw_args is None else {"raw": raw_args}
-        content: list[dict[str, Any]] = [{"type": "tool_use", "id": f"toolu_{n}", "name": tools[0].get("name", "select_choice"),
-                                          "input": tool_input}]
+        tool_input: dict[str, Any] = (
+            {"reasons": reply.reasons, "choice": choice} if raw_args is None else {"raw": raw_args}
+        )
+        content: list[dict[str, Any]] = [
+            {"type": "tool_use", "id": f"toolu_{n}", "name": tools[0].get("name", "select_choice"), "input": tool_input}
+        ]
         stop = "tool_use"
     else:
-        text = reply.content if reply.content is not None else (
-            json.dumps({"reasons": reply.reasons, "choice": reply.choice}) if reply.choice else "ok")
+        text = (
+            reply.content
+            if reply.content is not None
+            else (json.dumps({"reasons": reply.reasons, "choice": reply.choice}) if reply.choice else "ok")
+        )
         content, stop = [{"type": "text", "text": text}], "end_turn"
-    return {"id": f"msg_{n}", "type": "message", "role": "assistant", "model": body.get("model", "fake-model"),
-            "content": content, "stop_reason": stop, "stop_sequence": None,
-            "usage": {"input_tokens": reply.prompt_tokens, "output_tokens": reply.completion_tokens}}
+    return {
+        "id": f"msg_{n}",
+        "type": "message",
+        "role": "assistant",
+        "model": body.get("model", "fake-model"),
+        "content": content,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": {"input_tokens": reply.prompt_tokens, "output_tokens": reply.completion_tokens},
+    }
 
 
 class _AnthropicHandler(_Handler):
@@ -55,9 +73,22 @@ class _AnthropicHandler(_Handler):
 
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
-            self._json(200, {"data": [{"type": "model", "id": "fake-model", "display_name": "Fake",
-                                       "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ")}],
-                             "has_more": False, "first_id": "fake-model", "last_id": "fake-model"})
+            self._json(
+                200,
+                {
+                    "data": [
+                        {
+                            "type": "model",
+                            "id": "fake-model",
+                            "display_name": "Fake",
+                            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        }
+                    ],
+                    "has_more": False,
+                    "first_id": "fake-model",
+                    "last_id": "fake-model",
+                },
+            )
         else:
             self._error(404, f"no route {self.path}", "not_found")
 
@@ -65,8 +96,9 @@ class _AnthropicHandler(_Handler):
         kind = "authentication_error" if status == 401 else _ERROR_TYPES.get(kind, kind)
         self._json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
 
-    def _reply_body(self, body: dict[str, Any], reply: Reply, *, force_text: bool = False,
-                    raw_args: str | None = None) -> dict[str, Any]:
+    def _reply_body(
+        self, body: dict[str, Any], reply: Reply, *, force_text: bool = False, raw_args: str | None = None
+    ) -> dict[str, Any]:
         return _message(body, reply, self.state.counter, force_text=force_text, raw_args=raw_args)
 
     def _api_key(self) -> str:

@@ -50,7 +50,7 @@ def reply_under_review(text: str) -> str:
     headers = list(_REPLY_HEADER.finditer(text))
     if not headers:
         return text
-    rest = text[headers[-1].end():]
+    rest = text[headers[-1].end() :]
     stop = _GRADE_LINE.search(rest)
     return (rest[: stop.start()] if stop else rest).strip()
 
@@ -104,8 +104,12 @@ def built_in_grade(reply: str, choices: list[str], case: str | None = None) -> t
     grade = next(g for cum, g in _JUDGE_DIST[kind] if draw < cum)
     if grade not in choices:
         grade = choices[0]
-    reasons = {"recovery": "A procedural checklist; it reads impersonal.", "bad": "Off-brand or wrong.",
-               "mediocre": "Generic; no concrete next step.", "good": "Warm, specific, with a next step."}[kind]
+    reasons = {
+        "recovery": "A procedural checklist; it reads impersonal.",
+        "bad": "Off-brand or wrong.",
+        "mediocre": "Generic; no concrete next step.",
+        "good": "Warm, specific, with a next step.",
+    }[kind]
     return grade, reasons
 
 
@@ -138,7 +142,7 @@ class DemoJudge:
             return Reply(choice=grade, reasons=reasons)
         rubric = _RUBRIC.search(prompt)
         if rubric and not request.get("tools"):
-            return Reply(content=_proposed_edit(rubric.group(1).strip(), prompt[rubric.end():]))
+            return Reply(content=_proposed_edit(rubric.group(1).strip(), prompt[rubric.end() :]))
         return default_responder(request)
 
 
@@ -148,9 +152,11 @@ def _proposed_edit(rubric: str, disagreements: str) -> str:
     if not grades:
         return rubric
     common = max(sorted(set(grades)), key=grades.count)
-    note = (f"\n\nReviewers often graded {common} where an earlier judge did not; weigh what the reply does for "
-            f"the customer over how it is formatted.")
+    note = (
+        f"\n\nReviewers often graded {common} where an earlier judge did not; weigh what the reply does for "
+        f"the customer over how it is formatted."
+    )
     first_section = re.search(r"^\s*\[", rubric, re.M)  # before the case the rubric grades
     if first_section is None:
         return rubric + note
-    return rubric[: first_section.start()].rstrip() + note + "\n\n" + rubric[first_section.start():].lstrip()
+    return rubric[: first_section.start()].rstrip() + note + "\n\n" + rubric[first_section.start() :].lstrip()

@@ -46,8 +46,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from collections.abc import Callable
 
-FAULTS = ("rate_limit", "server_error", "slow", "malformed", "no_tool_call", "bad_tool_args", "bad_choice", "drop",
-          "auth_error")
+FAULTS = (
+    "rate_limit",
+    "server_error",
+    "slow",
+    "malformed",
+    "no_tool_call",
+    "bad_tool_args",
+    "bad_choice",
+    "drop",
+    "auth_error",
+)
 
 
 @dataclass
@@ -125,7 +134,7 @@ class RuleJudge:
         if found is None:
             return self.then(request)
         first, second = found.group(1), found.group(2)
-        rules = [r.lower() for r in _RULE.findall(text[:found.start()] + text[found.end():])]
+        rules = [r.lower() for r in _RULE.findall(text[: found.start()] + text[found.end() :])]
         met = [sum(rule in reply.lower() for rule in rules) for reply in (first, second)]
         if met[0] != met[1]:
             choice = "1" if met[0] > met[1] else "2"
@@ -179,8 +188,16 @@ class FaultMix:
     faults however its threads interleave; a retry of a failed request is a new draw.
     """
 
-    def __init__(self, rate: float = 0.2, *, kinds: tuple[str, ...] = MIXED_FAULTS, seed: int = 0,
-                 retry_after: float | None = 1, delay: float = 5.0, then: Responder | None = None) -> None:
+    def __init__(
+        self,
+        rate: float = 0.2,
+        *,
+        kinds: tuple[str, ...] = MIXED_FAULTS,
+        seed: int = 0,
+        retry_after: float | None = 1,
+        delay: float = 5.0,
+        then: Responder | None = None,
+    ) -> None:
         unknown = [k for k in kinds if k not in FAULTS]
         if unknown or not kinds:
             raise ValueError(f"unknown faults {unknown}; choose from {', '.join(FAULTS)}")
@@ -227,8 +244,9 @@ class _Handler(BaseHTTPRequestHandler):
     routes = {"/chat/completions": "_chat", "/embeddings": "_embeddings"}
     chat_route = "/chat/completions"
 
-    def _reply_body(self, body: dict[str, Any], reply: Reply, *, force_text: bool = False,
-                    raw_args: str | None = None) -> dict[str, Any]:
+    def _reply_body(
+        self, body: dict[str, Any], reply: Reply, *, force_text: bool = False, raw_args: str | None = None
+    ) -> dict[str, Any]:
         return _completion(body, reply, self.state.counter, force_text=force_text, raw_args=raw_args)
 
     def _api_key(self) -> str:
@@ -237,8 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-              content_type: str = "application/json") -> None:
+    def _send(
+        self, status: int, body: bytes, headers: dict[str, str] | None = None, content_type: str = "application/json"
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -255,7 +274,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
-            self._json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "evaltui"}]})
+            self._json(
+                200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "evaltui"}]}
+            )
         else:
             self._error(404, f"no route {self.path}", "not_found")
 
@@ -284,11 +305,20 @@ class _Handler(BaseHTTPRequestHandler):
         texts = [texts] if isinstance(texts, str) else list(texts or [])
         if self.state.latency:
             time.sleep(self.state.latency)
-        self._json(200, {
-            "object": "list", "model": body.get("model", "fake-embedding"),
-            "data": [{"object": "embedding", "index": i, "embedding": _embedding(str(t))} for i, t in enumerate(texts)],
-            "usage": {"prompt_tokens": sum(len(str(t).split()) for t in texts), "total_tokens": sum(len(str(t).split()) for t in texts)},
-        })
+        self._json(
+            200,
+            {
+                "object": "list",
+                "model": body.get("model", "fake-embedding"),
+                "data": [
+                    {"object": "embedding", "index": i, "embedding": _embedding(str(t))} for i, t in enumerate(texts)
+                ],
+                "usage": {
+                    "prompt_tokens": sum(len(str(t).split()) for t in texts),
+                    "total_tokens": sum(len(str(t).split()) for t in texts),
+                },
+            },
+        )
 
     def _chat(self, body: dict[str, Any]) -> None:
         state = self.state
@@ -307,8 +337,11 @@ class _Handler(BaseHTTPRequestHandler):
             item = default_responder(body)
         reply = self._reply_body(body, item)
         if body.get("stream") and reply.get("object") == "chat.completion":
-            self._send(200, _sse(reply, bool((body.get("stream_options") or {}).get("include_usage"))),
-                       content_type="text/event-stream")
+            self._send(
+                200,
+                _sse(reply, bool((body.get("stream_options") or {}).get("include_usage"))),
+                content_type="text/event-stream",
+            )
             return
         self._json(200, reply)
 
@@ -326,7 +359,11 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
             return False
         elif kind == "malformed":
-            self._send(200, b'{"id": "chatcmpl-broken", "choices": [{"message": {"content": "oops', content_type="application/json")
+            self._send(
+                200,
+                b'{"id": "chatcmpl-broken", "choices": [{"message": {"content": "oops',
+                content_type="application/json",
+            )
         elif kind == "drop":
             self.close_connection = True
             try:
@@ -352,7 +389,9 @@ def _sse(reply: dict[str, Any], include_usage: bool) -> bytes:
     if message.get("tool_calls"):
         deltas.append({"tool_calls": [{"index": i, **c} for i, c in enumerate(message["tool_calls"])]})
     chunks = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
-    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply["choices"][0]["finish_reason"]}]})
+    chunks.append(
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": reply["choices"][0]["finish_reason"]}]}
+    )
     if include_usage:
         chunks.append({**base, "choices": [], "usage": reply["usage"]})
     return b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + b"data: [DONE]\n\n"
@@ -362,8 +401,9 @@ def _fmt_seconds(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _completion(body: dict[str, Any], reply: Reply, n: int, *, force_text: bool = False,
-                raw_args: str | None = None) -> dict[str, Any]:
+def _completion(
+    body: dict[str, Any], reply: Reply, n: int, *, force_text: bool = False, raw_args: str | None = None
+) -> dict[str, Any]:
     tools = body.get("tools") or []
     message: dict[str, Any] = {"role": "assistant", "content": None}
     finish = "stop"
@@ -375,14 +415,22 @@ def _completion(body: dict[str, Any], reply: Reply, n: int, *, force_text: bool 
         message["tool_calls"] = [{"id": f"call_{n}", "type": "function", "function": {"name": fn, "arguments": args}}]
         finish = "tool_calls"
     else:
-        message["content"] = reply.content if reply.content is not None else (
-            json.dumps({"reasons": reply.reasons, "choice": reply.choice}) if reply.choice else "ok")
+        message["content"] = (
+            reply.content
+            if reply.content is not None
+            else (json.dumps({"reasons": reply.reasons, "choice": reply.choice}) if reply.choice else "ok")
+        )
     return {
-        "id": f"chatcmpl-{n}", "object": "chat.completion", "created": int(time.time()),
+        "id": f"chatcmpl-{n}",
+        "object": "chat.completion",
+        "created": int(time.time()),
         "model": body.get("model", "fake-model"),
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-        "usage": {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-                  "total_tokens": reply.prompt_tokens + reply.completion_tokens},
+        "usage": {
+            "prompt_tokens": reply.prompt_tokens,
+            "completion_tokens": reply.completion_tokens,
+            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+        },
     }
 
 
@@ -448,7 +496,7 @@ class FakeOpenAI:
         for i, r in enumerate(chats):
             if r.fault != "rate_limit" or r.retry_after is None:
                 continue
-            again = next((later.at - r.at for later in chats[i + 1:] if later.body == r.body), None)
+            again = next((later.at - r.at for later in chats[i + 1 :] if later.body == r.body), None)
             out.append((r.retry_after, again))
         return out
 
@@ -483,21 +531,41 @@ class FakeOpenAI:
         self.stop()
 
 
-def main(argv: list[str] | None = None, server_class: type[FakeOpenAI] = FakeOpenAI,
-         env: str = "OPENAI_BASE_URL={url} OPENAI_API_KEY=sk-fake") -> None:
+def main(
+    argv: list[str] | None = None,
+    server_class: type[FakeOpenAI] = FakeOpenAI,
+    env: str = "OPENAI_BASE_URL={url} OPENAI_API_KEY=sk-fake",
+) -> None:
     parser = argparse.ArgumentParser(description=f"A loopback {server_class.name} server with scripted replies.")
     parser.add_argument("--port", type=int, default=0, help="Port on 127.0.0.1 (0 picks a free one).")
     parser.add_argument("--latency", type=float, default=0.0, help="Seconds to wait before every reply.")
-    parser.add_argument("--fault", action="append", default=[], choices=FAULTS,
-                        help="Answer the first requests with these faults, in order (repeatable).")
-    parser.add_argument("--fault-rate", type=float, default=0.0,
-                        help="Then fail this share of requests with random mixed faults (FaultMix).")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        choices=FAULTS,
+        help="Answer the first requests with these faults, in order (repeatable).",
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        help="Then fail this share of requests with random mixed faults (FaultMix).",
+    )
     parser.add_argument("--seed", type=int, default=0, help="Seed of --fault-rate.")
-    parser.add_argument("--judge", choices=("hash", "demo"), default="hash",
-                        help="How it grades: by a hash of the prompt, or as the demo's judge that reads the "
-                             "prompt (evaltui.testing.fake_judge.DemoJudge).")
-    parser.add_argument("--pairwise-bias", choices=("first", "second", "tie"), default=None,
-                        help="Judge pairwise prompts by the rules they state (RuleJudge), leaning to this position.")
+    parser.add_argument(
+        "--judge",
+        choices=("hash", "demo"),
+        default="hash",
+        help="How it grades: by a hash of the prompt, or as the demo's judge that reads the "
+        "prompt (evaltui.testing.fake_judge.DemoJudge).",
+    )
+    parser.add_argument(
+        "--pairwise-bias",
+        choices=("first", "second", "tie"),
+        default=None,
+        help="Judge pairwise prompts by the rules they state (RuleJudge), leaning to this position.",
+    )
     args = parser.parse_args(argv)
     then: Responder | None = None
     if args.pairwise_bias:

@@ -22,8 +22,9 @@ class AssignResult:
     seconds: float
 
 
-def assign_new_spans(store: Store, progress: Callable[[int, int], None] | None = None,
-                     limit: int | None = None) -> AssignResult | None:
+def assign_new_spans(
+    store: Store, progress: Callable[[int, int], None] | None = None, limit: int | None = None
+) -> AssignResult | None:
     """Place conversations that are not yet in the active map; None when there is no map.
 
     Costs one small query (and imports nothing heavy) when there is no map or nothing new.
@@ -62,7 +63,9 @@ def assign_new_spans(store: Store, progress: Callable[[int, int], None] | None =
         # New texts are weighed with the sentence frequencies the map was built with, so a
         # greeting common then stays light now (maps built before sentence weights: None).
         weights = SentenceWeights.from_params(current["params"].get("sentence_weights"))
-        vectors, _ = text_vectors(store, [texts[i] for i in has_text], current["model"], weights or SentenceWeights(1), progress)
+        vectors, _ = text_vectors(
+            store, [texts[i] for i in has_text], current["model"], weights or SentenceWeights(1), progress
+        )
         t, d = assign_nearest(vectors, cents, thresholds)
         topic_of[has_text], dist[has_text] = t, d
     with_text = set(has_text)

@@ -131,10 +131,14 @@ def build_map(store: Store, options: BuildOptions | None = None, progress: Build
 
         closest = [[sample_texts[i] for i in np.argsort(np.where(labels == c, own, np.inf))[:8]] for c in range(k)]
         to_group = 1.0 - vectors @ group_cents.T if n_groups else np.zeros((len(vectors), 0))
-        group_closest = [[sample_texts[i] for i in np.argsort(np.where(text_groups == g, to_group[:, g], np.inf))[:5]]
-                         for g in range(n_groups)]
+        group_closest = [
+            [sample_texts[i] for i in np.argsort(np.where(text_groups == g, to_group[:, g], np.inf))[:5]]
+            for g in range(n_groups)
+        ]
         group_topics = [[readable[t] for t in np.argsort(-member_sizes) if group_of[t] == g] for g in range(n_groups)]
-        answers = llm_names(store, topic_prompts(words, closest) + group_prompts(group_words, group_topics, group_closest))
+        answers = llm_names(
+            store, topic_prompts(words, closest) + group_prompts(group_words, group_topics, group_closest)
+        )
         if answers:
             names, group_names = answers[:k], answers[k:]
     timings["label"] = time.perf_counter() - t0
@@ -150,7 +154,9 @@ def build_map(store: Store, options: BuildOptions | None = None, progress: Build
         rest_hashes = [hashes[i] for i in rest_idx]
         rest_texts = [unique[h] for h in rest_hashes]
         if use_cheap:
-            agreement, rest_topics = _cheap_path(store, opts, sample_texts, vectors, cents, radius, rest_texts, progress, weights)
+            agreement, rest_topics = _cheap_path(
+                store, opts, sample_texts, vectors, cents, radius, rest_texts, progress, weights
+            )
             rest_dist = np.full(len(rest_texts), np.nan)
             method = "cheap"
             cheap_assigned = len(rest_texts)
@@ -213,8 +219,15 @@ def build_map(store: Store, options: BuildOptions | None = None, progress: Build
         "threshold": opts.threshold,
         "cheap_agreement": agreement,
     }
-    map_id = topic_store.save_map(store, facet=opts.facet, model=opts.model, params=params,
-                                  topics=topics_table, assignments=assignments, groups=groups_table)
+    map_id = topic_store.save_map(
+        store,
+        facet=opts.facet,
+        model=opts.model,
+        params=params,
+        topics=topics_table,
+        assignments=assignments,
+        groups=groups_table,
+    )
     timings["store"] = time.perf_counter() - t0
     return BuildResult(
         map_id=map_id,
@@ -250,7 +263,10 @@ def _cheap_path(store, opts, sample_texts, sample_vectors, cents, radius, rest_t
 
 
 def _match_keys(
-    cents: np.ndarray, old_cents: np.ndarray, old_keys: list[str], usable: Callable[[str], bool] = lambda key: True,
+    cents: np.ndarray,
+    old_cents: np.ndarray,
+    old_keys: list[str],
+    usable: Callable[[str], bool] = lambda key: True,
 ) -> list[str | None]:
     """For each new centroid, the key of the old centroid it matches (one-to-one, best
     matches first, at cosine >= ``MATCH_SIMILARITY``, and ``usable``), else None."""
@@ -310,7 +326,9 @@ def _group_centroids(cents: np.ndarray, sizes: np.ndarray, group_of: np.ndarray,
     return out
 
 
-def _stable_group_keys(store: Store, group_cents: np.ndarray, words: list[list[str]], topic_keys: list[str]) -> list[str]:
+def _stable_group_keys(
+    store: Store, group_cents: np.ndarray, words: list[list[str]], topic_keys: list[str]
+) -> list[str]:
     """Keys for the new groups, as for topics: a group whose centroid matches one of the
     active map's groups keeps its key (one-to-one, best matches first); the others get a new
     key from their keywords, distinct from every topic key and every group key ever used."""
@@ -328,7 +346,9 @@ def _stable_group_keys(store: Store, group_cents: np.ndarray, words: list[list[s
                 np.array([-1 if t["group_id"] is None else int(t["group_id"]) for t in old_topics]),
                 len(old_groups),
             )
-            keys = _match_keys(group_cents, old_cents, [g["key"] for g in old_groups], lambda key: key not in topic_keys)
+            keys = _match_keys(
+                group_cents, old_cents, [g["key"] for g in old_groups], lambda key: key not in topic_keys
+            )
     bases = [slug(w[0], max_words=3) if w else f"group_{i}" for i, w in enumerate(words)]
     return _fresh_keys(keys, bases, set(topic_keys) | topic_store.all_group_keys(store))
 

@@ -44,7 +44,9 @@ class MapChanges:
         return out
 
 
-def changes_from_overlap(overlap: Iterable[tuple[str | None, str | None, int]], new_keys: Iterable[str] = ()) -> MapChanges:
+def changes_from_overlap(
+    overlap: Iterable[tuple[str | None, str | None, int]], new_keys: Iterable[str] = ()
+) -> MapChanges:
     """MapChanges from (old key, new key, conversations) counts; None = unassigned/absent.
     ``new_keys`` adds new topics that hold no conversation (they are new too)."""
     cells: Counter[tuple[str | None, str | None]] = Counter()
@@ -123,9 +125,11 @@ class Staleness:
 
     @property
     def message(self) -> str:
-        return (f"the topic map is stale: {self.new_unassigned_share:.0%} of the {self.new:,} conversations added "
-                f"since it was built fit no topic ({self.built_unassigned_share:.0%} when built); "
-                "run `evaltui topics build`")
+        return (
+            f"the topic map is stale: {self.new_unassigned_share:.0%} of the {self.new:,} conversations added "
+            f"since it was built fit no topic ({self.built_unassigned_share:.0%} when built); "
+            "run `evaltui topics build`"
+        )
 
 
 def staleness_rule(built: int, built_unassigned: int, new: int, new_unassigned: int, map_id: int = 0) -> Staleness:
@@ -138,8 +142,15 @@ def staleness_rule(built: int, built_unassigned: int, new: int, new_unassigned: 
     trigger it. Conversations without text count on neither side.
     """
     base = built_unassigned / built if built else 0.0
-    return Staleness(map_id=map_id, built=built, built_unassigned_share=base, new=new, new_unassigned=new_unassigned,
-                     min_new=max(20, math.ceil(0.02 * built)), threshold=min(1.0, base + max(0.10, base / 2)))
+    return Staleness(
+        map_id=map_id,
+        built=built,
+        built_unassigned_share=base,
+        new=new,
+        new_unassigned=new_unassigned,
+        min_new=max(20, math.ceil(0.02 * built)),
+        threshold=min(1.0, base + max(0.10, base / 2)),
+    )
 
 
 def map_staleness(store: Store) -> Staleness | None:

@@ -29,7 +29,11 @@ class CheapAssigner:
             self.constant = int(classes[0]) if len(classes) else -1
             return self
         self.vectorizer = TfidfVectorizer(
-            sublinear_tf=True, ngram_range=(1, 2), min_df=2, max_features=300_000, dtype=np.float32,
+            sublinear_tf=True,
+            ngram_range=(1, 2),
+            min_df=2,
+            max_features=300_000,
+            dtype=np.float32,
             token_pattern=r"(?u)\b\w+\b",
         )
         features = self.vectorizer.fit_transform(texts)

@@ -108,7 +108,9 @@ def as_igraph(graph: Any) -> Any:
     import scipy.sparse as sp
 
     upper = sp.triu(graph, 1).tocoo()
-    return ig.Graph(n=graph.shape[0], edges=np.column_stack([upper.row, upper.col]).tolist(), edge_attrs={"weight": upper.data})
+    return ig.Graph(
+        n=graph.shape[0], edges=np.column_stack([upper.row, upper.col]).tolist(), edge_attrs={"weight": upper.data}
+    )
 
 
 def leiden(graph: Any, resolution: float, seed: int, objective: str = "CPM") -> np.ndarray:
@@ -121,7 +123,9 @@ def leiden(graph: Any, resolution: float, seed: int, objective: str = "CPM") -> 
     g = graph if isinstance(graph, ig.Graph) else as_igraph(graph)
     ig.set_random_number_generator(random.Random(seed))
     try:
-        parts = g.community_leiden(objective_function=objective, weights="weight", resolution=resolution, n_iterations=-1)
+        parts = g.community_leiden(
+            objective_function=objective, weights="weight", resolution=resolution, n_iterations=-1
+        )
     finally:
         ig.set_random_number_generator(random)
     return np.asarray(parts.membership, dtype=np.int64)
@@ -181,7 +185,12 @@ def stability(idx: np.ndarray, sim: np.ndarray, k: int, seed: int, subsamples: i
         whole = leiden(graph, p * m, seed)
         if rows and np.median(np.bincount(whole)[whole]) < k:
             break  # finer still: most texts in topics smaller than their neighbourhood
-        rows.append([adjusted_rand_score(whole[keep], leiden(sub, p_sub * m, seed + j + 1)) for j, (keep, sub, p_sub) in enumerate(subs)])
+        rows.append(
+            [
+                adjusted_rand_score(whole[keep], leiden(sub, p_sub * m, seed + j + 1))
+                for j, (keep, sub, p_sub) in enumerate(subs)
+            ]
+        )
     return np.array(rows)
 
 
@@ -301,7 +310,9 @@ def distances(vectors: np.ndarray, cents: np.ndarray) -> tuple[np.ndarray, np.nd
     return nearest, dist
 
 
-def radii(dist_to_own: np.ndarray, labels: np.ndarray, k: int, quantile: float = 0.95, floor: float = 0.05) -> np.ndarray:
+def radii(
+    dist_to_own: np.ndarray, labels: np.ndarray, k: int, quantile: float = 0.95, floor: float = 0.05
+) -> np.ndarray:
     """Per cluster, the assignment threshold: the ``quantile`` of its members' distances."""
     out = np.full(k, floor)
     for c in range(k):

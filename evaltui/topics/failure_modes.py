@@ -141,12 +141,21 @@ def build_modes(rows: Sequence[dict[str, Any]], vectors_of: Any, threshold: Any 
                 sources[src] = sources.get(src, 0) + 1
             labelled = [r for r in in_mode if r["source"] != "human" and r.get("human_score") is not None]
             passed = sum(1 for r in labelled if threshold is not None and r["human_score"] >= threshold(key))
-            modes.append(FailureMode(
-                name=trim(best), scorer=key, count=len(in_mode), share=len(in_mode) / total, keywords=words[c],
-                example_span_id=example["span_id"], example_rationale=best, sources=sources,
-                labelled=len(labelled), people_passed=passed,
-                rationales=[texts[i] for i in idx[:5]],  # texts are most frequent first
-            ))
+            modes.append(
+                FailureMode(
+                    name=trim(best),
+                    scorer=key,
+                    count=len(in_mode),
+                    share=len(in_mode) / total,
+                    keywords=words[c],
+                    example_span_id=example["span_id"],
+                    example_rationale=best,
+                    sources=sources,
+                    labelled=len(labelled),
+                    people_passed=passed,
+                    rationales=[texts[i] for i in idx[:5]],  # texts are most frequent first
+                )
+            )
     modes.sort(key=lambda m: (-m.count, m.scorer, m.name))
     return modes
 
@@ -176,15 +185,23 @@ def _llm_namer(store: Store) -> Any:
     def name(keywords: Sequence[Sequence[str]], examples: Sequence[Sequence[str]]) -> list[str | None]:
         import asyncio
 
-        prompts = [NAME_PROMPT.format(keywords=", ".join(kw), examples="\n".join(f"- {e[:200]}" for e in ex))
-                   for kw, ex in zip(keywords, examples)]
+        prompts = [
+            NAME_PROMPT.format(keywords=", ".join(kw), examples="\n".join(f"- {e[:200]}" for e in ex))
+            for kw, ex in zip(keywords, examples)
+        ]
         return asyncio.run(naming._ask_all(client, prompts, max_tokens=20))
 
     return name
 
 
-def failure_modes_of(store: Store, *, topic_keys: Sequence[str] | None = None, where: str | None = None,
-                     limit: int | None = 5, name_with_llm: bool = True) -> list[FailureMode]:
+def failure_modes_of(
+    store: Store,
+    *,
+    topic_keys: Sequence[str] | None = None,
+    where: str | None = None,
+    limit: int | None = 5,
+    name_with_llm: bool = True,
+) -> list[FailureMode]:
     """The failure modes of the conversations in ``topic_keys`` (a topic, or a group's topics)
     that match the filter ``where``; the ``limit`` largest (all when None)."""
     from evaltui.config import get_settings

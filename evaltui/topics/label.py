@@ -43,7 +43,9 @@ def _vectorizer(ngram_range: tuple[int, int], min_df: int):
     )
 
 
-def c_tf_idf(texts: Sequence[str], labels: Sequence[int], k: int, ngram_range: tuple[int, int] = (1, 2), min_df: int = 1) -> tuple[np.ndarray, list[str]]:
+def c_tf_idf(
+    texts: Sequence[str], labels: Sequence[int], k: int, ngram_range: tuple[int, int] = (1, 2), min_df: int = 1
+) -> tuple[np.ndarray, list[str]]:
     """The c-TF-IDF matrix (topics 0..k-1 x terms) and its terms.
 
     Words are counted per text and summed per topic, so no phrase spans two texts.
@@ -104,7 +106,7 @@ def keywords(texts: Sequence[str], labels: Sequence[int], k: int, top_n: int = 8
 
 
 def label_from_keywords(words: Sequence[str], n: int = 3) -> str:
-    """"password reset · locked out · login"."""
+    """ "password reset · locked out · login"."""
     return " · ".join(words[:n]) if words else "(no keywords)"
 
 
@@ -126,7 +128,9 @@ def _trim(text: str, max_chars: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def readable_names(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray, k: int, weights=None, max_chars: int = 48) -> list[str]:
+def readable_names(
+    texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray, k: int, weights=None, max_chars: int = 48
+) -> list[str]:
     """A name a person would use for each cluster 0..k-1: the sentence that carries the
     request (the rarest one, by ``weights``) of the member closest to the cluster's centre,
     trimmed, e.g. "The password reset link says it's expired"."""

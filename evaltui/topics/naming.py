@@ -39,7 +39,9 @@ def _client(store: Store | None) -> Any:
         return None
     from evaltui.store.llm_cache import LLMCache
 
-    return LLMClient.from_settings(cache=LLMCache(store) if store is not None else None, model=get_settings().task_model)
+    return LLMClient.from_settings(
+        cache=LLMCache(store) if store is not None else None, model=get_settings().task_model
+    )
 
 
 async def _ask_all(client: Any, prompts: Sequence[str], max_tokens: int) -> list[str | None]:
@@ -65,11 +67,16 @@ def topic_prompts(keywords: Sequence[Sequence[str]], examples: Sequence[Sequence
     ]
 
 
-def group_prompts(keywords: Sequence[Sequence[str]], topics: Sequence[Sequence[str]], examples: Sequence[Sequence[str]]) -> list[str]:
+def group_prompts(
+    keywords: Sequence[Sequence[str]], topics: Sequence[Sequence[str]], examples: Sequence[Sequence[str]]
+) -> list[str]:
     """One naming prompt per group: its keywords, its topics' names and its most central messages."""
     return [
-        GROUP_PROMPT.format(keywords=", ".join(kw[:8]), topics="\n".join(f"- {t[:80]}" for t in tp[:12]),
-                            examples="\n".join(f"- {e[:200]}" for e in ex[:5]))
+        GROUP_PROMPT.format(
+            keywords=", ".join(kw[:8]),
+            topics="\n".join(f"- {t[:80]}" for t in tp[:12]),
+            examples="\n".join(f"- {e[:200]}" for e in ex[:5]),
+        )
         for kw, tp, ex in zip(keywords, topics, examples)
     ]
 
@@ -88,4 +95,6 @@ def llm_summaries(store: Store | None, transcripts: Sequence[str]) -> list[str |
     client = _client(store)
     if client is None:
         return None
-    return asyncio.run(_ask_all(client, [SUMMARY_PROMPT.format(transcript=t[:4000]) for t in transcripts], max_tokens=40))
+    return asyncio.run(
+        _ask_all(client, [SUMMARY_PROMPT.format(transcript=t[:4000]) for t in transcripts], max_tokens=40)
+    )

@@ -33,13 +33,17 @@ def overall_means(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, floa
     out = {}
     for k in keys:
         n = sum(r["scores"][k]["n"] for r in rows if k in r["scores"])
-        total = sum(r["scores"][k]["n"] * r["scores"][k]["mean"] for r in rows if k in r["scores"] and r["scores"][k]["n"])
+        total = sum(
+            r["scores"][k]["n"] * r["scores"][k]["mean"] for r in rows if k in r["scores"] and r["scores"][k]["n"]
+        )
         if n:
             out[k] = total / n
     return out
 
 
-def where_it_hurts(rows: list[dict[str, Any]], keys: list[str], *, include_unassigned: bool = False, limit: int = 10) -> list[Hurt]:
+def where_it_hurts(
+    rows: list[dict[str, Any]], keys: list[str], *, include_unassigned: bool = False, limit: int = 10
+) -> list[Hurt]:
     """Topic x scorer pairs below the scorer's overall mean, largest (gap x volume) first."""
     overall = overall_means(rows, keys)
     hurts = []
@@ -95,8 +99,10 @@ def group_rows(rows: list[dict[str, Any]], keys: list[str]) -> list[dict[str, An
     for r in rows:
         if not r.get("group"):
             continue
-        g = out.setdefault(r["group"], {"topic": r["group"], "label": r.get("group_label"), "conversations": 0,
-                                        "topics": [], "scores": {}})
+        g = out.setdefault(
+            r["group"],
+            {"topic": r["group"], "label": r.get("group_label"), "conversations": 0, "topics": [], "scores": {}},
+        )
         g["conversations"] += r["conversations"]
         g["topics"].append(r["topic"])
         for k, sc in r["scores"].items():
@@ -131,5 +137,7 @@ def topic_detail(store: Store, topic: str) -> dict[str, Any] | None:
         for t in topic_store.map_topics(store, current["id"], with_centroids=False):
             if t["key"] == topic:
                 detail.update(label=t["label"], name=t["name"], size=t["size"], radius=t["radius"])
-                detail["examples"] = topic_store.examples(store, current["id"], t["topic_id"], text_sql(current["facet"]))
+                detail["examples"] = topic_store.examples(
+                    store, current["id"], t["topic_id"], text_sql(current["facet"])
+                )
     return detail

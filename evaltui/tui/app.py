@@ -303,14 +303,20 @@ class EvalApp(App):
                     self._quit_confirmed = True
                     self.run_worker(self.action_quit(), group="quit")
 
-            self.push_screen(ConfirmDialog(
-                f"{builder.unsaved} marks in the builder are not saved as a dataset (w saves them). They are kept "
-                "as a draft and come back next time. Quit?"), answer)
+            self.push_screen(
+                ConfirmDialog(
+                    f"{builder.unsaved} marks in the builder are not saved as a dataset (w saves them). They are kept "
+                    "as a draft and come back next time. Quit?"
+                ),
+                answer,
+            )
             return
         if builder is not None:  # the draft as it is now, before the process ends
             from evaltui.tui.screens.builder import write_draft
 
-            await asyncio.to_thread(write_draft, self.db_path, self.lock_timeout, builder.where, dict(builder.marks.marks))
+            await asyncio.to_thread(
+                write_draft, self.db_path, self.lock_timeout, builder.where, dict(builder.marks.marks)
+            )
         # Stop runs so their last cases are written; they stay 'running' and resume next time.
         for run in self.runs.values():
             if run.alive:
@@ -338,4 +344,3 @@ def _preload_store() -> None:
             importlib.import_module(f"evaltui.store.{name}")
 
     threading.Thread(target=load, name="evaltui-preload", daemon=True).start()
-

@@ -30,7 +30,7 @@ def _saved_views(app: EvalApp) -> list[Any]:
 
 
 def _sort_commands(screen: Any) -> list[tuple[str, str, Callable[[], object]]]:
-    """"Sort: ..." for each column the pane the palette was opened on can sort by."""
+    """ "Sort: ..." for each column the pane the palette was opened on can sort by."""
     from evaltui.tui.screens.diff import DiffScreen
     from evaltui.tui.screens.logs import LogsScreen
 
@@ -38,13 +38,19 @@ def _sort_commands(screen: Any) -> list[tuple[str, str, Callable[[], object]]]:
     if isinstance(screen, LogsScreen):
         for column in screen.sort_columns():
             for descending, word in ((False, "ascending"), (True, "descending")):
-                cmds.append((f"Sort: {column} {word}", f"order the log browser by {column}, {word}",
-                             partial(screen.sort_by, column, descending)))
+                cmds.append(
+                    (
+                        f"Sort: {column} {word}",
+                        f"order the log browser by {column}, {word}",
+                        partial(screen.sort_by, column, descending),
+                    )
+                )
     elif isinstance(screen, DiffScreen):
         cmds.append(("Sort: worst delta", "cases by their worst delta over all scores", partial(screen.sort_by, None)))
         for score in screen.sort_scores():
-            cmds.append((f"Sort: delta {score}", f"cases by the delta of {score}, worst first",
-                         partial(screen.sort_by, score)))
+            cmds.append(
+                (f"Sort: delta {score}", f"cases by the delta of {score}, worst first", partial(screen.sort_by, score))
+            )
     return cmds
 
 
@@ -70,8 +76,11 @@ class EvaltuiCommands(Provider):
         for key in app.known_scorers:
             threshold = app.settings.threshold(key)
             cmds.append(
-                (f"Filter: failing {key}", f"scores.{key} < {threshold}",
-                 partial(app.open_logs, f"scores.{key} < {threshold}")),
+                (
+                    f"Filter: failing {key}",
+                    f"scores.{key} < {threshold}",
+                    partial(app.open_logs, f"scores.{key} < {threshold}"),
+                ),
             )
         cmds.append(("Filter: clear", "show every conversation", partial(app.open_logs, "")))
         return cmds

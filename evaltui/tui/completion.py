@@ -14,9 +14,9 @@ _TOPIC_CONTEXT = re.compile(r"\btopic\s*(?:=|==|!=|<>)\s*$|\btopic\s+(?:not\s+)?
 
 @dataclass(frozen=True)
 class Completion:
-    start: int               # where the word being completed starts
-    stem: str                # what was typed of it
-    candidates: list[str]    # what it can become, in order
+    start: int  # where the word being completed starts
+    stem: str  # what was typed of it
+    candidates: list[str]  # what it can become, in order
 
 
 def quote(value: str) -> str:

@@ -30,17 +30,28 @@ def header_lines(report: Any, *, detailed: bool) -> list[Text]:
     else:
         versus = "mark the better side: < base · > candidate · = tie"
     if o.n:
-        lines.append(Text.assemble(("pairwise ", "bold"), f"{report.scorer}: win {_pct(o.win)} · "
-                                   f"tie {_pct(o.tie)} · loss {_pct(o.loss)}"))
+        lines.append(
+            Text.assemble(
+                ("pairwise ", "bold"), f"{report.scorer}: win {_pct(o.win)} · tie {_pct(o.tie)} · loss {_pct(o.loss)}"
+            )
+        )
         errors = f"{o.errors} errors · " if o.errors else ""
-        lines.append(Text(f"n {o.n} · {errors}swap-inconsistent {_pct(o.swap_inconsistent, False)} · {versus}", style="dim"))
+        lines.append(
+            Text(f"n {o.n} · {errors}swap-inconsistent {_pct(o.swap_inconsistent, False)} · {versus}", style="dim")
+        )
         if detailed and list(report.buckets) != ["(none)"]:
             for bucket, s in report.buckets.items():
-                lines.append(Text(f"  {bucket} n {s.n}: win {_pct(s.win, False)} · tie {_pct(s.tie, False)} · "
-                                  f"loss {_pct(s.loss, False)} · swap-inconsistent {_pct(s.swap_inconsistent, False)}",
-                                  style="dim"))
+                lines.append(
+                    Text(
+                        f"  {bucket} n {s.n}: win {_pct(s.win, False)} · tie {_pct(s.tie, False)} · "
+                        f"loss {_pct(s.loss, False)} · swap-inconsistent {_pct(s.swap_inconsistent, False)}",
+                        style="dim",
+                    )
+                )
     else:
-        lines.append(Text.assemble(("pairwise ", "bold"), "no judge run (evaltui pairwise BASE CANDIDATE --scorer RUBRIC)"))
+        lines.append(
+            Text.assemble(("pairwise ", "bold"), "no judge run (evaltui pairwise BASE CANDIDATE --scorer RUBRIC)")
+        )
         lines.append(Text(versus, style="dim"))
     return lines
 

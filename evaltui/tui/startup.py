@@ -34,8 +34,9 @@ def begin(db_path: str | Path, lock_timeout: float = 5.0) -> Future:
     if _safe_to_fork():
         _in_child_process(path, lock_timeout, future)
     else:
-        threading.Thread(target=_in_thread, args=(path, lock_timeout, future), name="evaltui-startup",
-                         daemon=True).start()
+        threading.Thread(
+            target=_in_thread, args=(path, lock_timeout, future), name="evaltui-startup", daemon=True
+        ).start()
     return future
 
 
@@ -102,7 +103,9 @@ def _in_child_process(path: Path, lock_timeout: float, future: Future) -> None:
             except BaseException as exc:  # sent as text: not every exception pickles
                 from evaltui.errors import StoreError
 
-                payload = pickle.dumps((False, str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}"))
+                payload = pickle.dumps(
+                    (False, str(exc) if isinstance(exc, StoreError) else f"{type(exc).__name__}: {exc}")
+                )
             with os.fdopen(write_end, "wb") as out:
                 out.write(payload)
         except BaseException:

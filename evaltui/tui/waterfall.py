@@ -15,8 +15,8 @@ DURATION_KEYS = {"latency_s": 1.0, "duration_s": 1.0, "latency": 1.0, "duration_
 @dataclass(frozen=True)
 class Row:
     depth: int
-    span: Any             # a store.trace.TraceSpan
-    start: float | None   # seconds after the trace's first span started
+    span: Any  # a store.trace.TraceSpan
+    start: float | None  # seconds after the trace's first span started
     duration: float | None  # its own duration metric
     extent: float | None = None  # from its start to the last end among it and its descendants
 

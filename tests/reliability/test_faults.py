@@ -41,9 +41,16 @@ KEY = "sk-faults-KEY-7f3a9c2d"
 
 
 def llm_env(server: FakeOpenAI, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": KEY,
-            "EVALTUI_CONFIG": str(tmp_path / "none.toml"), "EVALTUI_LLM_MAX_RETRIES": "4",
-            "EVALTUI_LLM_TIMEOUT_S": str(TIMEOUT), "EVALTUI_LLM_BACKOFF_S": "0.05", "EVALTUI_LLM_CONCURRENCY": "16"}
+    return {
+        **os.environ,
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": KEY,
+        "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
+        "EVALTUI_LLM_MAX_RETRIES": "4",
+        "EVALTUI_LLM_TIMEOUT_S": str(TIMEOUT),
+        "EVALTUI_LLM_BACKOFF_S": "0.05",
+        "EVALTUI_LLM_CONCURRENCY": "16",
+    }
 
 
 def check_faults_and_retry_after(server: FakeOpenAI) -> dict[str, int]:
@@ -57,23 +64,37 @@ def check_faults_and_retry_after(server: FakeOpenAI) -> dict[str, int]:
     gaps = [gap for _, gap in waits]
     assert None not in gaps  # every rate-limited request was asked again
     assert min(gaps) >= RETRY_AFTER * 0.95, sorted(gaps)[:5]  # never earlier than asked
-    return {"requests": len(chats), "faults": sum(counts.values()), **counts,
-            "retry_after_min_wait_ms": round(min(gaps) * 1000), "retry_after_max_wait_ms": round(max(gaps) * 1000)}
+    return {
+        "requests": len(chats),
+        "faults": sum(counts.values()),
+        **counts,
+        "retry_after_min_wait_ms": round(min(gaps) * 1000),
+        "retry_after_max_wait_ms": round(max(gaps) * 1000),
+    }
 
 
 def test_a_200_case_eval_with_an_llm_judge_completes_on_a_flaky_endpoint(flaky, tmp_path):
     db = tmp_path / "flaky.duckdb"
     started = time.monotonic()
-    out = subprocess.run([*EVALTUI, "eval", str(EVAL_FILE), "--db", str(db), "--jsonl"], env=llm_env(flaky, tmp_path),
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [*EVALTUI, "eval", str(EVAL_FILE), "--db", str(db), "--jsonl"],
+        env=llm_env(flaky, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     seconds = time.monotonic() - started
     assert "Traceback" not in out.stderr
     summary = json.loads(out.stdout.splitlines()[-1])
     assert out.returncode == (3 if summary["failed"] else 0), out.stderr  # 3: some cases failed, the rest stored
     assert summary["results"] == 200
 
-    shown = subprocess.run([*EVALTUI, "experiments", "show", "flaky-endpoint", "--json", "--db", str(db)],
-                           capture_output=True, text=True, timeout=60)
+    shown = subprocess.run(
+        [*EVALTUI, "experiments", "show", "flaky-endpoint", "--json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     cases = json.loads(shown.stdout)["cases"]
     assert sorted(c["record_id"] for c in cases) == [f"q{i:03d}" for i in range(200)]
     scored = task_errors = judge_errors = 0
@@ -94,8 +115,10 @@ def test_a_200_case_eval_with_an_llm_judge_completes_on_a_flaky_endpoint(flaky, 
     assert scored >= 150 and task_errors + judge_errors > 0  # only unretryable faults mark a case
     assert summary["errors"] == task_errors
     figures = check_faults_and_retry_after(flaky)
-    print(f"\nflaky eval: {figures}, scored {scored}, task errors {task_errors}, judge errors {judge_errors}, "
-          f"{seconds:.1f}s")
+    print(
+        f"\nflaky eval: {figures}, scored {scored}, task errors {task_errors}, judge errors {judge_errors}, "
+        f"{seconds:.1f}s"
+    )
 
     assert cells_containing(db, KEY[3:]) == []  # the API key is in no column of any table
     with Store(db, read_only=True) as store:
@@ -106,10 +129,20 @@ def test_a_200_case_eval_with_an_llm_judge_completes_on_a_flaky_endpoint(flaky, 
 def test_online_scoring_of_200_turns_completes_on_a_flaky_endpoint(flaky, tmp_path):
     db = tmp_path / "online.duckdb"
     env = llm_env(flaky, tmp_path)
-    logs = write_jsonl(tmp_path / "logs.jsonl", [s for i in range(200) for s in conversation(
-        i, "billing" if i % 2 else "login", 1.0, text=f"question {i}: my card was charged twice #{i}")])
+    logs = write_jsonl(
+        tmp_path / "logs.jsonl",
+        [
+            s
+            for i in range(200)
+            for s in conversation(
+                i, "billing" if i % 2 else "login", 1.0, text=f"question {i}: my card was charged twice #{i}"
+            )
+        ],
+    )
+
     def run(*a):
         return subprocess.run([*EVALTUI, "--db", str(db), *a], capture_output=True, text=True, env=env, timeout=300)
+
     assert run("ingest", str(logs)).returncode == 0
 
     started = time.monotonic()
@@ -131,10 +164,14 @@ def test_online_scoring_of_200_turns_completes_on_a_flaky_endpoint(flaky, tmp_pa
     with Store(db, read_only=True) as store:
         total, distinct = store.con.execute(
             "SELECT count(*), count(DISTINCT target_id) FROM scores WHERE scorer_key = 'brand_alignment' "
-            "AND scorer_version = ?", [first["version"]]).fetchall()[0]
+            "AND scorer_version = ?",
+            [first["version"]],
+        ).fetchall()[0]
     assert total == distinct == 200
-    print(f"\nflaky online scoring: {figures}, scored {first['scored']} + {second['scored']} on the re-run, "
-          f"{seconds:.1f}s")
+    print(
+        f"\nflaky online scoring: {figures}, scored {first['scored']} + {second['scored']} on the re-run, "
+        f"{seconds:.1f}s"
+    )
 
 
 def test_fault_mix_fails_its_share_of_requests_the_same_way_every_run():

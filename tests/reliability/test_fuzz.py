@@ -28,14 +28,22 @@ from evaltui.store.filters import MAX_DEPTH as FILTER_MAX_DEPTH, FilterError, co
 LONG = os.environ.get("EVALTUI_FUZZ") == "long"
 EXAMPLES = 10_000 if LONG else 150
 fuzz = settings(
-    max_examples=EXAMPLES, deadline=None, derandomize=not LONG,
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not LONG,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
-line_text = text.map(lambda s: s.replace("\n", " ").replace("\r", " ").replace("\x85", " ").replace("\u2028", " ").replace("\u2029", " "))
-json_scalar = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False) | text
-json_value = st.recursive(json_scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=8)
+line_text = text.map(
+    lambda s: s.replace("\n", " ").replace("\r", " ").replace("\x85", " ").replace("\u2028", " ").replace("\u2029", " ")
+)
+json_scalar = (
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False, allow_infinity=False) | text
+)
+json_value = st.recursive(
+    json_scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=8
+)
 
 
 def _read_all(fmt: str, data: bytes):
@@ -58,9 +66,13 @@ def _garbage_line(raw: str) -> str:
 
 # -- any bytes: no importer may raise ------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["evaltui", "openai", "braintrust", "langfuse", "otel", "csv"])
 @fuzz
-@given(data=st.binary(max_size=400) | st.lists(json_value, max_size=4).map(lambda v: "\n".join(json.dumps(x) for x in v).encode()))
+@given(
+    data=st.binary(max_size=400)
+    | st.lists(json_value, max_size=4).map(lambda v: "\n".join(json.dumps(x) for x in v).encode())
+)
 def test_importers_never_raise(fmt, data):
     for item in _read_all(fmt, data):
         assert not isinstance(item, BadRecord) or item.line >= 0
@@ -68,47 +80,101 @@ def test_importers_never_raise(fmt, data):
 
 # -- mixed files: every well-formed record is kept -------------------------------------
 
+
 def evaltui_record(i: int, payload) -> dict:
-    return {"id": f"s{i}", "root_id": f"s{i}", "parent_id": None, "span_type": "conversation",
-            "input": payload[0], "output": payload[1], "metadata": {"k": payload[2]},
-            "scores": [{"name": payload[2] or "x", "score": 0.5}]}
+    return {
+        "id": f"s{i}",
+        "root_id": f"s{i}",
+        "parent_id": None,
+        "span_type": "conversation",
+        "input": payload[0],
+        "output": payload[1],
+        "metadata": {"k": payload[2]},
+        "scores": [{"name": payload[2] or "x", "score": 0.5}],
+    }
 
 
 def openai_record(i: int, payload) -> dict:
-    return {"messages": [{"role": "user", "content": f"{i} {payload[0]}"}, {"role": "assistant", "content": payload[1]}],
-            "metadata": {"n": i}}
+    return {
+        "messages": [{"role": "user", "content": f"{i} {payload[0]}"}, {"role": "assistant", "content": payload[1]}],
+        "metadata": {"n": i},
+    }
 
 
 def braintrust_record(i: int, payload) -> dict:
-    return {"id": f"r{i}", "span_id": f"sp{i}", "root_span_id": f"sp{i}", "span_parents": None, "is_root": True,
-            "created": "2026-11-01T10:00:00Z", "input": payload[0], "output": payload[1],
-            "scores": {payload[2] or "Score": 1}, "metadata": {}, "span_attributes": {"name": "task", "type": "task"}}
+    return {
+        "id": f"r{i}",
+        "span_id": f"sp{i}",
+        "root_span_id": f"sp{i}",
+        "span_parents": None,
+        "is_root": True,
+        "created": "2026-11-01T10:00:00Z",
+        "input": payload[0],
+        "output": payload[1],
+        "scores": {payload[2] or "Score": 1},
+        "metadata": {},
+        "span_attributes": {"name": "task", "type": "task"},
+    }
 
 
 def langfuse_record(i: int, payload) -> dict:
-    return {"id": f"tr{i}", "timestamp": "2026-11-01T10:00:00Z", "name": "chat", "input": payload[0],
-            "output": payload[1], "observations": [], "scores": []}
+    return {
+        "id": f"tr{i}",
+        "timestamp": "2026-11-01T10:00:00Z",
+        "name": "chat",
+        "input": payload[0],
+        "output": payload[1],
+        "observations": [],
+        "scores": [],
+    }
 
 
 def otel_record(i: int, payload) -> dict:
-    return {"resourceSpans": [{"scopeSpans": [{"spans": [{
-        "traceId": f"{i:032x}", "spanId": f"{i:016x}", "name": "chat",
-        "startTimeUnixNano": "1714820500000000000", "endTimeUnixNano": "1714820501000000000",
-        "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-                       {"key": "gen_ai.input.messages", "value": {"stringValue": json.dumps([{"role": "user", "content": payload[0]}])}}],
-    }]}]}]}
+    return {
+        "resourceSpans": [
+            {
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": f"{i:032x}",
+                                "spanId": f"{i:016x}",
+                                "name": "chat",
+                                "startTimeUnixNano": "1714820500000000000",
+                                "endTimeUnixNano": "1714820501000000000",
+                                "attributes": [
+                                    {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                                    {
+                                        "key": "gen_ai.input.messages",
+                                        "value": {"stringValue": json.dumps([{"role": "user", "content": payload[0]}])},
+                                    },
+                                ],
+                            }
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
 
 
 BUILDERS = {
-    "evaltui": evaltui_record, "openai": openai_record, "braintrust": braintrust_record,
-    "langfuse": langfuse_record, "otel": otel_record,
+    "evaltui": evaltui_record,
+    "openai": openai_record,
+    "braintrust": braintrust_record,
+    "langfuse": langfuse_record,
+    "otel": otel_record,
 }
 payloads = st.tuples(line_text, line_text, line_text)
 
 
 @pytest.mark.parametrize("fmt", sorted(BUILDERS))
 @fuzz
-@given(good=st.lists(payloads, min_size=1, max_size=6), bad=st.lists(line_text, max_size=6), seed=st.randoms(use_true_random=False))
+@given(
+    good=st.lists(payloads, min_size=1, max_size=6),
+    bad=st.lists(line_text, max_size=6),
+    seed=st.randoms(use_true_random=False),
+)
 def test_mixed_jsonl_keeps_every_good_record(fmt, good, bad, seed):
     lines = [(json.dumps(BUILDERS[fmt](i, p), ensure_ascii=bool(i % 2)), True) for i, p in enumerate(good)]
     lines += [(_garbage_line(b), False) for b in bad]
@@ -122,7 +188,10 @@ def test_mixed_jsonl_keeps_every_good_record(fmt, good, bad, seed):
 
 
 @fuzz
-@given(rows=st.lists(st.tuples(text, text, st.integers(0, 9)), min_size=1, max_size=6), bad=st.lists(st.integers(0, 6), max_size=3))
+@given(
+    rows=st.lists(st.tuples(text, text, st.integers(0, 9)), min_size=1, max_size=6),
+    bad=st.lists(st.integers(0, 6), max_size=3),
+)
 def test_mixed_csv_keeps_every_good_row(rows, bad):
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -139,12 +208,17 @@ def test_mixed_csv_keeps_every_good_row(rows, bad):
 
 # -- deep nesting: reported per line, never raised, the rest kept ----------------------
 
+
 def _nesting(depth: int, seed: int) -> str:
     """Arrays and objects nested ``depth`` deep, as text (Python's json cannot build the deepest)."""
     import random
 
     kinds = [random.Random(seed).random() < 0.5 for _ in range(depth)]
-    return "".join('{"k":' if obj else "[" for obj in kinds) + "1" + "".join("}" if obj else "]" for obj in reversed(kinds))
+    return (
+        "".join('{"k":' if obj else "[" for obj in kinds)
+        + "1"
+        + "".join("}" if obj else "]" for obj in reversed(kinds))
+    )
 
 
 # depths drawn on both sides of the limit (a list strategy would stay shallow); the
@@ -154,8 +228,11 @@ nestings = st.builds(_nesting, st.integers(1, MAX_DEPTH - 8) | st.integers(MAX_D
 
 @pytest.mark.parametrize("fmt", ["evaltui", "openai", "braintrust", "langfuse"])
 @fuzz
-@given(good=st.lists(payloads, min_size=1, max_size=4), deep=st.lists(nestings, min_size=1, max_size=3),
-       seed=st.randoms(use_true_random=False))
+@given(
+    good=st.lists(payloads, min_size=1, max_size=4),
+    deep=st.lists(nestings, min_size=1, max_size=3),
+    seed=st.randoms(use_true_random=False),
+)
 def test_deep_nesting_is_reported_per_line_and_every_other_record_kept(fmt, good, deep, seed):
     lines = [(json.dumps(BUILDERS[fmt](i, p)), None) for i, p in enumerate(good)]
     for j, nested in enumerate(deep):  # the deep value where the builder puts an output
@@ -173,11 +250,45 @@ def test_deep_nesting_is_reported_per_line_and_every_other_record_kept(fmt, good
 
 # -- the filter parser ------------------------------------------------------------------
 
-filter_tokens = st.sampled_from([
-    "topic", "input", "scores.brand_alignment", "metadata.total_turns", "labels.x", "tags", "ts", "metrics.\"a b\"",
-    "=", "!=", "<", "<=", ">", ">=", "~", "!~", "in", "not", "is", "null", "and", "or", "(", ")", ",",
-    "\"x\"", "'y'", "1", "0.5", "-3", "true", "'; DROP TABLE spans; --", "\"2026-11-01\"", "ünï", "\\",
-])
+filter_tokens = st.sampled_from(
+    [
+        "topic",
+        "input",
+        "scores.brand_alignment",
+        "metadata.total_turns",
+        "labels.x",
+        "tags",
+        "ts",
+        'metrics."a b"',
+        "=",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "~",
+        "!~",
+        "in",
+        "not",
+        "is",
+        "null",
+        "and",
+        "or",
+        "(",
+        ")",
+        ",",
+        '"x"',
+        "'y'",
+        "1",
+        "0.5",
+        "-3",
+        "true",
+        "'; DROP TABLE spans; --",
+        '"2026-11-01"',
+        "ünï",
+        "\\",
+    ]
+)
 filters = st.lists(filter_tokens, max_size=12).map(" ".join) | text
 
 
@@ -189,7 +300,9 @@ def filter_db(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("fuzz") / "f.duckdb"
     store = Store(path)
-    f = write_jsonl(path.with_suffix(".jsonl"), conversation(1, "billing", 0.5, cq=1.0) + conversation(2, "refunds", 1.0))
+    f = write_jsonl(
+        path.with_suffix(".jsonl"), conversation(1, "billing", 0.5, cq=1.0) + conversation(2, "refunds", 1.0)
+    )
     ingest_file(store, f)
     yield store
     store.close()
@@ -215,8 +328,11 @@ def test_filter_parser_rejects_or_runs(filter_db, where):
 
 
 @fuzz
-@given(count=st.integers(0, FILTER_MAX_DEPTH) | st.integers(FILTER_MAX_DEPTH, 1000), seed=st.integers(0, 2**16),
-       inner=st.sampled_from(["topic = billing", "input ~ x or scores.brand_alignment < 0.5", "tags = a and not id = c1"]))
+@given(
+    count=st.integers(0, FILTER_MAX_DEPTH) | st.integers(FILTER_MAX_DEPTH, 1000),
+    seed=st.integers(0, 2**16),
+    inner=st.sampled_from(["topic = billing", "input ~ x or scores.brand_alignment < 0.5", "tags = a and not id = c1"]),
+)
 def test_nested_filters_parse_or_say_nested_too_deep(filter_db, count, seed, inner):
     import random
 

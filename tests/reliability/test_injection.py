@@ -31,13 +31,13 @@ PAYLOADS = [
     "é‘’“” ‐ ;-- /* comment */ \\N",
 ]
 FILTERS = [
-    "input ~ \"'; DROP TABLE spans; --\"",
+    'input ~ "\'; DROP TABLE spans; --"',
     "topic = 'x'' OR 1=1 --'",
     "topic = billing; DROP TABLE spans",
-    "metadata.\"a'); DROP TABLE spans; --\" = 1",
-    "scores.\"x\"\"; DELETE FROM scores; --\" > 0",
+    'metadata."a\'); DROP TABLE spans; --" = 1',
+    'scores."x""; DELETE FROM scores; --" > 0',
     "1=1 --",
-    "topic = \"billing\" or 1 = 1",
+    'topic = "billing" or 1 = 1',
 ]
 DATASET_TABLES = {"datasets", "dataset_versions", "dataset_records"}
 EXPERIMENT_TABLES = {"experiments", "experiment_results", "result_scores"}
@@ -47,8 +47,12 @@ def fingerprint(db: Path) -> dict[str, str]:
     """A hash of every table's rows (in a fixed order), by table name."""
     out: dict[str, str] = {}
     with Store(db, read_only=True) as store:
-        tables = [r[0] for r in store.con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name").fetchall()]
+        tables = [
+            r[0]
+            for r in store.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name"
+            ).fetchall()
+        ]
         for table in tables:
             rows = store.con.execute(f'SELECT * FROM "{table}" ORDER BY ALL').fetchall()
             out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
@@ -70,8 +74,14 @@ def cli(db: Path, *args: str) -> tuple[int, str]:
 def db(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("inject")
     path = tmp / "inject.duckdb"
-    logs = write_jsonl(tmp / "logs.jsonl", [s for i in range(12) for s in conversation(
-        i, "billing" if i % 2 else "login", 1.0 if i % 3 else 0.0, 1.0, text=f"question {i}")])
+    logs = write_jsonl(
+        tmp / "logs.jsonl",
+        [
+            s
+            for i in range(12)
+            for s in conversation(i, "billing" if i % 2 else "login", 1.0 if i % 3 else 0.0, 1.0, text=f"question {i}")
+        ],
+    )
     assert cli(path, "ingest", str(logs))[0] == 0
     assert cli(path, "datasets", "create", "base", "--where", 'topic = "billing"')[0] == 0
     eval_file = tmp / "named_eval.py"
@@ -79,19 +89,25 @@ def db(tmp_path_factory) -> Path:
         "import os\nfrom evaltui import Eval\n"
         "Eval('proj', data=lambda: [{'input': i, 'expected': i, 'id': f'r{i}'} for i in range(3)],\n"
         "     task=lambda x: x, scores=[lambda output, expected: output == expected],\n"
-        "     experiment_name=os.environ['EVALTUI_TEST_EXPERIMENT'])\n")
+        "     experiment_name=os.environ['EVALTUI_TEST_EXPERIMENT'])\n"
+    )
     return path
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_reads_with_metacharacters_in_names_change_nothing(db, payload, tmp_path):
     before = fingerprint(db)
-    for args in (["datasets", "show", payload], ["datasets", "show", payload, "--json"],
-                 ["datasets", "export", payload, "--format", "jsonl", "-o", str(tmp_path / "out.jsonl")],
-                 ["datasets", "add", payload, "--where", "topic = billing"],
-                 ["datasets", "remove", "base", payload],
-                 ["experiments", "show", payload], ["diff", payload, "base"],
-                 ["calibrate", payload], ["logs", "--where", f"topic = {json.dumps(payload, ensure_ascii=False)}"]):
+    for args in (
+        ["datasets", "show", payload],
+        ["datasets", "show", payload, "--json"],
+        ["datasets", "export", payload, "--format", "jsonl", "-o", str(tmp_path / "out.jsonl")],
+        ["datasets", "add", payload, "--where", "topic = billing"],
+        ["datasets", "remove", "base", payload],
+        ["experiments", "show", payload],
+        ["diff", payload, "base"],
+        ["calibrate", payload],
+        ["logs", "--where", f"topic = {json.dumps(payload, ensure_ascii=False)}"],
+    ):
         code, out = cli(db, *args)
         assert "Traceback" not in out
         if args[0] == "logs":
@@ -139,7 +155,7 @@ def test_writes_with_metacharacters_store_the_literal_name_and_touch_nothing_els
         names.append(payload)
 
         # a dataset file whose path is full of metacharacters, imported under a payload name
-        weird = tmp_path / f"it's \"{len(names)}\"; DROP TABLE spans;--.jsonl"
+        weird = tmp_path / f'it\'s "{len(names)}"; DROP TABLE spans;--.jsonl'
         write_jsonl(weird, [{"input": payload, "expected": payload, "id": f"w{len(names)}"}])
         before = fingerprint(db)
         code, out = cli(db, "datasets", "import", payload + " (imported)", str(weird))
@@ -166,11 +182,19 @@ def test_writes_with_metacharacters_store_the_literal_name_and_touch_nothing_els
     # a real process, an export path with metacharacters
     before = fingerprint(db)
     target = tmp_path / "out; DROP TABLE spans; '--.jsonl"
-    out = subprocess.run([*EVALTUI, "--db", str(db), "datasets", "export", PAYLOADS[0], "--format", "jsonl",
-                          "-o", str(target)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*EVALTUI, "--db", str(db), "datasets", "export", PAYLOADS[0], "--format", "jsonl", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert len(target.read_text().splitlines()) == 6  # the six login conversations
-    missing = subprocess.run([*EVALTUI, "--db", str(db), "ingest", str(tmp_path / "no'; DROP TABLE spans;--.jsonl")],
-                             capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [*EVALTUI, "--db", str(db), "ingest", str(tmp_path / "no'; DROP TABLE spans;--.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode != 0 and missing.stderr.startswith("error: ") and "no such file" in missing.stderr
     assert changed(before, fingerprint(db)) == set()

@@ -24,10 +24,24 @@ TURNS, CONCURRENCY, LATENCY = 120, 4, 0.2
 def _logs(tmp_path):
     rows = []
     for i in range(TURNS):
-        rows += [span(f"c{i}", name="conversation", ts=f"2026-11-01T10:{i % 60:02d}:00Z",
-                      input=[{"role": "user", "content": f"question {i}"}], output=f"answer {i}"),
-                 span(f"c{i}-t1", f"c{i}", f"c{i}", name="turn", ts=f"2026-11-01T10:{i % 60:02d}:00Z",
-                      input=f"question {i}", output=f"answer {i}")]
+        rows += [
+            span(
+                f"c{i}",
+                name="conversation",
+                ts=f"2026-11-01T10:{i % 60:02d}:00Z",
+                input=[{"role": "user", "content": f"question {i}"}],
+                output=f"answer {i}",
+            ),
+            span(
+                f"c{i}-t1",
+                f"c{i}",
+                f"c{i}",
+                name="turn",
+                ts=f"2026-11-01T10:{i % 60:02d}:00Z",
+                input=f"question {i}",
+                output=f"answer {i}",
+            ),
+        ]
     return write_jsonl(tmp_path / "logs.jsonl", rows)
 
 
@@ -43,8 +57,12 @@ def _stored(db) -> tuple[int, int]:
 def test_an_interrupted_score_run_keeps_the_judgements_that_came_back(tmp_path, sig):
     db = tmp_path / "score.duckdb"
     env = {**os.environ, "EVALTUI_CONFIG": str(tmp_path / "none.toml"), "EVALTUI_LLM_MAX_RETRIES": "0"}
-    assert subprocess.run([*EVALTUI, "ingest", str(_logs(tmp_path)), "--db", str(db)], env=env,
-                          capture_output=True, timeout=120).returncode == 0
+    assert (
+        subprocess.run(
+            [*EVALTUI, "ingest", str(_logs(tmp_path)), "--db", str(db)], env=env, capture_output=True, timeout=120
+        ).returncode
+        == 0
+    )
     with FakeOpenAI(latency=LATENCY) as fake:
         env |= {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "sk-test"}
         args = [*EVALTUI, "score", "--scorer", "brand_alignment", "--concurrency", str(CONCURRENCY), "--db", str(db)]

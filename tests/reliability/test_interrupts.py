@@ -21,7 +21,9 @@ def _stored(db: Path, experiment: str) -> tuple[set[str], str | None]:
     with Store(db, read_only=True) as store:
         rows = store.con.execute(
             "SELECT coalesce(r.record_id, r.case_id) FROM experiment_results r JOIN experiments e ON e.id = r.experiment_id "
-            "WHERE e.name = ?", [experiment]).fetchall()
+            "WHERE e.name = ?",
+            [experiment],
+        ).fetchall()
         status = store.con.execute("SELECT status FROM experiments WHERE name = ?", [experiment]).fetchall()
     return {r[0] for r in rows}, (status[0][0] if status else None)
 
@@ -32,8 +34,13 @@ def _ran(log: Path) -> list[str]:
 
 def _eval(db: Path, log: Path, name: str = "slow") -> subprocess.Popen:
     env = {**os.environ, "EVALTUI_TEST_TASK_LOG": str(log), "EVALTUI_TEST_EXPERIMENT": name}
-    return subprocess.Popen([*EVALTUI, "eval", str(FIXTURES / "slow_eval.py"), "--db", str(db)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*EVALTUI, "eval", str(FIXTURES / "slow_eval.py"), "--db", str(db)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _interrupt_after(proc: subprocess.Popen, log: Path, finished: int) -> tuple[str, str]:
@@ -48,8 +55,9 @@ def _interrupt_after(proc: subprocess.Popen, log: Path, finished: int) -> tuple[
 def test_eval_exits_after_a_sync_task_hits_its_timeout(tmp_path):
     db = tmp_path / "hang.duckdb"
     started = time.monotonic()
-    out = subprocess.run([*EVALTUI, "eval", str(FIXTURES / "hang_eval.py"), "--db", str(db)],
-                         capture_output=True, text=True, timeout=90)
+    out = subprocess.run(
+        [*EVALTUI, "eval", str(FIXTURES / "hang_eval.py"), "--db", str(db)], capture_output=True, text=True, timeout=90
+    )
     elapsed = time.monotonic() - started
     assert "Traceback" not in out.stderr, out.stderr
     assert out.returncode == 3  # one case of four timed out
@@ -60,8 +68,12 @@ def test_eval_exits_after_a_sync_task_hits_its_timeout(tmp_path):
 
 def test_eval_exits_after_a_sync_scorer_hits_the_timeout(tmp_path):
     db = tmp_path / "hang.duckdb"
-    out = subprocess.run([*EVALTUI, "eval", str(FIXTURES / "hang_scorer_eval.py"), "--db", str(db)],
-                         capture_output=True, text=True, timeout=90)
+    out = subprocess.run(
+        [*EVALTUI, "eval", str(FIXTURES / "hang_scorer_eval.py"), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     assert "Traceback" not in out.stderr, out.stderr
     assert out.returncode == 3  # that case's only scorer failed: the case failed
     stored, status = _stored(db, "hang-s")

@@ -24,8 +24,12 @@ PAIRS = {(f"case-{i:03d}", t) for i in range(CASES) for t in range(TRIALS)}
 
 def _start(db: Path, log: Path) -> subprocess.Popen:
     env = {**os.environ, "EVALTUI_TEST_TASK_LOG": str(log)}
-    return subprocess.Popen([*EVALTUI, "eval", str(EVAL_FILE), "--db", str(db), "--jsonl"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [*EVALTUI, "eval", str(EVAL_FILE), "--db", str(db), "--jsonl"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _finished(log: Path) -> list[tuple[str, int]]:
@@ -47,9 +51,11 @@ def _stored(db: Path) -> tuple[list[tuple[str, int]], int, int]:
     with Store(db) as store:
         pairs = store.con.execute(
             "SELECT r.record_id, r.trial FROM experiment_results r JOIN experiments e ON e.id = r.experiment_id "
-            "WHERE e.name = 'kill-me'").fetchall()
+            "WHERE e.name = 'kill-me'"
+        ).fetchall()
         scores, distinct = store.con.execute(
-            "SELECT count(*), count(DISTINCT (result_id, scorer)) FROM result_scores").fetchall()[0]
+            "SELECT count(*), count(DISTINCT (result_id, scorer)) FROM result_scores"
+        ).fetchall()[0]
     return [(r, int(t)) for r, t in pairs], scores, distinct
 
 
@@ -78,7 +84,9 @@ def test_kill_minus_nine_during_eval_then_resume_loses_and_duplicates_nothing(tm
         assert len(pairs) == len(stored), f"kill {k}: a result stored twice"
         assert scores == distinct_scores, f"kill {k}: a score stored twice"
         assert stored_before <= stored, f"kill {k}: stored results lost: {sorted(stored_before - stored)[:5]}"
-        assert ran.isdisjoint(stored_before), f"kill {k}: the resume redid stored cases {sorted(ran & stored_before)[:5]}"
+        assert ran.isdisjoint(stored_before), (
+            f"kill {k}: the resume redid stored cases {sorted(ran & stored_before)[:5]}"
+        )
         new = stored - stored_before
         assert new <= ran, f"kill {k}: results stored for tasks that never finished"
         # a worker runs its next case while the previous one commits: two per worker at most
@@ -103,13 +111,23 @@ def test_kill_minus_nine_during_eval_then_resume_loses_and_duplicates_nothing(tm
     assert len(pairs) == len(set(pairs)) and set(pairs) == PAIRS  # 0 lost, 0 duplicated
     assert scores == distinct_scores == 2 * len(PAIRS)
 
-    shown = subprocess.run([*EVALTUI, "experiments", "show", "kill-me", "--json", "--db", str(db)],
-                           capture_output=True, text=True, timeout=60)
+    shown = subprocess.run(
+        [*EVALTUI, "experiments", "show", "kill-me", "--json", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert shown.returncode == 0, shown.stderr
     exp = json.loads(shown.stdout)
     assert exp["status"] == "finished" and len(exp["cases"]) == len(PAIRS)
-    assert all(c["scores"]["tripled"]["score"] == 1.0 and c["scores"]["trial_kept"]["score"] == 1.0
-               and c["error"] is None for c in exp["cases"])
-    listed = [json.loads(line) for line in subprocess.run(
-        [*EVALTUI, "experiments", "list", "--json", "--db", str(db)], capture_output=True, text=True).stdout.splitlines()]
+    assert all(
+        c["scores"]["tripled"]["score"] == 1.0 and c["scores"]["trial_kept"]["score"] == 1.0 and c["error"] is None
+        for c in exp["cases"]
+    )
+    listed = [
+        json.loads(line)
+        for line in subprocess.run(
+            [*EVALTUI, "experiments", "list", "--json", "--db", str(db)], capture_output=True, text=True
+        ).stdout.splitlines()
+    ]
     assert [e["name"] for e in listed] == ["kill-me"]  # resumed each time, never suffixed

@@ -30,9 +30,12 @@ SCHEMA_WAL_BYTES = 16_384  # a new file's journal holds the schema: more than th
 
 
 def _ingest(db, src) -> subprocess.Popen:
-    return subprocess.Popen([*EVALTUI, "ingest", str(src), "--db", str(db)],
-                            env={**os.environ, "EVALTUI_INGEST_BATCH_SIZE": str(BATCH)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [*EVALTUI, "ingest", str(src), "--db", str(db)],
+        env={**os.environ, "EVALTUI_INGEST_BATCH_SIZE": str(BATCH)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _counts(db) -> tuple[int, int, int, int]:
@@ -50,8 +53,15 @@ def _write_source(tmp_path, fmt: str):
         with open(src, "w") as fh:
             for s in spans:
                 if s["parent_id"] is None:
-                    fh.write(json.dumps({"messages": s["input"] + [{"role": "assistant", "content": s["output"]}],
-                                         "metadata": s["metadata"]}) + "\n")
+                    fh.write(
+                        json.dumps(
+                            {
+                                "messages": s["input"] + [{"role": "assistant", "content": s["output"]}],
+                                "metadata": s["metadata"],
+                            }
+                        )
+                        + "\n"
+                    )
     else:
         write_jsonl(src, spans)
         if fmt == "evaltui-lines":  # one bad line sends the whole file the line-by-line way
@@ -111,8 +121,10 @@ def test_kill_minus_nine_between_and_inside_batches_loses_and_duplicates_nothing
     assert len(partial) >= KILLS // 2, after_kills  # the kills really landed mid-ingest
     assert _ingest(db, src).wait(300) in (0, 3)
     assert _counts(db) == expected
-    print(f"\n{fmt}: {KILLS} kills, spans stored after each: {after_kills} of {expected[0]}; "
-          f"after resume: {_counts(db)[0]} spans, {_counts(db)[2]} scores, 0 lost, 0 duplicated")
+    print(
+        f"\n{fmt}: {KILLS} kills, spans stored after each: {after_kills} of {expected[0]}; "
+        f"after resume: {_counts(db)[0]} spans, {_counts(db)[2]} scores, 0 lost, 0 duplicated"
+    )
 
 
 def test_kill_minus_nine_on_the_fast_path_leaves_nothing_or_everything(tmp_path):

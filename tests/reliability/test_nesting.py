@@ -36,7 +36,9 @@ def _spans(db) -> set[str]:
 def test_a_deep_span_is_reported_with_its_line_and_the_rest_kept(tmp_path, levels):
     good = conversation(1, "billing", 1.0) + conversation(2, "billing", 0.0)
     # first line: format detection must survive it too
-    path = write_jsonl(tmp_path / "deep.jsonl", [_deep_span("d", levels), *good[:2], _deep_span("e", levels), *good[2:]])
+    path = write_jsonl(
+        tmp_path / "deep.jsonl", [_deep_span("d", levels), *good[:2], _deep_span("e", levels), *good[2:]]
+    )
     db = tmp_path / "x.duckdb"
     out = run("ingest", str(path), "--db", str(db))
     assert "Traceback" not in out.stderr and out.returncode == 3, out.stderr
@@ -57,12 +59,17 @@ def test_nesting_up_to_the_limit_is_kept(tmp_path):
 def test_deep_records_in_chat_and_array_files_are_reported_not_raised(tmp_path):
     chat = tmp_path / "chat.jsonl"
     ok = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
-    chat.write_text("\n".join([
-        '{"messages":[{"role":"user","content":' + deep(5000) + "}]}",
-        json.dumps(ok),
-        '{"messages":[{"role":"user","content":' + deep(300) + "}]}",
-        json.dumps(ok),
-    ]) + "\n")
+    chat.write_text(
+        "\n".join(
+            [
+                '{"messages":[{"role":"user","content":' + deep(5000) + "}]}",
+                json.dumps(ok),
+                '{"messages":[{"role":"user","content":' + deep(300) + "}]}",
+                json.dumps(ok),
+            ]
+        )
+        + "\n"
+    )
     out = run("ingest", str(chat), "--db", str(tmp_path / "a.duckdb"))
     assert "Traceback" not in out.stderr, out.stderr
     assert out.stderr.splitlines() == [f"{chat}:1: nested too deep", f"{chat}:3: nested too deep"]
@@ -86,7 +93,9 @@ def test_a_deep_record_stored_by_another_writer_breaks_no_read(tmp_path):
         store.con.execute(
             "INSERT INTO spans (id, root_id, name, span_type, ts, input, output, metadata, tags, metrics, source) "
             "SELECT 'deep', 'deep', 'conversation', 'conversation', TIMESTAMP '2026-11-02 10:00', ?::JSON, ?::JSON, "
-            "'{\"topic\": \"billing\"}'::JSON, [], '{}'::JSON, 'test'", [deep(2000), deep(300)])
+            "'{\"topic\": \"billing\"}'::JSON, [], '{}'::JSON, 'test'",
+            [deep(2000), deep(300)],
+        )
     for args in (["logs"], ["logs", "--json"], ["logs", "--all-spans", "--json"]):
         out = run(*args, "--db", str(db))
         assert out.returncode == 0 and "Traceback" not in out.stderr, (args, out.stderr)
@@ -97,11 +106,17 @@ def test_a_deep_record_stored_by_another_writer_breaks_no_read(tmp_path):
 
     out = run("datasets", "create", "everything", "--db", str(db))
     assert out.returncode == 0, out.stderr
-    for args in (["datasets", "show", "everything", "--json"], ["datasets", "show", "everything"],
-                 ["datasets", "export", "everything", "--format", "jsonl", "-o", "-"],
-                 ["datasets", "export", "everything", "--format", "braintrust", "-o", "-"],
-                 ["datasets", "export", "everything", "--format", "csv", "-o", str(tmp_path / "e.csv")]):
+    for args in (
+        ["datasets", "show", "everything", "--json"],
+        ["datasets", "show", "everything"],
+        ["datasets", "export", "everything", "--format", "jsonl", "-o", "-"],
+        ["datasets", "export", "everything", "--format", "braintrust", "-o", "-"],
+        ["datasets", "export", "everything", "--format", "csv", "-o", str(tmp_path / "e.csv")],
+    ):
         out = run(*args, "--db", str(db))
         assert out.returncode == 0 and "Traceback" not in out.stderr, (args, out.stderr)
-    records = [json.loads(line) for line in run("datasets", "show", "everything", "--json", "--db", str(db)).stdout.splitlines()]
+    records = [
+        json.loads(line)
+        for line in run("datasets", "show", "everything", "--json", "--db", str(db)).stdout.splitlines()
+    ]
     assert {r["id"] for r in records} == {"c1", "deep"}

@@ -77,7 +77,8 @@ def test_datasets_export_with_o_writes_that_file_and_parquet_goes_to_a_pipe(tmp_
     assert out.returncode == 0 and out.stdout == ""
     assert len(target.read_text().splitlines()) == 2
 
-    piped = subprocess.run([*EVALTUI, "datasets", "export", "d", "--format", "parquet", "--db", str(db)],
-                           capture_output=True, timeout=120)
+    piped = subprocess.run(
+        [*EVALTUI, "datasets", "export", "d", "--format", "parquet", "--db", str(db)], capture_output=True, timeout=120
+    )
     assert piped.returncode == 0, piped.stderr
     assert sorted(pq.read_table(io.BytesIO(piped.stdout)).column("id").to_pylist()) == ["r1", "r2"]

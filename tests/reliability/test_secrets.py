@@ -38,20 +38,37 @@ def test_the_api_key_is_never_written_anywhere(tmp_path):
     db = home / "secrets.duckdb"
     outputs: list[tuple[str, str]] = []
     with FakeOpenAI(responder=leaky) as server:
-        env = {**os.environ, "OPENAI_API_KEY": MARKER, "OPENAI_BASE_URL": server.base_url,
-               "EVALTUI_CONFIG": str(tmp_path / "none.toml"), "EVALTUI_LLM_MAX_RETRIES": "1",
-               "EVALTUI_LLM_BACKOFF_S": "0.01"}
+        env = {
+            **os.environ,
+            "OPENAI_API_KEY": MARKER,
+            "OPENAI_BASE_URL": server.base_url,
+            "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
+            "EVALTUI_LLM_MAX_RETRIES": "1",
+            "EVALTUI_LLM_BACKOFF_S": "0.01",
+        }
 
         def run(*args: str, check: int | None = 0, **extra: str) -> subprocess.CompletedProcess:
-            out = subprocess.run([*EVALTUI, "--db", str(db), *args], capture_output=True, text=True, cwd=home,
-                                 env={**env, **extra}, timeout=120)
+            out = subprocess.run(
+                [*EVALTUI, "--db", str(db), *args],
+                capture_output=True,
+                text=True,
+                cwd=home,
+                env={**env, **extra},
+                timeout=120,
+            )
             outputs.append((" ".join(args), out.stdout + out.stderr))
             if check is not None:
                 assert out.returncode == check, (args, out.stdout, out.stderr)
             return out
 
-        logs = write_jsonl(home / "logs.jsonl", [s for i in range(10) for s in conversation(
-            i, "billing", 1.0, 1.0, text=("LEAK " if i == 4 else "") + f"question {i}")])
+        logs = write_jsonl(
+            home / "logs.jsonl",
+            [
+                s
+                for i in range(10)
+                for s in conversation(i, "billing", 1.0, 1.0, text=("LEAK " if i == 4 else "") + f"question {i}")
+            ],
+        )
         run("ingest", str(logs))
         server.enqueue(Fault("server_error"), Fault("malformed"), Fault("auth_error"))
         # No retries here: each queued fault fails exactly one request. The LEAK turn fails
@@ -78,8 +95,13 @@ def test_the_api_key_is_never_written_anywhere(tmp_path):
         # Killed once it has committed (its journal exists), so the journal it leaves is scanned.
         wal = home / "secrets.duckdb.wal"
         assert not wal.exists()  # every command before closed the file cleanly
-        proc = subprocess.Popen([*EVALTUI, "--db", str(db), "eval", str(EVAL_FILE), "--jsonl"], cwd=home,
-                                env={**env, "EVALTUI_TEST_SLOW": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [*EVALTUI, "--db", str(db), "eval", str(EVAL_FILE), "--jsonl"],
+            cwd=home,
+            env={**env, "EVALTUI_TEST_SLOW": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 60
         while not (wal.exists() and wal.stat().st_size) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -107,7 +129,9 @@ def test_the_api_key_is_never_written_anywhere(tmp_path):
     assert {p.name for p in files} >= {"secrets.duckdb", "export.jsonl", "export.csv", "export.parquet", "export.json"}
     # DuckDB compresses what it stores, so a byte scan can miss a marker: search every column too.
     assert cells_containing(db, MARKER[3:]) == []
-    stored_metadata = query(db, "SELECT DISTINCT json_extract_string(metadata, '$.endpoint.api_key') FROM experiment_results")
+    stored_metadata = query(
+        db, "SELECT DISTINCT json_extract_string(metadata, '$.endpoint.api_key') FROM experiment_results"
+    )
     assert stored_metadata == [("***",)]  # the task put the key into hooks.metadata; it was redacted
 
 
@@ -120,7 +144,9 @@ def test_the_column_search_finds_a_marker_hidden_among_thousands_of_compressed_r
             "INSERT INTO spans (id, root_id, name, span_type, ts, input, metadata, tags, metrics, source, ingested_at) "
             "SELECT 's' || i, 's' || i, 'conversation', 'conversation', now()::TIMESTAMP, '\"hello\"', "
             "CASE WHEN i = 4321 THEN json_object('k', ?) ELSE '{}' END, [], '{}', 'test', now()::TIMESTAMP "
-            "FROM range(5000) t(i)", [MARKER])
+            "FROM range(5000) t(i)",
+            [MARKER],
+        )
     assert cells_containing(db, MARKER[3:]) == [("spans", "metadata", 1)]
 
 

@@ -27,8 +27,15 @@ class Client:
     """Posts fresh conversations (and now and then an acknowledged request again, as an
     exporter retrying after a lost reply) until the server goes away."""
 
-    def __init__(self, url: str, numbers: itertools.count, rng: random.Random, acked: set[str],
-                 sent: set[str], done_bodies: list[int]) -> None:
+    def __init__(
+        self,
+        url: str,
+        numbers: itertools.count,
+        rng: random.Random,
+        acked: set[str],
+        sent: set[str],
+        done_bodies: list[int],
+    ) -> None:
         self.url, self.numbers, self.rng = url, numbers, rng
         self.acked, self.sent, self.done_bodies = acked, sent, done_bodies
         self.replies = 0
@@ -89,12 +96,15 @@ def test_kill_minus_nine_under_load_loses_no_acknowledged_span_and_duplicates_no
     assert acked <= ids, f"{len(acked - ids)} acknowledged spans lost"
     assert ids <= sent
     assert stored(db, "SELECT count(*) FROM spans WHERE parent_id IS NOT NULL AND root_id <> parent_id") == 0
-    print(f"\n{KILLS} kills; spans stored after each: {stored_after_kill}; acknowledged {len(acked)}, "
-          f"stored {n} (sent, unacknowledged: {n - len(acked)}), 0 lost, 0 duplicated")
+    print(
+        f"\n{KILLS} kills; spans stored after each: {stored_after_kill}; acknowledged {len(acked)}, "
+        f"stored {n} (sent, unacknowledged: {n - len(acked)}), 0 lost, 0 duplicated"
+    )
 
 
-def _kill_under_load(serve: Serve, rng: random.Random, numbers: itertools.count, acked: set[str],
-                     sent: set[str], done_bodies: list[int]) -> None:
+def _kill_under_load(
+    serve: Serve, rng: random.Random, numbers: itertools.count, acked: set[str], sent: set[str], done_bodies: list[int]
+) -> None:
     clients = [Client(serve.url, numbers, rng, acked, sent, done_bodies) for _ in range(2)]
     assert clients[0].wait_replies(rng.randint(2, 15))
     serve.proc.send_signal(signal.SIGKILL)

@@ -77,8 +77,12 @@ def _under_load(serve: Serve) -> None:
         assert max(waits) < 1.0, waits
 
         # A label from another process (the CLI) while serve writes.
-        done = subprocess.run([*EVALTUI, "label", f"{1_000_000:012x}0000", "brand_alignment", "A", "--db", str(serve.db)],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [*EVALTUI, "label", f"{1_000_000:012x}0000", "brand_alignment", "A", "--db", str(serve.db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         assert stored(serve.db, "SELECT count(*) FROM scores WHERE source = 'human'") == 1
 
@@ -90,14 +94,18 @@ def _under_load(serve: Serve) -> None:
             time.sleep(float(reply[2].get("Retry-After", 1)))
         assert reply[0] == 200, reply
         acked_at = time.monotonic()
-        wait_for(lambda: stored(serve.db, f"SELECT count(*) FROM spans WHERE id = '{7:012x}0000'"), 5, "the new conversation")
+        wait_for(
+            lambda: stored(serve.db, f"SELECT count(*) FROM spans WHERE id = '{7:012x}0000'"), 5, "the new conversation"
+        )
         visible_after = time.monotonic() - acked_at
     finally:
         acked = load.finish()
     assert serve.stop() == 0
     st_reads = sorted(waits)
-    print(f"\nreads while serving: p50 {st_reads[len(st_reads) // 2] * 1000:.0f} ms, max {st_reads[-1] * 1000:.0f} ms; "
-          f"new conversation visible after {visible_after:.2f} s; {acked} spans acknowledged under load")
+    print(
+        f"\nreads while serving: p50 {st_reads[len(st_reads) // 2] * 1000:.0f} ms, max {st_reads[-1] * 1000:.0f} ms; "
+        f"new conversation visible after {visible_after:.2f} s; {acked} spans acknowledged under load"
+    )
     assert stored(serve.db) == acked + 1
     assert stored(serve.db, "SELECT count(DISTINCT id) FROM spans") == acked + 1
 

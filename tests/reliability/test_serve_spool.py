@@ -44,15 +44,20 @@ def test_a_spool_replays_its_records_after_a_restart_and_drops_a_torn_tail(tmp_p
 def test_ingest_follow_lets_other_processes_read_and_write_between_its_chunks(tmp_path):
     db, log = tmp_path / "follow.duckdb", tmp_path / "live.jsonl"
     write_jsonl(log, [span("c1", input="hello", output="hi")])
-    proc = subprocess.Popen([*EVALTUI, "ingest", str(log), "--follow", "--db", str(db)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*EVALTUI, "ingest", str(log), "--follow", "--db", str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         wait_for(lambda: stored(db) == 1, 60, "the first line")
         with open(log, "a") as fh:
             fh.write('{"id": "c2", "input": "again", "output": "hello again"}\n')
         wait_for(lambda: stored(db) == 2, 30, "the appended line")  # read by this process meanwhile
-        done = subprocess.run([*EVALTUI, "label", "c2", "brand_alignment", "A", "--db", str(db)],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [*EVALTUI, "label", "c2", "brand_alignment", "A", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
     finally:
         proc.send_signal(signal.SIGINT)

@@ -26,12 +26,21 @@ def until(pilot: Any, check: Callable[[], Any]):
     """Other processes write here: give them longer than a plain app wait."""
     return _until(pilot, check, timeout=20.0)
 
+
 SMALL_EVAL = ROOT / "tests" / "fixtures" / "reliability" / "small_eval.py"
 
 
 async def evaltui(*args: str, env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "evaltui", *args, cwd=ROOT, env=env,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "evaltui",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     return proc.returncode, out.decode() + err.decode()
 
@@ -49,14 +58,26 @@ async def test_ingest_score_and_eval_run_beside_the_open_tui(tmp_path: Path) -> 
 
     db = tmp_path / "shared.duckdb"
     with Store(db) as store:  # 30 conversations without a Conversation Quality score
-        ingest_file(store, write_jsonl(tmp_path / "first.jsonl", [
-            s for i in range(30) for s in conversation(i, "billing", 1.0, None, day=2, text=f"refund {i}")]))
-    more = write_jsonl(tmp_path / "more.jsonl", [
-        s for i in range(100, 110) for s in conversation(i, "shipping_delays", 0.0, None, day=27, text=f"late {i}")])
+        ingest_file(
+            store,
+            write_jsonl(
+                tmp_path / "first.jsonl",
+                [s for i in range(30) for s in conversation(i, "billing", 1.0, None, day=2, text=f"refund {i}")],
+            ),
+        )
+    more = write_jsonl(
+        tmp_path / "more.jsonl",
+        [s for i in range(100, 110) for s in conversation(i, "shipping_delays", 0.0, None, day=27, text=f"late {i}")],
+    )
 
     with FakeOpenAI() as server:
-        env = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test",
-               "EVALTUI_CONFIG": str(tmp_path / "none.toml"), "EVALTUI_LLM_MAX_RETRIES": "2"}
+        env = {
+            **os.environ,
+            "OPENAI_BASE_URL": server.base_url,
+            "OPENAI_API_KEY": "sk-test",
+            "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
+            "EVALTUI_LLM_MAX_RETRIES": "2",
+        }
         app = EvalApp(db, settings=Settings(theme="evaltui-dark", keymap={}), poll_seconds=0.2)
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.press("2")
@@ -71,8 +92,13 @@ async def test_ingest_score_and_eval_run_beside_the_open_tui(tmp_path: Path) -> 
 
             code, out = await evaltui("score", "--scorer", "conversation_quality", "--db", str(db), env=env)
             assert code == 0 and "scored 40 of 40 pending" in out and "lock" not in out.lower(), out
-            await until(pilot, lambda: "conversation_quality" in table.scorers
-                        and all(r.scores.get("conversation_quality") is not None for r in table.page.rows))
+            await until(
+                pilot,
+                lambda: (
+                    "conversation_quality" in table.scorers
+                    and all(r.scores.get("conversation_quality") is not None for r in table.page.rows)
+                ),
+            )
             assert "conversation_quality" in app.known_scorers
 
             code, out = await evaltui("eval", str(SMALL_EVAL), "--db", str(db), "--jsonl", env=env)
@@ -85,8 +111,13 @@ async def test_ingest_score_and_eval_run_beside_the_open_tui(tmp_path: Path) -> 
             from evaltui.tui.widgets.experiment_table import ExperimentTable
 
             await pilot.press("4")
-            await until(pilot, lambda: any(e["name"] == "while-the-tui-is-open" and e["results"] == 20
-                                           for e in app.screen.query_one(ExperimentTable).entries))
+            await until(
+                pilot,
+                lambda: any(
+                    e["name"] == "while-the-tui-is-open" and e["results"] == 20
+                    for e in app.screen.query_one(ExperimentTable).entries
+                ),
+            )
             await pilot.press("2")
             await until(pilot, lambda: "of 40" in status(app))
             assert "of 40" in status(app)  # and the log browser still works

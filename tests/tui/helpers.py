@@ -20,7 +20,9 @@ def build_db(folder: Path, n: int = 24) -> Path:
     rows = []
     for i in range(n):
         text = f"I was charged twice #{i}" if i % 2 == 0 else f"cannot log in #{i}"
-        rows += conversation(i, ["billing", "login"][i % 2], [0.0, 0.5, 1.0][i % 3], float(i % 2), day=1 + i % 9, text=text)
+        rows += conversation(
+            i, ["billing", "login"][i % 2], [0.0, 0.5, 1.0][i % 3], float(i % 2), day=1 + i % 9, text=text
+        )
     path = write_jsonl(folder / "spans.jsonl", rows)
     db = folder / "tui.duckdb"
     with Store(db) as store:
@@ -39,11 +41,29 @@ def views_db(folder: Path, n: int = 12) -> Path:
     for i in range(n):
         cid = f"c{i}"
         rows += [
-            span(cid, name="conversation", ts=f"2026-11-01T10:{i:02d}:00Z", input=[{"role": "user", "content": f"q{i}"}],
-                 output="ok", metrics={"latency_s": round(0.5 + (i * 7 % 12) / 4, 2), "cost": 0.001 * (i + 1)},
-                 metadata={"topic": "billing" if i % 2 else "login", "model": MODELS[i % 3], "prompt_version": f"v{1 + i % 2}"}),
-            span(f"{cid}-t1", cid, cid, name="turn", ts=f"2026-11-01T10:{i:02d}:00Z", input=f"q{i}", output="ok",
-                 scores=[{"name": "Brand Alignment", "score": [0.0, 0.5, 1.0][i % 3]}]),
+            span(
+                cid,
+                name="conversation",
+                ts=f"2026-11-01T10:{i:02d}:00Z",
+                input=[{"role": "user", "content": f"q{i}"}],
+                output="ok",
+                metrics={"latency_s": round(0.5 + (i * 7 % 12) / 4, 2), "cost": 0.001 * (i + 1)},
+                metadata={
+                    "topic": "billing" if i % 2 else "login",
+                    "model": MODELS[i % 3],
+                    "prompt_version": f"v{1 + i % 2}",
+                },
+            ),
+            span(
+                f"{cid}-t1",
+                cid,
+                cid,
+                name="turn",
+                ts=f"2026-11-01T10:{i:02d}:00Z",
+                input=f"q{i}",
+                output="ok",
+                scores=[{"name": "Brand Alignment", "score": [0.0, 0.5, 1.0][i % 3]}],
+            ),
         ]
     db = folder / "tui.duckdb"
     with Store(db) as store:
@@ -55,14 +75,19 @@ def apologises(output):
     from evaltui import Score
 
     ok = "sorry" in output.lower()
-    return Score(name="Apologises", score=1.0 if ok else 0.0, label="Y" if ok else "N",
-                 rationale="says sorry" if ok else "no apology")
+    return Score(
+        name="Apologises",
+        score=1.0 if ok else 0.0,
+        label="Y" if ok else "N",
+        rationale="says sorry" if ok else "no apology",
+    )
 
 
 def variant(every: int):
     def task(input):
         n = int(str(input[-1]["content"]).split("#")[-1])
         return f"Sorry about that, case {n}." if n % every == 0 else f"Here is what to do for case {n}."
+
     return task
 
 
@@ -74,8 +99,9 @@ async def two_experiments(folder: Path) -> Path:
     db = build_db(folder)
     data = init_dataset(name="slice", db=db, version=1)
     for name, every in (("baseline", 2), ("candidate", 3)):
-        await EvalAsync("support-bot", data=data, task=variant(every), scores=[apologises],
-                        experiment_name=name, db=db, quiet=True)
+        await EvalAsync(
+            "support-bot", data=data, task=variant(every), scores=[apologises], experiment_name=name, db=db, quiet=True
+        )
     return db
 
 
@@ -123,8 +149,10 @@ async def open_diff(app: Any, pilot: Any) -> Any:
     from evaltui.tui.screens.diff import DiffScreen
 
     await pilot.press("5")
-    await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.data is not None
-                and app.screen.detail is not None)
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, DiffScreen) and app.screen.data is not None and app.screen.detail is not None,
+    )
     return app.screen
 
 
@@ -145,9 +173,17 @@ def labelled_db(folder: Path, topics: int = 23, per_topic: int = 6) -> Path:
         for i in range(per_topic):
             sid = f"s{t}-{i}"
             grade = CAL_GRADES[(i + t) % 3]
-            rows.append(span(sid, name="conversation", ts=f"2026-11-01T10:{i:02d}:00Z", input="hi", output="ok",
-                             metadata={"topic": topic},
-                             scores=[{"name": "Brand Alignment", "score": CAL_SCALE[grade], "label": grade}]))
+            rows.append(
+                span(
+                    sid,
+                    name="conversation",
+                    ts=f"2026-11-01T10:{i:02d}:00Z",
+                    input="hi",
+                    output="ok",
+                    metadata={"topic": topic},
+                    scores=[{"name": "Brand Alignment", "score": CAL_SCALE[grade], "label": grade}],
+                )
+            )
             # one disagreement in every topic but the last, where the humans always disagree
             human[sid] = CAL_GRADES[(i + t + 1) % 3] if topic.startswith("zz") or i == 0 else grade
     db = folder / "tui.duckdb"
@@ -164,6 +200,8 @@ async def open_calibration(app: Any, pilot: Any, topics: int = 23) -> Any:
     from evaltui.tui.widgets.agreement_table import AgreementTable
 
     await pilot.press("6")
-    await until(pilot, lambda: isinstance(app.screen, CalibrationScreen)
-                and app.screen.query_one(AgreementTable).row_count == topics)
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, CalibrationScreen) and app.screen.query_one(AgreementTable).row_count == topics,
+    )
     return app.screen

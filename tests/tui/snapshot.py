@@ -25,8 +25,10 @@ UPDATE = os.environ.get("EVALTUI_UPDATE_SNAPSHOTS") == "1"
 SIZES = [(80, 24), (120, 40)]
 
 
-_SVG_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="([\d.]+)" '
-                       r'clip-path="url\(#[^"]*-line-(\d+)\)">(.*?)</text>')
+_SVG_TEXT = re.compile(
+    r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="([\d.]+)" '
+    r'clip-path="url\(#[^"]*-line-(\d+)\)">(.*?)</text>'
+)
 
 
 def screen_text(app: Any) -> list[str]:
@@ -66,8 +68,18 @@ def check(app: Any, name: str) -> None:
     if path.read_text(encoding="utf-8") != svg:
         new = path.with_suffix(".new.svg")
         new.write_text(svg, encoding="utf-8")
-        old_text = path.with_suffix(".txt").read_text(encoding="utf-8").splitlines() if path.with_suffix(".txt").exists() else []
-        diff = [f"line {i + 1}:\n  was {a!r}\n  now {b!r}" for i, (a, b) in enumerate(zip(old_text, text.splitlines())) if a != b]
+        old_text = (
+            path.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
+            if path.with_suffix(".txt").exists()
+            else []
+        )
+        diff = [
+            f"line {i + 1}:\n  was {a!r}\n  now {b!r}"
+            for i, (a, b) in enumerate(zip(old_text, text.splitlines()))
+            if a != b
+        ]
         hint = "\n".join(diff[:5]) or "(same text: colours or styles differ)"
-        pytest.fail(f"{name} differs from {path.name}; new picture in {new.name}\n{hint}\n"
-                    "if intended: EVALTUI_UPDATE_SNAPSHOTS=1 pytest tests/tui")
+        pytest.fail(
+            f"{name} differs from {path.name}; new picture in {new.name}\n{hint}\n"
+            "if intended: EVALTUI_UPDATE_SNAPSHOTS=1 pytest tests/tui"
+        )

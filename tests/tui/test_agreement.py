@@ -29,7 +29,8 @@ async def test_the_calibration_pane_shows_intervals_and_lists_disagreements_wors
         assert str(screen.query_one(CalibrationTable).get_cell_at((0, 6))) == f"[{lo:+.2f},{hi:+.2f}]"
         worst_topic, worst = screen.query_one(AgreementTable).entries[0]
         assert str(screen.query_one(AgreementTable).get_cell_at((0, 4))) == (
-            f"[{worst['kappa_ci'][0]:+.2f},{worst['kappa_ci'][1]:+.2f}]")
+            f"[{worst['kappa_ci'][0]:+.2f},{worst['kappa_ci'][1]:+.2f}]"
+        )
         shown = "\n".join(screen_text(app))
         assert f"[{lo:+.2f}, {hi:+.2f}]" in shown and "TPR" in shown and "A P " in shown
 
@@ -61,8 +62,9 @@ async def test_the_diff_header_shows_the_judges_agreement_and_the_corrected_delt
         screen = app.screen
         if screen.base != "account-baseline":
             screen.compare("account-baseline", "account-fix")
-            await until(pilot, lambda: screen.data is not None and screen.data.comparison.base == "account-baseline",
-                        timeout=30)
+            await until(
+                pilot, lambda: screen.data is not None and screen.data.comparison.base == "account-baseline", timeout=30
+            )
         corrected = screen.data.comparison.corrected["Brand Alignment"]
         o, a = corrected["overall"], corrected["agreement"]
         header = " ".join(screen_text(app))

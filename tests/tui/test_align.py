@@ -30,9 +30,21 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store(db) as store:
         ingest_file(store, SAMPLE_LOGS / "support_bot.jsonl")
         examples = labelled_examples(store, "brand_alignment", ("human",))
-        write_scores(store, [ScoreWrite(target_id=e["id"], root_id=e["root_id"], scorer="brand_alignment_offline",
-                                        scorer_version="offline-v1", score=1.0, label="A",
-                                        metadata={"rubric": "brand_alignment"}) for e in examples])
+        write_scores(
+            store,
+            [
+                ScoreWrite(
+                    target_id=e["id"],
+                    root_id=e["root_id"],
+                    scorer="brand_alignment_offline",
+                    scorer_version="offline-v1",
+                    score=1.0,
+                    label="A",
+                    metadata={"rubric": "brand_alignment"},
+                )
+                for e in examples
+            ],
+        )
     return db
 
 
@@ -67,8 +79,10 @@ async def open_row(app: Any, pilot: Any, scorer: str) -> Any:
     from evaltui.tui.widgets.calibration_table import CalibrationTable
 
     await pilot.press("6")
-    await until(pilot, lambda: isinstance(app.screen, CalibrationScreen)
-                and app.screen.query_one(CalibrationTable).row_count >= 2)
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, CalibrationScreen) and app.screen.query_one(CalibrationTable).row_count >= 2,
+    )
     table = app.screen.query_one(CalibrationTable)
     await pilot.press(*["k"] * table.row_count)
     for _ in range(table.row_count):
@@ -84,7 +98,8 @@ def footer_keys(app: Any) -> set[str]:
 
 
 async def test_align_in_the_calibration_pane_shows_the_candidates_and_saves_the_best(
-        tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.testing import FakeOpenAI
     from evaltui.testing.fake_judge import DemoJudge
     from evaltui.tui.screens.align_result import AlignResultScreen, kappa_ci
@@ -109,7 +124,10 @@ async def test_align_in_the_calibration_pane_shows_the_candidates_and_saves_the_
             # the table of topics is drawn after the screen is pushed: wait for it on screen
             await until(pilot, lambda: ACCOUNT in "\n".join(screen_text(app)))
             text = "\n".join(screen_text(app))
-            current, best = report["candidates"][0], next(r for r in report["candidates"] if r["name"] == report["best"])
+            current, best = (
+                report["candidates"][0],
+                next(r for r in report["candidates"] if r["name"] == report["best"]),
+            )
             before, after = current["test"]["by_topic"][ACCOUNT], best["test"]["by_topic"][ACCOUNT]
             assert before["kappa"] < 0.6 and after["kappa"] >= 0.7  # the account topic's test part, as the CLI shows
             assert best["name"].startswith("few-shot-")
@@ -118,9 +136,14 @@ async def test_align_in_the_calibration_pane_shows_the_candidates_and_saves_the_
             assert report["best_version"].split("+")[0] in saved.name
             await pilot.press("escape")
             # the aligned version's grades are stored: it is a new scorer version in the table
-            await until(pilot, lambda: isinstance(app.screen, CalibrationScreen)
-                        and app.screen.query_one(CalibrationTable).row_count > versions
-                        and any(r["version"] == report["best_version"] for r in app.screen.rows))
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, CalibrationScreen)
+                    and app.screen.query_one(CalibrationTable).row_count > versions
+                    and any(r["version"] == report["best_version"] for r in app.screen.rows)
+                ),
+            )
             assert "test kappa" in str(app.screen.query_one("#calibration-status").content)
             assert not [w for w in app.workers if w.group == "calibration-align" and w.is_running]
     # the screen showed what the report says (kappa with CI and n)
@@ -131,7 +154,8 @@ async def test_align_in_the_calibration_pane_shows_the_candidates_and_saves_the_
 
 
 async def test_c_cancels_an_align_before_its_next_candidate_and_saves_nothing(
-        tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.testing import FakeOpenAI
 
     gate = Gate()
@@ -155,7 +179,8 @@ async def test_c_cancels_an_align_before_its_next_candidate_and_saves_nothing(
 
 
 async def test_without_an_endpoint_the_status_line_says_what_to_set(
-        tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.testing import FakeOpenAI
 
     with FakeOpenAI() as server:
@@ -174,8 +199,9 @@ async def test_without_an_endpoint_the_status_line_says_what_to_set(
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_align_result_snapshot(tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch,
-                                     size: tuple[int, int]) -> None:
+async def test_align_result_snapshot(
+    tmp_path: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     from evaltui.testing import FakeOpenAI
     from evaltui.testing.fake_judge import DemoJudge
     from evaltui.tui.screens.align_result import AlignResultScreen

@@ -19,12 +19,28 @@ async def test_a_new_runs_base_is_the_latest_run_on_the_same_dataset_and_version
     db = await two_experiments(tmp_path)  # baseline, candidate on slice v1
     with Store(db) as store:
         create_from_logs(store, "other", "topic = login")
-    await EvalAsync("support-bot", data=init_dataset(name="other", db=db), task=variant(2), scores=[apologises],
-                    experiment_name="on-other", db=db, quiet=True)
-    await EvalAsync("support-bot", data=init_dataset(name="slice", db=db, version=1), task=variant(5),
-                    scores=[apologises], experiment_name="third", db=db, quiet=True)
+    await EvalAsync(
+        "support-bot",
+        data=init_dataset(name="other", db=db),
+        task=variant(2),
+        scores=[apologises],
+        experiment_name="on-other",
+        db=db,
+        quiet=True,
+    )
+    await EvalAsync(
+        "support-bot",
+        data=init_dataset(name="slice", db=db, version=1),
+        task=variant(5),
+        scores=[apologises],
+        experiment_name="third",
+        db=db,
+        quiet=True,
+    )
     with Store(db, read_only=True) as store:
-        base = {e: exp_store.find_experiment(store, e)["base_experiment_id"] for e in ("on-other", "third", "candidate")}
+        base = {
+            e: exp_store.find_experiment(store, e)["base_experiment_id"] for e in ("on-other", "third", "candidate")
+        }
         ids = {e: exp_store.find_experiment(store, e)["id"] for e in ("baseline", "candidate")}
     assert base["on-other"] is None  # no run on that dataset before it: no base, not "the previous one"
     assert base["third"] == ids["candidate"]  # the latest on slice v1, not `on-other`
@@ -42,8 +58,12 @@ async def test_the_diff_picker_never_compares_a_run_with_itself(tmp_path: Path) 
         await until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen.data is not None)
         diff = app.screen
         await pilot.press("e")
-        await until(pilot, lambda: isinstance(app.screen, PickExperimentsDialog)
-                    and app.screen.query_one("#pick-list").option_count == 2)
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, PickExperimentsDialog) and app.screen.query_one("#pick-list").option_count == 2
+            ),
+        )
         await pilot.press("enter", "enter")  # the highlighted base, then the highlighted candidate
         await until(pilot, lambda: app.screen is diff)
         await until(pilot, lambda: diff.data is not None and (diff.base, diff.candidate) == ("baseline", "candidate"))

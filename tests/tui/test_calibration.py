@@ -8,11 +8,19 @@ from pathlib import Path
 from tests.helpers import until
 from tests.tui.helpers import labelled_db, make_app, open_calibration
 
+
 def test_worst_first_orders_by_kappa_then_labels() -> None:
     from evaltui.tui.widgets.agreement_table import worst_first
 
-    rows = worst_first({"a": {"kappa": 0.9, "n": 5}, "b": {"kappa": None, "n": 9}, "c": {"kappa": 0.3, "n": 6},
-                        "d": {"kappa": 0.3, "n": 7}, "few": {"kappa": -0.5, "n": 3}})
+    rows = worst_first(
+        {
+            "a": {"kappa": 0.9, "n": 5},
+            "b": {"kappa": None, "n": 9},
+            "c": {"kappa": 0.3, "n": 6},
+            "d": {"kappa": 0.3, "n": 7},
+            "few": {"kappa": -0.5, "n": 3},
+        }
+    )
     assert [t for t, _ in rows] == ["d", "c", "a", "b", "few"]  # three labels say little: last
 
 

@@ -22,18 +22,37 @@ def test_save_list_show_and_delete_a_view(tmp_path: Path) -> None:
     out = run(db, "list")
     assert out.returncode == 0 and out.stdout.startswith("no saved views")
 
-    out = run(db, "save", "slow gpt-y", "--where", 'metadata.model = "gpt-y"', "--column", "metrics.latency_s",
-              "--column", "metadata.prompt_version", "--sort", "metrics.latency_s", "--descending")
+    out = run(
+        db,
+        "save",
+        "slow gpt-y",
+        "--where",
+        'metadata.model = "gpt-y"',
+        "--column",
+        "metrics.latency_s",
+        "--column",
+        "metadata.prompt_version",
+        "--sort",
+        "metrics.latency_s",
+        "--descending",
+    )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == ('saved view slow gpt-y: metadata.model = "gpt-y" · by metrics.latency_s descending'
-                                  ' · columns metrics.latency_s, metadata.prompt_version')
+    assert out.stdout.strip() == (
+        'saved view slow gpt-y: metadata.model = "gpt-y" · by metrics.latency_s descending'
+        " · columns metrics.latency_s, metadata.prompt_version"
+    )
     out = run(db, "save", "worst", "--sort", "scores.brand_alignment")  # scores sort worst first by default
     assert out.returncode == 0, out.stderr
 
     out = run(db, "list", "--json")
     assert [json.loads(line) for line in out.stdout.splitlines()] == [
-        {"name": "slow gpt-y", "where": 'metadata.model = "gpt-y"', "columns": ["metrics.latency_s", "metadata.prompt_version"],
-         "sort": "metrics.latency_s", "descending": True},
+        {
+            "name": "slow gpt-y",
+            "where": 'metadata.model = "gpt-y"',
+            "columns": ["metrics.latency_s", "metadata.prompt_version"],
+            "sort": "metrics.latency_s",
+            "descending": True,
+        },
         {"name": "worst", "where": "", "columns": [], "sort": "scores.brand_alignment", "descending": False},
     ]
     table = run(db, "list").stdout.splitlines()
@@ -54,7 +73,10 @@ def test_save_list_show_and_delete_a_view(tmp_path: Path) -> None:
 def test_bad_views_are_one_line_errors_and_save_nothing(tmp_path: Path) -> None:
     db = views_db(tmp_path)
     cases = [
-        (("save", "typo", "--where", "scores.brand_alignmnt < 0.5"), "no scorer named brand_alignmnt; did you mean brand_alignment?"),
+        (
+            ("save", "typo", "--where", "scores.brand_alignmnt < 0.5"),
+            "no scorer named brand_alignmnt; did you mean brand_alignment?",
+        ),
         (("save", "bad", "--where", "scores.brand_alignment < high"), "bad filter at column"),
         (("save", "bad", "--sort", "nope"), "cannot sort by 'nope'"),
         (("save", "bad", "--column", "input"), "cannot show column 'input'"),
@@ -74,7 +96,17 @@ async def test_a_view_saved_on_the_command_line_opens_in_the_app(tmp_path: Path)
     from evaltui.tui.screens.views_dialog import ViewsDialog
 
     db = views_db(tmp_path)
-    out = run(db, "save", "billing by cost", "--where", "topic = billing", "--column", "metrics.cost", "--sort", "metrics.cost")
+    out = run(
+        db,
+        "save",
+        "billing by cost",
+        "--where",
+        "topic = billing",
+        "--column",
+        "metrics.cost",
+        "--sort",
+        "metrics.cost",
+    )
     assert out.returncode == 0, out.stderr
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -82,7 +114,14 @@ async def test_a_view_saved_on_the_command_line_opens_in_the_app(tmp_path: Path)
         await pilot.press("V")
         await until(pilot, lambda: isinstance(app.screen, ViewsDialog))
         await pilot.press("enter")
-        await until(pilot, lambda: screen.view.where == "topic = billing" and screen.total == 6
-                    and screen.view.sort == "metrics.cost" and not screen.view.descending)
+        await until(
+            pilot,
+            lambda: (
+                screen.view.where == "topic = billing"
+                and screen.total == 6
+                and screen.view.sort == "metrics.cost"
+                and not screen.view.descending
+            ),
+        )
         costs = [r.metrics["cost"] for r in screen.page.rows]
         assert costs == sorted(costs)

@@ -23,7 +23,14 @@ def test_case_rows_sort_worst_first_and_filter() -> None:
     from evaltui.evals.diffview import case_rows, filter_rows, word_diff
 
     def r(rid, s, bucket="failing"):
-        return {"record_id": rid, "trial": 0, "bucket": bucket, "input": rid, "error": None, "scores": {"S": {"score": s}}}
+        return {
+            "record_id": rid,
+            "trial": 0,
+            "bucket": bucket,
+            "input": rid,
+            "error": None,
+            "scores": {"S": {"score": s}},
+        }
 
     c = compare([r("a", 1.0), r("b", 0.5), r("c", 0.0, "passing")], [r("a", 0.0), r("b", 1.0), r("c", 0.0, "passing")])
     rows = case_rows(c)
@@ -82,12 +89,15 @@ async def test_stepping_shows_each_case_from_details_fetched_a_window_at_a_time(
         keys = [r.key for r in cases.rows]
         with reading(diff_db) as store:  # the batch says what one-by-one says
             assert case_details(store, screen.data.base_id, keys) == {
-                k: case_detail(store, screen.data.base_id, k) for k in keys}
+                k: case_detail(store, screen.data.base_id, k) for k in keys
+            }
         for i in range(1, 6):
             await pilot.press("n")
             await until(pilot, lambda: screen.detail is not None and screen.detail[0] == cases.current.key)
             assert cases.cursor == i
-            assert screen.detail[2].input == cases.current.preview or cases.current.preview in str(screen.detail[2].input)
+            assert screen.detail[2].input == cases.current.preview or cases.current.preview in str(
+                screen.detail[2].input
+            )
 
 
 async def test_label_three_cases_in_the_diff_and_watch_kappa_change(diff_db: Path) -> None:
@@ -101,7 +111,9 @@ async def test_label_three_cases_in_the_diff_and_watch_kappa_change(diff_db: Pat
         await pilot.press("Y")
         await until(pilot, lambda: screen.detail and screen.detail[2].labels.get("apologises") == "Y")
         await pilot.press("6")
-        await until(pilot, lambda: isinstance(app.screen, CalibrationScreen) and app.screen.query_one(CalibrationTable).entries)
+        await until(
+            pilot, lambda: isinstance(app.screen, CalibrationScreen) and app.screen.query_one(CalibrationTable).entries
+        )
         first = app.screen.query_one(CalibrationTable).entries[0]
         assert first["n"] == 1 and first["accuracy"] == 0
         await pilot.press("5")

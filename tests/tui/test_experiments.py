@@ -11,6 +11,7 @@ import pytest
 from tests.helpers import until
 from tests.tui.helpers import build_db, make_app
 
+
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch):
     from evaltui.testing.fake_openai import FakeOpenAI
@@ -70,9 +71,14 @@ async def test_start_an_eval_switch_panes_and_watch_it_finish(tmp_path: Path, se
         await pilot.press("1")  # another pane while it runs
         await until(pilot, lambda: not app.runs["baseline-slice-v1"].alive, timeout=30)
         await pilot.press("4")
-        await until(pilot, lambda: isinstance(app.screen, ExperimentsScreen)
-                    and app.screen.query_one(ExperimentTable).entries
-                    and app.screen.query_one(ExperimentTable).entries[0]["status"] == "finished")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ExperimentsScreen)
+                and app.screen.query_one(ExperimentTable).entries
+                and app.screen.query_one(ExperimentTable).entries[0]["status"] == "finished"
+            ),
+        )
         row = app.screen.query_one(ExperimentTable).entries[0]
         assert row["dataset"] == "slice" and row["dataset_version"] == 1 and row["results"] == 24
         assert "Apologises" in row["scores"]
@@ -81,8 +87,9 @@ async def test_start_an_eval_switch_panes_and_watch_it_finish(tmp_path: Path, se
     assert len(server.requests) >= 24  # the task really called the loopback server
 
 
-async def test_cancel_a_run_keeps_finished_cases_and_resume_fills_the_rest(tmp_path: Path, server: Any,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_cancel_a_run_keeps_finished_cases_and_resume_fills_the_rest(
+    tmp_path: Path, server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = build_db(tmp_path)
     monkeypatch.setenv("EVALTUI_TEST_TASK_DELAY", "0.15")
     from evaltui.evals import launch
@@ -91,8 +98,11 @@ async def test_cancel_a_run_keeps_finished_cases_and_resume_fills_the_rest(tmp_p
     app = make_app(db)
     async with app.run_test(size=(110, 30)) as pilot:
         await start_eval(app, pilot)
-        await until(pilot, lambda: "baseline-slice-v1" in app.runs and app.runs["baseline-slice-v1"].progress.done >= 2,
-                    timeout=30)
+        await until(
+            pilot,
+            lambda: "baseline-slice-v1" in app.runs and app.runs["baseline-slice-v1"].progress.done >= 2,
+            timeout=30,
+        )
         await pilot.press("c")
         await until(pilot, lambda: not app.runs["baseline-slice-v1"].alive, timeout=15)
         assert app.runs["baseline-slice-v1"].progress.status == "cancelled"
@@ -107,15 +117,20 @@ async def test_cancel_a_run_keeps_finished_cases_and_resume_fills_the_rest(tmp_p
         await pilot.press("4")
         await pilot.pause(0.3)
         await pilot.press("R")
-        await until(pilot, lambda: "baseline-slice-v1" in app.runs and not app.runs["baseline-slice-v1"].alive, timeout=30)
+        await until(
+            pilot, lambda: "baseline-slice-v1" in app.runs and not app.runs["baseline-slice-v1"].alive, timeout=30
+        )
     exp = experiment(db, "baseline-slice-v1")
     assert exp["status"] == "finished" and exp["results"] == 24
     resumed = asked(server, calls_before)  # the resume ran only the cases not finished before
-    assert not finished & set(resumed) and sorted(resumed) == sorted(finished_inputs(db, "baseline-slice-v1") - finished)
+    assert not finished & set(resumed) and sorted(resumed) == sorted(
+        finished_inputs(db, "baseline-slice-v1") - finished
+    )
 
 
-async def test_a_run_interrupted_by_closing_the_app_resumes_on_the_next_start(tmp_path: Path, server: Any,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_run_interrupted_by_closing_the_app_resumes_on_the_next_start(
+    tmp_path: Path, server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.evals import launch
 
     db = build_db(tmp_path)
@@ -124,8 +139,11 @@ async def test_a_run_interrupted_by_closing_the_app_resumes_on_the_next_start(tm
     app = make_app(db)
     async with app.run_test(size=(110, 30)) as pilot:
         await start_eval(app, pilot)
-        await until(pilot, lambda: "baseline-slice-v1" in app.runs and app.runs["baseline-slice-v1"].progress.done >= 2,
-                    timeout=30)
+        await until(
+            pilot,
+            lambda: "baseline-slice-v1" in app.runs and app.runs["baseline-slice-v1"].progress.done >= 2,
+            timeout=30,
+        )
         await pilot.press("q")  # quitting stops the run; it stays 'running' to resume
     assert experiment(db, "baseline-slice-v1")["status"] == "running"
     finished = finished_inputs(db, "baseline-slice-v1")
@@ -144,4 +162,6 @@ async def test_a_run_interrupted_by_closing_the_app_resumes_on_the_next_start(tm
     exp = experiment(db, "baseline-slice-v1")
     assert exp["status"] == "finished" and exp["results"] == 24
     resumed = asked(server, calls_before)  # the resume ran only the cases not finished before
-    assert not finished & set(resumed) and sorted(resumed) == sorted(finished_inputs(db, "baseline-slice-v1") - finished)
+    assert not finished & set(resumed) and sorted(resumed) == sorted(
+        finished_inputs(db, "baseline-slice-v1") - finished
+    )

@@ -27,7 +27,10 @@ def test_candidates_for_a_scorer_stem_offer_both_twins() -> None:
 def test_topic_names_complete_without_a_quote_and_come_back_quoted() -> None:
     from evaltui.tui.completion import candidates
 
-    assert candidates("topic = pass", WORDS, TOPICS).candidates == ['"password_delete_account"', '"password_reset_link"']
+    assert candidates("topic = pass", WORDS, TOPICS).candidates == [
+        '"password_delete_account"',
+        '"password_reset_link"',
+    ]
     assert candidates('topic = "promo', WORDS, TOPICS).candidates == ['"promo_code_invalid"']
     assert candidates("topic in (reset", WORDS, TOPICS).candidates == ['"password_reset_link"']
     assert candidates("topic = ", WORDS, TOPICS).candidates == [f'"{t}"' for t in TOPICS]
@@ -41,15 +44,23 @@ async def focus_filter(app: Any, pilot: Any) -> Any:
     from evaltui.tui.widgets.filter_bar import FilterBar
 
     await pilot.press("2")
-    await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.total == 24
-                and app.screen.query_one(FilterBar).suggester.words)
+    await until(
+        pilot,
+        lambda: (
+            isinstance(app.screen, LogsScreen)
+            and app.screen.total == 24
+            and app.screen.query_one(FilterBar).suggester.words
+        ),
+    )
     await pilot.press("slash")
     bar = app.screen.query_one(FilterBar)
     await until(pilot, lambda: bar.input.has_focus)
     return bar
 
 
-async def test_tab_cycles_through_both_twins_and_stays_in_the_bar(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_tab_cycles_through_both_twins_and_stays_in_the_bar(
+    twins_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         bar = await focus_filter(app, pilot)
@@ -68,7 +79,9 @@ async def test_tab_cycles_through_both_twins_and_stays_in_the_bar(twins_dir: Pat
         assert bar.input.value == "scores.brand_alignment_offline < 0.5 5" and bar.input.has_focus
 
 
-async def test_a_topic_completes_after_topic_equals_without_a_quote(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_topic_completes_after_topic_equals_without_a_quote(
+    twins_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         bar = await focus_filter(app, pilot)
@@ -81,7 +94,9 @@ async def test_a_topic_completes_after_topic_equals_without_a_quote(twins_dir: P
         await until(pilot, lambda: app.screen.view.where == second and app.screen.total == 8)
 
 
-async def test_a_misspelt_scorer_in_the_filter_bar_says_what_was_meant(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_misspelt_scorer_in_the_filter_bar_says_what_was_meant(
+    twins_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         bar = await focus_filter(app, pilot)

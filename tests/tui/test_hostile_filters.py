@@ -23,11 +23,14 @@ def small_db(tmp_path: Path) -> Path:
     return db
 
 
-@pytest.mark.parametrize("pasted, message", [
-    ("(" * 400 + "topic = x" + ")" * 400, "bad filter at column 65: nested too deep"),
-    ("not " * 1000 + "topic = x", "bad filter at column 257: nested too deep"),
-    ('metadata."" = 1', "bad filter at column 10: a key cannot be empty"),
-])
+@pytest.mark.parametrize(
+    "pasted, message",
+    [
+        ("(" * 400 + "topic = x" + ")" * 400, "bad filter at column 65: nested too deep"),
+        ("not " * 1000 + "topic = x", "bad filter at column 257: nested too deep"),
+        ('metadata."" = 1', "bad filter at column 10: a key cannot be empty"),
+    ],
+)
 async def test_a_hostile_filter_pasted_into_the_bar_shows_the_error_and_the_app_goes_on(small_db, pasted, message):
     from textual import events
 

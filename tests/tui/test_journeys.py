@@ -44,8 +44,12 @@ async def test_topic_to_filtered_logs_to_trace_and_back(sample_db: Path) -> None
 
     app = make_app(sample_db)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.screen.query_one(TopicTable).row_count == 6
-                    and app.screen.query_one(TopicTable).overview.complete)
+        await until(
+            pilot,
+            lambda: (
+                app.screen.query_one(TopicTable).row_count == 6 and app.screen.query_one(TopicTable).overview.complete
+            ),
+        )
         from evaltui.store.overview import rank_where_it_hurts
 
         first = app.screen.query_one(TopicTable).current
@@ -55,8 +59,15 @@ async def test_topic_to_filtered_logs_to_trace_and_back(sample_db: Path) -> None
         await pilot.press("down")
         topic = app.screen.query_one(TopicTable).current.topic
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, LogsScreen) and table(app).row_count > 0
-                    and f'topic = "{topic}"' in status(app, "#logs-status") and "…" not in status(app, "#logs-status"))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, LogsScreen)
+                and table(app).row_count > 0
+                and f'topic = "{topic}"' in status(app, "#logs-status")
+                and "…" not in status(app, "#logs-status")
+            ),
+        )
         assert {r.topic for r in table(app).page.rows} == {topic}
         total = app.screen.total
         assert f"of {total:,}" in status(app, "#logs-status")
@@ -100,8 +111,14 @@ async def test_bad_filter_shows_where_keeps_the_rows_then_a_fix_applies(sample_d
         for _ in range(4):
             await pilot.press("backspace")
         await pilot.press("0", ".", "5", "enter")
-        await until(pilot, lambda: bar.error is None and "brand_alignment < 0.5" in status(app, "#logs-status")
-                    and "…" not in status(app, "#logs-status"))
+        await until(
+            pilot,
+            lambda: (
+                bar.error is None
+                and "brand_alignment < 0.5" in status(app, "#logs-status")
+                and "…" not in status(app, "#logs-status")
+            ),
+        )
         rows = table(app).page.rows
         assert rows and all(r.scores["brand_alignment"] < 0.5 for r in rows)
         assert app.focused is table(app)  # Enter hands the keys back to the table
@@ -215,7 +232,9 @@ async def test_another_process_ingests_while_the_app_is_open(tmp_path: Path, sam
     and its rows show without a restart."""
     db = tmp_path / "live.duckdb"
     shutil.copy(sample_db, db)
-    extra = write_jsonl(tmp_path / "more.jsonl", [s for i in range(5) for s in conversation(9000 + i, "brand_new", 0.0, 0.0, day=28)])
+    extra = write_jsonl(
+        tmp_path / "more.jsonl", [s for i in range(5) for s in conversation(9000 + i, "brand_new", 0.0, 0.0, day=28)]
+    )
     from evaltui.config import Settings
     from evaltui.tui.app import EvalApp
 
@@ -225,7 +244,10 @@ async def test_another_process_ingests_while_the_app_is_open(tmp_path: Path, sam
         await until(pilot, lambda: "of 2,400" in status(app, "#logs-status"))
         out = subprocess.run(
             [sys.executable, "-m", "evaltui", "ingest", str(extra), "--db", str(db)],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert out.returncode == 0, out.stderr
         await until(pilot, lambda: "of 2,405" in status(app, "#logs-status"), timeout=15)
@@ -283,24 +305,33 @@ def test_start_up_fetch_runs_in_another_process_and_migrates_an_older_file(sampl
     assert "not an evaltui database" in _startup_probe(other)["error"]
 
 
-async def test_the_topics_pane_shows_the_start_up_fetch_then_its_own_overview(sample_db: Path,
-                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_topics_pane_shows_the_start_up_fetch_then_its_own_overview(
+    sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.tui import startup
     from evaltui.tui.widgets.topic_table import TopicTable
 
     shown = []
     original = TopicTable.show
-    monkeypatch.setattr(TopicTable, "show", lambda self, overview: (shown.append(overview), original(self, overview))[1])
+    monkeypatch.setattr(
+        TopicTable, "show", lambda self, overview: (shown.append(overview), original(self, overview))[1]
+    )
     assert not startup._safe_to_fork()  # DuckDB's threads run in this process: no fork here
     future = startup.begin(sample_db)  # so a thread fetches
     future.result(60)
     app = make_app(sample_db, fail_threshold={"default": 0.7})
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.screen.query_one(TopicTable).overview is not None
-                    and app.screen.query_one(TopicTable).overview.complete)
+        await until(
+            pilot,
+            lambda: (
+                app.screen.query_one(TopicTable).overview is not None
+                and app.screen.query_one(TopicTable).overview.complete
+            ),
+        )
     assert not startup.started(sample_db)  # taken once
     first, full = shown[0], shown[-1]
     assert first is not full and first.complete is False and full.complete
     assert first.thresholds == dict.fromkeys(first.scorers, 0.7)  # the app's thresholds, not the defaults
-    assert sorted((t.topic, t.conversations) for t in first.topics) == \
-        sorted((t.topic, t.conversations) for t in full.topics)
+    assert sorted((t.topic, t.conversations) for t in first.topics) == sorted(
+        (t.topic, t.conversations) for t in full.topics
+    )

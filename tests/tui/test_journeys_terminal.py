@@ -18,8 +18,13 @@ from tests.helpers import ROOT
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed: the journeys need a real terminal")
 def test_the_five_journeys_run_in_a_real_terminal_at_both_sizes(demo_run) -> None:
     db, _, _ = demo_run
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "journeys.py"), "--db", str(db)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=900)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "journeys.py"), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     summary = json.loads(out.stdout.splitlines()[-1])
     journeys = {(r["size"], r["journey"]) for r in summary["results"] if r["ok"]}

@@ -28,7 +28,9 @@ def title(app: Any) -> str:
     return str(app.screen.query_one("#trace-title").content)
 
 
-async def test_labelling_in_a_trace_keeps_the_place_in_the_log_browser_and_shows_the_label_at_once(tmp_path: Path) -> None:
+async def test_labelling_in_a_trace_keeps_the_place_in_the_log_browser_and_shows_the_label_at_once(
+    tmp_path: Path,
+) -> None:
     from evaltui.tui.screens.logs import LogsScreen
     from evaltui.tui.screens.trace import TraceScreen
     from evaltui.tui.widgets.span_table import SpanTable
@@ -37,7 +39,9 @@ async def test_labelling_in_a_trace_keeps_the_place_in_the_log_browser_and_shows
     app = make_app(db, poll_seconds=0.2)  # the app notices the label it wrote, as it does every 2 s
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
-        await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.query_one(SpanTable).row_count == 24)
+        await until(
+            pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.query_one(SpanTable).row_count == 24
+        )
         logs = app.screen
         await pilot.press("j", "enter")
         await until(pilot, lambda: isinstance(app.screen, TraceScreen) and "trace 2 of 24" in title(app))

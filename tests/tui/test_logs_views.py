@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.helpers import until
 from tests.tui.helpers import logs, make_app, views_db
 
+
 async def test_choose_latency_and_model_columns_and_sort_by_latency(tmp_path: Path) -> None:
     from evaltui.tui.screens.columns_dialog import ColumnsDialog
     from evaltui.tui.widgets.span_table import SpanTable
@@ -26,8 +27,13 @@ async def test_choose_latency_and_model_columns_and_sort_by_latency(tmp_path: Pa
             await pilot.press("space")
         await pilot.press("enter")
         table = screen.query_one(SpanTable)
-        await until(pilot, lambda: screen.view.columns == ("metrics.latency_s", "metadata.model")
-                    and "metadata.model" in [str(k.value) for k in table.columns])
+        await until(
+            pilot,
+            lambda: (
+                screen.view.columns == ("metrics.latency_s", "metadata.model")
+                and "metadata.model" in [str(k.value) for k in table.columns]
+            ),
+        )
         row = table.current
         assert str(table.get_cell(row.id, "metadata.model")) == row.metadata["model"]
         assert str(table.get_cell(row.id, "metrics.latency_s")) == f"{row.metrics['latency_s']:.4g}"
@@ -66,8 +72,10 @@ async def test_group_by_model_then_open_one_group(tmp_path: Path) -> None:
         # gpt-x answers cases 0, 3, 6, 9: Brand Alignment 0.0 each
         assert groups[0]["brand_alignment"] == 0.0
         await pilot.press("down", "enter")
-        await until(pilot, lambda: app.screen is screen and screen.view.where == 'metadata.model = "gpt-y"'
-                    and screen.total == 4)
+        await until(
+            pilot,
+            lambda: app.screen is screen and screen.view.where == 'metadata.model = "gpt-y"' and screen.total == 4,
+        )
 
 
 def test_stats_by_a_metadata_key_on_the_command_line(tmp_path: Path) -> None:
@@ -77,12 +85,18 @@ def test_stats_by_a_metadata_key_on_the_command_line(tmp_path: Path) -> None:
     from tests.helpers import EVALTUI
 
     db = views_db(tmp_path)
-    out = subprocess.run([*EVALTUI, "--db", str(db), "stats", "--by", "metadata.prompt_version", "--json"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*EVALTUI, "--db", str(db), "stats", "--by", "metadata.prompt_version", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     groups = json.loads(out.stdout)["groups"]
     assert [(g["value"], g["conversations"]) for g in groups] == [("v1", 6), ("v2", 6)]
-    text = subprocess.run([*EVALTUI, "--db", str(db), "stats", "--by", "model"], capture_output=True, text=True, timeout=60)
+    text = subprocess.run(
+        [*EVALTUI, "--db", str(db), "stats", "--by", "model"], capture_output=True, text=True, timeout=60
+    )
     assert text.returncode == 0 and "model" in text.stdout.splitlines()[0] and "gpt-x" in text.stdout
 
 
@@ -99,8 +113,14 @@ async def test_save_a_view_restart_and_open_it_again(tmp_path: Path) -> None:
         screen = await logs(app, pilot)
         screen.set_columns(["metadata.model"])
         await pilot.press("slash", *'metadata.model = "gpt-y"', "enter")
-        await until(pilot, lambda: screen.view.where == 'metadata.model = "gpt-y"' and screen.total == 4
-                    and screen.view.columns == ("metadata.model",))
+        await until(
+            pilot,
+            lambda: (
+                screen.view.where == 'metadata.model = "gpt-y"'
+                and screen.total == 4
+                and screen.view.columns == ("metadata.model",)
+            ),
+        )
         await pilot.press("S")  # oldest first
         await until(pilot, lambda: not screen.view.descending)
         await pilot.press("w")
@@ -109,7 +129,12 @@ async def test_save_a_view_restart_and_open_it_again(tmp_path: Path) -> None:
         await until(pilot, lambda: screen.last_saved_view == "gpt-y oldest")
     with Store(db, read_only=True) as store:
         [view] = saved_views(store)
-    assert (view.where, view.columns, view.sort, view.descending) == ('metadata.model = "gpt-y"', ("metadata.model",), "ts", False)
+    assert (view.where, view.columns, view.sort, view.descending) == (
+        'metadata.model = "gpt-y"',
+        ("metadata.model",),
+        "ts",
+        False,
+    )
 
     app = make_app(db)  # a new session: the view is in the file
     async with app.run_test(size=(120, 40)) as pilot:
@@ -119,8 +144,15 @@ async def test_save_a_view_restart_and_open_it_again(tmp_path: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, ViewsDialog))
         await pilot.press("enter")
         table = screen.query_one(SpanTable)
-        await until(pilot, lambda: screen.view.where == 'metadata.model = "gpt-y"' and screen.total == 4
-                    and not screen.view.descending and "metadata.model" in [str(k.value) for k in table.columns])
+        await until(
+            pilot,
+            lambda: (
+                screen.view.where == 'metadata.model = "gpt-y"'
+                and screen.total == 4
+                and not screen.view.descending
+                and "metadata.model" in [str(k.value) for k in table.columns]
+            ),
+        )
         ts = [r.ts for r in table.page.rows]
         assert ts == sorted(ts)
 

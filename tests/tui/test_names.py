@@ -20,8 +20,9 @@ def header_cells(table: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_the_log_browser_tells_twin_scorers_and_topics_apart(twins_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                   size: tuple[int, int]) -> None:
+async def test_the_log_browser_tells_twin_scorers_and_topics_apart(
+    twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     from evaltui.tui.screens.logs import LogsScreen
     from evaltui.tui.widgets.span_table import SpanTable
 
@@ -47,15 +48,22 @@ async def test_the_log_browser_tells_twin_scorers_and_topics_apart(twins_dir: Pa
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_builder_tells_twins_apart_shows_save_and_gives_the_input_room(
-        twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     from evaltui.tui.screens.builder import BuilderScreen
     from evaltui.tui.widgets.candidate_table import CandidateTable
 
     app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
         await pilot.press("3")
-        await until(pilot, lambda: isinstance(app.screen, BuilderScreen) and app.screen.candidates is not None
-                    and app.screen.query_one(CandidateTable).row_count == 24)
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, BuilderScreen)
+                and app.screen.candidates is not None
+                and app.screen.query_one(CandidateTable).row_count == 24
+            ),
+        )
         table = app.screen.query_one(CandidateTable)
         heads = [str(c.label).strip() for c in table.columns.values()][-3:]
         assert len(set(heads)) == 3, heads
@@ -64,8 +72,12 @@ async def test_the_builder_tells_twins_apart_shows_save_and_gives_the_input_room
         assert len(topics) == 3, topics
         await pilot.press("f")
         preview = app.screen.query_one("#record-preview")
-        await until(pilot, lambda: all(k in str(preview.render()) for k in SCORERS) or
-                    all(k in "".join(screen_text(app)) for k in SCORERS))
+        await until(
+            pilot,
+            lambda: (
+                all(k in str(preview.render()) for k in SCORERS) or all(k in "".join(screen_text(app)) for k in SCORERS)
+            ),
+        )
         lines = screen_text(app)
         assert "w Save" in lines[-1], lines[-1]
         await pilot.pause(0.1)
@@ -74,7 +86,8 @@ async def test_the_builder_tells_twins_apart_shows_save_and_gives_the_input_room
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_experiments_pane_shows_score_columns_and_distinct_names(
-        twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     from evaltui.tui.widgets.experiment_table import ExperimentTable
 
     app = twins_app(twins_dir, monkeypatch)
@@ -98,7 +111,8 @@ async def test_the_experiments_pane_shows_score_columns_and_distinct_names(
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_diff_tells_twin_scores_apart_in_the_header_buckets_and_case_rows(
-        twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
         screen = await open_diff(app, pilot)
@@ -109,10 +123,16 @@ async def test_the_diff_tells_twin_scores_apart_in_the_header_buckets_and_case_r
         cases = screen.query_one("CaseList")
         deltas = cases._score_columns(cases.scrollable_content_region.width)[1]
         assert len(deltas) == 2 and len(set(deltas)) == 2 and all(d in case_head for d in deltas), case_head
-        header = lines[:lines.index(next(line for line in lines if line.lstrip().startswith("bucket")))]
-        score_rows = [line.strip().split("  ")[0] for line in header if "[" in line and "]" in line
-                      and not line.strip().startswith(("failing", "borderline", "passing"))
-                      and "κ" not in line and "corrected Δ" not in line]  # the judge's agreement lines
+        header = lines[: lines.index(next(line for line in lines if line.lstrip().startswith("bucket")))]
+        score_rows = [
+            line.strip().split("  ")[0]
+            for line in header
+            if "[" in line
+            and "]" in line
+            and not line.strip().startswith(("failing", "borderline", "passing"))
+            and "κ" not in line
+            and "corrected Δ" not in line
+        ]  # the judge's agreement lines
         assert len(score_rows) == 2 and len(set(score_rows)) == 2, header
         if size[0] >= 120:
             assert {"Brand Alignment", "Brand Alignment Offline"} <= set(score_rows)
@@ -141,7 +161,9 @@ async def test_the_diff_sorts_by_one_scores_delta(twins_dir: Path, monkeypatch: 
         assert worst == sorted(worst)
 
 
-async def test_tab_in_the_diff_reaches_the_scores_and_rationales(twins_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_tab_in_the_diff_reaches_the_scores_and_rationales(
+    twins_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.tui.widgets.side_by_side import SideBySide
 
     app = twins_app(twins_dir, monkeypatch)
@@ -153,16 +175,22 @@ async def test_tab_in_the_diff_reaches_the_scores_and_rationales(twins_dir: Path
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_the_calibration_pane_tells_the_twin_judges_apart(twins_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                size: tuple[int, int]) -> None:
+async def test_the_calibration_pane_tells_the_twin_judges_apart(
+    twins_dir: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     from evaltui.tui.widgets.agreement_table import AgreementTable
     from evaltui.tui.widgets.calibration_table import CalibrationTable
 
     app = twins_app(twins_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
         await pilot.press("6")
-        await until(pilot, lambda: len(app.screen.query_one(CalibrationTable).entries) == 2
-                    and app.screen.query_one(AgreementTable).row_count == 3)
+        await until(
+            pilot,
+            lambda: (
+                len(app.screen.query_one(CalibrationTable).entries) == 2
+                and app.screen.query_one(AgreementTable).row_count == 3
+            ),
+        )
         table = app.screen.query_one(CalibrationTable)
         scorers = {str(table.get_cell_at((i, 1))).strip() for i in range(2)}
         assert len(scorers) == 2 and "brand_alignment" in scorers, scorers

@@ -30,7 +30,8 @@ def dialog_lines(app: Any, selector: str) -> list[str]:
 
 
 async def test_new_eval_loads_eval_files_against_the_apps_database_and_lists_the_one_that_fails(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.tui.screens.run_dialog import RunDialog
 
     db = build_db(tmp_path)
@@ -43,7 +44,8 @@ async def test_new_eval_loads_eval_files_against_the_apps_database_and_lists_the
         await until(pilot, lambda: isinstance(app.screen, RunDialog), timeout=30)
         assert [t.name for t in app.screen.tasks] == ["echo"]  # it saw the app's dataset `slice`
         assert dialog_lines(app, ".problem") == [
-            "broken_eval.py failed to load: ValueError: needs at least 30 labelled examples"]
+            "broken_eval.py failed to load: ValueError: needs at least 30 labelled examples"
+        ]
     assert not (cwd / "evaltui.duckdb").exists()
 
 
@@ -59,7 +61,8 @@ async def test_new_eval_with_no_loadable_task_shows_the_hint_and_the_reason_inst
         assert "no tasks" in dialog_lines(app, "#run-title")[0]
         assert "tui_broken" in dialog_lines(app, "#run-title")[0]  # where it looked
         assert dialog_lines(app, ".problem") == [
-            "broken_eval.py failed to load: ValueError: needs at least 30 labelled examples"]
+            "broken_eval.py failed to load: ValueError: needs at least 30 labelled examples"
+        ]
         await pilot.press("ctrl+s")  # nothing to start
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, ExperimentsScreen))
@@ -126,8 +129,13 @@ def show_json(db: Path, name: str) -> dict[str, Any]:
     import json
     import subprocess
 
-    out = subprocess.run([sys.executable, "-m", "evaltui", "experiments", "show", name, "--db", str(db), "--json"],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "evaltui", "experiments", "show", name, "--db", str(db), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -142,7 +150,8 @@ def build_db_with_expected(folder: Path) -> Path:
 
 
 async def test_the_scorers_ticked_in_the_new_eval_dialog_are_the_ones_that_run(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from textual.widgets import SelectionList
 
     from evaltui.tui.screens.run_dialog import RunDialog
@@ -171,8 +180,13 @@ async def test_the_scorers_ticked_in_the_new_eval_dialog_are_the_ones_that_run(
         await tick("levenshtein")
         await tick("brand_alignment")
         dialog = app.screen
-        await until(pilot, lambda: "runs: non_empty, exact_match, levenshtein, brand_alignment"
-                    in str(dialog.query_one("#run-chosen").content))
+        await until(
+            pilot,
+            lambda: (
+                "runs: non_empty, exact_match, levenshtein, brand_alignment"
+                in str(dialog.query_one("#run-chosen").content)
+            ),
+        )
         await pilot.press("ctrl+s")
         await until(pilot, lambda: "echo-slice-v1" in app.runs and not app.runs["echo-slice-v1"].alive, timeout=60)
         assert app.runs["echo-slice-v1"].progress.status == "finished"
@@ -188,7 +202,8 @@ async def test_the_scorers_ticked_in_the_new_eval_dialog_are_the_ones_that_run(
 
 
 async def test_cancelling_right_after_start_stops_the_run_cleanly_and_marks_it_cancelled(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import threading
     import time
 
@@ -244,7 +259,8 @@ def show_json_or_none(db: Path, name: str) -> dict[str, Any] | None:
 
 
 async def test_q_during_a_run_stops_it_and_the_next_start_runs_only_the_cases_without_a_result(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.evals import launch
     from evaltui.testing.fake_openai import FakeOpenAI
     from evaltui.tui.screens.run_dialog import RunDialog
@@ -260,8 +276,11 @@ async def test_q_during_a_run_stops_it_and_the_next_start_runs_only_the_cases_wi
         with Store(db, read_only=True) as store:
             exp = exp_store.require_experiment(store, "baseline-slice-v1")
             rows = exp_store.load_results(store, exp["id"])
-        return {"status": exp["status"], "created": {r["case_id"]: r["created"] for r in rows},
-                "inputs": {r["case_id"]: r["input"][-1]["content"] for r in rows}}
+        return {
+            "status": exp["status"],
+            "created": {r["case_id"]: r["created"] for r in rows},
+            "inputs": {r["case_id"]: r["input"][-1]["content"] for r in rows},
+        }
 
     db = build_db(tmp_path)
     with FakeOpenAI() as server:
@@ -270,11 +289,16 @@ async def test_q_during_a_run_stops_it_and_the_next_start_runs_only_the_cases_wi
         app = make_app(db, eval_paths=[FIXTURES / "tui"])
         async with app.run_test(size=(110, 30)) as pilot:
             await pilot.press("4", "n")
-            await until(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-scorers"), timeout=30)
+            await until(
+                pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-scorers"), timeout=30
+            )
             await pilot.pause()
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: "baseline-slice-v1" in app.runs and app.runs["baseline-slice-v1"].progress.done >= 3,
-                        timeout=30)
+            await until(
+                pilot,
+                lambda: "baseline-slice-v1" in app.runs and app.runs["baseline-slice-v1"].progress.done >= 3,
+                timeout=30,
+            )
             run = app.runs["baseline-slice-v1"]
             await pilot.press("q")
             await until(pilot, lambda: not run.alive, timeout=15)
@@ -299,7 +323,8 @@ async def test_q_during_a_run_stops_it_and_the_next_start_runs_only_the_cases_wi
 
 
 async def test_a_started_run_shows_its_number_of_cases_before_the_first_one_finishes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.tui.screens.run_dialog import RunDialog
 
     monkeypatch.setenv("EVALTUI_TEST_TASK_DELAY", "1.0")

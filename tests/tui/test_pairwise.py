@@ -31,13 +31,16 @@ def judged_db(tmp_path: Path) -> Path:
     db = asyncio.run(two_experiments(folder))
     rubric = FIXTURES / "pairwise" / "says_sorry.yaml"  # states the rule the loopback judge reads
     with FakeOpenAI(responder=RuleJudge("first")) as server, Store(db) as store:
-        rep = run_pairwise(store, "baseline", "candidate", str(rubric), settings=settings(openai_base_url=server.base_url))
+        rep = run_pairwise(
+            store, "baseline", "candidate", str(rubric), settings=settings(openai_base_url=server.base_url)
+        )
     assert rep.overall.n == 24 and rep.overall.errors == 0
     return db
 
 
 async def test_a_reviewer_marks_the_better_side_and_agreement_with_the_judge_moves(
-        judged_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    judged_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.evals.pairwise import weighted_kappa
     from evaltui.tui.widgets.case_list import CaseList
 
@@ -84,7 +87,9 @@ async def test_a_reviewer_marks_the_better_side_and_agreement_with_the_judge_mov
         assert "people: n 3, agree 100%, κ 1.00" in text
 
 
-async def test_marks_before_any_judge_run_are_kept_and_say_how_to_run_one(plain_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_marks_before_any_judge_run_are_kept_and_say_how_to_run_one(
+    plain_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from evaltui.tui.widgets.case_list import CaseList
 
     db = plain_db

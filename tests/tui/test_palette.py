@@ -31,8 +31,14 @@ async def test_sort_the_log_browser_by_a_score_from_the_palette(tmp_path: Path) 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await logs(app, pilot)
         await choose(app, pilot, "Sort: scores.brand_alignment ascending")
-        await until(pilot, lambda: screen.view.sort == "scores.brand_alignment" and not screen.view.descending
-                    and "sorted by scores.brand_alignment ▲" in str(screen.query_one("#logs-status").content))
+        await until(
+            pilot,
+            lambda: (
+                screen.view.sort == "scores.brand_alignment"
+                and not screen.view.descending
+                and "sorted by scores.brand_alignment ▲" in str(screen.query_one("#logs-status").content)
+            ),
+        )
         values = [r.scores.get("brand_alignment") for r in screen.page.rows]
         assert values == sorted(values) and values[0] == 0.0
         await choose(app, pilot, "Sort: ts ascending")
@@ -73,14 +79,24 @@ async def test_open_a_saved_view_from_the_palette_on_any_pane(tmp_path: Path) ->
 
     db = views_db(tmp_path)
     with Store(db) as store:
-        save_view(store, SavedView("slow gpt-y", 'metadata.model = "gpt-y"', ("metrics.latency_s",), "metrics.latency_s", True))
+        save_view(
+            store,
+            SavedView("slow gpt-y", 'metadata.model = "gpt-y"', ("metrics.latency_s",), "metrics.latency_s", True),
+        )
     app = make_app(db)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)  # on the topic map
         await choose(app, pilot, "View: slow gpt-y")
-        await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.total == 4
-                    and app.screen.view.where == 'metadata.model = "gpt-y"'
-                    and app.screen.view.sort == "metrics.latency_s" and app.screen.view.descending)
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, LogsScreen)
+                and app.screen.total == 4
+                and app.screen.view.where == 'metadata.model = "gpt-y"'
+                and app.screen.view.sort == "metrics.latency_s"
+                and app.screen.view.descending
+            ),
+        )
         table = app.screen.query_one(SpanTable)
         assert "metrics.latency_s" in [str(k.value) for k in table.columns]
         latencies = [r.metrics["latency_s"] for r in table.page.rows]

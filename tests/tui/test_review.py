@@ -18,8 +18,12 @@ def make_app(db: Path, reviewer: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     from evaltui.tui.app import EvalApp
 
     monkeypatch.chdir(db.parent)  # the header shows the path as given: the same in every run
-    return EvalApp(db.name, settings=Settings(theme="evaltui-dark", keymap={}, reviewer=reviewer), poll_seconds=0,
-                   resume_runs=False)
+    return EvalApp(
+        db.name,
+        settings=Settings(theme="evaltui-dark", keymap={}, reviewer=reviewer),
+        poll_seconds=0,
+        resume_runs=False,
+    )
 
 
 def make_queue(db: Path, name: str = "all", reviews: int = 1) -> list[str]:
@@ -41,7 +45,9 @@ def idle(app: Any) -> bool:
     return isinstance(app.screen, ReviewScreen) and not app.screen.busy and not app.screen.pending
 
 
-async def test_twenty_labels_take_under_sixty_keystrokes_at_80x24(review_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+async def test_twenty_labels_take_under_sixty_keystrokes_at_80x24(
+    review_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: F811
     ids = make_queue(review_db)
     app = make_app(review_db, "ann", monkeypatch)
     keys = 0
@@ -58,7 +64,9 @@ async def test_twenty_labels_take_under_sixty_keystrokes_at_80x24(review_db: Pat
 
         await press("n")  # a note for the first label: its text is not counted
         await pilot.press(*"too generic", "enter")
-        await until(pilot, lambda: "note for the next grade: too generic" in str(app.screen.query_one("#review-note").content))
+        await until(
+            pilot, lambda: "note for the next grade: too generic" in str(app.screen.query_one("#review-note").content)
+        )
         await press("B")
         await until(pilot, lambda: idle(app) and app.screen.target == ids[1])
 
@@ -73,15 +81,20 @@ async def test_twenty_labels_take_under_sixty_keystrokes_at_80x24(review_db: Pat
         assert app.screen.target == ids[20]
         assert keys < 60, keys
 
-    labels = query(review_db, "SELECT target_id, label, rationale, json_extract_string(metadata, '$.reviewer') "
-                              "FROM scores WHERE source = 'human' ORDER BY created")
+    labels = query(
+        review_db,
+        "SELECT target_id, label, rationale, json_extract_string(metadata, '$.reviewer') "
+        "FROM scores WHERE source = 'human' ORDER BY created",
+    )
     assert [t for t, *_ in labels] == ids[:20]
     assert labels[0][1:] == ("B", "too generic", "ann")
     assert [lb for _, lb, _, _ in labels[1:]] == ["A"] * 10 + ["C"] * 9
     assert all(note is None for _, _, note, _ in labels[1:])
 
 
-async def test_reviewers_take_turns_on_a_queue_that_survives_a_restart(review_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+async def test_reviewers_take_turns_on_a_queue_that_survives_a_restart(
+    review_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: F811
     ids = make_queue(review_db, "pair", reviews=2)
     app = make_app(review_db, "ann", monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -109,7 +122,9 @@ async def test_reviewers_take_turns_on_a_queue_that_survives_a_restart(review_db
         assert status(app).startswith("1 of 30, 1 today")
 
 
-async def test_no_queue_says_how_to_make_one_and_c_makes_one_from_the_log_filter(review_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+async def test_no_queue_says_how_to_make_one_and_c_makes_one_from_the_log_filter(
+    review_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: F811
     app = make_app(review_db, "ann", monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
         app.log_filter = "topic = billing_and_payments"
@@ -133,7 +148,9 @@ async def test_review_pane_snapshot_80x24(review_db: Path, monkeypatch: pytest.M
         check(app, "review_80x24")
 
 
-async def test_the_calibration_pane_shows_how_people_agree_beside_the_judge(review_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+async def test_the_calibration_pane_shows_how_people_agree_beside_the_judge(
+    review_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: F811
     from evaltui.scoring.human_labels import add_label
     from evaltui.store import Store
 
@@ -144,5 +161,10 @@ async def test_the_calibration_pane_shows_how_people_agree_beside_the_judge(revi
     app = make_app(review_db, "ann", monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("6")
-        await until(pilot, lambda: "truth: majority · humans agree 80%, kappa 0.74 on 5"
-                    in str(app.screen.query_one("#calibration-confusion").content.renderables[0]))
+        await until(
+            pilot,
+            lambda: (
+                "truth: majority · humans agree 80%, kappa 0.74 on 5"
+                in str(app.screen.query_one("#calibration-confusion").content.renderables[0])
+            ),
+        )

@@ -52,20 +52,37 @@ async def test_panes(snapshot_dir: Path, monkeypatch: pytest.MonkeyPatch, size: 
     app = make_app(snapshot_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
         # Sizes show first; the picture is of the full overview (scores, failing shares).
-        await until(pilot, lambda: app.screen.query_one(TopicTable).row_count == 4
-                    and app.screen.query_one(TopicTable).overview.complete
-                    and "…" not in str(app.screen.query_one("#topic-modes").content))
+        await until(
+            pilot,
+            lambda: (
+                app.screen.query_one(TopicTable).row_count == 4
+                and app.screen.query_one(TopicTable).overview.complete
+                and "…" not in str(app.screen.query_one("#topic-modes").content)
+            ),
+        )
         await pilot.pause(0.1)
         check(app, f"topics_{w}x{h}")
 
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.total == 12
-                    and "of 12" in str(app.screen.query_one("#logs-status").content))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, LogsScreen)
+                and app.screen.total == 12
+                and "of 12" in str(app.screen.query_one("#logs-status").content)
+            ),
+        )
         await pilot.pause(0.1)
         check(app, f"logs_{w}x{h}")
 
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, TraceScreen) and "trace 1 of 12" in str(app.screen.query_one("#trace-title").content))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, TraceScreen)
+                and "trace 1 of 12" in str(app.screen.query_one("#trace-title").content)
+            ),
+        )
         await pilot.pause(0.1)
         check(app, f"trace_{w}x{h}")
 

@@ -48,12 +48,19 @@ async def test_groups_open_into_their_topics_from_the_keyboard(map_dir, monkeypa
 
     with Store(map_dir / "groups.duckdb", read_only=True) as store:
         members = {}
-        for topic, group in store.con.execute("SELECT t.key, g.key FROM topics t JOIN topic_groups g USING (map_id, group_id)").fetchall():
+        for topic, group in store.con.execute(
+            "SELECT t.key, g.key FROM topics t JOIN topic_groups g USING (map_id, group_id)"
+        ).fetchall():
             members.setdefault(group, set()).add(topic)
     app = make_app(map_dir, monkeypatch)
     async with app.run_test(size=size) as pilot:
-        await until(pilot, lambda: app.screen.query_one(TopicTable).overview is not None
-                    and app.screen.query_one(TopicTable).overview.complete)
+        await until(
+            pilot,
+            lambda: (
+                app.screen.query_one(TopicTable).overview is not None
+                and app.screen.query_one(TopicTable).overview.complete
+            ),
+        )
         # groups only, closed
         assert {t for t, g, _ in lines(app) if g} == set(members)
         assert not any(d for _, _, d in lines(app))
@@ -64,8 +71,13 @@ async def test_groups_open_into_their_topics_from_the_keyboard(map_dir, monkeypa
         shown = [t for t, g, d in lines(app) if d == 1]
         assert set(shown) == members[group]
         # the highlighted group's failure modes (the fixture's judges give no rationales)
-        await until(pilot, lambda: "…" not in str(app.screen.query_one("#topic-modes").content)
-                    and str(app.screen.query_one("#topic-modes").content))
+        await until(
+            pilot,
+            lambda: (
+                "…" not in str(app.screen.query_one("#topic-modes").content)
+                and str(app.screen.query_one("#topic-modes").content)
+            ),
+        )
         assert "failure modes" in str(app.screen.query_one("#topic-modes").content)
         check(app, f"topic_groups_{size[0]}x{size[1]}")
         await pilot.press("left")
@@ -79,8 +91,14 @@ async def test_groups_open_into_their_topics_from_the_keyboard(map_dir, monkeypa
         await pilot.press("backspace")  # on a topic: closes its group, cursor back on the group
         assert table.current.topic == group and table.current_is_group
         await pilot.press("enter", "down", "enter")
-        await until(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.total is not None
-                    and f'topic = "{topic}"' in str(app.screen.query_one("#logs-status").content))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, LogsScreen)
+                and app.screen.total is not None
+                and f'topic = "{topic}"' in str(app.screen.query_one("#logs-status").content)
+            ),
+        )
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, LogsScreen))
         # a group's own logs: every conversation of its topics
@@ -94,7 +112,12 @@ async def test_groups_open_into_their_topics_from_the_keyboard(map_dir, monkeypa
         if group not in table.expanded:
             await pilot.press("right")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, LogsScreen)
-                    and f'group = "{group}"' in str(app.screen.query_one("#logs-status").content)
-                    and "…" not in str(app.screen.query_one("#logs-status").content))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, LogsScreen)
+                and f'group = "{group}"' in str(app.screen.query_one("#logs-status").content)
+                and "…" not in str(app.screen.query_one("#logs-status").content)
+            ),
+        )
         assert {r.topic for r in app.screen.query_one("SpanTable").page.rows} <= members[group]

@@ -11,9 +11,23 @@ import pytest
 
 from tests.helpers import build_topic_map, span, until, write_jsonl
 
-SUBJECTS = ["humpback whales", "the moon landing", "medieval castles", "volcanoes", "jazz piano", "chess openings",
-            "ancient Rome", "black holes", "origami cranes", "the Amazon rainforest", "honey bees", "Viking ships",
-            "the northern lights", "sourdough bread", "desert cacti"]
+SUBJECTS = [
+    "humpback whales",
+    "the moon landing",
+    "medieval castles",
+    "volcanoes",
+    "jazz piano",
+    "chess openings",
+    "ancient Rome",
+    "black holes",
+    "origami cranes",
+    "the Amazon rainforest",
+    "honey bees",
+    "Viking ships",
+    "the northern lights",
+    "sourdough bread",
+    "desert cacti",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +42,23 @@ def stale_copy(fresh_dir: Path, tmp_path: Path) -> Path:
     from evaltui.topics import assign_new_spans
 
     shutil.copy(fresh_dir / "map.duckdb", tmp_path / "map.duckdb")
-    rows = [span(f"off{i}", name="conversation", ts="2026-11-06T10:00:00Z",
-                 input=[{"role": "user", "content": f"Write me a short poem about {SUBJECTS[i % len(SUBJECTS)]}"
-                         if i % 2 else f"Tell me three fun facts about {SUBJECTS[i % len(SUBJECTS)]}"}], output="...")
-            for i in range(30)]
+    rows = [
+        span(
+            f"off{i}",
+            name="conversation",
+            ts="2026-11-06T10:00:00Z",
+            input=[
+                {
+                    "role": "user",
+                    "content": f"Write me a short poem about {SUBJECTS[i % len(SUBJECTS)]}"
+                    if i % 2
+                    else f"Tell me three fun facts about {SUBJECTS[i % len(SUBJECTS)]}",
+                }
+            ],
+            output="...",
+        )
+        for i in range(30)
+    ]
     with Store(tmp_path / "map.duckdb") as store:
         ingest_file(store, write_jsonl(tmp_path / "off.jsonl", rows))
         assign_new_spans(store)

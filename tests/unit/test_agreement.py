@@ -43,8 +43,9 @@ def test_weighted_kappa_and_its_interval_agree_with_statsmodels_and_sklearn(seed
     theirs = cohens_kappa(np.array(matrix), weights=_weights(positions))
     assert ours == pytest.approx(theirs.kappa, abs=1e-12)
     assert kappa_standard_error(matrix, positions) == pytest.approx(theirs.std_kappa, rel=1e-9)
-    assert ours == pytest.approx(cohen_kappa_score([h for h, _ in pairs], [m for _, m in pairs],
-                                                   labels=labels, weights="linear"), abs=1e-12)
+    assert ours == pytest.approx(
+        cohen_kappa_score([h for h, _ in pairs], [m for _, m in pairs], labels=labels, weights="linear"), abs=1e-12
+    )
     lo, hi = kappa_interval(ours, kappa_standard_error(matrix, positions))
     assert (lo, hi) == pytest.approx((max(-1, theirs.kappa_low), min(1, theirs.kappa_upp)), rel=1e-6)
 
@@ -58,8 +59,15 @@ def test_two_class_kappa_interval_agrees_with_statsmodels() -> None:
 
 def test_pass_fail_rates_and_classes_on_a_hand_checked_table() -> None:
     # humans: 10 A, 6 B, 4 C. The judge gives 4 of the A's a B and 2 a C, one B an A, one C a B.
-    pairs = ([("A", "A")] * 4 + [("A", "B")] * 4 + [("A", "C")] * 2 + [("B", "A")] + [("B", "B")] * 5
-             + [("C", "B")] + [("C", "C")] * 3)
+    pairs = (
+        [("A", "A")] * 4
+        + [("A", "B")] * 4
+        + [("A", "C")] * 2
+        + [("B", "A")]
+        + [("B", "B")] * 5
+        + [("C", "B")]
+        + [("C", "C")] * 3
+    )
     a = agreement(pairs, ABC, threshold=1.0)  # only A passes
     assert a["n"] == 20 and a["accuracy"] == pytest.approx(12 / 20)
     # TPR: the judge passes 4 of the 10 human passes; TNR: it fails 9 of the 10 human fails
@@ -68,9 +76,11 @@ def test_pass_fail_rates_and_classes_on_a_hand_checked_table() -> None:
     y_pred = [m for _, m in pairs]
     for label in "ABC":
         assert a["classes"][label]["precision"] == pytest.approx(
-            precision_score(y_true, y_pred, labels=[label], average="macro", zero_division=0))
+            precision_score(y_true, y_pred, labels=[label], average="macro", zero_division=0)
+        )
         assert a["classes"][label]["recall"] == pytest.approx(
-            recall_score(y_true, y_pred, labels=[label], average="macro", zero_division=0))
+            recall_score(y_true, y_pred, labels=[label], average="macro", zero_division=0)
+        )
     lo, hi = a["kappa_ci"]
     assert lo < a["kappa"] < hi
     b = agreement(pairs, ABC, threshold=0.5)  # A and B pass
@@ -82,28 +92,60 @@ def test_the_interval_narrows_as_labels_grow() -> None:
     large = agreement(([("A", "A")] * 6 + [("C", "C")] * 3 + [("A", "C")] * 2) * 10, ABC)
     assert small["kappa"] == pytest.approx(large["kappa"])
     # the large-sample standard error shrinks with the square root of n
-    assert small["kappa_se"] / large["kappa_se"] == pytest.approx(10 ** 0.5)
+    assert small["kappa_se"] / large["kappa_se"] == pytest.approx(10**0.5)
     assert large["kappa_ci"][0] > small["kappa_ci"][0] and large["kappa_ci"][1] < small["kappa_ci"][1]
 
 
 def test_disagreements_come_worst_first_with_both_grades_and_why() -> None:
     scale = {"A": 1.0, "B": 0.5, "C": 0.0}
     rows = [
-        {"target_id": "t1", "topic": "x", "score": 0.5, "label": "B", "human_score": 1.0, "human_label": "A",
-         "rationale": "procedural", "human_note": "clear steps"},
-        {"target_id": "t2", "topic": "x", "score": 0.0, "label": "C", "human_score": 1.0, "human_label": "A",
-         "rationale": "too long", "human_note": "exactly right"},
+        {
+            "target_id": "t1",
+            "topic": "x",
+            "score": 0.5,
+            "label": "B",
+            "human_score": 1.0,
+            "human_label": "A",
+            "rationale": "procedural",
+            "human_note": "clear steps",
+        },
+        {
+            "target_id": "t2",
+            "topic": "x",
+            "score": 0.0,
+            "label": "C",
+            "human_score": 1.0,
+            "human_label": "A",
+            "rationale": "too long",
+            "human_note": "exactly right",
+        },
         {"target_id": "t3", "topic": "y", "score": 1.0, "label": "A", "human_score": 1.0, "human_label": "A"},
     ]
     out = disagreements(rows, scale)
     assert [d["target_id"] for d in out] == ["t2", "t1"]
-    assert out[0] == {"target_id": "t2", "topic": "x", "judge": "C", "human": "A", "distance": 1.0,
-                      "judge_rationale": "too long", "human_note": "exactly right"}
+    assert out[0] == {
+        "target_id": "t2",
+        "topic": "x",
+        "judge": "C",
+        "human": "A",
+        "distance": 1.0,
+        "judge_rationale": "too long",
+        "human_note": "exactly right",
+    }
 
 
 def test_report_has_topics_and_groups() -> None:
-    rows = [{"target_id": f"t{i}", "topic": "a" if i % 2 else "b", "score": 1.0, "label": "A",
-             "human_score": 1.0 if i % 3 else 0.0, "human_label": "A" if i % 3 else "C"} for i in range(12)]
+    rows = [
+        {
+            "target_id": f"t{i}",
+            "topic": "a" if i % 2 else "b",
+            "score": 1.0,
+            "label": "A",
+            "human_score": 1.0 if i % 3 else 0.0,
+            "human_label": "A" if i % 3 else "C",
+        }
+        for i in range(12)
+    ]
     out = report(rows, {"A": 1.0, "B": 0.5, "C": 0.0}, groups={"a": "g1", "b": "g1"})
     assert set(out["by_topic"]) == {"a", "b"}
     assert out["by_group"]["g1"]["n"] == 12 == out["overall"]["n"]

@@ -32,17 +32,29 @@ def _env(server: FakeOpenAI) -> dict[str, str]:
     return {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test"}
 
 
-def test_align_raises_the_account_topics_test_kappa_and_saves_a_new_rubric_version(sample_db, judge_server,
-                                                                                      tmp_path) -> None:
+def test_align_raises_the_account_topics_test_kappa_and_saves_a_new_rubric_version(
+    sample_db, judge_server, tmp_path
+) -> None:
     db = tmp_path / "sample.duckdb"
     shutil.copy(sample_db, db)
-    run = subprocess.run([*EVALTUI, "--db", str(db), "align", "brand_alignment", "--save-dir", str(tmp_path / "rubrics")],
-                         capture_output=True, text=True, timeout=600, env=_env(judge_server))
+    run = subprocess.run(
+        [*EVALTUI, "--db", str(db), "align", "brand_alignment", "--save-dir", str(tmp_path / "rubrics")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_env(judge_server),
+    )
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    report = json.loads(subprocess.run(
-        [*EVALTUI, "--db", str(db), "align", "brand_alignment", "--json", "--save-dir", str(tmp_path / "rubrics")],
-        capture_output=True, text=True, timeout=600, env=_env(judge_server)).stdout)
+    report = json.loads(
+        subprocess.run(
+            [*EVALTUI, "--db", str(db), "align", "brand_alignment", "--json", "--save-dir", str(tmp_path / "rubrics")],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=_env(judge_server),
+        ).stdout
+    )
     current, best = report["candidates"][0], next(r for r in report["candidates"] if r["name"] == report["best"])
     before, after = current["test"]["by_topic"][ACCOUNT], best["test"]["by_topic"][ACCOUNT]
     assert before["kappa"] < 0.6 and after["kappa"] >= 0.7
@@ -58,13 +70,32 @@ def test_align_raises_the_account_topics_test_kappa_and_saves_a_new_rubric_versi
     # the saved rubric is a new version of the same scorer: it scores and calibrates as any other
     saved = Path(report["saved"])
     assert saved.is_file() and saved.name == f"brand_alignment-{report['best_version'].split('+')[0]}.yaml"
-    cal = subprocess.run([*EVALTUI, "--db", str(db), "calibrate", "brand_alignment", "--version",
-                          report["best_version"], "--json"], capture_output=True, text=True, timeout=120)
+    cal = subprocess.run(
+        [*EVALTUI, "--db", str(db), "calibrate", "brand_alignment", "--version", report["best_version"], "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cal.returncode == 0, cal.stderr
     assert json.loads(cal.stdout)["overall"]["n"] == report["dev"] + report["test"]
-    scored = subprocess.run([*EVALTUI, "--db", str(db), "score", "--scorer", str(saved),
-                             "--where", f'topic = "{ACCOUNT}"', "--sample", "0.05"],
-                            capture_output=True, text=True, timeout=300, env=_env(judge_server))
+    scored = subprocess.run(
+        [
+            *EVALTUI,
+            "--db",
+            str(db),
+            "score",
+            "--scorer",
+            str(saved),
+            "--where",
+            f'topic = "{ACCOUNT}"',
+            "--sample",
+            "0.05",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(judge_server),
+    )
     assert scored.returncode == 0, scored.stderr
     assert report["best_version"].split("+")[0] in scored.stdout + scored.stderr
 
@@ -116,20 +147,33 @@ def test_test_part_labels_never_reach_a_prompt(sample_db, judge_server, tmp_path
     prompts_second = _prompts(judge_server)
     assert not any("LEAK-CHECK" in p for p in prompts_second)
     assert sorted(p for p in prompts_second if "<example grade=" in p or "<rubric>" in p) == sorted(
-        with_examples + edit_requests)
+        with_examples + edit_requests
+    )
     assert second["test_ids"] == first["test_ids"]
     assert second["candidates"][0]["dev"] == first["candidates"][0]["dev"]  # the dev part is untouched
 
 
 def test_align_says_what_to_do_without_an_endpoint_or_labels(sample_db, tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "EVALTUI_OPENAI"))}
-    no_endpoint = subprocess.run([*EVALTUI, "--db", str(sample_db), "align", "brand_alignment"],
-                                 capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    no_endpoint = subprocess.run(
+        [*EVALTUI, "--db", str(sample_db), "align", "brand_alignment"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
     assert no_endpoint.returncode == 2 and "OPENAI_BASE_URL" in no_endpoint.stderr
     assert len(no_endpoint.stderr.strip().splitlines()) == 1
     with FakeOpenAI(responder=DemoJudge()) as server:
-        empty = subprocess.run([*EVALTUI, "--db", str(tmp_path / "empty.duckdb"), "align", "brand_alignment"],
-                               capture_output=True, text=True, timeout=120, env=_env(server), cwd=tmp_path)
+        empty = subprocess.run(
+            [*EVALTUI, "--db", str(tmp_path / "empty.duckdb"), "align", "brand_alignment"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=_env(server),
+            cwd=tmp_path,
+        )
     assert empty.returncode == 2 and "label more first" in empty.stderr
 
 
@@ -138,8 +182,12 @@ def test_the_demo_aligns_the_llm_judge_and_corrects_its_diff(demo_run) -> None:
     llm = out["llm_judge"]
     overall = llm["align"]["test_agreement"]["overall"]
     assert overall["after"]["kappa"] > overall["before"]["kappa"]
-    assert all(len(part[side]["kappa_ci"]) == 2 for part in llm["align"]["test_agreement"].values()
-               for side in ("before", "after") if part[side].get("kappa") is not None)
+    assert all(
+        len(part[side]["kappa_ci"]) == 2
+        for part in llm["align"]["test_agreement"].values()
+        for side in ("before", "after")
+        if part[side].get("kappa") is not None
+    )
     text = "\n".join(steps)
     assert "LLM judge vs people on the test part, overall: current rubric kappa" in text
     k = llm["corrected"]

@@ -52,7 +52,11 @@ def test_account_policies_leave_other_replies_alone(bots):
 
 def test_replies_are_deterministic_and_take_the_last_customer_message():
     bot = SupportBot(FIX_SYSTEM_PROMPT, offline=True)
-    history = [{"role": "system", "content": "ignored"}, {"role": "user", "content": "hi"},
-               {"role": "assistant", "content": "hello"}, {"role": "user", "content": ACCOUNT[1]}]
+    history = [
+        {"role": "system", "content": "ignored"},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "user", "content": ACCOUNT[1]},
+    ]
     assert customer_message(history) == ACCOUNT[1]
     assert bot(history) == SupportBot(FIX_SYSTEM_PROMPT, offline=True)(ACCOUNT[1])

@@ -19,8 +19,9 @@ choices: {Y: 1.0, N: 0.0}
 
 
 def cli(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*EVALTUI, *args, "--db", str(db)], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env=env)
+    return subprocess.run(
+        [*EVALTUI, *args, "--db", str(db)], capture_output=True, text=True, cwd=ROOT, timeout=300, env=env
+    )
 
 
 def test_scorers_add_keeps_versions_by_content_and_refuses_what_cannot_run(tmp_path: Path) -> None:
@@ -41,8 +42,11 @@ def test_scorers_add_keeps_versions_by_content_and_refuses_what_cannot_run(tmp_p
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: X\nprompt: hi\nchoices: {A: 3}\n")
-    for args in (("scorers", "add", "bad", str(bad)), ("scorers", "add", "bad", "no_such_module:Thing"),
-                 ("scorers", "add", "bad", "just-a-name")):
+    for args in (
+        ("scorers", "add", "bad", str(bad)),
+        ("scorers", "add", "bad", "no_such_module:Thing"),
+        ("scorers", "add", "bad", "just-a-name"),
+    ):
         refused = cli(db, *args)
         assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
         assert refused.stderr.startswith("error: ")
@@ -50,14 +54,14 @@ def test_scorers_add_keeps_versions_by_content_and_refuses_what_cannot_run(tmp_p
     assert missing.returncode == 2 and "no stored scorer 'helpfull' (stored: exact, helpful)" in missing.stderr
 
 
-EVAL_FILE = '''
+EVAL_FILE = """
 from evaltui import Eval, init_function
 
 Eval("support", data=[{"id": f"c{i}", "input": f"question {i}"} for i in range(6)],
      task=lambda input: "answer to " + input,
      scores=[init_function(project_name="support", slug="helpful"), init_function(project_name="support", slug="exact")],
      experiment_name="stored-scorers")
-'''
+"""
 
 
 def test_init_function_returns_the_stored_rubric_judge_and_the_experiment_names_its_slug(tmp_path: Path) -> None:
@@ -75,8 +79,9 @@ def test_init_function_returns_the_stored_rubric_judge_and_the_experiment_names_
         ran = cli(db, "eval", str(path), env=env)
         judged = [r.body for r in server.chat_requests]
     assert ran.returncode == 0, ran.stderr
-    assert len(judged) == 6 and all("Is this reply helpful? [Question] question" in b["messages"][0]["content"]
-                                    for b in judged)
+    assert len(judged) == 6 and all(
+        "Is this reply helpful? [Question] question" in b["messages"][0]["content"] for b in judged
+    )
     shown = json.loads(cli(db, "experiments", "show", "stored-scorers", "--json").stdout)
     assert shown["scorers"] == ["helpful", "exact"]
     assert shown["task"]["scorer_versions"]["helpful"].startswith("helpful@v1+")

@@ -98,8 +98,11 @@ def test_wrap_openai_records_usage_and_latency_on_each_case(server: Any, tmp_pat
     server.enqueue(*(Reply(content=f"r{i}", prompt_tokens=10 + i, completion_tokens=5) for i in range(6)))
 
     def sync_task(input: str) -> str:
-        return sync_client.chat.completions.create(model="m", messages=[{"role": "user", "content": input}]) \
-            .choices[0].message.content
+        return (
+            sync_client.chat.completions.create(model="m", messages=[{"role": "user", "content": input}])
+            .choices[0]
+            .message.content
+        )
 
     async def async_task(input: str) -> str:
         a = await async_client.chat.completions.create(model="m", messages=[{"role": "user", "content": input}])
@@ -108,17 +111,29 @@ def test_wrap_openai_records_usage_and_latency_on_each_case(server: Any, tmp_pat
 
     db = tmp_path / "w.duckdb"
     for name, task in (("sync", sync_task), ("async", async_task)):
-        Eval("wrapped", data=[{"id": "a", "input": "one"}, {"id": "b", "input": "two"}], task=task,
-             experiment_name=name, db=db, quiet=True, max_concurrency=1)
+        Eval(
+            "wrapped",
+            data=[{"id": "a", "input": "one"}, {"id": "b", "input": "two"}],
+            task=task,
+            experiment_name=name,
+            db=db,
+            quiet=True,
+            max_concurrency=1,
+        )
     from evaltui.store import Store
     from evaltui.store import experiments as exp_store
 
     with Store(db) as store:
-        metrics = {name: [r["metrics"] for r in exp_store.load_results(store, exp_store.find_experiment(store, name)["id"])]
-                   for name in ("sync", "async")}
+        metrics = {
+            name: [r["metrics"] for r in exp_store.load_results(store, exp_store.find_experiment(store, name)["id"])]
+            for name in ("sync", "async")
+        }
     assert [m["llm_calls"] for m in metrics["sync"]] == [1, 1] and [m["llm_calls"] for m in metrics["async"]] == [2, 2]
     assert sum(m["prompt_tokens"] for m in metrics["sync"] + metrics["async"]) == sum(10 + i for i in range(6))
-    assert all(m["completion_tokens"] == 5 * m["llm_calls"] and m["llm_latency_s"] > 0 for m in metrics["sync"] + metrics["async"])
+    assert all(
+        m["completion_tokens"] == 5 * m["llm_calls"] and m["llm_latency_s"] > 0
+        for m in metrics["sync"] + metrics["async"]
+    )
 
 
 def test_init_logs_an_experiment_by_hand_and_init_dataset_takes_braintrusts_keywords(tmp_path: Path) -> None:
@@ -138,17 +153,29 @@ def test_init_logs_an_experiment_by_hand_and_init_dataset_takes_braintrusts_keyw
     assert unused.close() is None
     experiment = init_experiment(project="support", experiment="by-hand", dataset=pinned, db=db)
     for row in pinned:
-        experiment.log(input=row["input"], output=row["expected"].upper(), expected=row["expected"], id=row["id"],
-                       scores={"exact": float(row["expected"] == row["expected"].upper()), "long": 1.0},
-                       metadata={"by": "hand"})
+        experiment.log(
+            input=row["input"],
+            output=row["expected"].upper(),
+            expected=row["expected"],
+            id=row["id"],
+            scores={"exact": float(row["expected"] == row["expected"].upper()), "long": 1.0},
+            metadata={"by": "hand"},
+        )
     summary = experiment.summarize()
     assert summary["experiment_name"] == "by-hand" and summary["results"] == 2
     assert summary["scores"] == {"exact": 0.0, "long": 1.0}
     with Store(db) as store:
         [exp] = exp_store.list_experiments(store)
-        assert (exp["name"], exp["status"], exp["dataset"], exp["dataset_version"]) == ("by-hand", "finished", "questions", 1)
+        assert (exp["name"], exp["status"], exp["dataset"], exp["dataset_version"]) == (
+            "by-hand",
+            "finished",
+            "questions",
+            1,
+        )
         rows = exp_store.load_results(store, exp["id"])
-    assert sorted((r["record_id"], r["output"], r["metadata"]["by"]) for r in rows) == [("q1", "HELLO", "hand"),
-                                                                                         ("q2", "GOODBYE", "hand")]
+    assert sorted((r["record_id"], r["output"], r["metadata"]["by"]) for r in rows) == [
+        ("q1", "HELLO", "hand"),
+        ("q2", "GOODBYE", "hand"),
+    ]
     with pytest.raises(Exception, match="not a version number"):
         init_dataset(project="support", name="questions", version="latest", db=db)

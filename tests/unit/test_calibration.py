@@ -54,8 +54,12 @@ def test_report_by_topic_and_numeric_labels():
 
 
 def test_sample_logs_show_the_judge_failing_on_account_and_login(sample_db):
-    out = subprocess.run([*EVALTUI, "--db", str(sample_db), "calibrate", "brand_alignment", "--json"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*EVALTUI, "--db", str(sample_db), "calibrate", "brand_alignment", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["version"] == "judge-v1" and result["weighted"]
@@ -64,14 +68,25 @@ def test_sample_logs_show_the_judge_failing_on_account_and_login(sample_db):
     low = topics["account_and_login"]["kappa"]
     others = [v["kappa"] for t, v in topics.items() if t != "account_and_login"]
     assert low < 0.4 and min(others) > 0.6
-    assert set(topics["account_and_login"]) == {"n", "accuracy", "kappa", "kappa_se", "kappa_ci", "classes",
-                                                "pass_fail", "confusion"}
+    assert set(topics["account_and_login"]) == {
+        "n",
+        "accuracy",
+        "kappa",
+        "kappa_se",
+        "kappa_ci",
+        "classes",
+        "pass_fail",
+        "confusion",
+    }
     lo, hi = topics["account_and_login"]["kappa_ci"]
     assert lo < low < hi
     # the humans grade recovery-step replies A, the judge does not
-    assert topics["account_and_login"]["confusion"]["A"]["A"] < sum(topics["account_and_login"]["confusion"]["A"].values())
-    text = subprocess.run([*EVALTUI, "--db", str(sample_db), "calibrate", "brand_alignment"],
-                          capture_output=True, text=True, timeout=60)
+    assert topics["account_and_login"]["confusion"]["A"]["A"] < sum(
+        topics["account_and_login"]["confusion"]["A"].values()
+    )
+    text = subprocess.run(
+        [*EVALTUI, "--db", str(sample_db), "calibrate", "brand_alignment"], capture_output=True, text=True, timeout=60
+    )
     assert "account_and_login" in text.stdout and "overall" in text.stdout
 
 
@@ -113,9 +128,13 @@ def test_label_cli(db_path, tmp_path):
 
     path = write_jsonl(tmp_path / "x.jsonl", [span("c1", metadata={"topic": "t"})])
     subprocess.run([*EVALTUI, "--db", str(db_path), "ingest", str(path)], check=True, capture_output=True)
-    ok = subprocess.run([*EVALTUI, "--db", str(db_path), "label", "c1", "brand_alignment", "B", "--rationale", "meh"],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [*EVALTUI, "--db", str(db_path), "label", "c1", "brand_alignment", "B", "--rationale", "meh"],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0 and "Brand Alignment = B (0.5)" in ok.stdout
-    bad = subprocess.run([*EVALTUI, "--db", str(db_path), "label", "c1", "brand_alignment", "7"],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [*EVALTUI, "--db", str(db_path), "label", "c1", "brand_alignment", "7"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr

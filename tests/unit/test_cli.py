@@ -31,7 +31,7 @@ def test_ingest_then_logs_json_and_stats(tmp_path, logfile):
     assert out.returncode == 0, out.stderr
     assert "kept 6, skipped 0, new spans 6, new scores 6" in out.stdout
 
-    out = run("--db", db, "logs", "--json", "--where", 'topic = account_and_login and scores.brand_alignment <= 0.5')
+    out = run("--db", db, "logs", "--json", "--where", "topic = account_and_login and scores.brand_alignment <= 0.5")
     assert out.returncode == 0, out.stderr
     spans = [json.loads(line) for line in out.stdout.splitlines()]
     assert [s["id"] for s in spans] == ["c3", "c1"]
@@ -139,15 +139,18 @@ def test_a_writable_database_in_a_read_only_folder_is_a_one_line_error_for_inges
     folder = tempfile.mkdtemp(prefix="evaltui-ro-")  # under /tmp, so an unprivileged user can reach it
     try:
         db = os.path.join(folder, "x.duckdb")
-        logs = write_jsonl(Path(folder) / "logs.jsonl",
-                       conversation(1, "billing", 1.0, cq=1.0) + conversation(2, "billing", 0.0, cq=0.0))
+        logs = write_jsonl(
+            Path(folder) / "logs.jsonl",
+            conversation(1, "billing", 1.0, cq=1.0) + conversation(2, "billing", 0.0, cq=0.0),
+        )
         assert run("ingest", str(logs), "--db", db).returncode == 0
         for name in (db, str(logs)):
             os.chmod(name, 0o666)
         os.chmod(folder, 0o555)
         for args in (["ingest", str(logs)], ["datasets", "create", "d", "--where", "topic = billing"]):
-            out = subprocess.run([*_unprivileged(), *EVALTUI, *args, "--db", db], capture_output=True, text=True,
-                                 timeout=120, cwd=folder)
+            out = subprocess.run(
+                [*_unprivileged(), *EVALTUI, *args, "--db", db], capture_output=True, text=True, timeout=120, cwd=folder
+            )
             assert out.returncode == 2, out.stderr
             assert out.stderr.startswith(f"error: cannot write {db}: its folder {folder} is read-only")
             assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
@@ -164,4 +167,5 @@ def test_a_csv_whose_rows_have_bad_scores_counts_kept_rows_and_skipped_scores_ap
     assert out.returncode == 3  # partly done: rows kept, some scores skipped
     assert f"{path} (csv): kept 7, skipped 0, scores skipped 6, new spans 7, new scores 1" in out.stdout
     assert [line.split(":")[1] for line in out.stderr.splitlines() if line.startswith(str(path))] == [
-        str(n) for n in range(2, 8)]
+        str(n) for n in range(2, 8)
+    ]

@@ -94,15 +94,29 @@ def test_paired_bootstrap_ci_by_hand():
 
 
 def _result(record_id, score, trial=0, bucket=None, input=None, name="Correct"):
-    return {"record_id": record_id, "trial": trial, "bucket": bucket, "input": input or record_id,
-            "error": None, "scores": {name: {"score": score}}}
+    return {
+        "record_id": record_id,
+        "trial": trial,
+        "bucket": bucket,
+        "input": input or record_id,
+        "error": None,
+        "scores": {name: {"score": score}},
+    }
 
 
 def test_compare_matches_by_record_id_reports_added_removed_and_buckets():
-    base = [_result("r1", 1.0, bucket="passing"), _result("r2", 0.0, bucket="failing"),
-            _result("r3", 0.0, bucket="failing"), _result("r4", 0.5, bucket="borderline")]
-    cand = [_result("r2", 1.0, bucket="failing"), _result("r3", 1.0, bucket="failing"),
-            _result("r4", 0.0, bucket="borderline"), _result("r5", 1.0, bucket="failing")]
+    base = [
+        _result("r1", 1.0, bucket="passing"),
+        _result("r2", 0.0, bucket="failing"),
+        _result("r3", 0.0, bucket="failing"),
+        _result("r4", 0.5, bucket="borderline"),
+    ]
+    cand = [
+        _result("r2", 1.0, bucket="failing"),
+        _result("r3", 1.0, bucket="failing"),
+        _result("r4", 0.0, bucket="borderline"),
+        _result("r5", 1.0, bucket="failing"),
+    ]
     c = compare(base, cand, base_name="b", candidate_name="c")
     assert c.matched_by == "record_id" and c.added == ["r5"] and c.removed == ["r1"]
     s = c.scores["Correct"]
@@ -119,7 +133,9 @@ def test_compare_matches_by_record_id_reports_added_removed_and_buckets():
 
 def test_compare_falls_back_to_input_hash_and_reports_trial_spread_and_flips():
     base = [_result(None, 0.0, t, input={"q": "a"}) for t in range(3)] + [_result(None, 1.0, 0, input={"q": "b"})]
-    cand = [_result(None, v, t, input={"q": "a"}) for t, v in enumerate([1.0, 0.0, 1.0])] + [_result(None, 1.0, 0, input={"q": "b"})]
+    cand = [_result(None, v, t, input={"q": "a"}) for t, v in enumerate([1.0, 0.0, 1.0])] + [
+        _result(None, 1.0, 0, input={"q": "b"})
+    ]
     c = compare(base, cand)
     assert c.matched_by == "input_hash" and not c.added and not c.removed
     row = next(r for r in c.cases if r["input"] == {"q": "a"})
@@ -133,8 +149,15 @@ def _run_experiment(db, name, values):
     from evaltui import Eval
 
     data = [{"input": i, "id": f"r{i}"} for i in range(len(values))]
-    Eval("diffproj", data=data, task=lambda i: values[i], scores=[lambda output: output], experiment_name=name,
-         db=db, quiet=True)
+    Eval(
+        "diffproj",
+        data=data,
+        task=lambda i: values[i],
+        scores=[lambda output: output],
+        experiment_name=name,
+        db=db,
+        quiet=True,
+    )
 
 
 def test_diff_of_evals_whose_data_repeats_ids_matches_each_case_by_id_and_occurrence(tmp_path):
@@ -143,11 +166,24 @@ def test_diff_of_evals_whose_data_repeats_ids_matches_each_case_by_id_and_occurr
     from evaltui.store import Store
 
     db = tmp_path / "d.duckdb"
-    data = [{"id": "a", "input": 1}, {"id": "a", "input": 2}, {"id": "b", "input": 3}, {"id": "b", "input": 4},
-            {"id": "c", "input": 5}]
+    data = [
+        {"id": "a", "input": 1},
+        {"id": "a", "input": 2},
+        {"id": "b", "input": 3},
+        {"id": "b", "input": 4},
+        {"id": "c", "input": 5},
+    ]
     for name, task in (("up", lambda i: i / 10), ("down", lambda i: 1 - i / 10)):
-        Eval("dups", data=data, task=task, scores=[lambda output: output], experiment_name=name, db=db, quiet=True,
-             trial_count=2)
+        Eval(
+            "dups",
+            data=data,
+            task=task,
+            scores=[lambda output: output],
+            experiment_name=name,
+            db=db,
+            quiet=True,
+            trial_count=2,
+        )
     with Store(db) as store:
         c = compare_experiments(store, "up", "down")
     assert [row["key"] for row in c.cases] == ["a", "a#2", "b", "b#2", "c"]
@@ -167,14 +203,25 @@ def test_cli_diff_json_and_fail_on_regression(tmp_path):
     d = json.loads(out.stdout)
     assert d["matched_by"] == "record_id" and d["added"] == [] and d["removed"] == []
     s = d["scores"]["scorer"]
-    assert set(s) >= {"base_mean", "candidate_mean", "delta", "improvements", "regressions", "ci_low", "ci_high", "p_value"}
+    assert set(s) >= {
+        "base_mean",
+        "candidate_mean",
+        "delta",
+        "improvements",
+        "regressions",
+        "ci_low",
+        "ci_high",
+        "p_value",
+    }
     assert s["regressions"] == 6 and s["delta"] == pytest.approx(-6 / 7) and s["p_value"] == pytest.approx(2 / 64)
     assert s["ci_high"] < 0
-    out = subprocess.run([*EVALTUI, "diff", "good", "worse", "--fail-on-regression", "--db", str(db)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [*EVALTUI, "diff", "good", "worse", "--fail-on-regression", "--db", str(db)], capture_output=True, text=True
+    )
     assert out.returncode == 1 and "regression: scorer" in out.stderr and "against" in out.stdout
-    out = subprocess.run([*EVALTUI, "diff", "good", "same", "--fail-on-regression", "--db", str(db)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [*EVALTUI, "diff", "good", "same", "--fail-on-regression", "--db", str(db)], capture_output=True, text=True
+    )
     assert out.returncode == 0
     out = subprocess.run([*EVALTUI, "diff", "good", "nope", "--db", str(db)], capture_output=True, text=True)
     assert out.returncode == 2 and out.stderr.startswith("error: no experiment named 'nope'")

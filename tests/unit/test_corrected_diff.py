@@ -33,7 +33,7 @@ def test_the_matrix_method_is_rogan_gladen_for_pass_fail() -> None:
 
 def test_a_corrected_diff_on_hand_counts() -> None:
     # 40 labels in one topic: of 20 human passes the judge passes 16 (TPR 0.8); of 20 fails it fails 18 (TNR 0.9)
-    pairs = ([("t", PASS, PASS)] * 16 + [("t", PASS, FAIL)] * 4 + [("t", FAIL, FAIL)] * 18 + [("t", FAIL, PASS)] * 2)
+    pairs = [("t", PASS, PASS)] * 16 + [("t", PASS, FAIL)] * 4 + [("t", FAIL, FAIL)] * 18 + [("t", FAIL, PASS)] * 2
     # 10 cases: the judge passes 3 of the base and 6 of the candidate
     cases = [("t", PASS if i < 3 else FAIL, PASS if i < 6 else FAIL) for i in range(10)]
     d = corrected_diff(cases, pairs, [1.0, 0.0], 0.5, resamples=200)
@@ -51,12 +51,15 @@ def test_the_interval_carries_the_correction_uncertainty_as_the_delta_method_say
     # in every draw), so the corrected delta is the candidate's corrected rate alone:
     # Var = [p(1-p)/n + pi^2 Se(1-Se)/n_pos] / J^2 (Rogan-Gladen's delta method, Sp known).
     n, n_pos, n_neg, p, se = 400, 100, 100, 0.45, 0.75
-    pairs = ([("t", PASS, PASS)] * int(se * n_pos) + [("t", PASS, FAIL)] * int((1 - se) * n_pos)
-             + [("t", FAIL, FAIL)] * n_neg)
+    pairs = (
+        [("t", PASS, PASS)] * int(se * n_pos)
+        + [("t", PASS, FAIL)] * int((1 - se) * n_pos)
+        + [("t", FAIL, FAIL)] * n_neg
+    )
     cases = [("t", FAIL, PASS if i < p * n else FAIL) for i in range(n)]
     d = corrected_diff(cases, pairs, [1.0, 0.0], 0.5, resamples=4000, seed=1)
     pi = p / se
-    sd = math.sqrt(p * (1 - p) / n + pi ** 2 * se * (1 - se) / n_pos) / se
+    sd = math.sqrt(p * (1 - p) / n + pi**2 * se * (1 - se) / n_pos) / se
     assert d.corrected_delta == pytest.approx(pi)
     width = d.corrected_ci[1] - d.corrected_ci[0]
     assert width / (2 * 1.959964) == pytest.approx(sd, rel=0.12)
@@ -76,17 +79,29 @@ def test_topics_with_few_labels_borrow_from_the_rest() -> None:
 
 def test_diff_prints_the_judge_and_the_corrected_effect_and_json_carries_both(demo_run) -> None:
     db, _, _ = demo_run
-    text = subprocess.run([*EVALTUI, "--db", str(db), "diff", "account-baseline", "account-fix"],
-                          capture_output=True, text=True, timeout=300)
+    text = subprocess.run(
+        [*EVALTUI, "--db", str(db), "diff", "account-baseline", "account-fix"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert text.returncode == 0, text.stderr
-    data = json.loads(subprocess.run([*EVALTUI, "--db", str(db), "diff", "account-baseline", "account-fix", "--json"],
-                                     capture_output=True, text=True, timeout=300).stdout)
+    data = json.loads(
+        subprocess.run(
+            [*EVALTUI, "--db", str(db), "diff", "account-baseline", "account-fix", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        ).stdout
+    )
     entry = data["corrected"]["Brand Alignment"]
     o = entry["overall"]
     assert entry["labels"] > 0 and o["n"] == data["scores"]["Brand Alignment"]["n"]
     assert o["judge_delta"] == pytest.approx(data["scores"]["Brand Alignment"]["delta"])
-    line = (f"Brand Alignment: judge {o['judge_delta']:+.2f} [{o['judge_ci'][0]:+.2f}, {o['judge_ci'][1]:+.2f}]; "
-            f"corrected for judge error {o['corrected_delta']:+.2f} [{o['corrected_ci'][0]:+.2f}, "
-            f"{o['corrected_ci'][1]:+.2f}]")
+    line = (
+        f"Brand Alignment: judge {o['judge_delta']:+.2f} [{o['judge_ci'][0]:+.2f}, {o['judge_ci'][1]:+.2f}]; "
+        f"corrected for judge error {o['corrected_delta']:+.2f} [{o['corrected_ci'][0]:+.2f}, "
+        f"{o['corrected_ci'][1]:+.2f}]"
+    )
     assert line in text.stdout
     assert set(entry["by_bucket"]) == set(data["buckets"])

@@ -50,7 +50,8 @@ def test_rescoring_kept_the_runs_grades_and_ran_no_task(demo):
     with Store(db) as store:
         rows = store.con.execute(
             "SELECT e.name, s.scorer, s.scorer_version IS NULL, count(*) FROM result_scores s "
-            "JOIN experiments e ON e.id = s.experiment_id GROUP BY ALL ORDER BY ALL").fetchall()
+            "JOIN experiments e ON e.id = s.experiment_id GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
         results = store.con.execute("SELECT count(*) FROM experiment_results").fetchall()[0][0]
     by = {(n, s, as_run): c for n, s, as_run, c in rows}
     for name in ("account-baseline", "account-fix"):
@@ -72,8 +73,12 @@ def test_the_worst_topics_failure_modes_show_the_judges_blind_spot(demo):
     assert modes and all(m["count"] > 0 and m["example_span_id"] for m in modes)
     # the step-by-step recovery replies the production judge grades down, which people pass
     # (on this reduced sample few of them carry a human label; the full demo shows people passing them)
-    steps = [m for m in modes if m["scorer"] == "brand_alignment"
-             and any("procedural steps" in r or "step list" in r for r in m["rationales"])]
+    steps = [
+        m
+        for m in modes
+        if m["scorer"] == "brand_alignment"
+        and any("procedural steps" in r or "step list" in r for r in m["rationales"])
+    ]
     assert steps and steps[0]["sources"].get("judge-v1") and steps[0]["people_passed"] == steps[0]["labelled"]
     assert f"failure modes of {out['worst_topic']}" in "\n".join(lines)
 
@@ -81,16 +86,40 @@ def test_the_worst_topics_failure_modes_show_the_judges_blind_spot(demo):
 def test_the_demo_says_what_it_is_doing(demo):
     _, _, lines = demo
     text = "\n".join(lines)
-    for step in ("ingesting", "topic map", "where it hurts", "dataset", "account-baseline", "account-fix",
-                 "calibrating", "re-scoring", "after_fix"):
+    for step in (
+        "ingesting",
+        "topic map",
+        "where it hurts",
+        "dataset",
+        "account-baseline",
+        "account-fix",
+        "calibrating",
+        "re-scoring",
+        "after_fix",
+    ):
         assert step in text
 
 
 def test_demo_command_json_shape(demo):
     """`evaltui demo --json` prints one object with each step's outcome."""
     db, out, _ = demo
-    assert set(out) == {"worst_topic", "worst_topic_tag", "worst_topic_failure_modes", "dataset", "prompts", "baseline", "fix", "diff", "calibration",
-                        "rescored_diff", "llm_judge", "next_iteration", "review", "db", "seconds"}
+    assert set(out) == {
+        "worst_topic",
+        "worst_topic_tag",
+        "worst_topic_failure_modes",
+        "dataset",
+        "prompts",
+        "baseline",
+        "fix",
+        "diff",
+        "calibration",
+        "rescored_diff",
+        "llm_judge",
+        "next_iteration",
+        "review",
+        "db",
+        "seconds",
+    }
     assert out["db"] == str(db) and out["seconds"] > 0
     assert {"kappa_before", "kappa_after"} <= set(out["calibration"])
     assert {"delta", "by_bucket"} <= set(out["diff"]) and {"delta", "by_bucket"} <= set(out["rescored_diff"])
@@ -130,5 +159,6 @@ def test_trend_line_reads_a_side_with_no_scores_instead_of_crashing():
 
     line = trend_line("t1", "brand", {"before": 0.5, "after": None, "before_judge_v1": 0.25, "after_judge_v1": None})
     assert line == "trend in t1: brand 0.50 before the fix -> none scored after; judge-v1 0.25 -> none scored"
-    assert "0.75 after" in trend_line("t1", "brand", {"before": 0.5, "after": 0.75, "before_judge_v1": 0.25,
-                                                       "after_judge_v1": 0.5})
+    assert "0.75 after" in trend_line(
+        "t1", "brand", {"before": 0.5, "after": 0.75, "before_judge_v1": 0.25, "after_judge_v1": 0.5}
+    )

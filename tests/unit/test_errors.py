@@ -17,9 +17,17 @@ from tests.helpers import conversation, write_jsonl
 def test_a_file_another_process_holds_is_busy_until_it_lets_go(db_path: Path) -> None:
     Store(db_path).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from evaltui.store import Store; s = Store(sys.argv[1]); "
-                               "print('open', flush=True); sys.stdin.read(); s.close()", str(db_path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from evaltui.store import Store; s = Store(sys.argv[1]); "
+            "print('open', flush=True); sys.stdin.read(); s.close()",
+            str(db_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "open"
         with pytest.raises(StoreBusy, match="in use by another process"):

@@ -20,11 +20,15 @@ def test_an_eval_file_raising_system_exit_is_reported_as_such(tmp_path):
     assert out.stderr.strip() == f"error: {early} raised SystemExit(3) while loading, before defining any Eval(...)"
 
     late = tmp_path / "late.py"
-    late.write_text("import sys\nfrom evaltui import Eval\n"
-                    "Eval('p', data=[{'input': 1}], task=lambda i: i, scores=[lambda output: 1.0], experiment_name='x')\n"
-                    "sys.exit('config missing')\n")
+    late.write_text(
+        "import sys\nfrom evaltui import Eval\n"
+        "Eval('p', data=[{'input': 1}], task=lambda i: i, scores=[lambda output: 1.0], experiment_name='x')\n"
+        "sys.exit('config missing')\n"
+    )
     out = run("eval", str(late), "--db", db)
-    assert out.returncode == 2 and out.stderr.strip() == f"error: {late} raised SystemExit('config missing') while loading"
+    assert (
+        out.returncode == 2 and out.stderr.strip() == f"error: {late} raised SystemExit('config missing') while loading"
+    )
 
     clean = tmp_path / "clean.py"
     clean.write_text(late.read_text().replace("sys.exit('config missing')", "sys.exit(0)"))

@@ -44,7 +44,9 @@ def test_braintrust_shaped_file_runs_with_the_evaltui_import(tmp_path):
     assert summary["scores"]["Polite"]["score"] == pytest.approx(2 / 6)
     assert summary["metrics"]["tokens"]["metric"] == pytest.approx((2 + 11 + 7 + 4) / 4)
     # a scorer that failed is in the summary, not silently missing from it (r1's two trials)
-    assert summary["scorer_errors"] == {"fragile": {"count": 2, "example": "fragile: RuntimeError: scorer broke on purpose"}}
+    assert summary["scorer_errors"] == {
+        "fragile": {"count": 2, "example": "fragile: RuntimeError: scorer broke on purpose"}
+    }
 
     out = run("experiments", "show", "greeter-baseline", "--json", "--db", db)
     shown = json.loads(out.stdout)
@@ -103,9 +105,16 @@ def test_max_concurrency_bounds_cases_in_flight_for_async_and_sync_tasks(tmp_pat
             leave()
             return input
 
-        result = Eval("conc", data=[{"input": i} for i in range(24)], task=atask if kind == "async" else stask,
-                      scores=[lambda output: 1.0], max_concurrency=3, experiment_name=f"conc-{kind}",
-                      db=tmp_path / "c.duckdb", quiet=True)
+        result = Eval(
+            "conc",
+            data=[{"input": i} for i in range(24)],
+            task=atask if kind == "async" else stask,
+            scores=[lambda output: 1.0],
+            max_concurrency=3,
+            experiment_name=f"conc-{kind}",
+            db=tmp_path / "c.duckdb",
+            quiet=True,
+        )
         assert result.summary.results == 24
         assert state["max"] == 3, kind
 
@@ -122,9 +131,16 @@ def test_trials_timeouts_and_hooks(tmp_path):
         return input
 
     started = time.perf_counter()
-    result = Eval("trials", data=[{"input": "a"}, {"input": "b"}, {"input": "slow"}], task=task,
-                  scores=[lambda output: len(output) == 1], trial_count=3, timeout=0.2,
-                  db=tmp_path / "t.duckdb", quiet=True)
+    result = Eval(
+        "trials",
+        data=[{"input": "a"}, {"input": "b"}, {"input": "slow"}],
+        task=task,
+        scores=[lambda output: len(output) == 1],
+        trial_count=3,
+        timeout=0.2,
+        db=tmp_path / "t.duckdb",
+        quiet=True,
+    )
     assert time.perf_counter() - started < 3
     assert sorted(seen) == sorted((i, t) for i in ("a", "b", "slow") for t in range(3))
     rows = results_of(tmp_path / "t.duckdb", "trials")
@@ -147,8 +163,12 @@ def test_interrupted_run_resumes_in_process_and_update_adds_cases(tmp_path):
 
     async def interrupted():
         try:
-            await asyncio.wait_for(EvalAsync("res", data=[{"input": i} for i in range(8)], task=task,
-                                             max_concurrency=8, db=db, quiet=True), 0.5)
+            await asyncio.wait_for(
+                EvalAsync(
+                    "res", data=[{"input": i} for i in range(8)], task=task, max_concurrency=8, db=db, quiet=True
+                ),
+                0.5,
+            )
         except TimeoutError:
             pass
 
@@ -178,10 +198,24 @@ def test_summary_against_the_base_experiment(tmp_path):
     def correct(output, expected):
         return output == expected
 
-    Eval("proj", data=data, task=lambda x: x if x < 3 else -1, scores=[correct], experiment_name="base",
-         db=db, quiet=True)
-    result = Eval("proj", data=data, task=lambda x: x if x != 0 else -1, scores=[correct], experiment_name="fix",
-                  db=db, quiet=True)
+    Eval(
+        "proj",
+        data=data,
+        task=lambda x: x if x < 3 else -1,
+        scores=[correct],
+        experiment_name="base",
+        db=db,
+        quiet=True,
+    )
+    result = Eval(
+        "proj",
+        data=data,
+        task=lambda x: x if x != 0 else -1,
+        scores=[correct],
+        experiment_name="fix",
+        db=db,
+        quiet=True,
+    )
     s = result.summary.scores["correct"]
     assert result.summary.comparison_experiment_name == "base"
     assert s.score == pytest.approx(5 / 6) and s.diff == pytest.approx(5 / 6 - 3 / 6)
@@ -192,8 +226,12 @@ def test_cli_killed_with_sigkill_then_resumed_loses_and_duplicates_nothing(tmp_p
     db = tmp_path / "k.duckdb"
     log = tmp_path / "task.log"
     env = {**os.environ, "EVALTUI_TEST_TASK_LOG": str(log)}
-    proc = subprocess.Popen([*EVALTUI, "eval", str(FIXTURES / "slow_resumable.py"), "--db", str(db), "--jsonl"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*EVALTUI, "eval", str(FIXTURES / "slow_resumable.py"), "--db", str(db), "--jsonl"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if log.exists() and len(log.read_text().splitlines()) >= 12:
@@ -212,8 +250,13 @@ def test_cli_killed_with_sigkill_then_resumed_loses_and_duplicates_nothing(tmp_p
     assert stored_ids <= {f"case-{i:02d}" for i in finished_before}
 
     log.write_text("")
-    out = subprocess.run([*EVALTUI, "eval", str(FIXTURES / "slow_resumable.py"), "--db", str(db), "--jsonl"],
-                         env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [*EVALTUI, "eval", str(FIXTURES / "slow_resumable.py"), "--db", str(db), "--jsonl"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout.splitlines()[-1])
     assert summary["experiment_name"] == "resumable" and summary["results"] == 40 and summary["errors"] == 0
@@ -232,17 +275,48 @@ def test_write_results_skips_results_already_stored_with_their_scores(tmp_path):
     from evaltui.store import experiments as exp_store
 
     with Store(tmp_path / "w.duckdb") as store:
-        exp = exp_store.create_experiment(store, project="p", name="w", dataset_id=None, dataset_version=None,
-                                          base_experiment_id=None, trial_count=1, task={}, metadata={})
+        exp = exp_store.create_experiment(
+            store,
+            project="p",
+            name="w",
+            dataset_id=None,
+            dataset_version=None,
+            base_experiment_id=None,
+            trial_count=1,
+            task={},
+            metadata={},
+        )
 
         def result(case: str, output: object) -> tuple[dict, dict]:
             rid = exp_store.result_id(exp["id"], case, 0)
-            row = {"id": rid, "experiment_id": exp["id"], "case_id": case, "record_id": None, "trial": 0,
-                   "input": json.dumps(case), "expected": None, "output": json.dumps(output), "metadata": "{}",
-                   "tags": ["t1", "t2"], "bucket": None, "error": None, "duration_s": 0.5, "metrics": "{}",
-                   "created": datetime(2026, 1, 1)}
-            score = {"result_id": rid, "experiment_id": exp["id"], "scorer": "s", "scorer_key": "s", "score": 1.0,
-                     "label": "A", "rationale": "ok", "error": None, "metadata": '{"k": 1}'}
+            row = {
+                "id": rid,
+                "experiment_id": exp["id"],
+                "case_id": case,
+                "record_id": None,
+                "trial": 0,
+                "input": json.dumps(case),
+                "expected": None,
+                "output": json.dumps(output),
+                "metadata": "{}",
+                "tags": ["t1", "t2"],
+                "bucket": None,
+                "error": None,
+                "duration_s": 0.5,
+                "metrics": "{}",
+                "created": datetime(2026, 1, 1),
+            }
+            score = {
+                "result_id": rid,
+                "experiment_id": exp["id"],
+                "scorer": "s",
+                "scorer_key": "s",
+                "score": 1.0,
+                "label": "A",
+                "rationale": "ok",
+                "error": None,
+                "metadata": '{"k": 1}',
+            }
             return row, score
 
         a, b, c = result("a", {"x": 1}), result("b", [1, 2]), result("c", None)

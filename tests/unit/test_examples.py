@@ -12,8 +12,11 @@ FILES = [ROOT / "examples" / "account_issues_baseline.py", ROOT / "examples" / "
 
 def _eval_call(path: Path) -> ast.Call:
     tree = ast.parse(path.read_text())
-    calls = [n.value for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
-             and getattr(n.value.func, "id", None) == "Eval"]
+    calls = [
+        n.value
+        for n in tree.body
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and getattr(n.value.func, "id", None) == "Eval"
+    ]
     assert len(calls) == 1
     return calls[0]
 

@@ -17,8 +17,9 @@ SCORERS = "tests.fixtures.exit_codes.scorers"
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*EVALTUI, *args], capture_output=True, text=True, timeout=120, cwd=ROOT,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        [*EVALTUI, *args], capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, **env}
+    )
 
 
 @pytest.fixture
@@ -36,8 +37,9 @@ def test_eval_exits_by_how_many_cases_failed(db, fail, code):
     assert "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("scorer, code", [("exact_match", 0), (f"{SCORERS}:fails_on_odd", 3),
-                                          (f"{SCORERS}:always_fails", 1)])
+@pytest.mark.parametrize(
+    "scorer, code", [("exact_match", 0), (f"{SCORERS}:fails_on_odd", 3), (f"{SCORERS}:always_fails", 1)]
+)
 def test_score_and_rescore_exit_by_how_many_spans_failed(db, scorer, code):
     out = run("score", "--scorer", scorer, "--scope", "conversation", "--db", db)
     assert out.returncode == code, (out.stdout, out.stderr)

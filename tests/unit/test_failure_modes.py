@@ -36,13 +36,23 @@ def _vectors_of(texts):
 
 
 def _row(span_id, text, source="judge", key="brand_alignment", human=None, version="judge-v1"):
-    return {"span_id": span_id, "scorer_key": key, "scorer": "Brand Alignment", "version": version,
-            "source": source, "score": 0.0, "rationale": text, "human_score": human}
+    return {
+        "span_id": span_id,
+        "scorer_key": key,
+        "scorer": "Brand Alignment",
+        "version": version,
+        "source": source,
+        "score": 0.0,
+        "rationale": text,
+        "human_score": human,
+    }
 
 
 def test_trim_keeps_the_first_sentence_and_cuts_at_a_word():
-    assert fm.trim("A wall of procedural steps with no warmth; this reads as robotic.") == \
-        "A wall of procedural steps with no warmth"
+    assert (
+        fm.trim("A wall of procedural steps with no warmth; this reads as robotic.")
+        == "A wall of procedural steps with no warmth"
+    )
     assert fm.trim("Bad: misleading / dismissive.") == "Bad: misleading / dismissive"
     long = "word " * 40
     out = fm.trim(long, limit=30)
@@ -100,10 +110,18 @@ def test_no_rationales_no_modes():
 
 # -- a real database ----------------------------------------------------------------------
 
-STEPS = ["A wall of procedural steps with no warmth; this reads as robotic.",
-         "Impersonal step list that ignores how the customer feels."]
-BLAME = ["The reply blames the customer for the problem.", "Accusatory tone: it says the issue is the customer's fault."]
-POLICY = ["States a refund policy that contradicts the published one.", "Incorrect return policy given to the customer."]
+STEPS = [
+    "A wall of procedural steps with no warmth; this reads as robotic.",
+    "Impersonal step list that ignores how the customer feels.",
+]
+BLAME = [
+    "The reply blames the customer for the problem.",
+    "Accusatory tone: it says the issue is the customer's fault.",
+]
+POLICY = [
+    "States a refund policy that contradicts the published one.",
+    "Incorrect return policy given to the customer.",
+]
 
 
 def _logs(tmp_path):
@@ -112,23 +130,67 @@ def _logs(tmp_path):
     for i, why in enumerate(reasons):
         cid = f"a{i:02d}"
         ts = f"2026-11-01T10:{i:02d}:00Z"
-        scores = [{"name": "Brand Alignment", "score": 0.0, "label": "C", "rationale": why, "scorer_version": "judge-v1"}]
+        scores = [
+            {"name": "Brand Alignment", "score": 0.0, "label": "C", "rationale": why, "scorer_version": "judge-v1"}
+        ]
         if why == STEPS[0] and i < 4:  # people pass the step lists the judge fails
-            scores.append({"name": "Brand Alignment", "score": 1.0, "label": "A", "source": "human",
-                           "rationale": "Clear numbered steps, this is what we want."})
-        rows += [span(cid, name="conversation", ts=ts, metadata={"topic": "account"},
-                      input=[{"role": "user", "content": "I cannot log in"}], output="..."),
-                 span(f"{cid}-t1", cid, cid, name="turn", ts=ts, input="I cannot log in", output="1. ... 2. ...",
-                      scores=scores)]
+            scores.append(
+                {
+                    "name": "Brand Alignment",
+                    "score": 1.0,
+                    "label": "A",
+                    "source": "human",
+                    "rationale": "Clear numbered steps, this is what we want.",
+                }
+            )
+        rows += [
+            span(
+                cid,
+                name="conversation",
+                ts=ts,
+                metadata={"topic": "account"},
+                input=[{"role": "user", "content": "I cannot log in"}],
+                output="...",
+            ),
+            span(
+                f"{cid}-t1",
+                cid,
+                cid,
+                name="turn",
+                ts=ts,
+                input="I cannot log in",
+                output="1. ... 2. ...",
+                scores=scores,
+            ),
+        ]
     # a passing grade and a failing grade elsewhere: neither is an account failure mode
-    rows += [span("b1", name="conversation", ts="2026-11-01T11:00:00Z", metadata={"topic": "shipping"},
-                  scores=[{"name": "Brand Alignment", "score": 0.0, "rationale": "Late parcel, no apology."}]),
-             span("a99", name="conversation", ts="2026-11-01T11:00:00Z", metadata={"topic": "account"},
-                  scores=[{"name": "Brand Alignment", "score": 1.0, "rationale": "Warm and correct."}])]
+    rows += [
+        span(
+            "b1",
+            name="conversation",
+            ts="2026-11-01T11:00:00Z",
+            metadata={"topic": "shipping"},
+            scores=[{"name": "Brand Alignment", "score": 0.0, "rationale": "Late parcel, no apology."}],
+        ),
+        span(
+            "a99",
+            name="conversation",
+            ts="2026-11-01T11:00:00Z",
+            metadata={"topic": "account"},
+            scores=[{"name": "Brand Alignment", "score": 1.0, "rationale": "Warm and correct."}],
+        ),
+    ]
     # a scorer whose rationale is a fixed description, on passing and failing grades alike: no reason
     for i, score in enumerate((0.0, 0.0, 1.0)):
-        rows.append(span(f"d{i}", name="conversation", ts="2026-11-01T12:00:00Z", metadata={"topic": "account"},
-                         scores=[{"name": "Offline Judge", "score": score, "rationale": "logistic regression"}]))
+        rows.append(
+            span(
+                f"d{i}",
+                name="conversation",
+                ts="2026-11-01T12:00:00Z",
+                metadata={"topic": "account"},
+                scores=[{"name": "Offline Judge", "score": score, "rationale": "logistic regression"}],
+            )
+        )
     return write_jsonl(tmp_path / "rationales.jsonl", rows)
 
 

@@ -46,7 +46,10 @@ def ids(store, where):
         ("scores.conversation_quality is null", ["c4"]),
         ("not scores.conversation_quality = 0", ["c2", "c3", "c4"]),
         ("labels.brand_alignment is null", ["c1", "c2", "c3", "c4"]),
-        ('topic = "account_and_login" and scores.brand_alignment <= 0.5 and metadata.total_turns = 1 and input ~ "password"', ["c1"]),
+        (
+            'topic = "account_and_login" and scores.brand_alignment <= 0.5 and metadata.total_turns = 1 and input ~ "password"',
+            ["c1"],
+        ),
         ('input ~ "PASSWORD"', ["c1"]),
         ('input !~ "password"', ["c2", "c3", "c4"]),
         ('input ~ "commande? 📦"', ["c4"]),
@@ -108,13 +111,13 @@ def _fingerprint(store) -> str:
 
 
 INJECTIONS = [
-    "topic = \"'; DROP TABLE spans; --\"",
+    'topic = "\'; DROP TABLE spans; --"',
     "topic = '\\'; DELETE FROM scores; --'",
     'input ~ "%\' OR 1=1 --"',
-    "metadata.\"x') OR 1=1; DROP TABLE spans; --\" = 1",
-    'scores."x\' OR \'1\'=\'1" <= 1',
+    'metadata."x\') OR 1=1; DROP TABLE spans; --" = 1',
+    "scores.\"x' OR '1'='1\" <= 1",
     'topic = "/* comment */ account_and_login"',
-    "topic = \"account_and_login\" -- and 1=1",
+    'topic = "account_and_login" -- and 1=1',
     'topic = "ａｃｃｏｕｎｔ" or input ~ "\\u0027"',
     'tags = "vip\'); DROP TABLE spans; --"',
     "topic in ('a', 'b\"); DROP TABLE scores; --')",

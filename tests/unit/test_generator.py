@@ -93,7 +93,11 @@ def test_cli_is_independent_of_hash_seed(tmp_path):
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     proc = subprocess.run(
         [sys.executable, "-m", "evaltui.demo.generate", str(out_dir), "--seed", "3", "--conversations", "150"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["conversations"] == 150

@@ -181,7 +181,13 @@ def test_langfuse_traces_observations_scores():
     (tone,) = spans["obs-b"].scores
     assert (tone.name, tone.score, tone.label) == ("Tone", None, "friendly")
     gen = spans["obs-b"]
-    assert gen.metrics == {"latency_s": 2.7, "prompt_tokens": 512, "completion_tokens": 31, "tokens": 543, "cost": 0.00042}
+    assert gen.metrics == {
+        "latency_s": 2.7,
+        "prompt_tokens": 512,
+        "completion_tokens": 31,
+        "tokens": 543,
+        "cost": 0.00042,
+    }
     assert gen.metadata["model"] == "gpt-4o-mini"
     assert spans["obs-d"].error == "content filter retried once"
     assert scores(spans["tr-1002"]) == {"Factuality": 0.75}
@@ -294,7 +300,9 @@ def test_csv_rows():
     assert first.metadata == {"channel": "chat", "latency_ms": 842}
     assert scores(first) == {"Brand Alignment": 0.9, "Factuality": 1.0}
     second = spans["row-2"]
-    assert second.input[0]["content"] == "My order arrived damaged.\nThe box was crushed and the lantern glass is cracked."
+    assert (
+        second.input[0]["content"] == "My order arrived damaged.\nThe box was crushed and the lantern glass is cracked."
+    )
     assert second.expected == "Apologise and offer a replacement"
     assert second.metadata["latency_ms"] == 1530.5 and scores(second) == {"Brand Alignment": 0.6}
     third = spans[ids[2]]  # no id: a stable content id
@@ -369,7 +377,7 @@ def test_empty_files_yield_nothing(module, content, tmp_path):
 @pytest.mark.parametrize("module", IMPORTERS, ids=FORMAT_OF.get)
 def test_garbage_never_raises(module, tmp_path):
     path = tmp_path / "garbage.json"
-    path.write_bytes(b"\x00\xff\xfe{[\"\n]]]}\n" + bytes(range(256)))
+    path.write_bytes(b'\x00\xff\xfe{["\n]]]}\n' + bytes(range(256)))
     rows = list(module.read(path))
     assert all(isinstance(r, (SpanRow, BadRecord)) for r in rows)
 

@@ -38,22 +38,22 @@ def test_fast_path_and_line_path_store_the_same_rows(tmp_path):
 def test_bad_lines_are_reported_and_good_lines_kept(store, tmp_path):
     good = conversation(1, "billing", 1.0) + conversation(2, "refunds", 0.0)
     lines = [
-        good[0],                                              # 1
-        '{"id": "broken", "root_id": ',                       # 2 invalid JSON
-        good[1],                                              # 3
-        "[1, 2, 3]",                                          # 4 not an object
+        good[0],  # 1
+        '{"id": "broken", "root_id": ',  # 2 invalid JSON
+        good[1],  # 3
+        "[1, 2, 3]",  # 4 not an object
         span("noscore", scores=[{"name": "X", "score": 7}]),  # 5 score out of range
-        "",                                                   # 6 blank: ignored
-        span("badts", ts="last tuesday"),                     # 7 bad timestamp
-        good[2],                                              # 8
-        {"root_id": "r", "parent_id": "r"},                   # 9 no id
-        {"id": "orphan", "parent_id": "p"},                   # 10 child without root_id
-        span("meta", metadata=["not", "an", "object"]),       # 11 metadata must be an object
-        good[3],                                              # 12
+        "",  # 6 blank: ignored
+        span("badts", ts="last tuesday"),  # 7 bad timestamp
+        good[2],  # 8
+        {"root_id": "r", "parent_id": "r"},  # 9 no id
+        {"id": "orphan", "parent_id": "p"},  # 10 child without root_id
+        span("meta", metadata=["not", "an", "object"]),  # 11 metadata must be an object
+        good[3],  # 12
     ]
     f = write_jsonl(tmp_path / "mixed.jsonl", lines)
     with open(f, "a") as fh:
-        fh.write('{"id": "truncated", "root_id": "trunc')      # 13 truncated last line
+        fh.write('{"id": "truncated", "root_id": "trunc')  # 13 truncated last line
     report = ingest_file(store, f)
     assert report.kept == 4 and report.added == 4
     assert [(b.line, b.reason.split(":")[0]) for b in report.bad] == [
@@ -128,7 +128,9 @@ def _cli(*args: str):
 def test_a_repeated_id_keeps_the_first_copy_and_each_later_copy_is_reported_with_its_line(tmp_path):
     import duckdb
 
-    f = write_jsonl(tmp_path / "dups.jsonl", [span("a", input="first"), span("b", input="b"), span("a", input="second")])
+    f = write_jsonl(
+        tmp_path / "dups.jsonl", [span("a", input="first"), span("b", input="b"), span("a", input="second")]
+    )
     csv = tmp_path / "dups.csv"
     csv.write_text("id,input\nx,one\ny,two\nx,three\n")
     db = tmp_path / "x.duckdb"
@@ -167,14 +169,26 @@ def test_format_detection_reads_a_byte_order_mark_bare_id_spans_and_an_id_after_
     from evaltui.store import Store
 
     bom = tmp_path / "bom.jsonl"
-    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(span("b1", input="hi")).encode() + b"\nnot json\n"
-                    + json.dumps(span("b2")).encode() + b"\n")
+    bom.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps(span("b1", input="hi")).encode()
+        + b"\nnot json\n"
+        + json.dumps(span("b2")).encode()
+        + b"\n"
+    )
     chat = tmp_path / "bom-chat.jsonl"
-    chat.write_bytes(b"\xef\xbb\xbf" + json.dumps({"messages": [{"role": "user", "content": "hi"},
-                                                              {"role": "assistant", "content": "hello"}]}).encode() + b"\n")
+    chat.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps(
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+        ).encode()
+        + b"\n"
+    )
     bare = write_jsonl(tmp_path / "bare.jsonl", [{"id": "only-1"}, {"id": "only-2", "output": "x"}])
-    long = write_jsonl(tmp_path / "long.jsonl", [{"input": "x" * 100_000, "id": "l1", "root_id": "l1",
-                                                  "span_type": "conversation"}, span("l2")])
+    long = write_jsonl(
+        tmp_path / "long.jsonl",
+        [{"input": "x" * 100_000, "id": "l1", "root_id": "l1", "span_type": "conversation"}, span("l2")],
+    )
     assert [detect_format(p) for p in (bom, chat, bare, long)] == ["evaltui", "openai", "evaltui", "evaltui"]
     with Store(tmp_path / "x.duckdb") as store:
         report = ingest_file(store, bom)

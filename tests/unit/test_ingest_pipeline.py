@@ -102,8 +102,11 @@ def test_follow_gives_the_same_ids_as_a_whole_file_ingest(tmp_path, fmt):
     with Store(tmp_path / "follow.duckdb") as followed:
         stop = threading.Event()
         reports = []
-        worker = threading.Thread(target=follow_file, args=(followed, live),
-                                  kwargs={"fmt": fmt, "stop": stop, "poll_seconds": 0.05, "on_report": reports.append})
+        worker = threading.Thread(
+            target=follow_file,
+            args=(followed, live),
+            kwargs={"fmt": fmt, "stop": stop, "poll_seconds": 0.05, "on_report": reports.append},
+        )
         worker.start()
         try:
             deadline = time.monotonic() + 30
@@ -117,8 +120,9 @@ def test_follow_gives_the_same_ids_as_a_whole_file_ingest(tmp_path, fmt):
             whole_ids, _, _ = _expected(source)
             reader = followed.con.cursor()  # the follower thread owns followed.con
             # the rows are visible a moment before their chunk's report is handed over
-            while ({r[0] for r in reader.execute("SELECT id FROM spans").fetchall()} != whole_ids
-                   or sum(r.added for r in reports) < len(whole_ids)):
+            while {r[0] for r in reader.execute("SELECT id FROM spans").fetchall()} != whole_ids or sum(
+                r.added for r in reports
+            ) < len(whole_ids):
                 assert time.monotonic() < deadline, "follow did not catch up"
                 time.sleep(0.05)
             assert 0 < first_part < len(whole_ids) and sum(r.added for r in reports) == len(whole_ids)

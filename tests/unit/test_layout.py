@@ -41,7 +41,8 @@ def test_the_layout_names_every_module_and_only_modules_that_exist() -> None:
     named = layout_entries()
     real = modules("evaltui") | modules("bench")
     assert sorted(real - named) == []  # a module without its line in README's Layout
-    stale = sorted(e for e in named if e.endswith(".py") and e.startswith(("evaltui/", "bench/"))
-                   and not (ROOT / e).is_file())
+    stale = sorted(
+        e for e in named if e.endswith(".py") and e.startswith(("evaltui/", "bench/")) and not (ROOT / e).is_file()
+    )
     assert stale == []  # a line for a module that is gone
     assert "evaltui/store/db.py" in named and "evaltui/tui/widgets/span_table.py" in named

@@ -42,8 +42,14 @@ async def test_plain_reply_with_tokens_and_auth_header(fake):
     await c.aclose()
     assert result.message.content == "hi there" and not result.cached
     assert (result.prompt_tokens, result.completion_tokens) == (7, 3)
-    assert c.usage.as_dict() == {"calls": 1, "cache_hits": 0, "retries": 0, "errors": 0,
-                                 "prompt_tokens": 7, "completion_tokens": 3}
+    assert c.usage.as_dict() == {
+        "calls": 1,
+        "cache_hits": 0,
+        "retries": 0,
+        "errors": 0,
+        "prompt_tokens": 7,
+        "completion_tokens": 3,
+    }
     (req,) = fake.chat_requests
     assert req.headers["authorization"] == "Bearer sk-test-key"
     assert req.body["model"] == "m1" and req.body["messages"] == MESSAGES
@@ -72,9 +78,15 @@ async def test_transient_faults_are_retried(fake, kind):
     assert c.usage.retries == 2
 
 
-@pytest.mark.parametrize("kind, expected", [
-    ("rate_limit", "rate_limit"), ("server_error", "server_error"), ("slow", "timeout"), ("drop", "connection"),
-])
+@pytest.mark.parametrize(
+    "kind, expected",
+    [
+        ("rate_limit", "rate_limit"),
+        ("server_error", "server_error"),
+        ("slow", "timeout"),
+        ("drop", "connection"),
+    ],
+)
 async def test_retries_give_up_with_a_one_line_error(fake, kind, expected):
     fake.enqueue(*[Fault(kind, retry_after=0, delay=1.0)] * 3)
     c = client(fake, timeout=0.3, max_retries=2)
@@ -99,7 +111,7 @@ def test_backoff_grows_with_jitter():
     c = LLMClient(backoff_base=1.0, backoff_max=8.0)
     delays = [[c._retry_delay(a, Exception()) for _ in range(50)] for a in range(5)]
     for attempt, ds in enumerate(delays):
-        step = min(8.0, 2 ** attempt)
+        step = min(8.0, 2**attempt)
         assert all(step / 2 <= d <= step for d in ds)
         assert len(set(ds)) > 1  # jittered
 
@@ -206,12 +218,16 @@ async def test_calls_go_over_aiohttp_until_aclose_and_leave_the_heap_alone(fake)
 def test_replies_off_the_schema_are_read_leniently_and_non_objects_refused():
     from evaltui.llm.client import _completion
 
-    strict = _completion(b'{"id": "c1", "object": "chat.completion", "created": 1, "model": "m", '
-                         b'"choices": [{"index": 0, "finish_reason": "stop", '
-                         b'"message": {"role": "assistant", "content": "hi"}}]}')
+    strict = _completion(
+        b'{"id": "c1", "object": "chat.completion", "created": 1, "model": "m", '
+        b'"choices": [{"index": 0, "finish_reason": "stop", '
+        b'"message": {"role": "assistant", "content": "hi"}}]}'
+    )
     assert strict.choices[0].message.content == "hi"
-    loose = _completion(b'{"id": "c2", "model": "m", "choices": [{"index": 0, "message": {"role": "assistant", '
-                        b'"content": "no created, no finish_reason"}}]}')  # as some local servers reply
+    loose = _completion(
+        b'{"id": "c2", "model": "m", "choices": [{"index": 0, "message": {"role": "assistant", '
+        b'"content": "no created, no finish_reason"}}]}'
+    )  # as some local servers reply
     assert loose.choices[0].message.content == "no created, no finish_reason"
     for body in (b'["not", "an", "object"]', b'{"choices": [', b""):
         with pytest.raises(ValueError):
@@ -256,8 +272,10 @@ async def test_plain_json_request_goes_out_exactly_as_create_sends_it(fake, monk
         assert judge.parse(result.message)[0] in judge.rubric.choices
     assert bodies[0] == bodies[1] == {"model": "m1", "messages": messages, **params}
     assert type(replies[0]) is type(replies[1])
-    assert replies[0].choices[0].message.tool_calls[0].function.arguments == \
-        replies[1].choices[0].message.tool_calls[0].function.arguments
+    assert (
+        replies[0].choices[0].message.tool_calls[0].function.arguments
+        == replies[1].choices[0].message.tool_calls[0].function.arguments
+    )
 
     assert not client_module._plain_json(tuple(messages))
     monkeypatch.setattr(client_module, "_PLAIN_POST", True)

@@ -22,7 +22,10 @@ def test_a_name_that_fits_stays_whole_and_the_shared_words_shrink_first() -> Non
     assert abbreviate(DEMO, 30) == DEMO
     assert abbreviate(DEMO, 6) == ["bra_al", "b_a_of", "conver"]  # a cut no other name starts with stays a cut
     assert abbreviate(["Brand Alignment", "Brand Alignment Offline", "Apologises"], 10) == [
-        "Brand Alig", "Bra Al Off", "Apologises"]
+        "Brand Alig",
+        "Bra Al Off",
+        "Apologises",
+    ]
 
 
 def test_names_that_would_still_read_the_same_get_a_number() -> None:
@@ -45,7 +48,9 @@ def test_no_abbreviation_is_the_start_of_another_name() -> None:
 
 def test_random_name_sets_stay_distinct() -> None:
     words = ["brand", "alignment", "offline", "quality", "a", "b", "v2", "judge"]
-    for combo in itertools.islice(itertools.combinations(("_".join(p) for p in itertools.permutations(words, 3)), 4), 0, 4000, 97):
+    for combo in itertools.islice(
+        itertools.combinations(("_".join(p) for p in itertools.permutations(words, 3)), 4), 0, 4000, 97
+    ):
         for width in (4, 6, 9):
             short = abbreviate(list(combo), width)
             assert len(set(short)) == len(set(combo)), (combo, width, short)
@@ -54,8 +59,11 @@ def test_random_name_sets_stay_distinct() -> None:
 
 def test_the_legend_lists_only_what_was_shortened() -> None:
     short = abbreviate(["apologises", *DEMO], 10)
-    assert legend(["apologises", *DEMO], short) == [("brand_alig", "brand_alignment"), ("bra_al_off", "brand_alignment_offline"),
-                                                    ("conversati", "conversation_quality")]
+    assert legend(["apologises", *DEMO], short) == [
+        ("brand_alig", "brand_alignment"),
+        ("bra_al_off", "brand_alignment_offline"),
+        ("conversati", "conversation_quality"),
+    ]
     assert legend_text(["ok"], ["ok"]) == ""
 
 

@@ -42,7 +42,11 @@ def llm_settings(fake, **kw):
 
 
 def small_logs(store, n=6, start=0):
-    rows = [r for i in range(start, start + n) for r in conversation(i, "billing" if i % 2 else "login", 1.0, 1.0, text=f"question {i}")]
+    rows = [
+        r
+        for i in range(start, start + n)
+        for r in conversation(i, "billing" if i % 2 else "login", 1.0, 1.0, text=f"question {i}")
+    ]
     ingest_file(store, write_jsonl(store.path.parent / f"logs{start}.jsonl", rows))
 
 
@@ -61,16 +65,24 @@ def test_llm_judge_scores_turns_once(store, fake):
     again = score_spans(store, resolve("brand_alignment", store=store, settings=llm_settings(fake)))
     assert (again.pending, again.scored) == (0, 0) and len(fake.chat_requests) == 6
     # the roll-up sees the new scores: filters and stats read them
-    assert count(store, "SELECT count(*) FROM score_rollup r JOIN scores s ON s.target_id = r.span_id "
-                        "AND s.scorer_version = ? AND r.label = s.label", version) == 6
+    assert (
+        count(
+            store,
+            "SELECT count(*) FROM score_rollup r JOIN scores s ON s.target_id = r.span_id "
+            "AND s.scorer_version = ? AND r.label = s.label",
+            version,
+        )
+        == 6
+    )
 
 
 def test_cache_makes_a_rescore_free_and_a_new_version_rescores(store, fake, tmp_path):
     small_logs(store, 4)
     score_spans(store, resolve("brand_alignment", store=store, settings=llm_settings(fake)))
     assert len(fake.chat_requests) == 4
-    store.con.execute("DELETE FROM scores WHERE source = 'online' AND scorer_version <> 'judge-v1' "
-                      "AND scorer_version <> ''").fetchall()
+    store.con.execute(
+        "DELETE FROM scores WHERE source = 'online' AND scorer_version <> 'judge-v1' AND scorer_version <> ''"
+    ).fetchall()
     again = score_spans(store, resolve("brand_alignment", store=store, settings=llm_settings(fake)))
     assert again.scored == 4 and again.usage["cache_hits"] == 4 and len(fake.chat_requests) == 4
     # an edited rubric is a new version: everything is scored again, earlier scores stay
@@ -80,16 +92,16 @@ def test_cache_makes_a_rescore_free_and_a_new_version_rescores(store, fake, tmp_
     edited.write_text(open(load_rubric("brand_alignment").source).read() + "\n# stricter\n")
     v2 = score_spans(store, resolve(str(edited), store=store, settings=llm_settings(fake)))
     assert v2.scored == 4 and v2.version != again.version
-    versions = store.con.execute("SELECT DISTINCT scorer_version FROM scores WHERE scorer_key = 'brand_alignment' "
-                                 "AND source = 'online'").fetchall()
+    versions = store.con.execute(
+        "SELECT DISTINCT scorer_version FROM scores WHERE scorer_key = 'brand_alignment' AND source = 'online'"
+    ).fetchall()
     assert len(versions) == 3  # judge-v1 from the logs, the rubric, the edited rubric
 
 
 def test_failures_mark_the_span_and_are_retried_next_run(store, fake):
     small_logs(store, 3)
     fake.enqueue(Fault("bad_choice"), Reply(choice="A"), Fault("no_tool_call"))
-    report = score_spans(store, resolve("brand_alignment", store=store, settings=llm_settings(fake)),
-                         concurrency=1)
+    report = score_spans(store, resolve("brand_alignment", store=store, settings=llm_settings(fake)), concurrency=1)
     assert (report.scored, report.errors) == (1, 2), report.error_samples
     assert "not one of A, B, C" in report.error_samples[0][1]
     retry = score_spans(store, resolve("brand_alignment", store=store, settings=llm_settings(fake)))
@@ -126,8 +138,13 @@ def test_a_rescore_keeps_the_heap_frozen_while_it_grades(tmp_path):
     from evaltui.store import Store
 
     db = tmp_path / "rescore.duckdb"
-    Eval("heap", data=[{"input": "a", "expected": "a"}, {"input": "b", "expected": "c"}], task=lambda x: x,
-         db=str(db), quiet=True)
+    Eval(
+        "heap",
+        data=[{"input": "a", "expected": "a"}, {"input": "b", "expected": "c"}],
+        task=lambda x: x,
+        db=str(db),
+        quiet=True,
+    )
     seen = []
 
     def frozen_while_grading(input, output, expected, metadata):
@@ -174,8 +191,11 @@ def test_follow_scores_new_spans(store, tmp_path):
     stop = threading.Event()
     seen = []
     spec = resolve("regex:ok", store=None)
-    worker = threading.Thread(target=follow, args=(lambda: Store(path), [(spec, {"scope": "turn"})]),
-                              kwargs={"stop": stop, "poll_seconds": 0.1, "on_report": seen.append})
+    worker = threading.Thread(
+        target=follow,
+        args=(lambda: Store(path), [(spec, {"scope": "turn"})]),
+        kwargs={"stop": stop, "poll_seconds": 0.1, "on_report": seen.append},
+    )
     worker.start()
     try:
         deadline = time.time() + 10
@@ -194,11 +214,19 @@ def test_follow_scores_new_spans(store, tmp_path):
 def test_cli_score_and_the_key_is_never_persisted(db_path, fake, tmp_path):
     rows = [r for i in range(4) for r in conversation(i, "login", 1.0, 1.0)]
     logs = write_jsonl(tmp_path / "k.jsonl", rows)
-    env = {**os.environ, "OPENAI_API_KEY": MARKER_KEY, "OPENAI_BASE_URL": fake.base_url,
-           "EVALTUI_LLM_MAX_RETRIES": "0", "EVALTUI_CONFIG": str(tmp_path / "none.toml")}
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": MARKER_KEY,
+        "OPENAI_BASE_URL": fake.base_url,
+        "EVALTUI_LLM_MAX_RETRIES": "0",
+        "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
+    }
+
     def run(*args):
-        return subprocess.run([*EVALTUI, "--db", str(db_path), *args], capture_output=True, text=True,
-                                           env=env, timeout=60)
+        return subprocess.run(
+            [*EVALTUI, "--db", str(db_path), *args], capture_output=True, text=True, env=env, timeout=60
+        )
+
     assert run("ingest", str(logs)).returncode == 0
     fake.enqueue(Fault("server_error"))  # an error message must not carry the key either
     out = run("score", "--scorer", "brand_alignment", "--scorer", "conversation_quality")
@@ -238,6 +266,7 @@ def test_cli_errors_are_one_line(db_path, tmp_path):
 def test_rules_cli(db_path):
     def run(*a):
         return subprocess.run([*EVALTUI, "--db", str(db_path), *a], capture_output=True, text=True)
+
     assert run("rules", "add", "r1", "--scorer", "valid_json", "--sample", "0.1", "--scope", "turn").returncode == 0
     listed = run("rules", "list")
     assert "r1: valid_json | scope turn | sample 0.1" in listed.stdout

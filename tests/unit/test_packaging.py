@@ -22,8 +22,10 @@ def test_outside_a_checkout_the_demo_writes_the_committed_sample_logs(monkeypatc
 
     monkeypatch.setattr(run, "IN_CHECKOUT", False)  # as when run from an installed wheel
     first, after = run.sample_log_files(into=tmp_path)
-    committed = [ROOT / "sample_logs" / "support_bot.jsonl",
-                 ROOT / "sample_logs" / "after_fix" / "support_bot_after_fix.jsonl"]
+    committed = [
+        ROOT / "sample_logs" / "support_bot.jsonl",
+        ROOT / "sample_logs" / "after_fix" / "support_bot_after_fix.jsonl",
+    ]
     assert first[0].parent == tmp_path
 
     def sha(p: Path) -> str:

@@ -80,10 +80,12 @@ def test_order_flips_are_ties_and_say_which_position_was_favoured() -> None:
     s = stats(rows)
     assert (s.n, s.win.k, s.tie.k, s.loss.k, s.errors) == (4, 1, 3, 0, 1)
     assert (s.swap_inconsistent.k, s.first_favoured, s.second_favoured) == (2, 1, 1)
-    marks = [{"case_key": "a", "reviewer": "ana", "verdict": "candidate"},
-             {"case_key": "b", "reviewer": "ana", "verdict": "base"},
-             {"case_key": "b", "reviewer": "bo", "verdict": "tie"},
-             {"case_key": "e", "reviewer": "bo", "verdict": "base"}]  # the judge has no verdict: left out
+    marks = [
+        {"case_key": "a", "reviewer": "ana", "verdict": "candidate"},
+        {"case_key": "b", "reviewer": "ana", "verdict": "base"},
+        {"case_key": "b", "reviewer": "bo", "verdict": "tie"},
+        {"case_key": "e", "reviewer": "bo", "verdict": "base"},
+    ]  # the judge has no verdict: left out
     a = agreement({r["case_key"]: r["verdict"] for r in rows if "verdict" in r}, marks)
     assert (a.n, a.agree, a.reviewers) == (3, 2, ["ana", "bo"])
     assert a.confusion["base"]["tie"] == 1
@@ -98,9 +100,17 @@ def test_the_loopback_judge_reads_the_rule_in_the_prompt_and_leans_to_a_position
 
     def ask(judge: Any, rule: str, first: str, second: str) -> str | None:
         text = f'A good reply says "{rule}".\n\n{replies(first, second)}\nChoose 1, 2 or tie.'
-        body = {"messages": [{"role": "user", "content": text}],
-                "tools": [{"function": {"name": "select_choice", "parameters": {
-                    "properties": {"choice": {"enum": list(CHOICES)}}}}}]}
+        body = {
+            "messages": [{"role": "user", "content": text}],
+            "tools": [
+                {
+                    "function": {
+                        "name": "select_choice",
+                        "parameters": {"properties": {"choice": {"enum": list(CHOICES)}}},
+                    }
+                }
+            ],
+        }
         return judge(body).choice
 
     first, second = RuleJudge("first"), RuleJudge("second")
@@ -127,17 +137,30 @@ def rubric() -> Path:
 
 
 def run_cli(server: Any, db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    full = {**os.environ, "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test-pairwise",
-            "EVALTUI_LLM_BACKOFF_S": "0.01", **(env or {})}
-    return subprocess.run([*EVALTUI, "pairwise", "baseline", "candidate", "--db", str(db), *args],
-                          capture_output=True, text=True, cwd=ROOT, env=full, timeout=300)
+    full = {
+        **os.environ,
+        "OPENAI_BASE_URL": server.base_url,
+        "OPENAI_API_KEY": "sk-test-pairwise",
+        "EVALTUI_LLM_BACKOFF_S": "0.01",
+        **(env or {}),
+    }
+    return subprocess.run(
+        [*EVALTUI, "pairwise", "baseline", "candidate", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full,
+        timeout=300,
+    )
 
 
 def expected_from_outputs(db: Path) -> dict[str, str]:
     """What the rule in the rubric says per case, read from the stored outputs: the side
     that says sorry when only one does; None (the rule cannot tell) otherwise."""
-    rows = query(db, "SELECT e.name, r.record_id, r.output FROM experiment_results r "
-                     "JOIN experiments e ON e.id = r.experiment_id")
+    rows = query(
+        db,
+        "SELECT e.name, r.record_id, r.output FROM experiment_results r JOIN experiments e ON e.id = r.experiment_id",
+    )
     says: dict[str, dict[str, bool]] = {}
     for name, record, output in rows:
         says.setdefault(record, {})[name] = "sorry" in json.loads(output).lower()
@@ -174,13 +197,22 @@ def test_pairwise_judges_both_orders_counts_order_flips_as_ties_and_stores_it(di
         assert by_case[key]["verdict"] == (want if want != "undecided" else "tie")
         assert by_case[key]["consistent"] == (want != "undecided")
     # per bucket, the diff's buckets: they add up to the whole
-    buckets = {r[0]: r[1] for r in query(diff_db, "SELECT bucket, count(*) FROM experiment_results r "
-                                                 "JOIN experiments e ON e.id = r.experiment_id "
-                                                 "WHERE e.name = 'candidate' GROUP BY bucket")}
+    buckets = {
+        r[0]: r[1]
+        for r in query(
+            diff_db,
+            "SELECT bucket, count(*) FROM experiment_results r "
+            "JOIN experiments e ON e.id = r.experiment_id "
+            "WHERE e.name = 'candidate' GROUP BY bucket",
+        )
+    }
     assert {b: s["n"] for b, s in rep["buckets"].items()} == buckets
     assert sum(s["win"]["k"] for s in rep["buckets"].values()) == wins
     # stored: the run and every case
-    assert query(diff_db, "SELECT count(*), count(*) FILTER (WHERE NOT consistent) FROM pairwise_results")[0] == (n, undecided)
+    assert query(diff_db, "SELECT count(*), count(*) FILTER (WHERE NOT consistent) FROM pairwise_results")[0] == (
+        n,
+        undecided,
+    )
     assert query(diff_db, "SELECT scorer, seed FROM pairwise_runs") == [("Says Sorry", 0)]
     # the order of the first asking is a seeded coin per case: both orders come first somewhere
     assert {c["first_shown"] for c in rep["cases"]} == {"base", "candidate"}
@@ -262,13 +294,23 @@ def test_bad_input_ends_in_one_line(diff_db: Path, rubric: Path) -> None:
     from evaltui.testing import FakeOpenAI
 
     with FakeOpenAI() as server:
-        missing = subprocess.run([*EVALTUI, "pairwise", "baseline", "nope", "--scorer", str(rubric), "--db", str(diff_db)],
-                                 capture_output=True, text=True, cwd=ROOT, timeout=120,
-                                 env={**os.environ, "OPENAI_BASE_URL": server.base_url})
+        missing = subprocess.run(
+            [*EVALTUI, "pairwise", "baseline", "nope", "--scorer", str(rubric), "--db", str(diff_db)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+            env={**os.environ, "OPENAI_BASE_URL": server.base_url},
+        )
         bad_rubric = run_cli(server, diff_db, "--scorer", "no_such_rubric")
-    no_endpoint = subprocess.run([*EVALTUI, "pairwise", "baseline", "candidate", "--scorer", str(rubric), "--db", str(diff_db)],
-                                 capture_output=True, text=True, cwd=ROOT, timeout=120,
-                                 env={k: v for k, v in os.environ.items() if "OPENAI" not in k})
+    no_endpoint = subprocess.run(
+        [*EVALTUI, "pairwise", "baseline", "candidate", "--scorer", str(rubric), "--db", str(diff_db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if "OPENAI" not in k},
+    )
     for result, words in ((missing, "nope"), (bad_rubric, "no_such_rubric"), (no_endpoint, "OPENAI_BASE_URL")):
         assert result.returncode == 2 and words in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")

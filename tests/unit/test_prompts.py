@@ -13,14 +13,20 @@ from tests.helpers import until
 
 
 def cli(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*EVALTUI, *args, "--db", str(db)], capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env=env)
+    return subprocess.run(
+        [*EVALTUI, *args, "--db", str(db)], capture_output=True, text=True, cwd=ROOT, timeout=300, env=env
+    )
 
 
-V1 = "model: gpt-4o-mini\ntemperature: 0\nmessages:\n  - role: system\n    content: You are Juno. Be brief.\n" \
-     "  - role: user\n    content: 'Customer {{customer.name}} asks: {{input}}'\n"
-V2 = V1.replace("Be brief.", "Be brief.\\nAlways give the reset link first.").replace("content: You", 'content: "You') \
+V1 = (
+    "model: gpt-4o-mini\ntemperature: 0\nmessages:\n  - role: system\n    content: You are Juno. Be brief.\n"
+    "  - role: user\n    content: 'Customer {{customer.name}} asks: {{input}}'\n"
+)
+V2 = (
+    V1.replace("Be brief.", "Be brief.\\nAlways give the reset link first.")
+    .replace("content: You", 'content: "You')
     .replace("first.\n", 'first."\n')
+)
 
 
 def test_add_versions_by_content_hash_list_show_and_diff(tmp_path: Path) -> None:
@@ -43,7 +49,9 @@ def test_add_versions_by_content_hash_list_show_and_diff(tmp_path: Path) -> None
     shown = json.loads(cli(db, "prompts", "show", "juno", "--version", "1", "--json").stdout)
     assert shown["model"] == "gpt-4o-mini" and shown["params"] == {"temperature": 0}
     assert shown["messages"][0] == {"role": "system", "content": "You are Juno. Be brief."}
-    by_hash = json.loads(cli(db, "prompts", "show", "juno", "--version", listed[0]["versions"][1]["hash"][:6], "--json").stdout)
+    by_hash = json.loads(
+        cli(db, "prompts", "show", "juno", "--version", listed[0]["versions"][1]["hash"][:6], "--json").stdout
+    )
     assert by_hash["version"] == 2
 
     diff = json.loads(cli(db, "prompts", "diff", "juno", "--json").stdout)  # previous -> latest
@@ -53,16 +61,22 @@ def test_add_versions_by_content_hash_list_show_and_diff(tmp_path: Path) -> None
     assert "prompt juno: v1" in printed and "+Always give the reset link first." in printed
 
     missing = cli(db, "prompts", "show", "jnuo")
-    assert missing.returncode == 2 and missing.stderr.strip().startswith("error: no prompt named 'jnuo' (known: juno, summary)")
+    assert missing.returncode == 2 and missing.stderr.strip().startswith(
+        "error: no prompt named 'jnuo' (known: juno, summary)"
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text("messages: [{role: wizard, content: hi}]\n")
     refused = cli(db, "prompts", "add", "juno", str(bad))
-    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1 and "message 1 needs a role" in refused.stderr
+    assert (
+        refused.returncode == 2
+        and len(refused.stderr.strip().splitlines()) == 1
+        and "message 1 needs a role" in refused.stderr
+    )
     no_version = cli(db, "prompts", "show", "juno", "--version", "7")
     assert no_version.returncode == 2 and "has no version '7'" in no_version.stderr
 
 
-EVAL_FILE = '''
+EVAL_FILE = """
 from evaltui import Eval, load_prompt
 
 prompt = load_prompt("juno", version=VERSION)
@@ -76,7 +90,7 @@ def brief(output):
 
 Eval("support", data=[{"id": f"c{i}", "input": f"locked out {i}"} for i in range(4)], task=task, scores=[brief],
      experiment_name="EXPERIMENT")
-'''
+"""
 
 
 def test_an_eval_records_the_prompt_version_it_built_and_diff_shows_the_prompt_diff(tmp_path: Path) -> None:
@@ -99,9 +113,16 @@ def test_an_eval_records_the_prompt_version_it_built_and_diff_shows_the_prompt_d
     diff = json.loads(cli(db, "diff", "before", "after", "--json").stdout)
     assert diff["scores"]["brief"]["delta"] == 1.0
     [change] = diff["prompts"]
-    assert (change["base"]["version"], change["candidate"]["version"], change["added"], change["removed"]) == (1, 2, 1, 0)
+    assert (change["base"]["version"], change["candidate"]["version"], change["added"], change["removed"]) == (
+        1,
+        2,
+        1,
+        0,
+    )
     printed = cli(db, "diff", "before", "after").stdout
-    assert "prompt juno: v1 (" in printed and "+1 -0 lines" in printed and "+Always give the reset link first." in printed
+    assert (
+        "prompt juno: v1 (" in printed and "+1 -0 lines" in printed and "+Always give the reset link first." in printed
+    )
 
     listed = [json.loads(line) for line in cli(db, "prompts", "list", "--json").stdout.splitlines()]
     assert [v["experiments"] for v in listed[0]["versions"]] == [["before"], ["after"]]
@@ -118,8 +139,14 @@ def test_load_prompt_outside_an_eval_builds_openai_messages_and_records_nothing(
         add_prompt(store, "juno", parse_prompt(V1.encode(), "juno.yaml"))
     prompt = load_prompt(slug="juno", project="support", db=db)  # Braintrust's keywords
     built = prompt.build(input="hi", customer={"name": "Bo"})
-    assert built == {"model": "gpt-4o-mini", "temperature": 0, "messages": [
-        {"role": "system", "content": "You are Juno. Be brief."}, {"role": "user", "content": "Customer Bo asks: hi"}]}
+    assert built == {
+        "model": "gpt-4o-mini",
+        "temperature": 0,
+        "messages": [
+            {"role": "system", "content": "You are Juno. Be brief."},
+            {"role": "user", "content": "Customer Bo asks: hi"},
+        ],
+    }
     case = case_context.CaseContext()
     with case_context.entering(case):
         prompt.build(input="x")
@@ -140,8 +167,9 @@ def test_the_demo_diff_shows_the_prompt_change_from_baseline_to_fix(demo_run: tu
     assert len(added) == change["added"] and set(added) <= _fix_lines()
 
 
-async def test_the_diff_pane_shows_the_prompt_diff_next_to_the_scores(demo_run: tuple[Path, dict, list[str]],
-                                                                      tmp_path: Path) -> None:
+async def test_the_diff_pane_shows_the_prompt_diff_next_to_the_scores(
+    demo_run: tuple[Path, dict, list[str]], tmp_path: Path
+) -> None:
     import shutil
 
     from tests.tui.helpers import open_diff
@@ -177,7 +205,8 @@ def _fix_lines() -> set[str]:
 
 
 async def test_the_prompts_pane_lists_versions_with_the_experiments_that_ran_each(
-        demo_run: tuple[Path, dict, list[str]], tmp_path: Path) -> None:
+    demo_run: tuple[Path, dict, list[str]], tmp_path: Path
+) -> None:
     import shutil
 
     from evaltui.tui.screens.prompts import PromptsScreen
@@ -196,12 +225,16 @@ async def test_the_prompts_pane_lists_versions_with_the_experiments_that_ran_eac
             return "\n".join(screen_text(app))
 
         assert [(r["name"], r["version"], r["experiments"]) for r in screen.rows] == [
-            ("juno", 1, ["account-baseline"]), ("juno", 2, ["account-fix"])]
+            ("juno", 1, ["account-baseline"]),
+            ("juno", 2, ["account-fix"]),
+        ]
         await until(pilot, lambda: "account-baseline" in shown() and "account-fix" in shown())
         assert "juno v1 (" in shown() and "[system]" in shown()  # the first version: its text
         await pilot.press("down")
         fix = screen.rows[1]
         first_added = next(line for line in fix["diff"] if line.startswith("+") and not line.startswith("+++"))
-        await until(pilot, lambda: f"changes from v1: +{fix['added']} -0 lines" in shown() and first_added[:60] in shown())
+        await until(
+            pilot, lambda: f"changes from v1: +{fix['added']} -0 lines" in shown() and first_added[:60] in shown()
+        )
         await pilot.press("d")  # its whole text instead
         await until(pilot, lambda: "changes from v1" not in shown() and "[system]" in shown())

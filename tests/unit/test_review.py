@@ -103,7 +103,9 @@ def test_several_reviewers_each_item_asks_for_its_reviews_and_nobody_gets_one_tw
         assert second not in next_targets(store, "two", "cat", limit=20)
         note = store.con.execute(
             "SELECT rationale, json_extract_string(metadata, '$.reviewer') FROM scores WHERE target_id = ? "
-            "AND source = 'human' ORDER BY created", [first]).fetchall()
+            "AND source = 'human' ORDER BY created",
+            [first],
+        ).fetchall()
         assert note == [("warm and clear", "ann"), (None, "bob")]
 
 
@@ -175,14 +177,22 @@ def test_calibration_uses_the_majority_or_the_reviewer_named(review_db: Path) ->
         for who, grade in (("ann", "A"), ("bob", "C")):  # a tie goes to the latest
             add_label(store, "c03-t1", "brand_alignment", grade, labeller=who)
         add_label(store, "c03-t1", "brand_alignment", "B", labeller="ann")  # ann changes her mind: one vote
-        pairs = {p["target_id"]: p["human_label"] for p in calibration_pairs(store, "brand_alignment", "judge-v1", "brand_alignment")}
+        pairs = {
+            p["target_id"]: p["human_label"]
+            for p in calibration_pairs(store, "brand_alignment", "judge-v1", "brand_alignment")
+        }
         assert pairs == {"c00-t1": "A", "c03-t1": "B"}
-        cat = {p["target_id"]: p["human_label"] for p in calibration_pairs(store, "brand_alignment", "judge-v1", "brand_alignment", "cat")}
+        cat = {
+            p["target_id"]: p["human_label"]
+            for p in calibration_pairs(store, "brand_alignment", "judge-v1", "brand_alignment", "cat")
+        }
         assert cat == {"c00-t1": "C"}
 
         assert calibrate(store, "brand_alignment")["ground_truth"] == "majority of reviewers"
         assert calibrate(store, "brand_alignment", reviewer="bob")["ground_truth"] == "reviewer bob"
-        with pytest.raises(EvaltuiError, match="no labels of brand_alignment by reviewer 'dan'; reviewers: ann, bob, cat"):
+        with pytest.raises(
+            EvaltuiError, match="no labels of brand_alignment by reviewer 'dan'; reviewers: ann, bob, cat"
+        ):
             calibrate(store, "brand_alignment", reviewer="dan")
 
 
@@ -195,8 +205,9 @@ def test_a_label_carries_the_reviewer_from_the_environment(review_db: Path, monk
         add_label(store, "c01-t1", "brand_alignment", "B")
         monkeypatch.delenv("EVALTUI_REVIEWER")
         add_label(store, "c02-t1", "brand_alignment", "B")
-        who = store.con.execute("SELECT json_extract_string(metadata, '$.reviewer') FROM scores "
-                                "WHERE source = 'human' ORDER BY target_id").fetchall()
+        who = store.con.execute(
+            "SELECT json_extract_string(metadata, '$.reviewer') FROM scores WHERE source = 'human' ORDER BY target_id"
+        ).fetchall()
     import getpass
 
     assert who == [("dana",), (getpass.getuser(),)]

@@ -10,13 +10,20 @@ from typing import Any
 from tests.helpers import query
 
 
-def test_the_demo_plays_a_review_session_that_finds_the_judges_errors_first(demo_run: tuple[Path, dict[str, Any], list[str]]) -> None:
+def test_the_demo_plays_a_review_session_that_finds_the_judges_errors_first(
+    demo_run: tuple[Path, dict[str, Any], list[str]],
+) -> None:
     db, out, printed = demo_run
     review = out["review"]
     assert review["labelled"] == 20 and review["progress"].startswith("20 of ")
     assert review["judge_wrong"] > 1.5 * review["judge_wrong_at_random"]
     assert any(line.strip().startswith("account-review: ") and "demo-reviewer labelled 20" in line for line in printed)
-    rows = query(db, "SELECT count(*), count(DISTINCT target_id) FROM scores WHERE source = 'human' "
-                     "AND json_extract_string(metadata, '$.reviewer') = 'demo-reviewer'")
+    rows = query(
+        db,
+        "SELECT count(*), count(DISTINCT target_id) FROM scores WHERE source = 'human' "
+        "AND json_extract_string(metadata, '$.reviewer') = 'demo-reviewer'",
+    )
     assert rows == [(20, 20)]
-    assert query(db, "SELECT name, scorer_key, reviews FROM review_queues") == [("account-review", "brand_alignment", 1)]
+    assert query(db, "SELECT name, scorer_key, reviews FROM review_queues") == [
+        ("account-review", "brand_alignment", 1)
+    ]

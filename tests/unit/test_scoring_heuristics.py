@@ -7,8 +7,17 @@ import pytest
 
 from evaltui.scoring import run_scorer
 from evaltui.scoring.errors import ScorerSetupError
-from evaltui.scoring.heuristics import (Contains, EmbeddingSimilarity, ExactMatch, JSONDiff, LevenshteinRatio, Regex,
-                                        ValidJSON, json_similarity, levenshtein_ratio)
+from evaltui.scoring.heuristics import (
+    Contains,
+    EmbeddingSimilarity,
+    ExactMatch,
+    JSONDiff,
+    LevenshteinRatio,
+    Regex,
+    ValidJSON,
+    json_similarity,
+    levenshtein_ratio,
+)
 from evaltui.scoring.offline_judge import OfflineJudge
 from evaltui.scoring.registry import resolve
 
@@ -65,11 +74,12 @@ async def test_embedding_similarity_offline_model():
     assert 0.6 < close <= 1.0 and far < close - 0.3
 
 
-GOOD = ["I'm sorry about the wait! Here is what to do: {n}. Reply here if it doesn't help.",
-        "Thanks for your patience. Step {n}: open Settings, then Security, then reset your password.",
-        "Happy to help with that. I've opened ticket #{n} and a teammate will email you today."]
-BAD = ["That's not my problem. Figure it out ({n}).", "You must be doing it wrong again ({n}).",
-       "Read the FAQ. ({n})"]
+GOOD = [
+    "I'm sorry about the wait! Here is what to do: {n}. Reply here if it doesn't help.",
+    "Thanks for your patience. Step {n}: open Settings, then Security, then reset your password.",
+    "Happy to help with that. I've opened ticket #{n} and a teammate will email you today.",
+]
+BAD = ["That's not my problem. Figure it out ({n}).", "You must be doing it wrong again ({n}).", "Read the FAQ. ({n})"]
 
 
 def labelled(n):
@@ -77,8 +87,15 @@ def labelled(n):
     for i in range(n):
         good = i % 2 == 0
         text = (GOOD if good else BAD)[i % 3].format(n=i)
-        rows.append({"id": f"s{i}", "input": "help", "output": text,
-                     "score": 1.0 if good else 0.0, "label": "A" if good else "C"})
+        rows.append(
+            {
+                "id": f"s{i}",
+                "input": "help",
+                "output": text,
+                "score": 1.0 if good else 0.0,
+                "label": "A" if good else "C",
+            }
+        )
     return rows
 
 

@@ -38,27 +38,33 @@ async def test_forced_tool_call_gives_choice_score_and_rationale(judge, server):
     assert body["temperature"] == 0
 
 
-@pytest.mark.parametrize("content, label", [
-    ('{"reasons": "warm and specific", "choice": "A"}', "A"),
-    ('Here you go:\n```json\n{"reasons": "curt", "choice": "C"}\n```', "C"),
-    ('I pick {"choice": "b", "reasons": "vague"} for this one', "B"),
-])
+@pytest.mark.parametrize(
+    "content, label",
+    [
+        ('{"reasons": "warm and specific", "choice": "A"}', "A"),
+        ('Here you go:\n```json\n{"reasons": "curt", "choice": "C"}\n```', "C"),
+        ('I pick {"choice": "b", "reasons": "vague"} for this one', "B"),
+    ],
+)
 async def test_json_reply_fallback_when_no_tool_call(judge, server, content, label):
     server.enqueue(Fault("no_tool_call", content=content))
     (score,) = await run_scorer(judge, input="q", output="a")
     assert score.label == label and score.score == {"A": 1.0, "B": 0.5, "C": 0.0}[label]
 
 
-@pytest.mark.parametrize("fault, reason", [
-    (Fault("no_tool_call", content="Looks fine to me."), "no select_choice tool call and no JSON choice"),
-    (Fault("bad_tool_args"), "arguments are not JSON"),
-    (Fault("bad_choice"), "chose 'Z', not one of A, B, C"),
-    (Fault("malformed"), "not valid JSON"),
-    (Fault("server_error"), "failed (500)"),
-    (Fault("rate_limit", retry_after=0), "rate limited"),
-    (Fault("slow", delay=1.0), "no reply"),
-    (Fault("drop"), "connection failed or dropped"),
-])
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        (Fault("no_tool_call", content="Looks fine to me."), "no select_choice tool call and no JSON choice"),
+        (Fault("bad_tool_args"), "arguments are not JSON"),
+        (Fault("bad_choice"), "chose 'Z', not one of A, B, C"),
+        (Fault("malformed"), "not valid JSON"),
+        (Fault("server_error"), "failed (500)"),
+        (Fault("rate_limit", retry_after=0), "rate limited"),
+        (Fault("slow", delay=1.0), "no reply"),
+        (Fault("drop"), "connection failed or dropped"),
+    ],
+)
 async def test_every_fault_is_a_scorer_error_with_its_reason(judge, server, fault, reason):
     server.enqueue(fault)
     with pytest.raises(ScorerError) as err:
@@ -94,20 +100,27 @@ def test_builtin_rubrics():
     ba, cq = load_rubric("brand_alignment"), load_rubric("conversation_quality")
     assert (ba.name, ba.choices, ba.scope) == ("Brand Alignment", {"A": 1.0, "B": 0.5, "C": 0.0}, "turn")
     assert (cq.name, cq.choices, cq.scope) == ("Conversation Quality", {"Y": 1.0, "N": 0.0}, "conversation")
-    history = [{"role": "system", "content": "be nice"}, {"role": "user", "content": "hi"},
-               {"role": "assistant", "content": "hello"}, {"role": "user", "content": "refund?"}]
+    history = [
+        {"role": "system", "content": "be nice"},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "user", "content": "refund?"},
+    ]
     rendered = cq.render(input=history, output="Sure, here is how.")
     assert "Customer: hi\nAgent: hello\nCustomer: refund?\nAgent: Sure, here is how." in rendered
     assert "be nice" not in rendered
     assert transcript("just text", None) == "Customer: just text"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("name: X\nchoices: {A: 1, B: 0}\n", "missing prompt"),
-    ("name: X\nprompt: p\nchoices: {A: 2, B: 0}\n", "between 0 and 1"),
-    ("name: X\nprompt: p\nchoices: {A: 1}\n", "at least two"),
-    ("name: [unclosed\n", "not valid yaml"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("name: X\nchoices: {A: 1, B: 0}\n", "missing prompt"),
+        ("name: X\nprompt: p\nchoices: {A: 2, B: 0}\n", "between 0 and 1"),
+        ("name: X\nprompt: p\nchoices: {A: 1}\n", "at least two"),
+        ("name: [unclosed\n", "not valid yaml"),
+    ],
+)
 def test_bad_rubrics_are_refused_in_one_line(text, message):
     with pytest.raises(RubricError) as err:
         parse_rubric(text.encode(), "bad.yaml")
@@ -115,7 +128,10 @@ def test_bad_rubrics_are_refused_in_one_line(text, message):
 
 
 def test_template_variables(tmp_path):
-    rubric = parse_rubric(b"prompt: 'in={{input}} out={{ output }} exp={{expected}} t={{metadata.topic}} {{other}}'\n"
-                          b"choices: {Y: 1, N: 0}\n", "t.yaml")
+    rubric = parse_rubric(
+        b"prompt: 'in={{input}} out={{ output }} exp={{expected}} t={{metadata.topic}} {{other}}'\n"
+        b"choices: {Y: 1, N: 0}\n",
+        "t.yaml",
+    )
     text = rubric.render(input={"q": 1}, output="o", expected=None, metadata={"topic": "billing"})
     assert text == 'in={"q": 1} out=o exp= t=billing {{other}}'

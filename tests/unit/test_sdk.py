@@ -18,7 +18,12 @@ from tests.serving import Serve, stored, wait_for
 
 @pytest.fixture
 def fresh_sdk(monkeypatch):
-    for var in ("EVALTUI_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "EVALTUI_SPOOL"):
+    for var in (
+        "EVALTUI_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "EVALTUI_SPOOL",
+    ):
         monkeypatch.delenv(var, raising=False)
     yield
     backend = tracing._backend
@@ -32,11 +37,23 @@ def _spans(db):
 
     with reading(db) as store:
         rows = store.con.execute(
-            "SELECT id, root_id, parent_id, name, span_type, input, output, metadata, metrics FROM spans").fetchall()
+            "SELECT id, root_id, parent_id, name, span_type, input, output, metadata, metrics FROM spans"
+        ).fetchall()
         scores = store.con.execute("SELECT target_id, scorer, score FROM scores").fetchall()
-    every = [{"id": r[0], "root_id": r[1], "parent_id": r[2], "name": r[3], "type": r[4],
-              "input": json.loads(r[5] or "null"), "output": json.loads(r[6] or "null"),
-              "metadata": json.loads(r[7] or "{}"), "metrics": json.loads(r[8] or "{}")} for r in rows]
+    every = [
+        {
+            "id": r[0],
+            "root_id": r[1],
+            "parent_id": r[2],
+            "name": r[3],
+            "type": r[4],
+            "input": json.loads(r[5] or "null"),
+            "output": json.loads(r[6] or "null"),
+            "metadata": json.loads(r[7] or "{}"),
+            "metrics": json.loads(r[8] or "{}"),
+        }
+        for r in rows
+    ]
     return {s["name"]: s for s in every}, scores, every
 
 
@@ -47,9 +64,11 @@ def test_traced_calls_through_wrap_openai_arrive_in_serve_with_input_output_mode
     from evaltui.testing.fake_openai import FakeOpenAI, Reply
 
     with Serve(tmp_path / "live.duckdb", "--commit-every", "0.1") as serve, FakeOpenAI() as llm:
-        llm.enqueue(Reply(content="It ships today.", prompt_tokens=21, completion_tokens=4),
-                    Reply(content="Your refund is on its way.", prompt_tokens=18, completion_tokens=6),
-                    Reply(content="Hello async", prompt_tokens=5, completion_tokens=2))
+        llm.enqueue(
+            Reply(content="It ships today.", prompt_tokens=21, completion_tokens=4),
+            Reply(content="Your refund is on its way.", prompt_tokens=18, completion_tokens=6),
+            Reply(content="Hello async", prompt_tokens=5, completion_tokens=2),
+        )
         logger = evaltui.init_logger(project="shop-bot", endpoint=f"http://127.0.0.1:{serve.port}")
         assert logger.destination == serve.url
         client = evaltui.wrap_openai(openai.OpenAI(base_url=llm.base_url, api_key="sk-test"))
@@ -66,13 +85,19 @@ def test_traced_calls_through_wrap_openai_arrive_in_serve_with_input_output_mode
 
         @evaltui.traced(name="refund-stream")
         def streamed(question: str) -> str:
-            stream = client.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": question}],
-                                                    stream=True, stream_options={"include_usage": True})
+            stream = client.chat.completions.create(
+                model="gpt-test",
+                messages=[{"role": "user", "content": question}],
+                stream=True,
+                stream_options={"include_usage": True},
+            )
             return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
 
         @evaltui.traced
         async def hello() -> str:
-            reply = await aclient.chat.completions.create(model="gpt-async", messages=[{"role": "user", "content": "hi"}])
+            reply = await aclient.chat.completions.create(
+                model="gpt-async", messages=[{"role": "user", "content": "hi"}]
+            )
             return reply.choices[0].message.content
 
         assert answer("where is my parcel?") == "It ships today."
@@ -92,7 +117,9 @@ def test_traced_calls_through_wrap_openai_arrive_in_serve_with_input_output_mode
     chat = by_parent[root["id"]]
     assert chat["root_id"] == root["id"] and chat["metadata"]["model"] == "gpt-test"
     assert chat["input"] == [{"role": "user", "content": "where is my parcel?"}] and chat["output"] == "It ships today."
-    assert chat["metrics"]["prompt_tokens"] == 21 and chat["metrics"]["tokens"] == 25 and chat["metrics"]["latency_s"] > 0
+    assert (
+        chat["metrics"]["prompt_tokens"] == 21 and chat["metrics"]["tokens"] == 25 and chat["metrics"]["latency_s"] > 0
+    )
     stream_chat = by_parent[spans["refund-stream"]["id"]]
     assert stream_chat["output"] == "Your refund is on its way." and stream_chat["metrics"]["tokens"] == 24
     assert spans["refund-stream"]["input"] == {"question": "refund?"}
@@ -115,8 +142,9 @@ def test_with_no_server_spans_are_spooled_as_evaltui_jsonl_that_ingest_reads(tmp
         assert logger.destination == str(spool)
         client = evaltui.wrap_openai(openai.OpenAI(base_url=llm.base_url, api_key="sk-test"))
         # no traced parent: the model call is itself the root, a one-turn conversation
-        stream = client.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": "when?"}],
-                                                stream=True)
+        stream = client.chat.completions.create(
+            model="gpt-test", messages=[{"role": "user", "content": "when?"}], stream=True
+        )
         assert [c.choices[0].delta.content for c in stream if c.choices][1:-1] == ["Tuesday."]
         evaltui.current_span().log(scores={"ignored": 1})  # no span open: a no-op
         evaltui.flush()
@@ -124,7 +152,9 @@ def test_with_no_server_spans_are_spooled_as_evaltui_jsonl_that_ingest_reads(tmp
     assert len(lines) == 1 and lines[0]["span_type"] == "conversation" and lines[0]["output"] == "Tuesday."
 
     db = tmp_path / "read.duckdb"
-    done = subprocess.run([*EVALTUI, "ingest", str(spool), "--db", str(db)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*EVALTUI, "ingest", str(spool), "--db", str(db)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     spans, _, _ = _spans(db)
     conv = spans["chat gpt-test"]

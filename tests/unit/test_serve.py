@@ -28,14 +28,17 @@ def test_the_opentelemetry_sdk_exporter_sends_conversations_that_the_store_files
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(resource=Resource.create({"service.name": "shop-bot"}))
-    provider.add_span_processor(BatchSpanProcessor(
-        OTLPSpanExporter(endpoint=serve.url, compression=Compression.Gzip)))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=serve.url, compression=Compression.Gzip)))
     tracer = provider.get_tracer("test")
     with tracer.start_as_current_span("conversation") as root:
-        root.set_attribute("gen_ai.input.messages", json.dumps(
-            [{"role": "user", "parts": [{"type": "text", "content": "my parcel is late"}]}]))
-        root.set_attribute("gen_ai.output.messages", json.dumps(
-            [{"role": "assistant", "parts": [{"type": "text", "content": "sorry, it ships today"}]}]))
+        root.set_attribute(
+            "gen_ai.input.messages",
+            json.dumps([{"role": "user", "parts": [{"type": "text", "content": "my parcel is late"}]}]),
+        )
+        root.set_attribute(
+            "gen_ai.output.messages",
+            json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": "sorry, it ships today"}]}]),
+        )
         with tracer.start_as_current_span("chat gpt-test") as chat:
             chat.set_attribute("gen_ai.operation.name", "chat")
             chat.set_attribute("gen_ai.request.model", "gpt-test")
@@ -72,7 +75,8 @@ def _rows(db):
 
     with reading(db) as store:
         return store.con.execute(
-            "SELECT name, span_type, input, output, root_id, metadata, metrics, id FROM spans").fetchall()
+            "SELECT name, span_type, input, output, root_id, metadata, metrics, id FROM spans"
+        ).fetchall()
 
 
 def test_json_protobuf_and_gzip_bodies_are_stored_once_however_often_they_are_sent(serve):
@@ -81,7 +85,9 @@ def test_json_protobuf_and_gzip_bodies_are_stored_once_however_often_they_are_se
     assert post(serve.url, protobuf(doc))[0] == 200  # the same spans again: an exporter's retry
     doc3 = otlp_json(chat_spans(3))
     assert post(serve.url, gzip.compress(protobuf(doc3)), encoding="gzip")[0] == 200
-    assert post(serve.url, gzip.compress(json.dumps(doc3).encode()), "application/json; charset=utf-8", "gzip")[0] == 200
+    assert (
+        post(serve.url, gzip.compress(json.dumps(doc3).encode()), "application/json; charset=utf-8", "gzip")[0] == 200
+    )
     wait_for(lambda: stored(serve.db) == 6, 10, "three conversations")
     assert stored(serve.db, "SELECT count(DISTINCT id) FROM spans") == 6
     assert stored(serve.db, "SELECT count(*) FROM spans WHERE span_type = 'conversation'") == 3

@@ -19,8 +19,10 @@ from tests.serving import Serve, chat_spans, otlp_json, post, stored, wait_for
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "topics" / "support.jsonl"
 NEW = "(SELECT count(*) FROM spans WHERE source = 'otlp:serve' AND parent_id IS NULL)"
-FILED = ("SELECT count(*) FROM span_topics t JOIN spans s ON s.id = t.span_id "
-         "WHERE s.source = 'otlp:serve' AND t.map_id = (SELECT id FROM topic_maps WHERE active)")
+FILED = (
+    "SELECT count(*) FROM span_topics t JOIN spans s ON s.id = t.span_id "
+    "WHERE s.source = 'otlp:serve' AND t.map_id = (SELECT id FROM topic_maps WHERE active)"
+)
 SCORED = "SELECT count(*) FROM scores WHERE source = 'online' AND scorer_key = 'brand_alignment'"
 
 
@@ -48,8 +50,13 @@ def _copy(mapped: Path, tmp_path: Path) -> Path:
 
 
 def _env(judge: FakeOpenAI, tmp_path: Path) -> dict[str, str]:
-    return {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": judge.base_url, "EVALTUI_LLM_MAX_RETRIES": "0",
-            "EVALTUI_LLM_TIMEOUT_S": "5", "EVALTUI_CONFIG": str(tmp_path / "none.toml")}
+    return {
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": judge.base_url,
+        "EVALTUI_LLM_MAX_RETRIES": "0",
+        "EVALTUI_LLM_TIMEOUT_S": "5",
+        "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
+    }
 
 
 def _send(srv: Serve, first: int, n: int) -> None:
@@ -63,8 +70,11 @@ def test_new_conversations_are_filed_and_scored_by_the_stored_rule(mapped, judge
     db = _copy(mapped, tmp_path)
     with Serve(db, "--retry-every", "0.2", env=_env(judge, tmp_path)) as srv:
         _send(srv, 1, 6)
-        wait_for(lambda: srv.status()["conversations_filed"] >= 6 and srv.status()["turns_scored"] >= 6, 120,
-                 "the six conversations to be filed and scored")
+        wait_for(
+            lambda: srv.status()["conversations_filed"] >= 6 and srv.status()["turns_scored"] >= 6,
+            120,
+            "the six conversations to be filed and scored",
+        )
         assert srv.stop() == 0
     assert stored(db, FILED) == 6  # each new conversation has a place in the map (a topic, or none)
     assert stored(db, SCORED) == 6  # the rule scored each new conversation, and nothing older
@@ -89,8 +99,11 @@ def test_a_judge_answering_500_stops_nothing_and_its_conversations_are_scored_la
             _send(srv, 100, 4)
             wait_for(lambda: srv.status()["score_failures"] >= 8, 60, "failed judgements to be counted (and retried)")
             _send(srv, 200, 3)  # still serving: acknowledged, committed, filed
-            wait_for(lambda: stored(db, f"SELECT {NEW}") == 7 and srv.status()["conversations_filed"] == 7, 60,
-                     "the later conversations to be stored and filed")
+            wait_for(
+                lambda: stored(db, f"SELECT {NEW}") == 7 and srv.status()["conversations_filed"] == 7,
+                60,
+                "the later conversations to be stored and filed",
+            )
             assert stored(db, SCORED) == 0
             st = srv.status()
             assert st["turns_scored"] == 0 and st["errors"] == 0 and "500" in (st["work_last_error"] or "")
@@ -109,8 +122,9 @@ def test_without_a_map_or_a_rule_serve_only_stores(judge, tmp_path):
     db = tmp_path / "plain.duckdb"
     with Serve(db, env=_env(judge, tmp_path)) as srv:
         _send(srv, 1, 3)
-        wait_for(lambda: stored(db, f"SELECT {NEW}") == 3 and srv.status()["work_passes"] >= 1, 60,
-                 "the spans to be stored")
+        wait_for(
+            lambda: stored(db, f"SELECT {NEW}") == 3 and srv.status()["work_passes"] >= 1, 60, "the spans to be stored"
+        )
         st = srv.status()
         assert (st["conversations_filed"], st["turns_scored"], st["work_errors"]) == (0, 0, 0)
         assert srv.stop() == 0

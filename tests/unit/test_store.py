@@ -78,16 +78,30 @@ def test_env_var_and_default_path(tmp_path, monkeypatch):
 
 def test_round_trip_keeps_trace_tree_scores_and_rollup(store, tmp_path):
     rows = conversation(1, "billing", 0.5, cq=1.0) + [
-        span("c1-llm", "c1", "c1-t1", name="chat gpt-4o", span_type="llm", ts="2026-11-01T10:01:00Z",
-             input=[{"role": "user", "content": "hello"}], output={"role": "assistant", "content": "ok"},
-             metrics={"prompt_tokens": 12, "completion_tokens": 3, "latency_s": 0.4}),
+        span(
+            "c1-llm",
+            "c1",
+            "c1-t1",
+            name="chat gpt-4o",
+            span_type="llm",
+            ts="2026-11-01T10:01:00Z",
+            input=[{"role": "user", "content": "hello"}],
+            output={"role": "assistant", "content": "ok"},
+            metrics={"prompt_tokens": 12, "completion_tokens": 3, "latency_s": 0.4},
+        ),
     ]
     f = write_jsonl(tmp_path / "a.jsonl", rows)
     report = ingest_file(store, f)
     assert (report.kept, report.added, report.skipped) == (3, 3, 0)
     tree = store.con.execute("SELECT id, root_id, parent_id, topic FROM spans ORDER BY id").fetchall()
-    assert tree == [("c1", "c1", None, "billing"), ("c1-llm", "c1", "c1-t1", "billing"), ("c1-t1", "c1", "c1", "billing")]
-    scores = store.con.execute("SELECT target_id, scorer, scorer_key, score, label, source FROM scores ORDER BY target_id").fetchall()
+    assert tree == [
+        ("c1", "c1", None, "billing"),
+        ("c1-llm", "c1", "c1-t1", "billing"),
+        ("c1-t1", "c1", "c1", "billing"),
+    ]
+    scores = store.con.execute(
+        "SELECT target_id, scorer, scorer_key, score, label, source FROM scores ORDER BY target_id"
+    ).fetchall()
     assert scores == [
         ("c1", "Conversation Quality", "conversation_quality", 1.0, "Y", "online"),
         ("c1-t1", "Brand Alignment", "brand_alignment", 0.5, "B", "online"),
@@ -101,7 +115,9 @@ def test_round_trip_keeps_trace_tree_scores_and_rollup(store, tmp_path):
 
 def test_human_labels_do_not_change_production_scores(store, tmp_path):
     rows = conversation(1, "billing", 0.0)
-    rows[1]["scores"].append({"name": "Brand Alignment", "score": 1.0, "label": "A", "source": "human", "scorer_version": "human"})
+    rows[1]["scores"].append(
+        {"name": "Brand Alignment", "score": 1.0, "label": "A", "source": "human", "scorer_version": "human"}
+    )
     ingest_file(store, write_jsonl(tmp_path / "a.jsonl", rows))
     assert logs.count(store, "scores.brand_alignment = 0") == 1
     assert store.con.execute("SELECT count(*) FROM scores WHERE source = 'human'").fetchone()[0] == 1
@@ -145,7 +161,10 @@ def test_keyset_pages_cover_everything_once(store, tmp_path):
         seen += page.column("id").to_pylist()
         cursor = logs.next_cursor(page)
     assert len(seen) == 57 and len(set(seen)) == 57
-    ts = [r[0] for r in store.con.execute("SELECT ts FROM spans WHERE parent_id IS NULL ORDER BY ts DESC, id DESC").fetchall()]
+    ts = [
+        r[0]
+        for r in store.con.execute("SELECT ts FROM spans WHERE parent_id IS NULL ORDER BY ts DESC, id DESC").fetchall()
+    ]
     assert len(ts) == 57
 
 
@@ -173,13 +192,20 @@ def test_the_store_functions_take_the_store_first():
     for path in sorted((ROOT / "evaltui" / "store").glob("*.py")):
         tree = ast.parse(path.read_text())
         defs = [(n, False) for n in tree.body if isinstance(n, ast.FunctionDef)]
-        defs += [(m, True) for c in tree.body if isinstance(c, ast.ClassDef) for m in c.body
-                 if isinstance(m, ast.FunctionDef)]
+        defs += [
+            (m, True)
+            for c in tree.body
+            if isinstance(c, ast.ClassDef)
+            for m in c.body
+            if isinstance(m, ast.FunctionDef)
+        ]
         for fn, method in defs:
             params = fn.args.args[1:] if method else fn.args.args
             if fn.name.startswith("_") or not params or (path.stem, fn.name) == ("db", "migrate"):
                 continue
             first = params[0]
-            if first.arg in ("con", "conn", "cur") or "DuckDBPyConnection" in ast.unparse(first.annotation or ast.Constant("")):
+            if first.arg in ("con", "conn", "cur") or "DuckDBPyConnection" in ast.unparse(
+                first.annotation or ast.Constant("")
+            ):
                 taking_con.append(f"{path.stem}.{fn.name}")
     assert taking_con == []

@@ -131,14 +131,33 @@ def test_identities_survive_a_rebuild_on_more_data(built_db, tmp_path):
         old_keys = {r[0] for r in store.con.execute("SELECT key FROM topics").fetchall()}
         account_before = _tag_to_topic(store)["account"].most_common(1)[0][0]
         extra = []
-        for i, text in enumerate(["I can't remember my password", "password reset is not working",
-                                  "where is my refund", "my refund is missing", "my parcel never arrived",
-                                  "the delivery is very late", "coupon code rejected", "voucher not accepted"] * 2):
-            extra.append(span(f"x{i}", name="conversation", ts="2026-11-04T10:00:00Z",
-                              input=[{"role": "user", "content": f"{text} (ref {i})"}], metadata={"topic": "x"}))
+        for i, text in enumerate(
+            [
+                "I can't remember my password",
+                "password reset is not working",
+                "where is my refund",
+                "my refund is missing",
+                "my parcel never arrived",
+                "the delivery is very late",
+                "coupon code rejected",
+                "voucher not accepted",
+            ]
+            * 2
+        ):
+            extra.append(
+                span(
+                    f"x{i}",
+                    name="conversation",
+                    ts="2026-11-04T10:00:00Z",
+                    input=[{"role": "user", "content": f"{text} (ref {i})"}],
+                    metadata={"topic": "x"},
+                )
+            )
         ingest_file(store, write_jsonl(tmp_path / "extra.jsonl", extra))
         result = build_map(store, BuildOptions(name_with_llm=False, cluster=BuildOptions().cluster))
-        new_keys = {r[0] for r in store.con.execute("SELECT key FROM topics WHERE map_id = ?", [result.map_id]).fetchall()}
+        new_keys = {
+            r[0] for r in store.con.execute("SELECT key FROM topics WHERE map_id = ?", [result.map_id]).fetchall()
+        }
         assert len(set(result.kept_keys) & old_keys) >= 4
         assert account_before in new_keys
 
@@ -146,7 +165,9 @@ def test_identities_survive_a_rebuild_on_more_data(built_db, tmp_path):
 def _groups_with_topics(store: Store, map_id: int) -> dict[str, set[str]]:
     rows = store.con.execute(
         "SELECT g.key, t.key FROM topic_groups g JOIN topics t ON t.map_id = g.map_id AND t.group_id = g.group_id "
-        "WHERE g.map_id = ?", [map_id]).fetchall()
+        "WHERE g.map_id = ?",
+        [map_id],
+    ).fetchall()
     out: dict[str, set[str]] = {}
     for group, topic in rows:
         out.setdefault(group, set()).add(topic)
@@ -166,10 +187,23 @@ def test_groups_keep_their_keys_across_rebuilds(built_db, tmp_path):
         assert _groups_with_topics(store, same.map_id) == before
         # more texts: a group that still holds the same topics keeps its key; any other
         # group key is new, never one the old map used
-        extra = [span(f"g{i}", name="conversation", ts="2026-11-04T10:00:00Z",
-                      input=[{"role": "user", "content": f"{text} (order {i})"}])
-                 for i, text in enumerate(["my refund has not arrived yet", "where is the money you owe me",
-                                           "the parcel is stuck in transit", "my package shows no tracking"] * 3)]
+        extra = [
+            span(
+                f"g{i}",
+                name="conversation",
+                ts="2026-11-04T10:00:00Z",
+                input=[{"role": "user", "content": f"{text} (order {i})"}],
+            )
+            for i, text in enumerate(
+                [
+                    "my refund has not arrived yet",
+                    "where is the money you owe me",
+                    "the parcel is stuck in transit",
+                    "my package shows no tracking",
+                ]
+                * 3
+            )
+        ]
         ingest_file(store, write_jsonl(tmp_path / "more.jsonl", extra))
         more = build_map(store, BuildOptions(name_with_llm=False))
         after = _groups_with_topics(store, more.map_id)
@@ -183,11 +217,19 @@ def test_new_spans_join_by_nearest_centroid_and_far_ones_stay_unassigned(built_d
     with Store(path) as store:
         account = _tag_to_topic(store)["account"].most_common(1)[0][0]
         new = [
-            span("n1", name="conversation", ts="2026-11-05T10:00:00Z",
-                 input=[{"role": "user", "content": "Hi, I forgot my password and the reset email never came"}]),
+            span(
+                "n1",
+                name="conversation",
+                ts="2026-11-05T10:00:00Z",
+                input=[{"role": "user", "content": "Hi, I forgot my password and the reset email never came"}],
+            ),
             span("n1-t1", "n1", "n1", ts="2026-11-05T10:00:00Z", input="..."),
-            span("n2", name="conversation", ts="2026-11-05T11:00:00Z",
-                 input=[{"role": "user", "content": "Write me a sonnet about the migration of humpback whales"}]),
+            span(
+                "n2",
+                name="conversation",
+                ts="2026-11-05T11:00:00Z",
+                input=[{"role": "user", "content": "Write me a sonnet about the migration of humpback whales"}],
+            ),
         ]
         ingest_file(store, write_jsonl(tmp_path / "new.jsonl", new))
         from evaltui.topics import assign_new_spans
@@ -235,11 +277,22 @@ def test_cli_build_list_show_and_ingest_hook(tmp_path):
     text = runner.invoke(main, ["--db", db, "topics", "list"]).output
     assert "where it hurts" in text and refunds_topic in text
 
-    new = write_jsonl(tmp_path / "new.jsonl", [span("late1", name="conversation", ts="2026-11-06T10:00:00Z",
-                                                    input=[{"role": "user", "content": "my refund never arrived"}])])
+    new = write_jsonl(
+        tmp_path / "new.jsonl",
+        [
+            span(
+                "late1",
+                name="conversation",
+                ts="2026-11-06T10:00:00Z",
+                input=[{"role": "user", "content": "my refund never arrived"}],
+            )
+        ],
+    )
     out = runner.invoke(main, ["--db", db, "ingest", str(new)])
     assert out.exit_code == 0 and "1 of 1 new conversations assigned" in out.output
-    rows = runner.invoke(main, ["--db", db, "logs", "--where", f'topic = "{refunds_topic}"', "--json", "--limit", "1"]).output
+    rows = runner.invoke(
+        main, ["--db", db, "logs", "--where", f'topic = "{refunds_topic}"', "--json", "--limit", "1"]
+    ).output
     assert orjson.loads(rows.splitlines()[0])["id"] == "late1"
 
 
@@ -274,7 +327,8 @@ def test_a_map_has_groups_that_filter_and_roll_up_like_topics(built_db, tmp_path
     with Store(db, read_only=True) as store:
         groups = store.con.execute("SELECT key, size FROM topic_groups").fetchall()
         pairs = store.con.execute(
-            "SELECT DISTINCT topic, topic_group FROM spans WHERE parent_id IS NULL AND topic IS NOT NULL").fetchall()
+            "SELECT DISTINCT topic, topic_group FROM spans WHERE parent_id IS NULL AND topic IS NOT NULL"
+        ).fetchall()
         assert groups and all(g is not None for _, g in pairs)
         # every topic sits in exactly one group
         assert len({t for t, _ in pairs}) == len(pairs)
@@ -282,7 +336,9 @@ def test_a_map_has_groups_that_filter_and_roll_up_like_topics(built_db, tmp_path
         members = {t for t, g in pairs if g == group}
         in_group = log_queries.count(store, f'group = "{group}"')
         assert in_group == size == sum(log_queries.count(store, f'topic = "{t}"') for t in members)
-        assert log_queries.count(store, f'group = "{group}" and not topic in ({", ".join(repr(t) for t in members)})') == 0
+        assert (
+            log_queries.count(store, f'group = "{group}" and not topic in ({", ".join(repr(t) for t in members)})') == 0
+        )
     runner = CliRunner()
     out = runner.invoke(main, ["--db", str(db), "stats", "--by", "group", "--json"])
     assert out.exit_code == 0, out.output

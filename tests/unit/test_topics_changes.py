@@ -21,19 +21,25 @@ def test_an_unchanged_map_reports_nothing():
 
 
 def test_split_merged_new_and_gone_by_overlap():
-    old = {**_assign(a=("account", 20), b=("billing", 6), c=("coupons", 6), s=("shipping", 5)),
-           **_assign(x=(None, 12))}
-    new = {**_assign(a=("password", 0)), **{f"a{i}": "password" if i < 12 else "login_email" for i in range(20)},
-           **_assign(b=("payments", 6), c=("payments", 6)),
-           **_assign(s=(None, 5)),  # shipping's conversations now fit no topic
-           **_assign(x=("gift_cards", 12))}  # the old unassigned ones make a topic
+    old = {**_assign(a=("account", 20), b=("billing", 6), c=("coupons", 6), s=("shipping", 5)), **_assign(x=(None, 12))}
+    new = {
+        **_assign(a=("password", 0)),
+        **{f"a{i}": "password" if i < 12 else "login_email" for i in range(20)},
+        **_assign(b=("payments", 6), c=("payments", 6)),
+        **_assign(s=(None, 5)),  # shipping's conversations now fit no topic
+        **_assign(x=("gift_cards", 12)),
+    }  # the old unassigned ones make a topic
     changes = compare_maps(old, new)
     assert changes.split == {"account": ["login_email", "password"]}
     assert changes.merged == {"payments": ["billing", "coupons"]}
     assert changes.new == ["gift_cards"]
     assert changes.gone == ["shipping"]
-    assert changes.lines() == ["new: gift_cards", "split: account -> login_email, password",
-                               "merged: billing + coupons -> payments", "gone: shipping"]
+    assert changes.lines() == [
+        "new: gift_cards",
+        "split: account -> login_email, password",
+        "merged: billing + coupons -> payments",
+        "gone: shipping",
+    ]
 
 
 def test_a_topic_kept_under_its_key_with_a_few_moves_is_not_a_change():

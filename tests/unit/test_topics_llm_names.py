@@ -39,10 +39,12 @@ def test_with_an_endpoint_the_llm_names_topics_and_groups(tmp_path, endpoint):
     with Store(tmp_path / "named.duckdb") as store:
         ingest_file(store, FIXTURE)
         result = build_map(store)
-        topics = store.con.execute("SELECT name, keywords, label, group_id FROM topics WHERE map_id = ? ORDER BY topic_id",
-                                   [result.map_id]).fetchall()
-        groups = store.con.execute("SELECT group_id, name, keywords FROM topic_groups WHERE map_id = ? ORDER BY group_id",
-                                   [result.map_id]).fetchall()
+        topics = store.con.execute(
+            "SELECT name, keywords, label, group_id FROM topics WHERE map_id = ? ORDER BY topic_id", [result.map_id]
+        ).fetchall()
+        groups = store.con.execute(
+            "SELECT group_id, name, keywords FROM topic_groups WHERE map_id = ? ORDER BY group_id", [result.map_id]
+        ).fetchall()
     assert result.groups == len(groups) >= 1
     assert [name for name, *_ in topics] == [f"topic about {words[0]}" for _, words, *_ in topics]
     assert [name for _, name, _ in groups] == [f"group about {words[0]}" for *_, words in groups]

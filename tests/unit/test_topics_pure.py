@@ -14,8 +14,14 @@ from tests.helpers import conversation, write_jsonl
 
 def test_c_tf_idf_labels_name_what_sets_a_topic_apart():
     texts = [
-        "I forgot my password", "password reset link expired", "reset my password please", "my order is late",
-        "where is my order parcel", "order parcel tracking not moving", "promo code invalid order", "promo code expired",
+        "I forgot my password",
+        "password reset link expired",
+        "reset my password please",
+        "my order is late",
+        "where is my order parcel",
+        "order parcel tracking not moving",
+        "promo code invalid order",
+        "promo code expired",
     ]
     labels = [0, 0, 0, 1, 1, 1, 2, 2]
     words = keywords(texts, labels, 3)
@@ -26,7 +32,9 @@ def test_c_tf_idf_labels_name_what_sets_a_topic_apart():
     assert all(w[0] != "order" for w in words)
     # a word inside a chosen phrase is not repeated on its own
     assert "promo" not in words[2] and "code" not in words[2]
-    assert label_from_keywords(["password reset", "locked out", "login", "email"]) == "password reset · locked out · login"
+    assert (
+        label_from_keywords(["password reset", "locked out", "login", "email"]) == "password reset · locked out · login"
+    )
     assert slug("Password reset · locked out", max_words=4) == "password_reset_locked_out"
 
 
@@ -112,8 +120,12 @@ def test_a_sentence_repeated_across_texts_weighs_little():
     assert weights.weight("Hi there.") < 0.01 < weights.weight("Cancel my order.")
     # ids and numbers do not make a sentence new
     assert SentenceWeights.fit(["Order #1 late.", "Order #2 late."]).weight("Order #3 late.") < 0.01
-    vec = {"Hi there.": np.array([1.0, 0.0, 0.0]), "I forgot my password.": np.array([0.0, 1.0, 0.0]),
-           "Where is my parcel?": np.array([0.0, 0.0, 1.0]), "Cancel my order.": np.array([0.0, 0.7, 0.7])}
+    vec = {
+        "Hi there.": np.array([1.0, 0.0, 0.0]),
+        "I forgot my password.": np.array([0.0, 1.0, 0.0]),
+        "Where is my parcel?": np.array([0.0, 0.0, 1.0]),
+        "Cancel my order.": np.array([0.0, 0.7, 0.7]),
+    }
     out = combine(texts, weights, vec)
     assert out[0][1] > 0.99  # the greeting hardly moves the password text
 
@@ -122,7 +134,11 @@ def test_readable_names_are_the_central_request_not_joined_keywords():
     from evaltui.topics.label import readable_names
     from evaltui.topics.represent import SentenceWeights
 
-    texts = ["Hello! My password reset link has expired.", "Hello! The reset link expired again.", "Hello! Where is my parcel?"]
+    texts = [
+        "Hello! My password reset link has expired.",
+        "Hello! The reset link expired again.",
+        "Hello! Where is my parcel?",
+    ]
     vectors = np.array([[1, 0.1], [1, 0], [0, 1]], dtype=np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     names = readable_names(texts, vectors, np.array([0, 0, 1]), 2, SentenceWeights.fit(texts))
@@ -135,7 +151,11 @@ def test_topic_score_statistics_match_hand_computed_values(store, tmp_path):
 
     rows = []
     # billing: brand alignment 1.0, 0.0, 0.5 (mean 0.5, 2 of 3 below 0.5? no: 0.0 only -> 1/3 failing)
-    rows += conversation(1, "billing", 1.0, cq=1.0) + conversation(2, "billing", 0.0, cq=0.0) + conversation(3, "billing", 0.5)
+    rows += (
+        conversation(1, "billing", 1.0, cq=1.0)
+        + conversation(2, "billing", 0.0, cq=0.0)
+        + conversation(3, "billing", 0.5)
+    )
     # shipping: 1.0, 1.0 (mean 1.0)
     rows += conversation(4, "shipping", 1.0, cq=1.0) + conversation(5, "shipping", 1.0, cq=0.0, day=2)
     # login: 0.0 (mean 0.0), no conversation quality
@@ -145,7 +165,11 @@ def test_topic_score_statistics_match_hand_computed_values(store, tmp_path):
     by = {r["topic"]: r for r in out}
     assert keys == ["brand_alignment", "conversation_quality"]
     assert by["billing"]["conversations"] == 3
-    assert by["billing"]["scores"]["brand_alignment"] == {"n": 3, "mean": pytest.approx(0.5), "fail_share": pytest.approx(1 / 3)}
+    assert by["billing"]["scores"]["brand_alignment"] == {
+        "n": 3,
+        "mean": pytest.approx(0.5),
+        "fail_share": pytest.approx(1 / 3),
+    }
     assert by["billing"]["scores"]["conversation_quality"]["mean"] == pytest.approx(0.5)
     assert by["shipping"]["scores"]["brand_alignment"]["fail_share"] == 0.0
     assert "conversation_quality" not in by["login"]["scores"]

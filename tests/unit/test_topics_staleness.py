@@ -18,9 +18,23 @@ from tests.helpers import span, write_jsonl
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "topics" / "support.jsonl"
 
-SUBJECTS = ["humpback whales", "the moon landing", "medieval castles", "volcanoes", "jazz piano", "chess openings",
-            "ancient Rome", "black holes", "origami cranes", "the Amazon rainforest", "honey bees", "Viking ships",
-            "the northern lights", "sourdough bread", "desert cacti"]
+SUBJECTS = [
+    "humpback whales",
+    "the moon landing",
+    "medieval castles",
+    "volcanoes",
+    "jazz piano",
+    "chess openings",
+    "ancient Rome",
+    "black holes",
+    "origami cranes",
+    "the Amazon rainforest",
+    "honey bees",
+    "Viking ships",
+    "the northern lights",
+    "sourdough bread",
+    "desert cacti",
+]
 ASKS = ["Write me a short poem about {}", "Tell me three fun facts about {}"]
 
 
@@ -28,8 +42,15 @@ def _off_topic(tmp_path: Path, name: str, n: int, start: int = 0) -> Path:
     rows = []
     for i in range(start, start + n):
         text = ASKS[i // len(SUBJECTS) % 2].format(SUBJECTS[i % len(SUBJECTS)])
-        rows.append(span(f"off{i}", name="conversation", ts="2026-11-06T10:00:00Z",
-                         input=[{"role": "user", "content": text}], output="..."))
+        rows.append(
+            span(
+                f"off{i}",
+                name="conversation",
+                ts="2026-11-06T10:00:00Z",
+                input=[{"role": "user", "content": text}],
+                output="...",
+            )
+        )
     return write_jsonl(tmp_path / name, rows)
 
 
@@ -83,10 +104,20 @@ def test_on_topic_conversations_keep_the_map_fresh(built_db, tmp_path):
     shutil.copy(built_db, db)
     rows = []
     for i in range(25):
-        text = ["I forgot my password, how do I reset it", "my refund has not arrived yet",
-                "where is my parcel, tracking has not moved"][i % 3]
-        rows.append(span(f"on{i}", name="conversation", ts="2026-11-06T10:00:00Z",
-                         input=[{"role": "user", "content": f"{text} (order {i})"}], output="..."))
+        text = [
+            "I forgot my password, how do I reset it",
+            "my refund has not arrived yet",
+            "where is my parcel, tracking has not moved",
+        ][i % 3]
+        rows.append(
+            span(
+                f"on{i}",
+                name="conversation",
+                ts="2026-11-06T10:00:00Z",
+                input=[{"role": "user", "content": f"{text} (order {i})"}],
+                output="...",
+            )
+        )
     _cli("--db", db, "ingest", str(write_jsonl(tmp_path / "on.jsonl", rows)))
     staleness = orjson.loads(_cli("--db", db, "topics", "list", "--json").stdout)["staleness"]
     assert staleness["new"] == 25 and not staleness["stale"]

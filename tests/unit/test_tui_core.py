@@ -49,7 +49,9 @@ def test_keyset_pages_walk_every_row_once_in_both_directions(browse_db: Path, so
         page = fetch_page(store, sort=sort, descending=descending, backward=True, limit=7)
         backward = [r.id for r in page.rows]
         while page.more_before:
-            page = fetch_page(store, sort=sort, descending=descending, after=page.rows[0].cursor, backward=True, limit=7)
+            page = fetch_page(
+                store, sort=sort, descending=descending, after=page.rows[0].cursor, backward=True, limit=7
+            )
             backward = [r.id for r in page.rows] + backward
     assert len(everything) == 60 == len(set(everything))
     assert forward == everything
@@ -67,7 +69,7 @@ def test_sorting_by_a_score_puts_unscored_last_either_way(browse_db: Path) -> No
             # conversations without their own quality score have none to roll up either
             known = [v for v in values if v is not None]
             assert values[: len(known)] == sorted(known, reverse=descending)
-            assert all(v is None for v in values[len(known):])
+            assert all(v is None for v in values[len(known) :])
 
 
 def test_a_bad_sort_column_is_a_filter_error(browse_db: Path) -> None:
@@ -130,7 +132,8 @@ def test_topic_sizes_come_first_and_agree_with_the_overview(browse_db: Path) -> 
     assert conversations == sorted(conversations, reverse=True)  # largest first until ranked
     by_topic = {t.topic: t for t in full.topics}
     assert {t.topic: (t.conversations, t.daily) for t in sizes.topics} == {
-        k: (t.conversations, t.daily) for k, t in by_topic.items()}
+        k: (t.conversations, t.daily) for k, t in by_topic.items()
+    }
 
 
 def test_load_trace_has_turn_scores_labels_and_rationales(tmp_path: Path) -> None:

@@ -21,10 +21,12 @@ class S:
 
 def test_the_tree_puts_each_span_under_its_parent_in_time_order() -> None:
     root = S("r", None, T0, {"latency_s": 4.0})
-    kids = [S("t2", "r", T0 + timedelta(seconds=2), {"latency_s": 2.0}),
-            S("t1", "r", T0, {"duration_ms": 1500}),
-            S("llm1", "t1", T0 + timedelta(seconds=0.5), {"latency_s": 1.0}),
-            S("orphan", "gone", T0 + timedelta(seconds=3))]
+    kids = [
+        S("t2", "r", T0 + timedelta(seconds=2), {"latency_s": 2.0}),
+        S("t1", "r", T0, {"duration_ms": 1500}),
+        S("llm1", "t1", T0 + timedelta(seconds=0.5), {"latency_s": 1.0}),
+        S("orphan", "gone", T0 + timedelta(seconds=3)),
+    ]
     rows = tree(root, kids)
     assert [(r.depth, r.span.id) for r in rows] == [(0, "r"), (1, "t1"), (2, "llm1"), (1, "t2"), (1, "orphan")]
     assert [r.start for r in rows] == [0.0, 0.0, 0.5, 2.0, 3.0]

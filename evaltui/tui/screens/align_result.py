@@ -30,8 +30,10 @@ def outcome(report: dict[str, Any]) -> str:
     """One line: the best version's test kappa against the current one's, and what was saved."""
     rows = report["candidates"]
     current, best = rows[0], next(r for r in rows if r["name"] == report["best"])
-    line = (f"align {report['scorer']}: test kappa {kappa_ci(current['test']['overall'])} (current)"
-            f" -> {kappa_ci(best['test']['overall'])} ({best['name']})")
+    line = (
+        f"align {report['scorer']}: test kappa {kappa_ci(current['test']['overall'])} (current)"
+        f" -> {kappa_ci(best['test']['overall'])} ({best['name']})"
+    )
     return line + (f"; saved {report['saved']}" if report.get("saved") else "; the current version stays best")
 
 
@@ -42,21 +44,39 @@ def report_table(report: dict[str, Any]) -> Group:
         versions.add_column(col, justify="left" if col == "version" else "right", no_wrap=True)
     for r in rows:
         t = r["test"]["overall"]
-        versions.add_row(r["name"] + (" *" if r["name"] == report["best"] else ""), str(r["examples"]), str(t["n"]),
-                         "-" if r["dev"]["overall"]["kappa"] is None else f"{r['dev']['overall']['kappa']:.2f}",
-                         kappa_ci(t), "-" if t["accuracy"] is None else f"{t['accuracy']:.0%}")
+        versions.add_row(
+            r["name"] + (" *" if r["name"] == report["best"] else ""),
+            str(r["examples"]),
+            str(t["n"]),
+            "-" if r["dev"]["overall"]["kappa"] is None else f"{r['dev']['overall']['kappa']:.2f}",
+            kappa_ci(t),
+            "-" if t["accuracy"] is None else f"{t['accuracy']:.0%}",
+        )
     for s in report.get("stored") or []:
         t = s["test"]["overall"]
-        versions.add_row(f"{s['version'][:14]} (stored)", "", str(t["n"]), "", kappa_ci(t),
-                         "-" if t["accuracy"] is None else f"{t['accuracy']:.0%}", style="dim")
+        versions.add_row(
+            f"{s['version'][:14]} (stored)",
+            "",
+            str(t["n"]),
+            "",
+            kappa_ci(t),
+            "-" if t["accuracy"] is None else f"{t['accuracy']:.0%}",
+            style="dim",
+        )
     parts: list[Any] = [
-        Text.assemble((f"Align {report['scorer']}", "bold"),
-                      f"  {report['dev']} dev and {report['test']} test labels (seed {report['seed']}); "
-                      "weighted kappa on the test part · * best on the dev part · esc: close"),
+        Text.assemble(
+            (f"Align {report['scorer']}", "bold"),
+            f"  {report['dev']} dev and {report['test']} test labels (seed {report['seed']}); "
+            "weighted kappa on the test part · * best on the dev part · esc: close",
+        ),
         versions,
-        Text(f"saved as a new rubric version: {report['saved']} (version {report['best_version']})"
-             if report.get("saved") else "no candidate beat the current version: nothing saved",
-             style="bold" if report.get("saved") else "dim")]
+        Text(
+            f"saved as a new rubric version: {report['saved']} (version {report['best_version']})"
+            if report.get("saved")
+            else "no candidate beat the current version: nothing saved",
+            style="bold" if report.get("saved") else "dim",
+        ),
+    ]
     current, best = rows[0], next(r for r in rows if r["name"] == report["best"])
     for key, first in (("by_topic", "topic"), ("by_group", "group")):
         names = [p for p, a in current["test"][key].items() if a["n"] >= MIN_PART_LABELS]
@@ -66,8 +86,12 @@ def report_table(report: dict[str, Any]) -> Group:
         for col in (first, "n", "current", best["name"]):
             per.add_column(col, justify="left" if col == first else "right", no_wrap=True)
         for p in sorted(names, key=lambda p: current["test"][key][p]["kappa"] or 0):
-            per.add_row(p, str(current["test"][key][p]["n"]), kappa_ci(current["test"][key][p]),
-                        kappa_ci(best["test"][key].get(p) or {}))
+            per.add_row(
+                p,
+                str(current["test"][key][p]["n"]),
+                kappa_ci(current["test"][key][p]),
+                kappa_ci(best["test"][key].get(p) or {}),
+            )
         parts += [Text(""), per]
     return Group(*parts)
 
@@ -79,9 +103,11 @@ class AlignResultScreen(ModalScreen[None]):
                                          padding: 0 1; }
     """
 
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="align.close"),
-                Binding("down,j", "scroll('down')", "Down", show=False, id="align.down"),
-                Binding("up,k", "scroll('up')", "Up", show=False, id="align.up")]
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="align.close"),
+        Binding("down,j", "scroll('down')", "Down", show=False, id="align.down"),
+        Binding("up,k", "scroll('up')", "Up", show=False, id="align.up"),
+    ]
 
     def __init__(self, report: dict[str, Any]) -> None:
         super().__init__()

@@ -22,9 +22,7 @@ Query = Callable[[Any], "Message | None"]
 Failure = Callable[[Exception], "Message | None"]
 
 
-def post_query(
-    node: DOMNode, query: Query, *, failed: Failure, errors: tuple[type[Exception], ...] = ()
-) -> None:
+def post_query(node: DOMNode, query: Query, *, failed: Failure, errors: tuple[type[Exception], ...] = ()) -> None:
     """In a worker thread: run ``query(store)`` on a brief read-only connection and post
     the message it returns to ``node``, unless a newer query of the worker's group
     cancelled this one. A ``StoreError`` or ``FilterError`` (and any of ``errors``)
@@ -60,8 +58,13 @@ def read_in_worker(
     """``post_query`` in a new thread worker of ``group`` (by default the group's only
     one: a newer query cancels the older). The worker never touches widgets: the
     message's handler does, on the app's thread."""
-    return node.run_worker(partial(post_query, node, query, failed=failed, errors=errors), thread=True,
-                           exclusive=exclusive, group=group, exit_on_error=False)
+    return node.run_worker(
+        partial(post_query, node, query, failed=failed, errors=errors),
+        thread=True,
+        exclusive=exclusive,
+        group=group,
+        exit_on_error=False,
+    )
 
 
 class DataScreen(Screen):
@@ -90,8 +93,9 @@ class DataScreen(Screen):
     ) -> Worker[None]:
         """``query(store)`` in a worker, posting the message it returns; a failure posts
         ``Failed`` with the error's one line unless ``failed`` says otherwise."""
-        return read_in_worker(self, query, group=group, errors=errors, exclusive=exclusive,
-                              failed=failed or self.failure)
+        return read_in_worker(
+            self, query, group=group, errors=errors, exclusive=exclusive, failed=failed or self.failure
+        )
 
     def failure(self, exc: Exception) -> Message:
         """The message a failed query posts by default: its one line, as a notification."""

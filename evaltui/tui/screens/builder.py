@@ -228,8 +228,15 @@ class BuilderScreen(DataScreen):
         def query(store: Store) -> BuilderScreen.Suggested:
             from evaltui.curation.builder import suggestion_marks
 
-            marks = suggestion_marks(store, where, failing=answer.failing, borderline=answer.borderline,
-                                     passing=answer.passing, seed=answer.seed, settings=self.app.settings)
+            marks = suggestion_marks(
+                store,
+                where,
+                failing=answer.failing,
+                borderline=answer.borderline,
+                passing=answer.passing,
+                seed=answer.seed,
+                settings=self.app.settings,
+            )
             return self.Suggested(marks, answer)
 
         self.read(query, group="builder-suggest")
@@ -276,7 +283,9 @@ class BuilderScreen(DataScreen):
         try:
             with writing(path, self.app.lock_timeout) as store:
                 marks = dict(self.marks.marks)
-                saved = save(store, name, self.candidates.records, self.marks, where=self.where, new_version=new_version)
+                saved = save(
+                    store, name, self.candidates.records, self.marks, where=self.where, new_version=new_version
+                )
                 from evaltui.store.drafts import clear_draft
 
                 clear_draft(store, DRAFT)  # saved: nothing left to keep
@@ -292,8 +301,12 @@ class BuilderScreen(DataScreen):
         if s.version is None:
             self.notify(f"{s.dataset.name} already holds exactly these records: no new version", timeout=5)
         else:
-            self.notify(f"saved {s.dataset.name} version {s.version}: {s.added} added, {s.removed} removed "
-                        f"({s.dataset.records} records)", title="dataset", timeout=6)
+            self.notify(
+                f"saved {s.dataset.name} version {s.version}: {s.added} added, {s.removed} removed "
+                f"({s.dataset.records} records)",
+                title="dataset",
+                timeout=6,
+            )
         self.last_saved = s
 
     # -- showing -------------------------------------------------------------------
@@ -308,7 +321,8 @@ class BuilderScreen(DataScreen):
         if c is not None:
             shown = f"{len(c.rows):,}" + (f" of {c.matched:,}" if c.matched > len(c.rows) else "")
             self.query_one("#builder-status", Static).update(
-                f"{shown} conversations · w save · f/b/p mark · x exclude · t thresholds · s suggest · u undo")
+                f"{shown} conversations · w save · f/b/p mark · x exclude · t thresholds · s suggest · u undo"
+            )
 
     def _preview(self) -> None:
         current = self.query_one(CandidateTable).current

@@ -108,10 +108,13 @@ class CalibrationScreen(DataScreen):
     def _show_status(self) -> None:
         rows = getattr(self, "rows", None) or []
         labelled = sum(r["n"] for r in rows)
-        text = (self.align_status if self.aligning or self.align_status else
-                f"{len(rows)} scorer versions with labels ({labelled:,} pairs) · label with A/B/C/Y/N in a trace or the diff"
-                " · tab: per-topic table (worst first) · d: disagreements · R: re-score with another scorer"
-                " · a: align an LLM judge")
+        text = (
+            self.align_status
+            if self.aligning or self.align_status
+            else f"{len(rows)} scorer versions with labels ({labelled:,} pairs) · label with A/B/C/Y/N in a trace or the diff"
+            " · tab: per-topic table (worst first) · d: disagreements · R: re-score with another scorer"
+            " · a: align an LLM judge"
+        )
         self.query_one("#calibration-status", Static).update(text)
 
     def restyle(self) -> None:
@@ -123,8 +126,9 @@ class CalibrationScreen(DataScreen):
         row = event.row
         self.refresh_bindings()
         self.query_one("#calibration-confusion", Static).update(self._detail(row))
-        self.query_one(AgreementTable).show(row["by_topic"] if row else {},
-                                            "experiment" if row and row["kind"] == "eval" else "topic")
+        self.query_one(AgreementTable).show(
+            row["by_topic"] if row else {}, "experiment" if row and row["kind"] == "eval" else "topic"
+        )
 
     def _detail(self, row: dict[str, Any] | None) -> Any:
         if row is None:
@@ -138,16 +142,24 @@ class CalibrationScreen(DataScreen):
             confusion.add_row(h, *[str(row["confusion"].get(h, {}).get(m, 0)) for m in labels])
         ci = row.get("kappa_ci")
         pf = row.get("pass_fail") or {}
-        rates = " · ".join(f"{name} {pf[key]:.0%}" for name, key in (("TPR", "tpr"), ("TNR", "tnr"))
-                           if pf.get(key) is not None)
-        title = Text.assemble((f"{row['scorer']} · {row['version']}", "bold"),
-                              f"\nn {row['n']} · kappa {kappa_text(row['kappa'])}"
-                              + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
-                              + f"{' (linear)' if row['weighted'] else ''}"
-                              + (f"\n{rates} (pass: score >= {pf.get('threshold', 0.5):g})" if rates else "")
-                              + f"\n{getattr(self, 'humans', {}).get(row['scorer'], '')}")
-        classes = Text("  ".join(f"{label} P {_pct(c['precision'])} R {_pct(c['recall'])}"
-                                 for label, c in (row.get("classes") or {}).items()), style="dim")
+        rates = " · ".join(
+            f"{name} {pf[key]:.0%}" for name, key in (("TPR", "tpr"), ("TNR", "tnr")) if pf.get(key) is not None
+        )
+        title = Text.assemble(
+            (f"{row['scorer']} · {row['version']}", "bold"),
+            f"\nn {row['n']} · kappa {kappa_text(row['kappa'])}"
+            + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
+            + f"{' (linear)' if row['weighted'] else ''}"
+            + (f"\n{rates} (pass: score >= {pf.get('threshold', 0.5):g})" if rates else "")
+            + f"\n{getattr(self, 'humans', {}).get(row['scorer'], '')}",
+        )
+        classes = Text(
+            "  ".join(
+                f"{label} P {_pct(c['precision'])} R {_pct(c['recall'])}"
+                for label, c in (row.get("classes") or {}).items()
+            ),
+            style="dim",
+        )
         return Group(title, confusion, classes)
 
     def action_disagreements(self) -> None:
@@ -163,15 +175,25 @@ class CalibrationScreen(DataScreen):
         from evaltui.tui.screens.dialogs import TextDialog
 
         row = self.query_one(CalibrationTable).current
-        default = f"{row['scorer']}_offline" if row and row["kind"] == "logs" and not row["scorer"].endswith("_offline") else ""
+        default = (
+            f"{row['scorer']}_offline"
+            if row and row["kind"] == "logs" and not row["scorer"].endswith("_offline")
+            else ""
+        )
 
         def chosen(spec: str | None) -> None:
             if spec:
                 self.notify(f"re-scoring with {spec}…", timeout=3)
                 self.rescore(self.app.db_path, spec)
 
-        self.app.push_screen(TextDialog("Re-score the logs with a scorer version", default,
-                                        "a scorer name (brand_alignment_offline, a rubric .yaml, module:attr)"), chosen)
+        self.app.push_screen(
+            TextDialog(
+                "Re-score the logs with a scorer version",
+                default,
+                "a scorer name (brand_alignment_offline, a rubric .yaml, module:attr)",
+            ),
+            chosen,
+        )
 
     @work(thread=True, exclusive=True, group="calibration-rescore", exit_on_error=False)
     def rescore(self, path: Any, spec: str) -> None:
@@ -226,7 +248,9 @@ class CalibrationScreen(DataScreen):
         for worker in self.workers:
             if worker.group == "calibration-align":
                 worker.cancel()
-        self.align_status = f"cancelling the align of {self.aligning}: it stops before the next candidate, saving nothing"
+        self.align_status = (
+            f"cancelling the align of {self.aligning}: it stops before the next candidate, saving nothing"
+        )
         self._show_status()
 
     @work(thread=True, exclusive=True, group="calibration-align", exit_on_error=False)

@@ -16,7 +16,9 @@ from evaltui.tui.screens.dialogs import DIALOG_CSS
 class ColumnsDialog(ModalScreen["list[str] | None"]):
     """Tick columns with space; enter applies, in the order of the list; escape cancels."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ColumnsDialog") + "ColumnsDialog SelectionList { height: auto; max-height: 16; }"
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ColumnsDialog") + "ColumnsDialog SelectionList { height: auto; max-height: 16; }"
+    )
     BINDINGS = [
         Binding("escape", "dismiss", "Cancel", id="dialog.cancel"),
         Binding("enter", "apply", "Apply", priority=True, id="dialog.apply"),

@@ -65,8 +65,7 @@ class SuggestDialog(ModalScreen["SuggestAnswer | None"]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            values = {n: int(self.query_one(f"#suggest-{n}", Input).value or 0)
-                      for n in (*GRADED, "seed")}
+            values = {n: int(self.query_one(f"#suggest-{n}", Input).value or 0) for n in (*GRADED, "seed")}
         except ValueError:
             self.query_one("#suggest-error", Static).update("whole numbers only")
             return
@@ -89,8 +88,10 @@ class SaveDialog(ModalScreen["str | None"]):
     def compose(self) -> ComposeResult:
         c = self.counts
         with Vertical():
-            yield Static(f"[b]Save[/b] {c['failing']} failing · {c['borderline']} borderline · {c['passing']} passing"
-                         f" (excluded {c['excluded']})")
+            yield Static(
+                f"[b]Save[/b] {c['failing']} failing · {c['borderline']} borderline · {c['passing']} passing"
+                f" (excluded {c['excluded']})"
+            )
             with Horizontal():
                 yield Label("dataset")
                 yield Input(self.default, placeholder="name", id="save-name")

@@ -60,8 +60,14 @@ class DiffScreen(DataScreen):
         Binding("L", "cycle_label_scorer", "Label scorer", show=False, id="diff.label_scorer"),
         *[Binding(k, f"label('{k}')", f"Label {k}", show=False, id=f"diff.label_{k.lower()}") for k in LABEL_KEYS],
         Binding("less_than_sign", "mark('base')", "Base better", key_display="<", show=False, id="diff.mark_base"),
-        Binding("greater_than_sign", "mark('candidate')", "Candidate better", key_display=">", show=False,
-                id="diff.mark_candidate"),
+        Binding(
+            "greater_than_sign",
+            "mark('candidate')",
+            "Candidate better",
+            key_display=">",
+            show=False,
+            id="diff.mark_candidate",
+        ),
         Binding("equals_sign", "mark('tie')", "Neither better", key_display="=", show=False, id="diff.mark_tie"),
         Binding("escape", "back", "Back", id="diff.back"),
     ]
@@ -226,10 +232,24 @@ class DiffScreen(DataScreen):
         theme = self.app.current_theme
 
         def stats(label: Text | str, d: Any, dim: bool = False) -> None:
-            colour = (theme.error or "red") if (d.delta or 0) < 0 else (theme.success or "green") if (d.delta or 0) > 0 else ""
-            table.add_row(label, _num(d.base_mean), _num(d.candidate_mean), Text(_num(d.delta, "{:+.2f}"), style=colour),
-                          f"[{_num(d.ci_low, '{:+.2f}')}, {_num(d.ci_high, '{:+.2f}')}]", _num(d.p_value, "{:.3f}"),
-                          str(d.improvements), str(d.regressions), style="dim" if dim else "")
+            colour = (
+                (theme.error or "red")
+                if (d.delta or 0) < 0
+                else (theme.success or "green")
+                if (d.delta or 0) > 0
+                else ""
+            )
+            table.add_row(
+                label,
+                _num(d.base_mean),
+                _num(d.candidate_mean),
+                Text(_num(d.delta, "{:+.2f}"), style=colour),
+                f"[{_num(d.ci_low, '{:+.2f}')}, {_num(d.ci_high, '{:+.2f}')}]",
+                _num(d.p_value, "{:.3f}"),
+                str(d.improvements),
+                str(d.regressions),
+                style="dim" if dim else "",
+            )
 
         buckets = sorted(c.buckets, key=bucket_order)
         lines = []
@@ -241,37 +261,63 @@ class DiffScreen(DataScreen):
                     stats(f"  {bucket}", bd, dim=True)
             elif per and name == (self.sort_score or names[0]):  # short screens: one line, the sorted score's
                 who = f" {short[name]}" if len(names) > 1 else ""
-                lines.append(Text(f"by bucket{who}: " + " · ".join(
-                    f"{b} {_num(bd.delta, '{:+.2f}')} ▲{bd.improvements}▼{bd.regressions}" for b, bd in per), style="dim"))
+                lines.append(
+                    Text(
+                        f"by bucket{who}: "
+                        + " · ".join(
+                            f"{b} {_num(bd.delta, '{:+.2f}')} ▲{bd.improvements}▼{bd.regressions}" for b, bd in per
+                        ),
+                        style="dim",
+                    )
+                )
         trust = []  # per judge with human labels: its agreement with them, and the corrected delta
         rests = {}
         # short screens: only the sorted score's judge (else the first), as with the buckets
-        shown = c.corrected if detailed else {n: e for n, e in c.corrected.items()
-                                              if n == (self.sort_score if self.sort_score in c.corrected
-                                                       else next(iter(c.corrected), None))}
+        shown = (
+            c.corrected
+            if detailed
+            else {
+                n: e
+                for n, e in c.corrected.items()
+                if n == (self.sort_score if self.sort_score in c.corrected else next(iter(c.corrected), None))
+            }
+        )
         for name, e in shown.items():
             a, o = e["agreement"], e["overall"]
             kci, cci = a.get("kappa_ci"), o.corrected_ci
             wide = width >= 100
-            rests[name] = ((" vs people" if wide else "") + f" κ {_num(a['kappa'], '{:+.2f}')}"
-                           + (f" [{kci[0]:+.2f},{kci[1]:+.2f}]" if kci else "")
-                           + (f" on {a['n']} labels" if wide else f" n={a['n']}")
-                           + f" · corrected Δ {_num(o.corrected_delta, '{:+.2f}')}"
-                           + (f" [{cci[0]:+.2f},{cci[1]:+.2f}]" if cci else ""))
+            rests[name] = (
+                (" vs people" if wide else "")
+                + f" κ {_num(a['kappa'], '{:+.2f}')}"
+                + (f" [{kci[0]:+.2f},{kci[1]:+.2f}]" if kci else "")
+                + (f" on {a['n']} labels" if wide else f" n={a['n']}")
+                + f" · corrected Δ {_num(o.corrected_delta, '{:+.2f}')}"
+                + (f" [{cci[0]:+.2f},{cci[1]:+.2f}]" if cci else "")
+            )
         if rests:
             room = max(8, width - 2 - max(len(r) for r in rests.values()))
             for rest, label in zip(rests.values(), abbreviate(list(rests), room)):
                 trust.append(Text.assemble((label, "bold"), rest, no_wrap=True, overflow="ellipsis"))
-        title = Text.assemble(("diff ", "bold"), f"{c.candidate} vs base {c.base}",
-                              (f"  ({len(c.cases):,} cases, matched by {c.matched_by}"
-                               f"{f', +{len(c.added)} added' if c.added else ''}"
-                               f"{f', -{len(c.removed)} removed' if c.removed else ''})", "dim"))
+        title = Text.assemble(
+            ("diff ", "bold"),
+            f"{c.candidate} vs base {c.base}",
+            (
+                f"  ({len(c.cases):,} cases, matched by {c.matched_by}"
+                f"{f', +{len(c.added)} added' if c.added else ''}"
+                f"{f', -{len(c.removed)} removed' if c.removed else ''})",
+                "dim",
+            ),
+        )
         prompt_lines = []  # what changed in the prompt, right under the title: the header is capped, this stays in view
         for change in c.prompts:
             first = change_lines(change)[0]
             diff_shown = self.query_one("#prompt-diff").has_class("shown")
-            prompt_lines.append(Text(first + ("" if change["base"] == change["candidate"] or diff_shown else " · P: show the diff"),
-                              style="bold" if change["added"] or change["removed"] else "dim"))
+            prompt_lines.append(
+                Text(
+                    first + ("" if change["base"] == change["candidate"] or diff_shown else " · P: show the diff"),
+                    style="bold" if change["added"] or change["removed"] else "dim",
+                )
+            )
         if self.pairwise is not None:
             from evaltui.tui.pairwise_view import header_lines
 
@@ -284,9 +330,12 @@ class DiffScreen(DataScreen):
         assert self.data is not None
         theme = self.app.current_theme
         styles = {"+": theme.success or "green", "-": theme.error or "red", "@": theme.accent or "cyan"}
-        lines = [Text(line, style=styles.get(line[:1], "") if i else "bold")
-                 for change in self.data.comparison.prompts if change["added"] or change["removed"]
-                 for i, line in enumerate(change_lines(change))]
+        lines = [
+            Text(line, style=styles.get(line[:1], "") if i else "bold")
+            for change in self.data.comparison.prompts
+            if change["added"] or change["removed"]
+            for i, line in enumerate(change_lines(change))
+        ]
         self.query_one("#prompt-diff", Static).update(Group(*lines) if lines else "no prompt changed")
 
     def _show_status(self) -> None:
@@ -303,7 +352,8 @@ class DiffScreen(DataScreen):
             at = f"{at} · {note}" if note else at
         # One line, fixed height: no layout needed (stepping with n updates it every press).
         self.query_one("#diff-status", Static).update(
-            f"{at} · filter {self.filter}{bucket}{order}{label} · tab: scores, rationales", layout=False)
+            f"{at} · filter {self.filter}{bucket}{order}{label} · tab: scores, rationales", layout=False
+        )
 
     # -- the focused case ------------------------------------------------------------
 
@@ -335,11 +385,14 @@ class DiffScreen(DataScreen):
         rows = self.query_one(CaseList).rows
         if self.data is None or not rows:
             return
-        near = rows[max(0, index - 3): index + 8]
+        near = rows[max(0, index - 3) : index + 8]
         if all(r.key in self._cases or r.key in self._asked for r in near):
             return
-        window = [r.key for r in rows[max(0, index - 5): index + CASE_WINDOW]
-                  if r.key not in self._cases and r.key not in self._asked]
+        window = [
+            r.key
+            for r in rows[max(0, index - 5) : index + CASE_WINDOW]
+            if r.key not in self._cases and r.key not in self._asked
+        ]
         if rows[index].key in self._asked and rows[index].key not in window:
             window.insert(0, rows[index].key)
         self._asked = set(window)  # the exclusive worker drops what was asked before
@@ -363,7 +416,11 @@ class DiffScreen(DataScreen):
             self._cases.set(key, sides)
         cases = self.query_one(CaseList)
         current = cases.current
-        if current is not None and current.key in event.cases and (self.detail is None or self.detail[0] != current.key):
+        if (
+            current is not None
+            and current.key in event.cases
+            and (self.detail is None or self.detail[0] != current.key)
+        ):
             self.detail = (current.key, *event.cases[current.key])
             self._show_side()
         if current is not None:
@@ -372,7 +429,9 @@ class DiffScreen(DataScreen):
     def _show_side(self) -> None:
         if self.detail is not None:
             _, base, candidate = self.detail
-            self.query_one(SideBySide).show(base, candidate, side=self.side, names=(self.base or "", self.candidate or ""))
+            self.query_one(SideBySide).show(
+                base, candidate, side=self.side, names=(self.base or "", self.candidate or "")
+            )
 
     def restyle(self) -> None:
         if self.data is not None:
@@ -383,8 +442,9 @@ class DiffScreen(DataScreen):
     # -- keys ------------------------------------------------------------------------
 
     # Keys that act on a loaded comparison; the others (pick, back) always do something.
-    NEED_DATA = frozenset({"step", "cycle_filter", "cycle_bucket", "cycle_sort", "open", "cycle_label_scorer", "label",
-                           "mark"})
+    NEED_DATA = frozenset(
+        {"step", "cycle_filter", "cycle_bucket", "cycle_sort", "open", "cycle_label_scorer", "label", "mark"}
+    )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide the keys that do nothing until a comparison is loaded (P: until one with a
@@ -428,7 +488,9 @@ class DiffScreen(DataScreen):
     def action_cycle_sort(self) -> None:
         """Worst delta over all scores, then each score's own delta in turn."""
         options: list[str | None] = [None, *self.sort_scores()]
-        self.sort_by(options[(options.index(self.sort_score) + 1) % len(options)] if self.sort_score in options else None)
+        self.sort_by(
+            options[(options.index(self.sort_score) + 1) % len(options)] if self.sort_score in options else None
+        )
 
     def sort_scores(self) -> list[str]:
         """The scores whose delta the cases can be sorted by (the palette offers each)."""
@@ -528,8 +590,15 @@ class DiffScreen(DataScreen):
             c = data.comparison
             report = load_report(store, data.base_id, data.candidate_id, c.base or "", c.candidate or "")
             who = reviewer()
-            mine = {m["case_key"]: m["verdict"] for m in labels(store, data.base_id, data.candidate_id)
-                    if m["reviewer"] == who} if report is not None else {}
+            mine = (
+                {
+                    m["case_key"]: m["verdict"]
+                    for m in labels(store, data.base_id, data.candidate_id)
+                    if m["reviewer"] == who
+                }
+                if report is not None
+                else {}
+            )
             return self.PairwiseLoaded((data.base_id, data.candidate_id), report, mine)
 
         self.read(query, group="diff-pairwise")

@@ -23,9 +23,11 @@ class DisagreementsScreen(ModalScreen[None]):
     DisagreementsScreen #disagreements-detail { height: auto; max-height: 8; padding: 0 1; border-top: solid $panel; }
     """
 
-    BINDINGS = [Binding("escape,q,d", "dismiss", "Close", id="disagreements.close"),
-                Binding("down,j", "down", "Down", show=False, id="disagreements.down"),
-                Binding("up,k", "up", "Up", show=False, id="disagreements.up")]
+    BINDINGS = [
+        Binding("escape,q,d", "dismiss", "Close", id="disagreements.close"),
+        Binding("down,j", "down", "Down", show=False, id="disagreements.down"),
+        Binding("up,k", "up", "Up", show=False, id="disagreements.up"),
+    ]
 
     def __init__(self, title: str, rows: list[dict[str, Any]]) -> None:
         super().__init__()
@@ -33,9 +35,12 @@ class DisagreementsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text.assemble((self.heading, "bold"),
-                                       f"  {len(self.rows)} disagreements, worst first · esc: close", style=""),
-                         id="disagreements-title")
+            yield Static(
+                Text.assemble(
+                    (self.heading, "bold"), f"  {len(self.rows)} disagreements, worst first · esc: close", style=""
+                ),
+                id="disagreements-title",
+            )
             yield DataTable(id="disagreements-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="disagreements-detail")
 
@@ -44,7 +49,9 @@ class DisagreementsScreen(ModalScreen[None]):
         for col, w in (("judge", 5), ("human", 5), ("topic", 22), ("target", 18), ("judge's rationale", 40)):
             table.add_column(col, key=col, width=w)
         for d in self.rows:
-            table.add_row(d["judge"], d["human"], d["topic"], d["target_id"], " ".join((d["judge_rationale"] or "-").split()))
+            table.add_row(
+                d["judge"], d["human"], d["topic"], d["target_id"], " ".join((d["judge_rationale"] or "-").split())
+            )
         table.focus()
         self._detail(0)
 
@@ -64,6 +71,13 @@ class DisagreementsScreen(ModalScreen[None]):
             detail.update(Text("no disagreements: the scorer and the humans chose the same grades", style="dim"))
             return
         d = self.rows[max(0, min(i, len(self.rows) - 1))]
-        detail.update(Text.assemble((f"{d['target_id']} ({d['topic']})\n", "bold"),
-                                    (f"judge {d['judge']}: ", "bold"), " ".join((d["judge_rationale"] or "-").split()),
-                                    "\n", (f"human {d['human']}: ", "bold"), " ".join((d["human_note"] or "-").split())))
+        detail.update(
+            Text.assemble(
+                (f"{d['target_id']} ({d['topic']})\n", "bold"),
+                (f"judge {d['judge']}: ", "bold"),
+                " ".join((d["judge_rationale"] or "-").split()),
+                "\n",
+                (f"human {d['human']}: ", "bold"),
+                " ".join((d["human_note"] or "-").split()),
+            )
+        )

@@ -110,11 +110,15 @@ class ExperimentsScreen(DataScreen):
                 means = "  ".join(f"{k} {v:.2f}" for k, v in (live.get("means") or {}).items() if v is not None)
                 bar_w = 20
                 filled = int(bar_w * p.done / p.total) if p.total else 0
-                lines.append(f"[b]{name}[/b] {'█' * filled}{'░' * (bar_w - filled)} {p.done}/{p.total or '?'} cases"
-                             f" · {live.get('errors', 0)} errors · {means}   c: cancel")
+                lines.append(
+                    f"[b]{name}[/b] {'█' * filled}{'░' * (bar_w - filled)} {p.done}/{p.total or '?'} cases"
+                    f" · {live.get('errors', 0)} errors · {means}   c: cancel"
+                )
         self.query_one("#run-progress", Static).update("\n".join(lines) or "no eval running · n: start one")
         self.query_one("#experiments-status", Static).update(
-            self.loading_note or f"{len(event.rows)} experiments · enter: diff against its base · n: new eval · R: resume interrupted")
+            self.loading_note
+            or f"{len(event.rows)} experiments · enter: diff against its base · n: new eval · R: resume interrupted"
+        )
 
     def restyle(self) -> None:
         self.reload()
@@ -155,8 +159,9 @@ class ExperimentsScreen(DataScreen):
 
     @on(ChoicesLoading)
     def _choices_loading(self, event: ChoicesLoading) -> None:
-        self._show_loading(f"loading eval file {event.index + 1} of {event.count}: {event.file}…"
-                           if event.index >= 0 else None)
+        self._show_loading(
+            f"loading eval file {event.index + 1} of {event.count}: {event.file}…" if event.index >= 0 else None
+        )
 
     def _show_loading(self, text: str | None) -> None:
         """What ``n`` is loading; it stays on the status line until the dialog opens."""
@@ -205,7 +210,9 @@ class ExperimentsScreen(DataScreen):
     def _opened(self, event: ExperimentTable.Opened) -> None:
         row = event.row
         if not row["base_experiment"]:
-            self.notify(f"{row['name']} has no base experiment to compare with: pick two with e in the diff pane", timeout=4)
+            self.notify(
+                f"{row['name']} has no base experiment to compare with: pick two with e in the diff pane", timeout=4
+            )
             return
         self.app.open_diff(row["base_experiment"], row["name"])
 

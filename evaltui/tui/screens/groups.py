@@ -31,14 +31,18 @@ def group_filter(where: str, key: str, value: Any) -> str:
 class GroupsScreen(ModalScreen["str | None"]):
     """Dismisses with the filter of the chosen group, or None."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="GroupsScreen") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="GroupsScreen")
+        + """
     GroupsScreen > Vertical { width: 100; }
     GroupsScreen DataTable { height: auto; max-height: 20; }
     """
+    )
     BINDINGS = [Binding("escape", "dismiss", "Back", id="groups.back")]
 
-    def __init__(self, where: str, key: str, scorers: list[str], rows: list[dict[str, Any]],
-                 thresholds: dict[str, float]) -> None:
+    def __init__(
+        self, where: str, key: str, scorers: list[str], rows: list[dict[str, Any]], thresholds: dict[str, float]
+    ) -> None:
         super().__init__()
         self.where, self.key, self.scorers, self.rows, self.thresholds = where, key, scorers, rows, thresholds
 
@@ -57,12 +61,19 @@ class GroupsScreen(ModalScreen["str | None"]):
             table.add_column(head, key=k, width=max(5, len(head)))
         bad = f"bold {self.app.current_theme.error or 'red'}"
         for i, r in enumerate(self.rows):
-            cells: list[Any] = [Text("(none)", style="dim") if r["value"] is None else str(r["value"])[:24],
-                                Text(f"{r['conversations']:,}", justify="right")]
+            cells: list[Any] = [
+                Text("(none)", style="dim") if r["value"] is None else str(r["value"])[:24],
+                Text(f"{r['conversations']:,}", justify="right"),
+            ]
             for k in self.scorers:
                 v = r.get(k)
-                cells.append(Text(score_text(v), justify="right",
-                                  style=bad if v is not None and v < self.thresholds.get(k, 0.5) else ""))
+                cells.append(
+                    Text(
+                        score_text(v),
+                        justify="right",
+                        style=bad if v is not None and v < self.thresholds.get(k, 0.5) else "",
+                    )
+                )
             table.add_row(*cells, key=str(i))
         table.focus()
 

@@ -41,7 +41,11 @@ class HelpScreen(ModalScreen[None]):
             for b in bindings:
                 remapped = (b.id or "") in self.keymap
                 keys = self.keymap.get(b.id or "", b.key)
-                row = (key_label(keys) if remapped else b.key_display or key_label(keys), b.description or b.action, b.id or "")
+                row = (
+                    key_label(keys) if remapped else b.key_display or key_label(keys),
+                    b.description or b.action,
+                    b.id or "",
+                )
                 self.rows.append(row)
                 table.add_row(*row)
         table.add_row(Text("everywhere", style="underline"), "", "")

@@ -107,9 +107,15 @@ class LogsScreen(DataScreen):
     def restyle(self) -> None:
         table = self.query_one(SpanTable)
         if table.page is not None:
-            table.show_page(table.page, scorers=table.scorers, thresholds=table.thresholds,
-                            sort=table.sort, descending=table.descending, select=table.cursor_row,
-                            columns=list(self.view.columns))
+            table.show_page(
+                table.page,
+                scorers=table.scorers,
+                thresholds=table.thresholds,
+                sort=table.sort,
+                descending=table.descending,
+                select=table.cursor_row,
+                columns=list(self.view.columns),
+            )
 
     def set_filter(self, text: str) -> None:
         self.query_one(FilterBar).set_value(text)
@@ -131,7 +137,13 @@ class LogsScreen(DataScreen):
         self.load_page(target, where, after, backward, select, self.scorers, keep)
 
     def load_page(
-        self, view: View, where: str, after: Any, backward: bool, select: int, scorers: list[str] | None,
+        self,
+        view: View,
+        where: str,
+        after: Any,
+        backward: bool,
+        select: int,
+        scorers: list[str] | None,
         keep: str | None = None,
     ) -> None:
         def query(store: Store) -> LogsScreen.PageLoaded:
@@ -145,11 +157,19 @@ class LogsScreen(DataScreen):
             if keys is None:
                 keys = scorer_keys(store)
             if where == "same":  # the window from its first row on: start after the row before it
-                before = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
-                                    after=start, backward=True, limit=1)
+                before = fetch_page(
+                    store, view.where, sort=view.sort, descending=view.descending, after=start, backward=True, limit=1
+                )
                 start = before.rows[0].cursor if before.rows else None
-            page = fetch_page(store, view.where, sort=view.sort, descending=view.descending,
-                              after=start, backward=backward, limit=PAGE_SIZE)
+            page = fetch_page(
+                store,
+                view.where,
+                sort=view.sort,
+                descending=view.descending,
+                after=start,
+                backward=backward,
+                limit=PAGE_SIZE,
+            )
             return self.PageLoaded(page, view, where, keys, select, keep)
 
         def failed(exc: Exception) -> Message:
@@ -202,8 +222,13 @@ class LogsScreen(DataScreen):
         if kept:
             select = kept[0]
         self.query_one(SpanTable).show_page(
-            page, scorers=event.scorers, thresholds={k: self.app.settings.threshold(k) for k in event.scorers},
-            sort=view.sort, descending=view.descending, select=select, columns=list(view.columns),
+            page,
+            scorers=event.scorers,
+            thresholds={k: self.app.settings.threshold(k) for k in event.scorers},
+            sort=view.sort,
+            descending=view.descending,
+            select=select,
+            columns=list(view.columns),
         )
         self.query_one(FilterBar).clear_error()
         if count_changed or event.where in ("first", "same"):
@@ -385,12 +410,20 @@ class LogsScreen(DataScreen):
                 v = self.view
                 self.write_view(self.app.db_path, name, v.where, v.columns, v.sort, v.descending)
 
-        self.app.push_screen(TextDialog("Save this view as", "", f"{self.view.where or 'no filter'} · by "
-                                        f"{self.view.sort} · columns: {', '.join(self.view.columns) or 'the default'}"),
-                             chosen)
+        self.app.push_screen(
+            TextDialog(
+                "Save this view as",
+                "",
+                f"{self.view.where or 'no filter'} · by "
+                f"{self.view.sort} · columns: {', '.join(self.view.columns) or 'the default'}",
+            ),
+            chosen,
+        )
 
     @work(thread=True, exclusive=False, group="views-write", exit_on_error=False)
-    def write_view(self, path: Any, name: str, where: str, columns: tuple[str, ...], sort: str, descending: bool) -> None:
+    def write_view(
+        self, path: Any, name: str, where: str, columns: tuple[str, ...], sort: str, descending: bool
+    ) -> None:
         from evaltui.store import StoreError
         from evaltui.store.connections import writing
         from evaltui.store.views import SavedView, save_view

@@ -66,7 +66,9 @@ class PickExperimentsDialog(ModalScreen["tuple[str, str] | None"]):
         options = self.query_one(OptionList)
         for r in event.rows:
             means = "  ".join(f"{k[:10]} {v:.2f}" for k, v in r["scores"].items() if v is not None)
-            options.add_option(Option(f"{r['name']}  [dim]{r['status']} · {r['results']} results · {means}[/dim]", id=r["name"]))
+            options.add_option(
+                Option(f"{r['name']}  [dim]{r['status']} · {r['results']} results · {means}[/dim]", id=r["name"])
+            )
         want = self.defaults[0]
         for i, r in enumerate(event.rows):
             if r["name"] == want:

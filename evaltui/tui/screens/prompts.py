@@ -74,16 +74,23 @@ class PromptsScreen(DataScreen):
         table.clear()
         for r in event.rows:
             changes = f"+{r['added']} -{r['removed']}" if r["version"] > 1 else "first"
-            table.add_row(r["name"], f"v{r['version']}", r["hash"],
-                          r["created"].strftime("%Y-%m-%d %H:%M") if r["created"] else "", changes,
-                          ", ".join(r["experiments"]) or "-")
+            table.add_row(
+                r["name"],
+                f"v{r['version']}",
+                r["hash"],
+                r["created"].strftime("%Y-%m-%d %H:%M") if r["created"] else "",
+                changes,
+                ", ".join(r["experiments"]) or "-",
+            )
         if event.rows:
             table.move_cursor(row=min(keep, len(event.rows) - 1))
         used = sum(1 for r in event.rows if r["experiments"])
         names = len({r["name"] for r in event.rows})
         self.query_one("#prompt-status", Static).update(
             f"{names} prompts, {len(event.rows)} versions, {used} run by an experiment · d: text / diff"
-            if event.rows else "no prompts yet: evaltui prompts add NAME FILE (the demo stores juno v1 and v2)")
+            if event.rows
+            else "no prompts yet: evaltui prompts add NAME FILE (the demo stores juno v1 and v2)"
+        )
         self._show_detail()
 
     @on(DataTable.RowHighlighted)
@@ -99,14 +106,21 @@ class PromptsScreen(DataScreen):
         r = self.rows[table.cursor_row]
         theme = self.app.current_theme
         used = ", ".join(r["experiments"]) or "no experiment yet"
-        title = Text.assemble((f"{r['name']} v{r['version']} ({r['hash']})", "bold"),
-                              (f"  {r['source'] or ''}", "dim"), f"\nran in: {used}")
+        title = Text.assemble(
+            (f"{r['name']} v{r['version']} ({r['hash']})", "bold"),
+            (f"  {r['source'] or ''}", "dim"),
+            f"\nran in: {used}",
+        )
         if self.show_diff and r["diff"]:
             styles = {"+": theme.success or "green", "-": theme.error or "red", "@": theme.accent or "cyan"}
-            body = [Text(line, style=styles.get(line[:1], "")) for line in r["diff"] if not line.startswith(("---", "+++"))]
+            body = [
+                Text(line, style=styles.get(line[:1], "")) for line in r["diff"] if not line.startswith(("---", "+++"))
+            ]
             heading = Text(f"changes from v{r['version'] - 1}: +{r['added']} -{r['removed']} lines", style="bold")
         else:
-            body = [Text(line, style="bold" if line.startswith("[") and line.endswith("]") else "") for line in r["lines"]]
+            body = [
+                Text(line, style="bold" if line.startswith("[") and line.endswith("]") else "") for line in r["lines"]
+            ]
             heading = Text("text", style="bold")
         text.update(Group(title, heading, *body))
 

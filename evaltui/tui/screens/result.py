@@ -83,7 +83,8 @@ class ResultScreen(DataScreen):
         m = trace.root.metadata
         label = f" · label {self.label_scorer}: A/B/C/Y/N (L: scorer)" if self.label_scorer else ""
         self.query_one("#result-title", Static).update(
-            f"[b]{m.get('experiment')}[/b] · case {m.get('case')} · trial {m.get('trial')}{label}")
+            f"[b]{m.get('experiment')}[/b] · case {m.get('case')} · trial {m.get('trial')}{label}"
+        )
 
     def restyle(self) -> None:
         view = self.query_one(TraceView)

@@ -102,8 +102,12 @@ class ReviewScreen(DataScreen):
         if action == "grade":
             self.note = None
         self.busy = True
-        self.run_worker(partial(self._act, action, value, self.queue_name, self.target, note), thread=True,
-                        group="review", exit_on_error=False)
+        self.run_worker(
+            partial(self._act, action, value, self.queue_name, self.target, note),
+            thread=True,
+            group="review",
+            exit_on_error=False,
+        )
 
     def _act(self, action: str, value: str, queue: str | None, target: str | None, note: str | None) -> None:
         """In a worker: do the action on a short connection, then read what comes next."""
@@ -192,21 +196,31 @@ class ReviewScreen(DataScreen):
         if now.queue is None:
             status.update("no review queues yet")
             why.update("")
-            body.update(Text("c makes a queue from the log browser's filter (judges that disagree first), "
-                             "or `evaltui review create NAME --scorer SCORER [--where FILTER | --diff BASE CANDIDATE]`",
-                             style="dim"))
+            body.update(
+                Text(
+                    "c makes a queue from the log browser's filter (judges that disagree first), "
+                    "or `evaltui review create NAME --scorer SCORER [--where FILTER | --diff BASE CANDIDATE]`",
+                    style="dim",
+                )
+            )
             self._show_note()
             return
         grades = " ".join(self.scale)
-        status.update(Text.assemble((now.progress.text(), "bold"),
-                                    f" · {now.queue.name} · {now.reviewer} · grades {grades}"))
+        status.update(
+            Text.assemble((now.progress.text(), "bold"), f" · {now.queue.name} · {now.reviewer} · grades {grades}")
+        )
         item = now.item
         if item is None:
             why.update("")
             others = [n for n in now.queues if n != now.queue.name]
-            body.update(Text(f"nothing left for {now.reviewer} in {now.queue.name}: every item has its "
-                             f"{now.queue.reviews} review(s) or was labelled by you"
-                             + (f"; o: the next queue ({', '.join(others)})" if others else ""), style="dim"))
+            body.update(
+                Text(
+                    f"nothing left for {now.reviewer} in {now.queue.name}: every item has its "
+                    f"{now.queue.reviews} review(s) or was labelled by you"
+                    + (f"; o: the next queue ({', '.join(others)})" if others else ""),
+                    style="dim",
+                )
+            )
             self._show_note()
             return
         why.update(Text(f"why: {now.reason}", overflow="ellipsis"))
@@ -243,8 +257,12 @@ class ReviewScreen(DataScreen):
                 self.note = text
                 self._show_note()
 
-        self.app.push_screen(TextDialog("A note for the next grade", self.note or "",
-                                        "why: kept with the label (enter saves, esc cancels)"), chosen)
+        self.app.push_screen(
+            TextDialog(
+                "A note for the next grade", self.note or "", "why: kept with the label (enter saves, esc cancels)"
+            ),
+            chosen,
+        )
 
     def action_other_queue(self) -> None:
         if len(self.queues) < 2:
@@ -263,9 +281,14 @@ class ReviewScreen(DataScreen):
             if scorer:
                 self._enqueue("create", f"{scorer}\t{where}")
 
-        self.app.push_screen(TextDialog(
-            "New review queue: the scorer whose grades to review", "brand_alignment",
-            f"from the log browser's filter: {where or '(none: every graded span)'}"), chosen)
+        self.app.push_screen(
+            TextDialog(
+                "New review queue: the scorer whose grades to review",
+                "brand_alignment",
+                f"from the log browser's filter: {where or '(none: every graded span)'}",
+            ),
+            chosen,
+        )
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#review-body", VerticalScroll).scroll_relative(y=lines, animate=False)

@@ -31,8 +31,14 @@ class RunDialog(ModalScreen["Any | None"]):
         Binding("escape", "dismiss", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(self, datasets: list[dict[str, Any]], tasks: list[Any], extra_scorers: list[str], problems: list[str],
-                 looked_in: str = "examples/") -> None:
+    def __init__(
+        self,
+        datasets: list[dict[str, Any]],
+        tasks: list[Any],
+        extra_scorers: list[str],
+        problems: list[str],
+        looked_in: str = "examples/",
+    ) -> None:
         super().__init__()
         self.datasets, self.tasks, self.extra, self.problems = datasets, tasks, extra_scorers, problems
         self.looked_in = looked_in
@@ -40,8 +46,11 @@ class RunDialog(ModalScreen["Any | None"]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             if not self.datasets or not self.tasks:  # nothing to pick from: say why, build no empty Select
-                missing = ("no datasets yet (save one in the builder, 3)" if not self.datasets
-                           else f"no tasks: add an eval file with an Eval(...) call under {escape(self.looked_in)}")
+                missing = (
+                    "no datasets yet (save one in the builder, 3)"
+                    if not self.datasets
+                    else f"no tasks: add an eval file with an Eval(...) call under {escape(self.looked_in)}"
+                )
                 yield Static(f"[b]New eval[/b]: {missing} · esc: close", id="run-title")
             else:
                 yield Static("[b]New eval[/b]  ctrl+s: start · esc: cancel", id="run-title")
@@ -95,7 +104,8 @@ class RunDialog(ModalScreen["Any | None"]):
         """What will run, in words: a ticked and an unticked box can look alike in a theme."""
         chosen = list(self.query_one("#run-scorers", SelectionList).selected)
         self.query_one("#run-chosen", Static).update(
-            f"runs: {', '.join(chosen)}" if chosen else "runs: no scorer (outputs only)")
+            f"runs: {', '.join(chosen)}" if chosen else "runs: no scorer (outputs only)"
+        )
 
     @on(SelectionList.SelectedChanged, "#run-scorers")
     def _chosen_changed(self) -> None:
@@ -133,8 +143,16 @@ class RunDialog(ModalScreen["Any | None"]):
         version = self.query_one("#run-version", Select).value
         name = self.query_one("#run-name", Input).value.strip() or task.name
         scorers = list(self.query_one("#run-scorers", SelectionList).selected)
-        self.dismiss(RunSpec(task.file, task.name, str(self.query_one("#run-dataset", Select).value),
-                             version if isinstance(version, int) else None, scorers, name))
+        self.dismiss(
+            RunSpec(
+                task.file,
+                task.name,
+                str(self.query_one("#run-dataset", Select).value),
+                version if isinstance(version, int) else None,
+                scorers,
+                name,
+            )
+        )
 
     @on(Input.Submitted, "#run-name")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -66,8 +66,9 @@ class TopicsScreen(DataScreen):
 
     def reload(self) -> None:
         # Sizes first only while nothing is on screen; a reload keeps the last overview until the new one.
-        self.load_overview(self.app.db_path, self.app.settings.threshold,
-                           sizes_first=self.query_one(TopicTable).overview is None)
+        self.load_overview(
+            self.app.db_path, self.app.settings.threshold, sizes_first=self.query_one(TopicTable).overview is None
+        )
 
     def restyle(self) -> None:
         table = self.query_one(TopicTable)

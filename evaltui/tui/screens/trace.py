@@ -130,15 +130,19 @@ class TraceScreen(DataScreen):
     def _title(self) -> None:
         trace = self.trace
         of = f" of {self.total:,}" if self.total is not None else ""
-        title = (f"[b]{trace.root.id}[/b] · {trace.topic or '(unassigned)'} · {short_time(trace.root.ts)} · "
-                 f"trace {self.position + 1:,}{of} · {len(trace.children)} spans")
+        title = (
+            f"[b]{trace.root.id}[/b] · {trace.topic or '(unassigned)'} · {short_time(trace.root.ts)} · "
+            f"trace {self.position + 1:,}{of} · {len(trace.children)} spans"
+        )
         target = self.label_target
         if target is not None and self.labelling:
             spans = self.targets[self.label_scorer or ""]
             human = self.labels.get(target, {}).get(self.label_scorer or "")
             where = "conversation" if target == trace.root.id else target
-            title += (f"\nlabel [b]{self.label_scorer}[/b] of {where} ({self.target_index + 1}/{len(spans)}, [ ] to move)"
-                      f" · human: [b]{human or '–'}[/b] · A/B/C/Y/N sets it, R: why, L: scorer")
+            title += (
+                f"\nlabel [b]{self.label_scorer}[/b] of {where} ({self.target_index + 1}/{len(spans)}, [ ] to move)"
+                f" · human: [b]{human or '–'}[/b] · A/B/C/Y/N sets it, R: why, L: scorer"
+            )
         self.query_one("#trace-title", Static).update(title)
 
     @property

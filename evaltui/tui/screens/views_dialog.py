@@ -19,10 +19,13 @@ from evaltui.tui.screens.dialogs import DIALOG_CSS
 class ViewsDialog(ModalScreen[Any]):
     """Dismisses with the chosen SavedView, or None."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ViewsDialog") + """
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ViewsDialog")
+        + """
     ViewsDialog > Vertical { width: 90; }
     ViewsDialog OptionList { height: auto; max-height: 16; }
     """
+    )
     BINDINGS = [Binding("escape", "dismiss", "Cancel", id="dialog.cancel")]
 
     def __init__(self, views: list[Any]) -> None:

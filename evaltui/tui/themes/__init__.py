@@ -22,12 +22,37 @@ USER = Path.home() / ".config" / "evaltui" / "themes"
 DEFAULT_THEME = "evaltui-dark"
 
 _FIELDS = {
-    "name", "primary", "secondary", "warning", "error", "success", "accent", "foreground",
-    "background", "surface", "panel", "boost", "dark", "luminosity_spread", "text_alpha", "variables",
+    "name",
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "dark",
+    "luminosity_spread",
+    "text_alpha",
+    "variables",
 }
 
-_COLOURS = {"primary", "secondary", "warning", "error", "success", "accent", "foreground", "background",
-            "surface", "panel", "boost"}
+_COLOURS = {
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+}
 
 
 @dataclass
@@ -59,7 +84,7 @@ def load_theme(path: Traversable) -> Theme:
         try:
             Color.parse(data[key])
         except ColorParseError:
-            raise ValueError(f"{path}: {key} = {data[key]!r} is not a colour (use e.g. \"#5FA8D3\")") from None
+            raise ValueError(f'{path}: {key} = {data[key]!r} is not a colour (use e.g. "#5FA8D3")') from None
     try:
         return Theme(**data)
     except Exception as exc:

@@ -21,8 +21,16 @@ MIN_LABELS = 5  # a kappa on fewer labels says little: such topics follow the ot
 def worst_first(by_topic: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     """(topic, agreement) by kappa ascending, topics with at least MIN_LABELS labels
     first; no kappa last; ties by more labels first, then name."""
-    return sorted(by_topic.items(), key=lambda kv: ((kv[1].get("n") or 0) < MIN_LABELS, kv[1].get("kappa") is None,
-                                                     kv[1].get("kappa") or 0.0, -(kv[1].get("n") or 0), kv[0]))
+    return sorted(
+        by_topic.items(),
+        key=lambda kv: (
+            (kv[1].get("n") or 0) < MIN_LABELS,
+            kv[1].get("kappa") is None,
+            kv[1].get("kappa") or 0.0,
+            -(kv[1].get("n") or 0),
+            kv[0],
+        ),
+    )
 
 
 class AgreementTable(DataTable):
@@ -60,10 +68,20 @@ class AgreementTable(DataTable):
             self.add_column(col, key=col, width=w)
         for short, (_, a) in zip(names, self.entries):
             k = a.get("kappa")
-            style = (theme.error or "red") if k is not None and k < 0.4 else (theme.success or "green") if k is not None and k >= 0.6 else ""
-            self.add_row(short, Text(str(a.get("n", 0)), justify="right"),
-                         Text("–" if a.get("accuracy") is None else f"{a['accuracy']:.0%}", justify="right"),
-                         Text(kappa_text(k), style=style, justify="right"), ci_text(a.get("kappa_ci")))
+            style = (
+                (theme.error or "red")
+                if k is not None and k < 0.4
+                else (theme.success or "green")
+                if k is not None and k >= 0.6
+                else ""
+            )
+            self.add_row(
+                short,
+                Text(str(a.get("n", 0)), justify="right"),
+                Text("–" if a.get("accuracy") is None else f"{a['accuracy']:.0%}", justify="right"),
+                Text(kappa_text(k), style=style, justify="right"),
+                ci_text(a.get("kappa_ci")),
+            )
 
     def on_resize(self, event: Resize) -> None:
         keep = self.cursor_row

@@ -44,21 +44,43 @@ class CalibrationTable(DataTable):
         self.entries = rows
         # Scorer and version names as long as they are when the screen has room.
         room = (self.size.width or 80) - 5 - 5 - 8 - 7 - 13 - 2 * 7 - 1
-        scorer_w, version_w = fit_widths(room, [12, 10], [max([6, *(len(r["scorer"]) for r in rows)]),
-                                                          max([7, *(len(str(r["version"])) for r in rows)])])
+        scorer_w, version_w = fit_widths(
+            room,
+            [12, 10],
+            [max([6, *(len(r["scorer"]) for r in rows)]), max([7, *(len(str(r["version"])) for r in rows)])],
+        )
         self.clear(columns=True)
-        for col, w in (("on", 5), ("scorer", scorer_w), ("version", version_w), ("n", 5), ("accuracy", 8), ("kappa", 7),
-                       ("95% CI", 13)):
+        for col, w in (
+            ("on", 5),
+            ("scorer", scorer_w),
+            ("version", version_w),
+            ("n", 5),
+            ("accuracy", 8),
+            ("kappa", 7),
+            ("95% CI", 13),
+        ):
             self.add_column(col, key=col, width=w)
         theme = self.app.current_theme
         scorers = abbreviate([r["scorer"] for r in rows], scorer_w)
         versions = abbreviate([str(r["version"]) for r in rows], version_w)
         for r, scorer, version in zip(rows, scorers, versions):
             k = r["kappa"]
-            style = (theme.error or "red") if k is not None and k < 0.4 else (theme.success or "green") if k is not None and k >= 0.6 else ""
-            self.add_row(r["kind"], scorer, version, Text(str(r["n"]), justify="right"),
-                         Text("–" if r["accuracy"] is None else f"{r['accuracy']:.0%}", justify="right"),
-                         Text(kappa_text(k), style=style, justify="right"), ci_text(r.get("kappa_ci")))
+            style = (
+                (theme.error or "red")
+                if k is not None and k < 0.4
+                else (theme.success or "green")
+                if k is not None and k >= 0.6
+                else ""
+            )
+            self.add_row(
+                r["kind"],
+                scorer,
+                version,
+                Text(str(r["n"]), justify="right"),
+                Text("–" if r["accuracy"] is None else f"{r['accuracy']:.0%}", justify="right"),
+                Text(kappa_text(k), style=style, justify="right"),
+                ci_text(r.get("kappa_ci")),
+            )
         if rows:
             self.move_cursor(row=max(0, min(keep, len(rows) - 1)), animate=False)
         self.post_message(self.Highlighted(self.current))

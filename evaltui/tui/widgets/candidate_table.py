@@ -61,8 +61,11 @@ class CandidateTable(DataTable):
         room = width - 4 - 10 - 11 * with_time - 2 * (4 + with_time + n) - 1  # fixed columns, padding, scrollbar
         topic_want = max([5, *(len(c.topic or "") for c in self.rows_)])
         input_min = max(12, min(30, room * 2 // 5))
-        topic_w, *score_ws = fit_widths(room - input_min, [min(12, topic_want), *[5] * n],
-                                        [min(30, topic_want), *[max(5, len(k)) for k in self.scorers]])
+        topic_w, *score_ws = fit_widths(
+            room - input_min,
+            [min(12, topic_want), *[5] * n],
+            [min(30, topic_want), *[max(5, len(k)) for k in self.scorers]],
+        )
         return with_time, topic_w, max(12, room - topic_w - sum(score_ws)), score_ws
 
     def _render_rows(self, select: int) -> None:
@@ -80,9 +83,13 @@ class CandidateTable(DataTable):
         for k, head, w in zip(self.scorers, heads, score_ws):
             self.add_column(head, key=f"scores.{k}", width=w)
         for c in self.rows_:
-            cells: list[object] = [self._mark_cell(c.id), *([short_time(c.ts)] if with_time else []),
-                                   short_topic[c.topic or ""], c.preview[:input_w],
-                                   Text(c.bucket, style="dim" if c.bucket == "unscored" else mark_style(self.app, c.bucket))]
+            cells: list[object] = [
+                self._mark_cell(c.id),
+                *([short_time(c.ts)] if with_time else []),
+                short_topic[c.topic or ""],
+                c.preview[:input_w],
+                Text(c.bucket, style="dim" if c.bucket == "unscored" else mark_style(self.app, c.bucket)),
+            ]
             for k in self.scorers:
                 cells.append(Text(score_text(c.scores.get(k)), justify="right"))
             self.add_row(*cells, key=c.id)
@@ -96,7 +103,7 @@ class CandidateTable(DataTable):
     def refresh_marks(self, ids: list[str] | None = None) -> None:
         """Redraw the mark cells of ``ids`` (all when None) after marks changed."""
         known = {c.id for c in self.rows_}
-        for span_id in (ids if ids is not None else list(known)):
+        for span_id in ids if ids is not None else list(known):
             if span_id in known:
                 self.update_cell(span_id, "mark", self._mark_cell(span_id))
 

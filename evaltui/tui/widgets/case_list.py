@@ -21,8 +21,14 @@ from evaltui.tui.render import fit_widths
 if TYPE_CHECKING:
     from evaltui.evals.diffview import CaseRow
 
-STATUS_GLYPH: dict[str, str] = {CaseStatus.REGRESSED: "▼", CaseStatus.IMPROVED: "▲", CaseStatus.MIXED: "◆", CaseStatus.SAME: "=",
-                CaseStatus.ADDED: "+", CaseStatus.REMOVED: "−"}
+STATUS_GLYPH: dict[str, str] = {
+    CaseStatus.REGRESSED: "▼",
+    CaseStatus.IMPROVED: "▲",
+    CaseStatus.MIXED: "◆",
+    CaseStatus.SAME: "=",
+    CaseStatus.ADDED: "+",
+    CaseStatus.REMOVED: "−",
+}
 
 
 class CaseList(ScrollView, can_focus=True):
@@ -114,7 +120,9 @@ class CaseList(ScrollView, can_focus=True):
         if cached and cached[0] == (width, tuple(self.scores)):
             return cached[1]
         room = width - 2 - 11 - 24  # glyph, bucket, the case key and some of its input
-        widths = fit_widths(room - len(self.scores), [6] * len(self.scores), [max(6, min(16, len(s) + 1)) for s in self.scores])
+        widths = fit_widths(
+            room - len(self.scores), [6] * len(self.scores), [max(6, min(16, len(s) + 1)) for s in self.scores]
+        )
         heads = ["Δ" + a for a in abbreviate(self.scores, [w - 1 for w in widths])]
         self._heads = ((width, tuple(self.scores)), (widths, heads))
         return widths, heads
@@ -148,8 +156,15 @@ class CaseList(ScrollView, can_focus=True):
         text.append(r.preview)
         row_style = Style()
         if index == self.cursor:
-            row_style = Style(bgcolor=theme.primary if self.has_focus else (theme.panel or theme.primary),
-                              color=theme.foreground or None, bold=True) if theme.primary else Style(reverse=True)
+            row_style = (
+                Style(
+                    bgcolor=theme.primary if self.has_focus else (theme.panel or theme.primary),
+                    color=theme.foreground or None,
+                    bold=True,
+                )
+                if theme.primary
+                else Style(reverse=True)
+            )
         return self._strip(text, width, row_style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:

@@ -53,12 +53,23 @@ class ExperimentTable(DataTable):
         short_names = abbreviate([r["name"] for r in rows], layout["experiment"])
         # The version always shows: the name gives way to it.
         versions = [f" v{r['dataset_version']}" if r["dataset"] else "" for r in rows]
-        datasets = [n + v for n, v in zip(abbreviate([r["dataset"] or "–" for r in rows],
-                                                     [max(3, layout["dataset"] - len(v)) for v in versions]), versions)]
+        datasets = [
+            n + v
+            for n, v in zip(
+                abbreviate([r["dataset"] or "–" for r in rows], [max(3, layout["dataset"] - len(v)) for v in versions]),
+                versions,
+            )
+        ]
         heads = abbreviate(names, layout["scores"])
         self.clear(columns=True)
-        for col, title in (("experiment", "experiment"), ("status", "status"), ("dataset", "dataset"),
-                           ("task", "task"), ("results", "n"), ("errors", "err")):
+        for col, title in (
+            ("experiment", "experiment"),
+            ("status", "status"),
+            ("dataset", "dataset"),
+            ("task", "task"),
+            ("results", "n"),
+            ("errors", "err"),
+        ):
             if layout.get(col):
                 self.add_column(title, key=col, width=layout[col])
         for n, head, w in zip(names, heads, layout["scores"]):
@@ -67,7 +78,9 @@ class ExperimentTable(DataTable):
             status = r["status"]
             progress = live.get(r["name"])
             if progress is not None and progress.status in ("starting", "running"):
-                status_text = Text(f"running {progress.done}/{progress.total or '?'}", style=f"bold {theme.accent or ''}")
+                status_text = Text(
+                    f"running {progress.done}/{progress.total or '?'}", style=f"bold {theme.accent or ''}"
+                )
             elif status == "finished":
                 status_text = Text("finished", style=theme.success or "green")
             elif status == "cancelled":
@@ -77,7 +90,7 @@ class ExperimentTable(DataTable):
             errors = Text(str(r["errors"]), style=(theme.error or "red") if r["errors"] else "", justify="right")
             cells: list[object] = [short, status_text, dataset]
             if layout["task"]:
-                cells.append(_task(r)[:layout["task"]])
+                cells.append(_task(r)[: layout["task"]])
             cells += [Text(str(r["results"]), justify="right"), errors]
             cells += [Text(score_text(r["scores"].get(n)), justify="right") for n in names]
             self.add_row(*cells, key=r["name"])
@@ -100,13 +113,27 @@ class ExperimentTable(DataTable):
         # The name first (it is what the row is), up to two fifths of the room; the
         # other columns share the rest; what they leave goes back to the name.
         exp_w = min(40, want["experiment"], max(16, room * 2 // 5))
-        widths = fit_widths(room - exp_w, [11, min(8, want["dataset"]), min(6, want["task"]), *[5] * len(names)],
-                            [want["status"], min(24, want["dataset"]), min(16, want["task"]),
-                             *[max(5, min(24, len(n))) for n in names]])
+        widths = fit_widths(
+            room - exp_w,
+            [11, min(8, want["dataset"]), min(6, want["task"]), *[5] * len(names)],
+            [
+                want["status"],
+                min(24, want["dataset"]),
+                min(16, want["task"]),
+                *[max(5, min(24, len(n))) for n in names],
+            ],
+        )
         exp_w = min(40, want["experiment"], room - sum(widths))
         status_w, dataset_w, task_w, *score_ws = widths
-        return {"experiment": exp_w, "status": status_w, "dataset": dataset_w,
-                "task": task_w, "results": 5, "errors": 4, "scores": score_ws}
+        return {
+            "experiment": exp_w,
+            "status": status_w,
+            "dataset": dataset_w,
+            "task": task_w,
+            "results": 5,
+            "errors": 4,
+            "scores": score_ws,
+        }
 
     def focus_line(self) -> Text:
         """The focused experiment whole: name, dataset, task, base and each score's full name."""

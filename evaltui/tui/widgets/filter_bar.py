@@ -32,7 +32,7 @@ class FieldSuggester(Suggester):
         low = stem.lower()
         for word in self.words:
             if word.lower().startswith(low) and len(word) > len(stem):
-                return value + word[len(stem):]
+                return value + word[len(stem) :]
         return None
 
 
@@ -42,7 +42,9 @@ class FilterInput(Input):
 
     BINDINGS = [
         Binding("tab", "complete(1)", "Complete", show=False, priority=True, id="filter.complete"),
-        Binding("shift+tab", "complete(-1)", "Previous completion", show=False, priority=True, id="filter.complete_back"),
+        Binding(
+            "shift+tab", "complete(-1)", "Previous completion", show=False, priority=True, id="filter.complete_back"
+        ),
         Binding("escape", "leave", "Back to table", show=False, id="filter.leave"),
     ]
 
@@ -73,7 +75,7 @@ class FilterInput(Input):
                 self._cycle = None
                 self.post_message(self.Offered([], -1))
                 return
-            head, tail, pool = value[:found.start], value[cursor:], found.candidates
+            head, tail, pool = value[: found.start], value[cursor:], found.candidates
             index = 0 if step > 0 else len(pool) - 1
         new = head + pool[index] + tail
         self._cycle = (head, tail, pool, index, new)
@@ -119,8 +121,10 @@ class FilterBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield FilterInput(
-            self._initial, placeholder='filter, e.g. topic = "billing" and scores.brand_alignment < 0.5',
-            suggester=self.suggester, id="filter-input",
+            self._initial,
+            placeholder='filter, e.g. topic = "billing" and scores.brand_alignment < 0.5',
+            suggester=self.suggester,
+            id="filter-input",
         )
         yield Static("", id="filter-error")
         yield Static("", id="filter-hint")  # the completions Tab cycles through

@@ -35,10 +35,16 @@ class RecordPreview(Static):
             return
         saved = mark if mark in GRADED else None
         head = Text.assemble(
-            ("record ", "bold"), record["record_id"], "  ",
-            ("saved as ", "dim"), (saved or ("not saved (excluded)" if mark == "excluded" else "not saved (unmarked)"),
-                                   "bold" if saved else "dim"),
-            ("  origin span ", "dim"), record.get("origin_span_id") or "–",
+            ("record ", "bold"),
+            record["record_id"],
+            "  ",
+            ("saved as ", "dim"),
+            (
+                saved or ("not saved (excluded)" if mark == "excluded" else "not saved (unmarked)"),
+                "bold" if saved else "dim",
+            ),
+            ("  origin span ", "dim"),
+            record.get("origin_span_id") or "–",
         )
         lines = [head]
         if candidate is not None:
@@ -46,11 +52,13 @@ class RecordPreview(Static):
             for key, value in candidate.scores.items():
                 scores.append(f" · {key} {'–' if value is None else f'{value:.2f}'}")
             lines.append(scores)
-        self.update(Group(
-            *lines,
-            Text.assemble(("input     ", "bold"), _text(_loads(record.get("input")))),
-            Text.assemble(("expected  ", "bold"), _text(_loads(record.get("expected")))),
-        ))
+        self.update(
+            Group(
+                *lines,
+                Text.assemble(("input     ", "bold"), _text(_loads(record.get("input")))),
+                Text.assemble(("expected  ", "bold"), _text(_loads(record.get("expected")))),
+            )
+        )
 
 
 def _loads(text: str | None) -> Any:

@@ -91,12 +91,19 @@ class SideBySide(VerticalScroll):
         heads = [Text("  case", style="bold")] if wide else []
         for side, name in (("base", self.names[0]), ("candidate", self.names[1])):
             chosen = side == self.side
-            heads.append(Text(("▶ " if chosen else "  ") + f"{side}: {name}",
-                              style=f"bold {theme.accent or ''}" if chosen else "bold"))
+            heads.append(
+                Text(
+                    ("▶ " if chosen else "  ") + f"{side}: {name}",
+                    style=f"bold {theme.accent or ''}" if chosen else "bold",
+                )
+            )
         table.add_row(*heads)
         case = self._case()
-        table.add_row(*([case] if wide else []), self._runs(left, theme.error or "red", self.base),
-                      self._runs(right, theme.success or "green", self.candidate))
+        table.add_row(
+            *([case] if wide else []),
+            self._runs(left, theme.error or "red", self.base),
+            self._runs(right, theme.success or "green", self.candidate),
+        )
         table.add_row(*([Text("")] if wide else []), self._scores(self.base), self._scores(self.candidate))
         return table if wide else Group(table, case)
 
@@ -104,8 +111,9 @@ class SideBySide(VerticalScroll):
         either = self.candidate if self.candidate and self.candidate.result_ids else self.base
         if either is None:
             return Text("")
-        return Text.assemble(("input ", "bold"), input_text(either.input), "\n",
-                             ("expected ", "bold"), as_text(either.expected) or "–")
+        return Text.assemble(
+            ("input ", "bold"), input_text(either.input), "\n", ("expected ", "bold"), as_text(either.expected) or "–"
+        )
 
     def _runs(self, runs: list[tuple[str, bool]], colour: str, side: CaseSide | None) -> RenderableType:
         if side is None or not side.result_ids:
@@ -126,8 +134,12 @@ class SideBySide(VerticalScroll):
             from evaltui.model import scorer_key
 
             human = side.labels.get(scorer_key(name))
-            line = Text.assemble((f"● {name} ", "bold"), score_text(s.get("score")), label,
-                                 (f"  human: {human}" if human else "", "bold"))
+            line = Text.assemble(
+                (f"● {name} ", "bold"),
+                score_text(s.get("score")),
+                label,
+                (f"  human: {human}" if human else "", "bold"),
+            )
             if len(side.scores) > 1:
                 trials = " ".join(score_text(t.get(name, {}).get("score")) for t in side.scores)
                 line.append(f"  trials {trials}", style="dim")

@@ -126,12 +126,20 @@ class SpanTable(DataTable):
         n, m = len(self.scorers), len(self.extra)
         room = width - 11 - 2 * (3 + m + n) - 1  # time column, cell padding, scrollbar
         topic_want = max([5, *(len(r.topic or UNASSIGNED_LABEL) for r in self._rows)])
-        extra_want = [max([len(c.partition(".")[2]), *(len(_cell(r.value(c))) for r in self._rows)]) for c in self.extra]
+        extra_want = [
+            max([len(c.partition(".")[2]), *(len(_cell(r.value(c))) for r in self._rows)]) for c in self.extra
+        ]
         input_min = max(12, min(30, room * 2 // 5))
         # The topic starts wider (it names the slice); then all grow together.
-        topic_w, *rest = fit_widths(room - input_min, [min(16, topic_want), *[4] * m, *[5] * n],
-                                    [min(30, topic_want), *[min(20, w) for w in extra_want],
-                                     *[max(5, len(k) + 2 * (k == self.sort[7:])) for k in self.scorers]])
+        topic_w, *rest = fit_widths(
+            room - input_min,
+            [min(16, topic_want), *[4] * m, *[5] * n],
+            [
+                min(30, topic_want),
+                *[min(20, w) for w in extra_want],
+                *[max(5, len(k) + 2 * (k == self.sort[7:])) for k in self.scorers],
+            ],
+        )
         extra_ws, score_ws = rest[:m], rest[m:]
         return topic_w, max(12, room - topic_w - sum(rest)), extra_ws, score_ws
 
@@ -140,8 +148,9 @@ class SpanTable(DataTable):
         # Headers and topics are abbreviated so that no two read the same; the sorted
         # column leaves room for its arrow.
         heads = abbreviate(self.scorers, [w - 2 * (f"scores.{k}" == self.sort) for k, w in zip(self.scorers, score_ws)])
-        extra_heads = abbreviate([c.partition(".")[2] for c in self.extra],
-                                 [w - 2 * (c == self.sort) for c, w in zip(self.extra, extra_ws)])
+        extra_heads = abbreviate(
+            [c.partition(".")[2] for c in self.extra], [w - 2 * (c == self.sort) for c, w in zip(self.extra, extra_ws)]
+        )
         topics = sorted({r.topic or UNASSIGNED_LABEL for r in self._rows})
         short_topic = dict(zip(topics, abbreviate(topics, topic_w)))
         self.clear(columns=True)
@@ -155,8 +164,11 @@ class SpanTable(DataTable):
         bad = f"bold {self.app.current_theme.error or 'red'}"
         for row in self._rows:
             topic = row.topic or UNASSIGNED_LABEL
-            cells: list[object] = [short_time(row.ts), Text(short_topic[topic], style="" if row.topic else "dim"),
-                                   row.preview[:input_w]]
+            cells: list[object] = [
+                short_time(row.ts),
+                Text(short_topic[topic], style="" if row.topic else "dim"),
+                row.preview[:input_w],
+            ]
             for c, w in zip(self.extra, extra_ws):
                 value = row.value(c)
                 cells.append(Text(_cell(value)[:w], justify="right" if isinstance(value, (int, float)) else "left"))

@@ -112,8 +112,13 @@ class TopicMap(Widget, can_focus=False):
     def render_line(self, y: int) -> Strip:
         """One row of the map. The rows are built once per size, overview, highlight and
         theme, as runs of one style each: a Text of one span per cell cost ~25 ms a frame."""
-        key = (self.size, id(self.overview), self.overview.complete if self.overview else None, self.highlight,
-               self.app.current_theme.name)
+        key = (
+            self.size,
+            id(self.overview),
+            self.overview.complete if self.overview else None,
+            self.highlight,
+            self.app.current_theme.name,
+        )
         if key != self._key:
             self._strips = self._build()
             self._key = key
@@ -150,13 +155,15 @@ class TopicMap(Widget, can_focus=False):
             selected = t.topic == self.highlight
             style = base_style + Style(bgcolor=bg.rich_color, color=fg.rich_color, bold=selected, reverse=selected)
             for yy in range(r.y, r.y + r.h):
-                grid[yy][r.x:r.x + r.w] = [idx] * r.w
-                styles[yy][r.x:r.x + r.w] = [style] * r.w
+                grid[yy][r.x : r.x + r.w] = [idx] * r.w
+                styles[yy][r.x : r.x + r.w] = [style] * r.w
                 # a gap on the right edge separates neighbouring tiles
                 if r.w > 2:
                     chars[yy][r.x + r.w - 1] = "▕"
-            lines = [t.topic, f"{t.conversations:,} · {t.failing_share:.0%} failing" if ov.complete
-                     else f"{t.conversations:,}"]
+            lines = [
+                t.topic,
+                f"{t.conversations:,} · {t.failing_share:.0%} failing" if ov.complete else f"{t.conversations:,}",
+            ]
             for k, line in enumerate(lines[: r.h]):
                 for c, ch in enumerate(line[: max(0, r.w - 1)]):
                     chars[r.y + k][r.x + c] = ch

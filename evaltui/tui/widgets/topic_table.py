@@ -46,7 +46,9 @@ class TopicTable(DataTable):
         self.expanded: set[str] = set()
         self.has_groups = False
 
-    def _visible(self, grouped: list[tuple[TopicRow, list[TopicRow]]], overview: TopicOverview) -> list[tuple[TopicRow, bool, int]]:
+    def _visible(
+        self, grouped: list[tuple[TopicRow, list[TopicRow]]], overview: TopicOverview
+    ) -> list[tuple[TopicRow, bool, int]]:
         if not grouped:
             return [(t, False, 0) for t in overview.topics]
         out: list[tuple[TopicRow, bool, int]] = []
@@ -94,8 +96,14 @@ class TopicTable(DataTable):
         for index, (t, is_group, depth) in enumerate(self.lines):
             name = self._line_name(t, is_group, depth, width)
             if not overview.complete:
-                self.add_row(name, Text(f"{t.conversations:,}", justify="right"), pending,
-                             *[pending for _ in overview.scorers], pending, key=f"{index}:{t.topic}")
+                self.add_row(
+                    name,
+                    Text(f"{t.conversations:,}", justify="right"),
+                    pending,
+                    *[pending for _ in overview.scorers],
+                    pending,
+                    key=f"{index}:{t.topic}",
+                )
                 continue
             share = t.failing_share
             cells: list[object] = [

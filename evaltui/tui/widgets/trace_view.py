@@ -63,8 +63,12 @@ class TraceView(VerticalScroll):
             content = _text(m.get("content"))
             text = Text.assemble(("system  ", "bold"), content if self.whole_system else content[:SYSTEM_CUT])
             if len(content) > SYSTEM_CUT:
-                text.append(f"  (e: the first {SYSTEM_CUT} of {len(content):,} characters)" if not self.whole_system
-                            else "  (e: shorten)", style="dim italic")
+                text.append(
+                    f"  (e: the first {SYSTEM_CUT} of {len(content):,} characters)"
+                    if not self.whole_system
+                    else "  (e: shorten)",
+                    style="dim italic",
+                )
             blocks.append(Static(text, classes="block system"))
         if turns:
             for n, turn in enumerate(turns, 1):
@@ -74,8 +78,12 @@ class TraceView(VerticalScroll):
                 if m.get("role") == "system":
                     continue
                 role = ROLE_NAMES.get(m.get("role", ""), m.get("role", "?"))
-                blocks.append(Static(Text.assemble((f"{role}  ", "bold"), _text(m.get("content"))), classes="block turn"))
-        blocks.append(Static(self._scores_block("conversation scores", root.scores, trace.rollup), classes="block section"))
+                blocks.append(
+                    Static(Text.assemble((f"{role}  ", "bold"), _text(m.get("content"))), classes="block turn")
+                )
+        blocks.append(
+            Static(self._scores_block("conversation scores", root.scores, trace.rollup), classes="block section")
+        )
         for span in others:
             blocks.append(Static(self._span_block(span), classes="block section"))
         if trace.children:
@@ -96,7 +104,10 @@ class TraceView(VerticalScroll):
             style = f"bold {theme.error or 'red'}" if failing else f"bold {theme.success or 'green'}"
             label = f" [{s.label}]" if s.label else ""
             line = Text.assemble(
-                ("  ● ", style), (f"{s.scorer} ", "bold"), (score_text(s.score), style), label,
+                ("  ● ", style),
+                (f"{s.scorer} ", "bold"),
+                (score_text(s.score), style),
+                label,
                 (f"  {s.source}{' ' + s.scorer_version if s.scorer_version else ''}", "dim"),
             )
             if s.rationale:
@@ -146,8 +157,12 @@ class TraceView(VerticalScroll):
         name_w = min(40, width * 2 // 5)
         bar_w = max(10, width - name_w - 9)
         timed = any(r.extent or r.start for r in rows)
-        lines = [Text.assemble(("spans", "bold"), (f"  {len(rows)} · " + (f"{seconds(total)} end to end" if timed
-                                                                          else "no timings logged"), "dim"))]
+        lines = [
+            Text.assemble(
+                ("spans", "bold"),
+                (f"  {len(rows)} · " + (f"{seconds(total)} end to end" if timed else "no timings logged"), "dim"),
+            )
+        ]
         colour = self.app.current_theme.accent or "cyan"
         for r in rows:
             kind, name = r.span.span_type or "span", r.span.name or r.span.id
