@@ -39,7 +39,11 @@ from evaltui.progress import ProgressBar
 )
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Scorer calls in flight.")
 @click.option("--no-cache", is_flag=True, help="Ask the model again even for requests answered before.")
-@click.option("--follow", is_flag=True, help="Keep scoring newly ingested spans until interrupted.")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep scoring newly ingested spans until interrupted (the file is let go while judging).",
+)
 @click.option(
     "--poll",
     default=2.0,

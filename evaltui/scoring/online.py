@@ -9,6 +9,8 @@ Nothing re-runs the task that produced the output: only the stored outputs are g
 Judgements are paid for, so they are committed as they arrive, with their response-cache
 entries, in groups of ``COMMIT_EVERY`` or every ``COMMIT_SECONDS``: a SIGKILL loses at
 most one group, and a Ctrl-C (the run cancelled) first writes what has arrived.
+``follow`` (`score --follow`) instead writes a page at a time, in a short hold of the
+file, and never holds it while its judge is called.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 
 from evaltui import heap
 from evaltui.llm.client import redact_configured
@@ -276,6 +279,9 @@ def run_rule(
     ]
 
 
+PAGE = 64  # spans judged with the file let go, between two short holds (``follow``)
+
+
 def follow(
     open_store: Callable[[], Any],
     jobs: list[tuple[ScorerSpec, dict[str, Any]]],
@@ -283,49 +289,117 @@ def follow(
     stop: threading.Event,
     poll_seconds: float = 1.0,
     concurrency: int = 16,
+    page_size: int = PAGE,
     on_report: Callable[[ScoringReport], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> None:
     """Keep scoring newly ingested spans until ``stop`` is set.
 
-    The database is opened for each pass and closed in between, so other evaltui
-    commands (an ingest) can take turns on the file. ``jobs`` pairs each scorer with
-    its ``where``/``sample``/``scope``. Spans that failed are not retried in this process.
+    The file is held only in short steps, as `serve`'s online worker does: one reads a
+    page of pending spans and loads their cached replies into memory; the judgements
+    run with the file let go; one writes the page's scores and new cache entries. So
+    other evaltui processes (the app, a label, an ingest) take turns on the file while
+    a slow judge answers. ``jobs`` pairs each scorer with its ``where``/``sample``/``scope``.
+    Spans that failed are not retried in this process; a page judged but not written
+    (the file busy when stopping) is judged again by a later run.
     """
     from evaltui.store import StoreError
 
     skip: dict[str, set[str]] = {spec.spec: set() for spec, _ in jobs}
+    limit = asyncio.Semaphore(concurrency)
 
-    async def one_pass(store: Store) -> None:
+    @contextmanager
+    def held() -> Iterator[Store]:
+        store = open_store()
+        try:
+            yield store
+        finally:
+            store.close()
+
+    def write(spec: ScorerSpec, writes: list[ScoreWrite]) -> None:
+        """A short hold: the page's scores and the new cache entries (retried while busy)."""
+        cache = spec.client.cache if spec.client is not None else None
+        while True:
+            try:
+                with held() as store:
+                    write_scores(store, writes)
+                    if cache is not None:
+                        cache.con = store.con
+                        cache.flush()
+                return
+            except StoreError as exc:
+                if on_wait:
+                    on_wait(str(exc))
+                if stop.is_set():  # not written: judged again by a later run
+                    if cache is not None:
+                        spec.client.cache = None
+                    return
+
+    async def score_job(spec: ScorerSpec, options: dict[str, Any]) -> ScoringReport:
+        scope = options.get("scope") or "auto"
+        scope = spec.scope if scope == "auto" else scope
+        query = PendingQuery(options.get("where"), scope, spec.key, spec.version, options.get("sample", 1.0))
+        report = ScoringReport(spec.name, spec.version, scope)
+        started = time.perf_counter()
+        skip_ids = skip[spec.spec]
+        after = None
+        try:
+            while not stop.is_set():
+                with held() as store:  # a short hold: the page, and its cached replies into memory
+                    if after is None:
+                        report.pending = query.count(store)
+                    page = query.page(store, after, page_size)
+                    if page:
+                        after = (page[-1]["ts"], page[-1]["id"])
+                        page = [p for p in page if p["id"] not in skip_ids]
+                    else:
+                        after = None
+                    if page:
+                        spec.bind(store)
+                        if spec.client is not None and spec.client.cache is not None:
+                            spec.client.cache.flush_every = 1 << 30  # nothing written while the file is let go
+                        load_cached = getattr(spec.fn, "prefetch", None)
+                        if load_cached is not None:
+                            load_cached(page)
+                if after is None:
+                    break
+                if not page:  # all of it failed or had no score earlier in this process
+                    continue
+                writes: list[ScoreWrite] = []
+                try:
+                    with heap.frozen():
+                        async for span, outcome in score_page(spec, page, limit, prefetch=False):
+                            _record(spec, span, outcome, report, writes, skip_ids)
+                finally:  # also when cancelled (Ctrl-C): what arrived is kept
+                    write(spec, writes)
+        finally:
+            report.seconds = time.perf_counter() - started
+            if spec.client is not None:
+                report.usage = spec.client.usage.as_dict()
+        return report
+
+    async def one_pass() -> None:
         for spec, options in jobs:
-            spec.bind(store)
-            report = await score_pending(
-                store, spec, concurrency=concurrency, stop=stop, skip_ids=skip[spec.spec], **options
-            )
+            if stop.is_set():
+                return
+            try:
+                report = await score_job(spec, options)
+            except StoreError as exc:  # another process held the file too long: the next pass
+                if on_wait:
+                    on_wait(str(exc))
+                return
             if on_report and (report.scored or report.errors):
                 on_report(report)
 
     async def loop() -> None:
         try:
             while not stop.is_set():
-                try:
-                    store = open_store()
-                except StoreError as exc:
-                    if on_wait:
-                        on_wait(str(exc))
-                else:
-                    try:
-                        await one_pass(store)
-                    finally:
-                        for spec, _ in jobs:
-                            if spec.client is not None:
-                                spec.client.flush()
-                        store.close()
+                await one_pass()
                 await asyncio.to_thread(stop.wait, poll_seconds)
         finally:
             for spec, _ in jobs:
                 if spec.client is not None:
-                    spec.client.cache = None  # its store is closed; nothing left to flush
+                    spec.client.cache = None  # its store is closed; what was judged is written
                 await spec.aclose()
 
     asyncio.run(loop())

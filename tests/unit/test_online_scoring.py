@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -209,6 +210,68 @@ def test_follow_scores_new_spans(store, tmp_path):
         stop.set()
         worker.join(10)
     assert sum(r.scored for r in seen) == 5
+
+
+class Gate:
+    """A judge endpoint that answers only once ``open`` is set (a slow model, held mid-call)."""
+
+    def __init__(self) -> None:
+        from evaltui.testing import default_responder
+
+        self.answer, self.open, self.asked = default_responder, threading.Event(), threading.Event()
+
+    def __call__(self, request):
+        self.asked.set()
+        self.open.wait(60)
+        return self.answer(request)
+
+
+def test_score_follow_lets_go_of_the_file_while_its_judge_is_called(db_path, tmp_path):
+    from evaltui.store import Store
+    from tests.serving import stored, wait_for
+
+    with Store(db_path) as s:
+        small_logs(s, 4)
+    judged = "SELECT count(*) FROM scores WHERE metadata->>'scorer_spec' = 'brand_alignment'"
+    gate = Gate()
+    with FakeOpenAI(responder=gate) as server:
+        env = {
+            **os.environ,
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": server.base_url,
+            "EVALTUI_LLM_MAX_RETRIES": "0",
+            "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
+        }
+        proc = subprocess.Popen(
+            [*EVALTUI, "score", "--scorer", "brand_alignment", "--follow", "--poll", "0.1", "--db", str(db_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        try:
+            wait_for(gate.asked.is_set, 60, "the judge to be called")
+            done = subprocess.run(  # a write from another process while the judge is mid-call
+                [*EVALTUI, "label", "c1", "brand_alignment", "A", "--db", str(db_path)],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+            assert not gate.open.is_set() and proc.poll() is None  # the pass was still waiting on its judge
+            assert stored(db_path, judged) == 0
+            gate.open.set()
+            wait_for(
+                lambda: stored(db_path, judged) == 4,
+                60,
+                "the judged turns to be written",
+            )
+        finally:
+            gate.open.set()
+            proc.send_signal(signal.SIGINT)
+            proc.wait(30)
+    assert stored(db_path, "SELECT count(*) FROM scores WHERE source = 'human'") == 1
+    assert stored(db_path, "SELECT count(*) FROM llm_cache") == 4  # the replies cached in the write's hold
 
 
 def test_cli_score_and_the_key_is_never_persisted(db_path, fake, tmp_path):
