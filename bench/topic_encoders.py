@@ -74,7 +74,7 @@ for ds in ("sample_logs", "bitext", "clinc150"):
         out = []
         for seed in (42, 1, 2):
             lab, graph, _ = C.cluster_resolved(vec, C.ClusterParams(seed=seed))
-            g = C.group_topics(graph, lab, seed)
+            g = C.group_topics(graph, lab)
             grp = np.where(lab >= 0, g[np.maximum(lab, 0)], -1)
             out.append(
                 (round(nmi(fine, lab), 3), round(ari(fine, lab), 3), round(nmi(coarse, grp), 3), int(g.max()) + 1)

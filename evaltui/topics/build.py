@@ -104,7 +104,7 @@ def build_map(store: Store, options: BuildOptions | None = None, progress: Build
 
     labels, graph = clu.cluster_graph(vectors, opts.cluster)
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
-    group_of = clu.group_topics(graph, labels, opts.cluster.seed)
+    group_of = clu.group_topics(graph, labels)
     cents = clu.centroids(vectors, labels)
     nearest, dist = clu.distances(vectors, cents)
     own = np.where(labels >= 0, 1.0 - np.einsum("ij,ij->i", vectors, cents[np.maximum(labels, 0)]) if k else dist, dist)

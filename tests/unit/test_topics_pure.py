@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from evaltui.store.topics import topic_score_rows
-from evaltui.topics.cluster import OUTLIER, ClusterParams, assign_nearest, cluster, cluster_graph, group_topics
+from evaltui.topics.cluster import (
+    OUTLIER,
+    ClusterParams,
+    assign_nearest,
+    cluster,
+    cluster_graph,
+    group_topics,
+    most_agreed,
+)
 from evaltui.topics.label import keywords, label_from_keywords, slug
 from evaltui.topics.stats import overall_means, where_it_hurts
 from tests.helpers import conversation, write_jsonl
@@ -110,6 +118,14 @@ def test_topics_fall_into_groups_of_nearby_topics():
     for g in np.unique(text_group):
         assert len(set(truth_family[assigned][text_group == g].tolist())) == 1
     assert len(set(groups.tolist())) < len(set(labels[assigned].tolist()))
+
+
+def test_the_groups_are_the_run_the_others_agree_with_most():
+    odd = np.array([0, 1, 0, 1, 0, 1])
+    usual = np.array([0, 0, 0, 1, 1, 1])
+    near = np.array([0, 0, 1, 1, 1, 1])
+    assert most_agreed([odd, near, usual, usual]) is not odd
+    assert most_agreed([odd, near, usual, usual]).tolist() == usual.tolist()
 
 
 def test_a_sentence_repeated_across_texts_weighs_little():
