@@ -618,8 +618,6 @@ def _score_cells(row: dict[str, Any], keys: list[str]) -> list[str]:
 
 def print_topic_table(table: dict[str, Any]) -> None:
     """`evaltui topics list`: the map, its topics and groups, then where it hurts."""
-    from rich.table import Table
-
     screen = console()
     current = table["map"]
     if current:
@@ -645,37 +643,9 @@ def print_topic_table(table: dict[str, Any]) -> None:
             )
         screen.print(groups)
     if table["where_it_hurts"]:
-        hurt = Table(box=None, pad_edge=False, header_style="bold", title="where it hurts", title_justify="left")
-        for col in ("topic", "scorer", "convs", "mean", "overall", "fail", "impact"):
-            hurt.add_column(col, justify="left" if col in ("topic", "scorer") else "right")
-        for h in table["where_it_hurts"]:
-            hurt.add_row(
-                h["topic"],
-                h["scorer"],
-                f"{h['conversations']:,}",
-                _num(h["mean"]),
-                _num(h["overall_mean"]),
-                _num(h["fail_share"], "{:.0%}"),
-                _num(h["impact"], "{:.1f}"),
-            )
-        screen.print(hurt)
+        screen.print(_hurt_table("where it hurts", "topic", table["where_it_hurts"]))
     if table.get("where_it_hurts_groups"):
-        hurt = Table(
-            box=None, pad_edge=False, header_style="bold", title="where it hurts, by group", title_justify="left"
-        )
-        for col in ("group", "scorer", "convs", "mean", "overall", "fail", "impact"):
-            hurt.add_column(col, justify="left" if col in ("group", "scorer") else "right")
-        for h in table["where_it_hurts_groups"][:5]:
-            hurt.add_row(
-                h["group"],
-                h["scorer"],
-                f"{h['conversations']:,}",
-                _num(h["mean"]),
-                _num(h["overall_mean"]),
-                _num(h["fail_share"], "{:.0%}"),
-                _num(h["impact"], "{:.1f}"),
-            )
-        screen.print(hurt)
+        screen.print(_hurt_table("where it hurts, by group", "group", table["where_it_hurts_groups"][:5]))
 
 
 def print_topic_detail(d: dict[str, Any]) -> None:
@@ -727,3 +697,23 @@ def print_failure_modes(modes: list[dict[str, Any]]) -> None:
     screen.print("failure modes (why its failing grades fail):", style="bold")
     for line in failure_mode_lines(modes):
         screen.print(line, markup=False, highlight=False)
+
+
+def _hurt_table(title: str, level: str, rows: list[dict[str, Any]]) -> Any:
+    """A "where it hurts" table of topics or groups (``level``), worst first as given."""
+    from rich.table import Table
+
+    hurt = Table(box=None, pad_edge=False, header_style="bold", title=title, title_justify="left")
+    for col in (level, "scorer", "convs", "mean", "overall", "fail", "impact"):
+        hurt.add_column(col, justify="left" if col in (level, "scorer") else "right")
+    for h in rows:
+        hurt.add_row(
+            h[level],
+            h["scorer"],
+            f"{h['conversations']:,}",
+            _num(h["mean"]),
+            _num(h["overall_mean"]),
+            _num(h["fail_share"], "{:.0%}"),
+            _num(h["impact"], "{:.1f}"),
+        )
+    return hurt

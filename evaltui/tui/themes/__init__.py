@@ -21,25 +21,6 @@ SHIPPED: Traversable = resources.files(__name__)
 USER = Path.home() / ".config" / "evaltui" / "themes"
 DEFAULT_THEME = "evaltui-dark"
 
-_FIELDS = {
-    "name",
-    "primary",
-    "secondary",
-    "warning",
-    "error",
-    "success",
-    "accent",
-    "foreground",
-    "background",
-    "surface",
-    "panel",
-    "boost",
-    "dark",
-    "luminosity_spread",
-    "text_alpha",
-    "variables",
-}
-
 _COLOURS = {
     "primary",
     "secondary",
@@ -53,6 +34,8 @@ _COLOURS = {
     "panel",
     "boost",
 }
+
+_FIELDS = _COLOURS | {"name", "dark", "luminosity_spread", "text_alpha", "variables"}
 
 
 @dataclass
