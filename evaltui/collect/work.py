@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -195,44 +195,31 @@ class Worker:
         return failed
 
     async def _score_spec(self, spec: Any, rule: Any, workers: int, stop: threading.Event | None) -> bool:
-        from evaltui.scoring.online import ScoringReport, _record
+        from evaltui.scoring.online import ScoringReport, _record, read_page, score_page, write_page
         from evaltui.scoring.protocol import ScorerError
-        from evaltui.store.scoring import PendingQuery, write_scores
+        from evaltui.store.scoring import PendingQuery
 
         scope = spec.scope if rule.scope in ("auto", "", None) else rule.scope
         query = PendingQuery(rule.filter, scope, spec.key, spec.version, rule.sample_rate)
         limit = asyncio.Semaphore(workers)
         after = None
         failed = False
+        no_score = self._no_score.setdefault(spec.spec, set())
         while not (stop is not None and stop.is_set()):
             with self._held("scoring") as store:  # a short hold: the page, and its cached replies into memory
-                page = query.page(store, after, PAGE)
-                if page:
-                    spec.bind(store)
-                    cache = spec.client.cache if spec.client is not None else None
-                    if cache is not None:
-                        cache.flush_every = 1 << 30  # nothing written while the file is let go
-                    prefetch = getattr(spec.fn, "prefetch", None)
-                    if prefetch is not None:
-                        prefetch(page)
-            if not page:
+                page = read_page(store, spec, query, after, PAGE, no_score)
+            if page is None:
                 break
-            after = (page[-1]["ts"], page[-1]["id"])
+            after = page.after
             report = ScoringReport(spec.name, spec.version, scope)
             writes: list[Any] = []
             skip: set[str] = set()
-
-            no_score = self._no_score.setdefault(spec.spec, set())
-            page = [p for p in page if p["id"] not in no_score]
-            async for span, outcome in _judge(spec, page, limit):
+            async for span, outcome in score_page(spec, page.spans, limit, prefetch=False):
                 _record(spec, span, outcome, report, writes, skip)
                 if not isinstance(outcome, ScorerError) and not outcome:
                     no_score.add(span["id"])  # the scorer has nothing to say: not asked again
             with self._held("scoring") as store:  # a short hold: the scores and the new cache entries
-                write_scores(store, writes)
-                if spec.client is not None and spec.client.cache is not None:
-                    spec.client.cache.con = store.con
-                    spec.client.cache.flush()
+                write_page(store, spec, writes)
             with self._lock:
                 self.stats.turns_scored += report.scored
                 self.stats.score_failures += report.errors
@@ -261,17 +248,6 @@ class Worker:
                 "work_state": st.state,
                 "work_last_pass_s": st.last_pass_s,
             }
-
-
-async def _judge(
-    spec: Any, page: list[dict[str, Any]], limit: asyncio.Semaphore
-) -> AsyncIterator[tuple[dict[str, Any], Any]]:
-    """(span, Scores or a ScorerError) as each arrives, the file not held (the page's
-    cached replies were loaded before)."""
-    from evaltui.scoring.online import score_page
-
-    async for pair in score_page(spec, page, limit, prefetch=False):
-        yield pair
 
 
 class GrantedTurns:

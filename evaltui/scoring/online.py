@@ -282,6 +282,43 @@ def run_rule(
 PAGE = 64  # spans judged with the file let go, between two short holds (``follow``)
 
 
+@dataclass
+class HeldPage:
+    """A page read in a short hold of the file, to be judged with the file let go."""
+
+    spans: list[dict[str, Any]]  # the page less the spans ``skip_ids`` names
+    after: tuple[Any, str]  # where the next page starts
+
+
+def read_page(
+    store: Store, spec: ScorerSpec, query: PendingQuery, after: Any, size: int, skip_ids: set[str]
+) -> HeldPage | None:
+    """The read half of a short hold (``follow`` and `serve`'s worker): the next page of
+    pending spans, the scorer bound to ``store`` and the page's cached replies loaded into
+    memory, so nothing is read or written while the file is let go. None: nothing left."""
+    page = query.page(store, after, size)
+    if not page:
+        return None
+    held = HeldPage([p for p in page if p["id"] not in skip_ids], (page[-1]["ts"], page[-1]["id"]))
+    if held.spans:
+        spec.bind(store)
+        if spec.client is not None and spec.client.cache is not None:
+            spec.client.cache.flush_every = 1 << 30  # nothing written while the file is let go
+        load_cached = getattr(spec.fn, "prefetch", None)
+        if load_cached is not None:
+            load_cached(held.spans)
+    return held
+
+
+def write_page(store: Store, spec: ScorerSpec, writes: list[ScoreWrite]) -> None:
+    """The write half of a short hold: a judged page's scores and its new cache entries."""
+    write_scores(store, writes)
+    cache = spec.client.cache if spec.client is not None else None
+    if cache is not None:
+        cache.con = store.con
+        cache.flush()
+
+
 def follow(
     open_store: Callable[[], Any],
     jobs: list[tuple[ScorerSpec, dict[str, Any]]],
@@ -318,20 +355,16 @@ def follow(
 
     def write(spec: ScorerSpec, writes: list[ScoreWrite]) -> None:
         """A short hold: the page's scores and the new cache entries (retried while busy)."""
-        cache = spec.client.cache if spec.client is not None else None
         while True:
             try:
                 with held() as store:
-                    write_scores(store, writes)
-                    if cache is not None:
-                        cache.con = store.con
-                        cache.flush()
+                    write_page(store, spec, writes)
                 return
             except StoreError as exc:
                 if on_wait:
                     on_wait(str(exc))
                 if stop.is_set():  # not written: judged again by a later run
-                    if cache is not None:
+                    if spec.client is not None:
                         spec.client.cache = None
                     return
 
@@ -348,27 +381,16 @@ def follow(
                 with held() as store:  # a short hold: the page, and its cached replies into memory
                     if after is None:
                         report.pending = query.count(store)
-                    page = query.page(store, after, page_size)
-                    if page:
-                        after = (page[-1]["ts"], page[-1]["id"])
-                        page = [p for p in page if p["id"] not in skip_ids]
-                    else:
-                        after = None
-                    if page:
-                        spec.bind(store)
-                        if spec.client is not None and spec.client.cache is not None:
-                            spec.client.cache.flush_every = 1 << 30  # nothing written while the file is let go
-                        load_cached = getattr(spec.fn, "prefetch", None)
-                        if load_cached is not None:
-                            load_cached(page)
-                if after is None:
+                    page = read_page(store, spec, query, after, page_size, skip_ids)
+                if page is None:
                     break
-                if not page:  # all of it failed or had no score earlier in this process
+                after = page.after
+                if not page.spans:  # all of it failed or had no score earlier in this process
                     continue
                 writes: list[ScoreWrite] = []
                 try:
                     with heap.frozen():
-                        async for span, outcome in score_page(spec, page, limit, prefetch=False):
+                        async for span, outcome in score_page(spec, page.spans, limit, prefetch=False):
                             _record(spec, span, outcome, report, writes, skip_ids)
                 finally:  # also when cancelled (Ctrl-C): what arrived is kept
                     write(spec, writes)
