@@ -104,40 +104,44 @@ def score(
                     )
                 )
 
-        def show(report: ScoringReport) -> None:
-            if as_json:
-                import orjson
+    def show(report: ScoringReport) -> None:
+        if as_json:
+            import orjson
 
-                click.echo(orjson.dumps(report.__dict__).decode())
-            else:
-                click.echo(report.summary())
+            click.echo(orjson.dumps(report.__dict__).decode())
+        else:
+            click.echo(report.summary())
 
-        if not follow:
-            import asyncio
+    if not follow:
+        import asyncio
 
-            outcome = [0, 0]  # spans done, spans failed
+        outcome = [0, 0]  # spans done, spans failed
 
-            async def run_all() -> None:
-                for spec, options in jobs:
-                    bar = ProgressBar(spec.name, note=True)
+        async def run_all() -> None:
+            for spec, options in jobs:
+                bar = ProgressBar(spec.name, note=True)
 
-                    def update(done: int, total: int, errors: int) -> None:
-                        bar.update(completed=done, total=total or None, note=f"{errors} errors" if errors else "")
+                def update(done: int, total: int, errors: int) -> None:
+                    bar.update(completed=done, total=total or None, note=f"{errors} errors" if errors else "")
 
-                    try:
-                        with bar:
-                            report = await score_pending(
-                                store, spec, concurrency=workers, progress=update if bar.enabled else None, **options
-                            )
-                    finally:
-                        await spec.aclose()
-                    show(report)
-                    outcome[0] += report.scored + report.skipped
-                    outcome[1] += report.errors
+                try:
+                    with bar:  # the file held only in short steps: the app reads and writes meanwhile
+                        report = await score_pending(
+                            open_store,
+                            spec,
+                            concurrency=workers,
+                            progress=update if bar.enabled else None,
+                            **options,
+                        )
+                finally:
+                    await spec.aclose()
+                show(report)
+                outcome[0] += report.scored + report.skipped
+                outcome[1] += report.errors
 
-            asyncio.run(run_all())
-            exit_for(*outcome)
-            return
+        asyncio.run(run_all())
+        exit_for(*outcome)
+        return
 
     import threading
 

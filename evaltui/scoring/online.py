@@ -9,8 +9,9 @@ Nothing re-runs the task that produced the output: only the stored outputs are g
 Judgements are paid for, so they are committed as they arrive, with their response-cache
 entries, in groups of ``COMMIT_EVERY`` or every ``COMMIT_SECONDS``: a SIGKILL loses at
 most one group, and a Ctrl-C (the run cancelled) first writes what has arrived.
-``follow`` (`score --follow`) instead writes a page at a time, in a short hold of the
-file, and never holds it while its judge is called.
+`evaltui score` holds the file only while it reads a page and while it commits a group (at
+most one hold per ``HOLD_GAP``), never while its judge is called; ``follow`` (`score
+--follow`) writes a page at a time, in the same short holds.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from evaltui import heap
 from evaltui.llm.client import redact_configured
@@ -37,6 +38,7 @@ Progress = Callable[[int, int, int], None]
 
 COMMIT_EVERY = 8  # spans per commit: a commit costs a few ms, a judgement far more
 COMMIT_SECONDS = 1.0
+HOLD_GAP = 0.25  # when the file is let go between commits: seconds at least between two holds
 
 
 @dataclass
@@ -73,7 +75,7 @@ class ScoringReport:
 
 
 async def score_pending(
-    store: Store,
+    store: Store | Callable[[], AbstractContextManager[Store]],
     spec: ScorerSpec,
     *,
     where: str | None = None,
@@ -85,12 +87,24 @@ async def score_pending(
     stop: threading.Event | None = None,
     skip_ids: set[str] | None = None,
 ) -> ScoringReport:
-    """Score what ``spec`` has not scored yet; see the module docstring."""
+    """Score what ``spec`` has not scored yet; see the module docstring.
+
+    ``store`` is an open store, held throughout, or a function that opens one (`evaltui
+    score`): then the file is held only in short steps (the count; each page with its
+    cached replies; each group of judgements with their cache entries) and let go while
+    the judge is called, so the app and other commands read and write meanwhile."""
+    from contextlib import nullcontext
+
+    def held() -> AbstractContextManager[Store]:
+        return store() if callable(store) else nullcontext(store)
+
+    gap = HOLD_GAP if callable(store) else 0.0
     scope = spec.scope if scope in ("auto", "", None) else scope
     query = PendingQuery(where, scope, spec.key, spec.version, sample)
     report = ScoringReport(spec.name, spec.version, scope)
     started = time.perf_counter()
-    report.pending = query.count(store)
+    with held() as s:
+        report.pending = query.count(s)
     skip_ids = skip_ids if skip_ids is not None else set()
     after = None
     limit = asyncio.Semaphore(concurrency)
@@ -98,36 +112,35 @@ async def score_pending(
         progress(0, report.pending, 0)
     with heap.frozen():  # no full collection over the loaded heap while calls are in flight
         while not (stop and stop.is_set()):
-            page = query.page(store, after, batch_size)
-            if not page:
+            with held() as s:
+                page = read_page(s, spec, query, after, batch_size, skip_ids)
+            if page is None:
                 break
-            after = (page[-1]["ts"], page[-1]["id"])
-            page = [p for p in page if p["id"] not in skip_ids]
+            after = page.after
             writes: list[ScoreWrite] = []
             group = 0
             last_commit = time.monotonic()
 
             def commit() -> None:
                 nonlocal group, last_commit
-                write_scores(store, writes)
+                with held() as s:
+                    write_page(s, spec, writes)
                 writes.clear()
-                if spec.client is not None:
-                    spec.client.flush()
                 group, last_commit = 0, time.monotonic()
                 if progress:
                     progress(report.scored + report.skipped, report.pending, report.errors)
 
             try:
-                async for span, outcome in score_page(spec, page, limit):
+                async for span, outcome in score_page(spec, page.spans, limit, prefetch=False):
                     _record(spec, span, outcome, report, writes, skip_ids)
                     group += 1
-                    if group >= COMMIT_EVERY or time.monotonic() - last_commit >= COMMIT_SECONDS:
+                    since = time.monotonic() - last_commit
+                    if (group >= COMMIT_EVERY and since >= gap) or since >= COMMIT_SECONDS:
                         commit()
             finally:  # also when cancelled (Ctrl-C): what arrived is kept
                 commit()
     report.seconds = time.perf_counter() - started
     if spec.client is not None:
-        spec.client.flush()
         report.usage = spec.client.usage.as_dict()
     return report
 
@@ -215,7 +228,7 @@ async def score_page(
 
 
 def score_spans(
-    store: Store,
+    store: Store | Callable[[], AbstractContextManager[Store]],
     scorer: str | ScorerSpec,
     *,
     where: str | None = None,
@@ -226,17 +239,21 @@ def score_spans(
     progress: Progress | None = None,
 ) -> ScoringReport:
     """Score stored spans with one scorer (by name, see ``registry``), from sync code.
+    ``store``: an open store, or a function that opens one to hold the file only in short
+    steps (see ``score_pending``).
 
     >>> score_spans(store, "brand_alignment_offline", where='topic = "account_and_login"')  # doctest: +SKIP
     """
+    from contextlib import nullcontext
+
     from evaltui.config import get_settings
 
     workers = concurrency or get_settings().llm_concurrency
-    spec = (
-        scorer
-        if isinstance(scorer, ScorerSpec)
-        else resolve(scorer, store=store, concurrency=workers, use_cache=use_cache)
-    )
+    if isinstance(scorer, ScorerSpec):
+        spec = scorer
+    else:
+        with store() if callable(store) else nullcontext(store) as s:
+            spec = resolve(scorer, store=s, concurrency=workers, use_cache=use_cache)
 
     async def run() -> ScoringReport:
         try:

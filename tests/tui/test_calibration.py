@@ -4,6 +4,7 @@ scrolled from the keyboard, so the topic where the judge is least trusted is on 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.helpers import until
 from tests.tui.helpers import labelled_db, make_app, open_calibration
@@ -41,3 +42,61 @@ async def test_the_per_topic_table_starts_with_the_worst_topic_and_scrolls_from_
         assert topics.scroll_offset.y > 0  # the last topic scrolled into view
         await pilot.press("k", "k")
         assert topics.cursor_row == 20
+
+
+async def test_a_rescore_from_the_pane_lets_go_of_the_file_while_its_judge_is_called(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """R in the calibration pane grades the logs again in a worker; while the judge is
+    mid-call another process writes a label (the file is held only to read each page and
+    to write its grades), and the grades land once the judge answers."""
+    import os
+    import subprocess
+
+    from evaltui.testing import FakeOpenAI
+    from tests.helpers import EVALTUI
+    from tests.serving import stored, wait_for
+    from tests.unit.test_online_scoring import Gate
+
+    from evaltui.ingest import ingest_file
+    from evaltui.store import Store
+    from tests.helpers import conversation, write_jsonl
+
+    db = labelled_db(tmp_path, topics=3, per_topic=4)
+    with Store(db) as store:  # four conversations with a turn each: what the judge grades
+        rows = [r for i in range(4) for r in conversation(i, "login", 1.0, 1.0, text=f"question {i}")]
+        ingest_file(store, write_jsonl(tmp_path / "turns.jsonl", rows))
+    judged = "SELECT count(*) FROM scores WHERE metadata->>'scorer_spec' = 'brand_alignment'"
+    gate = Gate()
+    with FakeOpenAI(responder=gate) as server:
+        env = {
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": server.base_url,
+            "EVALTUI_LLM_MAX_RETRIES": "0",
+            "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        app = make_app(db)
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await open_calibration(app, pilot, topics=3)
+                await pilot.press("R")
+                await until(pilot, lambda: app.screen.query("#text-value"))
+                app.screen.query_one("#text-value").value = "brand_alignment"
+                await pilot.press("enter")
+                await until(pilot, gate.asked.is_set)
+                label = subprocess.run(  # a write from another process while the judge is mid-call
+                    [*EVALTUI, "label", "s0-0", "brand_alignment", "A", "--db", str(db)],
+                    capture_output=True,
+                    text=True,
+                    env={**os.environ, **env},
+                    timeout=60,
+                )
+                assert label.returncode == 0, label.stderr
+                assert not gate.open.is_set() and stored(db, judged) == 0
+                gate.open.set()
+                await app.workers.wait_for_complete()
+                wait_for(lambda: stored(db, judged) == 4, 60, "the grades to be written")
+        finally:
+            gate.open.set()

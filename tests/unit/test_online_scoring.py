@@ -226,7 +226,8 @@ class Gate:
         return self.answer(request)
 
 
-def test_score_follow_lets_go_of_the_file_while_its_judge_is_called(db_path, tmp_path):
+@pytest.mark.parametrize("follow", [["--follow", "--poll", "0.1"], []], ids=["follow", "one-run"])
+def test_score_lets_go_of_the_file_while_its_judge_is_called(db_path, tmp_path, follow):
     from evaltui.store import Store
     from tests.serving import stored, wait_for
 
@@ -243,7 +244,7 @@ def test_score_follow_lets_go_of_the_file_while_its_judge_is_called(db_path, tmp
             "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
         }
         proc = subprocess.Popen(
-            [*EVALTUI, "score", "--scorer", "brand_alignment", "--follow", "--poll", "0.1", "--db", str(db_path)],
+            [*EVALTUI, "score", "--scorer", "brand_alignment", *follow, "--db", str(db_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=env,
@@ -266,9 +267,12 @@ def test_score_follow_lets_go_of_the_file_while_its_judge_is_called(db_path, tmp
                 60,
                 "the judged turns to be written",
             )
+            if not follow:  # one run ends by itself once its pending turns are scored
+                assert proc.wait(60) == 0, proc.stderr.read() if proc.stderr else ""
         finally:
             gate.open.set()
-            proc.send_signal(signal.SIGINT)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
             proc.wait(30)
     assert stored(db_path, "SELECT count(*) FROM scores WHERE source = 'human'") == 1
     assert stored(db_path, "SELECT count(*) FROM llm_cache") == 4  # the replies cached in the write's hold

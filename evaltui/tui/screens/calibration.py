@@ -202,9 +202,8 @@ class CalibrationScreen(DataScreen):
         from evaltui.store import StoreError
         from evaltui.store.connections import writing
 
-        try:
-            with writing(path, self.app.lock_timeout) as store:
-                report = score_spans(store, spec)
+        try:  # the file held only to read each page and to write its grades
+            report = score_spans(lambda: writing(path, self.app.lock_timeout), spec)
         except (StoreError, ScorerSetupError) as exc:
             self.post_message(self.Failed(str(exc)))
             return
