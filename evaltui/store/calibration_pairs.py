@@ -81,19 +81,15 @@ def calibration_pairs(
         """,
         [key, version, label_key, *truth_params, label_key],
     ).fetchall()
-    return [
-        {
-            "target_id": r[0],
-            "topic": r[1],
-            "score": r[2],
-            "label": r[3],
-            "human_score": r[4],
-            "human_label": r[5],
-            "rationale": r[6],
-            "human_note": r[7],
-        }
-        for r in rows
-    ]
+    return [_pair(r) for r in rows]
+
+
+_PAIR = ("target_id", "topic", "score", "label", "human_score", "human_label", "rationale", "human_note")
+
+
+def _pair(row: tuple) -> dict:
+    """A (judge, human) pair as the queries above select it."""
+    return dict(zip(_PAIR, row))
 
 
 def record_topics(store: Store, record_ids: list[str]) -> dict[str, str]:
@@ -265,16 +261,4 @@ def result_pairs(
         """,
         params,
     ).fetchall()
-    return [
-        {
-            "target_id": r[0],
-            "topic": r[1],
-            "score": r[2],
-            "label": r[3],
-            "human_score": r[4],
-            "human_label": r[5],
-            "rationale": r[6],
-            "human_note": r[7],
-        }
-        for r in rows
-    ]
+    return [_pair(r) for r in rows]
