@@ -1,5 +1,8 @@
 """Groups of topics across seeds (issue 13, item 2): the groups' coarse NMI at pipeline
-seeds 42, 1, 2, 3, 4 for the single-seed grouping (modularity Leiden at the pipeline's seed,
+seeds 42, 1, 2, 3, 4 (and, with --halves, on three random 50% subsamples of the texts, each
+clustered at its own seed) for `group_topics` (now: modularity at the coarsest resolution
+giving >= sqrt(k) groups, the medoid of 16 seeds), for the rule before it ("res1-medoid":
+the medoid of 16 seeds at modularity resolution 1), for the single-seed grouping (modularity Leiden at the pipeline's seed,
 the grouping before commit "groups: the consensus of 16 seeds"), for `group_topics` (the
 medoid of 16 seeds) and for other consensus rules over the same 16 runs (connected
 components of the co-association at > 0.5, modularity Leiden on the co-association), and
@@ -7,7 +10,13 @@ the medoid over other seed sets (100-115; 8 and 32 runs) to show the choice is n
 lucky seed set. Embeddings are computed once (int8
 default model) and cached in a DuckDB store under the given directory.
 
-    PYTHONPATH=. .venv/bin/python bench/topic_groups.py [cache_dir]
+    PYTHONPATH=. .venv/bin/python bench/topic_groups.py [cache_dir] [--halves] [--study]
+
+--study adds the alternatives measured for the sqrt(k) rule (bench/RESULTS.md "Groups: at
+least sqrt(k) of them"): modularity on the 1-nearest-topic graph of the centroids, Ward on
+the centroids cut at sqrt(k), the text graph plus the centroids' k^0.4-nearest-topic fuzzy
+graph at >= sqrt(k) groups; and two references that are not rules: the fine topics
+themselves and each topic put in its majority coarse label (an oracle).
 """
 
 import os
@@ -78,45 +87,95 @@ def by_medoid(parts):
     return parts[int(np.argmax(agree.sum(1)))]
 
 
+def sqrt_groups(b):
+    """The sqrt(k) rule on any topic graph (as group_topics does on the text graph's)."""
+    g = C.as_igraph(b)
+    resolution = C.group_resolution(g, b.shape[0])
+    return C.most_agreed([C.leiden(g, resolution, s, objective="modularity") for s in range(RUNS)])
+
+
+def nn1_graph(cents):
+    import scipy.sparse as sp
+
+    k = len(cents)
+    sims = cents @ cents.T
+    np.fill_diagonal(sims, -np.inf)
+    a = sp.csr_matrix((np.ones(k), (np.arange(k), sims.argmax(1))), shape=(k, k))
+    return a.maximum(a.T).tocsr()
+
+
+def study(vec, labels, b, coarse):
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    k = b.shape[0]
+    cents = C.centroids(vec, labels)
+    idx, sim = C.knn(cents, C.neighbours(k, 15))
+    cg = C.fuzzy_graph(idx, sim)
+    names = sorted(set(coarse))
+    ci = np.array([names.index(x) for x in coarse])
+    return {
+        "nn1-centroid": by_medoid(runs(nn1_graph(cents))),
+        "ward-sqrt(k)": fcluster(linkage(cents, "ward"), round(np.sqrt(k)), "maxclust") - 1,
+        "text+centroid": sqrt_groups((b / b.sum() + cg / cg.sum()).tocsr()),
+        "(fine topics)": np.arange(k),
+        "(oracle)": np.array([np.bincount(ci[labels == t], minlength=len(names)).argmax() for t in range(k)]),
+    }
+
+
 def spread(labels, g):
     return np.where(labels >= 0, g[np.maximum(labels, 0)], -1)
 
 
 def main():
-    cache = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/topic_groups")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    halves, with_study = "--halves" in sys.argv, "--study" in sys.argv
+    cache = Path(args[0] if args else "/tmp/topic_groups")
     cache.mkdir(parents=True, exist_ok=True)
     for ds in ("sample_logs", "bitext", "clinc150"):
         texts, _fine, coarse = load(ds)
+        coarse = np.asarray(coarse)
         with Store(cache / "cache.duckdb") as store:
             vec, _ = text_vectors(store, texts, DEFAULT_MODEL)
-        rows = {k: [] for k in ("single", "group_topics", "components", "co-leiden", "med100", "med8", "med32")}
-        ng = {k: [] for k in rows}
+        cases = [(seed, np.arange(len(texts))) for seed in SEEDS]
+        if halves:
+            cases += [
+                (seed, np.sort(np.random.default_rng(1000 + seed).choice(len(texts), len(texts) // 2, replace=False)))
+                for seed in (42, 1, 2)
+            ]
+        rows: dict[str, list[float]] = {}
+        ng: dict[str, list[int]] = {}
         cost = []
-        for seed in SEEDS:
-            labels, graph, _ = C.cluster_resolved(vec, C.ClusterParams(seed=seed))
+        for seed, keep in cases:
+            labels, graph, _ = C.cluster_resolved(vec[keep], C.ClusterParams(seed=seed))
             b = between(graph, labels)
-            single = C.leiden(b, 1.0, seed, objective="modularity")
             c0 = time.process_time()
             cur = C.group_topics(graph, labels)
             cost.append(time.process_time() - c0)
             parts = runs(b)
-            co = coassoc(parts)
-            found = {
-                "single": single,
-                "group_topics": cur,
-                "components": by_components(co),
-                "co-leiden": by_leiden(co),
-                "med100": by_medoid(runs(b, range(100, 116))),
-                "med8": by_medoid(runs(b, range(8))),
-                "med32": by_medoid(runs(b, range(32))),
-            }
+            found = {"group_topics": cur, "res1-medoid": by_medoid(parts)}
+            if len(keep) == len(texts):  # the consensus study of the section before, full sets only
+                co = coassoc(parts)
+                found |= {
+                    "single": C.leiden(b, 1.0, seed, objective="modularity"),
+                    "components": by_components(co),
+                    "co-leiden": by_leiden(co),
+                    "med100": by_medoid(runs(b, range(100, 116))),
+                    "med8": by_medoid(runs(b, range(8))),
+                    "med32": by_medoid(runs(b, range(32))),
+                }
+            if with_study:
+                found |= study(vec[keep], labels, b, coarse[keep])
             for name, g in found.items():
-                rows[name].append(nmi(coarse, spread(labels, g)))
-                ng[name].append(len(set(g.tolist())))
-        print(f"== {ds}: {len(texts)} texts; group_topics CPU {np.mean(cost):.3f} s per map (mean of 5)")
+                rows.setdefault(name, []).append(nmi(coarse[keep], spread(labels, g)))
+                ng.setdefault(name, []).append(len(set(g.tolist())))
+        print(
+            f"== {ds}: {len(texts)} texts; runs: seeds {SEEDS}"
+            + (" then 50% subsamples at seeds 42, 1, 2" if halves else "")
+            + f"; group_topics CPU {np.mean(cost):.3f} s per map (mean), {np.max(cost):.3f} max"
+        )
         for name, v in rows.items():
             print(
-                f"{ds:12s} {name:12s} "
+                f"{ds:12s} {name:14s} "
                 + " ".join(f"{x:.3f}" for x in v)
                 + f"  mean {np.mean(v):.3f} min {np.min(v):.3f}  groups {ng[name]}",
                 flush=True,

@@ -12,7 +12,10 @@ from evaltui.topics.cluster import (
     assign_nearest,
     cluster,
     cluster_graph,
+    as_igraph,
+    group_resolution,
     group_topics,
+    leiden,
     most_agreed,
 )
 from evaltui.topics.label import keywords, label_from_keywords, slug
@@ -118,6 +121,21 @@ def test_topics_fall_into_groups_of_nearby_topics():
     for g in np.unique(text_group):
         assert len(set(truth_family[assigned][text_group == g].tolist())) == 1
     assert len(set(groups.tolist())) < len(set(labels[assigned].tolist()))
+
+
+def test_groups_are_at_least_the_square_root_of_the_topics_and_never_coarser_than_modularity():
+    import scipy.sparse as sp
+
+    # 36 topics, each linked to every other equally: modularity at 1 keeps them all in one
+    # group, so the resolution goes up until there are at least 6 groups.
+    even = sp.csr_matrix(np.ones((36, 36)) - np.eye(36))
+    resolution = group_resolution(as_igraph(even), 36)
+    assert resolution > 1.0
+    assert len(set(leiden(even, resolution, 0, objective="modularity").tolist())) >= 6
+    # 12 separate triangles: modularity at 1 already gives 12 groups (>= sqrt(36)), kept.
+    triangles = sp.block_diag([np.ones((3, 3)) - np.eye(3)] * 12).tocsr()
+    assert group_resolution(as_igraph(triangles), 36) == 1.0
+    assert len(set(leiden(triangles, 1.0, 0, objective="modularity").tolist())) == 12
 
 
 def test_the_groups_are_the_run_the_others_agree_with_most():
