@@ -1,12 +1,22 @@
 """Topic-map quality and speed on every labelled data set we have, next to BERTopic, in one run.
 
-    .venv/bin/python bench/topics.py [--data bitext,clinc150,sample_logs] [--no-bertopic]
-        [--model all-MiniLM-L6-v2-int8] [--also-model all-MiniLM-L6-v2]
+    .venv/bin/python bench/topics.py [--data bitext,bitext_gpt35,clinc150,sample_logs] [--no-bertopic]
+        [--model all-MiniLM-L6-v2-int8] [--also-model all-MiniLM-L6-v2] [--standins [NAMES]] [--standin-seed 13]
 
-Data, read at run time: ../shared/data/bitext (4,514 customer messages, 27 intents in 11
-categories), ../shared/data/clinc150 (5,500 requests, 150 intents in 10 domains plus 1,000
-out-of-scope), and the sample logs' first customer messages (the generator's
-``metadata.intent`` and ``metadata.topic`` tags; distinct messages only).
+Data, read at run time: ../shared/data/bitext (two files, each 27 intents in 11 categories:
+``bitext``, 4,514 customer messages, and ``bitext_gpt35``, 6,480), ../shared/data/clinc150
+(5,500 requests, 150 intents in 10 domains plus 1,000 out-of-scope), and the sample logs'
+first customer messages (the generator's ``metadata.intent`` and ``metadata.topic`` tags;
+distinct messages only). ``--data ''`` runs none of them (with ``--standins``: only those).
+
+Stand-ins (``--standins``, after the data sets): NOT new data. Subsets of the same shared
+data, drawn by a fixed seed (STANDIN_SEED), sized like the public sets our figures will be
+re-checked on (a banking-support set, 3,080 texts / 77 intents; an assistant-commands set,
+1,076 texts / 64 intents), so a reader sees how the default and the chosen resolution
+behave on smaller, differently shaped data: see STANDINS. Each gets evaltui (default and
+``--resolution auto``) and BERTopic's defaults, cold, with the same goals; BERTopic's warm
+fit and its run at evaltui's cluster size are skipped there. They are printed in their own
+table, labelled as stand-ins.
 
 Per data set, on the same texts and the same MiniLM (evaltui's default is its int8 form,
 quantised when it loads; BERTopic gets the float model, its own default; ``--model`` picks
@@ -45,18 +55,31 @@ import sys
 import tempfile
 import time
 import warnings
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
-DATASETS = ("bitext", "clinc150", "sample_logs")
+DATASETS = ("bitext", "bitext_gpt35", "clinc150", "sample_logs")
+BITEXT_FILES = {"bitext": "bitext_customer_support_4514.csv", "bitext_gpt35": "bitext_customer_support_gpt35_6480.csv"}
+STANDIN_SEED = 13
+STANDINS = {  # name: (what it is drawn from and how, the public set it stands in for)
+    "clinc150_77x30": ("CLINC150 in-scope: 77 random intents, all 30 texts each", "banking-support, 3,080 / 77"),
+    "clinc150_64x17_oos": (
+        "CLINC150: 64 random intents x 17 random texts, plus 15% of its out-of-scope requests",
+        "assistant-commands, 1,076 / 64",
+    ),
+    "bitext_3080": ("Bitext 4,514: 3,080 random texts", "banking-support, 3,080 / 77"),
+    "bitext_1076": ("Bitext 4,514: 1,076 random texts", "assistant-commands, 1,076 / 64"),
+    "sample_logs_1000": ("sample logs: 1,000 random distinct first messages", "either, ~1,000 texts"),
+}
 
 
 def load(name: str) -> tuple[list[str], list[str], list[str]]:
     """(texts, fine labels, coarse labels)."""
-    if name == "bitext":
-        with open(SHARED / "bitext" / "bitext_customer_support_4514.csv", newline="", encoding="utf-8") as fh:
+    if name in BITEXT_FILES:
+        with open(SHARED / "bitext" / BITEXT_FILES[name], newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
         return [r["instruction"] for r in rows], [r["intent"] for r in rows], [r["category"] for r in rows]
     if name == "clinc150":
@@ -79,6 +102,31 @@ def load(name: str) -> tuple[list[str], list[str], list[str]]:
                 coarse.append(span["metadata"]["topic"])
         return texts, fine, coarse
     raise SystemExit(f"unknown data set {name!r}; choose from {', '.join(DATASETS)}")
+
+
+def load_standin(name: str, seed: int = STANDIN_SEED) -> tuple[list[str], list[str], list[str]]:
+    """A stand-in (see STANDINS): a seeded subset of a shared data set, as (texts, fine, coarse)."""
+    import random
+
+    if name not in STANDINS:
+        raise SystemExit(f"unknown stand-in {name!r}; choose from {', '.join(STANDINS)}")
+    rng = random.Random(f"{seed}:{name}")
+    if name.startswith("clinc150_"):
+        texts, fine, coarse = load("clinc150")
+        by_intent: dict[str, list[int]] = {}
+        for i, f in enumerate(fine):
+            by_intent.setdefault(f, []).append(i)
+        oos = by_intent.pop("oos")
+        n_intents, per = (77, 30) if name == "clinc150_77x30" else (64, 17)
+        keep = [i for f in rng.sample(sorted(by_intent), n_intents) for i in rng.sample(by_intent[f], per)]
+        if name.endswith("_oos"):
+            keep += rng.sample(oos, round(0.15 * len(oos)))
+    else:
+        base, size = name.rsplit("_", 1)
+        texts, fine, coarse = load(base)
+        keep = rng.sample(range(len(texts)), int(size))
+    keep.sort()
+    return [texts[i] for i in keep], [fine[i] for i in keep], [coarse[i] for i in keep]
 
 
 def scores(labels, fine, coarse, groups=None) -> dict:
@@ -159,8 +207,6 @@ def run_bertopic(model, texts, embeddings=None, min_cluster_size=None) -> tuple[
 
 
 def goals(e: dict, b: dict, fine: list[str]) -> dict[str, bool]:
-    from collections import Counter
-
     inscope = [f for f in fine if f != "oos"]
     largest_class = max(Counter(inscope).values()) / len(fine)
     out = {
@@ -181,6 +227,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=",".join(DATASETS), help="Comma-separated: " + ", ".join(DATASETS))
     parser.add_argument("--no-bertopic", action="store_true", help="Only evaltui's pipeline.")
+    parser.add_argument(
+        "--standins",
+        nargs="?",
+        const=",".join(STANDINS),
+        default=None,
+        help="Also run the stand-ins (seeded subsets of the shared data, not new data), all or comma-separated: "
+        + ", ".join(STANDINS),
+    )
+    parser.add_argument(
+        "--standin-seed", type=int, default=STANDIN_SEED, help=f"Seed of the stand-ins' draws (default {STANDIN_SEED})."
+    )
     parser.add_argument("--model", default=None, help="evaltui's embedding model id (default: the pipeline's).")
     parser.add_argument(
         "--also-model", default=None, help="Also run evaltui cold with this model id (e.g. all-MiniLM-L6-v2)."
@@ -195,8 +252,6 @@ def main() -> None:
     import sklearn.metrics  # noqa: F401 - evaltui's resolution choice scores partitions with it
     import torch
 
-    from evaltui.store import Store
-    from evaltui.topics.cluster import ClusterParams
     from evaltui.topics.embed import BASE_MODEL, DEFAULT_MODEL, load_model
 
     model = load_model(BASE_MODEL)  # BERTopic's MiniLM (the float one, its default); loading is not timed
@@ -237,66 +292,37 @@ def main() -> None:
         figures["bertopic_compile_s"] = time.perf_counter() - t1
     figures["imports_s"] = time.perf_counter() - t0
 
-    for name in args.data.split(","):
-        texts, fine, coarse = load(name)
-        row: dict = {
-            "texts": len(texts),
-            "fine_labels": len(set(fine) - {"oos"}),
-            "coarse_labels": len(set(coarse) - {"oos"}),
-        }
-        with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
-            out, cold = run_evaltui(store, texts, model_id=ours)
-            _, warm_t = run_evaltui(store, texts, model_id=ours)
-            e = {**scores(out["labels"], fine, coarse, out["groups"]), "time": cold, "warm": warm_t}
-            e["topics_coarse_nmi"] = scores(out["labels"], fine, coarse)["nmi_coarse"]
-            e["resolution"] = out["resolution"]
-            for label, factor in (("half", 0.5), ("twice", 2.0)):
-                alt, _ = run_evaltui(store, texts, ClusterParams(resolution=out["resolution"] * factor), model_id=ours)
-                e[f"at_{label}_resolution"] = scores(alt["labels"], fine, coarse, alt["groups"])
-            auto, auto_t = run_evaltui(store, texts, ClusterParams(resolution=None), model_id=ours)
-            e["auto"] = {
-                **scores(auto["labels"], fine, coarse, auto["groups"]),
-                "resolution": auto["resolution"],
-                "added_s": auto_t["total"] - warm_t["total"],
-                "added_cpu_s": auto_t["cpu"] - warm_t["cpu"],
-            }
-            e["auto"]["time"] = {
-                "total": cold["total"] + e["auto"]["added_s"],
-                "cpu": cold["cpu"] + e["auto"]["added_cpu_s"],
-            }
-            if args.also_model:
-                other, other_t = run_evaltui(store, texts, model_id=args.also_model)
-                e["also"] = {
-                    **scores(other["labels"], fine, coarse, other["groups"]),
-                    "time": other_t,
-                    "model": args.also_model,
-                }
-        row["evaltui"] = e
-        if not args.no_bertopic:
-            labels, bt, emb = run_bertopic(model, texts)
-            _, bt_warm, _ = run_bertopic(model, texts, embeddings=emb)
-            b = {**scores(labels, fine, coarse), "time": bt, "warm": bt_warm}
-            same_size = max(2, e["smallest_topic"])
-            labels_s, _, _ = run_bertopic(model, texts, embeddings=emb, min_cluster_size=same_size)
-            row["bertopic"] = b
-            row["bertopic_same_size"] = {**scores(labels_s, fine, coarse), "min_cluster_size": same_size}
-            row["goals"] = goals(e, b, fine)
-            row["goals_auto"] = goals(e["auto"], b, fine)
-            if "also" in e:
-                row["goals_also"] = goals(e["also"], b, fine)
-                row["cpu_cold_ratio_also"] = e["also"]["time"]["cpu"] / bt["cpu"]
-            row["time_cold_ratio"] = cold["total"] / bt["total"]
-            row["time_warm_ratio"] = warm_t["total"] / bt_warm["total"]
-            row["cpu_cold_ratio"] = cold["cpu"] / bt["cpu"]
-            row["cpu_warm_ratio"] = warm_t["cpu"] / bt_warm["cpu"]
-        figures["data"][name] = row
+    for name in [n for n in args.data.split(",") if n]:
+        figures["data"][name] = row = bench_set(*load(name), model, ours, args, standin=False)
         print_row(name, row)
+    standins = [n for n in (args.standins or "").split(",") if n]
+    if standins:
+        figures["standins"] = {"seed": args.standin_seed, "sets": {}}
+        print(
+            f"\n#### STAND-INS: not new data. Seeded subsets (seed {args.standin_seed}) of ../shared/data and the sample logs, "
+            "sized like the public sets we do not have; BERTopic cold only (no warm fit, no run at evaltui's size)"
+        )
+        for name in standins:
+            row = bench_set(*load_standin(name, args.standin_seed), model, ours, args, standin=True)
+            row["drawn"], row["stands_in_for"] = STANDINS[name]
+            figures["standins"]["sets"][name] = row
+            print_row(f"stand-in {name}", row)
+    print_summary("data sets", figures["data"])
+    if standins:
+        print_summary(
+            f"STAND-INS (seeded subsets of shared data, seed {args.standin_seed}; not new data)",
+            figures["standins"]["sets"],
+        )
     for key, what in (
         ("goals", "default resolution"),
         ("goals_auto", "resolution auto"),
         ("goals_also", f"with {args.also_model}"),
     ):
-        met = {n: all(r[key].values()) for n, r in figures["data"].items() if key in r}
+        sets = {
+            **figures["data"],
+            **{f"stand-in {n}": r for n, r in figures.get("standins", {}).get("sets", {}).items()},
+        }
+        met = {n: all(r[key].values()) for n, r in sets.items() if key in r}
         if met:
             print(
                 f"\nall goals met ({what}): {', '.join(n for n, ok in met.items() if ok) or 'none'}; "
@@ -307,6 +333,111 @@ def main() -> None:
             f"BERTopic's one-time numba compilation (warm-up fits on 300 texts and on 4,200 random vectors): {figures['bertopic_compile_s']:.1f}s, not counted"
         )
     print(json.dumps(figures, default=float))
+
+
+def bench_set(texts, fine, coarse, model, ours, args, standin: bool) -> dict:
+    """One data set's row: evaltui (default, half, twice, auto) and BERTopic, in one process."""
+    from evaltui.store import Store
+    from evaltui.topics.cluster import ClusterParams
+
+    row: dict = {
+        "texts": len(texts),
+        "fine_labels": len(set(fine) - {"oos"}),
+        "coarse_labels": len(set(coarse) - {"oos"}),
+        # the goal's limit on the biggest topic: twice the largest true class + 5 points
+        "biggest_limit": 2 * max(Counter(f for f in fine if f != "oos").values()) / len(fine) + 0.05,
+    }
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
+        out, cold = run_evaltui(store, texts, model_id=ours)
+        _, warm_t = run_evaltui(store, texts, model_id=ours)
+        e = {**scores(out["labels"], fine, coarse, out["groups"]), "time": cold, "warm": warm_t}
+        e["topics_coarse_nmi"] = scores(out["labels"], fine, coarse)["nmi_coarse"]
+        e["resolution"] = out["resolution"]
+        for label, factor in (("half", 0.5), ("twice", 2.0)):
+            alt, _ = run_evaltui(store, texts, ClusterParams(resolution=out["resolution"] * factor), model_id=ours)
+            e[f"at_{label}_resolution"] = scores(alt["labels"], fine, coarse, alt["groups"])
+        auto, auto_t = run_evaltui(store, texts, ClusterParams(resolution=None), model_id=ours)
+        e["auto"] = {
+            **scores(auto["labels"], fine, coarse, auto["groups"]),
+            "resolution": auto["resolution"],
+            "added_s": auto_t["total"] - warm_t["total"],
+            "added_cpu_s": auto_t["cpu"] - warm_t["cpu"],
+        }
+        e["auto"]["time"] = {
+            "total": cold["total"] + e["auto"]["added_s"],
+            "cpu": cold["cpu"] + e["auto"]["added_cpu_s"],
+        }
+        if args.also_model and not standin:
+            other, other_t = run_evaltui(store, texts, model_id=args.also_model)
+            e["also"] = {
+                **scores(other["labels"], fine, coarse, other["groups"]),
+                "time": other_t,
+                "model": args.also_model,
+            }
+    row["evaltui"] = e
+    if not args.no_bertopic:
+        labels, bt, emb = run_bertopic(model, texts)
+        b = {**scores(labels, fine, coarse), "time": bt}
+        row["bertopic"] = b
+        row["time_cold_ratio"] = cold["total"] / bt["total"]
+        row["cpu_cold_ratio"] = cold["cpu"] / bt["cpu"]
+        row["cpu_cold_ratio_auto"] = e["auto"]["time"]["cpu"] / bt["cpu"]
+        if not standin:
+            _, bt_warm, _ = run_bertopic(model, texts, embeddings=emb)
+            b["warm"] = bt_warm
+            same_size = max(2, e["smallest_topic"])
+            labels_s, _, _ = run_bertopic(model, texts, embeddings=emb, min_cluster_size=same_size)
+            row["bertopic_same_size"] = {**scores(labels_s, fine, coarse), "min_cluster_size": same_size}
+            row["time_warm_ratio"] = warm_t["total"] / bt_warm["total"]
+            row["cpu_warm_ratio"] = warm_t["cpu"] / bt_warm["cpu"]
+        row["goals"] = goals(e, b, fine)
+        row["goals_auto"] = goals(e["auto"], b, fine)
+        if "also" in e:
+            row["goals_also"] = goals(e["also"], b, fine)
+            row["cpu_cold_ratio_also"] = e["also"]["time"]["cpu"] / bt["cpu"]
+    return row
+
+
+SHORT = {  # goal -> its short name in the summary tables
+    "NMI >= BERTopic + 0.03": "NMI",
+    "ARI >= BERTopic": "ARI",
+    "biggest <= 2x largest class + 5 pts": "biggest",
+    "unassigned <= BERTopic + 5 pts": "unassigned",
+    "group NMI (coarse) >= BERTopic + 0.05": "groups",
+    "time cold <= 0.5x BERTopic (wall)": "wall",
+    "time cold <= 0.5x BERTopic (CPU)": "CPU",
+    "out-of-scope: no topic holds > 10% of it": "oos",
+}
+
+
+def print_summary(title: str, rows: dict) -> None:
+    """One markdown row per set: evaltui at the default resolution, at ``auto``, and BERTopic's defaults."""
+    if not rows:
+        return
+    print(f"\n{title}: evaltui default / evaltui auto / BERTopic defaults")
+    print(
+        "| set | texts / fine / coarse | NMI | ARI | groups' coarse NMI (BT: topics) | topics | biggest (limit) "
+        "| unassigned | CPU s cold | goals missed: default | goals missed: auto |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, r in rows.items():
+        e, a, b = r["evaltui"], r["evaltui"]["auto"], r.get("bertopic")
+        sides = [e, a] + ([b] if b else [])
+
+        def cell(key: str, fmt: str, sides: list = sides) -> str:
+            return " / ".join(fmt.format(d[key]) for d in sides)
+
+        limit = f" ({r['biggest_limit']:.1%})"
+        missed = [
+            ", ".join(SHORT.get(g, g) for g, ok in r.get(k, {}).items() if not ok) or ("none" if k in r else "-")
+            for k in ("goals", "goals_auto")
+        ]
+        cpu = " / ".join(f"{d['time']['cpu']:.1f}" for d in sides)
+        print(
+            f"| {name} | {r['texts']:,} / {r['fine_labels']} / {r['coarse_labels']} | {cell('nmi', '{:.3f}')} "
+            f"| {cell('ari', '{:.3f}')} | {cell('nmi_coarse', '{:.3f}')} | {cell('topics', '{:d}')} "
+            f"| {cell('biggest', '{:.1%}')}{limit} | {cell('unassigned', '{:.1%}')} | {cpu} | {missed[0]} | {missed[1]} |"
+        )
 
 
 def print_row(name: str, row: dict) -> None:
@@ -324,7 +455,7 @@ def print_row(name: str, row: dict) -> None:
         ("res auto", a),
     ]
     if b:
-        cols += [("BERTopic", b), (f"BT mcs={s['min_cluster_size']}", s)]
+        cols += [("BERTopic", b)] + ([(f"BT mcs={s['min_cluster_size']}", s)] if s else [])
     print(f"{'':26s}" + "".join(f"{c:>14s}" for c, _ in cols))
     rows = [
         ("NMI (fine)", "nmi", "{:.3f}"),
@@ -346,12 +477,18 @@ def print_row(name: str, row: dict) -> None:
             f"{'time cold s (embed+fit)':26s}{e['time']['embed']:>7.1f}+{e['time']['cluster'] + e['time']['label']:<6.1f}"
             f"{'':28s}{b['time']['embed']:>7.1f}+{b['time']['fit']:<6.1f}"
         )
-        print(f"{'time warm s':26s}{e['warm']['total']:>14.1f}{'':28s}{b['warm']['total']:>14.1f}")
-        print(
-            f"{'CPU s cold | warm':26s}{e['time']['cpu']:>7.1f}|{e['warm']['cpu']:<6.1f}{'':28s}{b['time']['cpu']:>7.1f}|{b['warm']['cpu']:<6.1f}"
-        )
-        print(f"time cold x{row['time_cold_ratio']:.2f}, warm x{row['time_warm_ratio']:.2f} of BERTopic's (wall clock)")
-        print(f"CPU time cold x{row['cpu_cold_ratio']:.2f}, warm x{row['cpu_warm_ratio']:.2f} of BERTopic's")
+        if "warm" in b:
+            print(f"{'time warm s':26s}{e['warm']['total']:>14.1f}{'':28s}{b['warm']['total']:>14.1f}")
+            print(
+                f"{'CPU s cold | warm':26s}{e['time']['cpu']:>7.1f}|{e['warm']['cpu']:<6.1f}{'':28s}{b['time']['cpu']:>7.1f}|{b['warm']['cpu']:<6.1f}"
+            )
+            print(
+                f"time cold x{row['time_cold_ratio']:.2f}, warm x{row['time_warm_ratio']:.2f} of BERTopic's (wall clock)"
+            )
+            print(f"CPU time cold x{row['cpu_cold_ratio']:.2f}, warm x{row['cpu_warm_ratio']:.2f} of BERTopic's")
+        else:
+            print(f"{'CPU s cold':26s}{e['time']['cpu']:>14.1f}{'':28s}{b['time']['cpu']:>14.1f}")
+            print(f"time cold x{row['time_cold_ratio']:.2f} (wall), CPU x{row['cpu_cold_ratio']:.2f} of BERTopic's")
         print("goals: default resolution | resolution auto (its cold time: the default's + the seconds it adds)")
         for goal, ok in row["goals"].items():
             print(f"  [{'x' if ok else ' '}] [{'x' if row['goals_auto'][goal] else ' '}] {goal}")
