@@ -219,9 +219,16 @@ def _merge_scores(store: Store) -> int:
         FROM _stage_scores s {lookup} LEFT JOIN _scorer_keys k ON k.scorer = s.scorer
         """
     )
-    staged, distinct, present = con.execute(
-        "SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)) "
-        "FROM _scored st"
+    # one_each: no span has two machine scores of one scorer here (the roll-up then needs no
+    # "latest of" per span); true of any subset too, so of the deduplicated rows.
+    staged, distinct, present, one_each = con.execute(
+        """
+        SELECT count(*), count(DISTINCT id),
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)),
+               count(*) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
+                 = count(DISTINCT (target_id, root_id, scorer_key)) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
+        FROM _scored st
+        """
     ).fetchall()[0]
     # No score stored yet under these traces (a new file): their roll-up comes from the new rows alone.
     fresh = not con.execute(
@@ -237,7 +244,7 @@ def _merge_scores(store: Store) -> int:
     con.execute(f"INSERT INTO scores BY NAME SELECT * FROM {new}")
     added = con.execute(f"SELECT count(*) FROM {new}").fetchall()[0][0]
     if added and fresh:
-        add_rollup(store, new)
+        add_rollup(store, new, one_each=one_each)
     elif added:
         refresh_rollup(store, f"SELECT DISTINCT root_id FROM {new} WHERE root_id IS NOT NULL")
     drop_temp(store, "_new_scores", "_scored", "_scorer_keys")

@@ -58,12 +58,18 @@ def test_scores_that_do_not_fit_their_type_are_reported_with_their_line(store, t
 
 
 def test_the_roll_up_after_files_that_share_traces_is_a_full_recompute(tmp_path):
-    """The first file's traces get their roll-up from the new rows alone; a second file that
-    adds turns and scores to those traces recomputes theirs from everything stored."""
+    """The first file's traces get their roll-up from the new rows alone (a span scored twice
+    by one scorer included); a second file that adds turns and scores to those traces
+    recomputes theirs from everything stored."""
     from evaltui.store import Store
     from evaltui.store.scores import refresh_rollup
 
+    twice = [  # one scorer twice on one span: the later one counts
+        {"name": "Conversation Quality", "score": 1.0, "created": "2026-11-01T12:00:00Z"},
+        {"name": "Conversation Quality", "score": 0.0, "created": "2026-11-01T11:00:00Z"},
+    ]
     first = conversation(1, "billing", 1.0, cq=1.0) + conversation(2, "refunds", 0.0)
+    first.append(span("c4", name="conversation", ts="2026-11-01T10:00:00Z", scores=twice))
     more = [
         span(
             "c1-t2",
@@ -88,7 +94,7 @@ def test_the_roll_up_after_files_that_share_traces_is_a_full_recompute(tmp_path)
         assert kept == store.con.execute("SELECT * FROM score_rollup ORDER BY ALL").fetchall()
     means = {(r[0], r[2]): r[3] for r in kept}
     assert means[("c1", "brand_alignment")] == 0.5 and means[("c1", "conversation_quality")] == 1.0
-    assert means[("c3", "conversation_quality")] == 0.5
+    assert means[("c3", "conversation_quality")] == 0.5 and means[("c4", "conversation_quality")] == 1.0
 
 
 def test_bad_lines_are_reported_and_good_lines_kept(store, tmp_path):
