@@ -37,12 +37,12 @@ _COLUMNS = {
     "metadata": "JSON",
     "tags": "VARCHAR[]",
     "metrics": "JSON",
-    "scores": "JSON",
+    # Typed, so read_json unnests them as read; a value that does not fit (a score that is
+    # an object, a bad timestamp, "scores" not a list) fails the read: the line reader
+    # then reports it with its line.
+    "scores": "STRUCT(name VARCHAR, score DOUBLE, label VARCHAR, rationale VARCHAR, source VARCHAR, "
+    "scorer_version VARCHAR, created TIMESTAMPTZ, metadata JSON)[]",
 }
-_SCORE_STRUCT = (
-    '[{"name": "VARCHAR", "score": "DOUBLE", "label": "VARCHAR", "rationale": "VARCHAR", '
-    '"source": "VARCHAR", "scorer_version": "VARCHAR", "created": "TIMESTAMPTZ", "metadata": "JSON"}]'
-)
 
 
 def literal_path(path: Path) -> str:
@@ -88,8 +88,8 @@ def stage_fast(store: Store, path: Path) -> bool:
 
     drop_stage(store)
     try:
-        bad_spans, bad_scores = stage_jsonl(store, literal_path(path), _COLUMNS, _SCORE_STRUCT)
-        deep = _nested_too_deep(store)
+        bad_spans, bad_scores, maybe_deep = stage_jsonl(store, literal_path(path), _COLUMNS, _JSON_VALUES, MAX_DEPTH)
+        deep = maybe_deep > 0 and _nested_too_deep(store)
     except duckdb.Error:
         drop_stage(store)
         return False
@@ -99,15 +99,14 @@ def stage_fast(store: Store, path: Path) -> bool:
     return True
 
 
-_JSON_VALUES = ("input", "output", "expected", "metadata", "metrics", "scores")
+_JSON_VALUES = ("input", "output", "expected", "metadata", "metrics")
 
 
 def _nested_too_deep(store: Store) -> bool:
     """Whether a staged span nests too deep (DuckDB reads any depth; orjson does not)."""
     from evaltui.store.jsonl_stage import maybe_too_deep
 
-    rows = maybe_too_deep(store, _JSON_VALUES, MAX_DEPTH)
-    return any(text is not None and too_deep(text) for row in rows for text in row)
+    return any(too_deep(text) for text in maybe_too_deep(store, _JSON_VALUES, MAX_DEPTH))
 
 
 def read(path: Path) -> Iterator[SpanRow | BadRecord]:

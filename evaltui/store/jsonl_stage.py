@@ -29,10 +29,18 @@ def unordered_writes(store: Store) -> Iterator[None]:
         con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
-def stage_jsonl(store: Store, path: str, columns: Mapping[str, str], score_struct: str) -> tuple[int, int]:
-    """Read the JSONL file at ``path`` (already literal, no globs) into the stage; returns
-    (spans, scores) that need a line-numbered report. Raises ``duckdb.Error`` when DuckDB
-    cannot read the file."""
+def stage_jsonl(
+    store: Store, path: str, columns: Mapping[str, str], json_columns: Sequence[str], max_depth: int
+) -> tuple[int, int, int]:
+    """Read the JSONL file at ``path`` (already literal, no globs) into the stage.
+
+    ``columns`` types every column, so DuckDB infers nothing; ``scores`` is a typed
+    ``STRUCT(...)[]``, unnested as read (no JSON text kept and parsed again). Returns
+    (spans, scores) that need a line-numbered report, and how many spans or scores may
+    nest deeper than ``max_depth`` (``json_columns`` of the spans, a score's metadata
+    inside its two levels of list and object; ``maybe_too_deep`` fetches them); a count
+    of spans, not scores, for the scores: only whether it is 0 matters. Raises
+    ``duckdb.Error`` when DuckDB cannot read the file or a value cannot take its type."""
     con = store.con
     cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
     con.execute(
@@ -52,36 +60,41 @@ def stage_jsonl(store: Store, path: str, columns: Mapping[str, str], score_struc
         FROM _raw
         """
     )
+    # A view too: the merge unnests the scores once, as it computes their ids.
     con.execute(
-        f"""
-        CREATE TEMP TABLE _stage_scores AS
+        """
+        CREATE TEMP VIEW _stage_scores AS
         SELECT target_id, root_id, sc.name AS scorer, coalesce(sc.scorer_version, '') AS scorer_version,
                sc.score, sc.label, sc.rationale, coalesce(sc.source, 'online') AS source,
                coalesce(timezone('UTC', sc.created), ts) AS created, sc.metadata
         FROM (
             SELECT id AS target_id, coalesce(root_id, id) AS root_id, timezone('UTC', ts) AS ts,
-                   unnest(from_json(scores, '{score_struct}')) AS sc
-            FROM _raw WHERE scores IS NOT NULL
+                   unnest(scores) AS sc
+            FROM _raw WHERE len(scores) > 0
         )
         """
     )
     # Records that need a line-numbered report go the slow way; so does a repeated id,
-    # reported with its lines, which only the line reader knows. One pass over the read.
-    bad_spans = con.execute(
-        """
+    # reported with its lines, which only the line reader knows. One pass over the read,
+    # the scores checked in their lists. (read_json writes a JSON value minified: an
+    # object's text starts with its brace.)
+    bad_score = "s.name IS NULL OR NOT coalesce(s.score BETWEEN 0 AND 1, true)"
+    deep_score = _maybe_deep(["s.metadata"], max_depth - 2)
+    bad_spans, bad_scores, maybe_deep = con.execute(
+        f"""
         SELECT count(*) FILTER (
                    WHERE id IS NULL OR (parent_id IS NOT NULL AND root_id IS NULL)
-                      OR (metadata IS NOT NULL AND json_type(metadata) <> 'OBJECT')
-                      OR (metrics IS NOT NULL AND json_type(metrics) <> 'OBJECT')
-                      OR (scores IS NOT NULL AND json_type(scores) <> 'ARRAY'))
-               + count(*) - count(DISTINCT id)
+                      OR NOT starts_with(coalesce(metadata, '{{}}')::VARCHAR, '{{')
+                      OR NOT starts_with(coalesce(metrics, '{{}}')::VARCHAR, '{{'))
+               + count(*) - count(DISTINCT id),
+               count(*) FILTER (WHERE list_bool_or(list_transform(scores, lambda s: {bad_score}))),
+               count(*) FILTER (
+                   WHERE {_maybe_deep(json_columns, max_depth)}
+                      OR list_bool_or(list_transform(scores, lambda s: {deep_score})))
         FROM _raw
         """
-    ).fetchall()[0][0]
-    bad_scores = con.execute(
-        "SELECT count(*) FROM _stage_scores WHERE scorer IS NULL OR NOT (score BETWEEN 0 AND 1)"
-    ).fetchall()[0][0]
-    return bad_spans, bad_scores
+    ).fetchall()[0]
+    return bad_spans, bad_scores, maybe_deep
 
 
 def _maybe_deep(columns: Sequence[str], max_depth: int) -> str:
@@ -96,14 +109,25 @@ def _maybe_deep(columns: Sequence[str], max_depth: int) -> str:
     )
 
 
-def maybe_too_deep(store: Store, json_columns: Sequence[str], max_depth: int) -> list[tuple[str | None, ...]]:
-    """The raw rows' ``json_columns`` where one of them holds more than ``max_depth`` openers.
+def maybe_too_deep(store: Store, json_columns: Sequence[str], max_depth: int) -> list[str]:
+    """The staged JSON texts that may nest deeper than ``max_depth`` (as ``stage_jsonl``
+    counts them), each with the depth it may reach: the spans' ``json_columns``, and each
+    score's metadata (two levels inside the span's ``scores``) with ``max_depth - 2``.
 
     Counting brackets with replace() is cheap (a few % of a read); the caller measures
     these rare values exactly."""
-    return store.con.execute(
-        f"SELECT {', '.join(json_columns)} FROM _raw WHERE {_maybe_deep(json_columns, max_depth)}"
+    con = store.con
+    texts = [
+        text
+        for row in con.execute(
+            f"SELECT {', '.join(json_columns)} FROM _raw WHERE {_maybe_deep(json_columns, max_depth)}"
+        ).fetchall()
+        for text in row
+    ]
+    scores = con.execute(
+        f"SELECT '[{{\"metadata\": ' || metadata || '}}]' FROM _stage_scores WHERE {_maybe_deep(['metadata'], max_depth - 2)}"
     ).fetchall()
+    return [t for t in texts if t is not None] + [row[0] for row in scores]
 
 
 def staged_span_count(store: Store) -> int:

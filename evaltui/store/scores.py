@@ -14,6 +14,36 @@ SCORE_ID_SQL = (
 SCORER_KEY_SQL = "coalesce(nullif(trim(regexp_replace(lower(trim({col})), '[^0-9a-z]+', '_', 'g'), '_'), ''), '_')"
 
 
+_LATEST = """
+        SELECT target_id AS span_id, root_id, scorer_key,
+               arg_max(score, (created, id)) AS score,
+               arg_max(label, (created, id)) AS label
+        FROM {scores}
+        WHERE source <> 'human' AND {where}
+        GROUP BY target_id, root_id, scorer_key
+"""
+_ONLY = """
+        SELECT target_id AS span_id, root_id, scorer_key, score, label
+        FROM {scores}
+        WHERE source <> 'human' AND {where}
+"""
+_ROLLUP_SQL = """
+    INSERT INTO score_rollup
+    WITH own AS ({own}),
+    trace_means AS (
+        SELECT root_id AS span_id, root_id, scorer_key, avg(score) AS score, NULL AS label
+        FROM own WHERE span_id <> root_id
+        GROUP BY root_id, scorer_key
+    )
+    SELECT * FROM own
+    UNION ALL
+    SELECT * FROM trace_means m
+    WHERE NOT EXISTS (
+        SELECT 1 FROM own o WHERE o.span_id = m.span_id AND o.scorer_key = m.scorer_key
+    )
+"""
+
+
 def refresh_rollup(store: Store, roots_query: str | None = None) -> None:
     """Recompute ``score_rollup`` for the traces ``roots_query`` selects (all when None).
 
@@ -28,31 +58,18 @@ def refresh_rollup(store: Store, roots_query: str | None = None) -> None:
         con.execute("DELETE FROM score_rollup")
     else:
         con.execute("DELETE FROM score_rollup WHERE root_id IN (SELECT root_id FROM _roots)")
-    con.execute(
-        """
-        INSERT INTO score_rollup
-        WITH own AS (
-            SELECT target_id AS span_id, root_id, scorer_key,
-                   arg_max(score, (created, id)) AS score,
-                   arg_max(label, (created, id)) AS label
-            FROM scores
-            WHERE source <> 'human' AND root_id IN (SELECT root_id FROM _roots)
-            GROUP BY target_id, root_id, scorer_key
-        ),
-        trace_means AS (
-            SELECT root_id AS span_id, root_id, scorer_key, avg(score) AS score, NULL AS label
-            FROM own WHERE span_id <> root_id
-            GROUP BY root_id, scorer_key
-        )
-        SELECT * FROM own
-        UNION ALL
-        SELECT * FROM trace_means m
-        WHERE NOT EXISTS (
-            SELECT 1 FROM own o WHERE o.span_id = m.span_id AND o.scorer_key = m.scorer_key
-        )
-        """
-    )
+    own = _LATEST.format(scores="scores", where="root_id IN (SELECT root_id FROM _roots)")
+    con.execute(_ROLLUP_SQL.format(own=own))
     con.execute("DROP TABLE IF EXISTS _roots")
+
+
+def add_rollup(store: Store, new_scores: str, *, one_each: bool = False) -> None:
+    """Add the roll-up of traces that had no score stored before ``new_scores`` (a table
+    shaped like ``scores``, its rows just stored): from those rows alone, with no scan
+    of ``scores`` (``refresh_rollup`` gives the same rows). ``one_each``: no span has
+    two machine scores of one scorer among them, so each is its span's latest as it is."""
+    own = (_ONLY if one_each else _LATEST).format(scores=new_scores, where="root_id IS NOT NULL")
+    store.con.execute(_ROLLUP_SQL.format(own=own))
 
 
 def scorer_keys(store: Store) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pyarrow as pa
 
 from evaltui.store.db import Store
-from evaltui.store.scores import SCORE_ID_SQL, SCORER_KEY_SQL, refresh_rollup
+from evaltui.store.scores import SCORE_ID_SQL, SCORER_KEY_SQL, add_rollup, refresh_rollup
 
 STAGE_SPANS_COLUMNS = (
     "id VARCHAR, root_id VARCHAR, parent_id VARCHAR, name VARCHAR, span_type VARCHAR, "
@@ -116,9 +116,14 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
         if prepare is not None:
             prepare(store)
         staged, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM _stage_spans").fetchall()[0]
-        present = con.execute(
-            "SELECT count(*) FROM _stage_spans s WHERE EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)"
-        ).fetchall()[0][0]
+        stored_any = con.execute("SELECT EXISTS (SELECT 1 FROM spans)").fetchall()[0][0]
+        present = (
+            con.execute(
+                "SELECT count(*) FROM _stage_spans s WHERE EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)"
+            ).fetchall()[0][0]
+            if stored_any
+            else 0
+        )
         changed = _count_changed(store) if present else 0
         drop_temp(store, "_new_spans")
         if staged == distinct and not present:
@@ -158,15 +163,16 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
         )
         added = con.execute("SELECT count(*) FROM _new_spans").fetchall()[0][0]
         # Children stored before their root arrived take the root's topic now.
-        con.execute(
-            """
-            UPDATE spans SET topic = json_extract_string(r.metadata, '$.topic')
-            FROM _new_spans r
-            WHERE r.parent_id IS NULL AND spans.root_id = r.id AND spans.id <> r.id
-              AND spans.topic IS NULL AND json_extract_string(r.metadata, '$.topic') IS NOT NULL
-              AND spans.id NOT IN (SELECT id FROM _new_spans)
-            """
-        )
+        if stored_any:
+            con.execute(
+                """
+                UPDATE spans SET topic = json_extract_string(r.metadata, '$.topic')
+                FROM _new_spans r
+                WHERE r.parent_id IS NULL AND spans.root_id = r.id AND spans.id <> r.id
+                  AND spans.topic IS NULL AND json_extract_string(r.metadata, '$.topic') IS NOT NULL
+                  AND spans.id NOT IN (SELECT id FROM _new_spans)
+                """
+            )
         scores_added = _merge_scores(store)
         con.execute("COMMIT")
     except BaseException:
@@ -197,37 +203,51 @@ def _merge_scores(store: Store) -> int:
     unrooted = con.execute("SELECT count(*) FROM _stage_scores WHERE root_id IS NULL").fetchall()[0][0]
     trace = "coalesce(s.root_id, sp.root_id)" if unrooted else "s.root_id"
     lookup = "LEFT JOIN spans sp ON sp.id = s.target_id" if unrooted else ""
-    drop_temp(store, "_scored", "_new_scores")
+    drop_temp(store, "_scored", "_new_scores", "_scorer_keys")
+    # Each score's id and key computed once, as stored (a scorer's key once per name).
     con.execute(
-        f"CREATE TEMP VIEW _scored AS SELECT {SCORE_ID_SQL} AS id, s.*, {trace} AS trace_id "
-        f"FROM _stage_scores s {lookup}"
+        f"CREATE TEMP TABLE _scorer_keys AS SELECT scorer, {SCORER_KEY_SQL.format(col='scorer')} AS scorer_key "
+        "FROM (SELECT DISTINCT scorer FROM _stage_scores)"
     )
-    staged, distinct, present = con.execute(
-        "SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)) "
-        "FROM _scored st"
+    con.execute(
+        f"""
+        CREATE TEMP TABLE _scored AS
+        SELECT {SCORE_ID_SQL} AS id, s.target_id, {trace} AS root_id, s.scorer, k.scorer_key,
+               coalesce(s.scorer_version, '') AS scorer_version, s.score, s.label, s.rationale,
+               coalesce(s.source, 'online') AS source, coalesce(s.created, now()::TIMESTAMP) AS created,
+               s.metadata
+        FROM _stage_scores s {lookup} LEFT JOIN _scorer_keys k ON k.scorer = s.scorer
+        """
+    )
+    # one_each: no span has two machine scores of one scorer here (the roll-up then needs no
+    # "latest of" per span); true of any subset too, so of the deduplicated rows.
+    staged, distinct, present, one_each = con.execute(
+        """
+        SELECT count(*), count(DISTINCT id),
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)),
+               count(*) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
+                 = count(DISTINCT (target_id, root_id, scorer_key)) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
+        FROM _scored st
+        """
     ).fetchall()[0]
-    if staged == distinct and not present:
-        con.execute("CREATE TEMP VIEW _new_scores AS SELECT * FROM _scored")  # all new: no copy
-    else:
+    # No score stored yet under these traces (a new file): their roll-up comes from the new rows alone.
+    fresh = not con.execute(
+        "SELECT EXISTS (SELECT 1 FROM scores WHERE root_id IN (SELECT root_id FROM _scored))"
+    ).fetchall()[0][0]
+    new = "_scored"  # all new: no copy
+    if staged != distinct or present:
+        new = "_new_scores"
         con.execute(
             "CREATE TEMP TABLE _new_scores AS SELECT DISTINCT ON (st.id) st.* FROM _scored st "
             "WHERE NOT EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)"
         )
-    con.execute(
-        f"""
-        INSERT INTO scores BY NAME
-        SELECT id, target_id, trace_id AS root_id, scorer,
-               {SCORER_KEY_SQL.format(col="scorer")} AS scorer_key,
-               coalesce(scorer_version, '') AS scorer_version, score, label, rationale,
-               coalesce(source, 'online') AS source, coalesce(created, now()::TIMESTAMP) AS created,
-               metadata
-        FROM _new_scores
-        """
-    )
-    added = con.execute("SELECT count(*) FROM _new_scores").fetchall()[0][0]
-    if added:
-        refresh_rollup(store, "SELECT DISTINCT trace_id FROM _new_scores WHERE trace_id IS NOT NULL")
-    drop_temp(store, "_new_scores", "_scored")
+    con.execute(f"INSERT INTO scores BY NAME SELECT * FROM {new}")
+    added = con.execute(f"SELECT count(*) FROM {new}").fetchall()[0][0]
+    if added and fresh:
+        add_rollup(store, new, one_each=one_each)
+    elif added:
+        refresh_rollup(store, f"SELECT DISTINCT root_id FROM {new} WHERE root_id IS NOT NULL")
+    drop_temp(store, "_new_scores", "_scored", "_scorer_keys")
     return added
 
 

@@ -21,6 +21,7 @@ def test_fast_path_and_line_path_store_the_same_rows(tmp_path):
         ingest_file(fast, f)
         fast_rows = fast.con.execute("SELECT * EXCLUDE (ingested_at) FROM spans ORDER BY id").fetchall()
         fast_scores = fast.con.execute("SELECT * EXCLUDE (id) FROM scores ORDER BY target_id, scorer").fetchall()
+        fast_rollup = fast.con.execute("SELECT * FROM score_rollup ORDER BY ALL").fetchall()
     with Store(tmp_path / "slow.duckdb") as slow:
         # Forcing the Python path: hide stage_fast for this one call.
         saved = evaltui_jsonl.stage_fast
@@ -31,8 +32,69 @@ def test_fast_path_and_line_path_store_the_same_rows(tmp_path):
             evaltui_jsonl.stage_fast = saved
         slow_rows = slow.con.execute("SELECT * EXCLUDE (ingested_at) FROM spans ORDER BY id").fetchall()
         slow_scores = slow.con.execute("SELECT * EXCLUDE (id) FROM scores ORDER BY target_id, scorer").fetchall()
+        slow_rollup = slow.con.execute("SELECT * FROM score_rollup ORDER BY ALL").fetchall()
     assert fast_rows == slow_rows
     assert fast_scores == slow_scores
+    assert fast_rollup == slow_rollup and len(fast_rollup) == 5  # 3 own scores, 2 trace means
+
+
+def test_scores_that_do_not_fit_their_type_are_reported_with_their_line(store, tmp_path):
+    """A score that is an object, or a score time that is no time, is a bad line (the fast
+    read, which types scores, leaves such a file to the line reader)."""
+    good = conversation(1, "billing", 1.0)
+    lines = [
+        good[0],
+        span("objscore", scores=[{"name": "X", "score": {"value": 1}}]),
+        span("badcreated", scores=[{"name": "X", "score": 1, "created": "last tuesday"}]),
+        good[1],
+    ]
+    report = ingest_file(store, write_jsonl(tmp_path / "odd.jsonl", lines))
+    assert report.added == 2
+    assert [(b.line, b.reason) for b in report.bad] == [
+        (2, "score {'value': 1} is not a number"),
+        (3, report.bad[1].reason),
+    ]
+    assert "not an ISO-8601 timestamp" in report.bad[1].reason
+
+
+def test_the_roll_up_after_files_that_share_traces_is_a_full_recompute(tmp_path):
+    """The first file's traces get their roll-up from the new rows alone (a span scored twice
+    by one scorer included); a second file that adds turns and scores to those traces
+    recomputes theirs from everything stored."""
+    from evaltui.store import Store
+    from evaltui.store.scores import refresh_rollup
+
+    twice = [  # one scorer twice on one span: the later one counts
+        {"name": "Conversation Quality", "score": 1.0, "created": "2026-11-01T12:00:00Z"},
+        {"name": "Conversation Quality", "score": 0.0, "created": "2026-11-01T11:00:00Z"},
+    ]
+    first = conversation(1, "billing", 1.0, cq=1.0) + conversation(2, "refunds", 0.0)
+    first.append(span("c4", name="conversation", ts="2026-11-01T10:00:00Z", scores=twice))
+    more = [
+        span(
+            "c1-t2",
+            "c1",
+            "c1",
+            name="turn",
+            ts="2026-11-01T10:05:00Z",
+            scores=[{"name": "Brand Alignment", "score": 0.0, "label": "C"}],
+        ),
+        span(
+            "c3",
+            name="conversation",
+            ts="2026-11-01T11:00:00Z",
+            scores=[{"name": "Conversation Quality", "score": 0.5}],
+        ),
+    ]
+    with Store(tmp_path / "a.duckdb") as store:
+        ingest_file(store, write_jsonl(tmp_path / "first.jsonl", first))
+        ingest_file(store, write_jsonl(tmp_path / "more.jsonl", more))
+        kept = store.con.execute("SELECT * FROM score_rollup ORDER BY ALL").fetchall()
+        refresh_rollup(store)
+        assert kept == store.con.execute("SELECT * FROM score_rollup ORDER BY ALL").fetchall()
+    means = {(r[0], r[2]): r[3] for r in kept}
+    assert means[("c1", "brand_alignment")] == 0.5 and means[("c1", "conversation_quality")] == 1.0
+    assert means[("c3", "conversation_quality")] == 0.5 and means[("c4", "conversation_quality")] == 1.0
 
 
 def test_bad_lines_are_reported_and_good_lines_kept(store, tmp_path):
