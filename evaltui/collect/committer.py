@@ -220,7 +220,11 @@ def _serve_commits(db_path: str) -> None:
     JSON line out: {"added", "present", "hold"}, {"busy": reason} or {"error": reason}."""
     import sys
 
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    inp = sys.stdin.buffer
+    # The replies get their own copy of stdout; anything else printed goes to stderr, so
+    # it cannot be taken for a reply.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
 
     def exactly(n: int) -> bytes:
         data = inp.read(n)
