@@ -333,7 +333,10 @@ def main() -> None:
         url, bodies, content, args.seconds, args.clients, lambda: waits.append(read_once()), args.read_every
     )
     status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/status").read())
-    cpu_s = serve_cpu_seconds(proc.pid)  # the receiver and committer (not the online worker: its own process)
+    # The receiver and the committer: serve's process plus its commit process when the commits
+    # run in one (not the online worker: its own process, paused while spans wait).
+    commit_cpu_s = status.get("commit_process_cpu_s") or 0.0
+    cpu_s = serve_cpu_seconds(proc.pid) + commit_cpu_s
     proc.terminate()
     proc.wait()
     if judge is not None:
@@ -369,6 +372,7 @@ def main() -> None:
         # CPU the serve process spent per acknowledged span: unlike spans/s, it hardly moves with the machine's load
         "serve_cpu_s": round(cpu_s, 1),
         "serve_cpu_us_per_span": round(1e6 * cpu_s / max(acked, 1)),
+        "commit_process_cpu_us_per_span": round(1e6 * commit_cpu_s / max(acked, 1)),
         "conversations_filed": status.get("conversations_filed"),
         "turns_scored": status.get("turns_scored"),
         "score_failures": status.get("score_failures"),

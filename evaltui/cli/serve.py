@@ -58,6 +58,13 @@ from evaltui.cli.common import UserError, db_option, db_path, user_errors
     type=click.FloatRange(min=0.05),
     help="Seconds before failed judgements are tried again.",
 )
+@click.option(
+    "--commit-process/--commit-in-process",
+    default=False,
+    show_default=True,
+    help="Run the commits' SQL in a child process, so requests are decoded while a commit holds the file "
+    "(uses the second core; on a machine already busy it made holds longer: docs/live-capture.md).",
+)
 @db_option
 @user_errors
 def serve(
@@ -69,6 +76,7 @@ def serve(
     online: bool,
     online_share: float,
     retry_every: float,
+    commit_process: bool,
 ) -> None:
     """Receive traces on POST /v1/traces (protobuf or JSON, gzip) until interrupted.
 
@@ -99,6 +107,7 @@ def serve(
             work=online,
             retry_seconds=retry_every,
             online_share=online_share,
+            commit_process=commit_process,
         )
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

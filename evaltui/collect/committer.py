@@ -103,6 +103,154 @@ def decode_record(payload: bytes) -> tuple[Any, Any]:
     return decode_record(encoded.payload)
 
 
+def store_batch(
+    db_path: str | os.PathLike[str], span_tables: list[Any], score_tables: list[Any]
+) -> tuple[int, int, float]:
+    """Open the file, stage these spool records' tables, merge them in one transaction,
+    close; returns (spans added, spans already stored, seconds the file was held).
+    Raises StoreBusy when another process holds the file."""
+    import pyarrow as pa
+
+    from evaltui.store.db import Store
+    from evaltui.store.spans import create_stage, drop_stage, merge_stage, stage_arrow
+    from evaltui.store.traces import ROOTS_ARROW_SCHEMA, link_roots, stage_roots
+
+    # Everything but the database first, so the file is held only for the SQL.
+    table = pa.concat_tables(span_tables)
+    roots = table.filter(table.column("_is_root"))
+    root_table = pa.table(
+        {"trace_id": roots.column("_trace_id"), "root_id": roots.column("id")}, schema=ROOTS_ARROW_SCHEMA
+    )
+    spans = table.drop_columns(list(_EXTRA))
+    scores = pa.concat_tables(score_tables)
+    held = time.monotonic()
+    store = Store(db_path, lock_timeout=0)
+    try:
+        create_stage(store)
+        stage_arrow(store, spans, scores)
+        stage_roots(store, root_table)
+        result = merge_stage(store, SOURCE, prepare=link_roots)
+        drop_stage(store)
+    finally:
+        store.close()
+    return result.spans_added, result.spans_already_present, time.monotonic() - held
+
+
+class CommitProcess:
+    """The commits' SQL in a child process (``python -m evaltui.collect.committer DB``).
+
+    In `serve`'s own process a commit's statements competed for the interpreter lock with
+    the threads decoding requests, so either the receivers waited while the file was held
+    (half of the time, on a busy server) or the holds grew. In a child, the receivers
+    decode on one core while the commit runs on the other. The child is sent the spool
+    records of a batch (their bytes, as spooled) and answers one JSON line; it dies with
+    `serve` (PR_SET_PDEATHSIG). A child that died is started again at the next commit;
+    the batch it had stays spooled.
+    """
+
+    def __init__(self, db_path: str | os.PathLike[str]) -> None:
+        self.db_path = str(db_path)
+        self._proc: Any = None
+        self.pid: int | None = None
+
+    def _start(self) -> Any:
+        import subprocess
+        import sys
+
+        from evaltui.collect.work import _die_with_parent
+
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "evaltui.collect.committer", self.db_path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            preexec_fn=_die_with_parent,
+        )
+        self.pid = self._proc.pid
+        return self._proc
+
+    def commit(self, payloads: list[bytes]) -> tuple[int, int, float]:
+        proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
+        message = [_LEN.pack(len(payloads))]
+        for p in payloads:
+            message += [_LEN.pack(len(p)), p]
+        try:
+            proc.stdin.write(b"".join(message))
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+        except OSError as exc:
+            line = b""
+            err = f"{type(exc).__name__}: {exc}"
+        else:
+            err = "the commit process exited"
+        if not line:
+            self.stop()
+            raise RuntimeError(err)
+        reply = orjson.loads(line)
+        if reply.get("busy"):
+            raise StoreBusy(reply["busy"])
+        if reply.get("error"):
+            raise RuntimeError(reply["error"])
+        return int(reply["added"]), int(reply["present"]), float(reply["hold"])
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the child so far (Linux /proc; 0 when not running)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, TypeError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(30)
+        except Exception:
+            proc.kill()
+            proc.wait()
+
+
+def _serve_commits(db_path: str) -> None:
+    """The child's loop: a batch in (record count, then each record length-prefixed), one
+    JSON line out: {"added", "present", "hold"}, {"busy": reason} or {"error": reason}."""
+    import sys
+
+    inp = sys.stdin.buffer
+    # The replies get their own copy of stdout; anything else printed goes to stderr, so
+    # it cannot be taken for a reply.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+
+    def exactly(n: int) -> bytes:
+        data = inp.read(n)
+        if len(data) < n:
+            raise EOFError
+        return data
+
+    while True:
+        try:
+            (count,) = _LEN.unpack(exactly(_LEN.size))
+            payloads = [exactly(_LEN.unpack(exactly(_LEN.size))[0]) for _ in range(count)]
+        except EOFError:
+            return
+        reply: dict[str, Any]
+        try:
+            tables = [decode_record(p) for p in payloads]
+            added, present, hold = store_batch(db_path, [t[0] for t in tables], [t[1] for t in tables])
+            reply = {"added": added, "present": present, "hold": hold}
+        except StoreBusy as exc:
+            reply = {"busy": str(exc)}
+        except Exception as exc:
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        out.write(orjson.dumps(reply) + b"\n")
+        out.flush()
+
+
 class FileTurns:
     """Turns on the file for this process's threads (the committer, the online worker).
 
@@ -156,8 +304,10 @@ class Committer:
         target_hold: float = 0.3,
         on_commit: Callable[[int], None] | None = None,
         turns: FileTurns | None = None,
+        process: bool = False,
     ) -> None:
         self.db_path = db_path
+        self._process = CommitProcess(db_path) if process else None
         self.spool = spool
         self.interval = interval
         self.max_batch = max_batch
@@ -192,11 +342,19 @@ class Committer:
                 self.stats.last_error = f"{type(exc).__name__}: {exc}"
             stop.wait(max(0.0, wait - (time.monotonic() - started)))
         deadline = time.monotonic() + drain_seconds
-        while self.spool.pending_bytes and time.monotonic() < deadline:
-            try:
-                self.commit_once()
-            except StoreBusy:
-                time.sleep(0.05)
+        try:
+            while self.spool.pending_bytes and time.monotonic() < deadline:
+                try:
+                    self.commit_once()
+                except StoreBusy:
+                    time.sleep(0.05)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the commit process, if any (it finishes the batch it was sent first)."""
+        if self._process is not None:
+            self._process.stop()
 
     def commit_once(self) -> int:
         """Commit the oldest spooled records, up to ``batch_limit`` spans (at least one
@@ -206,12 +364,14 @@ class Committer:
         spans: list[Any] = []
         scores: list[Any] = []
         taken = 0
+        payloads: list[bytes] = []  # the records as spooled: what a commit process is sent
         progress: list[tuple[Path, int, bool]] = []  # segment, records taken up to, whole
         for segment in segments:
             records = list(read_segment(segment))
             end = self._cursor.get(segment, 0)
             while end < len(records) and (taken < self.batch_limit or not taken):
                 table, score_table = decode_record(records[end])
+                payloads.append(records[end])
                 spans.append(table)
                 scores.append(score_table)
                 taken += table.num_rows
@@ -219,7 +379,7 @@ class Committer:
             progress.append((segment, end, end == len(records)))
             if taken >= self.batch_limit:
                 break
-        added = self._commit(spans, scores, taken) if taken else 0
+        added = self._commit(spans, scores, taken, payloads) if taken else 0
         self.spool.committed(taken)
         for segment, end, whole in progress:  # committed: only now may the spool let go
             if whole:
@@ -231,42 +391,22 @@ class Committer:
             self.on_commit(added)
         return added
 
-    def _commit(self, span_tables: list[Any], score_tables: list[Any], taken: int) -> int:
-        import pyarrow as pa
-
-        from evaltui.store.db import Store
-        from evaltui.store.spans import create_stage, drop_stage, merge_stage, stage_arrow
-        from evaltui.store.traces import ROOTS_ARROW_SCHEMA, link_roots, stage_roots
-
-        # Everything but the database first, so the file is held only for the SQL.
-        table = pa.concat_tables(span_tables)
-        roots = table.filter(table.column("_is_root"))
-        root_table = pa.table(
-            {"trace_id": roots.column("_trace_id"), "root_id": roots.column("id")}, schema=ROOTS_ARROW_SCHEMA
-        )
-        spans = table.drop_columns(list(_EXTRA))
-        scores = pa.concat_tables(score_tables)
-        with self.turns.turn(), self.holding:  # the gap after another thread's hold first, then the file
-            held = time.monotonic()
-            store = Store(self.db_path, lock_timeout=0)
-            try:
-                create_stage(store)
-                stage_arrow(store, spans, scores)
-                stage_roots(store, root_table)
-                result = merge_stage(store, SOURCE, prepare=link_roots)
-                drop_stage(store)
-            finally:
-                store.close()
-            hold = time.monotonic() - held
+    def _commit(self, span_tables: list[Any], score_tables: list[Any], taken: int, payloads: list[bytes]) -> int:
+        if self._process is not None:
+            with self.turns.turn():  # the gap after another thread's hold first; receivers go on meanwhile
+                added, present, hold = self._process.commit(payloads)
+        else:
+            with self.turns.turn(), self.holding:  # the gap after another thread's hold first, then the file
+                added, present, hold = store_batch(self.db_path, span_tables, score_tables)
         st = self.stats
         st.commits += 1
-        st.spans_committed += result.spans_added
-        st.spans_duplicate += result.spans_already_present
+        st.spans_committed += added
+        st.spans_duplicate += present
         st.last_hold_s, st.max_hold_s = hold, max(st.max_hold_s, hold)
         st.holds.append(hold)
         del st.holds[:-1000]
         self._size_next(taken, hold)
-        return result.spans_added
+        return added
 
     def _size_next(self, taken: int, hold: float) -> None:
         """Size the next batch to hold the file about ``target_hold``. A commit's hold is
@@ -300,5 +440,12 @@ class Committer:
             "hold_s_p95": round(p95, 4),
             "hold_s_max": round(st.max_hold_s, 4),
             "batch_limit": self.batch_limit,
+            "commit_process_cpu_s": round(self._process.cpu_seconds(), 2) if self._process is not None else None,
             "last_error": st.last_error,
         }
+
+
+if __name__ == "__main__":
+    import sys
+
+    _serve_commits(sys.argv[1])

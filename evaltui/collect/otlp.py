@@ -115,6 +115,8 @@ def _protobuf_document(body: bytes) -> dict[str, Any]:
 
 
 def _span(s: Any) -> dict[str, Any]:
+    events = s.events
+    status = s.status
     return {
         "traceId": s.trace_id.hex(),
         "spanId": s.span_id.hex(),
@@ -123,13 +125,24 @@ def _span(s: Any) -> dict[str, Any]:
         "startTimeUnixNano": s.start_time_unix_nano or None,
         "endTimeUnixNano": s.end_time_unix_nano or None,
         "attributes": _attrs(s.attributes),
-        "events": [{"name": e.name, "attributes": _attrs(e.attributes)} for e in s.events],
-        "status": {"code": s.status.code, "message": s.status.message},
+        "events": [{"name": e.name, "attributes": _attrs(e.attributes)} for e in events] if events else [],
+        "status": {"code": status.code, "message": status.message},
     }
 
 
 def _attrs(kvs: Any) -> dict[str, Any]:
-    return {kv.key: _value(kv.value) for kv in kvs}
+    out: dict[str, Any] = {}
+    for kv in kvs:
+        v = kv.value
+        kind = v.WhichOneof("value")
+        # The usual kinds inline (this runs for every attribute of every span received).
+        if kind == "string_value":
+            out[kv.key] = v.string_value
+        elif kind == "int_value":
+            out[kv.key] = v.int_value
+        else:
+            out[kv.key] = _value(v)
+    return out
 
 
 def _value(v: Any) -> Any:

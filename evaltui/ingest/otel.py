@@ -18,7 +18,7 @@ import json
 import pathlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 from collections.abc import Iterator
 
@@ -62,14 +62,16 @@ _TOKENS = {
 }
 _NULL_ID = re.compile(r"^0*$")
 _HEX = re.compile(r"[0-9a-fA-F]+")
-_UTC = UTC
+_EPOCH = datetime(1970, 1, 1)
 
 
 def _nanos(value: Any) -> Any:
     """``parse_ts`` for OTLP's usual epoch nanoseconds (an int, or digits in a string),
     without its general checks (the same result: the hot path of `evaltui serve`)."""
     if (type(value) is int or (type(value) is str and value.isdigit())) and 1e17 <= (n := float(value)) < 1e20:
-        return datetime.fromtimestamp(n / 1e9, tz=_UTC).replace(tzinfo=None)
+        # The same value as datetime.fromtimestamp(n / 1e9, UTC) made naive (both round the
+        # float to the microsecond half-even; checked on 300k values), in half the time.
+        return _EPOCH + timedelta(seconds=n / 1e9)
     return parse_ts(value)
 
 
@@ -336,8 +338,10 @@ def _attributes(raw: Any) -> dict[str, Any]:
         raise RecordError(f'"attributes" must be an array, got {type_name(raw)}')
     out = {}
     for kv in raw:
-        if isinstance(kv, dict) and isinstance(kv.get("key"), str):
-            out[kv["key"]] = _any_value(kv.get("value"))
+        if isinstance(kv, dict) and isinstance(key := kv.get("key"), str):
+            v = kv.get("value")
+            # A string, the usual value, inline (what _any_value returns for it).
+            out[key] = v["stringValue"] if type(v) is dict and "stringValue" in v else _any_value(v)
     return out
 
 
@@ -391,7 +395,7 @@ def _attribute_messages(attrs: dict[str, Any]) -> tuple[list[dict[str, Any]], li
     if "gen_ai.output.messages" in attrs:
         output_msgs.extend(_semconv_messages(attrs.pop("gen_ai.output.messages")))
     indexed: dict[tuple[str, int], dict[str, Any]] = {}
-    for key in [k for k in attrs if k.startswith("gen_ai.")]:
+    for key in [k for k in attrs if k.startswith(("gen_ai.prompt.", "gen_ai.completion."))]:
         m = _INDEXED.match(key)
         if m:
             indexed.setdefault((m.group(1), int(m.group(2))), {})[m.group(3)] = attrs.pop(key)

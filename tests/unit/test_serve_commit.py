@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 import orjson
+import pytest
 
 from evaltui.collect import otlp
 from evaltui.collect.committer import Committer, decode_record, encode_spans
@@ -27,7 +28,8 @@ def _legacy(spans) -> bytes:
     return orjson.dumps([[dataclasses.asdict(s.row), s.trace_id, s.is_root] for s in spans], default=str)
 
 
-def test_arrow_and_legacy_records_commit_the_same_rows_and_children_find_their_root(tmp_path):
+@pytest.mark.parametrize("process", [False, True], ids=["in-process", "commit-process"])
+def test_arrow_and_legacy_records_commit_the_same_rows_and_children_find_their_root(tmp_path, process):
     arrow_db, legacy_db = tmp_path / "arrow.duckdb", tmp_path / "legacy.duckdb"
     for db, encode in ((arrow_db, lambda s: encode_spans(s).payload), (legacy_db, _legacy)):
         Store(db).close()
@@ -36,9 +38,13 @@ def test_arrow_and_legacy_records_commit_the_same_rows_and_children_find_their_r
         spool.append(encode([s for s in one if not s.is_root]), 2)  # the children first ...
         spool.append(encode([s for s in one if s.is_root]), 1)  # ... their root in a later request
         spool.append(encode(_mapped(2)), 3)
-        committer = Committer(db, spool)
-        assert committer.commit_once() == 6
+        committer = Committer(db, spool, process=process)
+        try:
+            assert committer.commit_once() == 6
+        finally:
+            committer.close()
         assert spool.pending_bytes == 0
+        assert committer.stats.spans_committed == 6 and committer.stats.last_hold_s > 0
         spool.close()
     assert stored(arrow_db, "SELECT count(*) FROM spans") == stored(legacy_db, "SELECT count(*) FROM spans") == 6
     with Store(arrow_db) as a, Store(legacy_db) as b:
