@@ -129,11 +129,19 @@ def make_online_db(db: Path, sample: float) -> None:
 
 
 def drive(
-    url: str, bodies: list[bytes], content: str, seconds: float, clients: int, tick: Any = None, every: float = 0.1
+    url: str,
+    bodies: list[bytes],
+    content: str,
+    seconds: float,
+    clients: int,
+    tick: Any = None,
+    every: float = 0.1,
+    acks: list | None = None,
 ) -> tuple[int, int, float]:
     """Client threads post the bodies (each once; a throttled one is dropped after its
-    Retry-After) for ``seconds``; ``tick`` runs every ``every`` s meanwhile. Returns
-    (spans acknowledged, throttled replies, seconds)."""
+    Retry-After) for ``seconds``; ``tick`` runs every ``every`` s meanwhile; ``acks`` gets
+    (time, spans acknowledged so far) at each 2xx. Returns (spans acknowledged, throttled
+    replies, seconds)."""
     stop, lock = threading.Event(), threading.Lock()
     queue, acked, throttled = iter(bodies), [0], [0]
 
@@ -149,6 +157,8 @@ def drive(
                     r.read()
                     with lock:
                         acked[0] += PER_REQUEST * 5
+                        if acks is not None:
+                            acks.append((time.monotonic(), acked[0]))
             except urllib.error.HTTPError as exc:
                 with lock:
                     throttled[0] += 1
@@ -166,6 +176,20 @@ def drive(
     for t in threads:
         t.join()
     return acked[0], throttled[0], time.monotonic() - started
+
+
+def visibility(acks: list[tuple[float, int]], seen: list[tuple[float, int]]) -> list[float]:
+    """Seconds from each 2xx to the first read, ended after it, that counted at least the
+    spans acknowledged by then (sorted); acknowledgements no read caught up with before the
+    load stopped are left out (the count reads run only during the load)."""
+    out, j = [], 0
+    for t, n in acks:
+        while j < len(seen) and (seen[j][0] < t or seen[j][1] < n):
+            j += 1
+        if j == len(seen):
+            break
+        out.append(seen[j][0] - t)
+    return sorted(out)
 
 
 def free_port() -> int:
@@ -321,17 +345,22 @@ def main() -> None:
     port = int(m.group(1))
     url = f"http://127.0.0.1:{port}/v1/traces"
 
+    seen: list[tuple[float, int]] = []  # (time a read ended, spans it counted)
+
     def read_once() -> float:
         started = time.monotonic()
         with reading(db) as store:
-            store.con.execute("SELECT count(*) FROM spans").fetchall()
+            n = store.con.execute("SELECT count(*) FROM spans").fetchall()[0][0]
+        seen.append((time.monotonic(), n))
         return time.monotonic() - started
 
     idle = sorted(read_once() for _ in range(20))
     waits: list[float] = []
+    acks: list[tuple[float, int]] = []
     acked, throttled, elapsed = drive(
-        url, bodies, content, args.seconds, args.clients, lambda: waits.append(read_once()), args.read_every
+        url, bodies, content, args.seconds, args.clients, lambda: waits.append(read_once()), args.read_every, acks
     )
+    visible = visibility(acks, seen)
     status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/status").read())
     # The receiver and the committer: serve's process plus its commit process when the commits
     # run in one (not the online worker: its own process, paused while spans wait).
@@ -359,6 +388,10 @@ def main() -> None:
         "read_ms_p95": round(pct(waits, 0.95)),
         "read_ms_max": round(waits[-1] * 1000),
         "reads": len(waits),
+        # from a 2xx to the first read (as the app reads) that counts that many spans
+        "visible_s_p50": round(visible[len(visible) // 2], 2) if visible else None,
+        "visible_s_p95": round(visible[min(len(visible) - 1, int(0.95 * len(visible)))], 2) if visible else None,
+        "visible_s_max": round(visible[-1], 2) if visible else None,
         "hold_s_p95": status["hold_s_p95"],
         "hold_s_max": status["hold_s_max"],
         "commits": status["commits"],

@@ -177,9 +177,21 @@ def _b64_ids(doc: Any) -> Any:
     return doc
 
 
-def stored(db: Path, sql: str = "SELECT count(*) FROM spans") -> Any:
-    """One value read by another process's way: a short read-only connection."""
+_RAISE: Any = object()
+
+
+def stored(db: Path, sql: str = "SELECT count(*) FROM spans", busy: Any = _RAISE) -> Any:
+    """One value read by another process's way: a short read-only connection (which waits
+    up to 5 s for a writer, as the app's reads do). ``busy``: returned instead of raising
+    when the writer held the file longer (a wait on state says "not yet")."""
+    from evaltui.errors import StoreBusy
+
     if not db.exists():
         return 0
-    with reading(db) as store:
-        return store.con.execute(sql).fetchall()[0][0]
+    try:
+        with reading(db) as store:
+            return store.con.execute(sql).fetchall()[0][0]
+    except StoreBusy:
+        if busy is _RAISE:
+            raise
+        return busy

@@ -48,10 +48,10 @@ def test_ingest_follow_lets_other_processes_read_and_write_between_its_chunks(tm
         [*EVALTUI, "ingest", str(log), "--follow", "--db", str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        wait_for(lambda: stored(db) == 1, 60, "the first line")
+        wait_for(lambda: stored(db, busy=None) == 1, 60, "the first line")
         with open(log, "a") as fh:
             fh.write('{"id": "c2", "input": "again", "output": "hello again"}\n')
-        wait_for(lambda: stored(db) == 2, 30, "the appended line")  # read by this process meanwhile
+        wait_for(lambda: stored(db, busy=None) == 2, 60, "the appended line")  # read by this process meanwhile
         done = subprocess.run(
             [*EVALTUI, "label", "c2", "brand_alignment", "A", "--db", str(db)],
             capture_output=True,

@@ -75,8 +75,11 @@ async def test_a_rescore_from_the_pane_lets_go_of_the_file_while_its_judge_is_ca
             "EVALTUI_LLM_MAX_RETRIES": "0",
             "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
         }
+        from evaltui.config import get_settings
+
         for key, value in env.items():
             monkeypatch.setenv(key, value)
+        get_settings.cache_clear()  # the judge reads the settings the process cached
         app = make_app(db)
         try:
             async with app.run_test(size=(120, 40)) as pilot:
@@ -103,3 +106,5 @@ async def test_a_rescore_from_the_pane_lets_go_of_the_file_while_its_judge_is_ca
                 wait_for(lambda: stored(db, judged) == 4, 60, "the grades to be written")
         finally:
             gate.open.set()
+            monkeypatch.undo()
+            get_settings.cache_clear()
