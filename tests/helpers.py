@@ -18,6 +18,17 @@ FIXTURES = ROOT / "tests" / "fixtures"
 EVALTUI = [sys.executable, "-m", "evaltui"]
 
 
+def judge_env(base_url: str, folder: Path) -> dict[str, str]:
+    """The environment a process needs to call the loopback judge at ``base_url``: a key,
+    no retries, no config file of the machine's."""
+    return {
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": base_url,
+        "EVALTUI_LLM_MAX_RETRIES": "0",
+        "EVALTUI_CONFIG": str(folder / "none.toml"),
+    }
+
+
 def span(id: str, root_id: str | None = None, parent_id: str | None = None, **fields: Any) -> dict[str, Any]:
     obj: dict[str, Any] = {"id": id, "root_id": root_id or id, "parent_id": parent_id}
     obj.setdefault("span_type", "conversation" if parent_id is None else "turn")

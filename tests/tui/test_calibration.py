@@ -54,7 +54,7 @@ async def test_a_rescore_from_the_pane_lets_go_of_the_file_while_its_judge_is_ca
     import subprocess
 
     from evaltui.testing import FakeOpenAI
-    from tests.helpers import EVALTUI
+    from tests.helpers import EVALTUI, judge_env
     from tests.serving import stored, wait_for
     from tests.unit.test_online_scoring import Gate
 
@@ -69,12 +69,7 @@ async def test_a_rescore_from_the_pane_lets_go_of_the_file_while_its_judge_is_ca
     judged = "SELECT count(*) FROM scores WHERE metadata->>'scorer_spec' = 'brand_alignment'"
     gate = Gate()
     with FakeOpenAI(responder=gate) as server:
-        env = {
-            "OPENAI_API_KEY": "sk-test",
-            "OPENAI_BASE_URL": server.base_url,
-            "EVALTUI_LLM_MAX_RETRIES": "0",
-            "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
-        }
+        env = judge_env(server.base_url, tmp_path)
         from evaltui.config import get_settings
 
         for key, value in env.items():

@@ -17,7 +17,7 @@ from evaltui.scoring.online import follow, score_spans
 from evaltui.scoring.registry import resolve
 from evaltui.store.scoring import Rule, save_rule
 from evaltui.testing import FakeOpenAI, Fault, Reply
-from tests.helpers import EVALTUI
+from tests.helpers import EVALTUI, judge_env
 from tests.helpers import conversation, write_jsonl
 
 MARKER_KEY = "sk-evaltui-MARKER-5f1c9e0b7d2a"
@@ -236,13 +236,7 @@ def test_score_lets_go_of_the_file_while_its_judge_is_called(db_path, tmp_path, 
     judged = "SELECT count(*) FROM scores WHERE metadata->>'scorer_spec' = 'brand_alignment'"
     gate = Gate()
     with FakeOpenAI(responder=gate) as server:
-        env = {
-            **os.environ,
-            "OPENAI_API_KEY": "sk-test",
-            "OPENAI_BASE_URL": server.base_url,
-            "EVALTUI_LLM_MAX_RETRIES": "0",
-            "EVALTUI_CONFIG": str(tmp_path / "none.toml"),
-        }
+        env = {**os.environ, **judge_env(server.base_url, tmp_path)}
         proc = subprocess.Popen(
             [*EVALTUI, "score", "--scorer", "brand_alignment", *follow, "--db", str(db_path)],
             stdout=subprocess.DEVNULL,
