@@ -207,6 +207,8 @@ def phoenix(bodies: list[bytes], args: argparse.Namespace) -> dict[str, Any]:
     import shutil
     import sqlite3
 
+    from evaltui.collect.committer import process_cpu_seconds
+
     exe = args.phoenix_bin or shutil.which("phoenix", path=str(Path(sys.executable).parent)) or shutil.which("phoenix")
     if not exe:
         return {"phoenix": "not run: the phoenix command is missing (pip install -e '.[bench]', or --phoenix-bin)"}
@@ -246,7 +248,7 @@ def phoenix(bodies: list[bytes], args: argparse.Namespace) -> dict[str, Any]:
         acked, throttled, elapsed = drive(
             f"http://127.0.0.1:{port}/v1/traces", bodies, "application/x-protobuf", args.seconds, args.clients
         )
-        cpu_s = serve_cpu_seconds(proc.pid)
+        cpu_s = process_cpu_seconds(proc.pid)
         at_end = count()
         drain_started = last_change = time.monotonic()
         stored = at_end
@@ -274,12 +276,6 @@ def phoenix(bodies: list[bytes], args: argparse.Namespace) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def serve_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a running process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -318,6 +314,7 @@ def main() -> None:
         make_online_db(Path(args.make_online_db), args.sample)
         return
 
+    from evaltui.collect.committer import process_cpu_seconds
     from evaltui.store.connections import reading
 
     work = Path(tempfile.mkdtemp(prefix="bench-collector-"))
@@ -365,7 +362,7 @@ def main() -> None:
     # The receiver and the committer: serve's process plus its commit process when the commits
     # run in one (not the online worker: its own process, paused while spans wait).
     commit_cpu_s = status.get("commit_process_cpu_s") or 0.0
-    cpu_s = serve_cpu_seconds(proc.pid) + commit_cpu_s
+    cpu_s = process_cpu_seconds(proc.pid) + commit_cpu_s
     proc.terminate()
     proc.wait()
     if judge is not None:

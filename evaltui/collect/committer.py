@@ -136,6 +136,15 @@ def store_batch(
     return result.spans_added, result.spans_already_present, time.monotonic() - held
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class CommitProcess:
     """The commits' SQL in a child process (``python -m evaltui.collect.committer DB``).
 
@@ -193,12 +202,8 @@ class CommitProcess:
         return int(reply["added"]), int(reply["present"]), float(reply["hold"])
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of the child so far (Linux /proc; 0 when not running)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, TypeError):
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU of the child so far (0 when not running)."""
+        return process_cpu_seconds(self.pid) if self.pid is not None else 0.0
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None

@@ -21,8 +21,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager
 
 from evaltui import heap
 from evaltui.llm.client import redact_configured
@@ -93,11 +93,7 @@ async def score_pending(
     score`): then the file is held only in short steps (the count; each page with its
     cached replies; each group of judgements with their cache entries) and let go while
     the judge is called, so the app and other commands read and write meanwhile."""
-    from contextlib import nullcontext
-
-    def held() -> AbstractContextManager[Store]:
-        return store() if callable(store) else nullcontext(store)
-
+    held = _holder(store)
     gap = HOLD_GAP if callable(store) else 0.0
     scope = spec.scope if scope in ("auto", "", None) else scope
     query = PendingQuery(where, scope, spec.key, spec.version, sample)
@@ -143,6 +139,16 @@ async def score_pending(
     if spec.client is not None:
         report.usage = spec.client.usage.as_dict()
     return report
+
+
+def _holder(store: Store | Callable[[], AbstractContextManager[Store]]) -> Callable[[], AbstractContextManager[Store]]:
+    """How to hold the file for one step: a function that opens a Store is used as given
+    (the Store closes at the step's end); an open Store is lent as it is (it stays open)."""
+    from contextlib import nullcontext
+
+    if callable(store):
+        return store
+    return lambda: nullcontext(store)
 
 
 def _record(
@@ -244,15 +250,13 @@ def score_spans(
 
     >>> score_spans(store, "brand_alignment_offline", where='topic = "account_and_login"')  # doctest: +SKIP
     """
-    from contextlib import nullcontext
-
     from evaltui.config import get_settings
 
     workers = concurrency or get_settings().llm_concurrency
     if isinstance(scorer, ScorerSpec):
         spec = scorer
     else:
-        with store() if callable(store) else nullcontext(store) as s:
+        with _holder(store)() as s:
             spec = resolve(scorer, store=s, concurrency=workers, use_cache=use_cache)
 
     async def run() -> ScoringReport:
@@ -362,13 +366,7 @@ def follow(
     skip: dict[str, set[str]] = {spec.spec: set() for spec, _ in jobs}
     limit = asyncio.Semaphore(concurrency)
 
-    @contextmanager
-    def held() -> Iterator[Store]:
-        store = open_store()
-        try:
-            yield store
-        finally:
-            store.close()
+    held = open_store  # a Store closes at the end of its `with`: a short hold each time
 
     def write(spec: ScorerSpec, writes: list[ScoreWrite]) -> None:
         """A short hold: the page's scores and the new cache entries (retried while busy)."""
