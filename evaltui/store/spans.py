@@ -82,17 +82,18 @@ def drop_stage(store: Store) -> None:
 def drop_temp(store: Store, *names: str) -> None:
     """Drop temp tables or views by name, whichever each is, if it exists."""
     con = store.con
-    # Which are views (duckdb_views(), ~1 ms; information_schema.tables took several, and
-    # this runs several times in each of `serve`'s commits); any other is dropped as a table
-    # if it exists (DROP TABLE IF EXISTS on a view is an error, and aborts a transaction).
-    views = {
-        r[0]
-        for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE temporary AND list_contains(?, view_name)", [list(names)]
-        ).fetchall()
-    }
+    # Which are views: those this Store made (``store.temp_views``: the code that creates a
+    # temp view records it). Asking DuckDB's catalog (duckdb_views(), 1-2 ms a query;
+    # information_schema took several) ran six times in each of `serve`'s commits; any
+    # other name is dropped as a table if it exists (DROP TABLE IF EXISTS on a view is an
+    # error, and aborts a transaction; DROP VIEW IF EXISTS of a view rolled back is not).
+    views = store.temp_views
     for name in names:
-        con.execute(f"DROP VIEW temp.main.{name}" if name in views else f"DROP TABLE IF EXISTS temp.main.{name}")
+        if name in views:
+            con.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
+            views.discard(name)
+        else:
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
 def stage_arrow(store: Store, spans: pa.Table, scores: pa.Table) -> None:
@@ -130,6 +131,7 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
         if staged == distinct and not present:
             # The common case, a new file: everything staged is new, no copy needed.
             con.execute("CREATE TEMP VIEW _new_spans AS SELECT * FROM _stage_spans")
+            store.temp_views.add("_new_spans")
         else:
             # First occurrence of each id, and not already stored.
             con.execute(
@@ -162,7 +164,11 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
             """,
             [source],
         )
-        added = con.execute("SELECT count(*) FROM _new_spans").fetchall()[0][0]
+        added = (
+            staged
+            if staged == distinct and not present  # the view: every staged span is new
+            else con.execute("SELECT count(*) FROM _new_spans").fetchall()[0][0]
+        )
         # Children stored before their root arrived take the root's topic now.
         if stored_any:
             con.execute(
@@ -201,7 +207,11 @@ def _count_changed(store: Store) -> int:
 def _merge_scores(store: Store) -> int:
     con = store.con
     # The trace of each score: given by the importer, else looked up from its span.
-    unrooted = con.execute("SELECT count(*) FROM _stage_scores WHERE root_id IS NULL").fetchall()[0][0]
+    staged_any, unrooted = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE root_id IS NULL) FROM _stage_scores"
+    ).fetchall()[0]
+    if not staged_any:  # no scores (most of `serve`'s commits): nothing to add, nothing to roll up
+        return 0
     trace = "coalesce(s.root_id, sp.root_id)" if unrooted else "s.root_id"
     lookup = "LEFT JOIN spans sp ON sp.id = s.target_id" if unrooted else ""
     drop_temp(store, "_scored", "_new_scores", "_scorer_keys")
