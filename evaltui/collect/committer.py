@@ -125,7 +125,7 @@ def store_batch(
     import pyarrow as pa
 
     from evaltui.store.db import Store
-    from evaltui.store.spans import create_stage, drop_stage, merge_stage, stage_arrow
+    from evaltui.store.spans import create_stage, merge_stage, stage_arrow
     from evaltui.store.traces import ROOTS_ARROW_SCHEMA, link_roots, stage_roots
 
     # Everything but the database first, so the file is held only for the SQL.
@@ -144,10 +144,11 @@ def store_batch(
         # one thread, 19-22 on two, holds alike; bench/RESULTS.md, 2026-12-07).
         store.con.execute("SET threads = 1")
         create_stage(store)
-        stage_arrow(store, spans, scores)
+        stage_arrow(store, spans, scores if scores.num_rows else None)
         stage_roots(store, root_table)
-        result = merge_stage(store, SOURCE, prepare=link_roots)
-        drop_stage(store)
+        has_scores = scores.num_rows > 0
+        result = merge_stage(store, SOURCE, prepare=lambda st: link_roots(st, scores=has_scores))
+        # The stage is not dropped: it is this connection's, which closes now.
     finally:
         store.close()
     return result.spans_added, result.spans_already_present, time.monotonic() - held
