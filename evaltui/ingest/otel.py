@@ -79,6 +79,50 @@ def _nanos(value: Any) -> Any:
     return parse_ts(value)
 
 
+def _span_times(spans: list[Any]) -> list[tuple[datetime, datetime, float]] | None:
+    """Each span's (start, end, latency in seconds) for a whole list of spans at once, when
+    every span has both times in the usual form (epoch nanoseconds as ints, or as ASCII
+    digit strings, in ``_nanos``'s range); else None, and each span is read by ``_nanos``.
+
+    The same values as ``_nanos`` and ``(end - start).total_seconds()``: the float
+    ``float(n) / 1e9``, then rounded to the microsecond as ``timedelta`` rounds it (its
+    whole seconds kept, the fraction times 1e6 rounded half to even); the latency is an
+    exact count of microseconds divided by 1e6 (checked on 1M values). About 3 us of a
+    span's 12-15 us in `evaltui serve`, here a fraction of one."""
+    if len(spans) < 16:
+        return None
+    try:
+        starts = [sp["startTimeUnixNano"] for sp in spans]
+        ends = [sp["endTimeUnixNano"] for sp in spans]
+    except (TypeError, KeyError, IndexError):
+        return None
+    kinds = set(map(type, starts))
+    kinds.update(map(type, ends))
+    if kinds == {str}:
+        digits = "".join(starts) + "".join(ends)
+        if not (digits.isascii() and digits.isdigit()) or not all(starts) or not all(ends):
+            return None
+    elif kinds != {int}:
+        return None
+    import numpy as np
+
+    try:
+        n = np.array(starts + ends, dtype=np.float64)  # float() of each: the same rounding
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if not ((n >= 1e17) & (n < 1e20)).all():
+        return None
+    seconds = n / 1e9
+    whole = np.trunc(seconds)
+    micros = whole.astype(np.int64) * 1_000_000 + np.rint((seconds - whole) * 1e6).astype(np.int64)
+    count = len(spans)
+    latency = micros[count:] - micros[:count]
+    if np.abs(latency).max() >= 2**53:  # beyond a float's exact integers: the per-span way
+        return None
+    stamps = micros.astype("datetime64[us]").tolist()
+    return list(zip(stamps[:count], stamps[count:], (latency / 1e6).tolist()))
+
+
 def sniff(head: str, path: pathlib.Path) -> bool:
     """An OTLP JSON export: a ``resourceSpans`` document."""
     return bool(re.search(r'(?<!\\)"(resourceSpans|resource_spans)"\s*:', head[:65536]))
@@ -172,10 +216,11 @@ def map_export(doc: Any) -> Iterator[MappedSpan | MappingProblem]:
             if not isinstance(spans, list):
                 yield MappingProblem(("resourceSpans", i, "scopeSpans", j), 'missing "spans"')
                 continue
+            times = _span_times(spans)
             for k, raw in enumerate(spans):
                 problems: list[str] = []
                 try:
-                    entry = _span(raw, common, problems)
+                    entry = _span(raw, common, problems, times[k] if times is not None else None)
                 except Exception as exc:
                     problems, entry = [skip_reason(exc, "span")], None
                 if entry is not None:
@@ -186,7 +231,9 @@ def map_export(doc: Any) -> Iterator[MappedSpan | MappingProblem]:
                     )
 
 
-def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> MappedSpan:
+def _span(
+    raw: Any, common: dict[str, Any], problems: list[str], times: tuple[datetime, datetime, float] | None = None
+) -> MappedSpan:
     # This runs for every span `evaltui serve` receives: the usual cases are tested first
     # and the rarer rules skipped when their keys are absent (the same result either way).
     sp = raw if type(raw) is dict else require_object(raw)
@@ -199,16 +246,21 @@ def _span(raw: Any, common: dict[str, Any], problems: list[str]) -> MappedSpan:
         if parent is None or parent == "" or (isinstance(parent, str) and _NULL_ID.match(parent))
         else _hex_id(parent, "parentSpanId", 8)
     )
-    start = _nanos(get("startTimeUnixNano"))
-    end = _nanos(get("endTimeUnixNano"))
+    latency: float | None
+    if times is not None:  # read for the whole list of spans (_span_times)
+        start, end, latency = times
+    else:
+        start = _nanos(get("startTimeUnixNano"))
+        end = _nanos(get("endTimeUnixNano"))
+        latency = (end - start).total_seconds() if start is not None and end is not None else None
     attrs = _attributes(get("attributes"))
     events = get("events") or []
     if not isinstance(events, list):
         raise RecordError('"events" must be an array')
 
     metrics: dict[str, Any] = {}
-    if start is not None and end is not None:
-        metrics["latency_s"] = (end - start).total_seconds()
+    if latency is not None:
+        metrics["latency_s"] = latency
     if not _TOKEN_KEYS.isdisjoint(attrs):
         for key, metric in _TOKENS.items():
             value = attrs.pop(key, None)
