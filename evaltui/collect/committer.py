@@ -139,10 +139,9 @@ def store_batch(
     held = time.monotonic()
     store = Store(db_path, lock_timeout=0)
     try:
-        # One thread: the receivers have the other core, and DuckDB's second thread cost
-        # more CPU than it saved time (commits of 8,000 spans: 16-17 us of CPU per span on
-        # one thread, 19-22 on two, holds alike; bench/RESULTS.md, 2026-12-07).
-        store.con.execute("SET threads = 1")
+        # (DuckDB on one thread spent a quarter less CPU per commit, but through the bench
+        # the longest hold reached 1.0-1.1 s in 3 runs of 4, against 0.5-0.75 s on two
+        # threads: over the readers' 1 s bar; bench/RESULTS.md, 2026-12-07.)
         create_stage(store)
         stage_arrow(store, spans, scores if scores.num_rows else None)
         stage_roots(store, root_table)
