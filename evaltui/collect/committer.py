@@ -90,9 +90,10 @@ def decode_record(payload: bytes) -> tuple[Any, Any]:
     if payload.startswith(_ARROW):
         (n,) = _LEN.unpack_from(payload, len(_ARROW))
         start = len(_ARROW) + _LEN.size
+        buf = pa.py_buffer(payload)  # slices of it are views: the record is not copied
         return (
-            pa.ipc.open_stream(payload[start : start + n]).read_all(),
-            pa.ipc.open_stream(payload[start + n :]).read_all(),
+            pa.ipc.open_stream(buf.slice(start, n)).read_all(),
+            pa.ipc.open_stream(buf.slice(start + n)).read_all(),
         )
     # A record of an earlier version (JSON rows), left in the spool by a crash: replayed the same way.
     spans = []
@@ -101,6 +102,18 @@ def decode_record(payload: bytes) -> tuple[Any, Any]:
         spans.append(MappedSpan(SpanRow(**row), trace_id, is_root))
     encoded = encode_spans(spans)
     return decode_record(encoded.payload)
+
+
+def record_spans(payload: bytes) -> int:
+    """How many spans a spool record holds, without decoding its columns (what the
+    committer needs of a record it sends to its commit process as it is)."""
+    import pyarrow as pa
+
+    if payload.startswith(_ARROW):
+        (n,) = _LEN.unpack_from(payload, len(_ARROW))
+        reader = pa.ipc.open_stream(pa.py_buffer(payload).slice(len(_ARROW) + _LEN.size, n))
+        return sum(batch.num_rows for batch in reader)
+    return len(orjson.loads(payload))
 
 
 def store_batch(
@@ -112,7 +125,7 @@ def store_batch(
     import pyarrow as pa
 
     from evaltui.store.db import Store
-    from evaltui.store.spans import create_stage, drop_stage, merge_stage, stage_arrow
+    from evaltui.store.spans import create_stage, merge_stage, stage_arrow
     from evaltui.store.traces import ROOTS_ARROW_SCHEMA, link_roots, stage_roots
 
     # Everything but the database first, so the file is held only for the SQL.
@@ -126,11 +139,15 @@ def store_batch(
     held = time.monotonic()
     store = Store(db_path, lock_timeout=0)
     try:
+        # (DuckDB on one thread spent a quarter less CPU per commit, but through the bench
+        # the longest hold reached 1.0-1.1 s in 3 runs of 4, against 0.5-0.75 s on two
+        # threads: over the readers' 1 s bar; bench/RESULTS.md, 2026-12-07.)
         create_stage(store)
-        stage_arrow(store, spans, scores)
+        stage_arrow(store, spans, scores if scores.num_rows else None)
         stage_roots(store, root_table)
-        result = merge_stage(store, SOURCE, prepare=link_roots)
-        drop_stage(store)
+        has_scores = scores.num_rows > 0
+        result = merge_stage(store, SOURCE, prepare=lambda st: link_roots(st, scores=has_scores))
+        # The stage is not dropped: it is this connection's, which closes now.
     finally:
         store.close()
     return result.spans_added, result.spans_already_present, time.monotonic() - held
@@ -375,11 +392,14 @@ class Committer:
             records = list(read_segment(segment))
             end = self._cursor.get(segment, 0)
             while end < len(records) and (taken < self.batch_limit or not taken):
-                table, score_table = decode_record(records[end])
-                payloads.append(records[end])
-                spans.append(table)
-                scores.append(score_table)
-                taken += table.num_rows
+                if self._process is not None:  # sent as spooled: the child decodes it, once
+                    taken += record_spans(records[end])
+                    payloads.append(records[end])
+                else:
+                    table, score_table = decode_record(records[end])
+                    spans.append(table)
+                    scores.append(score_table)
+                    taken += table.num_rows
                 end += 1
             progress.append((segment, end, end == len(records)))
             if taken >= self.batch_limit:

@@ -53,6 +53,7 @@ class Store:
                 f"(DuckDB writes {self.path.name}.wal beside it); copy the file to a writable folder"
             )
         self.con = self._connect(lock_timeout)
+        self.temp_views: set[str] = set()  # temp views made on this connection (store.spans.drop_temp)
         try:
             self._migrate()
         except BaseException:

@@ -60,6 +60,7 @@ def stage_jsonl(
         FROM _raw
         """
     )
+    store.temp_views.add("_stage_spans")
     # A view too: the merge unnests the scores once, as it computes their ids.
     con.execute(
         """
@@ -74,6 +75,7 @@ def stage_jsonl(
         )
         """
     )
+    store.temp_views.add("_stage_scores")
     # Records that need a line-numbered report go the slow way; so does a repeated id,
     # reported with its lines, which only the line reader knows. One pass over the read,
     # the scores checked in their lists. (read_json writes a JSON value minified: an

@@ -82,30 +82,42 @@ def drop_stage(store: Store) -> None:
 def drop_temp(store: Store, *names: str) -> None:
     """Drop temp tables or views by name, whichever each is, if it exists."""
     con = store.con
-    # Which are views (duckdb_views(), ~1 ms; information_schema.tables took several, and
-    # this runs several times in each of `serve`'s commits); any other is dropped as a table
-    # if it exists (DROP TABLE IF EXISTS on a view is an error, and aborts a transaction).
-    views = {
-        r[0]
-        for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE temporary AND list_contains(?, view_name)", [list(names)]
-        ).fetchall()
-    }
+    # Which are views: those this Store made (``store.temp_views``: the code that creates a
+    # temp view records it). Asking DuckDB's catalog (duckdb_views(), 1-2 ms a query;
+    # information_schema took several) ran six times in each of `serve`'s commits; any
+    # other name is dropped as a table if it exists (DROP TABLE IF EXISTS on a view is an
+    # error, and aborts a transaction; DROP VIEW IF EXISTS of a view rolled back is not).
+    views = store.temp_views
     for name in names:
-        con.execute(f"DROP VIEW temp.main.{name}" if name in views else f"DROP TABLE IF EXISTS temp.main.{name}")
+        if name in views:
+            con.execute(f"DROP VIEW IF EXISTS temp.main.{name}")
+            views.discard(name)
+        else:
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
-def stage_arrow(store: Store, spans: pa.Table, scores: pa.Table) -> None:
-    """Append Arrow batches (SPANS_ARROW_SCHEMA / SCORES_ARROW_SCHEMA) to the stage."""
+def stage_arrow(store: Store, spans: pa.Table, scores: pa.Table | None) -> None:
+    """Append Arrow batches (SPANS_ARROW_SCHEMA / SCORES_ARROW_SCHEMA; no scores: None) to
+    the stage."""
     con = store.con
     con.register("_arrow_spans", spans)
-    con.register("_arrow_scores", scores)
     try:
         con.execute("INSERT INTO _stage_spans BY NAME SELECT * FROM _arrow_spans")
-        con.execute("INSERT INTO _stage_scores BY NAME SELECT * FROM _arrow_scores")
     finally:
         con.unregister("_arrow_spans")
-        con.unregister("_arrow_scores")
+    if scores is not None:
+        con.register("_arrow_scores", scores)
+        try:
+            con.execute("INSERT INTO _stage_scores BY NAME SELECT * FROM _arrow_scores")
+        finally:
+            con.unregister("_arrow_scores")
+
+
+def _topic_sql(metadata: str) -> str:
+    """SQL for the ``topic`` of a span's metadata JSON; the JSON is parsed only when its
+    text names a topic (most spans have none: parsing every span's metadata was a good part
+    of a commit's merge in `evaltui serve`)."""
+    return f"CASE WHEN contains({metadata}::VARCHAR, '\"topic\"') THEN json_extract_string({metadata}, '$.topic') END"
 
 
 def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | None = None) -> MergeResult:
@@ -116,7 +128,12 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
     try:
         if prepare is not None:
             prepare(store)
-        staged, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM _stage_spans").fetchall()[0]
+        # (and whether a root brings a topic: only then may stored children take it, below)
+        staged, distinct, topic_roots = con.execute(
+            "SELECT count(*), count(DISTINCT id), "
+            f"count(*) FILTER (WHERE parent_id IS NULL AND {_topic_sql('metadata')} IS NOT NULL) "
+            "FROM _stage_spans"
+        ).fetchall()[0]
         stored_any = con.execute("SELECT EXISTS (SELECT 1 FROM spans)").fetchall()[0][0]
         present = (
             con.execute(
@@ -130,6 +147,7 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
         if staged == distinct and not present:
             # The common case, a new file: everything staged is new, no copy needed.
             con.execute("CREATE TEMP VIEW _new_spans AS SELECT * FROM _stage_spans")
+            store.temp_views.add("_new_spans")
         else:
             # First occurrence of each id, and not already stored.
             con.execute(
@@ -145,7 +163,7 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
             """
             INSERT INTO spans BY NAME
             WITH root_topics AS (
-                SELECT id, json_extract_string(metadata, '$.topic') AS topic
+                SELECT id, {topic} AS topic
                 FROM _new_spans WHERE parent_id IS NULL
                 UNION ALL
                 SELECT id, topic FROM spans
@@ -156,15 +174,20 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
                    n.input, n.output, n.expected, n.error,
                    coalesce(n.metadata, '{}') AS metadata, coalesce(n.tags, []) AS tags,
                    coalesce(n.metrics, '{}') AS metrics,
-                   coalesce(json_extract_string(n.metadata, '$.topic'), r.topic) AS topic,
+                   coalesce({n_topic}, r.topic) AS topic,
                    ? AS source, now()::TIMESTAMP AS ingested_at
             FROM _new_spans n LEFT JOIN root_topics r ON r.id = n.root_id
-            """,
+            """.replace("{topic}", _topic_sql("metadata")).replace("{n_topic}", _topic_sql("n.metadata")),
             [source],
         )
-        added = con.execute("SELECT count(*) FROM _new_spans").fetchall()[0][0]
-        # Children stored before their root arrived take the root's topic now.
-        if stored_any:
+        added = (
+            staged
+            if staged == distinct and not present  # the view: every staged span is new
+            else con.execute("SELECT count(*) FROM _new_spans").fetchall()[0][0]
+        )
+        # Children stored before their root arrived take the root's topic now (a scan of
+        # `spans`: skipped when no new root has a topic, as in most of `serve`'s commits).
+        if stored_any and topic_roots:
             con.execute(
                 """
                 UPDATE spans SET topic = json_extract_string(r.metadata, '$.topic')
@@ -201,7 +224,11 @@ def _count_changed(store: Store) -> int:
 def _merge_scores(store: Store) -> int:
     con = store.con
     # The trace of each score: given by the importer, else looked up from its span.
-    unrooted = con.execute("SELECT count(*) FROM _stage_scores WHERE root_id IS NULL").fetchall()[0][0]
+    staged_any, unrooted = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE root_id IS NULL) FROM _stage_scores"
+    ).fetchall()[0]
+    if not staged_any:  # no scores (most of `serve`'s commits): nothing to add, nothing to roll up
+        return 0
     trace = "coalesce(s.root_id, sp.root_id)" if unrooted else "s.root_id"
     lookup = "LEFT JOIN spans sp ON sp.id = s.target_id" if unrooted else ""
     drop_temp(store, "_scored", "_new_scores", "_scorer_keys")

@@ -28,9 +28,10 @@ def stage_roots(store: Store, roots: pa.Table) -> None:
         con.unregister("_arrow_roots")
 
 
-def link_roots(store: Store) -> None:
+def link_roots(store: Store, scores: bool = True) -> None:
     """Inside the merge's transaction: give staged spans the roots earlier batches brought,
-    remember this batch's roots, and move spans stored before their root under it."""
+    remember this batch's roots, and move spans stored before their root under it.
+    ``scores``: whether scores are staged (when not, their table is left alone)."""
     con = store.con
     # The first root seen for a trace stays its root.
     # (An anti-join, not INSERT OR IGNORE: DuckDB checks each row's conflict in the key's
@@ -40,20 +41,26 @@ def link_roots(store: Store) -> None:
         "SELECT DISTINCT ON (trace_id) trace_id, root_id FROM _stage_roots s "
         "WHERE NOT EXISTS (SELECT 1 FROM trace_roots t WHERE t.trace_id = s.trace_id) ORDER BY trace_id"
     )
-    for table in ("_stage_spans", "_stage_scores"):
+    for table in ("_stage_spans", "_stage_scores") if scores else ("_stage_spans",):
         con.execute(f"UPDATE {table} SET root_id = t.root_id FROM trace_roots t WHERE {table}.root_id = t.trace_id")
-    con.execute(
+    # Traces of this batch's roots with spans stored under the trace id: fetched, and a
+    # table of them (an Arrow view) only when there are some (seldom: most traces come whole).
+    rerooted = con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _rerooted AS
         SELECT t.trace_id, t.root_id FROM trace_roots t
         WHERE t.trace_id IN (SELECT trace_id FROM _stage_roots)
           AND EXISTS (SELECT 1 FROM spans s WHERE s.root_id = t.trace_id)
         """
-    )
-    if con.execute("SELECT count(*) FROM _rerooted").fetchall()[0][0]:
-        for table in ("spans", "scores"):
-            con.execute(f"UPDATE {table} SET root_id = r.root_id FROM _rerooted r WHERE {table}.root_id = r.trace_id")
-        con.execute("DELETE FROM score_rollup WHERE root_id IN (SELECT trace_id FROM _rerooted)")
-        refresh_rollup(store, "SELECT root_id FROM _rerooted")
-    con.execute("DROP TABLE IF EXISTS _rerooted")
+    ).fetchall()
+    if rerooted:
+        con.register("_rerooted", pa.table(list(zip(*rerooted)), schema=ROOTS_ARROW_SCHEMA))
+        try:
+            for table in ("spans", "scores"):
+                con.execute(
+                    f"UPDATE {table} SET root_id = r.root_id FROM _rerooted r WHERE {table}.root_id = r.trace_id"
+                )
+            con.execute("DELETE FROM score_rollup WHERE root_id IN (SELECT trace_id FROM _rerooted)")
+            refresh_rollup(store, "SELECT root_id FROM _rerooted")
+        finally:
+            con.unregister("_rerooted")
     con.execute("DROP TABLE IF EXISTS _stage_roots")

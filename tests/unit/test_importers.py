@@ -390,3 +390,40 @@ def test_json_array_of_openai_records_and_data_wrapper(tmp_path):
     assert bad == [] and {"tr-1001", "tr-1002", "obs-d"} <= set(spans)
     head = path.read_text()[:65536]
     assert [FORMAT_OF[m] for m in IMPORTERS if m.sniff(head, path)] == ["langfuse"]
+
+
+def test_otel_times_read_for_a_whole_list_equal_each_span_read_alone():
+    """`serve` reads the times of a request's spans in one pass (otel._span_times): the
+    same datetimes and latencies as each span's own reading, halfway cases included; an
+    unusual time in the list sends the whole list the per-span way."""
+    import random
+
+    rng = random.Random(18)
+    values = [rng.randrange(10**17, 10**20) for _ in range(3000)]
+    values += [v // 1000 * 1000 + d for v in values[:1000] for d in (500,)] + [1_765_000_000_000_000_500]
+    for as_text in (True, False):
+        spans = []
+        for a in values:
+            b = min(a + rng.choice([0, 1, 500, 1500, rng.randrange(10**12)]), 10**20 - 1)
+            spans.append({"startTimeUnixNano": str(a) if as_text else a, "endTimeUnixNano": str(b) if as_text else b})
+        together = otel._span_times(spans)
+        assert together is not None
+        for span, (start, end, latency) in zip(spans, together):
+            alone_start = otel._nanos(span["startTimeUnixNano"])
+            alone_end = otel._nanos(span["endTimeUnixNano"])
+            assert (start, end, latency) == (alone_start, alone_end, (alone_end - alone_start).total_seconds())
+    mixed = [dict(s) for s in spans[:20]]
+    mixed[5]["endTimeUnixNano"] = "2026-01-01T00:00:00Z"
+    assert otel._span_times(mixed) is None
+    assert otel._span_times(spans[:15]) is None  # short lists: per span
+
+
+def test_otel_mapping_of_a_long_list_equals_each_span_mapped_alone():
+    doc = json.loads((FIXTURES / "otel_genai.json").read_text())
+    spans = [s for rs in doc["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
+    many = [json.loads(json.dumps(s)) for _ in range(6) for s in spans]
+    assert otel._span_times(many) is not None  # the list is read the one-pass way
+    together = list(otel.map_export({"resourceSpans": [{"scopeSpans": [{"spans": many}]}]}))
+    alone = [e for s in many for e in otel.map_export({"resourceSpans": [{"scopeSpans": [{"spans": [s]}]}]})]
+    assert [repr(e) for e in together] == [repr(e) for e in alone]
+    assert any(e.row.metrics.get("latency_s") for e in together if isinstance(e, otel.MappedSpan))

@@ -60,3 +60,52 @@ def test_a_span_arrow_cannot_hold_is_reported_and_its_siblings_kept():
     assert encoded.spans == 1 and len(encoded.unstorable) == 1 and spans[1].row.id in encoded.unstorable[0]
     table, scores = decode_record(encoded.payload)
     assert table.column("id").to_pylist() == [spans[0].row.id]
+
+
+def test_children_committed_before_their_root_take_its_id_topic_and_score_rollup(tmp_path):
+    """A trace whose children (one with a score) are committed in one batch and whose root,
+    with a topic, comes in a later batch: the stored children, their score and its roll-up
+    move under the root span's id, and the children take the root's topic."""
+    db = tmp_path / "live.duckdb"
+    Store(db).close()
+    spool = Spool(tmp_path / "spool")
+    committer = Committer(db, spool)
+    spans = chat_spans(7, turns=2)
+    spans[1]["events"] = [
+        {
+            "name": "gen_ai.evaluation.result",
+            "attributes": [
+                {"key": "gen_ai.evaluation.name", "value": {"stringValue": "Helpfulness"}},
+                {"key": "gen_ai.evaluation.score.value", "value": {"doubleValue": 0.25}},
+            ],
+        }
+    ]
+    spans[0]["attributes"].append({"key": "topic", "value": {"stringValue": "shipping"}})
+    other = chat_spans(8, turns=1)  # a whole trace in the first batch too
+    first = otlp.decode(orjson.dumps(otlp_json(spans[1:] + other)), "application/json").spans
+    second = otlp.decode(orjson.dumps(otlp_json(spans[:1])), "application/json").spans
+    trace, root = f"{7:032x}", f"{7:012x}0000"
+    spool.append(encode_spans(first).payload, len(first))
+    assert committer.commit_once() == 4
+    with Store(db) as store:
+        assert store.con.execute(f"SELECT DISTINCT root_id FROM spans WHERE id LIKE '{7:012x}%'").fetchall() == [
+            (trace,)
+        ]
+        assert store.con.execute("SELECT root_id FROM scores").fetchall() == [(trace,)]
+    spool.append(encode_spans(second).payload, len(second))
+    assert committer.commit_once() == 1
+    spool.close()
+    with Store(db) as store:
+        rows = store.con.execute(
+            f"SELECT id, root_id, topic FROM spans WHERE id LIKE '{7:012x}%' ORDER BY id"
+        ).fetchall()
+        assert rows == [
+            (root, root, "shipping"),
+            (f"{7:012x}0001", root, "shipping"),
+            (f"{7:012x}0002", root, "shipping"),
+        ]
+        assert store.con.execute("SELECT root_id, score FROM scores").fetchall() == [(root, 0.25)]
+        rollup = store.con.execute("SELECT span_id, root_id, score FROM score_rollup ORDER BY span_id").fetchall()
+        assert rollup == [(root, root, 0.25), (f"{7:012x}0001", root, 0.25)]
+        assert store.con.execute("SELECT count(*) FROM spans WHERE root_id = ?", [trace]).fetchall() == [(0,)]
+        assert store.con.execute(f"SELECT DISTINCT topic FROM spans WHERE id LIKE '{8:012x}%'").fetchall() == [(None,)]
