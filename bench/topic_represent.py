@@ -77,9 +77,9 @@ def tfidf(texts: list[str], chars: bool = False, words: bool = False):
     from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
     if words:  # the topic labels' words (evaltui.topics.label): no stop words, no ids
-        from evaltui.topics.label import word_vectorizer
+        from evaltui.topics.label import _vectorizer
 
-        counts = word_vectorizer((1, 2), 2).fit_transform(texts)
+        counts = _vectorizer((1, 2), 2).fit_transform(texts)
         return TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
 
     if chars:
