@@ -64,6 +64,7 @@ SHARED = ROOT.parent / "shared" / "data"
 DATASETS = ("bitext", "bitext_gpt35", "clinc150", "sample_logs")
 BITEXT_FILES = {"bitext": "bitext_customer_support_4514.csv", "bitext_gpt35": "bitext_customer_support_gpt35_6480.csv"}
 STANDIN_SEED = 13
+LEXICAL_SHARE = 0.0  # --lexical-share
 STANDINS = {  # name: (what it is drawn from and how, the public set it stands in for)
     "clinc150_77x30": ("CLINC150 in-scope: 77 random intents, all 30 texts each", "banking-support, 3,080 / 77"),
     "clinc150_64x17_oos": (
@@ -159,9 +160,9 @@ def run_evaltui(store, texts, params=None, model_id=None) -> tuple[dict, dict]:
     from evaltui.topics.cluster import ClusterParams, cluster_resolved, group_topics
     from evaltui.topics.embed import DEFAULT_MODEL
     from evaltui.topics.label import keywords, readable_names
-    from evaltui.topics.represent import text_vectors
+    from evaltui.topics.represent import lexical, text_vectors
 
-    params = params or ClusterParams()
+    params = params or ClusterParams(lexical_share=LEXICAL_SHARE)
     model_id = model_id or DEFAULT_MODEL
     t = {}
     c0 = time.process_time()
@@ -169,7 +170,7 @@ def run_evaltui(store, texts, params=None, model_id=None) -> tuple[dict, dict]:
     vectors, weights = text_vectors(store, texts, model_id)
     t["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    labels, graph, chosen = cluster_resolved(vectors, params)
+    labels, graph, chosen = cluster_resolved(vectors, params, lexical(texts) if params.lexical_share > 0 else None)
     group_of = group_topics(graph, labels)
     t["cluster"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -228,6 +229,12 @@ def main() -> None:
     parser.add_argument("--data", default=",".join(DATASETS), help="Comma-separated: " + ", ".join(DATASETS))
     parser.add_argument("--no-bertopic", action="store_true", help="Only evaltui's pipeline.")
     parser.add_argument(
+        "--lexical-share",
+        type=float,
+        default=0.0,
+        help="evaltui's ClusterParams.lexical_share (the word TF-IDF cosine's weight in the neighbour search).",
+    )
+    parser.add_argument(
         "--standins",
         nargs="?",
         const=",".join(STANDINS),
@@ -243,6 +250,10 @@ def main() -> None:
         "--also-model", default=None, help="Also run evaltui cold with this model id (e.g. all-MiniLM-L6-v2)."
     )
     args = parser.parse_args()
+    global LEXICAL_SHARE
+    LEXICAL_SHARE = args.lexical_share
+    if LEXICAL_SHARE:
+        print(f"evaltui: neighbours on (1 - {LEXICAL_SHARE}) x MiniLM cosine + {LEXICAL_SHARE} x word TF-IDF cosine")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: see the module docstring
     warnings.filterwarnings("ignore")
@@ -354,9 +365,16 @@ def bench_set(texts, fine, coarse, model, ours, args, standin: bool) -> dict:
         e["topics_coarse_nmi"] = scores(out["labels"], fine, coarse)["nmi_coarse"]
         e["resolution"] = out["resolution"]
         for label, factor in (("half", 0.5), ("twice", 2.0)):
-            alt, _ = run_evaltui(store, texts, ClusterParams(resolution=out["resolution"] * factor), model_id=ours)
+            alt, _ = run_evaltui(
+                store,
+                texts,
+                ClusterParams(resolution=out["resolution"] * factor, lexical_share=LEXICAL_SHARE),
+                model_id=ours,
+            )
             e[f"at_{label}_resolution"] = scores(alt["labels"], fine, coarse, alt["groups"])
-        auto, auto_t = run_evaltui(store, texts, ClusterParams(resolution=None), model_id=ours)
+        auto, auto_t = run_evaltui(
+            store, texts, ClusterParams(resolution=None, lexical_share=LEXICAL_SHARE), model_id=ours
+        )
         e["auto"] = {
             **scores(auto["labels"], fine, coarse, auto["groups"]),
             "resolution": auto["resolution"],

@@ -87,6 +87,14 @@ def _resolution(ctx: click.Context, param: click.Parameter, value: str | None) -
     default=None,
     help="Fixed cosine distance beyond which a span stays unassigned (default: per-topic radius).",
 )
+@click.option(
+    "--lexical-share",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Weight of the texts' word TF-IDF cosine beside MiniLM's when finding neighbours (0: MiniLM alone; "
+    "0.5: their mean, which lifts fine NMI on most measured sets but changes groups and the demo's map).",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--no-llm", is_flag=True, help="Keep the keyword labels even when a model endpoint is configured.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
@@ -97,6 +105,7 @@ def build(
     resolution: float | str | None,
     sample_size: int,
     threshold: float | None,
+    lexical_share: float,
     seed: int,
     no_llm: bool,
     as_json: bool,
@@ -112,9 +121,13 @@ def build(
         sample_size=sample_size,
         threshold=threshold,
         name_with_llm=not no_llm,
-        cluster=ClusterParams(seed=seed)
+        cluster=ClusterParams(seed=seed, lexical_share=lexical_share)
         if resolution is None
-        else ClusterParams(seed=seed, resolution=None if resolution == "auto" else float(resolution)),
+        else ClusterParams(
+            seed=seed,
+            resolution=None if resolution == "auto" else float(resolution),
+            lexical_share=lexical_share,
+        ),
     )
     from evaltui.topics.changes import map_changes
 

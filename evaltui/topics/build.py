@@ -102,7 +102,11 @@ def build_map(store: Store, options: BuildOptions | None = None, progress: Build
     progress("cluster", 0, 1)
     from evaltui.topics import cluster as clu
 
-    labels, graph = clu.cluster_graph(vectors, opts.cluster)
+    from evaltui.topics.represent import lexical
+
+    labels, graph = clu.cluster_graph(
+        vectors, opts.cluster, lexical(sample_texts) if opts.cluster.lexical_share > 0 else None
+    )
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
     group_of = clu.group_topics(graph, labels)
     cents = clu.centroids(vectors, labels)

@@ -8,6 +8,13 @@ whole, a message lands near others with the same wrapper or the same product rat
 the same request. A sentence that recurs in many texts carries little of what the customer
 wants, so its weight falls to near zero; a rare sentence keeps a weight near log(N).
 Nothing here is tuned per data set: the weights come from the texts themselves.
+
+A second view of the same texts, for finding neighbours only (``lexical``): each text's
+TF-IDF vector over its words and word pairs (seen in 2+ texts). Two requests of one intent share its words ("freeze my account",
+"transfer money to") where MiniLM's cosine, compressed by the direction all its vectors
+share, ranks a same-domain request of another intent as near; the neighbour graph takes
+the mean of the two cosines (``cluster.ClusterParams.lexical_share``). bench/RESULTS.md
+"The representation: a lexical view beside MiniLM".
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -99,3 +106,17 @@ def text_vectors(
         return np.zeros((0, 0), dtype=np.float32), weights
     matrix = embed_texts(store, unique, model, progress=progress)
     return combine(texts, weights, dict(zip(unique, matrix))), weights
+
+
+def lexical(texts: Sequence[str]) -> Any:
+    """Each text's TF-IDF vector (a scipy sparse matrix, L2-normalised rows): word 1- and
+    2-grams seen in 2+ texts, stop words kept ("what is my", "how do i" tell CLINC150's
+    intents apart; without them the view costs NMI everywhere, bench/RESULTS.md), sublinear
+    term frequency; None when no word recurs."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        matrix = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(texts)
+    except ValueError:  # no word in 2+ texts
+        return None
+    return matrix.astype(np.float32).tocsr()

@@ -229,3 +229,24 @@ def test_a_new_topic_keeps_the_key_of_the_old_one_it_matches_and_never_takes_a_r
     assert _match_keys(new, old[:0], []) == [None, None, None]
     # "refund" was used by a retired topic and "refund_2" by this build: the gap gets "refund_3"
     assert _fresh_keys(["refund_2", None, "b"], ["x", "refund", "y"], {"refund"}) == ["refund_2", "refund_3", "b"]
+
+
+def test_the_lexical_view_splits_what_the_vectors_cannot_tell_apart():
+    # 2 x 30 texts whose vectors are one blob, but whose words are two requests: the vectors
+    # alone make one topic; with the word TF-IDF cosine beside them (share 0.5), two.
+    from evaltui.topics.cluster import cluster_resolved
+    from evaltui.topics.represent import lexical
+
+    rng = np.random.default_rng(5)
+    vectors = np.ones((60, 16)) + rng.normal(0, 0.05, (60, 16))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    texts = [f"freeze my card ref{i}" for i in range(30)]  # each ref in one text: not a word of the view
+    texts += [f"what is my balance ref{i}" for i in range(30, 60)]
+    words = lexical(texts)
+    assert words.shape[0] == 60 and np.allclose(words.multiply(words).sum(axis=1), 1.0)
+    alone, _, _ = cluster_resolved(vectors, ClusterParams(seed=1), words)  # share 0: ignored
+    assert len(set(alone.tolist()) - {OUTLIER}) == 1
+    mixed, _, _ = cluster_resolved(vectors, ClusterParams(seed=1, lexical_share=0.5), words)
+    assert len(set(mixed[:30].tolist()) - {OUTLIER}) == 1 and len(set(mixed[30:].tolist()) - {OUTLIER}) == 1
+    assert mixed[0] != mixed[30]
+    assert lexical(["one", "two"]) is None  # no word in 2+ texts
