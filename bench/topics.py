@@ -24,7 +24,7 @@ evaltui's, ``--also-model`` adds a cold run of evaltui's default pipeline with a
 - evaltui: its topic pipeline with its one default (sentence-weighted vectors, neighbour
   graph, Leiden), cold (empty embedding cache) and warm, plus its clustering alone at half
   and twice its resolution, so a reader sees how much hangs on that one setting, and with
-  the resolution chosen from the data (``--resolution auto``: ``cluster.choose_resolution``),
+  the resolution chosen from the data (``--resolution auto``: ``cluster.plateau``),
   warm, with the seconds that choice adds (wall and CPU) and the goals it would meet;
 - BERTopic with its defaults (UMAP + HDBSCAN, min_cluster_size 10), and again with the
   smallest topic size evaltui produced as its min_cluster_size. BERTopic's one-time numba

@@ -71,8 +71,8 @@ def _resolution(ctx: click.Context, param: click.Parameter, value: str | None) -
     callback=_resolution,
     default=None,
     help="Link density a topic needs (default 0.0075): higher gives more, smaller topics; "
-    "'auto' chooses it from the data (the multiple of the graph's density whose topics "
-    "survive resampling).",
+    "'auto' chooses it from the data (the multiple of the graph's density at which the map "
+    "changes least between its neighbouring multiples).",
 )
 @click.option(
     "--sample-size",
