@@ -59,6 +59,21 @@ SCORES_ARROW_SCHEMA = pa.schema(
 )
 
 
+@dataclass(frozen=True)
+class StagedFacts:
+    """What a stage's own checks proved, so the merge need not find it out again.
+
+    spans: how many spans are staged, no two with one id. scores_plain: every staged score
+    names its trace, no span's list holds two scores of one (scorer, version, source,
+    time) nor two machine scores of one scorer name, and no span id holds chr(31) (a
+    score's id joins its values with it; the merge looks at the scorers' names, versions
+    and sources): so no two staged scores share an id, and each machine score is its
+    span's only one of its scorer name."""
+
+    spans: int
+    scores_plain: bool
+
+
 @dataclass
 class MergeResult:
     spans_added: int
@@ -108,15 +123,24 @@ def stage_arrow(store: Store, spans: pa.Table, scores: pa.Table) -> None:
         con.unregister("_arrow_scores")
 
 
-def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | None = None) -> MergeResult:
+def merge_stage(
+    store: Store,
+    source: str,
+    prepare: Callable[[Store], None] | None = None,
+    facts: StagedFacts | None = None,
+) -> MergeResult:
     """Move new staged spans and scores into the store, in one transaction (which
-    ``prepare`` opens, to adjust the stage or the store first)."""
+    ``prepare`` opens, to adjust the stage or the store first). ``facts``: what the stage's
+    checks proved (``prepare`` must then leave the stage as it is)."""
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
         if prepare is not None:
             prepare(store)
-        staged, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM _stage_spans").fetchall()[0]
+        if facts is not None:
+            staged = distinct = facts.spans
+        else:
+            staged, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM _stage_spans").fetchall()[0]
         stored_any = con.execute("SELECT EXISTS (SELECT 1 FROM spans)").fetchall()[0][0]
         present = (
             con.execute(
@@ -174,7 +198,7 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
                   AND spans.id NOT IN (SELECT id FROM _new_spans)
                 """
             )
-        scores_added = _merge_scores(store)
+        scores_added = _merge_scores(store, plain=facts is not None and facts.scores_plain)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -198,56 +222,105 @@ def _count_changed(store: Store) -> int:
     ).fetchall()[0][0]
 
 
-def _merge_scores(store: Store) -> int:
+def _merge_scores(store: Store, plain: bool = False) -> int:
+    """``plain``: the stage proved its scores plain (``StagedFacts``)."""
     con = store.con
-    # The trace of each score: given by the importer, else looked up from its span.
-    unrooted = con.execute("SELECT count(*) FROM _stage_scores WHERE root_id IS NULL").fetchall()[0][0]
+    drop_temp(store, "_scored", "_new_scores", "_scorer_keys")
+    # Each scorer's key once per name; in the same pass what tells whether the staged scores
+    # are plain (below): only whether a name, version or source holds chr(31) when the stage
+    # proved the rest (one row per scorer, version and source first: no string work per score).
+    key = SCORER_KEY_SQL.format(col="scorer")
+    if plain:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _scorer_keys AS
+            SELECT scorer, {key} AS scorer_key, sum(n) AS n, 0 AS unrooted,
+                   bool_or(contains(concat(scorer, scorer_version, source), chr(31))) AS odd,
+                   0 AS distinct_ids, 0 AS machine, 0 AS machine_targets
+            FROM (SELECT scorer, scorer_version, source, count(*) AS n FROM _stage_scores GROUP BY ALL)
+            GROUP BY scorer
+            """
+        )
+    else:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _scorer_keys AS
+            SELECT scorer, {key} AS scorer_key, count(*) AS n, count(*) FILTER (WHERE root_id IS NULL) AS unrooted,
+                   coalesce(bool_or(contains(concat(target_id, scorer_version, source), chr(31))), false)
+                     OR contains(scorer, chr(31)) AS odd,
+                   count(DISTINCT hash(target_id, scorer_version, source)) AS distinct_ids,
+                   count(*) FILTER (WHERE source <> 'human') AS machine,
+                   count(DISTINCT hash(target_id)) FILTER (WHERE source <> 'human') AS machine_targets
+            FROM _stage_scores GROUP BY scorer
+            """
+        )
+    staged, unrooted, plain_keys = con.execute(
+        "SELECT coalesce(sum(n), 0), coalesce(sum(unrooted), 0), "
+        f"coalesce(bool_and({'true' if plain else 'n = distinct_ids AND machine = machine_targets'} AND NOT odd), true) "
+        "AND count(DISTINCT scorer_key) = count(*) "
+        "FROM _scorer_keys"
+    ).fetchall()[0]
+    plain = bool(plain_keys)
+    if not staged:
+        drop_temp(store, "_scorer_keys")
+        return 0
     trace = "coalesce(s.root_id, sp.root_id)" if unrooted else "s.root_id"
     lookup = "LEFT JOIN spans sp ON sp.id = s.target_id" if unrooted else ""
-    drop_temp(store, "_scored", "_new_scores", "_scorer_keys")
-    # Each score's id and key computed once, as stored (a scorer's key once per name).
-    con.execute(
-        f"CREATE TEMP TABLE _scorer_keys AS SELECT scorer, {SCORER_KEY_SQL.format(col='scorer')} AS scorer_key "
-        "FROM (SELECT DISTINCT scorer FROM _stage_scores)"
-    )
-    con.execute(
-        f"""
-        CREATE TEMP TABLE _scored AS
+    scored = f"""
         SELECT {SCORE_ID_SQL} AS id, s.target_id, {trace} AS root_id, s.scorer, k.scorer_key,
                coalesce(s.scorer_version, '') AS scorer_version, s.score, s.label, s.rationale,
                coalesce(s.source, 'online') AS source, coalesce(s.created, now()::TIMESTAMP) AS created,
                s.metadata
         FROM _stage_scores s {lookup} LEFT JOIN _scorer_keys k ON k.scorer = s.scorer
-        """
-    )
+    """
+    # plain: no two staged scores share an id, each machine score is its span's only one of
+    # its scorer, and no two names share a key: so each is its span's latest (no "latest
+    # of" in the roll-up). Counted above (hashes: a collision only sends them the longer
+    # way: for each scorer, no two scores share their span, version and source, no two
+    # machine scores their span, and no value holds chr(31), which an id joins its values
+    # with), or proved by the stage (StagedFacts). With every score carrying its trace, and none stored on these spans or under
+    # these traces (a new file), the scores go from the stage into `scores` in one pass
+    # (each id computed once, by the insert) and their roll-up comes from them alone.
+    if plain and not unrooted:
+        touched = (
+            con.execute("SELECT EXISTS (SELECT 1 FROM scores)").fetchall()[0][0]
+            and (
+                con.execute(
+                    "SELECT EXISTS (SELECT 1 FROM scores WHERE root_id IN (SELECT root_id FROM _stage_scores) "
+                    "OR target_id IN (SELECT target_id FROM _stage_scores))"
+                ).fetchall()[0][0]
+            )
+        )
+        if not touched:
+            con.execute(f"CREATE TEMP VIEW _scored AS {scored}")
+            con.execute("INSERT INTO scores BY NAME SELECT * FROM _scored")
+            add_rollup(store, "_scored", one_each=True)
+            drop_temp(store, "_scored", "_scorer_keys")
+            return int(staged)
+    # Otherwise each id once, then only the first copy of each id not stored yet.
+    con.execute(f"CREATE TEMP TABLE _scored AS {scored}")
     # one_each: no span has two machine scores of one scorer here (the roll-up then needs no
     # "latest of" per span); true of any subset too, so of the deduplicated rows.
-    staged, distinct, present, one_each = con.execute(
+    one_each = con.execute(
         """
-        SELECT count(*), count(DISTINCT id),
-               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)),
-               count(*) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
+        SELECT count(*) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
                  = count(DISTINCT (target_id, root_id, scorer_key)) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
-        FROM _scored st
+        FROM _scored
         """
-    ).fetchall()[0]
-    # No score stored yet under these traces (a new file): their roll-up comes from the new rows alone.
+    ).fetchall()[0][0]
     fresh = not con.execute(
         "SELECT EXISTS (SELECT 1 FROM scores WHERE root_id IN (SELECT root_id FROM _scored))"
     ).fetchall()[0][0]
-    new = "_scored"  # all new: no copy
-    if staged != distinct or present:
-        new = "_new_scores"
-        con.execute(
-            "CREATE TEMP TABLE _new_scores AS SELECT DISTINCT ON (st.id) st.* FROM _scored st "
-            "WHERE NOT EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)"
-        )
-    con.execute(f"INSERT INTO scores BY NAME SELECT * FROM {new}")
-    added = con.execute(f"SELECT count(*) FROM {new}").fetchall()[0][0]
+    con.execute(
+        "CREATE TEMP TABLE _new_scores AS SELECT DISTINCT ON (st.id) st.* FROM _scored st "
+        "WHERE NOT EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)"
+    )
+    con.execute("INSERT INTO scores BY NAME SELECT * FROM _new_scores")
+    added = con.execute("SELECT count(*) FROM _new_scores").fetchall()[0][0]
     if added and fresh:
-        add_rollup(store, new, one_each=one_each)
+        add_rollup(store, "_new_scores", one_each=one_each)
     elif added:
-        refresh_rollup(store, f"SELECT DISTINCT root_id FROM {new} WHERE root_id IS NOT NULL")
+        refresh_rollup(store, "SELECT DISTINCT root_id FROM _new_scores WHERE root_id IS NOT NULL")
     drop_temp(store, "_new_scores", "_scored", "_scorer_keys")
     return added
 
