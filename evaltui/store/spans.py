@@ -164,22 +164,27 @@ def merge_stage(
                 WHERE NOT EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)
                 """
             )
-        # A span is filed under its own topic tag, else its root's.
-        con.execute(
+        # A span is filed under its own topic tag, else its root's (arrived now, or stored).
+        stored_roots = (
             """
+                UNION ALL
+                SELECT id, topic FROM spans
+                WHERE parent_id IS NULL AND id IN (SELECT DISTINCT root_id FROM _new_spans)"""
+            if stored_any
+            else ""
+        )
+        con.execute(
+            f"""
             INSERT INTO spans BY NAME
             WITH root_topics AS (
                 SELECT id, json_extract_string(metadata, '$.topic') AS topic
-                FROM _new_spans WHERE parent_id IS NULL
-                UNION ALL
-                SELECT id, topic FROM spans
-                WHERE parent_id IS NULL AND id IN (SELECT DISTINCT root_id FROM _new_spans)
+                FROM _new_spans WHERE parent_id IS NULL{stored_roots}
             )
             SELECT n.id, n.root_id, n.parent_id, n.name, n.span_type,
                    coalesce(n.ts, now()::TIMESTAMP) AS ts,
                    n.input, n.output, n.expected, n.error,
-                   coalesce(n.metadata, '{}') AS metadata, coalesce(n.tags, []) AS tags,
-                   coalesce(n.metrics, '{}') AS metrics,
+                   coalesce(n.metadata, '{{}}') AS metadata, coalesce(n.tags, []) AS tags,
+                   coalesce(n.metrics, '{{}}') AS metrics,
                    coalesce(json_extract_string(n.metadata, '$.topic'), r.topic) AS topic,
                    ? AS source, now()::TIMESTAMP AS ingested_at
             FROM _new_spans n LEFT JOIN root_topics r ON r.id = n.root_id
