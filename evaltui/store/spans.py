@@ -203,7 +203,7 @@ def merge_stage(
                   AND spans.id NOT IN (SELECT id FROM _new_spans)
                 """
             )
-        scores_added = _merge_scores(store, plain=facts is not None and facts.scores_plain)
+        scores_added = _merge_scores(store, proved=facts is not None and facts.scores_plain)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -227,21 +227,28 @@ def _count_changed(store: Store) -> int:
     ).fetchall()[0][0]
 
 
-def _merge_scores(store: Store, plain: bool = False) -> int:
-    """``plain``: the stage proved its scores plain (``StagedFacts``)."""
+def _merge_scores(store: Store, proved: bool = False) -> int:
+    """Move the staged scores that are new into ``scores`` and roll them up. ``proved``: the
+    stage's checks proved its scores plain, but for the scorers' names (``StagedFacts``)."""
     con = store.con
     drop_temp(store, "_scored", "_new_scores", "_scorer_keys")
-    # Each scorer's key once per name; in the same pass what tells whether the staged scores
-    # are plain (below): only whether a name, version or source holds chr(31) when the stage
-    # proved the rest (one row per scorer, version and source first: no string work per score).
+    # The scores are plain when no two staged scores share an id, each machine score is its
+    # span's only one of its scorer, and no two names share a key: then each is its span's
+    # latest (no "latest of" in the roll-up). The pass that computes each scorer's key once
+    # per name tells it: whether a name, version or source holds chr(31) (which an id joins
+    # its values with), from one row per scorer, version and source when the stage proved
+    # the rest; else counted per scorer, by hashes (a collision only sends the scores the
+    # longer way): no two scores share their span, version and source, no two machine
+    # scores their span, and no span id holds chr(31).
     key = SCORER_KEY_SQL.format(col="scorer")
-    if plain:
+    version, origin = "coalesce(scorer_version, '')", "coalesce(source, 'online')"
+    if proved:
         con.execute(
             f"""
             CREATE TEMP TABLE _scorer_keys AS
             SELECT scorer, {key} AS scorer_key, sum(n) AS n, 0 AS unrooted,
                    bool_or(contains(concat(scorer, scorer_version, source), chr(31))) AS odd,
-                   0 AS distinct_ids, 0 AS machine, 0 AS machine_targets
+                   true AS each_once
             FROM (SELECT scorer, scorer_version, source, count(*) AS n FROM _stage_scores GROUP BY ALL)
             GROUP BY scorer
             """
@@ -253,22 +260,21 @@ def _merge_scores(store: Store, plain: bool = False) -> int:
             SELECT scorer, {key} AS scorer_key, count(*) AS n, count(*) FILTER (WHERE root_id IS NULL) AS unrooted,
                    coalesce(bool_or(contains(concat(target_id, scorer_version, source), chr(31))), false)
                      OR contains(scorer, chr(31)) AS odd,
-                   count(DISTINCT hash(target_id, scorer_version, source)) AS distinct_ids,
-                   count(*) FILTER (WHERE source <> 'human') AS machine,
-                   count(DISTINCT hash(target_id)) FILTER (WHERE source <> 'human') AS machine_targets
+                   count(DISTINCT hash(target_id, {version}, {origin})) = count(*)
+                     AND count(DISTINCT hash(target_id)) FILTER (WHERE {origin} <> 'human')
+                         = count(*) FILTER (WHERE {origin} <> 'human') AS each_once
             FROM _stage_scores GROUP BY scorer
             """
         )
-    staged, unrooted, plain_keys = con.execute(
+    staged, unrooted, plain = con.execute(
         "SELECT coalesce(sum(n), 0), coalesce(sum(unrooted), 0), "
-        f"coalesce(bool_and({'true' if plain else 'n = distinct_ids AND machine = machine_targets'} AND NOT odd), true) "
-        "AND count(DISTINCT scorer_key) = count(*) "
+        "coalesce(bool_and(each_once AND NOT odd), true) AND count(DISTINCT scorer_key) = count(*) "
         "FROM _scorer_keys"
     ).fetchall()[0]
-    plain = bool(plain_keys)
     if not staged:
         drop_temp(store, "_scorer_keys")
         return 0
+    # The trace of each score: given by the importer, else looked up from its span.
     trace = "coalesce(s.root_id, sp.root_id)" if unrooted else "s.root_id"
     lookup = "LEFT JOIN spans sp ON sp.id = s.target_id" if unrooted else ""
     scored = f"""
@@ -278,14 +284,9 @@ def _merge_scores(store: Store, plain: bool = False) -> int:
                s.metadata
         FROM _stage_scores s {lookup} LEFT JOIN _scorer_keys k ON k.scorer = s.scorer
     """
-    # plain: no two staged scores share an id, each machine score is its span's only one of
-    # its scorer, and no two names share a key: so each is its span's latest (no "latest
-    # of" in the roll-up). Counted above (hashes: a collision only sends them the longer
-    # way: for each scorer, no two scores share their span, version and source, no two
-    # machine scores their span, and no value holds chr(31), which an id joins its values
-    # with), or proved by the stage (StagedFacts). With every score carrying its trace, and none stored on these spans or under
-    # these traces (a new file), the scores go from the stage into `scores` in one pass
-    # (each id computed once, by the insert) and their roll-up comes from them alone.
+    # Plain scores that all carry their trace, none stored on these spans or under these
+    # traces (a new file): from the stage into `scores` in one pass (each id computed once,
+    # by the insert), and their roll-up from them alone.
     if plain and not unrooted:
         touched = (
             con.execute("SELECT EXISTS (SELECT 1 FROM scores)").fetchall()[0][0]

@@ -313,4 +313,6 @@ def test_the_fast_merge_stores_what_the_line_reader_stores(tmp_path, scores):
         finally:
             evaltui_jsonl.stage_fast = saved
         assert stored(slow) == (fast_scores, fast_rollup)
+        refresh_rollup(slow)
+        assert stored(slow)[1] == fast_rollup
     assert report.scores_added == slow_report.scores_added == len(fast_scores)
