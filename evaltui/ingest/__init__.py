@@ -24,6 +24,7 @@ from evaltui.model import SpanRow
 
 if TYPE_CHECKING:
     from evaltui.store import Store
+    from evaltui.store.spans import StagedFacts
 
 # The writing half (Arrow, the store's staging SQL) is imported where it is used, so
 # that naming the formats or detecting one does not pay for pyarrow.
@@ -122,7 +123,7 @@ def ingest_file(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest one file; good records are kept, bad ones reported with their line."""
-    from evaltui.store.jsonl_stage import staged_span_count, unordered_writes
+    from evaltui.store.jsonl_stage import unordered_writes
     from evaltui.store.spans import create_stage, drop_stage
 
     path = Path(path)
@@ -137,10 +138,10 @@ def ingest_file(
     if fast is not None:
         with unordered_writes(store):
             with _poll_progress(con, shown, progress):
-                done = fast(store, path)
-            if done:
-                report.kept = staged_span_count(store)
-                _merge(store, report, f"{fmt}:{path.name}")
+                facts = fast(store, path)
+            if facts is not None:
+                report.kept = facts.spans
+                _merge(store, report, f"{fmt}:{path.name}", facts)
                 drop_stage(store)
                 return report
     create_stage(store)
@@ -203,10 +204,10 @@ def batch_size_setting() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else BATCH_SIZE
 
 
-def _merge(store: Store, report: IngestReport, source: str) -> None:
+def _merge(store: Store, report: IngestReport, source: str, facts: StagedFacts | None = None) -> None:
     from evaltui.store.spans import merge_stage
 
-    result = merge_stage(store, source)
+    result = merge_stage(store, source, facts=facts)
     report.added += result.spans_added
     report.scores_added += result.scores_added
     report.changed += result.spans_changed

@@ -22,6 +22,7 @@ from evaltui.model import RecordError, ScoreRow, SpanRow, parse_ts
 
 if TYPE_CHECKING:
     from evaltui.store.db import Store
+    from evaltui.store.spans import StagedFacts
 
 _COLUMNS = {
     "id": "VARCHAR",
@@ -77,8 +78,9 @@ def sniff_bare(head: str) -> bool:
     )  # Braintrust rows keep scores in an object
 
 
-def stage_fast(store: Store, path: Path) -> bool:
-    """Stage a well-formed file straight from DuckDB's ``read_json``; False if it needs ``read``.
+def stage_fast(store: Store, path: Path) -> StagedFacts | None:
+    """Stage a well-formed file straight from DuckDB's ``read_json``, and say what its checks
+    proved for the merge; None if it needs ``read``.
 
     The stage is a pair of views over one raw read, so the file is parsed once and
     its rows are copied once more, into the store.
@@ -88,15 +90,17 @@ def stage_fast(store: Store, path: Path) -> bool:
 
     drop_stage(store)
     try:
-        bad_spans, bad_scores, maybe_deep = stage_jsonl(store, literal_path(path), _COLUMNS, _JSON_VALUES, MAX_DEPTH)
+        bad_spans, bad_scores, maybe_deep, facts = stage_jsonl(
+            store, literal_path(path), _COLUMNS, _JSON_VALUES, MAX_DEPTH
+        )
         deep = maybe_deep > 0 and _nested_too_deep(store)
     except duckdb.Error:
         drop_stage(store)
-        return False
+        return None
     if bad_spans or bad_scores or deep:
         drop_stage(store)
-        return False
-    return True
+        return None
+    return facts
 
 
 _JSON_VALUES = ("input", "output", "expected", "metadata", "metrics")

@@ -59,6 +59,21 @@ SCORES_ARROW_SCHEMA = pa.schema(
 )
 
 
+@dataclass(frozen=True)
+class StagedFacts:
+    """What a stage's own checks proved, so the merge need not find it out again.
+
+    spans: how many spans are staged, no two with one id. scores_plain: every staged score
+    names its trace, no span's list holds two scores of one (scorer, version, source,
+    time) nor two machine scores of one scorer name, and no span id holds chr(31) (a
+    score's id joins its values with it; the merge looks at the scorers' names, versions
+    and sources): so no two staged scores share an id, and each machine score is its
+    span's only one of its scorer name."""
+
+    spans: int
+    scores_plain: bool
+
+
 @dataclass
 class MergeResult:
     spans_added: int
@@ -120,20 +135,31 @@ def _topic_sql(metadata: str) -> str:
     return f"CASE WHEN contains({metadata}::VARCHAR, '\"topic\"') THEN json_extract_string({metadata}, '$.topic') END"
 
 
-def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | None = None) -> MergeResult:
+def merge_stage(
+    store: Store,
+    source: str,
+    prepare: Callable[[Store], None] | None = None,
+    facts: StagedFacts | None = None,
+) -> MergeResult:
     """Move new staged spans and scores into the store, in one transaction (which
-    ``prepare`` opens, to adjust the stage or the store first)."""
+    ``prepare`` opens, to adjust the stage or the store first). ``facts``: what the stage's
+    checks proved (``prepare`` must then leave the stage as it is)."""
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
         if prepare is not None:
             prepare(store)
-        # (and whether a root brings a topic: only then may stored children take it, below)
-        staged, distinct, topic_roots = con.execute(
-            "SELECT count(*), count(DISTINCT id), "
-            f"count(*) FILTER (WHERE parent_id IS NULL AND {_topic_sql('metadata')} IS NOT NULL) "
-            "FROM _stage_spans"
-        ).fetchall()[0]
+        # How many spans are staged, and whether a root brings a topic (only then may stored
+        # children take it, below; with ``facts``, that is asked only when spans are stored).
+        topic_roots: bool | None = None
+        if facts is not None:
+            staged = distinct = facts.spans
+        else:
+            staged, distinct, topic_roots = con.execute(
+                "SELECT count(*), count(DISTINCT id), "
+                f"count(*) FILTER (WHERE parent_id IS NULL AND {_topic_sql('metadata')} IS NOT NULL) > 0 "
+                "FROM _stage_spans"
+            ).fetchall()[0]
         stored_any = con.execute("SELECT EXISTS (SELECT 1 FROM spans)").fetchall()[0][0]
         present = (
             con.execute(
@@ -158,26 +184,31 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
                 WHERE NOT EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)
                 """
             )
-        # A span is filed under its own topic tag, else its root's.
-        con.execute(
+        # A span is filed under its own topic tag, else its root's (arrived now, or stored).
+        stored_roots = (
             """
-            INSERT INTO spans BY NAME
-            WITH root_topics AS (
-                SELECT id, {topic} AS topic
-                FROM _new_spans WHERE parent_id IS NULL
                 UNION ALL
                 SELECT id, topic FROM spans
-                WHERE parent_id IS NULL AND id IN (SELECT DISTINCT root_id FROM _new_spans)
+                WHERE parent_id IS NULL AND id IN (SELECT DISTINCT root_id FROM _new_spans)"""
+            if stored_any
+            else ""
+        )
+        con.execute(
+            f"""
+            INSERT INTO spans BY NAME
+            WITH root_topics AS (
+                SELECT id, {_topic_sql("metadata")} AS topic
+                FROM _new_spans WHERE parent_id IS NULL{stored_roots}
             )
             SELECT n.id, n.root_id, n.parent_id, n.name, n.span_type,
                    coalesce(n.ts, now()::TIMESTAMP) AS ts,
                    n.input, n.output, n.expected, n.error,
-                   coalesce(n.metadata, '{}') AS metadata, coalesce(n.tags, []) AS tags,
-                   coalesce(n.metrics, '{}') AS metrics,
-                   coalesce({n_topic}, r.topic) AS topic,
+                   coalesce(n.metadata, '{{}}') AS metadata, coalesce(n.tags, []) AS tags,
+                   coalesce(n.metrics, '{{}}') AS metrics,
+                   coalesce({_topic_sql("n.metadata")}, r.topic) AS topic,
                    ? AS source, now()::TIMESTAMP AS ingested_at
             FROM _new_spans n LEFT JOIN root_topics r ON r.id = n.root_id
-            """.replace("{topic}", _topic_sql("metadata")).replace("{n_topic}", _topic_sql("n.metadata")),
+            """,
             [source],
         )
         added = (
@@ -187,6 +218,11 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
         )
         # Children stored before their root arrived take the root's topic now (a scan of
         # `spans`: skipped when no new root has a topic, as in most of `serve`'s commits).
+        if stored_any and topic_roots is None:
+            topic_roots = con.execute(
+                "SELECT EXISTS (SELECT 1 FROM _stage_spans "
+                f"WHERE parent_id IS NULL AND {_topic_sql('metadata')} IS NOT NULL)"
+            ).fetchall()[0][0]
         if stored_any and topic_roots:
             con.execute(
                 """
@@ -197,7 +233,7 @@ def merge_stage(store: Store, source: str, prepare: Callable[[Store], None] | No
                   AND spans.id NOT IN (SELECT id FROM _new_spans)
                 """
             )
-        scores_added = _merge_scores(store)
+        scores_added = _merge_scores(store, proved=facts is not None and facts.scores_plain)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -221,60 +257,109 @@ def _count_changed(store: Store) -> int:
     ).fetchall()[0][0]
 
 
-def _merge_scores(store: Store) -> int:
+def _merge_scores(store: Store, proved: bool = False) -> int:
+    """Move the staged scores that are new into ``scores`` and roll them up. ``proved``: the
+    stage's checks proved its scores plain, but for the scorers' names (``StagedFacts``)."""
     con = store.con
-    # The trace of each score: given by the importer, else looked up from its span.
-    staged_any, unrooted = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE root_id IS NULL) FROM _stage_scores"
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM _stage_scores)").fetchall()[0][0]:
+        return 0  # no scores (most of `serve`'s commits): nothing to add, nothing to roll up
+    drop_temp(store, "_scored", "_new_scores", "_scorer_keys")
+    # The scores are plain when no two staged scores share an id, each machine score is its
+    # span's only one of its scorer, and no two names share a key: then each is its span's
+    # latest (no "latest of" in the roll-up). The pass that computes each scorer's key once
+    # per name tells it: whether a name, version or source holds chr(31) (which an id joins
+    # its values with), from one row per scorer, version and source when the stage proved
+    # the rest; else counted per scorer, by hashes (a collision only sends the scores the
+    # longer way): no two scores share their span, version and source, no two machine
+    # scores their span, and no span id holds chr(31).
+    key = SCORER_KEY_SQL.format(col="scorer")
+    version, origin = "coalesce(scorer_version, '')", "coalesce(source, 'online')"
+    if proved:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _scorer_keys AS
+            SELECT scorer, {key} AS scorer_key, sum(n) AS n, 0 AS unrooted,
+                   bool_or(contains(concat(scorer, scorer_version, source), chr(31))) AS odd,
+                   true AS each_once
+            FROM (SELECT scorer, scorer_version, source, count(*) AS n FROM _stage_scores GROUP BY ALL)
+            GROUP BY scorer
+            """
+        )
+    else:
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _scorer_keys AS
+            SELECT scorer, {key} AS scorer_key, count(*) AS n, count(*) FILTER (WHERE root_id IS NULL) AS unrooted,
+                   coalesce(bool_or(contains(concat(target_id, scorer_version, source), chr(31))), false)
+                     OR contains(scorer, chr(31)) AS odd,
+                   count(DISTINCT hash(target_id, {version}, {origin})) = count(*)
+                     AND count(DISTINCT hash(target_id)) FILTER (WHERE {origin} <> 'human')
+                         = count(*) FILTER (WHERE {origin} <> 'human') AS each_once
+            FROM _stage_scores GROUP BY scorer
+            """
+        )
+    staged, unrooted, plain = con.execute(
+        "SELECT coalesce(sum(n), 0), coalesce(sum(unrooted), 0), "
+        "coalesce(bool_and(each_once AND NOT odd), true) AND count(DISTINCT scorer_key) = count(*) "
+        "FROM _scorer_keys"
     ).fetchall()[0]
-    if not staged_any:  # no scores (most of `serve`'s commits): nothing to add, nothing to roll up
+    if not staged:
+        drop_temp(store, "_scorer_keys")
         return 0
+    # The trace of each score: given by the importer, else looked up from its span.
     trace = "coalesce(s.root_id, sp.root_id)" if unrooted else "s.root_id"
     lookup = "LEFT JOIN spans sp ON sp.id = s.target_id" if unrooted else ""
-    drop_temp(store, "_scored", "_new_scores", "_scorer_keys")
-    # Each score's id and key computed once, as stored (a scorer's key once per name).
-    con.execute(
-        f"CREATE TEMP TABLE _scorer_keys AS SELECT scorer, {SCORER_KEY_SQL.format(col='scorer')} AS scorer_key "
-        "FROM (SELECT DISTINCT scorer FROM _stage_scores)"
-    )
-    con.execute(
-        f"""
-        CREATE TEMP TABLE _scored AS
+    scored = f"""
         SELECT {SCORE_ID_SQL} AS id, s.target_id, {trace} AS root_id, s.scorer, k.scorer_key,
                coalesce(s.scorer_version, '') AS scorer_version, s.score, s.label, s.rationale,
                coalesce(s.source, 'online') AS source, coalesce(s.created, now()::TIMESTAMP) AS created,
                s.metadata
         FROM _stage_scores s {lookup} LEFT JOIN _scorer_keys k ON k.scorer = s.scorer
-        """
-    )
+    """
+    # Plain scores that all carry their trace, none stored on these spans or under these
+    # traces (a new file): from the stage into `scores` in one pass (each id computed once,
+    # by the insert), and their roll-up from them alone.
+    if plain and not unrooted:
+        touched = (
+            con.execute("SELECT EXISTS (SELECT 1 FROM scores)").fetchall()[0][0]
+            and (
+                con.execute(
+                    "SELECT EXISTS (SELECT 1 FROM scores WHERE root_id IN (SELECT root_id FROM _stage_scores) "
+                    "OR target_id IN (SELECT target_id FROM _stage_scores))"
+                ).fetchall()[0][0]
+            )
+        )
+        if not touched:
+            con.execute(f"CREATE TEMP VIEW _scored AS {scored}")
+            store.temp_views.add("_scored")
+            con.execute("INSERT INTO scores BY NAME SELECT * FROM _scored")
+            add_rollup(store, "_scored", one_each=True)
+            drop_temp(store, "_scored", "_scorer_keys")
+            return int(staged)
+    # Otherwise each id once, then only the first copy of each id not stored yet.
+    con.execute(f"CREATE TEMP TABLE _scored AS {scored}")
     # one_each: no span has two machine scores of one scorer here (the roll-up then needs no
     # "latest of" per span); true of any subset too, so of the deduplicated rows.
-    staged, distinct, present, one_each = con.execute(
+    one_each = con.execute(
         """
-        SELECT count(*), count(DISTINCT id),
-               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)),
-               count(*) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
+        SELECT count(*) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
                  = count(DISTINCT (target_id, root_id, scorer_key)) FILTER (WHERE source <> 'human' AND root_id IS NOT NULL)
-        FROM _scored st
+        FROM _scored
         """
-    ).fetchall()[0]
-    # No score stored yet under these traces (a new file): their roll-up comes from the new rows alone.
+    ).fetchall()[0][0]
     fresh = not con.execute(
         "SELECT EXISTS (SELECT 1 FROM scores WHERE root_id IN (SELECT root_id FROM _scored))"
     ).fetchall()[0][0]
-    new = "_scored"  # all new: no copy
-    if staged != distinct or present:
-        new = "_new_scores"
-        con.execute(
-            "CREATE TEMP TABLE _new_scores AS SELECT DISTINCT ON (st.id) st.* FROM _scored st "
-            "WHERE NOT EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)"
-        )
-    con.execute(f"INSERT INTO scores BY NAME SELECT * FROM {new}")
-    added = con.execute(f"SELECT count(*) FROM {new}").fetchall()[0][0]
+    con.execute(
+        "CREATE TEMP TABLE _new_scores AS SELECT DISTINCT ON (st.id) st.* FROM _scored st "
+        "WHERE NOT EXISTS (SELECT 1 FROM scores t WHERE t.id = st.id)"
+    )
+    con.execute("INSERT INTO scores BY NAME SELECT * FROM _new_scores")
+    added = con.execute("SELECT count(*) FROM _new_scores").fetchall()[0][0]
     if added and fresh:
-        add_rollup(store, new, one_each=one_each)
+        add_rollup(store, "_new_scores", one_each=one_each)
     elif added:
-        refresh_rollup(store, f"SELECT DISTINCT root_id FROM {new} WHERE root_id IS NOT NULL")
+        refresh_rollup(store, "SELECT DISTINCT root_id FROM _new_scores WHERE root_id IS NOT NULL")
     drop_temp(store, "_new_scores", "_scored", "_scorer_keys")
     return added
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from evaltui.ingest import detect_format, follow_file, ingest_file
 from evaltui.store import logs
 from tests.helpers import conversation, span, write_jsonl
@@ -259,3 +261,58 @@ def test_format_detection_reads_a_byte_order_mark_bare_id_spans_and_an_id_after_
         assert ingest_file(store, bare).kept == 2 and ingest_file(store, long).kept == 2
         ids = [r[0] for r in store.con.execute("SELECT id FROM spans ORDER BY id").fetchall()]
     assert {"b1", "b2", "only-1", "only-2", "l1", "l2"} <= set(ids) and len(ids) == 8
+
+
+def _twice(name: str, *, source: str = "online", **other: object) -> list[dict[str, object]]:
+    return [
+        {"name": "Conversation Quality", "score": 1.0, "created": "2026-11-01T12:00:00Z"},
+        {"name": name, "score": 0.0, "created": "2026-11-01T11:00:00Z", "source": source, **other},
+    ]
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        pytest.param(None, id="plain"),
+        pytest.param(_twice("Conversation Quality"), id="one-scorer-twice"),
+        pytest.param(_twice("conversation quality"), id="two-names-one-key"),
+        pytest.param(_twice("Conversation Quality", source="human"), id="human-beside-machine"),
+        pytest.param(_twice("Conversation Quality", created="2026-11-01T12:00:00Z", score=1.0), id="same-score-twice"),
+        pytest.param(_twice("Conversation\x1fQuality"), id="unit-separator-in-a-name"),
+    ],
+)
+def test_the_fast_merge_stores_what_the_line_reader_stores(tmp_path, scores):
+    """Whichever way the fast path takes a file's scores (straight from the stage when its
+    checks prove them plain, else each id once and the first copy), the scores, their ids
+    and the roll-up are the line reader's, and the roll-up is a full recompute's."""
+    from evaltui.ingest import evaltui_jsonl
+    from evaltui.store import Store
+    from evaltui.store.scores import refresh_rollup
+
+    rows = conversation(1, "billing", 1.0, cq=1.0) + conversation(2, "refunds", 0.0)
+    if scores is not None:
+        rows.append(span("c4", name="conversation", ts="2026-11-01T10:00:00Z", scores=scores))
+    f = write_jsonl(tmp_path / "a.jsonl", rows)
+
+    def stored(store):
+        return (
+            store.con.execute("SELECT * FROM scores ORDER BY id").fetchall(),
+            store.con.execute("SELECT * FROM score_rollup ORDER BY ALL").fetchall(),
+        )
+
+    with Store(tmp_path / "fast.duckdb") as fast:
+        report = ingest_file(fast, f)
+        fast_scores, fast_rollup = stored(fast)
+        refresh_rollup(fast)
+        assert stored(fast)[1] == fast_rollup
+    with Store(tmp_path / "slow.duckdb") as slow:
+        saved = evaltui_jsonl.stage_fast
+        del evaltui_jsonl.stage_fast
+        try:
+            slow_report = ingest_file(slow, f)
+        finally:
+            evaltui_jsonl.stage_fast = saved
+        assert stored(slow) == (fast_scores, fast_rollup)
+        refresh_rollup(slow)
+        assert stored(slow)[1] == fast_rollup
+    assert report.scores_added == slow_report.scores_added == len(fast_scores)

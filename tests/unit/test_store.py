@@ -209,3 +209,39 @@ def test_the_store_functions_take_the_store_first():
             ):
                 taking_con.append(f"{path.stem}.{fn.name}")
     assert taking_con == []
+
+
+def test_an_arrow_stage_whose_scores_leave_version_or_source_out_stores_each_id_once(store):
+    """A score with no version or source has the id of one with '' and 'online' (what the
+    store fills in): the merge's check that the staged scores are plain sees them as one,
+    so one copy is stored and the roll-up holds one row per span and scorer."""
+    from datetime import datetime
+
+    import pyarrow as pa
+
+    from evaltui.store.scores import refresh_rollup
+    from evaltui.store.spans import SCORES_ARROW_SCHEMA, SPANS_ARROW_SCHEMA, create_stage, merge_stage, stage_arrow
+
+    ts = datetime(2026, 11, 1, 10)
+    spans = pa.Table.from_pylist(
+        [{"id": "r", "root_id": "r", "name": "conversation", "span_type": "conversation", "ts": ts}],
+        schema=SPANS_ARROW_SCHEMA,
+    )
+    score = {"target_id": "r", "root_id": "r", "scorer": "Quality", "score": 1.0, "created": ts}
+    scores = pa.Table.from_pylist(
+        [
+            {**score, "scorer_version": None, "source": None},
+            {**score, "scorer_version": "", "source": "online"},
+            {**score, "scorer_version": "v2", "source": None, "score": 0.0, "created": datetime(2026, 11, 1, 11)},
+        ],
+        schema=SCORES_ARROW_SCHEMA,
+    )
+    create_stage(store)
+    stage_arrow(store, spans, scores)
+    result = merge_stage(store, "test")
+    assert result.scores_added == 2
+    assert store.con.execute("SELECT count(DISTINCT id), count(*) FROM scores").fetchall() == [(2, 2)]
+    kept = store.con.execute("SELECT * FROM score_rollup ORDER BY ALL").fetchall()
+    assert kept == [("r", "r", "quality", 0.0, None)]  # the later of the two machine scores
+    refresh_rollup(store)
+    assert store.con.execute("SELECT * FROM score_rollup ORDER BY ALL").fetchall() == kept
