@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import warnings  # noqa: E402
 
 warnings.filterwarnings("ignore")
-from topics import DATASETS, STANDINS, load, load_standin, scores  # noqa: E402
+from topics import scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
@@ -52,12 +52,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="13,14", help="stand-in draws")
     args = parser.parse_args()
     Path(args.cache).mkdir(parents=True, exist_ok=True)
-    sets = [(d, lambda d=d: load(d)) for d in DATASETS]
-    sets += [
-        (f"{s}@{seed}", lambda s=s, seed=int(seed): load_standin(s, seed))
-        for seed in args.seeds.split(",")
-        for s in STANDINS
-    ]
+    sets = study_sets(args.seeds)
     print(
         "set | n | BERTopic NMI/ARI | best NMI on the grid (at) | default 0.0075 (at) | NMI/ARI/topics at each multiple of p"
     )

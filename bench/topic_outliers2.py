@@ -68,7 +68,7 @@ warnings.filterwarnings("ignore")
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
-from topics import DATASETS, STANDINS, load, load_standin, scores  # noqa: E402
+from topics import scores, study_sets  # noqa: E402
 
 from evaltui.topics import cluster as C  # noqa: E402
 
@@ -248,14 +248,7 @@ def main() -> None:
     from evaltui.topics.represent import text_vectors
 
     Path(args.cache).mkdir(parents=True, exist_ok=True)
-    sets = [(d, lambda d=d: load(d)) for d in DATASETS]
-    sets += [
-        (f"{s}@{seed}", lambda s=s, seed=int(seed): load_standin(s, seed))
-        for seed in args.seeds.split(",")
-        for s in STANDINS
-    ]
-    if args.data:
-        sets = [(n, f) for n, f in sets if n in args.data.split(",")]
+    sets = study_sets(args.seeds, only=args.data or "")
     out: dict = {"date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "sets": {}}
     with Store(Path(args.cache) / "cache.duckdb") as store:
         for name, loader in sets:

@@ -39,7 +39,7 @@ import warnings  # noqa: E402
 warnings.filterwarnings("ignore")
 import numpy as np  # noqa: E402
 from topic_grid import BERTOPIC  # noqa: E402
-from topics import DATASETS, STANDINS, load, load_standin, scores  # noqa: E402
+from topics import scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
@@ -210,14 +210,7 @@ def main() -> None:
     parser.add_argument("--ceiling", action="store_true")
     parser.add_argument("--grid", action="store_true", help="print every grid cell too")
     args = parser.parse_args()
-    sets = [(d, lambda d=d: load(d)) for d in DATASETS]
-    sets += [
-        (f"{s}@{seed}", lambda s=s, seed=int(seed): load_standin(s, seed))
-        for seed in args.seeds.split(",")
-        for s in STANDINS
-    ]
-    if args.sets:
-        sets = [(n, f) for n, f in sets if n in args.sets.split(",")]
+    sets = study_sets(args.seeds, only=args.sets or "")
     variants = args.variants.split(",")
     print(
         "set | n | BERTopic NMI/ARI | variant | default 0.0075: NMI/ARI/topics/unassigned (at) | "

@@ -45,7 +45,7 @@ import warnings  # noqa: E402
 warnings.filterwarnings("ignore")
 import numpy as np  # noqa: E402
 from topic_grid import BERTOPIC  # noqa: E402
-from topics import DATASETS, STANDINS, load, load_standin, scores  # noqa: E402
+from topics import DATASETS, STANDINS, scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
@@ -245,13 +245,7 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true", help="embed each set afresh, in its own batches")
     parser.add_argument("--json", default=None, help="write the per-multiple figures here")
     args = parser.parse_args()
-    sets = [(d, lambda d=d: load(d)) for d in args.data.split(",") if d]
-    sets += [
-        (f"{s}@{seed}", lambda s=s, seed=int(seed): load_standin(s, seed))
-        for seed in args.seeds.split(",")
-        for s in args.standins.split(",")
-        if s
-    ]
+    sets = study_sets(args.seeds, data=args.data.split(","), standins=args.standins.split(","))
     results = []
     met: Counter[str] = Counter()
     for name, loader in sets:

@@ -130,6 +130,19 @@ def load_standin(name: str, seed: int = STANDIN_SEED) -> tuple[list[str], list[s
     return [texts[i] for i in keep], [fine[i] for i in keep], [coarse[i] for i in keep]
 
 
+def study_sets(seeds: str, data=DATASETS, standins=STANDINS, only: str = "") -> list:
+    """(name, loader) for each data set and each stand-in at each of the comma-separated
+    ``seeds`` (named ``stand-in@seed``), as the study scripts run them; ``only``: these names."""
+    sets = [(d, lambda d=d: load(d)) for d in data if d]
+    sets += [
+        (f"{s}@{seed}", lambda s=s, seed=int(seed): load_standin(s, seed))
+        for seed in seeds.split(",")
+        for s in standins
+        if s
+    ]
+    return [(n, f) for n, f in sets if n in only.split(",")] if only else sets
+
+
 def scores(labels, fine, coarse, groups=None) -> dict:
     import numpy as np
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
