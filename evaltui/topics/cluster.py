@@ -255,7 +255,7 @@ def plateau(vectors: np.ndarray, graph: Any, idx: np.ndarray, seed: int) -> tupl
     """The multiple of the graph's density p whose map changes least between its neighbours
     on ``PLATEAU_MULTIPLES`` (module docstring), and that map's labels. ``idx``: the texts'
     k-neighbour lists the graph was built from."""
-    n, k = idx.shape
+    k = idx.shape[1]
     g = as_igraph(graph)
     p = density(graph)
     maps = [topics_at(vectors, g, idx, m * p, seed) for m in PLATEAU_MULTIPLES]
