@@ -115,6 +115,12 @@ class Store:
             raise StoreNeedsUpgrade(f"{self.path} needs a schema upgrade: open it once without read-only")
         migrate(self.con, current, SCHEMA_VERSION)
 
+    def create_temp_view(self, name: str, select: str) -> None:
+        """CREATE TEMP VIEW ``name`` AS ``select``, recorded in ``temp_views`` (which
+        ``store.spans.drop_temp`` reads to drop a name as a view rather than a table)."""
+        self.con.execute(f"CREATE TEMP VIEW {name} AS {select}")
+        self.temp_views.add(name)
+
     # -- lifecycle ----------------------------------------------------------
 
     def close(self) -> None:

@@ -53,20 +53,19 @@ def stage_jsonl(
         """,
         [path],
     )
-    con.execute(
+    store.create_temp_view(
+        "_stage_spans",
         f"""
-        CREATE TEMP VIEW _stage_spans AS
         SELECT id, coalesce(root_id, id) AS root_id, parent_id, coalesce(name, 'span') AS name,
                coalesce(span_type, 'span') AS span_type,
                {utc("ts")} AS ts, input, output, expected, error, metadata, tags, metrics
         FROM _raw
-        """
+        """,
     )
-    store.temp_views.add("_stage_spans")
     # A view too: the merge reads the scores from the list they were read into.
-    con.execute(
+    store.create_temp_view(
+        "_stage_scores",
         f"""
-        CREATE TEMP VIEW _stage_scores AS
         SELECT target_id, root_id, sc.name AS scorer, coalesce(sc.scorer_version, '') AS scorer_version,
                sc.score, sc.label, sc.rationale, coalesce(sc.source, 'online') AS source,
                coalesce({utc("sc.created")}, ts) AS created, sc.metadata
@@ -75,9 +74,8 @@ def stage_jsonl(
                    unnest(scores) AS sc
             FROM _raw WHERE len(scores) > 0
         )
-        """
+        """,
     )
-    store.temp_views.add("_stage_scores")
     # Records that need a line-numbered report go the slow way; so does a repeated id,
     # reported with its lines, which only the line reader knows. One pass over the read,
     # the scores checked in their lists. (read_json writes a JSON value minified: an

@@ -97,8 +97,8 @@ def drop_stage(store: Store) -> None:
 def drop_temp(store: Store, *names: str) -> None:
     """Drop temp tables or views by name, whichever each is, if it exists."""
     con = store.con
-    # Which are views: those this Store made (``store.temp_views``: the code that creates a
-    # temp view records it). Asking DuckDB's catalog (duckdb_views(), 1-2 ms a query;
+    # Which are views: those this Store made (``store.temp_views``, which
+    # ``Store.create_temp_view`` keeps). Asking DuckDB's catalog (duckdb_views(), 1-2 ms a query;
     # information_schema took several) ran six times in each of `serve`'s commits; any
     # other name is dropped as a table if it exists (DROP TABLE IF EXISTS on a view is an
     # error, and aborts a transaction; DROP VIEW IF EXISTS of a view rolled back is not).
@@ -172,8 +172,7 @@ def merge_stage(
         drop_temp(store, "_new_spans")
         if staged == distinct and not present:
             # The common case, a new file: everything staged is new, no copy needed.
-            con.execute("CREATE TEMP VIEW _new_spans AS SELECT * FROM _stage_spans")
-            store.temp_views.add("_new_spans")
+            store.create_temp_view("_new_spans", "SELECT * FROM _stage_spans")
         else:
             # First occurrence of each id, and not already stored.
             con.execute(
@@ -330,8 +329,7 @@ def _merge_scores(store: Store, proved: bool = False) -> int:
             )
         )
         if not touched:
-            con.execute(f"CREATE TEMP VIEW _scored AS {scored}")
-            store.temp_views.add("_scored")
+            store.create_temp_view("_scored", scored)
             con.execute("INSERT INTO scores BY NAME SELECT * FROM _scored")
             add_rollup(store, "_scored", one_each=True)
             drop_temp(store, "_scored", "_scorer_keys")
