@@ -183,8 +183,9 @@ def run_evaltui(store, texts, params=None, model_id=None) -> tuple[dict, dict]:
     vectors, weights = text_vectors(store, texts, model_id)
     t["embed"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    labels, graph, chosen = cluster_resolved(vectors, params, lexical(texts) if params.lexical_share > 0 else None)
-    group_of = group_topics(graph, labels)
+    view = lexical(texts) if params.lexical_share > 0 else None
+    labels, graph, chosen = cluster_resolved(vectors, params, view)
+    group_of = group_topics(graph, labels, vectors, view, params.lexical_share)
     t["cluster"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     k = int(labels.max()) + 1

@@ -104,11 +104,10 @@ def build_map(store: Store, options: BuildOptions | None = None, progress: Build
 
     from evaltui.topics.represent import lexical
 
-    labels, graph = clu.cluster_graph(
-        vectors, opts.cluster, lexical(sample_texts) if opts.cluster.lexical_share > 0 else None
-    )
+    lexical_view = lexical(sample_texts) if opts.cluster.lexical_share > 0 else None
+    labels, graph = clu.cluster_graph(vectors, opts.cluster, lexical_view)
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
-    group_of = clu.group_topics(graph, labels)
+    group_of = clu.group_topics(graph, labels, vectors, lexical_view, opts.cluster.lexical_share)
     cents = clu.centroids(vectors, labels)
     nearest, dist = clu.distances(vectors, cents)
     own = np.where(labels >= 0, 1.0 - np.einsum("ij,ij->i", vectors, cents[np.maximum(labels, 0)]) if k else dist, dist)

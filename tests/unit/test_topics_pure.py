@@ -111,7 +111,8 @@ def test_topics_fall_into_groups_of_nearby_topics():
     vectors = np.concatenate(points)
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
     labels, graph = cluster_graph(vectors, ClusterParams(seed=1))
-    groups = group_topics(graph, labels)
+    groups = group_topics(graph, labels, vectors)
+    assert len(groups) == int(labels.max()) + 1
     truth_topic = np.repeat(np.arange(8), 40)
     truth_family = truth_topic // 2
     assigned = labels >= 0
