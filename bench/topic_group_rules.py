@@ -36,6 +36,8 @@ least sqrt(k) groups, the medoid of 16 seeds, as ``group_topics``):
 - agree / agree3: topics grouped together by more than half / three quarters of four views'
   groupings (today, wideK, runner, ccfull; each sqrt), connected components (the number of
   groups from the data);
+- agree-nowide: as agree without the wider neighbourhood (today, runner, ccfull; 2 of 3), which
+  saves the extra neighbour search;
 - product: ``cluster.group_topics`` with the vectors (the product's rule, "agree");
 - (topics), (oracle): references, not rules: the topics themselves, and each topic put in its
   majority coarse label;
@@ -261,19 +263,15 @@ def main() -> None:
                         wide = int(max(kn, 2 * np.median(sizes)))
                         idx, sim = C.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
                         g = sqrt_rule(collapse(C.fuzzy_graph(idx, sim), labels, k))
-                    elif rule in ("agree", "agree3"):
-                        idx, sim = C.knn(
-                            vec, int(max(kn, np.median(sizes))), lexical=lex if share > 0 else None, share=share
-                        )
-                        views = [
-                            collapse(graph, labels, k),
-                            collapse(C.fuzzy_graph(idx, sim), labels, k),
-                            runner(vec, labels, cents, 1),
-                            full_graph(ccents),
-                        ]
+                    elif rule in ("agree", "agree3", "agree-nowide"):
+                        views = [collapse(graph, labels, k), runner(vec, labels, cents, 1), full_graph(ccents)]
+                        if rule != "agree-nowide":
+                            wide = int(max(kn, np.median(sizes)))
+                            idx, sim = C.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
+                            views.insert(1, collapse(C.fuzzy_graph(idx, sim), labels, k))
                         parts = np.array([sqrt_rule(b) for b in views])
                         co = (parts[:, :, None] == parts[:, None, :]).mean(0)
-                        cut = 0.5 if rule == "agree" else 0.75
+                        cut = 0.75 if rule == "agree3" else 0.5
                         m = sp.csr_matrix(co * (co > cut))
                         m.setdiag(0)
                         m.eliminate_zeros()
