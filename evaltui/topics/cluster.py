@@ -479,14 +479,33 @@ def group_resolution(topics: Any, k: int) -> float:
 def most_agreed(partitions: list[np.ndarray]) -> np.ndarray:
     """The partition with the highest summed adjusted Rand index to the others (the first
     such on a tie): the medoid of the runs."""
-    from sklearn.metrics import adjusted_rand_score
-
     n = len(partitions)
     agree = np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
-            agree[i, j] = agree[j, i] = adjusted_rand_score(partitions[i], partitions[j])
+            agree[i, j] = agree[j, i] = adjusted_rand(partitions[i], partitions[j])
     return partitions[int(np.argmax(agree.sum(axis=1)))]
+
+
+def adjusted_rand(a: np.ndarray, b: np.ndarray) -> float:
+    """The adjusted Rand index of two labellings of the same items (labels >= 0), the same
+    value as scikit-learn's ``adjusted_rand_score`` (its pair counts and formula), without its
+    input checks: the groups compare 4 x 120 pairs of partitions of a few hundred topics, where
+    those checks cost ~4 ms a pair (2 s of a CLINC150 build) and the counting microseconds."""
+    a = np.unique(a, return_inverse=True)[1].ravel()
+    b = np.unique(b, return_inverse=True)[1].ravel()
+    size = int(len(a))
+    cells = np.bincount(a * (int(b.max(initial=0)) + 1) + b).astype(np.int64)
+    rows = np.bincount(a).astype(np.int64)
+    cols = np.bincount(b).astype(np.int64)
+    squares = int((cells**2).sum())
+    fp = int((rows**2).sum()) - squares  # pairs together in a, apart in b
+    fn = int((cols**2).sum()) - squares  # apart in a, together in b
+    tp = squares - size
+    tn = size * size - fp - fn - squares
+    if fn == 0 and fp == 0:
+        return 1.0
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
 
 
 def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:

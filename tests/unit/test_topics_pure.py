@@ -9,6 +9,7 @@ from evaltui.store.topics import topic_score_rows
 from evaltui.topics.cluster import (
     OUTLIER,
     ClusterParams,
+    adjusted_rand,
     assign_nearest,
     cluster,
     cluster_graph,
@@ -145,6 +146,19 @@ def test_the_groups_are_the_run_the_others_agree_with_most():
     near = np.array([0, 0, 1, 1, 1, 1])
     assert most_agreed([odd, near, usual, usual]) is not odd
     assert most_agreed([odd, near, usual, usual]).tolist() == usual.tolist()
+
+
+def test_the_runs_are_compared_by_the_adjusted_rand_index():
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(7)
+    pairs = [(np.zeros(5, int), np.zeros(5, int)), (np.arange(6), np.arange(6)), (np.zeros(4, int), np.arange(4))]
+    for _ in range(200):
+        n = int(rng.integers(2, 200))
+        a = rng.integers(0, int(rng.integers(1, 20)), n) * 3  # labels need not be 0..k-1
+        pairs.append((a, a if rng.random() < 0.2 else rng.integers(0, int(rng.integers(1, 20)), n)))
+    for a, b in pairs:
+        assert adjusted_rand(a, b) == adjusted_rand_score(a, b)
 
 
 def test_a_sentence_repeated_across_texts_weighs_little():
