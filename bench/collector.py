@@ -276,6 +276,8 @@ def phoenix(bodies: list[bytes], args: argparse.Namespace) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if not args.keep:
+            shutil.rmtree(wd, ignore_errors=True)
 
 
 def main() -> None:
@@ -308,6 +310,7 @@ def main() -> None:
     ap.add_argument(
         "--phoenix-bin", metavar="PATH", help="the phoenix command (default: beside this Python, else on PATH)"
     )
+    ap.add_argument("--keep", action="store_true", help="keep the working directories (the databases, serve's log)")
     ap.add_argument("--make-online-db", metavar="DB", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.make_online_db:
@@ -318,6 +321,11 @@ def main() -> None:
     from evaltui.store.connections import reading
 
     work = Path(tempfile.mkdtemp(prefix="bench-collector-"))
+    if not args.keep:  # on any exit, sys.exit included
+        import atexit
+        import shutil
+
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
     db, log = work / "live.duckdb", work / "serve.log"
     content = "application/json" if args.encoding == "json" else "application/x-protobuf"
     bodies = [body(i * PER_REQUEST, args.encoding) for i in range(args.requests)]
