@@ -89,3 +89,66 @@ def failing_rationales(
         }
         for r in rows
     ]
+
+
+def rationale_verdicts(
+    store: Store, threshold: Callable[[str], float], rationales: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """What people said of the judges' failing grades given with each (scorer_key, rationale),
+    anywhere in the store: ``{(scorer_key, rationale): (labelled, passed)}``, where labelled
+    counts those grades whose span people labelled for the same scorer and passed those whose
+    latest human label is at or above ``threshold(scorer_key)``. Only spans people labelled
+    are read (few, next to all the scores). Pairs nobody labelled are absent."""
+    if not rationales:
+        return {}
+    keys = sorted({k for k, _ in rationales})
+    wanted = pa.table({"scorer_key": [k for k, _ in rationales], "rationale": [t for _, t in rationales]})
+    con = store.con
+    con.register("_verdict_wanted", wanted)
+    con.register(
+        "_verdict_thresholds", pa.table({"scorer_key": keys, "threshold": [float(threshold(k)) for k in keys]})
+    )
+    try:
+        rows = con.execute(
+            """
+            WITH labelled AS (
+                SELECT DISTINCT target_id, scorer_key FROM scores
+                WHERE source = 'human' AND score IS NOT NULL
+                  AND scorer_key IN (SELECT scorer_key FROM _verdict_thresholds)
+            ),
+            latest AS (
+                SELECT sc.target_id, sc.scorer_key, sc.source = 'human' AS human,
+                       arg_max(sc.score, (sc.created, sc.id)) AS score,
+                       arg_max(sc.rationale, (sc.created, sc.id)) AS rationale
+                FROM scores sc JOIN labelled l ON l.target_id = sc.target_id AND l.scorer_key = sc.scorer_key
+                WHERE sc.score IS NOT NULL
+                GROUP BY sc.target_id, sc.scorer_key, human
+            )
+            SELECT j.scorer_key, trim(j.rationale), count(*), count_if(h.score >= t.threshold)
+            FROM latest j
+            JOIN latest h ON h.human AND h.target_id = j.target_id AND h.scorer_key = j.scorer_key
+            JOIN _verdict_thresholds t ON t.scorer_key = j.scorer_key
+            JOIN _verdict_wanted w ON w.scorer_key = j.scorer_key AND w.rationale = trim(j.rationale)
+            WHERE NOT j.human AND j.score < t.threshold
+            GROUP BY ALL
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_verdict_wanted")
+        con.unregister("_verdict_thresholds")
+    return {(k, t): (int(n), int(p)) for k, t, n, p in rows}
+
+
+def graded_texts(store: Store, span_ids: Sequence[str]) -> dict[str, str]:
+    """What was graded on each span: its output as text (a JSON string's value, else the JSON);
+    spans without an output are absent."""
+    if not span_ids:
+        return {}
+    rows = store.con.execute(
+        """
+        SELECT id, CASE json_type(output) WHEN 'VARCHAR' THEN output->>'$' ELSE CAST(output AS VARCHAR) END
+        FROM spans WHERE id IN (SELECT unnest(?::VARCHAR[])) AND output IS NOT NULL
+        """,
+        [list(dict.fromkeys(span_ids))],
+    ).fetchall()
+    return {i: t for i, t in rows if t and t.strip()}

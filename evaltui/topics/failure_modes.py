@@ -2,13 +2,30 @@
 its failing judge scores and the notes of its failing human labels.
 
 Per scorer (a judge and the people who label for it share a scorer key), the distinct
-rationales are embedded (MiniLM, cached in the store) and clustered by complete linkage on
-cosine distance, cut below the median distance between two of them: every two rationales
-of a mode are closer than a typical pair of that scorer's rationales. Nothing is tuned to a
-data set; the scale comes from the rationales themselves. Beyond ``MAX_CLUSTERED`` distinct
-rationales (a bound on memory, not a quality setting) the most frequent are clustered and
-the rest join their nearest mode. A mode is named by its most central rationale, trimmed
-(or by an LLM when an endpoint is configured), with c-TF-IDF keywords beside it.
+rationales are clustered by complete linkage on cosine distance, cut below the median
+distance between two of them: every two rationales of a mode are closer than a typical pair
+of that scorer's rationales. Nothing is tuned to a data set; the scale comes from the
+rationales themselves. Two things beside the words decide what a mode is:
+
+- **What was graded.** A rationale is read beside the replies it was given to: its vector is
+  its MiniLM vector and the mean direction of its replies' (two unit halves, so the cosine is
+  the mean of the two cosines, as the topic map's lexical view does). Words alone put
+  "pushes the work back onto the customer with a checklist" next to "blames the customer"
+  (both are about the customer) and far from "a wall of procedural steps"; the replies they
+  judge (a numbered recovery checklist, an accusation) say which failure each one names.
+  At most ``REPLIES_READ`` replies per scorer are read, dealt out over its rationales.
+- **What people said.** Each judge rationale's failing grades carry people's labels wherever
+  in the store that scorer's grade was given with that text (``store.failures.rationale_verdicts``;
+  a human note is a failing label of its own). A rationale whose grades people pass more
+  often than they fail (the judge is overruled: its blind spot, to fix in the judge) and one
+  whose grades people fail more often (upheld: the bot's failure, to fix in the bot) never
+  share a mode, however alike their words: their distance is set beyond any cut.
+  Unlabelled rationales and ties are free to join either.
+
+Beyond ``MAX_CLUSTERED`` distinct rationales (a bound on memory, not a quality setting) the
+most frequent are clustered and the rest join their nearest mode by words. A mode is named
+by its most central rationale, trimmed (or by an LLM when an endpoint is configured), with
+c-TF-IDF keywords beside it.
 """
 
 from __future__ import annotations
@@ -23,6 +40,7 @@ if TYPE_CHECKING:
     from evaltui.store import Store
 
 MAX_CLUSTERED = 2000  # distinct rationales per scorer in the linkage (its memory grows as n^2)
+REPLIES_READ = 500  # graded replies read per scorer, shared out over its rationales (a bound on embedding time)
 NAME_CHARS = 72
 
 NAME_PROMPT = (
@@ -64,12 +82,21 @@ def trim(text: str, limit: int = NAME_CHARS) -> str:
     return cut + "…"
 
 
-def cluster_rationales(vectors: np.ndarray) -> np.ndarray:
+def verdict(labelled: int, passed: int) -> int:
+    """What people said of a rationale's grades: 1 they pass more of them than they fail (the
+    judge is overruled), -1 they fail more (it is upheld), 0 no verdict (unlabelled or a tie)."""
+    margin = 2 * passed - labelled  # passed - failed
+    return int(np.sign(margin))
+
+
+def cluster_rationales(vectors: np.ndarray, verdicts: np.ndarray | None = None) -> np.ndarray:
     """Mode labels 0..k-1 of L2-normalised ``vectors`` (one per distinct rationale).
 
     Complete linkage on cosine distance, cut just below the median pairwise distance, so
-    every two members of a mode are closer than the median pair. Labels are numbered by
-    first appearance, so the result depends only on the input order.
+    every two members of a mode are closer than the median pair. ``verdicts`` (``verdict``
+    of each rationale, or None) keep a rationale people overrule and one people uphold out of
+    one mode, however close their words. Labels are numbered by first appearance, so the
+    result depends only on the input order.
     """
     n = len(vectors)
     if n <= 1:
@@ -78,7 +105,11 @@ def cluster_rationales(vectors: np.ndarray) -> np.ndarray:
     from scipy.spatial.distance import pdist
 
     dist = np.clip(pdist(vectors.astype(np.float64), "cosine"), 0.0, 2.0)
-    cut = np.nextafter(float(np.median(dist)), 0.0)
+    cut = np.nextafter(float(np.median(dist)), 0.0)  # the scale of the words alone
+    if verdicts is not None and (verdicts > 0).any() and (verdicts < 0).any():
+        i, j = np.triu_indices(n, 1)  # pdist's order of pairs
+        apart = verdicts[i] * verdicts[j] < 0  # one overruled, one upheld
+        dist = np.where(apart, 4.0, dist)  # beyond any cut: complete linkage never joins them
     raw = fcluster(linkage(dist, "complete"), cut, criterion="distance")
     first: dict[int, int] = {}
     return np.array([first.setdefault(int(r), len(first)) for r in raw], dtype=np.int64)
@@ -99,11 +130,21 @@ def nearest_mode(vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray, o
     return np.argmax(others @ cents.T, axis=1)
 
 
-def build_modes(rows: Sequence[dict[str, Any]], vectors_of: Any, threshold: Any = None) -> list[FailureMode]:
+def build_modes(
+    rows: Sequence[dict[str, Any]],
+    vectors_of: Any,
+    threshold: Any = None,
+    evidence: dict[tuple[str, str], tuple[int, int]] | None = None,
+    replies_of: Any = None,
+) -> list[FailureMode]:
     """Failure modes of ``rows`` (from ``evaltui.store.failures.failing_rationales``), largest first.
 
     ``vectors_of(texts) -> (n, d) array`` embeds distinct rationales; ``threshold(key)`` tells
-    whether a person's label passed.
+    whether a person's label passed. ``evidence``: what people said of each judge rationale's
+    grades, ``{(scorer_key, rationale): (labelled, passed)}`` (``store.failures.rationale_verdicts``,
+    read over the whole store), where a human note counts as a failing label of its own text;
+    None: the words alone decide. ``replies_of(span_ids) -> {span_id: text}`` gives what was
+    graded; with it a rationale is read beside the replies it was given to.
     """
     from evaltui.topics.label import keywords as top_keywords
 
@@ -122,9 +163,15 @@ def build_modes(rows: Sequence[dict[str, Any]], vectors_of: Any, threshold: Any 
         texts = sorted(counts, key=lambda t: (-counts[t], t))  # most frequent first: they are clustered
         weights = np.array([counts[t] for t in texts], dtype=np.float64)
         vectors = np.asarray(vectors_of(texts), dtype=np.float64)
+        said = _evidence(key, group, evidence)
+        verdicts = np.array([verdict(*said.get(t, (0, 0))) for t in texts], dtype=np.int64)
         head = min(len(texts), MAX_CLUSTERED)
+        seen = vectors[:head]
+        if replies_of is not None:
+            seen = np.hstack([seen, _reply_vectors(texts[:head], group, vectors[:head], vectors_of, replies_of)])
+            seen /= np.sqrt(2.0)  # two unit halves: the cosine is the mean of the two cosines
         labels = np.empty(len(texts), dtype=np.int64)
-        labels[:head] = cluster_rationales(vectors[:head])
+        labels[:head] = cluster_rationales(seen, verdicts[:head])
         if head < len(texts):
             labels[head:] = nearest_mode(vectors[:head], labels[:head], weights[:head], vectors[head:])
         k = int(labels.max()) + 1
@@ -158,6 +205,62 @@ def build_modes(rows: Sequence[dict[str, Any]], vectors_of: Any, threshold: Any 
             )
     modes.sort(key=lambda m: (-m.count, m.scorer, m.name))
     return modes
+
+
+def _reply_vectors(
+    texts: Sequence[str], group: Sequence[dict[str, Any]], own: np.ndarray, vectors_of: Any, replies_of: Any
+) -> np.ndarray:
+    """Per rationale, the mean direction of the replies it was given to (``REPLIES_READ`` in all,
+    dealt out one per rationale in turn, most frequent rationale first, each's spans in
+    order); its own vector when none of its replies is read or has text."""
+    given: dict[str, list[str]] = {t: [] for t in texts}
+    for r in group:  # rows come in span order
+        ids = given.get(r["rationale"])
+        if ids is not None and r["span_id"] not in ids:
+            ids.append(r["span_id"])
+    spans: dict[str, list[str]] = {t: [] for t in texts}
+    budget, depth = REPLIES_READ, 0
+    while budget > 0 and any(len(ids) > depth for ids in given.values()):
+        for t in texts:
+            if budget > 0 and len(given[t]) > depth:
+                spans[t].append(given[t][depth])
+                budget -= 1
+        depth += 1
+    graded = replies_of([i for ids in spans.values() for i in ids])
+    from evaltui.topics.text import clean
+
+    distinct = sorted({clean(t) for t in graded.values()} - {""})
+    if not distinct:
+        return own.copy()
+    at = {t: i for i, t in enumerate(distinct)}
+    reply_vecs = np.asarray(vectors_of(distinct), dtype=np.float64)
+    out = own.copy()
+    for n, t in enumerate(texts):
+        rows = [at[c] for c in (clean(graded.get(i)) for i in spans[t]) if c]
+        if rows:
+            mean = reply_vecs[rows].mean(axis=0)
+            out[n] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out
+
+
+def _evidence(
+    key: str, group: Sequence[dict[str, Any]], evidence: dict[tuple[str, str], tuple[int, int]] | None
+) -> dict[str, tuple[int, int]]:
+    """(labelled, passed) per distinct rationale of one scorer's rows: a judge's from
+    ``evidence``, and each human note a failing label of its own text; none without evidence."""
+    if evidence is None:
+        return {}
+    said: dict[str, tuple[int, int]] = {}
+    for r in group:
+        text = r["rationale"]
+        if r["source"] == "human":
+            labelled, passed = said.get(text, (0, 0))
+            said[text] = (labelled + 1, passed)
+    for text in {r["rationale"] for r in group if r["source"] != "human"}:
+        labelled, passed = evidence.get((key, text), (0, 0))
+        mine = said.get(text, (0, 0))
+        said[text] = (mine[0] + labelled, mine[1] + passed)
+    return said
 
 
 def _vectors(store: Store, texts: list[str], model: str) -> np.ndarray:
@@ -205,14 +308,22 @@ def failure_modes_of(
     """The failure modes of the conversations in ``topic_keys`` (a topic, or a group's topics)
     that match the filter ``where``; the ``limit`` largest (all when None)."""
     from evaltui.config import get_settings
-    from evaltui.store.failures import failing_rationales
+    from evaltui.store.failures import failing_rationales, graded_texts, rationale_verdicts
     from evaltui.topics.embed import DEFAULT_MODEL
 
     threshold = get_settings().threshold
     rows = failing_rationales(store, threshold, topic_keys=topic_keys, where=where)
     if not rows:
         return []
-    modes = build_modes(rows, lambda texts: _vectors(store, texts, DEFAULT_MODEL), threshold)
+    judged = sorted({(r["scorer_key"], r["rationale"]) for r in rows if r["source"] != "human"})
+    evidence = rationale_verdicts(store, threshold, judged)
+    modes = build_modes(
+        rows,
+        lambda texts: _vectors(store, texts, DEFAULT_MODEL),
+        threshold,
+        evidence,
+        replies_of=lambda ids: graded_texts(store, ids),
+    )
     modes = modes if limit is None else modes[:limit]
     namer = _llm_namer(store) if name_with_llm and modes else None
     if namer is not None:

@@ -104,6 +104,70 @@ def test_rationales_beyond_the_clustered_ones_join_their_nearest_mode(monkeypatc
     assert sum(m.count for m in modes) == len(rows)
 
 
+def test_people_overruling_one_rationale_and_upholding_another_keeps_them_apart():
+    close = np.stack([_unit(1, 0, 0), _unit(1, 0.05, 0), _unit(0, 1, 0), _unit(0, 0, 1)])
+    assert fm.cluster_rationales(close).tolist()[:2] == [0, 0]  # alike words: one mode
+    assert fm.cluster_rationales(close, np.array([1, -1, 0, 0])).tolist()[:2] == [0, 1]
+    # no verdict, or the same one, leaves the words to decide
+    assert fm.cluster_rationales(close, np.array([1, 0, -1, 0])).tolist()[:2] == [0, 0]
+    assert fm.cluster_rationales(close, np.array([-1, -1, 1, 0])).tolist()[:2] == [0, 0]
+    assert [fm.verdict(3, 2), fm.verdict(3, 1), fm.verdict(2, 1), fm.verdict(0, 0)] == [1, -1, 0, 0]
+
+
+def test_modes_follow_what_people_said_of_each_rationale_anywhere():
+    rows = [_row(f"b{i}", "Blames the customer.") for i in range(3)] + [
+        _row(f"a{i}", "Accusatory: says it is the customer's fault.") for i in range(2)
+    ]
+    rows += [_row("w0", "Wrong return policy.")]
+    assert [m.count for m in fm.build_modes(rows, _vectors_of)] == [5, 1]
+    # people pass the "accusatory" grades elsewhere in the store and fail the "blames" ones
+    evidence = {
+        ("brand_alignment", "Accusatory: says it is the customer's fault."): (3, 3),
+        ("brand_alignment", "Blames the customer."): (2, 0),
+    }
+    modes = fm.build_modes(rows, _vectors_of, lambda key: 0.5, evidence)
+    assert sorted((m.count, m.rationales[0]) for m in modes) == [
+        (1, "Wrong return policy."),
+        (2, "Accusatory: says it is the customer's fault."),
+        (3, "Blames the customer."),
+    ]
+    assert all(m.labelled == 0 for m in modes)  # the mode's own counts stay the topic's
+
+
+REPLIES = {  # what each span's graded reply says: a checklist, or an accusation
+    **{f"s{i}": "1. Open the sign-in page. 2. Tap Forgot password. 3. Use the link." for i in range(4)},
+    **{f"b{i}": "That is your fault, you typed it wrong." for i in range(4)},
+}
+REPLY_VECTORS = {
+    REPLIES["s0"]: _unit(0, 0, 0, 1),
+    REPLIES["b0"]: _unit(1, 0, 0, 0),
+    "Pushes the work back onto the customer with a checklist.": _unit(0.9, 0, 0.45, 0),
+}
+
+
+def _with_replies(texts):
+    return np.stack([REPLY_VECTORS.get(t, VECTORS.get(t)) for t in texts])
+
+
+def test_a_rationale_is_read_beside_the_replies_it_was_given_to():
+    checklist = "Pushes the work back onto the customer with a checklist."
+    rows = (
+        [_row("b0", "Blames the customer."), _row("b1", "Accusatory: says it is the customer's fault.")]
+        + [_row("s0", "A wall of procedural steps with no warmth."), _row("s1", "Impersonal step list.")]
+        + [_row("s2", checklist), _row("w0", "Wrong return policy.")]
+    )
+
+    def mode_of(modes, text):
+        return next(m for m in modes if text in m.rationales)
+
+    words = fm.build_modes(rows, _with_replies)
+    assert checklist in mode_of(words, "Blames the customer.").rationales  # its words are about the customer
+    seen = fm.build_modes(rows, _with_replies, replies_of=lambda ids: {i: REPLIES[i] for i in ids if i in REPLIES})
+    assert checklist in mode_of(seen, "Impersonal step list.").rationales  # it judged a checklist
+    assert checklist not in mode_of(seen, "Blames the customer.").rationales
+    assert sum(m.count for m in seen) == len(rows)
+
+
 def test_no_rationales_no_modes():
     assert fm.build_modes([], _vectors_of) == []
 
@@ -218,3 +282,18 @@ def test_topics_show_lists_the_failure_modes_with_counts_and_an_example(tmp_path
     # the shipping topic's own failure, and nothing from account
     shipping = orjson.loads(_cli("--db", db, "topics", "show", "shipping", "--json"))["failure_modes"]
     assert [(m["count"], m["example_span_id"]) for m in shipping] == [(1, "b1")]
+
+
+def test_what_people_said_and_what_was_graded_are_read_from_the_store(tmp_path):
+    from evaltui.store import Store
+    from evaltui.store.failures import graded_texts, rationale_verdicts
+
+    db = tmp_path / "verdicts.duckdb"
+    _cli("--db", str(db), "ingest", str(_logs(tmp_path)))
+    with Store(db, read_only=True) as store:
+        said = rationale_verdicts(
+            store, lambda key: 0.5, [("brand_alignment", STEPS[0]), ("brand_alignment", BLAME[0])]
+        )
+        graded = graded_texts(store, ["a00-t1", "a00", "nope"])
+    assert said == {("brand_alignment", STEPS[0]): (4, 4)}  # four of its six grades labelled, all passed
+    assert graded == {"a00-t1": "1. ... 2. ...", "a00": "..."}
