@@ -13,7 +13,10 @@ rationales themselves. Two things beside the words decide what a mode is:
   "pushes the work back onto the customer with a checklist" next to "blames the customer"
   (both are about the customer) and far from "a wall of procedural steps"; the replies they
   judge (a numbered recovery checklist, an accusation) say which failure each one names.
-  At most ``REPLIES_READ`` replies per scorer are read, dealt out over its rationales.
+  At most ``REPLIES_READ`` replies per scorer are read (a bound on embedding time: a
+  read-only store, as the app's, embeds them afresh), dealt out one per rationale in turn,
+  most frequent first; only rationales with a reply read are clustered, the rest join their
+  nearest mode by words.
 - **What people said.** Each judge rationale's failing grades carry people's labels wherever
   in the store that scorer's grade was given with that text (``store.failures.rationale_verdicts``;
   a human note is a failing label of its own). A rationale whose grades people pass more
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     from evaltui.store import Store
 
 MAX_CLUSTERED = 2000  # distinct rationales per scorer in the linkage (its memory grows as n^2)
-REPLIES_READ = 500  # graded replies read per scorer, shared out over its rationales (a bound on embedding time)
+REPLIES_READ = 256  # graded replies read per scorer, dealt out over its rationales (a bound on embedding time)
 NAME_CHARS = 72
 
 NAME_PROMPT = (
@@ -165,7 +168,8 @@ def build_modes(
         vectors = np.asarray(vectors_of(texts), dtype=np.float64)
         said = _evidence(key, group, evidence)
         verdicts = np.array([verdict(*said.get(t, (0, 0))) for t in texts], dtype=np.int64)
-        head = min(len(texts), MAX_CLUSTERED)
+        # clustered: the most frequent, and with replies only those with one read (the rest join by words)
+        head = min(len(texts), MAX_CLUSTERED, max(1, REPLIES_READ) if replies_of is not None else MAX_CLUSTERED)
         seen = vectors[:head]
         if replies_of is not None:
             seen = np.hstack([seen, _reply_vectors(texts[:head], group, vectors[:head], vectors_of, replies_of)])

@@ -168,6 +168,23 @@ def test_a_rationale_is_read_beside_the_replies_it_was_given_to():
     assert sum(m.count for m in seen) == len(rows)
 
 
+def test_replies_read_are_bounded_and_the_rest_join_by_words(monkeypatch):
+    monkeypatch.setattr(fm, "REPLIES_READ", 2)
+    asked = []
+
+    def replies_of(ids):
+        asked.append(list(ids))
+        return {i: REPLIES[i] for i in ids if i in REPLIES}
+
+    rows = [_row(f"s{i}", "A wall of procedural steps with no warmth.") for i in range(3)]
+    rows += [_row("b0", "Blames the customer."), _row("b1", "Accusatory: says it is the customer's fault.")]
+    modes = fm.build_modes(rows, _with_replies, replies_of=replies_of)
+    assert asked == [["s0", "b1"]]  # one each for the two most frequent (ties by text), then the budget is spent
+    assert sum(m.count for m in modes) == len(rows)
+    blame = next(m for m in modes if "Blames the customer." in m.rationales)
+    assert "Accusatory: says it is the customer's fault." in blame.rationales  # joined by its words
+
+
 def test_no_rationales_no_modes():
     assert fm.build_modes([], _vectors_of) == []
 
