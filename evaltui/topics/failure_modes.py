@@ -154,22 +154,18 @@ def build_modes(
     total = len(rows)
     if not total:
         return []
-    by_scorer: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        by_scorer.setdefault(r["scorer_key"], []).append(r)
+    by_scorer = _distinct(rows)
     modes: list[FailureMode] = []
     for key in sorted(by_scorer):
-        group = by_scorer[key]
+        group, texts = by_scorer[key]  # texts most frequent first: they are clustered
         counts: dict[str, int] = {}
         for r in group:
             counts[r["rationale"]] = counts.get(r["rationale"], 0) + 1
-        texts = sorted(counts, key=lambda t: (-counts[t], t))  # most frequent first: they are clustered
         weights = np.array([counts[t] for t in texts], dtype=np.float64)
         vectors = np.asarray(vectors_of(texts), dtype=np.float64)
         said = _evidence(key, group, evidence)
         verdicts = np.array([verdict(*said.get(t, (0, 0))) for t in texts], dtype=np.int64)
-        # clustered: the most frequent, and with replies only those with one read (the rest join by words)
-        head = min(len(texts), MAX_CLUSTERED, max(1, REPLIES_READ) if replies_of is not None else MAX_CLUSTERED)
+        head = _head(len(texts), replies_of is not None)
         seen = vectors[:head]
         if replies_of is not None:
             seen = np.hstack([seen, _reply_vectors(texts[:head], group, vectors[:head], vectors_of, replies_of)])
@@ -211,12 +207,9 @@ def build_modes(
     return modes
 
 
-def _reply_vectors(
-    texts: Sequence[str], group: Sequence[dict[str, Any]], own: np.ndarray, vectors_of: Any, replies_of: Any
-) -> np.ndarray:
-    """Per rationale, the mean direction of the replies it was given to (``REPLIES_READ`` in all,
-    dealt out one per rationale in turn, most frequent rationale first, each's spans in
-    order); its own vector when none of its replies is read or has text."""
+def _reply_spans(texts: Sequence[str], group: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
+    """The spans whose replies are read, per rationale: ``REPLIES_READ`` in all, dealt out one
+    per rationale in turn, most frequent rationale first, each's spans in order."""
     given: dict[str, list[str]] = {t: [] for t in texts}
     for r in group:  # rows come in span order
         ids = given.get(r["rationale"])
@@ -230,6 +223,34 @@ def _reply_vectors(
                 spans[t].append(given[t][depth])
                 budget -= 1
         depth += 1
+    return spans
+
+
+def _distinct(rows: Sequence[dict[str, Any]]) -> dict[str, tuple[list[dict[str, Any]], list[str]]]:
+    """Per scorer key: its rows and its distinct rationales, most frequent first (ties by text)."""
+    out: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+    for r in rows:
+        out.setdefault(r["scorer_key"], ([], []))[0].append(r)
+    for group, texts in out.values():
+        counts: dict[str, int] = {}
+        for r in group:
+            counts[r["rationale"]] = counts.get(r["rationale"], 0) + 1
+        texts.extend(sorted(counts, key=lambda t: (-counts[t], t)))
+    return out
+
+
+def _head(n: int, with_replies: bool) -> int:
+    """How many of n distinct rationales (most frequent first) are clustered: the rest join
+    their nearest mode by words (with replies, only those with one read are clustered)."""
+    return min(n, MAX_CLUSTERED, max(1, REPLIES_READ) if with_replies else MAX_CLUSTERED)
+
+
+def _reply_vectors(
+    texts: Sequence[str], group: Sequence[dict[str, Any]], own: np.ndarray, vectors_of: Any, replies_of: Any
+) -> np.ndarray:
+    """Per rationale, the mean direction of the replies it was given to (``_reply_spans``);
+    its own vector when none of its replies is read or has text."""
+    spans = _reply_spans(texts, group)
     graded = replies_of([i for ids in spans.values() for i in ids])
     from evaltui.topics.text import clean
 
@@ -301,6 +322,67 @@ def _llm_namer(store: Store) -> Any:
     return name
 
 
+@dataclass
+class ModeInputs:
+    """What the failure modes need from the store, read in one brief visit (``gather``); the
+    clustering (``modes_from``) then runs without the store, so a read-only reader such as the
+    app does not hold the file while MiniLM embeds."""
+
+    rows: list[dict[str, Any]]
+    threshold: Any
+    evidence: dict[tuple[str, str], tuple[int, int]]
+    replies: dict[str, str]  # span id -> the graded reply, for the spans whose replies are read
+    cached: dict[str, np.ndarray]  # text hash -> cached MiniLM vector, for every text embedded
+
+
+def gather(store: Store, *, topic_keys: Sequence[str] | None = None, where: str | None = None) -> ModeInputs | None:
+    """Read what the failure modes of the matching conversations need (None: no failing
+    grade with a rationale)."""
+    from evaltui.config import get_settings
+    from evaltui.store.failures import failing_rationales, graded_texts, rationale_verdicts
+    from evaltui.topics.embed import DEFAULT_MODEL, cached_vectors, text_hash
+    from evaltui.topics.text import clean
+
+    threshold = get_settings().threshold
+    rows = failing_rationales(store, threshold, topic_keys=topic_keys, where=where)
+    if not rows:
+        return None
+    judged = sorted({(r["scorer_key"], r["rationale"]) for r in rows if r["source"] != "human"})
+    evidence = rationale_verdicts(store, threshold, judged)
+    read: list[str] = []
+    for group, texts in _distinct(rows).values():
+        spans = _reply_spans(texts[: _head(len(texts), True)], group)
+        read += [i for ids in spans.values() for i in ids]
+    replies = graded_texts(store, read)
+    embedded = {r["rationale"] for r in rows} | {clean(t) for t in replies.values()}
+    cached = cached_vectors(store, sorted({text_hash(t) for t in embedded if t}), DEFAULT_MODEL)
+    return ModeInputs(rows, threshold, evidence, replies, cached)
+
+
+def modes_from(inputs: ModeInputs, limit: int | None = 5, vectors_of: Any = None) -> list[FailureMode]:
+    """The ``limit`` largest failure modes (all when None) of what ``gather`` read; texts
+    not in its cache are embedded here (or by ``vectors_of``), without the store."""
+    from evaltui.topics.embed import DEFAULT_MODEL, encode, text_hash
+
+    def from_cache(texts: list[str]) -> np.ndarray:
+        hashes = [text_hash(t) for t in texts]
+        found = dict(inputs.cached)
+        missing = [t for t, h in zip(texts, hashes) if h not in found]
+        if missing:
+            found.update(zip((text_hash(t) for t in missing), encode(missing, DEFAULT_MODEL)))
+        return np.stack([found[h] for h in hashes])
+
+    replies = inputs.replies
+    modes = build_modes(
+        inputs.rows,
+        vectors_of or from_cache,
+        inputs.threshold,
+        inputs.evidence,
+        replies_of=lambda ids: {i: replies[i] for i in ids if i in replies},
+    )
+    return modes if limit is None else modes[:limit]
+
+
 def failure_modes_of(
     store: Store,
     *,
@@ -310,25 +392,14 @@ def failure_modes_of(
     name_with_llm: bool = True,
 ) -> list[FailureMode]:
     """The failure modes of the conversations in ``topic_keys`` (a topic, or a group's topics)
-    that match the filter ``where``; the ``limit`` largest (all when None)."""
-    from evaltui.config import get_settings
-    from evaltui.store.failures import failing_rationales, graded_texts, rationale_verdicts
+    that match the filter ``where``; the ``limit`` largest (all when None). A writable store
+    caches the vectors it embeds."""
     from evaltui.topics.embed import DEFAULT_MODEL
 
-    threshold = get_settings().threshold
-    rows = failing_rationales(store, threshold, topic_keys=topic_keys, where=where)
-    if not rows:
+    inputs = gather(store, topic_keys=topic_keys, where=where)
+    if inputs is None:
         return []
-    judged = sorted({(r["scorer_key"], r["rationale"]) for r in rows if r["source"] != "human"})
-    evidence = rationale_verdicts(store, threshold, judged)
-    modes = build_modes(
-        rows,
-        lambda texts: _vectors(store, texts, DEFAULT_MODEL),
-        threshold,
-        evidence,
-        replies_of=lambda ids: graded_texts(store, ids),
-    )
-    modes = modes if limit is None else modes[:limit]
+    modes = modes_from(inputs, limit, lambda texts: _vectors(store, texts, DEFAULT_MODEL))
     namer = _llm_namer(store) if name_with_llm and modes else None
     if namer is not None:
         # Only the modes shown are named: one call each, cached by the LLM client.

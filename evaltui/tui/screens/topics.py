@@ -41,6 +41,11 @@ class TopicsScreen(DataScreen):
         text: str
 
     @dataclass
+    class ModesGathered(Message):
+        key: str
+        inputs: Any  # evaltui.topics.failure_modes.ModeInputs, or None: no failing grade with a rationale
+
+    @dataclass
     class StaleChecked(Message):
         message: str | None
 
@@ -124,21 +129,44 @@ class TopicsScreen(DataScreen):
         notice.display = bool(event.message)
 
     def load_modes(self, key: str, topics: list[str]) -> None:
-        """The highlighted topic's (or group's) failure modes: clustering its failing
-        rationales loads MiniLM, so it runs in a worker and the newest highlight wins."""
+        """The highlighted topic's (or group's) failure modes: what they need is read on a
+        brief connection, then clustered (MiniLM) in another worker, off the file, so a
+        write (a label, an align) never waits for the embedding; the newest highlight wins."""
 
-        def query(store: Store) -> TopicsScreen.ModesLoaded:
-            from evaltui.topics.failure_modes import failure_modes_of
+        def query(store: Store) -> TopicsScreen.ModesGathered:
+            from evaltui.topics.failure_modes import gather
 
-            modes = failure_modes_of(store, topic_keys=topics, limit=3, name_with_llm=False)
-            if not modes:
-                return self.ModesLoaded(key, "failure modes: no failing grade with a rationale here")
-            return self.ModesLoaded(key, "why it fails: " + " · ".join(f"{m.name} ({m.count})" for m in modes))
+            return self.ModesGathered(key, gather(store, topic_keys=topics))
 
-        def failed(exc: Exception) -> TopicsScreen.ModesLoaded:  # shown in place of the modes
-            return self.ModesLoaded(key, f"failure modes: unavailable ({str(exc).splitlines()[0][:80]})")
+        self.read(query, group="topic-modes", errors=(Exception,), failed=partial(self._modes_failed, key))
 
-        self.read(query, group="topic-modes", errors=(Exception,), failed=failed)
+    def _modes_failed(self, key: str, exc: Exception) -> TopicsScreen.ModesLoaded:  # shown in place of the modes
+        return self.ModesLoaded(key, f"failure modes: unavailable ({str(exc).splitlines()[0][:80]})")
+
+    @on(ModesGathered)
+    def _modes_gathered(self, event: ModesGathered) -> None:
+        if event.inputs is None:
+            self.post_message(self.ModesLoaded(event.key, "failure modes: no failing grade with a rationale here"))
+            return
+        self.run_worker(
+            partial(self._cluster_modes, event.key, event.inputs),
+            thread=True,
+            exclusive=True,
+            group="topic-modes-cluster",
+            exit_on_error=False,
+        )
+
+    def _cluster_modes(self, key: str, inputs: Any) -> None:
+        """In a worker thread, without the store: the modes of what ``gather`` read."""
+        from evaltui.topics.failure_modes import modes_from
+
+        try:
+            modes = modes_from(inputs, limit=3)
+            message = self.ModesLoaded(key, "why it fails: " + " · ".join(f"{m.name} ({m.count})" for m in modes))
+        except Exception as exc:  # noqa: BLE001 - shown in place of the modes, as a failed read is
+            message = self._modes_failed(key, exc)
+        if not get_current_worker().is_cancelled:
+            self.post_message(message)
 
     @on(ModesLoaded)
     def _modes_loaded(self, event: ModesLoaded) -> None:
