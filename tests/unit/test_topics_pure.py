@@ -259,7 +259,7 @@ def test_the_lexical_view_splits_what_the_vectors_cannot_tell_apart():
     texts += [f"what is my balance ref{i}" for i in range(30, 60)]
     words = lexical(texts)
     assert words.shape[0] == 60 and np.allclose(words.multiply(words).sum(axis=1), 1.0)
-    alone, _, _ = cluster_resolved(vectors, ClusterParams(seed=1), words)  # share 0: ignored
+    alone, _, _ = cluster_resolved(vectors, ClusterParams(seed=1, lexical_share=0.0), words)  # share 0: ignored
     assert len(set(alone.tolist()) - {OUTLIER}) == 1
     mixed, _, _ = cluster_resolved(vectors, ClusterParams(seed=1, lexical_share=0.5), words)
     assert len(set(mixed[:30].tolist()) - {OUTLIER}) == 1 and len(set(mixed[30:].tolist()) - {OUTLIER}) == 1
