@@ -101,7 +101,8 @@ async def test_a_misspelt_scorer_in_the_filter_bar_says_what_was_meant(
     async with app.run_test(size=(100, 30)) as pilot:
         bar = await focus_filter(app, pilot)
         await pilot.press(*"scores.brand_alignmnt < 0.5", "enter")
-        await until(pilot, lambda: bar.error is not None)
+        # not the error of a half-typed filter the bar may show on a busy machine
+        await until(pilot, lambda: bar.error is not None and "no scorer" in bar.error)
         assert bar.error == "no scorer named brand_alignmnt; did you mean brand_alignment?"
         assert app.screen.total == 24  # the last good rows stay
         await until(pilot, lambda: bar.input.has_focus)  # back in the bar to fix it
