@@ -81,7 +81,14 @@ def encode_mapped(entries: Sequence[MappedSpan | MappedBlock]) -> Encoded:
     is_roots: list[bool] = []
     for e in entries:
         if isinstance(e, MappedBlock):
-            for k in range(len(e)):
+            whole = _block_columns(e, roots)
+            if whole is not None:  # the usual case: column by column
+                for column, filled in zip(in_order, whole):
+                    column.extend(filled)
+                trace_ids.extend(e.trace_id)
+                is_roots.extend([parent_id is None for parent_id in e.parent_id])
+                continue
+            for k in range(len(e)):  # a value that cannot be stored: row by row, to drop its span alone
                 span_id, trace_id, parent_id = e.id[k], e.trace_id[k], e.parent_id[k]
                 ts = e.ts[k]
                 try:
@@ -128,6 +135,43 @@ def encode_mapped(entries: Sequence[MappedSpan | MappedBlock]) -> Encoded:
     table = table.append_column("_is_root", pa.array(is_roots, pa.bool_()))
     first, second = _ipc(table), _ipc(scores)
     return Encoded(_ARROW + _LEN.pack(len(first)) + first + second, len(trace_ids), bad)
+
+
+def _block_columns(block: MappedBlock, roots: dict[str, str]) -> list[list[Any]] | None:
+    """A block's span columns (in SPANS_ARROW_SCHEMA's order), as ``BatchBuilder.add``
+    makes them row by row; None when a value cannot be stored (then row by row)."""
+    dumps, option = orjson.dumps, orjson.OPT_NON_STR_KEYS
+    if not all(type(ts) is datetime and ts.tzinfo is None for ts in block.ts):
+        return None
+    try:
+        inputs = [None if v is None else dumps(v, option=option, default=str).decode() for v in block.input]
+        outputs = [None if v is None else dumps(v, option=option, default=str).decode() for v in block.output]
+        metadata = [dumps(v or {}, option=option, default=str).decode() for v in block.metadata]
+        metrics = [dumps(v or {}, option=option, default=str).decode() for v in block.metrics]
+    except (ValueError, TypeError, OverflowError):
+        return None
+    n = len(block)
+    root_ids = [
+        span_id if parent_id is None else roots.get(trace_id, trace_id)
+        for span_id, trace_id, parent_id in zip(block.id, block.trace_id, block.parent_id)
+    ]
+    tags: list[list[str]] = [[] for _ in range(n)]
+    expected: list[None] = [None] * n
+    return [
+        block.id,
+        root_ids,
+        block.parent_id,
+        block.name,
+        block.span_type,
+        block.ts,
+        inputs,
+        outputs,
+        expected,
+        block.error,
+        metadata,
+        tags,
+        metrics,
+    ]
 
 
 def _ipc(table: Any) -> bytes:
@@ -198,7 +242,7 @@ def store_batch(
         # (DuckDB on one thread spent a quarter less CPU per commit, but through the bench
         # the longest hold reached 1.0-1.1 s in 3 runs of 4, against 0.5-0.75 s on two
         # threads: over the readers' 1 s bar; bench/RESULTS.md, 2026-12-07.)
-        create_stage(store)
+        create_stage(store, fresh=True)
         stage_arrow(store, spans, scores if scores.num_rows else None)
         stage_roots(store, root_table)
         has_scores = scores.num_rows > 0

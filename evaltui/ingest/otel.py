@@ -432,30 +432,33 @@ def _block(
             parents.append(None if _NULL_ID.match(parent) else parent.lower())
         else:
             return None
-    block = MappedBlock(trace_ids, span_ids, parents, [], [], [], [], [], [], [], [])
     no_events: list[Any] = []
     problems: list[str] = []
+    rows = []
     try:
-        for sp, parent_id, (start, _, latency) in zip(spans, parents, times):
+        for sp, parent_id, (_, _, latency) in zip(spans, parents, times):
             get = sp.get
             if get("events"):
                 return None
-            name, span_type, input_, output, error, metadata, metrics, scores = _fields(
-                get, _attributes(get("attributes")), no_events, parent_id, latency, common, problems
-            )
-            if scores or problems:  # (none without events)
-                return None
-            block.name.append(name)
-            block.span_type.append(span_type)
-            block.ts.append(start)
-            block.input.append(input_)
-            block.output.append(output)
-            block.error.append(error)
-            block.metadata.append(metadata)
-            block.metrics.append(metrics)
+            rows.append(_fields(get, _attributes(get("attributes")), no_events, parent_id, latency, common, problems))
     except Exception:  # a span _span would reject or report: the list goes span by span
         return None
-    return block
+    names, span_types, inputs, outputs, errors, metadata, metrics, scores = map(list, zip(*rows))
+    if problems or any(scores):  # (none without events)
+        return None
+    return MappedBlock(
+        trace_ids,
+        span_ids,
+        parents,
+        names,
+        span_types,
+        [t[0] for t in times],
+        inputs,
+        outputs,
+        errors,
+        metadata,
+        metrics,
+    )
 
 
 def _hex_ids(values: list[Any], size: int) -> list[str] | None:
