@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -27,6 +28,17 @@ import collector as bench  # noqa: E402  (bench/collector.py: the same bodies)
 def main() -> None:
     from evaltui.collect import otlp
     from evaltui.collect.committer import Committer, encode_spans
+
+    try:  # serve's receive path: lists of spans in the common shape as blocks of columns
+        from evaltui.collect.committer import encode_mapped
+
+        def received_record(body: bytes, content: str) -> Any:
+            return encode_mapped(otlp.decode(body, content, blocks=True).entries)
+    except ImportError:  # a version before the blocks (run for a "before" figure)
+
+        def received_record(body: bytes, content: str) -> Any:
+            return encode_spans(otlp.decode(body, content).spans)
+
     from evaltui.collect.spool import Spool
     from evaltui.store import Store
 
@@ -50,7 +62,7 @@ def main() -> None:
         for k in range(0, requests, 16):
             started = time.process_time()
             for b in bodies[k : k + 16]:
-                encoded = encode_spans(otlp.decode(b, content).spans)
+                encoded = received_record(b, content)
                 spool.append(encoded.payload, encoded.spans)
                 spans += encoded.spans
             received = time.process_time()

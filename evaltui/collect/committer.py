@@ -16,9 +16,10 @@ import os
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,8 @@ import orjson
 
 from evaltui.collect.spool import Spool, read_segment
 from evaltui.errors import StoreBusy
-from evaltui.ingest.otel import MappedSpan
-from evaltui.model import ScoreRow, SpanRow
+from evaltui.ingest.otel import MappedBlock, MappedSpan
+from evaltui.model import ScoreRow, SpanRow, parse_ts
 
 SOURCE = "otlp:serve"
 
@@ -51,27 +52,126 @@ def encode_spans(spans: list[MappedSpan]) -> Encoded:
     """One spool record: the mapped spans of one request as Arrow (the columns the
     commit stages, so a commit does no work per span in Python). Roots within the
     request are resolved here; the rest is the commit's (in SQL, ``link_roots``)."""
+    return encode_mapped(spans)
+
+
+def encode_mapped(entries: Sequence[MappedSpan | MappedBlock]) -> Encoded:
+    """``encode_spans`` of a request mapped by ``map_export_blocks``: its spans one by one
+    and in blocks, in order. The same record as ``encode_spans`` of the same spans as
+    MappedSpans: roots resolved over all of them (as ``resolve_roots``), the columns as
+    ``BatchBuilder.add`` makes them, and a span whose values Arrow cannot hold dropped
+    and reported (its root still counts for its trace's other spans)."""
     import pyarrow as pa
 
-    from evaltui.ingest.otel import resolve_roots
-    from evaltui.ingest.writer import BatchBuilder
+    from evaltui.ingest.writer import BatchBuilder, to_json
+    from evaltui.store.spans import SPANS_ARROW_SCHEMA
 
-    resolve_roots(spans)
-    builder, kept, bad = BatchBuilder(), [], []
-    for s in spans:
+    roots: dict[str, str] = {}
+    for e in entries:
+        if isinstance(e, MappedBlock):
+            for trace_id, span_id, parent_id in zip(e.trace_id, e.id, e.parent_id):
+                if parent_id is None:
+                    roots.setdefault(trace_id, span_id)
+        elif e.is_root:
+            roots.setdefault(e.trace_id, e.row.id)
+    builder, bad = BatchBuilder(), []
+    columns = builder.spans
+    in_order = [columns[f.name] for f in SPANS_ARROW_SCHEMA]
+    trace_ids: list[str] = []
+    is_roots: list[bool] = []
+    for e in entries:
+        if isinstance(e, MappedBlock):
+            whole = _block_columns(e, roots)
+            if whole is not None:  # the usual case: column by column
+                for column, filled in zip(in_order, whole):
+                    column.extend(filled)
+                trace_ids.extend(e.trace_id)
+                is_roots.extend([parent_id is None for parent_id in e.parent_id])
+                continue
+            for k in range(len(e)):  # a value that cannot be stored: row by row, to drop its span alone
+                span_id, trace_id, parent_id = e.id[k], e.trace_id[k], e.parent_id[k]
+                ts = e.ts[k]
+                try:
+                    values: tuple[Any, ...] = (
+                        span_id,
+                        span_id if parent_id is None else roots.get(trace_id, trace_id),
+                        parent_id,
+                        e.name[k],
+                        e.span_type[k],
+                        ts if isinstance(ts, datetime) and not ts.tzinfo else parse_ts(ts),
+                        to_json(e.input[k]),
+                        to_json(e.output[k]),
+                        None,  # expected
+                        e.error[k],
+                        to_json(e.metadata[k] or {}),
+                        [],  # tags
+                        to_json(e.metrics[k] or {}),
+                    )
+                except (ValueError, TypeError, OverflowError) as exc:  # as BatchBuilder.add would fail
+                    bad.append(f"span {span_id}: {exc}")
+                    continue
+                for column, value in zip(in_order, values):
+                    column.append(value)
+                trace_ids.append(trace_id)
+                is_roots.append(parent_id is None)
+            continue
+        row = e.row
+        row.root_id = row.id if e.is_root else roots.get(e.trace_id, e.trace_id)
+        spans_before = len(columns["id"])
+        scores_before = len(builder.scores["target_id"])
         try:
-            builder.add(s.row)
-            kept.append(s)
+            builder.add(row)
         except (ValueError, TypeError, OverflowError) as exc:  # a value Arrow cannot hold: that span, not the request
-            bad.append(f"span {s.row.id}: {exc}")
-            builder = BatchBuilder()  # a failed add may have filled some columns: start again from the good ones
-            for k in kept:
-                builder.add(k.row)
+            bad.append(f"span {row.id}: {exc}")
+            for filled in columns.values():  # a failed add may have filled some columns: cut them back
+                del filled[spans_before:]
+            for filled in builder.scores.values():
+                del filled[scores_before:]
+            continue
+        trace_ids.append(e.trace_id)
+        is_roots.append(e.is_root)
     table, scores = builder.take()
-    table = table.append_column("_trace_id", pa.array([s.trace_id for s in kept], pa.string()))
-    table = table.append_column("_is_root", pa.array([s.is_root for s in kept], pa.bool_()))
+    table = table.append_column("_trace_id", pa.array(trace_ids, pa.string()))
+    table = table.append_column("_is_root", pa.array(is_roots, pa.bool_()))
     first, second = _ipc(table), _ipc(scores)
-    return Encoded(_ARROW + _LEN.pack(len(first)) + first + second, len(kept), bad)
+    return Encoded(_ARROW + _LEN.pack(len(first)) + first + second, len(trace_ids), bad)
+
+
+def _block_columns(block: MappedBlock, roots: dict[str, str]) -> list[list[Any]] | None:
+    """A block's span columns (in SPANS_ARROW_SCHEMA's order), as ``BatchBuilder.add``
+    makes them row by row; None when a value cannot be stored (then row by row)."""
+    dumps, option = orjson.dumps, orjson.OPT_NON_STR_KEYS
+    if not all(type(ts) is datetime and ts.tzinfo is None for ts in block.ts):
+        return None
+    try:
+        inputs = [None if v is None else dumps(v, option=option, default=str).decode() for v in block.input]
+        outputs = [None if v is None else dumps(v, option=option, default=str).decode() for v in block.output]
+        metadata = [dumps(v or {}, option=option, default=str).decode() for v in block.metadata]
+        metrics = [dumps(v or {}, option=option, default=str).decode() for v in block.metrics]
+    except (ValueError, TypeError, OverflowError):
+        return None
+    n = len(block)
+    root_ids = [
+        span_id if parent_id is None else roots.get(trace_id, trace_id)
+        for span_id, trace_id, parent_id in zip(block.id, block.trace_id, block.parent_id)
+    ]
+    tags: list[list[str]] = [[] for _ in range(n)]
+    expected: list[None] = [None] * n
+    return [
+        block.id,
+        root_ids,
+        block.parent_id,
+        block.name,
+        block.span_type,
+        block.ts,
+        inputs,
+        outputs,
+        expected,
+        block.error,
+        metadata,
+        tags,
+        metrics,
+    ]
 
 
 def _ipc(table: Any) -> bytes:
@@ -142,7 +242,7 @@ def store_batch(
         # (DuckDB on one thread spent a quarter less CPU per commit, but through the bench
         # the longest hold reached 1.0-1.1 s in 3 runs of 4, against 0.5-0.75 s on two
         # threads: over the readers' 1 s bar; bench/RESULTS.md, 2026-12-07.)
-        create_stage(store)
+        create_stage(store, fresh=True)
         stage_arrow(store, spans, scores if scores.num_rows else None)
         stage_roots(store, root_table)
         has_scores = scores.num_rows > 0

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from evaltui.ingest.otel import MappedSpan, MappingProblem, map_export
+from evaltui.ingest.otel import MappedBlock, MappedSpan, MappingProblem, map_export, map_export_blocks
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -34,6 +34,8 @@ class Decoded:
     """A request's spans, and what could not be read of it."""
 
     spans: list[MappedSpan] = field(default_factory=list)
+    # with ``decode(..., blocks=True)``, instead: the spans one by one and in blocks, in order
+    entries: list[MappedSpan | MappedBlock] = field(default_factory=list)
     rejected: int = 0  # spans dropped whole
     problems: list[str] = field(default_factory=list)
 
@@ -63,9 +65,11 @@ def decompress(body: bytes, encoding: str | None, limit: int) -> bytes:
     return out
 
 
-def decode(body: bytes, content_type: str | None) -> Decoded:
+def decode(body: bytes, content_type: str | None, blocks: bool = False) -> Decoded:
     """Map a trace export request's body to evaltui spans; raise BadRequest when the body
-    as a whole cannot be read (a span that cannot be read is counted as rejected)."""
+    as a whole cannot be read (a span that cannot be read is counted as rejected). With
+    ``blocks``, the spans go to ``entries``, lists of the common shape as MappedBlocks
+    (``map_export_blocks``: the receive path; ``committer.encode_mapped`` encodes them)."""
     kind = media_type(content_type)
     if kind == PROTOBUF:
         doc = _protobuf_document(body)
@@ -77,15 +81,16 @@ def decode(body: bytes, content_type: str | None) -> Decoded:
     else:
         raise BadRequest(f"unsupported Content-Type {kind or '(none)'!r} ({PROTOBUF} or {JSON})", 415)
     out = Decoded()
-    for entry in map_export(doc):
+    spans: list[Any] = out.entries if blocks else out.spans
+    for entry in map_export_blocks(doc) if blocks else map_export(doc):
         if isinstance(entry, MappingProblem):
-            if not entry.where and not out.spans:
+            if not entry.where and not spans:
                 raise BadRequest(entry.reason)
             if not entry.partial:
                 out.rejected += 1
             out.problems.append(_where(entry) + entry.reason)
         else:
-            out.spans.append(entry)
+            spans.append(entry)
     return out
 
 

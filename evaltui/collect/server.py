@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from evaltui.collect import otlp
-from evaltui.collect.committer import Committer, FileTurns, encode_spans
+from evaltui.collect.committer import Committer, FileTurns, encode_mapped
 from evaltui.collect.spool import Spool
 from evaltui.collect.work import WorkerProcess
 
@@ -192,15 +192,15 @@ class Collector:
             pass  # (never taken when the commits run in their own process: requests go on meanwhile)
         try:
             raw = otlp.decompress(body, encoding, self.limits.max_body_bytes)
-            decoded = otlp.decode(raw, content_type)
+            decoded = otlp.decode(raw, content_type, blocks=True)
         except otlp.BadRequest as exc:
             with self.counters.lock:
                 self.counters.malformed += 1
                 self.counters.last_malformed = str(exc)
             return exc.status, otlp.status(reply_kind, 3, str(exc)), {}
         accepted = 0
-        if decoded.spans:
-            encoded = encode_spans(decoded.spans)  # Arrow columns: the commit does nothing per span
+        if decoded.entries:
+            encoded = encode_mapped(decoded.entries)  # Arrow columns: the commit does nothing per span
             if encoded.unstorable:
                 decoded.rejected += len(encoded.unstorable)
                 decoded.problems.extend(encoded.unstorable)

@@ -138,6 +138,29 @@ class MappedSpan:
     is_root: bool
 
 
+@dataclass(slots=True)
+class MappedBlock:
+    """A whole list of spans in the common shape, mapped column by column (the values of
+    each span's MappedSpan, without the objects): `evaltui serve`'s receive path. Each
+    list has one entry per span, in the request's order; the spans' ``root_id`` is left to
+    the encoder (the trace's root, as ``resolve_roots`` gives it)."""
+
+    trace_id: list[str]
+    id: list[str]
+    parent_id: list[str | None]
+    name: list[str]
+    span_type: list[str]
+    ts: list[Any]
+    input: list[Any]
+    output: list[Any]
+    error: list[str | None]
+    metadata: list[dict[str, Any]]
+    metrics: list[dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
 @dataclass(slots=True, frozen=True)
 class MappingProblem:
     """A part of an export that could not be read: ``where`` is its path in the OTLP
@@ -184,9 +207,24 @@ def map_export(doc: Any) -> Iterator[MappedSpan | MappingProblem]:
 
     The one mapping of OpenTelemetry spans: the file importer calls it on OTLP JSON, and
     `evaltui serve` on each request (OTLP JSON, or protobuf turned into the same shape
-    with attributes as plain mappings). Every span that can be read is yielded; every
-    part that cannot is a MappingProblem, and never stops the rest.
+    with attributes as plain mappings; it calls ``map_export_blocks``). Every span that
+    can be read is yielded; every part that cannot is a MappingProblem, and never stops
+    the rest.
     """
+    for entry in _map_export(doc, blocks=False):
+        assert not isinstance(entry, MappedBlock)
+        yield entry
+
+
+def map_export_blocks(doc: Any) -> Iterator[MappedSpan | MappedBlock | MappingProblem]:
+    """``map_export``, with each list of spans in the common shape (plain hex ids, epoch
+    times, no events: what exporters send for most spans) yielded as one MappedBlock of
+    the same values, without a MappedSpan and SpanRow per span; any other list is mapped
+    span by span as ``map_export`` maps it (tests/unit/test_otel_blocks.py: the same rows)."""
+    return _map_export(doc, blocks=True)
+
+
+def _map_export(doc: Any, blocks: bool) -> Iterator[MappedSpan | MappedBlock | MappingProblem]:
     try:
         doc = require_object(doc)
         resource_spans = doc.get("resourceSpans", doc.get("resource_spans"))
@@ -217,6 +255,9 @@ def map_export(doc: Any) -> Iterator[MappedSpan | MappingProblem]:
                 yield MappingProblem(("resourceSpans", i, "scopeSpans", j), 'missing "spans"')
                 continue
             times = _span_times(spans)
+            if blocks and times is not None and (block := _block(spans, common, times)) is not None:
+                yield block
+                continue
             for k, raw in enumerate(spans):
                 problems: list[str] = []
                 try:
@@ -234,8 +275,9 @@ def map_export(doc: Any) -> Iterator[MappedSpan | MappingProblem]:
 def _span(
     raw: Any, common: dict[str, Any], problems: list[str], times: tuple[datetime, datetime, float] | None = None
 ) -> MappedSpan:
-    # This runs for every span `evaltui serve` receives: the usual cases are tested first
-    # and the rarer rules skipped when their keys are absent (the same result either way).
+    # This runs for every span `evaltui serve` receives (in a list not in the common shape:
+    # see _block): the usual cases are tested first and the rarer rules skipped when their
+    # keys are absent (the same result either way).
     sp = raw if type(raw) is dict else require_object(raw)
     get = sp.get
     trace_id = _hex_id(get("traceId"), "traceId", 16)
@@ -257,7 +299,37 @@ def _span(
     events = get("events") or []
     if not isinstance(events, list):
         raise RecordError('"events" must be an array')
+    name, span_type, input_, output, error, metadata, metrics, scores = _fields(
+        get, attrs, events, parent_id, latency, common, problems
+    )
+    span = SpanRow(
+        id=span_id,
+        root_id=trace_id,  # replaced by the trace's root span id once it is known (resolve_roots)
+        parent_id=parent_id,
+        name=name,
+        span_type=span_type,
+        ts=start,
+        input=input_,
+        output=output,
+        error=error,
+        metadata=metadata,
+        metrics=metrics,
+        scores=scores,
+    )
+    return MappedSpan(span, trace_id, parent_id is None)
 
+
+def _fields(
+    get: Any,
+    attrs: dict[str, Any],
+    events: list[Any],
+    parent_id: str | None,
+    latency: float | None,
+    common: dict[str, Any],
+    problems: list[str],
+) -> tuple[str, str, Any, Any, str | None, dict[str, Any], dict[str, Any], list[ScoreRow]]:
+    """A span's (name, type, input, output, error, metadata, metrics, scores) from its
+    attributes and events (``attrs``: its own dict, consumed), for ``_span`` and ``_block``."""
     metrics: dict[str, Any] = {}
     if latency is not None:
         metrics["latency_s"] = latency
@@ -327,21 +399,76 @@ def _span(
     if model:
         metadata["model"] = model
     name = get("name")
-    span = SpanRow(
-        id=span_id,
-        root_id=trace_id,  # replaced by the trace's root span id once it is known (resolve_roots)
-        parent_id=parent_id,
-        name=name if isinstance(name, str) and name else span_type,
-        span_type=span_type,
-        ts=start,
-        input=input_,
-        output=output,
-        error=error,
-        metadata=metadata,
-        metrics=metrics,
-        scores=scores,
+    return (
+        name if isinstance(name, str) and name else span_type,
+        span_type,
+        input_,
+        output,
+        error,
+        metadata,
+        metrics,
+        scores,
     )
-    return MappedSpan(span, trace_id, parent_id is None)
+
+
+def _block(
+    spans: list[Any], common: dict[str, Any], times: list[tuple[datetime, datetime, float]]
+) -> MappedBlock | None:
+    """A list of spans in the common shape mapped as ``_span`` maps each, column by column;
+    None when any span is not in it (then the list is mapped span by span, problems and
+    all): every span a mapping with plain hex ids (``_hex_id``'s usual case), a parent
+    absent or a plain hex id, no events, and its times read for the list (``times``)."""
+    if any(type(sp) is not dict for sp in spans):
+        return None
+    trace_ids = _hex_ids([sp.get("traceId") for sp in spans], 16)
+    span_ids = _hex_ids([sp.get("spanId") for sp in spans], 8)
+    if trace_ids is None or span_ids is None:
+        return None
+    parents: list[str | None] = []
+    for parent in [sp.get("parentSpanId") for sp in spans]:
+        if parent is None or parent == "":
+            parents.append(None)
+        elif type(parent) is str and len(parent) == 16 and _HEX.fullmatch(parent):
+            parents.append(None if _NULL_ID.match(parent) else parent.lower())
+        else:
+            return None
+    no_events: list[Any] = []
+    problems: list[str] = []
+    rows = []
+    try:
+        for sp, parent_id, (_, _, latency) in zip(spans, parents, times):
+            get = sp.get
+            if get("events"):
+                return None
+            rows.append(_fields(get, _attributes(get("attributes")), no_events, parent_id, latency, common, problems))
+    except Exception:  # a span _span would reject or report: the list goes span by span
+        return None
+    names, span_types, inputs, outputs, errors, metadata, metrics, scores = map(list, zip(*rows))
+    if problems or any(scores):  # (none without events)
+        return None
+    return MappedBlock(
+        trace_ids,
+        span_ids,
+        parents,
+        names,
+        span_types,
+        [t[0] for t in times],
+        inputs,
+        outputs,
+        errors,
+        metadata,
+        metrics,
+    )
+
+
+def _hex_ids(values: list[Any], size: int) -> list[str] | None:
+    """``_hex_id`` of each value when all are plain hex ids of ``size`` bytes; else None."""
+    if set(map(type, values)) != {str} or set(map(len, values)) != {2 * size}:
+        return None
+    joined = "".join(values)
+    if not _HEX.fullmatch(joined):
+        return None
+    return values if joined.islower() or joined.isdigit() else [v.lower() for v in values]
 
 
 def _hex_id(value: Any, key: str, size: int) -> str:

@@ -82,9 +82,12 @@ class MergeResult:
     spans_changed: int = 0  # already stored with other content: the stored copy is kept
 
 
-def create_stage(store: Store) -> None:
+def create_stage(store: Store, fresh: bool = False) -> None:
+    """The stage's tables; ``fresh``: the connection is new, so there is no stage to drop
+    (three statements fewer in each of `serve`'s commits)."""
     con = store.con
-    drop_stage(store)
+    if not fresh:
+        drop_stage(store)
     con.execute(f"CREATE TEMP TABLE _stage_spans ({STAGE_SPANS_COLUMNS})")
     con.execute(f"CREATE TEMP TABLE _stage_scores ({STAGE_SCORES_COLUMNS})")
 

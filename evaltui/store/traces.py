@@ -18,14 +18,11 @@ ROOTS_ARROW_SCHEMA = pa.schema([("trace_id", pa.string()), ("root_id", pa.string
 
 
 def stage_roots(store: Store, roots: pa.Table) -> None:
-    """The (trace id, root span id) pairs of the batch being staged."""
-    con = store.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _stage_roots (trace_id VARCHAR, root_id VARCHAR)")
-    con.register("_arrow_roots", roots)
-    try:
-        con.execute("INSERT INTO _stage_roots SELECT * FROM _arrow_roots")
-    finally:
-        con.unregister("_arrow_roots")
+    """The (trace id, root span id) pairs of the batch being staged (ROOTS_ARROW_SCHEMA),
+    as ``_stage_roots`` until ``link_roots`` is done with them: the Arrow table itself,
+    registered on the connection (a copy into a temp table cost two statements and a
+    drop per commit, and the pairs are read twice)."""
+    store.con.register("_stage_roots", roots)
 
 
 def link_roots(store: Store, scores: bool = True) -> None:
@@ -63,4 +60,4 @@ def link_roots(store: Store, scores: bool = True) -> None:
             refresh_rollup(store, "SELECT root_id FROM _rerooted")
         finally:
             con.unregister("_rerooted")
-    con.execute("DROP TABLE IF EXISTS _stage_roots")
+    con.unregister("_stage_roots")

@@ -1,0 +1,298 @@
+"""`evaltui serve`'s receive path maps lists of spans in the common shape as blocks of
+columns (``otel.map_export_blocks``, ``committer.encode_mapped``): the spool records, the
+rejected counts and the problems must be exactly those of the span-by-span mapping
+(``otel.map_export``, ``committer.encode_spans``), on the fixtures and on documents
+mutated every way the mapping treats specially."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from evaltui.collect import otlp
+from evaltui.collect.committer import decode_record, encode_mapped, encode_spans
+from evaltui.ingest import otel
+from tests.serving import chat_spans, otlp_json
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
+
+
+def _both(body: bytes, content: str) -> tuple[Any, Any, int]:
+    """(the span-by-span result, the blocks' result, spans mapped in blocks) of one body."""
+
+    def run(blocks: bool) -> Any:
+        try:
+            decoded = otlp.decode(body, content, blocks=blocks)
+        except otlp.BadRequest as exc:
+            return ("bad", str(exc), exc.status), 0
+        if blocks:
+            encoded = encode_mapped(decoded.entries)
+            in_blocks = sum(len(e) for e in decoded.entries if isinstance(e, otel.MappedBlock))
+        else:
+            encoded = encode_spans(decoded.spans)
+            in_blocks = 0
+        return (decoded.rejected, decoded.problems, encoded.payload, encoded.spans, encoded.unstorable), in_blocks
+
+    old, _ = run(False)
+    new, in_blocks = run(True)
+    return old, new, in_blocks
+
+
+def _spans(doc: dict[str, Any]) -> list[Any]:
+    return [s for rs in doc["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]]
+
+
+def _base_docs() -> list[dict[str, Any]]:
+    genai = json.loads((FIXTURES / "otel_genai.json").read_text())
+    docs = [genai]
+    for line in (FIXTURES / "otel_broken.jsonl").read_text().splitlines():
+        try:
+            docs.append(json.loads(line))
+        except ValueError:
+            pass
+    # long lists (16 spans or more: the block path is tried on them)
+    docs.append({"resourceSpans": [{"scopeSpans": [{"spans": copy.deepcopy(_spans(genai)) * 4}]}]})
+    docs.append(otlp_json([s for trace in range(30) for s in chat_spans(trace, turns=3)]))
+    return docs
+
+
+def _attr(key: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {"key": key, "value": value}
+
+
+def _mutate(span: Any, rng: random.Random) -> Any:
+    """One of the shapes the mapping treats specially (or cannot read)."""
+    if not isinstance(span, dict):
+        return span
+    s = copy.deepcopy(span)
+    attrs = s.setdefault("attributes", [])
+    pick = rng.randrange(34)
+    if pick == 0:
+        s["traceId"] = s.get("traceId", "").upper() if isinstance(s.get("traceId"), str) else s.get("traceId")
+    elif pick == 1:
+        s["spanId"] = (
+            base64.b64encode(bytes.fromhex(s["spanId"])).decode()
+            if isinstance(s.get("spanId"), str) and len(s["spanId"]) == 16
+            else "zz"
+        )
+    elif pick == 2:
+        s["spanId"] = rng.choice(["", None, 12, "abc", "0" * 16, "G" * 16])
+    elif pick == 3:
+        s["parentSpanId"] = rng.choice(["", None, "0" * 16, "0", "000\n", "ABCDEF0123456789", 5, "x" * 16])
+    elif pick == 4:
+        s["startTimeUnixNano"] = rng.choice(
+            [None, "", "2026-01-01T00:00:00Z", 1_765_000_000_000_000_000, "12", -1, 1.5e18]
+        )
+    elif pick == 5:
+        s["endTimeUnixNano"] = rng.choice([None, "1765000000000000000", 10**20, "٣" * 19])
+    elif pick == 6:
+        s["attributes"] = rng.choice([None, {}, {"gen_ai.operation.name": "chat"}, "bad", [1, 2], [{"key": 3}]])
+    elif pick == 7:
+        attrs.append(
+            _attr("gen_ai.usage.output_tokens", {"intValue": rng.choice(["7", "x", 2**70, "99999999999999999999999"])})
+        )
+    elif pick == 8:
+        attrs.append(_attr("big", {"intValue": str(2**70)}))  # Arrow/JSON cannot hold it: unstorable
+    elif pick == 9:
+        attrs.append(_attr("ratio", {"doubleValue": rng.choice([0.5, "NaN", "x", 1e308])}))
+    elif pick == 10:
+        attrs.append(_attr("flag", {"boolValue": True}))
+    elif pick == 11:
+        attrs.append(_attr("tags", {"arrayValue": {"values": [{"stringValue": "a"}, {"intValue": "2"}]}}))
+    elif pick == 12:
+        attrs.append(_attr("kv", {"kvlistValue": {"values": [{"key": "a", "value": {"stringValue": "b"}}]}}))
+    elif pick == 13:
+        s["events"] = [{"name": "gen_ai.user.message", "attributes": [_attr("content", {"stringValue": "hi"})]}]
+    elif pick == 14:
+        s["events"] = [
+            {
+                "name": "gen_ai.evaluation.result",
+                "attributes": [
+                    _attr("gen_ai.evaluation.name", {"stringValue": "relevance"}),
+                    _attr("gen_ai.evaluation.score.value", {"doubleValue": 0.8}),
+                ],
+            }
+        ]
+    elif pick == 15:
+        s["events"] = rng.choice([[], None, "", {}, "bad", [{"name": "exception"}], [1]])
+    elif pick == 16:
+        s["status"] = rng.choice(
+            [
+                {"code": 2, "message": "boom"},
+                {"code": "STATUS_CODE_ERROR"},
+                {"code": 1},
+                "x",
+                {"code": 2, "message": {"message": "m"}},
+            ]
+        )
+    elif pick == 17:
+        attrs.append(
+            _attr(
+                "input.value",
+                {"stringValue": rng.choice(['{"q": 1}', "[1,", "plain", '[{"role": "user", "content": "hi"}]'])},
+            )
+        )
+        attrs.append(_attr("output.value", {"stringValue": '{"a": "b"}'}))
+    elif pick == 18:
+        attrs.append(_attr("openinference.span.kind", {"stringValue": rng.choice(["LLM", "tool", "CHAIN", "odd"])}))
+    elif pick == 19:
+        attrs.append(_attr("gen_ai.tool.name", {"stringValue": "lookup"}))
+        attrs.append(_attr("gen_ai.tool.call.arguments", {"stringValue": '{"id": 3}'}))
+    elif pick == 20:
+        attrs.append(
+            _attr(
+                "gen_ai.input.messages",
+                {"stringValue": rng.choice(["not json", "[{}]", '[{"role": "user", "content": "x"}]', "{}"])},
+            )
+        )
+    elif pick == 21:
+        attrs.append(_attr("gen_ai.prompt.0.content", {"stringValue": "hello"}))
+        attrs.append(_attr("gen_ai.completion.0.content", {"stringValue": "hi"}))
+    elif pick == 22:
+        attrs.append(_attr("gen_ai.system_instructions", {"stringValue": '[{"type": "text", "content": "be nice"}]'}))
+    elif pick == 23:
+        s["name"] = rng.choice([None, "", 5, "ünïcode", "x" * 300])
+    elif pick == 24:
+        attrs.append(_attr("gen_ai.response.model", {"stringValue": rng.choice(["", "m2"])}))
+    elif pick == 25:
+        attrs.append(_attr("topic", {"stringValue": "billing"}))
+    elif pick == 26:
+        s.pop("parentSpanId", None)  # a second root of its trace
+    elif pick == 27:
+        return rng.choice([None, 3, "span", []])
+    elif pick == 28:
+        attrs.append(_attr("service.name", {"stringValue": "overridden"}))
+    elif pick == 29:
+        attrs.append(_attr("nothing", {}))
+    elif pick == 30:
+        attrs.append(_attr("bytes", {"bytesValue": "AAEC"}))
+    elif pick == 31:
+        s["traceId"] = rng.choice(["A" * 32, "0" * 32, "g" * 32, "ab"])
+    elif pick == 32:
+        attrs.append(
+            _attr(
+                "gen_ai.operation.name",
+                {"stringValue": rng.choice(["embeddings", "execute_tool", "invoke_agent", "other"])},
+            )
+        )
+    else:
+        attrs.append(_attr("surrogate", {"stringValue": "\ud800"}))
+    return s
+
+
+def mutated_docs(seed: int, count: int) -> list[dict[str, Any]]:
+    """``count`` documents from the base ones: some spans mutated, or every span of a list
+    mutated the same way (so a block may still take them), or lists cut and shuffled."""
+    rng = random.Random(seed)
+    bases = _base_docs()
+    out = []
+    for _ in range(count):
+        doc = copy.deepcopy(rng.choice(bases))
+        for rs in doc.get("resourceSpans", []):
+            if not isinstance(rs, dict):
+                continue
+            for ss in rs.get("scopeSpans") or []:
+                if not isinstance(ss, dict) or not isinstance(ss.get("spans"), list):
+                    continue
+                spans = ss["spans"]
+                mode = rng.randrange(4)
+                if mode == 0 and spans:
+                    k = rng.randrange(len(spans))
+                    spans[k] = _mutate(spans[k], rng)
+                elif mode == 1:
+                    state = rng.getstate()
+                    for k, sp in enumerate(spans):  # the same mutation on each
+                        rng.setstate(state)
+                        spans[k] = _mutate(sp, rng)
+                elif mode == 2:
+                    rng.shuffle(spans)
+                    del spans[rng.randrange(len(spans) + 1) :]
+                else:
+                    for k in range(len(spans)):
+                        if rng.random() < 0.1:
+                            spans[k] = _mutate(spans[k], rng)
+        out.append(doc)
+    return out
+
+
+def _protobuf(doc: dict[str, Any]) -> bytes | None:
+    from google.protobuf.json_format import ParseDict
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    doc = copy.deepcopy(doc)
+    try:
+        for s in _spans(doc):
+            for k in ("traceId", "spanId", "parentSpanId"):
+                if s.get(k):
+                    s[k] = base64.b64encode(bytes.fromhex(s[k])).decode()
+        return bytes(ParseDict(doc, ExportTraceServiceRequest(), ignore_unknown_fields=True).SerializeToString())
+    except Exception:
+        return None
+
+
+def _check(docs: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """Every document, as JSON and (when it converts) as protobuf: the same results both
+    ways; returns (bodies compared, spans encoded, spans mapped in blocks)."""
+    bodies = encoded = in_blocks = 0
+    for doc in docs:
+        forms = [(json.dumps(doc).encode(), otlp.JSON)]
+        pb = _protobuf(doc)
+        if pb is not None:
+            forms.append((pb, otlp.PROTOBUF))
+        for body, content in forms:
+            old, new, n = _both(body, content)
+            assert new == old, (content, doc)
+            bodies += 1
+            in_blocks += n
+            if old[0] != "bad":
+                encoded += old[3]
+    return bodies, encoded, in_blocks
+
+
+def test_blocks_map_the_fixtures_as_span_by_span():
+    bodies, encoded, in_blocks = _check(_base_docs())
+    assert in_blocks >= 100  # the long lists went the block way
+    assert encoded > in_blocks  # and the short ones span by span
+
+
+def test_blocks_map_mutated_documents_as_span_by_span():
+    count = int(os.environ.get("EVALTUI_BLOCK_DOCS", "400"))
+    bodies, encoded, in_blocks = _check(mutated_docs(seed=18, count=count))
+    assert bodies >= count
+    assert in_blocks > 0 and encoded > in_blocks
+
+
+def test_a_block_keeps_a_span_arrow_cannot_hold_out_and_its_root_in():
+    spans = [s for trace in range(1, 9) for s in chat_spans(trace, turns=2)]
+    spans[0]["attributes"].append(_attr("big", {"intValue": str(2**70)}))  # trace 0's root
+    body = orjson.dumps(otlp_json(spans))
+    decoded = otlp.decode(body, otlp.JSON, blocks=True)
+    assert [type(e) for e in decoded.entries] == [otel.MappedBlock]
+    encoded = encode_mapped(decoded.entries)
+    assert encoded.spans == len(spans) - 1 and len(encoded.unstorable) == 1
+    table, _ = decode_record(encoded.payload)
+    rows = table.to_pylist()
+    children = [r for r in rows if r["_trace_id"] == f"{1:032x}"]
+    assert children and all(r["root_id"] == spans[0]["spanId"] for r in children)
+    assert encoded.payload == encode_spans(otlp.decode(body, otlp.JSON).spans).payload
+
+
+@pytest.mark.parametrize("content", [otlp.JSON, otlp.PROTOBUF])
+def test_a_list_with_one_unusual_span_goes_span_by_span(content):
+    spans = [s for trace in range(1, 9) for s in chat_spans(trace, turns=2)]
+    spans[5]["events"] = [{"name": "gen_ai.choice", "attributes": [_attr("content", {"stringValue": "ok"})]}]
+    doc = otlp_json(spans)
+    body = orjson.dumps(doc) if content == otlp.JSON else _protobuf(doc)
+    assert body is not None
+    decoded = otlp.decode(body, content, blocks=True)
+    assert all(isinstance(e, otel.MappedSpan) for e in decoded.entries)
+    old, new, _ = _both(body, content)
+    assert new == old
