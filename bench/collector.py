@@ -13,6 +13,12 @@ on a shared machine it says as much as the figures; so is the CPU the server spe
 span, which hardly moves with the load. With ``--phoenix`` the same load (protobuf) then
 goes to Phoenix's collector (`phoenix serve`, the bench extra) and the ratios are printed.
 
+With ``--sdk`` the load goes through the OpenTelemetry SDK's own exporter instead
+(``OTLPSpanExporter``, protobuf over HTTP, its retries on 429/503 included): ``--clients``
+processes each export ReadableSpans of the same conversations, 500 a call (the SDK's
+``BatchSpanProcessor`` sends at most 512), built before the clock. The exporters' CPU
+(encoding each batch, on this machine's two cores beside serve) is printed apart.
+
 Prints a table, then one JSON object on the last line.
 """
 
@@ -106,6 +112,118 @@ def body(first: int, encoding: str) -> bytes:
     return ParseDict(doc, ExportTraceServiceRequest()).SerializeToString()
 
 
+def sdk_spans(first: int, n: int) -> list[Any]:
+    """The conversations of ``conversations`` as the SDK's ReadableSpans (trace i's ids
+    from i + 1: an all-zero id is not a valid OpenTelemetry id)."""
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+    from opentelemetry.trace import SpanContext, TraceFlags
+
+    resource, scope = Resource({"service.name": "bench"}), InstrumentationScope("bench")
+    out = []
+    for trace in range(first + 1, first + n + 1):
+        t0 = 1_765_000_000_000_000_000 + trace * 1000
+        root = SpanContext(trace, trace << 16, is_remote=False, trace_flags=TraceFlags(TraceFlags.SAMPLED))
+        message = [{"role": "user", "parts": [{"type": "text", "content": f"where is my order {trace}?"}]}]
+        out.append(
+            ReadableSpan(
+                "conversation",
+                root,
+                resource=resource,
+                attributes={"gen_ai.input.messages": json.dumps(message)},
+                instrumentation_scope=scope,
+                start_time=t0,
+                end_time=t0 + 900,
+            )
+        )
+        for t in range(1, 5):
+            ctx = SpanContext(trace, (trace << 16) | t, is_remote=False, trace_flags=TraceFlags(TraceFlags.SAMPLED))
+            attributes = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-bench"}
+            attributes["gen_ai.usage.input_tokens"] = 40
+            out.append(
+                ReadableSpan(
+                    "chat",
+                    ctx,
+                    parent=root,
+                    resource=resource,
+                    attributes=attributes,
+                    instrumentation_scope=scope,
+                    start_time=t0 + t,
+                    end_time=t0 + t + 100,
+                )
+            )
+    return out
+
+
+def sdk_client(url: str, first: int, requests: int) -> None:
+    """One exporting process (``--sdk``): builds its batches, says "ready", waits for a line
+    with the wall-clock deadline, exports batch after batch until then; prints a JSON line
+    per export (wall time, spans, ok) and its CPU seconds for the exports."""
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace.export import SpanExportResult
+
+    batches = [sdk_spans((first + i) * PER_REQUEST, PER_REQUEST) for i in range(requests)]
+    exporter = OTLPSpanExporter(endpoint=url, timeout=60)
+    print("ready", flush=True)
+    deadline = float(sys.stdin.readline())
+    cpu0 = time.process_time()
+    for batch in batches:
+        if time.time() >= deadline:
+            break
+        ok = exporter.export(batch) is SpanExportResult.SUCCESS
+        print(json.dumps([time.time(), len(batch), ok]), flush=True)
+    print(json.dumps({"cpu_s": time.process_time() - cpu0}), flush=True)
+    exporter.shutdown()
+
+
+def drive_sdk(
+    url: str, requests: int, seconds: float, clients: int, tick: Any, every: float, acks: list
+) -> tuple[int, int, float, float]:
+    """``drive`` through the SDK's exporter in ``clients`` processes: (spans acknowledged,
+    failed exports, seconds, the exporters' CPU seconds); ``acks`` gets (wall time, spans
+    acknowledged so far)."""
+    per = requests // clients
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--sdk-client", url, "--first", str(c * per), "--requests", str(per)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for c in range(clients)
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    started = time.time()
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write(f"{started + seconds}\n")
+        p.stdin.flush()
+    stop = threading.Event()
+    while time.time() - started < seconds and any(p.poll() is None for p in procs):
+        tick()
+        stop.wait(every)
+    outputs = [p.communicate()[0] for p in procs]
+    elapsed = time.time() - started
+    exports, cpu_s = [], 0.0
+    for out in outputs:
+        for line in out.splitlines():
+            row = json.loads(line)
+            if isinstance(row, dict):
+                cpu_s += row["cpu_s"]
+            else:
+                exports.append(row)
+    acked, failed = 0, 0
+    for t, n, ok in sorted(exports):
+        if ok:
+            acked += n
+            acks.append((t, acked))
+        else:
+            failed += 1
+    return acked, failed, elapsed, cpu_s
+
+
 def online_database(db: Path, sample: float, latency: float):
     """A database with a topic map over the support fixture and a sampled LLM-judge rule on
     what serve receives (made in a child process, so this one does not keep the embedding
@@ -158,7 +276,7 @@ def drive(
                     with lock:
                         acked[0] += PER_REQUEST * 5
                         if acks is not None:
-                            acks.append((time.monotonic(), acked[0]))
+                            acks.append((time.time(), acked[0]))
             except urllib.error.HTTPError as exc:
                 with lock:
                     throttled[0] += 1
@@ -311,11 +429,23 @@ def main() -> None:
         "--phoenix-bin", metavar="PATH", help="the phoenix command (default: beside this Python, else on PATH)"
     )
     ap.add_argument("--keep", action="store_true", help="keep the working directories (the databases, serve's log)")
+    ap.add_argument(
+        "--sdk",
+        action="store_true",
+        help="send through the OpenTelemetry SDK's OTLPSpanExporter (protobuf) in --clients processes",
+    )
     ap.add_argument("--make-online-db", metavar="DB", help=argparse.SUPPRESS)
+    ap.add_argument("--sdk-client", metavar="URL", help=argparse.SUPPRESS)
+    ap.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.make_online_db:
         make_online_db(Path(args.make_online_db), args.sample)
         return
+    if args.sdk_client:
+        sdk_client(args.sdk_client, args.first, args.requests)
+        return
+    if args.sdk:
+        args.encoding = "protobuf"
 
     from evaltui.collect.committer import process_cpu_seconds
     from evaltui.store.connections import reading
@@ -328,7 +458,7 @@ def main() -> None:
         atexit.register(shutil.rmtree, work, ignore_errors=True)
     db, log = work / "live.duckdb", work / "serve.log"
     content = "application/json" if args.encoding == "json" else "application/x-protobuf"
-    bodies = [body(i * PER_REQUEST, args.encoding) for i in range(args.requests)]
+    bodies = [] if args.sdk else [body(i * PER_REQUEST, args.encoding) for i in range(args.requests)]
     env = dict(os.environ)
     judge = None
     if args.online:
@@ -356,16 +486,22 @@ def main() -> None:
         started = time.monotonic()
         with reading(db) as store:
             n = store.con.execute("SELECT count(*) FROM spans").fetchall()[0][0]
-        seen.append((time.monotonic(), n))
+        seen.append((time.time(), n))  # wall time: the SDK's exporters are other processes
         return time.monotonic() - started
 
     idle = sorted(read_once() for _ in range(20))
     cpu_at_start = process_cpu_seconds(proc.pid)  # its start (imports, opening the file) left out below
     waits: list[float] = []
     acks: list[tuple[float, int]] = []
-    acked, throttled, elapsed = drive(
-        url, bodies, content, args.seconds, args.clients, lambda: waits.append(read_once()), args.read_every, acks
-    )
+    client_cpu_s = None
+    if args.sdk:
+        acked, throttled, elapsed, client_cpu_s = drive_sdk(
+            url, args.requests, args.seconds, args.clients, lambda: waits.append(read_once()), args.read_every, acks
+        )
+    else:
+        acked, throttled, elapsed = drive(
+            url, bodies, content, args.seconds, args.clients, lambda: waits.append(read_once()), args.read_every, acks
+        )
     visible = visibility(acks, seen)
     status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/status").read())
     # The receiver and the committer: serve's process plus its commit process when the commits
@@ -384,6 +520,7 @@ def main() -> None:
         return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
 
     figures = {
+        "sender": "OpenTelemetry SDK exporter" if args.sdk else "raw OTLP/HTTP posts",
         "encoding": args.encoding,
         "clients": args.clients,
         "seconds": round(elapsed, 1),
@@ -403,7 +540,8 @@ def main() -> None:
         "commits": status["commits"],
         "batch_limit": status.get("batch_limit"),
         "busy_waits": status["busy_waits"],
-        "throttled": throttled,
+        "throttled": throttled,  # with --sdk: exports that failed after the exporter's own retries
+        "exporter_cpu_us_per_span": round(1e6 * client_cpu_s / max(acked, 1)) if client_cpu_s is not None else None,
         "acknowledged": acked,
         "stored_after_stop": stored,
         "load_average": round(os.getloadavg()[0], 1),
