@@ -6,8 +6,9 @@ default, ``all-MiniLM-L6-v2-int8``, is that model with its Linear layers quantis
 when it loads: less CPU per sentence than the float model (2.3-2.8x less on a CPU with
 VNNI, 1.4-1.6x on plain AVX2), for the same topic-map quality (bench/RESULTS.md, "int8
 MiniLM by default"). The float model stays available by its own name. ``encode`` runs the
-transformer itself on batches of equal token counts, on data-parallel threads (bench/RESULTS.md,
-"Cheaper cold embedding"). torch and sentence-transformers are imported on first use only.
+transformer itself on batches of equal token counts, on data-parallel threads
+(bench/RESULTS.md, "Cheaper cold embedding"). torch and sentence-transformers are
+imported on first use only.
 """
 
 from __future__ import annotations
@@ -54,12 +55,15 @@ def load_model(model: str = DEFAULT_MODEL) -> Any:
     path), loaded once.
 
     A name ending in ``-int8`` is that model with its Linear layers quantised to int8 at
-    load time (dynamic, per-channel weights; activations rounded per batch with one scale).
-    Its vectors differ from the float model's, so it is a model of its own name and its own
-    cache entries. Its activations use all 8 bits: on a CPU with VNNI with 8-bit weights;
-    elsewhere with 7-bit weights, which leave the int16 sums of plain AVX2 the headroom
-    torch's default buys with 7-bit activations (``_seven_bit_weights``): mean cosine to
-    the float model's vectors 0.991 instead of torch's 0.974, for the same CPU.
+    load time (dynamic, per-channel): 2.3-2.8x less CPU per sentence with VNNI, 1.4-1.6x
+    without. Its vectors differ from the float model's, so it is a model of its own name
+    and its own cache entries. They also differ with the batch a text is encoded in (one
+    activation scale per batch): mean cosine 0.965-0.97 between two batchings with 7-bit
+    activations, about as far as from the float model's vectors.
+    On a CPU with VNNI its activations use all 8 bits (``_full_range``); elsewhere torch's
+    7-bit default, which avoids int16 saturation on plain AVX2 but moves the vectors three
+    times as far from the float model's (mean cosine 0.973 instead of 0.992), enough to
+    change the map's groups (bench/RESULTS.md, "int8 MiniLM by default").
     """
     if model.endswith(INT8_SUFFIX):
         with _lock:
@@ -74,9 +78,9 @@ def load_model(model: str = DEFAULT_MODEL) -> Any:
         with _lock, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch.ao's deprecation notice: the API still works in this torch
             if model not in _models:
-                qconfig = per_channel_dynamic_qconfig if _has_vnni() else _seven_bit_weights()
-                quantised = quantize_dynamic(copy.deepcopy(base), {torch.nn.Linear: qconfig})
-                _full_range(quantised)
+                quantised = quantize_dynamic(copy.deepcopy(base), {torch.nn.Linear: per_channel_dynamic_qconfig})
+                if _has_vnni():
+                    _full_range(quantised)
                 _models[model] = quantised
             return _models[model]
     with _lock:
@@ -124,30 +128,6 @@ def _has_vnni() -> bool:
             return any(line.startswith("flags") and "avx512_vnni" in line.split() for line in fh)
     except OSError:
         return False
-
-
-def _seven_bit_weights() -> Any:
-    """The per-channel dynamic qconfig with weights in [-64, 63] instead of [-128, 127].
-
-    Without VNNI, fbgemm multiplies uint8 activations by int8 weights in pairs summed into
-    int16 (``vpmaddubsw``), which saturates above 32,767. torch's answer is 7-bit
-    activations; 7-bit weights keep the same headroom (2 x 255 x 64 = 32,640) and let the
-    activations keep all 8 bits. Weights are rounded once, per output channel, so their
-    lost bit costs far less than the activations' (rounded per batch, with one scale for
-    the whole batch): mean cosine to the float model's vectors 0.991 instead of 0.974,
-    and a text's vector no longer depends on the batch it is encoded in (0.992 instead
-    of 0.968 between two batchings), for the same CPU (bench/RESULTS.md, "Cheaper cold
-    embedding").
-    """
-    import torch
-    from torch.ao.quantization import PerChannelMinMaxObserver, QConfig, per_channel_dynamic_qconfig
-
-    return QConfig(
-        activation=per_channel_dynamic_qconfig.activation,
-        weight=PerChannelMinMaxObserver.with_args(
-            dtype=torch.qint8, qscheme=torch.per_channel_symmetric, quant_min=-64, quant_max=63
-        ),
-    )
 
 
 def _full_range(quantised: Any) -> None:
