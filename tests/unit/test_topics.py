@@ -86,6 +86,23 @@ def test_the_default_int8_model_is_near_the_float_one_and_cached_apart(store):
     assert rows == [(embed.BASE_MODEL, 3), (embed.DEFAULT_MODEL, 3)]
 
 
+def test_encode_matches_sentence_transformers_and_keeps_the_callers_threads():
+    import numpy as np
+    import torch
+
+    from evaltui.topics import embed
+
+    words = ["track", "cancel"] * 40
+    texts = [f"{w} my order number {i} please, it is late" * (1 + i % 4) for i, w in enumerate(words)]
+    model = embed.load_model(embed.BASE_MODEL)
+    before = torch.get_num_threads()
+    ours = embed.encode(texts, embed.BASE_MODEL, batch_size=8, workers=2)  # 10 batches on 2 threads
+    assert torch.get_num_threads() == before
+    theirs = model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+    assert ours.shape == theirs.shape == (80, 384)
+    assert (np.einsum("ij,ij->i", ours, theirs) > 0.9999).all()  # the same pooling, in input order
+
+
 def test_a_map_finds_the_themes_and_files_every_span(built_db):
     with Store(built_db, read_only=True) as store:
         by_tag = _tag_to_topic(store)
