@@ -270,7 +270,10 @@ def main() -> None:
 
     LEXICAL_SHARE = ClusterParams().lexical_share if args.lexical_share is None else args.lexical_share
     if LEXICAL_SHARE:
-        print(f"evaltui: neighbours on (1 - {LEXICAL_SHARE}) x MiniLM cosine + {LEXICAL_SHARE} x word TF-IDF cosine")
+        print(
+            f"evaltui: MiniLM's candidate neighbours re-ranked by (1 - {LEXICAL_SHARE}) x MiniLM cosine"
+            f" + {LEXICAL_SHARE} x word TF-IDF cosine"
+        )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: see the module docstring
     warnings.filterwarnings("ignore")
