@@ -19,7 +19,7 @@ the groups' NMI against the coarse ones, topics, unassigned, biggest; for the fi
 requests each topic holds.
 
     PYTHONPATH=. nice .venv/bin/python bench/topic_lexical_rules.py [cache_dir]
-        [--variants raw,product,full] [--seeds 13,14] [--sets fixture,clinc150,...]
+        [--variants raw,product,full] [--seeds 13,14] [--sets fixture,clinc150,...] [--cold]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -160,6 +161,13 @@ def main() -> None:
     parser.add_argument("--variants", default="raw,product,full")
     parser.add_argument("--seeds", default="13,14", help="stand-in draws")
     parser.add_argument("--sets", default="", help="only these (names as printed)")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="embed each set into an empty store of its own, as bench/topics.py does (int8 MiniLM quantises "
+        "its activations per batch, so a text's vector depends on the texts batched with it: a stand-in "
+        "embedded on its own differs a little from the same texts cut out of the full set's cache)",
+    )
     args = parser.parse_args()
     sets = [("fixture", fixture)] + study_sets(args.seeds)
     if args.sets:
@@ -168,10 +176,14 @@ def main() -> None:
     print(
         "set | variant | NMI | ARI | groups' coarse NMI (groups) | topics | unassigned | biggest | CPU s (clustering)"
     )
-    with Store(Path(args.cache) / "cache.duckdb") as store:
+    with Store(Path(args.cache) / "cache.duckdb") as shared:
         for name, loader in sets:
             texts, fine, coarse = loader()
-            vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
+            if args.cold:
+                with tempfile.TemporaryDirectory(prefix="lexical-rules-") as tmp, Store(Path(tmp) / "c.duckdb") as own:
+                    vectors, _ = text_vectors(own, texts, DEFAULT_MODEL)
+            else:
+                vectors, _ = text_vectors(shared, texts, DEFAULT_MODEL)
             for var in args.variants.split(","):
                 s, labels = run(var, vectors, texts, fine, coarse)
                 line = (
