@@ -105,9 +105,9 @@ def knn(
     Thanks." and "Excuse me, how long does a refund take after the return arrives Can you
     check?") be each other's nearest, over texts MiniLM ranks far nearer: on the tests'
     88-conversation fixture (4 requests x 22) the shipping questions joined the refund topic,
-    where MiniLM alone, and this rule, give the 4 requests exactly; and on Bitext 1,076 the
-    groups fell below their goal. Measured over every set and stand-in (two draws): fine NMI
-    above MiniLM alone on 13 of 14 rows (the 14th 0.819 against 0.820), groups higher on 10
+    where MiniLM alone, and this rule, give the 4 requests exactly. Measured over every set and stand-in (two draws): fine NMI
+    above MiniLM alone on 13 of 14 rows (not CLINC150 64x17_oos @13: 0.809 against 0.824),
+    groups higher on 11
     (bench/RESULTS.md "The lexical view re-ranks MiniLM's candidates")."""
     n = len(vectors)
     k = max(1, min(k, n - 1))
