@@ -64,7 +64,7 @@ SHARED = ROOT.parent / "shared" / "data"
 DATASETS = ("bitext", "bitext_gpt35", "clinc150", "sample_logs")
 BITEXT_FILES = {"bitext": "bitext_customer_support_4514.csv", "bitext_gpt35": "bitext_customer_support_gpt35_6480.csv"}
 STANDIN_SEED = 13
-LEXICAL_SHARE = 0.0  # --lexical-share
+LEXICAL_SHARE = 0.5  # --lexical-share (ClusterParams' default; main() reads it from there)
 STANDINS = {  # name: (what it is drawn from and how, the public set it stands in for)
     "clinc150_77x30": ("CLINC150 in-scope: 77 random intents, all 30 texts each", "banking-support, 3,080 / 77"),
     "clinc150_64x17_oos": (
@@ -245,8 +245,9 @@ def main() -> None:
     parser.add_argument(
         "--lexical-share",
         type=float,
-        default=0.0,
-        help="evaltui's ClusterParams.lexical_share (the word TF-IDF cosine's weight in the neighbour search).",
+        default=None,
+        help="evaltui's ClusterParams.lexical_share (the word TF-IDF cosine's weight in the neighbour search; "
+        "default: ClusterParams' own).",
     )
     parser.add_argument(
         "--standins",
@@ -265,9 +266,14 @@ def main() -> None:
     )
     args = parser.parse_args()
     global LEXICAL_SHARE
-    LEXICAL_SHARE = args.lexical_share
+    from evaltui.topics.cluster import ClusterParams
+
+    LEXICAL_SHARE = ClusterParams().lexical_share if args.lexical_share is None else args.lexical_share
     if LEXICAL_SHARE:
-        print(f"evaltui: neighbours on (1 - {LEXICAL_SHARE}) x MiniLM cosine + {LEXICAL_SHARE} x word TF-IDF cosine")
+        print(
+            f"evaltui: MiniLM's candidate neighbours re-ranked by (1 - {LEXICAL_SHARE}) x MiniLM cosine"
+            f" + {LEXICAL_SHARE} x word TF-IDF cosine"
+        )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: see the module docstring
     warnings.filterwarnings("ignore")

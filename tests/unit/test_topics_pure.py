@@ -265,3 +265,27 @@ def test_the_lexical_view_splits_what_the_vectors_cannot_tell_apart():
     assert len(set(mixed[:30].tolist()) - {OUTLIER}) == 1 and len(set(mixed[30:].tolist()) - {OUTLIER}) == 1
     assert mixed[0] != mixed[30]
     assert lexical(["one", "two"]) is None  # no word in 2+ texts
+
+
+def test_the_words_rerank_the_vectors_candidates_and_never_bring_in_a_far_text():
+    # 40 texts along an arc (the vectors' order is their index); text 0 shares a word with
+    # text 5 (among its vectors' 2 x max(k, n**0.4) = 8 nearest) and one with text 39 (the
+    # farthest). The mixed similarity ranks both above text 0's vector-nearest neighbours, but
+    # only text 5 is a candidate: it becomes the nearest, text 39 stays out.
+    import scipy.sparse as sp
+
+    from evaltui.topics.cluster import knn
+
+    angles = np.arange(40) * 0.02
+    vectors = np.column_stack([np.cos(angles), np.sin(angles)]).astype(np.float32)
+    rows, cols = list(range(40)), list(range(40))  # each text its own word ...
+    rows += [0, 5, 39]
+    cols += [40, 40, 41]  # ... and text 0 shares word 40 with text 5, word 41 with text 39
+    words = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(40, 42))
+    words = sp.diags(1 / np.sqrt(np.asarray(words.multiply(words).sum(axis=1)).ravel())) @ words
+    words = words.astype(np.float32).tocsr()
+    idx, sim = knn(vectors, 3, lexical=words, share=0.5)
+    assert idx[0].tolist()[0] == 5 and 39 not in idx[0].tolist()
+    assert idx[0].tolist()[1:] == [1, 2]
+    assert sim[0, 0] > sim[0, 1] > sim[0, 2]
+    assert knn(vectors, 3)[0][0].tolist() == [1, 2, 3]  # the vectors alone
