@@ -1,9 +1,13 @@
 """OTLP/HTTP trace requests: bodies in, replies out (no sockets here).
 
 A body is protobuf (``application/x-protobuf``) or OTLP JSON (``application/json``),
-optionally gzip- or deflate-compressed. Protobuf is decoded with ``opentelemetry-proto``
-and turned into the shape of OTLP JSON (attributes already as plain mappings), so both
-go through the one mapping of the file importer, ``evaltui.ingest.otel.map_export``.
+optionally gzip- or deflate-compressed. Both go through the one mapping of the file
+importer, ``evaltui.ingest.otel``: JSON as it is, protobuf decoded with
+``opentelemetry-proto``. On the receive path (``decode(..., blocks=True)``) a protobuf
+list of spans in the common shape is mapped into a MappedBlock straight from the decoded
+message (``_protobuf_block``, with the mapping's own rules, ``otel.span_fields``); any
+other list is turned into the shape of OTLP JSON (attributes already as plain mappings)
+and mapped as JSON is (``otel.map_spans``), as the whole request is without ``blocks``.
 """
 
 from __future__ import annotations
@@ -11,11 +15,22 @@ from __future__ import annotations
 import base64
 import zlib
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
-from evaltui.ingest.otel import MappedBlock, MappedSpan, MappingProblem, map_export, map_export_blocks
+from evaltui.ingest.otel import (
+    MappedBlock,
+    MappedSpan,
+    MappingProblem,
+    span_fields,
+    epoch_times,
+    map_export,
+    map_export_blocks,
+    map_spans,
+    resource_common,
+)
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -71,18 +86,21 @@ def decode(body: bytes, content_type: str | None, blocks: bool = False) -> Decod
     ``blocks``, the spans go to ``entries``, lists of the common shape as MappedBlocks
     (``map_export_blocks``: the receive path; ``committer.encode_mapped`` encodes them)."""
     kind = media_type(content_type)
+    entries: Iterator[MappedSpan | MappedBlock | MappingProblem]
     if kind == PROTOBUF:
-        doc = _protobuf_document(body)
+        request = _protobuf_request(body)
+        entries = _protobuf_entries(request) if blocks else map_export(_protobuf_document(request))
     elif kind == JSON:
         try:
             doc = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise BadRequest(f"body is not JSON: {exc}") from None
+        entries = map_export_blocks(doc) if blocks else map_export(doc)
     else:
         raise BadRequest(f"unsupported Content-Type {kind or '(none)'!r} ({PROTOBUF} or {JSON})", 415)
     out = Decoded()
     spans: list[Any] = out.entries if blocks else out.spans
-    for entry in map_export_blocks(doc) if blocks else map_export(doc):
+    for entry in entries:
         if isinstance(entry, MappingProblem):
             if not entry.where and not spans:
                 raise BadRequest(entry.reason)
@@ -99,7 +117,7 @@ def _where(problem: MappingProblem) -> str:
     return f"span {w[5]} of scope {w[3]} of resource {w[1]}: " if len(w) == 6 else ""
 
 
-def _protobuf_document(body: bytes) -> dict[str, Any]:
+def _protobuf_request(body: bytes) -> Any:
     from google.protobuf.message import DecodeError
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -108,6 +126,11 @@ def _protobuf_document(body: bytes) -> dict[str, Any]:
         request.ParseFromString(body)
     except DecodeError as exc:
         raise BadRequest(f"body is not an OTLP protobuf ExportTraceServiceRequest: {exc}") from None
+    return request
+
+
+def _protobuf_document(request: Any) -> dict[str, Any]:
+    """The request in the shape of OTLP JSON (ids as hex, attributes as plain mappings)."""
     return {
         "resourceSpans": [
             {
@@ -117,6 +140,79 @@ def _protobuf_document(body: bytes) -> dict[str, Any]:
             for rs in request.resource_spans
         ]
     }
+
+
+def _protobuf_entries(request: Any) -> Iterator[MappedSpan | MappedBlock | MappingProblem]:
+    """``map_export_blocks`` of ``_protobuf_document(request)``, the same entries, with
+    each list of spans in the common shape mapped into a MappedBlock straight from the
+    decoded message (``_protobuf_block``: no OTLP-JSON dict per span); any other list is
+    turned into those dicts and mapped as before."""
+    for i, rs in enumerate(request.resource_spans):
+        common = resource_common(_attrs(rs.resource.attributes))
+        for j, ss in enumerate(rs.scope_spans):
+            spans = list(ss.spans)
+            block = _protobuf_block(spans, common)
+            if block is not None:
+                yield block
+            else:
+                yield from map_spans([_span(s) for s in spans], common, ("resourceSpans", i, "scopeSpans", j), True)
+
+
+_NULL_PARENT = bytes(8)
+_ERROR = 2  # Status.STATUS_CODE_ERROR
+
+
+def _protobuf_block(spans: list[Any], common: dict[str, Any]) -> MappedBlock | None:
+    """``otel._block`` of the protobuf spans' OTLP-JSON dicts (``_span``), read from the
+    messages: None unless the list is in the common shape as ``_block`` takes it (16 spans
+    or more, ids of 16 and 8 bytes, a parent absent or of 8 bytes, both times set, no
+    events), and when the mapping reports anything (then the caller maps the dicts)."""
+    if len(spans) < 16:  # as otel._span_times: short lists span by span
+        return None
+    trace_ids = [s.trace_id for s in spans]
+    span_ids = [s.span_id for s in spans]
+    parent_ids = [s.parent_span_id for s in spans]
+    if set(map(len, trace_ids)) != {16} or set(map(len, span_ids)) != {8} or not set(map(len, parent_ids)) <= {0, 8}:
+        return None
+    if any(s.events for s in spans):
+        return None
+    # 0 is an unset time: its dict has None, and _span_times leaves the list to _span
+    times = epoch_times([s.start_time_unix_nano for s in spans], [s.end_time_unix_nano for s in spans])
+    if times is None:
+        return None
+    parents: list[str | None] = [
+        None if not p or p == _NULL_PARENT else p.hex()  # empty or all zeros: no parent (otel._NULL_ID)
+        for p in parent_ids
+    ]
+    no_events: list[Any] = []
+    problems: list[str] = []
+    rows = []
+    try:
+        for s, parent_id, (_, _, latency) in zip(spans, parents, times):
+            status = None
+            if s.HasField("status") and (st := s.status).code == _ERROR:
+                status = {"code": _ERROR, "message": st.message}  # what span_fields reads of it
+            rows.append(
+                span_fields(s.name, status, _attrs(s.attributes), no_events, parent_id, latency, common, problems)
+            )
+    except Exception:  # a span the dicts' way would reject or report: the list goes that way
+        return None
+    names, span_types, inputs, outputs, errors, metadata, metrics, scores = map(list, zip(*rows))
+    if problems or any(scores):  # (none without events)
+        return None
+    return MappedBlock(
+        [t.hex() for t in trace_ids],
+        [t.hex() for t in span_ids],
+        parents,
+        names,
+        span_types,
+        [t[0] for t in times],
+        inputs,
+        outputs,
+        errors,
+        metadata,
+        metrics,
+    )
 
 
 def _span(s: Any) -> dict[str, Any]:
@@ -139,11 +235,11 @@ def _attrs(kvs: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kv in kvs:
         v = kv.value
-        kind = v.WhichOneof("value")
-        # The usual kinds inline (this runs for every attribute of every span received).
-        if kind == "string_value":
-            out[kv.key] = v.string_value
-        elif kind == "int_value":
+        # The usual kinds inline (this runs for every attribute of every span received): a
+        # string first, without WhichOneof (a non-empty string_value is the oneof's value).
+        if text := v.string_value:
+            out[kv.key] = text
+        elif v.WhichOneof("value") == "int_value":
             out[kv.key] = v.int_value
         else:
             out[kv.key] = _value(v)

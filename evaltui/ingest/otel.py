@@ -96,6 +96,12 @@ def _span_times(spans: list[Any]) -> list[tuple[datetime, datetime, float]] | No
         ends = [sp["endTimeUnixNano"] for sp in spans]
     except (TypeError, KeyError, IndexError):
         return None
+    return epoch_times(starts, ends)
+
+
+def epoch_times(starts: list[Any], ends: list[Any]) -> list[tuple[datetime, datetime, float]] | None:
+    """``_span_times`` of the spans' start and end times (also protobuf's ints, read from
+    the decoded message: evaltui.collect.otlp); None unless every one is in the usual form."""
     kinds = set(map(type, starts))
     kinds.update(map(type, ends))
     if kinds == {str}:
@@ -115,7 +121,7 @@ def _span_times(spans: list[Any]) -> list[tuple[datetime, datetime, float]] | No
     seconds = n / 1e9
     whole = np.trunc(seconds)
     micros = whole.astype(np.int64) * 1_000_000 + np.rint((seconds - whole) * 1e6).astype(np.int64)
-    count = len(spans)
+    count = len(starts)
     latency = micros[count:] - micros[:count]
     if np.abs(latency).max() >= 2**53:  # beyond a float's exact integers: the per-span way
         return None
@@ -207,7 +213,8 @@ def map_export(doc: Any) -> Iterator[MappedSpan | MappingProblem]:
 
     The one mapping of OpenTelemetry spans: the file importer calls it on OTLP JSON, and
     `evaltui serve` on each request (OTLP JSON, or protobuf turned into the same shape
-    with attributes as plain mappings; it calls ``map_export_blocks``). Every span that
+    with attributes as plain mappings; it calls ``map_export_blocks``, and for protobuf
+    maps lists in the common shape from the message with ``span_fields``). Every span that
     can be read is yielded; every part that cannot is a MappingProblem, and never stops
     the rest.
     """
@@ -244,7 +251,7 @@ def _map_export(doc: Any, blocks: bool) -> Iterator[MappedSpan | MappedBlock | M
             res_attrs = _attributes(resource.get("attributes"))
         except RecordError:
             res_attrs = {}
-        common = {k: res_attrs[k] for k in _RESOURCE_KEYS if k in res_attrs}
+        common = resource_common(res_attrs)
         scope_spans = rs.get("scopeSpans", rs.get("instrumentationLibrarySpans")) or []
         if not isinstance(scope_spans, list):
             yield MappingProblem(("resourceSpans", i), '"scopeSpans" must be an array')
@@ -254,22 +261,33 @@ def _map_export(doc: Any, blocks: bool) -> Iterator[MappedSpan | MappedBlock | M
             if not isinstance(spans, list):
                 yield MappingProblem(("resourceSpans", i, "scopeSpans", j), 'missing "spans"')
                 continue
-            times = _span_times(spans)
-            if blocks and times is not None and (block := _block(spans, common, times)) is not None:
-                yield block
-                continue
-            for k, raw in enumerate(spans):
-                problems: list[str] = []
-                try:
-                    entry = _span(raw, common, problems, times[k] if times is not None else None)
-                except Exception as exc:
-                    problems, entry = [skip_reason(exc, "span")], None
-                if entry is not None:
-                    yield entry
-                for reason in problems:
-                    yield MappingProblem(
-                        ("resourceSpans", i, "scopeSpans", j, "spans", k), reason, partial=entry is not None
-                    )
+            yield from map_spans(spans, common, ("resourceSpans", i, "scopeSpans", j), blocks)
+
+
+def resource_common(res_attrs: dict[str, Any]) -> dict[str, Any]:
+    """The resource's attributes every span of it carries in its metadata."""
+    return {k: res_attrs[k] for k in _RESOURCE_KEYS if k in res_attrs}
+
+
+def map_spans(
+    spans: list[Any], common: dict[str, Any], where: tuple[str | int, ...], blocks: bool
+) -> Iterator[MappedSpan | MappedBlock | MappingProblem]:
+    """One list of spans (a scopeSpans' ``spans``, at ``where``) as ``map_export`` maps it
+    (``blocks``: as ``map_export_blocks``); ``common``: ``resource_common`` of its resource."""
+    times = _span_times(spans)
+    if blocks and times is not None and (block := _block(spans, common, times)) is not None:
+        yield block
+        return
+    for k, raw in enumerate(spans):
+        problems: list[str] = []
+        try:
+            entry = _span(raw, common, problems, times[k] if times is not None else None)
+        except Exception as exc:
+            problems, entry = [skip_reason(exc, "span")], None
+        if entry is not None:
+            yield entry
+        for reason in problems:
+            yield MappingProblem((*where, "spans", k), reason, partial=entry is not None)
 
 
 def _span(
@@ -299,8 +317,8 @@ def _span(
     events = get("events") or []
     if not isinstance(events, list):
         raise RecordError('"events" must be an array')
-    name, span_type, input_, output, error, metadata, metrics, scores = _fields(
-        get, attrs, events, parent_id, latency, common, problems
+    name, span_type, input_, output, error, metadata, metrics, scores = span_fields(
+        get("name"), get("status"), attrs, events, parent_id, latency, common, problems
     )
     span = SpanRow(
         id=span_id,
@@ -319,8 +337,9 @@ def _span(
     return MappedSpan(span, trace_id, parent_id is None)
 
 
-def _fields(
-    get: Any,
+def span_fields(
+    name: Any,
+    status: Any,
     attrs: dict[str, Any],
     events: list[Any],
     parent_id: str | None,
@@ -329,7 +348,8 @@ def _fields(
     problems: list[str],
 ) -> tuple[str, str, Any, Any, str | None, dict[str, Any], dict[str, Any], list[ScoreRow]]:
     """A span's (name, type, input, output, error, metadata, metrics, scores) from its
-    attributes and events (``attrs``: its own dict, consumed), for ``_span`` and ``_block``."""
+    ``name`` and ``status`` values, attributes and events (``attrs``: its own dict,
+    consumed), for ``_span``, ``_block`` and protobuf's block (evaltui.collect.otlp)."""
     metrics: dict[str, Any] = {}
     if latency is not None:
         metrics["latency_s"] = latency
@@ -347,23 +367,22 @@ def _fields(
     for ev in events:
         if not isinstance(ev, dict):
             continue
-        name = ev.get("name")
+        event = ev.get("name")
         ev_attrs = _attributes(ev.get("attributes"))
-        if name in _MESSAGE_EVENTS:
-            msg = _event_message(ev_attrs, ev.get("body"), _MESSAGE_EVENTS[name])
+        if event in _MESSAGE_EVENTS:
+            msg = _event_message(ev_attrs, ev.get("body"), _MESSAGE_EVENTS[event])
             input_msgs.append(msg)  # assistant messages here are history; the reply is gen_ai.choice
-        elif name == "gen_ai.choice":
+        elif event == "gen_ai.choice":
             output_msgs.append(_event_message(ev_attrs, ev.get("body"), "assistant"))
-        elif name == "gen_ai.evaluation.result":
+        elif event == "gen_ai.evaluation.result":
             try:
                 scores.append(_evaluation(ev_attrs))
             except RecordError as exc:
                 label = ev_attrs.get("gen_ai.evaluation.name")
                 problems.append(f'score "{label}": {exc}' if isinstance(label, str) else f"score: {exc}")
-        elif name == "exception" and error is None:
+        elif event == "exception" and error is None:
             error = error_text(ev_attrs.get("exception.message")) or error_text(ev_attrs.get("exception.type"))
 
-    status = get("status")
     if isinstance(status, dict) and status.get("code") in (2, "STATUS_CODE_ERROR", "ERROR"):
         error = error_text(status.get("message")) or error or "error"
 
@@ -398,7 +417,6 @@ def _fields(
     model = attrs.get("gen_ai.response.model") or attrs.get("gen_ai.request.model")
     if model:
         metadata["model"] = model
-    name = get("name")
     return (
         name if isinstance(name, str) and name else span_type,
         span_type,
@@ -440,7 +458,8 @@ def _block(
             get = sp.get
             if get("events"):
                 return None
-            rows.append(_fields(get, _attributes(get("attributes")), no_events, parent_id, latency, common, problems))
+            attrs = _attributes(get("attributes"))
+            rows.append(span_fields(get("name"), get("status"), attrs, no_events, parent_id, latency, common, problems))
     except Exception:  # a span _span would reject or report: the list goes span by span
         return None
     names, span_types, inputs, outputs, errors, metadata, metrics, scores = map(list, zip(*rows))

@@ -296,3 +296,221 @@ def test_a_list_with_one_unusual_span_goes_span_by_span(content):
     assert all(isinstance(e, otel.MappedSpan) for e in decoded.entries)
     old, new, _ = _both(body, content)
     assert new == old
+
+
+# -- protobuf: lists in the common shape mapped straight from the decoded message -----
+
+
+def _request(doc: dict[str, Any]) -> Any:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    request = ExportTraceServiceRequest()
+    body = _protobuf(doc)
+    assert body is not None
+    request.ParseFromString(body)
+    return request
+
+
+def _json_twin(request: Any) -> bytes:
+    """The request as OTLP JSON (protobuf's JSON mapping, ids as hex as OTLP JSON writes them)."""
+    from google.protobuf.json_format import MessageToDict
+
+    doc = MessageToDict(request)
+    for rs in doc.get("resourceSpans", []):
+        for ss in rs.get("scopeSpans", []):
+            for s in ss.get("spans", []):
+                for k in ("traceId", "spanId", "parentSpanId"):
+                    if k in s:
+                        s[k] = base64.b64decode(s[k]).hex()
+    return orjson.dumps(doc)
+
+
+def _set(span: Any, key: str, kind: str, value: Any) -> None:
+    kv = span.attributes.add()
+    kv.key = key
+    if kind:
+        setattr(kv.value, kind, value)
+
+
+def _pb_mutate(span: Any, pick: int) -> None:
+    """One of the shapes the mapping treats specially, on a protobuf Span."""
+    if pick == 0:
+        span.ClearField("parent_span_id")  # a root (a second one of its trace for a child)
+    elif pick == 1:
+        span.parent_span_id = bytes(8)  # all zeros: no parent
+    elif pick == 2:
+        span.parent_span_id = bytes.fromhex("0102030405")  # the wrong length
+    elif pick == 3:
+        span.span_id = bytes(range(1, 5))
+    elif pick == 4:
+        span.trace_id = bytes(range(1, 9))
+    elif pick == 5:
+        span.ClearField("trace_id")
+    elif pick == 6:
+        span.span_id = bytes(8)
+    elif pick == 7:
+        ev = span.events.add()
+        ev.name = "gen_ai.choice"
+        _set(ev, "content", "string_value", "ok")
+    elif pick == 8:
+        ev = span.events.add()
+        ev.name = "gen_ai.evaluation.result"
+        _set(ev, "gen_ai.evaluation.name", "string_value", "relevance")
+        _set(ev, "gen_ai.evaluation.score.value", "double_value", 0.25)
+    elif pick == 9:
+        ev = span.events.add()
+        ev.name = "exception"
+        _set(ev, "exception.message", "string_value", "boom")
+    elif pick == 10:
+        span.status.code = 2
+        span.status.message = "failed"
+    elif pick == 11:
+        span.status.code = 2
+    elif pick == 12:
+        span.status.code = 1
+        span.status.message = "fine"
+    elif pick == 13:
+        span.start_time_unix_nano = 0
+    elif pick == 14:
+        span.end_time_unix_nano = 5  # before the start, out of the usual range
+    elif pick == 15:
+        span.end_time_unix_nano = span.start_time_unix_nano - 3_000_000_000
+    elif pick == 16:
+        _set(span, "flag", "bool_value", True)
+        _set(span, "ratio", "double_value", 0.5)
+        _set(span, "zero", "double_value", 0.0)
+        _set(span, "nan", "double_value", float("nan"))
+        _set(span, "inf", "double_value", float("inf"))
+    elif pick == 17:
+        _set(span, "big", "int_value", 2**63 - 1)
+        _set(span, "neg", "int_value", -7)
+        _set(span, "zero", "int_value", 0)
+        _set(span, "gen_ai.usage.output_tokens", "int_value", 9)
+        _set(span, "gen_ai.usage.prompt_tokens", "string_value", "11")
+    elif pick == 18:
+        _set(span, "blob", "bytes_value", b"\x00\x01\xff")
+        _set(span, "empty", "", None)  # an AnyValue with no value
+        _set(span, "blank", "string_value", "")
+    elif pick == 19:
+        kv = span.attributes.add()
+        kv.key = "tags"
+        kv.value.array_value.values.add().string_value = "a"
+        kv.value.array_value.values.add().int_value = 2
+        kv.value.array_value.values.add()
+        kv = span.attributes.add()
+        kv.key = "kv"
+        inner = kv.value.kvlist_value.values.add()
+        inner.key = "x"
+        inner.value.double_value = 1.5
+    elif pick == 20:
+        _set(span, "gen_ai.operation.name", "string_value", "chat")
+        _set(span, "gen_ai.operation.name", "string_value", "execute_tool")  # the last one counts
+        _set(span, "gen_ai.tool.call.arguments", "string_value", '{"id": 3}')
+    elif pick == 21:
+        _set(span, "gen_ai.input.messages", "string_value", "not json")  # a problem: the span is rejected
+    elif pick == 22:
+        _set(span, "input.value", "string_value", '{"q": 1}')
+        _set(span, "output.value", "string_value", "[1,")
+        _set(span, "openinference.span.kind", "string_value", "LLM")
+    elif pick == 23:
+        _set(span, "gen_ai.prompt.0.content", "string_value", "hello")
+        _set(span, "gen_ai.completion.0.content", "string_value", "hi")
+    elif pick == 24:
+        span.name = ""
+    elif pick == 25:
+        _set(span, "service.name", "string_value", "overridden")
+        _set(span, "gen_ai.response.model", "string_value", "m2")
+    elif pick == 26:
+        _set(span, "big", "string_value", "\u00fcn\u00efcode \U0001f600")
+    else:
+        _set(span, "gen_ai.usage.input_tokens", "bool_value", True)  # not a count
+
+
+_PB_PICKS = 28
+
+
+def _pb_requests(seed: int, count: int) -> list[Any]:
+    """Requests of 30 conversations (150 spans; one scope, or two resources of two scopes,
+    some short), some spans mutated: one, every span of a scope the same way, or a tenth."""
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        spans = [s for trace in range(1 + 40 * n, 31 + 40 * n) for s in chat_spans(trace, turns=4)]
+        request = _request(otlp_json(spans))
+        if rng.random() < 0.3:  # split: resources of scopes, some under 16 spans
+            from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans
+
+            whole = list(request.resource_spans[0].scope_spans[0].spans)
+            del request.resource_spans[:]
+            cuts = sorted(rng.sample(range(1, len(whole)), 3))
+            parts = [whole[a:b] for a, b in zip([0, *cuts], [*cuts, len(whole)])]
+            for r in range(2):
+                rs: Any = request.resource_spans.add()
+                assert isinstance(rs, ResourceSpans)
+                _set(rs.resource, "service.name", "string_value", f"svc{r}")
+                _set(rs.resource, "service.version", "int_value", 3)
+                for part in parts[2 * r : 2 * r + 2]:
+                    rs.scope_spans.add().spans.extend(part)
+        for rs in request.resource_spans:
+            for ss in rs.scope_spans:
+                mode, pick = rng.randrange(4), rng.randrange(_PB_PICKS)
+                for k, span in enumerate(ss.spans):
+                    if (mode == 0 and k == 0) or mode == 1 or (mode == 2 and rng.random() < 0.1):
+                        _pb_mutate(span, pick if mode != 2 else rng.randrange(_PB_PICKS))
+        out.append(request)
+    return out
+
+
+def _pb_check(request: Any) -> int:
+    """The request through the new path (blocks from the message), the old one (its OTLP
+    JSON dicts, span by span) and its JSON twin through ``map_export``: the same records,
+    counts, rejections and problems; returns the spans mapped in blocks."""
+    body = bytes(request.SerializeToString())
+    old, new, in_blocks = _both(body, otlp.PROTOBUF)
+    assert new == old
+    twin, _, _ = _both(_json_twin(request), otlp.JSON)
+    assert new == twin
+    return in_blocks
+
+
+def test_protobuf_blocks_from_the_message_map_as_the_json():
+    request = _request(otlp_json([s for trace in range(1, 31) for s in chat_spans(trace, turns=4)]))
+    decoded = otlp.decode(bytes(request.SerializeToString()), otlp.PROTOBUF, blocks=True)
+    assert [type(e) for e in decoded.entries] == [otel.MappedBlock] and len(decoded.entries[0]) == 150
+    assert _pb_check(request) == 150
+
+
+@pytest.mark.parametrize("pick", range(_PB_PICKS))
+def test_protobuf_each_unusual_shape_maps_as_the_json(pick):
+    """Each mutation on one span of a list and on every span of it: the same results as
+    today's path and the JSON; the shapes outside the common one leave the block path."""
+    for every in (False, True):
+        request = _request(otlp_json([s for trace in range(1, 9) for s in chat_spans(trace, turns=3)]))
+        spans = request.resource_spans[0].scope_spans[0].spans
+        for span in spans if every else [spans[5]]:
+            _pb_mutate(span, pick)
+        in_blocks = _pb_check(request)
+        # wrong-length ids, events, unset or odd times, a list with a rejected span: span by span
+        assert (in_blocks == 0) == (pick in (2, 3, 4, 5, 7, 8, 9, 13, 14, 21)), (pick, every, in_blocks)
+
+
+def test_protobuf_wrong_length_ids_are_the_same_rejections():
+    request = _request(otlp_json([s for trace in range(1, 9) for s in chat_spans(trace, turns=3)]))
+    spans = request.resource_spans[0].scope_spans[0].spans
+    spans[3].span_id = b"\x01\x02"
+    spans[7].trace_id = bytes(17)
+    body = bytes(request.SerializeToString())
+    decoded = otlp.decode(body, otlp.PROTOBUF, blocks=True)
+    assert decoded.rejected == 2
+    assert decoded.problems == [
+        "span 3 of scope 0 of resource 0: \"spanId\" is not a 16-digit hex id: '0102'",
+        f"span 7 of scope 0 of resource 0: \"traceId\" is not a 32-digit hex id: '{'00' * 17}'",
+    ]
+    assert len(decoded.entries) == len(spans) - 2
+    _pb_check(request)
+
+
+def test_protobuf_mutated_requests_map_as_the_json():
+    count = int(os.environ.get("EVALTUI_BLOCK_DOCS", "400")) // 4
+    in_blocks = sum(_pb_check(request) for request in _pb_requests(seed=18, count=count))
+    assert in_blocks > 0
