@@ -23,9 +23,9 @@ def map_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("groups")
     with Store(tmp / "groups.duckdb") as store:
         ingest_file(store, FIXTURE)
-        # the float MiniLM: the default int8 one quantises its activations to 8 bits on CPUs
-        # with AVX512-VNNI and to 7 elsewhere (embed._has_vnni), so its map, and with it the
-        # pictures pinned below, would differ from one machine to the next
+        # the float MiniLM: the default int8 one's vectors can differ by a rounding from one
+        # CPU's int8 kernels to another's, so its map, and with it the pictures pinned below,
+        # could differ from one machine to the next
         build_map(store, BuildOptions(model=BASE_MODEL, name_with_llm=False))
     return tmp
 

@@ -80,8 +80,8 @@ def test_the_default_int8_model_is_near_the_float_one_and_cached_apart(store):
     assert embed.DEFAULT_MODEL == embed.BASE_MODEL + embed.INT8_SUFFIX
     quantised = embed.embed_texts(store, texts)
     float_ = embed.embed_texts(store, texts, embed.BASE_MODEL)
-    # 8-bit activations where the CPU has VNNI (cosine ~0.99), else torch's 7-bit (~0.97)
-    assert (np.einsum("ij,ij->i", quantised, float_) > (0.98 if embed._has_vnni() else 0.9)).all()
+    # 8-bit activations on every CPU: cosine ~0.99 (torch's 7-bit default gives ~0.97)
+    assert (np.einsum("ij,ij->i", quantised, float_) > 0.98).all()
     rows = store.con.execute("SELECT model, count(*) FROM embeddings GROUP BY model ORDER BY model").fetchall()
     assert rows == [(embed.BASE_MODEL, 3), (embed.DEFAULT_MODEL, 3)]
 
@@ -101,6 +101,19 @@ def test_encode_matches_sentence_transformers_and_keeps_the_callers_threads():
     theirs = model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
     assert ours.shape == theirs.shape == (80, 384)
     assert (np.einsum("ij,ij->i", ours, theirs) > 0.9999).all()  # the same pooling, in input order
+
+
+def test_an_int8_vector_hardly_depends_on_the_batch_it_is_encoded_in():
+    import numpy as np
+
+    from evaltui.topics import embed
+
+    texts = [f"{w} my order number {i} please, it is late" for i, w in enumerate(["track", "cancel"] * 20)]
+    texts += ["I forgot my password and cannot log in to my account, can you reset it for me today?"]
+    alone = embed.encode(texts[-1:], batch_size=1, workers=1)
+    among = embed.encode(texts, batch_size=64, workers=1)[-1:]  # one batch with 40 others
+    # 8-bit activations (one scale per batch): ~0.99; torch's 7-bit default gave ~0.96 here
+    assert float(np.dot(alone[0], among[0])) > 0.985
 
 
 def test_a_map_finds_the_themes_and_files_every_span(built_db):
