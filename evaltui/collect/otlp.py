@@ -24,6 +24,7 @@ from evaltui.ingest.otel import (
     MappedBlock,
     MappedSpan,
     MappingProblem,
+    block_of,
     span_fields,
     epoch_times,
     map_export,
@@ -197,22 +198,7 @@ def _protobuf_block(spans: list[Any], common: dict[str, Any]) -> MappedBlock | N
             )
     except Exception:  # a span the dicts' way would reject or report: the list goes that way
         return None
-    names, span_types, inputs, outputs, errors, metadata, metrics, scores = map(list, zip(*rows))
-    if problems or any(scores):  # (none without events)
-        return None
-    return MappedBlock(
-        [t.hex() for t in trace_ids],
-        [t.hex() for t in span_ids],
-        parents,
-        names,
-        span_types,
-        [t[0] for t in times],
-        inputs,
-        outputs,
-        errors,
-        metadata,
-        metrics,
-    )
+    return block_of([t.hex() for t in trace_ids], [t.hex() for t in span_ids], parents, times, rows, problems)
 
 
 def _span(s: Any) -> dict[str, Any]:

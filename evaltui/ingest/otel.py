@@ -462,6 +462,19 @@ def _block(
             rows.append(span_fields(get("name"), get("status"), attrs, no_events, parent_id, latency, common, problems))
     except Exception:  # a span _span would reject or report: the list goes span by span
         return None
+    return block_of(trace_ids, span_ids, parents, times, rows, problems)
+
+
+def block_of(
+    trace_ids: list[str],
+    span_ids: list[str],
+    parents: list[str | None],
+    times: list[tuple[datetime, datetime, float]],
+    rows: list[tuple[str, str, Any, Any, str | None, dict[str, Any], dict[str, Any], list[ScoreRow]]],
+    problems: list[str],
+) -> MappedBlock | None:
+    """The MappedBlock of a list's ids, times and ``span_fields`` rows; None when a span had a
+    problem or a score (those lists are mapped span by span, so each is reported)."""
     names, span_types, inputs, outputs, errors, metadata, metrics, scores = map(list, zip(*rows))
     if problems or any(scores):  # (none without events)
         return None
