@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import EVALTUI, ROOT
+
+# Tests send SIGINT to the CLI (Ctrl-C) and expect it to stop. A test run started in the
+# background by a non-interactive shell (`sh -c '... &'`, nohup) ignores SIGINT, and an
+# ignored signal stays ignored in every process it starts: the CLI would never see the
+# Ctrl-C. A handler (unlike "ignore") is reset to the default in a started process.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
