@@ -266,6 +266,8 @@ AGREEMENTS = {
     "agree6": ("today", "wide", "wideF", "runner", "ccfull", "ctf"),
     "agree6L": ("today", "wide", "wideF", "runner", "ccfull", "ctfL"),
     "agree5F": ("today", "wide", "wideF", "runner", "ccfull"),
+    "agree6c": ("today", "wide", "runner", "ccfull", "ctf", "cctf"),
+    "agree6w": ("today", "wide", "runner", "ccfull", "ctf", "ctfL"),
 }
 
 

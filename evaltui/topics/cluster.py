@@ -391,17 +391,41 @@ def _runner_up(vectors: np.ndarray, labels: np.ndarray, cents: np.ndarray) -> An
     return out
 
 
+def _above_median(sims: np.ndarray) -> Any:
+    """A full topic graph from a k x k similarity: each pair's similarity less the median of
+    all pairs', the pairs above that median only."""
+    import scipy.sparse as sp
+
+    off = ~np.eye(len(sims), dtype=bool)
+    w = np.where(off, sims - np.median(sims[off]), 0.0) if off.any() else np.zeros_like(sims)
+    return sp.csr_matrix(np.maximum(w, 0.0))
+
+
 def _centroid_graph(cents: np.ndarray) -> Any:
     """The topics' centroids, the mean centroid taken off, as a full graph: each pair's cosine
     less the median of all pairs' cosines, the pairs above that median only."""
-    import scipy.sparse as sp
-
     centred = cents - cents.mean(axis=0)
     centred /= np.where((n := np.linalg.norm(centred, axis=1, keepdims=True)) > 0, n, 1.0)
-    sims = centred @ centred.T
-    off = ~np.eye(len(cents), dtype=bool)
-    w = np.where(off, sims - np.median(sims[off]), 0.0) if off.any() else np.zeros_like(sims)
-    return sp.csr_matrix(np.maximum(w, 0.0))
+    return _above_median(centred @ centred.T)
+
+
+def _words_graph(lexical: Any, labels: np.ndarray, k: int) -> Any:
+    """The topics' words: each topic's texts as one document (their TF-IDF rows summed), each
+    term weighted by its share of the topic times log(1 + the mean topic's mass / the term's
+    mass over all topics) (c-TF-IDF, as ``label.c_tf_idf``: words every topic uses sink), and
+    the topics' cosines as a full graph above their median. Sparse throughout (k x terms)."""
+    import scipy.sparse as sp
+
+    member = labels >= 0
+    s = sp.csr_matrix((np.ones(int(member.sum())), (labels[member], np.flatnonzero(member))), shape=(k, len(labels)))
+    mass = (s @ lexical).tocsr().astype(np.float64)
+    per_topic = np.asarray(mass.sum(axis=1)).ravel()
+    per_term = np.asarray(mass.sum(axis=0)).ravel()
+    idf = np.log(1.0 + per_topic.sum() / max(k, 1) / np.maximum(per_term, 1e-12))
+    words = sp.diags(1.0 / np.maximum(per_topic, 1e-12)) @ mass @ sp.diags(idf)
+    norms = np.sqrt(np.asarray(words.multiply(words).sum(axis=1)).ravel())
+    words = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ words
+    return _above_median((words @ words.T).toarray())
 
 
 def _sqrt_groups(topics_graph: Any, k: int) -> np.ndarray:
@@ -455,16 +479,18 @@ def group_topics(
         typical = int(max(neighbours(len(labels), ClusterParams().n_neighbors), np.median(np.bincount(on))))
         idx, sim = knn(vectors, typical, lexical=lexical if share > 0 else None, share=share)
         cents = centroids(vectors, labels)
-        readings = (
+        readings = [
             _collapse(graph, labels, k),
             _collapse(fuzzy_graph(idx, sim), labels, k),
             _runner_up(vectors, labels, cents),
             _centroid_graph(cents),
-        )
+        ]
+        if lexical is not None and share > 0:
+            readings.append(_words_graph(lexical, labels, k))
         parts = np.array([_sqrt_groups(r, k) for r in readings])
-        agree = (parts[:, :, None] == parts[:, None, :]).mean(axis=0)
-        np.fill_diagonal(agree, 0.0)
-        groups = connected_components(sp.csr_matrix(agree > 0.5), directed=False)[1]
+        agree = (parts[:, :, None] == parts[:, None, :]).sum(axis=0)
+        np.fill_diagonal(agree, 0)
+        groups = connected_components(sp.csr_matrix(agree >= len(readings) - 1), directed=False)[1]
     member = labels >= 0
     sizes = np.bincount(labels[member], minlength=k)
     weight = {g: int(sizes[groups == g].sum()) for g in np.unique(groups)}
