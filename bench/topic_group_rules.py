@@ -43,6 +43,17 @@ least sqrt(k) groups, the medoid of 16 seeds, as ``group_topics``):
   majority coarse label;
 - res1: modularity at resolution 1 on today's topic graph (the medoid of 16), the rule before.
 
+Session 28 (``X``-prefixed, ``extra``): one reading grouped sqrt (Xtoday, Xwide, XwideF: the
+wider neighbourhood with full lexical mixing, the words ranking neighbours over all texts;
+Xrunner, Xccfull, Xctf: the topics' c-TF-IDF of the lexical view, cosines above their median;
+Xcctf: the same centred; XctfL: ``label.c_tf_idf``, stop words dropped), or an agreement of
+readings (``AGREEMENTS``: agree = today, wide, runner, ccfull; agree5 adds ctf; agreeC puts
+ctf for ccfull; agreeF wideF for wide; agree6 = agree5 + wideF; ...) joined where more than
+half agree, with suffixes -hi (more than 0.7: all but one of 5 or 6), -all (every reading),
+-ge (half or more), -r1 (each reading at modularity 1, no sqrt(k) floor), -avg (average
+linkage on the co-association, merged while above half), -mod (the co-association as a
+weighted graph, sqrt). ``product`` on the branch issue-13groups2 is Xagree5-hi.
+
     PYTHONPATH=. nice .venv/bin/python bench/topic_group_rules.py CACHE_DIR [--shares 0,0.5]
         [--seeds 13,14] [--sets NAME,...] [--rules today,loops,...] [--pipeline-seed 42]
 """

@@ -470,8 +470,9 @@ def group_topics(
     seed 42 (goal 0.564; 0.528 -> 0.561 at seed 1), Bitext 1,076 0.762 -> 0.805 (goal 0.775).
     The price is more groups where the readings disagree: CLINC150 34-36 (was 16-20), Bitext
     16 (15), gpt35 19-20 (17), the sample logs 16-19 (12-14), the stand-ins 8-18 (5-13); the
-    CLINC150 stand-ins still miss (0.61-0.68 against 0.67-0.68). bench/RESULTS.md "Groups: the
-    topics' words as a fifth reading". Without the wider neighbourhood the agreement is worse
+    CLINC150 stand-ins still miss (0.61-0.68 against 0.67-0.68). In `bench/topics.py
+    --standins`: CLINC150 0.576 (goal 0.562), Bitext 1,076 0.832 (goal 0.796), no goal lost.
+    bench/RESULTS.md "Groups: the topics' words as a fifth reading". Without the wider neighbourhood the agreement is worse
     than reading 1 alone ("Groups: where four readings agree").
 
     Without ``vectors``: reading 1 alone (the rule before, kept for the benches that compare it
