@@ -125,6 +125,56 @@ def test_topics_fall_into_groups_of_nearby_topics():
     assert len(set(groups.tolist())) < len(set(labels[assigned].tolist()))
 
 
+def test_the_topics_words_link_topics_that_share_a_domain_word():
+    from evaltui.topics.cluster import _words_graph
+    from evaltui.topics.represent import lexical
+
+    # 3 domains x 2 intents; "can you", "my" and "please" run through every topic
+    topics = [
+        ["can you tell me why my card was declined", "my card got declined please", "card declined again can you"],
+        ["can you block my lost card", "my card is lost please", "I lost my card can you help"],
+        ["can you book my flight to Paris", "book a flight for my trip please", "please book a flight to Rome"],
+        ["can you check the status of my flight", "is my flight on time please", "my flight status please"],
+        ["can you find me a recipe for dinner", "a dinner recipe for my family please", "recipe for dinner"],
+        ["can you find my vegan recipe", "please a vegan recipe", "my favourite vegan recipe can you"],
+    ]
+    texts = [t for topic in topics for t in topic]
+    labels = np.repeat(np.arange(6), 3)
+    words = _words_graph(lexical(texts), labels, 6).toarray()
+    assert np.allclose(words, words.T) and np.all(np.diag(words) == 0)
+    same_domain = min(words[0, 1], words[2, 3], words[4, 5])
+    across = max(words[i, j] for i in range(6) for j in range(6) if i // 2 != j // 2)
+    assert same_domain > 0 and same_domain > across
+
+
+def test_with_the_words_the_groups_still_follow_the_families():
+    from evaltui.topics.represent import lexical
+
+    # the family fixture above, with texts whose words follow the families: a family word
+    # ("billing") and a topic word ("refund") per text
+    rng = np.random.default_rng(3)
+    points, texts = [], []
+    family_words = ["billing", "shipping", "account", "device"]
+    for family in range(4):
+        for sub in range(2):
+            centre = np.zeros(32)
+            centre[family] = 3.0
+            centre[8 + family * 2 + sub] = 1.2
+            points.append(centre + rng.normal(0, 0.25, (40, 32)))
+            texts += [f"{family_words[family]} question topic{family}{sub} number {i % 7}" for i in range(40)]
+    vectors = np.concatenate(points)
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    view = lexical(texts)
+    labels, graph = cluster_graph(vectors, ClusterParams(seed=1), view)
+    groups = group_topics(graph, labels, vectors, view, 0.5)
+    family = np.repeat(np.arange(8), 40) // 2
+    assigned = labels >= 0
+    text_group = groups[labels[assigned]]
+    for g in np.unique(text_group):
+        assert len(set(family[assigned][text_group == g].tolist())) == 1
+    assert len(set(groups.tolist())) < len(set(labels[assigned].tolist()))
+
+
 def test_groups_are_at_least_the_square_root_of_the_topics_and_never_coarser_than_modularity():
     import scipy.sparse as sp
 
