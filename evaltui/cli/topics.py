@@ -70,9 +70,9 @@ def _resolution(ctx: click.Context, param: click.Parameter, value: str | None) -
     "--resolution",
     callback=_resolution,
     default=None,
-    help="Link density a topic needs, exactly: higher gives more, smaller topics (default: "
-    "1x-4x of 0.0075, where the map changes least between its neighbouring steps); 'auto' "
-    "chooses it from the data over a wider grid (0.35x-45x of the graph's density).",
+    help="Link density a topic needs (default 0.0075): higher gives more, smaller topics; "
+    "'auto' chooses it from the data (the multiple of the graph's density at which the map "
+    "changes least between its neighbouring multiples).",
 )
 @click.option(
     "--sample-size",

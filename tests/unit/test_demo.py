@@ -72,13 +72,12 @@ def test_the_worst_topics_failure_modes_show_the_judges_blind_spot(demo):
     modes = out["worst_topic_failure_modes"]
     assert modes and all(m["count"] > 0 and m["example_span_id"] for m in modes)
     # the step-by-step recovery replies the production judge grades down, which people pass
-    # (on this reduced sample few of them carry a human label; the full demo shows people passing them);
-    # any of the judge's three rationales for them (evaltui/demo/texts.py, ("C", "recovery"))
+    # (on this reduced sample few of them carry a human label; the full demo shows people passing them)
     steps = [
         m
         for m in modes
         if m["scorer"] == "brand_alignment"
-        and any("procedural steps" in r or "step list" in r or "with a checklist" in r for r in m["rationales"])
+        and any("procedural steps" in r or "step list" in r for r in m["rationales"])
     ]
     assert steps and steps[0]["sources"].get("judge-v1") and steps[0]["people_passed"] == steps[0]["labelled"]
     assert f"failure modes of {out['worst_topic']}" in "\n".join(lines)

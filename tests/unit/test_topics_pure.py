@@ -115,23 +115,23 @@ def _pairs(seed: int, apart: float) -> tuple[np.ndarray, np.ndarray]:
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32), np.array(truth)
 
 
-def test_the_default_map_goes_finer_where_the_data_holds_smaller_topics():
+def test_a_refined_map_goes_finer_where_the_data_holds_smaller_topics():
     from evaltui.topics.cluster import cluster_resolved
 
-    # near pairs: the fixed resolution joins some pairs of topics; the default takes a finer
-    # map from the band (1x..4x), where all 40 topics come out whole
+    # near pairs: the fixed resolution joins some pairs of topics; ``refine`` takes a finer map
+    # from the band (1x..4x), where all 40 topics come out whole
     vectors, truth = _pairs(0, 1.5)
-    fixed, _, at = cluster_resolved(vectors, ClusterParams(refine=False))
+    fixed, _, at = cluster_resolved(vectors, ClusterParams())
     assert at == 0.0075 and len(set(fixed.tolist()) - {OUTLIER}) < 40
-    labels, _, chosen = cluster_resolved(vectors, ClusterParams())
-    again, _, same = cluster_resolved(vectors, ClusterParams())
+    labels, _, chosen = cluster_resolved(vectors, ClusterParams(refine=True))
+    again, _, same = cluster_resolved(vectors, ClusterParams(refine=True))
     assert labels.tolist() == again.tolist() and chosen == same
     assert 0.0075 < chosen <= 4 * 0.0075 + 1e-12
     assert len(set(labels.tolist()) - {OUTLIER}) == 40
     assert all(len(set(labels[truth == t].tolist()) - {OUTLIER}) == 1 for t in range(40))
-    # pairs far apart: the fixed map already has the 40 topics, and the default keeps it
+    # pairs far apart: the fixed map already has the 40 topics, and ``refine`` keeps it
     vectors, _ = _pairs(0, 2.5)
-    labels, _, chosen = cluster_resolved(vectors, ClusterParams())
+    labels, _, chosen = cluster_resolved(vectors, ClusterParams(refine=True))
     assert chosen == 0.0075 and len(set(labels.tolist()) - {OUTLIER}) == 40
 
 
