@@ -104,7 +104,7 @@ class ClusterParams:
     # neighbouring steps (``refine``, the module docstring); False: ``resolution`` exactly. Not
     # the default: in the bench of record it lost Bitext 1,076's NMI goal (by 0.001) and adds
     # 0.6-0.8 s of CPU on 5,500-6,500 texts (bench/RESULTS.md "How fine: the plateau on a band")
-    refine: bool = False
+    refine: bool = True
     seed: int = 42
     # weight of the texts' TF-IDF cosine (``represent.lexical``) beside the vectors' when the
     # words re-rank the vectors' candidate neighbours (``knn``); 0: the vectors alone. 0.5, the
@@ -329,14 +329,14 @@ def plateau(vectors: np.ndarray, graph: Any, idx: np.ndarray, seed: int) -> tupl
     return PLATEAU_MULTIPLES[best], maps[best]
 
 
-REFINE_STEPS = tuple(2 ** (i / 2) for i in range(-1, 6))  # 0.71x .. 5.66x: the band 1x..4x, a step either side
+REFINE_STEPS = tuple(2 ** (i / 2) for i in range(-4, 6))  # 0.25x .. 5.66x of the fixed resolution
 
 
 def refine(vectors: np.ndarray, graph: Any, idx: np.ndarray, base: float, seed: int) -> tuple[float, np.ndarray]:
-    """The resolution among 1x..4x of ``base`` (steps of sqrt 2) whose map changes least
+    """The resolution among 0.35x..4x of ``base`` (steps of sqrt 2) whose map changes least
     towards both its neighbours on ``REFINE_STEPS`` (the smallest mean variation of
     information, as ``plateau``), among the maps whose typical text sits in a topic at least
-    as large as its neighbourhood; and that map's labels. Never coarser than ``base``."""
+    as large as its neighbourhood; ``base`` itself when that map is coarser. And its labels."""
     k = idx.shape[1]
     g = as_igraph(graph)
     maps = [topics_at(vectors, g, idx, m * base, seed) for m in REFINE_STEPS]
@@ -345,9 +345,10 @@ def refine(vectors: np.ndarray, graph: Any, idx: np.ndarray, base: float, seed: 
         on = labels[labels >= 0]
         typical.append(float(np.median(np.bincount(on)[on])) if len(on) else 0.0)
     steps = [variation_of_information(maps[i], maps[i + 1]) for i in range(len(maps) - 1)]
+    at_base = REFINE_STEPS.index(1.0)
     inner = range(1, len(maps) - 1)
-    whole = [i for i in inner if typical[i] >= k] or [1]
-    best = min(whole, key=lambda i: (steps[i - 1] + steps[i]) / 2)
+    whole = [i for i in inner if typical[i] >= k] or [at_base]
+    best = max(at_base, min(whole, key=lambda i: (steps[i - 1] + steps[i]) / 2))
     return REFINE_STEPS[best] * base, maps[best]
 
 
