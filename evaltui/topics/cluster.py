@@ -35,31 +35,30 @@ it) costs 2-4x more and, on stand-ins embedded afresh, missed goals the fixed 0.
 Above ``SELECT_AT_MOST`` texts the multiple is chosen on a seeded sample of that many, which
 bounds its cost; the resolution is then that multiple of the full graph's density.
 
-``ClusterParams.refine`` (measured as a default, not adopted): the same plateau on a narrow
-band, never coarser than the fixed resolution. The map is made at 0.71x, 1x, 1.41x, 2x, 2.83x,
-4x and 5.66x of ``ClusterParams.resolution`` (0.0075) and the one taken, among 1x..4x, is the
-one with the smallest mean variation of information to its two neighbours (with the same stop
-rule on topics smaller than the neighbourhood). Why: at a fixed resolution a topic holds ~40
-texts whatever the data, so intents of 17-30 texts (CLINC150, its stand-ins, the unseen public
-sets of 1,076 texts / 64 intents and 3,080 / 77) are merged two by two; on a band the plateau
-cannot wander to the far ends that made the full grid erratic; and not coarser, because the
-sets that want coarser maps (Bitext's intents of 110-240 texts) meet every goal at 1x, where a
-band reaching down to 0.5x took 0.5x on Bitext 1,076 and lost its biggest-topic and ARI goals.
-On cached vectors, over the four sets and the stand-ins at both draws (14 rows) and three
-pipeline seeds, it loses no goal the fixed resolution meets and gains 3 / 2 / 6 goals at seeds
-42 / 1 / 2 (CLINC150's NMI at 1 and 2; 64x17_oos @13 NMI at 42, NMI and ARI at 2; 64x17_oos @14
-NMI and ARI at 2; 77x30 @14 ARI at all three, NMI at 42; the groups' goal on 64x17_oos @13 and
-Bitext 1,076 @13 at 42, the one seed groups were measured at); 77x30 @13 is out of reach at any
-resolution; the sample logs' map goes to 2.83-4x (NMI 0.87 -> 0.78-0.81, still 0.09 over the
-goal). Neighbour statistics read as a scale (the shared-neighbour overlap and the similarity
-profile over the first 200 neighbours) did not track the intents' size: their break sits at
-16-29 neighbours on every set, Bitext's intents of 160 included. It costs six more Leiden runs
-(0.6-0.8 s of CPU on 5,500-6,500 texts). Why not the default: in the bench of record (stand-ins
-embedded cold) it took Bitext 1,076 to 2.83x, NMI 0.873 -> 0.840 against a goal of 0.841 (that
-run's BERTopic 0.811 + 0.03), and the CPU it adds puts CLINC150 and bitext_gpt35 at about 0.50x
-of BERTopic's on the quiet figures (0.48x / 0.49x); it gained the NMI and ARI goals of the
-64x17_oos stand-in (0.886 / 0.616 against 0.880 / 0.454). bench/RESULTS.md "How fine: the
-plateau on a band of 1x-4x the default resolution".
+``ClusterParams.refine`` (measured as the default, not adopted for its time): the plateau on a
+narrow band around the fixed resolution, never coarser than it. The map is made at 0.25x ..
+5.66x of ``ClusterParams.resolution`` (0.0075, steps of sqrt 2); the one with the smallest mean
+variation of information to its two neighbours among 0.35x..4x (with the same stop rule on
+topics smaller than the neighbourhood) is taken, and the fixed map when that one is coarser.
+Why: at a fixed resolution a topic holds ~40 texts whatever the data, so intents of 17-30 texts
+(CLINC150, its stand-ins, the unseen public sets of 1,076 texts / 64 intents and 3,080 / 77)
+are merged two by two; on a band the plateau cannot wander to the far ends that made the full
+grid erratic; never coarser, because a coarser map loses Bitext 1,076's biggest-topic goal (the
+0.5x-2.83x band took 0.5x there) while Bitext's sets, the ones that want coarser maps, meet
+every goal at 1x; and the coarse side is kept as candidates because where the data's plateau
+lies there (Bitext 1,076, the sample logs) the fixed map is the right answer, where a band of
+1x-4x alone took a marginally flatter finer map (Bitext 1,076 at 2.83x: NMI 0.873 -> 0.840, its
+goal lost in a bench run). On cached vectors, over the four sets and the stand-ins at both
+draws (14 rows) and three pipeline seeds, it loses no goal the fixed map meets and gains 3 / 2
+/ 6 goals at seeds 42 / 1 / 2 (CLINC150's NMI at 1 and 2; 64x17_oos NMI and ARI; 77x30 @14); in
+the bench of record (stand-ins embedded cold) it keeps every quality goal of the fixed map and
+gains the 64x17_oos stand-in's NMI and ARI (0.886 / 0.616 against 0.886 / 0.479), with the
+CLINC150 map unchanged (1x). Why not the default: it costs nine more Leiden runs, 0.9-1.3 s of
+CPU on CLINC150 and Bitext, which puts CLINC150 over the time goal on the quiet figures (15.9 s
+of the 16.7 s allowed). Neighbour statistics read as a scale (the shared-neighbour overlap and
+the similarity profile over the first 200 neighbours) did not track the intents' size: their
+break sits at 16-29 neighbours on every set, Bitext's intents of 160 included. bench/RESULTS.md
+"How fine: the plateau on a band around the default resolution".
 
 Groups: where four readings of the topics' nearness agree (``group_topics``): the text graph
 collapsed to topics, the same similarity over a neighbourhood as large as the median topic
@@ -100,11 +99,11 @@ class ClusterParams:
     # 0.35p-45p (`--resolution auto`, see the module docstring; erratic at the grid's far ends,
     # bench/RESULTS.md "The resolution from the data: the plateau of the maps")
     resolution: float | None = 0.0075
-    # True: the map is taken among 1x..4x of ``resolution``, where it changes least between
-    # neighbouring steps (``refine``, the module docstring); False: ``resolution`` exactly. Not
-    # the default: in the bench of record it lost Bitext 1,076's NMI goal (by 0.001) and adds
-    # 0.6-0.8 s of CPU on 5,500-6,500 texts (bench/RESULTS.md "How fine: the plateau on a band")
-    refine: bool = True
+    # True: the map is taken where it changes least between neighbouring steps of 0.35x..4x of
+    # ``resolution``, never coarser than 1x (``refine``, the module docstring); False:
+    # ``resolution`` exactly. Not the default: no quality goal lost and the 64-intent stand-in's
+    # NMI and ARI gained, but 0.9-1.3 s more CPU on 5,500 texts, over CLINC150's time goal
+    refine: bool = False
     seed: int = 42
     # weight of the texts' TF-IDF cosine (``represent.lexical``) beside the vectors' when the
     # words re-rank the vectors' candidate neighbours (``knn``); 0: the vectors alone. 0.5, the
