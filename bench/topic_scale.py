@@ -6,11 +6,12 @@ steps of sqrt 2), scored against the labels (NMI, ARI, biggest topic, unassigned
 out-of-scope spread), and the figures a label-free rule can read from the data: the
 neighbour structure (each text's similarity profile and shared-neighbour overlap over its
 first 200 neighbours) and the maps themselves (variation of information between neighbouring
-multiples). Writes everything to a JSON file; the rules are scored from it by
-``--rules`` (no labels used by a rule, only by the scoring).
+multiples). Writes everything to a JSON file; ``--rules`` scores the band rules from such
+files, one per pipeline seed (no labels used by a rule, only by the scoring): goals lost /
+gained against the fixed map, per band, and the picks.
 
-    PYTHONPATH=. nice .venv/bin/python bench/topic_scale.py CACHE_DIR --json OUT [--seeds 13,14]
-    PYTHONPATH=. .venv/bin/python bench/topic_scale.py --rules OUT
+    PYTHONPATH=. nice .venv/bin/python bench/topic_scale.py CACHE_DIR --json OUT [--seed S]
+    PYTHONPATH=. .venv/bin/python bench/topic_scale.py --rules OUT_42 OUT_1 OUT_2
 """
 
 from __future__ import annotations
@@ -126,11 +127,74 @@ def study(name, texts, fine, coarse, store, seed: int = 42) -> dict:
     }
 
 
+def goals(res: dict, row: dict) -> list[str]:
+    """The goals a map misses (NMI, ARI, biggest, unassigned, out-of-scope spread)."""
+    nmi, ari, unassigned = BERTOPIC[res["name"]]
+    missed = []
+    if row["nmi"] < nmi + 0.03:
+        missed.append("nmi")
+    if row["ari"] < ari:
+        missed.append("ari")
+    if row["biggest"] > 2 * res["largest_class"] + 0.05:
+        missed.append("biggest")
+    if row["unassigned"] > unassigned + 0.05:
+        missed.append("unassigned")
+    if row.get("oos_largest_share", 0.0) > 0.10:
+        missed.append("oos")
+    return missed
+
+
+def band_pick(res: dict, lo: int, hi: int, clip: bool) -> int:
+    """The grid index a band rule takes: the smallest mean VI to both neighbours among GRID[lo..hi]
+    (maps whose typical topic is at least the neighbourhood), the fixed map (1x) when ``clip`` and
+    the pick is coarser."""
+    g = res["grid"]
+    base = GRID.index(1.0)
+
+    def change(i: int) -> float:
+        return float(np.mean([g[j]["vi_next"] for j in (i - 1, i)]))
+
+    cand = [i for i in range(lo, hi + 1) if g[i]["typical"] >= res["k"]] or [base]
+    best = min(cand, key=change)
+    return max(best, base) if clip else best
+
+
+BANDS = {  # name: (first, last candidate on GRID, clipped at 1x)
+    "0.5x-2.83x": (2, 7, False),
+    "0.71x-4x": (3, 8, False),
+    "1x-2.83x": (4, 7, False),
+    "1x-4x": (4, 8, False),
+    "1x-5.66x": (4, 9, False),
+    "0.35x-4x, 1x when coarser (cluster.refine)": (1, 8, True),
+}
+
+
+def score_rules(paths: list[str]) -> None:
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    base = GRID.index(1.0)
+    for band, (lo, hi, clip) in BANDS.items():
+        cells = []
+        for res_list in runs:
+            lost = gained = 0
+            picks = []
+            for res in res_list:
+                b = band_pick(res, lo, hi, clip)
+                now, before = set(goals(res, res["grid"][b])), set(goals(res, res["grid"][base]))
+                lost += len(now - before)
+                gained += len(before - now)
+                picks.append(f"{GRID[b]:.2f}")
+            cells.append(f"lost {lost} gained {gained} [{' '.join(picks)}]")
+        print(f"{band}: " + " | ".join(cells))
+
+
 def main() -> None:
     from topics import study_sets
 
     from evaltui.store import Store
 
+    if sys.argv[1:2] == ["--rules"]:
+        score_rules(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cache")
     parser.add_argument("--json", required=True)
@@ -156,20 +220,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def goals(res: dict, row: dict) -> list[str]:
-    """The goals a map misses (NMI, ARI, biggest, unassigned, out-of-scope spread)."""
-    nmi, ari, unassigned = BERTOPIC[res["name"]]
-    missed = []
-    if row["nmi"] < nmi + 0.03:
-        missed.append("nmi")
-    if row["ari"] < ari:
-        missed.append("ari")
-    if row["biggest"] > 2 * res["largest_class"] + 0.05:
-        missed.append("biggest")
-    if row["unassigned"] > unassigned + 0.05:
-        missed.append("unassigned")
-    if row.get("oos_largest_share", 0.0) > 0.10:
-        missed.append("oos")
-    return missed

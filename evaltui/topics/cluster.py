@@ -94,7 +94,7 @@ CANDIDATES = 2  # with the lexical view, the words re-rank the vectors' nearest 
 @dataclass(frozen=True)
 class ClusterParams:
     n_neighbors: int = 15  # UMAP's and BERTopic's default neighbourhood (fewer for few texts)
-    # link density a topic needs (CPM), the coarsest the map is made at (see ``refine``); None:
+    # link density a topic needs (CPM; with ``refine``, the coarsest the map is made at); None:
     # chosen from the data, the plateau of the maps over multiples of the graph's density
     # 0.35p-45p (`--resolution auto`, see the module docstring; erratic at the grid's far ends,
     # bench/RESULTS.md "The resolution from the data: the plateau of the maps")
