@@ -65,7 +65,7 @@ def main() -> None:
             cells, best, default = [], (0.0, 0.0), ""
             for i in range(-4, 10):
                 r = 0.0075 * 2 ** (i / 2)
-                s = scores(C.cluster_resolved(vectors, C.ClusterParams(resolution=r))[0], fine, coarse)
+                s = scores(C.cluster_resolved(vectors, C.ClusterParams(resolution=r, refine=False))[0], fine, coarse)
                 cells.append(f"{r / p:.1f}p:{s['nmi']:.3f}/{s['ari']:.2f}/{s['topics']}")
                 best = max(best, (s["nmi"], r / p))
                 if i == 0:

@@ -388,7 +388,7 @@ def bench_set(texts, fine, coarse, model, ours, args, standin: bool) -> dict:
             alt, _ = run_evaltui(
                 store,
                 texts,
-                ClusterParams(resolution=out["resolution"] * factor, lexical_share=LEXICAL_SHARE),
+                ClusterParams(resolution=out["resolution"] * factor, refine=False, lexical_share=LEXICAL_SHARE),
                 model_id=ours,
             )
             e[f"at_{label}_resolution"] = scores(alt["labels"], fine, coarse, alt["groups"])

@@ -126,6 +126,7 @@ def build(
         else ClusterParams(
             seed=seed,
             resolution=None if resolution == "auto" else float(resolution),
+            refine=False,
             lexical_share=lexical_share,
         ),
     )

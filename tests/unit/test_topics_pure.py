@@ -99,6 +99,37 @@ def test_a_resolution_chosen_from_the_data_finds_the_groups_at_any_size_of_sampl
     assert len(set(half.tolist()) - {OUTLIER}) == 8
 
 
+def _small_topics(seed: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """40 topics of 15 texts around random directions (small topics, as intents of 17 texts in
+    a log of 1,000)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 1, (40, 48))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    x = np.concatenate([c + rng.normal(0, noise, (15, 48)) for c in centres])
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32), np.repeat(np.arange(40), 15)
+
+
+def test_a_refined_map_goes_finer_where_the_data_holds_smaller_topics():
+    from evaltui.topics.cluster import cluster_resolved
+
+    # the fixed resolution joins some of the 40 topics; ``refine`` takes a finer map from the
+    # band, where all 40 come out whole
+    vectors, truth = _small_topics(0, 0.15)
+    fixed, _, at = cluster_resolved(vectors, ClusterParams(refine=False))
+    assert at == 0.0075 and len(set(fixed.tolist()) - {OUTLIER}) < 40
+    labels, _, chosen = cluster_resolved(vectors, ClusterParams(refine=True))
+    again, _, same = cluster_resolved(vectors, ClusterParams(refine=True))
+    assert labels.tolist() == again.tolist() and chosen == same
+    assert 0.0075 < chosen <= 4 * 0.0075 + 1e-12
+    assert len(set(labels.tolist()) - {OUTLIER}) == 40
+    on, was = labels >= 0, fixed >= 0
+    assert adjusted_rand(labels[on], truth[on]) > 0.95 > adjusted_rand(fixed[was], truth[was])
+    # tighter topics: the fixed map already has the 40, and ``refine`` keeps it
+    vectors, _ = _small_topics(0, 0.05)
+    labels, _, chosen = cluster_resolved(vectors, ClusterParams(refine=True))
+    assert chosen == 0.0075 and len(set(labels.tolist()) - {OUTLIER}) == 40
+
+
 def test_topics_fall_into_groups_of_nearby_topics():
     # 4 families of 2 topics each: topics of a family share most of their direction.
     rng = np.random.default_rng(3)
