@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
@@ -35,6 +37,56 @@ def test_older_file_is_migrated_and_keeps_its_rows(db_path):
         assert store.con.execute("SELECT id FROM spans").fetchall() == [("old",)]
         columns = {r[0] for r in store.con.execute("DESCRIBE spans").fetchall()}
         assert "topic" in columns
+
+
+def test_spans_long_texts_move_to_zstd_keeping_every_row(db_path, tmp_path):
+    # A file at the schema before the spans' long texts were stored with zstd, holding spans
+    # (long texts among them, nulls, topics, tags) as an ingest wrote them there.
+    long_text = "You are Juno, the support assistant. " * 60
+    rows = conversation(1, "billing", 0.5, cq=1.0) + conversation(2, "refunds", 0.0)
+    rows.append(
+        span(
+            "c3",
+            input=[{"role": "system", "content": long_text}, {"role": "user", "content": "hi"}],
+            output=long_text,
+            expected={"answer": long_text},
+            ts="2026-11-02T10:00:00Z",
+            metadata={"topic": "billing", "nested": {"a": [1, 2]}},
+            tags=["production"],
+        )
+    )
+    new_db = tmp_path / "new.duckdb"
+    with Store(new_db) as store:
+        assert ingest_file(store, write_jsonl(tmp_path / "a.jsonl", rows)).added == 5
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE evaltui_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO evaltui_meta VALUES ('schema_version', '0')")
+    migrate(con, 0, SCHEMA_VERSION - 1)
+    before_sql = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'spans'").fetchone()[0]
+    assert "ZSTD" not in before_sql
+    con.execute(f"ATTACH '{new_db}' AS new (READ_ONLY)")
+    con.execute("INSERT INTO spans SELECT * FROM new.spans ORDER BY ts, id")
+    everything = "SELECT *, rowid FROM spans ORDER BY rowid"
+    stored = con.execute(everything).fetchall()
+    described = con.execute("DESCRIBE spans").fetchall()
+    con.close()
+    with Store(db_path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        # The same rows in the same order, the same columns, types and constraints.
+        assert store.con.execute(everything).fetchall() == stored
+        assert store.con.execute("DESCRIBE spans").fetchall() == described
+        after_sql = store.con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'spans'").fetchone()[0]
+        assert after_sql.replace(" USING COMPRESSION ZSTD", "") == before_sql
+        assert re.findall(r'"?(\w+)"? JSON USING COMPRESSION ZSTD', after_sql) == ["input", "output", "expected"]
+        store.con.execute("CHECKPOINT")
+        methods = dict(
+            store.con.execute(
+                "SELECT column_name, list(DISTINCT compression) FROM pragma_storage_info('spans') "
+                "WHERE segment_type IN ('VARCHAR', 'JSON') GROUP BY column_name"
+            ).fetchall()
+        )
+        assert "ZSTD" in methods["input"] and "ZSTD" in methods["output"]
+        assert "ZSTD" not in methods["id"] and "ZSTD" not in methods["root_id"]
 
 
 def test_newer_file_is_refused_with_one_line(db_path):
