@@ -250,34 +250,27 @@ class KnownIds:
             import duckdb
 
             self._memory = duckdb.connect()
-        con = self._memory
-        con.register("_batch", table)
-        try:
-            cols = con.execute("SELECT hash(id) AS i, hash(root_id) AS r FROM _batch").fetchnumpy()
-            traces = con.execute("SELECT hash(_trace_id) AS t FROM _batch WHERE _is_root").fetchnumpy()["t"]
-        finally:
-            con.unregister("_batch")
-        ids, roots = np.asarray(cols["i"], np.uint64), np.asarray(cols["r"], np.uint64)
-        traces = np.asarray(traces, np.uint64)
+        from evaltui.store.known import batch_id_hashes
+
+        ids, roots, traces = (np.asarray(a, np.uint64) for a in batch_id_hashes(self._memory, table))
         distinct = len(np.unique(ids)) == len(ids) and len(np.unique(traces)) == len(traces)
         return np.concatenate([ids, roots, traces]), distinct
 
-    def read(self, con: Any) -> None:
+    def read(self, store: Any) -> None:
         """Read every stored id, root id and known trace from the file (its holder)."""
         import numpy as np
 
+        from evaltui.store.known import stored_id_hashes
+
         self._recent = None
-        base = con.execute(
-            "SELECT hash(id) AS h FROM spans UNION ALL SELECT hash(root_id) FROM spans "
-            "UNION ALL SELECT hash(trace_id) FROM trace_roots"
-        ).fetchnumpy()["h"]
-        self._base = np.sort(np.asarray(base, np.uint64))
+        self._base = np.sort(np.asarray(stored_id_hashes(store), np.uint64))
         self.reads += 1
 
     @staticmethod
-    def row_counts(con: Any) -> tuple[int, int]:
-        n = con.execute("SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM trace_roots)").fetchall()[0]
-        return int(n[0]), int(n[1])
+    def row_counts(store: Any) -> tuple[int, int]:
+        from evaltui.store.known import span_row_counts
+
+        return span_row_counts(store)
 
     def any_known(self, hashes: Any) -> bool:
         """Whether any of these hashes is of a stored id, root id or known trace (or the
@@ -345,10 +338,10 @@ def store_batch(
         # threads: over the readers' 1 s bar; bench/RESULTS.md, 2026-12-07.)
         new = False
         if known is not None:
-            counts = known.row_counts(store.con)
+            counts = known.row_counts(store)
             if counts != known.counts:  # the first commit, or another process ingested spans
                 known.drop()
-                known.read(store.con)
+                known.read(store)
                 known.counts = counts
             new = distinct and not known.any_known(hashes)
         create_stage(store, fresh=True)
@@ -367,7 +360,7 @@ def store_batch(
                 assert known.counts is not None
                 after = (known.counts[0] + result.spans_added, known.counts[1] + roots.num_rows)
             else:
-                after = known.row_counts(store.con)
+                after = known.row_counts(store)
             known.add(hashes, after)
         # The stage is not dropped: it is this connection's, which closes now.
     except BaseException:
