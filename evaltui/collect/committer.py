@@ -216,12 +216,105 @@ def record_spans(payload: bytes) -> int:
     return len(orjson.loads(payload))
 
 
+class KnownIds:
+    """What `serve`'s committer knows is stored, so that most commits need not read the
+    whole ``spans`` table to prove their spans new (docs/live-capture.md, "The commit").
+
+    A sorted array of 64-bit hashes (DuckDB's ``hash``) of every stored span's id and
+    root id and of every trace in ``trace_roots``: a batch none of whose ids, root ids and
+    roots' traces hash into it is new (no span stored, none rooted under a stored span, no
+    trace known), and is merged without reading ``spans`` or ``trace_roots``; any hit (a
+    retry, a replay, children before their root, or a 64-bit collision) takes the exact
+    path, as before. The array is only a proof of absence, so it must hold every stored
+    id: it is read from the file at the first commit (about 0.1-0.2 s a million spans,
+    once) and again whenever the tables' row counts are not what this process left them
+    at (another process ingested spans: nothing in evaltui deletes spans or trace roots),
+    grown after each commit that succeeded, and dropped when a commit fails in any way.
+    Exactly-once across kill -9 needs nothing more: a restarted process reads it anew.
+    """
+
+    def __init__(self) -> None:
+        self._base: Any = None  # numpy uint64, sorted; None: not read yet (or dropped)
+        self._recent: Any = None  # added since the base was read or last merged, sorted
+        self.counts: tuple[int, int] | None = None  # (spans, trace_roots) rows it is in step with
+        self.reads = 0  # times read whole from the file
+        self.proved = 0  # commits merged without reading the tables
+        self._memory: Any = None  # an in-memory DuckDB, for the batches' hashes
+
+    def hashes(self, table: Any) -> tuple[Any, bool]:
+        """(hashes of a batch's ids, root ids and roots' traces; whether its ids are
+        distinct and its roots one per trace), computed before the file is held."""
+        import numpy as np
+
+        if self._memory is None:
+            import duckdb
+
+            self._memory = duckdb.connect()
+        from evaltui.store.known import batch_id_hashes
+
+        ids, roots, traces = (np.asarray(a, np.uint64) for a in batch_id_hashes(self._memory, table))
+        distinct = len(np.unique(ids)) == len(ids) and len(np.unique(traces)) == len(traces)
+        return np.concatenate([ids, roots, traces]), distinct
+
+    def read(self, store: Any) -> None:
+        """Read every stored id, root id and known trace from the file (its holder)."""
+        import numpy as np
+
+        from evaltui.store.known import stored_id_hashes
+
+        self._recent = None
+        self._base = np.sort(np.asarray(stored_id_hashes(store), np.uint64))
+        self.reads += 1
+
+    @staticmethod
+    def row_counts(store: Any) -> tuple[int, int]:
+        from evaltui.store.known import span_row_counts
+
+        return span_row_counts(store)
+
+    def any_known(self, hashes: Any) -> bool:
+        """Whether any of these hashes is of a stored id, root id or known trace (or the
+        ids are not read: then nothing is proved)."""
+        import numpy as np
+
+        if self._base is None:
+            return True
+        for known in (self._base, self._recent):
+            if known is None or not len(known):
+                continue
+            at = np.searchsorted(known, hashes)
+            at[at == len(known)] = 0
+            if bool((known[at] == hashes).any()):
+                return True
+        return False
+
+    def add(self, hashes: Any, counts: tuple[int, int]) -> None:
+        """A commit of these hashes succeeded; the tables now have ``counts`` rows."""
+        import numpy as np
+
+        recent: Any = (
+            np.sort(hashes) if self._recent is None else np.sort(np.concatenate([self._recent, hashes]), kind="stable")
+        )
+        if len(recent) > max(65_536, len(self._base) // 8):  # merged: two sorted runs, so a linear merge
+            self._base, recent = np.sort(np.concatenate([self._base, recent]), kind="stable"), None
+        self._recent = recent
+        self.counts = counts
+
+    def drop(self) -> None:
+        """A commit failed (perhaps after its data was written): read again next time."""
+        self._base = self._recent = self.counts = None
+
+
 def store_batch(
-    db_path: str | os.PathLike[str], span_tables: list[Any], score_tables: list[Any]
+    db_path: str | os.PathLike[str],
+    span_tables: list[Any],
+    score_tables: list[Any],
+    known: KnownIds | None = None,
 ) -> tuple[int, int, float]:
     """Open the file, stage these spool records' tables, merge them in one transaction,
     close; returns (spans added, spans already stored, seconds the file was held).
-    Raises StoreBusy when another process holds the file."""
+    Raises StoreBusy when another process holds the file. ``known``: the stored ids this
+    process knows of (``KnownIds``), which it keeps in step."""
     import pyarrow as pa
 
     from evaltui.store.db import Store
@@ -236,18 +329,44 @@ def store_batch(
     )
     spans = table.drop_columns(list(_EXTRA))
     scores = pa.concat_tables(score_tables)
+    hashes, distinct = known.hashes(table) if known is not None else (None, False)
     held = time.monotonic()
     store = Store(db_path, lock_timeout=0)
     try:
         # (DuckDB on one thread spent a quarter less CPU per commit, but through the bench
         # the longest hold reached 1.0-1.1 s in 3 runs of 4, against 0.5-0.75 s on two
         # threads: over the readers' 1 s bar; bench/RESULTS.md, 2026-12-07.)
+        new = False
+        if known is not None:
+            counts = known.row_counts(store)
+            if counts != known.counts:  # the first commit, or another process ingested spans
+                known.drop()
+                known.read(store)
+                known.counts = counts
+            new = distinct and not known.any_known(hashes)
         create_stage(store, fresh=True)
         stage_arrow(store, spans, scores if scores.num_rows else None)
         stage_roots(store, root_table)
         has_scores = scores.num_rows > 0
-        result = merge_stage(store, SOURCE, prepare=lambda st: link_roots(st, scores=has_scores))
+        result = merge_stage(
+            store,
+            SOURCE,
+            prepare=lambda st: link_roots(st, scores=has_scores, new_traces=new),
+            new=spans.num_rows if new else None,
+        )
+        if known is not None:
+            if new:
+                known.proved += 1
+                assert known.counts is not None
+                after = (known.counts[0] + result.spans_added, known.counts[1] + roots.num_rows)
+            else:
+                after = known.row_counts(store)
+            known.add(hashes, after)
         # The stage is not dropped: it is this connection's, which closes now.
+    except BaseException:
+        if known is not None:
+            known.drop()
+        raise
     finally:
         store.close()
     return result.spans_added, result.spans_already_present, time.monotonic() - held
@@ -354,6 +473,7 @@ def _serve_commits(db_path: str) -> None:
             raise EOFError
         return data
 
+    known = KnownIds()
     while True:
         try:
             (count,) = _LEN.unpack(exactly(_LEN.size))
@@ -363,7 +483,7 @@ def _serve_commits(db_path: str) -> None:
         reply: dict[str, Any]
         try:
             tables = [decode_record(p) for p in payloads]
-            added, present, hold = store_batch(db_path, [t[0] for t in tables], [t[1] for t in tables])
+            added, present, hold = store_batch(db_path, [t[0] for t in tables], [t[1] for t in tables], known)
             reply = {"added": added, "present": present, "hold": hold}
         except StoreBusy as exc:
             reply = {"busy": str(exc)}
@@ -430,6 +550,7 @@ class Committer:
     ) -> None:
         self.db_path = db_path
         self._process = CommitProcess(db_path) if process else None
+        self.known = KnownIds()  # in-process commits' (a commit process keeps its own)
         self.spool = spool
         self.interval = interval
         self.max_batch = max_batch
@@ -522,7 +643,7 @@ class Committer:
                 added, present, hold = self._process.commit(payloads)
         else:
             with self.turns.turn(), self.holding:  # the gap after another thread's hold first, then the file
-                added, present, hold = store_batch(self.db_path, span_tables, score_tables)
+                added, present, hold = store_batch(self.db_path, span_tables, score_tables, self.known)
         st = self.stats
         st.commits += 1
         st.spans_committed += added

@@ -152,24 +152,72 @@ def _protobuf_entries(request: Any) -> Iterator[MappedSpan | MappedBlock | Mappi
         common = resource_common(_attrs(rs.resource.attributes))
         for j, ss in enumerate(rs.scope_spans):
             spans = list(ss.spans)
-            block = _protobuf_block(spans, common)
+            where = ("resourceSpans", i, "scopeSpans", j)
+            block = _protobuf_block(spans, common) if len(spans) >= _FLOOR else None
+            if block is not None:
+                yield block
+            elif len(spans) < _FLOOR:
+                yield from map_spans([_span(s) for s in spans], common, where, True)
+            else:
+                yield from _protobuf_runs(spans, common, where)
+
+
+def _protobuf_runs(
+    spans: list[Any], common: dict[str, Any], where: tuple[str | int, ...]
+) -> Iterator[MappedSpan | MappedBlock | MappingProblem]:
+    """A list not in the common shape as a whole (a span with events, an odd id or time):
+    each run of at least ``_FLOOR`` spans in the common shape as a block, the other spans
+    one by one, in order (the same entries, as ``encode_mapped`` encodes them, as the list span by span).
+    A run the block cannot take (a span the mapping rejects, reports or scores) goes span
+    by span, so each problem is reported as before, at its place in the whole list."""
+    # Runs of spans in the common shape long enough to pay for a block (``_FLOOR``); the
+    # spans between them (odd, or in shorter runs) go span by span, together.
+    plain = [_plain(s) for s in spans]
+    runs: list[tuple[int, int]] = []  # (start, end) of each run long enough
+    k = 0
+    while k < len(spans):
+        end = k + 1
+        while end < len(spans) and plain[end] == plain[k]:
+            end += 1
+        if plain[k] and end - k >= _FLOOR:
+            runs.append((k, end))
+        k = end
+    done = 0
+    for start, end in [*runs, (len(spans), len(spans))]:
+        if done < start:
+            yield from map_spans([_span(s) for s in spans[done:start]], common, where, True, first=done)
+        if start < end:
+            block = _protobuf_block(spans[start:end], common)
             if block is not None:
                 yield block
             else:
-                yield from map_spans([_span(s) for s in spans], common, ("resourceSpans", i, "scopeSpans", j), True)
+                yield from map_spans([_span(s) for s in spans[start:end]], common, where, True, first=start)
+        done = end
 
 
 _NULL_PARENT = bytes(8)
 _ERROR = 2  # Status.STATUS_CODE_ERROR
+_FLOOR = 16  # spans: a shorter list is mapped span by span (the block's fixed cost is more)
+
+
+def _plain(s: Any) -> bool:
+    """A span in the common shape as ``_protobuf_block`` takes it: ids of 16 and 8 bytes, a
+    parent absent or of 8 bytes, no events, both times in ``otel.epoch_times``'s range."""
+    return (
+        len(s.trace_id) == 16
+        and len(s.span_id) == 8
+        and len(s.parent_span_id) in (0, 8)
+        and not s.events
+        and 10**17 <= s.start_time_unix_nano < 10**20
+        and 10**17 <= s.end_time_unix_nano < 10**20
+    )
 
 
 def _protobuf_block(spans: list[Any], common: dict[str, Any]) -> MappedBlock | None:
     """``otel._block`` of the protobuf spans' OTLP-JSON dicts (``_span``), read from the
-    messages: None unless the list is in the common shape as ``_block`` takes it (16 spans
-    or more, ids of 16 and 8 bytes, a parent absent or of 8 bytes, both times set, no
+    messages: None unless the list is in the common shape as ``_block`` takes it (ids of
+    16 and 8 bytes, a parent absent or of 8 bytes, both times set, no
     events), and when the mapping reports anything (then the caller maps the dicts)."""
-    if len(spans) < 16:  # as otel._span_times: short lists span by span
-        return None
     trace_ids = [s.trace_id for s in spans]
     span_ids = [s.span_id for s in spans]
     parent_ids = [s.parent_span_id for s in spans]

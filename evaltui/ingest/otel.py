@@ -270,10 +270,12 @@ def resource_common(res_attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def map_spans(
-    spans: list[Any], common: dict[str, Any], where: tuple[str | int, ...], blocks: bool
+    spans: list[Any], common: dict[str, Any], where: tuple[str | int, ...], blocks: bool, first: int = 0
 ) -> Iterator[MappedSpan | MappedBlock | MappingProblem]:
     """One list of spans (a scopeSpans' ``spans``, at ``where``) as ``map_export`` maps it
-    (``blocks``: as ``map_export_blocks``); ``common``: ``resource_common`` of its resource."""
+    (``blocks``: as ``map_export_blocks``); ``common``: ``resource_common`` of its resource.
+    ``first``: the list is part of a longer one, from its span ``first`` (problems say where
+    in the longer list)."""
     times = _span_times(spans)
     if blocks and times is not None and (block := _block(spans, common, times)) is not None:
         yield block
@@ -287,7 +289,7 @@ def map_spans(
         if entry is not None:
             yield entry
         for reason in problems:
-            yield MappingProblem((*where, "spans", k), reason, partial=entry is not None)
+            yield MappingProblem((*where, "spans", first + k), reason, partial=entry is not None)
 
 
 def _span(

@@ -143,10 +143,15 @@ def merge_stage(
     source: str,
     prepare: Callable[[Store], None] | None = None,
     facts: StagedFacts | None = None,
+    new: int | None = None,
 ) -> MergeResult:
     """Move new staged spans and scores into the store, in one transaction (which
     ``prepare`` opens, to adjust the stage or the store first). ``facts``: what the stage's
-    checks proved (``prepare`` must then leave the stage as it is)."""
+    checks proved (``prepare`` must then leave the stage as it is). ``new``: the caller
+    proved (`serve`'s committer, from the ids it knows are stored) that the stage holds
+    ``new`` spans, no two with one id, none stored, none whose root is a stored span, and
+    no stored span under the trace of a staged root: then nothing here reads ``spans``
+    (each of those reads scanned the whole table, so a commit grew with it)."""
     con = store.con
     con.execute("BEGIN TRANSACTION")
     try:
@@ -155,7 +160,10 @@ def merge_stage(
         # How many spans are staged, and whether a root brings a topic (only then may stored
         # children take it, below; with ``facts``, that is asked only when spans are stored).
         topic_roots: bool | None = None
-        if facts is not None:
+        if new is not None:
+            staged = distinct = new
+            topic_roots = False  # no stored span is under a staged root's trace (``new``)
+        elif facts is not None:
             staged = distinct = facts.spans
         else:
             staged, distinct, topic_roots = con.execute(
@@ -163,7 +171,9 @@ def merge_stage(
                 f"count(*) FILTER (WHERE parent_id IS NULL AND {_topic_sql('metadata')} IS NOT NULL) > 0 "
                 "FROM _stage_spans"
             ).fetchall()[0]
-        stored_any = con.execute("SELECT EXISTS (SELECT 1 FROM spans)").fetchall()[0][0]
+        # With ``new``, the stored spans are as good as none to this merge: none is staged
+        # again, none is the root of a staged span.
+        stored_any = new is None and con.execute("SELECT EXISTS (SELECT 1 FROM spans)").fetchall()[0][0]
         present = (
             con.execute(
                 "SELECT count(*) FROM _stage_spans s WHERE EXISTS (SELECT 1 FROM spans t WHERE t.id = s.id)"

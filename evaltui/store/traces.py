@@ -25,11 +25,24 @@ def stage_roots(store: Store, roots: pa.Table) -> None:
     store.con.register("_stage_roots", roots)
 
 
-def link_roots(store: Store, scores: bool = True) -> None:
+def link_roots(store: Store, scores: bool = True, new_traces: bool = False) -> None:
     """Inside the merge's transaction: give staged spans the roots earlier batches brought,
     remember this batch's roots, and move spans stored before their root under it.
-    ``scores``: whether scores are staged (when not, their table is left alone)."""
+    ``scores``: whether scores are staged (when not, their table is left alone).
+    ``new_traces``: the caller proved (`serve`'s committer, from the ids it knows are
+    stored) that the staged roots are one per trace, that no staged root's trace is in
+    ``trace_roots`` or has spans stored under its id, and that no staged span's root id
+    is a trace in ``trace_roots``: then only this batch's roots are read (each read of
+    ``trace_roots`` or ``spans`` scanned the whole table)."""
     con = store.con
+    if new_traces:
+        con.execute("INSERT INTO trace_roots SELECT trace_id, root_id FROM _stage_roots")
+        for table in ("_stage_spans", "_stage_scores") if scores else ("_stage_spans",):
+            con.execute(
+                f"UPDATE {table} SET root_id = t.root_id FROM _stage_roots t WHERE {table}.root_id = t.trace_id"
+            )
+        con.unregister("_stage_roots")
+        return
     # The first root seen for a trace stays its root.
     # (An anti-join, not INSERT OR IGNORE: DuckDB checks each row's conflict in the key's
     # index one by one, which took 50-170 ms of a commit's hold with 200k traces stored.)

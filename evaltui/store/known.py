@@ -1,0 +1,37 @@
+"""The queries behind `serve`'s known ids (``evaltui.collect.committer.KnownIds``): 64-bit
+hashes (DuckDB's ``hash``) of span ids, root ids and trace ids, and the row counts that
+tell whether another process changed the tables."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evaltui.store.db import Store
+
+
+def batch_id_hashes(con: Any, table: Any) -> tuple[Any, Any, Any]:
+    """(hashes of the ids, of the root ids, of the roots' trace ids) of a batch of spans
+    (an Arrow table with ``_trace_id`` and ``_is_root``), on ``con``: any DuckDB
+    connection (an in-memory one, so the file need not be held for it)."""
+    con.register("_batch", table)
+    try:
+        cols = con.execute("SELECT hash(id) AS i, hash(root_id) AS r FROM _batch").fetchnumpy()
+        traces = con.execute("SELECT hash(_trace_id) AS t FROM _batch WHERE _is_root").fetchnumpy()["t"]
+    finally:
+        con.unregister("_batch")
+    return cols["i"], cols["r"], traces
+
+
+def stored_id_hashes(store: Store) -> Any:
+    """Hashes of every stored span id and root id and every trace in ``trace_roots``."""
+    return store.con.execute(
+        "SELECT hash(id) AS h FROM spans UNION ALL SELECT hash(root_id) FROM spans "
+        "UNION ALL SELECT hash(trace_id) FROM trace_roots"
+    ).fetchnumpy()["h"]
+
+
+def span_row_counts(store: Store) -> tuple[int, int]:
+    """Rows in ``spans`` and in ``trace_roots``."""
+    n = store.con.execute("SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM trace_roots)").fetchall()[0]
+    return int(n[0]), int(n[1])
