@@ -313,13 +313,7 @@ def plateau(vectors: np.ndarray, graph: Any, idx: np.ndarray, seed: int) -> tupl
     on ``PLATEAU_MULTIPLES`` (module docstring), and that map's labels. ``idx``: the texts'
     k-neighbour lists the graph was built from."""
     k = idx.shape[1]
-    g = as_igraph(graph)
-    p = density(graph)
-    maps = [topics_at(vectors, g, idx, m * p, seed) for m in PLATEAU_MULTIPLES]
-    typical = []
-    for labels in maps:
-        on = labels[labels >= 0]
-        typical.append(float(np.median(np.bincount(on)[on])) if len(on) else 0.0)
+    maps, typical = maps_at(vectors, graph, idx, [m * density(graph) for m in PLATEAU_MULTIPLES], seed)
     change = [
         float(np.mean([variation_of_information(maps[i], maps[j]) for j in (i - 1, i + 1) if 0 <= j < len(maps)]))
         for i in range(len(maps))
@@ -339,18 +333,27 @@ def refine(vectors: np.ndarray, graph: Any, idx: np.ndarray, base: float, seed: 
     information, as ``plateau``), among the maps whose typical text sits in a topic at least
     as large as its neighbourhood; ``base`` itself when that map is coarser. And its labels."""
     k = idx.shape[1]
-    g = as_igraph(graph)
-    maps = [topics_at(vectors, g, idx, m * base, seed) for m in REFINE_STEPS]
-    typical = []
-    for labels in maps:
-        on = labels[labels >= 0]
-        typical.append(float(np.median(np.bincount(on)[on])) if len(on) else 0.0)
+    maps, typical = maps_at(vectors, graph, idx, [m * base for m in REFINE_STEPS], seed)
     steps = [variation_of_information(maps[i], maps[i + 1]) for i in range(len(maps) - 1)]
     at_base = REFINE_STEPS.index(1.0)
     inner = range(1, len(maps) - 1)
     whole = [i for i in inner if typical[i] >= k] or [at_base]
     best = max(at_base, min(whole, key=lambda i: (steps[i - 1] + steps[i]) / 2))
     return REFINE_STEPS[best] * base, maps[best]
+
+
+def maps_at(
+    vectors: np.ndarray, graph: Any, idx: np.ndarray, resolutions: list[float], seed: int
+) -> tuple[list[np.ndarray], list[float]]:
+    """The map at each resolution (``topics_at``) and the size of the topic its typical text
+    sits in (the median over texts of their topic's size; 0 when none is assigned)."""
+    g = as_igraph(graph)
+    maps = [topics_at(vectors, g, idx, r, seed) for r in resolutions]
+    typical = []
+    for labels in maps:
+        on = labels[labels >= 0]
+        typical.append(float(np.median(np.bincount(on)[on])) if len(on) else 0.0)
+    return maps, typical
 
 
 def topics_at(vectors: np.ndarray, graph: Any, idx: np.ndarray, resolution: float, seed: int) -> np.ndarray:

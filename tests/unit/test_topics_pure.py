@@ -130,8 +130,9 @@ def test_a_refined_map_goes_finer_where_the_data_holds_smaller_topics():
     assert chosen == 0.0075 and len(set(labels.tolist()) - {OUTLIER}) == 40
 
 
-def test_topics_fall_into_groups_of_nearby_topics():
-    # 4 families of 2 topics each: topics of a family share most of their direction.
+def _families() -> np.ndarray:
+    """4 families of 2 topics of 40 texts each: topics of a family share most of their
+    direction (unit vectors, in order: family 0 topic 0, family 0 topic 1, ...)."""
     rng = np.random.default_rng(3)
     points = []
     for family in range(4):
@@ -141,7 +142,11 @@ def test_topics_fall_into_groups_of_nearby_topics():
             centre[8 + family * 2 + sub] = 1.2
             points.append(centre + rng.normal(0, 0.25, (40, 32)))
     vectors = np.concatenate(points)
-    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_topics_fall_into_groups_of_nearby_topics():
+    vectors = _families()
     labels, graph = cluster_graph(vectors, ClusterParams(seed=1))
     groups = group_topics(graph, labels, vectors)
     assert len(groups) == int(labels.max()) + 1
@@ -183,18 +188,14 @@ def test_with_the_words_the_groups_still_follow_the_families():
 
     # the family fixture above, with texts whose words follow the families: a family word
     # ("billing") and a topic word ("refund") per text
-    rng = np.random.default_rng(3)
-    points, texts = [], []
     family_words = ["billing", "shipping", "account", "device"]
-    for family in range(4):
-        for sub in range(2):
-            centre = np.zeros(32)
-            centre[family] = 3.0
-            centre[8 + family * 2 + sub] = 1.2
-            points.append(centre + rng.normal(0, 0.25, (40, 32)))
-            texts += [f"{family_words[family]} question topic{family}{sub} number {i % 7}" for i in range(40)]
-    vectors = np.concatenate(points)
-    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    texts = [
+        f"{family_words[family]} question topic{family}{sub} number {i % 7}"
+        for family in range(4)
+        for sub in range(2)
+        for i in range(40)
+    ]
+    vectors = _families()
     view = lexical(texts)
     labels, graph = cluster_graph(vectors, ClusterParams(seed=1), view)
     groups = group_topics(graph, labels, vectors, view, 0.5)
