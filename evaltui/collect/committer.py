@@ -239,20 +239,18 @@ class KnownIds:
         self.counts: tuple[int, int] | None = None  # (spans, trace_roots) rows it is in step with
         self.reads = 0  # times read whole from the file
         self.proved = 0  # commits merged without reading the tables
-        self._memory: Any = None  # an in-memory DuckDB, for the batches' hashes
+        self._batches: Any = None  # store.known.BatchHashes, made at the first batch
 
     def hashes(self, table: Any) -> tuple[Any, bool]:
         """(hashes of a batch's ids, root ids and roots' traces; whether its ids are
         distinct and its roots one per trace), computed before the file is held."""
         import numpy as np
 
-        if self._memory is None:
-            import duckdb
+        if self._batches is None:
+            from evaltui.store.known import BatchHashes
 
-            self._memory = duckdb.connect()
-        from evaltui.store.known import batch_id_hashes
-
-        ids, roots, traces = (np.asarray(a, np.uint64) for a in batch_id_hashes(self._memory, table))
+            self._batches = BatchHashes()
+        ids, roots, traces = (np.asarray(a, np.uint64) for a in self._batches.of(table))
         distinct = len(np.unique(ids)) == len(ids) and len(np.unique(traces)) == len(traces)
         return np.concatenate([ids, roots, traces]), distinct
 

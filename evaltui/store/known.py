@@ -10,17 +10,25 @@ if TYPE_CHECKING:
     from evaltui.store.db import Store
 
 
-def batch_id_hashes(con: Any, table: Any) -> tuple[Any, Any, Any]:
-    """(hashes of the ids, of the root ids, of the roots' trace ids) of a batch of spans
-    (an Arrow table with ``_trace_id`` and ``_is_root``), on ``con``: any DuckDB
-    connection (an in-memory one, so the file need not be held for it)."""
-    con.register("_batch", table)
-    try:
-        cols = con.execute("SELECT hash(id) AS i, hash(root_id) AS r FROM _batch").fetchnumpy()
-        traces = con.execute("SELECT hash(_trace_id) AS t FROM _batch WHERE _is_root").fetchnumpy()["t"]
-    finally:
-        con.unregister("_batch")
-    return cols["i"], cols["r"], traces
+class BatchHashes:
+    """Hashes of batches of spans, on an in-memory DuckDB of its own, so that the file need
+    not be held for them (one per committer: a DuckDB connection is not shared by threads)."""
+
+    def __init__(self) -> None:
+        import duckdb
+
+        self._con = duckdb.connect()
+
+    def of(self, table: Any) -> tuple[Any, Any, Any]:
+        """(hashes of the ids, of the root ids, of the roots' trace ids) of a batch of spans
+        (an Arrow table with ``_trace_id`` and ``_is_root``)."""
+        self._con.register("_batch", table)
+        try:
+            cols = self._con.execute("SELECT hash(id) AS i, hash(root_id) AS r FROM _batch").fetchnumpy()
+            traces = self._con.execute("SELECT hash(_trace_id) AS t FROM _batch WHERE _is_root").fetchnumpy()["t"]
+        finally:
+            self._con.unregister("_batch")
+        return cols["i"], cols["r"], traces
 
 
 def stored_id_hashes(store: Store) -> Any:
