@@ -22,7 +22,9 @@ MiniLM's candidates, k = 15, UMAP's fuzzy union); shA (lexical share A%); kN (N 
 abttD (the vectors centred and their top D principal components removed before the kNN,
 "all-but-the-top"); snn (each link times its ends' shared-neighbour share); smoothA (the vectors
 mixed A% with the mean of their k nearest, then a new kNN); rsA (the same mixing, the candidates
-re-ranked, no new kNN); lcA / lkA (local contrast: A% of the mean of the candidate pool / of the
+re-ranked, no new kNN); rmA (the vector plus A% of the sum of its mutual neighbours' vectors
+(those of its k that list it back) over k, the candidates re-ranked: a text no neighbour lists
+back, such as an out-of-scope request, stays put); lcA / lkA (local contrast: A% of the mean of the candidate pool / of the
 k nearest taken off before re-ranking); plain / fmean / finter (links weighted by the mixed
 cosine; the mean / the product of the two directed fuzzy weights instead of their union); ng13
 / ng11 / ng12b (the lexical view on word 1-3-grams / single words / binary 1-2-grams).
@@ -82,8 +84,10 @@ def _tfidf(texts: list[str], ngrams: tuple[int, int], binary: bool = False) -> A
 
 def _rerank(v: np.ndarray, k: int, lex: Any, share: float, a: float, mode: str) -> tuple[np.ndarray, np.ndarray]:
     """The product's candidates (MiniLM's nearest 2 x max(k, n**0.4)) and first re-ranking, then
-    the candidates re-ranked again on vectors moved towards (``rs``) or away from (``lc``: the
-    pool's mean, ``lk``: the k nearest's mean) their neighbourhood."""
+    the candidates re-ranked again on vectors moved towards (``rs``: the k nearest's mean,
+    ``rm``: the mutual ones among them) or away from (``lc``: the pool's mean, ``lk``: the k
+    nearest's mean) their neighbourhood. (``rm`` was also written into ``cluster.knn`` as an
+    option for this study and gave the same maps; not kept, see bench/RESULTS.md.)"""
     n = len(v)
     pool = min(n - 1, C.CANDIDATES * max(k, round(n**0.4)))
     sims = v @ v.T
@@ -127,7 +131,6 @@ def build(var: str, v: np.ndarray, texts: list[str]) -> tuple[np.ndarray, Any, A
     """(neighbour lists, graph, the lexical view used) for a variant."""
     k = C.neighbours(len(v), C.ClusterParams().n_neighbors)
     share, kv, lex, post, moved = C.ClusterParams().lexical_share, v, None, "", None
-    pull = C.ClusterParams().mutual_pull
     for part in var.split("+"):
         if part.startswith("abtt"):
             kv = _abtt(v, int(part[4:]))
@@ -141,8 +144,6 @@ def build(var: str, v: np.ndarray, texts: list[str]) -> tuple[np.ndarray, Any, A
             a = int(part[6:]) / 100
             first, _ = C.knn(v, k, lexical=lexical(texts), share=share)
             kv = _norm((1 - a) * v + a * v[first].mean(axis=1))
-        elif part.startswith("pull"):
-            pull = int(part[4:]) / 100
         elif part[:2] in ("rs", "rm", "lc", "lk"):
             moved = (part[:2], int(part[2:]) / 100)
         elif part in ("ng13", "ng11", "ng12b"):
@@ -153,7 +154,7 @@ def build(var: str, v: np.ndarray, texts: list[str]) -> tuple[np.ndarray, Any, A
     if moved:
         idx, sim = _rerank(v, k, lex, share, moved[1], moved[0])
     else:
-        idx, sim = C.knn(kv, k, lexical=lex if share > 0 else None, share=share, pull=pull)
+        idx, sim = C.knn(kv, k, lexical=lex if share > 0 else None, share=share)
     n, k = idx.shape
     if post in ("", "snn"):
         graph = C.fuzzy_graph(idx, sim)

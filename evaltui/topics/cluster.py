@@ -113,9 +113,6 @@ class ClusterParams:
     # stand-ins (bench/RESULTS.md "The representation: a lexical view beside MiniLM" and "The lexical
     # view re-ranks MiniLM's candidates")
     lexical_share: float = 0.5
-    # each text's vector moved towards its mutual neighbours before its candidates are ranked
-    # again (``knn``'s ``pull``); 0: the first ranking
-    mutual_pull: float = 0.0
 
 
 def neighbours(n: int, most: int) -> int:
@@ -125,7 +122,7 @@ def neighbours(n: int, most: int) -> int:
 
 
 def knn(
-    vectors: np.ndarray, k: int, block: int = 2048, lexical: Any = None, share: float = 0.5, pull: float = 0.0
+    vectors: np.ndarray, k: int, block: int = 2048, lexical: Any = None, share: float = 0.5
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each text's k nearest neighbours (not itself), nearest first, and their similarities.
     Exact, in blocks, so memory stays at block x n (vectors L2-normalised).
@@ -150,67 +147,24 @@ def knn(
     sim = np.empty((n, k), dtype=np.float32)
     lexical_t = lexical.T.tocsr() if lexical is not None else None
     pool = min(n - 1, CANDIDATES * max(k, round(n**0.4)))
-    keep = pull > 0  # the candidates and their lexical cosines, for the second ranking
-    pools = np.empty((n, pool), dtype=np.int64) if keep else None
-    pool_words = np.zeros((n, pool), dtype=np.float32) if keep else None
     for start in range(0, n, block):
         sims = vectors[start : start + block] @ vectors.T
         rows = np.arange(start, min(start + block, n))
         sims[rows - start, rows] = -np.inf
         cand = None
-        if lexical is not None or keep:
+        if lexical is not None:
             cand = np.argpartition(-sims, pool - 1, axis=1)[:, :pool]
-            sims = np.take_along_axis(sims, cand, axis=1)
-            if lexical is not None:
-                words = np.take_along_axis((lexical[start : start + block] @ lexical_t).toarray(), cand, axis=1)
-                sims = (1.0 - share) * sims + share * words
-                if pool_words is not None:
-                    pool_words[start : start + block] = words
-            if pools is not None:
-                pools[start : start + block] = cand
+            words = (lexical[start : start + block] @ lexical_t).toarray()
+            sims = (1.0 - share) * np.take_along_axis(sims, cand, axis=1) + share * np.take_along_axis(
+                words, cand, axis=1
+            )
         part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         vals = np.take_along_axis(sims, part, axis=1)
         order = np.argsort(-vals, axis=1)
         part = np.take_along_axis(part, order, axis=1)
         idx[start : start + block] = part if cand is None else np.take_along_axis(cand, part, axis=1)
         sim[start : start + block] = np.take_along_axis(vals, order, axis=1)
-    if pools is None or pool_words is None:
-        return idx, sim
-    return _pulled(vectors, idx, pools, pool_words, share if lexical is not None else 0.0, pull)
-
-
-def _pulled(
-    vectors: np.ndarray, idx: np.ndarray, pools: np.ndarray, pool_words: np.ndarray, share: float, pull: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The second ranking of ``knn`` (``pull``): each text's vector plus ``pull`` x the sum of
-    the vectors of its mutual neighbours (those of its k that list it among theirs) over k,
-    re-normalised; the same candidates re-ranked on these vectors' cosines (and the same
-    lexical cosines)."""
-    n, k = idx.shape
-    ours = np.repeat(np.arange(n, dtype=np.int64), k) * n + idx.ravel()
-    theirs = idx.ravel() * n + np.repeat(np.arange(n, dtype=np.int64), k)
-    mutual = np.isin(theirs, ours).reshape(n, k)
-    moved = vectors.astype(np.float32).copy()
-    for start in range(0, n, 1024):
-        stop = min(start + 1024, n)
-        moved[start:stop] += (
-            pull * np.einsum("ik,ikj->ij", mutual[start:stop].astype(np.float32), vectors[idx[start:stop]]) / k
-        )
-    moved /= np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12)
-    out_idx = np.empty_like(idx)
-    out_sim = np.empty((n, k), dtype=np.float32)
-    for start in range(0, n, 256):
-        stop = min(start + 256, n)
-        cand = pools[start:stop]
-        sims = np.einsum("ij,ikj->ik", moved[start:stop], moved[cand])
-        if share > 0:
-            sims = (1.0 - share) * sims + share * pool_words[start:stop]
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        vals = np.take_along_axis(sims, part, axis=1)
-        order = np.argsort(-vals, axis=1)
-        out_idx[start:stop] = np.take_along_axis(cand, np.take_along_axis(part, order, axis=1), axis=1)
-        out_sim[start:stop] = np.take_along_axis(vals, order, axis=1)
-    return out_idx, out_sim
+    return idx, sim
 
 
 def fuzzy_graph(idx: np.ndarray, sim: np.ndarray) -> Any:
@@ -434,7 +388,7 @@ def cluster_resolved(
     k = neighbours(n, params.n_neighbors)
     share = params.lexical_share
     lexical = lexical if share > 0 else None
-    idx, sim = knn(vectors, k, lexical=lexical, share=share, pull=params.mutual_pull)
+    idx, sim = knn(vectors, k, lexical=lexical, share=share)
     graph = fuzzy_graph(idx, sim)
     if params.resolution is not None and params.refine:
         resolution, labels = refine(vectors, graph, idx, params.resolution, params.seed)
@@ -450,7 +404,6 @@ def cluster_resolved(
         neighbours(SELECT_AT_MOST, params.n_neighbors),
         lexical=None if lexical is None else lexical[pick],
         share=share,
-        pull=params.mutual_pull,
     )
     multiple, _ = plateau(vectors[pick], fuzzy_graph(sub_idx, sub_sim), sub_idx, params.seed)
     resolution = multiple * density(graph)
