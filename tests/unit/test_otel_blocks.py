@@ -549,3 +549,13 @@ def test_protobuf_a_list_that_cannot_be_a_block_is_tried_as_one_once(monkeypatch
     assert decoded.rejected == 1 and all(isinstance(e, otel.MappedSpan) for e in decoded.entries)
     monkeypatch.undo()
     _pb_check(request)
+
+
+def test_serves_warm_up_maps_blocks_and_spans_both_ways_without_problems():
+    """`evaltui serve` maps a small request before it listens (its imports and first calls
+    off the clock): each encoding's long list as a block and its short one span by span."""
+    from evaltui.collect.server import warm_up
+
+    for decoded in warm_up():
+        assert not decoded.problems and decoded.rejected == 0
+        assert [type(e) for e in decoded.entries] == [otel.MappedBlock, otel.MappedSpan, otel.MappedSpan]
