@@ -441,7 +441,7 @@ def test_otel_mapping_of_a_long_list_equals_each_span_mapped_alone():
         '[{"role": "user", "parts": [{"type": "text", "content": "caf\\u00e9 \\ud83d\\ude00"}]}]',
         "[1,]",
         '{"a": [1, {"b": null}], "c": true}',
-        "[" * 1100 + "]" * 1100,
+        "[" * 900 + "]" * 900,
     ],
 )
 def test_otel_message_json_is_read_as_json_reads_it(text):
@@ -453,7 +453,5 @@ def test_otel_message_json_is_read_as_json_reads_it(text):
         expected = json.loads(text)
     except ValueError:
         expected = text  # not JSON: the text as it is
-    except RecursionError:
-        pytest.skip("too deep for json itself")
     got = _maybe_json(text)
     assert repr(got) == repr(expected)
