@@ -104,7 +104,6 @@ class Collector:
         )
         self.started = time.time()
         self._slots = threading.BoundedSemaphore(self.limits.max_in_flight)
-        self._decoding = threading.Lock()
         self._stop = threading.Event()
         self._drain_seconds = 30.0
         self._threads: list[threading.Thread] = []
@@ -195,21 +194,16 @@ class Collector:
             return self._throttle(503, reply_kind, "the server is behind writing to the database; retry later")
         with self.committer.holding:  # a commit in this process holds the file: let it finish first
             pass  # (never taken when the commits run in their own process: requests go on meanwhile)
-        # One request decoded at a time: decoding is Python under the interpreter lock, so
-        # requests decoded side by side take no less time, only switch the lock among them
-        # every millisecond (the switch interval above). The others wait on this lock, asleep,
-        # reading their bodies meanwhile; the spool's fsync is outside it (group commit).
-        with self._decoding:
-            try:
-                raw = otlp.decompress(body, encoding, self.limits.max_body_bytes)
-                decoded = otlp.decode(raw, content_type, blocks=True)
-            except otlp.BadRequest as exc:
-                with self.counters.lock:
-                    self.counters.malformed += 1
-                    self.counters.last_malformed = str(exc)
-                return exc.status, otlp.status(reply_kind, 3, str(exc)), {}
-            # Arrow columns: the commit does nothing per span
-            encoded = encode_mapped(decoded.entries) if decoded.entries else None
+        try:
+            raw = otlp.decompress(body, encoding, self.limits.max_body_bytes)
+            decoded = otlp.decode(raw, content_type, blocks=True)
+        except otlp.BadRequest as exc:
+            with self.counters.lock:
+                self.counters.malformed += 1
+                self.counters.last_malformed = str(exc)
+            return exc.status, otlp.status(reply_kind, 3, str(exc)), {}
+        # Arrow columns: the commit does nothing per span
+        encoded = encode_mapped(decoded.entries) if decoded.entries else None
         accepted = 0
         if encoded is not None:
             if encoded.unstorable:
