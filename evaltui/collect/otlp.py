@@ -158,18 +158,20 @@ def _protobuf_entries(request: Any) -> Iterator[MappedSpan | MappedBlock | Mappi
                 yield block
             elif len(spans) < _FLOOR:
                 yield from map_spans([_span(s) for s in spans], common, where, True)
-            else:
-                yield from _protobuf_runs(spans, common, where)
+            else:  # (the whole list was just tried as a block: not again as one run)
+                yield from _protobuf_runs(spans, common, where, whole_tried=True)
 
 
 def _protobuf_runs(
-    spans: list[Any], common: dict[str, Any], where: tuple[str | int, ...]
+    spans: list[Any], common: dict[str, Any], where: tuple[str | int, ...], whole_tried: bool = False
 ) -> Iterator[MappedSpan | MappedBlock | MappingProblem]:
     """A list not in the common shape as a whole (a span with events, an odd id or time):
     each run of at least ``_FLOOR`` spans in the common shape as a block, the other spans
     one by one, in order (the same entries, as ``encode_mapped`` encodes them, as the list span by span).
     A run the block cannot take (a span the mapping rejects, reports or scores) goes span
-    by span, so each problem is reported as before, at its place in the whole list."""
+    by span, so each problem is reported as before, at its place in the whole list.
+    ``whole_tried``: the caller tried the whole list as a block and it could not be one, so
+    a run that is the whole list goes span by span at once (the block is not tried twice)."""
     # Runs of spans in the common shape long enough to pay for a block (``_FLOOR``); the
     # spans between them (odd, or in shorter runs) go span by span, together.
     plain = [_plain(s) for s in spans]
@@ -187,11 +189,12 @@ def _protobuf_runs(
         if done < start:
             yield from map_spans([_span(s) for s in spans[done:start]], common, where, True, first=done)
         if start < end:
-            block = _protobuf_block(spans[start:end], common)
+            tried = whole_tried and start == 0 and end == len(spans)
+            block = None if tried else _protobuf_block(spans[start:end], common)
             if block is not None:
                 yield block
-            else:
-                yield from map_spans([_span(s) for s in spans[start:end]], common, where, True, first=start)
+            else:  # span by span (the dicts' block would fail as the message's did: not tried)
+                yield from map_spans([_span(s) for s in spans[start:end]], common, where, False, first=start)
         done = end
 
 

@@ -427,3 +427,31 @@ def test_otel_mapping_of_a_long_list_equals_each_span_mapped_alone():
     alone = [e for s in many for e in otel.map_export({"resourceSpans": [{"scopeSpans": [{"spans": [s]}]}]})]
     assert [repr(e) for e in together] == [repr(e) for e in alone]
     assert any(e.row.metrics.get("latency_s") for e in together if isinstance(e, otel.MappedSpan))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "a": 2}',
+        "[1e400, -1e400]",
+        "[NaN, Infinity]",
+        '["\\ud800", "\\udfff x"]',
+        "[123456789012345678901234567890, -9223372036854775809, 18446744073709551615, 18446744073709551616]",
+        "[-0.0, 5e-324, 1.7976931348623157e308, 0.1, 1E5, 100000000000000000000.0]",
+        '[{"role": "user", "parts": [{"type": "text", "content": "caf\\u00e9 \\ud83d\\ude00"}]}]',
+        "[1,]",
+        '{"a": [1, {"b": null}], "c": true}',
+        "[" * 900 + "]" * 900,
+    ],
+)
+def test_otel_message_json_is_read_as_json_reads_it(text):
+    """The message attributes are parsed with orjson when it reads them as ``json`` does
+    (integers beyond 64 bits, NaN, lone surrogates and the like go to ``json``)."""
+    from evaltui.ingest.otel import _maybe_json
+
+    try:
+        expected = json.loads(text)
+    except ValueError:
+        expected = text  # not JSON: the text as it is
+    got = _maybe_json(text)
+    assert repr(got) == repr(expected)

@@ -528,3 +528,34 @@ def test_protobuf_mutated_requests_map_as_the_json():
     count = int(os.environ.get("EVALTUI_BLOCK_DOCS", "400")) // 4
     in_blocks = sum(_pb_check(request) for request in _pb_requests(seed=18, count=count))
     assert in_blocks > 0
+
+
+@pytest.mark.parametrize("at", [0, 17, 23])
+def test_protobuf_a_list_that_cannot_be_a_block_is_tried_as_one_once(monkeypatch, at):
+    """A list of spans all in the common shape, one of which the mapping rejects: the whole
+    list is tried as a block once (not again as its one run, nor as the dicts' block), then
+    goes span by span, with the same results as the JSON."""
+    request = _request(otlp_json([s for trace in range(1, 9) for s in chat_spans(trace, turns=2)]))
+    spans = request.resource_spans[0].scope_spans[0].spans
+    _pb_mutate(spans[at], 21)  # a message attribute that is not JSON: a problem, the span rejected
+    assert all(otlp._plain(s) for s in spans) and len(spans) >= otlp._FLOOR
+    tried: list[int] = []
+    dict_blocks: list[int] = []
+    pb_block, json_block = otlp._protobuf_block, otel._block
+    monkeypatch.setattr(otlp, "_protobuf_block", lambda s, c: tried.append(len(s)) or pb_block(s, c))
+    monkeypatch.setattr(otel, "_block", lambda s, c, t: dict_blocks.append(len(s)) or json_block(s, c, t))
+    decoded = otlp.decode(bytes(request.SerializeToString()), otlp.PROTOBUF, blocks=True)
+    assert tried == [len(spans)] and dict_blocks == []
+    assert decoded.rejected == 1 and all(isinstance(e, otel.MappedSpan) for e in decoded.entries)
+    monkeypatch.undo()
+    _pb_check(request)
+
+
+def test_serves_warm_up_maps_blocks_and_spans_both_ways_without_problems():
+    """`evaltui serve` maps a small request before it listens (its imports and first calls
+    off the clock): each encoding's long list as a block and its short one span by span."""
+    from evaltui.collect.server import warm_up
+
+    for decoded in warm_up():
+        assert not decoded.problems and decoded.rejected == 0
+        assert [type(e) for e in decoded.entries] == [otel.MappedBlock, otel.MappedSpan, otel.MappedSpan]
