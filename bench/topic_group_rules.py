@@ -54,6 +54,11 @@ half agree, with suffixes -hi (more than 0.7: all but one of 5 or 6), -all (ever
 linkage on the co-association, merged while above half), -mod (the co-association as a
 weighted graph, sqrt). ``product`` on the branch issue-13groups2 is Xagree5-hi.
 
+Session 29 (``M``-prefixed, ``scaled``): M<scales>x<seeds>s<step>t<share>: each of the five
+readings at ``group_resolution`` x 2^(j x step) for j < scales, ``seeds`` Leiden seeds each,
+topics joined by average linkage on the share of all runs that put them together while that
+mean share is >= share. ``product`` on the branch issue-13groups3 is M4x4s0.75t0.5.
+
     PYTHONPATH=. nice .venv/bin/python bench/topic_group_rules.py CACHE_DIR [--shares 0,0.5]
         [--seeds 13,14] [--sets NAME,...] [--rules today,loops,...] [--pipeline-seed 42]
 """
@@ -319,6 +324,34 @@ def extra(rule, ctx):
     return grouped(name, ctx, mode)
 
 
+def scaled(rule, ctx):
+    """Session 29's rules, ``M<scales>x<seeds>s<step>t<share>`` (e.g. M4x4s0.75t0.5, the
+    product's on the branch issue-13groups3): each of the five readings (``AGREEMENTS
+    ["agree5"]``) grouped by modularity at ``group_resolution`` x 2^(j x step), j < scales,
+    ``seeds`` seeds each; topics joined by average linkage on the share of all those runs that
+    put two topics together, while the mean share is at least ``share``."""
+    import re
+
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    m = re.fullmatch(r"M(\d+)x(\d+)s([0-9.]+)t([0-9.]+)", rule)
+    if not m:
+        raise SystemExit(f"unknown rule {rule}")
+    scales, seeds, step, share = int(m[1]), int(m[2]), float(m[3]), float(m[4])
+    parts = []
+    for name in AGREEMENTS["agree5"]:
+        g = C.as_igraph(sp.csr_matrix(reading(name, ctx)))
+        base = C.group_resolution(g, ctx["k"])
+        parts += [
+            C.leiden(g, base * 2 ** (j * step), s, objective="modularity") for j in range(scales) for s in range(seeds)
+        ]
+    p = np.array(parts)
+    apart = 1.0 - (p[:, :, None] == p[:, None, :]).mean(0)
+    np.fill_diagonal(apart, 0.0)
+    return fcluster(linkage(squareform(apart, checks=False), "average"), 1.0 - share, "distance") - 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cache", nargs="?", default="/tmp/topic_grid")
@@ -445,6 +478,8 @@ def main() -> None:
                         g = connected_components(m, directed=False)[1]
                     elif rule.startswith("X"):  # session 28: readings and agreements
                         g = extra(rule, ctx)
+                    elif rule.startswith("M"):  # session 29: seeds and scales, average linkage
+                        g = scaled(rule, ctx)
                     elif rule == "product":
                         g = C.group_topics(graph, labels, vec, lex, share)
                     elif rule == "(topics)":
