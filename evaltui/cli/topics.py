@@ -70,7 +70,8 @@ def _resolution(ctx: click.Context, param: click.Parameter, value: str | None) -
     "--resolution",
     callback=_resolution,
     default=None,
-    help="Link density a topic needs (default 0.0075): higher gives more, smaller topics; "
+    help="Link density a topic needs (default: where the map changes least between steps of 0.5x-4x of "
+    "0.0075, never coarser; a number fixes it): higher gives more, smaller topics; "
     "'auto' chooses it from the data (the multiple of the graph's density at which the map "
     "changes least between its neighbouring multiples).",
 )

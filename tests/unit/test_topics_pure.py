@@ -371,3 +371,19 @@ def test_the_words_rerank_the_vectors_candidates_and_never_bring_in_a_far_text()
     assert idx[0].tolist()[1:] == [1, 2]
     assert sim[0, 0] > sim[0, 1] > sim[0, 2]
     assert knn(vectors, 3)[0][0].tolist() == [1, 2, 3]  # the vectors alone
+
+
+def test_the_largest_columns_are_argpartitions_and_ties_still_give_k():
+    from evaltui.topics.cluster import _largest
+
+    rng = np.random.default_rng(5)
+    sims = rng.normal(size=(300, 700)).astype(np.float32)
+    for k in (1, 15, 62, 699):
+        got = np.sort(_largest(sims, k), axis=1)
+        assert np.array_equal(got, np.sort(np.argpartition(-sims, k - 1, axis=1)[:, :k], axis=1))
+    # rows tied at the k-th value (duplicate texts): k columns, none smaller than the k-th value
+    tied = np.round(sims, 1)
+    got = _largest(tied, 20)
+    kth = -np.sort(-tied, axis=1)[:, 19]
+    assert got.shape == (300, 20) and all(len(set(row)) == 20 for row in got.tolist())
+    assert (np.take_along_axis(tied, got, axis=1) >= kth[:, None]).all()
