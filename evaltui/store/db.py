@@ -214,8 +214,9 @@ class FileHost:
             self._con.execute(NO_VACUUM)  # the instance's setting, so the attached file's checkpoints too
         return self._con
 
-    def owns(self, con: duckdb.DuckDBPyConnection) -> bool:
-        return con is not None and con is self._con
+    def owns(self, store: Store) -> bool:
+        """Whether this Store's connection is the host's (it attached the file)."""
+        return self._con is not None and store.con is self._con
 
     def detach(self) -> None:
         """Let go of the attached file (a checkpoint, then its lock). A connection that
