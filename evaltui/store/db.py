@@ -23,6 +23,19 @@ def _is_config_conflict(exc: Exception) -> bool:
     return "different configuration" in str(exc)
 
 
+# No row-group merges at checkpoints, in every process that writes the file. `serve` commits
+# a batch of 2,000-20,000 spans at a time, and each becomes a row group of its own; with
+# DuckDB's default, a checkpoint now and then merged the last few into one, rewriting (and
+# compressing again) ~120,000 spans: 0.6-0.8 s of CPU in one commit's close, once every
+# 122,880 spans, about half of the commit's CPU per span and its longest holds (over the
+# readers' 1 s bar). Left to a process with the default, the merge of everything `serve`
+# appended falls on whichever writer closes next (a label in the app: seconds). Reads of
+# row groups of 5,000 spans cost the same as of 122,880 (page, trace, topic counts, a text
+# search; bench/RESULTS.md, 2026-12-07), and row groups deleted whole are dropped all the
+# same, so nothing else changes.
+NO_VACUUM = "SET max_vacuum_tasks = 0"
+
+
 class Store:
     """One evaltui database: a DuckDB file at a known schema version.
 
@@ -37,8 +50,10 @@ class Store:
         *,
         read_only: bool = False,
         lock_timeout: float = 10.0,
+        host: FileHost | None = None,
     ) -> None:
         self.path = resolve_db_path(path)
+        self._host: FileHost | None = None  # set when the file is attached to the host's connection
         self.read_only = read_only
         if read_only and not self.path.exists():
             from evaltui.dbpath import missing_db_message
@@ -52,13 +67,46 @@ class Store:
                 f"cannot write {self.path}: its folder {self.path.parent} is read-only "
                 f"(DuckDB writes {self.path.name}.wal beside it); copy the file to a writable folder"
             )
-        self.con = self._connect(lock_timeout)
+        self.con = self._connect(lock_timeout) if host is None else self._attach(host, lock_timeout)
         self.temp_views: set[str] = set()  # temp views made on this connection (store.spans.drop_temp)
         try:
+            if not read_only:
+                self.con.execute(NO_VACUUM)
             self._migrate()
         except BaseException:
-            self.con.close()
+            self.close()
             raise
+
+    def _attach(self, host: FileHost, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+        """The file attached to the host's connection (``FileHost``); when this process
+        already has it open through ``duckdb.connect`` (which DuckDB will not attach twice),
+        a connection of that instance, as ``_connect`` gives."""
+        deadline = time.monotonic() + lock_timeout
+        mode = " (READ_ONLY)" if self.read_only else ""
+        path = str(self.path).replace("'", "''")
+        while True:
+            con = host.connection()
+            try:
+                con.execute(f"ATTACH '{path}' AS {FileHost.ALIAS}{mode}")
+            except duckdb.ResourceInUseException:  # open in this process already: share its instance
+                return self._connect(max(0.0, deadline - time.monotonic()))
+            except duckdb.IOException as exc:
+                if _is_lock_error(exc) and time.monotonic() < deadline:
+                    time.sleep(0.03)
+                    continue
+                if _is_lock_error(exc):
+                    raise StoreBusy(f"{self.path} is in use by another process; try again when it finishes") from None
+                raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
+            except duckdb.Error as exc:
+                host.discard()
+                raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
+            try:
+                con.execute(f"USE {FileHost.ALIAS}")
+            except BaseException:
+                host.detach()
+                raise
+            self._host = host
+            return con
 
     def _connect(self, lock_timeout: float) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + lock_timeout
@@ -93,7 +141,12 @@ class Store:
                 return
         except duckdb.CatalogException:  # no evaltui_meta: a new file, or not ours
             pass
-        tables = {r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+        }
         if "evaltui_meta" not in tables:
             if tables:
                 raise StoreError(f"{self.path} is a DuckDB file but not an evaltui database")
@@ -124,13 +177,64 @@ class Store:
     # -- lifecycle ----------------------------------------------------------
 
     def close(self) -> None:
-        self.con.close()
+        """Close the connection, or detach the file from the host's (both checkpoint)."""
+        if self._host is None:
+            self.con.close()
+            return
+        host, self._host = self._host, None
+        host.detach()
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class FileHost:
+    """An in-memory DuckDB connection that a process keeps, to attach the file to for a
+    short hold and detach it after (`serve`'s committer, docs/live-capture.md).
+
+    ``duckdb.connect`` of a file starts a DuckDB instance each time: about 25-30 ms of CPU
+    on this machine whatever the file (an empty in-memory one costs the same), a fixed
+    cost of every commit. Attaching the file to a kept instance and detaching it costs
+    2-3 ms, and holds and lets go of the file's lock the same way: DETACH checkpoints and
+    closes the file as closing a connection does. Temp tables and registered Arrow
+    tables made on the connection outlive the hold: the holder drops them (after the
+    file is let go, so that costs no hold). One thread at a time."""
+
+    ALIAS = "evaltui_file"
+
+    def __init__(self) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = duckdb.connect(":memory:")
+            self._con.execute(NO_VACUUM)  # the instance's setting, so the attached file's checkpoints too
+        return self._con
+
+    def owns(self, store: Store) -> bool:
+        """Whether this Store's connection is the host's (it attached the file)."""
+        return self._con is not None and store.con is self._con
+
+    def detach(self) -> None:
+        """Let go of the attached file (a checkpoint, then its lock). A connection that
+        cannot detach is closed (that closes the file too) and made anew next time."""
+        con = self._con
+        if con is None:
+            return
+        try:
+            con.execute("USE memory")
+            con.execute(f"DETACH DATABASE IF EXISTS {self.ALIAS}")
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            con.close()
 
 
 def migrate(con: duckdb.DuckDBPyConnection, current: int, target: int) -> None:
