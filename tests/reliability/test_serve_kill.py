@@ -15,7 +15,7 @@ import orjson
 from evaltui.store.db import Store
 from tests.serving import Serve, chat_spans, otlp_json, post, stored, wait_for
 
-KILLS = 6
+KILLS = 10  # issue 18: "kill -9 of serve at 10 random points under load"
 CONVERSATIONS = 40  # per request; 3 spans each
 
 
