@@ -59,6 +59,8 @@ def rules(row: dict, seed: str) -> dict[str, int]:
     out["all5"] = (
         pick if pick == AT_BASE or all(change(c["vi"], pick) < change(c["vi"], AT_BASE) for c in cs) else AT_BASE
     )
+    # 2c. every Leiden seed's curve, by refine's own rule, goes finer (5 seeds)
+    out["agree5"] = pick if all(plateau(c["vi"], c["typical"], k) > AT_BASE for c in cs) else AT_BASE
     # 3. reproducibility: a finer pick only when its maps agree across two Leiden seeds at
     # least as well as the 1x maps do
     ari = rec["ari_seeds"]
@@ -126,8 +128,14 @@ def curves_table(rows: list[dict]) -> None:
             cand = rec["cand"]
             half = (cand[str(AT_BASE)].get("directions_half") or {}).get("best_other")
             dirs = [(cand[str(i)].get("directions") or {}).get("best_other") for i in CANDIDATES if i > AT_BASE]
+            margin = [
+                min(change(c["vi"], 1), change(c["vi"], 2)) - change(c["vi"], AT_BASE + int(np.argmin(r)))
+                for c, r in zip(cs, ch)
+            ]
             print(
-                f"  seed {seed:>3s} pick {rec['pick']:.2f}x | change "
+                f"  seed {seed:>3s} pick {rec['pick']:.2f}x | coarse side's flattest less the finer side's "
+                + " ".join(f"{m:.3f}" for m in margin)
+                + " | change "
                 + " ".join(f"{a:.3f}±{b:.3f}" for a, b in zip(ch[0], ch.std(axis=0, ddof=1)))
                 + " | ari2 "
                 + " ".join(f"{rec['ari_seeds'][i]:.2f}" for i in CANDIDATES)
