@@ -155,8 +155,7 @@ def phrasings(args) -> None:
 
     pats = {
         intent: [
-            re.compile(".*?".join(re.escape(p) for p in re.split(r"\{\w+\}", a[1:])), re.I | re.S)
-            for a in spec["ask"]
+            re.compile(".*?".join(re.escape(p) for p in re.split(r"\{\w+\}", a[1:])), re.I | re.S) for a in spec["ask"]
         ]
         for intents in _INTENTS.values()
         for intent, spec in intents.items()
