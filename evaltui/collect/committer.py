@@ -242,18 +242,16 @@ class KnownIds:
         self.counts: tuple[int, int] | None = None  # (spans, trace_roots) rows it is in step with
         self.reads = 0  # times read whole from the file
         self.proved = 0  # commits merged without reading the tables
-        self._batches: Any = None  # store.known.BatchHashes, made at the first batch
 
-    def hashes(self, table: Any) -> tuple[Any, bool]:
+    def hashes(self, table: Any, host: FileHost) -> tuple[Any, bool]:
         """(hashes of a batch's ids, root ids and roots' traces; whether its ids are
-        distinct and its roots one per trace), computed before the file is held."""
+        distinct and its roots one per trace), computed on the host's connection before
+        the file is held."""
         import numpy as np
 
-        if self._batches is None:
-            from evaltui.store.known import BatchHashes
+        from evaltui.store.known import batch_hashes
 
-            self._batches = BatchHashes()
-        ids, roots, traces = (np.asarray(a, np.uint64) for a in self._batches.of(table))
+        ids, roots, traces = (np.asarray(a, np.uint64) for a in batch_hashes(host, table))
         distinct = len(np.unique(ids)) == len(ids) and len(np.unique(traces)) == len(traces)
         # Sorted here, before the file is held: ``any_known`` looks sorted hashes up in the
         # sorted array in cache order (random ones cost a cache miss a level: about 14 ms
@@ -320,11 +318,12 @@ def store_batch(
     close; returns (spans added, spans already stored, seconds the file was held).
     Raises StoreBusy when another process holds the file. ``known``: the stored ids this
     process knows of (``KnownIds``), which it keeps in step. ``host``: a kept in-memory
-    connection to attach the file to for the commit (``store.db.FileHost``: the open and
-    close of a DuckDB instance were a fixed 25-30 ms of CPU a commit)."""
+    connection to attach the file to for the commit, and to hash the batch on before
+    (``store.db.FileHost``: the open and close of a DuckDB instance were a fixed 25-30 ms
+    of CPU a commit); without one, the commit makes its own instances."""
     import pyarrow as pa
 
-    from evaltui.store.db import Store
+    from evaltui.store.db import FileHost, Store
     from evaltui.store.spans import create_stage, drop_stage, merge_stage, stage_arrow
     from evaltui.store.traces import ROOTS_ARROW_SCHEMA, link_roots, stage_roots
 
@@ -336,7 +335,12 @@ def store_batch(
     )
     spans = table.drop_columns(list(_EXTRA))
     scores = pa.concat_tables(score_tables)
-    hashes, distinct = known.hashes(table) if known is not None else (None, False)
+    hasher = host if host is not None else FileHost()
+    try:
+        hashes, distinct = known.hashes(table, hasher) if known is not None else (None, False)
+    finally:
+        if hasher is not host:
+            hasher.discard()
     held = time.monotonic()
     store = Store(db_path, lock_timeout=0, host=host)
     try:

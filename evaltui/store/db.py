@@ -193,7 +193,8 @@ class Store:
 
 class FileHost:
     """An in-memory DuckDB connection that a process keeps, to attach the file to for a
-    short hold and detach it after (`serve`'s committer, docs/live-capture.md).
+    short hold and detach it after (`serve`'s committer, docs/live-capture.md), and to
+    hash a batch on before (``store.known.batch_hashes``).
 
     ``duckdb.connect`` of a file starts a DuckDB instance each time: about 25-30 ms of CPU
     on this machine whatever the file (an empty in-memory one costs the same), a fixed
