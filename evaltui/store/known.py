@@ -1,4 +1,4 @@
-"""The queries behind `serve`'s known ids (``evaltui.collect.committer.KnownIds``): 64-bit
+"""The queries behind `serve`'s known ids (``evaltui.collect.known_ids.KnownIds``): 64-bit
 hashes (DuckDB's ``hash``) of span ids, root ids and trace ids, and the row counts that
 tell whether another process changed the tables."""
 

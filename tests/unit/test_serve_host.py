@@ -20,7 +20,8 @@ import pyarrow as pa
 import pytest
 
 from evaltui.collect import otlp
-from evaltui.collect.committer import KnownIds, decode_record, encode_spans, store_batch
+from evaltui.collect.committer import decode_record, encode_spans, store_batch
+from evaltui.collect.known_ids import KnownIds
 from evaltui.errors import StoreBusy
 from evaltui.store import Store
 from evaltui.store.db import FileHost
