@@ -39,8 +39,8 @@ SOURCE = "otlp:serve"
 
 _ARROW = b"\x00ARW"  # a spool record of Arrow IPC streams (older records are JSON: they start with "[")
 _LEN = struct.Struct("<I")
-_EXTRA = ("_trace_id", "_is_root")
-MIN_BATCH = 2_000  # spans: below it a commit's fixed cost dominates  # beside SPANS_ARROW_SCHEMA's columns: what the commit needs to link roots
+_EXTRA = ("_trace_id", "_is_root")  # beside SPANS_ARROW_SCHEMA's columns: what the commit needs to link roots
+MIN_BATCH = 2_000  # spans: below it a commit's fixed cost dominates
 
 
 @dataclass
