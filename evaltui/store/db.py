@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 import duckdb
 
@@ -84,32 +85,43 @@ class Store:
         deadline = time.monotonic() + lock_timeout
         mode = " (READ_ONLY)" if self.read_only else ""
         path = str(self.path).replace("'", "''")
-        while True:
+
+        def attach() -> duckdb.DuckDBPyConnection:
             con = host.connection()
-            try:
-                con.execute(f"ATTACH '{path}' AS {FileHost.ALIAS}{mode}")
-            except duckdb.ResourceInUseException:  # open in this process already: share its instance
-                return self._connect(max(0.0, deadline - time.monotonic()))
-            except duckdb.IOException as exc:
-                if _is_lock_error(exc) and time.monotonic() < deadline:
-                    time.sleep(0.03)
-                    continue
-                if _is_lock_error(exc):
-                    raise StoreBusy(f"{self.path} is in use by another process; try again when it finishes") from None
-                raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
-            except duckdb.Error as exc:
-                host.discard()
-                raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
-            try:
-                con.execute(f"USE {FileHost.ALIAS}")
-            except BaseException:
-                host.detach()
-                raise
-            self._host = host
+            con.execute(f"ATTACH '{path}' AS {FileHost.ALIAS}{mode}")
             return con
 
+        try:
+            con = self._retry_while_locked(attach, deadline)
+        except duckdb.ResourceInUseException:  # open in this process already: share its instance
+            return self._connect(max(0.0, deadline - time.monotonic()))
+        except duckdb.Error as exc:
+            host.discard()
+            raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
+        try:
+            con.execute(f"USE {FileHost.ALIAS}")
+        except BaseException:
+            host.detach()
+            raise
+        self._host = host
+        return con
+
     def _connect(self, lock_timeout: float) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + lock_timeout
+        def connect() -> duckdb.DuckDBPyConnection:
+            return duckdb.connect(str(self.path), read_only=self.read_only)
+
+        try:
+            return self._retry_while_locked(connect, time.monotonic() + lock_timeout)
+        except duckdb.Error as exc:
+            kind = StoreConfigConflict if _is_config_conflict(exc) else StoreError
+            raise kind(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
+
+    def _retry_while_locked(
+        self, open_step: Callable[[], duckdb.DuckDBPyConnection], deadline: float
+    ) -> duckdb.DuckDBPyConnection:
+        """``open_step()``, tried again while another process holds the file, until
+        ``deadline`` (``time.monotonic()``): then StoreBusy. Another I/O error is a
+        StoreError; any other error of DuckDB is left to the caller."""
         # A batching writer (`serve`) lets go within ~0.3 s: retry often, so a read waits little
         # past the end of its hold (retries at 0.05-0.1 s added 50-100 ms to the reads that met
         # a hold: most of the gap between the reads' p95 and the holds' p95). A failed attempt
@@ -117,7 +129,7 @@ class Store:
         delay = 0.03
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=self.read_only)
+                return open_step()
             except duckdb.IOException as exc:
                 if _is_lock_error(exc) and time.monotonic() < deadline:
                     time.sleep(delay)
@@ -125,9 +137,6 @@ class Store:
                 if _is_lock_error(exc):
                     raise StoreBusy(f"{self.path} is in use by another process; try again when it finishes") from None
                 raise StoreError(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
-            except duckdb.Error as exc:
-                kind = StoreConfigConflict if _is_config_conflict(exc) else StoreError
-                raise kind(f"cannot open {self.path}: {str(exc).splitlines()[0]}") from None
 
     # -- schema -------------------------------------------------------------
 
@@ -193,7 +202,8 @@ class Store:
 
 class FileHost:
     """An in-memory DuckDB connection that a process keeps, to attach the file to for a
-    short hold and detach it after (`serve`'s committer, docs/live-capture.md).
+    short hold and detach it after (`serve`'s committer, docs/live-capture.md), and to
+    hash a batch on before (``store.known.batch_hashes``).
 
     ``duckdb.connect`` of a file starts a DuckDB instance each time: about 25-30 ms of CPU
     on this machine whatever the file (an empty in-memory one costs the same), a fixed

@@ -1,4 +1,4 @@
-"""The queries behind `serve`'s known ids (``evaltui.collect.committer.KnownIds``): 64-bit
+"""The queries behind `serve`'s known ids (``evaltui.collect.known_ids.KnownIds``): 64-bit
 hashes (DuckDB's ``hash``) of span ids, root ids and trace ids, and the row counts that
 tell whether another process changed the tables."""
 
@@ -7,28 +7,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evaltui.store.db import Store
+    from evaltui.store.db import FileHost, Store
 
 
-class BatchHashes:
-    """Hashes of batches of spans, on an in-memory DuckDB of its own, so that the file need
-    not be held for them (one per committer: a DuckDB connection is not shared by threads)."""
+def batch_hashes(host: FileHost, table: Any) -> tuple[Any, Any, Any]:
+    """(hashes of the ids, of the root ids, of the roots' trace ids) of a batch of spans
+    (an Arrow table with ``_trace_id`` and ``_is_root``), on the host's connection before
+    the file is attached to it, so that the file need not be held for them. The table is
+    registered for these two queries only; a connection that fails them is made anew at
+    its next use (``FileHost.discard``), as one that cannot detach is."""
+    import duckdb
 
-    def __init__(self) -> None:
-        import duckdb
-
-        self._con = duckdb.connect()
-
-    def of(self, table: Any) -> tuple[Any, Any, Any]:
-        """(hashes of the ids, of the root ids, of the roots' trace ids) of a batch of spans
-        (an Arrow table with ``_trace_id`` and ``_is_root``)."""
-        self._con.register("_batch", table)
+    con = host.connection()
+    try:
+        con.register("_batch", table)
         try:
-            cols = self._con.execute("SELECT hash(id) AS i, hash(root_id) AS r FROM _batch").fetchnumpy()
-            traces = self._con.execute("SELECT hash(_trace_id) AS t FROM _batch WHERE _is_root").fetchnumpy()["t"]
+            cols = con.execute("SELECT hash(id) AS i, hash(root_id) AS r FROM _batch").fetchnumpy()
+            traces = con.execute("SELECT hash(_trace_id) AS t FROM _batch WHERE _is_root").fetchnumpy()["t"]
         finally:
-            self._con.unregister("_batch")
-        return cols["i"], cols["r"], traces
+            con.unregister("_batch")
+    except duckdb.Error:
+        host.discard()
+        raise
+    return cols["i"], cols["r"], traces
 
 
 def stored_id_hashes(store: Store) -> Any:

@@ -3,8 +3,9 @@ attached to for each commit, and row groups left as the commits wrote them.
 
 Against a real file and real other processes: the file is let go after every commit (a
 read-write open in another process gets in), the rows are those of the usual path, the
-stage does not outlive its commit, a file this process already has open is shared as
-before, and a write from another process does not merge the row groups `serve` wrote."""
+stage and the batch's hashing do not outlive the commit, a host's connection that fails
+is made anew, a file this process already has open is shared as before, and a write from
+another process does not merge the row groups `serve` wrote."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import pyarrow as pa
 import pytest
 
 from evaltui.collect import otlp
-from evaltui.collect.committer import KnownIds, decode_record, encode_spans, store_batch
+from evaltui.collect.committer import decode_record, encode_spans, store_batch
+from evaltui.collect.known_ids import KnownIds
 from evaltui.errors import StoreBusy
 from evaltui.store import Store
 from evaltui.store.db import FileHost
@@ -59,7 +61,8 @@ def test_commits_through_a_host_store_the_same_rows_and_let_go_of_the_file(tmp_p
             # The stage and the registered tables did not outlive the commit.
             left = host.connection().execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
             assert left == []
-            assert "_stage_roots" not in {r[0] for r in host.connection().execute("SHOW ALL TABLES").fetchall()}
+            shown = {r[0] for r in host.connection().execute("SHOW ALL TABLES").fetchall()}
+            assert not shown & {"_stage_roots", "_batch"}  # the roots staged, the batch hashed
         # A commit that fails (its transaction rolled back) lets go of the file too, and the next one works.
         (table,), scores = _batch(100)
         at = table.schema.get_field_index("ts")
@@ -125,6 +128,20 @@ def test_a_file_this_process_has_open_is_shared_as_before(tmp_path):
             assert store_batch(db, *_batch(1), KnownIds(), host)[0] == SPANS
             assert mine.con.execute("SELECT count(*) FROM spans").fetchall()[0][0] == SPANS
         assert store_batch(db, *_batch(50), KnownIds(), host)[0] == SPANS  # then attached again
+    finally:
+        host.discard()
+
+
+def test_a_host_whose_connection_fails_the_batch_hashes_makes_it_anew(tmp_path):
+    """The batch is hashed on the host's connection before the file is attached; one that
+    fails there is replaced, so the next commit goes through."""
+    db = tmp_path / "db.duckdb"
+    host, known = FileHost(), KnownIds()
+    try:
+        host.connection().close()  # as a connection DuckDB invalidated
+        with pytest.raises(duckdb.ConnectionException):
+            store_batch(db, *_batch(1), known, host)
+        assert store_batch(db, *_batch(1), known, host)[0] == SPANS
     finally:
         host.discard()
 

@@ -13,7 +13,8 @@ from typing import Any
 import orjson
 
 from evaltui.collect import otlp
-from evaltui.collect.committer import KnownIds, decode_record, encode_spans, store_batch
+from evaltui.collect.committer import decode_record, encode_spans, store_batch
+from evaltui.collect.known_ids import KnownIds
 from evaltui.store import Store
 from tests.serving import chat_spans, otlp_json
 
