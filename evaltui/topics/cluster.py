@@ -78,7 +78,8 @@ are the medoid of ``GROUP_RUNS`` runs at seeds 0..15: the run with the highest s
 adjusted Rand index to the others. Deterministic, independent of ``ClusterParams.seed``;
 the wider neighbourhood's candidates come from the lists the text graph's neighbour search
 kept (``Near``: ``NEAR_KEPT`` x its candidates per text), with no second pass over all pairs
-unless the median topic outgrows them (the same neighbours either way), the rest 0.1-0.3 s
+unless the median topic outgrows them (blocks with texts tied at their cut, duplicates, are
+multiplied again; the same neighbours either way), the rest 0.1-0.3 s
 per reading. bench/RESULTS.md "Groups: the consensus of 16 seeds",
 "Groups: at least sqrt(k) of them", "Groups: where four readings agree" and "Groups: the
 topics' words as a fifth reading".
