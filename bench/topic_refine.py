@@ -8,7 +8,9 @@ topic_scale.py and topic_group_rules.py); goals lost / gained per seed.
     PYTHONPATH=. nice .venv/bin/python bench/topic_refine.py CACHE_DIR 42,1,2 [--json OUT] [--ref 33b8c9a]
 
 CPU: ``--timing SETS``: main's fixed map, this tree's fixed map and its refine (the default),
-alternating, ``cluster_resolved`` + ``group_topics``, medians of ``--rounds``.
+alternating, ``cluster_resolved`` + ``group_topics``, medians of ``--rounds`` (``--variants``:
+some of them). Each quality row also says whether REF's map and groups and the tree's are the
+same labels exactly (``same`` / ``DIFFERENT``).
 """
 
 import argparse
@@ -86,11 +88,13 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--timing", default="", help="comma-separated sets: CPU instead of quality")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--variants", default="main,fixed,refine", help="with --timing: which of main,fixed,refine")
     args = parser.parse_args()
     old = reference(args.ref)
     with Store(Path(args.cache) / "cache.duckdb") as store:
         if args.timing:
             variants = {"main": (old, {}), "fixed": (C, {"refine": False}), "refine": (C, {"refine": True})}
+            variants = {k: v for k, v in variants.items() if k in args.variants.split(",")}
             for name, loader in study_sets("13", only=args.timing):
                 texts, _, _ = loader()
                 vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
@@ -129,7 +133,10 @@ def main() -> None:
                 out.append(
                     {**row, "lost": lo, "gained": ga_, "multiple": rb / 0.0075, "cpu_main": ta + ua, "cpu_new": tb + ub}
                 )
+                same = np.array_equal(la, lb) and np.array_equal(ga, gb)
+                out[-1]["identical"] = same
                 print(
+                    f"{'same' if same else 'DIFFERENT'} map and groups | "
                     f"seed {seed} {name:24s} main {sa['nmi']:.3f}/{sa['ari']:.3f}/g{sa['nmi_coarse']:.3f} {ma} | "
                     f"new {rb / 0.0075:.2f}x {sb['nmi']:.3f}/{sb['ari']:.3f}/g{sb['nmi_coarse']:.3f} {mb} | "
                     f"lost {lo} gained {ga_} | cpu {ta + ua:.2f}->{tb + ub:.2f}",

@@ -80,8 +80,11 @@ put them together. One Leiden run is a draw among near-equal partitions (on
 the sample logs 4 groups or 5, coarse NMI 0.46 or 0.55 by seed), so each reading's groups
 are the medoid of ``GROUP_RUNS`` runs at seeds 0..15: the run with the highest summed
 adjusted Rand index to the others. Deterministic, independent of ``ClusterParams.seed``;
-the wider neighbourhood costs one more neighbour search (0.2-2 s CPU on 1,000-6,500 texts),
-the rest 0.1-0.3 s per reading. bench/RESULTS.md "Groups: the consensus of 16 seeds",
+the wider neighbourhood's candidates come from the lists the text graph's neighbour search
+kept (``Near``: ``NEAR_KEPT`` x its candidates per text), with no second pass over all pairs
+unless the median topic outgrows them (blocks with texts tied at their cut, duplicates, are
+multiplied again; the same neighbours either way), the rest 0.1-0.3 s
+per reading. bench/RESULTS.md "Groups: the consensus of 16 seeds",
 "Groups: at least sqrt(k) of them", "Groups: where four readings agree" and "Groups: the
 topics' words as a fifth reading".
 """
@@ -101,6 +104,7 @@ SUBSAMPLE_FRACTION = 0.8
 SELECT_AT_MOST = 5000  # texts the multiple is chosen on (a seeded sample above this)
 GROUP_RUNS = 16  # seeds of the topics' grouping the consensus is taken over
 CANDIDATES = 2  # with the lexical view, the words re-rank the vectors' nearest 2 x n**0.4 (``knn``)
+NEAR_KEPT = 2  # the text graph's search keeps NEAR_KEPT x its candidates per text for the groups' (``Near``)
 
 
 @dataclass(frozen=True)
@@ -152,44 +156,207 @@ def knn(
     above MiniLM alone on 13 of 14 rows (not CLINC150 64x17_oos @13: 0.809 against 0.824),
     groups higher on 11
     (bench/RESULTS.md "The lexical view re-ranks MiniLM's candidates")."""
+    return _knn(vectors, k, block, lexical, share)[:2]
+
+
+@dataclass(frozen=True)
+class Near:
+    """Each text's ``cols.shape[1]`` nearest other texts by the vectors alone (per row: the
+    columns as ``_largest`` gives them, their cosines ``vals``, the same floats as the block
+    products'), kept by one neighbour search for a later one over the same ``vectors``."""
+
+    vectors: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+
+
+def _knn(
+    vectors: np.ndarray,
+    k: int,
+    block: int = 2048,
+    lexical: Any = None,
+    share: float = 0.5,
+    keep: int = 0,
+    near: Near | None = None,
+) -> tuple[np.ndarray, np.ndarray, Near | None]:
+    """``knn``, and with ``keep`` each text's ``keep`` nearest by the vectors (``Near``). With
+    ``near`` (a search's ``Near`` over the same ``vectors`` object), the vectors' candidates
+    come from those lists where they hold them (``_within``: the same columns as a pass over
+    all pairs), and only the blocks with a row they cannot settle are multiplied again: the
+    groups' wider neighbourhood (``group_topics``) then costs no second pass over n x n
+    cosines. The same neighbours as ``knn`` in every case."""
     n = len(vectors)
     k = max(1, min(k, n - 1))
     idx = np.empty((n, k), dtype=np.int64)
     sim = np.empty((n, k), dtype=np.float32)
-    lexical_t = lexical.T.tocsr() if lexical is not None else None
+    # the candidates' word cosines alone (``_pair_cosines``) where the rows are sorted, as
+    # ``represent.lexical``'s are; else the block's whole product with every text
+    lexical_t = lexical.T.tocsr() if lexical is not None and not lexical.has_sorted_indices else None
     pool = min(n - 1, CANDIDATES * max(k, round(n**0.4)))
+    need = pool if lexical is not None else k  # the vectors' columns taken per text (``_largest``)
+    keep = min(n - 1, keep)
+    if near is not None and (near.vectors is not vectors or near.cols.shape[1] < need):
+        near = None
+    kept: list[tuple[np.ndarray, np.ndarray]] = []
+    scratch = _Scratch.for_blocks(vectors, block)
     for start in range(0, n, block):
-        sims = vectors[start : start + block] @ vectors.T
         rows = np.arange(start, min(start + block, n))
-        sims[rows - start, rows] = -np.inf
-        cand = None
+        sims: np.ndarray | None = None
+        if near is not None and not keep:
+            cols, vals = near.cols[start : start + block], near.vals[start : start + block]
+        else:
+            sims = _block(vectors, start, block, scratch)
+            if keep:
+                cols = _largest(sims, keep, scratch)
+                vals = np.take_along_axis(sims, cols, axis=1)
+                kept.append((cols, vals))
+        if sims is not None and (not keep or need > keep):
+            cand = _largest(sims, need, scratch)
+            vec = np.take_along_axis(sims, cand, axis=1)
+        else:
+            cand, at, tied = _within(cols, vals, need)
+            vec = np.take_along_axis(vals, at, axis=1)
+            if tied.any():  # ties at the need-th cosine: as ``_largest``, from the whole rows
+                sims = _block(vectors, start, block, scratch) if sims is None else sims
+                cand[tied] = np.argpartition(-sims[tied], need - 1, axis=1)[:, :need]
+                vec[tied] = np.take_along_axis(sims[tied], cand[tied], axis=1)
         if lexical is not None:
-            cand = _largest(sims, pool)
-            words = (lexical[start : start + block] @ lexical_t).toarray()
-            sims = (1.0 - share) * np.take_along_axis(sims, cand, axis=1) + share * np.take_along_axis(
-                words, cand, axis=1
-            )
-        part = _largest(sims, k) if cand is None else np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        vals = np.take_along_axis(sims, part, axis=1)
-        order = np.argsort(-vals, axis=1)
+            if lexical_t is None:
+                words = _pair_cosines(lexical, rows, cand)
+            else:
+                words = np.take_along_axis((lexical[start : start + block] @ lexical_t).toarray(), cand, axis=1)
+            mixed = (1.0 - share) * vec + share * words
+            part = np.argpartition(-mixed, k - 1, axis=1)[:, :k]
+            vals_k = np.take_along_axis(mixed, part, axis=1)
+        else:
+            part, vals_k = cand, vec
+        order = np.argsort(-vals_k, axis=1)
         part = np.take_along_axis(part, order, axis=1)
-        idx[start : start + block] = part if cand is None else np.take_along_axis(cand, part, axis=1)
-        sim[start : start + block] = np.take_along_axis(vals, order, axis=1)
-    return idx, sim
+        idx[start : start + block] = part if lexical is None else np.take_along_axis(cand, part, axis=1)
+        sim[start : start + block] = np.take_along_axis(vals_k, order, axis=1)
+    if not keep:
+        return idx, sim, None
+    return idx, sim, Near(vectors, np.concatenate([c for c, _ in kept]), np.concatenate([v for _, v in kept]))
 
 
-def _largest(sims: np.ndarray, k: int) -> np.ndarray:
+@dataclass(frozen=True)
+class _Scratch:
+    """Arrays of one block's shape, made once per search and written over block after block
+    (``_block``'s product, ``_largest``'s partition and marks)."""
+
+    product: np.ndarray
+    values: np.ndarray
+    marks: np.ndarray
+
+    @classmethod
+    def for_blocks(cls, vectors: np.ndarray, block: int) -> _Scratch:
+        shape = (min(block, len(vectors)), len(vectors))
+        kind = np.result_type(vectors.dtype, vectors.dtype)
+        return cls(np.empty(shape, dtype=kind), np.empty(shape, dtype=kind), np.empty(shape, dtype=bool))
+
+
+def _block(vectors: np.ndarray, start: int, block: int, scratch: _Scratch | None = None) -> np.ndarray:
+    """The cosines of the texts ``start`` .. ``start + block`` with every text, each with
+    itself at -inf (one matrix product per block: the same floats whenever it is made again,
+    into ``scratch.product`` when given)."""
+    stop = min(start + block, len(vectors))
+    if scratch is None:
+        sims = vectors[start:stop] @ vectors.T
+    else:
+        sims = np.matmul(vectors[start:stop], vectors.T, out=scratch.product[: stop - start])
+    rows = np.arange(start, stop)
+    sims[rows - start, rows] = -np.inf
+    return sims
+
+
+def _within(cols: np.ndarray, vals: np.ndarray, need: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_largest(sims, need)`` taken from each row's ``cols.shape[1]`` largest (``cols``,
+    ``vals``; ``Near``): (the columns, their positions in ``cols``, the rows it cannot settle).
+    A row whose need-th value is not tied among its kept ones holds exactly the ``need``
+    columns at or above it (everything not kept is below), in ascending order as
+    ``_largest`` gives them; a tied row (duplicate texts) is left to the caller."""
+    width = cols.shape[1]
+    at = np.zeros((len(cols), need), dtype=np.int64)
+    if need == width:  # the kept lists themselves, as ``_largest`` gave them
+        at[:] = np.arange(width)
+        return cols.copy(), at, np.zeros(len(cols), dtype=bool)
+    kth = np.partition(vals, width - need, axis=1)[:, width - need]
+    above = vals >= kth[:, None]
+    ok = above.sum(axis=1) == need
+    if ok.any():
+        pos = np.nonzero(above[ok])[1].reshape(-1, need)
+        order = np.argsort(np.take_along_axis(cols[ok], pos, axis=1), axis=1)
+        at[ok] = np.take_along_axis(pos, order, axis=1)
+    return np.take_along_axis(cols, at, axis=1), at, ~ok
+
+
+PAIR_ROWS = 128  # texts whose word rows ``_pair_cosines`` spreads out at once (128 x terms floats)
+
+
+def _pair_cosines(lexical: Any, rows: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """``(lexical[rows] @ lexical.T)`` at the columns ``cand`` (one row of candidates per text
+    of ``rows``): the word cosines of the candidate pairs only, the same float32 values as that
+    product's. scipy's sparse product (``csr_matmat``) adds each shared term's product
+    (float32) one at a time, in the order of the row's terms; for rows with sorted terms
+    (``represent.lexical``'s) that is the terms' order in either row, so here each pair's
+    products, taken in its candidate's term order (0 where the text lacks the term: adding 0
+    changes no float), are added column by column in that order. Why: the product with every
+    text computed ~n cosines per text to keep 2 x n**0.4 of them (bench/RESULTS.md "A time
+    margin on CLINC150")."""
+    indptr, indices, data = lexical.indptr, lexical.indices, lexical.data
+    terms = lexical.shape[1]
+    lengths = np.diff(indptr)
+    out = np.zeros(cand.shape, dtype=data.dtype)
+    spread = np.zeros(min(PAIR_ROWS, len(rows)) * terms, dtype=data.dtype)
+    for first in range(0, len(rows), PAIR_ROWS):
+        mine = rows[first : first + PAIR_ROWS]
+        owner, at = _entries(indptr, lengths, mine)
+        place = owner * terms + indices[at]
+        spread[place] = data[at]  # each text's words, spread out on its own row
+        theirs = cand[first : first + PAIR_ROWS].ravel()
+        pair, their_at = _entries(indptr, lengths, theirs)
+        longest = int(lengths[theirs].max(initial=0))
+        if longest:
+            products = np.zeros((len(theirs), longest), dtype=data.dtype)
+            within = their_at - indptr[theirs][pair]
+            products[pair, within] = spread[(pair // cand.shape[1]) * terms + indices[their_at]] * data[their_at]
+            total = out[first : first + PAIR_ROWS].reshape(-1)  # a view: filled in place
+            for column in range(longest):
+                total += products[:, column]
+        spread[place] = 0.0
+    return out
+
+
+def _entries(indptr: np.ndarray, lengths: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The stored entries of ``rows`` of a CSR matrix: (which of ``rows`` each belongs to, its
+    position in the matrix's ``indices`` / ``data``), row after row in storage order."""
+    counts = lengths[rows]
+    owner = np.repeat(np.arange(len(rows)), counts)
+    starts = np.cumsum(counts) - counts
+    return owner, indptr[rows][owner] + np.arange(int(counts.sum())) - starts[owner]
+
+
+def _largest(sims: np.ndarray, k: int, scratch: _Scratch | None = None) -> np.ndarray:
     """The columns of each row's k largest values (in no order): the k-th largest value by a
     partition of the values, then the columns at or above it; a row with ties at that value
     (more than k columns) takes its k by ``np.argpartition``. The same columns as
     ``np.argpartition(-sims, k - 1)[:, :k]`` wherever the k-th value is not tied, at a fifth of
     its CPU over thousands of columns (that one negates the block and moves a full row of 8-byte
-    indices per row: 0.31 s against 0.07 s for 2,048 x 5,500 and k = 62)."""
+    indices per row: 0.31 s against 0.07 s for 2,048 x 5,500 and k = 62). ``scratch``: arrays
+    of the block's shape (``_Scratch``) the partition and the marks are made in, so that a
+    search over many blocks does not fault in fresh pages for each."""
     n = sims.shape[1]
     if k >= n:
         return np.argsort(-sims, axis=1, kind="stable")[:, :k]
-    kth = np.partition(sims, n - k, axis=1)[:, n - k]
-    above = sims >= kth[:, None]
+    if scratch is None:
+        kth = np.partition(sims, n - k, axis=1)[:, n - k]
+        above = sims >= kth[:, None]
+    else:
+        part = scratch.values[: len(sims)]
+        np.copyto(part, sims)
+        part.partition(n - k, axis=1)
+        kth = part[:, n - k].copy()
+        above = np.greater_equal(sims, kth[:, None], out=scratch.marks[: len(sims)])
     counts = above.sum(axis=1)
     if (counts == k).all():
         return np.nonzero(above)[1].reshape(len(sims), k)
@@ -438,8 +605,10 @@ def cluster_resolved(
     k = neighbours(n, params.n_neighbors)
     share = params.lexical_share
     lexical = lexical if share > 0 else None
-    idx, sim = knn(vectors, k, lexical=lexical, share=share)
+    keep = NEAR_KEPT * CANDIDATES * max(k, round(n**0.4))
+    idx, sim, near = _knn(vectors, k, lexical=lexical, share=share, keep=keep)
     graph = fuzzy_graph(idx, sim)
+    graph.near = near  # for the groups' wider neighbourhood (``group_topics``)
     if params.resolution is not None and params.refine:
         resolution, labels = refine(vectors, graph, idx, params.resolution, params.seed)
         return labels, graph, resolution
@@ -545,8 +714,9 @@ def _sqrt_groups(topics_graph: Any, k: int) -> np.ndarray:
     if topics_graph.nnz == 0:
         return np.arange(k, dtype=np.int64)
     topics = as_igraph(topics_graph)
-    resolution = group_resolution(topics, k)
-    return most_agreed([leiden(topics, resolution, seed, objective="modularity") for seed in range(GROUP_RUNS)])
+    resolution, first = _group_resolution(topics, k)  # ``first``: seed 0's run at that resolution
+    runs = [first] + [leiden(topics, resolution, seed, objective="modularity") for seed in range(1, GROUP_RUNS)]
+    return most_agreed(runs)
 
 
 def group_topics(
@@ -597,7 +767,9 @@ def group_topics(
 
         on = labels[labels >= 0]
         typical = int(max(neighbours(len(labels), ClusterParams().n_neighbors), np.median(np.bincount(on))))
-        idx, sim = knn(vectors, typical, lexical=lexical if share > 0 else None, share=share)
+        idx, sim, _ = _knn(
+            vectors, typical, lexical=lexical if share > 0 else None, share=share, near=getattr(graph, "near", None)
+        )
         cents = centroids(vectors, labels)
         readings = [
             _collapse(graph, labels, k),
@@ -636,11 +808,18 @@ def group_resolution(topics: Any, k: int) -> float:
     tuned to a data set; measured on Bitext, CLINC150 and the sample logs at five pipeline
     seeds, on 50% subsamples and at four fine resolutions, never lower than modularity at 1
     (bench/RESULTS.md "Groups: at least sqrt(k) of them")."""
+    return _group_resolution(topics, k)[0]
+
+
+def _group_resolution(topics: Any, k: int) -> tuple[float, np.ndarray]:
+    """``group_resolution`` and its run (seed 0 at that resolution), which is the first of the
+    groups' ``GROUP_RUNS`` (Leiden is deterministic for a seed: the same partition)."""
     want = np.sqrt(k)
     for resolution in GROUP_STEPS:
-        if len(set(leiden(topics, resolution, 0, objective="modularity").tolist())) >= want:
-            return resolution
-    return GROUP_STEPS[-1]
+        run = leiden(topics, resolution, 0, objective="modularity")
+        if len(set(run.tolist())) >= want:
+            return resolution, run
+    return GROUP_STEPS[-1], run
 
 
 def most_agreed(partitions: list[np.ndarray]) -> np.ndarray:

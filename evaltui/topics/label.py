@@ -82,10 +82,12 @@ def keywords(texts: Sequence[str], labels: Sequence[int], k: int, top_n: int = 8
             continue
         chosen: list[str] = []
         weight: dict[str, float] = {}
-        for j in np.argsort(-matrix[c], kind="stable"):
-            if matrix[c, j] <= 0 or len(chosen) >= top_n:
+        row = matrix[c]
+        present = np.flatnonzero(row > 0)  # the topic's own terms: the rest of the row is 0
+        for j in present[np.argsort(-row[present], kind="stable")]:
+            if len(chosen) >= top_n:
                 break
-            term, w = terms[j], float(matrix[c, j])
+            term, w = terms[j], float(row[j])
             words = set(term.split())
             if any(words <= set(t.split()) for t in chosen):
                 continue  # "password" after "password reset": nothing new

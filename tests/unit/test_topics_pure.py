@@ -387,3 +387,52 @@ def test_the_largest_columns_are_argpartitions_and_ties_still_give_k():
     kth = -np.sort(-tied, axis=1)[:, 19]
     assert got.shape == (300, 20) and all(len(set(row)) == 20 for row in got.tolist())
     assert (np.take_along_axis(tied, got, axis=1) >= kth[:, None]).all()
+
+
+def test_the_candidates_word_cosines_are_the_products_own_floats():
+    # the word cosines of the candidate pairs only, bit for bit the sparse product's (whose
+    # float32 sums follow the terms' order), on texts with shared, repeated and no words
+    from evaltui.topics.cluster import PAIR_ROWS, _pair_cosines
+    from evaltui.topics.represent import lexical
+
+    rng = np.random.default_rng(3)
+    vocab = [f"w{i}" for i in range(60)] + ["what", "is", "my", "how", "do", "i"]
+    texts = [" ".join(rng.choice(vocab, size=rng.integers(1, 40))) for _ in range(PAIR_ROWS * 2 + 37)]
+    texts[5] = "zzz"  # no word in 2+ texts: an empty row
+    words = lexical(texts)
+    assert words.has_sorted_indices and words.dtype == np.float32
+    product = (words @ words.T.tocsr()).toarray()
+    rows = np.arange(3, len(texts))
+    cand = rng.integers(0, len(texts), size=(len(rows), 17))
+    got = _pair_cosines(words, rows, cand)
+    assert got.dtype == np.float32 and np.array_equal(got, np.take_along_axis(product[rows], cand, axis=1))
+    assert (got[rows == 5] == 0).all()
+
+
+def test_a_wider_search_from_the_kept_lists_finds_the_same_neighbours():
+    # the groups' wider search takes the vectors' candidates from the text graph's kept lists
+    # (``Near``); duplicate texts tie at the cut, where the whole rows decide, as in a new pass
+    from evaltui.topics.cluster import CANDIDATES, NEAR_KEPT, _knn, knn, neighbours
+    from evaltui.topics.represent import lexical
+
+    rng = np.random.default_rng(7)
+    n = 2600  # two blocks of 2,048
+    vectors = rng.normal(size=(n, 24)).astype(np.float32)
+    vectors[50:80] = vectors[10]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vocab = [f"w{i}" for i in range(300)] + ["what", "is", "my"]
+    texts = [" ".join(rng.choice(vocab, size=rng.integers(1, 25))) for _ in range(n)]
+    words = lexical(texts)
+    k = neighbours(n, 15)
+    for view, share in ((words, 0.5), (None, 0.0)):
+        first = knn(vectors, k, lexical=view, share=share)
+        idx, sim, near = _knn(
+            vectors, k, lexical=view, share=share, keep=NEAR_KEPT * CANDIDATES * max(k, round(n**0.4))
+        )
+        assert np.array_equal(idx, first[0]) and np.array_equal(sim, first[1])
+        for wider in (k, 30, 47, 60):  # 60: more candidates than kept, a pass over all pairs
+            again = _knn(vectors, wider, lexical=view, share=share, near=near)
+            plain = knn(vectors, wider, lexical=view, share=share)
+            assert np.array_equal(again[0], plain[0]) and np.array_equal(again[1], plain[1])
+    other = vectors.copy()  # lists kept for other vectors are not used
+    assert np.array_equal(_knn(other, 30, near=near)[0], knn(other, 30)[0])
