@@ -592,7 +592,8 @@ def group_topics(
     0.564. Average linkage at the same share: 0.589 / 0.582 / 0.591 at seeds 42 / 1 / 2 (the
     rule before 0.546 / 0.544 / 0.561), at least +0.010 over the goal on 15 draws of the map
     (pipeline seeds, vectors moved by noise), with no group goal lost on the 14 rows x 3 seeds;
-    its largest group 12 topics (28), 45-48 groups of which 15-17 hold one topic (31-36, 11-13).
+    its largest group 12-13 topics (24-28), 45-48 groups of which 15-17 hold one topic (31-36,
+    11-13); Bitext 17-18 groups (16), the sample logs 34-39 of 135 topics (28-32).
     bench/RESULTS.md "Groups: all readings but one, on average, without chains".
 
     Without ``vectors``: reading 1 alone (the rule before, kept for the benches that compare it
