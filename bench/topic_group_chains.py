@@ -310,6 +310,19 @@ def diagnose(path: str, only: str) -> None:
                 "  same-domain direct pairs, readings that join them:  "
                 + ", ".join(f"{r} {together_same[i].mean():.2f}" for i, r in enumerate(READINGS)),
             )
+        oos = names.index("oos") if "oos" in names else -1
+        iu = np.triu_indices(k, 1)
+        for r in ("main", "avg0.8"):
+            g = np.asarray(rule(r, d, key))
+            sizes = np.bincount(np.unique(g, return_inverse=True)[1].ravel())
+            pair = (g[:, None] == g[None, :])[iu] & (maj[iu[0]] != maj[iu[1]])
+            with_oos = int((((maj[iu[0]] == oos) | (maj[iu[1]] == oos)) & pair).sum())
+            print(
+                f"  {r}: {len(sizes)} groups, {int((sizes == 1).sum())} of one topic, largest {sizes.max()}, "
+                f"{(k - (sizes == 1).sum()) / max(1, (sizes > 1).sum()):.1f} topics per group of 2+, "
+                f"purity {purity(d, g):.3f}, cross-domain pairs in groups {int(pair.sum())} "
+                f"(with a topic mostly out-of-scope {with_oos})"
+            )
         for g in np.unique(main):
             members = np.flatnonzero(main == g)
             doms = [names[maj[t]] for t in members]
