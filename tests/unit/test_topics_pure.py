@@ -222,6 +222,33 @@ def test_groups_are_at_least_the_square_root_of_the_topics_and_never_coarser_tha
     assert len(set(leiden(triangles, 1.0, 0, objective="modularity").tolist())) == 12
 
 
+def test_topics_join_where_all_readings_but_one_agree_on_average_not_through_one_pair():
+    from scipy.sparse.csgraph import connected_components
+
+    from evaltui.topics.cluster import _together
+
+    # the share of five readings' groupings that put two topics together: two families
+    # {0, 1, 2} and {3, 4, 5} that every reading keeps whole, one pair across them (2, 3) that
+    # four of five put together, topic 6 that four of five put with every topic of the first
+    # family, topic 7 that four of five put with topic 0 only (three of five with 1 and 2)
+    share = np.zeros((8, 8))
+    for family in ([0, 1, 2], [3, 4, 5]):
+        share[np.ix_(family, family)] = 1.0
+    share[2, 3] = share[3, 2] = 0.8
+    share[6, :3] = share[:3, 6] = 0.8
+    share[7, 0] = share[0, 7] = 0.8
+    share[7, [1, 2]] = share[[1, 2], 7] = 0.6
+    np.fill_diagonal(share, 1.0)
+    groups = _together(share, 0.8)
+    assert len(groups) == 8
+    assert len({groups[t] for t in (0, 1, 2, 6)}) == 1  # 6 agrees with the whole family
+    assert len({groups[t] for t in (3, 4, 5)}) == 1
+    assert groups[0] != groups[3]  # one agreeing pair does not join two families
+    assert groups[7] not in {groups[0], groups[3]}  # nor one agreeing topic of a family
+    # the rule before, connected components of the agreeing pairs, chained them all into one
+    assert connected_components(share >= 0.8, directed=False)[0] == 1
+
+
 def test_the_groups_are_the_run_the_others_agree_with_most():
     odd = np.array([0, 1, 0, 1, 0, 1])
     usual = np.array([0, 0, 0, 1, 1, 1])
