@@ -69,9 +69,9 @@ def load_model(model: str = DEFAULT_MODEL) -> Any:
     bits on AVX2 the tests' 88-conversation map filed 5 shipping questions under refunds
     once the batching changed (bench/RESULTS.md, "Cheaper cold embedding" and "int8
     MiniLM by default"). One rule on every CPU, but not the same vectors: the int8 kernels
-    differ with the CPU (VNNI or not), so two machines draw slightly different maps (the demo's
-    600-conversation map names another worst topic on an AVX-512 VNNI machine than on AVX2; the
-    full demo's does not: bench/RESULTS.md "The quiet run of main on this session's machine").
+    differ with the CPU (VNNI or not), so two machines draw slightly different maps (the tests'
+    600-conversation demo map differed between the AVX2 and the AVX-512 VNNI machine this project
+    ran on; bench/RESULTS.md "The quiet run of main on this session's machine").
     """
     if model.endswith(INT8_SUFFIX):
         with _lock:
