@@ -115,17 +115,10 @@ def mutual_components(idx: np.ndarray) -> float:
 
 
 def tones() -> dict:
-    root = Path(__file__).resolve().parents[1]
-    out = {}
-    with open(root / "sample_logs" / "support_bot.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            span = json.loads(line)
-            if span.get("span_type") != "conversation":
-                continue
-            text = next((m["content"] for m in span["input"] if m.get("role") == "user"), None)
-            if text and text not in out:
-                out[text] = span["metadata"]["intent"] + "/" + span["metadata"].get("tone", "")
-    return out
+    """Each distinct first message of the sample logs: its intent and tone ("intent/tone")."""
+    from topics import first_messages
+
+    return {text: meta["intent"] + "/" + meta.get("tone", "") for text, meta in first_messages()}
 
 
 def row_graph(store, loader) -> tuple:

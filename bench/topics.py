@@ -88,21 +88,28 @@ def load(name: str) -> tuple[list[str], list[str], list[str]]:
             rows = list(csv.DictReader(fh))
         return [r["text"] for r in rows], [r["intent"] for r in rows], [r["domain"] for r in rows]
     if name == "sample_logs":
-        texts, fine, coarse, seen = [], [], [], set()
-        with open(ROOT / "sample_logs" / "support_bot.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                span = json.loads(line)
-                if span.get("span_type") != "conversation":
-                    continue
-                text = next((m["content"] for m in span["input"] if m.get("role") == "user"), None)
-                if not text or text in seen:
-                    continue
-                seen.add(text)
-                texts.append(text)
-                fine.append(span["metadata"]["intent"])
-                coarse.append(span["metadata"]["topic"])
+        texts, fine, coarse = [], [], []
+        for text, meta in first_messages():
+            texts.append(text)
+            fine.append(meta["intent"])
+            coarse.append(meta["topic"])
         return texts, fine, coarse
     raise SystemExit(f"unknown data set {name!r}; choose from {', '.join(DATASETS)}")
+
+
+def first_messages():
+    """The sample logs' distinct first customer messages, each with its conversation's
+    generator metadata (``intent``, ``topic``, ``tone``), in file order."""
+    seen = set()
+    with open(ROOT / "sample_logs" / "support_bot.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            span = json.loads(line)
+            if span.get("span_type") != "conversation":
+                continue
+            text = next((m["content"] for m in span["input"] if m.get("role") == "user"), None)
+            if text and text not in seen:
+                seen.add(text)
+                yield text, span["metadata"]
 
 
 def load_standin(name: str, seed: int = STANDIN_SEED) -> tuple[list[str], list[str], list[str]]:
