@@ -17,7 +17,7 @@ from evaltui.store.scoring import Rule, save_rule
 from evaltui.testing import FakeOpenAI
 from evaltui.topics.build import BuildOptions, build_map
 from tests.helpers import until
-from tests.serving import Serve, chat_spans, otlp_json, post, stored
+from tests.serving import Serve, chat_spans, otlp_json, post, stored, wait_for
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "topics" / "support.jsonl"
 NEWER = 1_796_428_800 * 10**9  # 2026-12-05: newer than the fixture's conversations, so first in the log
@@ -81,8 +81,16 @@ async def test_the_open_app_shows_what_serve_receives_files_and_scores(tmp_path:
                     return len(shown) == 6 and all(v is not None for v in shown.values())
 
                 await until(pilot, scored_in_the_app, timeout=WAIT)
-                st = srv.status()
-                assert (st["conversations_filed"], st["turns_scored"]) == (6, 6)
+
+                def counted() -> tuple[int, int]:
+                    st = srv.status()
+                    return st["conversations_filed"], st["turns_scored"]
+
+                # the worker reports its counters after it writes the scores (a line on its stdout):
+                # the stored scores show first, serve's /status catches up
+                await asyncio.to_thread(
+                    wait_for, lambda: counted() == (6, 6), WAIT, "/status to count 6 filed, 6 scored"
+                )
                 filed = dict(
                     stored_rows(
                         db,
