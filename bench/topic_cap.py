@@ -124,14 +124,15 @@ def tones() -> dict:
 def row_graph(store, loader) -> tuple:
     """(texts, fine, coarse, vectors, view, idx, graph) of one row, as the product builds them."""
     from evaltui.topics import cluster as C
+    from evaltui.topics import nearest as N
     from evaltui.topics.embed import DEFAULT_MODEL
     from evaltui.topics.represent import lexical, text_vectors
 
     texts, fine, coarse = loader()
     vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
     view = lexical(texts)
-    k = C.neighbours(len(texts), C.ClusterParams().n_neighbors)
-    idx, sim = C.knn(vectors, k, lexical=view, share=C.ClusterParams().lexical_share)
+    k = N.neighbours(len(texts), C.ClusterParams().n_neighbors)
+    idx, sim = N.knn(vectors, k, lexical=view, share=C.ClusterParams().lexical_share)
     return texts, fine, coarse, vectors, view, idx, C.fuzzy_graph(idx, sim)
 
 
@@ -145,6 +146,7 @@ def phrasings(args) -> None:
     from evaltui.demo.texts import _INTENTS
     from evaltui.store import Store
     from evaltui.topics import cluster as C
+    from evaltui.topics import nearest as N
 
     pats = {
         intent: [
@@ -163,7 +165,7 @@ def phrasings(args) -> None:
     its = [-1 if i == AT_BASE else C.REFINE_ITERATIONS for i in range(len(C.REFINE_STEPS))]
     with Store(Path(args.cache) / "cache.duckdb") as store:
         _, _, _, vectors, _, idx, graph = row_graph(store, lambda: load("sample_logs"))
-        idx0, sim0 = C.knn(vectors, idx.shape[1])
+        idx0, sim0 = N.knn(vectors, idx.shape[1])
         for label, (ix, g) in {"lexical 0.5": (idx, graph), "MiniLM alone": (idx0, C.fuzzy_graph(idx0, sim0))}.items():
             maps, typical = C.maps_at(vectors, g, ix, [m * 0.0075 for m in C.REFINE_STEPS], 42, its)
             vi = [C.variation_of_information(maps[i], maps[i + 1]) for i in range(len(maps) - 1)]
@@ -257,6 +259,8 @@ def study(args) -> None:
 
     from evaltui.store import Store
     from evaltui.topics import cluster as C
+    from evaltui.topics import groups as G
+    from evaltui.topics import nearest as N
     from evaltui.topics.embed import DEFAULT_MODEL
     from evaltui.topics.represent import lexical, text_vectors
 
@@ -272,8 +276,8 @@ def study(args) -> None:
             t0 = time.process_time()
             vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
             view = lexical(texts)
-            k = C.neighbours(len(texts), params.n_neighbors)
-            idx, sim = C.knn(vectors, k, lexical=view, share=params.lexical_share)
+            k = N.neighbours(len(texts), params.n_neighbors)
+            idx, sim = N.knn(vectors, k, lexical=view, share=params.lexical_share)
             graph = C.fuzzy_graph(idx, sim)
             row: dict = {"name": name, "n": len(texts), "k": k, "mutual": mutual_components(idx), "seeds": {}}
             row["intents"] = len(set(fine) - {"oos"})
@@ -301,7 +305,7 @@ def study(args) -> None:
                 }
                 for i in CANDIDATES:
                     m = maps[i]
-                    g = C.group_topics(graph, m, vectors, view, params.lexical_share)
+                    g = G.group_topics(graph, m, vectors, view, params.lexical_share)
                     groups = np.where(m >= 0, g[np.maximum(m, 0)], -1)
                     sc = scores(m, fine, coarse, groups)
                     on = (maps[AT_BASE] >= 0) & (m >= 0)

@@ -23,6 +23,7 @@ from sklearn.metrics import normalized_mutual_info_score as nmi, adjusted_rand_s
 from topics import load  # noqa: E402
 from evaltui.topics.embed import load_model  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import groups as G  # noqa: E402
 from evaltui.topics.represent import SentenceWeights, sentences, combine  # noqa: E402
 from torch.ao.quantization import per_channel_dynamic_qconfig, default_dynamic_qconfig, quantize_dynamic  # noqa: E402
 
@@ -74,7 +75,7 @@ for ds in ("sample_logs", "bitext", "clinc150"):
         out = []
         for seed in (42, 1, 2):
             lab, graph, _ = C.cluster_resolved(vec, C.ClusterParams(seed=seed))
-            g = C.group_topics(graph, lab)
+            g = G.group_topics(graph, lab)
             grp = np.where(lab >= 0, g[np.maximum(lab, 0)], -1)
             out.append(
                 (round(nmi(fine, lab), 3), round(ari(fine, lab), 3), round(nmi(coarse, grp), 3), int(g.max()) + 1)

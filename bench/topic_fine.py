@@ -54,6 +54,7 @@ from topics import load  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 from evaltui.topics.embed import DEFAULT_MODEL  # noqa: E402
 from evaltui.topics.represent import text_vectors  # noqa: E402
 
@@ -68,8 +69,8 @@ class Graph:
 
     def __init__(self, vectors, seed):
         self.v, self.seed = vectors, seed
-        self.k = C.neighbours(len(vectors), C.ClusterParams().n_neighbors)
-        self.idx3, self.sim3 = C.knn(vectors, 3 * self.k)
+        self.k = N.neighbours(len(vectors), C.ClusterParams().n_neighbors)
+        self.idx3, self.sim3 = N.knn(vectors, 3 * self.k)
         self.idx, self.sim = self.idx3[:, : self.k], self.sim3[:, : self.k]
         self.g = C.fuzzy_graph(self.idx, self.sim)
         self.ig = C.as_igraph(self.g)

@@ -87,21 +87,22 @@ def scan(
     from sklearn.metrics import silhouette_score
 
     from evaltui.topics import cluster as clu
+    from evaltui.topics import nearest as N
 
     n = len(vectors)
-    idx, sim = clu.knn(vectors, clu.neighbours(n, clu.ClusterParams().n_neighbors))
+    idx, sim = N.knn(vectors, N.neighbours(n, clu.ClusterParams().n_neighbors))
     graph = clu.fuzzy_graph(idx, sim)
     density = float(graph.sum()) / (n * (n - 1))
     rng = np.random.default_rng(seed)
     subs = []
     for _ in range(subsamples):
         keep = np.sort(rng.choice(n, int(frac * n), replace=False))
-        i2, s2 = clu.knn(vectors[keep], clu.neighbours(len(keep), clu.ClusterParams().n_neighbors))
+        i2, s2 = N.knn(vectors[keep], N.neighbours(len(keep), clu.ClusterParams().n_neighbors))
         subs.append((keep, clu.fuzzy_graph(i2, s2)))
     picks = {}  # the pipeline's rule, three seeds
     for s in (42, 1, 2):
-        pool = clu.knn(vectors, 3 * clu.neighbours(n, clu.ClusterParams().n_neighbors))
-        picks[s] = clu.choose_multiple(clu.stability(*pool, clu.neighbours(n, clu.ClusterParams().n_neighbors), s))
+        pool = N.knn(vectors, 3 * N.neighbours(n, clu.ClusterParams().n_neighbors))
+        picks[s] = clu.choose_multiple(clu.stability(*pool, N.neighbours(n, clu.ClusterParams().n_neighbors), s))
     rows = []
     for m in clu.MULTIPLES:
         gamma = density * m
@@ -133,11 +134,12 @@ def groups(vectors, fine, coarse) -> dict:
     from sklearn.metrics import silhouette_score
 
     from evaltui.topics import cluster as clu
+    from evaltui.topics import groups as G
 
     labels, graph = clu.cluster_graph(vectors)
     k = int(labels.max()) + 1
     spread = lambda g: np.where(labels >= 0, g[np.maximum(labels, 0)], -1)  # noqa: E731
-    current = clu.group_topics(graph, labels)
+    current = G.group_topics(graph, labels)
     cents = clu.centroids(vectors, labels)
     tree = linkage(cents, method="ward")
     cuts = []

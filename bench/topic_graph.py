@@ -58,6 +58,8 @@ from topics import scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import groups as G  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 from evaltui.topics.embed import DEFAULT_MODEL  # noqa: E402
 from evaltui.topics.represent import lexical, text_vectors  # noqa: E402
 
@@ -89,7 +91,7 @@ def _rerank(v: np.ndarray, k: int, lex: Any, share: float, a: float, mode: str) 
     nearest's mean) their neighbourhood. (``rm`` was also written into ``cluster.knn`` as an
     option for this study and gave the same maps; not kept, see bench/RESULTS.md.)"""
     n = len(v)
-    pool = min(n - 1, C.CANDIDATES * max(k, round(n**0.4)))
+    pool = min(n - 1, N.CANDIDATES * max(k, round(n**0.4)))
     sims = v @ v.T
     np.fill_diagonal(sims, -np.inf)
     cand = np.argpartition(-sims, pool - 1, axis=1)[:, :pool]
@@ -129,7 +131,7 @@ def _directed(idx: np.ndarray, sim: np.ndarray) -> Any:
 
 def build(var: str, v: np.ndarray, texts: list[str]) -> tuple[np.ndarray, Any, Any]:
     """(neighbour lists, graph, the lexical view used) for a variant."""
-    k = C.neighbours(len(v), C.ClusterParams().n_neighbors)
+    k = N.neighbours(len(v), C.ClusterParams().n_neighbors)
     share, kv, lex, post, moved = C.ClusterParams().lexical_share, v, None, "", None
     for part in var.split("+"):
         if part.startswith("abtt"):
@@ -142,7 +144,7 @@ def build(var: str, v: np.ndarray, texts: list[str]) -> tuple[np.ndarray, Any, A
             post = part
         elif part.startswith("smooth"):
             a = int(part[6:]) / 100
-            first, _ = C.knn(v, k, lexical=lexical(texts), share=share)
+            first, _ = N.knn(v, k, lexical=lexical(texts), share=share)
             kv = _norm((1 - a) * v + a * v[first].mean(axis=1))
         elif part[:2] in ("rs", "rm", "lc", "lk"):
             moved = (part[:2], int(part[2:]) / 100)
@@ -154,7 +156,7 @@ def build(var: str, v: np.ndarray, texts: list[str]) -> tuple[np.ndarray, Any, A
     if moved:
         idx, sim = _rerank(v, k, lex, share, moved[1], moved[0])
     else:
-        idx, sim = C.knn(kv, k, lexical=lex if share > 0 else None, share=share)
+        idx, sim = N.knn(kv, k, lexical=lex if share > 0 else None, share=share)
     n, k = idx.shape
     if post in ("", "snn"):
         graph = C.fuzzy_graph(idx, sim)
@@ -221,7 +223,7 @@ def goals(sets: list, variants: list[str], seeds: list[int]) -> None:
             g = C.as_igraph(graph)
             for seed in seeds:
                 labels = C.topics_at(v, g, idx, 0.0075, seed)
-                grp = C.group_topics(graph, labels, v, lex, C.ClusterParams().lexical_share if lex is not None else 0.0)
+                grp = G.group_topics(graph, labels, v, lex, C.ClusterParams().lexical_share if lex is not None else 0.0)
                 s = scores(labels, fine, coarse, np.where(labels >= 0, grp[np.maximum(labels, 0)], -1))
                 missed = [
                     what

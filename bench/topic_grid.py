@@ -24,6 +24,7 @@ from topics import scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 from evaltui.topics.embed import DEFAULT_MODEL  # noqa: E402
 from evaltui.topics.represent import text_vectors  # noqa: E402
 
@@ -60,7 +61,7 @@ def main() -> None:
         for name, loader in sets:
             texts, fine, coarse = loader()
             vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
-            idx, sim = C.knn(vectors, C.neighbours(len(vectors), C.ClusterParams().n_neighbors))
+            idx, sim = N.knn(vectors, N.neighbours(len(vectors), C.ClusterParams().n_neighbors))
             p = C.density(C.fuzzy_graph(idx, sim))
             cells, best, default = [], (0.0, 0.0), ""
             for i in range(-4, 10):

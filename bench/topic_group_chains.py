@@ -37,6 +37,8 @@ from topic_group_rules import BT_COARSE  # noqa: E402
 from topics import study_sets  # noqa: E402
 
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import groups as G  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 
 READINGS = ("text", "wide", "runner", "centred", "words")
 
@@ -65,17 +67,17 @@ def dump(cache: str, out: str, seeds: list[int], only: str, noise: float = 0.0) 
                 labels, graph, resolution = C.cluster_resolved(vectors, params, view)
                 k = int(labels.max()) + 1
                 on = labels[labels >= 0]
-                typical = int(max(C.neighbours(len(labels), params.n_neighbors), np.median(np.bincount(on))))
-                idx, sim = C.knn(vectors, typical, lexical=view, share=params.lexical_share)
+                typical = int(max(N.neighbours(len(labels), params.n_neighbors), np.median(np.bincount(on))))
+                idx, sim = N.knn(vectors, typical, lexical=view, share=params.lexical_share)
                 cents = C.centroids(vectors, labels)
                 readings = [
-                    C._collapse(graph, labels, k),
-                    C._collapse(C.fuzzy_graph(idx, sim), labels, k),
-                    C._runner_up(vectors, labels, cents),
-                    C._centroid_graph(cents),
-                    C._words_graph(view, labels, k),
+                    G._collapse(graph, labels, k),
+                    G._collapse(C.fuzzy_graph(idx, sim), labels, k),
+                    G._runner_up(vectors, labels, cents),
+                    G._centroid_graph(cents),
+                    G._words_graph(view, labels, k),
                 ]
-                product = C.group_topics(graph, labels, vectors, view, params.lexical_share)
+                product = G.group_topics(graph, labels, vectors, view, params.lexical_share)
                 np.savez_compressed(
                     Path(out) / f"{name}{f'~{noise:g}' if noise else ''}_{seed}.npz",
                     labels=labels,
@@ -134,7 +136,7 @@ def purity(d: dict, groups: np.ndarray) -> float:
 _RUNS: dict = {}
 
 
-def runs(d: dict, key: tuple, i: int, scales=(1.0,), seeds=C.GROUP_RUNS) -> list[np.ndarray]:
+def runs(d: dict, key: tuple, i: int, scales=(1.0,), seeds=G.GROUP_RUNS) -> list[np.ndarray]:
     """Leiden (modularity) runs of reading i at ``group_resolution`` x each scale, seeds 0..seeds-1."""
     ck = (key, i, tuple(scales), seeds)
     if ck not in _RUNS:
@@ -144,13 +146,13 @@ def runs(d: dict, key: tuple, i: int, scales=(1.0,), seeds=C.GROUP_RUNS) -> list
             _RUNS[ck] = [np.arange(k)] * (len(scales) * seeds)
         else:
             g = C.as_igraph(b)
-            base = C.group_resolution(g, k)
+            base = G.group_resolution(g, k)
             _RUNS[ck] = [C.leiden(g, base * s, seed, objective="modularity") for s in scales for seed in range(seeds)]
     return _RUNS[ck]
 
 
 def medoids(d: dict, key: tuple, which=range(5), scale: float = 1.0) -> np.ndarray:
-    return np.array([C.most_agreed(runs(d, key, i, (scale,))) for i in which])
+    return np.array([G.most_agreed(runs(d, key, i, (scale,))) for i in which])
 
 
 def cc(mask: np.ndarray) -> np.ndarray:
@@ -186,7 +188,7 @@ def rule(name: str, d: dict, key: tuple) -> np.ndarray:
     if name.endswith("|nc"):
         cents = d["cents"]
         readings = d["readings"].copy()
-        readings[3] = C._above_median(cents @ cents.T).toarray()
+        readings[3] = G._above_median(cents @ cents.T).toarray()
         return rule(name[:-3], {**d, "readings": readings}, (*key, "nc"))
     k = d["readings"].shape[1]
     if name == "product":
@@ -216,14 +218,14 @@ def rule(name: str, d: dict, key: tuple) -> np.ndarray:
     if name.startswith("cpm"):  # CPM on the agreement shares: a group's pairs agree >= t on average
         g = C.as_igraph(sp.csr_matrix(a))
         t = float(name[3:])
-        return C.most_agreed([C.leiden(g, t, s) for s in range(C.GROUP_RUNS)])
+        return G.most_agreed([C.leiden(g, t, s) for s in range(G.GROUP_RUNS)])
     if name.startswith("leid"):  # modularity groups of the all-but-one agreement graph at resolution r
         m = a >= (len(parts) - 1) / len(parts) - 1e-9
         w = sp.csr_matrix(np.where(m, a, 0.0))
         if w.nnz == 0:
             return np.arange(k)
         g = C.as_igraph(w)
-        return C.most_agreed([C.leiden(g, float(name[4:]), s, objective="modularity") for s in range(C.GROUP_RUNS)])
+        return G.most_agreed([C.leiden(g, float(name[4:]), s, objective="modularity") for s in range(G.GROUP_RUNS)])
     raise SystemExit(f"unknown rule {name}")
 
 

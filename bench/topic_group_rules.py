@@ -84,6 +84,8 @@ from topics import scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import groups as G  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 from evaltui.topics.embed import DEFAULT_MODEL  # noqa: E402
 from evaltui.topics.represent import lexical, text_vectors  # noqa: E402
 
@@ -122,13 +124,13 @@ def collapse(graph, labels, k, loops=False):
 
 def sqrt_rule(b):
     g = C.as_igraph(sp.csr_matrix(b))
-    resolution = C.group_resolution(g, b.shape[0])
-    return C.most_agreed([C.leiden(g, resolution, s, objective="modularity") for s in range(RUNS)])
+    resolution = G.group_resolution(g, b.shape[0])
+    return G.most_agreed([C.leiden(g, resolution, s, objective="modularity") for s in range(RUNS)])
 
 
 def at_res1(b):
     g = C.as_igraph(sp.csr_matrix(b))
-    return C.most_agreed([C.leiden(g, 1.0, s, objective="modularity") for s in range(RUNS)])
+    return G.most_agreed([C.leiden(g, 1.0, s, objective="modularity") for s in range(RUNS)])
 
 
 def norm(x):
@@ -181,7 +183,7 @@ def ctfidf(lex, labels, k):
 
 
 def fuzzy_of(x, m):
-    idx, sim = C.knn(x.astype(np.float32), m)
+    idx, sim = N.knn(x.astype(np.float32), m)
     return C.fuzzy_graph(idx, sim)
 
 
@@ -237,7 +239,7 @@ def reading(name, ctx):
     if name == "today":
         b = collapse(ctx["graph"], labels, k)
     elif name == "wide":
-        idx, sim = C.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
+        idx, sim = N.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
         b = collapse(C.fuzzy_graph(idx, sim), labels, k)
     elif name == "wideF":  # full mixing: the words rank neighbours over all texts
         idx, sim = knn_full(vec, wide, lex, share if share > 0 else 0.5)
@@ -342,7 +344,7 @@ def scaled(rule, ctx):
     parts = []
     for name in AGREEMENTS["agree5"]:
         g = C.as_igraph(sp.csr_matrix(reading(name, ctx)))
-        base = C.group_resolution(g, ctx["k"])
+        base = G.group_resolution(g, ctx["k"])
         parts += [
             C.leiden(g, base * 2 ** (j * step), s, objective="modularity") for j in range(scales) for s in range(seeds)
         ]
@@ -373,8 +375,8 @@ def main() -> None:
             lex = lexical(texts)
             goal = BT_COARSE.get(name, float("nan")) + 0.05
             n = len(vec)
-            kn = C.neighbours(n, 15)
-            vec_graph = C.fuzzy_graph(*C.knn(vec, kn))
+            kn = N.neighbours(n, 15)
+            vec_graph = C.fuzzy_graph(*N.knn(vec, kn))
             for share in shares:
                 params = C.ClusterParams(seed=args.pipeline_seed, lexical_share=share)
                 labels, graph, _ = C.cluster_resolved(vec, params, lex)
@@ -401,12 +403,12 @@ def main() -> None:
                 for rule in rules:
                     t0 = time.process_time()
                     if rule == "today":
-                        g = C.group_topics(graph, labels)  # without vectors: the rule before
+                        g = G.group_topics(graph, labels)  # without vectors: the rule before
                     elif rule == "loops":
                         g = sqrt_rule(collapse(graph, labels, k, loops=True))
                     elif rule == "wideK":
                         wide = int(max(kn, np.median(sizes)))
-                        idx, sim = C.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
+                        idx, sim = N.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
                         g = sqrt_rule(collapse(C.fuzzy_graph(idx, sim), labels, k))
                     elif rule == "runner":
                         g = sqrt_rule(runner(vec, labels, cents, 1))
@@ -440,10 +442,10 @@ def main() -> None:
                         cg = fuzzy_of(ctfidf(lex, labels, k), mt)
                         g = sqrt_rule((b / b.sum() + cg / cg.sum()).tocsr())
                     elif rule == "vecgraph":
-                        g = C.group_topics(vec_graph, labels)
+                        g = G.group_topics(vec_graph, labels)
                     elif rule == "mv":
-                        lg = C.fuzzy_graph(*C.knn(vec, kn, lexical=lex, share=1.0))
-                        g = C.group_topics(((vec_graph + lg) / 2).tocsr(), labels)
+                        lg = C.fuzzy_graph(*N.knn(vec, kn, lexical=lex, share=1.0))
+                        g = G.group_topics(((vec_graph + lg) / 2).tocsr(), labels)
                     elif rule in ("mix", "todayrunner", "todayccfull"):
                         parts = {
                             "mix": ("today", "runner", "ccfull"),
@@ -459,13 +461,13 @@ def main() -> None:
                         g = sqrt_rule(sp.csr_matrix(b))
                     elif rule == "wide2K":
                         wide = int(max(kn, 2 * np.median(sizes)))
-                        idx, sim = C.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
+                        idx, sim = N.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
                         g = sqrt_rule(collapse(C.fuzzy_graph(idx, sim), labels, k))
                     elif rule in ("agree", "agree3", "agree-nowide"):
                         views = [collapse(graph, labels, k), runner(vec, labels, cents, 1), full_graph(ccents)]
                         if rule != "agree-nowide":
                             wide = int(max(kn, np.median(sizes)))
-                            idx, sim = C.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
+                            idx, sim = N.knn(vec, wide, lexical=lex if share > 0 else None, share=share)
                             views.insert(1, collapse(C.fuzzy_graph(idx, sim), labels, k))
                         parts = np.array([sqrt_rule(b) for b in views])
                         co = (parts[:, :, None] == parts[:, None, :]).mean(0)
@@ -481,7 +483,7 @@ def main() -> None:
                     elif rule.startswith("M"):  # session 29: seeds and scales, average linkage
                         g = scaled(rule, ctx)
                     elif rule == "product":
-                        g = C.group_topics(graph, labels, vec, lex, share)
+                        g = G.group_topics(graph, labels, vec, lex, share)
                     elif rule == "(topics)":
                         g = np.arange(k)
                     elif rule == "(oracle)":

@@ -38,6 +38,8 @@ from topics import load  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import groups as G  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 from evaltui.topics.embed import DEFAULT_MODEL  # noqa: E402
 from evaltui.topics.represent import text_vectors  # noqa: E402
 
@@ -90,8 +92,8 @@ def by_medoid(parts):
 def sqrt_groups(b):
     """The sqrt(k) rule on any topic graph (as group_topics does on the text graph's)."""
     g = C.as_igraph(b)
-    resolution = C.group_resolution(g, b.shape[0])
-    return C.most_agreed([C.leiden(g, resolution, s, objective="modularity") for s in range(RUNS)])
+    resolution = G.group_resolution(g, b.shape[0])
+    return G.most_agreed([C.leiden(g, resolution, s, objective="modularity") for s in range(RUNS)])
 
 
 def nn1_graph(cents):
@@ -109,7 +111,7 @@ def study(vec, labels, b, coarse):
 
     k = b.shape[0]
     cents = C.centroids(vec, labels)
-    idx, sim = C.knn(cents, C.neighbours(k, 15))
+    idx, sim = N.knn(cents, N.neighbours(k, 15))
     cg = C.fuzzy_graph(idx, sim)
     names = sorted(set(coarse))
     ci = np.array([names.index(x) for x in coarse])
@@ -149,7 +151,7 @@ def main():
             labels, graph, _ = C.cluster_resolved(vec[keep], C.ClusterParams(seed=seed))
             b = between(graph, labels)
             c0 = time.process_time()
-            cur = C.group_topics(graph, labels)
+            cur = G.group_topics(graph, labels)
             cost.append(time.process_time() - c0)
             parts = runs(b)
             found = {"group_topics": cur, "res1-medoid": by_medoid(parts)}

@@ -45,10 +45,12 @@ from topics import scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import groups as G  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 from evaltui.topics.embed import DEFAULT_MODEL  # noqa: E402
 from evaltui.topics.represent import lexical, text_vectors  # noqa: E402
 
-PRODUCT_KNN = C.knn
+PRODUCT_KNN = N.knn
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "topics" / "support.jsonl"
 
 
@@ -123,7 +125,7 @@ def pooled_knn(pool_of):
 
 
 def run(var: str, v, texts, fine, coarse):
-    k = C.neighbours(len(v), C.ClusterParams().n_neighbors)
+    k = N.neighbours(len(v), C.ClusterParams().n_neighbors)
     share, view, knn = 0.5, None, PRODUCT_KNN
     for part in var.split("+"):
         if part.startswith("lex"):
@@ -141,14 +143,14 @@ def run(var: str, v, texts, fine, coarse):
         view = sharp(texts) if "sharp" in var else lexical(texts)
         if "kappa" in var:
             view = _unit_rows(view @ sp.diags(term_kappa(v, view, k).astype(np.float32)))
-    C.knn = knn
+    N.knn = knn
     try:
         labels, graph, _ = C.cluster_resolved(v, C.ClusterParams(lexical_share=share), view)
         if "gfull" in var:
-            C.knn = pooled_knn(lambda n, k: n)
-        group_of = C.group_topics(graph, labels, v, view, share)
+            N.knn = pooled_knn(lambda n, k: n)
+        group_of = G.group_topics(graph, labels, v, view, share)
     finally:
-        C.knn = PRODUCT_KNN
+        N.knn = PRODUCT_KNN
     groups = np.where(labels >= 0, group_of[np.maximum(labels, 0)], -1)
     out = scores(labels, fine, coarse, groups)
     out["cpu"] = time.process_time() - t0

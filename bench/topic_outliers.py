@@ -92,6 +92,7 @@ def main() -> None:
 
     from evaltui.store import Store
     from evaltui.topics import cluster as clu
+    from evaltui.topics import nearest as N
     from evaltui.topics.embed import DEFAULT_MODEL
     from evaltui.topics.represent import text_vectors
     from topics import load
@@ -103,8 +104,8 @@ def main() -> None:
             vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
             fine = np.asarray(fine)
             _, graph, resolution = clu.cluster_resolved(vectors, clu.ClusterParams(resolution=None))
-            k = clu.neighbours(len(vectors), clu.ClusterParams().n_neighbors)
-            idx, sim = clu.knn(vectors, k)
+            k = N.neighbours(len(vectors), clu.ClusterParams().n_neighbors)
+            idx, sim = N.knn(vectors, k)
             raw = clu.relabel(clu.leiden(graph, resolution, clu.ClusterParams().seed))
             rows = {}
             for rule, (mask, floor) in rules(vectors, raw, idx, sim).items():

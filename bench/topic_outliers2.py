@@ -71,6 +71,8 @@ import scipy.sparse as sp  # noqa: E402
 from topics import scores, study_sets  # noqa: E402
 
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import groups as G  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 
 RESOLUTION = C.ClusterParams().resolution or 0.0075
 SEED = C.ClusterParams().seed
@@ -113,15 +115,15 @@ class Ctx:
 
     def __init__(self, vectors: np.ndarray) -> None:
         self.v = vectors
-        self.k = C.neighbours(len(vectors), C.ClusterParams().n_neighbors)
-        self.idx, self.sim = C.knn(vectors, self.k)
+        self.k = N.neighbours(len(vectors), C.ClusterParams().n_neighbors)
+        self.idx, self.sim = N.knn(vectors, self.k)
         self.graph = C.fuzzy_graph(self.idx, self.sim)
         self.raw = C.relabel(C.leiden(self.graph, RESOLUTION, SEED))
         self.base = C.outliers(vectors, self.raw, self.idx)
         self.agree = (self.raw[self.idx] == self.raw[:, None]).mean(axis=1)
         cents = C.centroids(vectors, self.raw)
         self.own = np.einsum("ij,ij->i", vectors, cents[self.raw])
-        group = C.group_topics(self.graph, self.raw)[self.raw]
+        group = G.group_topics(self.graph, self.raw)[self.raw]
         self.group_agree = (group[self.idx] == group[:, None]).mean(axis=1)
         n, k = self.idx.shape
         a = sp.csr_matrix((np.ones(n * k), (np.repeat(np.arange(n), k), self.idx.ravel())), shape=(n, n))
@@ -178,7 +180,7 @@ def finish(c: Ctx, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sizes = np.bincount(labels[labels >= 0], minlength=int(c.raw.max()) + 1)
     small = (labels >= 0) & (sizes[np.maximum(labels, 0)] < C.MIN_TOPIC_SIZE)
     labels = C.relabel(np.where(small, C.OUTLIER, labels))
-    group = C.group_topics(c.graph, labels)
+    group = G.group_topics(c.graph, labels)
     return labels, np.where(labels >= 0, group[np.maximum(labels, 0)], -1)
 
 

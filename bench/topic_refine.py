@@ -36,6 +36,7 @@ from topics import scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics.groups import group_topics  # noqa: E402
 from evaltui.topics.embed import DEFAULT_MODEL  # noqa: E402
 from evaltui.topics.represent import lexical, text_vectors  # noqa: E402
 
@@ -75,7 +76,8 @@ def run(mod, vectors, view, params):
     labels, graph, resolution = mod.cluster_resolved(vectors, params, view)
     t = time.process_time() - c
     c = time.process_time()
-    g = mod.group_topics(graph, labels, vectors, view, params.lexical_share)
+    grouping = getattr(mod, "group_topics", None) or group_topics  # a cluster.py before the groups had a module
+    g = grouping(graph, labels, vectors, view, params.lexical_share)
     return labels, np.where(labels >= 0, g[np.maximum(labels, 0)], -1), resolution, t, time.process_time() - c
 
 

@@ -43,6 +43,8 @@ from topics import scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import groups as G  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 from evaltui.topics.embed import DEFAULT_MODEL  # noqa: E402
 from evaltui.topics.represent import text_vectors  # noqa: E402
 
@@ -139,7 +141,7 @@ def graph_of(name: str, v: np.ndarray, texts: list[str], k: int):
     lex = next((p for p in name.split("+") if p.startswith(("lex", "clex", "wlex", "mv", "wmv"))), None)
     if lex in ("mv", "wmv"):  # mean of the two views' fuzzy graphs, each from its own neighbours
         t = tfidf(texts, words=lex == "wmv")
-        idx, sim = C.knn(v, k)
+        idx, sim = N.knn(v, k)
         li, ls = hybrid_knn(v, t, 1.0, k)
         return idx, sim, (C.fuzzy_graph(idx, sim) + C.fuzzy_graph(li, ls)) / 2
     if lex == "lexS":
@@ -151,7 +153,7 @@ def graph_of(name: str, v: np.ndarray, texts: list[str], k: int):
         chars, words = lex.startswith("c"), lex.startswith("w")
         idx, sim = hybrid_knn(v, tfidf(texts, chars, words), int(lex[3 + chars + words :]) / 100, k)
     else:
-        idx, sim = C.knn(v, k)
+        idx, sim = N.knn(v, k)
     return idx, sim, C.fuzzy_graph(idx, sim)
 
 
@@ -165,7 +167,7 @@ def partition(v, idx, g, resolution):
 
 def run_variant(name, raw, texts, fine, coarse):
     v = transform(name, raw)
-    k = C.neighbours(len(v), C.ClusterParams().n_neighbors)
+    k = N.neighbours(len(v), C.ClusterParams().n_neighbors)
     idx, sim, graph = graph_of(name, v, texts, k)
     p = C.density(graph)
     g = C.as_igraph(graph)
@@ -176,8 +178,8 @@ def run_variant(name, raw, texts, fine, coarse):
         rows.append((r / p, s["nmi"], s["ari"], int(labels.max()) + 1, float((labels < 0).mean())))
         if r == 0.0075:
             coarse_nmi = []
-            for gr in (graph, C.fuzzy_graph(*C.knn(v, k))):  # groups on this graph, and on the vectors' alone
-                grp = C.group_topics(gr, labels)
+            for gr in (graph, C.fuzzy_graph(*N.knn(v, k))):  # groups on this graph, and on the vectors' alone
+                grp = G.group_topics(gr, labels)
                 groups = np.where(labels >= 0, grp[np.maximum(labels, 0)], -1)
                 coarse_nmi.append(scores(labels, fine, coarse, groups)["nmi_coarse"])
     return rows, coarse_nmi

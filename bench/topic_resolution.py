@@ -49,6 +49,7 @@ from topics import DATASETS, STANDINS, scores, study_sets  # noqa: E402
 
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 from evaltui.topics.embed import DEFAULT_MODEL  # noqa: E402
 from evaltui.topics.represent import text_vectors  # noqa: E402
 
@@ -145,9 +146,9 @@ def goals(name, s, fine) -> dict:
 def study(name, texts, fine, coarse, store, seed: int = 42) -> dict:
     vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
     n = len(vectors)
-    k = C.neighbours(n, C.ClusterParams().n_neighbors)
+    k = N.neighbours(n, C.ClusterParams().n_neighbors)
     t0 = time.process_time()
-    long_idx, long_sim = C.knn(vectors, min(max(RS), n - 1))
+    long_idx, long_sim = N.knn(vectors, min(max(RS), n - 1))
     idx, sim = long_idx[:, :k], long_sim[:, :k]
     graph = C.fuzzy_graph(idx, sim)
     p = C.density(graph)
@@ -171,7 +172,7 @@ def study(name, texts, fine, coarse, store, seed: int = 42) -> dict:
         near = [vi(partitions[i], partitions[j]) for j in (i - 1, i + 1) if 0 <= j < len(rows)]
         row["vi_neighbours"] = float(np.mean(near))
     # the earlier rule (subsample stability, `--resolution auto` until this study)
-    auto = C.choose_multiple(C.stability(*C.knn(vectors, 3 * k), k, seed)) * p
+    auto = C.choose_multiple(C.stability(*N.knn(vectors, 3 * k), k, seed)) * p
     auto_labels = pipeline_labels(vectors, g, idx, auto, seed)
     s = scores(auto_labels, fine, coarse)
     auto_row = {"multiple": auto / p, **{x: s[x] for x in ("nmi", "ari", "topics", "biggest", "unassigned")}}

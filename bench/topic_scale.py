@@ -64,9 +64,9 @@ def vi(a: np.ndarray, b: np.ndarray) -> float:
 def profiles(vectors: np.ndarray, k: int) -> dict:
     """Mean over texts, per rank j (1..R): the cosine to the j-th nearest (vectors alone) and
     the share of the j-th neighbour's k nearest that are among the text's own k nearest."""
-    from evaltui.topics import cluster as C
+    from evaltui.topics import nearest as N
 
-    idx, sim = C.knn(vectors, min(R, len(vectors) - 1))
+    idx, sim = N.knn(vectors, min(R, len(vectors) - 1))
     own = idx[:, :k]
     n = len(vectors)
     overlap = np.zeros(idx.shape[1])
@@ -88,16 +88,17 @@ def study(name, texts, fine, coarse, store, seed: int = 42) -> dict:
     from topics import scores
 
     from evaltui.topics import cluster as C
+    from evaltui.topics import nearest as N
     from evaltui.topics.embed import DEFAULT_MODEL
     from evaltui.topics.represent import lexical, text_vectors
 
     params = C.ClusterParams()
     vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
     n = len(vectors)
-    k = C.neighbours(n, params.n_neighbors)
+    k = N.neighbours(n, params.n_neighbors)
     t0 = time.process_time()
     view = lexical(texts)
-    idx, sim = C.knn(vectors, k, lexical=view, share=params.lexical_share)
+    idx, sim = N.knn(vectors, k, lexical=view, share=params.lexical_share)
     graph = C.fuzzy_graph(idx, sim)
     p = C.density(graph)
     g = C.as_igraph(graph)

@@ -65,6 +65,7 @@ def main() -> None:
 
     from evaltui.store import Store
     from evaltui.topics import cluster as clu
+    from evaltui.topics import groups as G
     from evaltui.topics.embed import DEFAULT_MODEL
     from evaltui.topics.represent import text_vectors
 
@@ -85,7 +86,7 @@ def main() -> None:
             t0, c0 = time.perf_counter(), time.process_time()
             labels, graph, resolution = clu.cluster_resolved(vectors[pick], params)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            group_of = clu.group_topics(graph, labels)
+            group_of = G.group_topics(graph, labels)
             groups = np.where(labels >= 0, group_of[np.maximum(labels, 0)], -1)
             sizes = np.bincount(labels[labels >= 0])
             row = {

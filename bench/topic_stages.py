@@ -23,6 +23,8 @@ import sklearn.metrics  # noqa: E402
 from topics import load  # noqa: E402
 from evaltui.store import Store  # noqa: E402
 from evaltui.topics import cluster as C  # noqa: E402
+from evaltui.topics import groups as G  # noqa: E402
+from evaltui.topics import nearest as N  # noqa: E402
 from evaltui.topics.embed import load_model, embed_texts  # noqa: E402
 from evaltui.topics.represent import SentenceWeights, sentences, combine  # noqa: E402
 from evaltui.topics.label import keywords, readable_names  # noqa: E402
@@ -57,8 +59,8 @@ for name in sys.argv[2].split(",") if len(sys.argv) > 2 else ("bitext", "clinc15
     vec = combine(texts, w, dict(zip(unique, mat)))
     t.lap("combine")
     n = len(vec)
-    k = C.neighbours(n, 15)
-    idx, sim = C.knn(vec, k)
+    k = N.neighbours(n, 15)
+    idx, sim = N.knn(vec, k)
     t.lap("knn")
     g = C.fuzzy_graph(idx, sim)
     t.lap("fuzzy")
@@ -70,7 +72,7 @@ for name in sys.argv[2].split(",") if len(sys.argv) > 2 else ("bitext", "clinc15
     t.lap("outliers")
     labels, graph, _ = C.cluster_resolved(vec)
     t.lap("cluster_resolved(all again)")
-    grp = C.group_topics(graph, labels)
+    grp = G.group_topics(graph, labels)
     t.lap("groups")
     kk = int(labels.max()) + 1
     keywords(texts, labels.tolist(), kk)

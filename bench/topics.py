@@ -177,7 +177,8 @@ def scores(labels, fine, coarse, groups=None) -> dict:
 def run_evaltui(store, texts, params=None, model_id=None) -> tuple[dict, dict]:
     import numpy as np
 
-    from evaltui.topics.cluster import ClusterParams, cluster_resolved, group_topics
+    from evaltui.topics.cluster import ClusterParams, cluster_resolved
+    from evaltui.topics.groups import group_topics
     from evaltui.topics.embed import DEFAULT_MODEL
     from evaltui.topics.label import keywords, readable_names
     from evaltui.topics.represent import lexical, text_vectors

@@ -150,6 +150,7 @@ def sweep(db: Path, sizes: list[int], sample_size: int = 20_000, seed: int = 42)
 
     from evaltui.store import topics as topic_store
     from evaltui.topics import cluster as clu
+    from evaltui.topics import groups as G
     from evaltui.topics.embed import DEFAULT_MODEL, text_hash
     from evaltui.topics.represent import text_vectors
     from evaltui.topics.text import text_sql
@@ -177,7 +178,7 @@ def sweep(db: Path, sizes: list[int], sample_size: int = 20_000, seed: int = 42)
         t0 = time.perf_counter()
         labels, graph = clu.cluster_graph(vectors[pick], clu.ClusterParams())
         seconds = time.perf_counter() - t0
-        groups = clu.group_topics(graph, labels)
+        groups = G.group_topics(graph, labels)
         sizes_ = np.bincount(labels[labels >= 0])
         rows.append(
             {

@@ -101,13 +101,13 @@ def build_map(store: Store, options: BuildOptions | None = None, progress: Build
     t0 = time.perf_counter()
     progress("cluster", 0, 1)
     from evaltui.topics import cluster as clu
-
+    from evaltui.topics import groups as topic_groups
     from evaltui.topics.represent import lexical
 
     lexical_view = lexical(sample_texts) if opts.cluster.lexical_share > 0 else None
     labels, graph = clu.cluster_graph(vectors, opts.cluster, lexical_view)
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
-    group_of = clu.group_topics(graph, labels, vectors, lexical_view, opts.cluster.lexical_share)
+    group_of = topic_groups.group_topics(graph, labels, vectors, lexical_view, opts.cluster.lexical_share)
     cents = clu.centroids(vectors, labels)
     nearest, dist = clu.distances(vectors, cents)
     own = np.where(labels >= 0, 1.0 - np.einsum("ij,ij->i", vectors, cents[np.maximum(labels, 0)]) if k else dist, dist)

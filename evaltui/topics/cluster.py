@@ -56,7 +56,7 @@ draws (14 rows) and three pipeline seeds, against the fixed map with the groups'
 it loses no goal and gains 4 / 4 / 8 at seeds 42 / 1 / 2 (CLINC150's NMI at 1 and 2, 2.83x;
 64x17_oos NMI, ARI and groups at 4x; 77x30's ARI, NMI @14 at 42, groups @13 at 1), the same
 as with ten maps at convergence (0.25x-5.66x, the rule measured first). What it costs: eight
-more Leiden runs of three passes, paid by ``knn``'s cheaper top candidates (``_largest``): on
+more Leiden runs of three passes, paid by ``nearest.knn``'s cheaper top candidates (``_largest``): on
 CLINC150 the map and its groups take 2.99 s of CPU against 3.17 s for the fixed map before
 (Bitext gpt35 4.50 against 4.38, Bitext 1.82 against 1.74; medians of 5 at load 7-10). Where
 no goal moves it still moves the map: the sample logs at 4x at seed 42 (NMI 0.866 -> 0.782,
@@ -70,26 +70,8 @@ the similarity profile over the first 200 neighbours) did not track the intents'
 break sits at 16-29 neighbours on every set, Bitext's intents of 160 included. bench/RESULTS.md
 "How fine: the plateau on a band around the default resolution".
 
-Groups: where the readings of the topics' nearness agree (``group_topics``): the text graph
-collapsed to topics, the same similarity over a neighbourhood as large as the median topic
-collapsed, each text's runner-up topic, the centred centroids' cosines and, with the lexical
-view, the topics' words (their c-TF-IDF cosines); each reading is grouped by modularity at
-the coarsest resolution that gives at least sqrt(k) groups for k topics
-(``group_resolution``), and two topics share a group when all the groupings but at most one
-put them together, on average over the pairs of topics of the two groups joined (average
-linkage on the share of the groupings that agree, ``_together``: no chains, where the
-connected components of that agreement joined two domains through one agreeing pair). One Leiden run is a draw among near-equal partitions (on
-the sample logs 4 groups or 5, coarse NMI 0.46 or 0.55 by seed), so each reading's groups
-are the medoid of ``GROUP_RUNS`` runs at seeds 0..15: the run with the highest summed
-adjusted Rand index to the others. Deterministic, independent of ``ClusterParams.seed``;
-the wider neighbourhood's candidates come from the lists the text graph's neighbour search
-kept (``Near``: ``NEAR_KEPT`` x its candidates per text), with no second pass over all pairs
-unless the median topic outgrows them (blocks with texts tied at their cut, duplicates, are
-multiplied again; the same neighbours either way), the rest 0.1-0.3 s
-per reading. bench/RESULTS.md "Groups: the consensus of 16 seeds",
-"Groups: at least sqrt(k) of them", "Groups: where four readings agree", "Groups: the
-topics' words as a fifth reading" and "Groups: all readings but one, on average, without
-chains".
+The neighbour search is ``nearest`` (this module's graph is built on its lists); the
+groups of topics are ``groups``.
 """
 
 from __future__ import annotations
@@ -99,15 +81,14 @@ from typing import Any
 
 import numpy as np
 
+from evaltui.topics.nearest import CANDIDATES, NEAR_KEPT, knn, neighbours, search
+
 OUTLIER = -1
 MIN_TOPIC_SIZE = 5  # fewer texts than this are not a topic (a third of the neighbourhood)
 MULTIPLES = tuple(2 ** (i / 2) for i in range(-2, 11))  # the earlier rule's multiples (``stability``)
 SUBSAMPLES = 6  # resamplings per multiple (enough for a standard error)
 SUBSAMPLE_FRACTION = 0.8
 SELECT_AT_MOST = 5000  # texts the multiple is chosen on (a seeded sample above this)
-GROUP_RUNS = 16  # seeds of the topics' grouping the consensus is taken over
-CANDIDATES = 2  # with the lexical view, the words re-rank the vectors' nearest 2 x n**0.4 (``knn``)
-NEAR_KEPT = 2  # the text graph's search keeps NEAR_KEPT x its candidates per text for the groups' (``Near``)
 
 
 @dataclass(frozen=True)
@@ -122,253 +103,15 @@ class ClusterParams:
     # ``resolution``, never coarser than 1x (``refine``, the module docstring); False:
     # ``resolution`` exactly. Default: over 14 rows x 3 pipeline seeds no goal lost, 4 / 4 / 8
     # gained (the CLINC150 stand-ins, CLINC150's NMI at 2 seeds), CPU within 0.2 s of the fixed
-    # map before on 4,500-6,500 texts (its eight more Leiden runs paid by ``knn``)
+    # map before on 4,500-6,500 texts (its eight more Leiden runs paid by ``nearest.knn``)
     refine: bool = True
     seed: int = 42
     # weight of the texts' TF-IDF cosine (``represent.lexical``) beside the vectors' when the
-    # words re-rank the vectors' candidate neighbours (``knn``); 0: the vectors alone. 0.5, the
+    # words re-rank the vectors' candidate neighbours (``nearest.knn``); 0: the vectors alone. 0.5, the
     # mean of the two: above MiniLM alone in fine NMI on 13 of the 14 measured sets and
     # stand-ins (bench/RESULTS.md "The representation: a lexical view beside MiniLM" and "The lexical
     # view re-ranks MiniLM's candidates")
     lexical_share: float = 0.5
-
-
-def neighbours(n: int, most: int) -> int:
-    """The neighbourhood for n texts: ``most``, but n**0.4 when that is smaller (6 for 88
-    texts), so that on a small log a neighbourhood stays smaller than a topic."""
-    return int(max(3, min(most, round(n**0.4))))
-
-
-def knn(
-    vectors: np.ndarray, k: int, block: int = 2048, lexical: Any = None, share: float = 0.5
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each text's k nearest neighbours (not itself), nearest first, and their similarities.
-    Exact, in blocks, so memory stays at block x n (vectors L2-normalised).
-
-    ``lexical``: the texts' L2-normalised sparse TF-IDF rows (``represent.lexical``). The
-    candidates are then the vectors' nearest ``CANDIDATES`` x max(k, n**0.4) (twice the
-    neighbourhood ``neighbours`` gives n texts before its cap: 12 of 88 texts, 32 of 1,000,
-    62 of 5,500), and of those the k with the highest (1 - share) x the vectors' cosine +
-    share x the lexical one: the words re-rank MiniLM's candidates, they never bring in a text
-    MiniLM puts farther. Why: ranked over all texts, the mixed similarity lets two requests
-    that share only a wrapper or a phrase ("Good morning, how long does standard shipping take
-    Thanks." and "Excuse me, how long does a refund take after the return arrives Can you
-    check?") be each other's nearest, over texts MiniLM ranks far nearer: on the tests'
-    88-conversation fixture (4 requests x 22) the shipping questions joined the refund topic,
-    where MiniLM alone, and this rule, give the 4 requests exactly. Measured over every set and stand-in (two draws): fine NMI
-    above MiniLM alone on 13 of 14 rows (not CLINC150 64x17_oos @13: 0.809 against 0.824),
-    groups higher on 11
-    (bench/RESULTS.md "The lexical view re-ranks MiniLM's candidates")."""
-    return _knn(vectors, k, block, lexical, share)[:2]
-
-
-@dataclass(frozen=True)
-class Near:
-    """Each text's ``cols.shape[1]`` nearest other texts by the vectors alone (per row: the
-    columns as ``_largest`` gives them, their cosines ``vals``, the same floats as the block
-    products'), kept by one neighbour search for a later one over the same ``vectors``."""
-
-    vectors: np.ndarray
-    cols: np.ndarray
-    vals: np.ndarray
-
-
-def _knn(
-    vectors: np.ndarray,
-    k: int,
-    block: int = 2048,
-    lexical: Any = None,
-    share: float = 0.5,
-    keep: int = 0,
-    near: Near | None = None,
-) -> tuple[np.ndarray, np.ndarray, Near | None]:
-    """``knn``, and with ``keep`` each text's ``keep`` nearest by the vectors (``Near``). With
-    ``near`` (a search's ``Near`` over the same ``vectors`` object), the vectors' candidates
-    come from those lists where they hold them (``_within``: the same columns as a pass over
-    all pairs), and only the blocks with a row they cannot settle are multiplied again: the
-    groups' wider neighbourhood (``group_topics``) then costs no second pass over n x n
-    cosines. The same neighbours as ``knn`` in every case."""
-    n = len(vectors)
-    k = max(1, min(k, n - 1))
-    idx = np.empty((n, k), dtype=np.int64)
-    sim = np.empty((n, k), dtype=np.float32)
-    # the candidates' word cosines alone (``_pair_cosines``) where the rows are sorted, as
-    # ``represent.lexical``'s are; else the block's whole product with every text
-    lexical_t = lexical.T.tocsr() if lexical is not None and not lexical.has_sorted_indices else None
-    pool = min(n - 1, CANDIDATES * max(k, round(n**0.4)))
-    need = pool if lexical is not None else k  # the vectors' columns taken per text (``_largest``)
-    keep = min(n - 1, keep)
-    if near is not None and (near.vectors is not vectors or near.cols.shape[1] < need):
-        near = None
-    kept: list[tuple[np.ndarray, np.ndarray]] = []
-    scratch = _Scratch.for_blocks(vectors, block)
-    for start in range(0, n, block):
-        rows = np.arange(start, min(start + block, n))
-        sims: np.ndarray | None = None
-        if near is not None and not keep:
-            cols, vals = near.cols[start : start + block], near.vals[start : start + block]
-        else:
-            sims = _block(vectors, start, block, scratch)
-            if keep:
-                cols = _largest(sims, keep, scratch)
-                vals = np.take_along_axis(sims, cols, axis=1)
-                kept.append((cols, vals))
-        if sims is not None and (not keep or need > keep):
-            cand = _largest(sims, need, scratch)
-            vec = np.take_along_axis(sims, cand, axis=1)
-        else:
-            cand, at, tied = _within(cols, vals, need)
-            vec = np.take_along_axis(vals, at, axis=1)
-            if tied.any():  # ties at the need-th cosine: as ``_largest``, from the whole rows
-                sims = _block(vectors, start, block, scratch) if sims is None else sims
-                cand[tied] = np.argpartition(-sims[tied], need - 1, axis=1)[:, :need]
-                vec[tied] = np.take_along_axis(sims[tied], cand[tied], axis=1)
-        if lexical is not None:
-            if lexical_t is None:
-                words = _pair_cosines(lexical, rows, cand)
-            else:
-                words = np.take_along_axis((lexical[start : start + block] @ lexical_t).toarray(), cand, axis=1)
-            mixed = (1.0 - share) * vec + share * words
-            part = np.argpartition(-mixed, k - 1, axis=1)[:, :k]
-            vals_k = np.take_along_axis(mixed, part, axis=1)
-        else:
-            part, vals_k = cand, vec
-        order = np.argsort(-vals_k, axis=1)
-        part = np.take_along_axis(part, order, axis=1)
-        idx[start : start + block] = part if lexical is None else np.take_along_axis(cand, part, axis=1)
-        sim[start : start + block] = np.take_along_axis(vals_k, order, axis=1)
-    if not keep:
-        return idx, sim, None
-    return idx, sim, Near(vectors, np.concatenate([c for c, _ in kept]), np.concatenate([v for _, v in kept]))
-
-
-@dataclass(frozen=True)
-class _Scratch:
-    """Arrays of one block's shape, made once per search and written over block after block
-    (``_block``'s product, ``_largest``'s partition and marks)."""
-
-    product: np.ndarray
-    values: np.ndarray
-    marks: np.ndarray
-
-    @classmethod
-    def for_blocks(cls, vectors: np.ndarray, block: int) -> _Scratch:
-        shape = (min(block, len(vectors)), len(vectors))
-        kind = np.result_type(vectors.dtype, vectors.dtype)
-        return cls(np.empty(shape, dtype=kind), np.empty(shape, dtype=kind), np.empty(shape, dtype=bool))
-
-
-def _block(vectors: np.ndarray, start: int, block: int, scratch: _Scratch | None = None) -> np.ndarray:
-    """The cosines of the texts ``start`` .. ``start + block`` with every text, each with
-    itself at -inf (one matrix product per block: the same floats whenever it is made again,
-    into ``scratch.product`` when given)."""
-    stop = min(start + block, len(vectors))
-    if scratch is None:
-        sims = vectors[start:stop] @ vectors.T
-    else:
-        sims = np.matmul(vectors[start:stop], vectors.T, out=scratch.product[: stop - start])
-    rows = np.arange(start, stop)
-    sims[rows - start, rows] = -np.inf
-    return sims
-
-
-def _within(cols: np.ndarray, vals: np.ndarray, need: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``_largest(sims, need)`` taken from each row's ``cols.shape[1]`` largest (``cols``,
-    ``vals``; ``Near``): (the columns, their positions in ``cols``, the rows it cannot settle).
-    A row whose need-th value is not tied among its kept ones holds exactly the ``need``
-    columns at or above it (everything not kept is below), in ascending order as
-    ``_largest`` gives them; a tied row (duplicate texts) is left to the caller."""
-    width = cols.shape[1]
-    at = np.zeros((len(cols), need), dtype=np.int64)
-    if need == width:  # the kept lists themselves, as ``_largest`` gave them
-        at[:] = np.arange(width)
-        return cols.copy(), at, np.zeros(len(cols), dtype=bool)
-    kth = np.partition(vals, width - need, axis=1)[:, width - need]
-    above = vals >= kth[:, None]
-    ok = above.sum(axis=1) == need
-    if ok.any():
-        pos = np.nonzero(above[ok])[1].reshape(-1, need)
-        order = np.argsort(np.take_along_axis(cols[ok], pos, axis=1), axis=1)
-        at[ok] = np.take_along_axis(pos, order, axis=1)
-    return np.take_along_axis(cols, at, axis=1), at, ~ok
-
-
-PAIR_ROWS = 128  # texts whose word rows ``_pair_cosines`` spreads out at once (128 x terms floats)
-
-
-def _pair_cosines(lexical: Any, rows: np.ndarray, cand: np.ndarray) -> np.ndarray:
-    """``(lexical[rows] @ lexical.T)`` at the columns ``cand`` (one row of candidates per text
-    of ``rows``): the word cosines of the candidate pairs only, the same float32 values as that
-    product's. scipy's sparse product (``csr_matmat``) adds each shared term's product
-    (float32) one at a time, in the order of the row's terms; for rows with sorted terms
-    (``represent.lexical``'s) that is the terms' order in either row, so here each pair's
-    products, taken in its candidate's term order (0 where the text lacks the term: adding 0
-    changes no float), are added column by column in that order. Why: the product with every
-    text computed ~n cosines per text to keep 2 x n**0.4 of them (bench/RESULTS.md "A time
-    margin on CLINC150")."""
-    indptr, indices, data = lexical.indptr, lexical.indices, lexical.data
-    terms = lexical.shape[1]
-    lengths = np.diff(indptr)
-    out = np.zeros(cand.shape, dtype=data.dtype)
-    spread = np.zeros(min(PAIR_ROWS, len(rows)) * terms, dtype=data.dtype)
-    for first in range(0, len(rows), PAIR_ROWS):
-        mine = rows[first : first + PAIR_ROWS]
-        owner, at = _entries(indptr, lengths, mine)
-        place = owner * terms + indices[at]
-        spread[place] = data[at]  # each text's words, spread out on its own row
-        theirs = cand[first : first + PAIR_ROWS].ravel()
-        pair, their_at = _entries(indptr, lengths, theirs)
-        longest = int(lengths[theirs].max(initial=0))
-        if longest:
-            products = np.zeros((len(theirs), longest), dtype=data.dtype)
-            within = their_at - indptr[theirs][pair]
-            products[pair, within] = spread[(pair // cand.shape[1]) * terms + indices[their_at]] * data[their_at]
-            total = out[first : first + PAIR_ROWS].reshape(-1)  # a view: filled in place
-            for column in range(longest):
-                total += products[:, column]
-        spread[place] = 0.0
-    return out
-
-
-def _entries(indptr: np.ndarray, lengths: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The stored entries of ``rows`` of a CSR matrix: (which of ``rows`` each belongs to, its
-    position in the matrix's ``indices`` / ``data``), row after row in storage order."""
-    counts = lengths[rows]
-    owner = np.repeat(np.arange(len(rows)), counts)
-    starts = np.cumsum(counts) - counts
-    return owner, indptr[rows][owner] + np.arange(int(counts.sum())) - starts[owner]
-
-
-def _largest(sims: np.ndarray, k: int, scratch: _Scratch | None = None) -> np.ndarray:
-    """The columns of each row's k largest values (in no order): the k-th largest value by a
-    partition of the values, then the columns at or above it; a row with ties at that value
-    (more than k columns) takes its k by ``np.argpartition``. The same columns as
-    ``np.argpartition(-sims, k - 1)[:, :k]`` wherever the k-th value is not tied, at a fifth of
-    its CPU over thousands of columns (that one negates the block and moves a full row of 8-byte
-    indices per row: 0.31 s against 0.07 s for 2,048 x 5,500 and k = 62). ``scratch``: arrays
-    of the block's shape (``_Scratch``) the partition and the marks are made in, so that a
-    search over many blocks does not fault in fresh pages for each."""
-    n = sims.shape[1]
-    if k >= n:
-        return np.argsort(-sims, axis=1, kind="stable")[:, :k]
-    if scratch is None:
-        kth = np.partition(sims, n - k, axis=1)[:, n - k]
-        above = sims >= kth[:, None]
-    else:
-        part = scratch.values[: len(sims)]
-        np.copyto(part, sims)
-        part.partition(n - k, axis=1)
-        kth = part[:, n - k].copy()
-        above = np.greater_equal(sims, kth[:, None], out=scratch.marks[: len(sims)])
-    counts = above.sum(axis=1)
-    if (counts == k).all():
-        return np.nonzero(above)[1].reshape(len(sims), k)
-    out = np.empty((len(sims), k), dtype=np.int64)
-    exact = counts == k
-    out[exact] = np.nonzero(above[exact])[1].reshape(-1, k)
-    tied = np.flatnonzero(~exact)
-    out[tied] = np.argpartition(-sims[tied], k - 1, axis=1)[:, :k]
-    return out
 
 
 def fuzzy_graph(idx: np.ndarray, sim: np.ndarray) -> Any:
@@ -593,7 +336,7 @@ def cluster_graph(
 ) -> tuple[np.ndarray, Any]:
     """Topic labels (0..k-1 largest first, or OUTLIER) and the neighbour graph they came from.
     ``lexical``: the texts' TF-IDF rows (``represent.lexical``), a second view for finding
-    neighbours (see ``knn``); None: the vectors alone."""
+    neighbours (see ``nearest.knn``); None: the vectors alone."""
     labels, graph, _ = cluster_resolved(vectors, params, lexical)
     return labels, graph
 
@@ -609,9 +352,9 @@ def cluster_resolved(
     share = params.lexical_share
     lexical = lexical if share > 0 else None
     keep = NEAR_KEPT * CANDIDATES * max(k, round(n**0.4))
-    idx, sim, near = _knn(vectors, k, lexical=lexical, share=share, keep=keep)
+    idx, sim, near = search(vectors, k, lexical=lexical, share=share, keep=keep)
     graph = fuzzy_graph(idx, sim)
-    graph.near = near  # for the groups' wider neighbourhood (``group_topics``)
+    graph.near = near  # for the groups' wider neighbourhood (``groups.group_topics``)
     if params.resolution is not None and params.refine:
         resolution, labels = refine(vectors, graph, idx, params.resolution, params.seed)
         return labels, graph, resolution
@@ -637,247 +380,6 @@ def cluster(vectors: np.ndarray, params: ClusterParams = ClusterParams()) -> np.
     if len(vectors) == 0:
         return np.zeros(0, dtype=np.int64)
     return cluster_graph(vectors, params)[0]
-
-
-def _collapse(graph: Any, labels: np.ndarray, k: int) -> Any:
-    """The graph with each topic collapsed to one node (links between topics summed, a
-    topic's links to itself and the unassigned texts dropped)."""
-    import scipy.sparse as sp
-
-    member = labels >= 0
-    s = sp.csr_matrix((np.ones(int(member.sum())), (np.flatnonzero(member), labels[member])), shape=(len(labels), k))
-    between = (s.T @ graph @ s).tocsr()
-    between.setdiag(0)
-    between.eliminate_zeros()
-    return between
-
-
-def _runner_up(vectors: np.ndarray, labels: np.ndarray, cents: np.ndarray) -> Any:
-    """Each assigned text's vote for its nearest other topic (the one it would join were its
-    own gone), weighted by the cosine to that topic's centroid; symmetric, k x k."""
-    import scipy.sparse as sp
-
-    k = len(cents)
-    member = np.flatnonzero(labels >= 0)
-    rows, cols, vals = [], [], []
-    for start in range(0, len(member), 8192):
-        part = member[start : start + 8192]
-        sims = vectors[part] @ cents.T
-        sims[np.arange(len(part)), labels[part]] = -np.inf
-        best = sims.argmax(axis=1)
-        rows.append(labels[part])
-        cols.append(best)
-        vals.append(np.maximum(sims[np.arange(len(part)), best], 0.0))
-    votes = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(k, k))
-    out = (votes + votes.T).tocsr()
-    out.eliminate_zeros()
-    return out
-
-
-def _above_median(sims: np.ndarray) -> Any:
-    """A full topic graph from a k x k similarity: each pair's similarity less the median of
-    all pairs', the pairs above that median only."""
-    import scipy.sparse as sp
-
-    off = ~np.eye(len(sims), dtype=bool)
-    w = np.where(off, sims - np.median(sims[off]), 0.0) if off.any() else np.zeros_like(sims)
-    return sp.csr_matrix(np.maximum(w, 0.0))
-
-
-def _centroid_graph(cents: np.ndarray) -> Any:
-    """The topics' centroids, the mean centroid taken off, as a full graph: each pair's cosine
-    less the median of all pairs' cosines, the pairs above that median only."""
-    centred = cents - cents.mean(axis=0)
-    centred /= np.where((n := np.linalg.norm(centred, axis=1, keepdims=True)) > 0, n, 1.0)
-    return _above_median(centred @ centred.T)
-
-
-def _words_graph(lexical: Any, labels: np.ndarray, k: int) -> Any:
-    """The topics' words: each topic's texts as one document (their TF-IDF rows summed), each
-    term weighted by its share of the topic times log(1 + the mean topic's mass / the term's
-    mass over all topics) (c-TF-IDF, as ``label.c_tf_idf``: words every topic uses sink), and
-    the topics' cosines as a full graph above their median. Sparse throughout (k x terms)."""
-    import scipy.sparse as sp
-
-    member = labels >= 0
-    s = sp.csr_matrix((np.ones(int(member.sum())), (labels[member], np.flatnonzero(member))), shape=(k, len(labels)))
-    mass = (s @ lexical).tocsr().astype(np.float64)
-    per_topic = np.asarray(mass.sum(axis=1)).ravel()
-    per_term = np.asarray(mass.sum(axis=0)).ravel()
-    idf = np.log(1.0 + per_topic.sum() / max(k, 1) / np.maximum(per_term, 1e-12))
-    words = sp.diags(1.0 / np.maximum(per_topic, 1e-12)) @ mass @ sp.diags(idf)
-    norms = np.sqrt(np.asarray(words.multiply(words).sum(axis=1)).ravel())
-    words = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ words
-    return _above_median((words @ words.T).toarray())
-
-
-def _sqrt_groups(topics_graph: Any, k: int) -> np.ndarray:
-    """Modularity groups of a topic graph at ``group_resolution`` (at least sqrt(k) groups),
-    the medoid of ``GROUP_RUNS`` seeds; each topic alone when the graph has no links."""
-    if topics_graph.nnz == 0:
-        return np.arange(k, dtype=np.int64)
-    topics = as_igraph(topics_graph)
-    resolution, first = _group_resolution(topics, k)  # ``first``: seed 0's run at that resolution
-    runs = [first] + [leiden(topics, resolution, seed, objective="modularity") for seed in range(1, GROUP_RUNS)]
-    return most_agreed(runs)
-
-
-def group_topics(
-    graph: Any, labels: np.ndarray, vectors: np.ndarray | None = None, lexical: Any = None, share: float = 0.0
-) -> np.ndarray:
-    """Groups of topics, one group id per topic 0..k-1, largest first.
-
-    With ``vectors`` (the product's rule): four readings of how near two topics are, five with
-    the lexical view, each grouped by modularity at ``group_resolution`` (at least sqrt(k)
-    groups, the medoid of ``GROUP_RUNS`` seeds); two topics share a group when all the
-    groupings but at most one put them together (3 of 4, or 4 of 5), on average over the pairs
-    of topics of the two groups joined (``_together``: average linkage on the share of the
-    groupings that agree, joined while that mean share is at least (n - 1) / n):
-    1. ``graph``, the texts' neighbour graph the topics came from, collapsed to topics;
-    2. the same similarity (``lexical`` and ``share`` as for the topics) over a neighbourhood
-       as large as the median topic, collapsed (with k = 15 against topics of 30-45 texts,
-       most of a text's neighbours are in its own topic and the links between topics are few);
-    3. each text's runner-up topic (the nearest other centroid), votes summed;
-    4. the centroids' cosines, the mean centroid taken off, above their median;
-    5. with ``lexical`` (share > 0): the topics' words, each topic's texts as one document
-       (c-TF-IDF, ``_words_graph``), their cosines above their median: the words a domain's
-       intents share ("card", "flight") that the sentence vectors weigh little.
-    Why: the groups of any one reading miss where the others are right (on CLINC150's 10
-    domains over ~140 topics each reading alone scores 0.46-0.53 coarse NMI), and where the
-    readings disagree the topics stay apart instead of being joined on one reading's noise:
-    the number of groups comes from the data, not from sqrt(k) alone. The words reading alone
-    is the weakest (CLINC150 0.475); its worth is as the fifth voice that can keep two topics
-    apart: with it, over every set and the stand-ins at draws 13 and 14 (lexical share 0.5,
-    pipeline seeds 42 and 1), goals met on 10 and 9 of 14 rows against the four readings'
-    (more than half agreeing) 8 and 6, no goal the four meet lost; CLINC150 0.519 -> 0.576 at
-    seed 42 (goal 0.564; 0.528 -> 0.561 at seed 1), Bitext 1,076 0.762 -> 0.805 (goal 0.775).
-    The price is more groups where the readings disagree: CLINC150 34-36 (was 16-20), Bitext
-    16 (15), gpt35 19-20 (17), the sample logs 16-19 (12-14), the stand-ins 8-18 (5-13); the
-    CLINC150 stand-ins still miss (0.61-0.68 against 0.67-0.68). In `bench/topics.py
-    --standins`: CLINC150 0.576 (goal 0.562), Bitext 1,076 0.832 (goal 0.796), no goal lost.
-    bench/RESULTS.md "Groups: the topics' words as a fifth reading". Without the wider neighbourhood the agreement is worse
-    than reading 1 alone ("Groups: where four readings agree").
-    Why on average and not the connected components of the agreeing pairs (the rule before):
-    components chain, joining two domains through one agreeing pair. On CLINC150 (131 topics,
-    pipeline seed 42) 337 of the 400 pairs of topics that shared a group only through a chain
-    sat in different domains (139 of the 339 pairs that agreed directly), in two groups of 28
-    (meta, small talk, home, utility) and 21 topics (banking, credit cards, travel, work); the
-    groups scored 0.546 coarse NMI, below the 131 topics ungrouped (0.567), against a goal of
-    0.564. Average linkage at the same share: 0.589 / 0.582 / 0.591 at seeds 42 / 1 / 2 (the
-    rule before 0.546 / 0.544 / 0.561), at least +0.010 over the goal on 15 draws of the map
-    (pipeline seeds, vectors moved by noise), with no group goal lost on the 14 rows x 3 seeds;
-    its largest group 12-13 topics (24-28), 45-48 groups of which 15-17 hold one topic (31-36,
-    11-13); Bitext 17-18 groups (16), the sample logs 34-39 of 135 topics (28-32).
-    bench/RESULTS.md "Groups: all readings but one, on average, without chains".
-
-    Without ``vectors``: reading 1 alone (the rule before, kept for the benches that compare it
-    and for callers without vectors)."""
-    k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
-    if k == 0 or graph is None:
-        return np.zeros(k, dtype=np.int64)
-    if vectors is None:
-        groups = _sqrt_groups(_collapse(graph, labels, k), k)
-    else:
-        on = labels[labels >= 0]
-        typical = int(max(neighbours(len(labels), ClusterParams().n_neighbors), np.median(np.bincount(on))))
-        idx, sim, _ = _knn(
-            vectors, typical, lexical=lexical if share > 0 else None, share=share, near=getattr(graph, "near", None)
-        )
-        cents = centroids(vectors, labels)
-        readings = [
-            _collapse(graph, labels, k),
-            _collapse(fuzzy_graph(idx, sim), labels, k),
-            _runner_up(vectors, labels, cents),
-            _centroid_graph(cents),
-        ]
-        if lexical is not None and share > 0:
-            readings.append(_words_graph(lexical, labels, k))
-        parts = np.array([_sqrt_groups(r, k) for r in readings])
-        groups = _together((parts[:, :, None] == parts[:, None, :]).mean(axis=0), (len(readings) - 1) / len(readings))
-    member = labels >= 0
-    sizes = np.bincount(labels[member], minlength=k)
-    weight = {g: int(sizes[groups == g].sum()) for g in np.unique(groups)}
-    order = sorted(weight, key=lambda g: (-weight[g], int(np.flatnonzero(groups == g)[0])))
-    mapping = {g: i for i, g in enumerate(order)}
-    return np.array([mapping[g] for g in groups], dtype=np.int64)
-
-
-def _together(share: np.ndarray, at_least: float) -> np.ndarray:
-    """Groups of items from ``share`` (k x k, the share of the groupings that put two items
-    together): average linkage on 1 - share, two groups joined while the mean share over their
-    pairs of items is at least ``at_least``; one group id per item."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
-
-    if len(share) < 2:
-        return np.zeros(len(share), dtype=np.int64)
-    apart = 1.0 - share
-    np.fill_diagonal(apart, 0.0)
-    tree = linkage(squareform(np.clip(apart, 0.0, 1.0), checks=False), "average")
-    return np.asarray(fcluster(tree, 1.0 - at_least + 1e-9, "distance"), dtype=np.int64) - 1
-
-
-GROUP_STEPS = tuple(2 ** (i / 4) for i in range(25))  # modularity resolutions tried for the groups: 1 to 64
-
-
-def group_resolution(topics: Any, k: int) -> float:
-    """The modularity resolution of the groups: the first of ``GROUP_STEPS`` (1, then up by
-    2^(1/4)) at which one Leiden run (seed 0) on ``topics`` (the topic graph, k nodes) gives
-    at least sqrt(k) groups.
-
-    Why not 1: modularity at 1 joins what a reader of the map needs apart when the topics'
-    links are weak and even: on CLINC150 (143 topics over 10 domains) it gives 6-7 groups
-    that each mix several domains (groups' NMI against the domains 0.40-0.43). Why sqrt(k):
-    a reader who scans the groups and then the topics of one group reads G + k/G names, the
-    fewest at G = sqrt(k); a map that already has that many groups at 1 (Bitext: 16 groups
-    over 101 topics) keeps them. Derived from the number of topics only, so no setting is
-    tuned to a data set; measured on Bitext, CLINC150 and the sample logs at five pipeline
-    seeds, on 50% subsamples and at four fine resolutions, never lower than modularity at 1
-    (bench/RESULTS.md "Groups: at least sqrt(k) of them")."""
-    return _group_resolution(topics, k)[0]
-
-
-def _group_resolution(topics: Any, k: int) -> tuple[float, np.ndarray]:
-    """``group_resolution`` and its run (seed 0 at that resolution), which is the first of the
-    groups' ``GROUP_RUNS`` (Leiden is deterministic for a seed: the same partition)."""
-    want = np.sqrt(k)
-    for resolution in GROUP_STEPS:
-        run = leiden(topics, resolution, 0, objective="modularity")
-        if len(set(run.tolist())) >= want:
-            return resolution, run
-    return GROUP_STEPS[-1], run
-
-
-def most_agreed(partitions: list[np.ndarray]) -> np.ndarray:
-    """The partition with the highest summed adjusted Rand index to the others (the first
-    such on a tie): the medoid of the runs."""
-    n = len(partitions)
-    agree = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            agree[i, j] = agree[j, i] = adjusted_rand(partitions[i], partitions[j])
-    return partitions[int(np.argmax(agree.sum(axis=1)))]
-
-
-def adjusted_rand(a: np.ndarray, b: np.ndarray) -> float:
-    """The adjusted Rand index of two labellings of the same items (labels >= 0), the same
-    value as scikit-learn's ``adjusted_rand_score`` (its pair counts and formula), without its
-    input checks: the groups compare 4 x 120 pairs of partitions of a few hundred topics, where
-    those checks cost ~4 ms a pair (2 s of a CLINC150 build) and the counting microseconds."""
-    a = np.unique(a, return_inverse=True)[1].ravel()
-    b = np.unique(b, return_inverse=True)[1].ravel()
-    size = int(len(a))
-    cells = np.bincount(a * (int(b.max(initial=0)) + 1) + b).astype(np.int64)
-    rows = np.bincount(a).astype(np.int64)
-    cols = np.bincount(b).astype(np.int64)
-    squares = int((cells**2).sum())
-    fp = int((rows**2).sum()) - squares  # pairs together in a, apart in b
-    fn = int((cols**2).sum()) - squares  # apart in a, together in b
-    tp = squares - size
-    tn = size * size - fp - fn - squares
-    if fn == 0 and fp == 0:
-        return 1.0
-    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
 
 
 def centroids(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ A second view of the same texts, for finding neighbours only (``lexical``): each
 TF-IDF vector over its words and word pairs (seen in 2+ texts). Two requests of one intent share its words ("freeze my account",
 "transfer money to") where MiniLM's cosine, compressed by the direction all its vectors
 share, ranks a same-domain request of another intent as near; the neighbour graph re-ranks
-MiniLM's nearest candidates by the mean of the two cosines (``cluster.knn``,
+MiniLM's nearest candidates by the mean of the two cosines (``nearest.knn``,
 ``cluster.ClusterParams.lexical_share``). bench/RESULTS.md "The representation: a lexical
 view beside MiniLM" and "The lexical view re-ranks MiniLM's candidates".
 """

@@ -6,19 +6,8 @@ import numpy as np
 import pytest
 
 from evaltui.store.topics import topic_score_rows
-from evaltui.topics.cluster import (
-    OUTLIER,
-    ClusterParams,
-    adjusted_rand,
-    assign_nearest,
-    cluster,
-    cluster_graph,
-    as_igraph,
-    group_resolution,
-    group_topics,
-    leiden,
-    most_agreed,
-)
+from evaltui.topics.cluster import OUTLIER, ClusterParams, as_igraph, assign_nearest, cluster, cluster_graph, leiden
+from evaltui.topics.groups import adjusted_rand, group_resolution, group_topics, most_agreed
 from evaltui.topics.label import keywords, label_from_keywords, slug
 from evaltui.topics.stats import overall_means, where_it_hurts
 from tests.helpers import conversation, write_jsonl
@@ -162,7 +151,7 @@ def test_topics_fall_into_groups_of_nearby_topics():
 
 
 def test_the_topics_words_link_topics_that_share_a_domain_word():
-    from evaltui.topics.cluster import _words_graph
+    from evaltui.topics.groups import _words_graph
     from evaltui.topics.represent import lexical
 
     # 3 domains x 2 intents; "can you", "my" and "please" run through every topic
@@ -225,7 +214,7 @@ def test_groups_are_at_least_the_square_root_of_the_topics_and_never_coarser_tha
 def test_topics_join_where_all_readings_but_one_agree_on_average_not_through_one_pair():
     from scipy.sparse.csgraph import connected_components
 
-    from evaltui.topics.cluster import _together
+    from evaltui.topics.groups import _together
 
     # the share of five readings' groupings that put two topics together: two families
     # {0, 1, 2} and {3, 4, 5} that every reading keeps whole, one pair across them (2, 3) that
@@ -383,7 +372,7 @@ def test_the_words_rerank_the_vectors_candidates_and_never_bring_in_a_far_text()
     # only text 5 is a candidate: it becomes the nearest, text 39 stays out.
     import scipy.sparse as sp
 
-    from evaltui.topics.cluster import knn
+    from evaltui.topics.nearest import knn
 
     angles = np.arange(40) * 0.02
     vectors = np.column_stack([np.cos(angles), np.sin(angles)]).astype(np.float32)
@@ -401,7 +390,7 @@ def test_the_words_rerank_the_vectors_candidates_and_never_bring_in_a_far_text()
 
 
 def test_the_largest_columns_are_argpartitions_and_ties_still_give_k():
-    from evaltui.topics.cluster import _largest
+    from evaltui.topics.nearest import _largest
 
     rng = np.random.default_rng(5)
     sims = rng.normal(size=(300, 700)).astype(np.float32)
@@ -419,7 +408,7 @@ def test_the_largest_columns_are_argpartitions_and_ties_still_give_k():
 def test_the_candidates_word_cosines_are_the_products_own_floats():
     # the word cosines of the candidate pairs only, bit for bit the sparse product's (whose
     # float32 sums follow the terms' order), on texts with shared, repeated and no words
-    from evaltui.topics.cluster import PAIR_ROWS, _pair_cosines
+    from evaltui.topics.nearest import PAIR_ROWS, _pair_cosines
     from evaltui.topics.represent import lexical
 
     rng = np.random.default_rng(3)
@@ -439,7 +428,7 @@ def test_the_candidates_word_cosines_are_the_products_own_floats():
 def test_a_wider_search_from_the_kept_lists_finds_the_same_neighbours():
     # the groups' wider search takes the vectors' candidates from the text graph's kept lists
     # (``Near``); duplicate texts tie at the cut, where the whole rows decide, as in a new pass
-    from evaltui.topics.cluster import CANDIDATES, NEAR_KEPT, _knn, knn, neighbours
+    from evaltui.topics.nearest import CANDIDATES, NEAR_KEPT, knn, neighbours, search
     from evaltui.topics.represent import lexical
 
     rng = np.random.default_rng(7)
@@ -453,13 +442,13 @@ def test_a_wider_search_from_the_kept_lists_finds_the_same_neighbours():
     k = neighbours(n, 15)
     for view, share in ((words, 0.5), (None, 0.0)):
         first = knn(vectors, k, lexical=view, share=share)
-        idx, sim, near = _knn(
+        idx, sim, near = search(
             vectors, k, lexical=view, share=share, keep=NEAR_KEPT * CANDIDATES * max(k, round(n**0.4))
         )
         assert np.array_equal(idx, first[0]) and np.array_equal(sim, first[1])
         for wider in (k, 30, 47, 60):  # 60: more candidates than kept, a pass over all pairs
-            again = _knn(vectors, wider, lexical=view, share=share, near=near)
+            again = search(vectors, wider, lexical=view, share=share, near=near)
             plain = knn(vectors, wider, lexical=view, share=share)
             assert np.array_equal(again[0], plain[0]) and np.array_equal(again[1], plain[1])
     other = vectors.copy()  # lists kept for other vectors are not used
-    assert np.array_equal(_knn(other, 30, near=near)[0], knn(other, 30)[0])
+    assert np.array_equal(search(other, 30, near=near)[0], knn(other, 30)[0])
