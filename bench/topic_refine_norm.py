@@ -29,7 +29,10 @@ named otherwise) minimise the mean over the two neighbouring pairs of:
   nonnest   2 min(H(a|b), H(b|a)): VI less the part a pure split or merge must cost
   nonnest_j nonnest / H(a,b)
 (VI / log n is VI times a constant per row: the same picks as vi, not listed.)
-Suffixes: ``_nofloor`` drops the 1x floor; ``_nostop`` drops the typical-size stop.
+Suffixes: ``_max``: the larger of the two pairs instead of their mean; ``_confirm_vi``: a finer
+pick kept only when raw VI, too, finds it changing less than 1x; ``_nofloor`` drops the 1x floor;
+``_nostop`` drops the typical-size stop. Goals lost / gained are counted against main's rule
+(``vi``) on the same records. bench/RESULTS.md "refine's plateau under normalised measures".
 """
 
 import argparse
@@ -87,9 +90,7 @@ def change(rec: dict, measure: str, agg: str = "mean") -> list[float]:
     return [float("nan")] + [two(steps[i - 1], steps[i]) for i in range(1, len(steps))] + [float("nan")]
 
 
-def pick(
-    rec: dict, measure: str, floor: bool = True, stop: bool = True, agg: str = "mean", confirm: str = ""
-) -> int:
+def pick(rec: dict, measure: str, floor: bool = True, stop: bool = True, agg: str = "mean", confirm: str = "") -> int:
     """The step index a rule keeps (as ``cluster.refine``, with ``measure`` for the VI; ``agg``:
     the two neighbours' mean or the larger; ``confirm``: a finer pick is kept only when that
     measure, too, finds it changing less than 1x)."""
@@ -256,7 +257,12 @@ def report(args) -> None:
                 for m in MEASURES:
                     st = [MEASURES[m](p) for p in r["pairs"]]
                     mean = [(st[i - 1] + st[i]) / 2 for i in range(1, len(st))]
-                    print(f"  {m:10s} pairs " + " ".join(f"{x:.3f}" for x in st) + " | mean " + " ".join(f"{x:.3f}" for x in mean))
+                    print(
+                        f"  {m:10s} pairs "
+                        + " ".join(f"{x:.3f}" for x in st)
+                        + " | mean "
+                        + " ".join(f"{x:.3f}" for x in mean)
+                    )
                 print(
                     "  NMI at steps 1..7: "
                     + " ".join(f"{r['cand'][str(i)]['scores']['nmi']:.3f}" for i in range(1, 8))
