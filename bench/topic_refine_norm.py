@@ -128,6 +128,8 @@ def measure(args) -> None:
 
     from evaltui.store import Store
     from evaltui.topics import cluster as C
+    from evaltui.topics import groups as G
+    from evaltui.topics import nearest as N
     from evaltui.topics.embed import DEFAULT_MODEL
     from evaltui.topics.represent import lexical, text_vectors
 
@@ -151,9 +153,9 @@ def measure(args) -> None:
             view = lexical(texts)
             params = C.ClusterParams()
             n = len(vectors)
-            k = C.neighbours(n, params.n_neighbors)
-            keep = C.NEAR_KEPT * C.CANDIDATES * max(k, round(n**0.4))
-            idx, sim, near = C._knn(vectors, k, lexical=view, share=params.lexical_share, keep=keep)
+            k = N.neighbours(n, params.n_neighbors)
+            keep = N.NEAR_KEPT * N.CANDIDATES * max(k, round(n**0.4))
+            idx, sim, near = N.search(vectors, k, lexical=view, share=params.lexical_share, keep=keep)
             graph = C.fuzzy_graph(idx, sim)
             graph.near = near
             at_base = C.REFINE_STEPS.index(1.0)
@@ -185,7 +187,7 @@ def measure(args) -> None:
                 }
                 assert np.array_equal(labels, maps[rec["refine_step"]]), (name, seed)
                 for i in range(1, len(maps) - 1):
-                    g = C.group_topics(graph, maps[i], vectors, view, params.lexical_share)
+                    g = G.group_topics(graph, maps[i], vectors, view, params.lexical_share)
                     groups = np.where(maps[i] >= 0, g[np.maximum(maps[i], 0)], -1)
                     s = scores(maps[i], fine, coarse, groups)
                     rec["cand"][str(i)] = {"scores": s, "missed": missed(name, s, list(fine))}
