@@ -24,11 +24,21 @@ after every pass):
   neighbours name rather than the one Leiden gave it).
 - ``backw``: the same by the share of graph weight (> 1/2).
 - ``lp1+back``: both.
+- ``closure...``: loose topics unassigned whole (``closure_pass``'s modes); ``loose``: the
+  product's ``cluster.without_loose`` (the mode ``reach_median``), on the tree's cluster.py.
 - ``drop50`` / ``drop33``: assigned texts with agree < 1/2 / < 1/3 unassigned whatever their
-  centre similarity (stricter outliers: the neighbour count alone).
+  centre similarity (stricter outliers: the neighbour count alone); ``drop33n``: agree over
+  what the topic's size allows, min(k, size - 1).
+- ``closure_MODE``: whole topics unassigned by their closure (``closure_pass``: "fence",
+  "fence_texts", "weak", "median", "reach", "reach_weak", "reach_median"); ``loose``: the
+  product's ``cluster.without_loose`` on the same map (the working tree's cluster.py; equal to
+  ``closure_reach_median``).
 
     PYTHONPATH=. nice /work/main/.venv/bin/python bench/topic_assign_pass.py CACHE_DIR 42,1,2 \
-        [--passes main,lp1,...] [--only SETS] [--json OUT] [--timing SETS]
+        [--passes main,lp1,...] [--only SETS] [--json OUT] [--timing SETS] [--halves]
+
+``--halves``: the four data sets' two random halves (numpy seed 42) instead of the 14 rows, data
+we do not have (no BERTopic figures, so no goals: the scores alone).
 
 ``--timing``: the CPU of each pass alone (after the map), medians of ``--rounds``.
 """
@@ -170,7 +180,9 @@ def closure_pass(vectors, graph, idx, labels, mode: str = "fence") -> np.ndarray
     neighbours in the topic; "weak": the fence and closure under 1/2 (not a community in
     Radicchi's weak sense: less weight inside than out); "median": the fence and most of its
     texts with fewer than half their neighbours in it; "reach": the fence on closure over what
-    the topic's size allows, min(1, (size - 1) / k); "reach_weak": that and under 1/2."""
+    the topic's size allows, min(1, (size - 1) / k); "reach_weak": that and under 1/2;
+    "reach_median": that fence and most of its texts with fewer than half their neighbours in
+    it; "reach_median_n": the same with each text's count over what the topic's size allows."""
     import scipy.sparse as sp
 
     on = labels >= 0
@@ -189,7 +201,9 @@ def closure_pass(vectors, graph, idx, labels, mode: str = "fence") -> np.ndarray
     agree = (labels[idx] == labels[:, None]).mean(axis=1)
     if mode in ("weak", "reach_weak"):
         loose &= closure < 0.5
-    if mode == "median":
+    if mode in ("median", "reach_median", "reach_median_n"):
+        if mode == "reach_median_n":  # agree over the neighbours the topic can hold
+            agree = agree * idx.shape[1] / np.maximum(np.minimum(idx.shape[1], size[np.maximum(labels, 0)] - 1), 1)
         held = np.bincount(labels[on], weights=(agree[on] >= 0.5).astype(float), minlength=k)
         loose &= held < size / 2
     hit = on & loose[np.maximum(labels, 0)]
@@ -217,6 +231,8 @@ def apply(name: str, vectors, graph, idx, raw: np.ndarray, final: np.ndarray) ->
         return drop(vectors, idx, final, 0.5)
     if name == "drop33":
         return drop(vectors, idx, final, 1 / 3)
+    if name == "loose":  # the product's ``cluster.without_loose`` (closure_reach_median)
+        return C.without_loose(graph, final, idx)
     if name.startswith("closure"):
         return closure_pass(vectors, graph, idx, final, name.partition("_")[2] or "fence")
     if name == "drop50n":
@@ -262,6 +278,7 @@ def main() -> None:
     parser.add_argument("--json", default="")
     parser.add_argument("--timing", default="")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--halves", action="store_true", help="the four data sets' two random halves instead")
     args = parser.parse_args()
     passes = args.passes.split(",")
     out: list = []
@@ -281,6 +298,16 @@ def main() -> None:
                     print(f"{name} {p}: {np.median(ts):.3f} s CPU (load {os.getloadavg()[0]:.1f})", flush=True)
             return
         sets = [(n, f()) for n, f in study_sets("13,14", only=args.only)]
+        if args.halves:  # data we do not have: each set's two random halves (no BERTopic goals)
+            sets = []
+            for n, f in study_sets("13", standins=(), only=args.only):
+                texts, fine, coarse = f()
+                order = np.random.default_rng(42).permutation(len(texts))
+                for h, part in enumerate(np.array_split(order, 2)):
+                    part = np.sort(part)
+                    sets.append(
+                        (f"{n}/half{h}", ([texts[i] for i in part], [fine[i] for i in part], [coarse[i] for i in part]))
+                    )
         for seed in [int(s) for s in args.seeds.split(",")]:
             for name, (texts, fine, coarse) in sets:
                 vectors, _ = text_vectors(store, texts, DEFAULT_MODEL)
@@ -294,7 +321,7 @@ def main() -> None:
                     g = C.group_topics(graph, labels, vectors, view, 0.5)
                     groups = np.where(labels >= 0, g[np.maximum(labels, 0)], -1)
                     s = scores(labels, fine, coarse, groups)
-                    m = missed(name, s, list(fine))
+                    m = missed(name, s, list(fine)) if "/half" not in name else []
                     if p == "main":
                         base_missed = m
                     ref = base_missed if base_missed is not None else m
@@ -302,7 +329,9 @@ def main() -> None:
                     moved = changed(final, labels)
                     row = {"seed": seed, "name": name, "pass": p, "multiple": multiple, "cpu": t, "moved": moved}
                     out.append({**row, **s, "missed": m, "lost": lost, "gained": gained})
-                    oos = f" oos {s['oos_unassigned']:.1%}/{s['oos_largest_share']:.1%}" if "oos_unassigned" in s else ""
+                    oos = (
+                        f" oos {s['oos_unassigned']:.1%}/{s['oos_largest_share']:.1%}" if "oos_unassigned" in s else ""
+                    )
                     print(
                         f"seed {seed} {name:24s} {multiple:.2f}x {p:9s} NMI {s['nmi']:.4f} ARI {s['ari']:.3f} "
                         f"g {s['nmi_coarse']:.3f} un {s['unassigned']:.1%} big {s['biggest']:.1%}{oos} "
