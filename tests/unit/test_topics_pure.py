@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 
 from evaltui.store.topics import topic_score_rows
-from evaltui.topics.cluster import OUTLIER, ClusterParams, as_igraph, assign_nearest, cluster, cluster_graph, leiden
+from evaltui.topics.cluster import (
+    OUTLIER,
+    ClusterParams,
+    as_igraph,
+    assign_nearest,
+    cluster,
+    cluster_graph,
+    fuzzy_graph,
+    leiden,
+    loose_topics,
+)
 from evaltui.topics.groups import adjusted_rand, group_resolution, group_topics, most_agreed
 from evaltui.topics.label import keywords, label_from_keywords, slug
 from evaltui.topics.stats import overall_means, where_it_hurts
@@ -70,6 +80,43 @@ def test_clustering_is_deterministic_for_a_seed_and_finds_the_groups():
     for g in range(8):
         found = set(a[g * 40 : (g + 1) * 40].tolist()) - {OUTLIER}
         assert len(found) == 1
+
+
+def test_a_topic_whose_texts_link_mostly_elsewhere_is_left_unassigned_whole():
+    # nine topics of 20 texts, k = 10: eight whose texts' neighbours are all inside, and one
+    # whose texts have 3 neighbours inside and 7 spread over the other topics (as scattered
+    # requests no topic covers): only that one is loose
+    rng = np.random.default_rng(0)
+    k, size, topics = 10, 20, 9
+    labels = np.repeat(np.arange(topics), size)
+    idx = np.empty((topics * size, k), dtype=np.int64)
+    for i in range(topics * size):
+        own = np.flatnonzero(labels == labels[i])
+        own = own[own != i]
+        if labels[i] < topics - 1:
+            idx[i] = rng.choice(own, k, replace=False)
+        else:
+            elsewhere = np.flatnonzero(labels != labels[i])
+            idx[i] = np.concatenate([rng.choice(own, 3, replace=False), rng.choice(elsewhere, k - 3, replace=False)])
+    sim = np.tile(np.linspace(0.9, 0.6, k), (topics * size, 1))
+    graph = fuzzy_graph(idx, sim)
+    loose = loose_topics(graph, labels, idx)
+    assert loose.tolist() == (labels == topics - 1).tolist()
+    # all closed alike (the eight clean topics alone): no fence below them takes any
+    keep = labels < topics - 1
+    sub = np.flatnonzero(keep)
+    remap = np.full(len(labels), -1)
+    remap[sub] = np.arange(len(sub))
+    sub_idx = remap[idx[sub]]
+    assert (sub_idx >= 0).all()
+    assert not loose_topics(fuzzy_graph(sub_idx, sim[sub]), labels[sub], sub_idx).any()
+    # all loose alike (every text with 4 of its 10 neighbours inside): none stands out, none taken
+    for i in range(topics * size):
+        own = np.flatnonzero(labels == labels[i])
+        own = own[own != i]
+        elsewhere = np.flatnonzero(labels != labels[i])
+        idx[i] = np.concatenate([rng.choice(own, 4, replace=False), rng.choice(elsewhere, k - 4, replace=False)])
+    assert not loose_topics(fuzzy_graph(idx, sim), labels, idx).any()
 
 
 def test_a_resolution_chosen_from_the_data_finds_the_groups_at_any_size_of_sample():
