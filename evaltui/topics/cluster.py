@@ -57,24 +57,12 @@ bounds its cost; the resolution is then that multiple of the full graph's densit
 
 ``ClusterParams.refine`` (the default): the plateau on a narrow band around the fixed
 resolution, never coarser than it. The map is made at 0.35x .. 5.66x of
-``ClusterParams.resolution`` (0.0075, steps of sqrt 2); the one with the smallest mean
-normalised variation of information (VI / H(a, b)) to its two neighbours among 0.5x..4x (with
-the same stop rule on topics smaller than the neighbourhood) is taken, and the fixed map when
-that one is coarser. The fixed map is Leiden run to convergence; the other eight stop after
-``REFINE_ITERATIONS`` (3) passes (ARI 0.97-1.0 to converged ones on CLINC150, where the end
-maps took 2-3x the passes of the middle ones).
-Why normalised: raw VI grows with the maps' entropy, so the same share of texts moving costs a
-map of 220 topics more than one of 130, and the band's flattest map by raw VI leaned coarse
-(CLINC150: 0.71x, floored to 1x, where the 2.83x map is the flattest by VI / H(a, b): NMI
-0.830 -> 0.838). It leans the other way by about log K for pure splits, which is what the 1x
-floor and the band bound. Over the 14 rows (shared sets, stand-ins at two draws) x 12 pipeline
-seed x vector draws (cached vectors at seeds 42, 1, 2 and 3, 4, 5; two fresh embeddings at 42,
-1, 2), against raw VI: 19 goals gained, 1 lost (the 77x30 @13 stand-in's groups at one seed,
-where only the 1x map meets that goal, 0.704 against 0.672), CLINC150 at NMI >= 0.835 on 10 of
-12 draws (2 before); the sample logs at 4x on 11 of 12 (8). Of 25 measures of change tried
-(1 - NMI in its three forms pick alike; 1 - ARI, the non-nested part of VI and the larger of
-the two pairs lost goals on fresh vectors), the one kept. bench/RESULTS.md "refine's plateau
-under normalised measures of change".
+``ClusterParams.resolution`` (0.0075, steps of sqrt 2); the one with the smallest mean variation
+of information to its two neighbours among 0.5x..4x (with the same stop rule on topics smaller
+than the neighbourhood) is taken, and the fixed map when that one is coarser. The fixed map is
+Leiden run to convergence; the other eight stop after ``REFINE_ITERATIONS`` (3) passes (ARI
+0.97-1.0 to converged ones on CLINC150, where the end maps took 2-3x the passes of the middle
+ones).
 Why: at a fixed resolution a topic holds ~40 texts whatever the data, so intents of 17-30 texts
 (CLINC150, its stand-ins, the unseen public sets of 1,076 texts / 64 intents and 3,080 / 77)
 are merged two by two; on a band the plateau cannot wander to the far ends that made the full
@@ -135,8 +123,7 @@ class ClusterParams:
     # ``resolution``, never coarser than 1x (``refine``, the module docstring); False:
     # ``resolution`` exactly. Default: over 14 rows x 3 pipeline seeds no goal lost, 4 / 4 / 8
     # gained (the CLINC150 stand-ins, CLINC150's NMI at 2 seeds), CPU within 0.2 s of the fixed
-    # map before on 4,500-6,500 texts (its eight more Leiden runs paid by ``nearest.knn``); measured
-    # with raw VI, which VI / H(a, b) replaced (the module docstring)
+    # map before on 4,500-6,500 texts (its eight more Leiden runs paid by ``nearest.knn``)
     refine: bool = True
     seed: int = 42
     # weight of the texts' TF-IDF cosine (``represent.lexical``) beside the vectors' when the
@@ -276,11 +263,8 @@ def choose_multiple(scores: np.ndarray) -> float:
 PLATEAU_MULTIPLES = tuple(2 ** (i / 2) for i in range(-3, 12))  # 0.35p to 45p, steps of sqrt 2
 
 
-def variation_of_information(a: np.ndarray, b: np.ndarray, normalised: bool = False) -> float:
-    """VI(a, b) = H(a) + H(b) - 2 I(a, b), in nats (unassigned texts: one cluster); with
-    ``normalised``, VI / H(a, b), the share of the two maps' joint information that one
-    does not tell of the other (Meila's normalised VI, a metric in [0, 1]; 0 for two maps
-    of one cluster each)."""
+def variation_of_information(a: np.ndarray, b: np.ndarray) -> float:
+    """VI(a, b) = H(a) + H(b) - 2 I(a, b), in nats (unassigned texts: one cluster)."""
     from sklearn.metrics import mutual_info_score
 
     def entropy(x: np.ndarray) -> float:
@@ -288,12 +272,7 @@ def variation_of_information(a: np.ndarray, b: np.ndarray, normalised: bool = Fa
         share = share[share > 0]
         return float(-(share * np.log(share)).sum())
 
-    ha, hb, mutual = entropy(a), entropy(b), float(mutual_info_score(a, b))
-    vi = ha + hb - 2 * mutual
-    if not normalised:
-        return vi
-    joint = ha + hb - mutual
-    return vi / joint if joint > 0 else 0.0
+    return entropy(a) + entropy(b) - 2 * float(mutual_info_score(a, b))
 
 
 def plateau(vectors: np.ndarray, graph: Any, idx: np.ndarray, seed: int) -> tuple[float, np.ndarray]:
@@ -318,10 +297,9 @@ REFINE_ITERATIONS = 3  # Leiden's passes for refine's maps other than the fixed 
 
 def refine(vectors: np.ndarray, graph: Any, idx: np.ndarray, base: float, seed: int) -> tuple[float, np.ndarray]:
     """The resolution among 0.5x..4x of ``base`` (steps of sqrt 2) whose map changes least
-    towards both its neighbours on ``REFINE_STEPS`` (the smallest mean normalised variation
-    of information, VI / H(a, b): the module docstring), among the maps whose typical text
-    sits in a topic at least as large as its neighbourhood; ``base`` itself when that map is
-    coarser. And its labels."""
+    towards both its neighbours on ``REFINE_STEPS`` (the smallest mean variation of
+    information, as ``plateau``), among the maps whose typical text sits in a topic at least
+    as large as its neighbourhood; ``base`` itself when that map is coarser. And its labels."""
     k = idx.shape[1]
     at_base = REFINE_STEPS.index(1.0)
     maps, typical = maps_at(
@@ -332,7 +310,7 @@ def refine(vectors: np.ndarray, graph: Any, idx: np.ndarray, base: float, seed: 
         seed,
         [-1 if i == at_base else REFINE_ITERATIONS for i in range(len(REFINE_STEPS))],
     )
-    steps = [variation_of_information(maps[i], maps[i + 1], normalised=True) for i in range(len(maps) - 1)]
+    steps = [variation_of_information(maps[i], maps[i + 1]) for i in range(len(maps) - 1)]
     inner = range(1, len(maps) - 1)
     whole = [i for i in inner if typical[i] >= k] or [at_base]
     best = max(at_base, min(whole, key=lambda i: (steps[i - 1] + steps[i]) / 2))
