@@ -1,6 +1,6 @@
-"""From embeddings to topics and groups: a k-nearest-neighbour graph with UMAP's fuzzy
-weights, Leiden communities on it, outliers left unassigned, then groups of topics.
-Pure functions on arrays.
+"""From embeddings to topics: a k-nearest-neighbour graph with UMAP's fuzzy weights (its
+lists from ``nearest``), Leiden communities on it, outliers and loose topics left
+unassigned; the topics' groups are made in ``groups``. Pure functions on arrays.
 
 Why this and not a fixed cluster size: a minimum cluster size (HDBSCAN's) or a number of
 dimensions fits one data set: intents of 170 messages want another size than intents of
