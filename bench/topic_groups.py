@@ -48,15 +48,7 @@ RUNS = 16
 
 
 def between(graph, labels):
-    import scipy.sparse as sp
-
-    k = int(labels.max()) + 1
-    member = labels >= 0
-    s = sp.csr_matrix((np.ones(int(member.sum())), (np.flatnonzero(member), labels[member])), shape=(len(labels), k))
-    b = (s.T @ graph @ s).tocsr()
-    b.setdiag(0)
-    b.eliminate_zeros()
-    return b
+    return G._collapse(graph, labels, int(labels.max()) + 1)
 
 
 def runs(b, seeds=range(RUNS)):

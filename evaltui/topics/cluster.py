@@ -188,14 +188,32 @@ def leiden(graph: Any, resolution: float, seed: int, objective: str = "CPM", ite
 
 def outliers(vectors: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Texts outside their topic on both counts (see the module docstring)."""
-    agree = (labels[idx] == labels[:, None]).mean(axis=1)
+    agree = agreement(labels, idx)
     cents = centroids(vectors, labels)
     own = np.einsum("ij,ij->i", vectors, cents[labels])
     core = agree >= 0.8
     if core.sum() < 4:
         return agree < 0.5
-    q1, q3 = np.quantile(own[core], [0.25, 0.75])
-    return (own < q1 - 1.5 * (q3 - q1)) & (agree < 0.5)
+    return (own < lower_fence(own[core])) & (agree < 0.5)
+
+
+def agreement(labels: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Per text, the share of its neighbours (``idx``: its k neighbours) in its own topic."""
+    return (labels[idx] == labels[:, None]).mean(axis=1)
+
+
+def lower_fence(values: np.ndarray) -> float:
+    """Tukey's lower fence of ``values``: Q1 - 1.5 IQR."""
+    q1, q3 = np.quantile(values, [0.25, 0.75])
+    return float(q1 - 1.5 * (q3 - q1))
+
+
+def membership(labels: np.ndarray, k: int) -> Any:
+    """The texts x topics 0/1 sparse matrix of ``labels`` (unassigned texts: empty rows)."""
+    import scipy.sparse as sp
+
+    on = labels >= 0
+    return sp.csr_matrix((np.ones(int(on.sum())), (np.flatnonzero(on), labels[on])), shape=(len(labels), k))
 
 
 def density(graph: Any) -> float:
@@ -362,18 +380,14 @@ def loose_topics(graph: Any, labels: np.ndarray, idx: np.ndarray) -> np.ndarray:
     on = labels >= 0
     if not on.any():
         return np.zeros(len(labels), dtype=bool)
-    import scipy.sparse as sp
-
-    n, k, topics = len(labels), idx.shape[1], int(labels.max()) + 1
-    member = sp.csr_matrix((np.ones(int(on.sum())), (np.flatnonzero(on), labels[on])), shape=(n, topics))
+    k, topics = idx.shape[1], int(labels.max()) + 1
+    member = membership(labels, topics)
     inside = np.asarray((member.T @ graph @ member).diagonal()).ravel()
     degree = member.T @ np.asarray(graph.sum(axis=1)).ravel()
     sizes = np.bincount(labels[on], minlength=topics)
     closure = inside / np.maximum(degree, 1e-12) / np.clip((sizes - 1) / max(k, 1), 1e-12, 1.0)
-    q1, q3 = np.quantile(closure, [0.25, 0.75])
-    agree = (labels[idx] == labels[:, None]).mean(axis=1)
-    held = np.bincount(labels[on], weights=(agree[on] >= 0.5).astype(np.float64), minlength=topics)
-    loose = (closure < q1 - 1.5 * (q3 - q1)) & (held < sizes / 2)
+    held = np.bincount(labels[on], weights=(agreement(labels, idx)[on] >= 0.5).astype(np.float64), minlength=topics)
+    loose = (closure < lower_fence(closure)) & (held < sizes / 2)
     return on & loose[np.maximum(labels, 0)]
 
 
@@ -410,23 +424,24 @@ def cluster_resolved(
     graph.near = near  # for the groups' wider neighbourhood (``groups.group_topics``)
     if params.resolution is not None and params.refine:
         resolution, labels = refine(vectors, graph, idx, params.resolution, params.seed)
-        return without_loose(graph, labels, idx), graph, resolution
-    if params.resolution is not None:
-        labels = topics_at(vectors, graph, idx, params.resolution, params.seed)
-        return without_loose(graph, labels, idx), graph, float(params.resolution)
-    if n <= SELECT_AT_MOST:
+    elif params.resolution is not None:
+        resolution = float(params.resolution)
+        labels = topics_at(vectors, graph, idx, resolution, params.seed)
+    elif n <= SELECT_AT_MOST:
         multiple, labels = plateau(vectors, graph, idx, params.seed)
-        return without_loose(graph, labels, idx), graph, multiple * density(graph)
-    pick = np.sort(np.random.default_rng(params.seed).choice(n, SELECT_AT_MOST, replace=False))
-    sub_idx, sub_sim = knn(
-        vectors[pick],
-        neighbours(SELECT_AT_MOST, params.n_neighbors),
-        lexical=None if lexical is None else lexical[pick],
-        share=share,
-    )
-    multiple, _ = plateau(vectors[pick], fuzzy_graph(sub_idx, sub_sim), sub_idx, params.seed)
-    resolution = multiple * density(graph)
-    return without_loose(graph, topics_at(vectors, graph, idx, resolution, params.seed), idx), graph, resolution
+        resolution = multiple * density(graph)
+    else:
+        pick = np.sort(np.random.default_rng(params.seed).choice(n, SELECT_AT_MOST, replace=False))
+        sub_idx, sub_sim = knn(
+            vectors[pick],
+            neighbours(SELECT_AT_MOST, params.n_neighbors),
+            lexical=None if lexical is None else lexical[pick],
+            share=share,
+        )
+        multiple, _ = plateau(vectors[pick], fuzzy_graph(sub_idx, sub_sim), sub_idx, params.seed)
+        resolution = multiple * density(graph)
+        labels = topics_at(vectors, graph, idx, resolution, params.seed)
+    return without_loose(graph, labels, idx), graph, resolution
 
 
 def cluster(vectors: np.ndarray, params: ClusterParams = ClusterParams()) -> np.ndarray:

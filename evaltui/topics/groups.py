@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from evaltui.topics.cluster import ClusterParams, as_igraph, centroids, fuzzy_graph, leiden
+from evaltui.topics.cluster import ClusterParams, as_igraph, centroids, fuzzy_graph, leiden, membership
 from evaltui.topics.nearest import neighbours, search
 
 GROUP_RUNS = 16  # seeds of the topics' grouping the consensus is taken over
@@ -36,10 +36,7 @@ GROUP_RUNS = 16  # seeds of the topics' grouping the consensus is taken over
 def _collapse(graph: Any, labels: np.ndarray, k: int) -> Any:
     """The graph with each topic collapsed to one node (links between topics summed, a
     topic's links to itself and the unassigned texts dropped)."""
-    import scipy.sparse as sp
-
-    member = labels >= 0
-    s = sp.csr_matrix((np.ones(int(member.sum())), (np.flatnonzero(member), labels[member])), shape=(len(labels), k))
+    s = membership(labels, k)
     between = (s.T @ graph @ s).tocsr()
     between.setdiag(0)
     between.eliminate_zeros()
@@ -93,8 +90,7 @@ def _words_graph(lexical: Any, labels: np.ndarray, k: int) -> Any:
     the topics' cosines as a full graph above their median. Sparse throughout (k x terms)."""
     import scipy.sparse as sp
 
-    member = labels >= 0
-    s = sp.csr_matrix((np.ones(int(member.sum())), (labels[member], np.flatnonzero(member))), shape=(k, len(labels)))
+    s = membership(labels, k).T.tocsr()
     mass = (s @ lexical).tocsr().astype(np.float64)
     per_topic = np.asarray(mass.sum(axis=1)).ravel()
     per_term = np.asarray(mass.sum(axis=0)).ravel()
